@@ -1,0 +1,34 @@
+"""The `mutasi` command line. Each feature module adds its commands with `register(app)`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bot.settings import SettingsError
+
+
+def build_app() -> typer.Typer:
+    """The Typer application with every feature's commands registered."""
+    app = typer.Typer(
+        name="mutasi",
+        help="mutasi-bot: balance civil-servant workload across work units, openly.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+    # Imported here, not at module import time: nothing is built at import.
+    from bot import cli_db
+
+    cli_db.register(app)
+    return app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app = build_app()
+    try:
+        app()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,109 @@
+"""Settings from the environment (prefix MUTASI_, `.env` supported). Secrets never have defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "MUTASI_"
+
+
+class SettingsError(Exception):
+    """A missing or invalid setting; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything an agency configures. Policy defaults follow DOMAIN.md and REBALANCE.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///mutasi.sqlite3"
+    timezone: str = "Asia/Jakarta"
+    bot_api_url: str | None = None
+    bot_api_file_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    language: Literal["id", "en"] = "id"
+
+    work_hours_start: dt.time = dt.time(7, 30)
+    work_hours_end: dt.time = dt.time(16, 0)
+    work_days: str = "1-5"  # ISO weekdays, Monday = 1
+    nightly_time: dt.time = dt.time(1, 0)
+
+    # DOMAIN.md
+    wke_minutes: float = Field(default=75_000.0, gt=0)
+    invitation_days: int = Field(default=14, ge=1)
+    aspiration_months: int = Field(default=12, ge=1)
+    approval_chain: str = "approver"  # comma-separated stage names, e.g. "kepala_opd,sekda,ppk"
+    reminder_working_days: int = Field(default=2, ge=1)
+    expiry_working_days: int = Field(default=10, ge=1)
+    objection_days: int = Field(default=7, ge=1)
+    tmt_months_ahead: int = Field(default=2, ge=1)
+    freeze_window: str | None = None  # "YYYY-MM-DD..YYYY-MM-DD"
+
+    # REBALANCE.md policy defaults
+    min_tenure_months: int = Field(default=24, ge=0)
+    retirement_guard_months: int = Field(default=12, ge=0)
+    max_home_distance_km: float = Field(default=120.0, ge=0)
+    spouse_max_distance_km: float = Field(default=40.0, ge=0)
+    arrivals_fraction: float = Field(default=0.12, ge=0)
+    departures_fraction: float = Field(default=0.12, ge=0)
+    min_moves_cap: int = Field(default=2, ge=0)
+    max_total_moves: int | None = Field(default=None, ge=0)
+    voluntary_only: bool = False
+    solver_time_limit: float = Field(default=60.0, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if value.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite:///FILE or postgresql://USER:PASS@HOST/DB")
+        return value
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The agency's time zone."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def approval_stages(self) -> tuple[str, ...]:
+        """The approval chain, in order."""
+        return tuple(s.strip() for s in self.approval_chain.split(",") if s.strip())
+
+    def require_token(self) -> str:
+        """The bot token, or a SettingsError naming the variable."""
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise SettingsError(f"{ENV_PREFIX}BOT_TOKEN is not set: put the bot's token there")
+        return self.bot_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; any problem becomes one SettingsError line that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else ENV_PREFIX
+        raise SettingsError(f"{name}: {first['msg']}") from None

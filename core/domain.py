@@ -1,0 +1,248 @@
+"""Domain dataclasses: the typed values that cross every boundary (db <-> core <-> handlers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+EmployeeStatus = Literal["PNS", "PPPK"]
+
+
+class Role(StrEnum):
+    """What a person may do (DOMAIN.md, Roles)."""
+
+    ASN = "asn"
+    SUPERVISOR = "supervisor"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+class ScopeKind(StrEnum):
+    """What a role grant covers."""
+
+    UNIT = "unit"
+    OPD = "opd"
+    ALL = "all"
+
+
+class ReasonCategory(StrEnum):
+    """Why an ASN wishes to move (flow 2)."""
+
+    CAREER = "career"
+    FAMILY = "family"
+    HEALTH = "health"
+    HOME = "home"
+    OTHER = "other"
+
+
+class ProposalState(StrEnum):
+    """Life of a transfer proposal (flows 5-7)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    ACCEPTED = "accepted"
+    OBJECTED = "objected"
+    CANCELLED = "cancelled"
+    EFFECTIVE = "effective"
+
+
+class OutboxStatus(StrEnum):
+    """Delivery state of one outgoing notification."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNDELIVERABLE = "undeliverable"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A work unit (unit kerja): a school, a puskesmas, a section."""
+
+    code: str
+    name: str
+    opd: str
+    lat: float
+    lon: float
+    skills_needed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Employee:
+    """A civil servant (ASN), as imported from the agency's employee file."""
+
+    nip: str
+    name: str
+    status: EmployeeStatus
+    unit_code: str
+    jabatan: str
+    golongan: str
+    tmt_unit: dt.date
+    retirement_age: int
+    skills: tuple[str, ...] = ()
+    home_lat: float | None = None
+    home_lon: float | None = None
+    spouse_nip: str | None = None
+    lock_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One ABK activity of a (unit, jabatan): norma waktu and the accepted annual volume."""
+
+    unit_code: str
+    jabatan: str
+    name: str
+    output_unit: str
+    minutes_per_output: float
+    annual_volume: float
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGrant:
+    """A role held by an employee over a scope (a unit code, an OPD name, or everything)."""
+
+    nip: str
+    role: Role
+    scope_kind: ScopeKind = ScopeKind.ALL
+    scope_value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramAccount:
+    """The binding of a Telegram user to one employee."""
+
+    telegram_user_id: int
+    nip: str
+    language: str = "id"
+    chat_id: int | None = None
+    blocked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """A one-time registration code, stored only as its hash."""
+
+    code_hash: str
+    nip: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    created_by: str | None = None
+    used_at: dt.datetime | None = None
+    used_by_telegram_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Aspiration:
+    """Where and what an ASN would like to work, ranked (flow 2)."""
+
+    nip: str
+    choices: tuple[str, ...]
+    work_wished: str
+    reason: ReasonCategory
+    reason_text: str
+    willingness: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    id: int | None = None
+    withdrawn_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadReport:
+    """A supervisor's monthly volumes for the activities of one (unit, jabatan)."""
+
+    unit_code: str
+    jabatan: str
+    month: str  # YYYY-MM
+    volumes: dict[str, float]  # activity name -> volume in that month
+    reported_by: str
+    reported_at: dt.datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One night's rebalancing result for the agency."""
+
+    id: int | None
+    plan_date: dt.date
+    created_at: dt.datetime
+    status: str
+    objective: float
+    status_quo_objective: float
+    bound: float
+    solution: dict[str, Any] = field(default_factory=dict)
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TransferProposal:
+    """One proposed move of one employee, with the engine's explanation."""
+
+    id: int | None
+    plan_id: int
+    nip: str
+    from_unit: str
+    to_unit: str
+    explanation: dict[str, Any]
+    state: ProposalState = ProposalState.PENDING
+    stage: int = 0
+    tmt: dt.date | None = None
+    decided_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalDecision:
+    """One stage's decision on one proposal, by whom and when."""
+
+    proposal_id: int
+    stage: int
+    approver_nip: str
+    approved: bool
+    reason: str | None
+    decided_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A notification to send, committed with the state change that caused it."""
+
+    id: int | None
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: dt.datetime
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = None
+    telegram_message_id: int | None = None
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A 1-5 rating 90 days after a transfer, by the new supervisor or the ASN."""
+
+    proposal_id: int
+    rater_nip: str
+    kind: Literal["performance", "adaptation", "move"]
+    score: int
+    rated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """Who changed what, when, with the before and after."""
+
+    actor: str
+    action: str
+    subject: str
+    at: dt.datetime
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    id: int | None = None

@@ -1,0 +1,39 @@
+"""Domain errors: each carries a message key and values so the bot can say it in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; shown to the user as a friendly message."""
+
+    key: str = "error.domain"
+
+    def __init__(self, message: str = "", **values: Any) -> None:
+        super().__init__(message or self.key)
+        self.values = values
+
+
+class NotFound(DomainError):
+    """The thing named does not exist (or is not visible to the caller)."""
+
+    key = "error.not_found"
+
+
+class NotAllowed(DomainError):
+    """The caller's role or scope does not allow this."""
+
+    key = "error.not_allowed"
+
+
+class InvalidInput(DomainError):
+    """The input is malformed; the message says what is wrong."""
+
+    key = "error.invalid_input"
+
+
+class StaleAction(DomainError):
+    """The action refers to something already decided, expired or replaced."""
+
+    key = "error.stale"
