@@ -42,10 +42,15 @@ class WorkloadFigures:
         return self.staff_in_post - self.required_fte
 
 
-def round_half_up(value: float, places: int = 0) -> int:
-    """Round like people do (2.5 -> 3), not like Python's banker's rounding."""
+def round_half_up(value: float) -> int:
+    """Round to a whole number like people do (2.5 -> 3), not like Python's banker's rounding."""
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def round_half_up_to(value: float, places: int) -> float:
+    """Round to `places` decimals half-up, for figures shown to people (1.016 -> 1.02)."""
     quantum = Decimal(1).scaleb(-places)
-    return int(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+    return float(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def workload_minutes(items: Iterable[tuple[float, float]]) -> float:
@@ -82,7 +87,7 @@ def workload_figures(
         return WorkloadFigures(minutes, fte, staff_in_post, None, None)
     ej = minutes / (staff_in_post * wke_minutes)
     # Round the ratio before categorising so 0.695 and 0.70 read the same way people compute it.
-    ej_shown = float(Decimal(str(ej)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    ej_shown = round_half_up_to(ej, 2)
     return WorkloadFigures(minutes, fte, staff_in_post, ej, efficiency_category(ej_shown, thresholds))
 
 

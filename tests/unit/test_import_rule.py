@@ -1,0 +1,63 @@
+"""DESIGN.md's import rule, checked on the source tree with the AST (not by grepping)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIRST_PARTY = {"bot", "handlers", "core", "db"}
+
+
+def imported_top_levels(package: str) -> dict[str, set[str]]:
+    """Map each module file of a package to the top-level names it imports."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def violations(package: str, allowed: set[str] | None, forbidden: set[str]) -> list[str]:
+    """Every (file, import) pair that breaks the rule for a package."""
+    bad = []
+    for file, names in imported_top_levels(package).items():
+        for name in sorted(names):
+            if name in forbidden:
+                bad.append(f"{file}: {name}")
+            elif allowed is not None and name not in allowed:
+                bad.append(f"{file}: {name}")
+    return bad
+
+
+def test_core_imports_only_stdlib_numpy_and_ortools() -> None:
+    allowed = set(sys.stdlib_module_names) | {"numpy", "ortools", "core", "__future__"}
+    assert violations("core", allowed, forbidden=set()) == []
+
+
+def test_handlers_never_touch_the_database() -> None:
+    assert violations("handlers", None, forbidden={"sqlalchemy", "db", "alembic"}) == []
+
+
+def test_db_never_imports_handlers_or_bot() -> None:
+    assert violations("db", None, forbidden={"handlers", "bot", "telegram"}) == []
+
+
+def test_the_rule_checker_sees_a_violation(tmp_path: Path) -> None:
+    # The checker itself must be able to fail: feed it a module that breaks the rule.
+    module = tmp_path / "bad.py"
+    module.write_text("import sqlalchemy\nfrom db.rows import X\n", encoding="utf-8")
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    names = {
+        n.names[0].name.split(".")[0] if isinstance(n, ast.Import) else str(n.module).split(".")[0]
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Import | ast.ImportFrom)
+    }
+    assert names == {"sqlalchemy", "db"}

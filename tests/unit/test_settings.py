@@ -1,0 +1,62 @@
+"""Settings: defaults from the spec, one clear line naming the variable when something is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("MUTASI_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(str(tmp_path))  # no stray .env
+
+
+def test_defaults_follow_the_spec() -> None:
+    s = load_settings()
+    assert s.timezone == "Asia/Jakarta"
+    assert s.database_url.startswith("sqlite+aiosqlite:///")
+    assert s.min_tenure_months == 24 and s.arrivals_fraction == 0.12
+    assert s.work_hours_start == dt.time(7, 30) and s.nightly_time == dt.time(1, 0)
+    assert s.approval_stages == ("approver",)
+
+
+def test_invalid_time_zone_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUTASI_TIMEZONE", "Asia/Bandung")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert str(err.value).startswith("MUTASI_TIMEZONE:")
+    assert "\n" not in str(err.value)
+
+
+def test_text_where_a_number_belongs_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUTASI_MIN_TENURE_MONTHS", "dua puluh empat")
+    with pytest.raises(SettingsError, match="^MUTASI_MIN_TENURE_MONTHS:"):
+        load_settings()
+
+
+def test_missing_token_names_the_variable() -> None:
+    with pytest.raises(SettingsError, match="MUTASI_BOT_TOKEN"):
+        load_settings().require_token()
+
+
+def test_token_is_secret_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUTASI_BOT_TOKEN", "123:abc-secret")
+    s = load_settings()
+    assert "abc-secret" not in repr(s)
+    assert s.require_token() == "123:abc-secret"
+
+
+def test_plain_database_urls_get_async_drivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUTASI_DATABASE_URL", "postgresql://u:p@127.0.0.1:5432/mutasi")
+    assert load_settings().database_url == "postgresql+asyncpg://u:p@127.0.0.1:5432/mutasi"
+    monkeypatch.setenv("MUTASI_DATABASE_URL", "mysql://x")
+    with pytest.raises(SettingsError, match="^MUTASI_DATABASE_URL:"):
+        load_settings()
