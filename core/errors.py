@@ -37,3 +37,9 @@ class StaleAction(DomainError):
     """The action refers to something already decided, expired or replaced."""
 
     key = "error.stale"
+
+
+class Conflict(DomainError):
+    """A uniqueness rule held by the database refused a second, concurrent write."""
+
+    key = "error.conflict"
