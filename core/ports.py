@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from core.dialogue import DialogueState
 from core.domain import (
     Activity,
     ApprovalDecision,
@@ -171,3 +172,11 @@ class Clock(Protocol):
     """Now, timezone-aware; tests control it."""
 
     def now(self) -> dt.datetime: ...
+
+
+class DialogueStore(Protocol):
+    """Open dialogues, one per Telegram user, kept outside memory so they survive a restart."""
+
+    async def get(self, telegram_user_id: int) -> DialogueState | None: ...
+    async def save(self, state: DialogueState) -> None: ...
+    async def clear(self, telegram_user_id: int) -> None: ...

@@ -1,0 +1,84 @@
+"""One-time invitation codes (flow 1): random, single-use, expiring, stored only as a hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from core.domain import AuditEvent, Employee, Invitation
+from core.errors import InvalidInput, NotFound
+from core.ports import UnitOfWork
+
+CODE_BYTES = 12  # 16 URL-safe characters, 96 random bits; fits Telegram's 64-char start payload
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvitation:
+    """A freshly issued code for one employee; the plain code exists only in this value."""
+
+    nip: str
+    name: str
+    unit_code: str
+    code: str
+    expires_at: dt.datetime
+
+
+def new_invitation_code() -> str:
+    """A random code that carries no personal data (URL-safe, usable in a t.me start link)."""
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+def hash_invitation_code(code: str) -> str:
+    """The stored form of a code: its SHA-256 hex digest."""
+    return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
+
+
+def invitation_link(bot_username: str, code: str) -> str:
+    """The deep link that opens the bot with the code as /start payload."""
+    return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+
+
+async def issue_invitations(
+    uow: UnitOfWork,
+    *,
+    unit_code: str | None,
+    actor: str,
+    now: dt.datetime,
+    valid_days: int,
+    make_code: Callable[[], str] = new_invitation_code,
+) -> list[IssuedInvitation]:
+    """Issue one code per employee of UNIT_CODE (or of every unit when None); commits."""
+    if valid_days < 1:
+        raise InvalidInput(field="valid_days")
+    employees: Sequence[Employee]
+    if unit_code is None:
+        employees = await uow.employees.list()
+    else:
+        if await uow.units.get(unit_code) is None:
+            raise NotFound(unit=unit_code)
+        employees = await uow.employees.list_by_unit(unit_code)
+    expires = now + dt.timedelta(days=valid_days)
+    issued: list[IssuedInvitation] = []
+    for employee in sorted(employees, key=lambda e: (e.unit_code, e.name, e.nip)):
+        code = make_code()
+        await uow.invitations.add(
+            Invitation(hash_invitation_code(code), employee.nip, now, expires, created_by=actor)
+        )
+        issued.append(
+            IssuedInvitation(employee.nip, employee.name, employee.unit_code, code, expires)
+        )
+    await uow.audit.add(
+        AuditEvent(
+            actor=actor,
+            action="invitations.issue",
+            subject=f"unit:{unit_code}" if unit_code else "unit:*",
+            at=now,
+            before=None,
+            after={"count": len(issued), "expires_at": expires.isoformat()},
+        )
+    )
+    await uow.commit()
+    return issued
