@@ -1,0 +1,258 @@
+"""The outbox: notifications are rows committed with the state change; a dispatcher sends them."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from core.domain import AuditEvent, OutboxMessage, OutboxStatus, Role
+from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+SendStatus = Literal["sent", "retry", "blocked", "gone"]
+
+#: Kinds that answer a person's own action or edit an existing card: they skip working hours.
+IMMEDIATE_KINDS = frozenset({"card_outcome", "summary_outcome", "admin_alert", "plan_ready"})
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What the Bot API said about one message."""
+
+    status: SendStatus
+    message_id: int | None = None
+    retry_after: float | None = None
+    error: str | None = None
+
+
+class Sender(Protocol):
+    """Turns an outbox row into a Bot API call (rendering words in the recipient's language)."""
+
+    async def send(self, message: OutboxMessage, edit_message_id: int | None) -> SendResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchPolicy:
+    """How the dispatcher claims, retries and gives up."""
+
+    batch: int = 200
+    concurrency: int = 64
+    lease: dt.timedelta = dt.timedelta(minutes=2)
+    max_attempts: int = 8
+    base_backoff: dt.timedelta = dt.timedelta(seconds=5)
+    max_backoff: dt.timedelta = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchReport:
+    """What one dispatcher pass did."""
+
+    claimed: int
+    sent: int
+    retried: int
+    failed: int
+    undeliverable: int
+
+
+def backoff_delay(attempts: int, policy: DispatchPolicy) -> dt.timedelta:
+    """Exponential backoff after `attempts` tries: base, 2x base, 4x base ... capped."""
+    factor = 2 ** max(0, attempts - 1)
+    return min(policy.base_backoff * factor, policy.max_backoff)
+
+
+def new_message(
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    now: dt.datetime,
+    dedupe_key: str,
+    not_before: dt.datetime | None = None,
+) -> OutboxMessage:
+    """An outbox row to add inside the caller's unit of work."""
+    return OutboxMessage(
+        id=None,
+        chat_id=chat_id,
+        kind=kind,
+        payload=payload,
+        created_at=now,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=not_before or now,
+        dedupe_key=dedupe_key,
+    )
+
+
+async def chats_of(uow: UnitOfWork, nip: str) -> list[tuple[int, str]]:
+    """(chat id, language) of every reachable Telegram account bound to `nip`."""
+    found: list[tuple[int, str]] = []
+    for account in await uow.accounts.list_for_nip(nip):
+        if account.blocked:
+            continue
+        found.append((account.chat_id or account.telegram_user_id, account.language))
+    return found
+
+
+async def chats_with_role(uow: UnitOfWork, role: Role) -> list[tuple[str, int, str]]:
+    """(nip, chat id, language) of every reachable account holding `role`."""
+    seen: set[int] = set()
+    found: list[tuple[str, int, str]] = []
+    for grant in await uow.roles.list_by_role(role.value):
+        for chat_id, language in await chats_of(uow, grant.nip):
+            if chat_id not in seen:
+                seen.add(chat_id)
+                found.append((grant.nip, chat_id, language))
+    return found
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    now: dt.datetime,
+    dedupe_key: str,
+    not_before: dt.datetime | None = None,
+) -> OutboxMessage:
+    """Add one notification to the caller's transaction (no commit here)."""
+    return await uow.outbox.add(
+        new_message(
+            chat_id, kind, payload, now=now, dedupe_key=dedupe_key, not_before=not_before
+        )
+    )
+
+
+async def _claim(
+    uow_factory: UnitOfWorkFactory, now: dt.datetime, policy: DispatchPolicy
+) -> list[tuple[OutboxMessage, int | None]]:
+    """Take a lease on due rows so a crash mid-send retries them after the lease, never before."""
+    claimed: list[tuple[OutboxMessage, int | None]] = []
+    async with uow_factory() as uow:
+        due = await uow.outbox.due(now, policy.batch)
+        for message in due:
+            edit_target: int | None = None
+            edit_of = message.payload.get("edit_of")
+            if isinstance(edit_of, str):
+                original = await uow.outbox.get_by_dedupe_key(edit_of)
+                if original is None or original.status in (
+                    OutboxStatus.FAILED,
+                    OutboxStatus.UNDELIVERABLE,
+                ):
+                    # Nothing to edit: the card never reached this chat.
+                    await uow.outbox.update(
+                        dataclasses.replace(message, status=OutboxStatus.FAILED)
+                    )
+                    continue
+                if original.telegram_message_id is None:
+                    continue  # the card itself is still queued; edit after it is sent
+                edit_target = original.telegram_message_id
+            leased = dataclasses.replace(
+                message, attempts=message.attempts + 1, next_attempt_at=now + policy.lease
+            )
+            if await uow.outbox.claim(message, leased):
+                claimed.append((leased, edit_target))
+        await uow.commit()
+    return claimed
+
+
+async def _alert_admins_undeliverable(
+    uow: UnitOfWork, message: OutboxMessage, now: dt.datetime
+) -> None:
+    """Tell every admin that a person blocked the bot, naming who (by NIP)."""
+    nips = [a.nip for a in await uow.accounts.list_for_chat(message.chat_id)]
+    for account in await uow.accounts.list_for_chat(message.chat_id):
+        await uow.accounts.save(dataclasses.replace(account, blocked=True))
+    for _nip, chat_id, _language in await chats_with_role(uow, Role.ADMIN):
+        if chat_id == message.chat_id:
+            continue
+        await enqueue(
+            uow,
+            chat_id,
+            "admin_alert",
+            {"alert": "undeliverable", "nips": nips, "kind": message.kind},
+            now=now,
+            dedupe_key=f"undeliverable:{message.id}:{chat_id}",
+        )
+    await uow.audit.add(
+        AuditEvent(
+            actor="system",
+            action="outbox.undeliverable",
+            subject=f"outbox:{message.id}",
+            at=now,
+            after={"chat_id": message.chat_id, "nips": nips, "kind": message.kind},
+        )
+    )
+
+
+async def _record(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    message: OutboxMessage,
+    result: SendResult,
+    policy: DispatchPolicy,
+) -> OutboxStatus:
+    """Store what happened to one send; returns the row's new status."""
+    now = clock.now()
+    async with uow_factory() as uow:
+        if result.status == "sent":
+            updated = dataclasses.replace(
+                message, status=OutboxStatus.SENT, telegram_message_id=result.message_id
+            )
+        elif result.status == "blocked":
+            updated = dataclasses.replace(message, status=OutboxStatus.UNDELIVERABLE)
+            await _alert_admins_undeliverable(uow, message, now)
+        elif result.status == "gone" or message.attempts >= policy.max_attempts:
+            updated = dataclasses.replace(message, status=OutboxStatus.FAILED)
+        else:
+            delay = backoff_delay(message.attempts, policy)
+            if result.retry_after is not None:
+                delay = max(delay, dt.timedelta(seconds=result.retry_after))
+            updated = dataclasses.replace(
+                message, status=OutboxStatus.PENDING, next_attempt_at=now + delay
+            )
+        await uow.outbox.update(updated)
+        await uow.commit()
+    return updated.status
+
+
+async def dispatch_due(
+    uow_factory: UnitOfWorkFactory,
+    sender: Sender,
+    clock: Clock,
+    policy: DispatchPolicy = DispatchPolicy(),
+) -> DispatchReport:
+    """Claim due messages, send them concurrently, record each outcome in its own transaction."""
+    claimed = await _claim(uow_factory, clock.now(), policy)
+    gate = asyncio.Semaphore(policy.concurrency)
+    counts = {"sent": 0, "retried": 0, "failed": 0, "undeliverable": 0}
+
+    async def one(message: OutboxMessage, edit_target: int | None) -> None:
+        async with gate:
+            try:
+                result = await sender.send(message, edit_target)
+            except Exception as exc:  # noqa: BLE001 - any send failure is retried, not fatal
+                result = SendResult("retry", error=f"{type(exc).__name__}: {exc}")
+            status = await _record(uow_factory, clock, message, result, policy)
+        if status == OutboxStatus.SENT:
+            counts["sent"] += 1
+        elif status == OutboxStatus.PENDING:
+            counts["retried"] += 1
+        elif status == OutboxStatus.UNDELIVERABLE:
+            counts["undeliverable"] += 1
+        else:
+            counts["failed"] += 1
+
+    await asyncio.gather(*(one(m, target) for m, target in claimed))
+    return DispatchReport(claimed=len(claimed), **counts)
+
+
+def pending_kinds(messages: Sequence[OutboxMessage]) -> dict[str, int]:
+    """Count of messages per kind (for reports and tests)."""
+    counts: dict[str, int] = {}
+    for message in messages:
+        counts[message.kind] = counts.get(message.kind, 0) + 1
+    return counts

@@ -1,0 +1,415 @@
+"""In-memory ports for the loop's unit tests: a store, a unit of work over it, a clock, a sender."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from core.domain import (
+    Activity,
+    ApprovalDecision,
+    Aspiration,
+    AuditEvent,
+    Employee,
+    Evaluation,
+    OutboxMessage,
+    OutboxStatus,
+    Plan,
+    ProposalState,
+    RoleGrant,
+    TelegramAccount,
+    TransferProposal,
+    Unit,
+    WorkloadReport,
+)
+from core.errors import Conflict
+from core.outbox import SendResult
+
+
+@dataclass
+class Store:
+    """Committed state."""
+
+    units: dict[str, Unit] = field(default_factory=dict)
+    employees: dict[str, Employee] = field(default_factory=dict)
+    activities: list[Activity] = field(default_factory=list)
+    roles: list[RoleGrant] = field(default_factory=list)
+    accounts: dict[int, TelegramAccount] = field(default_factory=dict)
+    aspirations: list[Aspiration] = field(default_factory=list)
+    reports: list[WorkloadReport] = field(default_factory=list)
+    plans: dict[int, Plan] = field(default_factory=dict)
+    proposals: dict[int, TransferProposal] = field(default_factory=dict)
+    decisions: list[ApprovalDecision] = field(default_factory=list)
+    outbox: dict[int, OutboxMessage] = field(default_factory=dict)
+    evaluations: list[Evaluation] = field(default_factory=list)
+    audit: list[AuditEvent] = field(default_factory=list)
+    next_id: int = 1
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+
+class _Repo:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    @property
+    def s(self) -> Store:
+        assert self.uow.work is not None, "used outside `async with`"
+        return self.uow.work
+
+
+class Units(_Repo):
+    async def get(self, code: str) -> Unit | None:
+        return self.s.units.get(code)
+
+    async def list(self) -> Sequence[Unit]:
+        return list(self.s.units.values())
+
+    async def search(self, text: str, limit: int = 20) -> Sequence[Unit]:
+        return [u for u in self.s.units.values() if text.lower() in u.name.lower()][:limit]
+
+    async def upsert(self, unit: Unit) -> None:
+        self.s.units[unit.code] = unit
+
+
+class Employees(_Repo):
+    async def get(self, nip: str) -> Employee | None:
+        return self.s.employees.get(nip)
+
+    async def list(self) -> Sequence[Employee]:
+        return list(self.s.employees.values())
+
+    async def list_by_unit(self, unit_code: str) -> Sequence[Employee]:
+        return [e for e in self.s.employees.values() if e.unit_code == unit_code]
+
+    async def upsert(self, employee: Employee) -> None:
+        self.s.employees[employee.nip] = employee
+
+
+class Activities(_Repo):
+    async def list(self) -> Sequence[Activity]:
+        return list(self.s.activities)
+
+    async def list_for(self, unit_code: str, jabatan: str) -> Sequence[Activity]:
+        return [a for a in self.s.activities if (a.unit_code, a.jabatan) == (unit_code, jabatan)]
+
+    async def upsert(self, activity: Activity) -> None:
+        self.s.activities.append(activity)
+
+
+class Roles(_Repo):
+    async def list_for(self, nip: str) -> Sequence[RoleGrant]:
+        return [g for g in self.s.roles if g.nip == nip]
+
+    async def list_by_role(self, role: str) -> Sequence[RoleGrant]:
+        return [g for g in self.s.roles if g.role.value == role]
+
+    async def grant(self, grant: RoleGrant) -> bool:
+        if grant in self.s.roles:
+            return False
+        self.s.roles.append(grant)
+        return True
+
+    async def revoke(self, grant: RoleGrant) -> bool:
+        if grant not in self.s.roles:
+            return False
+        self.s.roles.remove(grant)
+        return True
+
+
+class Accounts(_Repo):
+    async def get_by_telegram(self, telegram_user_id: int) -> TelegramAccount | None:
+        return self.s.accounts.get(telegram_user_id)
+
+    async def list_for_nip(self, nip: str) -> Sequence[TelegramAccount]:
+        return [a for a in self.s.accounts.values() if a.nip == nip]
+
+    async def list_for_chat(self, chat_id: int) -> Sequence[TelegramAccount]:
+        return [
+            a
+            for a in self.s.accounts.values()
+            if (a.chat_id or a.telegram_user_id) == chat_id
+        ]
+
+    async def save(self, account: TelegramAccount) -> None:
+        self.s.accounts[account.telegram_user_id] = account
+
+
+class Aspirations(_Repo):
+    async def current_for(self, nip: str) -> Aspiration | None:
+        mine = [a for a in self.s.aspirations if a.nip == nip and a.withdrawn_at is None]
+        return mine[-1] if mine else None
+
+    async def list_active(self, at: dt.datetime) -> Sequence[Aspiration]:
+        return [
+            a for a in self.s.aspirations if a.withdrawn_at is None and a.expires_at > at
+        ]
+
+    async def add(self, aspiration: Aspiration) -> Aspiration:
+        stored = dataclasses.replace(aspiration, id=self.uow.store.new_id())
+        self.s.aspirations.append(stored)
+        return stored
+
+    async def withdraw(self, nip: str, at: dt.datetime) -> bool:
+        return False
+
+
+class Reports(_Repo):
+    async def add(self, report: WorkloadReport) -> WorkloadReport:
+        self.s.reports.append(report)
+        return report
+
+    async def latest_for(self, unit_code: str, jabatan: str) -> WorkloadReport | None:
+        return None
+
+
+class Plans(_Repo):
+    async def add(self, plan: Plan) -> Plan:
+        if not plan.dry_run and any(
+            p.plan_date == plan.plan_date and not p.dry_run for p in self.s.plans.values()
+        ):
+            raise Conflict("plan exists")
+        stored = dataclasses.replace(plan, id=self.uow.store.new_id())
+        self.s.plans[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    async def get(self, plan_id: int) -> Plan | None:
+        return self.s.plans.get(plan_id)
+
+    async def latest(self) -> Plan | None:
+        real = [p for p in self.s.plans.values() if not p.dry_run]
+        return max(real, key=lambda p: (p.plan_date, p.id or 0)) if real else None
+
+    async def get_for_date(self, plan_date: dt.date) -> Plan | None:
+        for plan in self.s.plans.values():
+            if plan.plan_date == plan_date and not plan.dry_run:
+                return plan
+        return None
+
+    async def update(self, plan: Plan) -> None:
+        self.s.plans[plan.id] = plan  # type: ignore[index]
+
+
+class Proposals(_Repo):
+    async def add(self, proposal: TransferProposal) -> TransferProposal:
+        if proposal.state == ProposalState.PENDING and any(
+            p.nip == proposal.nip and p.state == ProposalState.PENDING
+            for p in self.s.proposals.values()
+        ):
+            raise Conflict("pending proposal exists")
+        stored = dataclasses.replace(proposal, id=self.uow.store.new_id())
+        self.s.proposals[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    async def get(self, proposal_id: int) -> TransferProposal | None:
+        return self.s.proposals.get(proposal_id)
+
+    async def list_for_plan(self, plan_id: int) -> Sequence[TransferProposal]:
+        return [p for p in self.s.proposals.values() if p.plan_id == plan_id]
+
+    async def list_pending_nips(self) -> Sequence[str]:
+        return [p.nip for p in self.s.proposals.values() if p.state == ProposalState.PENDING]
+
+    async def update(self, proposal: TransferProposal) -> None:
+        self.s.proposals[proposal.id] = proposal  # type: ignore[index]
+
+    async def transition(self, expected: TransferProposal, new: TransferProposal) -> bool:
+        current = self.s.proposals.get(expected.id)  # type: ignore[arg-type]
+        if current is None or (current.state, current.stage) != (expected.state, expected.stage):
+            return False
+        self.s.proposals[new.id] = new  # type: ignore[index]
+        return True
+
+    async def list_by_state(self, state: str) -> Sequence[TransferProposal]:
+        return [p for p in self.s.proposals.values() if p.state.value == state]
+
+    async def list_for_nip(self, nip: str) -> Sequence[TransferProposal]:
+        return [p for p in self.s.proposals.values() if p.nip == nip]
+
+
+class Decisions(_Repo):
+    async def add(self, decision: ApprovalDecision) -> None:
+        if any(
+            (d.proposal_id, d.stage) == (decision.proposal_id, decision.stage)
+            for d in self.s.decisions
+        ):
+            raise Conflict("decided")
+        self.s.decisions.append(decision)
+
+    async def list_for(self, proposal_id: int) -> Sequence[ApprovalDecision]:
+        return [d for d in self.s.decisions if d.proposal_id == proposal_id]
+
+
+class Outbox(_Repo):
+    async def add(self, message: OutboxMessage) -> OutboxMessage:
+        if message.dedupe_key and any(
+            m.dedupe_key == message.dedupe_key for m in self.s.outbox.values()
+        ):
+            raise Conflict("duplicate")
+        stored = dataclasses.replace(message, id=self.uow.store.new_id())
+        self.s.outbox[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    async def due(self, now: dt.datetime, limit: int) -> Sequence[OutboxMessage]:
+        due = [
+            m
+            for m in self.s.outbox.values()
+            if m.status == OutboxStatus.PENDING
+            and (m.next_attempt_at is None or m.next_attempt_at <= now)
+        ]
+        return sorted(due, key=lambda m: m.id or 0)[:limit]
+
+    async def update(self, message: OutboxMessage) -> None:
+        self.s.outbox[message.id] = message  # type: ignore[index]
+
+    async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxMessage | None:
+        for message in self.s.outbox.values():
+            if message.dedupe_key == dedupe_key:
+                return message
+        return None
+
+    async def claim(self, expected: OutboxMessage, new: OutboxMessage) -> bool:
+        current = self.s.outbox.get(expected.id)  # type: ignore[arg-type]
+        if current is None or (current.status, current.attempts) != (
+            expected.status,
+            expected.attempts,
+        ):
+            return False
+        self.s.outbox[new.id] = new  # type: ignore[index]
+        return True
+
+    async def list(self, status: str | None = None) -> Sequence[OutboxMessage]:
+        return [
+            m for m in self.s.outbox.values() if status is None or m.status.value == status
+        ]
+
+
+class Evaluations(_Repo):
+    async def add(self, evaluation: Evaluation) -> None:
+        if any(
+            (e.proposal_id, e.rater_nip, e.kind)
+            == (evaluation.proposal_id, evaluation.rater_nip, evaluation.kind)
+            for e in self.s.evaluations
+        ):
+            raise Conflict("rated")
+        self.s.evaluations.append(evaluation)
+
+    async def list_for(self, proposal_id: int) -> Sequence[Evaluation]:
+        return [e for e in self.s.evaluations if e.proposal_id == proposal_id]
+
+
+class Audit(_Repo):
+    async def add(self, event: AuditEvent) -> None:
+        self.s.audit.append(event)
+
+    async def list(self, subject: str | None = None) -> Sequence[AuditEvent]:
+        return [e for e in self.s.audit if subject is None or e.subject == subject]
+
+
+class FakeUnitOfWork:
+    """A transaction over a Store: works on a copy, `commit` publishes it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.work: Store | None = None
+        self.base = Store()
+        self.units = Units(self)
+        self.employees = Employees(self)
+        self.activities = Activities(self)
+        self.roles = Roles(self)
+        self.accounts = Accounts(self)
+        self.invitations: Any = None
+        self.aspirations = Aspirations(self)
+        self.workload_reports = Reports(self)
+        self.plans = Plans(self)
+        self.proposals = Proposals(self)
+        self.decisions = Decisions(self)
+        self.outbox = Outbox(self)
+        self.evaluations = Evaluations(self)
+        self.audit = Audit(self)
+
+    async def __aenter__(self) -> Self:
+        self.base = copy.deepcopy(self.store)
+        self.work = copy.deepcopy(self.store)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.work = None
+
+    async def commit(self) -> None:
+        """Publish only what this transaction changed, so concurrent ones do not clobber."""
+        assert self.work is not None
+        for f in dataclasses.fields(Store):
+            if f.name == "next_id":
+                continue
+            base, work, target = (getattr(x, f.name) for x in (self.base, self.work, self.store))
+            if isinstance(work, dict):
+                for key in set(base) | set(work):
+                    if key not in work:
+                        target.pop(key, None)
+                    elif base.get(key) != work[key]:
+                        target[key] = copy.deepcopy(work[key])
+            else:
+                for item in work:
+                    if item not in base:
+                        target.append(copy.deepcopy(item))
+                for item in base:
+                    if item not in work and item in target:
+                        target.remove(item)
+        self.base = copy.deepcopy(self.work)
+
+    async def rollback(self) -> None:
+        self.work = copy.deepcopy(self.store)
+        self.base = copy.deepcopy(self.store)
+
+
+class FakeUowFactory:
+    """Makes FakeUnitOfWorks over one Store."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store or Store()
+
+    def __call__(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store)
+
+
+class FixedClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.current = now
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> None:
+        self.current += dt.timedelta(**kwargs)
+
+
+class RecordingSender:
+    """A Sender that records calls and answers from a script (default: sent)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[OutboxMessage, int | None]] = []
+        self.script: dict[int, list[SendResult]] = {}
+        self.next_message_id = 1000
+
+    async def send(self, message: OutboxMessage, edit_message_id: int | None) -> SendResult:
+        self.sent.append((message, edit_message_id))
+        queue = self.script.get(message.chat_id)
+        if queue:
+            return queue.pop(0)
+        self.next_message_id += 1
+        return SendResult("sent", message_id=self.next_message_id)

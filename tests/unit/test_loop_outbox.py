@@ -1,0 +1,159 @@
+"""The outbox dispatcher: claim, send, record; retries, 403s, edits, crashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.domain import OutboxStatus, Role, RoleGrant, TelegramAccount
+from core.outbox import DispatchPolicy, SendResult, backoff_delay, dispatch_due, enqueue
+from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender
+
+class ProcessDied(BaseException):
+    """Not an Exception: nothing in the dispatcher may catch it."""
+
+
+NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+
+
+async def queue(factory: FakeUowFactory, chat_id: int, key: str, **extra: object) -> None:
+    async with factory() as uow:
+        await enqueue(uow, chat_id, "notice", {"x": 1, **extra}, now=NOW, dedupe_key=key)
+        await uow.commit()
+
+
+async def test_due_message_is_sent_once_and_its_message_id_recorded() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    await queue(factory, 11, "a")
+    first = await dispatch_due(factory, sender, clock)
+    second = await dispatch_due(factory, sender, clock)
+    assert (first.sent, second.claimed) == (1, 0)
+    [row] = factory.store.outbox.values()
+    assert row.status == OutboxStatus.SENT and row.telegram_message_id == 1001
+    assert len(sender.sent) == 1
+
+
+async def test_a_message_not_yet_due_waits() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    async with factory() as uow:
+        await enqueue(
+            uow, 11, "notice", {}, now=NOW, dedupe_key="a", not_before=NOW + dt.timedelta(hours=4)
+        )
+        await uow.commit()
+    assert (await dispatch_due(factory, sender, clock)).claimed == 0
+    clock.advance(hours=4)
+    assert (await dispatch_due(factory, sender, clock)).sent == 1
+
+
+async def test_failure_is_retried_with_growing_backoff_then_sent() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    sender.script[11] = [SendResult("retry", error="boom"), SendResult("retry", error="boom")]
+    await queue(factory, 11, "a")
+    assert (await dispatch_due(factory, sender, clock)).retried == 1
+    [row] = factory.store.outbox.values()
+    assert row.next_attempt_at == NOW + dt.timedelta(seconds=5)
+    clock.advance(seconds=5)
+    await dispatch_due(factory, sender, clock)
+    [row] = factory.store.outbox.values()
+    assert row.next_attempt_at == clock.now() + dt.timedelta(seconds=10)
+    clock.advance(seconds=10)
+    assert (await dispatch_due(factory, sender, clock)).sent == 1
+
+
+async def test_retry_after_from_telegram_is_honoured() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    sender.script[11] = [SendResult("retry", retry_after=40)]
+    await queue(factory, 11, "a")
+    await dispatch_due(factory, sender, clock)
+    [row] = factory.store.outbox.values()
+    assert row.next_attempt_at == NOW + dt.timedelta(seconds=40)
+
+
+async def test_a_sender_exception_is_a_retry_not_a_crash() -> None:
+    class Exploding(RecordingSender):
+        async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
+            raise ConnectionError("network down")
+
+    factory, clock = FakeUowFactory(), FixedClock(NOW)
+    await queue(factory, 11, "a")
+    assert (await dispatch_due(factory, Exploding(), clock)).retried == 1
+
+
+async def test_giving_up_after_max_attempts_marks_failed() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    sender.script[11] = [SendResult("retry")] * 3
+    await queue(factory, 11, "a")
+    policy = DispatchPolicy(max_attempts=2)
+    await dispatch_due(factory, sender, clock, policy)
+    clock.advance(hours=1)
+    report = await dispatch_due(factory, sender, clock, policy)
+    assert report.failed == 1
+    [row] = factory.store.outbox.values()
+    assert row.status == OutboxStatus.FAILED
+
+
+async def test_blocked_user_becomes_undeliverable_and_admins_are_told() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory.store.accounts[11] = TelegramAccount(11, "199001012015031001", chat_id=11)
+    factory.store.accounts[99] = TelegramAccount(99, "198001012005011001", chat_id=99)
+    factory.store.roles.append(RoleGrant("198001012005011001", Role.ADMIN))
+    sender.script[11] = [SendResult("blocked", error="Forbidden: bot was blocked by the user")]
+    await queue(factory, 11, "a")
+    report = await dispatch_due(factory, sender, clock)
+    assert report.undeliverable == 1
+    assert factory.store.accounts[11].blocked
+    await dispatch_due(factory, sender, clock)
+    alert = [m for m, _ in sender.sent if m.kind == "admin_alert"]
+    assert alert and alert[0].chat_id == 99
+    assert alert[0].payload["nips"] == ["199001012015031001"]
+    assert any(e.action == "outbox.undeliverable" for e in factory.store.audit)
+
+
+async def test_crash_after_claim_resends_only_after_the_lease() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    await queue(factory, 11, "a")
+
+    class Dying(RecordingSender):
+        async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
+            raise ProcessDied  # stands in for the process dying mid-send
+
+    try:
+        await dispatch_due(factory, Dying(), clock)
+    except ProcessDied:
+        pass
+    assert (await dispatch_due(factory, sender, clock)).claimed == 0
+    clock.advance(minutes=2)
+    assert (await dispatch_due(factory, sender, clock)).sent == 1
+    assert len(sender.sent) == 1
+
+
+async def test_edit_waits_for_the_card_it_edits_and_targets_its_message() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    async with factory() as uow:
+        later = NOW + dt.timedelta(hours=1)
+        await enqueue(uow, 11, "card", {}, now=NOW, dedupe_key="card", not_before=later)
+        await enqueue(uow, 11, "card_outcome", {"edit_of": "card"}, now=NOW, dedupe_key="edit")
+        await uow.commit()
+    assert (await dispatch_due(factory, sender, clock)).claimed == 0
+    clock.advance(hours=1)
+    await dispatch_due(factory, sender, clock)
+    await dispatch_due(factory, sender, clock)
+    assert [(m.kind, target) for m, target in sender.sent] == [
+        ("card", None),
+        ("card_outcome", 1001),
+    ]
+
+
+async def test_edit_of_a_card_that_never_existed_is_dropped() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    async with factory() as uow:
+        await enqueue(uow, 11, "card_outcome", {"edit_of": "nope"}, now=NOW, dedupe_key="e")
+        await uow.commit()
+    await dispatch_due(factory, sender, clock)
+    [row] = factory.store.outbox.values()
+    assert row.status == OutboxStatus.FAILED and sender.sent == []
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    policy = DispatchPolicy()
+    assert [backoff_delay(n, policy).total_seconds() for n in (1, 2, 3)] == [5, 10, 20]
+    assert backoff_delay(30, policy) == policy.max_backoff
