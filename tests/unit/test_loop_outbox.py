@@ -8,6 +8,7 @@ from core.domain import OutboxStatus, Role, RoleGrant, TelegramAccount
 from core.outbox import DispatchPolicy, SendResult, backoff_delay, dispatch_due, enqueue
 from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender
 
+
 class ProcessDied(BaseException):
     """Not an Exception: nothing in the dispatcher may catch it."""
 

@@ -1,0 +1,200 @@
+"""What a card and a transfer notice say, as data built from the engine's explanation.
+
+The words are the bot's (handlers render them through i18n); the numbers come from here.
+Everything here round-trips through JSON, because it travels in outbox payloads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from core.domain import Employee, TransferProposal, Unit
+
+#: Legal basis cited on every notice (proper names of regulations; not translated).
+LEGAL_BASIS: tuple[str, ...] = (
+    "UU 20/2023 tentang ASN",
+    "PP 11/2017 jo. PP 17/2020 tentang Manajemen PNS, Pasal 190-198",
+    "PermenPANRB 1/2020 tentang Pedoman Analisis Jabatan dan Analisis Beban Kerja",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SideFigures:
+    """Staffing of one (unit, family) before and after the plan, against ABK need."""
+
+    unit_code: str
+    unit_name: str
+    family: str
+    required: float
+    staff_before: int
+    staff_after: int
+
+    @property
+    def gap_before(self) -> float:
+        """Staff minus need before the plan (positive: surplus)."""
+        return round(self.staff_before - self.required, 2)
+
+    @property
+    def gap_after(self) -> float:
+        """Staff minus need after the plan."""
+        return round(self.staff_after - self.required, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferContent:
+    """Everything a card or a notice shows about one proposed transfer."""
+
+    proposal_id: int
+    nip: str
+    name: str
+    jabatan: str
+    golongan: str
+    origin: SideFigures
+    destination: SideFigures
+    tmt: str | None
+    aspiration_rank: int | None
+    skills_matched: tuple[str, ...]
+    training: tuple[str, ...]
+    distance_before_km: float | None
+    distance_after_km: float | None
+    objective_delta: float | None
+    chain_size: int
+    alternative: str | None
+    legal_basis: tuple[str, ...] = LEGAL_BASIS
+    freeze_note: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> TransferContent:
+        """Back from `to_payload`."""
+        values = dict(data)
+        values["origin"] = SideFigures(**values["origin"])
+        values["destination"] = SideFigures(**values["destination"])
+        for key in ("skills_matched", "training", "legal_basis"):
+            values[key] = tuple(values.get(key) or ())
+        return cls(**values)
+
+
+def _side(raw: dict[str, Any] | None, unit_code: str, units: dict[str, Unit], family: str) -> (
+    SideFigures
+):
+    raw = raw or {}
+    code = str(raw.get("unit", unit_code))
+    unit = units.get(code)
+    return SideFigures(
+        unit_code=code,
+        unit_name=unit.name if unit else code,
+        family=str(raw.get("family", family)),
+        required=float(raw.get("required", 0.0)),
+        staff_before=int(raw.get("staff_before", 0)),
+        staff_after=int(raw.get("staff_after", 0)),
+    )
+
+
+def transfer_content(
+    proposal: TransferProposal,
+    employee: Employee | None,
+    units: dict[str, Unit],
+    *,
+    freeze: bool = False,
+) -> TransferContent:
+    """Card/notice content for `proposal` from its stored explanation (REBALANCE.md §4)."""
+    explanation = proposal.explanation
+    family = employee.jabatan if employee else ""
+    destination_unit = units.get(proposal.to_unit)
+    person_skills = set(employee.skills) if employee else set()
+    needed = destination_unit.skills_needed if destination_unit else ()
+    training = tuple(skill for skill in needed if skill not in person_skills)
+    distance = explanation.get("distance_km") or {}
+    rank = explanation.get("aspiration_rank")
+    chain = explanation.get("chain") or []
+    assert proposal.id is not None
+    return TransferContent(
+        proposal_id=proposal.id,
+        nip=proposal.nip,
+        name=employee.name if employee else proposal.nip,
+        jabatan=employee.jabatan if employee else "",
+        golongan=employee.golongan if employee else "",
+        origin=_side(explanation.get("origin"), proposal.from_unit, units, family),
+        destination=_side(explanation.get("destination"), proposal.to_unit, units, family),
+        tmt=proposal.tmt.isoformat() if proposal.tmt else None,
+        aspiration_rank=int(rank) if rank is not None else None,
+        skills_matched=tuple(explanation.get("skills_matched") or ()),
+        training=training,
+        distance_before_km=_maybe_float(distance.get("before")),
+        distance_after_km=_maybe_float(distance.get("after")),
+        objective_delta=_maybe_float(explanation.get("objective_delta")),
+        chain_size=len(chain),
+        alternative=explanation.get("alternative"),
+        freeze_note=freeze,
+    )
+
+
+def _maybe_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitBar:
+    """One bar group of the plan chart: a (unit, family)'s need and staff before/after."""
+
+    unit_code: str
+    unit_name: str
+    family: str
+    required: float
+    before: int
+    after: int
+
+
+def unit_bars(
+    solution_moves: list[dict[str, Any]],
+    staff_by_unit_family: dict[tuple[str, str], int],
+    demand: dict[tuple[str, str], float],
+    units: dict[str, Unit],
+    limit: int = 15,
+) -> list[UnitBar]:
+    """Bars for the plan chart, largest absolute gap before the plan first."""
+    after = dict(staff_by_unit_family)
+    families: dict[str, str] = {}
+    for move in solution_moves:
+        origin = (move.get("explanation") or {}).get("origin") or {}
+        family = str(origin.get("family", move.get("family", "")))
+        families[str(move["employee"])] = family
+        after[(move["from"], family)] = after.get((move["from"], family), 0) - 1
+        after[(move["to"], family)] = after.get((move["to"], family), 0) + 1
+    keys = set(demand) | set(staff_by_unit_family)
+    bars = [
+        UnitBar(
+            unit_code=code,
+            unit_name=units[code].name if code in units else code,
+            family=family,
+            required=round(demand.get((code, family), 0.0), 2),
+            before=staff_by_unit_family.get((code, family), 0),
+            after=after.get((code, family), 0),
+        )
+        for code, family in keys
+    ]
+    bars.sort(key=lambda b: (-abs(b.before - b.required), b.unit_code, b.family))
+    return bars[:limit]
+
+
+def bars_to_payload(bars: list[UnitBar]) -> list[dict[str, Any]]:
+    """JSON-ready bars."""
+    return [asdict(bar) for bar in bars]
+
+
+def bars_from_payload(data: list[dict[str, Any]]) -> list[UnitBar]:
+    """Back from `bars_to_payload`."""
+    return [UnitBar(**item) for item in data]
+
+
+def format_date(value: str | dt.date | None) -> str | None:
+    """ISO date text (or None) for payloads."""
+    if value is None:
+        return None
+    return value if isinstance(value, str) else value.isoformat()

@@ -1,0 +1,76 @@
+"""Card and notice content from the engine's explanation; the plan chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.charts import ChartLabels, render_plan_chart
+from core.domain import Employee, TransferProposal, Unit
+from core.notices import (
+    TransferContent,
+    bars_from_payload,
+    bars_to_payload,
+    transfer_content,
+    unit_bars,
+)
+
+UNITS = {
+    "PKM-A": Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.6, ("keperawatan",)),
+    "PKM-B": Unit("PKM-B", "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan", "farmasi")),
+}
+NURSE = Employee(
+    "199001012015031001", "Siti Aminah", "PNS", "PKM-A", "Perawat Terampil", "II/c",
+    dt.date(2019, 1, 1), 58, skills=("keperawatan",),
+)
+EXPLANATION = {
+    "origin": {"unit": "PKM-A", "family": "Perawat Terampil", "required": 11.2,
+               "staff_before": 14, "staff_after": 13},
+    "destination": {"unit": "PKM-B", "family": "Perawat Terampil", "required": 9.6,
+                    "staff_before": 7, "staff_after": 8},
+    "aspiration_rank": 1,
+    "skills_matched": ["keperawatan"],
+    "distance_km": {"before": 12.3, "after": 8.1},
+    "objective_delta": -135.0,
+    "chain": [],
+}
+
+
+def proposal() -> TransferProposal:
+    return TransferProposal(
+        7, 1, NURSE.nip, "PKM-A", "PKM-B", EXPLANATION, tmt=dt.date(2027, 1, 1)
+    )
+
+
+def test_content_carries_the_numbers_behind_the_choice() -> None:
+    content = transfer_content(proposal(), NURSE, UNITS)
+    assert content.origin.gap_before == 2.8
+    assert content.destination.gap_before == -2.6
+    assert content.aspiration_rank == 1
+    assert (content.distance_before_km, content.distance_after_km) == (12.3, 8.1)
+    assert content.destination.unit_name == "Puskesmas Playen"
+    assert content.tmt == "2027-01-01"
+
+
+def test_training_is_recommended_for_destination_skills_the_person_lacks() -> None:
+    assert transfer_content(proposal(), NURSE, UNITS).training == ("farmasi",)
+
+
+def test_content_survives_a_trip_through_the_outbox_payload() -> None:
+    content = transfer_content(proposal(), NURSE, UNITS)
+    assert TransferContent.from_payload(content.to_payload()) == content
+
+
+def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
+    moves = [{"employee": NURSE.nip, "from": "PKM-A", "to": "PKM-B", "explanation": EXPLANATION}]
+    staff = {("PKM-A", "Perawat Terampil"): 14, ("PKM-B", "Perawat Terampil"): 7}
+    demand = {("PKM-A", "Perawat Terampil"): 11.2, ("PKM-B", "Perawat Terampil"): 9.6}
+    bars = unit_bars(moves, staff, demand, UNITS)
+    assert [(b.unit_code, b.before, b.after) for b in bars] == [("PKM-A", 14, 13), ("PKM-B", 7, 8)]
+    assert bars_from_payload(bars_to_payload(bars)) == bars
+
+
+def test_plan_chart_is_a_png() -> None:
+    moves: list[dict[str, object]] = []
+    bars = unit_bars(moves, {("PKM-A", "x"): 3}, {("PKM-A", "x"): 2.5}, UNITS)
+    png = render_plan_chart(bars, ChartLabels("Plan", "ABK need", "Before", "After", "staff"))
+    assert png.startswith(b"\x89PNG") and len(png) > 1000
