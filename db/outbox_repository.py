@@ -1,0 +1,152 @@
+"""The outbox repository: rows written with the state change, claimed and marked by the dispatcher.
+
+Life of a row: `add` (pending) -> `claim` (compare-and-set on status and attempts: attempts + 1
+and a lease in next_attempt_at, so two dispatchers never both send it) -> `mark_sent` / `update`
+(sent with the Bot API message id, pending again with a later next_attempt_at, failed, or
+undeliverable). A crash between the send and the record only re-sends after the lease expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select, update
+
+from core.domain import OutboxMessage, OutboxStatus
+from core.errors import Conflict
+from db.repositories import SqlRepository
+from db.rows import OutboxMessageRow
+from db.statements import insert_for
+
+
+def outbox_from_row(row: OutboxMessageRow) -> OutboxMessage:
+    """The domain value of an outbox row."""
+    return OutboxMessage(
+        id=row.id,
+        chat_id=row.chat_id,
+        kind=row.kind,
+        payload=row.payload,
+        created_at=row.created_at,
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        telegram_message_id=row.telegram_message_id,
+        dedupe_key=row.dedupe_key,
+    )
+
+
+class SqlOutboxRepository(SqlRepository):
+    """core.ports.OutboxRepository over `outbox_messages` (dedupe key unique)."""
+
+    async def add(self, message: OutboxMessage) -> OutboxMessage:
+        """Queue a message; Conflict if one with the same dedupe key was already queued."""
+        statement = (
+            insert_for(self.session, OutboxMessageRow)
+            .values(
+                chat_id=message.chat_id,
+                kind=message.kind,
+                payload=message.payload,
+                created_at=message.created_at,
+                status=message.status.value,
+                attempts=message.attempts,
+                next_attempt_at=message.next_attempt_at,
+                telegram_message_id=message.telegram_message_id,
+                dedupe_key=message.dedupe_key,
+            )
+            .on_conflict_do_nothing()
+            .returning(OutboxMessageRow.id)
+        )
+        message_id = (await self.session.execute(statement)).scalar_one_or_none()
+        if message_id is None:
+            raise Conflict("message already queued", dedupe_key=message.dedupe_key)
+        stored = await self.get(message_id)
+        assert stored is not None
+        return stored
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        """The message with this id."""
+        row = await self._one_or_none(
+            select(OutboxMessageRow).where(OutboxMessageRow.id == message_id)
+        )
+        return outbox_from_row(row) if row else None
+
+    async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxMessage | None:
+        """The message queued under this dedupe key."""
+        row = await self._one_or_none(
+            select(OutboxMessageRow).where(OutboxMessageRow.dedupe_key == dedupe_key)
+        )
+        return outbox_from_row(row) if row else None
+
+    async def due(self, now: dt.datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Pending messages whose next attempt is due at `now`, oldest first."""
+        rows = await self._all(
+            select(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.status == OutboxStatus.PENDING.value,
+                or_(
+                    OutboxMessageRow.next_attempt_at.is_(None),
+                    OutboxMessageRow.next_attempt_at <= now,
+                ),
+            )
+            .order_by(OutboxMessageRow.id)
+            .limit(limit)
+        )
+        return [outbox_from_row(r) for r in rows]
+
+    async def list(self, status: str | None = None) -> Sequence[OutboxMessage]:
+        """Every message (or those in one status), oldest first."""
+        statement = select(OutboxMessageRow).order_by(OutboxMessageRow.id)
+        if status is not None:
+            statement = statement.where(OutboxMessageRow.status == str(status))
+        return [outbox_from_row(r) for r in await self._all(statement)]
+
+    async def claim(self, expected: OutboxMessage, new: OutboxMessage) -> bool:
+        """Compare-and-set: store `new` only if the row still has `expected`'s status and
+        attempts; False means another dispatcher got there first."""
+        if expected.id is None or new.id != expected.id:
+            raise ValueError("claim needs the same stored message before and after")
+        result = await self.session.execute(
+            update(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.id == expected.id,
+                OutboxMessageRow.status == expected.status.value,
+                OutboxMessageRow.attempts == expected.attempts,
+            )
+            .values(**_delivery_fields(new))
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_sent(self, message_id: int, telegram_message_id: int | None) -> bool:
+        """Pending -> sent with the Bot API message id; False if it was not pending."""
+        result = await self.session.execute(
+            update(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.id == message_id,
+                OutboxMessageRow.status == OutboxStatus.PENDING.value,
+            )
+            .values(status=OutboxStatus.SENT.value, telegram_message_id=telegram_message_id)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def update(self, message: OutboxMessage) -> None:
+        """Store the delivery state (status, attempts, next attempt, Telegram message id)."""
+        if message.id is None:
+            raise ValueError("cannot update a message without an id")
+        await self.session.execute(
+            update(OutboxMessageRow)
+            .where(OutboxMessageRow.id == message.id)
+            .values(**_delivery_fields(message))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _delivery_fields(message: OutboxMessage) -> dict[str, object]:
+    return {
+        "status": message.status.value,
+        "attempts": message.attempts,
+        "next_attempt_at": message.next_attempt_at,
+        "telegram_message_id": message.telegram_message_id,
+    }

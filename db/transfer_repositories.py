@@ -1,0 +1,321 @@
+"""Repositories for the transfer loop: plans, proposals, approval decisions, evaluations.
+Uniqueness rules are enforced by the database and surface as core.errors.Conflict."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+
+from core.domain import ApprovalDecision, Evaluation, Plan, ProposalState, TransferProposal
+from core.errors import Conflict
+from db.repositories import SqlRepository
+from db.rows import ApprovalDecisionRow, EvaluationRow, PlanRow, TransferProposalRow
+from db.statements import insert_for
+
+# ----------------------------------------------------------------------------- plans
+
+
+def plan_from_row(row: PlanRow) -> Plan:
+    """The domain value of a plan row."""
+    return Plan(
+        id=row.id,
+        plan_date=row.plan_date,
+        created_at=row.created_at,
+        status=row.status,
+        objective=row.objective,
+        status_quo_objective=row.status_quo_objective,
+        bound=row.bound,
+        solution=row.solution,
+        dry_run=row.dry_run,
+    )
+
+
+class SqlPlanRepository(SqlRepository):
+    """core.ports.PlanRepository over `plans` (one real plan per date)."""
+
+    async def add(self, plan: Plan) -> Plan:
+        """Store a plan; Conflict if a real plan already exists for its date."""
+        statement = (
+            insert_for(self.session, PlanRow)
+            .values(
+                plan_date=plan.plan_date,
+                created_at=plan.created_at,
+                status=plan.status,
+                objective=plan.objective,
+                status_quo_objective=plan.status_quo_objective,
+                bound=plan.bound,
+                solution=plan.solution,
+                dry_run=plan.dry_run,
+            )
+            .on_conflict_do_nothing()
+            .returning(PlanRow.id)
+        )
+        plan_id = (await self.session.execute(statement)).scalar_one_or_none()
+        if plan_id is None:
+            raise Conflict("a plan already exists for this date", plan_date=plan.plan_date)
+        stored = await self.get(plan_id)
+        assert stored is not None
+        return stored
+
+    async def get(self, plan_id: int) -> Plan | None:
+        """The plan with this id."""
+        row = await self._one_or_none(select(PlanRow).where(PlanRow.id == plan_id))
+        return plan_from_row(row) if row else None
+
+    async def latest(self) -> Plan | None:
+        """The newest real (not dry-run) plan."""
+        row = await self._one_or_none(
+            select(PlanRow)
+            .where(PlanRow.dry_run.is_(False))
+            .order_by(PlanRow.plan_date.desc(), PlanRow.id.desc())
+            .limit(1)
+        )
+        return plan_from_row(row) if row else None
+
+    async def get_for_date(self, plan_date: dt.date) -> Plan | None:
+        """The real (not dry-run) plan of that night, if any."""
+        row = await self._one_or_none(
+            select(PlanRow).where(PlanRow.plan_date == plan_date, PlanRow.dry_run.is_(False))
+        )
+        return plan_from_row(row) if row else None
+
+    async def update(self, plan: Plan) -> None:
+        """Store the plan's status, numbers and solution (date and dry-run are fixed)."""
+        if plan.id is None:
+            raise ValueError("cannot update a plan without an id")
+        await self.session.execute(
+            update(PlanRow)
+            .where(PlanRow.id == plan.id)
+            .values(
+                status=plan.status,
+                objective=plan.objective,
+                status_quo_objective=plan.status_quo_objective,
+                bound=plan.bound,
+                solution=plan.solution,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+# ------------------------------------------------------------------------- proposals
+
+
+def proposal_from_row(row: TransferProposalRow) -> TransferProposal:
+    """The domain value of a proposal row."""
+    return TransferProposal(
+        id=row.id,
+        plan_id=row.plan_id,
+        nip=row.nip,
+        from_unit=row.from_unit,
+        to_unit=row.to_unit,
+        explanation=row.explanation,
+        state=ProposalState(row.state),
+        stage=row.stage,
+        tmt=row.tmt,
+        decided_at=row.decided_at,
+    )
+
+
+class SqlProposalRepository(SqlRepository):
+    """core.ports.ProposalRepository over `transfer_proposals` (one pending per employee)."""
+
+    async def add(self, proposal: TransferProposal) -> TransferProposal:
+        """Store a proposal; Conflict if the employee already has a pending one."""
+        statement = (
+            insert_for(self.session, TransferProposalRow)
+            .values(
+                plan_id=proposal.plan_id,
+                nip=proposal.nip,
+                from_unit=proposal.from_unit,
+                to_unit=proposal.to_unit,
+                explanation=proposal.explanation,
+                state=proposal.state.value,
+                stage=proposal.stage,
+                tmt=proposal.tmt,
+                decided_at=proposal.decided_at,
+            )
+            .on_conflict_do_nothing()
+            .returning(TransferProposalRow.id)
+        )
+        proposal_id = (await self.session.execute(statement)).scalar_one_or_none()
+        if proposal_id is None:
+            raise Conflict("employee already has a pending transfer", nip=proposal.nip)
+        stored = await self.get(proposal_id)
+        assert stored is not None
+        return stored
+
+    async def get(self, proposal_id: int) -> TransferProposal | None:
+        """The proposal with this id."""
+        row = await self._one_or_none(
+            select(TransferProposalRow).where(TransferProposalRow.id == proposal_id)
+        )
+        return proposal_from_row(row) if row else None
+
+    async def list_for_plan(self, plan_id: int) -> Sequence[TransferProposal]:
+        """The proposals of one plan, in creation order."""
+        rows = await self._all(
+            select(TransferProposalRow)
+            .where(TransferProposalRow.plan_id == plan_id)
+            .order_by(TransferProposalRow.id)
+        )
+        return [proposal_from_row(r) for r in rows]
+
+    async def list_by_state(self, state: str) -> Sequence[TransferProposal]:
+        """The proposals in one state, in creation order."""
+        rows = await self._all(
+            select(TransferProposalRow)
+            .where(TransferProposalRow.state == str(state))
+            .order_by(TransferProposalRow.id)
+        )
+        return [proposal_from_row(r) for r in rows]
+
+    async def list_for_nip(self, nip: str) -> Sequence[TransferProposal]:
+        """Every proposal ever made for one employee, in creation order."""
+        rows = await self._all(
+            select(TransferProposalRow)
+            .where(TransferProposalRow.nip == nip)
+            .order_by(TransferProposalRow.id)
+        )
+        return [proposal_from_row(r) for r in rows]
+
+    async def list_pending_nips(self) -> Sequence[str]:
+        """NIPs with a proposal awaiting a decision."""
+        result = await self.session.scalars(
+            select(TransferProposalRow.nip)
+            .where(TransferProposalRow.state == ProposalState.PENDING.value)
+            .order_by(TransferProposalRow.nip)
+        )
+        return list(result.all())
+
+    async def update(self, proposal: TransferProposal) -> None:
+        """Store the proposal's mutable fields unconditionally (prefer `transition`)."""
+        if proposal.id is None:
+            raise ValueError("cannot update a proposal without an id")
+        await self.session.execute(
+            update(TransferProposalRow)
+            .where(TransferProposalRow.id == proposal.id)
+            .values(**_mutable_fields(proposal))
+            .execution_options(synchronize_session=False)
+        )
+
+    async def transition(self, expected: TransferProposal, new: TransferProposal) -> bool:
+        """Compare-and-set: store `new` only if the row still has `expected`'s state and stage."""
+        if expected.id is None or new.id != expected.id:
+            raise ValueError("transition needs the same stored proposal before and after")
+        result = await self.session.execute(
+            update(TransferProposalRow)
+            .where(
+                TransferProposalRow.id == expected.id,
+                TransferProposalRow.state == expected.state.value,
+                TransferProposalRow.stage == expected.stage,
+            )
+            .values(**_mutable_fields(new))
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _mutable_fields(proposal: TransferProposal) -> dict[str, object]:
+    return {
+        "state": proposal.state.value,
+        "stage": proposal.stage,
+        "tmt": proposal.tmt,
+        "decided_at": proposal.decided_at,
+        "explanation": proposal.explanation,
+    }
+
+
+# ------------------------------------------------------------------------- decisions
+
+
+def decision_from_row(row: ApprovalDecisionRow) -> ApprovalDecision:
+    """The domain value of an approval decision row."""
+    return ApprovalDecision(
+        proposal_id=row.proposal_id,
+        stage=row.stage,
+        approver_nip=row.approver_nip,
+        approved=row.approved,
+        reason=row.reason,
+        decided_at=row.decided_at,
+    )
+
+
+class SqlDecisionRepository(SqlRepository):
+    """core.ports.DecisionRepository over `approval_decisions` (one per proposal and stage)."""
+
+    async def add(self, decision: ApprovalDecision) -> None:
+        """Record a stage's decision; Conflict if that stage was already decided."""
+        statement = (
+            insert_for(self.session, ApprovalDecisionRow)
+            .values(
+                proposal_id=decision.proposal_id,
+                stage=decision.stage,
+                approver_nip=decision.approver_nip,
+                approved=decision.approved,
+                reason=decision.reason,
+                decided_at=decision.decided_at,
+            )
+            .on_conflict_do_nothing()
+        )
+        result = await self.session.execute(statement)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise Conflict(
+                "this stage is already decided",
+                proposal_id=decision.proposal_id,
+                stage=decision.stage,
+            )
+
+    async def list_for(self, proposal_id: int) -> Sequence[ApprovalDecision]:
+        """The decisions on one proposal, by stage."""
+        rows = await self._all(
+            select(ApprovalDecisionRow)
+            .where(ApprovalDecisionRow.proposal_id == proposal_id)
+            .order_by(ApprovalDecisionRow.stage)
+        )
+        return [decision_from_row(r) for r in rows]
+
+
+# ----------------------------------------------------------------------- evaluations
+
+
+def evaluation_from_row(row: EvaluationRow) -> Evaluation:
+    """The domain value of an evaluation row."""
+    return Evaluation(
+        proposal_id=row.proposal_id,
+        rater_nip=row.rater_nip,
+        kind=row.kind,  # type: ignore[arg-type]
+        score=row.score,
+        rated_at=row.rated_at,
+    )
+
+
+class SqlEvaluationRepository(SqlRepository):
+    """core.ports.EvaluationRepository over `evaluations` (one per proposal, rater, kind)."""
+
+    async def add(self, evaluation: Evaluation) -> None:
+        """Record a rating; Conflict if this rater already gave this kind of rating."""
+        statement = (
+            insert_for(self.session, EvaluationRow)
+            .values(
+                proposal_id=evaluation.proposal_id,
+                rater_nip=evaluation.rater_nip,
+                kind=evaluation.kind,
+                score=evaluation.score,
+                rated_at=evaluation.rated_at,
+            )
+            .on_conflict_do_nothing()
+        )
+        result = await self.session.execute(statement)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise Conflict("already rated", proposal_id=evaluation.proposal_id)
+
+    async def list_for(self, proposal_id: int) -> Sequence[Evaluation]:
+        """The ratings of one transfer, oldest first."""
+        rows = await self._all(
+            select(EvaluationRow)
+            .where(EvaluationRow.proposal_id == proposal_id)
+            .order_by(EvaluationRow.rated_at, EvaluationRow.id)
+        )
+        return [evaluation_from_row(r) for r in rows]

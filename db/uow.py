@@ -1,0 +1,114 @@
+"""The SQL unit of work: one session, one transaction; only `commit` makes changes durable."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.ports import UnitOfWorkFactory
+from db.engine import session_factory as make_session_factory
+from db.outbox_repository import SqlOutboxRepository
+from db.repositories import (
+    SqlAccountRepository,
+    SqlActivityRepository,
+    SqlAspirationRepository,
+    SqlAuditRepository,
+    SqlEmployeeRepository,
+    SqlInvitationRepository,
+    SqlRoleRepository,
+    SqlUnitRepository,
+    SqlWorkloadReportRepository,
+)
+from db.transfer_repositories import (
+    SqlDecisionRepository,
+    SqlEvaluationRepository,
+    SqlPlanRepository,
+    SqlProposalRepository,
+)
+
+
+class SqlUnitOfWork:
+    """core.ports.UnitOfWork over one AsyncSession; leaving without `commit` rolls back."""
+
+    units: SqlUnitRepository
+    employees: SqlEmployeeRepository
+    activities: SqlActivityRepository
+    roles: SqlRoleRepository
+    accounts: SqlAccountRepository
+    invitations: SqlInvitationRepository
+    aspirations: SqlAspirationRepository
+    workload_reports: SqlWorkloadReportRepository
+    plans: SqlPlanRepository
+    proposals: SqlProposalRepository
+    decisions: SqlDecisionRepository
+    outbox: SqlOutboxRepository
+    evaluations: SqlEvaluationRepository
+    audit: SqlAuditRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session (only inside `async with`)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        session = self._session_factory()
+        self._session = session
+        self.units = SqlUnitRepository(session)
+        self.employees = SqlEmployeeRepository(session)
+        self.activities = SqlActivityRepository(session)
+        self.roles = SqlRoleRepository(session)
+        self.accounts = SqlAccountRepository(session)
+        self.invitations = SqlInvitationRepository(session)
+        self.aspirations = SqlAspirationRepository(session)
+        self.workload_reports = SqlWorkloadReportRepository(session)
+        self.plans = SqlPlanRepository(session)
+        self.proposals = SqlProposalRepository(session)
+        self.decisions = SqlDecisionRepository(session)
+        self.outbox = SqlOutboxRepository(session)
+        self.evaluations = SqlEvaluationRepository(session)
+        self.audit = SqlAuditRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        """Make everything done so far durable; the unit of work stays usable."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Discard everything not yet committed."""
+        await self.session.rollback()
+
+
+def uow_factory(
+    sessions: async_sessionmaker[AsyncSession] | AsyncEngine,
+) -> UnitOfWorkFactory:
+    """A core.ports.UnitOfWorkFactory: each call gives a fresh SqlUnitOfWork."""
+    if isinstance(sessions, AsyncEngine):
+        sessions = make_session_factory(sessions)
+    factory = sessions
+
+    def new_unit_of_work() -> SqlUnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    return new_unit_of_work
