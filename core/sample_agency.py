@@ -1,0 +1,768 @@
+"""A believable sample kabupaten, generated from a seed: units, ASN, ABK activities, aspirations.
+
+"Kabupaten Sidaharja" is made up: a box in Central Java with kecamatan clusters, each with a
+kecamatan office, puskesmas, SD and SMP Negeri; the central OPDs and the RSUD sit in the
+kecamatan that is the capital. Staffing is deliberately uneven (some units clearly over, some
+under their ABK need) so that the rebalancing has something to do. The generator is pure and
+deterministic for (size, seed, today); `store_sample_people` writes the parts that are not one of
+the three import files (aspirations, role grants) through the ports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from core.abk import DEFAULT_WKE_MINUTES
+from core.domain import (
+    Activity,
+    Aspiration,
+    Employee,
+    EmployeeStatus,
+    ReasonCategory,
+    Role,
+    RoleGrant,
+    ScopeKind,
+    Unit,
+)
+from core.ports import UnitOfWorkFactory
+
+SampleSize = Literal["S", "M", "L"]
+SAMPLE_SIZES: tuple[SampleSize, ...] = ("S", "M", "L")
+KABUPATEN = "Kabupaten Sidaharja"
+EARTH_RADIUS_KM = 6371.0088
+# The kabupaten's box (degrees): about 55 km north-south and 66 km east-west.
+LAT_RANGE = (-7.60, -7.10)
+LON_RANGE = (109.80, 110.40)
+
+
+@dataclass(frozen=True, slots=True)
+class SizeProfile:
+    """How big a sample agency is: kecamatan and units per kecamatan, and the ASN aimed at."""
+
+    kecamatan: int
+    sd_per_kecamatan: int
+    smp_per_kecamatan: int
+    puskesmas_per_kecamatan: int
+    central_offices: int
+    target_employees: int
+
+
+SIZE_PROFILES: dict[SampleSize, SizeProfile] = {
+    "S": SizeProfile(3, 3, 1, 1, 6, 600),
+    "M": SizeProfile(12, 6, 1, 1, 10, 5_000),
+    "L": SizeProfile(30, 8, 2, 2, 10, 20_000),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SampleAgency:
+    """Everything generated for one sample kabupaten."""
+
+    size: SampleSize
+    seed: int
+    units: tuple[Unit, ...]
+    employees: tuple[Employee, ...]
+    activities: tuple[Activity, ...]
+    aspirations: tuple[Aspiration, ...]
+    role_grants: tuple[RoleGrant, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# The vocabulary: places, jabatan, activities, skills, names
+
+
+KECAMATAN_NAMES: tuple[str, ...] = (
+    "Sidaharja", "Karangrejo", "Tegalsari", "Purwodadi", "Sumberagung", "Ngadirejo",
+    "Kedungjati", "Banyuurip", "Gunungsari", "Watukarang", "Jatimulyo", "Sidomukti",
+    "Candirejo", "Tanjungsari", "Wonokerto", "Kalibening", "Pagersari", "Sukorejo",
+    "Margoyoso", "Kembangsari", "Randusari", "Ngampel", "Pringapus", "Gedangan",
+    "Bulusari", "Sendangrejo", "Mojoagung", "Tawangsari", "Selomerto", "Rejosari",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    name: str
+    output_unit: str
+    minutes: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Jabatan:
+    name: str
+    tasks: tuple[_Task, ...]
+    skills: tuple[str, ...]  # the first is everyone's when `core_skill` is set
+    core_skill: bool
+    title: str  # academic title appended to the name ("" for none; "dr." is a prefix)
+    pns_grades: tuple[int, int]  # first and last index into PNS_GRADES for this jabatan
+    pppk_grade: str | None  # None: this jabatan is not filled by PPPK in the sample
+    retirement_age: int = 58
+
+
+PNS_GRADES: tuple[str, ...] = tuple(
+    f"{group}/{letter}"
+    for group, letters in (("I", "abcd"), ("II", "abcd"), ("III", "abcd"), ("IV", "abcde"))
+    for letter in letters
+)
+
+
+def _grade(name: str) -> int:
+    return PNS_GRADES.index(name)
+
+
+_TEACHING_SKILLS = (
+    "matematika", "bahasa indonesia", "ipa", "ips", "bahasa inggris", "pjok", "seni budaya",
+    "kelas rendah", "bimbingan konseling",
+)  # fmt: skip
+_ADMIN_SKILLS = (
+    "tata naskah dinas", "arsip", "kepegawaian", "aplikasi siasn", "pengadaan", "keuangan",
+)  # fmt: skip
+_POLICY_SKILLS = ("kebijakan publik", "statistik", "gis", "penganggaran", "penulisan laporan")
+
+_GURU_TASKS = (
+    _Task("Menyusun rencana pelaksanaan pembelajaran", "dokumen", 90),
+    _Task("Melaksanakan pembelajaran tatap muka", "jam pelajaran", 40),
+    _Task("Menilai dan mengevaluasi hasil belajar", "lembar penilaian", 8),
+    _Task("Membimbing kegiatan ekstrakurikuler", "kegiatan", 60),
+)
+_ADMIN_TASKS = (
+    _Task("Mengagendakan surat masuk dan keluar", "surat", 5),
+    _Task("Menata dan menyimpan arsip", "berkas", 15),
+    _Task("Menyiapkan bahan rapat", "kegiatan", 90),
+    _Task("Melayani informasi dan tamu", "layanan", 10),
+)
+_POLICY_TASKS = (
+    _Task("Mengumpulkan dan mengolah data kebijakan", "dokumen", 480),
+    _Task("Menyusun kajian kebijakan", "kajian", 2400),
+    _Task("Menyusun bahan rapat koordinasi", "bahan", 240),
+    _Task("Menyusun telaahan staf", "telaahan", 300),
+)
+
+JABATAN: dict[str, _Jabatan] = {
+    j.name: j
+    for j in (
+        _Jabatan("Guru Ahli Pertama", _GURU_TASKS, _TEACHING_SKILLS, False, "S.Pd.",
+                 (_grade("III/a"), _grade("III/b")), "IX", 60),
+        _Jabatan("Guru Ahli Muda",
+                 (*_GURU_TASKS, _Task("Membimbing guru pemula", "laporan", 240)),
+                 _TEACHING_SKILLS, False, "S.Pd.", (_grade("III/c"), _grade("III/d")), None, 60),
+        _Jabatan("Perawat Terampil",
+                 (_Task("Melakukan pengkajian keperawatan", "pasien", 20),
+                  _Task("Melaksanakan tindakan keperawatan", "tindakan", 30),
+                  _Task("Mendokumentasikan asuhan keperawatan", "dokumen", 10),
+                  _Task("Memberikan penyuluhan kesehatan", "kegiatan", 60)),
+                 ("keperawatan", "gawat darurat", "keperawatan anak", "perawatan luka"), True,
+                 "A.Md.Kep.", (_grade("II/c"), _grade("III/b")), "VII"),
+        _Jabatan("Perawat Ahli Pertama",
+                 (_Task("Menyusun rencana asuhan keperawatan", "dokumen", 45),
+                  _Task("Melaksanakan tindakan keperawatan kompleks", "tindakan", 40),
+                  _Task("Mengevaluasi asuhan keperawatan", "pasien", 20)),
+                 ("keperawatan", "gawat darurat", "icu", "keperawatan jiwa"), True,
+                 "S.Kep., Ns.", (_grade("III/a"), _grade("III/b")), "IX"),
+        _Jabatan("Bidan Terampil",
+                 (_Task("Memberikan pelayanan antenatal", "kunjungan", 30),
+                  _Task("Menolong persalinan normal", "persalinan", 240),
+                  _Task("Memberikan pelayanan keluarga berencana", "akseptor", 20),
+                  _Task("Melakukan kunjungan nifas", "kunjungan", 45)),
+                 ("kebidanan", "persalinan", "imunisasi", "keluarga berencana"), True,
+                 "A.Md.Keb.", (_grade("II/c"), _grade("III/b")), "VII"),
+        _Jabatan("Dokter Ahli Pertama",
+                 (_Task("Memeriksa pasien rawat jalan", "pasien", 15),
+                  _Task("Melakukan tindakan medis", "tindakan", 45),
+                  _Task("Membuat surat keterangan medis", "surat", 10)),
+                 ("pelayanan medis", "gawat darurat", "usg"), True, "dr.",
+                 (_grade("III/b"), _grade("III/c")), None, 60),
+        _Jabatan("Asisten Apoteker Terampil",
+                 (_Task("Menyiapkan dan menyerahkan obat", "resep", 8),
+                  _Task("Mengelola persediaan obat", "laporan", 120),
+                  _Task("Memberikan informasi obat", "pasien", 15)),
+                 ("farmasi", "gudang obat"), True, "A.Md.Farm.",
+                 (_grade("II/c"), _grade("III/b")), "VII"),
+        _Jabatan("Nutrisionis Terampil",
+                 (_Task("Melakukan konseling gizi", "klien", 30),
+                  _Task("Memantau status gizi balita", "balita", 10),
+                  _Task("Menyusun laporan gizi", "laporan", 180)),
+                 ("gizi", "posyandu"), True, "A.Md.Gz.", (_grade("II/c"), _grade("III/b")), "VII"),
+        _Jabatan("Pranata Laboratorium Kesehatan Terampil",
+                 (_Task("Melakukan pemeriksaan laboratorium", "sampel", 20),
+                  _Task("Mengambil spesimen", "spesimen", 10),
+                  _Task("Memelihara alat laboratorium", "kegiatan", 60)),
+                 ("laboratorium", "hematologi"), True, "A.Md.AK.",
+                 (_grade("II/c"), _grade("III/b")), "VII"),
+        _Jabatan("Radiografer Terampil",
+                 (_Task("Melakukan pemeriksaan radiografi", "pemeriksaan", 30),
+                  _Task("Mengolah citra radiografi", "citra", 10)),
+                 ("radiologi",), True, "A.Md.Rad.", (_grade("II/c"), _grade("III/b")), None),
+        _Jabatan("Pengadministrasi Umum", _ADMIN_TASKS, _ADMIN_SKILLS, False, "",
+                 (_grade("II/a"), _grade("III/b")), "V"),
+        _Jabatan("Pengelola Keuangan",
+                 (_Task("Memverifikasi dokumen pembayaran", "dokumen", 30),
+                  _Task("Mencatat transaksi keuangan", "transaksi", 10),
+                  _Task("Menyusun laporan keuangan bulanan", "laporan", 600)),
+                 ("keuangan", "akuntansi", "aplikasi sipd"), True, "S.E.",
+                 (_grade("II/b"), _grade("III/c")), None),
+        _Jabatan("Analis Kebijakan Ahli Pertama", _POLICY_TASKS, _POLICY_SKILLS, False, "S.IP.",
+                 (_grade("III/a"), _grade("III/b")), None),
+        _Jabatan("Analis Kebijakan Ahli Muda",
+                 (*_POLICY_TASKS, _Task("Merumuskan rekomendasi kebijakan", "rekomendasi", 1800)),
+                 _POLICY_SKILLS, False, "S.IP.", (_grade("III/c"), _grade("III/d")), None),
+        _Jabatan("Pranata Komputer Ahli Pertama",
+                 (_Task("Memelihara sistem informasi", "laporan", 240),
+                  _Task("Menangani gangguan perangkat", "tiket", 45),
+                  _Task("Mengelola basis data", "kegiatan", 180)),
+                 ("jaringan", "basis data", "pemrograman"), False, "S.Kom.",
+                 (_grade("III/a"), _grade("III/b")), None),
+        _Jabatan("Analis SDM Aparatur Ahli Pertama",
+                 (_Task("Memproses usulan kenaikan pangkat", "berkas", 60),
+                  _Task("Memproses usulan mutasi", "berkas", 90),
+                  _Task("Memutakhirkan data kepegawaian", "data", 15)),
+                 ("kepegawaian", "aplikasi siasn", "analisis beban kerja"), True, "S.Psi.",
+                 (_grade("III/a"), _grade("III/b")), None),
+        _Jabatan("Perencana Ahli Pertama",
+                 (_Task("Menyusun dokumen rencana kerja", "dokumen", 1200),
+                  _Task("Menganalisis data pembangunan", "laporan", 600),
+                  _Task("Memantau pelaksanaan program", "laporan", 300)),
+                 ("perencanaan", "statistik", "gis"), True, "S.E.",
+                 (_grade("III/a"), _grade("III/b")), None),
+        _Jabatan("Teknik Jalan dan Jembatan Ahli Pertama",
+                 (_Task("Melakukan survei kondisi jalan", "ruas", 480),
+                  _Task("Menyusun desain teknis", "gambar", 600),
+                  _Task("Mengawasi pekerjaan konstruksi", "laporan", 360)),
+                 ("teknik sipil", "gis", "autocad"), True, "S.T.",
+                 (_grade("III/a"), _grade("III/b")), None),
+        _Jabatan("Epidemiolog Kesehatan Ahli Pertama",
+                 (_Task("Melakukan penyelidikan epidemiologi", "kasus", 480),
+                  _Task("Mengolah data surveilans", "laporan", 240)),
+                 ("epidemiologi", "statistik"), True, "S.KM.",
+                 (_grade("III/a"), _grade("III/b")), None),
+        _Jabatan("Pekerja Sosial Ahli Pertama",
+                 (_Task("Melakukan asesmen klien", "klien", 120),
+                  _Task("Melakukan pendampingan sosial", "kunjungan", 90)),
+                 ("pekerjaan sosial", "konseling"), True, "S.Sos.",
+                 (_grade("III/a"), _grade("III/b")), None),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _UnitKind:
+    code_prefix: str
+    opd: str
+    staffing: tuple[tuple[str, float, float], ...]  # (jabatan, low, high) base FTE need
+
+
+_OFFICE_CORE = (
+    ("Analis Kebijakan Ahli Pertama", 3, 6),
+    ("Pengadministrasi Umum", 5, 9),
+    ("Pengelola Keuangan", 2, 4),
+    ("Pranata Komputer Ahli Pertama", 1, 2),
+)
+UNIT_KINDS: dict[str, _UnitKind] = {
+    "SD": _UnitKind("SD", "Dinas Pendidikan", (
+        ("Guru Ahli Pertama", 4, 7), ("Guru Ahli Muda", 2, 4), ("Pengadministrasi Umum", 0.6, 1.4),
+    )),
+    "SMP": _UnitKind("SMP", "Dinas Pendidikan", (
+        ("Guru Ahli Pertama", 9, 14), ("Guru Ahli Muda", 5, 9), ("Pengadministrasi Umum", 1, 3),
+        ("Pengelola Keuangan", 0.6, 1.2),
+    )),
+    "PKM": _UnitKind("PKM", "Dinas Kesehatan", (
+        ("Perawat Terampil", 5, 9), ("Perawat Ahli Pertama", 2, 4), ("Bidan Terampil", 4, 8),
+        ("Dokter Ahli Pertama", 1, 3), ("Asisten Apoteker Terampil", 1, 2),
+        ("Nutrisionis Terampil", 0.6, 1.5), ("Pranata Laboratorium Kesehatan Terampil", 1, 2),
+        ("Pengadministrasi Umum", 1, 3),
+    )),
+    "KEC": _UnitKind("KEC", "Kecamatan", (
+        ("Pengadministrasi Umum", 3, 6), ("Analis Kebijakan Ahli Pertama", 1, 2),
+        ("Pengelola Keuangan", 1, 2),
+    )),
+    "RSUD": _UnitKind("RSUD", "RSUD", (
+        ("Perawat Terampil", 40, 60), ("Perawat Ahli Pertama", 20, 30),
+        ("Bidan Terampil", 10, 16), ("Dokter Ahli Pertama", 8, 12),
+        ("Asisten Apoteker Terampil", 3, 6), ("Pranata Laboratorium Kesehatan Terampil", 5, 8),
+        ("Radiografer Terampil", 2, 4), ("Nutrisionis Terampil", 2, 3),
+        ("Pengadministrasi Umum", 10, 16), ("Pengelola Keuangan", 3, 6),
+    )),
+}  # fmt: skip
+# Central offices, in the order sizes take them: (code, name, extra staffing beyond the core).
+CENTRAL_OFFICES: tuple[tuple[str, str, tuple[tuple[str, float, float], ...]], ...] = (
+    ("SETDA", "Sekretariat Daerah", (("Analis Kebijakan Ahli Muda", 4, 8),)),
+    ("DISDIK", "Dinas Pendidikan", ()),
+    ("DINKES", "Dinas Kesehatan", (("Epidemiolog Kesehatan Ahli Pertama", 1, 3),)),
+    ("PUPR", "Dinas Pekerjaan Umum dan Penataan Ruang",
+     (("Teknik Jalan dan Jembatan Ahli Pertama", 4, 8),)),
+    ("BKPSDM", "Badan Kepegawaian dan Pengembangan SDM",
+     (("Analis SDM Aparatur Ahli Pertama", 4, 8),)),
+    ("BAPPEDA", "Badan Perencanaan Pembangunan Daerah", (("Perencana Ahli Pertama", 3, 6),)),
+    ("DINSOS", "Dinas Sosial", (("Pekerja Sosial Ahli Pertama", 2, 5),)),
+    ("DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", ()),
+    ("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu", ()),
+    ("BPKAD", "Badan Pengelolaan Keuangan dan Aset Daerah", (("Pengelola Keuangan", 4, 8),)),
+)  # fmt: skip
+
+_MALE_NAMES = (
+    "Agus", "Budi", "Joko", "Eko", "Bambang", "Hendra", "Rudi", "Andi", "Ahmad", "Slamet",
+    "Sugeng", "Wahyu", "Arif", "Teguh", "Yusuf", "Fajar", "Rizky", "Dedi", "Heru", "Imam",
+    "Bayu", "Taufik", "Rahmat", "Hadi", "Sutrisno", "Purnomo", "Galih", "Dimas", "Yoga", "Aditya",
+)  # fmt: skip
+_FEMALE_NAMES = (
+    "Sri", "Dewi", "Siti", "Rina", "Endang", "Wulan", "Ratna", "Yuni", "Indah", "Nur",
+    "Fitri", "Ani", "Dian", "Retno", "Tri", "Ayu", "Kartika", "Maya", "Nurul", "Putri",
+    "Eka", "Novi", "Lina", "Evi", "Umi", "Puji", "Anisa", "Laras", "Sekar", "Galuh",
+)  # fmt: skip
+_SURNAMES_ANY = (
+    "Santoso", "Wibowo", "Setiawan", "Prasetyo", "Hidayat", "Saputra", "Kurniawan", "Nugroho",
+    "Susanto", "Wijaya", "Kusuma", "Hartono", "Sulistyo", "Purnama", "Widodo", "Haryanto",
+)  # fmt: skip
+_SURNAMES_FEMALE = (
+    "Handayani", "Lestari", "Rahayu", "Wahyuni", "Utami", "Purwanti", "Pratiwi", "Permatasari",
+    "Susanti", "Anggraini", "Wulandari", "Rahmawati",
+)  # fmt: skip
+
+LOCK_REASONS: tuple[tuple[str, int], ...] = (
+    ("tugas belajar", 4),
+    ("hukuman disiplin", 2),
+    ("ikatan dinas", 2),
+    ("cuti di luar tanggungan negara", 1),
+    ("proses hukum", 1),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Generation
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in km, Earth radius 6371.0088 km (REBALANCE.md)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Family:
+    unit: Unit
+    kecamatan: int
+    jabatan: str
+    need_fte: float
+    staff: int
+
+
+def _kecamatan_places(rng: random.Random, count: int) -> list[_Place]:
+    """Kecamatan centres on a jittered grid filling the kabupaten's box; the first is central."""
+    columns = math.ceil(math.sqrt(count * 1.2))
+    rows = math.ceil(count / columns)
+    cells = [(r, c) for r in range(rows) for c in range(columns)]
+    middle = ((rows - 1) / 2, (columns - 1) / 2)
+    centre = min(cells, key=lambda rc: (rc[0] - middle[0]) ** 2 + (rc[1] - middle[1]) ** 2)
+    cells.remove(centre)
+    rng.shuffle(cells)
+    chosen = [centre, *cells[: count - 1]]
+    (lat0, lat1), (lon0, lon1) = LAT_RANGE, LON_RANGE
+    places = []
+    for index, (r, c) in enumerate(chosen):
+        lat = lat0 + (r + 0.5 + rng.uniform(-0.25, 0.25)) * (lat1 - lat0) / rows
+        lon = lon0 + (c + 0.5 + rng.uniform(-0.25, 0.25)) * (lon1 - lon0) / columns
+        places.append(_Place(KECAMATAN_NAMES[index], round(lat, 6), round(lon, 6)))
+    return places
+
+
+def _near(rng: random.Random, place: _Place, spread_deg: float) -> tuple[float, float]:
+    lat = min(max(place.lat + rng.gauss(0, spread_deg), LAT_RANGE[0]), LAT_RANGE[1])
+    lon = min(max(place.lon + rng.gauss(0, spread_deg), LON_RANGE[0]), LON_RANGE[1])
+    return round(lat, 6), round(lon, 6)
+
+
+def _unit_skills(
+    rng: random.Random, staffing: Sequence[tuple[str, float, float]]
+) -> tuple[str, ...]:
+    pool: list[str] = []
+    for jabatan, _, _ in staffing:
+        for skill in JABATAN[jabatan].skills:
+            if skill not in pool:
+                pool.append(skill)
+    return tuple(sorted(rng.sample(pool, k=min(len(pool), rng.randint(1, 3)))))
+
+
+def _units(
+    rng: random.Random, profile: SizeProfile, places: Sequence[_Place]
+) -> list[tuple[Unit, int, tuple[tuple[str, float, float], ...]]]:
+    """Units with their kecamatan index and base staffing ranges."""
+    made: list[tuple[Unit, int, tuple[tuple[str, float, float], ...]]] = []
+
+    def add(code: str, name: str, opd: str, kecamatan: int, staffing: tuple[
+            tuple[str, float, float], ...], spread: float = 0.012) -> None:
+        lat, lon = _near(rng, places[kecamatan], spread)
+        made.append((Unit(code, name, opd, lat, lon, _unit_skills(rng, staffing)), kecamatan,
+                     staffing))
+
+    capital = places[0].name
+    for code, name, extra in CENTRAL_OFFICES[: profile.central_offices]:
+        add(code, f"{name} {KABUPATEN}", name, 0, (*_OFFICE_CORE, *extra), 0.006)
+    add("RSUD", f"RSUD {capital}", "RSUD", 0, UNIT_KINDS["RSUD"].staffing, 0.006)
+    for index, place in enumerate(places):
+        slug = place.name.upper()
+        add(f"KEC-{slug}", f"Kantor Kecamatan {place.name}", "Kecamatan", index,
+            UNIT_KINDS["KEC"].staffing, 0.004)
+        for number in range(1, profile.puskesmas_per_kecamatan + 1):
+            suffix = "" if profile.puskesmas_per_kecamatan == 1 else f" {'I' * number}"
+            code = f"PKM-{slug}" + ("" if profile.puskesmas_per_kecamatan == 1 else f"-{number}")
+            add(code, f"Puskesmas {place.name}{suffix}", "Dinas Kesehatan", index,
+                UNIT_KINDS["PKM"].staffing)
+        for number in range(1, profile.smp_per_kecamatan + 1):
+            add(f"SMP-{slug}-{number}", f"SMP Negeri {number} {place.name}", "Dinas Pendidikan",
+                index, UNIT_KINDS["SMP"].staffing)
+        for number in range(1, profile.sd_per_kecamatan + 1):
+            add(f"SD-{slug}-{number}", f"SD Negeri {number} {place.name}", "Dinas Pendidikan",
+                index, UNIT_KINDS["SD"].staffing, 0.02)
+    return made
+
+
+def _families(
+    rng: random.Random,
+    profile: SizeProfile,
+    units: Sequence[tuple[Unit, int, tuple[tuple[str, float, float], ...]]],
+) -> list[_Family]:
+    """Need per (unit, jabatan), scaled to the target size, and a deliberately uneven staffing."""
+    base: list[tuple[Unit, int, str, float]] = [
+        (unit, kecamatan, jabatan, rng.uniform(low, high))
+        for unit, kecamatan, staffing in units
+        for jabatan, low, high in staffing
+    ]
+    scale = profile.target_employees / sum(need for *_, need in base)
+    families = []
+    tendency_of: dict[str, float] = {}
+    for unit, _, _ in units:
+        # A unit tends to be over- or under-staffed as a whole; most are about right.
+        roll = rng.random()
+        tendency_of[unit.code] = (
+            rng.uniform(1.3, 1.7) if roll < 0.2 else rng.uniform(0.45, 0.75) if roll < 0.4 else 1.0
+        )
+    for unit, kecamatan, jabatan, need in base:
+        need_fte = round(need * scale, 2)
+        tendency = tendency_of[unit.code]
+        factor = tendency * rng.uniform(0.9, 1.1) if tendency != 1.0 else rng.uniform(0.85, 1.15)
+        staff = max(0, round(need_fte * factor))
+        if staff == 0 and need_fte >= 0.5 and tendency >= 1.0:
+            staff = 1
+        families.append(_Family(unit, kecamatan, jabatan, need_fte, staff))
+    return families
+
+
+def _activities(
+    rng: random.Random, families: Sequence[_Family], wke_minutes: float
+) -> list[Activity]:
+    """ABK activities whose yearly minutes add up to each family's need (in FTE x WKE)."""
+    activities = []
+    for family in families:
+        tasks = JABATAN[family.jabatan].tasks
+        weights = [rng.uniform(1.0, 3.0) for _ in tasks]
+        total = sum(weights)
+        minutes = family.need_fte * wke_minutes
+        for task, weight in zip(tasks, weights, strict=True):
+            volume = max(1, round(minutes * weight / total / task.minutes))
+            activities.append(
+                Activity(family.unit.code, family.jabatan, task.name, task.output_unit,
+                         float(task.minutes), float(volume))
+            )
+    return activities
+
+
+def _years_before(day: dt.date, years: float) -> dt.date:
+    return day - dt.timedelta(days=round(years * 365.25))
+
+
+class _NipMaker:
+    """Valid, unique NIPs: PNS (birth, CPNS year-month, gender, sequence) and PPPK."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def pns(self, birth: dt.date, appointed: dt.date, gender: int) -> str:
+        head = f"{birth:%Y%m%d}{appointed:%Y%m}{gender}"
+        return self._unique(head, 3)
+
+    def pppk(self, birth: dt.date, year: int) -> str:
+        return self._unique(f"{birth:%Y%m%d}{year:04d}21", 4)
+
+    def _unique(self, head: str, digits: int) -> str:
+        while True:
+            nip = f"{head}{self.rng.randint(1, 10**digits - 1):0{digits}d}"
+            if nip not in self.used:
+                self.used.add(nip)
+                return nip
+
+
+def _person_name(rng: random.Random, gender: int, jabatan: _Jabatan) -> str:
+    if gender == 1:
+        name = f"{rng.choice(_MALE_NAMES)} {rng.choice(_SURNAMES_ANY)}"
+    else:
+        surnames = _SURNAMES_ANY + _SURNAMES_FEMALE
+        name = f"{rng.choice(_FEMALE_NAMES)} {rng.choice(surnames)}"
+    if jabatan.title == "dr.":
+        return f"dr. {name}"
+    return f"{name}, {jabatan.title}" if jabatan.title else name
+
+
+def _employees(
+    rng: random.Random,
+    families: Sequence[_Family],
+    places: Sequence[_Place],
+    today: dt.date,
+) -> list[Employee]:
+    nips = _NipMaker(rng)
+    people: list[Employee] = []
+    lock_names = [name for name, _ in LOCK_REASONS]
+    lock_weights = [weight for _, weight in LOCK_REASONS]
+    for family in families:
+        jabatan = JABATAN[family.jabatan]
+        unit_place = _Place(family.unit.name, family.unit.lat, family.unit.lon)
+        for _ in range(family.staff):
+            gender = rng.choice((1, 2))
+            retirement_age = jabatan.retirement_age
+            if rng.random() < 0.05:
+                age = rng.uniform(retirement_age - 1.0, retirement_age - 0.1)  # retiring soon
+            else:
+                age = rng.uniform(24.0, retirement_age - 1.0)
+            birth = _years_before(today, age)
+            pppk = jabatan.pppk_grade is not None and age < 45 and rng.random() < 0.25
+            status: EmployeeStatus = "PPPK" if pppk else "PNS"
+            appointed_age = rng.uniform(22.0, min(35.0, age - 0.5))
+            appointed = _years_before(today, age - appointed_age).replace(day=1)
+            if pppk:
+                appointed = dt.date(max(2019, min(appointed.year, today.year)), 1, 1)
+                nip = nips.pppk(birth, appointed.year)
+                golongan = jabatan.pppk_grade or "V"
+            else:
+                nip = nips.pns(birth, appointed, gender)
+                low, high = jabatan.pns_grades
+                steps = int((today - appointed).days / 365.25 / 4)
+                golongan = PNS_GRADES[min(high, low + steps)]
+            roll = rng.random()
+            years_in_unit = (
+                rng.uniform(0.1, 1.9) if roll < 0.25 else rng.uniform(2.0, 8.0) if roll < 0.8
+                else rng.uniform(8.0, 15.0)
+            )
+            tmt_unit = max(appointed, _years_before(today, years_in_unit))
+            home = (
+                _near(rng, rng.choice(places), 0.02) if rng.random() < 0.12
+                else _near(rng, unit_place, 0.03)
+            )
+            if jabatan.core_skill:
+                others = rng.sample(jabatan.skills[1:], k=min(len(jabatan.skills) - 1,
+                                                              rng.randint(0, 2)))
+                skills = tuple(sorted({jabatan.skills[0], *others}))
+            else:
+                skills = tuple(sorted(rng.sample(jabatan.skills, k=rng.randint(1, 2))))
+            lock = rng.choices(lock_names, lock_weights)[0] if rng.random() < 0.03 else None
+            people.append(
+                Employee(
+                    nip=nip,
+                    name=_person_name(rng, gender, jabatan),
+                    status=status,
+                    unit_code=family.unit.code,
+                    jabatan=family.jabatan,
+                    golongan=golongan,
+                    tmt_unit=tmt_unit,
+                    retirement_age=retirement_age,
+                    skills=skills,
+                    home_lat=home[0],
+                    home_lon=home[1],
+                    lock_reason=lock,
+                )
+            )
+    return people
+
+
+def _pair_couples(
+    rng: random.Random, people: list[Employee], kecamatan_of_unit: dict[str, int]
+) -> list[Employee]:
+    """About one in ten ASN married to another ASN: reciprocal NIPs, one shared home."""
+    by_kecamatan: dict[int, list[int]] = {}
+    for index, person in enumerate(people):
+        by_kecamatan.setdefault(kecamatan_of_unit[person.unit_code], []).append(index)
+    partner: dict[int, int] = {}
+    order = list(range(len(people)))
+    rng.shuffle(order)
+    kecamatan_count = max(by_kecamatan) + 1
+    for index in order:
+        if index in partner or rng.random() > 0.06:
+            continue
+        home_k = kecamatan_of_unit[people[index].unit_code]
+        # Usually in the same kecamatan; sometimes a neighbouring one (a reason to ask to move).
+        k = home_k if rng.random() < 0.7 else rng.randrange(kecamatan_count)
+        candidates = [i for i in by_kecamatan.get(k, []) if i != index and i not in partner]
+        if not candidates:
+            continue
+        other = rng.choice(candidates[:50] if len(candidates) > 50 else candidates)
+        partner[index], partner[other] = other, index
+    paired = list(people)
+    for index, other in partner.items():
+        first = min(index, other)
+        home_lat, home_lon = people[first].home_lat, people[first].home_lon
+        person = people[index]
+        paired[index] = Employee(
+            nip=person.nip, name=person.name, status=person.status, unit_code=person.unit_code,
+            jabatan=person.jabatan, golongan=person.golongan, tmt_unit=person.tmt_unit,
+            retirement_age=person.retirement_age, skills=person.skills, home_lat=home_lat,
+            home_lon=home_lon, spouse_nip=people[other].nip, lock_reason=person.lock_reason,
+        )  # fmt: skip
+    return paired
+
+
+def _aspirations(
+    rng: random.Random,
+    people: Sequence[Employee],
+    units: Sequence[Unit],
+    families: Sequence[_Family],
+    today: dt.date,
+) -> list[Aspiration]:
+    """About a quarter of ASN ask to move: mostly nearer home, to a spouse, or for a career."""
+    unit_by_code = {unit.code: unit for unit in units}
+    units_for_jabatan: dict[str, list[Unit]] = {}
+    for family in families:
+        units_for_jabatan.setdefault(family.jabatan, []).append(family.unit)
+    by_nip = {person.nip: person for person in people}
+    staff_of_unit: dict[str, int] = {}
+    for family in families:
+        staff_of_unit[family.unit.code] = staff_of_unit.get(family.unit.code, 0) + family.staff
+    aspirations = []
+    for person in people:
+        if rng.random() > 0.25:
+            continue
+        own = unit_by_code[person.unit_code]
+        options = [u for u in units_for_jabatan[person.jabatan] if u.code != own.code]
+        if not options:
+            continue
+        assert person.home_lat is not None and person.home_lon is not None
+        home_lat, home_lon = person.home_lat, person.home_lon
+        from_home = distance_km(home_lat, home_lon, own.lat, own.lon)
+        spouse = by_nip.get(person.spouse_nip) if person.spouse_nip else None
+        anchor: tuple[float, float]
+        if spouse is not None and spouse.unit_code != person.unit_code and rng.random() < 0.6:
+            reason, anchor = ReasonCategory.FAMILY, (
+                unit_by_code[spouse.unit_code].lat, unit_by_code[spouse.unit_code].lon)
+            text = "Ingin bertugas dekat tempat kerja suami/istri."
+        elif from_home > 10 or rng.random() < 0.45:
+            reason, anchor = ReasonCategory.HOME, (home_lat, home_lon)
+            text = f"Jarak rumah ke tempat kerja sekarang {from_home:.0f} km."
+        elif rng.random() < 0.6:
+            reason, anchor = ReasonCategory.CAREER, (own.lat, own.lon)
+            text = "Ingin pengalaman di unit yang lebih besar."
+            options.sort(key=lambda u: (-staff_of_unit.get(u.code, 0), u.code))
+            options = options[:8]
+        else:
+            reason, anchor = rng.choice(
+                (ReasonCategory.HEALTH, ReasonCategory.OTHER)), (home_lat, home_lon)
+            text = ("Alasan kesehatan keluarga." if reason == ReasonCategory.HEALTH
+                    else "Ingin suasana kerja baru.")
+        nearest = sorted(options, key=lambda u: distance_km(anchor[0], anchor[1], u.lat, u.lon))
+        pool = nearest[:6]
+        choices = tuple(u.code for u in rng.sample(pool, k=min(len(pool), rng.randint(1, 3))))
+        choices = tuple(sorted(choices, key=lambda code: distance_km(
+            anchor[0], anchor[1], unit_by_code[code].lat, unit_by_code[code].lon)))
+        created = dt.datetime.combine(
+            today - dt.timedelta(days=rng.randint(3, 300)), dt.time(2, 0), tzinfo=dt.UTC
+        )
+        aspirations.append(
+            Aspiration(
+                nip=person.nip,
+                choices=choices,
+                work_wished=person.jabatan,
+                reason=reason,
+                reason_text=text,
+                willingness=rng.choice((3, 4, 4, 5, 5)),
+                created_at=created,
+                expires_at=created + dt.timedelta(days=365),
+            )
+        )
+    return aspirations
+
+
+def _role_grants(people: Sequence[Employee], units: Sequence[Unit]) -> list[RoleGrant]:
+    """An admin at BKPSDM, an approver at the Setda (scope: everything), a head for each unit."""
+    grants: list[RoleGrant] = []
+    movable = [p for p in people if p.lock_reason is None]
+
+    def senior_first(person: Employee) -> tuple[int, str]:
+        grade = PNS_GRADES.index(person.golongan) if person.golongan in PNS_GRADES else -1
+        return (-grade, person.nip)
+
+    admins = sorted((p for p in movable if p.unit_code == "BKPSDM"), key=senior_first)
+    if admins:
+        grants.append(RoleGrant(admins[0].nip, Role.ADMIN, ScopeKind.ALL, None))
+    approvers = sorted((p for p in movable if p.unit_code == "SETDA"), key=senior_first)
+    if approvers:
+        grants.append(RoleGrant(approvers[0].nip, Role.APPROVER, ScopeKind.ALL, None))
+    by_unit: dict[str, list[Employee]] = {}
+    for person in movable:
+        by_unit.setdefault(person.unit_code, []).append(person)
+    for unit in units:
+        staff = sorted(by_unit.get(unit.code, []), key=senior_first)
+        if staff:
+            grants.append(RoleGrant(staff[0].nip, Role.SUPERVISOR, ScopeKind.UNIT, unit.code))
+    return grants
+
+
+def generate_sample_agency(
+    size: SampleSize = "S",
+    seed: int = 7,
+    today: dt.date = dt.date(2026, 1, 1),
+    wke_minutes: float = DEFAULT_WKE_MINUTES,
+) -> SampleAgency:
+    """A whole sample kabupaten; the same (size, seed, today) always gives the same agency."""
+    if size not in SIZE_PROFILES:
+        raise ValueError(f"unknown size {size!r}: use one of {', '.join(SAMPLE_SIZES)}")
+    profile = SIZE_PROFILES[size]
+    rng = random.Random(f"mutasi-sample/{size}/{seed}")
+    places = _kecamatan_places(rng, profile.kecamatan)
+    unit_specs = _units(rng, profile, places)
+    units = [unit for unit, _, _ in unit_specs]
+    kecamatan_of_unit = {unit.code: kecamatan for unit, kecamatan, _ in unit_specs}
+    families = _families(rng, profile, unit_specs)
+    activities = _activities(rng, families, wke_minutes)
+    people = _employees(rng, families, places, today)
+    people = _pair_couples(rng, people, kecamatan_of_unit)
+    aspirations = _aspirations(rng, people, units, families, today)
+    grants = _role_grants(people, units)
+    return SampleAgency(
+        size, seed, tuple(units), tuple(people), tuple(activities), tuple(aspirations),
+        tuple(grants),
+    )
+
+
+async def store_sample_people(
+    agency: SampleAgency, uow_factory: UnitOfWorkFactory, *, now: dt.datetime
+) -> tuple[int, int]:
+    """Write the agency's aspirations (unless an equal one is current) and role grants.
+
+    Returns (aspirations added, role grants added). The employees must already be imported.
+    """
+    added_aspirations = added_grants = 0
+    async with uow_factory() as uow:
+        for aspiration in agency.aspirations:
+            current = await uow.aspirations.current_for(aspiration.nip)
+            if current is not None and current.expires_at > now and (
+                current.choices, current.reason, current.reason_text
+            ) == (aspiration.choices, aspiration.reason, aspiration.reason_text):
+                continue
+            await uow.aspirations.add(aspiration)
+            added_aspirations += 1
+        for grant in agency.role_grants:
+            if await uow.roles.grant(grant):
+                added_grants += 1
+        await uow.commit()
+    return added_aspirations, added_grants
