@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import csv
+import io
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -82,3 +84,24 @@ async def issue_invitations(
     )
     await uow.commit()
     return issued
+
+
+INVITATION_CSV_HEADER = ("nip", "nama", "kode_unit", "tautan", "berlaku_sampai")
+
+
+def invitations_csv(issued: Sequence[IssuedInvitation], bot_username: str) -> str:
+    """The CSV an admin hands out: one row per employee with their link and expiry."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(INVITATION_CSV_HEADER)
+    for item in issued:
+        writer.writerow(
+            [
+                item.nip,
+                item.name,
+                item.unit_code,
+                invitation_link(bot_username, item.code),
+                item.expires_at.isoformat(timespec="minutes"),
+            ]
+        )
+    return buffer.getvalue()

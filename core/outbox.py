@@ -132,7 +132,10 @@ async def _claim(
     """Take a lease on due rows so a crash mid-send retries them after the lease, never before."""
     claimed: list[tuple[OutboxMessage, int | None]] = []
     async with uow_factory() as uow:
-        due = await uow.outbox.due(now, policy.batch)
+        due = sorted(
+            await uow.outbox.due(now, policy.batch),
+            key=lambda m: (m.next_attempt_at or m.created_at, m.id or 0),
+        )
         for message in due:
             edit_target: int | None = None
             edit_of = message.payload.get("edit_of")
@@ -246,7 +249,17 @@ async def dispatch_due(
         else:
             counts["failed"] += 1
 
-    await asyncio.gather(*(one(m, target) for m, target in claimed))
+    # One chat's messages go in due order, one after another (a summary before its cards,
+    # and Telegram's per-chat limit); different chats go concurrently.
+    by_chat: dict[int, list[tuple[OutboxMessage, int | None]]] = {}
+    for item in claimed:
+        by_chat.setdefault(item[0].chat_id, []).append(item)
+
+    async def chat_queue(items: list[tuple[OutboxMessage, int | None]]) -> None:
+        for message, target in items:
+            await one(message, target)
+
+    await asyncio.gather(*(chat_queue(items) for items in by_chat.values()))
     return DispatchReport(claimed=len(claimed), **counts)
 
 

@@ -1,4 +1,4 @@
-"""In-memory ports for the loop's unit tests: a store, a unit of work over it, a clock, a sender."""
+"""In-memory ports for the loop's unit tests: a store, a unit of work, a clock, a sender."""
 
 from __future__ import annotations
 
@@ -283,6 +283,24 @@ class Outbox(_Repo):
         ):
             return False
         self.s.outbox[new.id] = new  # type: ignore[index]
+        return True
+
+    async def list_by_dedupe_prefix(self, prefix: str) -> Sequence[OutboxMessage]:
+        return sorted(
+            (m for m in self.s.outbox.values() if (m.dedupe_key or "").startswith(prefix)),
+            key=lambda m: m.id or 0,
+        )
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        return self.s.outbox.get(message_id)
+
+    async def mark_sent(self, message_id: int, telegram_message_id: int | None) -> bool:
+        current = self.s.outbox.get(message_id)
+        if current is None or current.status != OutboxStatus.PENDING:
+            return False
+        self.s.outbox[message_id] = dataclasses.replace(
+            current, status=OutboxStatus.SENT, telegram_message_id=telegram_message_id
+        )
         return True
 
     async def list(self, status: str | None = None) -> Sequence[OutboxMessage]:

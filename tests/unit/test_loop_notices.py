@@ -16,7 +16,9 @@ from core.notices import (
 
 UNITS = {
     "PKM-A": Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.6, ("keperawatan",)),
-    "PKM-B": Unit("PKM-B", "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan", "farmasi")),
+    "PKM-B": Unit(
+        "PKM-B", "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan", "farmasi")
+    ),
 }
 NURSE = Employee(
     "199001012015031001", "Siti Aminah", "PNS", "PKM-A", "Perawat Terampil", "II/c",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from core.domain import OutboxStatus, Role, RoleGrant, TelegramAccount
@@ -117,10 +118,8 @@ async def test_crash_after_claim_resends_only_after_the_lease() -> None:
         async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
             raise ProcessDied  # stands in for the process dying mid-send
 
-    try:
+    with contextlib.suppress(ProcessDied):
         await dispatch_due(factory, Dying(), clock)
-    except ProcessDied:
-        pass
     assert (await dispatch_due(factory, sender, clock)).claimed == 0
     clock.advance(minutes=2)
     assert (await dispatch_due(factory, sender, clock)).sent == 1

@@ -1,0 +1,427 @@
+"""Flow 5: the approval chain, one-tap decisions, reminders and expiry.
+
+Stages come from the `approval_chain` setting: comma-separated `name` or `name:opd`.
+A `:opd` stage is decided by approvers whose grant covers the origin or destination unit (by
+OPD or unit); another stage by approvers with an all-scope grant whose scope value is empty or
+the stage's name. With one stage (the default), any approver covering either unit decides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from core.access import grant_covers_unit
+from core.domain import (
+    ApprovalDecision,
+    AuditEvent,
+    ProposalState,
+    Role,
+    RoleGrant,
+    ScopeKind,
+    TransferProposal,
+    Unit,
+)
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
+from core.notices import transfer_content
+from core.outbox import chats_of, enqueue
+from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.working_time import WorkingTime, first_of_month_after
+
+StageScope = Literal["opd", "all"]
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalStage:
+    """One stage of the approval chain."""
+
+    name: str
+    scope: StageScope
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRules:
+    """Settings the approval flow needs."""
+
+    stages: tuple[ApprovalStage, ...]
+    working_time: WorkingTime
+    tmt_months_ahead: int = 2
+    reminder_working_days: int = 2
+    expiry_working_days: int = 10
+    freeze: bool = False
+
+
+def parse_chain(text: str) -> tuple[ApprovalStage, ...]:
+    """Stages from "approver" or "kepala_opd:opd,sekda,ppk"."""
+    stages: list[ApprovalStage] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, _, scope = part.partition(":")
+        scope = scope.strip() or ("opd" if name.strip() == "kepala_opd" else "all")
+        if scope not in ("opd", "all"):
+            raise InvalidInput(f"approval stage {part!r}: scope must be opd or all")
+        stages.append(ApprovalStage(name.strip(), scope))  # type: ignore[arg-type]
+    if not stages:
+        raise InvalidInput("the approval chain has no stages")
+    return tuple(stages)
+
+
+class AlreadyDecided(StaleAction):
+    """The card was already decided (or moved on); the values say what happened."""
+
+    key = "error.already_decided"
+
+
+class NotYourStage(NotAllowed):
+    """The caller approves, but not this stage or not this proposal's units."""
+
+    key = "error.not_your_stage"
+
+
+def grant_decides(
+    grant: RoleGrant, stage: ApprovalStage, stage_count: int, units: Sequence[Unit | None]
+) -> bool:
+    """Whether an approver grant may decide `stage` of a move touching `units`."""
+    if grant.role != Role.APPROVER:
+        return False
+    touched = [u for u in units if u is not None]
+    if stage_count == 1:
+        return any(grant_covers_unit(grant, u) for u in touched)
+    if stage.scope == "opd":
+        return grant.scope_kind != ScopeKind.ALL and any(
+            grant_covers_unit(grant, u) for u in touched
+        )
+    return grant.scope_kind == ScopeKind.ALL and grant.scope_value in (None, "", stage.name)
+
+
+async def stage_approvers(
+    uow: UnitOfWork, proposal: TransferProposal, stage: int, rules: ApprovalRules
+) -> list[tuple[str, int, str]]:
+    """(nip, chat id, language) of everyone who decides `proposal` at `stage`."""
+    units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
+    found: list[tuple[str, int, str]] = []
+    seen: set[int] = set()
+    for grant in await uow.roles.list_by_role(Role.APPROVER.value):
+        if not grant_decides(grant, rules.stages[stage], len(rules.stages), units):
+            continue
+        for chat_id, language in await chats_of(uow, grant.nip):
+            if chat_id not in seen:
+                seen.add(chat_id)
+                found.append((grant.nip, chat_id, language))
+    return found
+
+
+def card_key(proposal_id: int, stage: int, chat_id: int) -> str:
+    """The outbox dedupe key of one approver's card (edits refer to it)."""
+    return f"card:{proposal_id}:{stage}:{chat_id}"
+
+
+async def enqueue_cards(
+    uow: UnitOfWork,
+    proposal: TransferProposal,
+    rules: ApprovalRules,
+    now: dt.datetime,
+    not_before: dt.datetime | None = None,
+) -> int:
+    """One card per approver of the proposal's current stage; returns how many."""
+    employee = await uow.employees.get(proposal.nip)
+    units = {u.code: u for u in [await uow.units.get(proposal.from_unit),
+                                  await uow.units.get(proposal.to_unit)] if u}
+    content = transfer_content(proposal, employee, units, freeze=rules.freeze)
+    approvers = await stage_approvers(uow, proposal, proposal.stage, rules)
+    assert proposal.id is not None
+    for _nip, chat_id, _language in approvers:
+        await enqueue(
+            uow,
+            chat_id,
+            "approval_card",
+            {
+                "proposal_id": proposal.id,
+                "stage": proposal.stage,
+                "stage_name": rules.stages[proposal.stage].name,
+                "stage_count": len(rules.stages),
+                "content": content.to_payload(),
+            },
+            now=now,
+            dedupe_key=card_key(proposal.id, proposal.stage, chat_id),
+            not_before=not_before,
+        )
+    return len(approvers)
+
+
+async def enqueue_card_outcome(
+    uow: UnitOfWork,
+    proposal: TransferProposal,
+    stage: int,
+    outcome: str,
+    now: dt.datetime,
+    *,
+    by_name: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """Edit every copy of the stage's card (those that exist) to show the outcome."""
+    assert proposal.id is not None
+    prefix = f"card:{proposal.id}:{stage}:"
+    for message in await uow.outbox.list_by_dedupe_prefix(prefix):
+        chat_id = message.chat_id
+        key = f"card-outcome:{proposal.id}:{stage}:{chat_id}"
+        if await uow.outbox.get_by_dedupe_key(key) is not None:
+            continue
+        await enqueue(
+            uow,
+            chat_id,
+            "card_outcome",
+            {
+                "edit_of": message.dedupe_key,
+                "proposal_id": proposal.id,
+                "outcome": outcome,
+                "by_name": by_name,
+                "reason": reason,
+                "content": message.payload.get("content"),
+            },
+            now=now,
+            dedupe_key=key,
+        )
+
+
+async def supervisors_of(uow: UnitOfWork, unit_code: str) -> list[tuple[str, int, str]]:
+    """(nip, chat, language) of the supervisors of one unit."""
+    unit = await uow.units.get(unit_code)
+    found: list[tuple[str, int, str]] = []
+    if unit is None:
+        return found
+    for grant in await uow.roles.list_by_role(Role.SUPERVISOR.value):
+        if grant.scope_kind == ScopeKind.UNIT and grant.scope_value == unit.code:
+            found.extend((grant.nip, c, lang) for c, lang in await chats_of(uow, grant.nip))
+    return found
+
+
+async def enqueue_notice(
+    uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime
+) -> None:
+    """The transfer notice to the ASN and a word to both supervisors (flow 6)."""
+    assert proposal.id is not None
+    employee = await uow.employees.get(proposal.nip)
+    units = {u.code: u for u in [await uow.units.get(proposal.from_unit),
+                                  await uow.units.get(proposal.to_unit)] if u}
+    content = transfer_content(proposal, employee, units, freeze=rules.freeze).to_payload()
+    opening = rules.working_time.next_open(now)
+    for chat_id, _language in await chats_of(uow, proposal.nip):
+        await enqueue(
+            uow, chat_id, "notice", {"proposal_id": proposal.id, "content": content},
+            now=now, dedupe_key=f"notice:{proposal.id}:{chat_id}", not_before=opening,
+        )
+    for side, unit_code in (("out", proposal.from_unit), ("in", proposal.to_unit)):
+        for nip, chat_id, _language in await supervisors_of(uow, unit_code):
+            if nip == proposal.nip:
+                continue
+            await enqueue(
+                uow, chat_id, "supervisor_info",
+                {"proposal_id": proposal.id, "direction": side, "content": content},
+                now=now, dedupe_key=f"supervisor:{proposal.id}:{side}:{chat_id}",
+                not_before=opening,
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionOutcome:
+    """What one tap did."""
+
+    proposal: TransferProposal
+    approved: bool
+    final: bool
+
+
+def _stale(proposal: TransferProposal, expected_stage: int) -> AlreadyDecided:
+    return AlreadyDecided(
+        "already decided",
+        state=proposal.state.value,
+        stage=proposal.stage,
+        expected_stage=expected_stage,
+    )
+
+
+async def decide(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    rules: ApprovalRules,
+    *,
+    proposal_id: int,
+    stage: int,
+    approver_nip: str,
+    approve: bool,
+    reason: str | None = None,
+) -> DecisionOutcome:
+    """Record one approver's decision on one stage; stale taps and outsiders change nothing."""
+    if not approve and not (reason and reason.strip()):
+        raise InvalidInput("a rejection needs a reason")
+    now = clock.now()
+    try:
+        async with uow_factory() as uow:
+            proposal = await uow.proposals.get(proposal_id)
+            if proposal is None:
+                raise NotFound(proposal=proposal_id)
+            if proposal.state != ProposalState.PENDING or proposal.stage != stage:
+                raise _stale(proposal, stage)
+            units = [await uow.units.get(proposal.from_unit),
+                     await uow.units.get(proposal.to_unit)]
+            grants = await uow.roles.list_for(approver_nip)
+            if not any(
+                grant_decides(g, rules.stages[stage], len(rules.stages), units) for g in grants
+            ):
+                raise NotYourStage(stage=rules.stages[stage].name)
+            await uow.decisions.add(
+                ApprovalDecision(proposal_id, stage, approver_nip, approve, reason, now)
+            )
+            final = not approve or stage + 1 >= len(rules.stages)
+            if not approve:
+                updated = dataclasses.replace(
+                    proposal, state=ProposalState.REJECTED, decided_at=now
+                )
+            elif final:
+                local_day = rules.working_time.local(now).date()
+                updated = dataclasses.replace(
+                    proposal,
+                    state=ProposalState.APPROVED,
+                    decided_at=now,
+                    tmt=first_of_month_after(local_day, rules.tmt_months_ahead),
+                )
+            else:
+                updated = dataclasses.replace(proposal, stage=stage + 1)
+            if not await uow.proposals.transition(proposal, updated):
+                raise _stale(proposal, stage)
+            approver = await uow.employees.get(approver_nip)
+            await enqueue_card_outcome(
+                uow, proposal, stage, "approved" if approve else "rejected", now,
+                by_name=approver.name if approver else approver_nip, reason=reason,
+            )
+            if approve and not final:
+                await enqueue_cards(uow, updated, rules, now)
+            if approve and final:
+                await enqueue_notice(uow, updated, rules, now)
+            await uow.audit.add(
+                AuditEvent(
+                    actor=approver_nip,
+                    action="proposal.approve" if approve else "proposal.reject",
+                    subject=f"proposal:{proposal_id}",
+                    at=now,
+                    before={"state": proposal.state.value, "stage": proposal.stage},
+                    after={"state": updated.state.value, "stage": updated.stage,
+                           "reason": reason},
+                )
+            )
+            await uow.commit()
+    except Conflict:
+        # The database saw a second decision for this stage first: reread and say so.
+        async with uow_factory() as uow:
+            current = await uow.proposals.get(proposal_id)
+        assert current is not None
+        raise _stale(current, stage) from None
+    return DecisionOutcome(updated, approve, final)
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    """What "Setujui semua" did."""
+
+    approved: int
+    skipped: int
+
+
+async def approve_all(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    rules: ApprovalRules,
+    *,
+    plan_id: int,
+    approver_nip: str,
+) -> BulkOutcome:
+    """Approve every pending proposal of the plan the caller decides at its current stage."""
+    async with uow_factory() as uow:
+        proposals = await uow.proposals.list_for_plan(plan_id)
+    approved = skipped = 0
+    for proposal in proposals:
+        if proposal.state != ProposalState.PENDING or proposal.id is None:
+            continue
+        try:
+            await decide(
+                uow_factory, clock, rules, proposal_id=proposal.id, stage=proposal.stage,
+                approver_nip=approver_nip, approve=True,
+            )
+            approved += 1
+        except (StaleAction, NotAllowed):
+            skipped += 1
+    return BulkOutcome(approved, skipped)
+
+
+async def awaiting(
+    uow: UnitOfWork, approver_nip: str, rules: ApprovalRules
+) -> list[TransferProposal]:
+    """Pending proposals the caller may decide now (for /usulan)."""
+    grants = await uow.roles.list_for(approver_nip)
+    found: list[TransferProposal] = []
+    for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
+        units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
+        stage = rules.stages[min(proposal.stage, len(rules.stages) - 1)]
+        if any(grant_decides(g, stage, len(rules.stages), units) for g in grants):
+            found.append(proposal)
+    return sorted(found, key=lambda p: p.id or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderReport:
+    """What one reminder/expiry pass did."""
+
+    reminded: int
+    expired: int
+
+
+async def remind_and_expire(
+    uow_factory: UnitOfWorkFactory, clock: Clock, rules: ApprovalRules
+) -> ReminderReport:
+    """Remind approvers of cards undecided for N working days; expire them after M."""
+    now = clock.now()
+    today = rules.working_time.local(now).date()
+    reminded = expired = 0
+    async with uow_factory() as uow:
+        for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
+            assert proposal.id is not None
+            plan = await uow.plans.get(proposal.plan_id)
+            decisions = await uow.decisions.list_for(proposal.id)
+            started = max([d.decided_at for d in decisions] + [plan.created_at if plan else now])
+            waited = rules.working_time.working_days_between(
+                rules.working_time.local(started).date(), today
+            )
+            if waited >= rules.expiry_working_days:
+                updated = dataclasses.replace(
+                    proposal, state=ProposalState.EXPIRED, decided_at=now
+                )
+                if await uow.proposals.transition(proposal, updated):
+                    expired += 1
+                    await enqueue_card_outcome(uow, proposal, proposal.stage, "expired", now)
+                    await uow.audit.add(
+                        AuditEvent("system", "proposal.expire", f"proposal:{proposal.id}", now,
+                                   {"state": "pending"}, {"state": "expired"})
+                    )
+            elif waited >= rules.reminder_working_days:
+                for _nip, chat_id, _language in await stage_approvers(
+                    uow, proposal, proposal.stage, rules
+                ):
+                    key = f"reminder:{proposal.id}:{proposal.stage}:{chat_id}"
+                    if await uow.outbox.get_by_dedupe_key(key) is not None:
+                        continue
+                    await enqueue(
+                        uow, chat_id, "reminder",
+                        {"proposal_id": proposal.id, "stage": proposal.stage,
+                         "waited_days": waited,
+                         "expires_in": rules.expiry_working_days - waited},
+                        now=now, dedupe_key=key,
+                        not_before=rules.working_time.next_open(now),
+                    )
+                    reminded += 1
+        await uow.commit()
+    return ReminderReport(reminded, expired)

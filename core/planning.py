@@ -1,0 +1,260 @@
+"""Flow 4: the one path from data to a stored plan (nightly job, /jalankan, /simulasi, CLI).
+
+snapshot (one read transaction) -> instance -> solve in a worker thread -> validated Solution
+-> plan + proposals + outbox rows in one write transaction. `dry_run` stores and sends nothing.
+One real plan per agency per local date is enforced by the database (`Conflict` on insert).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.approval import ApprovalRules, enqueue_cards, stage_approvers
+from core.domain import (
+    Activity,
+    Aspiration,
+    AuditEvent,
+    Employee,
+    Plan,
+    ProposalState,
+    TransferProposal,
+    Unit,
+)
+from core.errors import Conflict
+from core.notices import UnitBar, bars_to_payload, unit_bars
+from core.outbox import enqueue
+from core.ports import Clock, UnitOfWorkFactory
+
+#: Proposal states during which a person is "in transfer" and not moved again.
+BUSY_STATES = (
+    ProposalState.PENDING,
+    ProposalState.APPROVED,
+    ProposalState.ACCEPTED,
+    ProposalState.OBJECTED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the optimiser needs, read in one transaction."""
+
+    taken_at: dt.datetime
+    as_of: dt.date
+    units: tuple[Unit, ...]
+    employees: tuple[Employee, ...]
+    activities: tuple[Activity, ...]
+    aspirations: tuple[Aspiration, ...]
+    busy_nips: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningRules:
+    """Settings the planning path needs beyond the approval rules."""
+
+    approval: ApprovalRules
+    time_limit_seconds: float = 60.0
+    wke_minutes: float = 75_000.0
+
+
+#: Turns a snapshot into a validated solution (`core.rebalance.model.Solution`). Runs in a thread.
+SolveSnapshot = Callable[[Snapshot, float], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOutcome:
+    """What one run of the planning path produced."""
+
+    plan: Plan | None
+    solution: dict[str, Any]
+    proposals: tuple[TransferProposal, ...]
+    created: bool
+    dry_run: bool
+    bars: tuple[UnitBar, ...] = ()
+    busy: int = 0
+    unit_names: dict[str, str] = field(default_factory=dict)
+    employee_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def moves(self) -> list[dict[str, Any]]:
+        """The solution's moves (REBALANCE.md §4)."""
+        return list(self.solution.get("moves", []))
+
+
+async def take_snapshot(uow_factory: UnitOfWorkFactory, clock: Clock, zone: dt.tzinfo) -> Snapshot:
+    """Read units, employees, ABK activities, live aspirations and who is already in transfer."""
+    now = clock.now()
+    async with uow_factory() as uow:
+        busy: set[str] = set()
+        for state in BUSY_STATES:
+            busy.update(p.nip for p in await uow.proposals.list_by_state(state.value))
+        return Snapshot(
+            taken_at=now,
+            as_of=now.astimezone(zone).date(),
+            units=tuple(await uow.units.list()),
+            employees=tuple(await uow.employees.list()),
+            activities=tuple(await uow.activities.list()),
+            aspirations=tuple(await uow.aspirations.list_active(now)),
+            busy_nips=frozenset(busy),
+        )
+
+
+def demand_by_unit_family(
+    activities: Sequence[Activity], wke_minutes: float
+) -> dict[tuple[str, str], float]:
+    """FTE need per (unit, jabatan) from ABK activities (DOMAIN.md: workload / WKE)."""
+    minutes: dict[tuple[str, str], float] = {}
+    for a in activities:
+        key = (a.unit_code, a.jabatan)
+        minutes[key] = minutes.get(key, 0.0) + a.annual_volume * a.minutes_per_output
+    return {key: value / wke_minutes for key, value in minutes.items()}
+
+
+def staff_by_unit_family(employees: Sequence[Employee]) -> dict[tuple[str, str], int]:
+    """Headcount per (unit, jabatan)."""
+    staff: dict[tuple[str, str], int] = {}
+    for e in employees:
+        staff[(e.unit_code, e.jabatan)] = staff.get((e.unit_code, e.jabatan), 0) + 1
+    return staff
+
+
+def _solution_dict(solution: Any) -> dict[str, Any]:
+    if isinstance(solution, dict):
+        return solution
+    result: dict[str, Any] = solution.to_dict()
+    return result
+
+
+async def propose_plan(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    rules: PlanningRules,
+    solve_snapshot: SolveSnapshot,
+    *,
+    dry_run: bool = False,
+    actor: str = "system",
+) -> PlanOutcome:
+    """Snapshot, solve off the event loop, and (unless dry_run) store the plan and its messages."""
+    zone = rules.approval.working_time.zone
+    now = clock.now()
+    plan_date = now.astimezone(zone).date()
+    if not dry_run:
+        async with uow_factory() as uow:
+            existing = await uow.plans.get_for_date(plan_date)
+            if existing is not None:
+                return await _existing(uow_factory, existing)
+    snapshot = await take_snapshot(uow_factory, clock, zone)
+    solution = _solution_dict(
+        await asyncio.to_thread(solve_snapshot, snapshot, rules.time_limit_seconds)
+    )
+    staff = staff_by_unit_family(snapshot.employees)
+    demand = demand_by_unit_family(snapshot.activities, rules.wke_minutes)
+    units = {u.code: u for u in snapshot.units}
+    moves = [m for m in solution.get("moves", []) if m["employee"] not in snapshot.busy_nips]
+    solution = {**solution, "moves": moves}
+    bars = tuple(unit_bars(moves, staff, demand, units))
+    names = {u.code: u.name for u in snapshot.units}
+    people = {e.nip: e.name for e in snapshot.employees}
+    if dry_run:
+        return PlanOutcome(None, solution, (), False, True, bars, len(snapshot.busy_nips),
+                           names, people)
+    try:
+        stored, proposals = await _store(
+            uow_factory, now, plan_date, solution, bars, rules.approval, actor
+        )
+    except Conflict:
+        # Another process or firing stored tonight's plan first: that one is the plan.
+        async with uow_factory() as uow:
+            existing = await uow.plans.get_for_date(plan_date)
+        assert existing is not None
+        return await _existing(uow_factory, existing)
+    return PlanOutcome(stored, solution, proposals, True, False, bars,
+                       len(snapshot.busy_nips), names, people)
+
+
+async def _existing(uow_factory: UnitOfWorkFactory, plan: Plan) -> PlanOutcome:
+    assert plan.id is not None
+    async with uow_factory() as uow:
+        proposals = tuple(await uow.proposals.list_for_plan(plan.id))
+        names = {u.code: u.name for u in await uow.units.list()}
+        people = {p.nip: (e.name if (e := await uow.employees.get(p.nip)) else p.nip)
+                  for p in proposals}
+    bars = tuple(_bars_from(plan.solution))
+    return PlanOutcome(plan, plan.solution, proposals, False, False, bars, 0, names, people)
+
+
+def _bars_from(solution: dict[str, Any]) -> list[UnitBar]:
+    return [UnitBar(**b) for b in solution.get("chart", [])]
+
+
+async def _store(
+    uow_factory: UnitOfWorkFactory,
+    now: dt.datetime,
+    plan_date: dt.date,
+    solution: dict[str, Any],
+    bars: tuple[UnitBar, ...],
+    rules: ApprovalRules,
+    actor: str,
+) -> tuple[Plan, tuple[TransferProposal, ...]]:
+    moves = solution.get("moves", [])
+    opening = rules.working_time.next_open(now)
+    stored_solution = {**solution, "chart": bars_to_payload(list(bars))}
+    async with uow_factory() as uow:
+        plan = await uow.plans.add(
+            Plan(
+                id=None,
+                plan_date=plan_date,
+                created_at=now,
+                status="awaiting_approval" if moves else "no_moves",
+                objective=float(solution.get("objective", 0.0)),
+                status_quo_objective=float(solution.get("status_quo_objective", 0.0)),
+                bound=float(solution.get("bound", 0.0)),
+                solution=stored_solution,
+                dry_run=False,
+            )
+        )
+        assert plan.id is not None
+        proposals: list[TransferProposal] = []
+        summary_to: dict[int, int] = {}
+        for move in moves:
+            proposal = await uow.proposals.add(
+                TransferProposal(
+                    id=None,
+                    plan_id=plan.id,
+                    nip=str(move["employee"]),
+                    from_unit=str(move["from"]),
+                    to_unit=str(move["to"]),
+                    explanation=dict(move.get("explanation") or {}),
+                )
+            )
+            proposals.append(proposal)
+            await enqueue_cards(uow, proposal, rules, now, not_before=opening)
+            for _nip, chat_id, _lang in await stage_approvers(uow, proposal, 0, rules):
+                summary_to[chat_id] = summary_to.get(chat_id, 0) + 1
+        for chat_id, count in summary_to.items():
+            await enqueue(
+                uow, chat_id, "plan_summary",
+                {
+                    "plan_id": plan.id,
+                    "plan_date": plan_date.isoformat(),
+                    "moves": len(moves),
+                    "your_cards": count,
+                    "objective": plan.objective,
+                    "status_quo_objective": plan.status_quo_objective,
+                    "bound": plan.bound,
+                    "not_granted": len(solution.get("not_granted", [])),
+                    "bars": bars_to_payload(list(bars)),
+                },
+                # A second earlier than the cards: the dispatcher sends a chat's messages in
+                # due order, so the approver reads the summary before the cards.
+                now=now, dedupe_key=f"summary:{plan.id}:{chat_id}",
+                not_before=opening - dt.timedelta(seconds=1),
+            )
+        await uow.audit.add(AuditEvent(actor, "plan.create", f"plan:{plan.id}", now, None,
+                                       {"plan_date": plan_date.isoformat(),
+                                        "moves": len(moves), "objective": plan.objective}))
+        await uow.commit()
+    return plan, tuple(proposals)

@@ -1,0 +1,113 @@
+"""A tiny agency in the fake store, and a scripted engine, for the loop's unit tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from core.approval import ApprovalRules, parse_chain
+from core.domain import Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
+from core.planning import PlanningRules, Snapshot
+from core.working_time import WorkingTime
+from tests.unit.loop_fakes import FakeUowFactory, FixedClock
+
+JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
+HOURS = WorkingTime(zone=JAKARTA)
+#: Tuesday 01:00 in Jakarta: the nightly job fires.
+NIGHT = dt.datetime(2026, 11, 24, 1, 0, tzinfo=JAKARTA)
+
+NURSE_A = "199001012015031001"
+NURSE_B = "199202022016032002"
+CLERK = "198803032010011003"
+APPROVER = "197001012000031001"
+APPROVER_2 = "197202022001032002"
+OUTSIDER = "197303032002031003"
+SUP_A = "197504042003041004"
+SUP_B = "197605052004052005"
+ADMIN = "198001012005011006"
+
+CHAT = {
+    NURSE_A: 101, NURSE_B: 102, CLERK: 103, APPROVER: 201, APPROVER_2: 202, OUTSIDER: 203,
+    SUP_A: 301, SUP_B: 302, ADMIN: 401,
+}
+
+
+def employee(nip: str, name: str, unit: str, jabatan: str = "Perawat Terampil") -> Employee:
+    return Employee(nip, name, "PNS", unit, jabatan, "III/a", dt.date(2018, 1, 1), 58,
+                    skills=("keperawatan",), home_lat=-7.95, home_lon=110.6)
+
+
+def seed(factory: FakeUowFactory) -> None:
+    s = factory.store
+    for unit in (
+        Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.60, ("keperawatan",)),
+        Unit("PKM-B", "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan", "farmasi")),
+        Unit("SD-1", "SD Negeri 1 Wonosari", "Dindik", -7.97, 110.61),
+    ):
+        s.units[unit.code] = unit
+    for e in (
+        employee(NURSE_A, "Siti Aminah", "PKM-A"),
+        employee(NURSE_B, "Budi Santoso", "PKM-A"),
+        employee(CLERK, "Dewi Lestari", "SD-1", "Pengadministrasi Umum"),
+        employee(APPROVER, "Kepala Dinkes", "PKM-A", "Kepala Dinas"),
+        employee(APPROVER_2, "Sekretaris Dinkes", "PKM-A", "Sekretaris"),
+        employee(OUTSIDER, "Kepala Dindik", "SD-1", "Kepala Dinas"),
+        employee(SUP_A, "Kapus Wonosari", "PKM-A", "Kepala Puskesmas"),
+        employee(SUP_B, "Kapus Playen", "PKM-B", "Kepala Puskesmas"),
+        employee(ADMIN, "Operator BKPSDM", "SD-1", "Pranata Komputer"),
+    ):
+        s.employees[e.nip] = e
+    for nip, chat in CHAT.items():
+        s.accounts[chat] = TelegramAccount(chat, nip, chat_id=chat)
+    s.roles += [
+        RoleGrant(APPROVER, Role.APPROVER, ScopeKind.OPD, "Dinkes"),
+        RoleGrant(APPROVER_2, Role.APPROVER, ScopeKind.OPD, "Dinkes"),
+        RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.OPD, "Dindik"),
+        RoleGrant(SUP_A, Role.SUPERVISOR, ScopeKind.UNIT, "PKM-A"),
+        RoleGrant(SUP_B, Role.SUPERVISOR, ScopeKind.UNIT, "PKM-B"),
+        RoleGrant(ADMIN, Role.ADMIN),
+    ]
+
+
+def move(nip: str, src: str = "PKM-A", dst: str = "PKM-B") -> dict[str, Any]:
+    return {
+        "employee": nip, "from": src, "to": dst,
+        "explanation": {
+            "origin": {"unit": src, "family": "Perawat Terampil", "required": 11.2,
+                       "staff_before": 14, "staff_after": 13},
+            "destination": {"unit": dst, "family": "Perawat Terampil", "required": 9.6,
+                            "staff_before": 7, "staff_after": 8},
+            "aspiration_rank": 1, "skills_matched": ["keperawatan"],
+            "distance_km": {"before": 12.3, "after": 8.1}, "objective_delta": -135.0,
+            "chain": [],
+        },
+    }
+
+
+class ScriptedEngine:
+    """Returns a fixed solution; records the snapshots it was given."""
+
+    def __init__(self, moves: list[dict[str, Any]]) -> None:
+        self.moves = moves
+        self.seen: list[Snapshot] = []
+
+    def __call__(self, snapshot: Snapshot, time_limit: float) -> dict[str, Any]:
+        self.seen.append(snapshot)
+        return {
+            "format": "mutasi-solution/1", "status": "OPTIMAL", "objective": 100.0,
+            "bound": 100.0, "status_quo_objective": 400.0, "moves": list(self.moves),
+            "not_granted": [{"employee": CLERK, "aspiration": "PKM-B",
+                             "reason": "FAMILY_NOT_IN_UNIT", "cost_to_force": None}],
+            "stats": {},
+        }
+
+
+def rules(chain: str = "approver") -> PlanningRules:
+    return PlanningRules(ApprovalRules(parse_chain(chain), HOURS), time_limit_seconds=5)
+
+
+def world() -> tuple[FakeUowFactory, FixedClock]:
+    factory = FakeUowFactory()
+    seed(factory)
+    return factory, FixedClock(NIGHT.astimezone(dt.UTC))

@@ -1,0 +1,256 @@
+"""Flows 4-8 in core against in-memory ports: plan, approve, notice, object, effect, rate."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.approval import AlreadyDecided, NotYourStage, approve_all, decide, remind_and_expire
+from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
+from core.effect import apply_due_transfers, sk_rows
+from core.errors import InvalidInput
+from core.evaluations import AlreadyRated, record_evaluation, request_due_evaluations
+from core.objections import (
+    NotYourTransfer,
+    ObjectionWindowClosed,
+    accept_transfer,
+    decide_objection,
+    object_transfer,
+)
+from core.planning import propose_plan
+from tests.unit.loop_agency import (
+    APPROVER,
+    APPROVER_2,
+    CHAT,
+    HOURS,
+    JAKARTA,
+    NURSE_A,
+    NURSE_B,
+    OUTSIDER,
+    SUP_A,
+    SUP_B,
+    ScriptedEngine,
+    move,
+    rules,
+    world,
+)
+
+
+def kinds(factory, chat=None):  # type: ignore[no-untyped-def]
+    return sorted(
+        m.kind for m in factory.store.outbox.values() if chat is None or m.chat_id == chat
+    )
+
+
+async def planned(chain: str = "approver"):  # type: ignore[no-untyped-def]
+    factory, clock = world()
+    engine = ScriptedEngine([move(NURSE_A), move(NURSE_B)])
+    outcome = await propose_plan(factory, clock, rules(chain), engine)
+    return factory, clock, outcome
+
+
+async def test_nightly_plan_stores_plan_proposals_summary_and_cards_in_one_go() -> None:
+    factory, clock, outcome = await planned()
+    assert outcome.created and outcome.plan is not None
+    assert [p.state for p in outcome.proposals] == [ProposalState.PENDING] * 2
+    assert kinds(factory, CHAT[APPROVER]) == ["approval_card", "approval_card", "plan_summary"]
+    assert kinds(factory, CHAT[OUTSIDER]) == []  # Dindik's approver sees nothing of Dinkes
+    card = next(m for m in factory.store.outbox.values() if m.kind == "approval_card")
+    assert card.next_attempt_at == dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
+    assert any(e.action == "plan.create" for e in factory.store.audit)
+
+
+async def test_dry_run_stores_and_sends_nothing() -> None:
+    factory, clock = world()
+    outcome = await propose_plan(
+        factory, clock, rules(), ScriptedEngine([move(NURSE_A)]), dry_run=True
+    )
+    assert outcome.dry_run and len(outcome.moves) == 1
+    assert not factory.store.plans and not factory.store.outbox and not factory.store.proposals
+
+
+async def test_second_run_the_same_night_returns_the_first_plan() -> None:
+    factory, clock, first = await planned()
+    engine = ScriptedEngine([move(NURSE_A)])
+    second = await propose_plan(factory, clock, rules(), engine)
+    assert not second.created and second.plan == first.plan
+    assert engine.seen == []  # not even solved
+    assert len(factory.store.plans) == 1
+
+
+async def test_people_awaiting_a_decision_are_not_moved_again() -> None:
+    factory, clock, _ = await planned()
+    clock.advance(days=1)
+    engine = ScriptedEngine([move(NURSE_A)])
+    outcome = await propose_plan(factory, clock, rules(), engine)
+    assert NURSE_A in engine.seen[0].busy_nips
+    assert outcome.proposals == ()
+
+
+async def test_one_tap_approves_and_queues_notice_supervisor_words_and_card_edits() -> None:
+    factory, clock, outcome = await planned()
+    clock.current = dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)
+    pid = outcome.proposals[0].id
+    result = await decide(factory, clock, rules().approval, proposal_id=pid, stage=0,
+                          approver_nip=APPROVER, approve=True)
+    assert result.final and result.proposal.state == ProposalState.APPROVED
+    assert result.proposal.tmt == dt.date(2027, 1, 1)
+    assert "notice" in kinds(factory, CHAT[NURSE_A])
+    assert "supervisor_info" in kinds(factory, CHAT[SUP_A])
+    assert "supervisor_info" in kinds(factory, CHAT[SUP_B])
+    # Both approvers' copies of the card are edited.
+    assert kinds(factory, CHAT[APPROVER]).count("card_outcome") == 1
+    assert kinds(factory, CHAT[APPROVER_2]).count("card_outcome") == 1
+
+
+async def test_second_tap_on_approved_card_changes_nothing() -> None:
+    factory, clock, outcome = await planned()
+    pid = outcome.proposals[0].id
+    approval = rules().approval
+    await decide(factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER,
+                 approve=True)
+    before = dict(factory.store.outbox)
+    with pytest.raises(AlreadyDecided) as stale:
+        await decide(factory, clock, approval, proposal_id=pid, stage=0,
+                     approver_nip=APPROVER_2, approve=False, reason="tidak setuju")
+    assert stale.value.values["state"] == "approved"
+    assert factory.store.outbox == before and len(factory.store.decisions) == 1
+
+
+async def test_approver_out_of_scope_changes_nothing() -> None:
+    factory, clock, outcome = await planned()
+    with pytest.raises(NotYourStage):
+        await decide(factory, clock, rules().approval, proposal_id=outcome.proposals[0].id,
+                     stage=0, approver_nip=OUTSIDER, approve=True)
+    assert factory.store.proposals[outcome.proposals[0].id].state == ProposalState.PENDING
+
+
+async def test_rejection_needs_a_reason_and_records_it() -> None:
+    factory, clock, outcome = await planned()
+    pid = outcome.proposals[1].id
+    approval = rules().approval
+    with pytest.raises(InvalidInput):
+        await decide(factory, clock, approval, proposal_id=pid, stage=0,
+                     approver_nip=APPROVER, approve=False)
+    result = await decide(factory, clock, approval, proposal_id=pid, stage=0,
+                          approver_nip=APPROVER, approve=False, reason="masih dibutuhkan")
+    assert result.proposal.state == ProposalState.REJECTED
+    assert factory.store.decisions[0].reason == "masih dibutuhkan"
+    assert "notice" not in kinds(factory, CHAT[NURSE_B])
+
+
+async def test_three_stage_chain_passes_cards_to_the_next_stage() -> None:
+    factory, clock, outcome = await planned("kepala_opd:opd,sekda")
+    factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "sekda"))
+    approval = rules("kepala_opd:opd,sekda").approval
+    pid = outcome.proposals[0].id
+    first = await decide(factory, clock, approval, proposal_id=pid, stage=0,
+                         approver_nip=APPROVER, approve=True)
+    assert not first.final and first.proposal.stage == 1
+    assert "approval_card" in kinds(factory, CHAT[OUTSIDER])
+    with pytest.raises(NotYourStage):
+        await decide(factory, clock, approval, proposal_id=pid, stage=1,
+                     approver_nip=APPROVER, approve=True)
+    final = await decide(factory, clock, approval, proposal_id=pid, stage=1,
+                         approver_nip=OUTSIDER, approve=True)
+    assert final.final and final.proposal.state == ProposalState.APPROVED
+
+
+async def test_approve_all_decides_every_card_of_the_plan_in_scope() -> None:
+    factory, clock, outcome = await planned()
+    result = await approve_all(factory, clock, rules().approval, plan_id=outcome.plan.id,
+                               approver_nip=APPROVER)
+    assert (result.approved, result.skipped) == (2, 0)
+
+
+async def test_undecided_card_is_reminded_after_two_working_days_and_expires_after_ten() -> None:
+    factory, clock, outcome = await planned()
+    approval = rules().approval
+    clock.current = dt.datetime(2026, 11, 26, 8, 0, tzinfo=JAKARTA)  # Thursday: 2 days
+    report = await remind_and_expire(factory, clock, approval)
+    assert report.reminded == 4 and report.expired == 0  # 2 cards x 2 approvers
+    assert (await remind_and_expire(factory, clock, approval)).reminded == 0
+    clock.current = dt.datetime(2026, 12, 8, 8, 0, tzinfo=JAKARTA)  # 10 working days
+    assert (await remind_and_expire(factory, clock, approval)).expired == 2
+    assert {p.state for p in factory.store.proposals.values()} == {ProposalState.EXPIRED}
+
+
+async def approved(factory, clock, outcome):  # type: ignore[no-untyped-def]
+    pid = outcome.proposals[0].id
+    await decide(factory, clock, rules().approval, proposal_id=pid, stage=0,
+                 approver_nip=APPROVER, approve=True)
+    return pid
+
+
+async def test_asn_accepts_own_transfer_only() -> None:
+    factory, clock, outcome = await planned()
+    pid = await approved(factory, clock, outcome)
+    with pytest.raises(NotYourTransfer):
+        await accept_transfer(factory, clock, proposal_id=pid, nip=NURSE_B)
+    result = await accept_transfer(factory, clock, proposal_id=pid, nip=NURSE_A)
+    assert result.proposal.state == ProposalState.ACCEPTED
+
+
+async def test_objection_goes_to_approvers_who_cancel_the_transfer() -> None:
+    factory, clock, outcome = await planned()
+    pid = await approved(factory, clock, outcome)
+    approval = rules().approval
+    await object_transfer(factory, clock, approval, proposal_id=pid, nip=NURSE_A,
+                          reason="merawat orang tua")
+    assert factory.store.proposals[pid].state == ProposalState.OBJECTED
+    objection = [m for m in factory.store.outbox.values() if m.kind == "objection"]
+    assert {m.chat_id for m in objection} == {CHAT[APPROVER], CHAT[APPROVER_2]}
+    assert objection[0].payload["reason"] == "merawat orang tua"
+    result = await decide_objection(factory, clock, approval, proposal_id=pid,
+                                    approver_nip=APPROVER, cancel=True, reason="alasan diterima")
+    assert result.proposal.state == ProposalState.CANCELLED
+    assert "objection_outcome" in kinds(factory, CHAT[NURSE_A])
+    assert "supervisor_cancelled" in kinds(factory, CHAT[SUP_B])
+
+
+async def test_objection_after_the_window_is_refused() -> None:
+    factory, clock, outcome = await planned()
+    pid = await approved(factory, clock, outcome)
+    clock.advance(days=8)
+    with pytest.raises(ObjectionWindowClosed):
+        await object_transfer(factory, clock, rules().approval, proposal_id=pid, nip=NURSE_A,
+                              reason="terlambat")
+
+
+async def test_on_the_tmt_the_employee_moves_and_tenure_restarts_and_sk_is_ready() -> None:
+    factory, clock, outcome = await planned()
+    pid = await approved(factory, clock, outcome)
+    assert (await apply_due_transfers(factory, clock, HOURS)).applied == ()
+    clock.current = dt.datetime(2027, 1, 1, 0, 30, tzinfo=JAKARTA)
+    assert (await apply_due_transfers(factory, clock, HOURS)).applied == (pid,)
+    moved = factory.store.employees[NURSE_A]
+    assert (moved.unit_code, moved.tmt_unit) == ("PKM-B", dt.date(2027, 1, 1))
+    async with factory() as uow:
+        [row] = await sk_rows(uow, outcome.plan.id, JAKARTA)
+    assert (row.nip, row.unit_lama, row.unit_baru, row.tmt) == (
+        NURSE_A, "Puskesmas Wonosari I", "Puskesmas Playen", "2027-01-01")
+    assert row.disetujui_oleh == "Kepala Dinkes" and row.nomor_usulan.startswith("MUT-20261124")
+
+
+async def test_after_ninety_days_the_new_supervisor_and_the_asn_are_asked_once() -> None:
+    factory, clock, outcome = await planned()
+    pid = await approved(factory, clock, outcome)
+    clock.current = dt.datetime(2027, 1, 1, 0, 30, tzinfo=JAKARTA)
+    await apply_due_transfers(factory, clock, HOURS)
+    assert await request_due_evaluations(factory, clock, HOURS) == 0
+    clock.current = dt.datetime(2027, 4, 1, 9, 0, tzinfo=JAKARTA)
+    assert await request_due_evaluations(factory, clock, HOURS) == 3
+    assert await request_due_evaluations(factory, clock, HOURS) == 0
+    await record_evaluation(factory, clock, proposal_id=pid, rater_nip=SUP_B,
+                            kind="performance", score=4)
+    with pytest.raises(AlreadyRated):
+        await record_evaluation(factory, clock, proposal_id=pid, rater_nip=SUP_B,
+                                kind="performance", score=5)
+
+
+async def test_notice_waits_in_the_outbox_for_the_asn() -> None:
+    factory, clock, outcome = await planned()
+    await approved(factory, clock, outcome)
+    notice = next(m for m in factory.store.outbox.values() if m.kind == "notice")
+    assert notice.status == OutboxStatus.PENDING and notice.chat_id == CHAT[NURSE_A]
