@@ -36,12 +36,9 @@ def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngin
             url, in_memory=parsed.database in (None, "", ":memory:"), echo=echo, **options
         )
     if parsed.get_backend_name() == "postgresql":
-        settings: dict[str, Any] = {
-            "pool_size": 5,
-            "max_overflow": 10,
-            "pool_pre_ping": True,
-            "pool_recycle": 1800,
-        }
+        settings: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
+        if "poolclass" not in options:
+            settings.update(pool_size=5, max_overflow=10)
         settings.update(options)
         return _create_async_engine(url, echo=echo, **settings)
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)}")

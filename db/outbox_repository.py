@@ -78,6 +78,15 @@ class SqlOutboxRepository(SqlRepository):
         )
         return outbox_from_row(row) if row else None
 
+    async def list_by_dedupe_prefix(self, prefix: str) -> Sequence[OutboxMessage]:
+        """Messages whose dedupe key starts with `prefix` (e.g. every copy of one card)."""
+        rows = await self._all(
+            select(OutboxMessageRow)
+            .where(OutboxMessageRow.dedupe_key.startswith(prefix, autoescape=True))
+            .order_by(OutboxMessageRow.id)
+        )
+        return [outbox_from_row(r) for r in rows]
+
     async def due(self, now: dt.datetime, limit: int) -> Sequence[OutboxMessage]:
         """Pending messages whose next attempt is due at `now`, oldest first."""
         rows = await self._all(

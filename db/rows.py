@@ -304,5 +304,17 @@ class AuditEventRow(Base):
     after: Mapped[dict[str, Any] | None]
 
 
+class DialogueRow(Base):
+    __tablename__ = "dialogues"
+
+    telegram_user_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False
+    )
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[dt.datetime | None]
+
+
 #: Every table, in an order that satisfies foreign keys (creation order).
 TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in Base.metadata.sorted_tables)

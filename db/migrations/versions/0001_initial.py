@@ -1,5 +1,5 @@
 """Initial schema: organisation, people, ABK, registration, aspirations, plans, approvals,
-outbox, evaluations and audit.
+outbox, evaluations, audit and open dialogues.
 
 Revision ID: 0001
 Revises:
@@ -42,6 +42,7 @@ TABLES_IN_CREATION_ORDER = (
     "outbox_messages",
     "evaluations",
     "audit_events",
+    "dialogues",
 )
 
 
@@ -341,6 +342,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_events_subject", "audit_events", ["subject"])
     op.create_index("ix_audit_events_at", "audit_events", ["at"])
+
+    op.create_table(
+        "dialogues",
+        sa.Column("telegram_user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("flow", sa.String(64), nullable=False),
+        sa.Column("step", sa.String(64), nullable=False),
+        sa.Column("data", JSON_DOC, nullable=False),
+        sa.Column("updated_at", UTC_TIME, nullable=True),
+        sa.PrimaryKeyConstraint("telegram_user_id", name="pk_dialogues"),
+    )
 
 
 def downgrade() -> None:

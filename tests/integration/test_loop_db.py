@@ -1,0 +1,116 @@
+"""The loop against real databases (SQLite and PostgreSQL): races are settled by the database."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from core.approval import AlreadyDecided, decide
+from core.domain import OutboxStatus, ProposalState
+from core.objections import decide_objection, object_transfer
+from core.outbox import dispatch_due
+from core.planning import propose_plan
+from core.ports import UnitOfWorkFactory
+from tests.unit.loop_agency import (
+    APPROVER,
+    APPROVER_2,
+    CHAT,
+    JAKARTA,
+    NIGHT,
+    NURSE_A,
+    NURSE_B,
+    ScriptedEngine,
+    move,
+    rules,
+    seed_database,
+)
+from tests.unit.loop_fakes import FixedClock, RecordingSender
+
+
+@pytest.fixture
+async def agency(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    await seed_database(uow_factory)
+    return uow_factory
+
+
+async def test_two_nightly_runs_started_together_produce_one_plan(
+    agency: UnitOfWorkFactory,
+) -> None:
+    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    engine = ScriptedEngine([move(NURSE_A), move(NURSE_B)])
+    first, second = await asyncio.gather(
+        propose_plan(agency, clock, rules(), engine),
+        propose_plan(agency, clock, rules(), engine),
+    )
+    assert sorted([first.created, second.created]) == [False, True]
+    assert first.plan is not None and second.plan is not None
+    assert first.plan.id == second.plan.id
+    async with agency() as uow:
+        assert len(await uow.proposals.list_for_plan(first.plan.id)) == 2
+        summaries = [m for m in await uow.outbox.list() if m.kind == "plan_summary"]
+    assert len(summaries) == 2  # one per approver, not one per run
+
+
+async def test_two_approvers_tapping_the_same_card_at_once_make_one_decision(
+    agency: UnitOfWorkFactory,
+) -> None:
+    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    outcome = await propose_plan(agency, clock, rules(), ScriptedEngine([move(NURSE_A)]))
+    pid = outcome.proposals[0].id
+    assert pid is not None
+    approval = rules().approval
+    results = await asyncio.gather(
+        decide(agency, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER,
+               approve=True),
+        decide(agency, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER_2,
+               approve=False, reason="tidak"),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, AlreadyDecided) for r in results) == 1
+    async with agency() as uow:
+        assert len(await uow.decisions.list_for(pid)) == 1
+        notices = [m for m in await uow.outbox.list() if m.kind == "notice"]
+        proposal = await uow.proposals.get(pid)
+    assert proposal is not None
+    assert len(notices) == (1 if proposal.state == ProposalState.APPROVED else 0)
+
+
+async def test_whole_loop_with_dispatch_keeps_plan_proposal_outbox_and_audit_right(
+    agency: UnitOfWorkFactory,
+) -> None:
+    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    sender = RecordingSender()
+    outcome = await propose_plan(agency, clock, rules(), ScriptedEngine([move(NURSE_A)]))
+    assert (await dispatch_due(agency, sender, clock)).claimed == 0  # 01:00: nothing goes out
+    clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
+    report = await dispatch_due(agency, sender, clock)
+    assert report.sent == 4  # summary + card to each of two approvers
+    first_chat = [m.kind for m, _ in sender.sent if m.chat_id == CHAT[APPROVER]]
+    assert first_chat == ["plan_summary", "approval_card"]
+    pid = outcome.proposals[0].id
+    assert pid is not None
+    approval = rules().approval
+    await decide(agency, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER,
+                 approve=True)
+    await dispatch_due(agency, sender, clock)
+    edits = [(m.chat_id, target) for m, target in sender.sent if m.kind == "card_outcome"]
+    assert {chat for chat, _ in edits} == {CHAT[APPROVER], CHAT[APPROVER_2]}
+    assert all(target is not None for _, target in edits)
+    notices = [m for m, _ in sender.sent if m.kind == "notice"]
+    assert [m.chat_id for m in notices] == [CHAT[NURSE_A]]
+    await object_transfer(agency, clock, approval, proposal_id=pid, nip=NURSE_A,
+                          reason="orang tua sakit")
+    await decide_objection(agency, clock, approval, proposal_id=pid, approver_nip=APPROVER_2,
+                           cancel=True, reason="diterima")
+    await dispatch_due(agency, sender, clock)
+    async with agency() as uow:
+        proposal = await uow.proposals.get(pid)
+        outbox = await uow.outbox.list()
+        audit = [e.action for e in await uow.audit.list(f"proposal:{pid}")]
+    assert proposal is not None and proposal.state == ProposalState.CANCELLED
+    assert {m.status for m in outbox} == {OutboxStatus.SENT}
+    assert audit == ["proposal.approve", "proposal.object", "objection.cancelled"]
+    # Nothing is sent twice.
+    assert len({m.id for m, _ in sender.sent}) == len(sender.sent)
