@@ -1,0 +1,106 @@
+"""A Telegram Bot API emulator speaking real HTTP on 127.0.0.1, for end-to-end tests.
+
+The real bot (python-telegram-bot, unchanged) talks to it instead of api.telegram.org::
+
+    async with BotApiEmulator(token="123:ABC") as emu:
+        app = (
+            Application.builder().token(emu.token)
+            .base_url(emu.base_url).base_file_url(emu.base_file_url).build()
+        )
+        siti = emu.user(1001, first_name="Siti", language_code="id")
+        async with app:
+            await app.start()
+            await app.updater.start_polling(poll_interval=0)
+            await siti.send_command("/start", "CODE")
+            reply = await siti.wait_for_message(contains="Selamat datang")
+            query_id = await siti.press("✅ Setujui")
+            ...
+            await app.updater.stop()
+            await app.stop()
+
+Server (``BotApiEmulator(token, *, bot_username, bot_first_name, rate_limits=None,
+webhook_retry_interval=0.1)``; ``start()``/``stop()`` or ``async with``):
+
+- ``emu.base_url`` / ``emu.base_file_url`` for ApplicationBuilder; ``emu.token``, ``emu.bot_id``.
+- Bot API methods: getMe, getUpdates (offset/limit/timeout long polling that returns as soon as
+  an update arrives; a newer getUpdates ends an older one with 409 like Telegram), setWebhook
+  (url, secret_token, drop_pending_updates, allowed_updates), deleteWebhook, getWebhookInfo,
+  sendMessage, sendDocument, sendPhoto (multipart uploads, or a known file_id), sendChatAction,
+  editMessageText, editMessageCaption, editMessageReplyMarkup, deleteMessage,
+  answerCallbackQuery, getFile (+ download at /file/bot<token>/<file_path>), setMyCommands,
+  getMyCommands, deleteMyCommands, setMyDescription, setMyShortDescription, setMyName, close,
+  logOut. Any other method: 404 "Not Found: method 'x' is not implemented by the Bot API
+  emulator". A wrong token: 401 Unauthorized (PTB raises InvalidToken).
+- Requests are read as query string, urlencoded form, JSON or multipart; answers are
+  ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code", "description",
+  "parameters": {"retry_after"}}`` with the matching HTTP status.
+- Telegram's rules: callback_data 1-64 bytes (400 BUTTON_DATA_INVALID), inline buttons need an
+  action, text 1-4096 UTF-16 units after parsing (400 "message text is empty" / "message is too
+  long"), caption <= 1024, parse_mode=HTML is really parsed into entities (bad HTML -> 400
+  "can't parse entities"; Markdown modes are accepted verbatim), editing to identical content ->
+  400 "message is not modified", an edit without reply_markup removes the inline keyboard,
+  sendPhoto needs PNG/JPEG/GIF/WebP bytes (400 IMAGE_PROCESS_FAILED), unknown chat -> 400 "chat
+  not found", a user created with ``started=False`` -> 403 "bot can't initiate conversation",
+  answering a callback query twice or with an unknown id -> 400 "query is too old...".
+- Webhook mode: while a webhook is set getUpdates answers 409 and updates are POSTed in order to
+  the URL with header X-Telegram-Bot-Api-Secret-Token; a non-2xx answer is retried every
+  ``webhook_retry_interval`` seconds (``emu.webhook_deliveries`` logs every attempt,
+  getWebhookInfo shows last_error_message). ``emu.webhook_secret_override = "x"`` forges the
+  secret for tests of the bot's check.
+- ``emu.calls``: every call as ``ApiCall(method, params, monotonic, wall_time, status,
+  description)`` (``.chat_id``, ``.ok``); ``emu.calls_of("sendMessage", chat_id=...)``.
+- Failure injection: ``emu.fail_next(method, InjectedFailure.retry_after_seconds(1) |
+  .server_error(502) | .bad_request("...") | .forbidden(), times=1, chat_id=None)``;
+  ``emu.block_bot(user_id)`` / ``user.block_bot()`` -> 403 "Forbidden: bot was blocked by the
+  user" on sends and edits to that chat; ``unblock_bot``.
+- Flood limits: ``emu.rate_limits = RateLimits(global_per_second=30, global_burst=30,
+  chat_per_second=1, chat_burst=3)`` (or None, the default, for off): sends/edits beyond a token
+  bucket get 429 with retry_after.
+- ``emu.commands(scope=None, language_code="")`` -> [(command, description)];
+  ``emu.command_scopes()``; ``emu.bot_profile``; ``emu.file(file_id)``;
+  ``emu.pending_update_count``; ``emu.webhook_url``.
+
+Users (``emu.user(user_id, first_name="Test", *, last_name, username, language_code="id",
+started=True)``; private chat id = user id; update_ids and per-chat message_ids increase):
+
+- ``await user.send_text(text, reply_to=None)``, ``await user.send_command("/start", "CODE")``
+  (with a bot_command entity), ``await user.send_document(filename, data, mime_type,
+  caption=None)`` -> message_id.
+- ``await user.press(button_text, message=None)`` -> callback query id (latest bot message with
+  that inline button, or the given SeenMessage/message_id); ``await user.press_data(message_id,
+  data)`` forges a callback; ``await user.tap_keyboard(text)`` taps a reply-keyboard button.
+- ``user.messages(include_own=False)`` -> [SeenMessage] (current text after edits, entities,
+  inline_keyboard of InlineButton, document/photo as ReceivedFile with bytes, edit_count,
+  sent_text/parse_mode as the bot sent them); ``user.last_message()``;
+  ``user.reply_keyboard()``; ``user.callback_answers()`` -> [CallbackAnswer].
+- ``await user.wait_for_message(predicate=None, *, contains=None, timeout=5.0, after=None)``:
+  event-driven wait for a bot message sent or edited after the user's last action (or after
+  ``user.mark()``); raises AssertionError showing the chat on timeout.
+  ``await user.wait_for_callback_answer(query_id)``.
+"""
+
+from tests.emulator.records import (
+    ApiCall,
+    CallbackAnswer,
+    InjectedFailure,
+    InlineButton,
+    RateLimits,
+    ReceivedFile,
+    SeenMessage,
+    WebhookDelivery,
+)
+from tests.emulator.server import BotApiEmulator
+from tests.emulator.users import EmulatedUser
+
+__all__ = [
+    "ApiCall",
+    "BotApiEmulator",
+    "CallbackAnswer",
+    "EmulatedUser",
+    "InjectedFailure",
+    "InlineButton",
+    "RateLimits",
+    "ReceivedFile",
+    "SeenMessage",
+    "WebhookDelivery",
+]
