@@ -125,7 +125,11 @@ def _as_server_user(command: list[str]) -> tuple[list[str], int | None, int | No
         runuser = shutil.which("runuser")
         if runuser:
             return [runuser, "-u", name, "--", *command], account.pw_uid, account.pw_gid
-        return ["su", name, "-s", "/bin/sh", "-c", " ".join(command)], account.pw_uid, account.pw_gid
+        return (
+            ["su", name, "-s", "/bin/sh", "-c", " ".join(command)],
+            account.pw_uid,
+            account.pw_gid,
+        )
     pytest.fail("running as root and no `postgres` or `nobody` account to run PostgreSQL as")
 
 
@@ -173,8 +177,19 @@ def postgres_server() -> Iterator[PostgresServer]:
             )
             try:
                 _run_server_command(
-                    [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-                     "-o", options, "start"]
+                    [
+                        str(bin_dir / "pg_ctl"),
+                        "-D",
+                        str(data),
+                        "-l",
+                        str(log),
+                        "-w",
+                        "-t",
+                        "60",
+                        "-o",
+                        options,
+                        "start",
+                    ]
                 )
             except RuntimeError:
                 continue  # the port was taken between probing and binding: try another

@@ -19,7 +19,9 @@ NOW = dt.datetime(2026, 3, 2, 8, 15, 30, 123456, tzinfo=JAKARTA)
 
 PUSKESMAS_A = Unit("PKM-A", "Puskesmas Sukamaju", "Dinas Kesehatan", -6.2, 106.8, ("keperawatan",))
 PUSKESMAS_B = Unit("PKM-B", "Puskesmas Sukajaya", "Dinas Kesehatan", -6.3, 106.9)
-SD_1 = Unit("SDN-1", "SD Negeri 1 Harapan", "Dinas Pendidikan", -6.25, 106.85, ("matematika", "ipa"))
+SD_1 = Unit(
+    "SDN-1", "SD Negeri 1 Harapan", "Dinas Pendidikan", -6.25, 106.85, ("matematika", "ipa")
+)
 
 NURSE = Employee(
     nip="198703122010012003",
