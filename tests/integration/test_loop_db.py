@@ -105,6 +105,7 @@ async def test_whole_loop_with_dispatch_keeps_plan_proposal_outbox_and_audit_rig
     await decide_objection(agency, clock, approval, proposal_id=pid, approver_nip=APPROVER_2,
                            cancel=True, reason="diterima")
     await dispatch_due(agency, sender, clock)
+    await dispatch_due(agency, sender, clock)  # edits go once the message they edit is sent
     async with agency() as uow:
         proposal = await uow.proposals.get(pid)
         outbox = await uow.outbox.list()

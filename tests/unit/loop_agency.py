@@ -111,3 +111,19 @@ def world() -> tuple[FakeUowFactory, FixedClock]:
     factory = FakeUowFactory()
     seed(factory)
     return factory, FixedClock(NIGHT.astimezone(dt.UTC))
+
+
+async def seed_database(uow_factory: Any) -> None:
+    """The same tiny agency, written through a real unit of work."""
+    fake = FakeUowFactory()
+    seed(fake)
+    async with uow_factory() as uow:
+        for unit in fake.store.units.values():
+            await uow.units.upsert(unit)
+        for person in fake.store.employees.values():
+            await uow.employees.upsert(person)
+        for account in fake.store.accounts.values():
+            await uow.accounts.save(account)
+        for grant in fake.store.roles:
+            await uow.roles.grant(grant)
+        await uow.commit()
