@@ -21,6 +21,7 @@ from core.abk import DEFAULT_WKE_MINUTES
 from core.domain import (
     Activity,
     Aspiration,
+    AuditEvent,
     Employee,
     EmployeeStatus,
     ReasonCategory,
@@ -34,6 +35,8 @@ from core.ports import UnitOfWorkFactory
 SampleSize = Literal["S", "M", "L"]
 SAMPLE_SIZES: tuple[SampleSize, ...] = ("S", "M", "L")
 KABUPATEN = "Kabupaten Sidaharja"
+#: The audit subject that marks a database as holding the sample agency (and nothing else).
+DEMO_AUDIT_SUBJECT = "demo"
 EARTH_RADIUS_KM = 6371.0088
 # The kabupaten's box (degrees): about 55 km north-south and 66 km east-west.
 LAT_RANGE = (-7.60, -7.10)
@@ -747,7 +750,8 @@ def generate_sample_agency(
 async def store_sample_people(
     agency: SampleAgency, uow_factory: UnitOfWorkFactory, *, now: dt.datetime
 ) -> tuple[int, int]:
-    """Write the agency's aspirations (unless an equal one is current) and role grants.
+    """Write the agency's aspirations (unless an equal one is current), role grants and the
+    audit event marking the database as a demo one.
 
     Returns (aspirations added, role grants added). The employees must already be imported.
     """
@@ -764,5 +768,18 @@ async def store_sample_people(
         for grant in agency.role_grants:
             if await uow.roles.grant(grant):
                 added_grants += 1
+        await uow.audit.add(
+            AuditEvent(
+                actor="demo",
+                action="demo.load",
+                subject=DEMO_AUDIT_SUBJECT,
+                at=now,
+                after={
+                    "size": agency.size,
+                    "seed": agency.seed,
+                    "employees": len(agency.employees),
+                },
+            )
+        )
         await uow.commit()
     return added_aspirations, added_grants

@@ -1,0 +1,453 @@
+"""`mutasi import` (units, employees, ABK activities from CSV/XLSX) and `mutasi demo`.
+
+The demo builds the sample kabupaten of core.sample_agency, writes its three files into
+`demo-data/` (or `--data-dir`), loads them through the same import path an agency uses, adds
+aspirations and role grants, and prints which units are over and under their ABK need.
+
+Re-running the demo: a database that holds only a previous demo (it carries the audit marker
+`demo.load`) is reset to an empty schema first (Alembic downgrade to base, then upgrade), so the
+demo can be run again with any size or seed. A database holding anything else is left alone and
+the demo refuses, naming MUTASI_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import getpass
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from core.importing import ImportKind, ImportOutcome, Sheet
+    from core.ports import UnitOfWorkFactory
+    from core.sample_agency import SampleAgency
+    from core.staffing_gaps import StaffingGap, StaffingSummary
+
+Language = Literal["id", "en"]
+
+
+class ImportKindChoice(StrEnum):
+    """The three files an agency imports."""
+
+    UNITS = "units"
+    EMPLOYEES = "employees"
+    ACTIVITIES = "activities"
+
+
+class LanguageChoice(StrEnum):
+    """Language of the messages."""
+
+    ID = "id"
+    EN = "en"
+
+
+class SizeChoice(StrEnum):
+    """Sample agency sizes: about 600, 5,000 and 20,000 ASN."""
+
+    S = "S"
+    M = "M"
+    L = "L"
+
+
+class FileFormatChoice(StrEnum):
+    """Which file type the demo writes."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+class CommandFailed(Exception):
+    """A data command stops with a message for the operator and a non-zero exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _number(value: float, language: Language, places: int = 2, signed: bool = False) -> str:
+    text = f"{value:+.{places}f}" if signed else f"{value:.{places}f}"
+    return text.replace(".", ",") if language == "id" else text
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# --------------------------------------------------------------------------------------------
+# import
+
+
+def render_import_outcome(outcome: ImportOutcome, language: Language) -> str:
+    """One line for a successful import, or a heading and one line per problem."""
+    source = outcome.source or outcome.kind
+    if outcome.ok:
+        c = outcome.counts
+        if language == "en":
+            return f"{source}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
+        return f"{source}: {c.created} dibuat, {c.updated} diperbarui, {c.unchanged} tidak berubah"
+    count = len(outcome.problems)
+    if language == "en":
+        heading = (
+            f"{source}: {count} problem{'s' if count != 1 else ''} found; nothing was changed. "
+            "Fix these and import the file again:"
+        )
+    else:
+        heading = (
+            f"{source}: ditemukan {count} masalah; tidak ada data yang diubah. "
+            "Perbaiki lalu impor ulang berkasnya:"
+        )
+    return "\n".join([heading, *(f"  {p.describe(language)}" for p in outcome.problems)])
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    from db.engine import is_sqlite, normalise_url
+
+    if not is_sqlite(url):
+        return None
+    database = make_url(normalise_url(url)).database
+    return Path(database) if database and database != ":memory:" else None
+
+
+async def _import_file(
+    database_url: str, kind: ImportKind, sheet: Sheet, language: Language
+) -> ImportOutcome:
+    from sqlalchemy.exc import DBAPIError
+
+    from core.importing import import_sheet
+    from db.engine import create_engine
+    from db.uow import uow_factory
+
+    engine = create_engine(database_url)
+    try:
+        return await import_sheet(
+            kind, sheet, uow_factory(engine), actor=_actor(), now=dt.datetime.now(dt.UTC)
+        )
+    except DBAPIError as error:
+        raise CommandFailed(
+            "database error (is the schema there? run `mutasi db upgrade`): "
+            f"{error.orig!r}" if language == "en" else
+            "kesalahan database (sudah menjalankan `mutasi db upgrade`?): "
+            f"{error.orig!r}"
+        ) from None
+    finally:
+        await engine.dispose()
+
+
+def run_import(
+    kind: ImportKind, file: Path, database_url: str, language: Language
+) -> ImportOutcome:
+    """Read FILE and import it into the database (all or nothing); CommandFailed if unreadable."""
+    from db.spreadsheets import UnreadableSheet, read_sheet
+
+    database_file = _sqlite_file(database_url)
+    if database_file is not None and not database_file.exists():
+        raise CommandFailed(
+            f"database file {database_file} does not exist: run `mutasi db upgrade` first"
+            if language == "en"
+            else f"berkas database {database_file} belum ada: jalankan `mutasi db upgrade` dulu"
+        )
+    try:
+        sheet = read_sheet(file, sheet_name=kind)
+    except UnreadableSheet as error:
+        raise CommandFailed(error.describe(language)) from None
+    return asyncio.run(_import_file(database_url, kind, sheet, language))
+
+
+# --------------------------------------------------------------------------------------------
+# demo
+
+
+def render_staffing_summary(
+    summary: StaffingSummary, language: Language = "id", limit: int = 15
+) -> str:
+    """Over- and under-staffed (unit, jabatan) as two tables, largest gaps first, and totals."""
+    en = language == "en"
+    lines: list[str] = []
+
+    def table(title: str, gaps: Sequence[StaffingGap]) -> None:
+        lines.append(title)
+        if not gaps:
+            lines.append("  (none)" if en else "  (tidak ada)")
+            return
+        header = (
+            ("code", "unit", "jabatan", "in post", "need FTE", "EJ", "cat", "gap")
+            if en
+            else ("kode", "unit", "jabatan", "ada", "butuh FTE", "EJ", "kat", "selisih")
+        )
+        lines.append(
+            f"  {header[0]:<18} {header[1]:<28} {header[2]:<32} {header[3]:>7} {header[4]:>9} "
+            f"{header[5]:>5} {header[6]:>3} {header[7]:>8}"
+        )
+        for gap in gaps[:limit]:
+            ej = "-" if gap.efficiency is None else _number(gap.efficiency, language)
+            lines.append(
+                f"  {gap.unit_code:<18} {_fit(gap.unit_name, 28):<28} {_fit(gap.jabatan, 32):<32} "
+                f"{gap.staff_in_post:>7} "
+                f"{_number(gap.required_fte, language):>9} {ej:>5} {gap.category or '-':>3} "
+                f"{_number(gap.surplus, language, signed=True):>8}"
+            )
+        if len(gaps) > limit:
+            rest = len(gaps) - limit
+            lines.append(f"  ... and {rest} more" if en else f"  ... dan {rest} lainnya")
+
+    n_over, n_under = len(summary.over), len(summary.under)
+    minimum = _number(summary.min_gap_fte, language, 1)
+    if en:
+        table(
+            f"Over their ABK need (by {minimum} FTE or more): {n_over}, largest first",
+            summary.over,
+        )
+        lines.append("")
+        table(f"Under their ABK need: {n_under}, largest shortage first", summary.under)
+        lines.append("")
+        lines.append(
+            f"Total: {summary.staff_in_post} staff in post against a need of "
+            f"{_number(summary.required_fte, language, 1)} FTE across {summary.families} "
+            f"(unit, jabatan) in {summary.units} units; surplus "
+            f"{_number(summary.total_surplus, language, 1)}, shortage "
+            f"{_number(summary.total_shortage, language, 1)} FTE."
+        )
+    else:
+        table(
+            f"Kelebihan pegawai menurut ABK ({minimum} FTE atau lebih): {n_over}, terbesar dulu",
+            summary.over,
+        )
+        lines.append("")
+        table(f"Kekurangan pegawai menurut ABK: {n_under}, terbesar dulu", summary.under)
+        lines.append("")
+        lines.append(
+            f"Total: {summary.staff_in_post} pegawai, kebutuhan "
+            f"{_number(summary.required_fte, language, 1)} FTE pada {summary.families} "
+            f"pasangan unit-jabatan di {summary.units} unit; kelebihan "
+            f"{_number(summary.total_surplus, language, 1)}, kekurangan "
+            f"{_number(summary.total_shortage, language, 1)} FTE."
+        )
+    return "\n".join(lines)
+
+
+async def demo_plan_section(
+    settings: Settings, uow_factory: UnitOfWorkFactory, language: Language
+) -> str | None:
+    """The demo's plan part (rebalancing and explanations); None while it is not wired.
+
+    The planning helper plugs the shared planning function in here: run a plan over the demo
+    database and return its rendered summary. The demo prints whatever this returns.
+    """
+    return None
+
+
+def write_agency_files(
+    agency: SampleAgency, directory: Path, file_format: str
+) -> dict[ImportKind, Path]:
+    """Write the sample agency's units, employees and activities files; returns their paths."""
+    from core.importing import (
+        ACTIVITY_COLUMNS,
+        EMPLOYEE_COLUMNS,
+        UNIT_COLUMNS,
+        activity_cells,
+        employee_cells,
+        unit_cells,
+    )
+    from db.spreadsheets import write_sheet
+
+    directory.mkdir(parents=True, exist_ok=True)
+    paths: dict[ImportKind, Path] = {
+        "units": directory / f"units.{file_format}",
+        "employees": directory / f"employees.{file_format}",
+        "activities": directory / f"activities.{file_format}",
+    }
+    write_sheet(paths["units"], UNIT_COLUMNS, (unit_cells(u) for u in agency.units),
+                sheet_name="units")
+    write_sheet(paths["employees"], EMPLOYEE_COLUMNS,
+                (employee_cells(e) for e in agency.employees), sheet_name="employees")
+    write_sheet(paths["activities"], ACTIVITY_COLUMNS,
+                (activity_cells(a) for a in agency.activities), sheet_name="activities")
+    return paths
+
+
+async def _database_state(uow_factory: UnitOfWorkFactory) -> Literal["empty", "demo", "other"]:
+    from core.sample_agency import DEMO_AUDIT_SUBJECT
+
+    async with uow_factory() as uow:
+        if await uow.audit.list(DEMO_AUDIT_SUBJECT):
+            return "demo"
+        if await uow.units.list() or await uow.employees.list():
+            return "other"
+    return "empty"
+
+
+async def _run_demo_async(
+    settings: Settings,
+    size: str,
+    seed: int,
+    data_dir: Path,
+    file_format: str,
+    language: Language,
+) -> str:
+    from core.importing import ImportBatch, import_batch, problems_of
+    from core.sample_agency import SampleSize, generate_sample_agency, store_sample_people
+    from core.staffing_gaps import read_staffing_summary
+    from db.engine import create_engine
+    from db.migrate import downgrade_async, ensure_schema_async
+    from db.spreadsheets import read_sheet
+    from db.uow import uow_factory as make_uow_factory
+
+    en = language == "en"
+    url = settings.database_url
+    out: list[str] = []
+    await ensure_schema_async(url)
+    engine = create_engine(url)
+    try:
+        state = await _database_state(make_uow_factory(engine))
+    finally:
+        await engine.dispose()
+    if state == "other":
+        raise CommandFailed(
+            "the database already holds data that is not a demo; point MUTASI_DATABASE_URL at "
+            "another database (e.g. sqlite:///demo.sqlite3)"
+            if en
+            else "database sudah berisi data yang bukan demo; arahkan MUTASI_DATABASE_URL ke "
+            "database lain (mis. sqlite:///demo.sqlite3)"
+        )
+    if state == "demo":
+        await downgrade_async(url, "base")
+        await ensure_schema_async(url)
+        out.append("Previous demo data removed." if en else "Data demo sebelumnya dihapus.")
+
+    now = dt.datetime.now(dt.UTC)
+    today = now.astimezone(settings.zone).date()
+    sample_size: SampleSize = "S" if size == "S" else "M" if size == "M" else "L"
+    agency = generate_sample_agency(sample_size, seed, today, settings.wke_minutes)
+    paths = write_agency_files(agency, data_dir, file_format)
+    batch = ImportBatch(
+        units=read_sheet(paths["units"]),
+        employees=read_sheet(paths["employees"]),
+        activities=read_sheet(paths["activities"]),
+    )
+    engine = create_engine(url)
+    try:
+        factory = make_uow_factory(engine)
+        outcomes = await import_batch(batch, factory, actor="demo", now=now)
+        problems = problems_of(outcomes)
+        if problems:  # the generator and the importer disagree: a bug, shown plainly
+            raise CommandFailed("\n".join(p.describe(language) for p in problems))
+        aspirations, grants = await store_sample_people(agency, factory, now=now)
+        summary = await read_staffing_summary(factory, wke_minutes=settings.wke_minutes)
+        plan_text = await demo_plan_section(settings, factory, language)
+    finally:
+        await engine.dispose()
+
+    from core.sample_agency import KABUPATEN
+
+    files = ", ".join(str(p) for p in paths.values())
+    if en:
+        out.append(
+            f"{KABUPATEN} (sample, size {size}, seed {seed}): {len(agency.units)} units, "
+            f"{len(agency.employees)} ASN, {len(agency.activities)} ABK activities."
+        )
+        out.append(f"Files written and imported: {files}")
+    else:
+        out.append(
+            f"{KABUPATEN} (contoh, ukuran {size}, seed {seed}): {len(agency.units)} unit, "
+            f"{len(agency.employees)} ASN, {len(agency.activities)} kegiatan ABK."
+        )
+        out.append(f"Berkas ditulis dan diimpor: {files}")
+    out.extend(render_import_outcome(outcome, language) for outcome in outcomes)
+    out.append(
+        f"Aspirations: {aspirations}; role grants: {grants} (admin, approver, unit heads)."
+        if en
+        else f"Aspirasi: {aspirations}; peran: {grants} (admin, penyetuju, kepala unit)."
+    )
+    out.append("")
+    out.append(render_staffing_summary(summary, language))
+    if plan_text:
+        out.append("")
+        out.append(plan_text)
+    return "\n".join(out)
+
+
+def run_demo(
+    settings: Settings,
+    size: str = "S",
+    seed: int = 7,
+    data_dir: Path = Path("demo-data"),
+    file_format: str = "csv",
+    language: Language = "id",
+) -> str:
+    """Build the sample agency into the configured database and return the printed report."""
+    return asyncio.run(_run_demo_async(settings, size, seed, data_dir, file_format, language))
+
+
+# --------------------------------------------------------------------------------------------
+# registration
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `import` and `demo` commands."""
+
+    @app.command("import")
+    def import_command(
+        kind: Annotated[ImportKindChoice, typer.Argument(help="units, employees or activities")],
+        file: Annotated[Path, typer.Argument(help="a .csv (UTF-8, header row) or .xlsx file")],
+        lang: Annotated[
+            LanguageChoice | None,
+            typer.Option("--lang", help="message language (default: MUTASI_LANGUAGE, i.e. id)"),
+        ] = None,
+    ) -> None:
+        """Import units, employees or ABK activities; a file with any bad row changes nothing."""
+        from bot.settings import load_settings
+
+        settings = load_settings()
+        language: Language = "en" if (lang or settings.language) == "en" else "id"
+        try:
+            outcome = run_import(kind.value, file, settings.database_url, language)
+        except CommandFailed as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(error.exit_code) from None
+        if not outcome.ok:
+            typer.echo(render_import_outcome(outcome, language), err=True)
+            raise typer.Exit(1)
+        typer.echo(render_import_outcome(outcome, language))
+
+    @app.command("demo")
+    def demo_command(
+        size: Annotated[
+            SizeChoice, typer.Option("--size", help="S ~600, M 5,000, L 20,000 ASN")
+        ] = SizeChoice.S,
+        seed: Annotated[
+            int, typer.Option("--seed", help="the same seed builds the same kabupaten")
+        ] = 7,
+        data_dir: Annotated[
+            Path, typer.Option("--data-dir", help="where the demo's files are written")
+        ] = Path("demo-data"),
+        file_format: Annotated[
+            FileFormatChoice, typer.Option("--format", help="csv or xlsx")
+        ] = FileFormatChoice.CSV,
+        lang: Annotated[LanguageChoice | None, typer.Option("--lang", help="id or en")] = None,
+    ) -> None:
+        """Build a sample kabupaten in the configured database and show its ABK gaps."""
+        from bot.settings import load_settings
+
+        settings = load_settings()
+        language: Language = "en" if (lang or settings.language) == "en" else "id"
+        try:
+            report = run_demo(settings, size.value, seed, data_dir, file_format.value, language)
+        except CommandFailed as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(error.exit_code) from None
+        typer.echo(report)
