@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
 import zlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
+import aiohttp
 import pytest
 from telegram import (
     BotCommand,
@@ -40,6 +39,7 @@ from telegram.ext import (
 )
 
 from tests.emulator import BotApiEmulator, InjectedFailure, RateLimits
+from tests.emulator.ptb_app import emulator_builder, free_port, running_polling, running_webhook
 
 pytestmark = pytest.mark.e2e
 
@@ -55,11 +55,9 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
 def build_application(
     emu: BotApiEmulator, *, token: str = TOKEN, rate_limiter: AIORateLimiter | None = None
 ) -> Application:  # type: ignore[type-arg]
-    builder = (
-        Application.builder().token(token).base_url(emu.base_url).base_file_url(emu.base_file_url)
-    )
+    builder = emulator_builder(emu, token)
     if rate_limiter is not None:
-        builder = builder.rate_limiter(rate_limiter)  # type: ignore[arg-type]
+        builder = builder.rate_limiter(rate_limiter)
     app = builder.build()
     add_demo_handlers(app)
     return app
@@ -111,49 +109,6 @@ def add_demo_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
 
 
-@asynccontextmanager
-async def polling(app: Application) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=10)
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
-
-
-@asynccontextmanager
-async def webhook(
-    app: Application,  # type: ignore[type-arg]
-    secret_token: str,
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    port = free_port()
-    async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen="127.0.0.1",
-            port=port,
-            url_path="telegram-hook",
-            webhook_url=f"http://127.0.0.1:{port}/telegram-hook",
-            secret_token=secret_token,
-        )
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def tiny_png(width: int = 3, height: int = 2) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (
@@ -175,7 +130,7 @@ def tiny_png(width: int = 3, height: int = 2) -> bytes:
 
 async def test_polling_bot_echoes_what_the_user_types(emu: BotApiEmulator) -> None:
     siti = emu.user(1001, first_name="Siti")
-    async with polling(build_application(emu)):
+    async with running_polling(build_application(emu)):
         await siti.send_text("halo bot")
         reply = await siti.wait_for_message(contains="echo:")
     assert reply.text == "echo: halo bot"
@@ -188,7 +143,7 @@ async def test_start_command_reaches_command_handler_with_its_argument(
     emu: BotApiEmulator,
 ) -> None:
     budi = emu.user(1002, first_name="Budi")
-    async with polling(build_application(emu)):
+    async with running_polling(build_application(emu)):
         await budi.send_command("/start", "UNDANGAN42")
         reply = await budi.wait_for_message(contains="Selamat datang")
     assert reply.text == "Selamat datang, args=['UNDANGAN42']"
@@ -202,7 +157,7 @@ async def test_button_press_is_answered_and_the_card_is_edited_in_place(
     emu: BotApiEmulator,
 ) -> None:
     siti = emu.user(1001, first_name="Siti")
-    async with polling(build_application(emu)):
+    async with running_polling(build_application(emu)):
         await siti.send_command("/start")
         card = await siti.wait_for_message(contains="Selamat datang")
         query_id = await siti.press("Setujui")
@@ -218,7 +173,7 @@ async def test_button_press_is_answered_and_the_card_is_edited_in_place(
 
 async def test_forged_callback_data_reaches_the_bot_as_sent(emu: BotApiEmulator) -> None:
     siti = emu.user(1001, first_name="Siti")
-    async with polling(build_application(emu)):
+    async with running_polling(build_application(emu)):
         await siti.send_command("/start")
         card = await siti.wait_for_message(contains="Selamat datang")
         query_id = await siti.press_data(card.message_id, "approve:999")
@@ -229,7 +184,7 @@ async def test_forged_callback_data_reaches_the_bot_as_sent(emu: BotApiEmulator)
 
 async def test_answering_a_callback_query_twice_is_rejected(emu: BotApiEmulator) -> None:
     siti = emu.user(1001, first_name="Siti")
-    async with polling(build_application(emu)) as app:
+    async with running_polling(build_application(emu)) as app:
         await siti.send_command("/start")
         await siti.wait_for_message(contains="Selamat datang")
         query_id = await siti.press("Tolak")
@@ -240,7 +195,7 @@ async def test_answering_a_callback_query_twice_is_rejected(emu: BotApiEmulator)
 
 async def test_reply_keyboard_tap_arrives_as_text(emu: BotApiEmulator) -> None:
     siti = emu.user(1001, first_name="Siti")
-    async with polling(build_application(emu)) as app:
+    async with running_polling(build_application(emu)) as app:
         await app.bot.send_message(
             1001, "Lanjut?", reply_markup=ReplyKeyboardMarkup([["Ya", "Tidak"]])
         )
@@ -278,7 +233,7 @@ async def test_confirmed_updates_are_not_delivered_again(emu: BotApiEmulator) ->
 
 async def test_webhook_delivers_updates_with_the_secret_header(emu: BotApiEmulator) -> None:
     siti = emu.user(1001, first_name="Siti")
-    async with webhook(build_application(emu), secret_token="rahasia-123") as app:
+    async with running_webhook(build_application(emu), secret_token="rahasia-123") as app:
         assert emu.webhook_url is not None and emu.webhook_url.endswith("/telegram-hook")
         await siti.send_text("lewat webhook")
         reply = await siti.wait_for_message(contains="echo:")
@@ -296,7 +251,7 @@ async def test_webhook_with_a_wrong_secret_is_refused_by_the_bot_and_retried(
     emu: BotApiEmulator,
 ) -> None:
     siti = emu.user(1001, first_name="Siti")
-    async with webhook(build_application(emu), secret_token="rahasia-123") as app:
+    async with running_webhook(build_application(emu), secret_token="rahasia-123") as app:
         emu.webhook_secret_override = "palsu"
         await siti.send_text("diam-diam")
         refused = await emu.wait_for_webhook_delivery(lambda d: d.status is not None)
@@ -393,6 +348,7 @@ async def test_sending_to_an_unknown_chat_or_a_user_who_never_started_fails(
 # ------------------------------------------------------------------ failure injection
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # retry_after int
 async def test_injected_flood_wait_is_honoured_by_aio_rate_limiter(emu: BotApiEmulator) -> None:
     siti = emu.user(1001, first_name="Siti")
     emu.fail_next("sendMessage", InjectedFailure.retry_after_seconds(1), chat_id=1001)
@@ -403,6 +359,7 @@ async def test_injected_flood_wait_is_honoured_by_aio_rate_limiter(emu: BotApiEm
     assert siti.last_message().text == "akhirnya terkirim"
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # retry_after int
 async def test_flood_wait_without_a_rate_limiter_surfaces_retry_after(
     emu: BotApiEmulator,
 ) -> None:
@@ -439,6 +396,7 @@ async def test_user_who_blocked_the_bot_surfaces_as_forbidden(emu: BotApiEmulato
     assert [m.body for m in siti.messages()] == ["pemberitahuan mutasi"]
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # retry_after int
 async def test_flood_limits_answer_429_when_a_chat_burst_is_exceeded(
     emu: BotApiEmulator,
 ) -> None:
@@ -459,7 +417,7 @@ async def test_flood_limits_answer_429_when_a_chat_burst_is_exceeded(
 async def test_document_roundtrip_between_user_and_bot(emu: BotApiEmulator) -> None:
     siti = emu.user(1001, first_name="Siti")
     upload = b"nip;nama\n199001012015031001;siti\n"
-    async with polling(build_application(emu)):
+    async with running_polling(build_application(emu)):
         await siti.send_document("pegawai.csv", upload, "text/csv")
         reply = await siti.wait_for_message(lambda m: m.document is not None)
     assert reply.document is not None
@@ -555,3 +513,52 @@ async def test_emulator_stops_webhook_delivery_without_leaking_tasks() -> None:
     assert failed.status is None and failed.error is not None
     leftover = {t for t in asyncio.all_tasks() - before if not t.done()}
     assert leftover == set()
+
+
+async def test_blocking_and_writing_again_reach_the_bot_as_member_changes(
+    emu: BotApiEmulator,
+) -> None:
+    siti = emu.user(1001, first_name="Siti")
+    async with build_application(emu) as app:
+        siti.block_bot()
+        await siti.send_command("/start")
+        updates = await app.bot.get_updates(timeout=0)
+        await app.bot.send_message(1001, "selamat datang kembali")
+    changes = [
+        (u.my_chat_member.old_chat_member.status, u.my_chat_member.new_chat_member.status)
+        for u in updates
+        if u.my_chat_member is not None
+    ]
+    assert changes == [("member", "kicked"), ("kicked", "member")]
+    assert updates[-1].message is not None and updates[-1].message.text == "/start"
+
+
+async def test_call_log_keeps_parameters_for_assertions(emu: BotApiEmulator) -> None:
+    emu.user(1001, first_name="Siti")
+    async with build_application(emu) as app:
+        await app.bot.send_message(
+            1001,
+            "kartu",
+            reply_markup=InlineKeyboardMarkup.from_button(
+                InlineKeyboardButton("Rincian", callback_data="detail:7")
+            ),
+        )
+    (call,) = emu.calls_of("sendMessage", chat_id=1001)
+    assert call.params["text"] == "kartu"
+    assert call.json_param("reply_markup") == {
+        "inline_keyboard": [[{"text": "Rincian", "callback_data": "detail:7"}]]
+    }
+
+
+async def test_json_bodies_from_other_clients_are_understood(emu: BotApiEmulator) -> None:
+    siti = emu.user(1001, first_name="Siti")
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            f"{emu.base_url}{emu.token}/sendMessage", json={"chat_id": 1001, "text": "json"}
+        ) as response:
+            body = await response.json()
+        async with session.get(f"{emu.base_url}{emu.token}/getMe") as response:
+            me = await response.json()
+    assert body["ok"] is True and body["result"]["text"] == "json"
+    assert me["result"]["is_bot"] is True
+    assert siti.last_message().text == "json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,11 @@ class ApiCall:
             return int(raw) if raw is not None else None
         except (TypeError, ValueError):
             return None
+
+    def json_param(self, name: str) -> Any:
+        """A parameter that holds JSON (reply_markup, entities, scope...), decoded."""
+        raw = self.params.get(name)
+        return json.loads(raw) if isinstance(raw, str) else raw
 
     @property
     def ok(self) -> bool:

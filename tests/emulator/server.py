@@ -360,12 +360,37 @@ class BotApiEmulator:
         self._failures.append(_ScheduledFailure(method.lower(), failure, times, chat_id))
 
     def block_bot(self, user_id: int) -> None:
-        """The user blocks the bot: sends to them get 403 'bot was blocked by the user'."""
-        self._chat_of(user_id).blocked = True
+        """The user blocks the bot: a my_chat_member update (member -> kicked) reaches the bot
+        and sends to them get 403 'bot was blocked by the user'."""
+        chat = self._chat_of(user_id)
+        if not chat.blocked:
+            chat.blocked = True
+            self._enqueue_member_change(chat, old="member", new="kicked")
 
     def unblock_bot(self, user_id: int) -> None:
-        """The user unblocks the bot."""
-        self._chat_of(user_id).blocked = False
+        """The user unblocks the bot (my_chat_member kicked -> member); so does writing to it."""
+        chat = self._chat_of(user_id)
+        if chat.blocked:
+            chat.blocked = False
+            self._enqueue_member_change(chat, old="kicked", new="member")
+
+    def _enqueue_member_change(self, chat: _Chat, *, old: str, new: str) -> None:
+        def member(status: str) -> dict[str, Any]:
+            data: dict[str, Any] = {"status": status, "user": self._bot_json()}
+            if status == "kicked":
+                data["until_date"] = 0
+            return data
+
+        self._enqueue_update(
+            "my_chat_member",
+            {
+                "chat": self._chat_json(chat.user),
+                "from": self._user_json(chat.user),
+                "date": int(time.time()),
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
+            },
+        )
 
     def commands(
         self, scope: Mapping[str, Any] | None = None, language_code: str = ""
@@ -507,6 +532,7 @@ class BotApiEmulator:
         """A user message reaches the bot as an update; returns its message_id."""
         chat = self._chat_of(user_id)
         chat.started = True
+        self.unblock_bot(user_id)
         seq = self._next_seq()
         chat.last_action_seq = seq
         message = _Message(
