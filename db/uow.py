@@ -7,7 +7,23 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.ports import UnitOfWorkFactory
+from core.ports import (
+    AccountRepository,
+    ActivityRepository,
+    AspirationRepository,
+    AuditRepository,
+    DecisionRepository,
+    EmployeeRepository,
+    EvaluationRepository,
+    InvitationRepository,
+    OutboxRepository,
+    PlanRepository,
+    ProposalRepository,
+    RoleRepository,
+    UnitOfWorkFactory,
+    UnitRepository,
+    WorkloadReportRepository,
+)
 from db.engine import session_factory as make_session_factory
 from db.outbox_repository import SqlOutboxRepository
 from db.repositories import (
@@ -32,20 +48,21 @@ from db.transfer_repositories import (
 class SqlUnitOfWork:
     """core.ports.UnitOfWork over one AsyncSession; leaving without `commit` rolls back."""
 
-    units: SqlUnitRepository
-    employees: SqlEmployeeRepository
-    activities: SqlActivityRepository
-    roles: SqlRoleRepository
-    accounts: SqlAccountRepository
-    invitations: SqlInvitationRepository
-    aspirations: SqlAspirationRepository
-    workload_reports: SqlWorkloadReportRepository
-    plans: SqlPlanRepository
-    proposals: SqlProposalRepository
-    decisions: SqlDecisionRepository
-    outbox: SqlOutboxRepository
-    evaluations: SqlEvaluationRepository
-    audit: SqlAuditRepository
+    # Typed as the ports (attributes of a Protocol are invariant).
+    units: UnitRepository
+    employees: EmployeeRepository
+    activities: ActivityRepository
+    roles: RoleRepository
+    accounts: AccountRepository
+    invitations: InvitationRepository
+    aspirations: AspirationRepository
+    workload_reports: WorkloadReportRepository
+    plans: PlanRepository
+    proposals: ProposalRepository
+    decisions: DecisionRepository
+    outbox: OutboxRepository
+    evaluations: EvaluationRepository
+    audit: AuditRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory

@@ -97,9 +97,9 @@ def _postgres_bin_dir() -> Path:
     def version(path: str) -> tuple[int, ...]:
         return tuple(int(n) for n in re.findall(r"\d+", path))
 
-    for directory in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True):
-        if Path(directory, "initdb").exists() and Path(directory, "pg_ctl").exists():
-            return Path(directory)
+    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True):
+        if Path(candidate, "initdb").exists() and Path(candidate, "pg_ctl").exists():
+            return Path(candidate)
     pytest.fail(
         "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in "
         "/usr/lib/postgresql/*/bin: install the `postgresql` package (CI does).",
