@@ -966,13 +966,20 @@ class BotApiEmulator:
         return None
 
     def _new_bot_message(self, chat: _Chat, params: ApiParams, **fields: Any) -> _Message:
+        reply_to = _reply_to(params)
+        if reply_to is not None:
+            replied = chat.messages.get(reply_to)
+            if replied is None or replied.deleted:
+                if not _allows_missing_reply(params):
+                    raise bad_request("message to be replied not found")
+                reply_to = None
         message = _Message(
             message_id=chat.next_message_id,
             chat_id=chat.user.user_id,
             from_bot=True,
             date=int(time.time()),
             seq=self._next_seq(),
-            reply_to=_reply_to(params),
+            reply_to=reply_to,
             **fields,
         )
         chat.next_message_id += 1
@@ -1313,6 +1320,13 @@ def _reply_to(params: ApiParams) -> int | None:
     if isinstance(reply_parameters, dict) and "message_id" in reply_parameters:
         return int(reply_parameters["message_id"])
     return params.integer("reply_to_message_id")
+
+
+def _allows_missing_reply(params: ApiParams) -> bool:
+    reply_parameters = params.json("reply_parameters")
+    if isinstance(reply_parameters, dict):
+        return bool(reply_parameters.get("allow_sending_without_reply"))
+    return params.boolean("allow_sending_without_reply")
 
 
 def _validated_inline_keyboard(rows: Any) -> list[list[dict[str, Any]]]:
