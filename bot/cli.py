@@ -20,11 +20,10 @@ def build_app() -> typer.Typer:
     # Imported here, not at module import time: nothing is built at import.
     from bot import cli_db
     from bot import cli_data
+    from bot import cli_bot
 
     cli_db.register(app)
     cli_data.register(app)
-    from bot import cli_bot
-
     cli_bot.register(app)
     return app
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
-import csv
 import io
 import secrets
 from collections.abc import Callable, Sequence

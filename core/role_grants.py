@@ -18,15 +18,19 @@ class RoleChange:
     changed: bool
 
 
-def parse_scope(scope: str | None) -> tuple[ScopeKind, str | None]:
-    """`all`/None, `unit:CODE`, `opd:NAME`, or a bare unit code."""
+async def resolve_scope(uow: UnitOfWork, scope: str | None) -> tuple[ScopeKind, str | None]:
+    """`all`/None; `unit:CODE` or `opd:NAME`; or a bare unit code or OPD name (looked up)."""
     if scope is None or scope.strip().lower() in ("", "all", "*"):
         return ScopeKind.ALL, None
     text = scope.strip()
     kind, sep, value = text.partition(":")
     if sep and kind.lower() in ("unit", "opd") and value.strip():
         return ScopeKind(kind.lower()), value.strip()
-    return ScopeKind.UNIT, text
+    if await uow.units.get(text) is not None:
+        return ScopeKind.UNIT, text
+    if text in await _opd_names(uow):
+        return ScopeKind.OPD, text
+    raise NotFound(scope=text)
 
 
 async def change_role(

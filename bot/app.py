@@ -1,0 +1,142 @@
+"""The Application builder: wires settings, the unit-of-work factory, clock and dialogue store
+into python-telegram-bot, registers every feature's handlers and the per-role command menus.
+
+A feature is a module with `COMMANDS: tuple[CommandSpec, ...]` and
+`register(application, services) -> None`; add it to FEATURES (or pass `features=`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.i18n import translator
+from bot.settings import Settings
+from core.ports import Clock, DialogueStore, UnitOfWorkFactory
+from handlers.commands import publish_default_menus, publish_role_menus
+from handlers.context import BotContext, BotData, CommandSpec, Services
+from handlers.dialogue import register_routers
+
+log = logging.getLogger(__name__)
+
+FEATURES: tuple[str, ...] = (
+    "handlers.start",
+    "handlers.help",
+    "handlers.aspiration",
+    "handlers.status",
+    "handlers.workload",
+    "handlers.unit",
+    "handlers.invitations",
+    "handlers.language",
+    "handlers.privacy",
+    "handlers.cancel",
+)
+
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+class SystemClock:
+    """The real clock: now in UTC."""
+
+    def now(self) -> dt.datetime:
+        """Now, timezone-aware (UTC)."""
+        return dt.datetime.now(dt.UTC)
+
+
+def file_url_for(api_url: str) -> str:
+    """The file-download base for a Bot API base URL (`.../bot` -> `.../file/bot`)."""
+    stem = api_url.rstrip("/")
+    if stem.endswith("/bot"):
+        return stem[: -len("/bot")] + "/file/bot"
+    return stem + "/file/bot"
+
+
+def load_features(names: Sequence[str]) -> list[ModuleType]:
+    """Import the feature modules (each has COMMANDS and register)."""
+    return [importlib.import_module(name) for name in names]
+
+
+def build_application(
+    settings: Settings,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock | None = None,
+    *,
+    dialogues: DialogueStore,
+    token: str | None = None,
+    features: Sequence[str] = FEATURES,
+    extra_features: Sequence[str] = (),
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limit: bool = False,
+    publish_menus: bool = True,
+) -> BotApplication:
+    """The configured, not yet initialised Application (nothing talks to Telegram here)."""
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder()
+        .token(token or settings.require_token())
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .post_init(_post_init)
+    )
+    if settings.bot_api_url:
+        builder = builder.base_url(settings.bot_api_url).base_file_url(
+            settings.bot_api_file_url or file_url_for(settings.bot_api_url)
+        )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application: BotApplication = builder.build()
+    services = Services(
+        settings=settings,
+        uow_factory=uow_factory,
+        clock=clock or SystemClock(),
+        dialogues=dialogues,
+    )
+    services.extras["publish_menus"] = publish_menus
+    application.bot_data.services = services
+    for module in load_features([*features, *extra_features]):
+        commands: Sequence[CommandSpec] = module.COMMANDS
+        services.commands.extend(commands)
+        module.register(application, services)
+    register_routers(application)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: BotApplication) -> None:
+    services = application.bot_data.services
+    if services is None:  # pragma: no cover - build_application always sets it
+        return
+    services.bot_username = application.bot.username
+    if services.extras.get("publish_menus", True):
+        await publish_default_menus(application.bot, services.commands, services.settings.language)
+        count = await publish_role_menus(
+            application.bot, services.commands, services.uow_factory, services.settings.language
+        )
+        log.info("command menus published (%d per-chat menus)", count)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """The one place unexpected errors land: log them, tell the user something went wrong."""
+    log.error("unhandled error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    services = context.bot_data.services
+    language = services.settings.language if services else "id"
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id, translator(language)("error.unexpected")
+        )
+    except TelegramError:
+        log.warning("could not tell chat %s about the error", update.effective_chat.id)

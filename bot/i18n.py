@@ -1,0 +1,108 @@
+"""Translations: gettext catalogs (bot/locale/<lang>/LC_MESSAGES/mutasi.po), Indonesian first.
+
+Message ids are stable keys ("aspiration.ask_choice"); both catalogs translate every key, and a
+test fails when one does not. Values are formatted with str.format after locale-aware rendering
+of numbers and dates, so "{fte}" reads 1,02 in Indonesian and 1.02 in English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gettext
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+DOMAIN = "mutasi"
+LOCALE_DIR = Path(__file__).with_name("locale")
+
+
+def catalog_path(language: str) -> Path:
+    """Where the .po file of LANGUAGE lives."""
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@functools.cache
+def _translations(language: str) -> gettext.GNUTranslations:
+    """Compile LANGUAGE's .po into memory once (first use, never at import)."""
+    with catalog_path(language).open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def catalog_messages(language: str) -> dict[str, str]:
+    """Every (key, translation) of LANGUAGE's catalog; the header entry is left out."""
+    with catalog_path(language).open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str)}
+
+
+def normalise_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """One of LANGUAGES for a Telegram language code like "en-GB" (else DEFAULT)."""
+    if code:
+        short = code.split("-")[0].lower()
+        if short in LANGUAGES:
+            return short
+    return default
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Say things in one language: `t("key", name=value)`, numbers and dates in local form."""
+
+    language: str
+
+    def __call__(self, key: str, /, **values: Any) -> str:
+        """The translation of KEY with VALUES filled in (numbers and dates localised)."""
+        template = _translations(self.language).gettext(key)
+        if not values:
+            return template
+        return template.format(**{name: self.render(v) for name, v in values.items()})
+
+    def render(self, value: Any) -> Any:
+        """A value as this language writes it (floats, dates); others unchanged."""
+        if isinstance(value, int):  # bools are ints too
+            return value
+        if isinstance(value, float):
+            return self.number(value)
+        if isinstance(value, dt.datetime):
+            return self.date(value.date())
+        if isinstance(value, dt.date):
+            return self.date(value)
+        return value
+
+    def number(self, value: float, places: int = 2) -> str:
+        """VALUE with up to PLACES decimals, in local form (1,02 / 1.02)."""
+        pattern = "#,##0" + ("." + "#" * places if places else "")
+        return str(format_decimal(value, format=pattern, locale=self.language))
+
+    def fixed(self, value: float, places: int = 2) -> str:
+        """VALUE with exactly PLACES decimals (0,51 / 0.51)."""
+        pattern = "#,##0" + ("." + "0" * places if places else "")
+        return str(format_decimal(value, format=pattern, locale=self.language))
+
+    def date(self, value: dt.date) -> str:
+        """A date people read: 1 Oktober 2026 / 1 October 2026."""
+        return str(format_date(value, format="d MMMM y", locale=self.language))
+
+    def month(self, yyyy_mm: str) -> str:
+        """A report month `YYYY-MM` as words: Oktober 2026."""
+        year, month = (int(p) for p in yyyy_mm.split("-"))
+        return str(format_date(dt.date(year, month, 1), format="MMMM y", locale=self.language))
+
+
+def translator(language: str | None) -> Translator:
+    """The translator for LANGUAGE (unknown languages fall back to Indonesian)."""
+    return Translator(normalise_language(language))

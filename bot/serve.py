@@ -1,0 +1,120 @@
+"""Running the bot: long polling by default, or a webhook with a secret token; SIGTERM stops it.
+
+`running_bot(application, ...)` is the one lifecycle used by `mutasi serve` and by the
+end-to-end tests (which point MUTASI_BOT_API_URL at the emulator).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ServeError(Exception):
+    """The bot cannot start; the message is one line for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """Where Telegram posts updates, and the secret it must send back with each."""
+
+    url: str
+    secret: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+
+    @property
+    def path(self) -> str:
+        """The local path the webhook server answers on."""
+        return urlsplit(self.url).path.lstrip("/")
+
+
+def webhook_config(settings: Settings, url: str) -> WebhookConfig:
+    """The webhook settings for URL; a random secret per run when none is configured."""
+    if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+        raise ServeError(f"webhook URL must start with https:// (got {url!r})")
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret is not None
+        else secrets.token_urlsafe(32)
+    )
+    return WebhookConfig(url, secret, settings.webhook_listen, settings.webhook_port)
+
+
+@asynccontextmanager
+async def running_bot(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    *,
+    webhook: WebhookConfig | None = None,
+    poll_timeout: float = 10.0,
+    poll_interval: float = 0.0,
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    """Initialise, run post_init (command menus), receive updates; stop cleanly on exit."""
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        await application.initialize()
+    except InvalidToken as error:
+        raise ServeError(f"Telegram rejected MUTASI_BOT_TOKEN: {error}") from None
+    except NetworkError as error:
+        raise ServeError(
+            f"cannot reach the Bot API at {application.bot.base_url}: {error}"
+        ) from None
+    updater = application.updater
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        if updater is not None:
+            if webhook is not None:
+                await updater.start_webhook(
+                    listen=webhook.listen,
+                    port=webhook.port,
+                    url_path=webhook.path,
+                    webhook_url=webhook.url,
+                    secret_token=webhook.secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            else:
+                await updater.start_polling(
+                    poll_interval=poll_interval,
+                    timeout=int(poll_timeout),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+        await application.start()
+        log.info(
+            "bot @%s running (%s)", application.bot.username, "webhook" if webhook else "polling"
+        )
+        yield application
+    finally:
+        if updater is not None and updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
+
+async def serve_until_signalled(
+    application: Application[Any, Any, Any, Any, Any, Any], webhook: WebhookConfig | None
+) -> None:
+    """Run until SIGTERM or SIGINT, then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_bot(application, webhook=webhook):
+        await stop.wait()
+    log.info("stopped")

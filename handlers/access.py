@@ -1,0 +1,187 @@
+"""The per-update frame every handler runs in: who is calling, in which language, with what role.
+
+Write a handler as `async def f(turn: Turn) -> None` and wrap it with `@handler(role=...)`:
+the wrapper loads the caller from the database on every update (commands, texts, documents and
+button presses alike), refuses politely when the role or registration is missing, answers the
+callback query, and turns a `DomainError` into its translated message.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+
+from bot.i18n import Translator, normalise_language, translator
+from core.access import Caller, load_caller
+from core.dialogue import DialogueState
+from core.domain import Role
+from core.errors import DomainError, StaleAction
+from handlers.context import BotContext
+from handlers.keyboards import CallbackId, parse_callback_id
+
+log = logging.getLogger(__name__)
+
+HandlerFn = Callable[["Turn"], Awaitable[None]]
+PtbCallback = Callable[[Update, BotContext], Awaitable[None]]
+
+
+class StaleButton(StaleAction):
+    """A button from an earlier step (or a finished dialogue) was pressed."""
+
+    key = "error.stale_button"
+
+
+@dataclass(slots=True)
+class Turn:
+    """One update being handled: the caller (None if unregistered), their language, replies."""
+
+    update: Update
+    context: BotContext
+    user_id: int
+    chat_id: int
+    t: Translator
+    caller: Caller | None
+    press: CallbackId | None = None
+
+    @property
+    def me(self) -> Caller:
+        """The registered caller (the `handler` wrapper guarantees it when a role is required)."""
+        if self.caller is None:
+            raise DomainError("caller required")
+        return self.caller
+
+    @property
+    def text(self) -> str:
+        """The text of the message being handled ('' for presses and documents)."""
+        message = self.update.effective_message
+        return (message.text or "") if message is not None and self.press is None else ""
+
+    @property
+    def command_args(self) -> list[str]:
+        """Words after the command (`/start CODE` -> ["CODE"])."""
+        return list(self.context.args or [])
+
+    async def say(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
+        """Send TEXT (HTML) to the caller's chat, with an optional inline keyboard."""
+        return await self.context.bot.send_message(
+            self.chat_id, text, parse_mode="HTML", reply_markup=keyboard
+        )
+
+    async def say_key(self, key: str, /, **values: Any) -> Message:
+        """Send the translation of KEY."""
+        return await self.say(self.t(key, **values))
+
+    async def send_file(self, data: bytes, filename: str, caption: str | None = None) -> Message:
+        """Send DATA as a document named FILENAME."""
+        return await self.context.bot.send_document(
+            self.chat_id, InputFile(data, filename=filename), caption=caption
+        )
+
+    async def dialogue(self) -> DialogueState | None:
+        """The caller's open dialogue, if any."""
+        return await self.context.dialogues.get(self.user_id)
+
+    async def dialogue_in(self, flow: str, *steps: str) -> DialogueState:
+        """The open dialogue of FLOW at one of STEPS (any step if none given); else StaleButton."""
+        state = await self.dialogue()
+        if state is None or state.flow != flow or (steps and state.step not in steps):
+            raise StaleButton()
+        return state
+
+    async def start_dialogue(self, flow: str, step: str, **data: Any) -> DialogueState:
+        """Open (or replace) the caller's dialogue at FLOW/STEP."""
+        state = DialogueState(self.user_id, flow, step, dict(data), self.context.now())
+        await self.context.dialogues.save(state)
+        return state
+
+    async def advance(self, state: DialogueState, step: str, **changes: Any) -> DialogueState:
+        """Move the dialogue to STEP, storing CHANGES; survives a restart."""
+        moved = state.at(step, self.context.now(), **changes)
+        await self.context.dialogues.save(moved)
+        return moved
+
+    async def end_dialogue(self) -> None:
+        """Close the caller's dialogue."""
+        await self.context.dialogues.clear(self.user_id)
+
+
+async def open_turn(update: Update, context: BotContext) -> Turn | None:
+    """Build the Turn for UPDATE: load the caller and pick the language; None if no user."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None:
+        return None
+    async with context.uow() as uow:
+        caller = await load_caller(uow, user.id)
+    language = (
+        caller.account.language
+        if caller is not None
+        else normalise_language(user.language_code, context.settings.language)
+    )
+    press = parse_callback_id(update.callback_query.data) if update.callback_query else None
+    chat_id = chat.id if chat is not None else user.id
+    return Turn(update, context, user.id, chat_id, translator(language), caller, press)
+
+
+def refusal_for(turn: Turn, role: Role | None) -> str | None:
+    """The polite refusal when the caller may not use a handler that needs ROLE, else None."""
+    if role is None:
+        return None
+    if turn.caller is None:
+        return turn.t("error.not_registered")
+    if not turn.caller.has_role(role):
+        return turn.t("error.role_required", role=turn.t(f"role.{role.value}"))
+    return None
+
+
+def domain_message(turn: Turn, error: DomainError) -> str:
+    """The translated, friendly text of a domain error."""
+    values = dict(error.values)
+    if isinstance(values.get("role"), str):
+        values["role"] = turn.t(f"role.{values['role']}")
+    try:
+        return turn.t(error.key, **values)
+    except (KeyError, IndexError, ValueError):
+        return turn.t("error.domain")
+
+
+def handler(*, role: Role | None = Role.ASN) -> Callable[[HandlerFn], PtbCallback]:
+    """Wrap a Turn handler with the caller/role check (ROLE None: anyone, even unregistered)."""
+
+    def wrap(fn: HandlerFn) -> PtbCallback:
+        @functools.wraps(fn)
+        async def run(update: Update, context: BotContext) -> None:
+            turn = await open_turn(update, context)
+            if turn is None:
+                return
+            query = update.callback_query
+            if query is not None:
+                await query.answer()
+            refused = refusal_for(turn, role)
+            if refused is not None:
+                log.info("refused %s for user %s", fn.__name__, turn.user_id)
+                await turn.say(refused)
+                return
+            try:
+                await fn(turn)
+            except DomainError as error:
+                log.info("domain refusal %s in %s", error.key, fn.__name__)
+                await turn.say(domain_message(turn, error))
+
+        return run
+
+    return wrap
+
+
+async def show(turn: Turn, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the pressed message's text and buttons (paging); send a new message otherwise."""
+    query = turn.update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    else:
+        await turn.say(text, keyboard)

@@ -1,0 +1,254 @@
+"""Flow 5 in the chat: approval cards (✅ Setujui · ❌ Tolak · ℹ️ Rincian), "Setujui semua",
+the rejection reason, and the approvers' ruling on an objection.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.i18n import Translator
+from bot.settings import Settings
+from core.approval import (
+    AlreadyDecided,
+    ApprovalRules,
+    approve_all,
+    decide,
+    parse_chain,
+)
+from core.dialogue import DialogueState
+from core.domain import ProposalState, Role
+from core.errors import NotFound
+from core.notices import TransferContent, transfer_content
+from core.objections import TransferNotOpen, decide_objection
+from core.working_time import WorkingTime, parse_work_days
+from handlers.access import Turn, handler
+from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
+from handlers.keyboards import button, keyboard, pattern_for
+from handlers.transfer_text import extra_lines, reason_lines, who_lines
+
+FEATURE = "apv"
+REJECT_FLOW = "reject"
+COMMANDS: tuple[CommandSpec, ...] = ()
+
+
+def working_time_of(settings: Settings) -> WorkingTime:
+    """The agency's working hours from settings."""
+    return WorkingTime(
+        zone=settings.zone,
+        start=settings.work_hours_start,
+        end=settings.work_hours_end,
+        days=parse_work_days(settings.work_days),
+    )
+
+
+def approval_rules_of(settings: Settings) -> ApprovalRules:
+    """The approval chain and its timings from settings."""
+    return ApprovalRules(
+        stages=parse_chain(settings.approval_chain),
+        working_time=working_time_of(settings),
+        tmt_months_ahead=settings.tmt_months_ahead,
+        reminder_working_days=settings.reminder_working_days,
+        expiry_working_days=settings.expiry_working_days,
+        freeze=settings.freeze_window is not None,
+        objection_days=settings.objection_days,
+    )
+
+
+def rules_of(context: BotContext) -> ApprovalRules:
+    """The approval rules of this agency."""
+    return approval_rules_of(context.settings)
+
+
+# --- rendering (used by the outbox sender and by /usulan) -------------------------------------
+
+
+def card_keyboard(t: Translator, proposal_id: int, stage: int) -> InlineKeyboardMarkup:
+    """✅ Setujui · ❌ Tolak · ℹ️ Rincian."""
+    return keyboard(
+        [
+            button(t("card.approve"), FEATURE, "ok", proposal_id, stage),
+            button(t("card.reject"), FEATURE, "no", proposal_id, stage),
+        ],
+        [button(t("card.details"), FEATURE, "info", proposal_id)],
+    )
+
+
+def card_text(t: Translator, payload: dict[str, Any]) -> str:
+    """The body of an approval card."""
+    content = TransferContent.from_payload(payload["content"])
+    title = t("card.title", id=content.proposal_id, stage=int(payload.get("stage", 0)) + 1,
+              stages=int(payload.get("stage_count", 1)))
+    lines = [title, *who_lines(t, content), "", *reason_lines(t, content)]
+    if content.freeze_note:
+        lines.append(t("transfer.freeze"))
+    return "\n".join(lines)
+
+
+def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    """An approval card with its buttons."""
+    return card_text(t, payload), card_keyboard(
+        t, int(payload["proposal_id"]), int(payload.get("stage", 0))
+    )
+
+
+def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """The card as edited once decided: the same body and the outcome, no buttons."""
+    outcome = str(payload["outcome"])
+    body = card_text(t, payload) if payload.get("content") else ""
+    line = t(f"card.outcome.{outcome}", by=escape(str(payload.get("by_name") or "")),
+             reason=escape(str(payload.get("reason") or "")))
+    return (body + "\n\n" + line).strip(), None
+
+
+def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """A reminder of an undecided card."""
+    return t("approval.reminder", id=int(payload["proposal_id"]),
+             days=int(payload["waited_days"]), left=int(payload["expires_in"])), None
+
+
+def render_objection(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    """An objection put to the approvers, with uphold / cancel buttons."""
+    pid = int(payload["proposal_id"])
+    text = t("objection.card", id=pid, name=escape(str(payload["name"])), nip=payload["nip"],
+             origin=escape(str(payload.get("from_name") or payload["from_unit"])),
+             destination=escape(str(payload.get("to_name") or payload["to_unit"])),
+             reason=escape(str(payload["reason"])))
+    return text, keyboard([
+        button(t("objection.uphold"), FEATURE, "keep", pid),
+        button(t("objection.cancel"), FEATURE, "drop", pid),
+    ])
+
+
+def render_objection_outcome_card(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """The objection card as edited once ruled on."""
+    text, _ = render_objection(t, payload["objection"])
+    line = t(f"objection.card_outcome.{payload['outcome']}",
+             by=escape(str(payload.get("by_name") or "")))
+    return text + "\n\n" + line, None
+
+
+# --- presses -----------------------------------------------------------------------------------
+
+
+def state_word(t: Translator, state: str) -> str:
+    """A proposal state in words."""
+    return t(f"proposal.state.{state}")
+
+
+async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
+    await turn.say(turn.t("approval.already", id=proposal_id,
+                          state=state_word(turn.t, str(error.values.get("state")))))
+
+
+@handler(role=Role.APPROVER)
+async def on_press(turn: Turn) -> None:
+    """Every press on a card, summary or objection card."""
+    press = turn.press
+    if press is None:
+        return
+    target = press.int_arg(0)
+    if target is None:
+        raise NotFound()
+    if press.action == "ok":
+        await _approve(turn, target, press.int_arg(1) or 0)
+    elif press.action == "no":
+        stage = press.int_arg(1) or 0
+        await turn.start_dialogue(REJECT_FLOW, "reason", proposal_id=target, stage=stage)
+        await turn.say_key("approval.ask_reason", id=target)
+    elif press.action == "info":
+        await _details(turn, target)
+    elif press.action == "all":
+        await turn.say(turn.t("summary.confirm_all"), keyboard([
+            button(turn.t("summary.confirm_yes"), FEATURE, "allyes", target),
+            button(turn.t("summary.confirm_no"), FEATURE, "allno", target),
+        ]))
+    elif press.action == "allyes":
+        result = await approve_all(turn.context.services.uow_factory, turn.context.clock,
+                                   rules_of(turn.context), plan_id=target,
+                                   approver_nip=turn.me.nip)
+        await turn.say_key("summary.all_done", approved=result.approved, skipped=result.skipped)
+    elif press.action == "allno":
+        await turn.say_key("summary.all_cancelled")
+    elif press.action in ("keep", "drop"):
+        await _rule_objection(turn, target, cancel=press.action == "drop")
+
+
+async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
+    try:
+        outcome = await decide(
+            turn.context.services.uow_factory, turn.context.clock, rules_of(turn.context),
+            proposal_id=proposal_id, stage=stage, approver_nip=turn.me.nip, approve=True,
+        )
+    except AlreadyDecided as error:
+        await _stale(turn, error, proposal_id)
+        return
+    if outcome.final:
+        await turn.say_key("approval.approved", id=proposal_id)
+    else:
+        await turn.say_key("approval.approved_next_stage", id=proposal_id,
+                           stage=outcome.proposal.stage + 1)
+
+
+async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
+    """The reason typed after ❌ Tolak: record the rejection."""
+    proposal_id = int(state.data["proposal_id"])
+    reason = text.strip()
+    if not reason:
+        await turn.say_key("approval.ask_reason", id=proposal_id)
+        return
+    await turn.end_dialogue()
+    try:
+        await decide(
+            turn.context.services.uow_factory, turn.context.clock, rules_of(turn.context),
+            proposal_id=proposal_id, stage=int(state.data["stage"]), approver_nip=turn.me.nip,
+            approve=False, reason=reason[:1000],
+        )
+    except AlreadyDecided as error:
+        await _stale(turn, error, proposal_id)
+        return
+    await turn.say_key("approval.rejected", id=proposal_id)
+
+
+async def _details(turn: Turn, proposal_id: int) -> None:
+    async with turn.context.uow() as uow:
+        proposal = await uow.proposals.get(proposal_id)
+        if proposal is None:
+            raise NotFound()
+        employee = await uow.employees.get(proposal.nip)
+        units = {u.code: u for u in await uow.units.list()}
+        decisions = await uow.decisions.list_for(proposal_id)
+    content = transfer_content(proposal, employee, units, freeze=rules_of(turn.context).freeze)
+    lines = [turn.t("card.title_plain", id=proposal_id), *who_lines(turn.t, content), "",
+             *reason_lines(turn.t, content), *extra_lines(turn.t, content), "",
+             turn.t("card.state", state=state_word(turn.t, proposal.state.value))]
+    for decision in sorted(decisions, key=lambda d: d.stage):
+        lines.append(turn.t("card.decision_approved" if decision.approved else
+                            "card.decision_rejected", stage=decision.stage + 1,
+                            nip=decision.approver_nip, at=decision.decided_at))
+    await turn.say("\n".join(lines))
+
+
+async def _rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
+    try:
+        outcome = await decide_objection(
+            turn.context.services.uow_factory, turn.context.clock, rules_of(turn.context),
+            proposal_id=proposal_id, approver_nip=turn.me.nip, cancel=cancel,
+        )
+    except TransferNotOpen as error:
+        await turn.say(turn.t("objection.already", id=proposal_id,
+                              state=state_word(turn.t, str(error.values.get("state")))
+                              if error.values.get("state") in set(ProposalState) else
+                              turn.t("objection.already_ruled")))
+        return
+    key = "objection.ruled_cancelled" if cancel else "objection.ruled_upheld"
+    await turn.say_key(key, id=outcome.proposal.id)
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add the card presses and the rejection-reason dialogue."""
+    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
+    services.routes[REJECT_FLOW] = DialogueRoute(Role.APPROVER, on_reject_reason)

@@ -1,0 +1,322 @@
+"""/aspirasi (flow 2): up to three ranked destinations, the work wished, reason, willingness."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from core.aspirations import (
+    MAX_CHOICES,
+    WILLINGNESS_LEVELS,
+    AspirationDraft,
+    EligibilityPolicy,
+    choice_problems,
+    personal_eligibility,
+    submit_aspiration,
+    withdraw_aspiration,
+)
+from core.dialogue import DialogueState
+from core.domain import ReasonCategory, Role, Unit
+from core.errors import InvalidInput
+from handlers.access import StaleButton, Turn, handler, show
+from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
+from handlers.formatting import aspiration_text, problems_block, unit_label
+from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
+
+FEATURE = "asp"
+COMMANDS = (CommandSpec("aspirasi", "cmd.aspirasi", Role.ASN),)
+PER_PAGE = 8
+MAX_TEXT = 1000
+
+
+def policy_of(context: BotContext) -> EligibilityPolicy:
+    """The eligibility settings of the agency."""
+    s = context.settings
+    return EligibilityPolicy(s.min_tenure_months, s.retirement_guard_months, s.aspiration_months)
+
+
+@handler(role=Role.ASN)
+async def start_aspiration(turn: Turn) -> None:
+    """Show the current aspiration (change / withdraw), or start a new one."""
+    async with turn.context.uow() as uow:
+        current = await uow.aspirations.current_for(turn.me.nip)
+        names = {u.code: u.name for u in await uow.units.list()} if current else {}
+    if current is not None and current.id is not None:
+        await turn.say(
+            turn.t("aspiration.current") + "\n\n" + aspiration_text(turn.t, current, names),
+            keyboard(
+                [button(turn.t("aspiration.change"), FEATURE, "new")],
+                [button(turn.t("aspiration.withdraw"), FEATURE, "wd", current.id)],
+            ),
+        )
+        return
+    await _begin(turn)
+
+
+async def _begin(turn: Turn) -> None:
+    problems = personal_eligibility(
+        turn.me.employee, turn.context.today(), policy_of(turn.context)
+    )
+    if problems:
+        await turn.say(
+            turn.t("aspiration.cannot_be_granted") + "\n" + problems_block(turn.t, problems)
+        )
+    state = await turn.start_dialogue(FEATURE, "choice", choices=[], results=[], page=0)
+    await _list_units(turn, state, query=None)
+
+
+async def _candidates(turn: Turn, state: DialogueState, query: str | None) -> list[Unit]:
+    chosen = set(state.data.get("choices", []))
+    async with turn.context.uow() as uow:
+        units = await uow.units.search(query, limit=50) if query else await uow.units.list()
+    own = turn.me.employee.unit_code
+    found = [u for u in units if u.code != own and u.code not in chosen]
+    return found if query else sorted(found, key=lambda u: (u.name, u.code))
+
+
+async def _list_units(turn: Turn, state: DialogueState, query: str | None) -> None:
+    units = await _candidates(turn, state, query)
+    if not units:
+        await turn.say_key("aspiration.no_match", text=escape(query or ""))
+        return
+    state = await turn.advance(state, "choice", results=[u.code for u in units], page=0)
+    await turn.say(_choice_prompt(turn, state), _results_keyboard(turn, state, units))
+
+
+def _choice_prompt(turn: Turn, state: DialogueState) -> str:
+    return turn.t("aspiration.ask_choice", rank=len(state.data["choices"]) + 1)
+
+
+def _results_keyboard(turn: Turn, state: DialogueState, units: list[Unit]):  # type: ignore[no-untyped-def]
+    return paged_keyboard(
+        [unit_label(u) for u in units],
+        feature=FEATURE,
+        pick_action="pick",
+        page_action="page",
+        page=int(state.data.get("page", 0)),
+        previous_label=turn.t("paging.previous"),
+        next_label=turn.t("paging.next"),
+        per_page=PER_PAGE,
+    )
+
+
+async def _units_by_code(turn: Turn, codes: list[str]) -> list[Unit]:
+    async with turn.context.uow() as uow:
+        found = [await uow.units.get(c) for c in codes]
+    return [u for u in found if u is not None]
+
+
+@handler(role=Role.ASN)
+async def on_press(turn: Turn) -> None:
+    """Every button of the aspiration dialogue; each checks the dialogue's step first."""
+    press = turn.press
+    if press is None:
+        raise StaleButton()
+    if press.action == "new":
+        await _begin(turn)
+    elif press.action == "wd":
+        await _withdraw(turn, press.int_arg(0))
+    elif press.action == "page":
+        state = await turn.dialogue_in(FEATURE, "choice")
+        state = await turn.advance(state, "choice", page=press.int_arg(0) or 0)
+        units = await _units_by_code(turn, list(state.data["results"]))
+        await show(turn, _choice_prompt(turn, state), _results_keyboard(turn, state, units))
+    elif press.action == "pick":
+        await _pick(turn, press.int_arg(0))
+    elif press.action == "add":
+        state = await turn.dialogue_in(FEATURE, "more")
+        await _list_units(turn, await turn.advance(state, "choice"), query=None)
+    elif press.action == "enough":
+        await _ask_work(turn, await turn.dialogue_in(FEATURE, "more"))
+    elif press.action == "worksame":
+        state = await turn.dialogue_in(FEATURE, "work")
+        await _ask_reason(turn, await turn.advance(state, "reason", work=turn.me.employee.jabatan))
+    elif press.action == "reason":
+        await _reason(turn, press.arg(0))
+    elif press.action == "skip":
+        state = await turn.dialogue_in(FEATURE, "reason_text")
+        await _ask_willingness(turn, await turn.advance(state, "willing", reason_text=""))
+    elif press.action == "will":
+        await _willing(turn, press.int_arg(0))
+    elif press.action == "send":
+        await _send(turn)
+    elif press.action == "cancel":
+        await turn.dialogue_in(FEATURE)
+        await turn.end_dialogue()
+        await turn.say_key("cancel.done")
+    else:
+        raise StaleButton()
+
+
+async def _withdraw(turn: Turn, aspiration_id: int | None) -> None:
+    if aspiration_id is None:
+        raise StaleButton()
+    async with turn.context.uow() as uow:
+        await withdraw_aspiration(
+            uow, nip=turn.me.nip, aspiration_id=aspiration_id, now=turn.context.now()
+        )
+    await turn.end_dialogue()
+    await turn.say_key("aspiration.withdrawn")
+
+
+async def _pick(turn: Turn, index: int | None) -> None:
+    state = await turn.dialogue_in(FEATURE, "choice")
+    results: list[str] = list(state.data.get("results", []))
+    if index is None or index >= len(results):
+        raise StaleButton()
+    code = results[index]
+    choices: list[str] = list(state.data.get("choices", []))
+    if code in choices or code == turn.me.employee.unit_code:
+        raise StaleButton()
+    async with turn.context.uow() as uow:
+        problems = await choice_problems(uow, turn.me.employee, code)
+        unit = await uow.units.get(code)
+    if problems or unit is None:
+        await turn.say(
+            turn.t("aspiration.choice_refused") + "\n" + problems_block(turn.t, problems)
+        )
+        return
+    choices.append(code)
+    state = await turn.advance(state, "more", choices=choices, results=[], page=0)
+    rank = len(choices)
+    await turn.say_key("aspiration.choice_taken", rank=rank, unit=escape(unit_label(unit)))
+    if rank >= MAX_CHOICES:
+        await _ask_work(turn, state)
+        return
+    await turn.say(
+        turn.t("aspiration.ask_more", rank=rank + 1),
+        keyboard(
+            [button(turn.t("aspiration.add_choice", rank=rank + 1), FEATURE, "add")],
+            [button(turn.t("aspiration.enough"), FEATURE, "enough")],
+        ),
+    )
+
+
+async def _ask_work(turn: Turn, state: DialogueState) -> None:
+    await turn.advance(state, "work")
+    await turn.say(
+        turn.t("aspiration.ask_work"),
+        keyboard(
+            [
+                button(
+                    turn.t("aspiration.work_same", jabatan=turn.me.employee.jabatan)[:60],
+                    FEATURE,
+                    "worksame",
+                )
+            ]
+        ),
+    )
+
+
+async def _ask_reason(turn: Turn, state: DialogueState) -> None:
+    await turn.say(
+        turn.t("aspiration.ask_reason"),
+        keyboard(
+            *[
+                [button(turn.t(f"reason.{r.value}"), FEATURE, "reason", r.value)]
+                for r in ReasonCategory
+            ]
+        ),
+    )
+
+
+async def _reason(turn: Turn, value: str | None) -> None:
+    state = await turn.dialogue_in(FEATURE, "reason")
+    if value not in {r.value for r in ReasonCategory}:
+        raise StaleButton()
+    await turn.advance(state, "reason_text", reason=value)
+    await turn.say(
+        turn.t("aspiration.ask_reason_text"),
+        keyboard([button(turn.t("aspiration.skip"), FEATURE, "skip")]),
+    )
+
+
+async def _ask_willingness(turn: Turn, state: DialogueState) -> None:
+    await turn.say(
+        turn.t("aspiration.ask_willingness"),
+        keyboard(
+            *[[button(turn.t(f"willingness.{w}"), FEATURE, "will", w)] for w in WILLINGNESS_LEVELS]
+        ),
+    )
+
+
+async def _willing(turn: Turn, level: int | None) -> None:
+    state = await turn.dialogue_in(FEATURE, "willing")
+    if level not in WILLINGNESS_LEVELS:
+        raise StaleButton()
+    state = await turn.advance(state, "confirm", willingness=level)
+    units = await _units_by_code(turn, list(state.data["choices"]))
+    lines = "\n".join(
+        turn.t("aspiration.choice_line", rank=i + 1, unit=escape(unit_label(u)))
+        for i, u in enumerate(units)
+    )
+    await turn.say(
+        turn.t(
+            "aspiration.confirm",
+            choices=lines,
+            work=escape(str(state.data.get("work", ""))),
+            reason=turn.t(f"reason.{state.data['reason']}"),
+            reason_text=escape(str(state.data.get("reason_text") or "—")),
+            willingness=turn.t(f"willingness.{level}"),
+        ),
+        keyboard(
+            [button(turn.t("aspiration.send"), FEATURE, "send")],
+            [button(turn.t("aspiration.cancel"), FEATURE, "cancel")],
+        ),
+    )
+
+
+async def _send(turn: Turn) -> None:
+    state = await turn.dialogue_in(FEATURE, "confirm")
+    data = state.data
+    draft = AspirationDraft(
+        choices=tuple(data["choices"]),
+        work_wished=str(data.get("work", "")),
+        reason=ReasonCategory(data["reason"]),
+        reason_text=str(data.get("reason_text", "")),
+        willingness=int(data["willingness"]),
+    )
+    async with turn.context.uow() as uow:
+        result = await submit_aspiration(
+            uow,
+            nip=turn.me.nip,
+            draft=draft,
+            now=turn.context.now(),
+            today=turn.context.today(),
+            policy=policy_of(turn.context),
+        )
+        names = {u.code: u.name for u in await uow.units.list()}
+    await turn.end_dialogue()
+    text = turn.t("aspiration.saved") + "\n\n" + aspiration_text(turn.t, result.aspiration, names)
+    if result.problems:
+        text += "\n\n" + turn.t("aspiration.cannot_be_granted") + "\n"
+        text += problems_block(turn.t, result.problems)
+    await turn.say(text)
+
+
+async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
+    """Typed answers: a unit search, the work wished, or the free-text reason."""
+    text = text.strip()
+    if state.step == "choice":
+        if len(text) < 2:
+            await turn.say_key("aspiration.search_too_short")
+            return
+        await _list_units(turn, state, query=text[:60])
+    elif state.step == "work":
+        if not text or len(text) > 200:
+            raise InvalidInput(field="text")
+        await _ask_reason(turn, await turn.advance(state, "reason", work=text))
+    elif state.step == "reason_text":
+        if len(text) > MAX_TEXT:
+            raise InvalidInput(field="text")
+        await _ask_willingness(turn, await turn.advance(state, "willing", reason_text=text))
+    else:
+        await turn.say_key("dialogue.use_buttons")
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add /aspirasi, its buttons and its dialogue route."""
+    application.add_handler(CommandHandler("aspirasi", start_aspiration))
+    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
+    services.routes[FEATURE] = DialogueRoute(Role.ASN, on_text)

@@ -1,0 +1,75 @@
+"""Telegram's command menus, per role and language (setMyCommands with scopes)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.i18n import LANGUAGES, Translator, translator
+from core.access import Caller
+from core.domain import Role
+from core.ports import UnitOfWorkFactory
+from handlers.context import CommandSpec
+
+log = logging.getLogger(__name__)
+
+PUBLIC_ROLES = frozenset({Role.ASN})
+
+
+def menu_for(
+    specs: Iterable[CommandSpec], roles: frozenset[Role], t: Translator
+) -> list[BotCommand]:
+    """The menu entries a person with ROLES sees (everyone's commands plus their roles')."""
+    seen: set[str] = set()
+    menu: list[BotCommand] = []
+    for spec in specs:
+        if not spec.in_menu or spec.name in seen:
+            continue
+        if spec.role is None or spec.role in roles:
+            seen.add(spec.name)
+            menu.append(BotCommand(spec.name, t(spec.description_key)))
+    return menu
+
+
+async def publish_default_menus(bot: Bot, specs: Sequence[CommandSpec], default: str) -> None:
+    """The menu everyone sees before any per-chat menu: ASN commands, in each language."""
+    for language in LANGUAGES:
+        commands = menu_for(specs, PUBLIC_ROLES, translator(language))
+        code = None if language == default else language
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+
+
+async def publish_menu_for(
+    bot: Bot, specs: Sequence[CommandSpec], caller: Caller, chat_id: int | None = None
+) -> None:
+    """The menu of one registered person's chat, in their language and for their roles."""
+    target = chat_id or caller.account.chat_id or caller.account.telegram_user_id
+    commands = menu_for(specs, caller.roles, translator(caller.account.language))
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(target))
+    except TelegramError as error:  # a chat that blocked the bot must not stop the others
+        log.warning("could not set the menu of chat %s: %s", target, error)
+
+
+async def publish_role_menus(
+    bot: Bot, specs: Sequence[CommandSpec], uow_factory: UnitOfWorkFactory, default: str
+) -> int:
+    """Per-chat menus for everyone holding a role beyond `asn` or another language; a count."""
+    from core.access import load_caller
+
+    async with uow_factory() as uow:
+        nips: set[str] = set()
+        for role in (Role.SUPERVISOR, Role.APPROVER, Role.ADMIN):
+            nips.update(g.nip for g in await uow.roles.list_by_role(role.value))
+        callers: list[Caller] = []
+        for nip in sorted(nips):
+            for account in await uow.accounts.list_for_nip(nip):
+                caller = await load_caller(uow, account.telegram_user_id)
+                if caller is not None:
+                    callers.append(caller)
+    for caller in callers:
+        await publish_menu_for(bot, specs, caller)
+    return len(callers)

@@ -1,0 +1,100 @@
+"""Message formatting shared by features: menus, units, aspirations, workload figures, problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+
+from bot.i18n import Translator
+from core.abk import WorkloadFigures
+from core.aspirations import EligibilityProblem
+from core.domain import Aspiration, Role, Unit
+from core.workload import WorkloadPreview
+from handlers.context import CommandSpec
+
+
+def menu_text(t: Translator, roles: frozenset[Role] | None, specs: Iterable[CommandSpec]) -> str:
+    """The lines `/command — what it does` for the commands available to ROLES (None: guest)."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen or not spec.in_menu:
+            continue
+        if spec.role is None or (roles is not None and spec.role in roles):
+            seen.add(spec.name)
+            lines.append(f"/{spec.name} — {escape(t(spec.description_key))}")
+    return "\n".join(lines)
+
+
+def unit_label(unit: Unit) -> str:
+    """A unit as a button or list reads it."""
+    return f"{unit.name} ({unit.code})"
+
+
+def problem_text(t: Translator, problem: EligibilityProblem) -> str:
+    """One eligibility problem in plain words."""
+    values = {k: escape(v) if isinstance(v, str) else v for k, v in problem.values.items()}
+    return t(problem.key, **values)
+
+
+def problems_block(t: Translator, problems: Sequence[EligibilityProblem]) -> str:
+    """Bulleted problems, or '' when there are none."""
+    return "\n".join(f"• {problem_text(t, p)}" for p in problems)
+
+
+def aspiration_text(t: Translator, aspiration: Aspiration, unit_names: Mapping[str, str]) -> str:
+    """An aspiration summarised: ranked choices, work, reason, willingness, expiry."""
+    choices = "\n".join(
+        t("aspiration.choice_line", rank=i + 1, unit=escape(unit_names.get(c, c)))
+        for i, c in enumerate(aspiration.choices)
+    )
+    return t(
+        "aspiration.summary",
+        choices=choices,
+        work=escape(aspiration.work_wished or "—"),
+        reason=t(f"reason.{aspiration.reason.value}"),
+        reason_text=escape(aspiration.reason_text or "—"),
+        willingness=t(f"willingness.{aspiration.willingness}"),
+        expires=aspiration.expires_at,
+    )
+
+
+def figures_text(t: Translator, figures: WorkloadFigures) -> str:
+    """FTE need, staff in post, EJ and its category."""
+    if figures.efficiency is None or figures.category is None:
+        return t(
+            "workload.figures_no_staff",
+            minutes=t.number(figures.workload_minutes, 0),
+            fte=t.fixed(figures.required_fte),
+        )
+    return t(
+        "workload.figures",
+        minutes=t.number(figures.workload_minutes, 0),
+        fte=t.fixed(figures.required_fte),
+        headcount=figures.required_headcount,
+        staff=figures.staff_in_post,
+        ej=t.fixed(figures.efficiency),
+        category=figures.category,
+        meaning=t(f"category.{figures.category}"),
+    )
+
+
+def preview_text(t: Translator, preview: WorkloadPreview, unit_name: str) -> str:
+    """The report as the supervisor confirms it: each activity's volume, then the figures."""
+    lines = "\n".join(
+        t(
+            "workload.line",
+            activity=escape(line.activity.name),
+            volume=t.number(line.monthly_volume),
+            output=escape(line.activity.output_unit),
+        )
+        for line in preview.lines
+    )
+    return t(
+        "workload.preview",
+        unit=escape(unit_name),
+        jabatan=escape(preview.jabatan),
+        month=t.month(preview.month),
+        lines=lines,
+        figures=figures_text(t, preview.figures),
+    )

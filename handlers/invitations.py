@@ -1,0 +1,118 @@
+"""/undang (admin): one-time invitation links for a unit (or every unit) as a CSV document."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from core.access import OutOfScope, units_in_scope
+from core.domain import Role, ScopeKind, Unit
+from core.invitations import invitations_csv, issue_invitations
+from handlers.access import StaleButton, Turn, handler, show
+from handlers.context import CommandSpec, Services
+from handlers.formatting import unit_label
+from handlers.keyboards import button, paged_keyboard, pattern_for
+
+FEATURE = "inv"
+COMMANDS = (CommandSpec("undang", "cmd.undang", Role.ADMIN),)
+PER_PAGE = 8
+
+
+def _admin_everywhere(turn: Turn) -> bool:
+    return any(g.role == Role.ADMIN and g.scope_kind == ScopeKind.ALL for g in turn.me.grants)
+
+
+async def _units(turn: Turn) -> list[Unit]:
+    async with turn.context.uow() as uow:
+        return units_in_scope(turn.me, Role.ADMIN, await uow.units.list())
+
+
+def _keyboard(turn: Turn, units: list[Unit], page: int):  # type: ignore[no-untyped-def]
+    extra = (
+        [[button(turn.t("invite.all_units"), FEATURE, "all")]] if _admin_everywhere(turn) else []
+    )
+    return paged_keyboard(
+        [unit_label(u) for u in units],
+        feature=FEATURE,
+        pick_action="unit",
+        page_action="page",
+        page=page,
+        previous_label=turn.t("paging.previous"),
+        next_label=turn.t("paging.next"),
+        per_page=PER_PAGE,
+        extra_rows=extra,
+    )
+
+
+@handler(role=Role.ADMIN)
+async def start_invite(turn: Turn) -> None:
+    """`/undang CODE` issues at once; plain `/undang` lists the admin's units (paged)."""
+    units = await _units(turn)
+    if turn.command_args:
+        code = turn.command_args[0].strip()
+        match = [u for u in units if u.code.lower() == code.lower()]
+        if not match:
+            raise OutOfScope(unit=code)
+        await _issue(turn, match[0])
+        return
+    if not units:
+        raise OutOfScope()
+    await turn.start_dialogue(FEATURE, "unit", results=[u.code for u in units])
+    await turn.say(turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
+
+
+@handler(role=Role.ADMIN)
+async def on_press(turn: Turn) -> None:
+    """Pick a unit, page, or every unit (admins scoped to all only)."""
+    press = turn.press
+    state = await turn.dialogue_in(FEATURE, "unit")
+    if press is None:
+        raise StaleButton()
+    units = await _units(turn)
+    if press.action == "page":
+        await show(turn, turn.t("invite.ask_unit"), _keyboard(turn, units, press.int_arg(0) or 0))
+        return
+    if press.action == "all":
+        if not _admin_everywhere(turn):
+            raise OutOfScope()
+        await turn.end_dialogue()
+        await _issue(turn, None)
+        return
+    codes = list(state.data.get("results", []))
+    index = press.int_arg(0)
+    if press.action != "unit" or index is None or index >= len(codes):
+        raise StaleButton()
+    chosen = [u for u in units if u.code == codes[index]]
+    if not chosen:
+        raise OutOfScope(unit=codes[index])
+    await turn.end_dialogue()
+    await _issue(turn, chosen[0])
+
+
+async def _issue(turn: Turn, unit: Unit | None) -> None:
+    services = turn.context.services
+    async with turn.context.uow() as uow:
+        issued = await issue_invitations(
+            uow,
+            unit_code=unit.code if unit else None,
+            actor=turn.me.nip,
+            now=turn.context.now(),
+            valid_days=services.settings.invitation_days,
+        )
+    if not issued:
+        await turn.say_key("invite.none")
+        return
+    data = invitations_csv(issued, services.bot_username).encode("utf-8")
+    name = f"undangan-{unit.code if unit else 'semua'}.csv"
+    await turn.send_file(
+        data,
+        name,
+        caption=turn.t(
+            "invite.caption", count=len(issued), days=services.settings.invitation_days
+        ),
+    )
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add /undang and its buttons."""
+    application.add_handler(CommandHandler("undang", start_invite))
+    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))

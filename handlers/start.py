@@ -1,0 +1,60 @@
+"""/start: registration with an invitation code (flow 1), otherwise the caller's menu."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram.ext import Application, CommandHandler
+
+from bot.i18n import normalise_language, translator
+from core.access import load_caller
+from core.registration import register_with_invitation
+from handlers.access import Turn, handler
+from handlers.commands import publish_menu_for
+from handlers.context import CommandSpec, Services
+from handlers.formatting import menu_text
+
+COMMANDS = (CommandSpec("start", "cmd.start", None),)
+
+
+@handler(role=None)
+async def start(turn: Turn) -> None:
+    """`/start CODE` binds the account; plain `/start` shows the menu (or how to register)."""
+    services = turn.context.services
+    if not turn.command_args:
+        if turn.caller is None:
+            await turn.say_key("start.unregistered")
+            return
+        await turn.say(
+            turn.t("start.menu", name=escape(turn.caller.employee.name))
+            + "\n\n"
+            + menu_text(turn.t, turn.caller.roles, services.commands)
+        )
+        return
+    user = turn.update.effective_user
+    language = normalise_language(user.language_code if user else None, services.settings.language)
+    async with turn.context.uow() as uow:
+        registration = await register_with_invitation(
+            uow,
+            code=turn.command_args[0][:64],
+            telegram_user_id=turn.user_id,
+            chat_id=turn.chat_id,
+            language=language,
+            now=turn.context.now(),
+        )
+        caller = await load_caller(uow, turn.user_id)
+    if caller is None:  # pragma: no cover - just bound
+        return
+    t = translator(caller.account.language)
+    key = "start.registered" if registration.newly_bound else "start.already_registered"
+    await turn.say(
+        t(key, name=escape(registration.employee.name))
+        + "\n\n"
+        + menu_text(t, caller.roles, services.commands)
+    )
+    await publish_menu_for(turn.context.bot, services.commands, caller, turn.chat_id)
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add /start."""
+    application.add_handler(CommandHandler("start", start))

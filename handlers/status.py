@@ -1,0 +1,50 @@
+"""/status: own unit and tenure, the aspiration and whether it can be granted (flow 9)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram.ext import Application, CommandHandler
+
+from core.aspirations import months_between, personal_eligibility
+from core.domain import Role
+from handlers.access import Turn, handler
+from handlers.aspiration import policy_of
+from handlers.context import CommandSpec, Services
+from handlers.formatting import aspiration_text, problems_block
+
+COMMANDS = (CommandSpec("status", "cmd.status", Role.ASN),)
+
+
+@handler(role=Role.ASN)
+async def show_status(turn: Turn) -> None:
+    """The caller's unit, tenure, current aspiration and what stands in its way."""
+    me = turn.me.employee
+    async with turn.context.uow() as uow:
+        unit = await uow.units.get(me.unit_code)
+        aspiration = await uow.aspirations.current_for(me.nip)
+        names = {u.code: u.name for u in await uow.units.list()} if aspiration else {}
+    today = turn.context.today()
+    parts = [
+        turn.t(
+            "status.unit",
+            unit=escape(unit.name if unit else me.unit_code),
+            jabatan=escape(me.jabatan),
+            months=months_between(me.tmt_unit, today),
+        )
+    ]
+    if aspiration is None:
+        parts.append(turn.t("status.no_aspiration"))
+    else:
+        parts.append(aspiration_text(turn.t, aspiration, names))
+    problems = personal_eligibility(me, today, policy_of(turn.context))
+    if problems:
+        parts.append(
+            turn.t("aspiration.cannot_be_granted") + "\n" + problems_block(turn.t, problems)
+        )
+    await turn.say("\n\n".join(parts))
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add /status."""
+    application.add_handler(CommandHandler("status", show_status))

@@ -1,0 +1,296 @@
+"""/bebankerja (flow 3): pick unit, jabatan and month, enter volumes or upload the template."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Document
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from core.abk import CategoryThresholds
+from core.access import OutOfScope, units_in_scope
+from core.dialogue import DialogueState
+from core.domain import Activity, Role, Unit
+from core.errors import NotFound
+from core.workload import (
+    WorkloadPolicy,
+    parse_volume,
+    preview_workload,
+    recent_months,
+    record_workload_report,
+    reportable_jabatan,
+)
+from handlers.access import StaleButton, Turn, handler, show
+from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
+from handlers.formatting import figures_text, preview_text, unit_label
+from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
+from handlers.workload_sheet import TemplateInfo, build_template, read_template
+
+FEATURE = "wl"
+COMMANDS = (CommandSpec("bebankerja", "cmd.bebankerja", Role.SUPERVISOR),)
+PER_PAGE = 8
+
+
+def policy_of(context: BotContext) -> WorkloadPolicy:
+    """The ABK settings of the agency."""
+    return WorkloadPolicy(context.settings.wke_minutes, CategoryThresholds())
+
+
+async def _scoped_units(turn: Turn) -> list[Unit]:
+    async with turn.context.uow() as uow:
+        units = await uow.units.list()
+    return units_in_scope(turn.me, Role.SUPERVISOR, units)
+
+
+@handler(role=Role.SUPERVISOR)
+async def start_report(turn: Turn) -> None:
+    """List the caller's units (paged); one unit goes straight to the next step."""
+    units = await _scoped_units(turn)
+    if not units:
+        raise OutOfScope()
+    state = await turn.start_dialogue(FEATURE, "unit", results=[u.code for u in units], page=0)
+    if len(units) == 1:
+        await _unit_chosen(turn, state, units[0])
+        return
+    await turn.say(turn.t("workload.ask_unit"), _units_keyboard(turn, units, 0))
+
+
+def _units_keyboard(turn: Turn, units: list[Unit], page: int):  # type: ignore[no-untyped-def]
+    return paged_keyboard(
+        [unit_label(u) for u in units],
+        feature=FEATURE,
+        pick_action="unit",
+        page_action="page",
+        page=page,
+        previous_label=turn.t("paging.previous"),
+        next_label=turn.t("paging.next"),
+        per_page=PER_PAGE,
+    )
+
+
+async def _unit_chosen(turn: Turn, state: DialogueState, unit: Unit) -> None:
+    if not turn.me.may_act_on_unit(Role.SUPERVISOR, unit):
+        raise OutOfScope(unit=unit.code)
+    async with turn.context.uow() as uow:
+        jabatan = await reportable_jabatan(uow, unit.code)
+    if not jabatan:
+        await turn.end_dialogue()
+        await turn.say_key("workload.no_activities", unit=escape(unit.name))
+        return
+    state = await turn.advance(
+        state, "jabatan", unit=unit.code, unit_name=unit.name, jabatan_list=jabatan
+    )
+    if len(jabatan) == 1:
+        await _ask_month(turn, await turn.advance(state, "month", jabatan=jabatan[0]))
+        return
+    await turn.say(
+        turn.t("workload.ask_jabatan", unit=escape(unit.name)),
+        keyboard(*[[button(j[:60], FEATURE, "jab", i)] for i, j in enumerate(jabatan)]),
+    )
+
+
+async def _ask_month(turn: Turn, state: DialogueState) -> None:
+    months = recent_months(turn.context.today(), 3)
+    await turn.advance(state, "month", months=months)
+    await turn.say(
+        turn.t("workload.ask_month", jabatan=escape(str(state.data["jabatan"]))),
+        keyboard([button(turn.t.month(m), FEATURE, "month", i) for i, m in enumerate(months)]),
+    )
+
+
+async def _activities(turn: Turn, state: DialogueState) -> list[Activity]:
+    async with turn.context.uow() as uow:
+        found = await uow.activities.list_for(str(state.data["unit"]), str(state.data["jabatan"]))
+    if not found:
+        raise NotFound(unit=state.data["unit"])
+    return list(found)
+
+
+async def _ask_volume(turn: Turn, state: DialogueState) -> None:
+    activities = await _activities(turn, state)
+    index = int(state.data.get("index", 0))
+    if index >= len(activities):
+        await _show_preview(turn, state)
+        return
+    activity = activities[index]
+    await turn.say(
+        turn.t(
+            "workload.ask_volume",
+            number=index + 1,
+            total=len(activities),
+            activity=escape(activity.name),
+            output=escape(activity.output_unit),
+            month=turn.t.month(str(state.data["month"])),
+        ),
+        keyboard([button(turn.t("workload.template_button"), FEATURE, "xlsx")]),
+    )
+
+
+async def _show_preview(turn: Turn, state: DialogueState) -> None:
+    volumes = {str(k): float(v) for k, v in dict(state.data.get("volumes", {})).items()}
+    async with turn.context.uow() as uow:
+        preview = await preview_workload(
+            uow,
+            unit_code=str(state.data["unit"]),
+            jabatan=str(state.data["jabatan"]),
+            month=str(state.data["month"]),
+            volumes=volumes,
+            policy=policy_of(turn.context),
+        )
+    await turn.advance(state, "confirm")
+    await turn.say(
+        preview_text(turn.t, preview, str(state.data.get("unit_name", state.data["unit"]))),
+        keyboard(
+            [button(turn.t("workload.save"), FEATURE, "save")],
+            [button(turn.t("workload.cancel"), FEATURE, "cancel")],
+        ),
+    )
+
+
+@handler(role=Role.SUPERVISOR)
+async def on_press(turn: Turn) -> None:
+    """Every button of the workload dialogue; each re-checks step and scope."""
+    press = turn.press
+    if press is None:
+        raise StaleButton()
+    if press.action == "page":
+        state = await turn.dialogue_in(FEATURE, "unit")
+        units = await _units_from(turn, list(state.data["results"]))
+        await show(
+            turn, turn.t("workload.ask_unit"), _units_keyboard(turn, units, press.int_arg(0) or 0)
+        )
+    elif press.action == "unit":
+        state = await turn.dialogue_in(FEATURE, "unit")
+        codes = list(state.data["results"])
+        index = press.int_arg(0)
+        if index is None or index >= len(codes):
+            raise StaleButton()
+        units = await _units_from(turn, [codes[index]])
+        if not units:
+            raise StaleButton()
+        await _unit_chosen(turn, state, units[0])
+    elif press.action == "jab":
+        state = await turn.dialogue_in(FEATURE, "jabatan")
+        options = list(state.data["jabatan_list"])
+        index = press.int_arg(0)
+        if index is None or index >= len(options):
+            raise StaleButton()
+        await _ask_month(turn, await turn.advance(state, "month", jabatan=options[index]))
+    elif press.action == "month":
+        state = await turn.dialogue_in(FEATURE, "month")
+        months = list(state.data.get("months", []))
+        index = press.int_arg(0)
+        if index is None or index >= len(months):
+            raise StaleButton()
+        state = await turn.advance(state, "volume", month=months[index], index=0, volumes={})
+        await _ask_volume(turn, state)
+    elif press.action == "xlsx":
+        await _send_template(turn, await turn.dialogue_in(FEATURE, "volume"))
+    elif press.action == "save":
+        await _save(turn, await turn.dialogue_in(FEATURE, "confirm"))
+    elif press.action == "cancel":
+        await turn.dialogue_in(FEATURE)
+        await turn.end_dialogue()
+        await turn.say_key("cancel.done")
+    else:
+        raise StaleButton()
+
+
+async def _units_from(turn: Turn, codes: list[str]) -> list[Unit]:
+    async with turn.context.uow() as uow:
+        found = [await uow.units.get(c) for c in codes]
+    return [u for u in found if u is not None and turn.me.may_act_on_unit(Role.SUPERVISOR, u)]
+
+
+def _info(state: DialogueState) -> TemplateInfo:
+    return TemplateInfo(
+        str(state.data["unit"]), str(state.data["jabatan"]), str(state.data["month"])
+    )
+
+
+async def _send_template(turn: Turn, state: DialogueState) -> None:
+    activities = await _activities(turn, state)
+    info = _info(state)
+    data = build_template(info, activities)
+    await turn.send_file(
+        data,
+        f"bebankerja-{info.unit_code}-{info.month}.xlsx",
+        caption=turn.t("workload.template_caption"),
+    )
+
+
+async def _save(turn: Turn, state: DialogueState) -> None:
+    volumes = {str(k): float(v) for k, v in dict(state.data.get("volumes", {})).items()}
+    async with turn.context.uow() as uow:
+        preview = await record_workload_report(
+            uow,
+            caller=turn.me,
+            unit_code=str(state.data["unit"]),
+            jabatan=str(state.data["jabatan"]),
+            month=str(state.data["month"]),
+            volumes=volumes,
+            now=turn.context.now(),
+            policy=policy_of(turn.context),
+        )
+    await turn.end_dialogue()
+    await turn.say(
+        turn.t(
+            "workload.saved",
+            unit=escape(str(state.data.get("unit_name", preview.unit_code))),
+            month=turn.t.month(preview.month),
+        )
+        + "\n"
+        + figures_text(turn.t, preview.figures)
+    )
+
+
+async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
+    """A typed volume (step `volume`), or a unit search (step `unit`)."""
+    if state.step == "unit":
+        needle = text.strip().lower()
+        units = [
+            u
+            for u in await _scoped_units(turn)
+            if needle in u.name.lower() or needle in u.code.lower()
+        ]
+        if not units:
+            await turn.say_key("aspiration.no_match", text=escape(text.strip()[:60]))
+            return
+        state = await turn.advance(state, "unit", results=[u.code for u in units], page=0)
+        await turn.say(turn.t("workload.ask_unit"), _units_keyboard(turn, units, 0))
+        return
+    if state.step != "volume":
+        await turn.say_key("dialogue.use_buttons")
+        return
+    value = parse_volume(text)  # NotANumber -> friendly message, state unchanged
+    activities = await _activities(turn, state)
+    index = int(state.data.get("index", 0))
+    if index >= len(activities):
+        raise StaleButton()
+    volumes = dict(state.data.get("volumes", {}))
+    volumes[activities[index].name] = value
+    state = await turn.advance(state, "volume", volumes=volumes, index=index + 1)
+    await _ask_volume(turn, state)
+
+
+async def on_document(turn: Turn, state: DialogueState, document: Document) -> None:
+    """The filled-in XLSX template: all volumes at once, then the preview."""
+    if state.step != "volume":
+        await turn.say_key("dialogue.no_file_expected")
+        return
+    if document.file_size is not None and document.file_size > 1_000_000:
+        await turn.say_key("error.sheet_size")
+        return
+    activities = await _activities(turn, state)
+    tg_file = await turn.context.bot.get_file(document.file_id)
+    data = bytes(await tg_file.download_as_bytearray())
+    volumes = read_template(data, _info(state), activities)
+    state = await turn.advance(state, "volume", volumes=volumes, index=len(activities))
+    await _show_preview(turn, state)
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add /bebankerja, its buttons and its dialogue route (text and XLSX upload)."""
+    application.add_handler(CommandHandler("bebankerja", start_report))
+    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
+    services.routes[FEATURE] = DialogueRoute(Role.SUPERVISOR, on_text, on_document)

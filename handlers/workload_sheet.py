@@ -1,0 +1,112 @@
+"""The XLSX workload template the bot sends for one (unit, jabatan, month), and reading it back."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from core.domain import Activity
+from core.errors import InvalidInput
+
+HEADER = ("kegiatan", "satuan_hasil", "norma_waktu_menit", "volume_bulan_ini")
+META_SHEET = "info"
+MAX_BYTES = 1_000_000
+
+
+class SheetProblem(InvalidInput):
+    """The uploaded file is not a filled-in template for this report."""
+
+    key = "error.sheet"
+
+    def __init__(self, detail: str, **values: object) -> None:
+        super().__init__(detail, **values)
+        self.key = f"error.sheet_{detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    """What the template is for."""
+
+    unit_code: str
+    jabatan: str
+    month: str
+
+
+def build_template(info: TemplateInfo, activities: Sequence[Activity]) -> bytes:
+    """An XLSX with one row per activity and an empty volume column to fill in."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "volume"
+    sheet.append(list(HEADER))
+    for activity in activities:
+        sheet.append([activity.name, activity.output_unit, activity.minutes_per_output, None])
+    sheet.column_dimensions["A"].width = 48
+    sheet.column_dimensions["B"].width = 18
+    sheet.column_dimensions["C"].width = 20
+    sheet.column_dimensions["D"].width = 18
+    meta = book.create_sheet(META_SHEET)
+    meta.append(["kode_unit", info.unit_code])
+    meta.append(["jabatan", info.jabatan])
+    meta.append(["bulan", info.month])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def read_template(
+    data: bytes, info: TemplateInfo, activities: Sequence[Activity]
+) -> dict[str, float]:
+    """The month's volume per activity from a filled-in template; SheetProblem says what is off."""
+    if len(data) > MAX_BYTES:
+        raise SheetProblem(detail="size")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError):
+        raise SheetProblem(detail="format") from None
+    if META_SHEET in book.sheetnames:
+        meta = {str(r[0]): str(r[1]) for r in book[META_SHEET].iter_rows(values_only=True) if r[0]}
+        if (meta.get("kode_unit"), meta.get("jabatan"), meta.get("bulan")) != (
+            info.unit_code,
+            info.jabatan,
+            info.month,
+        ):
+            raise SheetProblem(detail="other_report")
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows or tuple(str(c or "").strip().lower() for c in rows[0][:4]) != HEADER:
+        raise SheetProblem(detail="header")
+    known = {a.name for a in activities}
+    volumes: dict[str, float] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or all(c is None for c in row):
+            continue
+        name = str(row[0] or "").strip()
+        if name not in known:
+            raise SheetProblem(detail="activity", line=line)
+        raw = row[3] if len(row) > 3 else None
+        value = _number(raw)
+        if value is None:
+            raise SheetProblem(detail="volume", line=line)
+        volumes[name] = value
+    missing = known - set(volumes)
+    if missing:
+        raise SheetProblem(detail="missing", activity=sorted(missing)[0])
+    return volumes
+
+
+def _number(raw: object) -> float | None:
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, int | float):
+        return float(raw) if raw >= 0 else None
+    text = str(raw).strip().replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value >= 0 else None

@@ -1,0 +1,95 @@
+"""A real Application over a migrated SQLite database, with the fake Bot API request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.settings import Settings
+from core.domain import Invitation
+from core.invitations import hash_invitation_code
+from core.ports import UnitOfWorkFactory
+from db.dialogue_store import SqlDialogueStore
+from db.engine import create_engine, session_factory
+from db.uow import uow_factory as make_uow_factory
+from tests.handlers.agency import SettableClock, seed_agency
+from tests.handlers.fake_telegram import RecordedCall, RecordingRequest, UpdateFactory
+
+
+@dataclass
+class Harness:
+    """The bot under test and what it said."""
+
+    app: Any
+    request: RecordingRequest
+    updates: UpdateFactory
+    uows: UnitOfWorkFactory
+    clock: SettableClock
+
+    async def command(self, user_id: int, text: str, language: str = "id") -> RecordedCall:
+        """Send a command or text; the bot's last message to that chat."""
+        await self.app.process_update(self.updates.text(user_id, text, language))
+        return self.request.last(user_id)
+
+    async def press(self, user_id: int, data: str) -> RecordedCall:
+        """Press a button with DATA; the bot's last message to that chat."""
+        await self.app.process_update(self.updates.press(user_id, data))
+        return self.request.last(user_id)
+
+    async def upload(self, user_id: int, filename: str, data: bytes) -> RecordedCall:
+        """Send a document; the bot's last message to that chat."""
+        file_id = f"upload-{len(self.request.uploads) + 1}"
+        self.request.uploads[file_id] = data
+        await self.app.process_update(self.updates.document(user_id, file_id, filename, len(data)))
+        return self.request.last(user_id)
+
+    async def invite(self, nip: str, code: str, *, days: int = 14) -> None:
+        """Store an invitation CODE for NIP, issued now."""
+        now = self.clock.now()
+        async with self.uows() as uow:
+            await uow.invitations.add(
+                Invitation(hash_invitation_code(code), nip, now, now + dt.timedelta(days=days))
+            )
+            await uow.commit()
+
+    async def register(self, user_id: int, nip: str, language: str = "id") -> None:
+        """Bind USER_ID to NIP through a fresh invitation."""
+        code = f"code{user_id}x{nip[-4:]}"
+        await self.invite(nip, code)
+        await self.command(user_id, f"/start {code}", language)
+
+
+@pytest.fixture
+async def harness(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The whole bot with the sample agency, talking to the fake Bot API."""
+    path = tmp_path / "handlers.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    sessions = session_factory(engine)
+    uows = make_uow_factory(sessions)
+    async with uows() as uow:
+        await seed_agency(uow)
+    clock = SettableClock()
+    request = RecordingRequest()
+    settings = Settings(bot_token="123:TEST", _env_file=None)  # type: ignore[call-arg]
+    app = build_application(
+        settings,
+        uows,
+        clock,
+        dialogues=SqlDialogueStore(sessions),
+        request=request,
+        get_updates_request=request,
+    )
+    await app.initialize()
+    try:
+        yield Harness(app, request, UpdateFactory(app.bot), uows, clock)
+    finally:
+        await app.shutdown()
+        await engine.dispose()

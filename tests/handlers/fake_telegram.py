@@ -1,0 +1,203 @@
+"""Tier-1 handler tests: a real PTB Application whose HTTP layer is an in-process fake.
+
+`RecordingRequest` answers Bot API calls from memory and records them; `UpdateFactory` builds
+real `telegram.Update` objects (via `Update.de_json`) for commands, texts, presses, documents.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 700000001
+BOT_USERNAME = "mutasi_test_bot"
+
+
+@dataclass
+class RecordedCall:
+    """One Bot API call the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The message text (or caption) sent."""
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """The inline buttons as (label, callback_data)."""
+        markup = self.params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        if not markup:
+            return []
+        return [
+            (b["text"], b.get("callback_data", ""))
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
+
+
+class RecordingRequest(BaseRequest):
+    """A BaseRequest that never touches the network: canned answers, every call recorded."""
+
+    def __init__(self) -> None:
+        self.calls: list[RecordedCall] = []
+        self.uploads: dict[str, bytes] = {}  # file_id -> bytes a user "sent"
+        self._message_ids = itertools.count(1000)
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    @property
+    def read_timeout(self) -> float | None:
+        """No real waiting happens."""
+        return 1.0
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        """Answer one call from memory."""
+        if "/file/bot" in url:
+            file_id = url.rsplit("/", 1)[-1]
+            return 200, self.uploads[file_id]
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files: dict[str, bytes] = {}
+        if request_data is not None and request_data.contains_files:
+            for key, value in (request_data.multipart_data or {}).items():
+                if isinstance(value, tuple):
+                    files[key] = value[1]
+        self.calls.append(RecordedCall(name, params, files))
+        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Mutasi",
+                "username": BOT_USERNAME,
+                "can_join_groups": False,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if name in ("sendMessage", "sendDocument", "editMessageText"):
+            chat_id = int(params.get("chat_id", 0) or 0)
+            message: dict[str, Any] = {
+                "message_id": int(params.get("message_id") or next(self._message_ids)),
+                "date": 1_790_000_000,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Mutasi"},
+            }
+            if name == "sendDocument":
+                message["document"] = {"file_id": "sent-doc", "file_unique_id": "sent-doc-u"}
+            else:
+                message["text"] = params.get("text", "")
+            return message
+        if name == "getFile":
+            file_id = str(params["file_id"])
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id + "-u",
+                "file_size": len(self.uploads.get(file_id, b"")),
+                "file_path": file_id,
+            }
+        return True
+
+    def sent(self, chat_id: int | None = None) -> list[RecordedCall]:
+        """Messages and documents sent (optionally to one chat), oldest first."""
+        return [
+            c
+            for c in self.calls
+            if c.method in ("sendMessage", "sendDocument", "editMessageText")
+            and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
+        ]
+
+    def last(self, chat_id: int) -> RecordedCall:
+        """The last message sent to CHAT_ID."""
+        sent = self.sent(chat_id)
+        assert sent, f"nothing was sent to {chat_id}"
+        return sent[-1]
+
+    def forget(self) -> None:
+        """Drop the record so far."""
+        self.calls.clear()
+
+
+class UpdateFactory:
+    """Real Update objects as Telegram would send them to BOT."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+
+    def _user(self, user_id: int, language: str) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": f"U{user_id}",
+                "language_code": language}
+
+    def _message(self, user_id: int, language: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(self._message_ids),
+            "date": 1_790_000_000,
+            "chat": {"id": user_id, "type": "private"},
+            "from": self._user(user_id, language),
+            **fields,
+        }
+
+    def text(self, user_id: int, text: str, language: str = "id") -> Update:
+        """A plain text message (a command when it starts with '/')."""
+        fields: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        data = {"update_id": next(self._update_ids),
+                "message": self._message(user_id, language, **fields)}
+        return Update.de_json(data, self.bot)
+
+    def press(self, user_id: int, data: str, language: str = "id") -> Update:
+        """A button press carrying DATA on an earlier bot message."""
+        payload = {
+            "update_id": next(self._update_ids),
+            "callback_query": {
+                "id": f"q{next(self._update_ids)}",
+                "from": self._user(user_id, language),
+                "chat_instance": str(user_id),
+                "data": data,
+                "message": {
+                    "message_id": 999,
+                    "date": 1_790_000_000,
+                    "chat": {"id": user_id, "type": "private"},
+                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Mutasi"},
+                    "text": "…",
+                },
+            },
+        }
+        return Update.de_json(payload, self.bot)
+
+    def document(self, user_id: int, file_id: str, filename: str, size: int) -> Update:
+        """A document message."""
+        document = {"file_id": file_id, "file_unique_id": file_id + "-u", "file_name": filename,
+                    "mime_type": "application/octet-stream", "file_size": size}
+        data = {"update_id": next(self._update_ids),
+                "message": self._message(user_id, "id", document=document)}
+        return Update.de_json(data, self.bot)
