@@ -260,9 +260,20 @@ def normalise_unit_code(text: str) -> str:
     return "".join(text.split()).upper()
 
 
+_NUMBER_WITH_EXPONENT = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
+
+
 def normalise_nip(text: str) -> str:
     """A NIP without the spaces people put between its groups or a leading apostrophe."""
-    return "".join(text.split()).lstrip("'")
+    cleaned = "".join(text.split()).lstrip("'")
+    if _NUMBER_WITH_EXPONENT.match(cleaned):
+        raise _CellError(
+            f"NIP {text} tersimpan sebagai angka sehingga digit terakhirnya hilang; "
+            "format kolom sebagai Teks lalu ketik ulang NIP-nya",
+            f"NIP {text} was stored as a number and lost its last digits; format the column "
+            "as Text and type the NIP again",
+        )
+    return cleaned
 
 
 def parse_status(text: str) -> EmployeeStatus:
@@ -450,7 +461,7 @@ def validate_employees(
     problems = _sheet_level_problems("employees", sheet)
     if any(p.line is None for p in problems):
         return Validated((), tuple(problems))
-    file_nips = {normalise_nip(row.get("nip")) for row in sheet.rows}
+    file_nips = {"".join(row.get("nip").split()).lstrip("'") for row in sheet.rows}
     items: list[Employee] = []
     first_line: dict[str, int] = {}
     for row in sheet.rows:

@@ -109,7 +109,11 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        # Above 15 digits a spreadsheet number has lost digits (an 18-digit NIP typed as a
+        # number): keep the scientific form so validation can say so instead of guessing.
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
     return str(value).strip()
 
 
