@@ -413,7 +413,9 @@ def _units(
 
     capital = places[0].name
     for code, name, extra in CENTRAL_OFFICES[: profile.central_offices]:
-        add(code, f"{name} {KABUPATEN}", name, 0, (*_OFFICE_CORE, *extra), 0.006)
+        special = {jabatan for jabatan, _, _ in extra}
+        core = tuple(row for row in _OFFICE_CORE if row[0] not in special)
+        add(code, f"{name} {KABUPATEN}", name, 0, (*core, *extra), 0.006)
     add("RSUD", f"RSUD {capital}", "RSUD", 0, UNIT_KINDS["RSUD"].staffing, 0.006)
     for index, place in enumerate(places):
         slug = place.name.upper()
