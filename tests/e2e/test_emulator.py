@@ -591,3 +591,24 @@ async def test_replying_to_a_missing_message_fails_unless_allowed(emu: BotApiEmu
     assert answer.reply_to_message is not None
     assert answer.reply_to_message.text == "pertanyaan"
     assert siti.last_message().text == "tetap terkirim"
+
+
+async def test_a_second_polling_instance_ends_the_first_with_conflict(
+    emu: BotApiEmulator,
+) -> None:
+    async with build_application(emu) as first, build_application(emu) as second:
+        poll = asyncio.create_task(first.bot.get_updates(timeout=30, read_timeout=40))
+        await emu.wait_for_call("getUpdates")
+        await second.bot.get_updates(timeout=0)
+        with pytest.raises(Conflict, match="(?i)terminated by other getUpdates"):
+            await asyncio.wait_for(poll, timeout=5)
+
+
+async def test_running_polling_calls_post_init_like_run_polling(emu: BotApiEmulator) -> None:
+    async def publish_menu(app: Application) -> None:  # type: ignore[type-arg]
+        await app.bot.set_my_commands([BotCommand("start", "Mulai")])
+
+    app = emulator_builder(emu).post_init(publish_menu).build()
+    async with running_polling(app):
+        pass
+    assert emu.commands() == [("start", "Mulai")]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, Updater
 
 from tests.emulator.server import BotApiEmulator
 
@@ -35,17 +35,41 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def running_polling(app: AppT, *, timeout: int = 10) -> AsyncIterator[AppT]:
-    """Initialise, start and long-poll; stop and shut down cleanly on exit."""
-    async with app:
-        await app.start()
+async def _running(
+    app: AppT, start_updater: Callable[[Updater], Awaitable[object]]
+) -> AsyncIterator[AppT]:
+    """The same order as Application.run_polling/run_webhook, hooks included."""
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
         assert app.updater is not None, "build the Application with an Updater"
-        await app.updater.start_polling(poll_interval=0, timeout=timeout)
+        await start_updater(app.updater)
+        await app.start()
         try:
             yield app
         finally:
-            await app.updater.stop()
-            await app.stop()
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+@asynccontextmanager
+async def running_polling(app: AppT, *, timeout: int = 10) -> AsyncIterator[AppT]:
+    """Run like run_polling (post_init/post_stop/post_shutdown too) until the block ends."""
+
+    async def start(updater: Updater) -> object:
+        return await updater.start_polling(poll_interval=0, timeout=timeout)
+
+    async with _running(app, start) as running:
+        yield running
 
 
 @asynccontextmanager
@@ -56,20 +80,17 @@ async def running_webhook(
     port: int | None = None,
     url_path: str = "telegram-hook",
 ) -> AsyncIterator[AppT]:
-    """Initialise, start and serve a webhook on 127.0.0.1 (setWebhook at the emulator)."""
-    port = port or free_port()
-    async with app:
-        await app.start()
-        assert app.updater is not None, "build the Application with an Updater"
-        await app.updater.start_webhook(
+    """Run like run_webhook on 127.0.0.1 (setWebhook at the emulator) until the block ends."""
+    listen_port = port or free_port()
+
+    async def start(updater: Updater) -> object:
+        return await updater.start_webhook(
             listen="127.0.0.1",
-            port=port,
+            port=listen_port,
             url_path=url_path,
-            webhook_url=f"http://127.0.0.1:{port}/{url_path}",
+            webhook_url=f"http://127.0.0.1:{listen_port}/{url_path}",
             secret_token=secret_token,
         )
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
+
+    async with _running(app, start) as running:
+        yield running

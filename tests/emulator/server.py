@@ -270,7 +270,10 @@ class BotApiEmulator:
         """Listen on a free port of 127.0.0.1."""
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+        # handler_cancellation: a long poll whose client went away ends at once, like Telegram.
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=2.0, handler_cancellation=True
+        )
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -680,6 +683,12 @@ class BotApiEmulator:
             )
             self._calls_signal.fire()
             return web.json_response(error.body(), status=error.status)
+        except asyncio.CancelledError:
+            self.calls[index] = replace(
+                self.calls[index], status=499, description="client closed the connection"
+            )
+            self._calls_signal.fire()
+            raise
         self.calls[index] = replace(self.calls[index], status=200)
         self._calls_signal.fire()
         return web.json_response({"ok": True, "result": result})
@@ -784,6 +793,7 @@ class BotApiEmulator:
         self._confirm_updates(offset)
         self._poll_generation += 1
         generation = self._poll_generation
+        self._updates_signal.fire()  # an older poll still waiting ends with 409
         deadline = time.monotonic() + timeout
         while True:
             if self._closing:
@@ -1085,7 +1095,9 @@ class BotApiEmulator:
 
     # ---------------------------------------------------------------- editing
 
-    def _message_to_edit(self, params: ApiParams, *, missing: str) -> tuple[_Chat, _Message]:
+    def _message_to_edit(
+        self, params: ApiParams, *, missing: str, bot_only: bool = True
+    ) -> tuple[_Chat, _Message]:
         if params.has("inline_message_id"):
             raise bad_request("inline messages are not supported by the emulator")
         chat_id = _int_or_none(params.string("chat_id", required=True))
@@ -1098,7 +1110,7 @@ class BotApiEmulator:
         message = chat.messages.get(message_id) if message_id is not None else None
         if message is None or message.deleted:
             raise bad_request(missing)
-        if not message.from_bot:
+        if bot_only and not message.from_bot:
             raise bad_request("message can't be edited")
         return chat, message
 
@@ -1158,7 +1170,10 @@ class BotApiEmulator:
         return self._record_edit(message)
 
     async def _delete_message(self, params: ApiParams) -> bool:
-        chat, message = self._message_to_edit(params, missing="message to delete not found")
+        # In private chats a bot may delete the user's messages too.
+        chat, message = self._message_to_edit(
+            params, missing="message to delete not found", bot_only=False
+        )
         message.deleted = True
         message.seq = self._next_seq()
         self._chat_signal.fire()
