@@ -376,7 +376,7 @@ def test_xlsx_dates_are_read_and_a_nip_stored_as_a_number_is_refused(tmp_path: P
     sheet = workbook.active
     assert sheet is not None
     sheet.append(list(EMPLOYEE_COLUMNS))
-    row: list[object] = employee_row()
+    row: list[object] = list(employee_row())
     row[0] = int(GOOD_NIP)
     row[6] = dt.datetime(2020, 7, 1)
     row[7] = 60
