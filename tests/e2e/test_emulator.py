@@ -612,3 +612,19 @@ async def test_running_polling_calls_post_init_like_run_polling(emu: BotApiEmula
     async with running_polling(app):
         pass
     assert emu.commands() == [("start", "Mulai")]
+
+
+async def test_deleted_messages_leave_the_chat_and_captions_can_be_edited(
+    emu: BotApiEmulator,
+) -> None:
+    siti = emu.user(1001, first_name="Siti")
+    async with build_application(emu) as app:
+        typed = await siti.send_text("salah ketik")
+        note = await app.bot.send_message(1001, "sementara")
+        chart = await app.bot.send_photo(1001, photo=tiny_png(), caption="Rencana v1")
+        await app.bot.delete_message(1001, typed)
+        await app.bot.delete_message(1001, note.message_id)
+        await app.bot.edit_message_caption(1001, chart.message_id, caption="Rencana v2")
+        with pytest.raises(BadRequest, match="(?i)message to delete not found"):
+            await app.bot.delete_message(1001, note.message_id)
+    assert [m.body for m in siti.messages(include_own=True)] == ["Rencana v2"]
