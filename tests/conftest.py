@@ -4,8 +4,9 @@
   loopback port. Missing server binaries FAIL the tests that need it; CI installs them.
 - `database_backend` is parametrised over "sqlite" and "postgresql" (ids `[sqlite]`,
   `[postgresql]`); every fixture below that depends on it runs each test on both.
-- `database_url`: an empty database; `migrated_database_url`: one at the newest schema
-  (copied from a template migrated once per session).
+- `database_url`: an empty database of its own; `migrated_database_url`: one at the newest
+  schema with every table empty (SQLite: a copy of a file migrated once per session;
+  PostgreSQL: one database migrated once per session, emptied before each test).
 - `engine`, `sessions`, `uow_factory`: the app's own objects over the migrated database.
 - `sqlite_uow_factory`: SQLite only, for tests that need a real database but not both.
 """
@@ -31,10 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.ports import UnitOfWorkFactory
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
+from db.rows import TABLE_NAMES
 from db.uow import uow_factory as make_uow_factory
 
 POSTGRES_USER = "postgres"
-TEMPLATE_DATABASE = "mutasi_template"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class PostgresServer:
     host: str
     port: int
     user: str
+    major_version: int
 
     def url(self, database: str) -> str:
         """The asyncpg URL of one database on this server."""
@@ -78,7 +80,9 @@ class PostgresServer:
     def create_database(self, template: str = "template0") -> str:
         """A new empty (or template-copied) database; returns its name."""
         name = f"test_{uuid.uuid4().hex[:16]}"
-        self.sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # FILE_COPY (PostgreSQL 15+) copies a small template several times faster than WAL_LOG.
+        strategy = " STRATEGY FILE_COPY" if self.major_version >= 15 else ""
+        self.sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
         return name
 
     def drop_database(self, name: str) -> None:
@@ -105,6 +109,15 @@ def _postgres_bin_dir() -> Path:
         "/usr/lib/postgresql/*/bin: install the `postgresql` package (CI does).",
         pytrace=False,
     )
+
+
+def _major_version(bin_dir: Path) -> int:
+    """The server's major version, from `postgres --version` ("postgres (PostgreSQL) 15.18")."""
+    output = subprocess.run(
+        [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    found = re.search(r"(\d+)(?:\.\d+)?", output)
+    return int(found.group(1)) if found else 0
 
 
 def _free_port() -> int:
@@ -198,7 +211,13 @@ def postgres_server() -> Iterator[PostgresServer]:
         if not started:
             server_log = log.read_text() if log.exists() else "(no log)"
             pytest.fail(f"PostgreSQL did not start:\n{server_log}", pytrace=False)
-        yield PostgresServer(bin_dir=bin_dir, host="127.0.0.1", port=port, user=POSTGRES_USER)
+        yield PostgresServer(
+            bin_dir=bin_dir,
+            host="127.0.0.1",
+            port=port,
+            user=POSTGRES_USER,
+            major_version=_major_version(bin_dir),
+        )
     finally:
         if started:
             _run_server_command(
@@ -208,11 +227,23 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_server: PostgresServer) -> str:
-    """A database at the newest schema, copied for each test that needs one."""
-    postgres_server.sql(f'CREATE DATABASE "{TEMPLATE_DATABASE}" TEMPLATE template0')
-    upgrade(postgres_server.url(TEMPLATE_DATABASE))
-    return TEMPLATE_DATABASE
+def postgres_shared_database(postgres_server: PostgresServer) -> str:
+    """One database at the newest schema for the session; emptied before each test using it
+    (TRUNCATE takes ~40 ms where copying a template database takes ~300 ms)."""
+    name = postgres_server.create_database()
+    upgrade(postgres_server.url(name))
+    return name
+
+
+def _empty_all_tables(server: PostgresServer, database: str) -> None:
+    """Drop leftover connections (they would block TRUNCATE), then empty every table."""
+    tables = ", ".join(f'"{name}"' for name in TABLE_NAMES)
+    server.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid(); "
+        f"TRUNCATE {tables} RESTART IDENTITY CASCADE",
+        database=database,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -259,11 +290,9 @@ def migrated_database_url(
         yield f"sqlite+aiosqlite:///{path}"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = server.create_database(template=request.getfixturevalue("postgres_template"))
-    try:
-        yield server.url(name)
-    finally:
-        server.drop_database(name)
+    name: str = request.getfixturevalue("postgres_shared_database")
+    _empty_all_tables(server, name)
+    yield server.url(name)
 
 
 @pytest.fixture
