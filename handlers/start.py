@@ -46,12 +46,13 @@ async def start(turn: Turn) -> None:
     if caller is None:  # pragma: no cover - just bound
         return
     t = translator(caller.account.language)
-    key = "start.registered" if registration.newly_bound else "start.already_registered"
-    await turn.say(
-        t(key, name=escape(registration.employee.name))
-        + "\n\n"
-        + menu_text(t, caller.roles, services.commands)
+    name = escape(registration.employee.name)
+    greeting = (
+        t("start.registered", name=name)
+        if registration.newly_bound
+        else t("start.already_registered", name=name)
     )
+    await turn.say(greeting + "\n\n" + menu_text(t, caller.roles, services.commands))
     await publish_menu_for(turn.context.bot, services.commands, caller, turn.chat_id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,7 +67,7 @@ def read_template(
         raise SheetProblem(detail="size")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError):
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError):
         raise SheetProblem(detail="format") from None
     if META_SHEET in book.sheetnames:
         meta = {str(r[0]): str(r[1]) for r in book[META_SHEET].iter_rows(values_only=True) if r[0]}

@@ -49,10 +49,12 @@ SITI = _person("198703122010012003", "Siti Rahmawati", "PKM-A", NURSE, dt.date(2
 RINA = _person("199002022015032004", "Rina Kartika", "PKM-A", NURSE, dt.date(2020, 5, 1))
 #: 14 months in her unit on START.
 DEWI = _person("199505052019032001", "Dewi Lestari", "PKM-B", NURSE, dt.date(2025, 9, 1))
-KEPALA = _person("197801012003121002", "Dr. Bambang Hartono", "PKM-A", "Kepala Puskesmas",
-                 dt.date(2018, 1, 1))
-ADMIN = _person("198001012005011003", "Andi Operator", "RSUD", "Pengadministrasi Umum",
-                dt.date(2012, 1, 1))
+KEPALA = _person(
+    "197801012003121002", "Dr. Bambang Hartono", "PKM-A", "Kepala Puskesmas", dt.date(2018, 1, 1)
+)
+ADMIN = _person(
+    "198001012005011003", "Andi Operator", "RSUD", "Pengadministrasi Umum", dt.date(2012, 1, 1)
+)
 PEOPLE = [SITI, RINA, DEWI, KEPALA, ADMIN]
 
 CARE = "Asuhan keperawatan"

@@ -67,7 +67,7 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Harness]:
+async def h(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Harness]:
     """The whole bot with the sample agency, talking to the fake Bot API."""
     path = tmp_path / "handlers.sqlite3"
     shutil.copyfile(sqlite_template, path)

@@ -152,8 +152,12 @@ class UpdateFactory:
         self._message_ids = itertools.count(1)
 
     def _user(self, user_id: int, language: str) -> dict[str, Any]:
-        return {"id": user_id, "is_bot": False, "first_name": f"U{user_id}",
-                "language_code": language}
+        return {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": f"U{user_id}",
+            "language_code": language,
+        }
 
     def _message(self, user_id: int, language: str, **fields: Any) -> dict[str, Any]:
         return {
@@ -170,8 +174,10 @@ class UpdateFactory:
         if text.startswith("/"):
             length = len(text.split()[0])
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        data = {"update_id": next(self._update_ids),
-                "message": self._message(user_id, language, **fields)}
+        data = {
+            "update_id": next(self._update_ids),
+            "message": self._message(user_id, language, **fields),
+        }
         return Update.de_json(data, self.bot)
 
     def press(self, user_id: int, data: str, language: str = "id") -> Update:
@@ -196,8 +202,23 @@ class UpdateFactory:
 
     def document(self, user_id: int, file_id: str, filename: str, size: int) -> Update:
         """A document message."""
-        document = {"file_id": file_id, "file_unique_id": file_id + "-u", "file_name": filename,
-                    "mime_type": "application/octet-stream", "file_size": size}
-        data = {"update_id": next(self._update_ids),
-                "message": self._message(user_id, "id", document=document)}
+        document = {
+            "file_id": file_id,
+            "file_unique_id": file_id + "-u",
+            "file_name": filename,
+            "mime_type": "application/octet-stream",
+            "file_size": size,
+        }
+        data = {
+            "update_id": next(self._update_ids),
+            "message": self._message(user_id, "id", document=document),
+        }
         return Update.de_json(data, self.bot)
+
+
+def data_of(call: RecordedCall, label_part: str) -> str:
+    """The callback data of the button whose label contains LABEL_PART."""
+    for label, data in call.buttons:
+        if label_part in label:
+            return data
+    raise AssertionError(f"no button with {label_part!r} in {call.buttons!r}")
