@@ -39,6 +39,10 @@ FEATURES: tuple[str, ...] = (
     "handlers.language",
     "handlers.privacy",
     "handlers.cancel",
+    "handlers.plan",
+    "handlers.approval",
+    "handlers.notice",
+    "handlers.evaluation",
 )
 
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

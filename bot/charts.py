@@ -34,13 +34,19 @@ def render_plan_chart(bars: Sequence[UnitBar], labels: ChartLabels) -> bytes:
     positions = list(range(len(rows)))
     width = 0.27
     axes.barh(
-        [p + width for p in positions], [b.required for b in rows], width,
-        label=labels.need, color="#9e9e9e",
+        [p + width for p in positions],
+        [b.required for b in rows],
+        width,
+        label=labels.need,
+        color="#9e9e9e",
     )
     axes.barh(positions, [b.before for b in rows], width, label=labels.before, color="#e57373")
     axes.barh(
-        [p - width for p in positions], [b.after for b in rows], width,
-        label=labels.after, color="#4caf50",
+        [p - width for p in positions],
+        [b.after for b in rows],
+        width,
+        label=labels.after,
+        color="#4caf50",
     )
     names = [f"{b.unit_name[:28]} · {b.family[:18]}" for b in rows]
     axes.set_yticks(positions, names, fontsize=8)

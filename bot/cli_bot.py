@@ -69,6 +69,9 @@ def register(app: typer.Typer) -> None:
         application = build_application(
             settings, uows, SystemClock(), dialogues=dialogues, token=token, rate_limit=True
         )
+        from bot.jobs import install_loop
+
+        install_loop(application)  # nightly plan, outbox dispatcher, reminders, TMT effect
 
         async def main() -> None:
             try:

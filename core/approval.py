@@ -52,6 +52,7 @@ class ApprovalRules:
     reminder_working_days: int = 2
     expiry_working_days: int = 10
     freeze: bool = False
+    objection_days: int = 7
 
 
 def parse_chain(text: str) -> tuple[ApprovalStage, ...]:
@@ -129,8 +130,11 @@ async def enqueue_cards(
 ) -> int:
     """One card per approver of the proposal's current stage; returns how many."""
     employee = await uow.employees.get(proposal.nip)
-    units = {u.code: u for u in [await uow.units.get(proposal.from_unit),
-                                  await uow.units.get(proposal.to_unit)] if u}
+    units = {
+        u.code: u
+        for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
+        if u
+    }
     content = transfer_content(proposal, employee, units, freeze=rules.freeze)
     approvers = await stage_approvers(uow, proposal, proposal.stage, rules)
     assert proposal.id is not None
@@ -206,23 +210,38 @@ async def enqueue_notice(
     """The transfer notice to the ASN and a word to both supervisors (flow 6)."""
     assert proposal.id is not None
     employee = await uow.employees.get(proposal.nip)
-    units = {u.code: u for u in [await uow.units.get(proposal.from_unit),
-                                  await uow.units.get(proposal.to_unit)] if u}
+    units = {
+        u.code: u
+        for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
+        if u
+    }
     content = transfer_content(proposal, employee, units, freeze=rules.freeze).to_payload()
     opening = rules.working_time.next_open(now)
     for chat_id, _language in await chats_of(uow, proposal.nip):
         await enqueue(
-            uow, chat_id, "notice", {"proposal_id": proposal.id, "content": content},
-            now=now, dedupe_key=f"notice:{proposal.id}:{chat_id}", not_before=opening,
+            uow,
+            chat_id,
+            "notice",
+            {
+                "proposal_id": proposal.id,
+                "content": content,
+                "objection_days": rules.objection_days,
+            },
+            now=now,
+            dedupe_key=f"notice:{proposal.id}:{chat_id}",
+            not_before=opening,
         )
     for side, unit_code in (("out", proposal.from_unit), ("in", proposal.to_unit)):
         for nip, chat_id, _language in await supervisors_of(uow, unit_code):
             if nip == proposal.nip:
                 continue
             await enqueue(
-                uow, chat_id, "supervisor_info",
+                uow,
+                chat_id,
+                "supervisor_info",
                 {"proposal_id": proposal.id, "direction": side, "content": content},
-                now=now, dedupe_key=f"supervisor:{proposal.id}:{side}:{chat_id}",
+                now=now,
+                dedupe_key=f"supervisor:{proposal.id}:{side}:{chat_id}",
                 not_before=opening,
             )
 
@@ -267,8 +286,10 @@ async def decide(
                 raise NotFound(proposal=proposal_id)
             if proposal.state != ProposalState.PENDING or proposal.stage != stage:
                 raise _stale(proposal, stage)
-            units = [await uow.units.get(proposal.from_unit),
-                     await uow.units.get(proposal.to_unit)]
+            units = [
+                await uow.units.get(proposal.from_unit),
+                await uow.units.get(proposal.to_unit),
+            ]
             grants = await uow.roles.list_for(approver_nip)
             if not any(
                 grant_decides(g, rules.stages[stage], len(rules.stages), units) for g in grants
@@ -296,8 +317,13 @@ async def decide(
                 raise _stale(proposal, stage)
             approver = await uow.employees.get(approver_nip)
             await enqueue_card_outcome(
-                uow, proposal, stage, "approved" if approve else "rejected", now,
-                by_name=approver.name if approver else approver_nip, reason=reason,
+                uow,
+                proposal,
+                stage,
+                "approved" if approve else "rejected",
+                now,
+                by_name=approver.name if approver else approver_nip,
+                reason=reason,
             )
             if approve and not final:
                 await enqueue_cards(uow, updated, rules, now)
@@ -310,8 +336,7 @@ async def decide(
                     subject=f"proposal:{proposal_id}",
                     at=now,
                     before={"state": proposal.state.value, "stage": proposal.stage},
-                    after={"state": updated.state.value, "stage": updated.stage,
-                           "reason": reason},
+                    after={"state": updated.state.value, "stage": updated.stage, "reason": reason},
                 )
             )
             await uow.commit()
@@ -349,8 +374,13 @@ async def approve_all(
             continue
         try:
             await decide(
-                uow_factory, clock, rules, proposal_id=proposal.id, stage=proposal.stage,
-                approver_nip=approver_nip, approve=True,
+                uow_factory,
+                clock,
+                rules,
+                proposal_id=proposal.id,
+                stage=proposal.stage,
+                approver_nip=approver_nip,
+                approve=True,
             )
             approved += 1
         except (StaleAction, NotAllowed):
@@ -404,8 +434,14 @@ async def remind_and_expire(
                     expired += 1
                     await enqueue_card_outcome(uow, proposal, proposal.stage, "expired", now)
                     await uow.audit.add(
-                        AuditEvent("system", "proposal.expire", f"proposal:{proposal.id}", now,
-                                   {"state": "pending"}, {"state": "expired"})
+                        AuditEvent(
+                            "system",
+                            "proposal.expire",
+                            f"proposal:{proposal.id}",
+                            now,
+                            {"state": "pending"},
+                            {"state": "expired"},
+                        )
                     )
             elif waited >= rules.reminder_working_days:
                 for _nip, chat_id, _language in await stage_approvers(
@@ -415,11 +451,17 @@ async def remind_and_expire(
                     if await uow.outbox.get_by_dedupe_key(key) is not None:
                         continue
                     await enqueue(
-                        uow, chat_id, "reminder",
-                        {"proposal_id": proposal.id, "stage": proposal.stage,
-                         "waited_days": waited,
-                         "expires_in": rules.expiry_working_days - waited},
-                        now=now, dedupe_key=key,
+                        uow,
+                        chat_id,
+                        "reminder",
+                        {
+                            "proposal_id": proposal.id,
+                            "stage": proposal.stage,
+                            "waited_days": waited,
+                            "expires_in": rules.expiry_working_days - waited,
+                        },
+                        now=now,
+                        dedupe_key=key,
                         not_before=rules.working_time.next_open(now),
                     )
                     reminded += 1

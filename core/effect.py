@@ -17,8 +17,16 @@ TAKES_EFFECT = (ProposalState.APPROVED, ProposalState.ACCEPTED)
 IN_SK = (ProposalState.APPROVED, ProposalState.ACCEPTED, ProposalState.EFFECTIVE)
 
 SK_COLUMNS = (
-    "nip", "nama", "golongan", "jabatan", "unit_lama", "unit_baru", "tmt", "nomor_usulan",
-    "disetujui_oleh", "tanggal_persetujuan",
+    "nip",
+    "nama",
+    "golongan",
+    "jabatan",
+    "unit_lama",
+    "unit_baru",
+    "tmt",
+    "nomor_usulan",
+    "disetujui_oleh",
+    "tanggal_persetujuan",
 )
 
 
@@ -55,18 +63,32 @@ async def apply_due_transfers(
             await uow.employees.upsert(
                 dataclasses.replace(employee, unit_code=proposal.to_unit, tmt_unit=proposal.tmt)
             )
+            destination = await uow.units.get(proposal.to_unit)
             for chat_id, _lang in await chats_of(uow, proposal.nip):
                 await enqueue(
-                    uow, chat_id, "transfer_effective",
-                    {"proposal_id": proposal.id, "to_unit": proposal.to_unit,
-                     "tmt": proposal.tmt.isoformat()},
-                    now=now, dedupe_key=f"effective:{proposal.id}:{chat_id}",
+                    uow,
+                    chat_id,
+                    "transfer_effective",
+                    {
+                        "proposal_id": proposal.id,
+                        "to_unit": proposal.to_unit,
+                        "to_name": destination.name if destination else proposal.to_unit,
+                        "tmt": proposal.tmt.isoformat(),
+                    },
+                    now=now,
+                    dedupe_key=f"effective:{proposal.id}:{chat_id}",
                     not_before=working_time.next_open(now),
                 )
-            await uow.audit.add(AuditEvent(
-                "system", "proposal.effective", f"proposal:{proposal.id}", now,
-                {"unit": proposal.from_unit, "tmt_unit": employee.tmt_unit.isoformat()},
-                {"unit": proposal.to_unit, "tmt_unit": proposal.tmt.isoformat()}))
+            await uow.audit.add(
+                AuditEvent(
+                    "system",
+                    "proposal.effective",
+                    f"proposal:{proposal.id}",
+                    now,
+                    {"unit": proposal.from_unit, "tmt_unit": employee.tmt_unit.isoformat()},
+                    {"unit": proposal.to_unit, "tmt_unit": proposal.tmt.isoformat()},
+                )
+            )
             await uow.commit()
             applied.append(proposal.id)
     return EffectReport(tuple(applied))
@@ -101,24 +123,29 @@ async def sk_rows(uow: UnitOfWork, plan_id: int, zone: dt.tzinfo) -> list[SkRow]
             continue
         employee = await uow.employees.get(proposal.nip)
         old, new = await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)
-        approvals = [d for d in await uow.decisions.list_for(proposal.id or 0)
-                     if d.approved and d.stage < 99]
+        approvals = [
+            d
+            for d in await uow.decisions.list_for(proposal.id or 0)
+            if d.approved and d.stage < 99
+        ]
         approvers: list[str] = []
         for decision in sorted(approvals, key=lambda d: d.stage):
             person = await uow.employees.get(decision.approver_nip)
             approvers.append(person.name if person else decision.approver_nip)
         last = max((d.decided_at for d in approvals), default=proposal.decided_at)
         plan_day = plan.plan_date.strftime("%Y%m%d") if plan else "0"
-        rows.append(SkRow(
-            nip=proposal.nip,
-            nama=employee.name if employee else "",
-            golongan=employee.golongan if employee else "",
-            jabatan=employee.jabatan if employee else "",
-            unit_lama=old.name if old else proposal.from_unit,
-            unit_baru=new.name if new else proposal.to_unit,
-            tmt=proposal.tmt.isoformat() if proposal.tmt else "",
-            nomor_usulan=f"MUT-{plan_day}-{proposal.id:05d}",
-            disetujui_oleh="; ".join(approvers),
-            tanggal_persetujuan=last.astimezone(zone).date().isoformat() if last else "",
-        ))
+        rows.append(
+            SkRow(
+                nip=proposal.nip,
+                nama=employee.name if employee else "",
+                golongan=employee.golongan if employee else "",
+                jabatan=employee.jabatan if employee else "",
+                unit_lama=old.name if old else proposal.from_unit,
+                unit_baru=new.name if new else proposal.to_unit,
+                tmt=proposal.tmt.isoformat() if proposal.tmt else "",
+                nomor_usulan=f"MUT-{plan_day}-{proposal.id:05d}",
+                disetujui_oleh="; ".join(approvers),
+                tanggal_persetujuan=last.astimezone(zone).date().isoformat() if last else "",
+            )
+        )
     return rows

@@ -37,6 +37,8 @@ async def request_due_evaluations(
                 continue
             if today < proposal.tmt + dt.timedelta(days=days):
                 continue
+            employee = await uow.employees.get(proposal.nip)
+            unit = await uow.units.get(proposal.to_unit)
             targets: list[tuple[int, tuple[EvaluationKind, ...]]] = [
                 (chat, SUPERVISOR_KINDS)
                 for nip, chat, _lang in await supervisors_of(uow, proposal.to_unit)
@@ -49,10 +51,21 @@ async def request_due_evaluations(
                     if await uow.outbox.get_by_dedupe_key(key) is not None:
                         continue
                     await enqueue(
-                        uow, chat_id, "evaluation_request",
-                        {"proposal_id": proposal.id, "kind": kind, "nip": proposal.nip,
-                         "to_unit": proposal.to_unit, "tmt": proposal.tmt.isoformat()},
-                        now=now, dedupe_key=key, not_before=working_time.next_open(now),
+                        uow,
+                        chat_id,
+                        "evaluation_request",
+                        {
+                            "proposal_id": proposal.id,
+                            "kind": kind,
+                            "nip": proposal.nip,
+                            "name": employee.name if employee else proposal.nip,
+                            "to_unit": proposal.to_unit,
+                            "to_name": unit.name if unit else proposal.to_unit,
+                            "tmt": proposal.tmt.isoformat(),
+                        },
+                        now=now,
+                        dedupe_key=key,
+                        not_before=working_time.next_open(now),
                     )
                     asked += 1
         await uow.commit()
@@ -98,9 +111,16 @@ async def record_evaluation(
             ):
                 raise AlreadyRated()
             await uow.evaluations.add(evaluation)
-            await uow.audit.add(AuditEvent(rater_nip, "evaluation.add",
-                                           f"proposal:{proposal_id}", now,
-                                           None, {"kind": kind, "score": score}))
+            await uow.audit.add(
+                AuditEvent(
+                    rater_nip,
+                    "evaluation.add",
+                    f"proposal:{proposal_id}",
+                    now,
+                    None,
+                    {"kind": kind, "score": score},
+                )
+            )
             await uow.commit()
     except Conflict:
         raise AlreadyRated() from None

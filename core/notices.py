@@ -80,9 +80,9 @@ class TransferContent:
         return cls(**values)
 
 
-def _side(raw: dict[str, Any] | None, unit_code: str, units: dict[str, Unit], family: str) -> (
-    SideFigures
-):
+def _side(
+    raw: dict[str, Any] | None, unit_code: str, units: dict[str, Unit], family: str
+) -> SideFigures:
     raw = raw or {}
     code = str(raw.get("unit", unit_code))
     unit = units.get(code)

@@ -41,9 +41,7 @@ class ObjectionOutcome:
     proposal: TransferProposal
 
 
-async def _own_open_proposal(
-    uow: UnitOfWork, proposal_id: int, nip: str
-) -> TransferProposal:
+async def _own_open_proposal(uow: UnitOfWork, proposal_id: int, nip: str) -> TransferProposal:
     proposal = await uow.proposals.get(proposal_id)
     if proposal is None:
         raise NotFound(proposal=proposal_id)
@@ -54,6 +52,15 @@ async def _own_open_proposal(
     return proposal
 
 
+async def _unit_names(uow: UnitOfWork, proposal: TransferProposal) -> dict[str, str]:
+    origin = await uow.units.get(proposal.from_unit)
+    destination = await uow.units.get(proposal.to_unit)
+    return {
+        "from_name": origin.name if origin else proposal.from_unit,
+        "to_name": destination.name if destination else proposal.to_unit,
+    }
+
+
 async def _edit_notice(
     uow: UnitOfWork, proposal: TransferProposal, outcome: str, now: dt.datetime
 ) -> None:
@@ -62,10 +69,17 @@ async def _edit_notice(
         key = f"notice-outcome:{proposal.id}:{outcome}:{message.chat_id}"
         if await uow.outbox.get_by_dedupe_key(key) is None:
             await enqueue(
-                uow, message.chat_id, "notice_outcome",
-                {"edit_of": message.dedupe_key, "proposal_id": proposal.id, "outcome": outcome,
-                 "content": message.payload.get("content")},
-                now=now, dedupe_key=key,
+                uow,
+                message.chat_id,
+                "notice_outcome",
+                {
+                    "edit_of": message.dedupe_key,
+                    "proposal_id": proposal.id,
+                    "outcome": outcome,
+                    "content": message.payload.get("content"),
+                },
+                now=now,
+                dedupe_key=key,
             )
 
 
@@ -80,8 +94,16 @@ async def accept_transfer(
         if not await uow.proposals.transition(proposal, updated):
             raise TransferNotOpen(state="changed")
         await _edit_notice(uow, proposal, "accepted", now)
-        await uow.audit.add(AuditEvent(nip, "proposal.accept", f"proposal:{proposal_id}", now,
-                                       {"state": "approved"}, {"state": "accepted"}))
+        await uow.audit.add(
+            AuditEvent(
+                nip,
+                "proposal.accept",
+                f"proposal:{proposal_id}",
+                now,
+                {"state": "approved"},
+                {"state": "accepted"},
+            )
+        )
         await uow.commit()
     return ObjectionOutcome(updated)
 
@@ -110,19 +132,36 @@ async def object_transfer(
         if not await uow.proposals.transition(proposal, updated):
             raise TransferNotOpen(state="changed")
         employee = await uow.employees.get(nip)
+        names = await _unit_names(uow, proposal)
         last = len(rules.stages) - 1
         for _n, chat_id, _lang in await stage_approvers(uow, proposal, last, rules):
             await enqueue(
-                uow, chat_id, "objection",
-                {"proposal_id": proposal_id, "reason": reason.strip(),
-                 "name": employee.name if employee else nip, "nip": nip,
-                 "from_unit": proposal.from_unit, "to_unit": proposal.to_unit},
-                now=now, dedupe_key=f"objection:{proposal_id}:{chat_id}",
+                uow,
+                chat_id,
+                "objection",
+                {
+                    "proposal_id": proposal_id,
+                    "reason": reason.strip(),
+                    "name": employee.name if employee else nip,
+                    "nip": nip,
+                    "from_unit": proposal.from_unit,
+                    "to_unit": proposal.to_unit,
+                    **names,
+                },
+                now=now,
+                dedupe_key=f"objection:{proposal_id}:{chat_id}",
             )
         await _edit_notice(uow, proposal, "objected", now)
-        await uow.audit.add(AuditEvent(nip, "proposal.object", f"proposal:{proposal_id}", now,
-                                       {"state": "approved"},
-                                       {"state": "objected", "reason": reason.strip()}))
+        await uow.audit.add(
+            AuditEvent(
+                nip,
+                "proposal.object",
+                f"proposal:{proposal_id}",
+                now,
+                {"state": "approved"},
+                {"state": "objected", "reason": reason.strip()},
+            )
+        )
         await uow.commit()
     return ObjectionOutcome(updated)
 
@@ -146,8 +185,10 @@ async def decide_objection(
                 raise NotFound(proposal=proposal_id)
             if proposal.state != ProposalState.OBJECTED:
                 raise TransferNotOpen(state=proposal.state.value)
-            units = [await uow.units.get(proposal.from_unit),
-                     await uow.units.get(proposal.to_unit)]
+            units = [
+                await uow.units.get(proposal.from_unit),
+                await uow.units.get(proposal.to_unit),
+            ]
             last = rules.stages[-1]
             if not any(
                 grant_decides(g, last, len(rules.stages), units)
@@ -155,45 +196,77 @@ async def decide_objection(
             ):
                 raise NotAllowed(stage=last.name)
             await uow.decisions.add(
-                ApprovalDecision(proposal_id, OBJECTION_STAGE, approver_nip, not cancel,
-                                 reason, now)
+                ApprovalDecision(
+                    proposal_id, OBJECTION_STAGE, approver_nip, not cancel, reason, now
+                )
             )
             state = ProposalState.CANCELLED if cancel else ProposalState.APPROVED
             updated = dataclasses.replace(proposal, state=state)
             if not await uow.proposals.transition(proposal, updated):
                 raise TransferNotOpen(state="changed")
             outcome = "cancelled" if cancel else "upheld"
+            names = await _unit_names(uow, proposal)
             for chat_id, _lang in await chats_of(uow, proposal.nip):
                 await enqueue(
-                    uow, chat_id, "objection_outcome",
-                    {"proposal_id": proposal_id, "outcome": outcome, "reason": reason,
-                     "from_unit": proposal.from_unit, "to_unit": proposal.to_unit},
-                    now=now, dedupe_key=f"objection-outcome:{proposal_id}:{chat_id}",
+                    uow,
+                    chat_id,
+                    "objection_outcome",
+                    {
+                        "proposal_id": proposal_id,
+                        "outcome": outcome,
+                        "reason": reason,
+                        "from_unit": proposal.from_unit,
+                        "to_unit": proposal.to_unit,
+                    },
+                    now=now,
+                    dedupe_key=f"objection-outcome:{proposal_id}:{chat_id}",
                     not_before=rules.working_time.next_open(now),
                 )
             if cancel:
                 for side, unit in (("out", proposal.from_unit), ("in", proposal.to_unit)):
                     for _n, chat_id, _lang in await supervisors_of(uow, unit):
                         await enqueue(
-                            uow, chat_id, "supervisor_cancelled",
-                            {"proposal_id": proposal_id, "direction": side,
-                             "nip": proposal.nip, "from_unit": proposal.from_unit,
-                             "to_unit": proposal.to_unit},
-                            now=now, dedupe_key=f"supervisor-cancel:{proposal_id}:{chat_id}",
+                            uow,
+                            chat_id,
+                            "supervisor_cancelled",
+                            {
+                                "proposal_id": proposal_id,
+                                "direction": side,
+                                "nip": proposal.nip,
+                                "from_unit": proposal.from_unit,
+                                "to_unit": proposal.to_unit,
+                                **names,
+                            },
+                            now=now,
+                            dedupe_key=f"supervisor-cancel:{proposal_id}:{chat_id}",
                             not_before=rules.working_time.next_open(now),
                         )
             approver = await uow.employees.get(approver_nip)
             for message in await uow.outbox.list_by_dedupe_prefix(f"objection:{proposal_id}:"):
                 await enqueue(
-                    uow, message.chat_id, "objection_card_outcome",
-                    {"edit_of": message.dedupe_key, "proposal_id": proposal_id,
-                     "outcome": outcome, "by_name": approver.name if approver else approver_nip,
-                     "objection": message.payload},
-                    now=now, dedupe_key=f"objection-card-outcome:{proposal_id}:{message.chat_id}",
+                    uow,
+                    message.chat_id,
+                    "objection_card_outcome",
+                    {
+                        "edit_of": message.dedupe_key,
+                        "proposal_id": proposal_id,
+                        "outcome": outcome,
+                        "by_name": approver.name if approver else approver_nip,
+                        "objection": message.payload,
+                    },
+                    now=now,
+                    dedupe_key=f"objection-card-outcome:{proposal_id}:{message.chat_id}",
                 )
-            await uow.audit.add(AuditEvent(
-                approver_nip, f"objection.{outcome}", f"proposal:{proposal_id}", now,
-                {"state": "objected"}, {"state": state.value, "reason": reason}))
+            await uow.audit.add(
+                AuditEvent(
+                    approver_nip,
+                    f"objection.{outcome}",
+                    f"proposal:{proposal_id}",
+                    now,
+                    {"state": "objected"},
+                    {"state": state.value, "reason": reason},
+                )
+            )
             await uow.commit()
     except Conflict:
         raise TransferNotOpen(state="objection_decided") from None

@@ -120,9 +120,7 @@ async def enqueue(
 ) -> OutboxMessage:
     """Add one notification to the caller's transaction (no commit here)."""
     return await uow.outbox.add(
-        new_message(
-            chat_id, kind, payload, now=now, dedupe_key=dedupe_key, not_before=not_before
-        )
+        new_message(chat_id, kind, payload, now=now, dedupe_key=dedupe_key, not_before=not_before)
     )
 
 

@@ -159,8 +159,9 @@ async def propose_plan(
     names = {u.code: u.name for u in snapshot.units}
     people = {e.nip: e.name for e in snapshot.employees}
     if dry_run:
-        return PlanOutcome(None, solution, (), False, True, bars, len(snapshot.busy_nips),
-                           names, people)
+        return PlanOutcome(
+            None, solution, (), False, True, bars, len(snapshot.busy_nips), names, people
+        )
     try:
         stored, proposals = await _store(
             uow_factory, now, plan_date, solution, bars, rules.approval, actor
@@ -171,8 +172,9 @@ async def propose_plan(
             existing = await uow.plans.get_for_date(plan_date)
         assert existing is not None
         return await _existing(uow_factory, existing)
-    return PlanOutcome(stored, solution, proposals, True, False, bars,
-                       len(snapshot.busy_nips), names, people)
+    return PlanOutcome(
+        stored, solution, proposals, True, False, bars, len(snapshot.busy_nips), names, people
+    )
 
 
 async def _existing(uow_factory: UnitOfWorkFactory, plan: Plan) -> PlanOutcome:
@@ -180,8 +182,9 @@ async def _existing(uow_factory: UnitOfWorkFactory, plan: Plan) -> PlanOutcome:
     async with uow_factory() as uow:
         proposals = tuple(await uow.proposals.list_for_plan(plan.id))
         names = {u.code: u.name for u in await uow.units.list()}
-        people = {p.nip: (e.name if (e := await uow.employees.get(p.nip)) else p.nip)
-                  for p in proposals}
+        people = {
+            p.nip: (e.name if (e := await uow.employees.get(p.nip)) else p.nip) for p in proposals
+        }
     bars = tuple(_bars_from(plan.solution))
     return PlanOutcome(plan, plan.solution, proposals, False, False, bars, 0, names, people)
 
@@ -236,7 +239,9 @@ async def _store(
                 summary_to[chat_id] = summary_to.get(chat_id, 0) + 1
         for chat_id, count in summary_to.items():
             await enqueue(
-                uow, chat_id, "plan_summary",
+                uow,
+                chat_id,
+                "plan_summary",
                 {
                     "plan_id": plan.id,
                     "plan_date": plan_date.isoformat(),
@@ -250,11 +255,23 @@ async def _store(
                 },
                 # A second earlier than the cards: the dispatcher sends a chat's messages in
                 # due order, so the approver reads the summary before the cards.
-                now=now, dedupe_key=f"summary:{plan.id}:{chat_id}",
+                now=now,
+                dedupe_key=f"summary:{plan.id}:{chat_id}",
                 not_before=opening - dt.timedelta(seconds=1),
             )
-        await uow.audit.add(AuditEvent(actor, "plan.create", f"plan:{plan.id}", now, None,
-                                       {"plan_date": plan_date.isoformat(),
-                                        "moves": len(moves), "objective": plan.objective}))
+        await uow.audit.add(
+            AuditEvent(
+                actor,
+                "plan.create",
+                f"plan:{plan.id}",
+                now,
+                None,
+                {
+                    "plan_date": plan_date.isoformat(),
+                    "moves": len(moves),
+                    "objective": plan.objective,
+                },
+            )
+        )
         await uow.commit()
     return plan, tuple(proposals)

@@ -62,10 +62,19 @@ async def test_two_approvers_tapping_the_same_card_at_once_make_one_decision(
     assert pid is not None
     approval = rules().approval
     results = await asyncio.gather(
-        decide(agency, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER,
-               approve=True),
-        decide(agency, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER_2,
-               approve=False, reason="tidak"),
+        decide(
+            agency, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
+        ),
+        decide(
+            agency,
+            clock,
+            approval,
+            proposal_id=pid,
+            stage=0,
+            approver_nip=APPROVER_2,
+            approve=False,
+            reason="tidak",
+        ),
         return_exceptions=True,
     )
     assert sum(isinstance(r, AlreadyDecided) for r in results) == 1
@@ -92,18 +101,27 @@ async def test_whole_loop_with_dispatch_keeps_plan_proposal_outbox_and_audit_rig
     pid = outcome.proposals[0].id
     assert pid is not None
     approval = rules().approval
-    await decide(agency, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER,
-                 approve=True)
+    await decide(
+        agency, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
+    )
     await dispatch_due(agency, sender, clock)
     edits = [(m.chat_id, target) for m, target in sender.sent if m.kind == "card_outcome"]
     assert {chat for chat, _ in edits} == {CHAT[APPROVER], CHAT[APPROVER_2]}
     assert all(target is not None for _, target in edits)
     notices = [m for m, _ in sender.sent if m.kind == "notice"]
     assert [m.chat_id for m in notices] == [CHAT[NURSE_A]]
-    await object_transfer(agency, clock, approval, proposal_id=pid, nip=NURSE_A,
-                          reason="orang tua sakit")
-    await decide_objection(agency, clock, approval, proposal_id=pid, approver_nip=APPROVER_2,
-                           cancel=True, reason="diterima")
+    await object_transfer(
+        agency, clock, approval, proposal_id=pid, nip=NURSE_A, reason="orang tua sakit"
+    )
+    await decide_objection(
+        agency,
+        clock,
+        approval,
+        proposal_id=pid,
+        approver_nip=APPROVER_2,
+        cancel=True,
+        reason="diterima",
+    )
     await dispatch_due(agency, sender, clock)
     await dispatch_due(agency, sender, clock)  # edits go once the message they edit is sent
     async with agency() as uow:

@@ -28,14 +28,32 @@ SUP_B = "197605052004052005"
 ADMIN = "198001012005011006"
 
 CHAT = {
-    NURSE_A: 101, NURSE_B: 102, CLERK: 103, APPROVER: 201, APPROVER_2: 202, OUTSIDER: 203,
-    SUP_A: 301, SUP_B: 302, ADMIN: 401,
+    NURSE_A: 101,
+    NURSE_B: 102,
+    CLERK: 103,
+    APPROVER: 201,
+    APPROVER_2: 202,
+    OUTSIDER: 203,
+    SUP_A: 301,
+    SUP_B: 302,
+    ADMIN: 401,
 }
 
 
 def employee(nip: str, name: str, unit: str, jabatan: str = "Perawat Terampil") -> Employee:
-    return Employee(nip, name, "PNS", unit, jabatan, "III/a", dt.date(2018, 1, 1), 58,
-                    skills=("keperawatan",), home_lat=-7.95, home_lon=110.6)
+    return Employee(
+        nip,
+        name,
+        "PNS",
+        unit,
+        jabatan,
+        "III/a",
+        dt.date(2018, 1, 1),
+        58,
+        skills=("keperawatan",),
+        home_lat=-7.95,
+        home_lon=110.6,
+    )
 
 
 def seed(factory: FakeUowFactory) -> None:
@@ -72,14 +90,28 @@ def seed(factory: FakeUowFactory) -> None:
 
 def move(nip: str, src: str = "PKM-A", dst: str = "PKM-B") -> dict[str, Any]:
     return {
-        "employee": nip, "from": src, "to": dst,
+        "employee": nip,
+        "from": src,
+        "to": dst,
         "explanation": {
-            "origin": {"unit": src, "family": "Perawat Terampil", "required": 11.2,
-                       "staff_before": 14, "staff_after": 13},
-            "destination": {"unit": dst, "family": "Perawat Terampil", "required": 9.6,
-                            "staff_before": 7, "staff_after": 8},
-            "aspiration_rank": 1, "skills_matched": ["keperawatan"],
-            "distance_km": {"before": 12.3, "after": 8.1}, "objective_delta": -135.0,
+            "origin": {
+                "unit": src,
+                "family": "Perawat Terampil",
+                "required": 11.2,
+                "staff_before": 14,
+                "staff_after": 13,
+            },
+            "destination": {
+                "unit": dst,
+                "family": "Perawat Terampil",
+                "required": 9.6,
+                "staff_before": 7,
+                "staff_after": 8,
+            },
+            "aspiration_rank": 1,
+            "skills_matched": ["keperawatan"],
+            "distance_km": {"before": 12.3, "after": 8.1},
+            "objective_delta": -135.0,
             "chain": [],
         },
     }
@@ -95,10 +127,20 @@ class ScriptedEngine:
     def __call__(self, snapshot: Snapshot, time_limit: float) -> dict[str, Any]:
         self.seen.append(snapshot)
         return {
-            "format": "mutasi-solution/1", "status": "OPTIMAL", "objective": 100.0,
-            "bound": 100.0, "status_quo_objective": 400.0, "moves": list(self.moves),
-            "not_granted": [{"employee": CLERK, "aspiration": "PKM-B",
-                             "reason": "FAMILY_NOT_IN_UNIT", "cost_to_force": None}],
+            "format": "mutasi-solution/1",
+            "status": "OPTIMAL",
+            "objective": 100.0,
+            "bound": 100.0,
+            "status_quo_objective": 400.0,
+            "moves": list(self.moves),
+            "not_granted": [
+                {
+                    "employee": CLERK,
+                    "aspiration": "PKM-B",
+                    "reason": "FAMILY_NOT_IN_UNIT",
+                    "cost_to_force": None,
+                }
+            ],
             "stats": {},
         }
 

@@ -133,9 +133,7 @@ class Accounts(_Repo):
 
     async def list_for_chat(self, chat_id: int) -> Sequence[TelegramAccount]:
         return [
-            a
-            for a in self.s.accounts.values()
-            if (a.chat_id or a.telegram_user_id) == chat_id
+            a for a in self.s.accounts.values() if (a.chat_id or a.telegram_user_id) == chat_id
         ]
 
     async def save(self, account: TelegramAccount) -> None:
@@ -148,9 +146,7 @@ class Aspirations(_Repo):
         return mine[-1] if mine else None
 
     async def list_active(self, at: dt.datetime) -> Sequence[Aspiration]:
-        return [
-            a for a in self.s.aspirations if a.withdrawn_at is None and a.expires_at > at
-        ]
+        return [a for a in self.s.aspirations if a.withdrawn_at is None and a.expires_at > at]
 
     async def add(self, aspiration: Aspiration) -> Aspiration:
         stored = dataclasses.replace(aspiration, id=self.uow.store.new_id())
@@ -304,9 +300,7 @@ class Outbox(_Repo):
         return True
 
     async def list(self, status: str | None = None) -> Sequence[OutboxMessage]:
-        return [
-            m for m in self.s.outbox.values() if status is None or m.status.value == status
-        ]
+        return [m for m in self.s.outbox.values() if status is None or m.status.value == status]
 
 
 class Evaluations(_Repo):

@@ -21,14 +21,31 @@ UNITS = {
     ),
 }
 NURSE = Employee(
-    "199001012015031001", "Siti Aminah", "PNS", "PKM-A", "Perawat Terampil", "II/c",
-    dt.date(2019, 1, 1), 58, skills=("keperawatan",),
+    "199001012015031001",
+    "Siti Aminah",
+    "PNS",
+    "PKM-A",
+    "Perawat Terampil",
+    "II/c",
+    dt.date(2019, 1, 1),
+    58,
+    skills=("keperawatan",),
 )
 EXPLANATION = {
-    "origin": {"unit": "PKM-A", "family": "Perawat Terampil", "required": 11.2,
-               "staff_before": 14, "staff_after": 13},
-    "destination": {"unit": "PKM-B", "family": "Perawat Terampil", "required": 9.6,
-                    "staff_before": 7, "staff_after": 8},
+    "origin": {
+        "unit": "PKM-A",
+        "family": "Perawat Terampil",
+        "required": 11.2,
+        "staff_before": 14,
+        "staff_after": 13,
+    },
+    "destination": {
+        "unit": "PKM-B",
+        "family": "Perawat Terampil",
+        "required": 9.6,
+        "staff_before": 7,
+        "staff_after": 8,
+    },
     "aspiration_rank": 1,
     "skills_matched": ["keperawatan"],
     "distance_km": {"before": 12.3, "after": 8.1},

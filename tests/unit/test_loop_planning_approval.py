@@ -92,8 +92,15 @@ async def test_one_tap_approves_and_queues_notice_supervisor_words_and_card_edit
     factory, clock, outcome = await planned()
     clock.current = dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)
     pid = outcome.proposals[0].id
-    result = await decide(factory, clock, rules().approval, proposal_id=pid, stage=0,
-                          approver_nip=APPROVER, approve=True)
+    result = await decide(
+        factory,
+        clock,
+        rules().approval,
+        proposal_id=pid,
+        stage=0,
+        approver_nip=APPROVER,
+        approve=True,
+    )
     assert result.final and result.proposal.state == ProposalState.APPROVED
     assert result.proposal.tmt == dt.date(2027, 1, 1)
     assert "notice" in kinds(factory, CHAT[NURSE_A])
@@ -108,12 +115,21 @@ async def test_second_tap_on_approved_card_changes_nothing() -> None:
     factory, clock, outcome = await planned()
     pid = outcome.proposals[0].id
     approval = rules().approval
-    await decide(factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER,
-                 approve=True)
+    await decide(
+        factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
+    )
     before = dict(factory.store.outbox)
     with pytest.raises(AlreadyDecided) as stale:
-        await decide(factory, clock, approval, proposal_id=pid, stage=0,
-                     approver_nip=APPROVER_2, approve=False, reason="tidak setuju")
+        await decide(
+            factory,
+            clock,
+            approval,
+            proposal_id=pid,
+            stage=0,
+            approver_nip=APPROVER_2,
+            approve=False,
+            reason="tidak setuju",
+        )
     assert stale.value.values["state"] == "approved"
     assert factory.store.outbox == before and len(factory.store.decisions) == 1
 
@@ -121,8 +137,15 @@ async def test_second_tap_on_approved_card_changes_nothing() -> None:
 async def test_approver_out_of_scope_changes_nothing() -> None:
     factory, clock, outcome = await planned()
     with pytest.raises(NotYourStage):
-        await decide(factory, clock, rules().approval, proposal_id=outcome.proposals[0].id,
-                     stage=0, approver_nip=OUTSIDER, approve=True)
+        await decide(
+            factory,
+            clock,
+            rules().approval,
+            proposal_id=outcome.proposals[0].id,
+            stage=0,
+            approver_nip=OUTSIDER,
+            approve=True,
+        )
     assert factory.store.proposals[outcome.proposals[0].id].state == ProposalState.PENDING
 
 
@@ -131,10 +154,25 @@ async def test_rejection_needs_a_reason_and_records_it() -> None:
     pid = outcome.proposals[1].id
     approval = rules().approval
     with pytest.raises(InvalidInput):
-        await decide(factory, clock, approval, proposal_id=pid, stage=0,
-                     approver_nip=APPROVER, approve=False)
-    result = await decide(factory, clock, approval, proposal_id=pid, stage=0,
-                          approver_nip=APPROVER, approve=False, reason="masih dibutuhkan")
+        await decide(
+            factory,
+            clock,
+            approval,
+            proposal_id=pid,
+            stage=0,
+            approver_nip=APPROVER,
+            approve=False,
+        )
+    result = await decide(
+        factory,
+        clock,
+        approval,
+        proposal_id=pid,
+        stage=0,
+        approver_nip=APPROVER,
+        approve=False,
+        reason="masih dibutuhkan",
+    )
     assert result.proposal.state == ProposalState.REJECTED
     assert factory.store.decisions[0].reason == "masih dibutuhkan"
     assert "notice" not in kinds(factory, CHAT[NURSE_B])
@@ -145,22 +183,26 @@ async def test_three_stage_chain_passes_cards_to_the_next_stage() -> None:
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "sekda"))
     approval = rules("kepala_opd:opd,sekda").approval
     pid = outcome.proposals[0].id
-    first = await decide(factory, clock, approval, proposal_id=pid, stage=0,
-                         approver_nip=APPROVER, approve=True)
+    first = await decide(
+        factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
+    )
     assert not first.final and first.proposal.stage == 1
     assert "approval_card" in kinds(factory, CHAT[OUTSIDER])
     with pytest.raises(NotYourStage):
-        await decide(factory, clock, approval, proposal_id=pid, stage=1,
-                     approver_nip=APPROVER, approve=True)
-    final = await decide(factory, clock, approval, proposal_id=pid, stage=1,
-                         approver_nip=OUTSIDER, approve=True)
+        await decide(
+            factory, clock, approval, proposal_id=pid, stage=1, approver_nip=APPROVER, approve=True
+        )
+    final = await decide(
+        factory, clock, approval, proposal_id=pid, stage=1, approver_nip=OUTSIDER, approve=True
+    )
     assert final.final and final.proposal.state == ProposalState.APPROVED
 
 
 async def test_approve_all_decides_every_card_of_the_plan_in_scope() -> None:
     factory, clock, outcome = await planned()
-    result = await approve_all(factory, clock, rules().approval, plan_id=outcome.plan.id,
-                               approver_nip=APPROVER)
+    result = await approve_all(
+        factory, clock, rules().approval, plan_id=outcome.plan.id, approver_nip=APPROVER
+    )
     assert (result.approved, result.skipped) == (2, 0)
 
 
@@ -178,8 +220,15 @@ async def test_undecided_card_is_reminded_after_two_working_days_and_expires_aft
 
 async def approved(factory, clock, outcome):  # type: ignore[no-untyped-def]
     pid = outcome.proposals[0].id
-    await decide(factory, clock, rules().approval, proposal_id=pid, stage=0,
-                 approver_nip=APPROVER, approve=True)
+    await decide(
+        factory,
+        clock,
+        rules().approval,
+        proposal_id=pid,
+        stage=0,
+        approver_nip=APPROVER,
+        approve=True,
+    )
     return pid
 
 
@@ -196,14 +245,22 @@ async def test_objection_goes_to_approvers_who_cancel_the_transfer() -> None:
     factory, clock, outcome = await planned()
     pid = await approved(factory, clock, outcome)
     approval = rules().approval
-    await object_transfer(factory, clock, approval, proposal_id=pid, nip=NURSE_A,
-                          reason="merawat orang tua")
+    await object_transfer(
+        factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="merawat orang tua"
+    )
     assert factory.store.proposals[pid].state == ProposalState.OBJECTED
     objection = [m for m in factory.store.outbox.values() if m.kind == "objection"]
     assert {m.chat_id for m in objection} == {CHAT[APPROVER], CHAT[APPROVER_2]}
     assert objection[0].payload["reason"] == "merawat orang tua"
-    result = await decide_objection(factory, clock, approval, proposal_id=pid,
-                                    approver_nip=APPROVER, cancel=True, reason="alasan diterima")
+    result = await decide_objection(
+        factory,
+        clock,
+        approval,
+        proposal_id=pid,
+        approver_nip=APPROVER,
+        cancel=True,
+        reason="alasan diterima",
+    )
     assert result.proposal.state == ProposalState.CANCELLED
     assert "objection_outcome" in kinds(factory, CHAT[NURSE_A])
     assert "supervisor_cancelled" in kinds(factory, CHAT[SUP_B])
@@ -214,8 +271,9 @@ async def test_objection_after_the_window_is_refused() -> None:
     pid = await approved(factory, clock, outcome)
     clock.advance(days=8)
     with pytest.raises(ObjectionWindowClosed):
-        await object_transfer(factory, clock, rules().approval, proposal_id=pid, nip=NURSE_A,
-                              reason="terlambat")
+        await object_transfer(
+            factory, clock, rules().approval, proposal_id=pid, nip=NURSE_A, reason="terlambat"
+        )
 
 
 async def test_on_the_tmt_the_employee_moves_and_tenure_restarts_and_sk_is_ready() -> None:
@@ -229,7 +287,11 @@ async def test_on_the_tmt_the_employee_moves_and_tenure_restarts_and_sk_is_ready
     async with factory() as uow:
         [row] = await sk_rows(uow, outcome.plan.id, JAKARTA)
     assert (row.nip, row.unit_lama, row.unit_baru, row.tmt) == (
-        NURSE_A, "Puskesmas Wonosari I", "Puskesmas Playen", "2027-01-01")
+        NURSE_A,
+        "Puskesmas Wonosari I",
+        "Puskesmas Playen",
+        "2027-01-01",
+    )
     assert row.disetujui_oleh == "Kepala Dinkes" and row.nomor_usulan.startswith("MUT-20261124")
 
 
@@ -242,11 +304,13 @@ async def test_after_ninety_days_the_new_supervisor_and_the_asn_are_asked_once()
     clock.current = dt.datetime(2027, 4, 1, 9, 0, tzinfo=JAKARTA)
     assert await request_due_evaluations(factory, clock, HOURS) == 3
     assert await request_due_evaluations(factory, clock, HOURS) == 0
-    await record_evaluation(factory, clock, proposal_id=pid, rater_nip=SUP_B,
-                            kind="performance", score=4)
+    await record_evaluation(
+        factory, clock, proposal_id=pid, rater_nip=SUP_B, kind="performance", score=4
+    )
     with pytest.raises(AlreadyRated):
-        await record_evaluation(factory, clock, proposal_id=pid, rater_nip=SUP_B,
-                                kind="performance", score=5)
+        await record_evaluation(
+            factory, clock, proposal_id=pid, rater_nip=SUP_B, kind="performance", score=5
+        )
 
 
 async def test_notice_waits_in_the_outbox_for_the_asn() -> None:

@@ -1,0 +1,129 @@
+"""Scheduled work on PTB's JobQueue (APScheduler): the nightly plan (cron in the agency's zone),
+the outbox dispatcher, reminders and expiry, the TMT effect and the 90-day evaluation requests.
+
+`install_loop(application)` adds them; `mutasi serve` and the end-to-end runner call it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from telegram.ext import Application
+
+from bot.outbox_sender import TelegramSender
+from bot.settings import Settings
+from core.approval import remind_and_expire
+from core.effect import apply_due_transfers
+from core.evaluations import request_due_evaluations
+from core.outbox import DispatchPolicy, dispatch_due
+from core.planning import PlanningRules, SolveSnapshot, propose_plan
+from handlers.approval import approval_rules_of, working_time_of
+from handlers.context import BotContext, Services
+
+log = logging.getLogger(__name__)
+
+NIGHTLY = "nightly-plan"
+DISPATCH = "outbox-dispatch"
+#: A job that is already running is not started again (one dispatcher, one nightly run).
+SINGLE = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
+
+
+def planning_rules(settings: Settings) -> PlanningRules:
+    """Planning settings from the environment."""
+    return PlanningRules(
+        approval_rules_of(settings), settings.solver_time_limit, settings.wke_minutes
+    )
+
+
+def _services(context: BotContext) -> Services:
+    return context.services
+
+
+async def nightly_plan(context: BotContext) -> None:
+    """The nightly job: one plan per agency per night (the database refuses a second)."""
+    services = _services(context)
+    solve: SolveSnapshot = services.extras["solve_snapshot"]
+    outcome = await propose_plan(
+        services.uow_factory, services.clock, planning_rules(services.settings), solve
+    )
+    log.info(
+        "nightly plan %s: %s, %d moves",
+        outcome.plan.id if outcome.plan else None,
+        "created" if outcome.created else "already there",
+        len(outcome.proposals),
+    )
+
+
+async def dispatch_outbox(context: BotContext) -> None:
+    """Send what is due from the outbox."""
+    services = _services(context)
+    sender: TelegramSender = services.extras["sender"]
+    policy: DispatchPolicy = services.extras.get("dispatch_policy", DispatchPolicy())
+    report = await dispatch_due(services.uow_factory, sender, services.clock, policy)
+    if report.claimed:
+        log.info("outbox: %s", report)
+
+
+async def daily_chores(context: BotContext) -> None:
+    """Reminders and expiry, the TMT effect, evaluation requests."""
+    services = _services(context)
+    settings = services.settings
+    rules = approval_rules_of(settings)
+    hours = working_time_of(settings)
+    reminders = await remind_and_expire(services.uow_factory, services.clock, rules)
+    effect = await apply_due_transfers(services.uow_factory, services.clock, hours)
+    asked = await request_due_evaluations(services.uow_factory, services.clock, hours)
+    log.info("daily: %s, effective %s, evaluations asked %d", reminders, effect.applied, asked)
+
+
+def engine_solver(settings: Settings) -> SolveSnapshot:
+    """The rebalancing engine (REBALANCE.md) behind the planning path's SolveSnapshot."""
+    from bot.loop_engine import solver_for
+
+    return solver_for(settings)
+
+
+def install_loop(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    *,
+    solve_snapshot: SolveSnapshot | None = None,
+    dispatch_interval: float = 2.0,
+    dispatch_policy: DispatchPolicy | None = None,
+) -> None:
+    """Put the solver, the outbox sender and every scheduled job on the application."""
+    services: Services = application.bot_data.services
+    settings = services.settings
+    services.extras["solve_snapshot"] = solve_snapshot or engine_solver(settings)
+    services.extras["sender"] = TelegramSender(
+        application.bot, services.uow_factory, settings.language
+    )
+    if dispatch_policy is not None:
+        services.extras["dispatch_policy"] = dispatch_policy
+    jobs = application.job_queue
+    if jobs is None:
+        raise RuntimeError("python-telegram-bot[job-queue] is required for the nightly plan")
+    night = settings.nightly_time
+    jobs.run_custom(
+        nightly_plan,
+        job_kwargs={
+            "trigger": CronTrigger(hour=night.hour, minute=night.minute, timezone=settings.zone),
+            **SINGLE,
+        },
+        name=NIGHTLY,
+    )
+    jobs.run_repeating(
+        dispatch_outbox, interval=dispatch_interval, first=1.0, name=DISPATCH, job_kwargs=SINGLE
+    )
+    start = settings.work_hours_start
+    jobs.run_custom(
+        daily_chores,
+        job_kwargs={
+            "trigger": CronTrigger(
+                hour=max(0, start.hour - 1), minute=start.minute, timezone=settings.zone
+            ),
+            **SINGLE,
+        },
+        name="daily-chores",
+    )

@@ -1,0 +1,120 @@
+"""The outbox's Sender over python-telegram-bot: render a row in the recipient's language and
+call the Bot API; map Telegram's answers to retry / blocked / gone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.i18n import Translator, translator
+from core.domain import OutboxMessage
+from core.outbox import SendResult
+from core.ports import UnitOfWorkFactory
+from handlers import approval, evaluation, notice, plan
+
+log = logging.getLogger(__name__)
+
+Rendered = tuple[str, InlineKeyboardMarkup | None]
+Renderer = Callable[[Translator, dict[str, Any]], Rendered]
+
+TEXT_RENDERERS: dict[str, Renderer] = {
+    "approval_card": approval.render_card,
+    "card_outcome": approval.render_card_outcome,
+    "reminder": approval.render_reminder,
+    "objection": approval.render_objection,
+    "objection_card_outcome": approval.render_objection_outcome_card,
+    "notice": notice.render_notice,
+    "notice_outcome": notice.render_notice_outcome,
+    "supervisor_info": notice.render_supervisor_info,
+    "supervisor_cancelled": notice.render_supervisor_cancelled,
+    "objection_outcome": notice.render_objection_outcome,
+    "transfer_effective": notice.render_effective,
+    "evaluation_request": evaluation.render_evaluation_request,
+    "admin_alert": plan.render_admin_alert,
+}
+#: Kinds that edit an earlier message (the dispatcher resolves its Telegram id).
+EDIT_KINDS = frozenset({"card_outcome", "notice_outcome", "objection_card_outcome"})
+
+
+def _retry_seconds(value: int | float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class TelegramSender:
+    """core.outbox.Sender that talks to the Bot API through the application's (rate-limited) bot."""
+
+    def __init__(self, bot: Bot, uow_factory: UnitOfWorkFactory, default_language: str) -> None:
+        self.bot = bot
+        self.uow_factory = uow_factory
+        self.default_language = default_language
+
+    async def _language(self, chat_id: int) -> str:
+        async with self.uow_factory() as uow:
+            accounts = await uow.accounts.list_for_chat(chat_id)
+        return accounts[0].language if accounts else self.default_language
+
+    async def send(self, message: OutboxMessage, edit_message_id: int | None) -> SendResult:
+        """Render and send (or edit); never raises for Telegram's answers."""
+        t = translator(await self._language(message.chat_id))
+        try:
+            sent = await self._deliver(t, message, edit_message_id)
+        except Forbidden as error:
+            return SendResult("blocked", error=str(error))
+        except RetryAfter as error:
+            return SendResult(
+                "retry", retry_after=_retry_seconds(error.retry_after), error=str(error)
+            )
+        except BadRequest as error:
+            text = str(error).lower()
+            if "not modified" in text:
+                return SendResult("sent", message_id=edit_message_id)
+            log.warning("outbox %s (%s) refused: %s", message.id, message.kind, error)
+            return SendResult("gone", error=str(error))
+        except NetworkError as error:  # includes TimedOut
+            return SendResult("retry", error=str(error))
+        except TelegramError as error:
+            return SendResult("retry", error=str(error))
+        return SendResult("sent", message_id=sent)
+
+    async def _deliver(
+        self, t: Translator, message: OutboxMessage, edit_message_id: int | None
+    ) -> int | None:
+        payload = message.payload
+        chat_id = message.chat_id
+        if message.kind == "plan_summary":
+            caption, markup, png = plan.render_summary(t, payload)
+            if png is not None:
+                photo: Message = await self.bot.send_photo(
+                    chat_id,
+                    InputFile(png, filename="rencana.png"),
+                    caption=caption,
+                    parse_mode="HTML",
+                    reply_markup=markup,
+                )
+                return photo.message_id
+            return (
+                await self.bot.send_message(
+                    chat_id, caption, parse_mode="HTML", reply_markup=markup
+                )
+            ).message_id
+        renderer = TEXT_RENDERERS.get(message.kind)
+        if renderer is None:
+            raise BadRequest(f"unknown outbox kind {message.kind!r}")
+        text, markup = renderer(t, payload)
+        if message.kind in EDIT_KINDS and edit_message_id is not None:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=edit_message_id,
+                parse_mode="HTML",
+                reply_markup=markup,
+            )
+            return edit_message_id
+        sent = await self.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
+        return sent.message_id

@@ -1,0 +1,67 @@
+"""Flow 8 in the chat: the 1-5 rating buttons 90 days after the TMT."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.i18n import Translator
+from core.domain import Role
+from core.errors import NotFound
+from core.evaluations import AlreadyRated, record_evaluation
+from handlers.access import Turn, handler
+from handlers.context import CommandSpec, Services
+from handlers.keyboards import button, keyboard, pattern_for
+
+FEATURE = "eval"
+COMMANDS: tuple[CommandSpec, ...] = ()
+KINDS = ("performance", "adaptation", "move")
+
+
+def render_evaluation_request(
+    t: Translator, payload: dict[str, Any]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question and five buttons."""
+    kind = str(payload["kind"])
+    pid = int(payload["proposal_id"])
+    text = t(
+        f"evaluation.ask.{kind}",
+        name=escape(str(payload.get("name") or payload["nip"])),
+        unit=escape(str(payload.get("to_name") or payload["to_unit"])),
+    )
+    return text, keyboard(
+        [button(str(score), FEATURE, kind[0], pid, score) for score in range(1, 6)]
+    )
+
+
+@handler(role=Role.ASN)
+async def on_score(turn: Turn) -> None:
+    """A 1-5 press: store it if the caller may give this rating."""
+    press = turn.press
+    if press is None:
+        return
+    kind = next((k for k in KINDS if k[0] == press.action), None)
+    proposal_id, score = press.int_arg(0), press.int_arg(1)
+    if kind is None or proposal_id is None or score is None:
+        raise NotFound()
+    try:
+        await record_evaluation(
+            turn.context.services.uow_factory,
+            turn.context.clock,
+            proposal_id=proposal_id,
+            rater_nip=turn.me.nip,
+            kind=kind,
+            score=score,
+        )
+    except AlreadyRated:
+        await turn.say_key("error.already_rated")
+        return
+    await turn.say_key("evaluation.thanks", score=score)
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add the rating buttons."""
+    application.add_handler(CallbackQueryHandler(on_score, pattern=pattern_for(FEATURE)))

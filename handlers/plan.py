@@ -1,0 +1,320 @@
+"""Plans in the chat: the approver's summary with its chart, /usulan, /rencana, /jalankan and
+/simulasi (what-if: nothing stored or sent), the admin alerts, and the why-not lines of /status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, InputFile
+from telegram.ext import Application, CommandHandler
+
+from bot.charts import ChartLabels, render_plan_chart
+from bot.i18n import Translator
+from core.approval import awaiting
+from core.domain import Role
+from core.errors import DomainError, NotAllowed
+from core.notices import bars_from_payload, transfer_content
+from core.planning import PlanningRules, PlanOutcome, propose_plan
+from core.ports import UnitOfWork
+from handlers.access import Turn, handler
+from handlers.approval import FEATURE as APPROVAL
+from handlers.approval import render_card, rules_of, state_word
+from handlers.context import BotContext, CommandSpec, Services
+from handlers.keyboards import button, keyboard
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    CommandSpec("usulan", "cmd.usulan", Role.APPROVER),
+    CommandSpec("rencana", "cmd.rencana", Role.APPROVER),
+    CommandSpec("jalankan", "cmd.jalankan", Role.ADMIN),
+    CommandSpec("simulasi", "cmd.simulasi", Role.ADMIN),
+)
+#: How many cards /usulan shows at once (the rest: "and N more").
+CARDS_PER_COMMAND = 10
+#: How many moves /simulasi lists.
+MOVES_LISTED = 15
+
+
+def chart_labels(t: Translator, plan_date: str) -> ChartLabels:
+    """The chart's words in one language."""
+    return ChartLabels(
+        t("chart.title", date=plan_date),
+        t("chart.need"),
+        t("chart.before"),
+        t("chart.after"),
+        t("chart.axis"),
+    )
+
+
+def improvement_percent(before: float, after: float) -> float:
+    """How much of the status quo's score the plan removes, in percent."""
+    return 0.0 if before <= 0 else round(100.0 * (before - after) / before, 1)
+
+
+def summary_caption(t: Translator, payload: dict[str, Any]) -> str:
+    """The words of an approver's plan summary."""
+    before = float(payload["status_quo_objective"])
+    after = float(payload["objective"])
+    return t(
+        "summary.caption",
+        date=payload["plan_date"],
+        moves=int(payload["moves"]),
+        mine=int(payload.get("your_cards", 0)),
+        before=t.fixed(before, 0),
+        after=t.fixed(after, 0),
+        pct=t.fixed(improvement_percent(before, after), 1),
+        not_granted=int(payload.get("not_granted", 0)),
+    )
+
+
+def render_summary(
+    t: Translator, payload: dict[str, Any]
+) -> tuple[str, InlineKeyboardMarkup | None, bytes | None]:
+    """Caption, "Setujui semua" button and the chart PNG of a plan summary."""
+    bars = bars_from_payload(payload.get("bars", []))
+    png = render_plan_chart(bars, chart_labels(t, str(payload["plan_date"]))) if bars else None
+    markup = None
+    if int(payload.get("your_cards", 0)) > 0:
+        markup = keyboard(
+            [button(t("summary.approve_all"), APPROVAL, "all", int(payload["plan_id"]))]
+        )
+    return summary_caption(t, payload), markup, png
+
+
+def render_admin_alert(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """A note to admins (e.g. someone blocked the bot)."""
+    return t(
+        f"admin.{payload['alert']}",
+        nips=", ".join(payload.get("nips", [])) or "?",
+        kind=payload.get("kind", ""),
+    ), None
+
+
+def _require_any(turn: Turn, *roles: Role) -> None:
+    if not any(turn.me.has_role(r) for r in roles):
+        raise NotAllowed()
+
+
+@handler(role=Role.APPROVER)
+async def show_awaiting(turn: Turn) -> None:
+    """/usulan: the cards waiting for the caller's decision."""
+    rules = rules_of(turn.context)
+    async with turn.context.uow() as uow:
+        pending = await awaiting(uow, turn.me.nip, rules)
+        units = {u.code: u for u in await uow.units.list()}
+        contents = [
+            (p, transfer_content(p, await uow.employees.get(p.nip), units, freeze=rules.freeze))
+            for p in pending[:CARDS_PER_COMMAND]
+        ]
+    if not pending:
+        await turn.say_key("usulan.none")
+        return
+    await turn.say_key("usulan.header", count=len(pending))
+    for proposal, content in contents:
+        assert proposal.id is not None
+        text, markup = render_card(
+            turn.t,
+            {
+                "proposal_id": proposal.id,
+                "stage": proposal.stage,
+                "stage_count": len(rules.stages),
+                "content": content.to_payload(),
+            },
+        )
+        await turn.say(text, markup)
+    if len(pending) > CARDS_PER_COMMAND:
+        await turn.say_key("usulan.more", count=len(pending) - CARDS_PER_COMMAND)
+
+
+async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, Any] | None:
+    plan = await uow.plans.latest()
+    if plan is None or plan.id is None:
+        return None
+    proposals = await uow.proposals.list_for_plan(plan.id)
+    mine = await awaiting(uow, nip, rules_of(turn.context))
+    mine_ids = {p.id for p in mine}
+    states: dict[str, int] = {}
+    for proposal in proposals:
+        states[proposal.state.value] = states.get(proposal.state.value, 0) + 1
+    return {
+        "plan_id": plan.id,
+        "plan_date": plan.plan_date.isoformat(),
+        "moves": len(proposals),
+        "your_cards": sum(1 for p in proposals if p.id in mine_ids),
+        "objective": plan.objective,
+        "status_quo_objective": plan.status_quo_objective,
+        "not_granted": len(plan.solution.get("not_granted", [])),
+        "bars": plan.solution.get("chart", []),
+        "states": states,
+    }
+
+
+@handler(role=Role.ASN)
+async def show_plan(turn: Turn) -> None:
+    """/rencana: the latest plan's summary, its states and the chart."""
+    _require_any(turn, Role.APPROVER, Role.ADMIN)
+    async with turn.context.uow() as uow:
+        payload = await _latest_summary(uow, turn.me.nip, turn)
+    if payload is None:
+        await turn.say_key("rencana.none")
+        return
+    caption, markup, png = render_summary(turn.t, payload)
+    states = ", ".join(
+        f"{state_word(turn.t, s)}: {n}" for s, n in sorted(payload["states"].items())
+    )
+    text = caption + ("\n" + turn.t("rencana.states", states=states) if states else "")
+    if png is not None:
+        await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="rencana.png"))
+    await turn.say(text, markup)
+
+
+def planning_rules_of(context: BotContext) -> PlanningRules:
+    """Planning settings (time limit, WKE) and the approval rules."""
+    s = context.settings
+    return PlanningRules(
+        rules_of(context), time_limit_seconds=s.solver_time_limit, wke_minutes=s.wke_minutes
+    )
+
+
+def _solver(context: BotContext) -> Any:
+    solve = context.services.extras.get("solve_snapshot")
+    if solve is None:
+        raise DomainError("no solver installed")
+    return solve
+
+
+def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
+    """A plan run's result in words, with the first moves listed."""
+    before = float(outcome.solution.get("status_quo_objective", 0.0))
+    after = float(outcome.solution.get("objective", 0.0))
+    if outcome.dry_run:
+        head = t(
+            "simulasi.result",
+            moves=len(outcome.moves),
+            before=t.fixed(before, 0),
+            after=t.fixed(after, 0),
+            pct=t.fixed(improvement_percent(before, after), 1),
+        )
+    elif outcome.created:
+        assert outcome.plan is not None
+        head = t(
+            "jalankan.created",
+            id=outcome.plan.id,
+            moves=len(outcome.proposals),
+            before=t.fixed(before, 0),
+            after=t.fixed(after, 0),
+        )
+    else:
+        assert outcome.plan is not None
+        head = t(
+            "jalankan.exists",
+            id=outcome.plan.id,
+            date=outcome.plan.plan_date,
+            moves=len(outcome.proposals),
+        )
+    lines = [head]
+    for move in outcome.moves[:MOVES_LISTED]:
+        lines.append(
+            t(
+                "simulasi.move",
+                name=escape(outcome.employee_names.get(move["employee"], move["employee"])),
+                origin=escape(outcome.unit_names.get(move["from"], move["from"])),
+                destination=escape(outcome.unit_names.get(move["to"], move["to"])),
+            )
+        )
+    if len(outcome.moves) > MOVES_LISTED:
+        lines.append(t("usulan.more", count=len(outcome.moves) - MOVES_LISTED))
+    return "\n".join(lines)
+
+
+async def _run_and_report(turn: Turn, dry_run: bool) -> None:
+    try:
+        outcome = await propose_plan(
+            turn.context.services.uow_factory,
+            turn.context.clock,
+            planning_rules_of(turn.context),
+            _solver(turn.context),
+            dry_run=dry_run,
+            actor=turn.me.nip,
+        )
+    except DomainError:
+        await turn.say_key("jalankan.failed")
+        return
+    except Exception:  # noqa: BLE001 - a background task has nobody else to tell
+        log.exception("plan run failed")
+        await turn.say_key("jalankan.failed")
+        return
+    await turn.say(outcome_text(turn.t, outcome))
+    if dry_run and outcome.bars:
+        png = render_plan_chart(
+            list(outcome.bars), chart_labels(turn.t, turn.context.today().isoformat())
+        )
+        await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="simulasi.png"))
+
+
+def _start_run(turn: Turn, dry_run: bool) -> None:
+    # The solve can take a while: run it as a task so other users keep getting answers.
+    turn.context.application.create_task(_run_and_report(turn, dry_run), update=turn.update)
+
+
+@handler(role=Role.ADMIN)
+async def run_plan(turn: Turn) -> None:
+    """/jalankan: make tonight's plan now and send it to approvers (once per day)."""
+    await turn.say_key("jalankan.started")
+    _start_run(turn, dry_run=False)
+
+
+@handler(role=Role.ADMIN)
+async def simulate_plan(turn: Turn) -> None:
+    """/simulasi: what-if; the plan is shown to the admin only, nothing stored or sent."""
+    await turn.say_key("simulasi.started")
+    _start_run(turn, dry_run=True)
+
+
+async def why_not_lines(t: Translator, uow: UnitOfWork, nip: str) -> list[str]:
+    """Flow 9 for /status: the caller's transfers and why aspirations were not granted."""
+    lines: list[str] = []
+    names = {u.code: u.name for u in await uow.units.list()}
+    proposals = sorted(await uow.proposals.list_for_nip(nip), key=lambda p: p.id or 0)
+    if proposals:
+        lines.append(t("status.transfers"))
+        for p in proposals[-5:]:
+            lines.append(
+                t(
+                    "status.transfer_line",
+                    id=p.id,
+                    origin=escape(names.get(p.from_unit, p.from_unit)),
+                    destination=escape(names.get(p.to_unit, p.to_unit)),
+                    state=state_word(t, p.state.value),
+                )
+            )
+    plan = await uow.plans.latest()
+    if plan is not None:
+        entries: Sequence[dict[str, Any]] = [
+            n for n in plan.solution.get("not_granted", []) if n.get("employee") == nip
+        ]
+        for entry in entries:
+            lines.append(
+                t(
+                    "status.why_not",
+                    unit=escape(names.get(entry["aspiration"], entry["aspiration"])),
+                    reason=t(f"notgranted.{entry['reason']}"),
+                )
+            )
+        moved = {m["employee"]: m["to"] for m in plan.solution.get("moves", [])}
+        if not entries and nip in moved:
+            lines.append(t("status.granted", unit=escape(names.get(moved[nip], moved[nip]))))
+    return lines
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add /usulan, /rencana, /jalankan, /simulasi."""
+    application.add_handler(CommandHandler("usulan", show_awaiting))
+    application.add_handler(CommandHandler("rencana", show_plan))
+    application.add_handler(CommandHandler("jalankan", run_plan))
+    application.add_handler(CommandHandler("simulasi", simulate_plan))
