@@ -58,7 +58,7 @@ def test_an_unsupported_database_is_refused() -> None:
 def test_missing_postgres_binaries_fail_the_run_instead_of_skipping(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(fixtures.shutil, "which", lambda _name: None)
-    monkeypatch.setattr(fixtures.glob, "glob", lambda _pattern: [])
+    monkeypatch.setattr("shutil.which", lambda _name: None)
+    monkeypatch.setattr("glob.glob", lambda _pattern: [])
     with pytest.raises(pytest.fail.Exception, match="install the `postgresql` package"):
         fixtures._postgres_bin_dir()
