@@ -1,0 +1,123 @@
+"""`mutasi serve` for real: polling and webhook (with its secret), menus per role and language,
+a clear one-line exit without a token or with a rejected one, and a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.serve import ServeError, WebhookConfig, running_bot
+from core.domain import TelegramAccount
+from tests.e2e.bot_runtime import TOKEN, BotRuntime, runtime_fixture  # noqa: F401  (fixture)
+from tests.emulator.ptb_app import free_port
+from tests.handlers.agency import KEPALA
+
+pytestmark = pytest.mark.e2e
+MUTASI = str(Path(sys.executable).with_name("mutasi"))
+
+
+async def test_webhook_mode_answers_only_updates_carrying_the_secret(runtime: BotRuntime) -> None:
+    port = free_port()
+    hook = WebhookConfig(f"http://127.0.0.1:{port}/telegram", "s3cret-token", "127.0.0.1", port)
+    guest = runtime.emulator.user(2001, "Guest")
+    async with runtime.running(webhook=hook):
+        assert runtime.emulator.webhook_url == hook.url
+        await guest.send_command("/start")
+        await guest.wait_for_message(contains="belum terdaftar")
+        answered = len(guest.messages())
+        runtime.emulator.webhook_secret_override = "forged"
+        await guest.send_command("/bantuan")
+        delivery = await runtime.emulator.wait_for_webhook_delivery(
+            lambda d: d.secret_token_sent == "forged"
+        )
+        assert delivery.status == 403
+        assert len(guest.messages()) == answered
+
+
+async def test_start_publishes_menus_per_role_and_language(runtime: BotRuntime) -> None:
+    async with runtime.uows() as uow:
+        await uow.accounts.save(TelegramAccount(3001, KEPALA.nip, "en", 3001))
+        await uow.commit()
+    async with runtime.running():
+        default = dict(runtime.emulator.commands({"type": "default"}))
+        english = dict(runtime.emulator.commands({"type": "default"}, "en"))
+        supervisor = dict(runtime.emulator.commands({"type": "chat", "chat_id": 3001}))
+    assert "aspirasi" in default and "bebankerja" not in default
+    assert default["bahasa"] == "Bahasa Indonesia / English"
+    assert english["dataku"] == "Download your data"
+    assert supervisor["bebankerja"] == "Report your unit's workload"
+    assert "undang" not in supervisor
+
+
+async def test_a_token_telegram_rejects_is_one_clear_error(runtime: BotRuntime) -> None:
+    application = runtime.build(bot_token="999:NOT-THE-TOKEN")
+    with pytest.raises(ServeError, match="Telegram rejected MUTASI_BOT_TOKEN"):
+        async with running_bot(application):
+            pass
+
+
+def _env(runtime: BotRuntime, **values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUTASI_")}
+    env.update(
+        MUTASI_BOT_API_URL=runtime.emulator.base_url,
+        MUTASI_DATABASE_URL=f"sqlite:///{runtime.database_path}",
+        **values,
+    )
+    return env
+
+
+async def _run(runtime: BotRuntime, **values: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        MUTASI,
+        "serve",
+        env=_env(runtime, **values),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+async def test_serve_without_a_token_exits_non_zero_with_one_line(runtime: BotRuntime) -> None:
+    code, err = await _run(runtime)
+    assert code != 0
+    assert err.strip().splitlines() == [
+        "error: MUTASI_BOT_TOKEN is not set: put the bot's token there"
+    ]
+
+
+async def test_serve_with_a_rejected_token_exits_non_zero_with_one_line(
+    runtime: BotRuntime,
+) -> None:
+    code, err = await _run(runtime, MUTASI_BOT_TOKEN="999:REJECTED")
+    assert code != 0
+    lines = [line for line in err.strip().splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "Telegram rejected MUTASI_BOT_TOKEN" in lines[0]
+
+
+async def test_serve_polls_answers_and_stops_cleanly_on_sigterm(runtime: BotRuntime) -> None:
+    process = await asyncio.create_subprocess_exec(
+        MUTASI,
+        "serve",
+        env=_env(runtime, MUTASI_BOT_TOKEN=TOKEN),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await runtime.emulator.wait_for_call("getUpdates", timeout=60)
+        guest = runtime.emulator.user(2002, "Guest")
+        await guest.send_command("/start")
+        await guest.wait_for_message(contains="belum terdaftar", timeout=30)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0
