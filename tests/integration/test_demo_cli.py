@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.cli import build_app
@@ -13,6 +14,7 @@ from core.ports import UnitOfWorkFactory
 from core.staffing_gaps import StaffingSummary, read_staffing_summary
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
+from tests.conftest import PostgresServer
 
 
 def run_cli(database: Path, *args: str) -> tuple[int, str]:
@@ -108,3 +110,22 @@ def test_the_demo_refuses_a_database_that_holds_real_data_and_leaves_it_alone(
     assert code != 0
     assert "MUTASI_DATABASE_URL" in output
     assert hashlib.sha256(database.read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.postgres
+def test_the_demo_runs_and_reruns_on_postgresql(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    name = postgres_server.create_database()
+    url = postgres_server.url(name)
+    try:
+        env = {"MUTASI_DATABASE_URL": url}
+        args = ["demo", "--seed", "5", "--data-dir", str(tmp_path)]
+        first = CliRunner().invoke(build_app(), args, env=env)
+        assert first.exit_code == 0, first.output
+        second = CliRunner().invoke(build_app(), args, env=env)
+        assert second.exit_code == 0, second.output
+        assert second.output.startswith("Data demo sebelumnya dihapus.")
+        assert second.output.split("\n", 1)[1] == first.output
+    finally:
+        postgres_server.drop_database(name)
