@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,7 @@ from handlers.keyboards import CallbackId, parse_callback_id
 log = logging.getLogger(__name__)
 
 HandlerFn = Callable[["Turn"], Awaitable[None]]
-PtbCallback = Callable[[Update, BotContext], Awaitable[None]]
+PtbCallback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 class StaleButton(StaleAction):

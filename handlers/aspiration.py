@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram import InlineKeyboardMarkup
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.aspirations import (
     MAX_CHOICES,
@@ -20,7 +21,7 @@ from core.dialogue import DialogueState
 from core.domain import ReasonCategory, Role, Unit
 from core.errors import InvalidInput
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
+from handlers.context import AnyApplication, BotContext, CommandSpec, DialogueRoute, Services
 from handlers.formatting import aspiration_text, problems_block, unit_label
 from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
 
@@ -88,7 +89,7 @@ def _choice_prompt(turn: Turn, state: DialogueState) -> str:
     return turn.t("aspiration.ask_choice", rank=len(state.data["choices"]) + 1)
 
 
-def _results_keyboard(turn: Turn, state: DialogueState, units: list[Unit]):  # type: ignore[no-untyped-def]
+def _results_keyboard(turn: Turn, state: DialogueState, units: list[Unit]) -> InlineKeyboardMarkup:
     return paged_keyboard(
         [unit_label(u) for u in units],
         feature=FEATURE,
@@ -315,7 +316,7 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
         await turn.say_key("dialogue.use_buttons")
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /aspirasi, its buttons and its dialogue route."""
     application.add_handler(CommandHandler("aspirasi", start_aspiration))
     application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))

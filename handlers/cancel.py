@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from handlers.access import Turn, handler
-from handlers.context import CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, Services
 
 COMMANDS = (
     CommandSpec("batal", "cmd.batal", None),
@@ -21,6 +21,6 @@ async def cancel(turn: Turn) -> None:
     await turn.say_key("cancel.done" if state is not None else "cancel.nothing")
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /batal and /cancel."""
     application.add_handler(CommandHandler(["batal", "cancel"], cancel))

@@ -29,6 +29,9 @@ class CommandSpec:
     in_menu: bool = True
 
 
+#: The Application type feature modules receive in `register(application, services)`.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
 TextStep = Callable[["Turn", DialogueState, str], Awaitable[None]]
 DocumentStep = Callable[["Turn", DialogueState, Document], Awaitable[None]]
 

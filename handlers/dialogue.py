@@ -7,11 +7,11 @@ the route's role is checked again on every message, as for commands and buttons.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from core.errors import DomainError
 from handlers.access import Turn, domain_message, handler, open_turn, refusal_for
-from handlers.context import BotContext
+from handlers.context import AnyApplication, BotContext
 
 
 @handler(role=None)
@@ -60,7 +60,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
             await turn.say(domain_message(turn, error))
 
 
-def register_routers(application: Application, group: int = 0) -> None:  # type: ignore[type-arg]
+def register_routers(application: AnyApplication, group: int = 0) -> None:
     """Add the text, document and unknown-command handlers; call after every feature registered."""
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, route_text),

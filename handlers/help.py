@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from handlers.access import Turn, handler
-from handlers.context import CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import menu_text
 
 COMMANDS = (
@@ -22,6 +22,6 @@ async def show_help(turn: Turn) -> None:
     await turn.say(intro + "\n\n" + menu_text(turn.t, roles, turn.context.services.commands))
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /bantuan and /help."""
     application.add_handler(CommandHandler(["bantuan", "help"], show_help))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram import InlineKeyboardMarkup
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.access import OutOfScope, units_in_scope
 from core.domain import Role, ScopeKind, Unit
 from core.invitations import invitations_csv, issue_invitations
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import unit_label
 from handlers.keyboards import button, paged_keyboard, pattern_for
 
@@ -26,7 +27,7 @@ async def _units(turn: Turn) -> list[Unit]:
         return units_in_scope(turn.me, Role.ADMIN, await uow.units.list())
 
 
-def _keyboard(turn: Turn, units: list[Unit], page: int):  # type: ignore[no-untyped-def]
+def _keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
     extra = (
         [[button(turn.t("invite.all_units"), FEATURE, "all")]] if _admin_everywhere(turn) else []
     )
@@ -112,7 +113,7 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
     )
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /undang and its buttons."""
     application.add_handler(CommandHandler("undang", start_invite))
     application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))

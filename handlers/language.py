@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.i18n import LANGUAGES, translator
 from core.access import load_caller
 from core.registration import set_language
 from handlers.access import StaleButton, Turn, handler
 from handlers.commands import publish_menu_for
-from handlers.context import CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.keyboards import button, keyboard, pattern_for
 
 FEATURE = "lang"
@@ -47,7 +47,7 @@ async def choose_language(turn: Turn) -> None:
         await publish_menu_for(turn.context.bot, turn.context.services.commands, caller)
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /bahasa and its buttons."""
     application.add_handler(CommandHandler("bahasa", ask_language))
     application.add_handler(CallbackQueryHandler(choose_language, pattern=pattern_for(FEATURE)))

@@ -8,10 +8,10 @@ import json
 from enum import Enum
 from typing import Any
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from handlers.access import Turn, handler
-from handlers.context import CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, Services
 
 COMMANDS = (
     CommandSpec("privasi", "cmd.privasi", None),
@@ -62,7 +62,7 @@ async def my_data(turn: Turn) -> None:
     await turn.send_file(data, f"dataku-{me.nip}.json", caption=turn.t("privacy.export_caption"))
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /privasi and /dataku."""
     application.add_handler(CommandHandler("privasi", privacy_notice))
     application.add_handler(CommandHandler("dataku", my_data))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot.i18n import normalise_language, translator
 from core.access import load_caller
 from core.registration import register_with_invitation
 from handlers.access import Turn, handler
 from handlers.commands import publish_menu_for
-from handlers.context import CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import menu_text
 
 COMMANDS = (CommandSpec("start", "cmd.start", None),)
@@ -56,6 +56,6 @@ async def start(turn: Turn) -> None:
     await publish_menu_for(turn.context.bot, services.commands, caller, turn.chat_id)
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /start."""
     application.add_handler(CommandHandler("start", start))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import CommandHandler
 
 from core.aspirations import months_between, personal_eligibility
 from core.domain import Role
 from handlers.access import Turn, handler
 from handlers.aspiration import policy_of
-from handlers.context import CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import aspiration_text, problems_block
 
 COMMANDS = (CommandSpec("status", "cmd.status", Role.ASN),)
@@ -45,6 +45,6 @@ async def show_status(turn: Turn) -> None:
     await turn.say("\n\n".join(parts))
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /status."""
     application.add_handler(CommandHandler("status", show_status))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.abk import workload_figures, workload_minutes
 from core.access import OutOfScope, units_in_scope
 from core.domain import Role, Unit
 from handlers.access import Turn, handler, show
-from handlers.context import CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import figures_text
 from handlers.keyboards import button, keyboard, page_of, pattern_for
 
@@ -71,7 +71,7 @@ async def on_page(turn: Turn) -> None:
     await _render(turn, (turn.press.int_arg(0) if turn.press else 0) or 0)
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /unit and its paging buttons."""
     application.add_handler(CommandHandler("unit", show_units))
     application.add_handler(CallbackQueryHandler(on_page, pattern=pattern_for(FEATURE)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Document
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram import Document, InlineKeyboardMarkup
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.abk import CategoryThresholds
 from core.access import OutOfScope, units_in_scope
@@ -21,7 +21,7 @@ from core.workload import (
     reportable_jabatan,
 )
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
+from handlers.context import AnyApplication, BotContext, CommandSpec, DialogueRoute, Services
 from handlers.formatting import figures_text, preview_text, unit_label
 from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
 from handlers.workload_sheet import TemplateInfo, build_template, read_template
@@ -55,7 +55,7 @@ async def start_report(turn: Turn) -> None:
     await turn.say(turn.t("workload.ask_unit"), _units_keyboard(turn, units, 0))
 
 
-def _units_keyboard(turn: Turn, units: list[Unit], page: int):  # type: ignore[no-untyped-def]
+def _units_keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
     return paged_keyboard(
         [unit_label(u) for u in units],
         feature=FEATURE,
@@ -289,7 +289,7 @@ async def on_document(turn: Turn, state: DialogueState, document: Document) -> N
     await _show_preview(turn, state)
 
 
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def register(application: AnyApplication, services: Services) -> None:
     """Add /bebankerja, its buttons and its dialogue route (text and XLSX upload)."""
     application.add_handler(CommandHandler("bebankerja", start_report))
     application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
