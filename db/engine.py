@@ -38,7 +38,7 @@ def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngin
     if parsed.get_backend_name() == "postgresql":
         settings: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
         if "poolclass" not in options:
-            settings.update(pool_size=5, max_overflow=10)
+            settings.update(pool_size=10, max_overflow=20)
         settings.update(options)
         return _create_async_engine(url, echo=echo, **settings)
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)}")
