@@ -7,7 +7,7 @@ import zoneinfo
 from typing import Any
 
 from core.approval import ApprovalRules, parse_chain
-from core.domain import Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
+from core.domain import Activity, Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
 from core.planning import PlanningRules, Snapshot
 from core.working_time import WorkingTime
 from tests.unit.loop_fakes import FakeUowFactory, FixedClock
@@ -38,6 +38,13 @@ CHAT = {
     SUP_B: 302,
     ADMIN: 401,
 }
+
+
+#: ABK: PKM-A needs about 1 nurse (it has 2), PKM-B about 2.6 (it has none).
+ACTIVITIES = (
+    Activity("PKM-A", "Perawat Terampil", "Asuhan keperawatan", "pasien", 60.0, 1_300.0),
+    Activity("PKM-B", "Perawat Terampil", "Asuhan keperawatan", "pasien", 60.0, 3_250.0),
+)
 
 
 def employee(nip: str, name: str, unit: str, jabatan: str = "Perawat Terampil") -> Employee:
@@ -155,8 +162,8 @@ def world() -> tuple[FakeUowFactory, FixedClock]:
     return factory, FixedClock(NIGHT.astimezone(dt.UTC))
 
 
-async def seed_database(uow_factory: Any) -> None:
-    """The same tiny agency, written through a real unit of work."""
+async def seed_database(uow_factory: Any, *, accounts: bool = True) -> None:
+    """The same tiny agency, written through a real unit of work (with ABK activities)."""
     fake = FakeUowFactory()
     seed(fake)
     async with uow_factory() as uow:
@@ -164,7 +171,9 @@ async def seed_database(uow_factory: Any) -> None:
             await uow.units.upsert(unit)
         for person in fake.store.employees.values():
             await uow.employees.upsert(person)
-        for account in fake.store.accounts.values():
+        for activity in ACTIVITIES:
+            await uow.activities.upsert(activity)
+        for account in fake.store.accounts.values() if accounts else ():
             await uow.accounts.save(account)
         for grant in fake.store.roles:
             await uow.roles.grant(grant)

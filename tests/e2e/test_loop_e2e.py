@@ -1,0 +1,168 @@
+"""End to end over HTTP: nightly plan -> summary, chart and cards -> one-tap approval, a rejection
+with a reason, a stale tap -> the explained notice -> an objection -> the approver cancels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from core.domain import OutboxStatus, ProposalState
+from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
+from tests.emulator import EmulatedUser
+from tests.unit.loop_agency import (
+    APPROVER,
+    APPROVER_2,
+    JAKARTA,
+    NURSE_A,
+    NURSE_B,
+    OUTSIDER,
+    SUP_A,
+    SUP_B,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+async def state(loop: LoopRuntime) -> dict[str, Any]:
+    """Plans, proposals by NIP, outbox by status and kind, audit actions."""
+    async with loop.uows() as uow:
+        plan = await uow.plans.latest()
+        proposals = await uow.proposals.list_for_plan(plan.id) if plan and plan.id else []
+        outbox = await uow.outbox.list()
+        audit = [e.action for e in await uow.audit.list()]
+    return {
+        "plan": plan,
+        "proposals": {p.nip: p for p in proposals},
+        "outbox": {(m.kind, m.status) for m in outbox},
+        "pending_kinds": sorted(m.kind for m in outbox if m.status == OutboxStatus.PENDING),
+        "audit": audit,
+    }
+
+
+def card_of(user: EmulatedUser, name: str) -> Any:
+    """The approval card about NAME in USER's chat."""
+    return next(m for m in user.messages() if "Usulan mutasi #" in m.body and name in m.body)
+
+
+async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRuntime) -> None:
+    emulator = loop.emulator
+    async with loop.running() as app:
+        users = await loop.register_everyone()
+        approver, approver_2 = users[APPROVER], users[APPROVER_2]
+        nurse_a, nurse_b = users[NURSE_A], users[NURSE_B]
+
+        # 01:00 Tuesday in Jakarta: the nightly job fires. The cron trigger is in the zone.
+        [job] = app.job_queue.get_jobs_by_name("nightly-plan")
+        assert str(job.job.trigger) == "cron[hour='1', minute='0']"
+        assert str(job.job.trigger.timezone) == "Asia/Jakarta"
+        await fire_nightly(app)
+        now = await state(loop)
+        assert now["plan"] is not None and now["plan"].status == "awaiting_approval"
+        assert {p.state for p in now["proposals"].values()} == {ProposalState.PENDING}
+        assert now["pending_kinds"] == ["approval_card"] * 4 + ["plan_summary"] * 2
+        assert "plan.create" in now["audit"]
+        await fire_nightly(app)  # a second firing the same night changes nothing
+        assert (await state(loop))["plan"].id == now["plan"].id
+        assert loop.planner.calls == 1
+        assert emulator.calls_of("sendPhoto") == []  # night: everything waits in the outbox
+
+        # 07:30: working hours open; the dispatcher sends the summary, chart and cards.
+        loop.clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
+        summary = await approver.wait_for_message(lambda m: m.photo is not None, timeout=10)
+        assert "Rencana mutasi" in summary.body and "2 usulan" in summary.body
+        assert summary.photo is not None and summary.photo.data.startswith(b"\x89PNG")
+        assert "✅ Setujui semua" in summary.button_texts
+        await approver.wait_for_message(contains="Budi Santoso", timeout=10)
+        await approver_2.wait_for_message(contains="Budi Santoso", timeout=10)
+        card = card_of(approver, "Siti Aminah")
+        assert card.button_texts == ["✅ Setujui", "❌ Tolak", "ℹ️ Rincian"]
+        assert "Puskesmas Wonosari I" in card.body and "Puskesmas Playen" in card.body
+        # Dindik's approver is not asked about Dinkes' transfers.
+        assert not [m for m in users[OUTSIDER].messages() if "Usulan mutasi #" in m.body]
+
+        # One tap approves Siti's move; every approver's copy of the card shows the outcome.
+        await approver.press("✅ Setujui", card)
+        await approver.wait_for_message(contains="Usulan #")
+        edited = await approver_2.wait_for_message(
+            lambda m: "Disetujui oleh Kepala Dinkes" in m.body, timeout=10
+        )
+        assert edited.buttons == []
+        assert (await state(loop))["proposals"][NURSE_A].state == ProposalState.APPROVED
+
+        # Another approver rejects Budi's move, with a reason.
+        await approver_2.press("❌ Tolak", card_of(approver_2, "Budi Santoso"))
+        await approver_2.wait_for_message(contains="alasan penolakan")
+        await approver_2.send_text("Puskesmas Wonosari I masih membutuhkan perawat")
+        await approver_2.wait_for_message(contains="ditolak")
+        now = await state(loop)
+        assert now["proposals"][NURSE_B].state == ProposalState.REJECTED
+        assert "proposal.reject" in now["audit"]
+
+        # A third tap, on Siti's card that was already approved, changes nothing and says so.
+        decisions_before = now["audit"].count("proposal.approve")
+        stale_card = card_of(approver_2, "Siti Aminah")
+        await approver_2.press_data(
+            stale_card.message_id, f"apv:ok:{now['proposals'][NURSE_A].id}:0"
+        )
+        answer = await approver_2.wait_for_message(contains="ketukan Anda tidak mengubah")
+        assert "sudah disetujui" in answer.body
+        assert (await state(loop))["audit"].count("proposal.approve") == decisions_before
+
+        # The approved ASN receives a notice naming origin, destination and the numbers.
+        notice = await nurse_a.wait_for_message(contains="Pemberitahuan mutasi", timeout=10)
+        for words in (
+            "Puskesmas Wonosari I",
+            "Puskesmas Playen",
+            "TMT",
+            "kelebihan 1,0",
+            "kekurangan 2,6",
+            "Jarak dari rumah",
+            "Dasar hukum",
+            "farmasi",
+        ):
+            assert words in notice.body, words
+        assert notice.button_texts == ["✅ Terima", "📝 Ajukan keberatan"]
+        assert not [m for m in nurse_b.messages() if "Pemberitahuan mutasi" in m.body]
+        for supervisor in (users[SUP_A], users[SUP_B]):
+            await supervisor.wait_for_message(contains="Siti Aminah", timeout=10)
+
+        # The ASN objects with a reason; the approvers are asked; one cancels the transfer.
+        await nurse_a.press("📝 Ajukan keberatan", notice)
+        await nurse_a.wait_for_message(contains="alasan keberatan")
+        await nurse_a.send_text("Saya merawat orang tua di dekat Wonosari")
+        await nurse_a.wait_for_message(contains="Keberatan Anda telah dikirim")
+        assert (await state(loop))["proposals"][NURSE_A].state == ProposalState.OBJECTED
+        objection = await approver.wait_for_message(contains="Keberatan atas usulan", timeout=10)
+        assert "merawat orang tua" in objection.body
+        await approver.press("🚫 Batalkan mutasi", objection)
+        await approver.wait_for_message(contains="mutasi dibatalkan")
+        await nurse_a.wait_for_message(contains="mutasi dibatalkan", timeout=10)
+        await approver_2.wait_for_message(lambda m: "dibatalkan oleh" in m.body, timeout=10)
+
+        final = await state(loop)
+        assert final["proposals"][NURSE_A].state == ProposalState.CANCELLED
+        assert [a for a in final["audit"] if a.startswith(("proposal.", "objection."))] == [
+            "proposal.approve",
+            "proposal.reject",
+            "proposal.object",
+            "objection.cancelled",
+        ]
+        await _until_outbox_drained(loop)
+    sends = [c for c in emulator.calls if c.method.lower() in ("sendmessage", "sendphoto")]
+    notices = [
+        c for c in sends if c.chat_id == nurse_a.chat_id and "Pemberitahuan mutasi" in str(c)
+    ]
+    assert len(notices) == 1
+
+
+async def _until_outbox_drained(loop: LoopRuntime) -> None:
+    import asyncio
+
+    for _ in range(100):
+        if not (await state(loop))["pending_kinds"]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"outbox still pending: {(await state(loop))['pending_kinds']}")
