@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.access import OutOfScope, units_in_scope
+from core.dialogue import DialogueState
 from core.domain import Role, ScopeKind, Unit
 from core.invitations import invitations_csv, issue_invitations
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
 from handlers.formatting import unit_label
 from handlers.keyboards import button, paged_keyboard, pattern_for
 
@@ -113,7 +116,19 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
     )
 
 
+async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
+    """Typed part of a unit's name: the matching units of the admin's scope."""
+    needle = text.strip().lower()
+    units = [u for u in await _units(turn) if needle in u.name.lower() or needle in u.code.lower()]
+    if not needle or not units:
+        await turn.say_key("aspiration.no_match", text=escape(text.strip()[:60]))
+        return
+    await turn.advance(state, "unit", results=[u.code for u in units])
+    await turn.say(turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
+
+
 def register(application: AnyApplication, services: Services) -> None:
     """Add /undang and its buttons."""
     application.add_handler(CommandHandler("undang", start_invite))
     application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
+    services.routes[FEATURE] = DialogueRoute(Role.ADMIN, on_text)

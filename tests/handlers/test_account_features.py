@@ -1,0 +1,113 @@
+"""Help, language, privacy and own-data export, status, invitations, unknown input, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from core.domain import Role, RoleGrant, ScopeKind
+from tests.handlers.agency import ADMIN, DEWI, KEPALA, SITI
+from tests.handlers.conftest import Harness
+from tests.handlers.fake_telegram import data_of
+
+SITI_ID, DEWI_ID, KEPALA_ID, ADMIN_ID = 501, 502, 701, 801
+
+
+async def test_help_lists_only_the_callers_commands(h: Harness) -> None:
+    await h.register(SITI_ID, SITI.nip)
+    await h.register(KEPALA_ID, KEPALA.nip)
+    asn_help = (await h.command(SITI_ID, "/help")).text
+    supervisor_help = (await h.command(KEPALA_ID, "/bantuan")).text
+    assert "/aspirasi" in asn_help and "/bebankerja" not in asn_help
+    assert "/bebankerja" in supervisor_help and "/undang" not in supervisor_help
+
+
+async def test_switching_to_english_changes_replies_and_is_audited(h: Harness) -> None:
+    await h.register(SITI_ID, SITI.nip)
+    offer = await h.command(SITI_ID, "/bahasa")
+    saved = await h.press(SITI_ID, data_of(offer, "English"))
+    assert saved.text == "Language saved: English."
+    assert "/aspirasi" in (await h.command(SITI_ID, "/help")).text
+    assert "Commands available to you" in h.request.last(SITI_ID).text
+    async with h.uows() as uow:
+        account = await uow.accounts.get_by_telegram(SITI_ID)
+        actions = [e.action for e in await uow.audit.list(f"employee:{SITI.nip}")]
+    assert account is not None and account.language == "en"
+    assert "account.language" in actions
+
+
+async def test_dataku_sends_the_callers_own_data_and_nobody_elses(h: Harness) -> None:
+    await h.register(SITI_ID, SITI.nip)
+    await h.register(DEWI_ID, DEWI.nip)
+    sent = await h.command(SITI_ID, "/dataku")
+    assert sent.method == "sendDocument"
+    export = json.loads(next(iter(sent.files.values())).decode("utf-8"))
+    assert export["employee"]["nip"] == SITI.nip
+    assert [a["telegram_user_id"] for a in export["telegram_accounts"]] == [SITI_ID]
+    assert DEWI.nip not in json.dumps(export)
+
+
+async def test_status_shows_unit_tenure_and_why_a_wish_cannot_be_granted(h: Harness) -> None:
+    await h.register(DEWI_ID, DEWI.nip)
+    reply = await h.command(DEWI_ID, "/status")
+    assert "Puskesmas Sukajaya" in reply.text and "14 bulan" in reply.text
+    assert "minimal 24" in reply.text
+
+
+async def test_admin_gets_invitation_links_as_csv_without_nips_in_links(h: Harness) -> None:
+    await h.register(ADMIN_ID, ADMIN.nip)
+    await h.command(ADMIN_ID, "/undang")
+    listing = await h.command(ADMIN_ID, "sukamaju")
+    sent = await h.press(ADMIN_ID, data_of(listing, "Puskesmas Sukamaju"))
+    assert sent.method == "sendDocument"
+    rows = list(csv.DictReader(io.StringIO(next(iter(sent.files.values())).decode("utf-8"))))
+    assert {r["nip"] for r in rows} == {SITI.nip, "199002022015032004", KEPALA.nip}
+    assert all(r["nip"] not in r["tautan"] for r in rows)
+    code = rows[0]["tautan"].split("start=", 1)[1]
+    reply = await h.command(990, f"/start {code}")
+    assert "Pendaftaran berhasil" in reply.text
+
+
+async def test_a_unit_admin_cannot_press_the_all_units_button(h: Harness) -> None:
+    async with h.uows() as uow:
+        await uow.roles.grant(RoleGrant(DEWI.nip, Role.ADMIN, ScopeKind.UNIT, "PKM-B"))
+        await uow.commit()
+    await h.register(DEWI_ID, DEWI.nip)
+    listing = await h.command(DEWI_ID, "/undang")
+    assert [label for label, _ in listing.buttons] == ["Puskesmas Sukajaya (PKM-B)"]
+    async with h.uows() as uow:
+        audit_before = len(await uow.audit.list())
+    refused = await h.press(DEWI_ID, "inv:all")
+    assert "di luar kewenangan" in refused.text
+    async with h.uows() as uow:
+        assert len(await uow.audit.list()) == audit_before
+
+
+async def test_a_supervisor_whose_role_is_revoked_mid_dialogue_is_stopped(h: Harness) -> None:
+    await h.register(KEPALA_ID, KEPALA.nip)
+    await h.command(KEPALA_ID, "/bebankerja")
+    async with h.uows() as uow:
+        await uow.roles.revoke(RoleGrant(KEPALA.nip, Role.SUPERVISOR, ScopeKind.UNIT, "PKM-A"))
+        await uow.commit()
+    reply = await h.press(KEPALA_ID, "wl:month:0")
+    assert "hanya untuk peran kepala unit" in reply.text
+
+
+async def test_unknown_commands_and_stray_files_get_a_hint(h: Harness) -> None:
+    await h.register(SITI_ID, SITI.nip)
+    assert "Perintah tidak dikenal" in (await h.command(SITI_ID, "/entahlah")).text
+    assert "Tidak ada percakapan" in (await h.upload(SITI_ID, "x.xlsx", b"x")).text
+
+
+async def test_an_unexpected_failure_reaches_the_error_handler_and_the_user_is_told(
+    h: Harness,
+) -> None:
+    await h.register(SITI_ID, SITI.nip)
+
+    async def broken_get(telegram_user_id: int) -> None:
+        raise RuntimeError("database went away")
+
+    h.app.bot_data.services.dialogues.get = broken_get
+    reply = await h.command(SITI_ID, "halo")
+    assert "terjadi kesalahan di sistem" in reply.text
