@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.domain import ApprovalDecision, Evaluation, Plan, ProposalState, TransferProposal
 from core.errors import Conflict
@@ -193,27 +194,40 @@ class SqlProposalRepository(SqlRepository):
         """Store the proposal's mutable fields unconditionally (prefer `transition`)."""
         if proposal.id is None:
             raise ValueError("cannot update a proposal without an id")
-        await self.session.execute(
+        await self._change(
             update(TransferProposalRow)
             .where(TransferProposalRow.id == proposal.id)
-            .values(**_mutable_fields(proposal))
-            .execution_options(synchronize_session=False)
+            .values(**_mutable_fields(proposal)),
+            proposal,
         )
 
     async def transition(self, expected: TransferProposal, new: TransferProposal) -> bool:
         """Compare-and-set: store `new` only if the row still has `expected`'s state and stage."""
         if expected.id is None or new.id != expected.id:
             raise ValueError("transition needs the same stored proposal before and after")
-        result = await self.session.execute(
+        return await self._change(
             update(TransferProposalRow)
             .where(
                 TransferProposalRow.id == expected.id,
                 TransferProposalRow.state == expected.state.value,
                 TransferProposalRow.stage == expected.stage,
             )
-            .values(**_mutable_fields(new))
-            .execution_options(synchronize_session=False)
+            .values(**_mutable_fields(new)),
+            new,
         )
+
+    async def _change(self, statement: Update, proposal: TransferProposal) -> bool:
+        """Run an UPDATE; a second pending proposal for the employee becomes Conflict and
+        leaves the transaction usable (PostgreSQL needs a savepoint for that)."""
+        statement = statement.execution_options(synchronize_session=False)
+        try:
+            if self.session.get_bind().dialect.name == "postgresql":
+                async with self.session.begin_nested():
+                    result = await self.session.execute(statement)
+            else:
+                result = await self.session.execute(statement)
+        except IntegrityError as error:
+            raise Conflict("employee already has a pending transfer", nip=proposal.nip) from error
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

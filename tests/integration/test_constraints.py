@@ -286,3 +286,25 @@ async def test_invitation_codes_and_evaluations_are_unique(
     async with uow_factory() as uow:
         assert await uow.invitations.get("d" * 64) == invitation
         assert [e.score for e in await uow.evaluations.list_for(proposal.id or 0)] == [5, 3]
+
+
+async def test_reopening_a_proposal_while_another_is_pending_is_a_conflict(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    first = await stored_proposal(uow_factory)
+    async with uow_factory() as uow:
+        rejected = dataclasses.replace(first, state=ProposalState.REJECTED)
+        assert await uow.proposals.transition(first, rejected)
+        second = await uow.proposals.add(nurse_move(first.plan_id))
+        with pytest.raises(Conflict):
+            await uow.proposals.transition(rejected, first)
+        with pytest.raises(Conflict):
+            await uow.proposals.update(first)
+        # the refused change left the transaction usable on both backends
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert [p.state for p in await uow.proposals.list_for_nip(NURSE.nip)] == [
+            ProposalState.REJECTED,
+            ProposalState.PENDING,
+        ]
+        assert await uow.proposals.list_by_state(ProposalState.PENDING) == [second]
