@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,11 +65,9 @@ class Harness:
 
 
 @pytest.fixture
-async def h(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Harness]:
-    """The whole bot with the sample agency, talking to the fake Bot API."""
-    path = tmp_path / "handlers.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
+    """The whole bot with the sample agency and the fake Bot API, on SQLite and PostgreSQL."""
+    engine = create_engine(migrated_database_url)
     sessions = session_factory(engine)
     uows = make_uow_factory(sessions)
     async with uows() as uow:
