@@ -329,3 +329,25 @@ async def sqlite_uow_factory(
         yield make_uow_factory(built)
     finally:
         await built.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran against the real PostgreSQL server and over the HTTP emulator."""
+
+    def count(marker: str, outcome: str) -> int:
+        return sum(
+            1
+            for report in terminalreporter.stats.get(outcome, [])
+            if getattr(report, "when", "call") == "call" and marker in report.nodeid
+        )
+
+    postgres_passed, postgres_failed = (
+        count("[postgresql]", "passed"),
+        count("[postgresql]", "failed"),
+    )
+    e2e_passed = count("tests/e2e/", "passed")
+    e2e_failed = count("tests/e2e/", "failed")
+    terminalreporter.write_line(
+        f"PostgreSQL tests: {postgres_passed} passed, {postgres_failed} failed; "
+        f"end-to-end (HTTP Bot API emulator): {e2e_passed} passed, {e2e_failed} failed"
+    )
