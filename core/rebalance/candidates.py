@@ -1,0 +1,142 @@
+"""Eligibility (REBALANCE.md §2 rules 1-4, plus rule 8 where the spouse cannot move), vectorised.
+
+Every allowed (employee, destination) pair becomes a column with its cost relative to staying.
+The solver later works on a subset of these columns and prices the rest with LP duals, so no
+allowed move is ever lost to pruning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.rebalance.compiled import (
+    BoolArray,
+    CompiledInstance,
+    FloatArray,
+    IntArray,
+    haversine_km,
+)
+
+# Bound on the distance-matrix block built at once (entries), to keep memory flat.
+BLOCK_ENTRIES = 4_000_000
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Columns:
+    """All allowed moves, sorted by employee: column j moves emp[j] to unit[j]."""
+
+    emp: IntArray
+    unit: IntArray
+    cost: FloatArray  # person(e at unit) - person(e staying)
+    dest_pair: IntArray
+    orig_pair: IntArray
+    aspiration_rank: IntArray  # 0-based, -1 when the unit is not an aspiration
+    emp_start: IntArray  # columns of employee e are emp_start[e]:emp_start[e+1]
+
+    @property
+    def size(self) -> int:
+        """Number of columns."""
+        return int(self.emp.shape[0])
+
+    def find(self, e: int, u: int) -> int:
+        """Column index of moving e to u, or -1 when that move is not allowed."""
+        lo, hi = int(self.emp_start[e]), int(self.emp_start[e + 1])
+        hits = np.nonzero(self.unit[lo:hi] == u)[0]
+        return lo + int(hits[0]) if hits.shape[0] else -1
+
+
+def static_spouse_block(ci: CompiledInstance) -> BoolArray:
+    """Employees whose spouse may not move: their destinations must respect rule 8 alone."""
+    has = ci.spouse >= 0
+    block = np.zeros(ci.n_employees, dtype=bool)
+    block[has] = ci.immovable[ci.spouse[has]] != 0
+    return block
+
+
+def build_columns(ci: CompiledInstance) -> Columns:
+    """Every allowed move of every movable employee, with its cost relative to staying."""
+    policy = ci.instance.policy
+    w = policy.weights
+    movable = ci.movable
+    spouse_fixed = static_spouse_block(ci)
+    parts_e: list[IntArray] = []
+    parts_u: list[IntArray] = []
+    parts_d: list[FloatArray] = []
+    for f in range(len(ci.families)):
+        units_f = np.nonzero(ci.has_family[:, f])[0]
+        emps_f = np.nonzero(movable & (ci.emp_family == f))[0]
+        if units_f.shape[0] == 0 or emps_f.shape[0] == 0:
+            continue
+        pos_in_f = np.full(len(ci.unit_ids), -1, dtype=np.int64)
+        pos_in_f[units_f] = np.arange(units_f.shape[0])
+        block = max(1, BLOCK_ENTRIES // units_f.shape[0])
+        for start in range(0, emps_f.shape[0], block):
+            emps = emps_f[start : start + block]
+            dist = haversine_km(
+                ci.home_lat[emps][:, None],
+                ci.home_lon[emps][:, None],
+                ci.unit_lat[units_f][None, :],
+                ci.unit_lon[units_f][None, :],
+            )
+            if policy.voluntary_only:
+                allowed = np.zeros(dist.shape, dtype=bool)
+            else:
+                allowed = dist <= policy.max_home_distance_km
+            rows = np.arange(emps.shape[0])
+            for k in range(ci.aspirations.shape[1]):
+                asp = ci.aspirations[emps, k]
+                col = np.where(asp >= 0, pos_in_f[np.maximum(asp, 0)], -1)
+                ok = col >= 0
+                allowed[rows[ok], col[ok]] = True
+            own = pos_in_f[ci.emp_unit[emps]]
+            has_own = own >= 0
+            allowed[rows[has_own], own[has_own]] = False
+            fixed = np.nonzero(spouse_fixed[emps])[0]
+            for r in fixed.tolist():
+                e = int(emps[r])
+                s_unit = int(ci.emp_unit[ci.spouse[e]])
+                limit = ci.spouse_limit_km(e)
+                apart = haversine_km(
+                    ci.unit_lat[units_f], ci.unit_lon[units_f], ci.unit_lat[s_unit],
+                    ci.unit_lon[s_unit],
+                )
+                allowed[r] &= apart <= limit
+            r_idx, c_idx = np.nonzero(allowed)
+            parts_e.append(emps[r_idx])
+            parts_u.append(units_f[c_idx])
+            parts_d.append(dist[r_idx, c_idx])
+    if parts_e:
+        emp = np.concatenate(parts_e)
+        unit = np.concatenate(parts_u)
+        dist_after = np.concatenate(parts_d)
+    else:
+        emp = np.zeros(0, dtype=np.int64)
+        unit = np.zeros(0, dtype=np.int64)
+        dist_after = np.zeros(0, dtype=np.float64)
+    order = np.lexsort((unit, emp))
+    emp, unit, dist_after = emp[order], unit[order], dist_after[order]
+    rank = np.full(emp.shape[0], -1, dtype=np.int64)
+    bonus = np.zeros(emp.shape[0], dtype=np.float64)
+    for k in range(ci.aspirations.shape[1]):
+        hit = ci.aspirations[emp, k] == unit
+        rank[hit] = k
+        bonus[hit] = w.aspiration_weight(k)
+    cost = (
+        w.move
+        - bonus
+        - w.skill * ci.skill_match(emp, unit)
+        + w.distance_per_km * dist_after
+        - ci.stay_cost[emp]
+    )
+    emp_start = np.searchsorted(emp, np.arange(ci.n_employees + 1)).astype(np.int64)
+    return Columns(
+        emp=emp.astype(np.int64),
+        unit=unit.astype(np.int64),
+        cost=np.asarray(cost, dtype=np.float64),
+        dest_pair=ci.pair_of[unit, ci.emp_family[emp]],
+        orig_pair=ci.emp_pair[emp],
+        aspiration_rank=rank,
+        emp_start=emp_start,
+    )

@@ -1,0 +1,619 @@
+"""Instance and solution types of REBALANCE.md, with their JSON forms.
+
+`mutasi-instance/1` and `mutasi-solution/1` round-trip through `from_json`/`to_json`. A
+malformed instance raises `InstanceError` listing every problem found; nothing is solved.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from core.errors import InvalidInput
+
+INSTANCE_FORMAT = "mutasi-instance/1"
+SOLUTION_FORMAT = "mutasi-solution/1"
+MAX_ASPIRATIONS = 3
+
+
+class InstanceError(InvalidInput):
+    """The instance is malformed; `problems` says every place where and what is wrong."""
+
+    key = "error.rebalance.instance"
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        shown = "; ".join(self.problems[:20])
+        more = f" (and {len(self.problems) - 20} more)" if len(self.problems) > 20 else ""
+        super().__init__(f"malformed instance: {shown}{more}", problems=self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The objective's weights (REBALANCE.md §1, §3); policy an agency may change."""
+
+    over: float = 100.0
+    under: float = 150.0
+    steep_factor: float = 3.0
+    tolerance_fraction: float = 0.10
+    move: float = 30.0
+    aspiration: tuple[float, ...] = (40.0, 25.0, 10.0)
+    skill: float = 5.0
+    distance_per_km: float = 0.1
+
+    def aspiration_weight(self, rank0: int) -> float:
+        """Weight of the aspiration at 0-based rank (0 when the policy lists fewer)."""
+        return self.aspiration[rank0] if rank0 < len(self.aspiration) else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Who may move and how far, plan-wide caps, and the weights (REBALANCE.md §1-§2)."""
+
+    min_tenure_months: float = 24
+    retirement_guard_months: float = 12
+    max_home_distance_km: float = 120.0
+    spouse_max_distance_km: float = 40.0
+    arrivals_fraction: float = 0.12
+    departures_fraction: float = 0.12
+    min_moves_cap: int = 2
+    max_total_moves: int | None = None
+    voluntary_only: bool = False
+    weights: Weights = field(default_factory=Weights)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A work unit of an instance: where it is, what skills it needs, its FTE demand per family."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    skills_needed: tuple[str, ...] = ()
+    demand: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Employee:
+    """An employee of an instance, as the optimiser sees them."""
+
+    id: str
+    unit: str
+    family: str
+    skills: tuple[str, ...] = ()
+    home_lat: float = 0.0
+    home_lon: float = 0.0
+    tenure_months: float = 0.0
+    months_to_retirement: float = 1e9
+    locked: bool = False
+    aspirations: tuple[str, ...] = ()
+    spouse: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """A rebalancing problem: policy, units and employees (`mutasi-instance/1`)."""
+
+    policy: Policy
+    units: tuple[Unit, ...]
+    employees: tuple[Employee, ...]
+
+    @staticmethod
+    def from_json(text: str | bytes) -> Instance:
+        """Parse and check an instance document; raise InstanceError when malformed."""
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InstanceError([f"not valid JSON: {exc}"]) from None
+        return Instance.from_dict(raw)
+
+    @staticmethod
+    def from_dict(raw: Any) -> Instance:
+        """Build and check an instance from its decoded JSON; raise InstanceError when malformed."""
+        problems: list[str] = []
+        instance = _parse_instance(raw, problems)
+        if instance is not None and not problems:
+            problems.extend(instance_problems(instance))
+        if problems or instance is None:
+            raise InstanceError(problems or ["instance could not be read"])
+        return instance
+
+    def to_dict(self) -> dict[str, Any]:
+        """The instance as `mutasi-instance/1` JSON data."""
+        w = self.policy.weights
+        return {
+            "format": INSTANCE_FORMAT,
+            "policy": {
+                "min_tenure_months": self.policy.min_tenure_months,
+                "retirement_guard_months": self.policy.retirement_guard_months,
+                "max_home_distance_km": self.policy.max_home_distance_km,
+                "spouse_max_distance_km": self.policy.spouse_max_distance_km,
+                "arrivals_fraction": self.policy.arrivals_fraction,
+                "departures_fraction": self.policy.departures_fraction,
+                "min_moves_cap": self.policy.min_moves_cap,
+                "max_total_moves": self.policy.max_total_moves,
+                "voluntary_only": self.policy.voluntary_only,
+                "weights": {
+                    "over": w.over,
+                    "under": w.under,
+                    "steep_factor": w.steep_factor,
+                    "tolerance_fraction": w.tolerance_fraction,
+                    "move": w.move,
+                    "aspiration": list(w.aspiration),
+                    "skill": w.skill,
+                    "distance_per_km": w.distance_per_km,
+                },
+            },
+            "units": [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "lat": u.lat,
+                    "lon": u.lon,
+                    "skills_needed": list(u.skills_needed),
+                    "demand": dict(u.demand),
+                }
+                for u in self.units
+            ],
+            "employees": [
+                {
+                    "id": e.id,
+                    "unit": e.unit,
+                    "family": e.family,
+                    "skills": list(e.skills),
+                    "home_lat": e.home_lat,
+                    "home_lon": e.home_lon,
+                    "tenure_months": e.tenure_months,
+                    "months_to_retirement": e.months_to_retirement,
+                    "locked": e.locked,
+                    "aspirations": list(e.aspirations),
+                    "spouse": e.spouse,
+                }
+                for e in self.employees
+            ],
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The instance as a `mutasi-instance/1` JSON document."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+
+def _number(raw: Any, where: str, problems: list[str], default: float | None = None) -> float:
+    if raw is None and default is not None:
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        problems.append(f"{where}: expected a finite number, got {raw!r}")
+        return default if default is not None else 0.0
+    return float(raw)
+
+
+def _strings(raw: Any, where: str, problems: list[str]) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+        problems.append(f"{where}: expected a list of strings, got {raw!r}")
+        return ()
+    return tuple(raw)
+
+
+def _parse_weights(raw: Any, problems: list[str]) -> Weights:
+    base = Weights()
+    if raw is None:
+        return base
+    if not isinstance(raw, dict):
+        problems.append(f"policy.weights: expected an object, got {raw!r}")
+        return base
+    values: dict[str, Any] = {}
+    for f in fields(Weights):
+        if f.name not in raw:
+            continue
+        if f.name == "aspiration":
+            asp = raw[f.name]
+            if not isinstance(asp, list) or not all(
+                isinstance(a, int | float) and not isinstance(a, bool) for a in asp
+            ):
+                problems.append(f"policy.weights.aspiration: expected a list of numbers, got {asp!r}")
+                continue
+            values[f.name] = tuple(float(a) for a in asp)
+        else:
+            values[f.name] = _number(raw[f.name], f"policy.weights.{f.name}", problems)
+    unknown = sorted(set(raw) - {f.name for f in fields(Weights)})
+    if unknown:
+        problems.append(f"policy.weights: unknown keys {unknown}")
+    return replace(base, **values)
+
+
+def _parse_policy(raw: Any, problems: list[str]) -> Policy:
+    base = Policy()
+    if raw is None:
+        return base
+    if not isinstance(raw, dict):
+        problems.append(f"policy: expected an object, got {raw!r}")
+        return base
+    values: dict[str, Any] = {}
+    for f in fields(Policy):
+        if f.name not in raw or f.name == "weights":
+            continue
+        value = raw[f.name]
+        where = f"policy.{f.name}"
+        if f.name == "voluntary_only":
+            if not isinstance(value, bool):
+                problems.append(f"{where}: expected true or false, got {value!r}")
+                continue
+            values[f.name] = value
+        elif f.name in ("min_moves_cap", "max_total_moves"):
+            if value is None and f.name == "max_total_moves":
+                values[f.name] = None
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.append(f"{where}: expected a whole number >= 0, got {value!r}")
+            else:
+                values[f.name] = value
+        else:
+            values[f.name] = _number(value, where, problems)
+    values["weights"] = _parse_weights(raw.get("weights"), problems)
+    unknown = sorted(set(raw) - {f.name for f in fields(Policy)})
+    if unknown:
+        problems.append(f"policy: unknown keys {unknown}")
+    return replace(base, **values)
+
+
+def _parse_unit(raw: Any, i: int, problems: list[str]) -> Unit | None:
+    where = f"units[{i}]"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: expected an object, got {raw!r}")
+        return None
+    uid = raw.get("id")
+    if not isinstance(uid, str) or not uid:
+        problems.append(f"{where}.id: expected a non-empty string, got {uid!r}")
+        return None
+    where = f"units[{i}] ({uid})"
+    demand_raw = raw.get("demand", {})
+    demand: dict[str, float] = {}
+    if not isinstance(demand_raw, dict):
+        problems.append(f"{where}.demand: expected an object, got {demand_raw!r}")
+    else:
+        for fam, value in demand_raw.items():
+            demand[fam] = _number(value, f"{where}.demand.{fam}", problems)
+    name = raw.get("name", uid)
+    return Unit(
+        id=uid,
+        name=name if isinstance(name, str) else str(name),
+        lat=_number(raw.get("lat"), f"{where}.lat", problems),
+        lon=_number(raw.get("lon"), f"{where}.lon", problems),
+        skills_needed=_strings(raw.get("skills_needed"), f"{where}.skills_needed", problems),
+        demand=demand,
+    )
+
+
+def _parse_employee(raw: Any, i: int, problems: list[str]) -> Employee | None:
+    where = f"employees[{i}]"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: expected an object, got {raw!r}")
+        return None
+    eid = raw.get("id")
+    if not isinstance(eid, str) or not eid:
+        problems.append(f"{where}.id: expected a non-empty string, got {eid!r}")
+        return None
+    where = f"employees[{i}] ({eid})"
+    unit, family, spouse, locked = raw.get("unit"), raw.get("family"), raw.get("spouse"), raw.get(
+        "locked", False
+    )
+    if not isinstance(unit, str):
+        problems.append(f"{where}.unit: expected a unit id, got {unit!r}")
+        unit = ""
+    if not isinstance(family, str) or not family:
+        problems.append(f"{where}.family: expected a non-empty string, got {family!r}")
+        family = ""
+    if spouse is not None and not isinstance(spouse, str):
+        problems.append(f"{where}.spouse: expected an employee id or null, got {spouse!r}")
+        spouse = None
+    if not isinstance(locked, bool):
+        problems.append(f"{where}.locked: expected true or false, got {locked!r}")
+        locked = False
+    return Employee(
+        id=eid,
+        unit=unit,
+        family=family,
+        skills=_strings(raw.get("skills"), f"{where}.skills", problems),
+        home_lat=_number(raw.get("home_lat"), f"{where}.home_lat", problems),
+        home_lon=_number(raw.get("home_lon"), f"{where}.home_lon", problems),
+        tenure_months=_number(raw.get("tenure_months"), f"{where}.tenure_months", problems),
+        months_to_retirement=_number(
+            raw.get("months_to_retirement"), f"{where}.months_to_retirement", problems
+        ),
+        locked=locked,
+        aspirations=_strings(raw.get("aspirations"), f"{where}.aspirations", problems),
+        spouse=spouse,
+    )
+
+
+def _parse_instance(raw: Any, problems: list[str]) -> Instance | None:
+    if not isinstance(raw, dict):
+        problems.append(f"instance: expected a JSON object, got {type(raw).__name__}")
+        return None
+    if raw.get("format") != INSTANCE_FORMAT:
+        problems.append(f"format: expected {INSTANCE_FORMAT!r}, got {raw.get('format')!r}")
+        return None
+    policy = _parse_policy(raw.get("policy"), problems)
+    units_raw, employees_raw = raw.get("units"), raw.get("employees")
+    if not isinstance(units_raw, list):
+        problems.append(f"units: expected a list, got {units_raw!r}")
+        units_raw = []
+    if not isinstance(employees_raw, list):
+        problems.append(f"employees: expected a list, got {employees_raw!r}")
+        employees_raw = []
+    units = [u for i, r in enumerate(units_raw) if (u := _parse_unit(r, i, problems))]
+    employees = [e for i, r in enumerate(employees_raw) if (e := _parse_employee(r, i, problems))]
+    return Instance(policy, tuple(units), tuple(employees))
+
+
+def instance_problems(instance: Instance) -> list[str]:
+    """Every reason the instance cannot be solved as written (empty when it is well formed)."""
+    problems: list[str] = []
+    p, w = instance.policy, instance.policy.weights
+    for name in ("over", "under", "move", "skill", "distance_per_km", "tolerance_fraction"):
+        if getattr(w, name) < 0:
+            problems.append(f"policy.weights.{name}: must be >= 0, got {getattr(w, name)}")
+    if w.steep_factor < 1:
+        problems.append(
+            f"policy.weights.steep_factor: must be >= 1 so the imbalance cost is convex, "
+            f"got {w.steep_factor}"
+        )
+    for name in ("arrivals_fraction", "departures_fraction", "max_home_distance_km",
+                 "spouse_max_distance_km"):
+        if getattr(p, name) < 0:
+            problems.append(f"policy.{name}: must be >= 0, got {getattr(p, name)}")
+    unit_ids: set[str] = set()
+    for i, u in enumerate(instance.units):
+        where = f"units[{i}] ({u.id})"
+        if u.id in unit_ids:
+            problems.append(f"{where}: duplicate unit id")
+        unit_ids.add(u.id)
+        if not -90.0 <= u.lat <= 90.0:
+            problems.append(f"{where}.lat: {u.lat} is outside -90..90")
+        if not -180.0 <= u.lon <= 180.0:
+            problems.append(f"{where}.lon: {u.lon} is outside -180..180")
+        for fam, value in u.demand.items():
+            if value < 0:
+                problems.append(f"{where}.demand.{fam}: negative demand {value}")
+    by_id: dict[str, Employee] = {}
+    for i, e in enumerate(instance.employees):
+        where = f"employees[{i}] ({e.id})"
+        if e.id in by_id:
+            problems.append(f"{where}: duplicate employee id")
+        by_id[e.id] = e
+        if e.unit not in unit_ids:
+            problems.append(f"{where}.unit: unknown unit {e.unit!r}")
+        if not -90.0 <= e.home_lat <= 90.0:
+            problems.append(f"{where}.home_lat: {e.home_lat} is outside -90..90")
+        if not -180.0 <= e.home_lon <= 180.0:
+            problems.append(f"{where}.home_lon: {e.home_lon} is outside -180..180")
+        if len(e.aspirations) > MAX_ASPIRATIONS:
+            problems.append(
+                f"{where}.aspirations: {len(e.aspirations)} listed, at most {MAX_ASPIRATIONS}"
+            )
+        if len(set(e.aspirations)) != len(e.aspirations):
+            problems.append(f"{where}.aspirations: a unit is listed twice")
+        for a in e.aspirations:
+            if a == e.unit:
+                problems.append(f"{where}.aspirations: {a!r} is the employee's own unit")
+            elif a not in unit_ids:
+                problems.append(f"{where}.aspirations: unknown unit {a!r}")
+    for i, e in enumerate(instance.employees):
+        if e.spouse is None:
+            continue
+        where = f"employees[{i}] ({e.id}).spouse"
+        if e.spouse == e.id:
+            problems.append(f"{where}: an employee cannot be their own spouse")
+        elif e.spouse not in by_id:
+            problems.append(f"{where}: unknown employee {e.spouse!r}")
+        elif by_id[e.spouse].spouse != e.id:
+            problems.append(
+                f"{where}: {e.spouse!r} does not name {e.id!r} back as spouse (not reciprocal)"
+            )
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingSide:
+    """The numbers of one side (origin or destination) of a move."""
+
+    unit: str
+    family: str
+    required: float
+    staff_before: int
+    staff_after: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON data of this side."""
+        return {
+            "unit": self.unit,
+            "family": self.family,
+            "required": self.required,
+            "staff_before": self.staff_before,
+            "staff_after": self.staff_after,
+        }
+
+    @staticmethod
+    def from_dict(raw: Mapping[str, Any]) -> StaffingSide:
+        """Read a side back from JSON data."""
+        return StaffingSide(
+            str(raw["unit"]),
+            str(raw["family"]),
+            float(raw["required"]),
+            int(raw["staff_before"]),
+            int(raw["staff_after"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why one move is in the plan, in numbers (REBALANCE.md §4)."""
+
+    origin: StaffingSide
+    destination: StaffingSide
+    aspiration_rank: int | None
+    skills_matched: tuple[str, ...]
+    distance_before_km: float
+    distance_after_km: float
+    objective_delta: float
+    chain: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON data of this explanation."""
+        return {
+            "origin": self.origin.to_dict(),
+            "destination": self.destination.to_dict(),
+            "aspiration_rank": self.aspiration_rank,
+            "skills_matched": list(self.skills_matched),
+            "distance_km": {"before": self.distance_before_km, "after": self.distance_after_km},
+            "objective_delta": self.objective_delta,
+            "chain": list(self.chain),
+        }
+
+    @staticmethod
+    def from_dict(raw: Mapping[str, Any]) -> Explanation:
+        """Read an explanation back from JSON data."""
+        rank = raw.get("aspiration_rank")
+        return Explanation(
+            origin=StaffingSide.from_dict(raw["origin"]),
+            destination=StaffingSide.from_dict(raw["destination"]),
+            aspiration_rank=int(rank) if rank is not None else None,
+            skills_matched=tuple(raw.get("skills_matched", ())),
+            distance_before_km=float(raw["distance_km"]["before"]),
+            distance_after_km=float(raw["distance_km"]["after"]),
+            objective_delta=float(raw["objective_delta"]),
+            chain=tuple(raw.get("chain", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One employee moved from one unit to another, with its explanation."""
+
+    employee: str
+    from_unit: str
+    to_unit: str
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON data of this move."""
+        return {
+            "employee": self.employee,
+            "from": self.from_unit,
+            "to": self.to_unit,
+            "explanation": self.explanation.to_dict(),
+        }
+
+    @staticmethod
+    def from_dict(raw: Mapping[str, Any]) -> Move:
+        """Read a move back from JSON data."""
+        return Move(
+            str(raw["employee"]),
+            str(raw["from"]),
+            str(raw["to"]),
+            Explanation.from_dict(raw["explanation"]),
+        )
+
+
+NOT_GRANTED_REASONS = (
+    "TENURE",
+    "LOCKED",
+    "RETIREMENT",
+    "FAMILY_NOT_IN_UNIT",
+    "ARRIVALS_CAP",
+    "DEPARTURES_CAP",
+    "SPOUSE",
+    "TOTAL_MOVES_CAP",
+    "NOT_BETTER",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NotGranted:
+    """An aspiration the plan does not honour, the one reason why, and the price of forcing it."""
+
+    employee: str
+    aspiration: str
+    reason: str
+    cost_to_force: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON data of this entry."""
+        return {
+            "employee": self.employee,
+            "aspiration": self.aspiration,
+            "reason": self.reason,
+            "cost_to_force": self.cost_to_force,
+        }
+
+    @staticmethod
+    def from_dict(raw: Mapping[str, Any]) -> NotGranted:
+        """Read an entry back from JSON data."""
+        cost = raw.get("cost_to_force")
+        return NotGranted(
+            str(raw["employee"]),
+            str(raw["aspiration"]),
+            str(raw["reason"]),
+            float(cost) if cost is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """A validated plan with its objective, proven bound and status (`mutasi-solution/1`)."""
+
+    status: str
+    objective: float
+    bound: float
+    status_quo_objective: float
+    moves: tuple[Move, ...]
+    not_granted: tuple[NotGranted, ...]
+    stats: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def share_unrealised(self) -> float:
+        """(objective - bound) / (status quo - bound): an upper bound on the share left undone."""
+        room = self.status_quo_objective - self.bound
+        return 0.0 if room <= 1e-9 else max(0.0, (self.objective - self.bound) / room)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The solution as `mutasi-solution/1` JSON data."""
+        return {
+            "format": SOLUTION_FORMAT,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "status_quo_objective": self.status_quo_objective,
+            "moves": [m.to_dict() for m in self.moves],
+            "not_granted": [n.to_dict() for n in self.not_granted],
+            "stats": dict(self.stats),
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The solution as a `mutasi-solution/1` JSON document."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @staticmethod
+    def from_dict(raw: Mapping[str, Any]) -> Solution:
+        """Read a solution back from JSON data."""
+        if raw.get("format") != SOLUTION_FORMAT:
+            raise ValueError(f"format: expected {SOLUTION_FORMAT!r}, got {raw.get('format')!r}")
+        return Solution(
+            status=str(raw["status"]),
+            objective=float(raw["objective"]),
+            bound=float(raw["bound"]),
+            status_quo_objective=float(raw["status_quo_objective"]),
+            moves=tuple(Move.from_dict(m) for m in raw.get("moves", ())),
+            not_granted=tuple(NotGranted.from_dict(n) for n in raw.get("not_granted", ())),
+            stats=dict(raw.get("stats", {})),
+        )
+
+    @staticmethod
+    def from_json(text: str | bytes) -> Solution:
+        """Parse a `mutasi-solution/1` document."""
+        return Solution.from_dict(json.loads(text))

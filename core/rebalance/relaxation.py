@@ -1,0 +1,323 @@
+"""The LP relaxation over all allowed moves, solved by column generation.
+
+The LP is solved over a subset of the move columns; LP duals then price every allowed column.
+Columns with negative reduced cost are added and the LP re-solved, until none is left: the LP
+optimum over the subset is then the LP optimum over all allowed moves. After every pricing round
+a Lagrangian bound (the LP duals as multipliers, the at-most-one-move rows kept) gives a proven
+lower bound on any plan, even when time runs out before pricing is clean.
+
+The LP goes to OR-Tools' bundled HiGHS through MathOpt's proto interface (built from numpy in
+bulk). Not through pywraplp: in OR-Tools 9.15 its HiGHS wrapper (and model_builder's) returns
+row activities where the dual values belong, and column generation lives on duals.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.rebalance.candidates import Columns
+from core.rebalance.compiled import BoolArray, CompiledInstance, FloatArray, IntArray
+from core.rebalance.formulation import (
+    Formulation,
+    Segments,
+    build_formulation,
+    couples_both_movable,
+)
+
+INTEGRALITY_TOL = 1e-6
+PRICING_TOL = 1e-6
+INITIAL_PER_EMPLOYEE = 3
+ADDED_PER_EMPLOYEE = 4
+MAX_ADDED_PER_ROUND = 250_000
+TRACE = False
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LPResult:
+    """Outcome of one LP solve: solver status, values, duals."""
+
+    status: str
+    objective: float
+    values: FloatArray
+    duals: FloatArray
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Relaxation:
+    """The column-generation LP: its last solution, proven bound and whether pricing was clean."""
+
+    solved: bool  # an LP was solved at least once
+    priced_out: bool  # no allowed column has negative reduced cost: LP over all moves is solved
+    x: FloatArray  # value per column (all columns; 0 for inactive ones)
+    lp_objective: float
+    bound: float
+    active: BoolArray
+    formulation: Formulation | None
+    rounds: int
+    seconds: float
+
+    @property
+    def integral(self) -> bool:
+        """All move values are 0 or 1 (within 1e-6)."""
+        frac = np.minimum(self.x, 1.0 - self.x)
+        return bool(self.solved and (frac <= INTEGRALITY_TOL).all())
+
+
+def solve_formulation_lp(form: Formulation, time_limit: float, backend: str = "highs") -> LPResult:
+    """Solve the LP of a formulation; every solver status is mapped to a plain string."""
+    # MathOpt's proto interface: built from numpy in bulk, and its HiGHS duals are right.
+    from ortools.math_opt import (
+        callback_pb2,
+        model_parameters_pb2,
+        model_pb2,
+        parameters_pb2,
+        result_pb2,
+    )
+    from ortools.math_opt.core.python import solver as core_solver
+
+    start = time.perf_counter()
+    n, m = form.n_vars, form.n_rows
+    proto = model_pb2.ModelProto()
+    proto.variables.ids.extend(range(n))
+    proto.variables.lower_bounds.extend([0.0] * n)
+    proto.variables.upper_bounds.extend(form.var_ub.tolist())
+    proto.variables.integers.extend([False] * n)
+    proto.objective.maximize = False
+    proto.objective.offset = form.constant
+    nz = np.nonzero(form.var_cost)[0]
+    proto.objective.linear_coefficients.ids.extend(nz.tolist())
+    proto.objective.linear_coefficients.values.extend(form.var_cost[nz].tolist())
+    proto.linear_constraints.ids.extend(range(m))
+    proto.linear_constraints.lower_bounds.extend(form.row_lb.tolist())
+    proto.linear_constraints.upper_bounds.extend(form.row_ub.tolist())
+    order = np.lexsort((form.coo_var, form.coo_row))
+    matrix = proto.linear_constraint_matrix
+    matrix.row_ids.extend(form.coo_row[order].tolist())
+    matrix.column_ids.extend(form.coo_var[order].tolist())
+    matrix.coefficients.extend(form.coo_coef[order].tolist())
+    params = parameters_pb2.SolveParametersProto(enable_output=False)
+    params.time_limit.FromNanoseconds(int(max(0.05, time_limit) * 1e9))
+    solver_type = {
+        "highs": parameters_pb2.SOLVER_TYPE_HIGHS,
+        "glop": parameters_pb2.SOLVER_TYPE_GLOP,
+    }[backend]
+    result = core_solver.solve(
+        proto,
+        solver_type,
+        parameters_pb2.SolverInitializerProto(),
+        params,
+        model_parameters_pb2.ModelSolveParametersProto(),
+        None,
+        callback_pb2.CallbackRegistrationProto(),
+        None,
+        None,
+    )
+    seconds = time.perf_counter() - start
+    reason = result.termination.reason
+    if reason == result_pb2.TERMINATION_REASON_OPTIMAL and result.solutions:
+        sol = result.solutions[0]
+        values = np.zeros(n)
+        pv = sol.primal_solution.variable_values
+        values[np.asarray(pv.ids, dtype=np.int64)] = np.asarray(pv.values, dtype=np.float64)
+        duals = np.zeros(m)
+        dv = sol.dual_solution.dual_values
+        duals[np.asarray(dv.ids, dtype=np.int64)] = np.asarray(dv.values, dtype=np.float64)
+        return LPResult(
+            "OPTIMAL", float(sol.primal_solution.objective_value), values, duals, seconds
+        )
+    if reason in (
+        result_pb2.TERMINATION_REASON_INFEASIBLE,
+        result_pb2.TERMINATION_REASON_UNBOUNDED,
+        result_pb2.TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED,
+    ):
+        # The status quo is feasible and every variable is bounded: this is a modelling bug.
+        raise RuntimeError(f"LP reported {result_pb2.TerminationReasonProto.Name(reason)}")
+    if reason in (
+        result_pb2.TERMINATION_REASON_FEASIBLE,
+        result_pb2.TERMINATION_REASON_NO_SOLUTION_FOUND,
+    ):
+        return LPResult("STOPPED", float("nan"), np.zeros(0), np.zeros(0), seconds)
+    # IMPRECISE, NUMERICAL_ERROR, OTHER_ERROR, UNSPECIFIED
+    name = result_pb2.TerminationReasonProto.Name(reason)
+    return LPResult(f"FAILED:{name}", float("nan"), np.zeros(0), np.zeros(0), seconds)
+
+
+def _row_duals(form: Formulation, duals: FloatArray) -> FloatArray:
+    """Duals with the sign every row type needs for a valid Lagrangian bound (<= rows: y <= 0)."""
+    y = duals.copy()
+    le = np.isinf(form.row_lb) & np.isfinite(form.row_ub)
+    y[le] = np.minimum(y[le], 0.0)
+    return y
+
+
+def _per_row(row_of: IntArray, y: FloatArray) -> FloatArray:
+    return np.where(row_of >= 0, y[np.maximum(row_of, 0)], 0.0) if y.shape[0] else np.zeros(
+        row_of.shape[0]
+    )
+
+
+def reduced_costs_without_assign(
+    ci: CompiledInstance, cols: Columns, form: Formulation, y: FloatArray
+) -> FloatArray:
+    """Reduced cost of every allowed column, leaving out its at-most-one-move row."""
+    rc = cols.cost.copy()
+    yb = _per_row(form.balance_row, y)
+    rc -= yb[cols.dest_pair]
+    rc += yb[cols.orig_pair]
+    rc -= _per_row(form.arrivals_row, y)[cols.unit]
+    rc -= _per_row(form.departures_row, y)[ci.emp_unit[cols.emp]]
+    if form.total_row >= 0:
+        rc -= y[form.total_row]
+    sp = form.spouse
+    if sp.column.shape[0]:
+        y_sp = y[form.spouse_row_start : form.spouse_row_start + sp.column.shape[0]]
+        rc[sp.column] -= y_sp  # own row, coefficient +1
+        row_cols: dict[int, list[int]] = {}
+        for i, c in enumerate(sp.column.tolist()):
+            row_cols.setdefault(int(cols.emp[c]), []).append(i)
+        for s, rows in row_cols.items():
+            e = int(ci.spouse[s])
+            lo, hi = int(cols.emp_start[e]), int(cols.emp_start[e + 1])
+            if lo == hi:
+                continue
+            limit = ci.spouse_limit_km(e)
+            s_units = cols.unit[sp.column[rows]]
+            near_home = ci.unit_distance(s_units, int(ci.emp_unit[e])) <= limit
+            near = ci.unit_distance(cols.unit[lo:hi][:, None], s_units[None, :]) <= limit
+            coef = np.where(near_home[None, :], (~near).astype(float), -near.astype(float))
+            rc[lo:hi] -= coef @ y_sp[rows]
+    return rc
+
+
+def lagrangian_bound(
+    ci: CompiledInstance, cols: Columns, form: Formulation, y: FloatArray, rc: FloatArray
+) -> float:
+    """A proven lower bound on every plan, from multipliers y on all rows but at-most-one-move."""
+    total = form.constant
+    not_assign = np.ones(form.n_rows, dtype=bool)
+    not_assign[form.assign_row[form.assign_row >= 0]] = False
+    finite_ub = np.isfinite(form.row_ub) & not_assign
+    total += float((form.row_ub[finite_ub] * y[finite_ub]).sum())
+    starts = cols.emp_start[:-1]
+    has = np.diff(cols.emp_start) > 0
+    if rc.shape[0]:
+        mins = np.minimum.reduceat(rc, starts[has])
+        total += float(np.minimum(mins, 0.0).sum())
+    segs: Segments = form.segments
+    yb = _per_row(form.balance_row, y)
+    seg_rc = segs.cost + segs.direction * yb[segs.pair]
+    total += float((np.minimum(seg_rc, 0.0) * segs.length).sum())
+    return total
+
+
+def top_per_employee(cols: Columns, mask: BoolArray, score: FloatArray, k: int) -> IntArray:
+    """Indices of up to k columns per employee among `mask`, lowest score first."""
+    idx = np.nonzero(mask)[0]
+    if idx.shape[0] == 0:
+        return idx
+    order = idx[np.lexsort((score[idx], cols.emp[idx]))]
+    emp = cols.emp[order]
+    first = np.ones(order.shape[0], dtype=bool)
+    first[1:] = emp[1:] != emp[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(order.shape[0]), 0))
+    rank = np.arange(order.shape[0]) - group_start
+    return order[rank < k]
+
+
+def initial_columns(ci: CompiledInstance, cols: Columns) -> BoolArray:
+    """Aspirations, plus each employee's best single moves priced at status-quo marginal costs."""
+    base = ci.pair_base
+    pairs = np.arange(ci.n_pairs)
+    g0 = ci.pair_imbalance(pairs, base)
+    up1 = ci.pair_imbalance(pairs, base + 1) - g0
+    down1 = ci.pair_imbalance(pairs, np.maximum(base - 1, 0)) - g0
+    est = cols.cost + up1[cols.dest_pair] + down1[cols.orig_pair]
+    active = (cols.aspiration_rank >= 0) & (est < 0)
+    active[top_per_employee(cols, est < 0, est, INITIAL_PER_EMPLOYEE)] = True
+    # every short-staffed pair gets enough of its cheapest donors to be filled
+    deficit = np.ceil(np.maximum(0.0, ci.pair_req - base)).astype(np.int64)
+    want = np.minimum(2 * deficit + 2, ci.arrivals_cap[ci.pair_unit] * 3)
+    idx = np.nonzero(est < 0)[0]
+    if idx.shape[0]:
+        order = idx[np.lexsort((est[idx], cols.dest_pair[idx]))]
+        dest = cols.dest_pair[order]
+        first = np.ones(order.shape[0], dtype=bool)
+        first[1:] = dest[1:] != dest[:-1]
+        group_start = np.maximum.accumulate(np.where(first, np.arange(order.shape[0]), 0))
+        rank = np.arange(order.shape[0]) - group_start
+        active[order[rank < want[dest]]] = True
+    return active
+
+
+def solve_relaxation(
+    ci: CompiledInstance,
+    cols: Columns,
+    segs: Segments,
+    deadline: float,
+    backend: str = "highs",
+) -> Relaxation:
+    """Column generation until pricing is clean or the deadline passes."""
+    start = time.perf_counter()
+    active = initial_columns(ci, cols)
+    best_bound = -np.inf
+    last: tuple[Formulation, LPResult] | None = None
+    priced_out = False
+    rounds = 0
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.05:
+            break
+        form = build_formulation(ci, cols, segs, active)
+        result = solve_formulation_lp(form, remaining, backend)
+        rounds += 1
+        if result.status != "OPTIMAL":
+            break
+        last = (form, result)
+        y = _row_duals(form, result.duals)
+        rc = reduced_costs_without_assign(ci, cols, form, y)
+        best_bound = max(best_bound, lagrangian_bound(ci, cols, form, y, rc))
+        if TRACE:
+            print(f"round {rounds}: cols {form.n_moves} rows {form.n_rows} "
+                  f"assign {(form.assign_row>=0).sum()} spouse {form.spouse.column.shape[0]} lp {result.seconds:.2f}s"
+                  f" obj {result.objective:.2f} bound {best_bound:.2f} t={time.perf_counter()-start:.2f}")
+        y_assign = _per_row(form.assign_row, y)
+        rc_full = rc - y_assign[cols.emp]
+        negative = (rc_full < -PRICING_TOL) & ~active
+        if not negative.any():
+            priced_out = True
+            break
+        chosen = top_per_employee(cols, negative, rc_full, ADDED_PER_EMPLOYEE)
+        if chosen.shape[0] > MAX_ADDED_PER_ROUND:
+            chosen = chosen[np.argsort(rc_full[chosen])[:MAX_ADDED_PER_ROUND]]
+        active = active.copy()
+        active[chosen] = True
+    x = np.zeros(cols.size)
+    lp_obj = float("nan")
+    form_out: Formulation | None = None
+    if last is not None:
+        form_out, result = last
+        x[form_out.active] = np.clip(result.values[: form_out.n_moves], 0.0, 1.0)
+        lp_obj = result.objective
+        if priced_out:
+            best_bound = max(best_bound, lp_obj)
+    return Relaxation(
+        solved=last is not None,
+        priced_out=priced_out,
+        x=x,
+        lp_objective=lp_obj,
+        bound=float(best_bound),
+        active=active if form_out is None else _mask(cols.size, form_out.active),
+        formulation=form_out,
+        rounds=rounds,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _mask(size: int, idx: IntArray) -> BoolArray:
+    out = np.zeros(size, dtype=bool)
+    out[idx] = True
+    return out
