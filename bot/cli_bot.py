@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
                         now=SystemClock().now(),
                         valid_days=settings.invitation_days,
                     )
-                return invitations_csv(issued, username)
+                return invitations_csv(issued, username, settings.zone)
             finally:
                 await engine.dispose()
 

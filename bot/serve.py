@@ -104,7 +104,11 @@ async def running_bot(
             await updater.stop()
         if application.running:
             await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
         await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 async def serve_until_signalled(

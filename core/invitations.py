@@ -89,8 +89,10 @@ async def issue_invitations(
 INVITATION_CSV_HEADER = ("nip", "nama", "kode_unit", "tautan", "berlaku_sampai")
 
 
-def invitations_csv(issued: Sequence[IssuedInvitation], bot_username: str) -> str:
-    """The CSV an admin hands out: one row per employee with their link and expiry."""
+def invitations_csv(
+    issued: Sequence[IssuedInvitation], bot_username: str, zone: dt.tzinfo = dt.UTC
+) -> str:
+    """The CSV an admin hands out: one row per employee with their link and expiry (in ZONE)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(INVITATION_CSV_HEADER)
@@ -101,7 +103,7 @@ def invitations_csv(issued: Sequence[IssuedInvitation], bot_username: str) -> st
                 item.name,
                 item.unit_code,
                 invitation_link(bot_username, item.code),
-                item.expires_at.isoformat(timespec="minutes"),
+                item.expires_at.astimezone(zone).isoformat(timespec="minutes"),
             ]
         )
     return buffer.getvalue()

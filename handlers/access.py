@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
 
 from bot.i18n import Translator, normalise_language, translator
 from core.access import Caller, load_caller
@@ -162,6 +164,10 @@ def handler(*, role: Role | None = Role.ASN) -> Callable[[HandlerFn], PtbCallbac
             query = update.callback_query
             if query is not None:
                 await query.answer()
+            chat = update.effective_chat
+            if chat is not None and chat.type != ChatType.PRIVATE:
+                await turn.say(turn.t("dialogue.private_only"))
+                return
             refused = refusal_for(turn, role)
             if refused is not None:
                 log.info("refused %s for user %s", fn.__name__, turn.user_id)
@@ -181,7 +187,11 @@ def handler(*, role: Role | None = Role.ASN) -> Callable[[HandlerFn], PtbCallbac
 async def show(turn: Turn, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
     """Replace the pressed message's text and buttons (paging); send a new message otherwise."""
     query = turn.update.callback_query
-    if query is not None and query.message is not None:
-        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
-    else:
+    if query is None or query.message is None:
         await turn.say(text, keyboard)
+        return
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    except BadRequest as error:  # the same page pressed twice: nothing to change
+        if "not modified" not in str(error).lower():
+            raise

@@ -105,7 +105,7 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
     if not issued:
         await turn.say_key("invite.none")
         return
-    data = invitations_csv(issued, services.bot_username).encode("utf-8")
+    data = invitations_csv(issued, services.bot_username, services.settings.zone).encode("utf-8")
     name = f"undangan-{unit.code if unit else 'semua'}.csv"
     await turn.send_file(
         data,

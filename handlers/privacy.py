@@ -47,16 +47,14 @@ async def my_data(turn: Turn) -> None:
     async with turn.context.uow() as uow:
         aspiration = await uow.aspirations.current_for(me.nip)
         accounts = await uow.accounts.list_for_nip(me.nip)
-        history = [e for e in await uow.audit.list(f"employee:{me.nip}")]
-        own_actions = [e for e in await uow.audit.list() if e.actor == me.nip]
-    events = {id(e): e for e in [*history, *own_actions]}
+        history = list(await uow.audit.list(f"employee:{me.nip}"))
     export = {
         "exported_at": turn.context.now().isoformat(),
         "employee": _plain(me.employee),
         "telegram_accounts": _plain(list(accounts)),
         "roles": _plain(list(me.grants)),
         "aspiration": _plain(aspiration),
-        "audit_events": _plain(sorted(events.values(), key=lambda e: e.at)),
+        "audit_events": _plain(sorted(history, key=lambda e: e.at)),
     }
     data = json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
     await turn.send_file(data, f"dataku-{me.nip}.json", caption=turn.t("privacy.export_caption"))

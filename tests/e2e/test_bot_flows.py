@@ -223,3 +223,25 @@ async def test_used_expired_and_random_invitations_are_refused_clearly(
     async with runtime.uows() as uow:
         for user_id in (1005, 1006, 1007):
             assert await uow.accounts.get_by_telegram(user_id) is None
+
+
+async def test_unit_lists_page_and_a_repeated_page_press_changes_nothing(
+    runtime: BotRuntime,
+) -> None:
+    siti = runtime.emulator.user(1001, "Siti")
+    async with runtime.running():
+        await _register(runtime, siti, SITI.nip)
+        await siti.send_command("/aspirasi")
+        first = await siti.wait_for_message(contains="Pilihan ke-1")
+        assert len(first.buttons) == 9  # 8 units and "Berikutnya ›"
+        await siti.press("Berikutnya ›")
+        second = await siti.wait_for_message(lambda m: "‹ Sebelumnya" in m.button_texts)
+        assert second.message_id == first.message_id
+        assert "SD Negeri 1 Harapan (SDN-1)" in second.button_texts
+        answered = len(siti.callback_answers())
+        await siti.press_data(first.message_id, "asp:page:1")
+        await runtime.emulator.wait_for_call("answerCallbackQuery", count=answered + 1)
+        await siti.press("SD Negeri 1 Harapan (SDN-1)")
+        refused = await siti.wait_for_message(contains="tidak dapat dikabulkan")
+    assert "tidak memiliki formasi jabatan Perawat Terampil" in refused.body
+    assert not any("kesalahan di sistem" in m.body for m in siti.messages())

@@ -159,24 +159,29 @@ class UpdateFactory:
             "language_code": language,
         }
 
-    def _message(self, user_id: int, language: str, **fields: Any) -> dict[str, Any]:
+    def _message(
+        self, user_id: int, language: str, chat: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         return {
             "message_id": next(self._message_ids),
             "date": 1_790_000_000,
-            "chat": {"id": user_id, "type": "private"},
+            "chat": chat or {"id": user_id, "type": "private"},
             "from": self._user(user_id, language),
             **fields,
         }
 
-    def text(self, user_id: int, text: str, language: str = "id") -> Update:
-        """A plain text message (a command when it starts with '/')."""
+    def text(
+        self, user_id: int, text: str, language: str = "id", group_id: int | None = None
+    ) -> Update:
+        """A plain text message (a command when it starts with '/'), in a group if GROUP_ID."""
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             length = len(text.split()[0])
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        chat = {"id": group_id, "type": "group", "title": "Grup"} if group_id else None
         data = {
             "update_id": next(self._update_ids),
-            "message": self._message(user_id, language, **fields),
+            "message": self._message(user_id, language, chat, **fields),
         }
         return Update.de_json(data, self.bot)
 

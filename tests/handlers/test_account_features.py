@@ -111,3 +111,10 @@ async def test_an_unexpected_failure_reaches_the_error_handler_and_the_user_is_t
     h.app.bot_data.services.dialogues.get = broken_get
     reply = await h.command(SITI_ID, "halo")
     assert "terjadi kesalahan di sistem" in reply.text
+
+
+async def test_personal_commands_in_a_group_chat_point_to_the_private_chat(h: Harness) -> None:
+    await h.register(SITI_ID, SITI.nip)
+    await h.app.process_update(h.updates.text(SITI_ID, "/dataku", group_id=-100123))
+    reply = h.request.last(-100123)
+    assert reply.method == "sendMessage" and "obrolan pribadi" in reply.text
