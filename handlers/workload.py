@@ -45,6 +45,10 @@ async def _scoped_units(turn: Turn) -> list[Unit]:
 @handler(role=Role.SUPERVISOR)
 async def start_report(turn: Turn) -> None:
     """List the caller's units (paged); one unit goes straight to the next step."""
+    await _start(turn)
+
+
+async def _start(turn: Turn) -> None:
     units = await _scoped_units(turn)
     if not units:
         raise OutOfScope()
@@ -153,7 +157,9 @@ async def on_press(turn: Turn) -> None:
     press = turn.press
     if press is None:
         raise StaleButton()
-    if press.action == "page":
+    if press.action == "start":  # the reminder's button
+        await _start(turn)
+    elif press.action == "page":
         state = await turn.dialogue_in(FEATURE, "unit")
         units = await _units_from(turn, list(state.data["results"]))
         await show(
