@@ -259,9 +259,18 @@ def solve_relaxation(
     segs: Segments,
     deadline: float,
     backend: str = "highs",
+    gap_tolerance: float = 0.0,
 ) -> Relaxation:
-    """Column generation until pricing is clean or the deadline passes."""
+    """Column generation until pricing is clean, the gap is closed, or the deadline passes.
+
+    `gap_tolerance` stops early once (LP objective - bound) is at most that share of
+    (status quo - bound), i.e. of the improvement still achievable.
+    """
     start = time.perf_counter()
+    status_quo = float(
+        ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
+    )
+    last_round = 0.0
     active = initial_columns(ci, cols)
     best_bound = -np.inf
     last: tuple[Formulation, LPResult] | None = None
@@ -269,8 +278,10 @@ def solve_relaxation(
     rounds = 0
     while True:
         remaining = deadline - time.perf_counter()
-        if remaining <= 0.05:
+        # a round that cannot finish is wasted: stop while the last one's answer stands
+        if remaining <= 0.05 or (last is not None and remaining < 0.8 * last_round):
             break
+        round_start = time.perf_counter()
         form = build_formulation(ci, cols, segs, active)
         result = solve_formulation_lp(form, remaining, backend)
         rounds += 1
@@ -287,8 +298,13 @@ def solve_relaxation(
         y_assign = _per_row(form.assign_row, y)
         rc_full = rc - y_assign[cols.emp]
         negative = (rc_full < -PRICING_TOL) & ~active
+        last_round = time.perf_counter() - round_start
         if not negative.any():
             priced_out = True
+            break
+        gap = result.objective - best_bound
+        if gap <= max(1e-9 * max(1.0, abs(result.objective)),
+                      gap_tolerance * max(0.0, status_quo - best_bound)):
             break
         chosen = top_per_employee(cols, negative, rc_full, ADDED_PER_EMPLOYEE)
         if chosen.shape[0] > MAX_ADDED_PER_ROUND:

@@ -1,0 +1,126 @@
+"""The solver pipeline of REBALANCE.md §5: columns, LP by column generation, CP-SAT if fractional.
+
+Every plan returned has passed the solver-independent validator; a plan that does not is a bug
+and raises `PlanRejected`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from core.rebalance.candidates import Columns, build_columns
+from core.rebalance.compiled import CompiledInstance, IntArray, compile_instance
+from core.rebalance.explain import explain_moves, not_granted
+from core.rebalance.formulation import build_segments
+from core.rebalance.greedy import greedy_descent
+from core.rebalance.model import Instance, Solution
+from core.rebalance.relaxation import Relaxation, solve_relaxation
+from core.rebalance.validator import PlanRejected, validate_plan
+
+DEFAULT_TIME_LIMIT = 60.0
+OPTIMALITY_TOL = 1e-6  # relative: objective within this of the bound counts as proven optimal
+
+
+def trivial_bound(ci: CompiledInstance, cols: Columns) -> float:
+    """A weak but proven bound: every person at their cheapest option, no imbalance at all."""
+    best = ci.stay_cost.copy()
+    has = np.diff(cols.emp_start) > 0
+    if cols.size:
+        mins = np.minimum.reduceat(cols.cost, cols.emp_start[:-1][has])
+        best[has] += np.minimum(mins, 0.0)
+    return float(best.sum())
+
+
+def assignment_map(ci: CompiledInstance, assignment: IntArray) -> dict[str, str]:
+    """Employee id -> final unit id for the employees who move."""
+    moved = np.nonzero(assignment != ci.emp_unit)[0]
+    return {ci.instance.employees[e].id: ci.unit_ids[int(assignment[e])] for e in moved.tolist()}
+
+
+def rounded_plan(ci: CompiledInstance, cols: Columns, rel: Relaxation) -> IntArray:
+    """Moves the LP makes fully, couples kept together by sending both home when needed."""
+    assignment = ci.emp_unit.copy()
+    whole = np.nonzero(rel.x >= 1.0 - 1e-6)[0]
+    assignment[cols.emp[whole]] = cols.unit[whole]
+    for e in np.nonzero(ci.spouse >= 0)[0].tolist():
+        s = int(ci.spouse[e])
+        apart = float(ci.unit_distance(int(assignment[e]), int(assignment[s])))
+        if apart > ci.spouse_limit_km(e) + 1e-9:
+            assignment[e], assignment[s] = ci.emp_unit[e], ci.emp_unit[s]
+    return assignment
+
+
+def solve(
+    instance: Instance,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    *,
+    seed: int = 0,
+    workers: int | None = None,
+    gap_tolerance: float = 0.0,
+) -> Solution:
+    """The best plan found within `time_limit` seconds, validated, with bound and explanations."""
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    workers = max(1, min(workers or (os.cpu_count() or 1), os.cpu_count() or 1))
+    ci = compile_instance(instance)
+    cols = build_columns(ci)
+    segs = build_segments(ci, cols)
+    # keep time for explanations: they cost about as much per aspiration as per employee
+    reserve = max(0.05 * time_limit, 2e-6 * (ci.n_employees + cols.size / 50))
+    rel = solve_relaxation(ci, cols, segs, deadline - reserve, gap_tolerance=gap_tolerance)
+    stats: dict[str, object] = {
+        "columns_allowed": cols.size,
+        "columns_used": int(rel.active.sum()),
+        "lp_rounds": rel.rounds,
+        "lp_priced_out": rel.priced_out,
+        "variables": rel.formulation.n_vars if rel.formulation else 0,
+        "rows": rel.formulation.n_rows if rel.formulation else 0,
+    }
+    if rel.solved and rel.integral:
+        plan = rounded_plan(ci, cols, rel)
+        method = "lp-highs"
+    else:
+        start_plan = rounded_plan(ci, cols, rel) if rel.solved else None
+        plan = greedy_descent(ci, cols, deadline - reserve, start=start_plan)
+        method = "lp-highs+rounding+descent" if rel.solved else "descent"
+        remaining = deadline - reserve - time.perf_counter()
+        if rel.solved and rel.formulation is not None and remaining > 0.5:
+            from core.rebalance.cpsat import solve_cpsat
+
+            out = solve_cpsat(ci, cols, rel.formulation, remaining, hint=plan, workers=workers,
+                              seed=seed)
+            stats["cpsat_status"] = out.status
+            if out.assignment is not None and ci.objective(out.assignment) < ci.objective(plan):
+                plan = out.assignment
+                method = "lp-highs+cp-sat"
+    if ci.objective(plan) > ci.objective(ci.emp_unit):
+        plan = ci.emp_unit.copy()  # a rounded plan can be worse than doing nothing
+        method += "+status-quo"
+    mapping = assignment_map(ci, plan)
+    objective = validate_plan(instance, mapping)
+    status_quo = validate_plan(instance, {})
+    bound = rel.bound if np.isfinite(rel.bound) else -np.inf
+    bound = max(bound, trivial_bound(ci, cols))
+    tol = OPTIMALITY_TOL * max(1.0, abs(objective))
+    if bound > objective + tol:
+        raise PlanRejected([f"bound {bound} above the objective {objective} of a valid plan"])
+    bound = min(bound, objective)
+    status = "OPTIMAL" if objective - bound <= tol else "FEASIBLE"
+    if objective > status_quo + tol:
+        raise PlanRejected([f"plan objective {objective} worse than status quo {status_quo}"])
+    moves = explain_moves(ci, cols, plan)
+    refused = not_granted(ci, cols, plan)
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    stats["method"] = method
+    return Solution(
+        status=status,
+        objective=objective,
+        bound=bound,
+        status_quo_objective=status_quo,
+        moves=tuple(moves),
+        not_granted=tuple(refused),
+        stats={"seconds": stats.pop("seconds"), "method": stats.pop("method"), **stats},
+    )
