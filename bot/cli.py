@@ -21,10 +21,12 @@ def build_app() -> typer.Typer:
     from bot import cli_db
     from bot import cli_data
     from bot import cli_bot
+    from bot import cli_engine
 
     cli_db.register(app)
     cli_data.register(app)
     cli_bot.register(app)
+    cli_engine.register(app)
     return app
 
 
