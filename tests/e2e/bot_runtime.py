@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_application
 from bot.serve import WebhookConfig, running_bot
 from bot.settings import Settings
+from core.domain import Invitation
+from core.invitations import hash_invitation_code
 from core.ports import UnitOfWorkFactory
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
@@ -35,6 +38,15 @@ class BotRuntime:
     dialogues: SqlDialogueStore
     clock: SettableClock
     database_path: Path
+
+    async def invite(self, nip: str, code: str, days: int = 14) -> None:
+        """Store a one-time invitation CODE for NIP, issued at the clock's now."""
+        now = self.clock.now()
+        async with self.uows() as uow:
+            await uow.invitations.add(
+                Invitation(hash_invitation_code(code), nip, now, now + dt.timedelta(days=days))
+            )
+            await uow.commit()
 
     def settings(self, **overrides: Any) -> Settings:
         """Settings pointing MUTASI_BOT_API_URL at the emulator."""

@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from core.domain import Invitation
-from core.invitations import hash_invitation_code
 from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
 from tests.emulator import EmulatedUser
 from tests.handlers.agency import ADMIN, CARE, DEWI, KEPALA, NURSE, OUTREACH, SITI
@@ -20,12 +18,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def _invite(runtime: BotRuntime, nip: str, code: str, days: int = 14) -> None:
-    now = runtime.clock.now()
-    async with runtime.uows() as uow:
-        await uow.invitations.add(
-            Invitation(hash_invitation_code(code), nip, now, now + dt.timedelta(days=days))
-        )
-        await uow.commit()
+    await runtime.invite(nip, code, days)
 
 
 async def _register(runtime: BotRuntime, user: EmulatedUser, nip: str) -> None:

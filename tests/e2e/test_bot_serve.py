@@ -4,6 +4,7 @@ a clear one-line exit without a token or with a rejected one, and a clean stop o
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import sys
@@ -15,7 +16,7 @@ from bot.serve import ServeError, WebhookConfig, running_bot
 from core.domain import TelegramAccount
 from tests.e2e.bot_runtime import TOKEN, BotRuntime, runtime_fixture  # noqa: F401  (fixture)
 from tests.emulator.ptb_app import free_port
-from tests.handlers.agency import KEPALA
+from tests.handlers.agency import KEPALA, SITI
 
 pytestmark = pytest.mark.e2e
 MUTASI = str(Path(sys.executable).with_name("mutasi"))
@@ -121,3 +122,56 @@ async def test_serve_polls_answers_and_stops_cleanly_on_sigterm(runtime: BotRunt
             process.kill()
             await process.wait()
     assert process.returncode == 0
+
+
+async def _start_serve(runtime: BotRuntime) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        MUTASI,
+        "serve",
+        env=_env(runtime, MUTASI_BOT_TOKEN=TOKEN),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    return process
+
+
+async def _stop(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -> None:
+    if process.returncode is None:
+        process.send_signal(sig)
+        await asyncio.wait_for(process.wait(), timeout=30)
+
+
+async def test_a_dialogue_survives_killing_the_serve_process(runtime: BotRuntime) -> None:
+
+    runtime.clock.current = dt.datetime.now(dt.UTC)  # the serve process uses the real clock
+    await runtime.invite(SITI.nip, "processrestart")
+    siti = runtime.emulator.user(1001, "Siti")
+    first = await _start_serve(runtime)
+    try:
+        await siti.send_command("/start", "processrestart")
+        await siti.wait_for_message(contains="Pendaftaran berhasil", timeout=30)
+        await siti.send_command("/aspirasi")
+        await siti.wait_for_message(contains="Pilihan ke-1", timeout=10)
+        await siti.press("Puskesmas Cempaka (PKM-C)")
+        await siti.wait_for_message(contains="Tambah pilihan ke-2", timeout=10)
+    finally:
+        await _stop(first, signal.SIGKILL)
+    second = await _start_serve(runtime)
+    try:
+        await siti.press("✅ Cukup")
+        await siti.wait_for_message(contains="Pekerjaan apa", timeout=30)
+        for button, answer in (
+            ("Sama: Perawat Terampil", "alasan utama"),
+            ("Kesehatan", "Ceritakan alasan"),
+            ("Lewati", "Seberapa bersedia"),
+            ("Bersedia", "Periksa aspirasi"),
+            ("📨 Kirim", "Aspirasi tersimpan"),
+        ):
+            await siti.press(button)
+            await siti.wait_for_message(contains=answer, timeout=10)
+    finally:
+        await _stop(second)
+    assert second.returncode == 0
+    async with runtime.uows() as uow:
+        wish = await uow.aspirations.current_for(SITI.nip)
+    assert wish is not None and wish.choices == ("PKM-C",)
