@@ -104,8 +104,8 @@ def _results_keyboard(turn: Turn, state: DialogueState, units: list[Unit]) -> In
 
 async def _units_by_code(turn: Turn, codes: list[str]) -> list[Unit]:
     async with turn.context.uow() as uow:
-        found = [await uow.units.get(c) for c in codes]
-    return [u for u in found if u is not None]
+        known = {u.code: u for u in await uow.units.list()}
+    return [known[c] for c in codes if c in known]
 
 
 @handler(role=Role.ASN)
