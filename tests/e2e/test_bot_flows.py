@@ -176,6 +176,8 @@ async def test_refusals_change_nothing_in_the_database(runtime: BotRuntime) -> N
         await stranger.send_command("/aspirasi")
         await stranger.wait_for_message(contains="belum terdaftar")
         await stranger.send_text("halo")
+        refusal = await stranger.wait_for_message(contains="belum terdaftar")
+        await stranger.press_data(refusal.message_id, f"asp:wd:{siti_wish.id}")
         await stranger.wait_for_message(contains="belum terdaftar")
         await dewi.send_command("/status")
         status = await dewi.wait_for_message(contains="Unit:")
