@@ -1,4 +1,4 @@
-"""/status: own unit and tenure, the aspiration and whether it can be granted (flow 9)."""
+"""/status: own unit and tenure, the aspiration, transfers and why-not (flow 9)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from handlers.access import Turn, handler
 from handlers.aspiration import policy_of
 from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import aspiration_text, problems_block
+from handlers.plan import why_not_lines
 
 COMMANDS = (CommandSpec("status", "cmd.status", Role.ASN),)
 
@@ -24,6 +25,7 @@ async def show_status(turn: Turn) -> None:
         unit = await uow.units.get(me.unit_code)
         aspiration = await uow.aspirations.current_for(me.nip)
         names = {u.code: u.name for u in await uow.units.list()} if aspiration else {}
+        transfers = await why_not_lines(turn.t, uow, me.nip)
     today = turn.context.today()
     parts = [
         turn.t(
@@ -42,6 +44,8 @@ async def show_status(turn: Turn) -> None:
         parts.append(
             turn.t("aspiration.cannot_be_granted") + "\n" + problems_block(turn.t, problems)
         )
+    if transfers:
+        parts.append("\n".join(transfers))
     await turn.say("\n\n".join(parts))
 
 

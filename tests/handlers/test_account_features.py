@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
-from core.domain import Role, RoleGrant, ScopeKind
+from core.domain import Plan, Role, RoleGrant, ScopeKind
 from tests.handlers.agency import ADMIN, DEWI, KEPALA, SITI
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
@@ -118,3 +119,35 @@ async def test_personal_commands_in_a_group_chat_point_to_the_private_chat(h: Ha
     await h.app.process_update(h.updates.text(SITI_ID, "/dataku", group_id=-100123))
     reply = h.request.last(-100123)
     assert reply.method == "sendMessage" and "obrolan pribadi" in reply.text
+
+
+async def test_status_says_why_an_aspiration_was_not_granted_in_the_latest_plan(
+    h: Harness,
+) -> None:
+    await h.register(DEWI_ID, DEWI.nip)
+    async with h.uows() as uow:
+        await uow.plans.add(
+            Plan(
+                None,
+                dt.date(2026, 11, 2),
+                h.clock.now(),
+                "OPTIMAL",
+                1.0,
+                2.0,
+                1.0,
+                {
+                    "moves": [],
+                    "not_granted": [
+                        {
+                            "employee": DEWI.nip,
+                            "aspiration": "PKM-C",
+                            "reason": "TENURE",
+                            "cost_to_force": 0.0,
+                        }
+                    ],
+                },
+            )
+        )
+        await uow.commit()
+    reply = await h.command(DEWI_ID, "/status")
+    assert "Aspirasi ke Puskesmas Cempaka belum dapat dipenuhi" in reply.text
