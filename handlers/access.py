@@ -8,6 +8,7 @@ callback query, and turns a `DomainError` into its translated message.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -27,6 +28,9 @@ from handlers.context import BotContext
 from handlers.keyboards import CallbackId, parse_callback_id
 
 log = logging.getLogger(__name__)
+
+#: A dialogue left alone this long is forgotten (its buttons then say they are stale).
+DIALOGUE_TTL = dt.timedelta(days=2)
 
 HandlerFn = Callable[["Turn"], Awaitable[None]]
 PtbCallback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
@@ -85,8 +89,14 @@ class Turn:
         )
 
     async def dialogue(self) -> DialogueState | None:
-        """The caller's open dialogue, if any."""
-        return await self.context.dialogues.get(self.user_id)
+        """The caller's open dialogue, if any (one untouched for DIALOGUE_TTL is dropped)."""
+        state = await self.context.dialogues.get(self.user_id)
+        if state is None or state.updated_at is None:
+            return state
+        if self.context.now() - state.updated_at > DIALOGUE_TTL:
+            await self.context.dialogues.clear(self.user_id)
+            return None
+        return state
 
     async def dialogue_in(self, flow: str, *steps: str) -> DialogueState:
         """The open dialogue of FLOW at one of STEPS (any step if none given); else StaleButton."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from core.domain import ReasonCategory
 from tests.handlers.agency import DEWI, SITI
 from tests.handlers.conftest import Harness
@@ -102,3 +104,11 @@ async def test_cancel_leaves_the_dialogue(h: Harness) -> None:
     await h.command(SITI_ID, "/aspirasi")
     assert "dibatalkan" in (await h.command(SITI_ID, "/batal")).text
     assert "Tidak ada percakapan" in (await h.command(SITI_ID, "halo")).text
+
+
+async def test_a_dialogue_left_alone_for_days_is_forgotten(h: Harness) -> None:
+    await h.register(SITI_ID, SITI.nip)
+    await h.command(SITI_ID, "/aspirasi")
+    h.clock.advance(dt.timedelta(days=3))
+    assert "Tidak ada percakapan" in (await h.command(SITI_ID, "sukajaya")).text
+    assert "sudah tidak berlaku" in (await h.press(SITI_ID, "asp:pick:0")).text
