@@ -36,7 +36,7 @@ from core.rebalance.compiled import IMMOVABLE_REASONS, CompiledInstance, IntArra
 from core.rebalance.model import Explanation, Move, NotGranted, StaffingSide
 from core.rebalance.plan_state import PlanState
 
-REPAIR_CANDIDATES = 25
+REPAIR_CANDIDATES = 6
 
 
 def _round(value: float, places: int = 6) -> float:

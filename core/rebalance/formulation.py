@@ -26,6 +26,9 @@ class Segments:
     direction: IntArray  # +1 adds staff, -1 removes staff
     cost: FloatArray  # per person along the run
     length: IntArray
+    touched_pairs: IntArray  # pairs any allowed move can change
+    possible_arrivals: IntArray  # per unit, allowed columns into it
+    possible_departures: IntArray  # per unit, employees with an allowed move out of it
 
 
 def build_segments(ci: CompiledInstance, cols: Columns) -> Segments:
@@ -56,14 +59,24 @@ def build_segments(ci: CompiledInstance, cols: Columns) -> Segments:
         parts.append(
             (pairs[run_start], np.full(run_start.shape[0], direction), slope[run_start], lengths)
         )
+    m = len(ci.unit_ids)
+    touched = np.nonzero(
+        (np.bincount(cols.dest_pair, minlength=n_pairs) > 0)
+        | (np.bincount(cols.orig_pair, minlength=n_pairs) > 0)
+    )[0]
+    arrivals = np.bincount(cols.unit, minlength=m).astype(np.int64)
+    departures = np.bincount(ci.emp_unit[emp_with_cols], minlength=m).astype(np.int64)
     if not parts:
         z = np.zeros(0, dtype=np.int64)
-        return Segments(z, z, np.zeros(0), z)
+        return Segments(z, z, np.zeros(0), z, touched.astype(np.int64), arrivals, departures)
     return Segments(
         pair=np.concatenate([p[0] for p in parts]).astype(np.int64),
         direction=np.concatenate([p[1] for p in parts]).astype(np.int64),
         cost=np.concatenate([p[2] for p in parts]).astype(np.float64),
         length=np.concatenate([p[3] for p in parts]).astype(np.int64),
+        touched_pairs=touched.astype(np.int64),
+        possible_arrivals=arrivals,
+        possible_departures=departures,
     )
 
 
@@ -162,7 +175,7 @@ def build_formulation(
 
     # balance: arrivals - departures - added staff + removed staff = 0
     balance_row = np.full(ci.n_pairs, -1, dtype=np.int64)
-    touched = np.unique(np.concatenate([segs.pair, cols.dest_pair, cols.orig_pair]))
+    touched = segs.touched_pairs
     first = add_block(touched.shape[0], np.zeros(touched.shape[0]), np.zeros(touched.shape[0]))
     balance_row[touched] = first + np.arange(touched.shape[0])
     rows_r += [balance_row[cols.dest_pair[active]], balance_row[cols.orig_pair[active]]]
@@ -175,15 +188,14 @@ def build_formulation(
     rows_c.append(-segs.direction.astype(np.float64))
 
     # caps (only where the full column set could exceed them)
-    all_arrivals = np.bincount(cols.unit, minlength=len(ci.unit_ids))
-    all_departures = np.bincount(ci.emp_unit[cols.emp], minlength=len(ci.unit_ids))
+    all_arrivals = segs.possible_arrivals
+    all_departures = segs.possible_departures
     arrivals_row = np.full(len(ci.unit_ids), -1, dtype=np.int64)
     departures_row = np.full(len(ci.unit_ids), -1, dtype=np.int64)
     for counts, cap, row_of, unit_of in (
         (all_arrivals, ci.arrivals_cap, arrivals_row, dest_unit),
         (all_departures, ci.departures_cap, departures_row, orig_unit),
     ):
-        # departures count employees, not columns; an employee's columns may all bind anyway
         binding = np.nonzero(counts > cap)[0]
         first = add_block(
             binding.shape[0], np.full(binding.shape[0], -INF), cap[binding].astype(np.float64)

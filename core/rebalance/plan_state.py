@@ -25,6 +25,7 @@ class PlanState:
         self.moves = int(moved.sum())
         w = ci.instance.policy.weights
         self._w = (w.over, w.under, w.steep_factor, w.tolerance_fraction)
+        self._cost_cache: dict[tuple[int, int], float] = {}
 
     def imbalance(self, pair: int, staff: int) -> float:
         """§3 imbalance of one pair at a whole staff number."""
@@ -42,7 +43,12 @@ class PlanState:
         base = float(self.ci.stay_cost[e])
         if u == int(self.ci.emp_unit[e]):
             return base
+        key = (e, u)
+        if key in self._cost_cache:
+            return base + self._cost_cache[key]
         j = self.cols.find(e, u)
+        if j >= 0:
+            self._cost_cache[key] = float(self.cols.cost[j])
         if j < 0:
             raise ValueError(f"employee {e} may not move to unit {u}")
         return base + float(self.cols.cost[j])

@@ -33,6 +33,7 @@ INITIAL_PER_EMPLOYEE = 3
 ADDED_PER_EMPLOYEE = 4
 MAX_ADDED_PER_ROUND = 250_000
 TRACE = False
+NEAR_ZERO = 20.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -306,7 +307,9 @@ def solve_relaxation(
         if gap <= max(1e-9 * max(1.0, abs(result.objective)),
                       gap_tolerance * max(0.0, status_quo - best_bound)):
             break
-        chosen = top_per_employee(cols, negative, rc_full, ADDED_PER_EMPLOYEE)
+        # near-zero columns too: degenerate duals otherwise feed them in a few per round
+        near = (rc_full < NEAR_ZERO) & ~active
+        chosen = top_per_employee(cols, near, rc_full, ADDED_PER_EMPLOYEE)
         if chosen.shape[0] > MAX_ADDED_PER_ROUND:
             chosen = chosen[np.argsort(rc_full[chosen])[:MAX_ADDED_PER_ROUND]]
         active = active.copy()
