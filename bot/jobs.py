@@ -6,6 +6,7 @@ the outbox dispatcher, reminders and expiry, the TMT effect and the 90-day evalu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -57,8 +58,16 @@ async def nightly_plan(context: BotContext) -> None:
 
 
 async def dispatch_outbox(context: BotContext) -> None:
-    """Send what is due from the outbox."""
+    """Send what is due from the outbox (a pass still running makes this one a no-op)."""
     services = _services(context)
+    busy: asyncio.Lock = services.extras["dispatch_lock"]
+    if busy.locked():
+        return
+    async with busy:
+        await _dispatch(services)
+
+
+async def _dispatch(services: Services) -> None:
     sender: TelegramSender = services.extras["sender"]
     policy: DispatchPolicy = services.extras.get("dispatch_policy", DispatchPolicy())
     report = await dispatch_due(services.uow_factory, sender, services.clock, policy)
@@ -113,8 +122,15 @@ def install_loop(
         },
         name=NIGHTLY,
     )
+    services.extras["dispatch_lock"] = asyncio.Lock()
+    # Two instances allowed: a long pass holds the lock and the next firing returns at once,
+    # instead of APScheduler logging a skipped run every interval.
     jobs.run_repeating(
-        dispatch_outbox, interval=dispatch_interval, first=1.0, name=DISPATCH, job_kwargs=SINGLE
+        dispatch_outbox,
+        interval=dispatch_interval,
+        first=1.0,
+        name=DISPATCH,
+        job_kwargs={**SINGLE, "max_instances": 2},
     )
     start = settings.work_hours_start
     jobs.run_custom(
