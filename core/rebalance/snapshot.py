@@ -1,0 +1,130 @@
+"""Build a rebalancing instance from the domain's records, as they stand on a given day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from core.abk import DEFAULT_WKE_MINUTES
+from core.domain import Activity, Aspiration, Employee, Unit
+from core.nip import InvalidNip, parse_nip
+from core.rebalance import model
+from core.rebalance.model import Instance, InstanceError, Policy, instance_problems
+
+
+def whole_months_between(start: dt.date, end: dt.date) -> int:
+    """Whole calendar months from start to end (negative when end is before start)."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end.day < start.day:
+        months -= 1
+    return months
+
+
+def retirement_date(birth: dt.date, retirement_age: int) -> dt.date:
+    """The day the employee reaches retirement age (29 February births retire on 28 February)."""
+    year = birth.year + retirement_age
+    try:
+        return birth.replace(year=year)
+    except ValueError:
+        return dt.date(year, 2, 28)
+
+
+def build_instance(
+    units: Iterable[Unit],
+    employees: Iterable[Employee],
+    activities: Iterable[Activity],
+    aspirations: Iterable[Aspiration],
+    pending_nips: Iterable[str],
+    today: dt.date,
+    policy: Policy | None = None,
+    wke_minutes: float = DEFAULT_WKE_MINUTES,
+) -> Instance:
+    """The instance for today: family = jabatan, demand = ABK minutes / WKE per (unit, jabatan).
+
+    Employees with a pending proposal are locked (not movable again). Only live aspirations
+    count (not withdrawn, not expired); the newest per employee wins. A (unit, jabatan) that
+    has staff but no ABK activities gets demand equal to its current staff, so the engine never
+    empties or fills it on a guess. Spouses are kept only when both name each other.
+    Raises InstanceError listing every record that cannot be turned into a valid instance.
+    """
+    if wke_minutes <= 0:
+        raise InstanceError(["wke_minutes must be positive"])
+    unit_list = list(units)
+    emp_list = list(employees)
+    pending = set(pending_nips)
+    known_units = {u.code for u in unit_list}
+    problems: list[str] = []
+
+    minutes: dict[tuple[str, str], float] = defaultdict(float)
+    for a in activities:
+        minutes[(a.unit_code, a.jabatan)] += a.annual_volume * a.minutes_per_output
+    staff: dict[tuple[str, str], int] = defaultdict(int)
+    for e in emp_list:
+        staff[(e.unit_code, e.jabatan)] += 1
+    demand: dict[str, dict[str, float]] = defaultdict(dict)
+    for (code, jabatan), total in minutes.items():
+        demand[code][jabatan] = total / wke_minutes
+    for (code, jabatan), count in staff.items():
+        demand[code].setdefault(jabatan, float(count))
+
+    live: dict[str, Aspiration] = {}
+    for asp in aspirations:
+        if asp.withdrawn_at is not None or asp.expires_at.date() < today:
+            continue
+        if asp.nip not in live or asp.created_at > live[asp.nip].created_at:
+            live[asp.nip] = asp
+
+    by_nip = {e.nip: e for e in emp_list}
+    out_units = tuple(
+        model.Unit(
+            id=u.code,
+            name=u.name,
+            lat=u.lat,
+            lon=u.lon,
+            skills_needed=tuple(u.skills_needed),
+            demand=dict(demand.get(u.code, {})),
+        )
+        for u in unit_list
+    )
+    unit_at = {u.code: u for u in unit_list}
+    out_emps: list[model.Employee] = []
+    for e in emp_list:
+        if e.unit_code not in known_units:
+            problems.append(f"employee {e.nip}: unknown unit {e.unit_code!r}")
+            continue
+        try:
+            birth = parse_nip(e.nip, e.status).birth_date
+        except InvalidNip as exc:
+            problems.append(f"employee {e.nip}: {exc.message_en}")
+            continue
+        retire = retirement_date(birth, e.retirement_age)
+        choices: list[str] = []
+        asp = live.get(e.nip)
+        for code in asp.choices if asp else ():
+            if code in known_units and code != e.unit_code and code not in choices:
+                choices.append(code)
+        spouse = e.spouse_nip
+        if spouse is not None and (spouse not in by_nip or by_nip[spouse].spouse_nip != e.nip):
+            spouse = None
+        home = unit_at[e.unit_code]
+        out_emps.append(
+            model.Employee(
+                id=e.nip,
+                unit=e.unit_code,
+                family=e.jabatan,
+                skills=tuple(e.skills),
+                home_lat=e.home_lat if e.home_lat is not None else home.lat,
+                home_lon=e.home_lon if e.home_lon is not None else home.lon,
+                tenure_months=float(whole_months_between(e.tmt_unit, today)),
+                months_to_retirement=float(whole_months_between(today, retire)),
+                locked=e.lock_reason is not None or e.nip in pending,
+                aspirations=tuple(choices[:3]),
+                spouse=spouse,
+            )
+        )
+    instance = Instance(policy or Policy(), out_units, tuple(out_emps))
+    problems.extend(instance_problems(instance))
+    if problems:
+        raise InstanceError(problems)
+    return instance
