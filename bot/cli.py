@@ -22,11 +22,13 @@ def build_app() -> typer.Typer:
     from bot import cli_data
     from bot import cli_bot
     from bot import cli_engine
+    from bot import cli_loop
 
     cli_db.register(app)
     cli_data.register(app)
     cli_bot.register(app)
     cli_engine.register(app)
+    cli_loop.register(app)
     return app
 
 

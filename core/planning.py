@@ -77,6 +77,8 @@ class PlanOutcome:
     busy: int = 0
     unit_names: dict[str, str] = field(default_factory=dict)
     employee_names: dict[str, str] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)
+    movers: dict[str, Employee] = field(default_factory=dict)
 
     @property
     def moves(self) -> list[dict[str, Any]]:
@@ -152,15 +154,29 @@ async def propose_plan(
     )
     staff = staff_by_unit_family(snapshot.employees)
     demand = demand_by_unit_family(snapshot.activities, rules.wke_minutes)
+    for key, count in staff.items():
+        demand.setdefault(key, float(count))  # no ABK: need taken as current staff
     units = {u.code: u for u in snapshot.units}
     moves = [m for m in solution.get("moves", []) if m["employee"] not in snapshot.busy_nips]
     solution = {**solution, "moves": moves}
     bars = tuple(unit_bars(moves, staff, demand, units))
     names = {u.code: u.name for u in snapshot.units}
-    people = {e.nip: e.name for e in snapshot.employees}
+    moving = {str(m["employee"]) for m in moves}
+    movers = {e.nip: e for e in snapshot.employees if e.nip in moving}
+    people = {nip: e.name for nip, e in movers.items()}
     if dry_run:
         return PlanOutcome(
-            None, solution, (), False, True, bars, len(snapshot.busy_nips), names, people
+            None,
+            solution,
+            (),
+            False,
+            True,
+            bars,
+            len(snapshot.busy_nips),
+            names,
+            people,
+            units,
+            movers,
         )
     try:
         stored, proposals = await _store(
@@ -173,7 +189,17 @@ async def propose_plan(
         assert existing is not None
         return await _existing(uow_factory, existing)
     return PlanOutcome(
-        stored, solution, proposals, True, False, bars, len(snapshot.busy_nips), names, people
+        stored,
+        solution,
+        proposals,
+        True,
+        False,
+        bars,
+        len(snapshot.busy_nips),
+        names,
+        people,
+        units,
+        movers,
     )
 
 
@@ -181,12 +207,14 @@ async def _existing(uow_factory: UnitOfWorkFactory, plan: Plan) -> PlanOutcome:
     assert plan.id is not None
     async with uow_factory() as uow:
         proposals = tuple(await uow.proposals.list_for_plan(plan.id))
-        names = {u.code: u.name for u in await uow.units.list()}
-        people = {
-            p.nip: (e.name if (e := await uow.employees.get(p.nip)) else p.nip) for p in proposals
-        }
+        units = {u.code: u for u in await uow.units.list()}
+        movers = {p.nip: e for p in proposals if (e := await uow.employees.get(p.nip))}
+    names = {code: unit.name for code, unit in units.items()}
+    people = {nip: e.name for nip, e in movers.items()}
     bars = tuple(_bars_from(plan.solution))
-    return PlanOutcome(plan, plan.solution, proposals, False, False, bars, 0, names, people)
+    return PlanOutcome(
+        plan, plan.solution, proposals, False, False, bars, 0, names, people, units, movers
+    )
 
 
 def _bars_from(solution: dict[str, Any]) -> list[UnitBar]:

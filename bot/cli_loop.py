@@ -1,0 +1,141 @@
+"""`mutasi rebalance` (the nightly path, now) and `mutasi export sk` (SK draft rows)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot.i18n import translator
+from bot.settings import Settings
+from core.notices import transfer_content
+from core.planning import PlanOutcome
+from core.rebalance.model import Move
+from handlers.plan import outcome_text
+from handlers.transfer_text import extra_lines, reason_lines, who_lines
+
+_TAG = re.compile(r"</?[a-z]+>")
+
+
+def plain(text: str) -> str:
+    """Chat HTML as terminal text (tags dropped, entities unescaped)."""
+    import html
+
+    return html.unescape(_TAG.sub("", text))
+
+
+def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20) -> str:
+    """A plan run as text: the summary, then each move with the numbers behind it."""
+    t = translator(language)
+    lines = [plain(outcome_text(t, outcome)).split("\n")[0], ""]
+    units = outcome.units
+    people = outcome.movers
+    proposals = {p.nip: p for p in outcome.proposals}
+    for index, move in enumerate(outcome.moves[:limit], start=1):
+        Move.from_dict(move)  # the engine's shape, checked
+        proposal = proposals.get(move["employee"])
+        content = transfer_content(
+            _as_proposal(move, proposal), people.get(move["employee"]), units
+        )
+        block = [*who_lines(t, content), *reason_lines(t, content), *extra_lines(t, content)]
+        lines.append(f"{index}. " + plain("\n".join(block)).replace("\n", "\n   "))
+        lines.append("")
+    if len(outcome.moves) > limit:
+        lines.append(plain(t("usulan.more", count=len(outcome.moves) - limit)))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _as_proposal(move: dict[str, Any], proposal: Any) -> Any:
+    if proposal is not None:
+        return proposal
+    from core.domain import TransferProposal
+
+    return TransferProposal(
+        0, 0, move["employee"], move["from"], move["to"], dict(move.get("explanation") or {})
+    )
+
+
+async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None) -> PlanOutcome:
+    from bot.app import SystemClock
+    from bot.jobs import engine_solver, planning_rules
+    from core.planning import propose_plan
+    from db.engine import create_engine, session_factory
+    from db.migrate import ensure_schema_async
+    from db.uow import uow_factory
+
+    await ensure_schema_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        rules = planning_rules(settings)
+        if time_limit is not None:
+            from dataclasses import replace
+
+            rules = replace(rules, time_limit_seconds=time_limit)
+        return await propose_plan(
+            uow_factory(session_factory(engine)),
+            SystemClock(),
+            rules,
+            engine_solver(settings),
+            dry_run=dry_run,
+            actor="cli",
+        )
+    finally:
+        await engine.dispose()
+
+
+async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
+    from core.effect import SK_COLUMNS, sk_rows
+    from db.engine import create_engine, session_factory
+    from db.spreadsheets import write_sheet
+    from db.uow import uow_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with uow_factory(session_factory(engine))() as uow:
+            if await uow.plans.get(plan_id) is None:
+                raise typer.BadParameter(f"no plan with id {plan_id}", param_hint="--plan")
+            rows = await sk_rows(uow, plan_id, settings.zone)
+    finally:
+        await engine.dispose()
+    write_sheet(out, SK_COLUMNS, [r.values() for r in rows], sheet_name="sk")
+    return len(rows)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `rebalance` and `export sk`."""
+
+    @app.command("rebalance")
+    def rebalance(
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="show the plan; store and send nothing")
+        ] = False,
+        time_limit: Annotated[
+            float | None, typer.Option("--time-limit", help="solver time limit in seconds")
+        ] = None,
+    ) -> None:
+        """Make today's plan now (as the nightly job does) and print it with explanations."""
+        from bot.settings import load_settings
+
+        settings = load_settings()
+        outcome = asyncio.run(_rebalance(settings, dry_run, time_limit))
+        typer.echo(render_plan_text(outcome, settings.language))
+
+    export_app = typer.Typer(help="Exports for the agency.", no_args_is_help=True)
+
+    @export_app.command("sk")
+    def export_sk(
+        plan: Annotated[int, typer.Option("--plan", help="plan id")],
+        out: Annotated[Path, typer.Option("--out", help="FILE.xlsx or FILE.csv")],
+    ) -> None:
+        """SK draft rows of a plan's approved transfers (DOMAIN.md `sk` columns)."""
+        from bot.settings import load_settings
+
+        if out.suffix.lower() not in (".xlsx", ".csv"):
+            raise typer.BadParameter("use a .xlsx or .csv file name", param_hint="--out")
+        count = asyncio.run(_export_sk(load_settings(), plan, out))
+        typer.echo(f"{count} rows -> {out}")
+
+    app.add_typer(export_app, name="export")

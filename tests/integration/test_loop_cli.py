@@ -1,0 +1,92 @@
+"""`mutasi rebalance` with the real engine and `mutasi export sk`, on a SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from bot.cli import build_app
+from core.approval import decide
+from core.effect import SK_COLUMNS
+from db.engine import create_engine
+from db.uow import uow_factory as make_uow_factory
+from tests.unit.loop_agency import APPROVER, JAKARTA, rules, seed_database
+
+
+class Clock:
+    def now(self) -> dt.datetime:
+        return dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)
+
+
+def mutasi(url: str, *args: str) -> str:
+    result = CliRunner().invoke(build_app(), list(args), env={"MUTASI_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+async def _seed(url: str) -> None:
+    engine = create_engine(url)
+    await seed_database(make_uow_factory(engine))
+    await engine.dispose()
+
+
+@pytest.fixture
+def database(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "cli.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite+aiosqlite:///{path}"
+    asyncio.run(_seed(url))
+    return url
+
+
+def test_dry_run_prints_moves_with_their_numbers_and_stores_nothing(database: str) -> None:
+    out = mutasi(database, "rebalance", "--dry-run", "--time-limit", "5")
+    assert "Simulasi" in out and "Puskesmas Wonosari I → Puskesmas Playen" in out
+    assert "kebutuhan 2,6" in out and "Dasar hukum" in out
+    out = mutasi(database, "rebalance", "--time-limit", "5")
+    assert "Rencana #" in out and "dibuat" in out
+
+
+async def _approve_first(url: str) -> tuple[int, str]:
+    engine = create_engine(url)
+    uows = make_uow_factory(engine)
+    async with uows() as uow:
+        plan = await uow.plans.latest()
+        assert plan is not None and plan.id is not None
+        first = (await uow.proposals.list_for_plan(plan.id))[0]
+    assert first.id is not None
+    await decide(
+        uows,
+        Clock(),
+        rules().approval,
+        proposal_id=first.id,
+        stage=0,
+        approver_nip=APPROVER,
+        approve=True,
+    )
+    await engine.dispose()
+    return plan.id, first.nip
+
+
+def test_export_sk_writes_domain_columns_for_approved_transfers(
+    database: str, tmp_path: Path
+) -> None:
+    mutasi(database, "rebalance", "--time-limit", "5")
+    plan_id, nip = asyncio.run(_approve_first(database))
+    xlsx, text = tmp_path / "sk.xlsx", tmp_path / "sk.csv"
+    assert "1 rows" in mutasi(database, "export", "sk", "--plan", str(plan_id), "--out", str(xlsx))
+    mutasi(database, "export", "sk", "--plan", str(plan_id), "--out", str(text))
+    sheet = load_workbook(xlsx).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == SK_COLUMNS
+    assert rows[1][0] == nip and rows[1][6] == "2027-01-01"
+    assert rows[1][8] == "Kepala Dinkes"
+    with text.open(encoding="utf-8-sig") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["nomor_usulan"].startswith("MUT-") and row["unit_lama"] == "Puskesmas Wonosari I"
