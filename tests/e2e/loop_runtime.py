@@ -1,5 +1,5 @@
-"""The loop's end-to-end harness: the tiny agency, the real bot with its jobs, the emulator,
-a settable clock, and a planner that states its numbers from the snapshot like the engine does.
+"""The loop's end-to-end harness: the tiny agency, the real bot with its jobs and the real
+rebalancing engine, the Bot API emulator, and a settable clock.
 
 Also runnable as a process (`python -m tests.e2e.loop_runtime`) for the SIGKILL test: the same
 bot, its clock read from a file the test writes.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import math
 import os
 import shutil
 import signal
@@ -24,96 +23,33 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application
 from bot.jobs import NIGHTLY, install_loop
+from bot.loop_engine import solver_for
 from bot.serve import running_bot
 from bot.settings import Settings
 from core.domain import Invitation
 from core.invitations import hash_invitation_code
 from core.outbox import DispatchPolicy
-from core.planning import Snapshot, demand_by_unit_family, staff_by_unit_family
+from core.planning import Snapshot
 from core.ports import UnitOfWorkFactory
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
 from tests.emulator import BotApiEmulator, EmulatedUser
-from tests.unit.loop_agency import CHAT, NIGHT, NURSE_A, NURSE_B, seed_database
+from tests.unit.loop_agency import CHAT, NIGHT, seed_database
 
 TOKEN = "515151:LOOP-e2e-token"
-#: The plan the stand-in planner makes: both nurses of PKM-A to PKM-B.
-PLANNED = ((NURSE_A, "PKM-B"), (NURSE_B, "PKM-B"))
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * 6371.0088 * math.asin(math.sqrt(a)), 1)
+class EnginePlanner:
+    """The real rebalancing engine (default policy), counting how often it was asked."""
 
-
-class StatedPlanner:
-    """Stands in for the engine: a fixed set of moves with REBALANCE.md §4 explanations whose
-    numbers are computed from the snapshot it is given (staff, ABK need, skills, distance)."""
-
-    def __init__(self, moves: tuple[tuple[str, str], ...] = PLANNED, wke: float = 75_000.0):
-        self.moves = moves
-        self.wke = wke
+    def __init__(self) -> None:
         self.calls = 0
+        self.solve = solver_for(Settings(_env_file=None))  # type: ignore[call-arg]
 
     def __call__(self, snapshot: Snapshot, time_limit: float) -> dict[str, Any]:
         self.calls += 1
-        staff = staff_by_unit_family(snapshot.employees)
-        demand = demand_by_unit_family(snapshot.activities, self.wke)
-        people = {e.nip: e for e in snapshot.employees}
-        units = {u.code: u for u in snapshot.units}
-        after = dict(staff)
-        chosen = [(people[n], to) for n, to in self.moves if n not in snapshot.busy_nips]
-        for e, to in chosen:
-            after[(e.unit_code, e.jabatan)] -= 1
-            after[(to, e.jabatan)] = after.get((to, e.jabatan), 0) + 1
-        moves = []
-        for e, to in chosen:
-            src, dst = units[e.unit_code], units[to]
-            home = (e.home_lat or src.lat, e.home_lon or src.lon)
-            moves.append(
-                {
-                    "employee": e.nip,
-                    "from": src.code,
-                    "to": dst.code,
-                    "explanation": {
-                        "origin": {
-                            "unit": src.code,
-                            "family": e.jabatan,
-                            "required": round(demand.get((src.code, e.jabatan), 0.0), 2),
-                            "staff_before": staff[(src.code, e.jabatan)],
-                            "staff_after": after[(src.code, e.jabatan)],
-                        },
-                        "destination": {
-                            "unit": dst.code,
-                            "family": e.jabatan,
-                            "required": round(demand.get((dst.code, e.jabatan), 0.0), 2),
-                            "staff_before": staff.get((dst.code, e.jabatan), 0),
-                            "staff_after": after[(dst.code, e.jabatan)],
-                        },
-                        "aspiration_rank": None,
-                        "skills_matched": sorted(set(e.skills) & set(dst.skills_needed)),
-                        "distance_km": {
-                            "before": _km(*home, src.lat, src.lon),
-                            "after": _km(*home, dst.lat, dst.lon),
-                        },
-                        "objective_delta": -120.0,
-                        "chain": [],
-                    },
-                }
-            )
-        return {
-            "format": "mutasi-solution/1",
-            "status": "OPTIMAL",
-            "objective": 180.0,
-            "bound": 180.0,
-            "status_quo_objective": 420.0,
-            "moves": moves,
-            "not_granted": [],
-            "stats": {"method": "stated"},
-        }
+        return self.solve(snapshot, time_limit)
 
 
 class SettableClock:
@@ -180,7 +116,7 @@ class LoopRuntime:
     dialogues: SqlDialogueStore
     clock: SettableClock
     database_path: Path
-    planner: StatedPlanner
+    planner: EnginePlanner
 
     def settings(self, **overrides: Any) -> Settings:
         """The bot's settings."""
@@ -239,7 +175,7 @@ async def loop_fixture(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[L
                 SqlDialogueStore(sessions),
                 SettableClock(NIGHT.astimezone(dt.UTC)),
                 path,
-                StatedPlanner(),
+                EnginePlanner(),
             )
         finally:
             await engine.dispose()
@@ -256,7 +192,7 @@ async def _serve_process() -> None:
         make_uow_factory(sessions),
         SqlDialogueStore(sessions),
         FileClock(Path(os.environ["LOOP_CLOCK"])),
-        StatedPlanner(),
+        EnginePlanner(),
         rate_limit=True,
     )
     stop = asyncio.Event()

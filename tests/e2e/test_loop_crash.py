@@ -20,7 +20,7 @@ from core.domain import OutboxStatus, ProposalState
 from core.planning import propose_plan
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
-from tests.e2e.loop_runtime import TOKEN, StatedPlanner
+from tests.e2e.loop_runtime import TOKEN, EnginePlanner
 from tests.emulator import BotApiEmulator
 from tests.emulator.params import ApiError
 from tests.unit.loop_agency import APPROVER, CHAT, JAKARTA, NURSE_A, rules, seed_database
@@ -108,7 +108,7 @@ async def test_notice_arrives_exactly_once_after_sigkill_mid_send(world: dict[st
     uows, emulator, users, bot = world["uows"], world["emulator"], world["users"], world["bot"]
     morning = dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)
     set_clock(world["clock_file"], morning)
-    outcome = await propose_plan(uows, FixedClock(morning), rules(), StatedPlanner())
+    outcome = await propose_plan(uows, FixedClock(morning), rules(), EnginePlanner())
     siti = next(p for p in outcome.proposals if p.nip == NURSE_A)
     nurse, approver = users[NURSE_A], users[APPROVER]
 
@@ -160,7 +160,7 @@ async def test_notice_committed_with_the_approval_survives_a_kill_before_any_sen
     uows, users, bot = world["uows"], world["users"], world["bot"]
     evening = dt.datetime(2026, 11, 24, 15, 59, tzinfo=JAKARTA)
     set_clock(world["clock_file"], evening)
-    await propose_plan(uows, FixedClock(evening), rules(), StatedPlanner())
+    await propose_plan(uows, FixedClock(evening), rules(), EnginePlanner())
     nurse, approver = users[NURSE_A], users[APPROVER]
     await bot.start()
     card = await approver.wait_for_message(contains="Siti Aminah", timeout=20)

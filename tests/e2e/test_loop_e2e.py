@@ -83,6 +83,13 @@ async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRunti
         # Dindik's approver is not asked about Dinkes' transfers.
         assert not [m for m in users[OUTSIDER].messages() if "Usulan mutasi #" in m.body]
 
+        # An approver out of scope forging a press on Siti's card changes nothing and is told.
+        outsider = users[OUTSIDER]
+        siti_id = (await state(loop))["proposals"][NURSE_A].id
+        await outsider.press_data(outsider.last_message().message_id, f"apv:ok:{siti_id}:0")
+        await outsider.wait_for_message(contains="tidak sedang menunggu keputusan Anda")
+        assert (await state(loop))["proposals"][NURSE_A].state == ProposalState.PENDING
+
         # One tap approves Siti's move; every approver's copy of the card shows the outcome.
         await approver.press("✅ Setujui", card)
         await approver.wait_for_message(contains="Usulan #")

@@ -10,7 +10,7 @@ import pytest
 from core.approval import AlreadyDecided, decide
 from core.domain import OutboxStatus, ProposalState
 from core.objections import decide_objection, object_transfer
-from core.outbox import dispatch_due
+from core.outbox import dispatch_due, new_message
 from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
 from tests.unit.loop_agency import (
@@ -133,3 +133,21 @@ async def test_whole_loop_with_dispatch_keeps_plan_proposal_outbox_and_audit_rig
     assert audit == ["proposal.approve", "proposal.object", "objection.cancelled"]
     # Nothing is sent twice.
     assert len({m.id for m, _ in sender.sent}) == len(sender.sent)
+
+
+async def test_two_dispatchers_racing_send_each_message_once(agency: UnitOfWorkFactory) -> None:
+    clock = FixedClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA))
+    async with agency() as uow:
+        for i in range(40):
+            await uow.outbox.add(
+                new_message(
+                    1000 + i % 5, "admin_alert", {"i": i}, now=clock.now(), dedupe_key=f"race:{i}"
+                )
+            )
+        await uow.commit()
+    first, second = RecordingSender(), RecordingSender()
+    await asyncio.gather(dispatch_due(agency, first, clock), dispatch_due(agency, second, clock))
+    sent_ids = [m.id for m, _ in first.sent + second.sent]
+    assert sorted(sent_ids) == sorted(set(sent_ids)) and len(sent_ids) == 40
+    async with agency() as uow:
+        assert {m.status for m in await uow.outbox.list()} == {OutboxStatus.SENT}
