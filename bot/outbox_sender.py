@@ -47,7 +47,7 @@ def _retry_seconds(value: int | float | dt.timedelta) -> float:
 
 
 class TelegramSender:
-    """core.outbox.Sender that talks to the Bot API through the application's (rate-limited) bot."""
+    """core.outbox.Sender over the application's (rate-limited) bot."""
 
     def __init__(self, bot: Bot, uow_factory: UnitOfWorkFactory, default_language: str) -> None:
         self.bot = bot

@@ -59,8 +59,9 @@ class DispatchReport:
 
 def backoff_delay(attempts: int, policy: DispatchPolicy) -> dt.timedelta:
     """Exponential backoff after `attempts` tries: base, 2x base, 4x base ... capped."""
-    factor = 2 ** max(0, attempts - 1)
-    return min(policy.base_backoff * factor, policy.max_backoff)
+    factor: int = 2 ** max(0, attempts - 1)
+    delay: dt.timedelta = policy.base_backoff * factor
+    return min(delay, policy.max_backoff)
 
 
 def new_message(
