@@ -57,8 +57,12 @@ def solve_cpsat(
     hint: IntArray | None = None,
     workers: int = 2,
     seed: int = 0,
+    fixed_columns: IntArray | None = None,
 ) -> CpSatOutcome:
-    """Solve the integer model over the formulation's columns within the time limit."""
+    """Solve the integer model over the formulation's columns within the time limit.
+
+    `fixed_columns` (column indices, all in the formulation) are forced to be moves.
+    """
     from ortools.sat.python import cp_model
 
     start = time.perf_counter()
@@ -67,6 +71,10 @@ def solve_cpsat(
     xs = [model.new_bool_var("") for _ in range(k)]
     zs = [model.new_int_var(0, int(length), "") for length in form.segments.length.tolist()]
     allvars = xs + zs
+    if fixed_columns is not None and fixed_columns.shape[0]:
+        position = {int(c): i for i, c in enumerate(form.active.tolist())}
+        for c in fixed_columns.tolist():
+            model.add(xs[position[int(c)]] == 1)
     order = np.argsort(form.coo_row, kind="stable")
     rows, vars_, coefs = form.coo_row[order], form.coo_var[order], form.coo_coef[order]
     bounds = np.searchsorted(rows, np.arange(form.n_rows + 1))

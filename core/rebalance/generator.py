@@ -72,9 +72,12 @@ def generate_instance(
             cells.append((u, fam))
     raw = rng.lognormal(mean=0.0, sigma=0.7, size=len(cells))
     demand = raw * (employees / raw.sum())
-    staff = np.maximum(0, np.rint(demand * (1.0 + rng.normal(0, 0.2, size=len(cells))))).astype(
-        int
-    )
+    # Staffing noise of about +-20%: part shared by a town (cities attract staff, remote towns
+    # lose them), part per cell. The shared part is what makes exchange chains necessary.
+    town_effect = rng.normal(0, 0.15, size=n_towns)
+    cell_town = town_of_unit[np.array([c[0] for c in cells])]
+    factor = 1.0 + town_effect[cell_town] + rng.normal(0, 0.13, size=len(cells))
+    staff = np.maximum(0, np.rint(demand * factor)).astype(int)
     diff = employees - int(staff.sum())
     while diff != 0:
         i = int(rng.integers(0, len(cells)))

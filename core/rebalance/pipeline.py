@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from core.rebalance.candidates import Columns, build_columns
 from core.rebalance.compiled import CompiledInstance, IntArray, compile_instance
 from core.rebalance.explain import explain_moves, not_granted
-from core.rebalance.formulation import build_segments
+from core.rebalance.formulation import Segments, build_formulation, build_segments
 from core.rebalance.greedy import greedy_descent
 from core.rebalance.model import Instance, Solution
 from core.rebalance.relaxation import Relaxation, solve_relaxation
@@ -53,6 +54,51 @@ def rounded_plan(ci: CompiledInstance, cols: Columns, rel: Relaxation) -> IntArr
     return assignment
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class NeighbourhoodOutcome:
+    """CP-SAT's answer on the fractional part of the LP, the rest fixed to the LP's moves."""
+
+    status: str
+    assignment: IntArray | None
+    free_employees: int
+
+
+def fractional_neighbourhood_cpsat(
+    ci: CompiledInstance,
+    cols: Columns,
+    segs: Segments,
+    rel: Relaxation,
+    time_limit: float,
+    hint: IntArray | None,
+    workers: int,
+    seed: int,
+) -> NeighbourhoodOutcome:
+    """CP-SAT over the employees the LP splits, those sharing their pairs, and their spouses.
+
+    Every other employee keeps the LP's whole move (or stays). All-free-stay is feasible, so
+    CP-SAT always has a plan to start from; the hint is the rounded LP plan.
+    """
+    from core.rebalance.cpsat import solve_cpsat
+
+    x = rel.x
+    split = (x > 1e-6) & (x < 1.0 - 1e-6)
+    whole = x >= 1.0 - 1e-6
+    free = np.zeros(ci.n_employees, dtype=bool)
+    free[cols.emp[split]] = True
+    pairs = np.zeros(ci.n_pairs, dtype=bool)
+    pairs[cols.dest_pair[split]] = True
+    pairs[cols.orig_pair[split]] = True
+    free[cols.emp[whole & (pairs[cols.dest_pair] | pairs[cols.orig_pair])]] = True
+    has_spouse = np.nonzero(ci.spouse >= 0)[0]
+    free[has_spouse] |= free[ci.spouse[has_spouse]]
+    fixed = whole & ~free[cols.emp]
+    mask = (rel.active & free[cols.emp]) | fixed
+    form = build_formulation(ci, cols, segs, mask)
+    out = solve_cpsat(ci, cols, form, time_limit, hint=hint, workers=workers, seed=seed,
+                      fixed_columns=np.nonzero(fixed)[0])
+    return NeighbourhoodOutcome(out.status, out.assignment, int(free.sum()))
+
+
 def solve(
     instance: Instance,
     time_limit: float = DEFAULT_TIME_LIMIT,
@@ -87,12 +133,12 @@ def solve(
         plan = greedy_descent(ci, cols, deadline - reserve, start=start_plan)
         method = "lp-highs+rounding+descent" if rel.solved else "descent"
         remaining = deadline - reserve - time.perf_counter()
-        if rel.solved and rel.formulation is not None and remaining > 0.5:
-            from core.rebalance.cpsat import solve_cpsat
-
-            out = solve_cpsat(ci, cols, rel.formulation, remaining, hint=plan, workers=workers,
-                              seed=seed)
+        if rel.solved and remaining > 0.2:
+            out = fractional_neighbourhood_cpsat(
+                ci, cols, segs, rel, remaining, start_plan, workers, seed
+            )
             stats["cpsat_status"] = out.status
+            stats["cpsat_free_employees"] = out.free_employees
             if out.assignment is not None and ci.objective(out.assignment) < ci.objective(plan):
                 plan = out.assignment
                 method = "lp-highs+cp-sat"

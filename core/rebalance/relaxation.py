@@ -33,6 +33,8 @@ INITIAL_PER_EMPLOYEE = 3
 ADDED_PER_EMPLOYEE = 4
 MAX_ADDED_PER_ROUND = 250_000
 TRACE = False
+# LP objective within this relative distance of the bound counts as proven (as in pipeline).
+PROVEN_GAP = 1e-6
 NEAR_ZERO = 20.0
 
 
@@ -304,7 +306,7 @@ def solve_relaxation(
             priced_out = True
             break
         gap = result.objective - best_bound
-        if gap <= max(1e-9 * max(1.0, abs(result.objective)),
+        if gap <= max(PROVEN_GAP * max(1.0, abs(result.objective)),
                       gap_tolerance * max(0.0, status_quo - best_bound)):
             break
         # near-zero columns too: degenerate duals otherwise feed them in a few per round
