@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import statistics
@@ -174,10 +175,8 @@ async def chatter(
         await user.send_command("/bantuan")
         await user.wait_for_message(timeout=120)
         latencies.append(time.monotonic() - began)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=1.0)
-        except TimeoutError:
-            pass
 
 
 async def run(notices: int, others: int, concurrency: int) -> dict[str, Any]:

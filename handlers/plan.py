@@ -17,6 +17,7 @@ from bot.i18n import Translator
 from core.approval import awaiting
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
+from core.evaluations import plan_evaluations
 from core.notices import bars_from_payload, transfer_content
 from core.planning import PlanningRules, PlanOutcome, propose_plan
 from core.ports import UnitOfWork
@@ -141,6 +142,7 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
     states: dict[str, int] = {}
     for proposal in proposals:
         states[proposal.state.value] = states.get(proposal.state.value, 0) + 1
+    evaluations = await plan_evaluations(uow, plan.id)
     return {
         "plan_id": plan.id,
         "plan_date": plan.plan_date.isoformat(),
@@ -151,6 +153,8 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
         "not_granted": len(plan.solution.get("not_granted", [])),
         "bars": plan.solution.get("chart", []),
         "states": states,
+        "rated": evaluations.rated_transfers,
+        "averages": evaluations.averages,
     }
 
 
@@ -168,6 +172,12 @@ async def show_plan(turn: Turn) -> None:
         f"{state_word(turn.t, s)}: {n}" for s, n in sorted(payload["states"].items())
     )
     text = caption + ("\n" + turn.t("rencana.states", states=states) if states else "")
+    if payload["rated"]:
+        scores = ", ".join(
+            f"{turn.t(f'evaluation.kind.{kind}')} {turn.t.fixed(avg, 1)}"
+            for kind, avg in payload["averages"].items()
+        )
+        text += "\n" + turn.t("rencana.evaluations", count=payload["rated"], scores=scores)
     if png is not None:
         await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="rencana.png"))
     await turn.say(text, markup)

@@ -173,3 +173,57 @@ async def _until_outbox_drained(loop: LoopRuntime) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"outbox still pending: {(await state(loop))['pending_kinds']}")
+
+
+async def run_daily(app: Any) -> None:
+    """Run the daily chores job now (reminders, expiry, TMT effect, evaluation requests)."""
+    [job] = app.job_queue.get_jobs_by_name("daily-chores")
+    await job.run(app)
+
+
+async def test_tmt_moves_the_employee_and_ratings_after_ninety_days_reach_the_plan_report(
+    loop: LoopRuntime,
+) -> None:
+    async with loop.running() as app:
+        users = await loop.register_everyone()
+        approver, nurse_a, new_boss = users[APPROVER], users[NURSE_A], users[SUP_B]
+        await fire_nightly(app)
+        loop.clock.current = dt.datetime(2026, 11, 24, 8, 0, tzinfo=JAKARTA)
+        await approver.wait_for_message(contains="Budi Santoso", timeout=10)
+        await approver.press("✅ Setujui", card_of(approver, "Siti Aminah"))
+        notice = await nurse_a.wait_for_message(contains="Pemberitahuan mutasi", timeout=10)
+        await nurse_a.press("✅ Terima", notice)
+        await nurse_a.wait_for_message(contains="menerima mutasi")
+        assert "1 Januari 2027" in notice.body  # TMT: first day of the month after next
+
+        # Reminders for Budi's undecided card after two working days.
+        loop.clock.current = dt.datetime(2026, 11, 26, 8, 0, tzinfo=JAKARTA)
+        await run_daily(app)
+        await approver.wait_for_message(contains="Pengingat", timeout=10)
+
+        # On the TMT the employee's unit and tenure change.
+        loop.clock.current = dt.datetime(2027, 1, 1, 7, 30, tzinfo=JAKARTA)
+        await run_daily(app)
+        await nurse_a.wait_for_message(contains="tercatat di Puskesmas Playen", timeout=10)
+        async with loop.uows() as uow:
+            moved = await uow.employees.get(NURSE_A)
+            budi = [p for p in await uow.proposals.list_for_nip(NURSE_B)]
+        assert moved is not None and moved.unit_code == "PKM-B"
+        assert moved.tmt_unit == dt.date(2027, 1, 1)
+        assert [p.state for p in budi] == [ProposalState.EXPIRED]  # 10 working days passed
+
+        # 90 days later the new supervisor and the ASN are asked for 1-5 ratings.
+        loop.clock.current = dt.datetime(2027, 4, 1, 8, 0, tzinfo=JAKARTA)
+        await run_daily(app)
+        question = await new_boss.wait_for_message(contains="kinerjanya", timeout=10)
+        await new_boss.press("4", question)
+        await new_boss.wait_for_message(contains="nilai 4 dicatat")
+        mine = await nurse_a.wait_for_message(contains="penilaian Anda atas mutasi", timeout=10)
+        await nurse_a.press("5", mine)
+        await nurse_a.wait_for_message(contains="nilai 5 dicatat")
+        await nurse_a.press("1", mine)  # a second rating changes nothing
+        await nurse_a.wait_for_message(contains="sudah diberikan")
+
+        await approver.send_command("/rencana")
+        report = await approver.wait_for_message(contains="Penilaian 90 hari")
+        assert "kinerja 4,0" in report.body and "mutasi 5,0" in report.body
