@@ -721,6 +721,13 @@ async def import_sheet(
     return outcome
 
 
+def _nips_mentioned(sheet: Sheet) -> set[str]:
+    """Every NIP a sheet names (its rows' and their spouses'), normalised as validation does;
+    the stored employees among them are all an import needs to read."""
+    cells = (row.get(column) for row in sheet.rows for column in ("nip", "nip_pasangan"))
+    return {nip for nip in ("".join(cell.split()).lstrip("'") for cell in cells) if nip}
+
+
 async def _import_in(
     uow: UnitOfWork, batch: ImportBatch, *, actor: str, now: dt.datetime
 ) -> tuple[ImportOutcome, ...]:
@@ -737,7 +744,9 @@ async def _import_in(
         # A code on a bad row is still "known" so its staff are not reported twice.
         known_units |= {normalise_unit_code(r.get("kode")) for r in batch.units.rows}
     if batch.employees is not None:
-        stored_employees = {e.nip: _normalised_employee(e) for e in await uow.employees.list()}
+        wanted = _nips_mentioned(batch.employees)
+        found = await uow.employees.get_many(wanted)
+        stored_employees = {nip: _normalised_employee(e) for nip, e in found.items()}
         employees = validate_employees(batch.employees, known_units, set(stored_employees))
     if batch.activities is not None:
         stored_activities = {_activity_key(a): a for a in await uow.activities.list()}
@@ -758,22 +767,19 @@ async def _import_in(
     outcomes: list[ImportOutcome] = []
     if units is not None and batch.units is not None:
         changed_units, counts = _count_changes(units.items, stored_units, lambda u: u.code)
-        for unit in changed_units:
-            await uow.units.upsert(unit)
+        await uow.units.upsert_many(changed_units)
         outcomes.append(ImportOutcome("units", batch.units.source, counts))
     if employees is not None and batch.employees is not None:
         changed_people, counts = _count_changes(
             employees.items, stored_employees, lambda e: e.nip
         )
-        for employee in changed_people:
-            await uow.employees.upsert(employee)
+        await uow.employees.upsert_many(changed_people)
         outcomes.append(ImportOutcome("employees", batch.employees.source, counts))
     if activities is not None and batch.activities is not None:
         changed_activities, counts = _count_changes(
             activities.items, stored_activities, _activity_key
         )
-        for activity in changed_activities:
-            await uow.activities.upsert(activity)
+        await uow.activities.upsert_many(changed_activities)
         outcomes.append(ImportOutcome("activities", batch.activities.source, counts))
     for outcome in outcomes:
         if outcome.counts.created or outcome.counts.updated:

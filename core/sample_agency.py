@@ -757,19 +757,15 @@ async def store_sample_people(
 
     Returns (aspirations added, role grants added). The employees must already be imported.
     """
-    added_aspirations = added_grants = 0
     async with uow_factory() as uow:
-        for aspiration in agency.aspirations:
-            current = await uow.aspirations.current_for(aspiration.nip)
-            if current is not None and current.expires_at > now and (
-                current.choices, current.reason, current.reason_text
-            ) == (aspiration.choices, aspiration.reason, aspiration.reason_text):
-                continue
-            await uow.aspirations.add(aspiration)
-            added_aspirations += 1
-        for grant in agency.role_grants:
-            if await uow.roles.grant(grant):
-                added_grants += 1
+        live = {a.nip: a for a in await uow.aspirations.list_active(now)}
+        new_aspirations = [
+            aspiration
+            for aspiration in agency.aspirations
+            if not _same_wish(live.get(aspiration.nip), aspiration)
+        ]
+        await uow.aspirations.add_many(new_aspirations)
+        added_grants = await uow.roles.grant_many(agency.role_grants)
         await uow.audit.add(
             AuditEvent(
                 actor="demo",
@@ -784,4 +780,13 @@ async def store_sample_people(
             )
         )
         await uow.commit()
-    return added_aspirations, added_grants
+    return len(new_aspirations), added_grants
+
+
+def _same_wish(current: Aspiration | None, aspiration: Aspiration) -> bool:
+    """Whether CURRENT (a live aspiration, or None) already says what ASPIRATION says."""
+    return current is not None and (current.choices, current.reason, current.reason_text) == (
+        aspiration.choices,
+        aspiration.reason,
+        aspiration.reason_text,
+    )

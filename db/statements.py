@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import FromClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+#: Rows sent per executemany call: bounds the memory of one call; the driver runs each row's
+#: parameters separately, so no statement ever comes near a bound-parameter limit.
+BULK_CHUNK_ROWS = 2_000
 
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
@@ -16,3 +22,57 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise RuntimeError(f"unsupported database backend {dialect}")
+
+
+def _chunks(rows: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+    return [list(rows[i : i + BULK_CHUNK_ROWS]) for i in range(0, len(rows), BULK_CHUNK_ROWS)]
+
+
+async def upsert_rows(
+    session: AsyncSession,
+    table: FromClause,
+    rows: Sequence[Mapping[str, Any]],
+    key_columns: Sequence[str],
+) -> None:
+    """INSERT every row, or on a clash of KEY_COLUMNS replace the stored row's other columns.
+
+    One prepared statement run with many parameter sets (executemany), in chunks. Every row
+    must have the same keys; a row's key must not repeat within ROWS.
+    """
+    if not rows:
+        return
+    insert = insert_for(session, table)
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c[name] for name in key_columns],
+        set_={name: insert.excluded[name] for name in rows[0] if name not in key_columns},
+    )
+    for chunk in _chunks(rows):
+        await session.execute(statement, chunk)
+
+
+async def insert_rows(
+    session: AsyncSession, table: FromClause, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """INSERT every row (executemany, in chunks); a clash raises as a single INSERT would."""
+    if not rows:
+        return
+    statement = insert_for(session, table)
+    for chunk in _chunks(rows):
+        await session.execute(statement, chunk)
+
+
+async def insert_new_rows(
+    session: AsyncSession, table: FromClause, rows: Sequence[Mapping[str, Any]], returning: str
+) -> int:
+    """INSERT the rows no unique constraint already holds (ON CONFLICT DO NOTHING); returns how
+    many were inserted (counted from RETURNING RETURNING_COLUMN, so exact on both backends)."""
+    if not rows:
+        return 0
+    statement = (
+        insert_for(session, table).on_conflict_do_nothing().returning(table.c[returning])
+    )
+    inserted = 0
+    for chunk in _chunks(rows):
+        result = await session.execute(statement, chunk)
+        inserted += len(result.all())
+    return inserted
