@@ -1,0 +1,116 @@
+"""The outbox Sender over PTB: rendering per kind and Telegram's answers mapped to outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
+
+from bot.outbox_sender import TelegramSender
+from core.domain import OutboxMessage, TelegramAccount
+from tests.unit.loop_fakes import FakeUowFactory
+from tests.unit.test_loop_notices import EXPLANATION, NURSE, UNITS, proposal
+
+NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
+
+
+class Sent:
+    message_id = 77
+
+
+class FakeBot:
+    """Records calls; raises `error` when set."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    async def _call(self, name: str, **kwargs: Any) -> Sent:
+        self.calls.append((name, kwargs))
+        if self.error is not None:
+            raise self.error
+        return Sent()
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Sent:
+        return await self._call("send_message", chat_id=chat_id, text=text, **kwargs)
+
+    async def send_photo(self, chat_id: int, photo: Any, **kwargs: Any) -> Sent:
+        return await self._call("send_photo", chat_id=chat_id, **kwargs)
+
+    async def edit_message_text(self, text: str, **kwargs: Any) -> Sent:
+        return await self._call("edit_message_text", text=text, **kwargs)
+
+
+def notice(kind: str = "notice", **payload: Any) -> OutboxMessage:
+    from core.notices import transfer_content
+
+    content = transfer_content(proposal(), NURSE, UNITS).to_payload()
+    return OutboxMessage(1, 101, kind, {"proposal_id": 7, "content": content, **payload}, NOW)
+
+
+def sender(bot: FakeBot, language: str = "id") -> TelegramSender:
+    factory = FakeUowFactory()
+    factory.store.accounts[101] = TelegramAccount(101, NURSE.nip, language, chat_id=101)
+    return TelegramSender(bot, factory, "id")  # type: ignore[arg-type]
+
+
+async def test_notice_is_rendered_in_the_recipients_language_with_its_buttons() -> None:
+    bot = FakeBot()
+    result = await sender(bot, "en").send(notice(), None)
+    assert (result.status, result.message_id) == ("sent", 77)
+    [(name, call)] = bot.calls
+    assert name == "send_message" and "Transfer notice" in call["text"]
+    assert "Puskesmas Playen" in call["text"] and "2.8" in call["text"]
+    labels = [b.text for row in call["reply_markup"].inline_keyboard for b in row]
+    assert labels == ["✅ Accept", "📝 Object"]
+    assert EXPLANATION["aspiration_rank"] == 1 and "choice no. 1" in call["text"]
+
+
+async def test_an_edit_kind_edits_the_message_it_names() -> None:
+    bot = FakeBot()
+    message = notice("notice_outcome", outcome="accepted", edit_of="notice:7:101")
+    result = await sender(bot).send(message, 55)
+    assert result.message_id == 55
+    [(name, call)] = bot.calls
+    assert name == "edit_message_text" and call["message_id"] == 55
+
+
+async def test_plan_summary_goes_as_a_photo_with_the_chart() -> None:
+    bot = FakeBot()
+    payload = {
+        "plan_id": 1,
+        "plan_date": "2026-11-24",
+        "moves": 2,
+        "your_cards": 2,
+        "objective": 100.0,
+        "status_quo_objective": 400.0,
+        "not_granted": 0,
+        "bars": [
+            {
+                "unit_code": "PKM-A",
+                "unit_name": "A",
+                "family": "x",
+                "required": 1.0,
+                "before": 2,
+                "after": 1,
+            }
+        ],
+    }
+    message = OutboxMessage(2, 201, "plan_summary", payload, NOW)
+    assert (await sender(bot).send(message, None)).status == "sent"
+    [(name, call)] = bot.calls
+    assert name == "send_photo" and "75" in call["caption"]
+
+
+async def test_telegram_answers_map_to_blocked_retry_and_gone() -> None:
+    cases = [
+        (Forbidden("Forbidden: bot was blocked by the user"), "blocked", None),
+        (RetryAfter(12), "retry", 12.0),
+        (TimedOut(), "retry", None),
+        (BadRequest("Bad Request: chat not found"), "gone", None),
+        (BadRequest("Bad Request: message is not modified"), "sent", None),
+    ]
+    for error, status, retry_after in cases:
+        result = await sender(FakeBot(error)).send(notice(), None)
+        assert (result.status, result.retry_after) == (status, retry_after), error
