@@ -83,6 +83,11 @@ async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRunti
         # Dindik's approver is not asked about Dinkes' transfers.
         assert not [m for m in users[OUTSIDER].messages() if "Usulan mutasi #" in m.body]
 
+        # ℹ️ Rincian: the full explanation, training and legal basis, without deciding.
+        await approver.press("ℹ️ Rincian", card)
+        details = await approver.wait_for_message(contains="Rincian usulan mutasi")
+        assert "Dasar hukum" in details.body and "Pelatihan yang disarankan" in details.body
+
         # An approver out of scope forging a press on Siti's card changes nothing and is told.
         outsider = users[OUTSIDER]
         siti_id = (await state(loop))["proposals"][NURSE_A].id
