@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         print(
             f"{solution.status}: {len(solution.moves)} moves, objective {solution.objective:.1f} "
             f"(status quo {solution.status_quo_objective:.1f}, bound {solution.bound:.1f}, "
-            f"at most {100 * share:.3f}% of the achievable improvement left), "
+            f"at most {100 * share:.4f}% of the achievable improvement left), "
             f"{len(solution.not_granted)} aspirations not granted, "
             f"{time.perf_counter() - started:.2f} s",
             file=sys.stderr,

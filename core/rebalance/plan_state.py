@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 
 from core.rebalance.candidates import Columns
-from core.rebalance.compiled import CompiledInstance, IntArray
+from core.rebalance.compiled import CompiledInstance, IntArray, haversine_scalar_km
 
 
 class PlanState:
@@ -26,6 +26,7 @@ class PlanState:
         w = ci.instance.policy.weights
         self._w = (w.over, w.under, w.steep_factor, w.tolerance_fraction)
         self._cost_cache: dict[tuple[int, int], float] = {}
+        self._limit_cache: dict[int, float] = {}
 
     def imbalance(self, pair: int, staff: int) -> float:
         """§3 imbalance of one pair at a whole staff number."""
@@ -52,6 +53,12 @@ class PlanState:
         if j < 0:
             raise ValueError(f"employee {e} may not move to unit {u}")
         return base + float(self.cols.cost[j])
+
+    def spouse_limit(self, e: int) -> float:
+        """Rule 8's distance limit for e and their spouse (cached)."""
+        if e not in self._limit_cache:
+            self._limit_cache[e] = self.ci.spouse_limit_km(e)
+        return self._limit_cache[e]
 
     def pair_of(self, e: int, u: int) -> int:
         """The (unit, family) pair e counts in when in unit u."""
@@ -104,7 +111,11 @@ class PlanState:
                 continue
             ue = new_unit.get(e, int(self.assign[e]))
             us = new_unit.get(s, int(self.assign[s]))
-            if float(ci.unit_distance(ue, us)) > ci.spouse_limit_km(e) + 1e-9:
+            apart = haversine_scalar_km(
+                float(ci.unit_lat[ue]), float(ci.unit_lon[ue]),
+                float(ci.unit_lat[us]), float(ci.unit_lon[us]),
+            )
+            if apart > self.spouse_limit(e) + 1e-9:
                 broken.append("SPOUSE")
                 break
         if ci.total_cap is not None and moves > 0 and self.moves + moves > ci.total_cap:

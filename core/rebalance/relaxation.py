@@ -33,6 +33,7 @@ INITIAL_PER_EMPLOYEE = 3
 ADDED_PER_EMPLOYEE = 4
 MAX_ADDED_PER_ROUND = 250_000
 TRACE = False
+LP_ALGORITHM = ""
 # LP objective within this relative distance of the bound counts as proven (as in pipeline).
 PROVEN_GAP = 1e-6
 NEAR_ZERO = 20.0
@@ -103,6 +104,8 @@ def solve_formulation_lp(form: Formulation, time_limit: float, backend: str = "h
     matrix.column_ids.extend(form.coo_var[order].tolist())
     matrix.coefficients.extend(form.coo_coef[order].tolist())
     params = parameters_pb2.SolveParametersProto(enable_output=False)
+    if LP_ALGORITHM:
+        params.lp_algorithm = getattr(parameters_pb2, LP_ALGORITHM)
     params.time_limit.FromNanoseconds(int(max(0.05, time_limit) * 1e9))
     solver_type = {
         "highs": parameters_pb2.SOLVER_TYPE_HIGHS,
