@@ -147,7 +147,7 @@ def _all_but(values: dict[str, Any], *keys: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------- employees
 
 
-def employee_from_row(row: EmployeeRow | Row[Any]) -> Employee:
+def employee_from_row(row: EmployeeRow) -> Employee:
     """The domain value of an employee row."""
     return Employee(
         nip=row.nip,
@@ -166,6 +166,27 @@ def employee_from_row(row: EmployeeRow | Row[Any]) -> Employee:
     )
 
 
+#: The columns `_employee_from_record` unpacks, in Employee's field order.
+_EMPLOYEE_COLUMNS = (
+    EmployeeRow.nip, EmployeeRow.name, EmployeeRow.status, EmployeeRow.unit_code,
+    EmployeeRow.jabatan, EmployeeRow.golongan, EmployeeRow.tmt_unit, EmployeeRow.retirement_age,
+    EmployeeRow.skills, EmployeeRow.home_lat, EmployeeRow.home_lon, EmployeeRow.spouse_nip,
+    EmployeeRow.lock_reason,
+)  # fmt: skip
+
+
+def _employee_from_record(record: Row[Any]) -> Employee:
+    """The domain value of a plain row of _EMPLOYEE_COLUMNS (positional: no per-name lookups)."""
+    nip, name, status, unit_code, jabatan, golongan, tmt_unit, retirement_age, skills, *rest = (
+        record
+    )
+    home_lat, home_lon, spouse_nip, lock_reason = rest
+    return Employee(
+        nip, name, status, unit_code, jabatan, golongan, tmt_unit, retirement_age,
+        tuple(skills), home_lat, home_lon, spouse_nip, lock_reason,
+    )  # fmt: skip
+
+
 class SqlEmployeeRepository(SqlRepository):
     """core.ports.EmployeeRepository over the `employees` table."""
 
@@ -176,8 +197,8 @@ class SqlEmployeeRepository(SqlRepository):
 
     async def list(self) -> Sequence[Employee]:
         """Every employee, by NIP."""
-        rows = await self._records(select(EmployeeRow.__table__).order_by(EmployeeRow.nip))
-        return [employee_from_row(r) for r in rows]
+        rows = await self._records(select(*_EMPLOYEE_COLUMNS).order_by(EmployeeRow.nip))
+        return [_employee_from_record(r) for r in rows]
 
     async def list_by_unit(self, unit_code: str) -> Sequence[Employee]:
         """The employees in one unit, by NIP."""
@@ -192,11 +213,11 @@ class SqlEmployeeRepository(SqlRepository):
         found: dict[str, Employee] = {}
         for start in range(0, len(wanted), _IN_LIST_CHUNK):
             rows = await self._records(
-                select(EmployeeRow.__table__).where(
+                select(*_EMPLOYEE_COLUMNS).where(
                     EmployeeRow.nip.in_(wanted[start : start + _IN_LIST_CHUNK])
                 )
             )
-            found.update((row.nip, employee_from_row(row)) for row in rows)
+            found.update((row[0], _employee_from_record(row)) for row in rows)
         return found
 
     async def upsert(self, employee: Employee) -> None:
