@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,9 +15,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("solve")
     def solve_command(
-        instance: Path = typer.Argument(..., help="A mutasi-instance/1 JSON file."),
-        out: Path | None = typer.Option(None, "--out", help="Write the solution here."),
-        time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds for the solve."),
+        instance: Annotated[Path, typer.Argument(help="A mutasi-instance/1 JSON file.")],
+        out: Annotated[Path | None, typer.Option("--out", help="Write the solution here.")] = None,
+        time_limit: Annotated[
+            float, typer.Option("--time-limit", help="Seconds for the solve.")
+        ] = 60.0,
     ) -> None:
         """Solve a rebalancing instance; the solution JSON goes to --out or stdout."""
         # Imported here so the rest of the CLI never pays for numpy/OR-Tools.
@@ -56,11 +59,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("bench")
     def bench_command(
-        sizes: str = typer.Option("S,M,L,XL", "--sizes", help="Comma-separated: S, M, L, XL."),
-        seed: int = typer.Option(0, "--seed", help="Instance generator seed."),
-        out: Path | None = typer.Option(None, "--out", help="Also write the results as JSON."),
+        sizes: Annotated[str, typer.Option("--sizes", help="Comma-separated: S, M, L, XL.")] = (
+            "S,M,L,XL"
+        ),
+        seed: Annotated[int, typer.Option("--seed", help="Instance generator seed.")] = 0,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Also write the results as JSON.")
+        ] = None,
     ) -> None:
-        """Compare the pipeline with single-move descent and CP-SAT alone on generated instances."""
+        """Compare the pipeline with single-move descent and CP-SAT alone on the same instances."""
         from core.rebalance.benchmark import format_table, rows_json, run_benchmark
         from core.rebalance.generator import BENCH_SIZES
 

@@ -34,10 +34,8 @@ def haversine_km(
 def haversine_scalar_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in km between two points, in plain Python."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin((math.radians(lon2) - math.radians(lon1)) / 2) ** 2
-    )
+    dlmb = math.radians(lon2) - math.radians(lon1)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
     return 2.0 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, max(0.0, h))))
 
 
@@ -57,7 +55,7 @@ def imbalance_cost(req: npt.ArrayLike, staff: npt.ArrayLike, policy: Policy) -> 
 
 def move_cap(fraction: float, headcount: IntArray, min_cap: int) -> IntArray:
     """max(min_moves_cap, floor(fraction x headcount)) per unit (rules 5 and 6)."""
-    return np.maximum(min_cap, np.floor(fraction * headcount).astype(np.int64))
+    return np.asarray(np.maximum(min_cap, np.floor(fraction * headcount)), dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

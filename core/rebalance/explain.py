@@ -43,7 +43,9 @@ def _round(value: float, places: int = 6) -> float:
     return float(round(value, places))
 
 
-def _chains(ci: CompiledInstance, state: PlanState, moved: list[int]) -> dict[int, tuple[str, ...]]:
+def _chains(
+    ci: CompiledInstance, state: PlanState, moved: list[int]
+) -> dict[int, tuple[str, ...]]:
     """Exchange chains: in each pair, arrivals fill the slots of departures one to one."""
     ids = {e: ci.instance.employees[e].id for e in moved}
     arrivals: dict[int, list[int]] = defaultdict(list)
@@ -85,7 +87,8 @@ def explain_moves(ci: CompiledInstance, cols: Columns, assignment: IntArray) -> 
         o, u = int(ci.emp_unit[e]), int(assignment[e])
         p_o, p_u = int(ci.emp_pair[e]), state.pair_of(e, u)
         delta = -state.delta([(e, o)])
-        rank = emp.aspirations.index(ci.unit_ids[u]) + 1 if ci.unit_ids[u] in emp.aspirations else None
+        dest_id = ci.unit_ids[u]
+        rank = emp.aspirations.index(dest_id) + 1 if dest_id in emp.aspirations else None
         needed = set(inst.units[u].skills_needed)
         fam = ci.families[int(ci.emp_family[e])]
         moves.append(
@@ -208,7 +211,8 @@ def not_granted(ci: CompiledInstance, cols: Columns, assignment: IntArray) -> li
     for e in np.nonzero(ci.aspirations[:, 0] >= 0)[0].tolist():
         emp = inst.employees[e]
         final = ci.unit_ids[int(assignment[e])]
-        granted = emp.aspirations.index(final) if final in emp.aspirations else len(emp.aspirations)
+        wished = emp.aspirations
+        granted = wished.index(final) if final in wished else len(wished)
         for k in range(granted):
             u = int(ci.aspirations[e, k])
             reason, cost = _reason_and_cost(ci, cols, state, pools, e, u)

@@ -20,7 +20,7 @@ INF = float("inf")
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Segments:
-    """Convex imbalance cost per pair as runs of equal marginal cost between whole staff numbers."""
+    """Convex imbalance cost per pair: runs of equal marginal cost between whole staff numbers."""
 
     pair: IntArray
     direction: IntArray  # +1 adds staff, -1 removes staff

@@ -62,7 +62,8 @@ def generate_instance(
     xy = town_xy[town_of_unit] + rng.normal(0, 1, size=(units, 2)) * spread
     km_per_deg = 111.2
     u_lat = CENTRE_LAT + (xy[:, 1] - side_km / 2) / km_per_deg
-    u_lon = CENTRE_LON + (xy[:, 0] - side_km / 2) / (km_per_deg * math.cos(math.radians(CENTRE_LAT)))
+    km_per_lon_deg = km_per_deg * math.cos(math.radians(CENTRE_LAT))
+    u_lon = CENTRE_LON + (xy[:, 0] - side_km / 2) / km_per_lon_deg
     kinds = rng.choice(len(UNIT_KINDS), size=units, p=KIND_WEIGHTS)
 
     # Demand per (unit, family), log-normal, then staffing with about +-20% noise.
@@ -95,8 +96,9 @@ def generate_instance(
         demand_of[u][fam] = round(float(d), 2)
     for u in range(units):
         fams = UNIT_KINDS[kinds[u]][1]
-        pool = [s for f in fams for s in SKILLS[f]]
-        needed = tuple(sorted(rng.choice(pool, size=min(len(pool), int(rng.integers(1, 4))),
+        skill_pool = [s for f in fams for s in SKILLS[f]]
+        size = min(len(skill_pool), int(rng.integers(1, 4)))
+        needed = tuple(sorted(rng.choice(skill_pool, size=size,
                                          replace=False).tolist()))
         unit_rows.append(
             Unit(

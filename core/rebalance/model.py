@@ -113,7 +113,7 @@ class Instance:
 
     @staticmethod
     def from_dict(raw: Any) -> Instance:
-        """Build and check an instance from its decoded JSON; raise InstanceError when malformed."""
+        """Build and check an instance from decoded JSON; raise InstanceError when malformed."""
         problems: list[str] = []
         instance = _parse_instance(raw, problems)
         if instance is not None and not problems:
@@ -216,7 +216,9 @@ def _parse_weights(raw: Any, problems: list[str]) -> Weights:
             if not isinstance(asp, list) or not all(
                 isinstance(a, int | float) and not isinstance(a, bool) for a in asp
             ):
-                problems.append(f"policy.weights.aspiration: expected a list of numbers, got {asp!r}")
+                problems.append(
+                    f"policy.weights.aspiration: expected a list of numbers, got {asp!r}"
+                )
                 continue
             values[f.name] = tuple(float(a) for a in asp)
         else:

@@ -13,6 +13,7 @@ row activities where the dual values belong, and column generation lives on dual
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 
@@ -24,7 +25,6 @@ from core.rebalance.formulation import (
     Formulation,
     Segments,
     build_formulation,
-    couples_both_movable,
 )
 
 INTEGRALITY_TOL = 1e-6
@@ -298,9 +298,13 @@ def solve_relaxation(
         rc = reduced_costs_without_assign(ci, cols, form, y)
         best_bound = max(best_bound, lagrangian_bound(ci, cols, form, y, rc))
         if TRACE:
-            print(f"round {rounds}: cols {form.n_moves} rows {form.n_rows} "
-                  f"assign {(form.assign_row>=0).sum()} spouse {form.spouse.column.shape[0]} lp {result.seconds:.2f}s"
-                  f" obj {result.objective:.2f} bound {best_bound:.2f} t={time.perf_counter()-start:.2f}")
+            print(
+                f"round {rounds}: cols {form.n_moves} rows {form.n_rows} "
+                f"spouse rows {form.spouse.column.shape[0]} lp {result.seconds:.2f}s "
+                f"obj {result.objective:.2f} bound {best_bound:.2f} "
+                f"t={time.perf_counter() - start:.2f}",
+                file=sys.stderr,
+            )
         y_assign = _per_row(form.assign_row, y)
         rc_full = rc - y_assign[cols.emp]
         negative = (rc_full < -PRICING_TOL) & ~active

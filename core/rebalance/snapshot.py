@@ -100,8 +100,8 @@ def build_instance(
             continue
         retire = retirement_date(birth, e.retirement_age)
         choices: list[str] = []
-        asp = live.get(e.nip)
-        for code in asp.choices if asp else ():
+        wish = live.get(e.nip)
+        for code in wish.choices if wish else ():
             if code in known_units and code != e.unit_code and code not in choices:
                 choices.append(code)
         spouse = e.spouse_nip

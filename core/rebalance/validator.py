@@ -41,10 +41,8 @@ class PlanCheck:
 
 def _distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin((math.radians(lon2) - math.radians(lon1)) / 2) ** 2
-    )
+    dlmb = math.radians(lon2) - math.radians(lon1)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
     return 2.0 * 6371.0088 * math.asin(math.sqrt(min(1.0, max(0.0, h))))
 
 

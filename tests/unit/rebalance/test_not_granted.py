@@ -1,4 +1,4 @@
-"""Each not_granted reason code from a crafted case, with cost_to_force checked by the validator."""
+"""Each not_granted reason from a crafted case, with cost_to_force checked by the validator."""
 
 from __future__ import annotations
 

@@ -56,8 +56,11 @@ def test_demand_is_abk_minutes_over_wke_per_unit_and_jabatan() -> None:
 def test_tenure_retirement_locks_and_pending_proposals_come_from_the_records() -> None:
     inst = build_instance(
         UNITS,
-        [staff(A, "U1", tmt_unit=dt.date(2024, 12, 1)), staff(B, "U2", lock_reason="tugas belajar"),
-         staff(C, "U1")],
+        [
+            staff(A, "U1", tmt_unit=dt.date(2024, 12, 1)),
+            staff(B, "U2", lock_reason="tugas belajar"),
+            staff(C, "U1"),
+        ],
         [], [], [A], TODAY,
     )
     e = {x.id: x for x in inst.employees}
