@@ -166,9 +166,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def chatter(
-    emulator: BotApiEmulator, chat: int, stop: asyncio.Event, latencies: list[float]
+    emulator: BotApiEmulator, chat: int, stop: asyncio.Event, latencies: list[float], pause: float
 ) -> None:
-    """One other user: /bantuan, wait for the answer, pause a second, again."""
+    """One other user: /bantuan, wait for the answer, pause, again."""
     user = emulator.user(chat, f"Other{chat}")
     while not stop.is_set():
         began = time.monotonic()
@@ -176,10 +176,12 @@ async def chatter(
         await user.wait_for_message(timeout=120)
         latencies.append(time.monotonic() - began)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=1.0)
+            await asyncio.wait_for(stop.wait(), timeout=pause)
 
 
-async def run(notices: int, others: int, concurrency: int) -> dict[str, Any]:
+async def run(
+    notices: int, others: int, concurrency: int, rate: float, pause: float
+) -> dict[str, Any]:
     """Seed, start the bot, deliver everything, measure."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-notices-"))
     url = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
@@ -212,14 +214,16 @@ async def run(notices: int, others: int, concurrency: int) -> dict[str, Any]:
             app,
             solve_snapshot=lambda s, t: {},
             dispatch_interval=0.5,
-            dispatch_policy=DispatchPolicy(batch=200, concurrency=concurrency),
+            dispatch_policy=DispatchPolicy(
+                batch=200, concurrency=concurrency, max_per_second=rate or None
+            ),
         )
         latencies: list[float] = []
         stop = asyncio.Event()
         async with running_bot(app, poll_timeout=1):
             began = time.monotonic()
             talkers = [
-                asyncio.create_task(chatter(emulator, OTHER_CHAT + j, stop, latencies))
+                asyncio.create_task(chatter(emulator, OTHER_CHAT + j, stop, latencies, pause))
                 for j in range(others)
             ]
             while True:
@@ -245,6 +249,8 @@ async def run(notices: int, others: int, concurrency: int) -> dict[str, Any]:
         "notices": notices,
         "others": others,
         "dispatch_concurrency": concurrency,
+        "dispatch_rate_cap": rate,
+        "other_user_pause_seconds": pause,
         "seed_seconds": round(seeded, 1),
         "delivery_seconds": round(delivered, 1),
         "delivered_per_second": round(sent / delivered, 2) if delivered else None,
@@ -263,11 +269,13 @@ def main() -> None:
     """Command line entry."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--notices", type=int, default=10_000)
-    parser.add_argument("--others", type=int, default=20)
+    parser.add_argument("--others", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=20.0, help="bulk cap msg/s (0: none)")
+    parser.add_argument("--pause", type=float, default=2.0, help="other users' think time (s)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    result = asyncio.run(run(args.notices, args.others, args.concurrency))
+    result = asyncio.run(run(args.notices, args.others, args.concurrency, args.rate, args.pause))
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:

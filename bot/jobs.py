@@ -18,7 +18,7 @@ from bot.settings import Settings
 from core.approval import remind_and_expire
 from core.effect import apply_due_transfers
 from core.evaluations import request_due_evaluations
-from core.outbox import DispatchPolicy, dispatch_due
+from core.outbox import DispatchPolicy, Pacer, dispatch_due
 from core.planning import PlanningRules, SolveSnapshot, propose_plan
 from handlers.approval import approval_rules_of, working_time_of
 from handlers.context import BotContext, Services
@@ -70,7 +70,8 @@ async def dispatch_outbox(context: BotContext) -> None:
 async def _dispatch(services: Services) -> None:
     sender: TelegramSender = services.extras["sender"]
     policy: DispatchPolicy = services.extras.get("dispatch_policy", DispatchPolicy())
-    report = await dispatch_due(services.uow_factory, sender, services.clock, policy)
+    pacer: Pacer | None = services.extras.get("dispatch_pacer")
+    report = await dispatch_due(services.uow_factory, sender, services.clock, policy, pacer)
     if report.claimed:
         log.info("outbox: %s", report)
 
@@ -108,8 +109,10 @@ def install_loop(
     services.extras["sender"] = TelegramSender(
         application.bot, services.uow_factory, settings.language
     )
-    if dispatch_policy is not None:
-        services.extras["dispatch_policy"] = dispatch_policy
+    policy = dispatch_policy or DispatchPolicy()
+    services.extras["dispatch_policy"] = policy
+    if policy.max_per_second:
+        services.extras["dispatch_pacer"] = Pacer(policy.max_per_second)
     jobs = application.job_queue
     if jobs is None:
         raise RuntimeError("python-telegram-bot[job-queue] is required for the nightly plan")

@@ -44,6 +44,25 @@ class DispatchPolicy:
     max_attempts: int = 8
     base_backoff: dt.timedelta = dt.timedelta(seconds=5)
     max_backoff: dt.timedelta = dt.timedelta(minutes=30)
+    #: Bulk sends stay well under Telegram's ~30 msg/s: the rest is left for replies to people.
+    max_per_second: float | None = 20.0
+
+
+class Pacer:
+    """Spaces bulk sends evenly at no more than `rate` per second (shared across passes)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self.next_slot = 0.0
+
+    async def wait(self) -> None:
+        """Sleep until this caller's slot."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        slot = max(now, self.next_slot)
+        self.next_slot = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,14 +245,19 @@ async def dispatch_due(
     sender: Sender,
     clock: Clock,
     policy: DispatchPolicy = DispatchPolicy(),
+    pacer: Pacer | None = None,
 ) -> DispatchReport:
     """Claim due messages, send them concurrently, record each outcome in its own transaction."""
     claimed = await _claim(uow_factory, clock.now(), policy)
     gate = asyncio.Semaphore(policy.concurrency)
+    if pacer is None and policy.max_per_second:
+        pacer = Pacer(policy.max_per_second)
     counts = {"sent": 0, "retried": 0, "failed": 0, "undeliverable": 0}
 
     async def one(message: OutboxMessage, edit_target: int | None) -> None:
         async with gate:
+            if pacer is not None:
+                await pacer.wait()
             try:
                 result = await sender.send(message, edit_target)
             except Exception as exc:  # noqa: BLE001 - any send failure is retried, not fatal
