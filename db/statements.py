@@ -9,8 +9,9 @@ from sqlalchemy import FromClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-#: Rows sent per executemany call: bounds the memory of one call; the driver runs each row's
-#: parameters separately, so no statement ever comes near a bound-parameter limit.
+#: Rows per execute call. An executemany binds one row's parameters at a time, and SQLAlchemy
+#: pages an INSERT ... RETURNING into multi-row VALUES under the backend's parameter limit
+#: itself, so this only bounds the memory of one call.
 BULK_CHUNK_ROWS = 2_000
 
 
