@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -42,7 +43,11 @@ TEXT_RENDERERS: dict[str, Renderer] = {
 EDIT_KINDS = frozenset({"card_outcome", "notice_outcome", "objection_card_outcome"})
 
 
-def _retry_seconds(value: int | float | dt.timedelta) -> float:
+def _retry_seconds(error: RetryAfter) -> float:
+    # PTB 22 warns that retry_after becomes a timedelta; accept both without the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        value: int | float | dt.timedelta = error.retry_after
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
@@ -68,7 +73,7 @@ class TelegramSender:
             return SendResult("blocked", error=str(error))
         except RetryAfter as error:
             return SendResult(
-                "retry", retry_after=_retry_seconds(error.retry_after), error=str(error)
+                "retry", retry_after=_retry_seconds(error), error=str(error)
             )
         except BadRequest as error:
             text = str(error).lower()
