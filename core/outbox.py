@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -51,18 +51,24 @@ class DispatchPolicy:
 class Pacer:
     """Spaces bulk sends evenly at no more than `rate` per second (shared across passes)."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(
+        self,
+        rate: float,
+        now: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.interval = 1.0 / rate
         self.next_slot = 0.0
+        self._now = now
+        self._sleep = sleep
 
     async def wait(self) -> None:
         """Sleep until this caller's slot."""
-        loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = self._now() if self._now else asyncio.get_running_loop().time()
         slot = max(now, self.next_slot)
         self.next_slot = slot + self.interval
         if slot > now:
-            await asyncio.sleep(slot - now)
+            await self._sleep(slot - now)
 
 
 @dataclass(frozen=True, slots=True)

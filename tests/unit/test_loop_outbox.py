@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 
 from core.domain import OutboxStatus, Role, RoleGrant, TelegramAccount
-from core.outbox import DispatchPolicy, SendResult, backoff_delay, dispatch_due, enqueue
+from core.outbox import DispatchPolicy, Pacer, SendResult, backoff_delay, dispatch_due, enqueue
 from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender
 
 
@@ -157,3 +157,15 @@ def test_backoff_doubles_and_is_capped() -> None:
     policy = DispatchPolicy()
     assert [backoff_delay(n, policy).total_seconds() for n in (1, 2, 3)] == [5, 10, 20]
     assert backoff_delay(30, policy) == policy.max_backoff
+
+
+async def test_pacer_spaces_sends_at_the_rate_without_a_burst() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+
+    pacer = Pacer(10.0, now=lambda: 100.0, sleep=sleep)
+    for _ in range(3):
+        await pacer.wait()
+    assert slept == [0.1, 0.2]
