@@ -13,6 +13,7 @@ from core.domain import OutboxStatus, ProposalState
 from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
 from tests.emulator import EmulatedUser
 from tests.unit.loop_agency import (
+    ADMIN,
     APPROVER,
     APPROVER_2,
     JAKARTA,
@@ -232,3 +233,25 @@ async def test_tmt_moves_the_employee_and_ratings_after_ninety_days_reach_the_pl
         await approver.send_command("/rencana")
         report = await approver.wait_for_message(contains="Penilaian 90 hari")
         assert "kinerja 4,0" in report.body and "mutasi 5,0" in report.body
+
+
+async def test_admin_simulates_then_runs_a_plan_once(loop: LoopRuntime) -> None:
+    async with loop.running():
+        users = await loop.register_everyone()
+        admin = users[ADMIN]
+        loop.clock.current = dt.datetime(2026, 11, 24, 10, 0, tzinfo=JAKARTA)
+        await admin.send_command("/simulasi")
+        result = await admin.wait_for_message(contains="usulan; skor", timeout=20)
+        assert "2 usulan" in result.body and "Siti Aminah" in result.body
+        await admin.wait_for_message(lambda m: m.photo is not None, timeout=10)
+        assert (await state(loop))["plan"] is None  # what-if: nothing stored
+        await admin.send_command("/jalankan")
+        created = await admin.wait_for_message(contains="dibuat", timeout=20)
+        assert "Rencana #" in created.body
+        await admin.send_command("/jalankan")
+        again = await admin.wait_for_message(contains="sudah ada", timeout=20)
+        assert "Tidak dibuat ulang" in again.body
+        await users[APPROVER].wait_for_message(contains="Budi Santoso", timeout=10)
+        await users[NURSE_A].send_command("/jalankan")  # not an admin
+        await users[NURSE_A].wait_for_message()
+        assert len([p for p in (await state(loop))["proposals"].values()]) == 2
