@@ -7,11 +7,13 @@ allowed move is ever lost to pruning.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.rebalance.compiled import (
+    EARTH_RADIUS_KM,
     BoolArray,
     CompiledInstance,
     FloatArray,
@@ -55,12 +57,27 @@ def static_spouse_block(ci: CompiledInstance) -> BoolArray:
     return block
 
 
+def unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
+    """Points on the unit sphere, for cheap distance screening by dot product."""
+    p, lmb = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(p) * np.cos(lmb), np.cos(p) * np.sin(lmb), np.sin(p)], axis=1)
+
+
 def build_columns(ci: CompiledInstance) -> Columns:
     """Every allowed move of every movable employee, with its cost relative to staying."""
     policy = ci.instance.policy
     w = policy.weights
     movable = ci.movable
     spouse_fixed = static_spouse_block(ci)
+    spouse_unit = np.where(ci.spouse >= 0, ci.emp_unit[np.maximum(ci.spouse, 0)], -1)
+    spouse_limit = np.full(ci.n_employees, np.inf)
+    for e in np.nonzero(spouse_fixed)[0].tolist():
+        spouse_limit[e] = ci.spouse_limit_km(e)
+    home_xyz = unit_vectors(ci.home_lat, ci.home_lon)
+    unit_xyz = unit_vectors(ci.unit_lat, ci.unit_lon)
+    # Screen with the chord (dot product, one matrix product), 1 km of slack; the exact
+    # haversine then decides on the few pairs that pass.
+    screen = math.cos(min(math.pi, (policy.max_home_distance_km + 1.0) / EARTH_RADIUS_KM))
     parts_e: list[IntArray] = []
     parts_u: list[IntArray] = []
     parts_d: list[FloatArray] = []
@@ -74,39 +91,35 @@ def build_columns(ci: CompiledInstance) -> Columns:
         block = max(1, BLOCK_ENTRIES // units_f.shape[0])
         for start in range(0, emps_f.shape[0], block):
             emps = emps_f[start : start + block]
-            dist = haversine_km(
-                ci.home_lat[emps][:, None],
-                ci.home_lon[emps][:, None],
-                ci.unit_lat[units_f][None, :],
-                ci.unit_lon[units_f][None, :],
-            )
-            if policy.voluntary_only:
-                allowed = np.zeros(dist.shape, dtype=bool)
-            else:
-                allowed = dist <= policy.max_home_distance_km
-            rows = np.arange(emps.shape[0])
+            wish = np.zeros((emps.shape[0], units_f.shape[0]), dtype=bool)
             for k in range(ci.aspirations.shape[1]):
                 asp = ci.aspirations[emps, k]
                 col = np.where(asp >= 0, pos_in_f[np.maximum(asp, 0)], -1)
-                ok = col >= 0
-                allowed[rows[ok], col[ok]] = True
-            own = pos_in_f[ci.emp_unit[emps]]
-            has_own = own >= 0
-            allowed[rows[has_own], own[has_own]] = False
-            fixed = np.nonzero(spouse_fixed[emps])[0]
-            for r in fixed.tolist():
-                e = int(emps[r])
-                s_unit = int(ci.emp_unit[ci.spouse[e]])
-                limit = ci.spouse_limit_km(e)
+                ok = np.nonzero(col >= 0)[0]
+                wish[ok, col[ok]] = True
+            if policy.voluntary_only:
+                r_idx, c_idx = np.nonzero(wish)
+            else:
+                r_idx, c_idx = np.nonzero((home_xyz[emps] @ unit_xyz[units_f].T >= screen) | wish)
+            e_idx, u_idx = emps[r_idx], units_f[c_idx]
+            dist = haversine_km(
+                ci.home_lat[e_idx], ci.home_lon[e_idx], ci.unit_lat[u_idx], ci.unit_lon[u_idx]
+            )
+            wished = wish[r_idx, c_idx]
+            keep = (wished | (~np.bool_(policy.voluntary_only)
+                              & (dist <= policy.max_home_distance_km)))
+            keep &= u_idx != ci.emp_unit[e_idx]
+            tied = np.nonzero(keep & spouse_fixed[e_idx])[0]
+            if tied.shape[0]:
+                s_u = spouse_unit[e_idx[tied]]
                 apart = haversine_km(
-                    ci.unit_lat[units_f], ci.unit_lon[units_f], ci.unit_lat[s_unit],
-                    ci.unit_lon[s_unit],
+                    ci.unit_lat[u_idx[tied]], ci.unit_lon[u_idx[tied]],
+                    ci.unit_lat[s_u], ci.unit_lon[s_u],
                 )
-                allowed[r] &= apart <= limit
-            r_idx, c_idx = np.nonzero(allowed)
-            parts_e.append(emps[r_idx])
-            parts_u.append(units_f[c_idx])
-            parts_d.append(dist[r_idx, c_idx])
+                keep[tied] = apart <= spouse_limit[e_idx[tied]]
+            parts_e.append(e_idx[keep])
+            parts_u.append(u_idx[keep])
+            parts_d.append(dist[keep])
     if parts_e:
         emp = np.concatenate(parts_e)
         unit = np.concatenate(parts_u)
@@ -115,7 +128,9 @@ def build_columns(ci: CompiledInstance) -> Columns:
         emp = np.zeros(0, dtype=np.int64)
         unit = np.zeros(0, dtype=np.int64)
         dist_after = np.zeros(0, dtype=np.float64)
-    order = np.lexsort((unit, emp))
+    # each employee's columns come from one block, already in unit order: a stable sort by
+    # employee keeps that order
+    order = np.argsort(emp, kind="stable")
     emp, unit, dist_after = emp[order], unit[order], dist_after[order]
     rank = np.full(emp.shape[0], -1, dtype=np.int64)
     bonus = np.zeros(emp.shape[0], dtype=np.float64)

@@ -118,7 +118,7 @@ def solve(
     # employee), and a little for CP-SAT in case the LP comes out fractional
     aspirations = int((ci.aspirations >= 0).sum())
     reserve = max(0.05 * time_limit, 0.15 + 6e-5 * aspirations + 1.5e-5 * ci.n_employees)
-    cpsat_share = min(1.0, 0.1 * time_limit)
+    cpsat_share = min(8.0, 0.08 * time_limit)
     rel = solve_relaxation(
         ci, cols, segs, deadline - reserve - cpsat_share, gap_tolerance=gap_tolerance
     )
@@ -135,7 +135,10 @@ def solve(
         method = "lp-highs"
     else:
         start_plan = rounded_plan(ci, cols, rel) if rel.solved else None
-        plan = greedy_descent(ci, cols, deadline - reserve, start=start_plan)
+        plan = greedy_descent(
+            ci, cols, deadline - reserve, start=start_plan,
+            allowed=rel.active if rel.solved else None,
+        )
         method = "lp-highs+rounding+descent" if rel.solved else "descent"
         remaining = deadline - reserve - time.perf_counter()
         if rel.solved and remaining > 0.2:

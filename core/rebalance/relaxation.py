@@ -37,6 +37,7 @@ LP_ALGORITHM = ""
 # LP objective within this relative distance of the bound counts as proven (as in pipeline).
 PROVEN_GAP = 1e-6
 NEAR_ZERO = 20.0
+NEAR_ZERO_MIN_BUDGET = 50_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -319,6 +320,13 @@ def solve_relaxation(
         # near-zero columns too: degenerate duals otherwise feed them in a few per round
         near = (rc_full < NEAR_ZERO) & ~active
         chosen = top_per_employee(cols, near, rc_full, ADDED_PER_EMPLOYEE)
+        # on big models near-zero columns are rationed: every one makes each LP slower
+        near_budget = max(NEAR_ZERO_MIN_BUDGET, int(0.3 * form.n_moves))
+        is_near = rc_full[chosen] >= -PRICING_TOL
+        if is_near.sum() > near_budget:
+            near_idx = chosen[is_near]
+            near_idx = near_idx[np.argsort(rc_full[near_idx])[:near_budget]]
+            chosen = np.concatenate([chosen[~is_near], near_idx])
         if chosen.shape[0] > MAX_ADDED_PER_ROUND:
             chosen = chosen[np.argsort(rc_full[chosen])[:MAX_ADDED_PER_ROUND]]
         active = active.copy()
