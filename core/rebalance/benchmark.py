@@ -108,10 +108,13 @@ def run_method(method: str, instance_path: str, out_path: str, time_limit: float
             remaining = deadline - time.perf_counter()
             out = solve_cpsat(ci, cols, form, remaining, hint=None,
                               workers=os.cpu_count() or 1, seed=0)
+            built = f"model built in {out.build_seconds:.1f} s"
             if out.assignment is None:
-                Path(out_path).write_text(json.dumps({"status": f"NO-PLAN ({out.status})"}))
+                Path(out_path).write_text(
+                    json.dumps({"status": f"NO-PLAN ({out.status}; {built})"})
+                )
                 return
-            plan, status, bound = out.assignment, out.status, None
+            plan, status, bound = out.assignment, f"{out.status} ({built})", None
         objective = validate_plan(instance, assignment_map(ci, plan))
         result = {"objective": objective, "bound": bound,
                   "moves": int((plan != ci.emp_unit).sum()), "status": status}
