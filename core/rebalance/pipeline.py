@@ -22,6 +22,8 @@ from core.rebalance.relaxation import Relaxation, solve_relaxation
 from core.rebalance.validator import PlanRejected, validate_plan
 
 DEFAULT_TIME_LIMIT = 60.0
+# Below this many allowed moves, CP-SAT on all of them can close a fractional LP's gap.
+FULL_CPSAT_MAX_COLUMNS = 20_000
 OPTIMALITY_TOL = 1e-6  # relative: objective within this of the bound counts as proven optimal
 
 
@@ -130,6 +132,7 @@ def solve(
         "variables": rel.formulation.n_vars if rel.formulation else 0,
         "rows": rel.formulation.n_rows if rel.formulation else 0,
     }
+    cpsat_bound = -np.inf
     if rel.solved and rel.integral:
         plan = rounded_plan(ci, cols, rel)
         method = "lp-highs"
@@ -150,6 +153,21 @@ def solve(
             if out.assignment is not None and ci.objective(out.assignment) < ci.objective(plan):
                 plan = out.assignment
                 method = "lp-highs+cp-sat"
+        remaining = deadline - reserve - time.perf_counter()
+        if rel.solved and cols.size <= FULL_CPSAT_MAX_COLUMNS and remaining > 0.2:
+            # small enough to let CP-SAT prove the integer optimum over every allowed move
+            from core.rebalance.cpsat import solve_cpsat
+
+            full = build_formulation(ci, cols, segs, np.ones(cols.size, dtype=bool))
+            out_full = solve_cpsat(ci, cols, full, remaining, hint=plan, workers=workers,
+                                   seed=seed)
+            stats["cpsat_full_status"] = out_full.status
+            if out_full.assignment is not None:
+                full_bound = out_full.bound
+                if ci.objective(out_full.assignment) < ci.objective(plan):
+                    plan = out_full.assignment
+                    method = "lp-highs+cp-sat-full"
+                cpsat_bound = full_bound
     if ci.objective(plan) > ci.objective(ci.emp_unit):
         plan = ci.emp_unit.copy()  # a rounded plan can be worse than doing nothing
         method += "+status-quo"
@@ -157,7 +175,7 @@ def solve(
     objective = validate_plan(instance, mapping)
     status_quo = validate_plan(instance, {})
     bound = rel.bound if np.isfinite(rel.bound) else -np.inf
-    bound = max(bound, trivial_bound(ci, cols))
+    bound = max(bound, trivial_bound(ci, cols), cpsat_bound)
     tol = OPTIMALITY_TOL * max(1.0, abs(objective))
     if bound > objective + tol:
         raise PlanRejected([f"bound {bound} above the objective {objective} of a valid plan"])

@@ -26,4 +26,22 @@ def test_cpsat_on_every_allowed_move_reaches_the_lp_proven_optimum(seed: int) ->
     assert out.assignment is not None
     result = check_plan(inst, assignment_map(ci, out.assignment))
     assert result.ok, result.violations
-    assert result.objective == pytest.approx(proven.objective, abs=0.01 * len(inst.employees))
+    assert result.objective == pytest.approx(proven.objective, abs=1e-3)
+
+
+def test_a_fractional_lp_falls_back_to_cpsat_and_still_proves_the_optimum() -> None:
+    inst = generate_instance(114, 5, seed=2)  # its LP optimum splits employees
+    ci = compile_instance(inst)
+    cols = build_columns(ci)
+    import time
+
+    from core.rebalance.relaxation import solve_relaxation
+
+    relaxed = solve_relaxation(ci, cols, build_segments(ci, cols), time.perf_counter() + 10)
+    assert relaxed.priced_out and not relaxed.integral
+    solution = solve(inst, time_limit=10)
+    assert "cp-sat" in str(solution.stats["method"])
+    assert solution.status == "OPTIMAL"
+    assert solution.objective > relaxed.lp_objective  # the integer optimum costs more
+    plan = {m.employee: m.to_unit for m in solution.moves}
+    assert check_plan(inst, plan).ok
