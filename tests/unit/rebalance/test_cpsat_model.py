@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from core.rebalance.cpsat import solve_cpsat
 from core.rebalance.formulation import build_formulation, build_segments
 from core.rebalance.generator import generate_instance
 from core.rebalance.pipeline import assignment_map
+from core.rebalance.relaxation import solve_relaxation
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -33,10 +36,6 @@ def test_a_fractional_lp_falls_back_to_cpsat_and_still_proves_the_optimum() -> N
     inst = generate_instance(114, 5, seed=2)  # its LP optimum splits employees
     ci = compile_instance(inst)
     cols = build_columns(ci)
-    import time
-
-    from core.rebalance.relaxation import solve_relaxation
-
     relaxed = solve_relaxation(ci, cols, build_segments(ci, cols), time.perf_counter() + 10)
     assert relaxed.priced_out and not relaxed.integral
     solution = solve(inst, time_limit=10)
