@@ -80,8 +80,12 @@ def card_keyboard(t: Translator, proposal_id: int, stage: int) -> InlineKeyboard
 def card_text(t: Translator, payload: dict[str, Any]) -> str:
     """The body of an approval card."""
     content = TransferContent.from_payload(payload["content"])
-    title = t("card.title", id=content.proposal_id, stage=int(payload.get("stage", 0)) + 1,
-              stages=int(payload.get("stage_count", 1)))
+    title = t(
+        "card.title",
+        id=content.proposal_id,
+        stage=int(payload.get("stage", 0)) + 1,
+        stages=int(payload.get("stage_count", 1)),
+    )
     lines = [title, *who_lines(t, content), "", *reason_lines(t, content)]
     if content.freeze_note:
         lines.append(t("transfer.freeze"))
@@ -99,35 +103,51 @@ def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, No
     """The card as edited once decided: the same body and the outcome, no buttons."""
     outcome = str(payload["outcome"])
     body = card_text(t, payload) if payload.get("content") else ""
-    line = t(f"card.outcome.{outcome}", by=escape(str(payload.get("by_name") or "")),
-             reason=escape(str(payload.get("reason") or "")))
+    line = t(
+        f"card.outcome.{outcome}",
+        by=escape(str(payload.get("by_name") or "")),
+        reason=escape(str(payload.get("reason") or "")),
+    )
     return (body + "\n\n" + line).strip(), None
 
 
 def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """A reminder of an undecided card."""
-    return t("approval.reminder", id=int(payload["proposal_id"]),
-             days=int(payload["waited_days"]), left=int(payload["expires_in"])), None
+    return t(
+        "approval.reminder",
+        id=int(payload["proposal_id"]),
+        days=int(payload["waited_days"]),
+        left=int(payload["expires_in"]),
+    ), None
 
 
 def render_objection(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     """An objection put to the approvers, with uphold / cancel buttons."""
     pid = int(payload["proposal_id"])
-    text = t("objection.card", id=pid, name=escape(str(payload["name"])), nip=payload["nip"],
-             origin=escape(str(payload.get("from_name") or payload["from_unit"])),
-             destination=escape(str(payload.get("to_name") or payload["to_unit"])),
-             reason=escape(str(payload["reason"])))
-    return text, keyboard([
-        button(t("objection.uphold"), FEATURE, "keep", pid),
-        button(t("objection.cancel"), FEATURE, "drop", pid),
-    ])
+    text = t(
+        "objection.card",
+        id=pid,
+        name=escape(str(payload["name"])),
+        nip=payload["nip"],
+        origin=escape(str(payload.get("from_name") or payload["from_unit"])),
+        destination=escape(str(payload.get("to_name") or payload["to_unit"])),
+        reason=escape(str(payload["reason"])),
+    )
+    return text, keyboard(
+        [
+            button(t("objection.uphold"), FEATURE, "keep", pid),
+            button(t("objection.cancel"), FEATURE, "drop", pid),
+        ]
+    )
 
 
 def render_objection_outcome_card(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """The objection card as edited once ruled on."""
     text, _ = render_objection(t, payload["objection"])
-    line = t(f"objection.card_outcome.{payload['outcome']}",
-             by=escape(str(payload.get("by_name") or "")))
+    line = t(
+        f"objection.card_outcome.{payload['outcome']}",
+        by=escape(str(payload.get("by_name") or "")),
+    )
     return text + "\n\n" + line, None
 
 
@@ -140,8 +160,13 @@ def state_word(t: Translator, state: str) -> str:
 
 
 async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
-    await turn.say(turn.t("approval.already", id=proposal_id,
-                          state=state_word(turn.t, str(error.values.get("state")))))
+    await turn.say(
+        turn.t(
+            "approval.already",
+            id=proposal_id,
+            state=state_word(turn.t, str(error.values.get("state"))),
+        )
+    )
 
 
 @handler(role=Role.APPROVER)
@@ -162,15 +187,29 @@ async def on_press(turn: Turn) -> None:
     elif press.action == "info":
         await _details(turn, target)
     elif press.action == "all":
-        await turn.say(turn.t("summary.confirm_all"), keyboard([
-            button(turn.t("summary.confirm_yes"), FEATURE, "allyes", target),
-            button(turn.t("summary.confirm_no"), FEATURE, "allno", target),
-        ]))
+        await turn.say(
+            turn.t("summary.confirm_all"),
+            keyboard(
+                [
+                    button(turn.t("summary.confirm_yes"), FEATURE, "allyes", target),
+                    button(turn.t("summary.confirm_no"), FEATURE, "allno", target),
+                ]
+            ),
+        )
     elif press.action == "allyes":
-        result = await approve_all(turn.context.services.uow_factory, turn.context.clock,
-                                   rules_of(turn.context), plan_id=target,
-                                   approver_nip=turn.me.nip)
-        await turn.say_key("summary.all_done", approved=result.approved, skipped=result.skipped)
+        result = await approve_all(
+            turn.context.services.uow_factory,
+            turn.context.clock,
+            rules_of(turn.context),
+            plan_id=target,
+            approver_nip=turn.me.nip,
+        )
+        if result.approved == result.skipped == 0:
+            await turn.say_key("usulan.none")
+        else:
+            await turn.say_key(
+                "summary.all_done", approved=result.approved, skipped=result.skipped
+            )
     elif press.action == "allno":
         await turn.say_key("summary.all_cancelled")
     elif press.action in ("keep", "drop"):
@@ -180,8 +219,13 @@ async def on_press(turn: Turn) -> None:
 async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
     try:
         outcome = await decide(
-            turn.context.services.uow_factory, turn.context.clock, rules_of(turn.context),
-            proposal_id=proposal_id, stage=stage, approver_nip=turn.me.nip, approve=True,
+            turn.context.services.uow_factory,
+            turn.context.clock,
+            rules_of(turn.context),
+            proposal_id=proposal_id,
+            stage=stage,
+            approver_nip=turn.me.nip,
+            approve=True,
         )
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)
@@ -189,8 +233,9 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
     if outcome.final:
         await turn.say_key("approval.approved", id=proposal_id)
     else:
-        await turn.say_key("approval.approved_next_stage", id=proposal_id,
-                           stage=outcome.proposal.stage + 1)
+        await turn.say_key(
+            "approval.approved_next_stage", id=proposal_id, stage=outcome.proposal.stage + 1
+        )
 
 
 async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
@@ -203,9 +248,14 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
     await turn.end_dialogue()
     try:
         await decide(
-            turn.context.services.uow_factory, turn.context.clock, rules_of(turn.context),
-            proposal_id=proposal_id, stage=int(state.data["stage"]), approver_nip=turn.me.nip,
-            approve=False, reason=reason[:1000],
+            turn.context.services.uow_factory,
+            turn.context.clock,
+            rules_of(turn.context),
+            proposal_id=proposal_id,
+            stage=int(state.data["stage"]),
+            approver_nip=turn.me.nip,
+            approve=False,
+            reason=reason[:1000],
         )
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)
@@ -222,27 +272,47 @@ async def _details(turn: Turn, proposal_id: int) -> None:
         units = {u.code: u for u in await uow.units.list()}
         decisions = await uow.decisions.list_for(proposal_id)
     content = transfer_content(proposal, employee, units, freeze=rules_of(turn.context).freeze)
-    lines = [turn.t("card.title_plain", id=proposal_id), *who_lines(turn.t, content), "",
-             *reason_lines(turn.t, content), *extra_lines(turn.t, content), "",
-             turn.t("card.state", state=state_word(turn.t, proposal.state.value))]
+    lines = [
+        turn.t("card.title_plain", id=proposal_id),
+        *who_lines(turn.t, content),
+        "",
+        *reason_lines(turn.t, content),
+        *extra_lines(turn.t, content),
+        "",
+        turn.t("card.state", state=state_word(turn.t, proposal.state.value)),
+    ]
     for decision in sorted(decisions, key=lambda d: d.stage):
-        lines.append(turn.t("card.decision_approved" if decision.approved else
-                            "card.decision_rejected", stage=decision.stage + 1,
-                            nip=decision.approver_nip, at=decision.decided_at))
+        lines.append(
+            turn.t(
+                "card.decision_approved" if decision.approved else "card.decision_rejected",
+                stage=decision.stage + 1,
+                nip=decision.approver_nip,
+                at=decision.decided_at,
+            )
+        )
     await turn.say("\n".join(lines))
 
 
 async def _rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
     try:
         outcome = await decide_objection(
-            turn.context.services.uow_factory, turn.context.clock, rules_of(turn.context),
-            proposal_id=proposal_id, approver_nip=turn.me.nip, cancel=cancel,
+            turn.context.services.uow_factory,
+            turn.context.clock,
+            rules_of(turn.context),
+            proposal_id=proposal_id,
+            approver_nip=turn.me.nip,
+            cancel=cancel,
         )
     except TransferNotOpen as error:
-        await turn.say(turn.t("objection.already", id=proposal_id,
-                              state=state_word(turn.t, str(error.values.get("state")))
-                              if error.values.get("state") in set(ProposalState) else
-                              turn.t("objection.already_ruled")))
+        await turn.say(
+            turn.t(
+                "objection.already",
+                id=proposal_id,
+                state=state_word(turn.t, str(error.values.get("state")))
+                if error.values.get("state") in set(ProposalState)
+                else turn.t("objection.already_ruled"),
+            )
+        )
         return
     key = "objection.ruled_cancelled" if cancel else "objection.ruled_upheld"
     await turn.say_key(key, id=outcome.proposal.id)

@@ -255,3 +255,25 @@ async def test_admin_simulates_then_runs_a_plan_once(loop: LoopRuntime) -> None:
         await users[NURSE_A].send_command("/jalankan")  # not an admin
         await users[NURSE_A].wait_for_message()
         assert len([p for p in (await state(loop))["proposals"].values()]) == 2
+
+
+async def test_approve_all_needs_a_confirmation_and_decides_every_card_once(
+    loop: LoopRuntime,
+) -> None:
+    async with loop.running() as app:
+        users = await loop.register_everyone()
+        approver = users[APPROVER]
+        await fire_nightly(app)
+        loop.clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
+        summary = await approver.wait_for_message(lambda m: m.photo is not None, timeout=10)
+        await approver.press("✅ Setujui semua", summary)
+        confirm = await approver.wait_for_message(contains="Setujui semua usulan")
+        assert (await state(loop))["audit"].count("proposal.approve") == 0
+        await approver.press("Ya, setujui semua", confirm)
+        done = await approver.wait_for_message(contains="usulan disetujui")
+        assert done.body.startswith("✅ 2 usulan disetujui; 0 dilewati")
+        await approver.press("Ya, setujui semua", confirm)  # again: nothing left to decide
+        await approver.wait_for_message(contains="Tidak ada usulan yang menunggu keputusan Anda")
+        now = await state(loop)
+        assert {p.state for p in now["proposals"].values()} == {ProposalState.APPROVED}
+        assert now["audit"].count("proposal.approve") == 2
