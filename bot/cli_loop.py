@@ -58,6 +58,14 @@ def _as_proposal(move: dict[str, Any], proposal: Any) -> Any:
     )
 
 
+async def preview_plan_text(
+    settings: Settings, language: str = "id", time_limit: float | None = None
+) -> str:
+    """What tonight's plan would be (dry run: nothing stored or sent), as text; for `demo`."""
+    outcome = await _rebalance(settings, True, time_limit)
+    return render_plan_text(outcome, language)
+
+
 async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None) -> PlanOutcome:
     from bot.app import SystemClock
     from bot.jobs import engine_solver, planning_rules

@@ -266,6 +266,9 @@ async def test_approve_all_needs_a_confirmation_and_decides_every_card_once(
         await fire_nightly(app)
         loop.clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
         summary = await approver.wait_for_message(lambda m: m.photo is not None, timeout=10)
+        await approver.send_command("/usulan")
+        await approver.wait_for_message(contains="2 usulan menunggu keputusan Anda")
+        await approver.wait_for_message(contains="Budi Santoso")
         await approver.press("✅ Setujui semua", summary)
         confirm = await approver.wait_for_message(contains="Setujui semua usulan")
         assert (await state(loop))["audit"].count("proposal.approve") == 0

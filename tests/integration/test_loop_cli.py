@@ -74,6 +74,16 @@ async def _approve_first(url: str) -> tuple[int, str]:
     return plan.id, first.nip
 
 
+def test_plan_preview_for_the_demo_stores_nothing(database: str) -> None:
+    from bot.cli_loop import preview_plan_text
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, database_url=database)  # type: ignore[call-arg]
+    text = asyncio.run(preview_plan_text(settings, "en", time_limit=5))
+    assert "Simulation" in text and "Puskesmas Playen" in text
+    assert "Rencana #" not in mutasi(database, "rebalance", "--dry-run")
+
+
 def test_export_sk_writes_domain_columns_for_approved_transfers(
     database: str, tmp_path: Path
 ) -> None:
