@@ -191,12 +191,12 @@ async def run(
     uows = make_uow_factory(sessions)
     clock = RunningClock()
     async with BotApiEmulator(TOKEN, rate_limits=RateLimits()) as emulator:
-        settings = Settings(
-            _env_file=None,
-            bot_token=TOKEN,  # type: ignore[call-arg]
-            bot_api_url=emulator.base_url,
-            database_url=url,
-        )
+        values: dict[str, Any] = {
+            "bot_token": TOKEN,
+            "bot_api_url": emulator.base_url,
+            "database_url": url,
+        }
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         seeding = time.monotonic()
         await seed(uows, notices, others, clock, settings)
         seeded = time.monotonic() - seeding

@@ -49,7 +49,8 @@ class EnginePlanner:
 
     def __call__(self, snapshot: Snapshot, time_limit: float) -> dict[str, Any]:
         self.calls += 1
-        return self.solve(snapshot, time_limit)
+        solution: dict[str, Any] = self.solve(snapshot, time_limit)
+        return solution
 
 
 class SettableClock:
