@@ -20,8 +20,24 @@ from core.rebalance.model import (
     Unit,
     Weights,
 )
-from core.rebalance.pipeline import solve
 from core.rebalance.validator import PlanCheck, PlanRejected, check_plan, validate_plan
+
+
+def solve(
+    instance: Instance,
+    time_limit: float = 60.0,
+    *,
+    seed: int = 0,
+    workers: int | None = None,
+    gap_tolerance: float = 0.0,
+) -> Solution:
+    """The best plan within `time_limit` seconds, validated, with its bound and explanations."""
+    # numpy and OR-Tools load on the first solve, not when the types are imported
+    from core.rebalance.pipeline import solve as run_pipeline
+
+    return run_pipeline(
+        instance, time_limit, seed=seed, workers=workers, gap_tolerance=gap_tolerance
+    )
 
 __all__ = [
     "Employee",

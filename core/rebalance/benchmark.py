@@ -177,7 +177,7 @@ def format_table(rows: list[BenchRow]) -> str:
     for r in rows:
         obj = f"{r.objective:12.1f}" if r.objective is not None else f"{'-':>12}"
         bound = f"{r.bound:12.1f}" if r.bound is not None else f"{'-':>12}"
-        share = f"{100 * r.unrealised:9.3f}%" if r.unrealised is not None else f"{'-':>10}"
+        share = f"{100 * r.unrealised:9.4f}%" if r.unrealised is not None else f"{'-':>10}"
         moves = f"{r.moves:6d}" if r.moves is not None else f"{'-':>6}"
         lines.append(f"{r.size:<4} {r.method:<9} {r.seconds:7.2f} {r.peak_mib:9.1f} {obj} "
                      f"{bound} {share} {moves}  {r.status}")
