@@ -139,10 +139,9 @@ async def _import_file(
         )
     except DBAPIError as error:
         raise CommandFailed(
-            "database error (is the schema there? run `mutasi db upgrade`): "
-            f"{error.orig!r}" if language == "en" else
-            "kesalahan database (sudah menjalankan `mutasi db upgrade`?): "
-            f"{error.orig!r}"
+            f"database error (is the schema there? run `mutasi db upgrade`): {error.orig!r}"
+            if language == "en"
+            else f"kesalahan database (sudah menjalankan `mutasi db upgrade`?): {error.orig!r}"
         ) from None
     finally:
         await engine.dispose()
@@ -242,13 +241,22 @@ def render_staffing_summary(
 
 async def demo_plan_section(
     settings: Settings, uow_factory: UnitOfWorkFactory, language: Language
-) -> str | None:
-    """The demo's plan part (rebalancing and explanations); None while it is not wired.
+) -> str:
+    """Run tonight's plan over the demo database, as the nightly job does, and render it."""
+    from bot.app import SystemClock
+    from bot.cli_loop import render_plan_text
+    from bot.jobs import engine_solver, planning_rules
+    from core.planning import propose_plan
 
-    The planning helper plugs the shared planning function in here: run a plan over the demo
-    database and return its rendered summary. The demo prints whatever this returns.
-    """
-    return None
+    outcome = await propose_plan(
+        uow_factory,
+        SystemClock(),
+        planning_rules(settings),
+        engine_solver(settings),
+        dry_run=False,
+        actor="demo",
+    )
+    return render_plan_text(outcome, language)
 
 
 def write_agency_files(
@@ -271,12 +279,21 @@ def write_agency_files(
         "employees": directory / f"employees.{file_format}",
         "activities": directory / f"activities.{file_format}",
     }
-    write_sheet(paths["units"], UNIT_COLUMNS, (unit_cells(u) for u in agency.units),
-                sheet_name="units")
-    write_sheet(paths["employees"], EMPLOYEE_COLUMNS,
-                (employee_cells(e) for e in agency.employees), sheet_name="employees")
-    write_sheet(paths["activities"], ACTIVITY_COLUMNS,
-                (activity_cells(a) for a in agency.activities), sheet_name="activities")
+    write_sheet(
+        paths["units"], UNIT_COLUMNS, (unit_cells(u) for u in agency.units), sheet_name="units"
+    )
+    write_sheet(
+        paths["employees"],
+        EMPLOYEE_COLUMNS,
+        (employee_cells(e) for e in agency.employees),
+        sheet_name="employees",
+    )
+    write_sheet(
+        paths["activities"],
+        ACTIVITY_COLUMNS,
+        (activity_cells(a) for a in agency.activities),
+        sheet_name="activities",
+    )
     return paths
 
 

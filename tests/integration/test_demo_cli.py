@@ -48,8 +48,9 @@ def test_demo_builds_a_size_s_agency_and_names_over_and_under_staffed_units(
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "demo.sqlite3"
-    code, output = run_cli(database, "demo", "--size", "S", "--seed", "3",
-                           "--data-dir", str(tmp_path / "files"))
+    code, output = run_cli(
+        database, "demo", "--size", "S", "--seed", "3", "--data-dir", str(tmp_path / "files")
+    )
     assert code == 0, output
     summary, people, aspirations, heads = read_back(database)
     assert 500 <= people <= 700
@@ -129,3 +130,32 @@ def test_the_demo_runs_and_reruns_on_postgresql(
         assert second.output.split("\n", 1)[1] == first.output
     finally:
         postgres_server.drop_database(name)
+
+
+def test_the_demo_runs_the_nightly_plan_and_shows_each_move_with_its_reasons(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "demo.sqlite3"
+    code, output = run_cli(database, "demo", "--seed", "5", "--data-dir", str(tmp_path / "f"))
+    assert code == 0, output
+
+    async def stored_plan() -> tuple[int, list[tuple[str, str, str]]]:
+        engine = create_engine(f"sqlite:///{database}")
+        try:
+            async with make_uow_factory(engine)() as uow:
+                plan = await uow.plans.latest()
+                assert plan is not None and plan.id is not None
+                proposals = await uow.proposals.list_for_plan(plan.id)
+                return plan.id, [(p.nip, p.from_unit, p.to_unit) for p in proposals]
+        finally:
+            await engine.dispose()
+
+    plan_id, moves = asyncio.run(stored_plan())
+    assert moves, "the sample agency is uneven on purpose: the plan must move someone"
+    assert f"Rencana #{plan_id} dibuat: {len(moves)} usulan" in output
+    plan_part = output.split(f"Rencana #{plan_id}", 1)[1]
+    first_nip = plan_part.split("NIP ", 1)[1].split()[0]
+    assert first_nip in {nip for nip, _, _ in moves}
+    # Every shown move carries the numbers behind it: origin and destination against need.
+    assert plan_part.count("Unit asal") == plan_part.count("Unit tujuan") >= min(len(moves), 5)
+    assert "kebutuhan" in plan_part and "Dasar hukum" in plan_part
