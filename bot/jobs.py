@@ -18,6 +18,7 @@ from bot.settings import Settings
 from core.approval import remind_and_expire
 from core.effect import apply_due_transfers
 from core.evaluations import request_due_evaluations
+from core.flow_reminders import FlowReminderPolicy, queue_flow_reminders
 from core.outbox import DispatchPolicy, Pacer, dispatch_due
 from core.planning import PlanningRules, SolveSnapshot, propose_plan
 from handlers.approval import approval_rules_of, working_time_of
@@ -85,7 +86,18 @@ async def daily_chores(context: BotContext) -> None:
     reminders = await remind_and_expire(services.uow_factory, services.clock, rules)
     effect = await apply_due_transfers(services.uow_factory, services.clock, hours)
     asked = await request_due_evaluations(services.uow_factory, services.clock, hours)
-    log.info("daily: %s, effective %s, evaluations asked %d", reminders, effect.applied, asked)
+    now = services.clock.now()
+    async with services.uow_factory() as uow:
+        flow = await queue_flow_reminders(
+            uow, now=now, today=now.astimezone(settings.zone).date(), policy=FlowReminderPolicy()
+        )
+    log.info(
+        "daily: %s, effective %s, evaluations asked %d, %s",
+        reminders,
+        effect.applied,
+        asked,
+        flow,
+    )
 
 
 def engine_solver(settings: Settings) -> SolveSnapshot:

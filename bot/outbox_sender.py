@@ -17,7 +17,7 @@ from bot.i18n import Translator, translator
 from core.domain import OutboxMessage
 from core.outbox import SendResult
 from core.ports import UnitOfWorkFactory
-from handlers import approval, evaluation, notice, plan
+from handlers import approval, evaluation, notice, plan, reminders
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ TEXT_RENDERERS: dict[str, Renderer] = {
     "transfer_effective": notice.render_effective,
     "evaluation_request": evaluation.render_evaluation_request,
     "admin_alert": plan.render_admin_alert,
+    "aspiration_renew": reminders.render_aspiration_renew,
+    "workload_reminder": reminders.render_workload_reminder,
 }
 #: Kinds that edit an earlier message (the dispatcher resolves its Telegram id).
 EDIT_KINDS = frozenset({"card_outcome", "notice_outcome", "objection_card_outcome"})
@@ -72,9 +74,7 @@ class TelegramSender:
         except Forbidden as error:
             return SendResult("blocked", error=str(error))
         except RetryAfter as error:
-            return SendResult(
-                "retry", retry_after=_retry_seconds(error), error=str(error)
-            )
+            return SendResult("retry", retry_after=_retry_seconds(error), error=str(error))
         except BadRequest as error:
             text = str(error).lower()
             if "not modified" in text:
