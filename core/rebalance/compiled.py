@@ -53,6 +53,17 @@ def imbalance_cost(req: npt.ArrayLike, staff: npt.ArrayLike, policy: Policy) -> 
     )
 
 
+def imbalance_scalar(req: float, staff: int, policy: Policy) -> float:
+    """imbalance_cost for one pair, in plain Python (for plan edits, where numpy is overhead)."""
+    w = policy.weights
+    dev = staff - req
+    tol = max(1.0, w.tolerance_fraction * req)
+    over, under = max(0.0, dev), max(0.0, -dev)
+    return w.over * (min(over, tol) + w.steep_factor * max(0.0, over - tol)) + w.under * (
+        min(under, tol) + w.steep_factor * max(0.0, under - tol)
+    )
+
+
 def move_cap(fraction: float, headcount: IntArray, min_cap: int) -> IntArray:
     """max(min_moves_cap, floor(fraction x headcount)) per unit (rules 5 and 6)."""
     return np.asarray(np.maximum(min_cap, np.floor(fraction * headcount)), dtype=np.int64)

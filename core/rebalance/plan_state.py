@@ -7,7 +7,12 @@ from collections import defaultdict
 import numpy as np
 
 from core.rebalance.candidates import Columns
-from core.rebalance.compiled import CompiledInstance, IntArray, haversine_scalar_km
+from core.rebalance.compiled import (
+    CompiledInstance,
+    IntArray,
+    haversine_scalar_km,
+    imbalance_scalar,
+)
 
 
 class PlanState:
@@ -23,21 +28,13 @@ class PlanState:
         self.arrivals = np.bincount(self.assign[moved], minlength=m).astype(np.int64)
         self.departures = np.bincount(ci.emp_unit[moved], minlength=m).astype(np.int64)
         self.moves = int(moved.sum())
-        w = ci.instance.policy.weights
-        self._w = (w.over, w.under, w.steep_factor, w.tolerance_fraction)
+        self._policy = ci.instance.policy
         self._cost_cache: dict[tuple[int, int], float] = {}
         self._limit_cache: dict[int, float] = {}
 
     def imbalance(self, pair: int, staff: int) -> float:
         """§3 imbalance of one pair at a whole staff number."""
-        over_w, under_w, steep, tol_frac = self._w
-        req = float(self.ci.pair_req[pair])
-        dev = staff - req
-        tol = max(1.0, tol_frac * req)
-        over, under = max(0.0, dev), max(0.0, -dev)
-        return over_w * (min(over, tol) + steep * max(0.0, over - tol)) + under_w * (
-            min(under, tol) + steep * max(0.0, under - tol)
-        )
+        return imbalance_scalar(float(self.ci.pair_req[pair]), staff, self._policy)
 
     def person(self, e: int, u: int) -> float:
         """§3 person(e) if e ends in unit u (u must be home or an allowed destination)."""

@@ -7,27 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from core.abk import DEFAULT_WKE_MINUTES
+from core.aspirations import months_between, retirement_date
 from core.domain import Activity, Aspiration, Employee, Unit
-from core.nip import InvalidNip, parse_nip
 from core.rebalance import model
 from core.rebalance.model import Instance, InstanceError, Policy, instance_problems
-
-
-def whole_months_between(start: dt.date, end: dt.date) -> int:
-    """Whole calendar months from start to end (negative when end is before start)."""
-    months = (end.year - start.year) * 12 + (end.month - start.month)
-    if end.day < start.day:
-        months -= 1
-    return months
-
-
-def retirement_date(birth: dt.date, retirement_age: int) -> dt.date:
-    """The day the employee reaches retirement age (29 February births retire on 28 February)."""
-    year = birth.year + retirement_age
-    try:
-        return birth.replace(year=year)
-    except ValueError:
-        return dt.date(year, 2, 28)
 
 
 def build_instance(
@@ -93,12 +76,10 @@ def build_instance(
         if e.unit_code not in known_units:
             problems.append(f"employee {e.nip}: unknown unit {e.unit_code!r}")
             continue
-        try:
-            birth = parse_nip(e.nip, e.status).birth_date
-        except InvalidNip as exc:
-            problems.append(f"employee {e.nip}: {exc.message_en}")
+        retire = retirement_date(e)  # the same reading of the NIP as aspiration eligibility
+        if retire is None:
+            problems.append(f"employee {e.nip}: NIP has no valid birth date")
             continue
-        retire = retirement_date(birth, e.retirement_age)
         choices: list[str] = []
         wish = live.get(e.nip)
         for code in wish.choices if wish else ():
@@ -116,8 +97,8 @@ def build_instance(
                 skills=tuple(e.skills),
                 home_lat=e.home_lat if e.home_lat is not None else home.lat,
                 home_lon=e.home_lon if e.home_lon is not None else home.lon,
-                tenure_months=float(whole_months_between(e.tmt_unit, today)),
-                months_to_retirement=float(whole_months_between(today, retire)),
+                tenure_months=float(months_between(e.tmt_unit, today)),
+                months_to_retirement=float(months_between(today, retire)),
                 locked=e.lock_reason is not None or e.nip in pending,
                 aspirations=tuple(choices[:3]),
                 spouse=spouse,
