@@ -101,6 +101,54 @@ def fractional_neighbourhood_cpsat(
     return NeighbourhoodOutcome(out.status, out.assignment, int(free.sum()))
 
 
+def integer_plan(
+    ci: CompiledInstance,
+    cols: Columns,
+    segs: Segments,
+    rel: Relaxation,
+    until: float,
+    workers: int,
+    seed: int,
+    stats: dict[str, object],
+) -> tuple[IntArray, str, float]:
+    """The plan from the LP: as is when integral; else rounding, descent and CP-SAT.
+
+    Returns the plan, how it was found, and CP-SAT's proven bound over every allowed move
+    (-inf unless the instance was small enough to run it).
+    """
+    if rel.solved and rel.integral:
+        return rounded_plan(ci, cols, rel), "lp-highs", -np.inf
+    start_plan = rounded_plan(ci, cols, rel) if rel.solved else None
+    plan = greedy_descent(
+        ci, cols, until, start=start_plan, allowed=rel.active if rel.solved else None
+    )
+    method = "lp-highs+rounding+descent" if rel.solved else "descent"
+    if not rel.solved:
+        return plan, method, -np.inf
+    if until - time.perf_counter() > 0.2:
+        out = fractional_neighbourhood_cpsat(
+            ci, cols, segs, rel, until - time.perf_counter(), start_plan, workers, seed
+        )
+        stats["cpsat_status"] = out.status
+        stats["cpsat_free_employees"] = out.free_employees
+        if out.assignment is not None and ci.objective(out.assignment) < ci.objective(plan):
+            plan, method = out.assignment, "lp-highs+cp-sat"
+    cpsat_bound = -np.inf
+    if cols.size <= FULL_CPSAT_MAX_COLUMNS and until - time.perf_counter() > 0.2:
+        # small enough to let CP-SAT prove the integer optimum over every allowed move
+        from core.rebalance.cpsat import solve_cpsat
+
+        full = build_formulation(ci, cols, segs, np.ones(cols.size, dtype=bool))
+        out_full = solve_cpsat(ci, cols, full, until - time.perf_counter(), hint=plan,
+                               workers=workers, seed=seed)
+        stats["cpsat_full_status"] = out_full.status
+        if out_full.assignment is not None:
+            cpsat_bound = out_full.bound
+            if ci.objective(out_full.assignment) < ci.objective(plan):
+                plan, method = out_full.assignment, "lp-highs+cp-sat-full"
+    return plan, method, cpsat_bound
+
+
 def solve(
     instance: Instance,
     time_limit: float = DEFAULT_TIME_LIMIT,
@@ -132,42 +180,9 @@ def solve(
         "variables": rel.formulation.n_vars if rel.formulation else 0,
         "rows": rel.formulation.n_rows if rel.formulation else 0,
     }
-    cpsat_bound = -np.inf
-    if rel.solved and rel.integral:
-        plan = rounded_plan(ci, cols, rel)
-        method = "lp-highs"
-    else:
-        start_plan = rounded_plan(ci, cols, rel) if rel.solved else None
-        plan = greedy_descent(
-            ci, cols, deadline - reserve, start=start_plan,
-            allowed=rel.active if rel.solved else None,
-        )
-        method = "lp-highs+rounding+descent" if rel.solved else "descent"
-        remaining = deadline - reserve - time.perf_counter()
-        if rel.solved and remaining > 0.2:
-            out = fractional_neighbourhood_cpsat(
-                ci, cols, segs, rel, remaining, start_plan, workers, seed
-            )
-            stats["cpsat_status"] = out.status
-            stats["cpsat_free_employees"] = out.free_employees
-            if out.assignment is not None and ci.objective(out.assignment) < ci.objective(plan):
-                plan = out.assignment
-                method = "lp-highs+cp-sat"
-        remaining = deadline - reserve - time.perf_counter()
-        if rel.solved and cols.size <= FULL_CPSAT_MAX_COLUMNS and remaining > 0.2:
-            # small enough to let CP-SAT prove the integer optimum over every allowed move
-            from core.rebalance.cpsat import solve_cpsat
-
-            full = build_formulation(ci, cols, segs, np.ones(cols.size, dtype=bool))
-            out_full = solve_cpsat(ci, cols, full, remaining, hint=plan, workers=workers,
-                                   seed=seed)
-            stats["cpsat_full_status"] = out_full.status
-            if out_full.assignment is not None:
-                full_bound = out_full.bound
-                if ci.objective(out_full.assignment) < ci.objective(plan):
-                    plan = out_full.assignment
-                    method = "lp-highs+cp-sat-full"
-                cpsat_bound = full_bound
+    plan, method, cpsat_bound = integer_plan(
+        ci, cols, segs, rel, deadline - reserve, workers, seed, stats
+    )
     if ci.objective(plan) > ci.objective(ci.emp_unit):
         plan = ci.emp_unit.copy()  # a rounded plan can be worse than doing nothing
         method += "+status-quo"
