@@ -21,6 +21,7 @@ from telegram.request import BaseRequest
 
 from bot.i18n import translator
 from bot.settings import Settings
+from bot.update_order import update_processor_for
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
 from handlers.commands import publish_default_menus, publish_role_menus
 from handlers.context import BotContext, BotData, CommandSpec, Services
@@ -89,6 +90,7 @@ def build_application(
         .token(token or settings.require_token())
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .post_init(_post_init)
+        .concurrent_updates(update_processor_for(settings.concurrent_updates))
     )
     if settings.bot_api_url:
         builder = builder.base_url(settings.bot_api_url).base_file_url(

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     language: Literal["id", "en"] = "id"
+    concurrent_updates: int = Field(default=8, ge=1)  # updates handled at once; 1: one by one
 
     work_hours_start: dt.time = dt.time(7, 30)
     work_hours_end: dt.time = dt.time(16, 0)
