@@ -18,11 +18,7 @@ def build_app() -> typer.Typer:
         add_completion=False,
     )
     # Imported here, not at module import time: nothing is built at import.
-    from bot import cli_db
-    from bot import cli_data
-    from bot import cli_bot
-    from bot import cli_engine
-    from bot import cli_loop
+    from bot import cli_bot, cli_data, cli_db, cli_engine, cli_loop
 
     cli_db.register(app)
     cli_data.register(app)

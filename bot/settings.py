@@ -1,4 +1,4 @@
-"""Settings from the environment (prefix MUTASI_, `.env` supported). Secrets never have defaults."""
+"""Settings from the environment (prefix MUTASI_, `.env` read too). Secrets have no defaults."""
 
 from __future__ import annotations
 
@@ -69,7 +69,9 @@ class Settings(BaseSettings):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar)")
+            raise ValueError(
+                f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar)"
+            ) from None
         return value
 
     @field_validator("database_url")

@@ -1,4 +1,4 @@
-"""ABK (Analisis Beban Kerja) arithmetic: workload minutes, FTE need, efficiency and its category."""
+"""ABK (Analisis Beban Kerja) arithmetic: workload minutes, FTE need, efficiency, category."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def workload_figures(
     ej = minutes / (staff_in_post * wke_minutes)
     # Round the ratio before categorising so 0.695 and 0.70 read the same way people compute it.
     ej_shown = round_half_up_to(ej, 2)
-    return WorkloadFigures(minutes, fte, staff_in_post, ej, efficiency_category(ej_shown, thresholds))
+    category = efficiency_category(ej_shown, thresholds)
+    return WorkloadFigures(minutes, fte, staff_in_post, ej, category)
 
 
 def annualise_monthly(volume_per_month: float) -> float:

@@ -1,4 +1,4 @@
-"""Domain errors: each carries a message key and values so the bot can say it in the user's language."""
+"""Domain errors: each has a message key and values, so the bot can say it in any language."""
 
 from __future__ import annotations
 

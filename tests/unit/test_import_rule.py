@@ -30,9 +30,7 @@ def violations(package: str, allowed: set[str] | None, forbidden: set[str]) -> l
     bad = []
     for file, names in imported_top_levels(package).items():
         for name in sorted(names):
-            if name in forbidden:
-                bad.append(f"{file}: {name}")
-            elif allowed is not None and name not in allowed:
+            if name in forbidden or allowed is not None and name not in allowed:
                 bad.append(f"{file}: {name}")
     return bad
 
