@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from bot.settings import SettingsError
+from bot.errors import SettingsError
 
 
 def build_app() -> typer.Typer:

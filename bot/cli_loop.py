@@ -5,17 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.i18n import translator
-from bot.settings import Settings
-from core.notices import transfer_content
-from core.planning import PlanOutcome
-from core.rebalance.model import Move
-from handlers.plan import outcome_text
-from handlers.transfer_text import extra_lines, reason_lines, who_lines
+if TYPE_CHECKING:  # the CLI starts fast: Telegram and the engine load only when used
+    from bot.settings import Settings
+    from core.planning import PlanOutcome
 
 _TAG = re.compile(r"</?[a-z]+>")
 
@@ -29,6 +25,12 @@ def plain(text: str) -> str:
 
 def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20) -> str:
     """A plan run as text: the summary, then each move with the numbers behind it."""
+    from bot.i18n import translator
+    from core.notices import transfer_content
+    from core.rebalance.model import Move
+    from handlers.plan import outcome_text
+    from handlers.transfer_text import extra_lines, reason_lines, who_lines
+
     t = translator(language)
     lines = [plain(outcome_text(t, outcome)).split("\n")[0], ""]
     units = outcome.units

@@ -9,11 +9,11 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.errors import SettingsError
+
+__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings"]
+
 ENV_PREFIX = "MUTASI_"
-
-
-class SettingsError(Exception):
-    """A missing or invalid setting; the message is one line naming the variable."""
 
 
 class Settings(BaseSettings):
