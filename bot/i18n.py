@@ -12,6 +12,7 @@ import functools
 import gettext
 import io
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -89,9 +90,10 @@ class Translator:
         return str(format_decimal(value, format=pattern, locale=self.language))
 
     def fixed(self, value: float, places: int = 2) -> str:
-        """VALUE with exactly PLACES decimals (0,51 / 0.51)."""
+        """VALUE with exactly PLACES decimals, rounded half-up as people do (0,51 / 0.51)."""
         pattern = "#,##0" + ("." + "0" * places if places else "")
-        return str(format_decimal(value, format=pattern, locale=self.language))
+        rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return str(format_decimal(rounded, format=pattern, locale=self.language))
 
     def date(self, value: dt.date) -> str:
         """A date people read: 1 Oktober 2026 / 1 October 2026."""

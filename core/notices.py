@@ -62,6 +62,7 @@ class TransferContent:
     objective_delta: float | None
     chain_size: int
     alternative: str | None
+    alternative_delta: float | None = None
     legal_basis: tuple[str, ...] = LEGAL_BASIS
     freeze_note: bool = False
 
@@ -130,9 +131,21 @@ def transfer_content(
         distance_after_km=_maybe_float(distance.get("after")),
         objective_delta=_maybe_float(explanation.get("objective_delta")),
         chain_size=len(chain),
-        alternative=explanation.get("alternative"),
+        alternative=_alternative_name(explanation.get("alternative"), units),
+        alternative_delta=_maybe_float(
+            (explanation.get("alternative") or {}).get("objective_delta")
+        ),
         freeze_note=freeze,
     )
+
+
+def _alternative_name(raw: Any, units: dict[str, Unit]) -> str | None:
+    """The next-best unit's name from the engine's `alternative` ({unit, objective_delta})."""
+    if not isinstance(raw, dict) or not raw.get("unit"):
+        return None
+    code = str(raw["unit"])
+    unit = units.get(code)
+    return unit.name if unit else code
 
 
 def _maybe_float(value: Any) -> float | None:

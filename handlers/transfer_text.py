@@ -31,10 +31,18 @@ def _side_line(t: Translator, side: SideFigures, which: str) -> str:
 def who_lines(t: Translator, c: TransferContent) -> list[str]:
     """Who and where: name, NIP, position, origin -> destination, TMT."""
     lines = [
-        t("transfer.who", name=escape(c.name), nip=c.nip, jabatan=escape(c.jabatan),
-          golongan=escape(c.golongan)),
-        t("transfer.route", origin=escape(c.origin.unit_name),
-          destination=escape(c.destination.unit_name)),
+        t(
+            "transfer.who",
+            name=escape(c.name),
+            nip=c.nip,
+            jabatan=escape(c.jabatan),
+            golongan=escape(c.golongan),
+        ),
+        t(
+            "transfer.route",
+            origin=escape(c.origin.unit_name),
+            destination=escape(c.destination.unit_name),
+        ),
     ]
     if c.tmt:
         lines.append(t("transfer.tmt", tmt=dt.date.fromisoformat(c.tmt)))
@@ -51,14 +59,20 @@ def reason_lines(t: Translator, c: TransferContent) -> list[str]:
     if c.skills_matched:
         lines.append(t("transfer.skills", skills=escape(", ".join(c.skills_matched))))
     if c.distance_before_km is not None and c.distance_after_km is not None:
-        lines.append(t("transfer.distance", before=t.fixed(c.distance_before_km, 1),
-                       after=t.fixed(c.distance_after_km, 1)))
+        lines.append(
+            t(
+                "transfer.distance",
+                before=t.fixed(c.distance_before_km, 1),
+                after=t.fixed(c.distance_after_km, 1),
+            )
+        )
     if c.objective_delta is not None and c.objective_delta < 0:
         lines.append(t("transfer.delta", delta=t.fixed(-c.objective_delta, 1)))
     if c.chain_size > 1:
         lines.append(t("transfer.chain", count=c.chain_size))
     if c.alternative:
-        lines.append(t("transfer.alternative", unit=escape(c.alternative)))
+        worse = t.fixed(max(0.0, c.alternative_delta or 0.0), 1)
+        lines.append(t("transfer.alternative", unit=escape(c.alternative), delta=worse))
     return lines
 
 

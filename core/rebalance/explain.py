@@ -9,6 +9,11 @@ listed from the move that takes nobody's slot, then the move that takes the slot
 and so on; a cycle from its smallest employee id. Example: e2 goes B->C and e1 goes A->B into
 the slot e2 left: both moves have chain [e2, e1]. Empty when a move is linked to no other.
 
+`alternative` (beyond §4, for the approver's card): among the units the employee may move to
+(§2 rules 1-4), other than home and the plan's choice, the one where putting the employee
+instead keeps every plan-wide rule (5-8) and raises the objective least; with that exact rise.
+Null when there is none.
+
 `not_granted` has one entry per aspiration ranked above the one the plan grants (all of them
 when none is granted). Reasons, first that applies: TENURE, LOCKED, RETIREMENT (the employee
 may not move), FAMILY_NOT_IN_UNIT, SPOUSE (the spouse cannot move and the unit is too far from
@@ -32,8 +37,13 @@ from collections import defaultdict
 import numpy as np
 
 from core.rebalance.candidates import Columns
-from core.rebalance.compiled import IMMOVABLE_REASONS, CompiledInstance, IntArray
-from core.rebalance.model import Explanation, Move, NotGranted, StaffingSide
+from core.rebalance.compiled import (
+    IMMOVABLE_REASONS,
+    CompiledInstance,
+    IntArray,
+    imbalance_cost,
+)
+from core.rebalance.model import Alternative, Explanation, Move, NotGranted, StaffingSide
 from core.rebalance.plan_state import PlanState
 
 REPAIR_CANDIDATES = 6
@@ -75,6 +85,30 @@ def _chains(
     return chains
 
 
+def _next_best(state: PlanState, e: int) -> Alternative | None:
+    """The feasible other destination of e that raises the objective least (exact delta)."""
+    ci, cols = state.ci, state.cols
+    lo, hi = int(cols.emp_start[e]), int(cols.emp_start[e + 1])
+    here = int(state.assign[e])
+    units = cols.unit[lo:hi]
+    others = np.nonzero(units != here)[0]
+    if others.shape[0] == 0:
+        return None
+    # Rank by an exact-in-isolation estimate (vectorised), then confirm the best feasible one.
+    pairs = cols.dest_pair[lo:hi][others]
+    staff = state.staff[pairs]
+    req = ci.pair_req[pairs]
+    policy = ci.instance.policy
+    gain = imbalance_cost(req, staff + 1, policy) - imbalance_cost(req, staff, policy)
+    estimate = cols.cost[lo:hi][others] + gain
+    for k in np.argsort(estimate, kind="stable")[: REPAIR_CANDIDATES * 4].tolist():
+        u = int(units[others[k]])
+        if state.broken_rules([(e, u)]):
+            continue
+        return Alternative(ci.unit_ids[u], _round(state.delta([(e, u)])))
+    return None
+
+
 def explain_moves(ci: CompiledInstance, cols: Columns, assignment: IntArray) -> list[Move]:
     """Every move of the plan with its numbers, objective delta and chain."""
     state = PlanState(ci, cols, assignment)
@@ -98,11 +132,17 @@ def explain_moves(ci: CompiledInstance, cols: Columns, assignment: IntArray) -> 
                 to_unit=ci.unit_ids[u],
                 explanation=Explanation(
                     origin=StaffingSide(
-                        ci.unit_ids[o], fam, float(ci.pair_req[p_o]), int(ci.pair_base[p_o]),
+                        ci.unit_ids[o],
+                        fam,
+                        float(ci.pair_req[p_o]),
+                        int(ci.pair_base[p_o]),
                         int(state.staff[p_o]),
                     ),
                     destination=StaffingSide(
-                        ci.unit_ids[u], fam, float(ci.pair_req[p_u]), int(ci.pair_base[p_u]),
+                        ci.unit_ids[u],
+                        fam,
+                        float(ci.pair_req[p_u]),
+                        int(ci.pair_base[p_u]),
                         int(state.staff[p_u]),
                     ),
                     aspiration_rank=rank,
@@ -113,6 +153,7 @@ def explain_moves(ci: CompiledInstance, cols: Columns, assignment: IntArray) -> 
                     ),
                     objective_delta=delta,
                     chain=chain_of.get(e, ()),
+                    alternative=_next_best(state, e),
                 ),
             )
         )

@@ -301,8 +301,11 @@ def _parse_employee(raw: Any, i: int, problems: list[str]) -> Employee | None:
         problems.append(f"{where}.id: expected a non-empty string, got {eid!r}")
         return None
     where = f"employees[{i}] ({eid})"
-    unit, family, spouse, locked = raw.get("unit"), raw.get("family"), raw.get("spouse"), raw.get(
-        "locked", False
+    unit, family, spouse, locked = (
+        raw.get("unit"),
+        raw.get("family"),
+        raw.get("spouse"),
+        raw.get("locked", False),
     )
     if not isinstance(unit, str):
         problems.append(f"{where}.unit: expected a unit id, got {unit!r}")
@@ -365,8 +368,12 @@ def instance_problems(instance: Instance) -> list[str]:
             f"policy.weights.steep_factor: must be >= 1 so the imbalance cost is convex, "
             f"got {w.steep_factor}"
         )
-    for name in ("arrivals_fraction", "departures_fraction", "max_home_distance_km",
-                 "spouse_max_distance_km"):
+    for name in (
+        "arrivals_fraction",
+        "departures_fraction",
+        "max_home_distance_km",
+        "spouse_max_distance_km",
+    ):
         if getattr(p, name) < 0:
             problems.append(f"policy.{name}: must be >= 0, got {getattr(p, name)}")
     unit_ids: set[str] = set()
@@ -453,8 +460,27 @@ class StaffingSide:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternative:
+    """The best other destination for a moved employee, and how much worse the plan would be."""
+
+    unit: str
+    objective_delta: float  # objective with the employee there instead, minus the plan's
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON data of this alternative."""
+        return {"unit": self.unit, "objective_delta": self.objective_delta}
+
+    @staticmethod
+    def from_dict(raw: Mapping[str, Any] | None) -> Alternative | None:
+        """Read an alternative back from JSON data (None stays None)."""
+        if raw is None:
+            return None
+        return Alternative(str(raw["unit"]), float(raw["objective_delta"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why one move is in the plan, in numbers (REBALANCE.md §4)."""
+    """Why one move is in the plan, in numbers (REBALANCE.md §4, plus the next-best unit)."""
 
     origin: StaffingSide
     destination: StaffingSide
@@ -464,6 +490,7 @@ class Explanation:
     distance_after_km: float
     objective_delta: float
     chain: tuple[str, ...]
+    alternative: Alternative | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON data of this explanation."""
@@ -475,6 +502,7 @@ class Explanation:
             "distance_km": {"before": self.distance_before_km, "after": self.distance_after_km},
             "objective_delta": self.objective_delta,
             "chain": list(self.chain),
+            "alternative": self.alternative.to_dict() if self.alternative else None,
         }
 
     @staticmethod
@@ -490,6 +518,7 @@ class Explanation:
             distance_after_km=float(raw["distance_km"]["after"]),
             objective_delta=float(raw["objective_delta"]),
             chain=tuple(raw.get("chain", ())),
+            alternative=Alternative.from_dict(raw.get("alternative")),
         )
 
 

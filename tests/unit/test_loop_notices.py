@@ -93,3 +93,19 @@ def test_plan_chart_is_a_png() -> None:
     bars = unit_bars(moves, {("PKM-A", "x"): 3}, {("PKM-A", "x"): 2.5}, UNITS)
     png = render_plan_chart(bars, ChartLabels("Plan", "ABK need", "Before", "After", "staff"))
     assert png.startswith(b"\x89PNG") and len(png) > 1000
+
+
+def test_the_card_names_the_next_best_unit_and_how_much_worse_it_would_be() -> None:
+    from bot.i18n import translator
+    from handlers.transfer_text import reason_lines
+
+    explained = {**EXPLANATION, "alternative": {"unit": "PKM-A", "objective_delta": 42.25}}
+    content = transfer_content(
+        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", explained), NURSE, UNITS
+    )
+    assert (content.alternative, content.alternative_delta) == ("Puskesmas Wonosari I", 42.25)
+    card = "\n".join(reason_lines(translator("id"), content))
+    assert (
+        "Alternatif terbaik berikutnya: Puskesmas Wonosari I (skor 42,3 poin lebih buruk)" in card
+    )
+    assert transfer_content(proposal(), NURSE, UNITS).alternative is None

@@ -51,3 +51,35 @@ def test_a_chain_links_a_move_into_the_slot_another_move_vacates() -> None:
     assert {m.employee: m.to_unit for m in solution.moves} == {"e1": "B", "e2": "C"}
     for move in solution.moves:
         assert move.explanation.chain == ("e2", "e1")
+
+
+def test_next_best_alternative_is_the_cheapest_other_feasible_unit_with_its_exact_cost() -> None:
+    # A is over by two; B and C are both short; B is nearer, so the plan prefers B for one
+    # person and C for the other, and each card names the other unit as the next best.
+    inst = instance(
+        [unit("A", 0, {"f": 1.0}), unit("B", 5, {"f": 2.0}), unit("C", 30, {"f": 2.0}),
+         unit("D", 60, {"g": 1.0})],
+        crowd("a", "A", 3) + [person("b0", "B", 5), person("c0", "C", 30)],
+    )
+    solution = solve(inst, time_limit=10)
+    plan = {m.employee: m.to_unit for m in solution.moves}
+    assert sorted(plan.values()) == ["B", "C"]
+    for move in solution.moves:
+        alt = move.explanation.alternative
+        assert alt is not None and alt.unit not in {"A", move.to_unit, "D"}
+        instead = {**plan, move.employee: alt.unit}
+        check = check_plan(inst, instead)
+        assert check.ok
+        assert alt.objective_delta == pytest.approx(check.objective - solution.objective, abs=1e-6)
+        assert alt.objective_delta >= -1e-9  # the plan is optimal: no alternative is better
+
+
+def test_a_move_with_nowhere_else_to_go_has_no_alternative() -> None:
+    inst = instance(
+        [unit("A", 0, {"f": 1.0}), unit("B", 5, {"f": 2.0}), unit("D", 8, {"g": 1.0})],
+        crowd("a", "A", 2) + [person("b0", "B", 5)],
+    )
+    solution = solve(inst, time_limit=10)
+    assert len(solution.moves) == 1
+    assert solution.moves[0].explanation.alternative is None
+    assert solution.to_dict()["moves"][0]["explanation"]["alternative"] is None
