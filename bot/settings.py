@@ -85,6 +85,29 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite:///FILE or postgresql://USER:PASS@HOST/DB")
         return value
 
+    @field_validator("freeze_window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        problem = "use YYYY-MM-DD..YYYY-MM-DD with the first date not after the last"
+        first, sep, last = value.partition("..")
+        try:
+            start, end = dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip())
+        except ValueError:
+            raise ValueError(problem) from None
+        if not sep or end < start:
+            raise ValueError(problem)
+        return value.strip()
+
+    @property
+    def freeze_dates(self) -> tuple[dt.date, dt.date] | None:
+        """The freeze window's first and last day (agency dates), or None."""
+        if self.freeze_window is None:
+            return None
+        first, _, last = self.freeze_window.partition("..")
+        return dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip())
+
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         """The agency's time zone."""

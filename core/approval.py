@@ -51,8 +51,15 @@ class ApprovalRules:
     tmt_months_ahead: int = 2
     reminder_working_days: int = 2
     expiry_working_days: int = 10
-    freeze: bool = False
+    freeze_window: tuple[dt.date, dt.date] | None = None
     objection_days: int = 7
+
+    def frozen_on(self, moment: dt.datetime) -> bool:
+        """True when MOMENT (local date) is inside the freeze window: moves need the Ministry."""
+        if self.freeze_window is None:
+            return False
+        first, last = self.freeze_window
+        return first <= moment.astimezone(self.working_time.zone).date() <= last
 
 
 def parse_chain(text: str) -> tuple[ApprovalStage, ...]:
@@ -135,7 +142,7 @@ async def enqueue_cards(
         for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
         if u
     }
-    content = transfer_content(proposal, employee, units, freeze=rules.freeze)
+    content = transfer_content(proposal, employee, units, freeze=rules.frozen_on(now))
     approvers = await stage_approvers(uow, proposal, proposal.stage, rules)
     assert proposal.id is not None
     for _nip, chat_id, _language in approvers:
@@ -215,7 +222,7 @@ async def enqueue_notice(
         for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
         if u
     }
-    content = transfer_content(proposal, employee, units, freeze=rules.freeze).to_payload()
+    content = transfer_content(proposal, employee, units, freeze=rules.frozen_on(now)).to_payload()
     opening = rules.working_time.next_open(now)
     for chat_id, _language in await chats_of(uow, proposal.nip):
         await enqueue(

@@ -53,7 +53,7 @@ def approval_rules_of(settings: Settings) -> ApprovalRules:
         tmt_months_ahead=settings.tmt_months_ahead,
         reminder_working_days=settings.reminder_working_days,
         expiry_working_days=settings.expiry_working_days,
-        freeze=settings.freeze_window is not None,
+        freeze_window=settings.freeze_dates,
         objection_days=settings.objection_days,
     )
 
@@ -271,7 +271,10 @@ async def _details(turn: Turn, proposal_id: int) -> None:
         employee = await uow.employees.get(proposal.nip)
         units = {u.code: u for u in await uow.units.list()}
         decisions = await uow.decisions.list_for(proposal_id)
-    content = transfer_content(proposal, employee, units, freeze=rules_of(turn.context).freeze)
+    rules = rules_of(turn.context)
+    content = transfer_content(
+        proposal, employee, units, freeze=rules.frozen_on(turn.context.now())
+    )
     lines = [
         turn.t("card.title_plain", id=proposal_id),
         *who_lines(turn.t, content),

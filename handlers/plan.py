@@ -109,7 +109,15 @@ async def show_awaiting(turn: Turn) -> None:
         pending = await awaiting(uow, turn.me.nip, rules)
         units = {u.code: u for u in await uow.units.list()}
         contents = [
-            (p, transfer_content(p, await uow.employees.get(p.nip), units, freeze=rules.freeze))
+            (
+                p,
+                transfer_content(
+                    p,
+                    await uow.employees.get(p.nip),
+                    units,
+                    freeze=rules.frozen_on(turn.context.now()),
+                ),
+            )
             for p in pending[:CARDS_PER_COMMAND]
         ]
     if not pending:

@@ -318,3 +318,24 @@ async def test_notice_waits_in_the_outbox_for_the_asn() -> None:
     await approved(factory, clock, outcome)
     notice = next(m for m in factory.store.outbox.values() if m.kind == "notice")
     assert notice.status == OutboxStatus.PENDING and notice.chat_id == CHAT[NURSE_A]
+
+
+@pytest.mark.parametrize(
+    ("window", "frozen"),
+    [
+        ((dt.date(2026, 11, 1), dt.date(2027, 2, 1)), True),
+        ((dt.date(2026, 12, 1), dt.date(2027, 2, 1)), False),
+        (None, False),
+    ],
+)
+async def test_cards_made_inside_the_freeze_window_say_the_ministry_must_approve(
+    window: tuple[dt.date, dt.date] | None, frozen: bool
+) -> None:
+    from dataclasses import replace
+
+    factory, clock = world()
+    base = rules()
+    frozen_rules = replace(base, approval=replace(base.approval, freeze_window=window))
+    await propose_plan(factory, clock, frozen_rules, ScriptedEngine([move(NURSE_A)]))
+    card = next(m for m in factory.store.outbox.values() if m.kind == "approval_card")
+    assert card.payload["content"]["freeze_note"] is frozen

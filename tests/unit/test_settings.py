@@ -60,3 +60,14 @@ def test_plain_database_urls_get_async_drivers(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("MUTASI_DATABASE_URL", "mysql://x")
     with pytest.raises(SettingsError, match="^MUTASI_DATABASE_URL:"):
         load_settings()
+
+
+def test_freeze_window_is_two_ordered_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUTASI_FREEZE_WINDOW", "2026-11-01..2027-02-01")
+    assert load_settings().freeze_dates == (dt.date(2026, 11, 1), dt.date(2027, 2, 1))
+    monkeypatch.setenv("MUTASI_FREEZE_WINDOW", "2027-02-01..2026-11-01")
+    with pytest.raises(SettingsError, match="^MUTASI_FREEZE_WINDOW:"):
+        load_settings()
+    monkeypatch.setenv("MUTASI_FREEZE_WINDOW", "pilkada")
+    with pytest.raises(SettingsError, match="^MUTASI_FREEZE_WINDOW:"):
+        load_settings()
