@@ -142,7 +142,13 @@ async def enqueue_cards(
         for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
         if u
     }
-    content = transfer_content(proposal, employee, units, freeze=rules.frozen_on(now))
+    content = transfer_content(
+        proposal,
+        employee,
+        units,
+        freeze=rules.frozen_on(now),
+        today=now.astimezone(rules.working_time.zone).date(),
+    )
     approvers = await stage_approvers(uow, proposal, proposal.stage, rules)
     assert proposal.id is not None
     for _nip, chat_id, _language in approvers:
@@ -222,7 +228,13 @@ async def enqueue_notice(
         for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
         if u
     }
-    content = transfer_content(proposal, employee, units, freeze=rules.frozen_on(now)).to_payload()
+    content = transfer_content(
+        proposal,
+        employee,
+        units,
+        freeze=rules.frozen_on(now),
+        today=now.astimezone(rules.working_time.zone).date(),
+    ).to_payload()
     opening = rules.working_time.next_open(now)
     for chat_id, _language in await chats_of(uow, proposal.nip):
         await enqueue(

@@ -10,7 +10,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from core.aspirations import months_between
 from core.domain import Employee, TransferProposal, Unit
+
+#: PP 11/2017 Pasal 190: at most 5 years in one post; longer is shown as a reason to rotate.
+ROTATION_DUE_MONTHS = 60
 
 #: Legal basis cited on every notice (proper names of regulations; not translated).
 LEGAL_BASIS: tuple[str, ...] = (
@@ -63,6 +67,7 @@ class TransferContent:
     chain_size: int
     alternative: str | None
     alternative_delta: float | None = None
+    months_in_unit: int | None = None
     legal_basis: tuple[str, ...] = LEGAL_BASIS
     freeze_note: bool = False
 
@@ -103,6 +108,7 @@ def transfer_content(
     units: dict[str, Unit],
     *,
     freeze: bool = False,
+    today: dt.date | None = None,
 ) -> TransferContent:
     """Card/notice content for `proposal` from its stored explanation (REBALANCE.md §4)."""
     explanation = proposal.explanation
@@ -136,6 +142,9 @@ def transfer_content(
             (explanation.get("alternative") or {}).get("objective_delta")
         ),
         freeze_note=freeze,
+        months_in_unit=(
+            months_between(employee.tmt_unit, today) if employee and today is not None else None
+        ),
     )
 
 

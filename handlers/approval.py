@@ -273,7 +273,11 @@ async def _details(turn: Turn, proposal_id: int) -> None:
         decisions = await uow.decisions.list_for(proposal_id)
     rules = rules_of(turn.context)
     content = transfer_content(
-        proposal, employee, units, freeze=rules.frozen_on(turn.context.now())
+        proposal,
+        employee,
+        units,
+        freeze=rules.frozen_on(turn.context.now()),
+        today=turn.context.today(),
     )
     lines = [
         turn.t("card.title_plain", id=proposal_id),

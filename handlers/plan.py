@@ -116,6 +116,7 @@ async def show_awaiting(turn: Turn) -> None:
                     await uow.employees.get(p.nip),
                     units,
                     freeze=rules.frozen_on(turn.context.now()),
+                    today=turn.context.today(),
                 ),
             )
             for p in pending[:CARDS_PER_COMMAND]

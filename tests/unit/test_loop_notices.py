@@ -109,3 +109,16 @@ def test_the_card_names_the_next_best_unit_and_how_much_worse_it_would_be() -> N
         "Alternatif terbaik berikutnya: Puskesmas Wonosari I (skor 42,3 poin lebih buruk)" in card
     )
     assert transfer_content(proposal(), NURSE, UNITS).alternative is None
+
+
+def test_more_than_five_years_in_the_unit_is_shown_as_a_reason_to_rotate() -> None:
+    from bot.i18n import translator
+    from handlers.transfer_text import reason_lines
+
+    # NURSE has been in PKM-A since 2019-01-01.
+    long_stay = transfer_content(proposal(), NURSE, UNITS, today=dt.date(2024, 2, 1))
+    short_stay = transfer_content(proposal(), NURSE, UNITS, today=dt.date(2023, 12, 31))
+    assert (long_stay.months_in_unit, short_stay.months_in_unit) == (61, 59)
+    assert "61 bulan di unit asal" in "\n".join(reason_lines(translator("id"), long_stay))
+    assert "bulan di unit asal" not in "\n".join(reason_lines(translator("id"), short_stay))
+    assert "61 months in the current unit" in "\n".join(reason_lines(translator("en"), long_stay))
