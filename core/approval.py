@@ -26,7 +26,7 @@ from core.domain import (
     Unit,
 )
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
-from core.notices import transfer_content
+from core.notices import TransferContent, transfer_content
 from core.outbox import chats_of, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.working_time import WorkingTime, first_of_month_after
@@ -128,6 +128,25 @@ def card_key(proposal_id: int, stage: int, chat_id: int) -> str:
     return f"card:{proposal_id}:{stage}:{chat_id}"
 
 
+async def content_of(
+    uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime
+) -> TransferContent:
+    """What the card and the notice of PROPOSAL say, as of NOW."""
+    employee = await uow.employees.get(proposal.nip)
+    units = {
+        u.code: u
+        for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
+        if u
+    }
+    return transfer_content(
+        proposal,
+        employee,
+        units,
+        freeze=rules.frozen_on(now),
+        today=now.astimezone(rules.working_time.zone).date(),
+    )
+
+
 async def enqueue_cards(
     uow: UnitOfWork,
     proposal: TransferProposal,
@@ -136,19 +155,7 @@ async def enqueue_cards(
     not_before: dt.datetime | None = None,
 ) -> int:
     """One card per approver of the proposal's current stage; returns how many."""
-    employee = await uow.employees.get(proposal.nip)
-    units = {
-        u.code: u
-        for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
-        if u
-    }
-    content = transfer_content(
-        proposal,
-        employee,
-        units,
-        freeze=rules.frozen_on(now),
-        today=now.astimezone(rules.working_time.zone).date(),
-    )
+    content = await content_of(uow, proposal, rules, now)
     approvers = await stage_approvers(uow, proposal, proposal.stage, rules)
     assert proposal.id is not None
     for _nip, chat_id, _language in approvers:
@@ -222,19 +229,7 @@ async def enqueue_notice(
 ) -> None:
     """The transfer notice to the ASN and a word to both supervisors (flow 6)."""
     assert proposal.id is not None
-    employee = await uow.employees.get(proposal.nip)
-    units = {
-        u.code: u
-        for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
-        if u
-    }
-    content = transfer_content(
-        proposal,
-        employee,
-        units,
-        freeze=rules.frozen_on(now),
-        today=now.astimezone(rules.working_time.zone).date(),
-    ).to_payload()
+    content = (await content_of(uow, proposal, rules, now)).to_payload()
     opening = rules.working_time.next_open(now)
     for chat_id, _language in await chats_of(uow, proposal.nip):
         await enqueue(
