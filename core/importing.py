@@ -41,7 +41,14 @@ ACTIVITY_COLUMNS: tuple[str, ...] = (
 REQUIRED_COLUMNS: Mapping[ImportKind, tuple[str, ...]] = {
     "units": ("kode", "nama", "opd", "lat", "lon"),
     "employees": (
-        "nip", "nama", "status", "kode_unit", "jabatan", "golongan", "tmt_unit", "bup",
+        "nip",
+        "nama",
+        "status",
+        "kode_unit",
+        "jabatan",
+        "golongan",
+        "tmt_unit",
+        "bup",
     ),  # fmt: skip
     "activities": ACTIVITY_COLUMNS,
 }
@@ -189,9 +196,7 @@ class _RowReader:
             return None
         return value
 
-    def parsed(
-        self, column: str, parse: Callable[[str], T], *, required: bool = True
-    ) -> T | None:
+    def parsed(self, column: str, parse: Callable[[str], T], *, required: bool = True) -> T | None:
         value = self.text(column, required=required)
         if value is None:
             return None
@@ -228,9 +233,7 @@ def parse_whole_number(text: str) -> int:
     """A whole number ("58", "58.0" from a spreadsheet)."""
     value = parse_number(text)
     if not value.is_integer():
-        raise _CellError(
-            f"{text!r} bukan bilangan bulat", f"{text!r} is not a whole number"
-        )
+        raise _CellError(f"{text!r} bukan bilangan bulat", f"{text!r} is not a whole number")
     return int(value)
 
 
@@ -752,8 +755,9 @@ async def _import_in(
         stored_activities = {_activity_key(a): a for a in await uow.activities.list()}
         activities = validate_activities(batch.activities, known_units)
 
-    validated: list[tuple[ImportKind, Sheet, Validated[Unit] | Validated[Employee] |
-                          Validated[Activity]]] = []
+    validated: list[
+        tuple[ImportKind, Sheet, Validated[Unit] | Validated[Employee] | Validated[Activity]]
+    ] = []
     for kind, sheet in batch.sheets():
         result = {"units": units, "employees": employees, "activities": activities}[kind]
         assert result is not None
@@ -770,9 +774,7 @@ async def _import_in(
         await uow.units.upsert_many(changed_units)
         outcomes.append(ImportOutcome("units", batch.units.source, counts))
     if employees is not None and batch.employees is not None:
-        changed_people, counts = _count_changes(
-            employees.items, stored_employees, lambda e: e.nip
-        )
+        changed_people, counts = _count_changes(employees.items, stored_employees, lambda e: e.nip)
         await uow.employees.upsert_many(changed_people)
         outcomes.append(ImportOutcome("employees", batch.employees.source, counts))
     if activities is not None and batch.activities is not None:

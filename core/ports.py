@@ -130,6 +130,7 @@ class OutboxRepository(Protocol):
     async def mark_sent(self, message_id: int, telegram_message_id: int | None) -> bool:
         """Pending -> sent with the Bot API message id; False if it was not pending."""
         ...
+
     # Added for the outbox dispatcher: add() raises core.errors.Conflict on a duplicate
     # dedupe_key; claim() is compare-and-set on (status, attempts) of `expected`.
     async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxMessage | None: ...

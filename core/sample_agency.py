@@ -405,11 +405,18 @@ def _units(
     """Units with their kecamatan index and base staffing ranges."""
     made: list[tuple[Unit, int, tuple[tuple[str, float, float], ...]]] = []
 
-    def add(code: str, name: str, opd: str, kecamatan: int, staffing: tuple[
-            tuple[str, float, float], ...], spread: float = 0.012) -> None:
+    def add(
+        code: str,
+        name: str,
+        opd: str,
+        kecamatan: int,
+        staffing: tuple[tuple[str, float, float], ...],
+        spread: float = 0.012,
+    ) -> None:
         lat, lon = _near(rng, places[kecamatan], spread)
-        made.append((Unit(code, name, opd, lat, lon, _unit_skills(rng, staffing)), kecamatan,
-                     staffing))
+        made.append(
+            (Unit(code, name, opd, lat, lon, _unit_skills(rng, staffing)), kecamatan, staffing)
+        )
 
     capital = places[0].name
     for code, name, extra in CENTRAL_OFFICES[: profile.central_offices]:
@@ -419,19 +426,41 @@ def _units(
     add("RSUD", f"RSUD {capital}", "RSUD", 0, UNIT_KINDS["RSUD"].staffing, 0.006)
     for index, place in enumerate(places):
         slug = place.name.upper()
-        add(f"KEC-{slug}", f"Kantor Kecamatan {place.name}", "Kecamatan", index,
-            UNIT_KINDS["KEC"].staffing, 0.004)
+        add(
+            f"KEC-{slug}",
+            f"Kantor Kecamatan {place.name}",
+            "Kecamatan",
+            index,
+            UNIT_KINDS["KEC"].staffing,
+            0.004,
+        )
         for number in range(1, profile.puskesmas_per_kecamatan + 1):
             suffix = "" if profile.puskesmas_per_kecamatan == 1 else f" {'I' * number}"
             code = f"PKM-{slug}" + ("" if profile.puskesmas_per_kecamatan == 1 else f"-{number}")
-            add(code, f"Puskesmas {place.name}{suffix}", "Dinas Kesehatan", index,
-                UNIT_KINDS["PKM"].staffing)
+            add(
+                code,
+                f"Puskesmas {place.name}{suffix}",
+                "Dinas Kesehatan",
+                index,
+                UNIT_KINDS["PKM"].staffing,
+            )
         for number in range(1, profile.smp_per_kecamatan + 1):
-            add(f"SMP-{slug}-{number}", f"SMP Negeri {number} {place.name}", "Dinas Pendidikan",
-                index, UNIT_KINDS["SMP"].staffing)
+            add(
+                f"SMP-{slug}-{number}",
+                f"SMP Negeri {number} {place.name}",
+                "Dinas Pendidikan",
+                index,
+                UNIT_KINDS["SMP"].staffing,
+            )
         for number in range(1, profile.sd_per_kecamatan + 1):
-            add(f"SD-{slug}-{number}", f"SD Negeri {number} {place.name}", "Dinas Pendidikan",
-                index, UNIT_KINDS["SD"].staffing, 0.02)
+            add(
+                f"SD-{slug}-{number}",
+                f"SD Negeri {number} {place.name}",
+                "Dinas Pendidikan",
+                index,
+                UNIT_KINDS["SD"].staffing,
+                0.02,
+            )
     return made
 
 
@@ -479,8 +508,14 @@ def _activities(
         for task, weight in zip(tasks, weights, strict=True):
             volume = max(1, round(minutes * weight / total / task.minutes))
             activities.append(
-                Activity(family.unit.code, family.jabatan, task.name, task.output_unit,
-                         float(task.minutes), float(volume))
+                Activity(
+                    family.unit.code,
+                    family.jabatan,
+                    task.name,
+                    task.output_unit,
+                    float(task.minutes),
+                    float(volume),
+                )
             )
     return activities
 
@@ -558,17 +593,22 @@ def _employees(
                 golongan = PNS_GRADES[min(high, low + steps)]
             roll = rng.random()
             years_in_unit = (
-                rng.uniform(0.1, 1.9) if roll < 0.25 else rng.uniform(2.0, 8.0) if roll < 0.8
+                rng.uniform(0.1, 1.9)
+                if roll < 0.25
+                else rng.uniform(2.0, 8.0)
+                if roll < 0.8
                 else rng.uniform(8.0, 15.0)
             )
             tmt_unit = max(appointed, _years_before(today, years_in_unit))
             home = (
-                _near(rng, rng.choice(places), 0.02) if rng.random() < 0.12
+                _near(rng, rng.choice(places), 0.02)
+                if rng.random() < 0.12
                 else _near(rng, unit_place, 0.03)
             )
             if jabatan.core_skill:
-                others = rng.sample(jabatan.skills[1:], k=min(len(jabatan.skills) - 1,
-                                                              rng.randint(0, 2)))
+                others = rng.sample(
+                    jabatan.skills[1:], k=min(len(jabatan.skills) - 1, rng.randint(0, 2))
+                )
                 skills = tuple(sorted({jabatan.skills[0], *others}))
             else:
                 skills = tuple(sorted(rng.sample(jabatan.skills, k=rng.randint(1, 2))))
@@ -658,8 +698,10 @@ def _aspirations(
         spouse = by_nip.get(person.spouse_nip) if person.spouse_nip else None
         anchor: tuple[float, float]
         if spouse is not None and spouse.unit_code != person.unit_code and rng.random() < 0.6:
-            reason, anchor = ReasonCategory.FAMILY, (
-                unit_by_code[spouse.unit_code].lat, unit_by_code[spouse.unit_code].lon)
+            reason, anchor = (
+                ReasonCategory.FAMILY,
+                (unit_by_code[spouse.unit_code].lat, unit_by_code[spouse.unit_code].lon),
+            )
             text = "Ingin bertugas dekat tempat kerja suami/istri."
         elif from_home > 10 or rng.random() < 0.45:
             reason, anchor = ReasonCategory.HOME, (home_lat, home_lon)
@@ -670,15 +712,26 @@ def _aspirations(
             options.sort(key=lambda u: (-staff_of_unit.get(u.code, 0), u.code))
             options = options[:8]
         else:
-            reason, anchor = rng.choice(
-                (ReasonCategory.HEALTH, ReasonCategory.OTHER)), (home_lat, home_lon)
-            text = ("Alasan kesehatan keluarga." if reason == ReasonCategory.HEALTH
-                    else "Ingin suasana kerja baru.")
+            reason, anchor = (
+                rng.choice((ReasonCategory.HEALTH, ReasonCategory.OTHER)),
+                (home_lat, home_lon),
+            )
+            text = (
+                "Alasan kesehatan keluarga."
+                if reason == ReasonCategory.HEALTH
+                else "Ingin suasana kerja baru."
+            )
         nearest = sorted(options, key=lambda u: distance_km(anchor[0], anchor[1], u.lat, u.lon))
         pool = nearest[:6]
         choices = tuple(u.code for u in rng.sample(pool, k=min(len(pool), rng.randint(1, 3))))
-        choices = tuple(sorted(choices, key=lambda code: distance_km(
-            anchor[0], anchor[1], unit_by_code[code].lat, unit_by_code[code].lon)))
+        choices = tuple(
+            sorted(
+                choices,
+                key=lambda code: distance_km(
+                    anchor[0], anchor[1], unit_by_code[code].lat, unit_by_code[code].lon
+                ),
+            )
+        )
         created = dt.datetime.combine(
             today - dt.timedelta(days=rng.randint(3, 300)), dt.time(2, 0), tzinfo=dt.UTC
         )
@@ -744,7 +797,12 @@ def generate_sample_agency(
     aspirations = _aspirations(rng, people, units, families, today)
     grants = _role_grants(people, units)
     return SampleAgency(
-        size, seed, tuple(units), tuple(people), tuple(activities), tuple(aspirations),
+        size,
+        seed,
+        tuple(units),
+        tuple(people),
+        tuple(activities),
+        tuple(aspirations),
         tuple(grants),
     )
 

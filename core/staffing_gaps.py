@@ -70,8 +70,9 @@ def staffing_summary(
     gaps: list[StaffingGap] = []
     for key in sorted(set(minutes) | set(staff)):
         unit_code, jabatan = key
-        figures = workload_figures(minutes.get(key, 0.0), staff.get(key, 0), wke_minutes,
-                                   thresholds)
+        figures = workload_figures(
+            minutes.get(key, 0.0), staff.get(key, 0), wke_minutes, thresholds
+        )
         unit = unit_by_code.get(unit_code)
         gaps.append(
             StaffingGap(
@@ -113,6 +114,10 @@ async def read_staffing_summary(
         employees = await uow.employees.list()
         activities = await uow.activities.list()
     return staffing_summary(
-        units, employees, activities, wke_minutes=wke_minutes, thresholds=thresholds,
+        units,
+        employees,
+        activities,
+        wke_minutes=wke_minutes,
+        thresholds=thresholds,
         min_gap_fte=min_gap_fte,
     )

@@ -69,9 +69,7 @@ async def insert_new_rows(
     many were inserted (counted from RETURNING RETURNING_COLUMN, so exact on both backends)."""
     if not rows:
         return 0
-    statement = (
-        insert_for(session, table).on_conflict_do_nothing().returning(table.c[returning])
-    )
+    statement = insert_for(session, table).on_conflict_do_nothing().returning(table.c[returning])
     inserted = 0
     for chunk in _chunks(rows):
         result = await session.execute(statement, chunk)

@@ -31,20 +31,31 @@ COMMANDS: tuple[CommandSpec, ...] = ()
 def notice_text(t: Translator, payload: dict[str, Any], objection_days: int = 7) -> str:
     """The notice body: who, where, when, why, training, legal basis."""
     content = TransferContent.from_payload(payload["content"])
-    return "\n".join([
-        t("notice.title"), t("notice.intro"), *who_lines(t, content), "", t("notice.why"),
-        *reason_lines(t, content), "", *extra_lines(t, content), "",
-        t("notice.window", days=objection_days),
-    ])
+    return "\n".join(
+        [
+            t("notice.title"),
+            t("notice.intro"),
+            *who_lines(t, content),
+            "",
+            t("notice.why"),
+            *reason_lines(t, content),
+            "",
+            *extra_lines(t, content),
+            "",
+            t("notice.window", days=objection_days),
+        ]
+    )
 
 
 def render_notice(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     """The notice with ✅ Terima · 📝 Ajukan keberatan."""
     pid = int(payload["proposal_id"])
-    return notice_text(t, payload, int(payload.get("objection_days", 7))), keyboard([
-        button(t("notice.accept"), FEATURE, "accept", pid),
-        button(t("notice.object"), FEATURE, "object", pid),
-    ])
+    return notice_text(t, payload, int(payload.get("objection_days", 7))), keyboard(
+        [
+            button(t("notice.accept"), FEATURE, "accept", pid),
+            button(t("notice.object"), FEATURE, "object", pid),
+        ]
+    )
 
 
 def render_notice_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
@@ -58,16 +69,24 @@ def render_supervisor_info(t: Translator, payload: dict[str, Any]) -> tuple[str,
     content = TransferContent.from_payload(payload["content"])
     tmt = dt.date.fromisoformat(content.tmt) if content.tmt else ""
     key = "supervisor.out" if payload["direction"] == "out" else "supervisor.in"
-    return t(key, name=escape(content.name), nip=content.nip,
-             origin=escape(content.origin.unit_name),
-             destination=escape(content.destination.unit_name), tmt=tmt), None
+    return t(
+        key,
+        name=escape(content.name),
+        nip=content.nip,
+        origin=escape(content.origin.unit_name),
+        destination=escape(content.destination.unit_name),
+        tmt=tmt,
+    ), None
 
 
 def render_supervisor_cancelled(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """To a supervisor: the transfer was cancelled after an objection."""
-    return t("supervisor.cancelled", nip=payload["nip"],
-             origin=escape(str(payload.get("from_name") or payload["from_unit"])),
-             destination=escape(str(payload.get("to_name") or payload["to_unit"]))), None
+    return t(
+        "supervisor.cancelled",
+        nip=payload["nip"],
+        origin=escape(str(payload.get("from_name") or payload["from_unit"])),
+        destination=escape(str(payload.get("to_name") or payload["to_unit"])),
+    ), None
 
 
 def render_objection_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
@@ -77,8 +96,11 @@ def render_objection_outcome(t: Translator, payload: dict[str, Any]) -> tuple[st
 
 def render_effective(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """To the ASN on the TMT."""
-    return t("effective.notice", tmt=dt.date.fromisoformat(str(payload["tmt"])),
-             destination=escape(str(payload.get("to_name") or payload["to_unit"]))), None
+    return t(
+        "effective.notice",
+        tmt=dt.date.fromisoformat(str(payload["tmt"])),
+        destination=escape(str(payload.get("to_name") or payload["to_unit"])),
+    ), None
 
 
 @handler(role=Role.ASN)
@@ -89,8 +111,12 @@ async def on_press(turn: Turn) -> None:
     if press is None or target is None:
         raise NotFound()
     if press.action == "accept":
-        await accept_transfer(turn.context.services.uow_factory, turn.context.clock,
-                              proposal_id=target, nip=turn.me.nip)
+        await accept_transfer(
+            turn.context.services.uow_factory,
+            turn.context.clock,
+            proposal_id=target,
+            nip=turn.me.nip,
+        )
         await turn.say_key("notice.accepted")
     elif press.action == "object":
         async with turn.context.uow() as uow:
@@ -109,8 +135,12 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         return
     await turn.end_dialogue()
     await object_transfer(
-        turn.context.services.uow_factory, turn.context.clock, rules_of(turn.context),
-        proposal_id=int(state.data["proposal_id"]), nip=turn.me.nip, reason=reason[:1000],
+        turn.context.services.uow_factory,
+        turn.context.clock,
+        rules_of(turn.context),
+        proposal_id=int(state.data["proposal_id"]),
+        nip=turn.me.nip,
+        reason=reason[:1000],
         window_days=turn.context.settings.objection_days,
     )
     await turn.say_key("notice.objected")

@@ -1,8 +1,8 @@
 """The rebalancing engine of REBALANCE.md: instance in, validated and explained plan out.
 
-    from core.rebalance import Instance, solve
-    solution = solve(Instance.from_json(text), time_limit=30)
-    solution.to_json()
+from core.rebalance import Instance, solve
+solution = solve(Instance.from_json(text), time_limit=30)
+solution.to_json()
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def solve(
     return run_pipeline(
         instance, time_limit, seed=seed, workers=workers, gap_tolerance=gap_tolerance
     )
+
 
 __all__ = [
     "Employee",

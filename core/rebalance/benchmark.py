@@ -87,8 +87,12 @@ def run_method(method: str, instance_path: str, out_path: str, time_limit: float
     result: dict[str, Any]
     if method == "pipeline":
         sol = solve(instance, time_limit)
-        result = {"objective": sol.objective, "bound": sol.bound, "moves": len(sol.moves),
-                  "status": sol.status}
+        result = {
+            "objective": sol.objective,
+            "bound": sol.bound,
+            "moves": len(sol.moves),
+            "status": sol.status,
+        }
     else:
         ci = compile_instance(instance)
         cols = build_columns(ci)
@@ -106,8 +110,9 @@ def run_method(method: str, instance_path: str, out_path: str, time_limit: float
             segs = build_segments(ci, cols)
             form = build_formulation(ci, cols, segs, np.ones(cols.size, dtype=bool))
             remaining = deadline - time.perf_counter()
-            out = solve_cpsat(ci, cols, form, remaining, hint=None,
-                              workers=os.cpu_count() or 1, seed=0)
+            out = solve_cpsat(
+                ci, cols, form, remaining, hint=None, workers=os.cpu_count() or 1, seed=0
+            )
             built = f"model built in {out.build_seconds:.1f} s"
             if out.assignment is None:
                 Path(out_path).write_text(
@@ -116,8 +121,12 @@ def run_method(method: str, instance_path: str, out_path: str, time_limit: float
                 return
             plan, status, bound = out.assignment, f"{out.status} ({built})", None
         objective = validate_plan(instance, assignment_map(ci, plan))
-        result = {"objective": objective, "bound": bound,
-                  "moves": int((plan != ci.emp_unit).sum()), "status": status}
+        result = {
+            "objective": objective,
+            "bound": bound,
+            "moves": int((plan != ci.emp_unit).sum()),
+            "status": status,
+        }
     Path(out_path).write_text(json.dumps(result))
 
 
@@ -141,11 +150,25 @@ def run_benchmark(
             for method in methods:
                 out = Path(tmp) / f"{size}-{method}.json"
                 if method == "pipeline":
-                    cmd = [*_solve_command(), str(path), "--out", str(out),
-                           "--time-limit", str(limit)]
+                    cmd = [
+                        *_solve_command(),
+                        str(path),
+                        "--out",
+                        str(out),
+                        "--time-limit",
+                        str(limit),
+                    ]
                 else:
-                    cmd = [sys.executable, "-m", __name__, "run", method, str(path), str(out),
-                           str(limit)]
+                    cmd = [
+                        sys.executable,
+                        "-m",
+                        __name__,
+                        "run",
+                        method,
+                        str(path),
+                        str(out),
+                        str(limit),
+                    ]
                 seconds, mib, code, err = _run(cmd, timeout=limit * 3 + 60)
                 data: dict[str, Any]
                 if code != 0 or not out.exists():
@@ -153,8 +176,12 @@ def run_benchmark(
                 else:
                     data = json.loads(out.read_text())
                     if "moves" in data and isinstance(data["moves"], list):
-                        data = {"objective": data["objective"], "bound": data["bound"],
-                                "moves": len(data["moves"]), "status": data["status"]}
+                        data = {
+                            "objective": data["objective"],
+                            "bound": data["bound"],
+                            "moves": len(data["moves"]),
+                            "status": data["status"],
+                        }
                 found.append((method, seconds, mib, data))
             bounds = [d["bound"] for _, _, _, d in found if d.get("bound") is not None]
             best = max(bounds) if bounds else None
@@ -163,38 +190,63 @@ def run_benchmark(
                 share = None
                 if obj is not None and best is not None and status_quo - best > 1e-9:
                     share = max(0.0, (obj - best) / (status_quo - best))
-                rows.append(BenchRow(size, method, round(seconds, 2), round(mib, 1), obj,
-                                     best, status_quo, share, data.get("moves"),
-                                     str(data.get("status"))))
+                rows.append(
+                    BenchRow(
+                        size,
+                        method,
+                        round(seconds, 2),
+                        round(mib, 1),
+                        obj,
+                        best,
+                        status_quo,
+                        share,
+                        data.get("moves"),
+                        str(data.get("status")),
+                    )
+                )
     return rows
 
 
 def format_table(rows: list[BenchRow]) -> str:
     """The benchmark as a plain-text table."""
-    head = (f"{'size':<4} {'method':<9} {'wall s':>7} {'peak MiB':>9} {'objective':>12} "
-            f"{'bound':>12} {'unrealised':>10} {'moves':>6}  status")
+    head = (
+        f"{'size':<4} {'method':<9} {'wall s':>7} {'peak MiB':>9} {'objective':>12} "
+        f"{'bound':>12} {'unrealised':>10} {'moves':>6}  status"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         obj = f"{r.objective:12.1f}" if r.objective is not None else f"{'-':>12}"
         bound = f"{r.bound:12.1f}" if r.bound is not None else f"{'-':>12}"
         share = f"{100 * r.unrealised:9.4f}%" if r.unrealised is not None else f"{'-':>10}"
         moves = f"{r.moves:6d}" if r.moves is not None else f"{'-':>6}"
-        lines.append(f"{r.size:<4} {r.method:<9} {r.seconds:7.2f} {r.peak_mib:9.1f} {obj} "
-                     f"{bound} {share} {moves}  {r.status}")
+        lines.append(
+            f"{r.size:<4} {r.method:<9} {r.seconds:7.2f} {r.peak_mib:9.1f} {obj} "
+            f"{bound} {share} {moves}  {r.status}"
+        )
     return "\n".join(lines)
 
 
 def rows_json(rows: list[BenchRow], seed: int) -> str:
     """The benchmark rows as JSON, with what produced them."""
     sizes = {r.size: asdict(BENCH_SIZES[r.size]) for r in rows}
-    return json.dumps({"seed": seed, "sizes": sizes, "cpu_count": os.cpu_count(),
-                       "time_limits": TIME_LIMITS, "rows": [asdict(r) for r in rows]}, indent=2)
+    return json.dumps(
+        {
+            "seed": seed,
+            "sizes": sizes,
+            "cpu_count": os.cpu_count(),
+            "time_limits": TIME_LIMITS,
+            "rows": [asdict(r) for r in rows],
+        },
+        indent=2,
+    )
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "run":
         run_method(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
     else:
-        print("usage: python -m core.rebalance.benchmark run METHOD INSTANCE OUT SECONDS",
-              file=sys.stderr)
+        print(
+            "usage: python -m core.rebalance.benchmark run METHOD INSTANCE OUT SECONDS",
+            file=sys.stderr,
+        )
         raise SystemExit(2)

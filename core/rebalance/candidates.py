@@ -106,15 +106,18 @@ def build_columns(ci: CompiledInstance) -> Columns:
                 ci.home_lat[e_idx], ci.home_lon[e_idx], ci.unit_lat[u_idx], ci.unit_lon[u_idx]
             )
             wished = wish[r_idx, c_idx]
-            keep = (wished | (~np.bool_(policy.voluntary_only)
-                              & (dist <= policy.max_home_distance_km)))
+            keep = wished | (
+                ~np.bool_(policy.voluntary_only) & (dist <= policy.max_home_distance_km)
+            )
             keep &= u_idx != ci.emp_unit[e_idx]
             tied = np.nonzero(keep & spouse_fixed[e_idx])[0]
             if tied.shape[0]:
                 s_u = spouse_unit[e_idx[tied]]
                 apart = haversine_km(
-                    ci.unit_lat[u_idx[tied]], ci.unit_lon[u_idx[tied]],
-                    ci.unit_lat[s_u], ci.unit_lon[s_u],
+                    ci.unit_lat[u_idx[tied]],
+                    ci.unit_lon[u_idx[tied]],
+                    ci.unit_lat[s_u],
+                    ci.unit_lon[s_u],
                 )
                 keep[tied] = apart <= spouse_limit[e_idx[tied]]
             parts_e.append(e_idx[keep])

@@ -31,9 +31,7 @@ class CpSatOutcome:
     build_seconds: float
 
 
-def segment_values(
-    ci: CompiledInstance, form: Formulation, assignment: IntArray
-) -> np.ndarray:
+def segment_values(ci: CompiledInstance, form: Formulation, assignment: IntArray) -> np.ndarray:
     """Segment variable values that complete a plan's move values (fill runs in order)."""
     staff = ci.staff_of(assignment)
     change = staff - ci.pair_base

@@ -98,8 +98,7 @@ def generate_instance(
         fams = UNIT_KINDS[kinds[u]][1]
         skill_pool = [s for f in fams for s in SKILLS[f]]
         size = min(len(skill_pool), int(rng.integers(1, 4)))
-        needed = tuple(sorted(rng.choice(skill_pool, size=size,
-                                         replace=False).tolist()))
+        needed = tuple(sorted(rng.choice(skill_pool, size=size, replace=False).tolist()))
         unit_rows.append(
             Unit(
                 id=unit_ids[u],

@@ -33,7 +33,10 @@ def greedy_descent(
     use = np.ones(cols.size, dtype=bool) if allowed is None else allowed
     col_idx = np.nonzero(use)[0]
     c_emp, c_unit, c_dest, c_cost = (
-        cols.emp[col_idx], cols.unit[col_idx], cols.dest_pair[col_idx], cols.cost[col_idx]
+        cols.emp[col_idx],
+        cols.unit[col_idx],
+        cols.dest_pair[col_idx],
+        cols.cost[col_idx],
     )
     pairs = np.arange(ci.n_pairs)
     while time.perf_counter() < deadline:

@@ -96,8 +96,16 @@ def fractional_neighbourhood_cpsat(
     fixed = whole & ~free[cols.emp]
     mask = (rel.active & free[cols.emp]) | fixed
     form = build_formulation(ci, cols, segs, mask)
-    out = solve_cpsat(ci, cols, form, time_limit, hint=hint, workers=workers, seed=seed,
-                      fixed_columns=np.nonzero(fixed)[0])
+    out = solve_cpsat(
+        ci,
+        cols,
+        form,
+        time_limit,
+        hint=hint,
+        workers=workers,
+        seed=seed,
+        fixed_columns=np.nonzero(fixed)[0],
+    )
     return NeighbourhoodOutcome(out.status, out.assignment, int(free.sum()))
 
 
@@ -139,8 +147,9 @@ def integer_plan(
         from core.rebalance.cpsat import solve_cpsat
 
         full = build_formulation(ci, cols, segs, np.ones(cols.size, dtype=bool))
-        out_full = solve_cpsat(ci, cols, full, until - time.perf_counter(), hint=plan,
-                               workers=workers, seed=seed)
+        out_full = solve_cpsat(
+            ci, cols, full, until - time.perf_counter(), hint=plan, workers=workers, seed=seed
+        )
         stats["cpsat_full_status"] = out_full.status
         if out_full.assignment is not None:
             cpsat_bound = out_full.bound

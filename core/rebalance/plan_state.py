@@ -109,8 +109,10 @@ class PlanState:
             ue = new_unit.get(e, int(self.assign[e]))
             us = new_unit.get(s, int(self.assign[s]))
             apart = haversine_scalar_km(
-                float(ci.unit_lat[ue]), float(ci.unit_lon[ue]),
-                float(ci.unit_lat[us]), float(ci.unit_lon[us]),
+                float(ci.unit_lat[ue]),
+                float(ci.unit_lon[ue]),
+                float(ci.unit_lat[us]),
+                float(ci.unit_lon[us]),
             )
             if apart > self.spouse_limit(e) + 1e-9:
                 broken.append("SPOUSE")

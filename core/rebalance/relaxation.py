@@ -161,8 +161,10 @@ def _row_duals(form: Formulation, duals: FloatArray) -> FloatArray:
 
 
 def _per_row(row_of: IntArray, y: FloatArray) -> FloatArray:
-    return np.where(row_of >= 0, y[np.maximum(row_of, 0)], 0.0) if y.shape[0] else np.zeros(
-        row_of.shape[0]
+    return (
+        np.where(row_of >= 0, y[np.maximum(row_of, 0)], 0.0)
+        if y.shape[0]
+        else np.zeros(row_of.shape[0])
     )
 
 
@@ -313,8 +315,10 @@ def solve_relaxation(
             priced_out = True
             break
         gap = result.objective - best_bound
-        if gap <= max(PROVEN_GAP * max(1.0, abs(result.objective)),
-                      gap_tolerance * max(0.0, status_quo - best_bound)):
+        if gap <= max(
+            PROVEN_GAP * max(1.0, abs(result.objective)),
+            gap_tolerance * max(0.0, status_quo - best_bound),
+        ):
             break
         # near-zero columns too: degenerate duals otherwise feed them in a few per round
         near = (rc_full < NEAR_ZERO) & ~active

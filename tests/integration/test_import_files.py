@@ -52,7 +52,8 @@ def small_agency_files(directory: Path, suffix: str = "csv") -> Files:
     staff = [e for e in agency.employees if e.unit_code in codes]
     nips = {e.nip for e in staff}
     staff = [
-        e if e.spouse_nip in nips or e.spouse_nip is None
+        e
+        if e.spouse_nip in nips or e.spouse_nip is None
         else dataclasses.replace(e, spouse_nip=None)
         for e in staff
     ]
@@ -88,8 +89,11 @@ async def stored(factory: UnitOfWorkFactory) -> tuple[Any, ...]:
 
 async def import_all(files: Files, factory: UnitOfWorkFactory) -> list[tuple[int, int, int]]:
     counts = []
-    for kind, path in (("units", files.units), ("employees", files.employees),
-                       ("activities", files.activities)):
+    for kind, path in (
+        ("units", files.units),
+        ("employees", files.employees),
+        ("activities", files.activities),
+    ):
         outcome = await import_sheet(kind, read_sheet(path), factory, actor="test", now=NOW)  # type: ignore[arg-type]
         assert outcome.problems == ()
         counts.append((outcome.counts.created, outcome.counts.updated, outcome.counts.unchanged))
@@ -159,7 +163,8 @@ async def test_an_updated_file_updates_rows_by_their_keys(
         assert await uow.units.get(renamed.code) == renamed
         assert await uow.employees.get(moved.nip) == moved
         stored_activity = [
-            a for a in await uow.activities.list_for(busier.unit_code, busier.jabatan)
+            a
+            for a in await uow.activities.list_for(busier.unit_code, busier.jabatan)
             if a.name == busier.name
         ]
         assert stored_activity == [busier]
@@ -258,12 +263,16 @@ def test_cli_import_reports_counts_and_a_second_run_changes_nothing(
 ) -> None:
     files = small_agency_files(tmp_path, "xlsx")
     code, output = cli(migrated_database_url, "import", "units", str(files.units))
-    assert (code, output.strip()) == (0, f"units.xlsx: {len(files.unit_list)} dibuat, "
-                                          "0 diperbarui, 0 tidak berubah")
+    assert (code, output.strip()) == (
+        0,
+        f"units.xlsx: {len(files.unit_list)} dibuat, 0 diperbarui, 0 tidak berubah",
+    )
     before, digest = snapshot(migrated_database_url), sqlite_file_digest(migrated_database_url)
     code, output = cli(migrated_database_url, "import", "units", str(files.units), "--lang", "en")
-    assert (code, output.strip()) == (0, f"units.xlsx: 0 created, 0 updated, "
-                                          f"{len(files.unit_list)} unchanged")
+    assert (code, output.strip()) == (
+        0,
+        f"units.xlsx: 0 created, 0 updated, {len(files.unit_list)} unchanged",
+    )
     assert snapshot(migrated_database_url) == before
     assert sqlite_file_digest(migrated_database_url) == digest
 

@@ -30,8 +30,16 @@ def test_workload_minutes_is_volume_times_norma_waktu() -> None:
 
 @pytest.mark.parametrize(
     ("ej", "category"),
-    [(1.01, "A"), (1.00, "B"), (0.90, "B"), (0.89, "C"), (0.70, "C"), (0.69, "D"),
-     (0.50, "D"), (0.49, "E")],
+    [
+        (1.01, "A"),
+        (1.00, "B"),
+        (0.90, "B"),
+        (0.89, "C"),
+        (0.70, "C"),
+        (0.69, "D"),
+        (0.50, "D"),
+        (0.49, "E"),
+    ],
 )
 def test_category_edges_follow_domain_thresholds(ej: float, category: str) -> None:
     assert efficiency_category(ej) == category

@@ -303,7 +303,7 @@ def test_a_file_without_data_rows_is_a_problem() -> None:
 def test_semicolon_csv_with_lists_in_cells_reads_like_comma_csv(tmp_path: Path) -> None:
     semicolon = tmp_path / "units_semicolon.csv"
     semicolon.write_text(
-        'kode;nama;opd;lat;lon;keahlian_dibutuhkan\n'
+        "kode;nama;opd;lat;lon;keahlian_dibutuhkan\n"
         'PKM-1;Puskesmas Satu;Dinas Kesehatan;-7,25;110,5;"gizi;farmasi"\n',
         encoding="utf-8",
     )

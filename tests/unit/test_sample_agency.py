@@ -95,7 +95,7 @@ def test_there_are_locked_staff_people_near_retirement_and_recent_arrivals() -> 
 
     def months_to_retirement(nip: str, status: str, age: int) -> float:
         born = parse_nip(nip, status).birth_date  # type: ignore[arg-type]
-        return ((born.year + age - TODAY.year) * 12 + born.month - TODAY.month)
+        return (born.year + age - TODAY.year) * 12 + born.month - TODAY.month
 
     near = [p for p in people if months_to_retirement(p.nip, p.status, p.retirement_age) <= 12]
     assert len(near) >= 0.02 * len(people)
@@ -115,8 +115,16 @@ def test_units_and_homes_lie_inside_the_kabupaten() -> None:
 
 def test_unit_names_are_schools_puskesmas_hospital_and_offices() -> None:
     names = [u.name for u in agency().units]
-    for prefix in ("SD Negeri", "SMP Negeri", "Puskesmas", "RSUD", "Kantor Kecamatan",
-                   "Sekretariat Daerah", "Dinas Pendidikan", "Dinas Kesehatan"):
+    for prefix in (
+        "SD Negeri",
+        "SMP Negeri",
+        "Puskesmas",
+        "RSUD",
+        "Kantor Kecamatan",
+        "Sekretariat Daerah",
+        "Dinas Pendidikan",
+        "Dinas Kesehatan",
+    ):
         assert any(name.startswith(prefix) for name in names), prefix
 
 

@@ -28,8 +28,10 @@ def test_solve_writes_the_solution_file_when_asked(tmp_path: Path) -> None:
     result = CliRunner().invoke(build_app(), ["solve", str(path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert json.loads(out.read_text())["objective"] <= json.loads(out.read_text())[
-        "status_quo_objective"]
+    assert (
+        json.loads(out.read_text())["objective"]
+        <= json.loads(out.read_text())["status_quo_objective"]
+    )
 
 
 def test_malformed_instance_exits_non_zero_listing_the_problems(tmp_path: Path) -> None:

@@ -24,8 +24,10 @@ def test_when_nobody_may_move_the_status_quo_is_proven_optimal() -> None:
 
 
 def test_a_balanced_agency_is_left_alone() -> None:
-    inst = instance([unit("A", 0, {"f": 3.0}), unit("B", 10, {"f": 3.0})],
-                    crowd("a", "A", 3) + crowd("b", "B", 3, 10))
+    inst = instance(
+        [unit("A", 0, {"f": 3.0}), unit("B", 10, {"f": 3.0})],
+        crowd("a", "A", 3) + crowd("b", "B", 3, 10),
+    )
     solution = solve(inst, time_limit=5)
     assert solution.moves == ()
     assert solution.status == "OPTIMAL"

@@ -28,7 +28,9 @@ def test_engine_finds_the_three_cycle_and_proves_it_optimal() -> None:
     inst = three_cycle()
     solution = solve(inst, time_limit=10)
     assert {(m.employee, m.to_unit) for m in solution.moves} == {
-        ("eA", "B"), ("eB", "C"), ("eC", "A")
+        ("eA", "B"),
+        ("eB", "C"),
+        ("eC", "A"),
     }
     assert solution.status == "OPTIMAL"
     assert solution.objective < solution.status_quo_objective

@@ -29,9 +29,16 @@ def test_sides_show_required_and_staff_before_and_after() -> None:
     assert len(solution.moves) == 1
     ex = solution.moves[0].explanation
     assert (ex.origin.unit, ex.origin.required, ex.origin.staff_before, ex.origin.staff_after) == (
-        "A", 1.2, 2, 1)
+        "A",
+        1.2,
+        2,
+        1,
+    )
     assert (ex.destination.unit, ex.destination.staff_before, ex.destination.staff_after) == (
-        "B", 1, 2)
+        "B",
+        1,
+        2,
+    )
     assert ex.skills_matched == ("x",)
     assert ex.aspiration_rank is None
     assert ex.distance_before_km == pytest.approx(0.0, abs=1e-6)
@@ -43,8 +50,11 @@ def test_a_chain_links_a_move_into_the_slot_another_move_vacates() -> None:
     # e2 leaves B for C (C is short); e1 comes from over-staffed A into B (which e2 left).
     inst = instance(
         [unit("A", 0, {"f": 1.0}), unit("B", 10, {"f": 1.0}), unit("C", 20, {"f": 1.0})],
-        [person("e1", "A", 0), person("a", "A", 0, locked=True),
-         person("e2", "B", 10, aspirations=("C",))],
+        [
+            person("e1", "A", 0),
+            person("a", "A", 0, locked=True),
+            person("e2", "B", 10, aspirations=("C",)),
+        ],
         max_home_distance_km=15,
     )
     solution = solve(inst, time_limit=10)
@@ -57,8 +67,12 @@ def test_next_best_alternative_is_the_cheapest_other_feasible_unit_with_its_exac
     # A is over by two; B and C are both short; B is nearer, so the plan prefers B for one
     # person and C for the other, and each card names the other unit as the next best.
     inst = instance(
-        [unit("A", 0, {"f": 1.0}), unit("B", 5, {"f": 2.0}), unit("C", 30, {"f": 2.0}),
-         unit("D", 60, {"g": 1.0})],
+        [
+            unit("A", 0, {"f": 1.0}),
+            unit("B", 5, {"f": 2.0}),
+            unit("C", 30, {"f": 2.0}),
+            unit("D", 60, {"g": 1.0}),
+        ],
         crowd("a", "A", 3) + [person("b0", "B", 5), person("c0", "C", 30)],
     )
     solution = solve(inst, time_limit=10)

@@ -21,11 +21,27 @@ def document() -> dict[str, Any]:
             {"id": "B", "name": "B", "lat": -7.8, "lon": 110.6, "demand": {"f": 3.0}},
         ],
         "employees": [
-            {"id": "e1", "unit": "A", "family": "f", "home_lat": -7.9, "home_lon": 110.6,
-             "tenure_months": 30, "months_to_retirement": 100, "aspirations": ["B"],
-             "spouse": "e2"},
-            {"id": "e2", "unit": "A", "family": "f", "home_lat": -7.9, "home_lon": 110.6,
-             "tenure_months": 30, "months_to_retirement": 100, "spouse": "e1"},
+            {
+                "id": "e1",
+                "unit": "A",
+                "family": "f",
+                "home_lat": -7.9,
+                "home_lon": 110.6,
+                "tenure_months": 30,
+                "months_to_retirement": 100,
+                "aspirations": ["B"],
+                "spouse": "e2",
+            },
+            {
+                "id": "e2",
+                "unit": "A",
+                "family": "f",
+                "home_lat": -7.9,
+                "home_lon": 110.6,
+                "tenure_months": 30,
+                "months_to_retirement": 100,
+                "spouse": "e1",
+            },
         ],
     }
 

@@ -115,8 +115,10 @@ def couple_case(spouse_locked: bool, linked: bool = True) -> Instance:
     a0 = person("a0", "A", spouse="s0" if linked else None)
     s0 = person("s0", "A", spouse="a0" if linked else None, locked=spouse_locked)
     others = crowd("x", "A", 2, locked=True)
-    return instance([unit("A", 0, {"f": 1.0}), unit("B", 60, {"f": 3.0})],
-                    [a0, s0, *others, person("b0", "B", 60)])
+    return instance(
+        [unit("A", 0, {"f": 1.0}), unit("B", 60, {"f": 3.0})],
+        [a0, s0, *others, person("b0", "B", 60)],
+    )
 
 
 def test_a_couple_is_never_separated_beyond_the_spouse_distance() -> None:

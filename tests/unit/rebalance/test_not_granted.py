@@ -79,8 +79,10 @@ def test_second_wish_for_a_full_unit_says_arrivals_cap() -> None:
     inst = instance(
         [unit("A", 0, {"f": 1.0}), unit("C", 2, {"f": 1.0}), unit("X", 10, {"f": 3.0})],
         [
-            person("p", "A", aspirations=("X",)), person("pa", "A", locked=True),
-            person("q", "C", 2, aspirations=("X",)), person("qc", "C", 2, locked=True),
+            person("p", "A", aspirations=("X",)),
+            person("pa", "A", locked=True),
+            person("q", "C", 2, aspirations=("X",)),
+            person("qc", "C", 2, locked=True),
             person("x", "X", 10),
         ],
         min_moves_cap=1,
@@ -98,8 +100,11 @@ def test_second_person_leaving_a_small_unit_says_departures_cap() -> None:
     inst = instance(
         [unit("A", 0, {"f": 1.0}), unit("B", 10, {"f": 2.0}), unit("C", 12, {"f": 2.0})],
         [
-            person("p", "A", aspirations=("B",)), person("q", "A", aspirations=("C",)),
-            person("a", "A", locked=True), person("b", "B", 10), person("c", "C", 12),
+            person("p", "A", aspirations=("B",)),
+            person("q", "A", aspirations=("C",)),
+            person("a", "A", locked=True),
+            person("b", "B", 10),
+            person("c", "C", 12),
         ],
         min_moves_cap=1,
     )
@@ -112,12 +117,18 @@ def test_second_person_leaving_a_small_unit_says_departures_cap() -> None:
 
 def test_wish_beyond_the_total_moves_cap_says_so() -> None:
     inst = instance(
-        [unit("A", 0, {"f": 1.0}), unit("B", 10, {"f": 2.0}),
-         unit("C", 50, {"f": 1.0}), unit("D", 60, {"f": 2.0})],
         [
-            person("p", "A", aspirations=("B",)), person("a", "A", locked=True),
+            unit("A", 0, {"f": 1.0}),
+            unit("B", 10, {"f": 2.0}),
+            unit("C", 50, {"f": 1.0}),
+            unit("D", 60, {"f": 2.0}),
+        ],
+        [
+            person("p", "A", aspirations=("B",)),
+            person("a", "A", locked=True),
             person("b", "B", 10),
-            person("q", "C", 50, aspirations=("D",)), person("c", "C", 50, locked=True),
+            person("q", "C", 50, aspirations=("D",)),
+            person("c", "C", 50, locked=True),
             person("d", "D", 60),
         ],
         max_total_moves=1,
@@ -132,10 +143,19 @@ def test_wish_beyond_the_total_moves_cap_says_so() -> None:
 
 def test_granted_aspiration_has_no_entry_but_better_ranked_ones_do() -> None:
     inst = instance(
-        [unit("A", 0, {"f": 1.0}), unit("B", 10, {"f": 1.0}), unit("X", 10, {"f": 2.0}),
-         unit("Y", 10, {"f": 1.0})],
-        [person("e", "A", aspirations=("B", "X", "Y")), person("pa", "A", locked=True),
-         person("b", "B", 10), person("x", "X", 10), person("y", "Y", 10)],
+        [
+            unit("A", 0, {"f": 1.0}),
+            unit("B", 10, {"f": 1.0}),
+            unit("X", 10, {"f": 2.0}),
+            unit("Y", 10, {"f": 1.0}),
+        ],
+        [
+            person("e", "A", aspirations=("B", "X", "Y")),
+            person("pa", "A", locked=True),
+            person("b", "B", 10),
+            person("x", "X", 10),
+            person("y", "Y", 10),
+        ],
     )
     solution = solve(inst, time_limit=10)
     assert plan_of(solution) == {"e": "X"}

@@ -69,8 +69,9 @@ def test_the_engine_is_never_worse_than_single_move_descent(inst: Instance) -> N
     from core.rebalance.greedy import greedy_descent
 
     ci = compile_instance(inst)
-    greedy = check_plan(inst, assignment_map(ci, greedy_descent(
-        ci, build_columns(ci), time.perf_counter() + 10))).objective
+    greedy = check_plan(
+        inst, assignment_map(ci, greedy_descent(ci, build_columns(ci), time.perf_counter() + 10))
+    ).objective
     solution = solve(inst, time_limit=10)
     if solution.status == "OPTIMAL":
         assert solution.objective <= greedy + 1e-6

@@ -16,8 +16,14 @@ NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 def staff(nip: str, unit: str, **fields: object) -> Employee:
     base: dict[str, object] = dict(
-        nip=nip, name=nip, status="PNS", unit_code=unit, jabatan="perawat", golongan="III/a",
-        tmt_unit=dt.date(2020, 1, 1), retirement_age=58,
+        nip=nip,
+        name=nip,
+        status="PNS",
+        unit_code=unit,
+        jabatan="perawat",
+        golongan="III/a",
+        tmt_unit=dt.date(2020, 1, 1),
+        retirement_age=58,
     )
     base.update(fields)
     return Employee(**base)  # type: ignore[arg-type]
@@ -25,15 +31,23 @@ def staff(nip: str, unit: str, **fields: object) -> Employee:
 
 def wish(nip: str, choices: tuple[str, ...], **fields: object) -> Aspiration:
     base: dict[str, object] = dict(
-        nip=nip, choices=choices, work_wished="", reason=ReasonCategory.HOME, reason_text="",
-        willingness=3, created_at=NOW, expires_at=NOW + dt.timedelta(days=180),
+        nip=nip,
+        choices=choices,
+        work_wished="",
+        reason=ReasonCategory.HOME,
+        reason_text="",
+        willingness=3,
+        created_at=NOW,
+        expires_at=NOW + dt.timedelta(days=180),
     )
     base.update(fields)
     return Aspiration(**base)  # type: ignore[arg-type]
 
 
-UNITS = [Unit("U1", "Satu", "Dinkes", -7.9, 110.6, ("keperawatan",)),
-         Unit("U2", "Dua", "Dinkes", -7.8, 110.5)]
+UNITS = [
+    Unit("U1", "Satu", "Dinkes", -7.9, 110.6, ("keperawatan",)),
+    Unit("U2", "Dua", "Dinkes", -7.8, 110.5),
+]
 A = "199001012015031001"  # born 1 Jan 1990
 B = "199202022016032002"
 C = "196901152000121001"  # born 15 Jan 1969: 58 on 15 Jan 2027
@@ -41,11 +55,17 @@ C = "196901152000121001"  # born 15 Jan 1969: 58 on 15 Jan 2027
 
 def test_demand_is_abk_minutes_over_wke_per_unit_and_jabatan() -> None:
     inst = build_instance(
-        UNITS, [staff(A, "U1")],
-        [Activity("U1", "perawat", "asuhan", "pasien", 60.0, 1500.0),
-         Activity("U1", "perawat", "rujukan", "kasus", 30.0, 500.0),
-         Activity("U2", "perawat", "asuhan", "pasien", 60.0, 2500.0)],
-        [], [], TODAY, wke_minutes=75_000,
+        UNITS,
+        [staff(A, "U1")],
+        [
+            Activity("U1", "perawat", "asuhan", "pasien", 60.0, 1500.0),
+            Activity("U1", "perawat", "rujukan", "kasus", 30.0, 500.0),
+            Activity("U2", "perawat", "asuhan", "pasien", 60.0, 2500.0),
+        ],
+        [],
+        [],
+        TODAY,
+        wke_minutes=75_000,
     )
     by_id = {u.id: u for u in inst.units}
     assert by_id["U1"].demand == {"perawat": pytest.approx((90_000 + 15_000) / 75_000)}
@@ -61,7 +81,10 @@ def test_tenure_retirement_locks_and_pending_proposals_come_from_the_records() -
             staff(B, "U2", lock_reason="tugas belajar"),
             staff(C, "U1"),
         ],
-        [], [], [A], TODAY,
+        [],
+        [],
+        [A],
+        TODAY,
     )
     e = {x.id: x for x in inst.employees}
     assert e[A].tenure_months == 23
@@ -77,10 +100,13 @@ def test_only_live_aspirations_count_and_spouses_must_name_each_other() -> None:
         UNITS,
         [staff(A, "U1", spouse_nip=B), staff(B, "U1", spouse_nip=A), staff(C, "U1", spouse_nip=A)],
         [],
-        [wish(A, ("U2", "U1", "NOPE")),
-         wish(B, ("U2",), withdrawn_at=NOW),
-         wish(C, ("U2",), expires_at=NOW - dt.timedelta(days=1))],
-        [], TODAY,
+        [
+            wish(A, ("U2", "U1", "NOPE")),
+            wish(B, ("U2",), withdrawn_at=NOW),
+            wish(C, ("U2",), expires_at=NOW - dt.timedelta(days=1)),
+        ],
+        [],
+        TODAY,
     )
     e = {x.id: x for x in inst.employees}
     assert e[A].aspirations == ("U2",)
