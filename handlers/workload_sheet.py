@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from core.domain import Activity
 from core.errors import InvalidInput
+from core.workload import MAX_MONTHLY_VOLUME
 
 HEADER = ("kegiatan", "satuan_hasil", "norma_waktu_menit", "volume_bulan_ini")
 META_SHEET = "info"
@@ -104,10 +106,10 @@ def _number(raw: object) -> float | None:
     if isinstance(raw, bool) or raw is None:
         return None
     if isinstance(raw, int | float):
-        return float(raw) if raw >= 0 else None
-    text = str(raw).strip().replace(",", ".")
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if value >= 0 else None
+        value = float(raw)
+    else:
+        try:
+            value = float(str(raw).strip().replace(",", "."))
+        except ValueError:
+            return None
+    return value if math.isfinite(value) and 0 <= value <= MAX_MONTHLY_VOLUME else None

@@ -65,6 +65,24 @@ async def test_supervisor_fills_the_xlsx_template_and_uploads_it(h: Harness) -> 
     assert "kebutuhan 1,02 pegawai" in preview.text
 
 
+async def test_an_uploaded_absurd_or_infinite_volume_is_refused_like_a_typed_one(
+    h: Harness,
+) -> None:
+    await _open_report(h)
+    sent = await h.press(KEPALA_ID, "wl:xlsx")
+    template = next(iter(sent.files.values()))
+    for absurd in (1e12, "inf"):
+        book = load_workbook(io.BytesIO(template))
+        sheet = book.worksheets[0]
+        sheet["D2"] = absurd
+        sheet["D3"] = 7
+        filled = io.BytesIO()
+        book.save(filled)
+        reply = await h.upload(KEPALA_ID, "bebankerja.xlsx", filled.getvalue())
+        assert "kebutuhan" not in reply.text
+        assert "Baris 2" in reply.text
+
+
 async def test_a_broken_upload_is_refused_in_words(h: Harness) -> None:
     await _open_report(h)
     reply = await h.upload(KEPALA_ID, "bebankerja.xlsx", b"not a spreadsheet")
