@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
 from bot.settings import Settings
+from core.access import OutOfScope
 from core.approval import (
     AlreadyDecided,
     ApprovalRules,
@@ -270,6 +271,9 @@ async def _details(turn: Turn, proposal_id: int) -> None:
             raise NotFound()
         employee = await uow.employees.get(proposal.nip)
         units = {u.code: u for u in await uow.units.list()}
+        touched = [units[c] for c in (proposal.from_unit, proposal.to_unit) if c in units]
+        if not any(turn.me.may_act_on_unit(Role.APPROVER, u) for u in touched):
+            raise OutOfScope(proposal=proposal_id)
         decisions = await uow.decisions.list_for(proposal_id)
     rules = rules_of(turn.context)
     content = transfer_content(

@@ -98,6 +98,10 @@ async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRunti
         await outsider.press_data(outsider.last_message().message_id, f"apv:ok:{siti_id}:0")
         await outsider.wait_for_message(contains="tidak sedang menunggu keputusan Anda")
         assert (await state(loop))["proposals"][NURSE_A].state == ProposalState.PENDING
+        # Nor may that approver read the details of a transfer outside their scope.
+        await outsider.press_data(outsider.last_message().message_id, f"apv:info:{siti_id}")
+        await outsider.wait_for_message(contains="di luar kewenangan Anda")
+        assert not [m for m in outsider.messages() if "Rincian usulan mutasi" in m.body]
 
         # One tap approves Siti's move; every approver's copy of the card shows the outcome.
         await approver.press("✅ Setujui", card)
