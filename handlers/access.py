@@ -13,6 +13,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
@@ -153,7 +154,7 @@ def refusal_for(turn: Turn, role: Role | None) -> str | None:
 
 def domain_message(turn: Turn, error: DomainError) -> str:
     """The translated, friendly text of a domain error."""
-    values = dict(error.values)
+    values = {k: escape(v) if isinstance(v, str) else v for k, v in error.values.items()}
     if isinstance(values.get("role"), str):
         values["role"] = turn.t(f"role.{values['role']}")
     try:

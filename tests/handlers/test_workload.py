@@ -50,6 +50,12 @@ async def test_text_where_a_number_belongs_gets_a_clear_message_and_changes_noth
     assert "2/2" in again.text
 
 
+async def test_markup_typed_where_a_number_belongs_is_echoed_escaped(h: Harness) -> None:
+    await _open_report(h)
+    reply = await h.command(KEPALA_ID, "<b>seratus")
+    assert "«&lt;b&gt;seratus» bukan angka" in reply.text
+
+
 async def test_supervisor_fills_the_xlsx_template_and_uploads_it(h: Harness) -> None:
     await _open_report(h)
     sent = await h.press(KEPALA_ID, "wl:xlsx")
