@@ -7,6 +7,7 @@ import math
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -67,20 +68,32 @@ def read_template(
     """The month's volume per activity from a filled-in template; SheetProblem says what is off."""
     if len(data) > MAX_BYTES:
         raise SheetProblem(detail="size")
-    try:
+    try:  # the XML inside is parsed lazily, so a broken part can fail at any of these reads
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError):
+        meta_rows = (
+            list(book[META_SHEET].iter_rows(values_only=True))
+            if META_SHEET in book.sheetnames
+            else None
+        )
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        OSError,
+        KeyError,
+        ValueError,
+        IndexError,
+        ParseError,
+    ):
         raise SheetProblem(detail="format") from None
-    if META_SHEET in book.sheetnames:
-        meta = {str(r[0]): str(r[1]) for r in book[META_SHEET].iter_rows(values_only=True) if r[0]}
+    if meta_rows is not None:
+        meta = {str(r[0]): str(r[1]) for r in meta_rows if len(r) > 1 and r[0]}
         if (meta.get("kode_unit"), meta.get("jabatan"), meta.get("bulan")) != (
             info.unit_code,
             info.jabatan,
             info.month,
         ):
             raise SheetProblem(detail="other_report")
-    sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
     if not rows or tuple(str(c or "").strip().lower() for c in rows[0][:4]) != HEADER:
         raise SheetProblem(detail="header")
     known = {a.name for a in activities}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from openpyxl import load_workbook
 
@@ -92,6 +93,19 @@ async def test_an_uploaded_absurd_or_infinite_volume_is_refused_like_a_typed_one
 async def test_a_broken_upload_is_refused_in_words(h: Harness) -> None:
     await _open_report(h)
     reply = await h.upload(KEPALA_ID, "bebankerja.xlsx", b"not a spreadsheet")
+    assert "tidak dapat dibaca sebagai XLSX" in reply.text
+
+
+async def test_an_upload_with_broken_xml_inside_is_refused_in_words(h: Harness) -> None:
+    await _open_report(h)
+    sent = await h.press(KEPALA_ID, "wl:xlsx")
+    template = zipfile.ZipFile(io.BytesIO(next(iter(sent.files.values()))))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as out:
+        for name in template.namelist():
+            garbage = name.startswith("xl/worksheets/")
+            out.writestr(name, b"<<not xml" if garbage else template.read(name))
+    reply = await h.upload(KEPALA_ID, "bebankerja.xlsx", broken.getvalue())
     assert "tidak dapat dibaca sebagai XLSX" in reply.text
 
 
