@@ -12,37 +12,55 @@ from core.domain import Role, Unit
 from handlers.access import Turn, handler, show
 from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import figures_text
-from handlers.keyboards import button, keyboard, page_of, pattern_for
+from handlers.keyboards import button, keyboard, pattern_for
 
 FEATURE = "unit"
 COMMANDS = (CommandSpec("unit", "cmd.unit", Role.SUPERVISOR),)
 PER_PAGE = 5
+#: Characters of unit blocks per message (Telegram allows 4096; the header needs the rest).
+PAGE_BUDGET = 3800
 
 
-async def _page_text(turn: Turn, units: list[Unit], page: int) -> tuple[str, int, int]:
-    shown = page_of(len(units), page, PER_PAGE)
-    blocks: list[str] = []
+async def _unit_blocks(turn: Turn, units: list[Unit]) -> list[str]:
     wke = turn.context.settings.wke_minutes
     async with turn.context.uow() as uow:
         activities = await uow.activities.list()
-        for unit in units[shown.start : shown.stop]:
-            staff = await uow.employees.list_by_unit(unit.code)
-            lines = [f"<b>{escape(unit.name)}</b> ({escape(unit.code)})"]
-            jabatan = sorted({a.jabatan for a in activities if a.unit_code == unit.code})
-            for j in jabatan:
-                minutes = workload_minutes(
-                    (a.annual_volume, a.minutes_per_output)
-                    for a in activities
-                    if a.unit_code == unit.code and a.jabatan == j
-                )
-                in_post = sum(1 for e in staff if e.jabatan == j)
-                figures = workload_figures(minutes, in_post, wke)
-                lines.append(f"• {escape(j)}: {figures_text(turn.t, figures)}")
-            if not jabatan:
-                lines.append(turn.t("unit.no_activities"))
-            blocks.append("\n".join(lines))
-    header = turn.t("unit.header", page=shown.number + 1, pages=shown.count)
-    return header + "\n\n" + "\n\n".join(blocks), shown.number, shown.count
+        employees = await uow.employees.list()
+    blocks: list[str] = []
+    for unit in units:
+        staff = [e for e in employees if e.unit_code == unit.code]
+        lines = [f"<b>{escape(unit.name)}</b> ({escape(unit.code)})"]
+        jabatan = sorted({a.jabatan for a in activities if a.unit_code == unit.code})
+        for j in jabatan:
+            minutes = workload_minutes(
+                (a.annual_volume, a.minutes_per_output)
+                for a in activities
+                if a.unit_code == unit.code and a.jabatan == j
+            )
+            in_post = sum(1 for e in staff if e.jabatan == j)
+            figures = workload_figures(minutes, in_post, wke)
+            line = f"• {escape(j)}: {figures_text(turn.t, figures)}"
+            if len(lines) > 1 and sum(len(x) + 1 for x in lines) + len(line) > PAGE_BUDGET:
+                lines.append("…")  # a unit too big for one message: the rest is cut
+                break
+            lines.append(line)
+        if not jabatan:
+            lines.append(turn.t("unit.no_activities"))
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+def _pages(blocks: list[str]) -> list[list[str]]:
+    """Blocks packed into pages of at most PER_PAGE units and PAGE_BUDGET characters."""
+    pages: list[list[str]] = [[]]
+    for block in blocks:
+        page = pages[-1]
+        size = sum(len(b) + 2 for b in page) + len(block)
+        if page and (len(page) >= PER_PAGE or size > PAGE_BUDGET):
+            pages.append([block])
+        else:
+            page.append(block)
+    return pages
 
 
 async def _render(turn: Turn, page: int) -> None:
@@ -50,11 +68,14 @@ async def _render(turn: Turn, page: int) -> None:
         units = units_in_scope(turn.me, Role.SUPERVISOR, await uow.units.list())
     if not units:
         raise OutOfScope()
-    text, number, count = await _page_text(turn, units, page)
+    pages = _pages(await _unit_blocks(turn, units))
+    number = min(max(page, 0), len(pages) - 1)
+    header = turn.t("unit.header", page=number + 1, pages=len(pages))
+    text = header + "\n\n" + "\n\n".join(pages[number])
     nav = []
     if number > 0:
         nav.append(button(turn.t("paging.previous"), FEATURE, "page", number - 1))
-    if number + 1 < count:
+    if number + 1 < len(pages):
         nav.append(button(turn.t("paging.next"), FEATURE, "page", number + 1))
     await show(turn, text, keyboard(nav) if nav else None)
 

@@ -7,6 +7,7 @@ import zipfile
 
 from openpyxl import load_workbook
 
+from core.domain import Activity, Role, RoleGrant, ScopeKind
 from tests.handlers.agency import CARE, KEPALA, NURSE, OUTREACH, SITI
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
@@ -124,3 +125,28 @@ async def test_unit_shows_abk_status_of_the_supervisors_units(h: Harness) -> Non
     reply = await h.command(KEPALA_ID, "/unit")
     assert "Puskesmas Sukamaju" in reply.text and "Puskesmas Sukajaya" not in reply.text
     assert "kategori <b>D</b>" in reply.text
+
+
+async def test_unit_pages_stay_within_telegrams_message_limit_for_many_jabatan(
+    h: Harness,
+) -> None:
+    async with h.uows() as uow:
+        await uow.roles.grant(
+            RoleGrant(KEPALA.nip, Role.SUPERVISOR, ScopeKind.OPD, "Dinas Kesehatan")
+        )
+        for unit in await uow.units.list():
+            for i in range(15):
+                await uow.activities.upsert(
+                    Activity(unit.code, f"Jabatan Fungsional Nomor {i:02d}", CARE, "x", 60, 1200)
+                )
+        await uow.commit()
+    await h.register(KEPALA_ID, KEPALA.nip)
+    reply = await h.command(KEPALA_ID, "/unit")
+    shown = [reply.text]
+    while any("›" in label for label, _data in reply.buttons) and len(shown) < 20:
+        reply = await h.press(KEPALA_ID, data_of(reply, "›"))
+        shown.append(reply.text)
+    assert max(len(text) for text in shown) <= 4096
+    codes = [c for text in shown for c in ("PKM-A", "PKM-V08", "RSUD") if f"({c})" in text]
+    assert sorted(codes) == ["PKM-A", "PKM-V08", "RSUD"]  # first, last and others all shown
+    assert sum(text.count("</b> (PKM-") + text.count("</b> (RSUD)") for text in shown) == 12
