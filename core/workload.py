@@ -15,6 +15,8 @@ from core.ports import UnitOfWork
 
 MAX_MONTHLY_VOLUME = 1_000_000.0
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
+# Indonesian grouping, as the bot itself writes numbers: 1.000 / 12.500 / 1.250.000,5
+_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -57,8 +59,10 @@ class WorkloadPreview:
 
 
 def parse_volume(text: str) -> float:
-    """A volume typed by a person ("12", "12,5"); NotANumber otherwise."""
+    """A volume typed by a person ("12", "12,5", "1.000" = a thousand); NotANumber otherwise."""
     cleaned = text.strip().replace(" ", "")
+    if _GROUPED.match(cleaned):
+        cleaned = cleaned.replace(".", "")
     if not _NUMBER.match(cleaned):
         raise NotANumber(text=text.strip()[:40])
     value = float(cleaned.replace(",", "."))

@@ -14,7 +14,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from core.domain import Activity
 from core.errors import InvalidInput
-from core.workload import MAX_MONTHLY_VOLUME
+from core.workload import MAX_MONTHLY_VOLUME, NotANumber, parse_volume
 
 HEADER = ("kegiatan", "satuan_hasil", "norma_waktu_menit", "volume_bulan_ini")
 META_SHEET = "info"
@@ -122,7 +122,7 @@ def _number(raw: object) -> float | None:
         value = float(raw)
     else:
         try:
-            value = float(str(raw).strip().replace(",", "."))
-        except ValueError:
+            value = parse_volume(str(raw))
+        except NotANumber:
             return None
     return value if math.isfinite(value) and 0 <= value <= MAX_MONTHLY_VOLUME else None

@@ -67,12 +67,24 @@ def test_a_long_serving_unlocked_employee_has_no_problem() -> None:
     assert personal_eligibility(veteran, TODAY, EligibilityPolicy()) == []
 
 
-@pytest.mark.parametrize(("typed", "value"), [("12", 12.0), ("12,5", 12.5), (" 7.25 ", 7.25)])
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("12", 12.0),
+        ("12,5", 12.5),
+        (" 7.25 ", 7.25),
+        ("1.000", 1000.0),
+        ("12.500", 12500.0),
+        ("1.250,5", 1250.5),
+    ],
+)
 def test_volumes_are_read_the_way_people_type_them(typed: str, value: float) -> None:
     assert parse_volume(typed) == value
 
 
-@pytest.mark.parametrize("typed", ["seratus", "-3", "1e9", "", "12 pasien"])
+@pytest.mark.parametrize(
+    "typed", ["seratus", "-3", "1e9", "", "12 pasien", "1.00.0", "1.000.000.000"]
+)
 def test_text_where_a_volume_belongs_is_not_a_number(typed: str) -> None:
     with pytest.raises(NotANumber):
         parse_volume(typed)
