@@ -90,6 +90,17 @@ class NotYourStage(NotAllowed):
     key = "error.not_your_stage"
 
 
+class DecidedEarlierStage(NotAllowed):
+    """One person may not approve two stages of the same transfer (separation of duties)."""
+
+    key = "error.decided_earlier_stage"
+
+
+async def decided_earlier(uow: UnitOfWork, proposal_id: int, approver_nip: str) -> bool:
+    """True when APPROVER_NIP already decided an earlier stage of this proposal."""
+    return any(d.approver_nip == approver_nip for d in await uow.decisions.list_for(proposal_id))
+
+
 def grant_decides(
     grant: RoleGrant, stage: ApprovalStage, stage_count: int, units: Sequence[Unit | None]
 ) -> bool:
@@ -309,6 +320,8 @@ async def decide(
                 grant_decides(g, rules.stages[stage], len(rules.stages), units) for g in grants
             ):
                 raise NotYourStage(stage=rules.stages[stage].name)
+            if stage > 0 and await decided_earlier(uow, proposal_id, approver_nip):
+                raise DecidedEarlierStage(proposal=proposal_id)
             await uow.decisions.add(
                 ApprovalDecision(proposal_id, stage, approver_nip, approve, reason, now)
             )
@@ -411,7 +424,14 @@ async def awaiting(
     for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
         units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
         stage = rules.stages[min(proposal.stage, len(rules.stages) - 1)]
-        if any(grant_decides(g, stage, len(rules.stages), units) for g in grants):
+        if not any(grant_decides(g, stage, len(rules.stages), units) for g in grants):
+            continue
+        already = (
+            proposal.stage > 0
+            and proposal.id is not None
+            and await decided_earlier(uow, proposal.id, approver_nip)
+        )
+        if not already:
             found.append(proposal)
     return sorted(found, key=lambda p: p.id or 0)
 

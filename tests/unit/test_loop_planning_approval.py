@@ -6,7 +6,15 @@ import datetime as dt
 
 import pytest
 
-from core.approval import AlreadyDecided, NotYourStage, approve_all, decide, remind_and_expire
+from core.approval import (
+    AlreadyDecided,
+    DecidedEarlierStage,
+    NotYourStage,
+    approve_all,
+    awaiting,
+    decide,
+    remind_and_expire,
+)
 from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
 from core.effect import apply_due_transfers, sk_rows
 from core.errors import InvalidInput
@@ -339,3 +347,30 @@ async def test_cards_made_inside_the_freeze_window_say_the_ministry_must_approve
     await propose_plan(factory, clock, frozen_rules, ScriptedEngine([move(NURSE_A)]))
     card = next(m for m in factory.store.outbox.values() if m.kind == "approval_card")
     assert card.payload["content"]["freeze_note"] is frozen
+
+
+async def test_one_official_cannot_approve_two_stages_of_the_same_transfer() -> None:
+    # APPROVER holds an all-agency grant that covers both stages, which would let one person
+    # push a transfer through the whole chain alone.
+    chain = "approver,sekda"
+    factory, clock, outcome = await planned(chain)
+    factory.store.roles.append(RoleGrant(APPROVER, Role.APPROVER, ScopeKind.ALL, None))
+    factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, None))
+    approval = rules(chain).approval
+    pid = outcome.proposals[0].id
+    await decide(
+        factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
+    )
+    decisions_before = len(factory.store.decisions)
+    with pytest.raises(DecidedEarlierStage):
+        await decide(
+            factory, clock, approval, proposal_id=pid, stage=1, approver_nip=APPROVER, approve=True
+        )
+    assert len(factory.store.decisions) == decisions_before
+    async with factory() as uow:
+        assert pid not in [p.id for p in await awaiting(uow, APPROVER, approval)]
+        assert pid in [p.id for p in await awaiting(uow, OUTSIDER, approval)]
+    final = await decide(
+        factory, clock, approval, proposal_id=pid, stage=1, approver_nip=OUTSIDER, approve=True
+    )
+    assert final.final and final.proposal.state == ProposalState.APPROVED
