@@ -63,6 +63,9 @@ async def issue_invitations(
             raise NotFound(unit=unit_code)
         employees = await uow.employees.list_by_unit(unit_code)
     expires = now + dt.timedelta(days=valid_days)
+    # A new link replaces the old ones: one live code per person, so no two phones can race
+    # two codes to bind the same employee.
+    replaced = await uow.invitations.expire_unused([e.nip for e in employees], now)
     issued: list[IssuedInvitation] = []
     for employee in sorted(employees, key=lambda e: (e.unit_code, e.name, e.nip)):
         code = make_code()
@@ -79,7 +82,11 @@ async def issue_invitations(
             subject=f"unit:{unit_code}" if unit_code else "unit:*",
             at=now,
             before=None,
-            after={"count": len(issued), "expires_at": expires.isoformat()},
+            after={
+                "count": len(issued),
+                "expires_at": expires.isoformat(),
+                "replaced_unused": replaced,
+            },
         )
     )
     await uow.commit()

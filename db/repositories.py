@@ -508,6 +508,23 @@ class SqlInvitationRepository(SqlRepository):
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def expire_unused(self, nips: Sequence[str], at: dt.datetime) -> int:
+        """End every unused, still valid code of these employees now; how many were ended."""
+        ended = 0
+        for start in range(0, len(nips), 900):  # under SQLite's parameter limit
+            result = await self.session.execute(
+                update(InvitationRow)
+                .where(
+                    InvitationRow.nip.in_(list(nips[start : start + 900])),
+                    InvitationRow.used_at.is_(None),
+                    InvitationRow.expires_at > at,
+                )
+                .values(expires_at=at)
+                .execution_options(synchronize_session=False)
+            )
+            ended += int(result.rowcount)  # type: ignore[attr-defined]
+        return ended
+
 
 # ----------------------------------------------------------------------- aspirations
 
