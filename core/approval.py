@@ -54,6 +54,10 @@ class ApprovalRules:
     freeze_window: tuple[dt.date, dt.date] | None = None
     objection_days: int = 7
 
+    def stage_at(self, index: int) -> ApprovalStage:
+        """The stage a proposal at INDEX waits for; the last one if the chain was shortened."""
+        return self.stages[min(index, len(self.stages) - 1)]
+
     def frozen_on(self, moment: dt.datetime) -> bool:
         """True when MOMENT (local date) is inside the freeze window: moves need the Ministry."""
         if self.freeze_window is None:
@@ -125,7 +129,7 @@ async def stage_approvers(
     found: list[tuple[str, int, str]] = []
     seen: set[int] = set()
     for grant in await uow.roles.list_by_role(Role.APPROVER.value):
-        if not grant_decides(grant, rules.stages[stage], len(rules.stages), units):
+        if not grant_decides(grant, rules.stage_at(stage), len(rules.stages), units):
             continue
         for chat_id, language in await chats_of(uow, grant.nip):
             if chat_id not in seen:
@@ -177,7 +181,7 @@ async def enqueue_cards(
             {
                 "proposal_id": proposal.id,
                 "stage": proposal.stage,
-                "stage_name": rules.stages[proposal.stage].name,
+                "stage_name": rules.stage_at(proposal.stage).name,
                 "stage_count": len(rules.stages),
                 "content": content.to_payload(),
             },
@@ -317,9 +321,9 @@ async def decide(
             ]
             grants = await uow.roles.list_for(approver_nip)
             if not any(
-                grant_decides(g, rules.stages[stage], len(rules.stages), units) for g in grants
+                grant_decides(g, rules.stage_at(stage), len(rules.stages), units) for g in grants
             ):
-                raise NotYourStage(stage=rules.stages[stage].name)
+                raise NotYourStage(stage=rules.stage_at(stage).name)
             if stage > 0 and await decided_earlier(uow, proposal_id, approver_nip):
                 raise DecidedEarlierStage(proposal=proposal_id)
             await uow.decisions.add(
@@ -423,7 +427,7 @@ async def awaiting(
     found: list[TransferProposal] = []
     for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
         units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
-        stage = rules.stages[min(proposal.stage, len(rules.stages) - 1)]
+        stage = rules.stage_at(proposal.stage)
         if not any(grant_decides(g, stage, len(rules.stages), units) for g in grants):
             continue
         already = (

@@ -374,3 +374,26 @@ async def test_one_official_cannot_approve_two_stages_of_the_same_transfer() -> 
         factory, clock, approval, proposal_id=pid, stage=1, approver_nip=OUTSIDER, approve=True
     )
     assert final.final and final.proposal.state == ProposalState.APPROVED
+
+
+async def test_a_card_at_a_stage_the_shortened_chain_lacks_is_decided_by_the_last_stage() -> None:
+    factory, clock, outcome = await planned("approver,sekda")
+    factory.store.roles.append(RoleGrant(APPROVER, Role.APPROVER, ScopeKind.ALL, None))
+    factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, None))
+    pid = outcome.proposals[0].id
+    await decide(
+        factory,
+        clock,
+        rules("approver,sekda").approval,
+        proposal_id=pid,
+        stage=0,
+        approver_nip=APPROVER,
+        approve=True,
+    )
+    shortened = rules("approver").approval  # the agency dropped the second stage meanwhile
+    async with factory() as uow:
+        assert pid in [p.id for p in await awaiting(uow, OUTSIDER, shortened)]
+    final = await decide(
+        factory, clock, shortened, proposal_id=pid, stage=1, approver_nip=OUTSIDER, approve=True
+    )
+    assert final.final and final.proposal.state == ProposalState.APPROVED
