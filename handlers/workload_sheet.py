@@ -71,11 +71,17 @@ def read_template(
     try:  # the XML inside is parsed lazily, so a broken part can fail at any of these reads
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         meta_rows = (
-            list(book[META_SHEET].iter_rows(values_only=True))
+            list(book[META_SHEET].iter_rows(values_only=True, max_row=20, max_col=2))
             if META_SHEET in book.sheetnames
             else None
         )
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        # Read only as far as a filled-in template can reach: a small, highly compressed file
+        # must not unfold into millions of rows in memory.
+        rows = list(
+            book.worksheets[0].iter_rows(
+                values_only=True, max_row=len(activities) + 50, max_col=len(HEADER) + 4
+            )
+        )
     except (
         InvalidFileException,
         zipfile.BadZipFile,

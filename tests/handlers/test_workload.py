@@ -73,6 +73,22 @@ async def test_supervisor_fills_the_xlsx_template_and_uploads_it(h: Harness) -> 
     assert "kebutuhan 1,02 pegawai" in preview.text
 
 
+async def test_an_upload_is_read_only_as_far_as_a_template_reaches(h: Harness) -> None:
+    # A far-away cell (row 200,000) costs a few bytes zipped but would unfold into a huge
+    # sheet; the bot stops reading where a filled-in template can end.
+    await _open_report(h)
+    sent = await h.press(KEPALA_ID, "wl:xlsx")
+    book = load_workbook(io.BytesIO(next(iter(sent.files.values()))))
+    sheet = book.worksheets[0]
+    sheet["D2"] = 100
+    sheet["D3"] = 7
+    sheet.cell(row=200_000, column=1, value="bukan kegiatan")
+    filled = io.BytesIO()
+    book.save(filled)
+    preview = await h.upload(KEPALA_ID, "bebankerja.xlsx", filled.getvalue())
+    assert "kebutuhan 1,02 pegawai" in preview.text
+
+
 async def test_an_uploaded_absurd_or_infinite_volume_is_refused_like_a_typed_one(
     h: Harness,
 ) -> None:
