@@ -8,7 +8,10 @@ BIN    := $(VENV)/bin
 SIZE   ?= S
 SEED   ?= 7
 
-.PHONY: setup demo test bench lint serve clean
+.PHONY: system-packages setup demo test bench lint serve clean
+
+system-packages:
+	bash scripts/install-system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +26,7 @@ setup: $(VENV)/.installed
 demo: setup
 	$(BIN)/mutasi demo --size $(SIZE) --seed $(SEED)
 
-test: setup
+test: system-packages setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
