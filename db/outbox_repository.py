@@ -17,7 +17,7 @@ from core.domain import OutboxMessage, OutboxStatus
 from core.errors import Conflict
 from db.repositories import SqlRepository
 from db.rows import OutboxMessageRow
-from db.statements import insert_for
+from db.statements import insert_returning_id_unless_taken
 
 
 def outbox_from_row(row: OutboxMessageRow) -> OutboxMessage:
@@ -41,23 +41,21 @@ class SqlOutboxRepository(SqlRepository):
 
     async def add(self, message: OutboxMessage) -> OutboxMessage:
         """Queue a message; Conflict if one with the same dedupe key was already queued."""
-        statement = (
-            insert_for(self.session, OutboxMessageRow)
-            .values(
-                chat_id=message.chat_id,
-                kind=message.kind,
-                payload=message.payload,
-                created_at=message.created_at,
-                status=message.status.value,
-                attempts=message.attempts,
-                next_attempt_at=message.next_attempt_at,
-                telegram_message_id=message.telegram_message_id,
-                dedupe_key=message.dedupe_key,
-            )
-            .on_conflict_do_nothing()
-            .returning(OutboxMessageRow.id)
+        message_id = await insert_returning_id_unless_taken(
+            self.session,
+            OutboxMessageRow,
+            {
+                "chat_id": message.chat_id,
+                "kind": message.kind,
+                "payload": message.payload,
+                "created_at": message.created_at,
+                "status": message.status.value,
+                "attempts": message.attempts,
+                "next_attempt_at": message.next_attempt_at,
+                "telegram_message_id": message.telegram_message_id,
+                "dedupe_key": message.dedupe_key,
+            },
         )
-        message_id = (await self.session.execute(statement)).scalar_one_or_none()
         if message_id is None:
             raise Conflict("message already queued", dedupe_key=message.dedupe_key)
         stored = await self.get(message_id)

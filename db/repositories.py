@@ -39,7 +39,13 @@ from db.rows import (
     WorkloadReportRow,
     WorkloadVolumeRow,
 )
-from db.statements import insert_for, insert_new_rows, insert_rows, upsert_rows
+from db.statements import (
+    insert_for,
+    insert_new_rows,
+    insert_rows,
+    insert_unless_taken,
+    upsert_rows,
+)
 
 RowT = TypeVar("RowT")
 
@@ -344,18 +350,16 @@ class SqlRoleRepository(SqlRepository):
 
     async def grant(self, grant: RoleGrant) -> bool:
         """Store the grant; False if it was already held."""
-        statement = (
-            insert_for(self.session, RoleGrantRow)
-            .values(
-                nip=grant.nip,
-                role=grant.role.value,
-                scope_kind=grant.scope_kind.value,
-                scope_value=grant.scope_value or "",
-            )
-            .on_conflict_do_nothing()
+        return await insert_unless_taken(
+            self.session,
+            RoleGrantRow,
+            {
+                "nip": grant.nip,
+                "role": grant.role.value,
+                "scope_kind": grant.scope_kind.value,
+                "scope_value": grant.scope_value or "",
+            },
         )
-        result = await self.session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def grant_many(self, grants: Sequence[RoleGrant]) -> int:
         """Store every grant not already held; returns how many were new."""
@@ -481,21 +485,20 @@ class SqlInvitationRepository(SqlRepository):
 
     async def add(self, invitation: Invitation) -> None:
         """Store a new invitation; Conflict if the code hash is already taken."""
-        statement = (
-            insert_for(self.session, InvitationRow)
-            .values(
-                code_hash=invitation.code_hash,
-                nip=invitation.nip,
-                created_at=invitation.created_at,
-                expires_at=invitation.expires_at,
-                created_by=invitation.created_by,
-                used_at=invitation.used_at,
-                used_by_telegram_id=invitation.used_by_telegram_id,
-            )
-            .on_conflict_do_nothing()
+        inserted = await insert_unless_taken(
+            self.session,
+            InvitationRow,
+            {
+                "code_hash": invitation.code_hash,
+                "nip": invitation.nip,
+                "created_at": invitation.created_at,
+                "expires_at": invitation.expires_at,
+                "created_by": invitation.created_by,
+                "used_at": invitation.used_at,
+                "used_by_telegram_id": invitation.used_by_telegram_id,
+            },
         )
-        result = await self.session.execute(statement)
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not inserted:
             raise Conflict("invitation code already exists", table="invitations")
 
     async def mark_used(self, code_hash: str, telegram_user_id: int, at: dt.datetime) -> bool:

@@ -25,6 +25,27 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
     raise RuntimeError(f"unsupported database backend {dialect}")
 
 
+async def insert_unless_taken(
+    session: AsyncSession, table: Any, values: Mapping[str, Any]
+) -> bool:
+    """INSERT one row unless a unique key is already taken; True when the row went in."""
+    result = await session.execute(
+        insert_for(session, table).values(**values).on_conflict_do_nothing()
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_returning_id_unless_taken(
+    session: AsyncSession, table: Any, values: Mapping[str, Any]
+) -> int | None:
+    """INSERT one row unless a unique key is already taken; the new row's id, or None."""
+    statement = (
+        insert_for(session, table).values(**values).on_conflict_do_nothing().returning(table.id)
+    )
+    new_id = (await session.execute(statement)).scalar_one_or_none()
+    return None if new_id is None else int(new_id)
+
+
 def _chunks(rows: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
     return [list(rows[i : i + BULK_CHUNK_ROWS]) for i in range(0, len(rows), BULK_CHUNK_ROWS)]
 

@@ -13,7 +13,7 @@ from core.domain import ApprovalDecision, Evaluation, Plan, ProposalState, Trans
 from core.errors import Conflict
 from db.repositories import SqlRepository
 from db.rows import ApprovalDecisionRow, EvaluationRow, PlanRow, TransferProposalRow
-from db.statements import insert_for
+from db.statements import insert_returning_id_unless_taken, insert_unless_taken
 
 # ----------------------------------------------------------------------------- plans
 
@@ -38,22 +38,20 @@ class SqlPlanRepository(SqlRepository):
 
     async def add(self, plan: Plan) -> Plan:
         """Store a plan; Conflict if a real plan already exists for its date."""
-        statement = (
-            insert_for(self.session, PlanRow)
-            .values(
-                plan_date=plan.plan_date,
-                created_at=plan.created_at,
-                status=plan.status,
-                objective=plan.objective,
-                status_quo_objective=plan.status_quo_objective,
-                bound=plan.bound,
-                solution=plan.solution,
-                dry_run=plan.dry_run,
-            )
-            .on_conflict_do_nothing()
-            .returning(PlanRow.id)
+        plan_id = await insert_returning_id_unless_taken(
+            self.session,
+            PlanRow,
+            {
+                "plan_date": plan.plan_date,
+                "created_at": plan.created_at,
+                "status": plan.status,
+                "objective": plan.objective,
+                "status_quo_objective": plan.status_quo_objective,
+                "bound": plan.bound,
+                "solution": plan.solution,
+                "dry_run": plan.dry_run,
+            },
         )
-        plan_id = (await self.session.execute(statement)).scalar_one_or_none()
         if plan_id is None:
             raise Conflict("a plan already exists for this date", plan_date=plan.plan_date)
         stored = await self.get(plan_id)
@@ -124,23 +122,21 @@ class SqlProposalRepository(SqlRepository):
 
     async def add(self, proposal: TransferProposal) -> TransferProposal:
         """Store a proposal; Conflict if the employee already has a pending one."""
-        statement = (
-            insert_for(self.session, TransferProposalRow)
-            .values(
-                plan_id=proposal.plan_id,
-                nip=proposal.nip,
-                from_unit=proposal.from_unit,
-                to_unit=proposal.to_unit,
-                explanation=proposal.explanation,
-                state=proposal.state.value,
-                stage=proposal.stage,
-                tmt=proposal.tmt,
-                decided_at=proposal.decided_at,
-            )
-            .on_conflict_do_nothing()
-            .returning(TransferProposalRow.id)
+        proposal_id = await insert_returning_id_unless_taken(
+            self.session,
+            TransferProposalRow,
+            {
+                "plan_id": proposal.plan_id,
+                "nip": proposal.nip,
+                "from_unit": proposal.from_unit,
+                "to_unit": proposal.to_unit,
+                "explanation": proposal.explanation,
+                "state": proposal.state.value,
+                "stage": proposal.stage,
+                "tmt": proposal.tmt,
+                "decided_at": proposal.decided_at,
+            },
         )
-        proposal_id = (await self.session.execute(statement)).scalar_one_or_none()
         if proposal_id is None:
             raise Conflict("employee already has a pending transfer", nip=proposal.nip)
         stored = await self.get(proposal_id)
@@ -261,20 +257,19 @@ class SqlDecisionRepository(SqlRepository):
 
     async def add(self, decision: ApprovalDecision) -> None:
         """Record a stage's decision; Conflict if that stage was already decided."""
-        statement = (
-            insert_for(self.session, ApprovalDecisionRow)
-            .values(
-                proposal_id=decision.proposal_id,
-                stage=decision.stage,
-                approver_nip=decision.approver_nip,
-                approved=decision.approved,
-                reason=decision.reason,
-                decided_at=decision.decided_at,
-            )
-            .on_conflict_do_nothing()
+        inserted = await insert_unless_taken(
+            self.session,
+            ApprovalDecisionRow,
+            {
+                "proposal_id": decision.proposal_id,
+                "stage": decision.stage,
+                "approver_nip": decision.approver_nip,
+                "approved": decision.approved,
+                "reason": decision.reason,
+                "decided_at": decision.decided_at,
+            },
         )
-        result = await self.session.execute(statement)
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not inserted:
             raise Conflict(
                 "this stage is already decided",
                 proposal_id=decision.proposal_id,
@@ -310,19 +305,18 @@ class SqlEvaluationRepository(SqlRepository):
 
     async def add(self, evaluation: Evaluation) -> None:
         """Record a rating; Conflict if this rater already gave this kind of rating."""
-        statement = (
-            insert_for(self.session, EvaluationRow)
-            .values(
-                proposal_id=evaluation.proposal_id,
-                rater_nip=evaluation.rater_nip,
-                kind=evaluation.kind,
-                score=evaluation.score,
-                rated_at=evaluation.rated_at,
-            )
-            .on_conflict_do_nothing()
+        inserted = await insert_unless_taken(
+            self.session,
+            EvaluationRow,
+            {
+                "proposal_id": evaluation.proposal_id,
+                "rater_nip": evaluation.rater_nip,
+                "kind": evaluation.kind,
+                "score": evaluation.score,
+                "rated_at": evaluation.rated_at,
+            },
         )
-        result = await self.session.execute(statement)
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not inserted:
             raise Conflict("already rated", proposal_id=evaluation.proposal_id)
 
     async def list_for(self, proposal_id: int) -> Sequence[Evaluation]:
