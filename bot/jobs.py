@@ -19,7 +19,7 @@ from core.approval import remind_and_expire
 from core.effect import apply_due_transfers
 from core.evaluations import request_due_evaluations
 from core.flow_reminders import FlowReminderPolicy, queue_flow_reminders
-from core.outbox import DispatchPolicy, Pacer, dispatch_due
+from core.outbox import ChatPacer, DispatchPolicy, Pacer, dispatch_due
 from core.planning import PlanningRules, SolveSnapshot, propose_plan
 from handlers.approval import approval_rules_of, working_time_of
 from handlers.context import BotContext, Services
@@ -72,7 +72,10 @@ async def _dispatch(services: Services) -> None:
     sender: TelegramSender = services.extras["sender"]
     policy: DispatchPolicy = services.extras.get("dispatch_policy", DispatchPolicy())
     pacer: Pacer | None = services.extras.get("dispatch_pacer")
-    report = await dispatch_due(services.uow_factory, sender, services.clock, policy, pacer)
+    chat_pacer: ChatPacer | None = services.extras.get("chat_pacer")
+    report = await dispatch_due(
+        services.uow_factory, sender, services.clock, policy, pacer, chat_pacer
+    )
     if report.claimed:
         log.info("outbox: %s", report)
 
@@ -119,12 +122,21 @@ def install_loop(
     settings = services.settings
     services.extras["solve_snapshot"] = solve_snapshot or engine_solver(settings)
     services.extras["sender"] = TelegramSender(
-        application.bot, services.uow_factory, settings.language
+        application.bot,
+        services.uow_factory,
+        settings.language,
+        approval_rules_of(settings),
+        services.clock,
     )
-    policy = dispatch_policy or DispatchPolicy()
+    policy = dispatch_policy or DispatchPolicy(
+        chat_per_second=settings.outbox_chat_per_second,
+        group_per_minute=settings.outbox_group_per_minute,
+    )
     services.extras["dispatch_policy"] = policy
     if policy.max_per_second:
         services.extras["dispatch_pacer"] = Pacer(policy.max_per_second)
+    if policy.chat_per_second:
+        services.extras["chat_pacer"] = ChatPacer(policy.chat_per_second, policy.group_per_minute)
     jobs = application.job_queue
     if jobs is None:
         raise RuntimeError("python-telegram-bot[job-queue] is required for the nightly plan")

@@ -56,6 +56,8 @@ def approval_rules_of(settings: Settings) -> ApprovalRules:
         expiry_working_days=settings.expiry_working_days,
         freeze_window=settings.freeze_dates,
         objection_days=settings.objection_days,
+        cards_max=settings.approval_cards_max,
+        escalation_working_days=settings.escalation_working_days,
     )
 
 
@@ -100,16 +102,28 @@ def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyb
     )
 
 
+def outcome_line(t: Translator, payload: dict[str, Any]) -> str:
+    """What a stage decided, in words: with several stages it names the stage and what follows
+    ("tahap 1/2 disetujui oleh …, diteruskan ke tahap 2")."""
+    outcome = str(payload["outcome"])
+    stages = int(payload.get("stage_count", 1))
+    values = {
+        "by": escape(str(payload.get("by_name") or "")),
+        "reason": escape(str(payload.get("reason") or "")),
+        "stage": int(payload.get("decided_stage", payload.get("stage", 0))) + 1,
+        "stages": stages,
+        "next": int(payload.get("next_stage", 0)) + 1,
+        "next_name": escape(str(payload.get("next_stage_name") or "")),
+    }
+    if stages > 1 and outcome in ("approved", "rejected", "forwarded"):
+        return t(f"card.outcome_stage.{outcome}", **values)
+    return t(f"card.outcome.{outcome}", **values)
+
+
 def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """The card as edited once decided: the same body and the outcome, no buttons."""
-    outcome = str(payload["outcome"])
     body = card_text(t, payload) if payload.get("content") else ""
-    line = t(
-        f"card.outcome.{outcome}",
-        by=escape(str(payload.get("by_name") or "")),
-        reason=escape(str(payload.get("reason") or "")),
-    )
-    return (body + "\n\n" + line).strip(), None
+    return (body + "\n\n" + outcome_line(t, payload)).strip(), None
 
 
 def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
@@ -160,14 +174,42 @@ def state_word(t: Translator, state: str) -> str:
     return t(f"proposal.state.{state}")
 
 
-async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
-    await turn.say(
-        turn.t(
-            "approval.already",
+def stale_text(t: Translator, error: AlreadyDecided, proposal_id: int) -> str:
+    """The answer to a stale tap: what was decided (which stage, by whom) and who decides now."""
+    values = error.values
+    state = str(values.get("state"))
+    stages = int(values.get("stage_count") or 1)
+    decided_stage = values.get("decided_stage")
+    decided_by = values.get("decided_by")
+    if stages > 1 and decided_stage is not None and decided_by:
+        head = t(
+            "approval.already_stage",
             id=proposal_id,
-            state=state_word(turn.t, str(error.values.get("state"))),
+            stage=int(decided_stage) + 1,
+            stages=stages,
+            verdict=t(
+                "approval.verdict_ok" if values.get("decided_approved") else "approval.verdict_no"
+            ),
+            by=escape(str(decided_by)),
         )
-    )
+        if state == "pending":
+            return (
+                head
+                + " "
+                + t(
+                    "approval.now_deciding",
+                    stage=int(values.get("stage") or 0) + 1,
+                    stages=stages,
+                    name=escape(str(values.get("now_stage_name") or "")),
+                    who=escape(str(values.get("now_deciders") or "-")),
+                )
+            )
+        return head + " " + t("approval.now_state", state=state_word(t, state))
+    return t("approval.already", id=proposal_id, state=state_word(t, state))
+
+
+async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
+    await turn.say(stale_text(turn.t, error, proposal_id))
 
 
 @handler(role=Role.APPROVER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -28,7 +28,7 @@ from core.domain import (
     WorkloadReport,
 )
 from core.errors import Conflict
-from core.outbox import SendResult
+from core.outbox import SendResult, send_order
 
 
 @dataclass
@@ -253,14 +253,31 @@ class Outbox(_Repo):
         self.s.outbox[stored.id] = stored  # type: ignore[index]
         return stored
 
-    async def due(self, now: dt.datetime, limit: int) -> Sequence[OutboxMessage]:
-        due = [
-            m
-            for m in self.s.outbox.values()
-            if m.status == OutboxStatus.PENDING
-            and (m.next_attempt_at is None or m.next_attempt_at <= now)
-        ]
-        return sorted(due, key=lambda m: m.id or 0)[:limit]
+    async def due(
+        self,
+        now: dt.datetime,
+        limit: int,
+        *,
+        per_chat: int | None = None,
+        skip_chats: Collection[int] = (),
+    ) -> Sequence[OutboxMessage]:
+        due = sorted(
+            (
+                m
+                for m in self.s.outbox.values()
+                if m.status == OutboxStatus.PENDING
+                and (m.next_attempt_at is None or m.next_attempt_at <= now)
+                and m.chat_id not in skip_chats
+            ),
+            key=send_order,
+        )
+        taken: dict[int, int] = {}
+        found: list[OutboxMessage] = []
+        for message in due:
+            taken[message.chat_id] = taken.get(message.chat_id, 0) + 1
+            if per_chat is None or taken[message.chat_id] <= per_chat:
+                found.append(message)
+        return found[:limit]
 
     async def update(self, message: OutboxMessage) -> None:
         self.s.outbox[message.id] = message  # type: ignore[index]
