@@ -2,7 +2,7 @@
 Minister's letter on each transfer proposal.
 
 Revision ID: 0003_after_approval
-Revises: 0001
+Revises: 0005_workload_history
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_after_approval"
-down_revision: str | None = "0001"
+down_revision: str | None = "0005_workload_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
