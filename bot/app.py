@@ -45,6 +45,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.approval",
     "handlers.digest",
     "handlers.notice",
+    "handlers.arrival",
     "handlers.evaluation",
 )
 

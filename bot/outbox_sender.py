@@ -20,7 +20,7 @@ from core.digest import digest_view
 from core.domain import OutboxMessage
 from core.outbox import SendResult
 from core.ports import Clock, UnitOfWorkFactory
-from handlers import approval, digest, evaluation, notice, plan, reminders
+from handlers import approval, arrival, digest, evaluation, notice, plan, reminders
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,9 @@ TEXT_RENDERERS: dict[str, Renderer] = {
     "supervisor_cancelled": notice.render_supervisor_cancelled,
     "objection_outcome": notice.render_objection_outcome,
     "transfer_effective": notice.render_effective,
+    "arrival_request": arrival.render_arrival_request,
+    "transfer_alert": arrival.render_transfer_alert,
+    "objection_reminder": approval.render_objection_reminder,
     "evaluation_request": evaluation.render_evaluation_request,
     "admin_alert": plan.render_admin_alert,
     "plan_report": plan.render_plan_report,
