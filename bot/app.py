@@ -44,6 +44,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.plan",
     "handlers.approval",
     "handlers.digest",
+    "handlers.delegation",
     "handlers.notice",
     "handlers.arrival",
     "handlers.evaluation",

@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot.outbox_sender import TelegramSender
 from bot.settings import Settings
 from core.approval import remind_and_expire
+from core.delegation import announce_delegations
 from core.effect import apply_due_transfers
 from core.evaluations import request_due_evaluations
 from core.flow_reminders import FlowReminderPolicy, queue_flow_reminders
@@ -95,18 +96,20 @@ async def daily_chores(context: BotContext) -> None:
     objections = await chase_objections(services.uow_factory, services.clock, rules)
     effect = await apply_due_transfers(services.uow_factory, services.clock, rules)
     asked = await request_due_evaluations(services.uow_factory, services.clock, hours)
+    told = await announce_delegations(services.uow_factory, services.clock, settings.zone)
     now = services.clock.now()
     async with services.uow_factory() as uow:
         flow = await queue_flow_reminders(
             uow, now=now, today=now.astimezone(settings.zone).date(), policy=FlowReminderPolicy()
         )
     log.info(
-        "daily: %s, %s, %s, evaluations asked %d, %s",
+        "daily: %s, %s, %s, evaluations asked %d, %s, delegation notices %d",
         reminders,
         objections,
         effect,
         asked,
         flow,
+        told,
     )
 
 

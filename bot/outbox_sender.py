@@ -20,7 +20,7 @@ from core.digest import digest_view
 from core.domain import OutboxMessage
 from core.outbox import SendResult
 from core.ports import Clock, UnitOfWorkFactory
-from handlers import approval, arrival, digest, evaluation, notice, plan, reminders
+from handlers import approval, arrival, delegation, digest, evaluation, notice, plan, reminders
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ TEXT_RENDERERS: dict[str, Renderer] = {
     "approval_card": approval.render_card,
     "card_outcome": approval.render_card_outcome,
     "reminder": approval.render_reminder,
+    "reminder_digest": approval.render_reminder_digest,
+    "escalation_digest": approval.render_escalation_digest,
     "objection": approval.render_objection,
     "objection_card_outcome": approval.render_objection_outcome_card,
     "notice": notice.render_notice,
@@ -45,6 +47,7 @@ TEXT_RENDERERS: dict[str, Renderer] = {
     "evaluation_request": evaluation.render_evaluation_request,
     "admin_alert": plan.render_admin_alert,
     "plan_report": plan.render_plan_report,
+    "delegation_notice": delegation.render_delegation_notice,
     "aspiration_renew": reminders.render_aspiration_renew,
     "workload_reminder": reminders.render_workload_reminder,
 }

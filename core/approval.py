@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.access import grant_covers_unit
-from core.delegation import principals_of
+from core.delegation import principals_of, running_for_approver
 from core.domain import (
     ApprovalDecision,
     AuditEvent,
@@ -29,7 +29,7 @@ from core.domain import (
 )
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.notices import TransferContent, transfer_content
-from core.outbox import chats_of, enqueue
+from core.outbox import chats_of, chats_with_role, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.working_time import WorkingTime, first_of_month_after
 
@@ -167,19 +167,28 @@ def grant_decides(
 
 
 async def stage_approvers(
-    uow: UnitOfWork, proposal: TransferProposal, stage: int, rules: ApprovalRules
+    uow: UnitOfWork,
+    proposal: TransferProposal,
+    stage: int,
+    rules: ApprovalRules,
+    today: dt.date | None = None,
 ) -> list[tuple[str, int, str]]:
-    """(nip, chat id, language) of everyone who decides `proposal` at `stage`."""
+    """(nip, chat id, language) of everyone who decides `proposal` at `stage`; with TODAY, an
+    approver whose delegation runs is replaced by the delegate (nip of the delegate)."""
     units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
     found: list[tuple[str, int, str]] = []
     seen: set[int] = set()
     for grant in await uow.roles.list_by_role(Role.APPROVER.value):
         if not grant_decides(grant, rules.stage_at(stage), len(rules.stages), units):
             continue
-        for chat_id, language in await chats_of(uow, grant.nip):
+        nip = grant.nip
+        if today is not None:
+            running = await running_for_approver(uow, grant.nip, today)
+            nip = running.delegate_nip if running is not None else grant.nip
+        for chat_id, language in await chats_of(uow, nip):
             if chat_id not in seen:
                 seen.add(chat_id)
-                found.append((grant.nip, chat_id, language))
+                found.append((nip, chat_id, language))
     return found
 
 
@@ -442,6 +451,10 @@ async def decide(
                 ):
                     deciding_nip = candidate
                     break
+            raised = False
+            if deciding_nip is None and await escalated_at(uow, proposal_id, stage):
+                deciding_nip = await _raised_to(uow, approver_nip, proposal, rules, units, today)
+                raised = deciding_nip is not None
             if deciding_nip is None:
                 raise NotYourStage(stage=rules.stage_at(stage).name)
             if stage > 0 and (
@@ -495,6 +508,8 @@ async def decide(
             }
             if deciding_nip != approver_nip:
                 after["on_behalf_of"] = deciding_nip
+            if raised:
+                after["escalated"] = True
             await uow.audit.add(
                 AuditEvent(
                     actor=approver_nip,
@@ -605,24 +620,27 @@ class ReminderReport:
 
     reminded: int
     expired: int
+    escalated: int = 0
 
 
 async def remind_and_expire(
     uow_factory: UnitOfWorkFactory, clock: Clock, rules: ApprovalRules
 ) -> ReminderReport:
-    """Remind approvers of cards undecided for N working days; expire them after M."""
+    """Remind approvers of cards undecided for N working days, raise them after E working days
+    (escalation), expire them after M.
+
+    An approver chat with more than `rules.cards_max` reminders or raised cards due at once gets
+    one message listing them instead of one each (no flood)."""
     now = clock.now()
     today = rules.working_time.local(now).date()
-    reminded = expired = 0
+    opening = rules.working_time.next_open(now)
+    reminded = expired = escalated = 0
+    reminders: dict[int, list[dict[str, Any]]] = {}
+    raised: dict[int, list[TransferProposal]] = {}
     async with uow_factory() as uow:
         for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
             assert proposal.id is not None
-            plan = await uow.plans.get(proposal.plan_id)
-            decisions = await uow.decisions.list_for(proposal.id)
-            started = max([d.decided_at for d in decisions] + [plan.created_at if plan else now])
-            waited = rules.working_time.working_days_between(
-                rules.working_time.local(started).date(), today
-            )
+            waited = await waited_working_days(uow, proposal, rules, now)
             if waited >= rules.expiry_working_days:
                 updated = dataclasses.replace(
                     proposal, state=ProposalState.EXPIRED, decided_at=now
@@ -642,30 +660,175 @@ async def remind_and_expire(
                             {"state": "expired"},
                         )
                     )
-            elif waited >= rules.reminder_working_days:
+                continue
+            if waited >= rules.escalation_working_days and not await escalated_at(
+                uow, proposal.id, proposal.stage
+            ):
+                for chat_id in await escalation_chats(uow, proposal, rules, today):
+                    raised.setdefault(chat_id, []).append(proposal)
+                await uow.audit.add(
+                    AuditEvent(
+                        "system",
+                        "proposal.escalate",
+                        f"proposal:{proposal.id}",
+                        now,
+                        {"stage": proposal.stage},
+                        {"stage": proposal.stage, "waited_working_days": waited},
+                    )
+                )
+                escalated += 1
+            if waited >= rules.reminder_working_days:
                 for _nip, chat_id, _language in await stage_approvers(
-                    uow, proposal, proposal.stage, rules
+                    uow, proposal, proposal.stage, rules, today
                 ):
                     key = f"reminder:{proposal.id}:{proposal.stage}:{chat_id}"
                     if await uow.outbox.get_by_dedupe_key(key) is not None:
                         continue
-                    await enqueue(
-                        uow,
-                        chat_id,
-                        "reminder",
+                    reminders.setdefault(chat_id, []).append(
                         {
                             "proposal_id": proposal.id,
                             "stage": proposal.stage,
                             "waited_days": waited,
                             "expires_in": rules.expiry_working_days - waited,
-                        },
-                        now=now,
-                        dedupe_key=key,
-                        not_before=rules.working_time.next_open(now),
+                        }
                     )
-                    reminded += 1
+        for chat_id, due in reminders.items():
+            if len(due) <= rules.cards_max:
+                for item in due:
+                    await enqueue(
+                        uow,
+                        chat_id,
+                        "reminder",
+                        item,
+                        now=now,
+                        dedupe_key=f"reminder:{item['proposal_id']}:{item['stage']}:{chat_id}",
+                        not_before=opening,
+                    )
+            else:
+                await _enqueue_once(
+                    uow,
+                    chat_id,
+                    "reminder_digest",
+                    {
+                        "count": len(due),
+                        "ids": sorted(int(i["proposal_id"]) for i in due),
+                        "expires_in": min(int(i["expires_in"]) for i in due),
+                    },
+                    now,
+                    f"reminders:{chat_id}:{today.isoformat()}",
+                    opening,
+                )
+            reminded += len(due)
+        for chat_id, proposals in raised.items():
+            await _raise(uow, chat_id, proposals, rules, now, opening)
         await uow.commit()
-    return ReminderReport(reminded, expired)
+    return ReminderReport(reminded, expired, escalated)
+
+
+async def _enqueue_once(
+    uow: UnitOfWork,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    key: str,
+    not_before: dt.datetime,
+) -> None:
+    if await uow.outbox.get_by_dedupe_key(key) is None:
+        await enqueue(uow, chat_id, kind, payload, now=now, dedupe_key=key, not_before=not_before)
+
+
+async def _raised_to(
+    uow: UnitOfWork,
+    caller_nip: str,
+    proposal: TransferProposal,
+    rules: ApprovalRules,
+    units: Sequence[Unit | None],
+    today: dt.date,
+) -> str | None:
+    """Whom (the caller or an approver they stand in for) an escalated card lets decide: the
+    next stage's approvers, or the admins at the last stage."""
+    for candidate in await principals_of(uow, caller_nip, today):
+        grants = await uow.roles.list_for(candidate)
+        if proposal.stage + 1 < len(rules.stages):
+            following = rules.stage_at(proposal.stage + 1)
+            if any(grant_decides(g, following, len(rules.stages), units) for g in grants):
+                return candidate
+        elif any(g.role == Role.ADMIN for g in grants):
+            return candidate
+    return None
+
+
+async def waited_working_days(
+    uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime
+) -> int:
+    """Working days PROPOSAL has waited at its current stage (since the plan or the last
+    decision)."""
+    assert proposal.id is not None
+    plan = await uow.plans.get(proposal.plan_id)
+    decisions = await uow.decisions.list_for(proposal.id)
+    started = max([d.decided_at for d in decisions] + [plan.created_at if plan else now])
+    return rules.working_time.working_days_between(
+        rules.working_time.local(started).date(), rules.working_time.local(now).date()
+    )
+
+
+async def escalated_at(uow: UnitOfWork, proposal_id: int, stage: int) -> bool:
+    """Whether PROPOSAL_ID was raised past STAGE (escalation) already."""
+    return any(
+        e.action == "proposal.escalate" and (e.before or {}).get("stage") == stage
+        for e in await uow.audit.list(f"proposal:{proposal_id}")
+    )
+
+
+async def escalation_chats(
+    uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, today: dt.date
+) -> list[int]:
+    """Who an undecided card is raised to: the next stage's approvers, or at the last stage
+    the admins."""
+    if proposal.stage + 1 < len(rules.stages):
+        return [
+            c
+            for _n, c, _l in await stage_approvers(uow, proposal, proposal.stage + 1, rules, today)
+        ]
+    return [c for _n, c, _l in await chats_with_role(uow, Role.ADMIN)]
+
+
+async def _raise(
+    uow: UnitOfWork,
+    chat_id: int,
+    proposals: Sequence[TransferProposal],
+    rules: ApprovalRules,
+    now: dt.datetime,
+    opening: dt.datetime,
+) -> None:
+    """The raised cards (same buttons) to one chat, or one list when there are many."""
+    if len(proposals) <= rules.cards_max:
+        for proposal in proposals:
+            await enqueue_card(
+                uow,
+                proposal,
+                chat_id,
+                rules,
+                now,
+                opening,
+                extra={"escalated": True, "waited_limit": rules.escalation_working_days},
+            )
+        return
+    today = rules.working_time.local(now).date()
+    await _enqueue_once(
+        uow,
+        chat_id,
+        "escalation_digest",
+        {
+            "count": len(proposals),
+            "ids": sorted(p.id for p in proposals if p.id is not None),
+            "days": rules.escalation_working_days,
+        },
+        now,
+        f"escalation:{chat_id}:{today.isoformat()}",
+        opening,
+    )
 
 
 async def record_card_copy(

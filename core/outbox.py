@@ -32,6 +32,7 @@ KIND_PRIORITY: dict[str, int] = {
     "plan_ready": PRIORITY_DIGEST,
     "admin_alert": PRIORITY_DIGEST,
     "reminder": PRIORITY_REMINDER,
+    "reminder_digest": PRIORITY_REMINDER,
     "aspiration_renew": PRIORITY_REMINDER,
     "workload_reminder": PRIORITY_REMINDER,
 }

@@ -13,6 +13,7 @@ from core.domain import (
     ApprovalDecision,
     Aspiration,
     AuditEvent,
+    Delegation,
     Employee,
     Evaluation,
     Invitation,
@@ -158,6 +159,13 @@ class EvaluationRepository(Protocol):
     async def list_for(self, proposal_id: int) -> Sequence[Evaluation]: ...
 
 
+class DelegationRepository(Protocol):
+    async def add(self, delegation: Delegation) -> Delegation: ...
+    async def update(self, delegation: Delegation) -> None: ...
+    async def list_for(self, nip: str) -> Sequence[Delegation]: ...
+    async def list_all(self) -> Sequence[Delegation]: ...
+
+
 class AuditRepository(Protocol):
     async def add(self, event: AuditEvent) -> None: ...
     async def list(self, subject: str | None = None) -> Sequence[AuditEvent]: ...
@@ -180,6 +188,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     evaluations: EvaluationRepository
     audit: AuditRepository
+    delegations: DelegationRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -13,6 +13,7 @@ from core.ports import (
     AspirationRepository,
     AuditRepository,
     DecisionRepository,
+    DelegationRepository,
     EmployeeRepository,
     EvaluationRepository,
     InvitationRepository,
@@ -24,6 +25,7 @@ from core.ports import (
     UnitRepository,
     WorkloadReportRepository,
 )
+from db.delegation_repository import SqlDelegationRepository
 from db.engine import session_factory as make_session_factory
 from db.outbox_repository import SqlOutboxRepository
 from db.repositories import (
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     evaluations: EvaluationRepository
     audit: AuditRepository
+    delegations: DelegationRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -94,6 +97,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.evaluations = SqlEvaluationRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.delegations = SqlDelegationRepository(session)
         return self
 
     async def __aexit__(

@@ -35,6 +35,8 @@ from handlers.transfer_text import extra_lines, reason_lines, who_lines
 FEATURE = "apv"
 REJECT_FLOW = "reject"
 COMMANDS: tuple[CommandSpec, ...] = ()
+#: Proposal numbers a reminder or escalation list names before "…".
+IDS_LISTED = 20
 
 
 def working_time_of(settings: Settings) -> WorkingTime:
@@ -94,7 +96,10 @@ def card_text(t: Translator, payload: dict[str, Any]) -> str:
         stage=int(payload.get("stage", 0)) + 1,
         stages=int(payload.get("stage_count", 1)),
     )
-    lines = [title, *who_lines(t, content), "", *reason_lines(t, content)]
+    lines = [title]
+    if payload.get("escalated"):
+        lines.append(t("card.escalated", days=int(payload.get("waited_limit", 0))))
+    lines += [*who_lines(t, content), "", *reason_lines(t, content)]
     if content.butuh_sip:
         lines.append(t("transfer.sip"))
     if content.freeze_note:
@@ -140,6 +145,31 @@ def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
         id=int(payload["proposal_id"]),
         days=int(payload["waited_days"]),
         left=int(payload["expires_in"]),
+    ), None
+
+
+def _id_list(ids: list[int]) -> str:
+    shown = ", ".join(f"#{i}" for i in ids[:IDS_LISTED])
+    return shown + (" …" if len(ids) > IDS_LISTED else "")
+
+
+def render_reminder_digest(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """One reminder for many undecided moves (instead of one message each)."""
+    return t(
+        "approval.reminder_many",
+        count=int(payload["count"]),
+        ids=_id_list(list(payload.get("ids", []))),
+        left=int(payload["expires_in"]),
+    ), None
+
+
+def render_escalation_digest(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """Many undecided moves raised to this chat at once (instead of a card each)."""
+    return t(
+        "approval.escalated_many",
+        count=int(payload["count"]),
+        days=int(payload["days"]),
+        ids=_id_list(list(payload.get("ids", []))),
     ), None
 
 
@@ -237,11 +267,21 @@ async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
     await turn.say(stale_text(turn.t, error, proposal_id))
 
 
-@handler(role=Role.APPROVER)
+#: Card presses an admin may make too: a card raised to the admins at the last stage
+#: (escalation); `decide` checks who may decide every single press.
+RAISED_ACTIONS = frozenset({"ok", "no"})
+
+
+@handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
     """Every press on a card, summary or objection card."""
     press = turn.press
     if press is None:
+        return
+    if not turn.me.has_role(Role.APPROVER) and not (
+        press.action in RAISED_ACTIONS and turn.me.has_role(Role.ADMIN)
+    ):
+        await turn.say(turn.t("error.role_required", role=turn.t(f"role.{Role.APPROVER.value}")))
         return
     target = press.int_arg(0)
     if target is None:
@@ -400,4 +440,5 @@ async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
     """Add the card presses and the rejection-reason dialogue."""
     application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[REJECT_FLOW] = DialogueRoute(Role.APPROVER, on_reject_reason)
+    # ASN: the reason may come from an admin deciding a raised card; `decide` checks who.
+    services.routes[REJECT_FLOW] = DialogueRoute(Role.ASN, on_reject_reason)

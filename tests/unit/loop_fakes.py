@@ -15,6 +15,7 @@ from core.domain import (
     ApprovalDecision,
     Aspiration,
     AuditEvent,
+    Delegation,
     Employee,
     Evaluation,
     OutboxMessage,
@@ -48,6 +49,7 @@ class Store:
     outbox: dict[int, OutboxMessage] = field(default_factory=dict)
     evaluations: list[Evaluation] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
+    delegations: list[Delegation] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -365,6 +367,24 @@ class Audit(_Repo):
         return [e for e in self.s.audit if subject is None or e.subject == subject]
 
 
+class Delegations(_Repo):
+    async def add(self, delegation: Delegation) -> Delegation:
+        stored = dataclasses.replace(delegation, id=self.uow.store.new_id())
+        self.s.delegations.append(stored)
+        return stored
+
+    async def update(self, delegation: Delegation) -> None:
+        self.s.delegations[:] = [
+            delegation if d.id == delegation.id else d for d in self.s.delegations
+        ]
+
+    async def list_for(self, nip: str) -> Sequence[Delegation]:
+        return [d for d in self.s.delegations if nip in (d.approver_nip, d.delegate_nip)]
+
+    async def list_all(self) -> Sequence[Delegation]:
+        return list(self.s.delegations)
+
+
 class FakeUnitOfWork:
     """A transaction over a Store: works on a copy, `commit` publishes it."""
 
@@ -386,6 +406,7 @@ class FakeUnitOfWork:
         self.outbox = Outbox(self)
         self.evaluations = Evaluations(self)
         self.audit = Audit(self)
+        self.delegations = Delegations(self)
 
     async def __aenter__(self) -> Self:
         self.base = copy.deepcopy(self.store)
