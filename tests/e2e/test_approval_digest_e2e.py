@@ -87,7 +87,7 @@ async def test_hundreds_of_moves_reach_an_approver_as_summary_and_one_digest(
             lambda m: m.message_id == digest.message_id and "Halaman 1/13" in m.body
         )
         assert "Dinkes › Puskesmas C" in page.body and "100 menunggu keputusan Anda" in page.body
-        assert "selisih ABK asal +2,8, tujuan −2,6; aspirasi ke-1" in page.body
+        assert "ABK: asal +2,8, tujuan −2,6 pegawai; aspirasi ke-1" in page.body
         await approver.press("Berikutnya ›", page)
         second = await approver.wait_for_message(
             lambda m: m.message_id == digest.message_id and "Halaman 2/13" in m.body
