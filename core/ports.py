@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from core.dialogue import DialogueState
 from core.domain import (
@@ -143,6 +143,17 @@ class OutboxRepository(Protocol):
     async def reopen_undeliverable(self, chat_id: int, now: dt.datetime) -> int: ...
 
 
+class InboxRepository(Protocol):
+    """Updates from Telegram, stored before they are acknowledged and handled once."""
+
+    async def store(self, update_id: int, payload: dict[str, Any], now: dt.datetime) -> bool: ...
+    async def unhandled(self, limit: int = 1000) -> Sequence[tuple[int, dict[str, Any]]]: ...
+    async def mark_handled(self, update_id: int, now: dt.datetime) -> None: ...
+    async def is_handled(self, update_id: int) -> bool: ...
+    async def last_update_id(self) -> int | None: ...
+    async def prune(self, handled_before: dt.datetime) -> int: ...
+
+
 class EvaluationRepository(Protocol):
     async def add(self, evaluation: Evaluation) -> None: ...
     async def list_for(self, proposal_id: int) -> Sequence[Evaluation]: ...
@@ -170,6 +181,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     evaluations: EvaluationRepository
     audit: AuditRepository
+    inbox: InboxRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
