@@ -23,23 +23,23 @@ NAME = sa.String(255)
 
 
 def upgrade() -> None:
-    """Add the new columns (all nullable or defaulted: existing rows keep their meaning)."""
-    with op.batch_alter_table("units") as batch:
-        batch.add_column(
-            sa.Column(
-                "daerah_khusus", sa.Boolean(), server_default=sa.text("false"), nullable=False
-            )
-        )
-        batch.add_column(sa.Column("head_nip", NIP, nullable=True))
-    with op.batch_alter_table("employees") as batch:
-        batch.add_column(sa.Column("lock_kind", sa.String(32), nullable=True))
-        batch.add_column(sa.Column("lock_until", sa.Date(), nullable=True))
-        batch.add_column(sa.Column("contract_end", sa.Date(), nullable=True))
-        batch.add_column(sa.Column("skp_1", sa.String(32), nullable=True))
-        batch.add_column(sa.Column("skp_2", sa.String(32), nullable=True))
-        batch.add_column(sa.Column("mapel", NAME, nullable=True))
-    with op.batch_alter_table("activities") as batch:
-        batch.add_column(sa.Column("mapel", NAME, nullable=True))
+    """Add the new columns (all nullable or defaulted: existing rows keep their meaning).
+
+    Plain ADD/DROP COLUMN (no batch table copy): SQLite does them in place, and a copy of
+    `employees` would trip the foreign keys that point at it.
+    """
+    op.add_column(
+        "units",
+        sa.Column("daerah_khusus", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+    )
+    op.add_column("units", sa.Column("head_nip", NIP, nullable=True))
+    op.add_column("employees", sa.Column("lock_kind", sa.String(32), nullable=True))
+    op.add_column("employees", sa.Column("lock_until", sa.Date(), nullable=True))
+    op.add_column("employees", sa.Column("contract_end", sa.Date(), nullable=True))
+    op.add_column("employees", sa.Column("skp_1", sa.String(32), nullable=True))
+    op.add_column("employees", sa.Column("skp_2", sa.String(32), nullable=True))
+    op.add_column("employees", sa.Column("mapel", NAME, nullable=True))
+    op.add_column("activities", sa.Column("mapel", NAME, nullable=True))
     op.create_table(
         "jabatan_catalogue",
         sa.Column("key", NAME, nullable=False),
@@ -54,11 +54,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop what upgrade added."""
     op.drop_table("jabatan_catalogue")
-    with op.batch_alter_table("activities") as batch:
-        batch.drop_column("mapel")
-    with op.batch_alter_table("employees") as batch:
-        for column in ("mapel", "skp_2", "skp_1", "contract_end", "lock_until", "lock_kind"):
-            batch.drop_column(column)
-    with op.batch_alter_table("units") as batch:
-        batch.drop_column("head_nip")
-        batch.drop_column("daerah_khusus")
+    op.drop_column("activities", "mapel")
+    for column in ("mapel", "skp_2", "skp_1", "contract_end", "lock_until", "lock_kind"):
+        op.drop_column("employees", column)
+    op.drop_column("units", "head_nip")
+    op.drop_column("units", "daerah_khusus")
