@@ -35,7 +35,10 @@ SINGLE = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
 def planning_rules(settings: Settings) -> PlanningRules:
     """Planning settings from the environment."""
     return PlanningRules(
-        approval_rules_of(settings), settings.solver_time_limit, settings.wke_minutes
+        approval_rules_of(settings),
+        settings.solver_time_limit,
+        settings.wke_minutes,
+        settings.workload_average_months,
     )
 
 

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     # DOMAIN.md
     wke_minutes: float = Field(default=75_000.0, gt=0)
+    workload_average_months: int = Field(default=3, ge=1, le=24)  # accepted months -> need
+    workload_change_percent: float = Field(default=50.0, gt=0)  # larger FTE change: confirm
     invitation_days: int = Field(default=14, ge=1)
     aspiration_months: int = Field(default=12, ge=1)
     approval_chain: str = "approver"  # comma-separated stage names, e.g. "kepala_opd,sekda,ppk"

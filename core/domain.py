@@ -177,6 +177,10 @@ class WorkloadReport:
     reported_by: str
     reported_at: dt.datetime
     id: int | None = None
+    required_fte: float | None = None  # the month's FTE, annualised, as shown when saved
+    previous_fte: float | None = None  # the figure it was compared with
+    large_change: bool = False  # confirmed by the supervisor despite a change over the threshold
+    replaces_id: int | None = None  # an earlier report of the same month, kept in history
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -207,6 +208,10 @@ class WorkloadReportRow(Base):
     month: Mapped[str] = mapped_column(String(7))
     reported_by: Mapped[str] = mapped_column(NIP)
     reported_at: Mapped[dt.datetime]
+    required_fte: Mapped[float | None] = mapped_column(Float)
+    previous_fte: Mapped[float | None] = mapped_column(Float)
+    large_change: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    replaces_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class WorkloadVolumeRow(Base):
