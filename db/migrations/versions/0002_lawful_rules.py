@@ -2,7 +2,7 @@
 daerah khusus and heads of units, and the jabatan catalogue.
 
 Revision ID: 0002_lawful_rules
-Revises: 0005_workload_history
+Revises: 0003_after_approval
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_lawful_rules"
-down_revision: str | None = "0005_workload_history"
+down_revision: str | None = "0003_after_approval"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
