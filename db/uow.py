@@ -17,6 +17,7 @@ from core.ports import (
     EvaluationRepository,
     InboxRepository,
     InvitationRepository,
+    JabatanRepository,
     OutboxRepository,
     PlanRepository,
     ProposalRepository,
@@ -35,6 +36,7 @@ from db.repositories import (
     SqlAuditRepository,
     SqlEmployeeRepository,
     SqlInvitationRepository,
+    SqlJabatanRepository,
     SqlRoleRepository,
     SqlUnitRepository,
     SqlWorkloadReportRepository,
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
     units: UnitRepository
     employees: EmployeeRepository
     activities: ActivityRepository
+    jabatan: JabatanRepository
     roles: RoleRepository
     accounts: AccountRepository
     invitations: InvitationRepository
@@ -86,6 +89,7 @@ class SqlUnitOfWork:
         self.units = SqlUnitRepository(session)
         self.employees = SqlEmployeeRepository(session)
         self.activities = SqlActivityRepository(session)
+        self.jabatan = SqlJabatanRepository(session)
         self.roles = SqlRoleRepository(session)
         self.accounts = SqlAccountRepository(session)
         self.invitations = SqlInvitationRepository(session)
