@@ -2,7 +2,7 @@
 unbound accounts, and invitation-code attempts for throttling.
 
 Revision ID: 0006_crash_safety
-Revises: 0003_after_approval
+Revises: 0002_lawful_rules
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0006_crash_safety"
-down_revision: str | None = "0003_after_approval"
+down_revision: str | None = "0002_lawful_rules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
