@@ -30,6 +30,7 @@ from core.errors import Conflict
 from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import enqueue
 from core.ports import Clock, UnitOfWorkFactory
+from core.sip import needs_sip
 from core.workload import accepted_workload
 
 #: Proposal states during which a person is "in transfer" and not moved again.
@@ -279,6 +280,7 @@ async def _store(
         proposals: list[TransferProposal] = []
         summary_to: dict[int, int] = {}
         for move in moves:
+            mover = await uow.employees.get(str(move["employee"]))
             proposal = await uow.proposals.add(
                 TransferProposal(
                     id=None,
@@ -287,6 +289,7 @@ async def _store(
                     from_unit=str(move["from"]),
                     to_unit=str(move["to"]),
                     explanation=dict(move.get("explanation") or {}),
+                    butuh_sip=needs_sip(mover.jabatan) if mover else False,
                 )
             )
             proposals.append(proposal)

@@ -250,6 +250,13 @@ class TransferProposalRow(Base):
     stage: Mapped[int] = mapped_column(Integer)
     tmt: Mapped[dt.date | None] = mapped_column(Date)
     decided_at: Mapped[dt.datetime | None]
+    butuh_sip: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    notice_delivered_at: Mapped[dt.datetime | None]
+    objected_at: Mapped[dt.datetime | None]
+    arrival_confirmed_at: Mapped[dt.datetime | None]
+    arrival_confirmed_by: Mapped[str | None] = mapped_column(NIP)
+    minister_letter_number: Mapped[str | None] = mapped_column(String(128))
+    minister_letter_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class ApprovalDecisionRow(Base):
