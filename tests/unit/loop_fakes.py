@@ -104,6 +104,11 @@ class Activities(_Repo):
         self.s.activities.append(activity)
 
 
+class Jabatan(_Repo):
+    async def list(self) -> Sequence[Any]:
+        return []
+
+
 class Roles(_Repo):
     async def list_for(self, nip: str) -> Sequence[RoleGrant]:
         return [g for g in self.s.roles if g.nip == nip]
@@ -358,6 +363,7 @@ class FakeUnitOfWork:
         self.units = Units(self)
         self.employees = Employees(self)
         self.activities = Activities(self)
+        self.jabatan = Jabatan(self)
         self.roles = Roles(self)
         self.accounts = Accounts(self)
         self.invitations: Any = None
