@@ -64,8 +64,8 @@ class DispatchPolicy:
     """How the dispatcher claims, retries and gives up."""
 
     batch: int = 200
-    concurrency: int = 64
-    lease: dt.timedelta = dt.timedelta(minutes=2)
+    #: Bot API calls in flight at once; a crash repeats at most this many messages.
+    concurrency: int = 1
     max_attempts: int = 8
     base_backoff: dt.timedelta = dt.timedelta(seconds=5)
     max_backoff: dt.timedelta = dt.timedelta(minutes=30)
@@ -205,7 +205,7 @@ async def chats_of(uow: UnitOfWork, nip: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for account in await uow.accounts.list_for_nip(nip):
         if account.blocked:
-            continue
+            continue  # unbound; an account that blocked the bot still gets its messages queued
         found.append((account.chat_id or account.telegram_user_id, account.language))
     return found
 
@@ -238,63 +238,64 @@ async def enqueue(
     )
 
 
-def send_order(message: OutboxMessage) -> tuple[int, int]:
-    """Sort key of due messages: priority, then queue order (so one chat's messages keep the
-    order they were queued in, e.g. a summary before its digest, also after a retry)."""
-    return (priority_of(message.kind), message.id or 0)
-
-
-async def _claim(
-    uow_factory: UnitOfWorkFactory,
-    now: dt.datetime,
-    policy: DispatchPolicy,
-    skip_chats: Collection[int] = (),
-) -> list[tuple[OutboxMessage, int | None]]:
-    """Take a lease on due rows so a crash mid-send retries them after the lease, never before.
-
-    At most `policy.per_chat()` rows of one chat, none of a chat in SKIP_CHATS (paced out),
-    highest priority first."""
-    claimed: list[tuple[OutboxMessage, int | None]] = []
+async def release_claims(uow_factory: UnitOfWorkFactory, owner: str) -> int:
+    """At start: rows left "sending" by a process that is gone go back to pending, their
+    attempt count unchanged (a crash is not a delivery attempt). Returns how many."""
     async with uow_factory() as uow:
-        due = sorted(
-            await uow.outbox.due(
-                now, policy.batch, per_chat=policy.per_chat(), skip_chats=skip_chats
-            ),
-            key=send_order,
-        )
-        for message in due:
-            edit_target: int | None = None
-            edit_of = message.payload.get("edit_of")
-            if isinstance(edit_of, str):
-                original = await uow.outbox.get_by_dedupe_key(edit_of)
-                if original is None or original.status in (
-                    OutboxStatus.FAILED,
-                    OutboxStatus.UNDELIVERABLE,
-                ):
-                    # Nothing to edit: the card never reached this chat.
-                    await uow.outbox.update(
-                        dataclasses.replace(message, status=OutboxStatus.FAILED)
-                    )
-                    continue
-                if original.telegram_message_id is None:
-                    continue  # the card itself is still queued; edit after it is sent
-                edit_target = original.telegram_message_id
-            leased = dataclasses.replace(
-                message, attempts=message.attempts + 1, next_attempt_at=now + policy.lease
-            )
-            if await uow.outbox.claim(message, leased):
-                claimed.append((leased, edit_target))
+        count = await uow.outbox.release_claims(owner)
         await uow.commit()
-    return claimed
+    return count
 
 
-async def _alert_admins_undeliverable(
-    uow: UnitOfWork, message: OutboxMessage, now: dt.datetime
+async def _claim_one(
+    uow_factory: UnitOfWorkFactory, message: OutboxMessage, owner: str, now: dt.datetime
+) -> tuple[OutboxMessage, int | None] | None:
+    """Mark one due row "sending" by OWNER and commit, right before its Bot API call; None
+    when it is not to be sent now (taken by another dispatcher, an edit still waiting, or a
+    chat that cannot receive)."""
+    async with uow_factory() as uow:
+        current = await uow.outbox.get(message.id or 0)
+        if current is None or current.status != OutboxStatus.PENDING:
+            return None
+        edit_target: int | None = None
+        edit_of = current.payload.get("edit_of")
+        if isinstance(edit_of, str):
+            original = await uow.outbox.get_by_dedupe_key(edit_of)
+            if original is not None and original.status == OutboxStatus.UNDELIVERABLE:
+                # The card waits for the person to come back; its edit waits with it.
+                await uow.outbox.update(
+                    dataclasses.replace(current, status=OutboxStatus.UNDELIVERABLE)
+                )
+                await uow.commit()
+                return None
+            if original is None or original.status == OutboxStatus.FAILED:
+                # Nothing to edit: the card never reached this chat.
+                await uow.outbox.update(dataclasses.replace(current, status=OutboxStatus.FAILED))
+                await uow.commit()
+                return None
+            if original.telegram_message_id is None:
+                return None  # the card itself is still queued; edit after it is sent
+            edit_target = original.telegram_message_id
+        accounts = await uow.accounts.list_for_chat(current.chat_id)
+        if accounts and all(a.undeliverable for a in accounts):
+            # The person blocked the bot: held until any update from them clears the mark.
+            await uow.outbox.update(
+                dataclasses.replace(current, status=OutboxStatus.UNDELIVERABLE)
+            )
+            await uow.commit()
+            return None
+        sending = dataclasses.replace(current, status=OutboxStatus.SENDING, claimed_by=owner)
+        if not await uow.outbox.claim(current, sending):
+            return None
+        await uow.commit()
+    return sending, edit_target
+
+
+async def _alert_admins(
+    uow: UnitOfWork, message: OutboxMessage, now: dt.datetime, alert: str
 ) -> None:
-    """Tell every admin that a person blocked the bot, naming who (by NIP)."""
+    """Tell every admin that a message could not be delivered: whom (NIP) and what kind."""
     nips = [a.nip for a in await uow.accounts.list_for_chat(message.chat_id)]
-    for account in await uow.accounts.list_for_chat(message.chat_id):
-        await uow.accounts.save(dataclasses.replace(account, blocked=True))
     for _nip, chat_id, _language in await chats_with_role(uow, Role.ADMIN):
         if chat_id == message.chat_id:
             continue
@@ -302,19 +303,26 @@ async def _alert_admins_undeliverable(
             uow,
             chat_id,
             "admin_alert",
-            {"alert": "undeliverable", "nips": nips, "kind": message.kind},
+            {"alert": alert, "nips": nips, "kind": message.kind},
             now=now,
-            dedupe_key=f"undeliverable:{message.id}:{chat_id}",
+            dedupe_key=f"{alert}:{message.id}:{chat_id}",
         )
     await uow.audit.add(
         AuditEvent(
             actor="system",
-            action="outbox.undeliverable",
+            action=f"outbox.{alert}",
             subject=f"outbox:{message.id}",
             at=now,
             after={"chat_id": message.chat_id, "nips": nips, "kind": message.kind},
         )
     )
+
+
+async def _mark_chat_undeliverable(uow: UnitOfWork, chat_id: int) -> None:
+    """A 403: the chat cannot receive until the person writes again (not an unbinding)."""
+    for account in await uow.accounts.list_for_chat(chat_id):
+        if not account.undeliverable:
+            await uow.accounts.save(dataclasses.replace(account, undeliverable=True))
 
 
 async def _note_notice_delivered(
@@ -336,49 +344,44 @@ async def _record(
     result: SendResult,
     policy: DispatchPolicy,
 ) -> OutboxStatus:
-    """Store what happened to one send; returns the row's new status."""
+    """Store what happened to one send (committed at once); returns the row's new status."""
     now = clock.now()
+    done = dataclasses.replace(message, claimed_by=None)
     async with uow_factory() as uow:
         if result.status == "sent":
             updated = dataclasses.replace(
-                message, status=OutboxStatus.SENT, telegram_message_id=result.message_id
+                done, status=OutboxStatus.SENT, telegram_message_id=result.message_id
             )
             if message.kind == "notice":
                 await _note_notice_delivered(uow, message, now)
         elif result.status == "blocked":
-            updated = dataclasses.replace(message, status=OutboxStatus.UNDELIVERABLE)
-            await _alert_admins_undeliverable(uow, message, now)
-        elif result.status == "gone" or message.attempts >= policy.max_attempts:
-            updated = dataclasses.replace(message, status=OutboxStatus.FAILED)
+            updated = dataclasses.replace(done, status=OutboxStatus.UNDELIVERABLE)
+            await _mark_chat_undeliverable(uow, message.chat_id)
+            if message.kind != "admin_alert":
+                await _alert_admins(uow, message, now, "undeliverable")
+        elif result.status == "gone" or message.attempts + 1 >= policy.max_attempts:
+            updated = dataclasses.replace(
+                done, status=OutboxStatus.FAILED, attempts=message.attempts + 1
+            )
+            if message.kind != "admin_alert":
+                await _alert_admins(uow, message, now, "failed")
         else:
-            delay = backoff_delay(message.attempts, policy)
+            attempts = message.attempts + 1
+            delay = backoff_delay(attempts, policy)
             if result.retry_after is not None:
                 delay = max(delay, dt.timedelta(seconds=result.retry_after))
             updated = dataclasses.replace(
-                message, status=OutboxStatus.PENDING, next_attempt_at=now + delay
+                done, status=OutboxStatus.PENDING, attempts=attempts, next_attempt_at=now + delay
             )
         await uow.outbox.update(updated)
         await uow.commit()
     return updated.status
 
 
-async def _release(
-    uow_factory: UnitOfWorkFactory, messages: Sequence[OutboxMessage], at: dt.datetime
-) -> None:
-    """Give claimed but unsent messages back (their attempt not counted), due again AT."""
-    if not messages:
-        return
-    async with uow_factory() as uow:
-        for message in messages:
-            await uow.outbox.update(
-                dataclasses.replace(
-                    message,
-                    status=OutboxStatus.PENDING,
-                    attempts=max(0, message.attempts - 1),
-                    next_attempt_at=at,
-                )
-            )
-        await uow.commit()
+def send_order(message: OutboxMessage) -> tuple[int, int]:
+    """Sort key of due messages: priority, then queue order (so one chat's messages keep the
+    order they were queued in, e.g. a summary before its digest, also after a retry)."""
+    return (priority_of(message.kind), message.id or 0)
 
 
 async def dispatch_due(
@@ -387,35 +390,49 @@ async def dispatch_due(
     clock: Clock,
     policy: DispatchPolicy = DispatchPolicy(),
     pacer: Pacer | None = None,
+    owner: str = "dispatcher",
     chat_pacer: ChatPacer | None = None,
 ) -> DispatchReport:
-    """Claim due messages, send them concurrently, record each outcome in its own transaction.
+    """Send what is due. Each message is marked "sending" (committed) just before its Bot API
+    call and marked sent with Telegram's message id (committed) just after, so a process that
+    dies repeats at most the messages whose call was in flight: `policy.concurrency` of them
+    (one by default).
 
-    Pacing: `pacer` spaces all bulk sends (global rate), `chat_pacer` each chat's sends
-    (Telegram's per-chat limit; a 429 holds only that chat). Pass the same pacers to every
-    pass; without them a pass makes its own from `policy`."""
+    Order and pacing: highest priority first (KIND_PRIORITY), then queue order; `pacer` spaces
+    all bulk sends (global rate), `chat_pacer` each chat's sends (Telegram's per-chat limit).
+    After a failed send the chat is held until that message is due again, so nothing of the
+    chat overtakes it; a 429 holds only that chat. Pass the same pacers to every pass; without
+    them a pass makes its own from `policy`."""
     if chat_pacer is None and policy.chat_per_second:
         chat_pacer = ChatPacer(policy.chat_per_second, policy.group_per_minute)
     skip = chat_pacer.waiting_chats() if chat_pacer is not None else set()
-    claimed = await _claim(uow_factory, clock.now(), policy, skip)
+    due = await _due(uow_factory, clock.now(), policy, skip)
     gate = asyncio.Semaphore(policy.concurrency)
     if pacer is None and policy.max_per_second:
         pacer = Pacer(policy.max_per_second)
-    counts = {"sent": 0, "retried": 0, "failed": 0, "undeliverable": 0}
+    counts = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0, "undeliverable": 0}
 
-    async def one(message: OutboxMessage, edit_target: int | None) -> SendResult:
+    async def one(message: OutboxMessage) -> OutboxStatus | None:
         async with gate:
             if chat_pacer is not None:
                 await chat_pacer.wait(message.chat_id)
             if pacer is not None:
                 await pacer.wait()
+            claimed = await _claim_one(uow_factory, message, owner, clock.now())
+            if claimed is None:
+                return None
+            counts["claimed"] += 1
+            sending, edit_target = claimed
             try:
-                result = await sender.send(message, edit_target)
+                result = await sender.send(sending, edit_target)
             except Exception as exc:  # noqa: BLE001 - any send failure is retried, not fatal
                 result = SendResult("retry", error=f"{type(exc).__name__}: {exc}")
-            if result.retry_after is not None and chat_pacer is not None:
-                chat_pacer.hold(message.chat_id, result.retry_after)
-            status = await _record(uow_factory, clock, message, result, policy)
+            status = await _record(uow_factory, clock, sending, result, policy)
+            if status == OutboxStatus.PENDING and chat_pacer is not None:
+                delay = backoff_delay(sending.attempts + 1, policy)
+                if result.retry_after is not None:
+                    delay = max(delay, dt.timedelta(seconds=result.retry_after))
+                chat_pacer.hold(message.chat_id, delay.total_seconds())
         if status == OutboxStatus.SENT:
             counts["sent"] += 1
         elif status == OutboxStatus.PENDING:
@@ -424,27 +441,55 @@ async def dispatch_due(
             counts["undeliverable"] += 1
         else:
             counts["failed"] += 1
-        return result
+        return status
 
-    # One chat's messages go in priority and due order, one after another (a summary before
-    # its digest, and Telegram's per-chat limit); different chats go concurrently. After a
-    # failure the rest of that chat's messages wait for a later pass, so order is kept.
-    by_chat: dict[int, list[tuple[OutboxMessage, int | None]]] = {}
-    for item in claimed:
-        by_chat.setdefault(item[0].chat_id, []).append(item)
+    # One chat's messages go in send order, one after another (a summary before its digest,
+    # and Telegram's per-chat limit); different chats take turns at the gate. After a retry
+    # the rest of that chat's messages wait (still pending) for a later pass.
+    by_chat: dict[int, list[OutboxMessage]] = {}
+    for message in due:
+        by_chat.setdefault(message.chat_id, []).append(message)
 
-    async def chat_queue(items: list[tuple[OutboxMessage, int | None]]) -> None:
-        for index, (message, target) in enumerate(items):
-            result = await one(message, target)
-            if result.status != "sent":
-                later = clock.now() + dt.timedelta(seconds=result.retry_after or 0)
-                await _release(uow_factory, [m for m, _ in items[index + 1 :]], later)
+    async def chat_queue(items: list[OutboxMessage]) -> None:
+        for message in items:
+            if await one(message) == OutboxStatus.PENDING:
                 return
 
     await asyncio.gather(*(chat_queue(items) for items in by_chat.values()))
     if chat_pacer is not None:
         chat_pacer.forget_idle()
-    return DispatchReport(claimed=len(claimed), **counts)
+    return DispatchReport(**counts)
+
+
+async def _due(
+    uow_factory: UnitOfWorkFactory,
+    now: dt.datetime,
+    policy: DispatchPolicy,
+    skip_chats: Collection[int] = (),
+) -> list[OutboxMessage]:
+    """Due pending rows in send order, at most `policy.per_chat()` of one chat and none of a
+    chat in SKIP_CHATS (paced out); read only: each is claimed just before its send."""
+    async with uow_factory() as uow:
+        return sorted(
+            await uow.outbox.due(
+                now, policy.batch, per_chat=policy.per_chat(), skip_chats=skip_chats
+            ),
+            key=send_order,
+        )
+
+
+async def reopen_for_chat(uow: UnitOfWork, chat_id: int, now: dt.datetime) -> int | None:
+    """The person behind CHAT_ID wrote again after blocking the bot: clear the mark and queue
+    their undelivered messages again (the same rows, so each still goes once); no commit.
+    None when the chat was not marked (nothing changed)."""
+    reopened = False
+    for account in await uow.accounts.list_for_chat(chat_id):
+        if account.undeliverable:
+            await uow.accounts.save(dataclasses.replace(account, undeliverable=False))
+            reopened = True
+    if not reopened:
+        return None
+    return await uow.outbox.reopen_undeliverable(chat_id, now)
 
 
 def pending_kinds(messages: Sequence[OutboxMessage]) -> dict[str, int]:

@@ -16,7 +16,9 @@ from core.ports import (
     DelegationRepository,
     EmployeeRepository,
     EvaluationRepository,
+    InboxRepository,
     InvitationRepository,
+    JabatanRepository,
     OutboxRepository,
     PlanRepository,
     ProposalRepository,
@@ -27,6 +29,7 @@ from core.ports import (
 )
 from db.delegation_repository import SqlDelegationRepository
 from db.engine import session_factory as make_session_factory
+from db.inbox_repository import SqlInboxRepository, mark_handled_in
 from db.outbox_repository import SqlOutboxRepository
 from db.repositories import (
     SqlAccountRepository,
@@ -35,6 +38,7 @@ from db.repositories import (
     SqlAuditRepository,
     SqlEmployeeRepository,
     SqlInvitationRepository,
+    SqlJabatanRepository,
     SqlRoleRepository,
     SqlUnitRepository,
     SqlWorkloadReportRepository,
@@ -54,6 +58,7 @@ class SqlUnitOfWork:
     units: UnitRepository
     employees: EmployeeRepository
     activities: ActivityRepository
+    jabatan: JabatanRepository
     roles: RoleRepository
     accounts: AccountRepository
     invitations: InvitationRepository
@@ -66,6 +71,7 @@ class SqlUnitOfWork:
     evaluations: EvaluationRepository
     audit: AuditRepository
     delegations: DelegationRepository
+    inbox: InboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -86,6 +92,7 @@ class SqlUnitOfWork:
         self.units = SqlUnitRepository(session)
         self.employees = SqlEmployeeRepository(session)
         self.activities = SqlActivityRepository(session)
+        self.jabatan = SqlJabatanRepository(session)
         self.roles = SqlRoleRepository(session)
         self.accounts = SqlAccountRepository(session)
         self.invitations = SqlInvitationRepository(session)
@@ -98,6 +105,7 @@ class SqlUnitOfWork:
         self.evaluations = SqlEvaluationRepository(session)
         self.audit = SqlAuditRepository(session)
         self.delegations = SqlDelegationRepository(session)
+        self.inbox = SqlInboxRepository(session)
         return self
 
     async def __aexit__(
@@ -113,7 +121,9 @@ class SqlUnitOfWork:
             await session.close()
 
     async def commit(self) -> None:
-        """Make everything done so far durable; the unit of work stays usable."""
+        """Make everything done so far durable; the unit of work stays usable. Inside update
+        handling, the update is marked handled in this same transaction (db.inbox_repository)."""
+        await mark_handled_in(self.session)
         await self.session.commit()
 
     async def rollback(self) -> None:
