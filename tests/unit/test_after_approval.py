@@ -276,6 +276,9 @@ async def test_a_frozen_move_takes_effect_only_once_the_ministers_letter_is_reco
     factory, clock, pid, approval = await approved_move(approval)
     [notice] = outbox(factory, "notice")
     assert notice.payload["content"]["freeze_note"] is True
+    # The admins can ask for the letter as soon as the move is approved.
+    [needed] = outbox(factory, "transfer_alert", CHAT[ADMIN])
+    assert needed.payload["alert"] == "minister_letter_needed"
     clock.current = at(TMT)
     waiting = await confirm_arrival(
         factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True
@@ -285,7 +288,8 @@ async def test_a_frozen_move_takes_effect_only_once_the_ministers_letter_is_reco
     report = await apply_due_transfers(factory, clock, approval)
     assert report.applied == () and report.waiting_minister == (pid,)
     assert {m.payload["alert"] for m in outbox(factory, "transfer_alert")} == {
-        "minister_letter_missing"
+        "minister_letter_needed",
+        "minister_letter_missing",
     }
     with pytest.raises(NotAllowed):
         await record_minister_letter(
