@@ -24,6 +24,7 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
+from core.eligibility import JabatanInfo
 
 
 class UnitRepository(Protocol):
@@ -53,6 +54,13 @@ class ActivityRepository(Protocol):
     async def upsert(self, activity: Activity) -> None: ...
     # Added for bulk imports: (unit, jabatan, name) must not repeat within `activities`.
     async def upsert_many(self, activities: Sequence[Activity]) -> None: ...
+
+
+class JabatanRepository(Protocol):
+    """The jabatan catalogue (`jabatan.csv`)."""
+
+    async def list(self) -> Sequence[JabatanInfo]: ...
+    async def upsert_many(self, rows: Sequence[JabatanInfo]) -> None: ...
 
 
 class RoleRepository(Protocol):
@@ -162,6 +170,7 @@ class UnitOfWork(Protocol):
     units: UnitRepository
     employees: EmployeeRepository
     activities: ActivityRepository
+    jabatan: JabatanRepository
     roles: RoleRepository
     accounts: AccountRepository
     invitations: InvitationRepository

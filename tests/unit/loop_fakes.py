@@ -38,6 +38,7 @@ class Store:
     units: dict[str, Unit] = field(default_factory=dict)
     employees: dict[str, Employee] = field(default_factory=dict)
     activities: list[Activity] = field(default_factory=list)
+    jabatan: list[Any] = field(default_factory=list)  # the catalogue (JabatanInfo rows)
     roles: list[RoleGrant] = field(default_factory=list)
     accounts: dict[int, TelegramAccount] = field(default_factory=dict)
     aspirations: list[Aspiration] = field(default_factory=list)
@@ -102,6 +103,11 @@ class Activities(_Repo):
 
     async def upsert(self, activity: Activity) -> None:
         self.s.activities.append(activity)
+
+
+class Jabatan(_Repo):
+    async def list(self) -> Sequence[Any]:
+        return list(self.s.jabatan)
 
 
 class Roles(_Repo):
@@ -358,6 +364,7 @@ class FakeUnitOfWork:
         self.units = Units(self)
         self.employees = Employees(self)
         self.activities = Activities(self)
+        self.jabatan = Jabatan(self)
         self.roles = Roles(self)
         self.accounts = Accounts(self)
         self.invitations: Any = None
