@@ -26,6 +26,7 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
+from core.eligibility import catalogue_by_key
 from core.errors import Conflict
 from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import enqueue
@@ -280,6 +281,7 @@ async def _store(
         assert plan.id is not None
         proposals: list[TransferProposal] = []
         summary_to: dict[int, int] = {}
+        catalogue = catalogue_by_key(await uow.jabatan.list())
         for move in moves:
             mover = await uow.employees.get(str(move["employee"]))
             proposal = await uow.proposals.add(
@@ -290,7 +292,7 @@ async def _store(
                     from_unit=str(move["from"]),
                     to_unit=str(move["to"]),
                     explanation=dict(move.get("explanation") or {}),
-                    butuh_sip=needs_sip(mover.jabatan) if mover else False,
+                    butuh_sip=needs_sip(mover.jabatan, catalogue) if mover else False,
                 )
             )
             proposals.append(proposal)
