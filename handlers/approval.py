@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
 from bot.settings import Settings
-from core.access import OutOfScope
+from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
     AlreadyDecided,
     ApprovalRules,
@@ -21,6 +21,7 @@ from core.approval import (
     decide,
     parse_chain,
 )
+from core.delegation import principals_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
 from core.errors import NotFound
@@ -267,6 +268,19 @@ async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
     await turn.say(stale_text(turn.t, error, proposal_id))
 
 
+async def acts_as_approver(turn: Turn) -> bool:
+    """Whether the caller holds the approver role or stands in for an approver today (/wakil)."""
+    if turn.me.has_role(Role.APPROVER):
+        return True
+    async with turn.context.uow() as uow:
+        return len(await principals_of(uow, turn.me.nip, turn.context.today())) > 1
+
+
+async def refuse_non_approver(turn: Turn) -> None:
+    """The polite refusal for someone who neither approves nor stands in for an approver."""
+    await turn.say(turn.t("error.role_required", role=turn.t(f"role.{Role.APPROVER.value}")))
+
+
 #: Card presses an admin may make too: a card raised to the admins at the last stage
 #: (escalation); `decide` checks who may decide every single press.
 RAISED_ACTIONS = frozenset({"ok", "no"})
@@ -278,10 +292,10 @@ async def on_press(turn: Turn) -> None:
     press = turn.press
     if press is None:
         return
-    if not turn.me.has_role(Role.APPROVER) and not (
+    if not await acts_as_approver(turn) and not (
         press.action in RAISED_ACTIONS and turn.me.has_role(Role.ADMIN)
     ):
-        await turn.say(turn.t("error.role_required", role=turn.t(f"role.{Role.APPROVER.value}")))
+        await refuse_non_approver(turn)
         return
     target = press.int_arg(0)
     if target is None:
@@ -379,7 +393,14 @@ async def _details(turn: Turn, proposal_id: int) -> None:
         employee = await uow.employees.get(proposal.nip)
         units = {u.code: u for u in await uow.units.list()}
         touched = [units[c] for c in (proposal.from_unit, proposal.to_unit) if c in units]
-        if not any(turn.me.may_act_on_unit(Role.APPROVER, u) for u in touched):
+        principals = await principals_of(uow, turn.me.nip, turn.context.today())
+        grants = [
+            g
+            for nip in principals
+            for g in await uow.roles.list_for(nip)
+            if g.role == Role.APPROVER
+        ]
+        if not any(grant_covers_unit(g, u) for g in grants for u in touched):
             raise OutOfScope(proposal=proposal_id)
         decisions = await uow.decisions.list_for(proposal_id)
     rules = rules_of(turn.context)

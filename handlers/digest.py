@@ -31,7 +31,13 @@ from core.domain import Employee, ProposalState, Role, Unit
 from core.errors import NotFound
 from core.ports import UnitOfWork
 from handlers.access import Turn, handler, show
-from handlers.approval import render_card, rules_of, state_word
+from handlers.approval import (
+    acts_as_approver,
+    refuse_non_approver,
+    render_card,
+    rules_of,
+    state_word,
+)
 from handlers.context import CommandSpec, Services
 from handlers.keyboards import button, keyboard, page_of, pattern_for
 
@@ -383,11 +389,14 @@ async def _open_card(turn: Turn, proposal_id: int) -> None:
         await uow.commit()
 
 
-@handler(role=Role.APPROVER)
+@handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
-    """Every press on a digest."""
+    """Every press on a digest (approvers and their deputies)."""
     press = turn.press
     if press is None:
+        return
+    if not await acts_as_approver(turn):
+        await refuse_non_approver(turn)
         return
     first = press.int_arg(0)
     if first is None:

@@ -25,7 +25,13 @@ from core.planning import PlanDelivery, PlanningRules, PlanOutcome, propose_plan
 from core.ports import UnitOfWork
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
-from handlers.approval import render_card, rules_of, state_word
+from handlers.approval import (
+    acts_as_approver,
+    refuse_non_approver,
+    render_card,
+    rules_of,
+    state_word,
+)
 from handlers.context import BotContext, CommandSpec, Services
 from handlers.digest import open_digest
 from handlers.keyboards import button, keyboard, pattern_for
@@ -186,10 +192,14 @@ def _require_any(turn: Turn, *roles: Role) -> None:
         raise NotAllowed()
 
 
-@handler(role=Role.APPROVER)
+@handler(role=Role.ASN)
 async def show_awaiting(turn: Turn) -> None:
     """/usulan: the cards waiting for the caller's decision when they are few, else the digest
-    of the plan holding the oldest of them (one message, paged in place)."""
+    of the plan holding the oldest of them (one message, paged in place). Approvers and their
+    deputies (/wakil) only."""
+    if not await acts_as_approver(turn):
+        await refuse_non_approver(turn)
+        return
     rules = rules_of(turn.context)
     async with turn.context.uow() as uow:
         pending = await awaiting(uow, turn.me.nip, rules, turn.context.today())
