@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from core.sip import default_needs_sip
+
 Jenis = Literal["guru", "kesehatan", "umum"]
 JENIS: tuple[Jenis, ...] = ("guru", "kesehatan", "umum")
 
@@ -61,18 +63,13 @@ HEAD = "HEAD"
 SPOUSE_HEAD = "SPOUSE_HEAD"
 ONLY_ASPIRATIONS = "ONLY_ASPIRATIONS"
 
-# Words that mark a health jabatan when the catalogue does not list it, and the ones of them
-# whose holders practise under a licence (SIP) tied to one facility (PP 28/2024).
+# Words that mark a health jabatan when the catalogue does not list it. Whether it needs a SIP
+# is core.sip's rule (one implementation, shared with the cards and notices).
 _HEALTH_WORDS = (
     "perawat", "bidan", "dokter", "apoteker", "farmasi", "radiografer", "fisioterapis",
     "nutrisionis", "dietisien", "sanitarian", "epidemiolog", "laboratorium kesehatan",
-    "teknologi laboratorium medik", "perekam medis", "terapis gigi", "penyuluh kesehatan",
-    "promosi kesehatan", "entomolog", "kesehatan",
-)  # fmt: skip
-_SIP_WORDS = (
-    "perawat", "bidan", "dokter", "apoteker", "farmasi", "radiografer", "fisioterapis",
-    "nutrisionis", "dietisien", "laboratorium kesehatan", "teknologi laboratorium medik",
-    "terapis gigi",
+    "perekam medis", "terapis", "penyuluh kesehatan", "promosi kesehatan", "entomolog",
+    "kesehatan", "elektromedis", "refraksionis", "psikolog klinis",
 )  # fmt: skip
 
 
@@ -95,14 +92,15 @@ def default_jabatan_info(jabatan: str) -> JabatanInfo:
     """What a jabatan is when the catalogue does not list it (documented in docs/rules.md).
 
     Names starting with "Guru" are teachers; names with a health word (perawat, bidan, dokter,
-    apoteker, ...) are health workers, and those that practise (perawat, bidan, dokter, apoteker,
-    radiografer, ...) need a SIP; everything else is `umum`.
+    apoteker, ...) or naming a profession that practises under a SIP (core.sip) are health
+    workers, and `needs_sip` is core.sip's default rule; everything else is `umum`.
     """
     name = " ".join(jabatan.lower().split())
     if name.startswith("guru"):
         return JabatanInfo(jabatan, "guru")
-    if any(word in name for word in _HEALTH_WORDS):
-        return JabatanInfo(jabatan, "kesehatan", any(word in name for word in _SIP_WORDS))
+    sip = default_needs_sip(jabatan)
+    if sip or any(word in name for word in _HEALTH_WORDS):
+        return JabatanInfo(jabatan, "kesehatan", sip)
     return JabatanInfo(jabatan, "umum")
 
 
@@ -125,10 +123,10 @@ def catalogue_by_key(rows: Iterable[JabatanInfo]) -> dict[str, JabatanInfo]:
 class RuleSettings:
     """The settings the rules read (docs/rules.md names each one's variable)."""
 
-    min_tenure_months: int = 24
-    teacher_min_tenure_months: int = 48
-    retirement_guard_months: int = 12
-    max_tenure_months: int = 60
+    min_tenure_months: float = 24
+    teacher_min_tenure_months: float = 48
+    retirement_guard_months: float = 12
+    max_tenure_months: float = 60
     skp_gate: bool = True
 
 
