@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from core.sip import default_needs_sip
-
 Jenis = Literal["guru", "kesehatan", "umum"]
 JENIS: tuple[Jenis, ...] = ("guru", "kesehatan", "umum")
 
@@ -63,13 +61,19 @@ HEAD = "HEAD"
 SPOUSE_HEAD = "SPOUSE_HEAD"
 ONLY_ASPIRATIONS = "ONLY_ASPIRATIONS"
 
-# Words that mark a health jabatan when the catalogue does not list it. Whether it needs a SIP
-# is core.sip's rule (one implementation, shared with the cards and notices).
+# Words that mark a health jabatan when the catalogue does not list it, and the ones of them
+# whose holders practise under a licence (SIP) tied to one facility (PP 28/2024).
 _HEALTH_WORDS = (
     "perawat", "bidan", "dokter", "apoteker", "farmasi", "radiografer", "fisioterapis",
     "nutrisionis", "dietisien", "sanitarian", "epidemiolog", "laboratorium kesehatan",
-    "perekam medis", "terapis", "penyuluh kesehatan", "promosi kesehatan", "entomolog",
-    "kesehatan", "elektromedis", "refraksionis", "psikolog klinis",
+    "teknologi laboratorium medik", "perekam medis", "terapis gigi", "penyuluh kesehatan",
+    "promosi kesehatan", "entomolog", "kesehatan",
+)  # fmt: skip
+_SIP_WORDS = (
+    "perawat", "bidan", "dokter", "apoteker", "farmasi", "radiografer", "fisioterapis",
+    "nutrisionis", "dietisien", "laboratorium kesehatan", "teknologi laboratorium medik",
+    "terapis gigi", "okupasi terapis", "terapis wicara", "refraksionis", "psikolog klinis",
+    "elektromedis", "perekam medis", "sanitarian",
 )  # fmt: skip
 
 
@@ -92,15 +96,14 @@ def default_jabatan_info(jabatan: str) -> JabatanInfo:
     """What a jabatan is when the catalogue does not list it (documented in docs/rules.md).
 
     Names starting with "Guru" are teachers; names with a health word (perawat, bidan, dokter,
-    apoteker, ...) or naming a profession that practises under a SIP (core.sip) are health
-    workers, and `needs_sip` is core.sip's default rule; everything else is `umum`.
+    apoteker, ...) are health workers, and those that practise (perawat, bidan, dokter, apoteker,
+    radiografer, ...) need a SIP; everything else is `umum`.
     """
     name = " ".join(jabatan.lower().split())
     if name.startswith("guru"):
         return JabatanInfo(jabatan, "guru")
-    sip = default_needs_sip(jabatan)
-    if sip or any(word in name for word in _HEALTH_WORDS):
-        return JabatanInfo(jabatan, "kesehatan", sip)
+    if any(word in name for word in _HEALTH_WORDS):
+        return JabatanInfo(jabatan, "kesehatan", any(word in name for word in _SIP_WORDS))
     return JabatanInfo(jabatan, "umum")
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.abk import DEFAULT_AVERAGE_MONTHS, need_by_family
+from core.abk import DEFAULT_AVERAGE_MONTHS, accepted_activities, need_by_family
 from core.approval import ApprovalRules, enqueue_cards, stage_approvers
 from core.domain import (
     Activity,
@@ -28,14 +28,13 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
-from core.eligibility import JabatanInfo
+from core.eligibility import JabatanInfo, catalogue_by_key
 from core.errors import Conflict
 from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import enqueue
 from core.ports import Clock, UnitOfWorkFactory
 from core.sip import needs_sip
 from core.working_time import first_of_month_after
-from core.workload import accepted_workload
 
 #: Proposal states during which a person is "in transfer" and not moved again.
 BUSY_STATES = (
@@ -124,7 +123,9 @@ async def take_snapshot(
             as_of=now.astimezone(zone).date(),
             units=tuple(await uow.units.list()),
             employees=tuple(await uow.employees.list()),
-            activities=tuple(await accepted_workload(uow, workload_months)),
+            activities=tuple(
+                accepted_activities(await uow.activities.list(), reports, workload_months)
+            ),
             aspirations=tuple(await uow.aspirations.list_active(now)),
             busy_nips=frozenset(busy),
             workload_flags=tuple(r for r in reports if r.large_change),
@@ -232,7 +233,7 @@ async def propose_plan(
         )
     try:
         stored, proposals = await _store(
-            uow_factory, now, plan_date, solution, bars, rules.approval, actor, snapshot.catalogue
+            uow_factory, now, plan_date, solution, bars, rules.approval, actor
         )
     except Conflict:
         # Another process or firing stored tonight's plan first: that one is the plan.
@@ -281,10 +282,8 @@ async def _store(
     bars: tuple[UnitBar, ...],
     rules: ApprovalRules,
     actor: str,
-    catalogue: Sequence[JabatanInfo] = (),
 ) -> tuple[Plan, tuple[TransferProposal, ...]]:
     moves = solution.get("moves", [])
-    sip_of = {row.jabatan: row.needs_sip for row in catalogue}  # jabatan.csv `butuh_sip`
     opening = rules.working_time.next_open(now)
     stored_solution = {**solution, "chart": bars_to_payload(list(bars))}
     async with uow_factory() as uow:
@@ -304,6 +303,7 @@ async def _store(
         assert plan.id is not None
         proposals: list[TransferProposal] = []
         summary_to: dict[int, int] = {}
+        catalogue = catalogue_by_key(await uow.jabatan.list())
         for move in moves:
             mover = await uow.employees.get(str(move["employee"]))
             proposal = await uow.proposals.add(
@@ -314,7 +314,7 @@ async def _store(
                     from_unit=str(move["from"]),
                     to_unit=str(move["to"]),
                     explanation=dict(move.get("explanation") or {}),
-                    butuh_sip=needs_sip(mover.jabatan, sip_of) if mover else False,
+                    butuh_sip=needs_sip(mover.jabatan, catalogue) if mover else False,
                 )
             )
             proposals.append(proposal)
