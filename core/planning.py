@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.abk import DEFAULT_AVERAGE_MONTHS, need_by_family
+from core.abk import DEFAULT_AVERAGE_MONTHS, accepted_activities, need_by_family
 from core.approval import ApprovalRules, enqueue_cards, stage_approvers
 from core.domain import (
     Activity,
@@ -32,7 +32,6 @@ from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import enqueue
 from core.ports import Clock, UnitOfWorkFactory
 from core.sip import needs_sip
-from core.workload import accepted_workload
 
 #: Proposal states during which a person is "in transfer" and not moved again.
 BUSY_STATES = (
@@ -113,7 +112,9 @@ async def take_snapshot(
             as_of=now.astimezone(zone).date(),
             units=tuple(await uow.units.list()),
             employees=tuple(await uow.employees.list()),
-            activities=tuple(await accepted_workload(uow, workload_months)),
+            activities=tuple(
+                accepted_activities(await uow.activities.list(), reports, workload_months)
+            ),
             aspirations=tuple(await uow.aspirations.list_active(now)),
             busy_nips=frozenset(busy),
             workload_flags=tuple(r for r in reports if r.large_change),
