@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bot.cli_text import fail, fail_text, t
+
 if TYPE_CHECKING:
     from bot.settings import Settings
 
@@ -40,6 +42,45 @@ def _runtime(settings: Settings) -> tuple[Any, Any, Any]:
     return engine, uow_factory(sessions), SqlDialogueStore(sessions)
 
 
+def secrets_of(settings: Settings) -> list[str]:
+    """What must never appear in a log line: the token, the webhook secret, the DB password."""
+    from sqlalchemy.engine import make_url
+
+    found = [
+        secret.get_secret_value()
+        for secret in (settings.bot_token, settings.webhook_secret)
+        if secret is not None and secret.get_secret_value()
+    ]
+    password = make_url(settings.database_url).password
+    if password:
+        found.append(str(password))
+    return found
+
+
+def _require_agency(settings: Settings) -> None:
+    """Stop unless the configured database exists, is reachable and holds an imported agency.
+
+    A SQLite file that does not exist is not created (a `serve` started in the wrong directory
+    would otherwise run on a new, empty database where everyone is "belum terdaftar").
+    """
+    from bot.cli_data import _sqlite_file
+    from db.engine import masked_url
+    from db.health import read_facts
+    from db.migrate import ensure_schema
+
+    shown = masked_url(settings.database_url)
+    database_file = _sqlite_file(settings.database_url)
+    if database_file is not None and not database_file.exists():
+        fail("cli.serve_no_database_file", url=shown, path=str(database_file.resolve()))
+    ensure_schema(settings.database_url)
+    facts = asyncio.run(read_facts(settings.database_url))
+    if not facts.has_agency:
+        fail("cli.serve_no_agency", url=shown, units=facts.units, employees=facts.employees)
+    logging.getLogger(__name__).info(
+        "database %s: %d units, %d employees", shown, facts.units, facts.employees
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add serve, invite, role and account commands."""
 
@@ -51,21 +92,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the bot (long polling, or --webhook URL with a secret token). SIGTERM stops it."""
         from bot.app import SystemClock, build_application
+        from bot.logs import configure_logging
         from bot.serve import ServeError, serve_until_signalled, webhook_config
         from bot.settings import load_settings
 
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        logging.getLogger("httpx").setLevel(logging.WARNING)
         settings = load_settings()
         token = settings.require_token()
+        configure_logging(settings.log_level, settings.log_format, secrets_of(settings))
         url = webhook or settings.webhook_url
         try:
             hook = webhook_config(settings, url) if url else None
         except ServeError as error:
-            _fail(str(error))
+            fail_text(t(error.key, **error.values))
             return
+        _require_agency(settings)
         engine, uows, dialogues = _runtime(settings)
         application = build_application(
             settings, uows, SystemClock(), dialogues=dialogues, token=token, rate_limit=True
@@ -83,7 +123,7 @@ def register(app: typer.Typer) -> None:
         try:
             asyncio.run(main())
         except ServeError as error:
-            _fail(str(error))
+            fail_text(t(error.key, **error.values))
 
     @app.command("invite")
     def invite(

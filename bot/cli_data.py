@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 Language = Literal["id", "en"]
 
+#: The demo's own database: `make demo` never fills the file the real bot uses.
+DEMO_DATABASE_URL = "sqlite:///mutasi-demo.sqlite3"
+
 
 class ImportKindChoice(StrEnum):
     """The three files an agency imports."""
@@ -335,11 +338,11 @@ async def _run_demo_async(
         await engine.dispose()
     if state == "other":
         raise CommandFailed(
-            "the database already holds data that is not a demo; point MUTASI_DATABASE_URL at "
-            "another database (e.g. sqlite:///demo.sqlite3)"
+            "the database already holds data that is not a demo; give the demo another "
+            "database with --database (e.g. --database sqlite:///mutasi-demo.sqlite3)"
             if en
-            else "database sudah berisi data yang bukan demo; arahkan MUTASI_DATABASE_URL ke "
-            "database lain (mis. sqlite:///demo.sqlite3)"
+            else "database sudah berisi data yang bukan demo; beri demo database lain dengan "
+            "--database (mis. --database sqlite:///mutasi-demo.sqlite3)"
         )
     if state == "demo":
         await downgrade_async(url, "base")
@@ -456,11 +459,20 @@ def register(app: typer.Typer) -> None:
             FileFormatChoice, typer.Option("--format", help="csv or xlsx")
         ] = FileFormatChoice.CSV,
         lang: Annotated[LanguageChoice | None, typer.Option("--lang", help="id or en")] = None,
+        database: Annotated[
+            str,
+            typer.Option(
+                "--database",
+                help="the demo's own database (never MUTASI_DATABASE_URL, the agency's)",
+            ),
+        ] = DEMO_DATABASE_URL,
     ) -> None:
-        """Build a sample kabupaten in the configured database and show its ABK gaps."""
-        from bot.settings import load_settings
+        """Build a sample kabupaten in the demo's own database and show its ABK gaps."""
+        from bot.settings import load_settings, remember_database_url
+        from db.engine import normalise_url
 
-        settings = load_settings()
+        remember_database_url(database)
+        settings = load_settings(database_url=normalise_url(database))
         language: Language = "en" if (lang or settings.language) == "en" else "id"
         try:
             report = run_demo(settings, size.value, seed, data_dir, file_format.value, language)

@@ -25,7 +25,13 @@ log = logging.getLogger(__name__)
 
 
 class ServeError(Exception):
-    """The bot cannot start; the message is one line for the operator."""
+    """The bot cannot start; the message is one line for the operator (English), KEY and
+    VALUES say the same in the catalogs' words."""
+
+    def __init__(self, message: str, key: str, **values: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +52,9 @@ class WebhookConfig:
 def webhook_config(settings: Settings, url: str) -> WebhookConfig:
     """The webhook settings for URL; a random secret per run when none is configured."""
     if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
-        raise ServeError(f"webhook URL must start with https:// (got {url!r})")
+        raise ServeError(
+            f"webhook URL must start with https:// (got {url!r})", "serve.webhook_https", url=url
+        )
     secret = (
         settings.webhook_secret.get_secret_value()
         if settings.webhook_secret is not None
@@ -66,13 +74,24 @@ async def running_bot(
     """Initialise, run post_init (command menus), receive updates; stop cleanly on exit."""
     from telegram.error import InvalidToken, NetworkError
 
+    from bot.logs import redact
+
+    token = application.bot.token
     try:
         await application.initialize()
     except InvalidToken as error:
-        raise ServeError(f"Telegram rejected MUTASI_BOT_TOKEN: {error}") from None
-    except NetworkError as error:
+        detail = redact(str(error), [token])
         raise ServeError(
-            f"cannot reach the Bot API at {application.bot.base_url}: {error}"
+            f"Telegram rejected MUTASI_BOT_TOKEN: {detail}", "serve.token_rejected", detail=detail
+        ) from None
+    except NetworkError as error:
+        where = redact(application.bot.base_url, [token])
+        detail = redact(str(error), [token])
+        raise ServeError(
+            f"cannot reach the Bot API at {where}: {detail}",
+            "serve.api_unreachable",
+            url=where,
+            detail=detail,
         ) from None
     updater = application.updater
     try:

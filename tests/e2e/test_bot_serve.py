@@ -89,7 +89,7 @@ async def test_serve_without_a_token_exits_non_zero_with_one_line(runtime: BotRu
     code, err = await _run(runtime)
     assert code != 0
     assert err.strip().splitlines() == [
-        "error: MUTASI_BOT_TOKEN is not set: put the bot's token there"
+        "galat: MUTASI_BOT_TOKEN belum diisi: isi dengan token bot dari BotFather"
     ]
 
 
@@ -98,8 +98,9 @@ async def test_serve_with_a_rejected_token_exits_non_zero_with_one_line(
 ) -> None:
     code, err = await _run(runtime, MUTASI_BOT_TOKEN="999:REJECTED")
     assert code != 0
-    lines = [line for line in err.strip().splitlines() if line.startswith("error:")]
-    assert len(lines) == 1 and "Telegram rejected MUTASI_BOT_TOKEN" in lines[0]
+    lines = [line for line in err.strip().splitlines() if line.startswith("galat:")]
+    assert len(lines) == 1 and "Telegram menolak MUTASI_BOT_TOKEN" in lines[0]
+    assert "REJECTED" not in err
 
 
 async def test_serve_polls_answers_and_stops_cleanly_on_sigterm(runtime: BotRuntime) -> None:
