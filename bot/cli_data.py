@@ -419,8 +419,13 @@ def run_demo(
 
 def register(app: typer.Typer) -> None:
     """Add the `import` and `demo` commands."""
+    from bot.cli_text import language as cli_language
 
-    @app.command("import")
+    @app.command(
+        "import",
+        epilog="\b\nContoh / examples:\n  mutasi import units unit.xlsx\n"
+        "  mutasi import employees pegawai.csv\n  mutasi import activities abk.xlsx",
+    )
     def import_command(
         kind: Annotated[ImportKindChoice, typer.Argument(help="units, employees or activities")],
         file: Annotated[Path, typer.Argument(help="a .csv (UTF-8, header row) or .xlsx file")],
@@ -429,11 +434,12 @@ def register(app: typer.Typer) -> None:
             typer.Option("--lang", help="message language (default: MUTASI_LANGUAGE, i.e. id)"),
         ] = None,
     ) -> None:
-        """Import units, employees or ABK activities; a file with any bad row changes nothing."""
+        """Impor unit, pegawai atau kegiatan ABK; berkas dengan satu baris salah tidak mengubah
+        apa pun. / Import units, employees or ABK activities; any bad row changes nothing."""
         from bot.settings import load_settings
 
         settings = load_settings()
-        language: Language = "en" if (lang or settings.language) == "en" else "id"
+        language: Language = "en" if (lang or cli_language()) == "en" else "id"
         try:
             outcome = run_import(kind.value, file, settings.database_url, language)
         except CommandFailed as error:
@@ -444,7 +450,11 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         typer.echo(render_import_outcome(outcome, language))
 
-    @app.command("demo")
+    @app.command(
+        "demo",
+        epilog="\b\nContoh / examples:\n  mutasi demo\n  mutasi demo --size M --seed 3\n"
+        "  mutasi demo --database sqlite:///coba.sqlite3 --lang en",
+    )
     def demo_command(
         size: Annotated[
             SizeChoice, typer.Option("--size", help="S ~600, M 5,000, L 20,000 ASN")
@@ -467,13 +477,14 @@ def register(app: typer.Typer) -> None:
             ),
         ] = DEMO_DATABASE_URL,
     ) -> None:
-        """Build a sample kabupaten in the demo's own database and show its ABK gaps."""
+        """Bangun kabupaten contoh di database demo sendiri dan tampilkan selisih ABK-nya.
+        / Build a sample kabupaten in the demo's own database and show its ABK gaps."""
         from bot.settings import load_settings, remember_database_url
         from db.engine import normalise_url
 
         remember_database_url(database)
         settings = load_settings(database_url=normalise_url(database))
-        language: Language = "en" if (lang or settings.language) == "en" else "id"
+        language: Language = "en" if (lang or cli_language()) == "en" else "id"
         try:
             report = run_demo(settings, size.value, seed, data_dir, file_format.value, language)
         except CommandFailed as error:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bot.cli_text import echo, fail, language
+
 if TYPE_CHECKING:  # the CLI starts fast: Telegram and the engine load only when used
     from bot.settings import Settings
     from core.planning import PlanOutcome
@@ -106,7 +108,7 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
     try:
         async with uow_factory(session_factory(engine))() as uow:
             if await uow.plans.get(plan_id) is None:
-                raise typer.BadParameter(f"no plan with id {plan_id}", param_hint="--plan")
+                fail("cli.no_plan", 2, plan=plan_id)
             rows = await sk_rows(uow, plan_id, settings.zone)
     finally:
         await engine.dispose()
@@ -117,35 +119,56 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
 def register(app: typer.Typer) -> None:
     """Add `rebalance` and `export sk`."""
 
-    @app.command("rebalance")
+    @app.command(
+        "rebalance",
+        epilog="\b\nContoh / examples:\n  mutasi rebalance --dry-run\n"
+        "  mutasi rebalance --time-limit 30",
+    )
     def rebalance(
         dry_run: Annotated[
-            bool, typer.Option("--dry-run", help="show the plan; store and send nothing")
+            bool,
+            typer.Option(
+                "--dry-run",
+                help="Tampilkan rencana saja, tanpa menyimpan/mengirim. / Show only; store and "
+                "send nothing.",
+            ),
         ] = False,
         time_limit: Annotated[
-            float | None, typer.Option("--time-limit", help="solver time limit in seconds")
+            float | None,
+            typer.Option("--time-limit", help="Batas waktu solver (detik). / Solver seconds."),
         ] = None,
     ) -> None:
-        """Make today's plan now (as the nightly job does) and print it with explanations."""
+        """Buat rencana hari ini sekarang (seperti tugas malam) dan cetak dengan alasannya.
+        / Make today's plan now (as the nightly job does) and print it with explanations."""
         from bot.settings import load_settings
 
         settings = load_settings()
+        if time_limit is not None and time_limit <= 0:
+            fail("cli.time_limit_positive", 2)
         outcome = asyncio.run(_rebalance(settings, dry_run, time_limit))
-        typer.echo(render_plan_text(outcome, settings.language))
+        typer.echo(render_plan_text(outcome, language()))
 
-    export_app = typer.Typer(help="Exports for the agency.", no_args_is_help=True)
+    export_app = typer.Typer(
+        help="Ekspor untuk instansi. / Exports for the agency.", no_args_is_help=True
+    )
 
-    @export_app.command("sk")
+    @export_app.command(
+        "sk",
+        epilog="\b\nContoh / examples:\n  mutasi export sk --plan 12 --out sk-desember.xlsx",
+    )
     def export_sk(
-        plan: Annotated[int, typer.Option("--plan", help="plan id")],
-        out: Annotated[Path, typer.Option("--out", help="FILE.xlsx or FILE.csv")],
+        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        out: Annotated[
+            Path, typer.Option("--out", help="BERKAS.xlsx atau BERKAS.csv / FILE.xlsx or .csv")
+        ],
     ) -> None:
-        """SK draft rows of a plan's approved transfers (DOMAIN.md `sk` columns)."""
+        """Baris draf SK dari mutasi yang disetujui dalam satu rencana (docs/formats.md).
+        / SK draft rows of a plan's approved transfers."""
         from bot.settings import load_settings
 
         if out.suffix.lower() not in (".xlsx", ".csv"):
-            raise typer.BadParameter("use a .xlsx or .csv file name", param_hint="--out")
+            fail("cli.export_suffix", 2, path=str(out))
         count = asyncio.run(_export_sk(load_settings(), plan, out))
-        typer.echo(f"{count} rows -> {out}")
+        echo("cli.export_written", count=count, path=str(out))
 
     app.add_typer(export_app, name="export")

@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.settings import Settings
+from bot.webhook_server import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -94,31 +95,37 @@ async def running_bot(
             detail=detail,
         ) from None
     updater = application.updater
+    server: WebhookServer | None = None
     try:
         if application.post_init is not None:
             await application.post_init(application)
-        if updater is not None:
-            if webhook is not None:
-                await updater.start_webhook(
-                    listen=webhook.listen,
-                    port=webhook.port,
-                    url_path=webhook.path,
-                    webhook_url=webhook.url,
-                    secret_token=webhook.secret,
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            else:
-                await updater.start_polling(
-                    poll_interval=poll_interval,
-                    timeout=int(poll_timeout),
-                    allowed_updates=Update.ALL_TYPES,
-                )
+        if webhook is not None:
+            server = WebhookServer(
+                application,
+                path=webhook.path,
+                secret=webhook.secret,
+                listen=webhook.listen,
+                port=webhook.port,
+                probe=lambda: health_probe(application),
+            )
+            server.start()
+            await application.bot.set_webhook(
+                url=webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
+            )
+        elif updater is not None:
+            await updater.start_polling(
+                poll_interval=poll_interval,
+                timeout=int(poll_timeout),
+                allowed_updates=Update.ALL_TYPES,
+            )
         await application.start()
         log.info(
             "bot @%s running (%s)", application.bot.username, "webhook" if webhook else "polling"
         )
         yield application
     finally:
+        if server is not None:
+            await server.stop()
         if updater is not None and updater.running:
             await updater.stop()
         if application.running:
@@ -128,6 +135,26 @@ async def running_bot(
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+async def health_probe(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> tuple[bool, dict[str, Any]]:
+    """The `/healthz` answer: `bot.health`'s report for this application's settings, asking
+    the Bot API with the running bot."""
+    import datetime as dt
+
+    from bot.health import check_health
+    from bot.i18n import translator
+
+    services = getattr(application.bot_data, "services", None)
+    if services is None:
+        return True, {"status": "ok", "checks": {}}
+    t = translator(services.settings.language)
+    report = await check_health(
+        services.settings, now=dt.datetime.now(dt.UTC), bot=application.bot, t=t
+    )
+    return report.ok, report.as_json(t)
 
 
 async def serve_until_signalled(

@@ -176,3 +176,31 @@ async def test_a_dialogue_survives_killing_the_serve_process(runtime: BotRuntime
     async with runtime.uows() as uow:
         wish = await uow.aspirations.current_for(SITI.nip)
     assert wish is not None and wish.choices == ("PKM-C",)
+
+
+async def test_webhook_mode_serves_the_health_report_at_healthz(runtime: BotRuntime) -> None:
+    import aiohttp
+
+    from core.domain import OutboxMessage
+
+    port = free_port()
+    hook = WebhookConfig(f"http://127.0.0.1:{port}/telegram", "s3cret-token", "127.0.0.1", port)
+    async with runtime.running(webhook=hook), aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            healthy = (response.status, await response.json())
+        async with runtime.uows() as uow:
+            overdue = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+            await uow.outbox.add(OutboxMessage(None, 1001, "text", {"text": "x"}, overdue))
+            await uow.commit()
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            unhealthy = (response.status, await response.json())
+        async with http.get(f"http://127.0.0.1:{port}/telegram") as response:
+            wrong_method = response.status
+    assert healthy[0] == 200 and healthy[1]["status"] == "ok"
+    assert set(healthy[1]["checks"]) == {
+        "database", "schema", "agency", "outbox", "plan", "telegram",
+    }  # fmt: skip
+    assert "@mutasi_test_bot" in healthy[1]["checks"]["telegram"]["detail"]
+    assert unhealthy[0] == 503 and unhealthy[1]["status"] == "unhealthy"
+    assert unhealthy[1]["checks"]["outbox"]["ok"] is False
+    assert wrong_method == 405
