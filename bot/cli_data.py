@@ -36,11 +36,12 @@ DEMO_DATABASE_URL = "sqlite:///mutasi-demo.sqlite3"
 
 
 class ImportKindChoice(StrEnum):
-    """The three files an agency imports."""
+    """The files an agency imports."""
 
     UNITS = "units"
     EMPLOYEES = "employees"
     ACTIVITIES = "activities"
+    JABATAN = "jabatan"
 
 
 class LanguageChoice(StrEnum):
@@ -367,7 +368,11 @@ async def _run_demo_async(
         if problems:  # the generator and the importer disagree: a bug, shown plainly
             raise CommandFailed("\n".join(p.describe(language) for p in problems))
         aspirations, grants = await store_sample_people(agency, factory, now=now)
-        summary = await read_staffing_summary(factory, wke_minutes=settings.wke_minutes)
+        summary = await read_staffing_summary(
+            factory,
+            wke_minutes=settings.wke_minutes,
+            workload_months=settings.workload_average_months,
+        )
         plan_text = await demo_plan_section(settings, factory, language)
     finally:
         await engine.dispose()
@@ -424,18 +429,22 @@ def register(app: typer.Typer) -> None:
     @app.command(
         "import",
         epilog="\b\nContoh / examples:\n  mutasi import units unit.xlsx\n"
-        "  mutasi import employees pegawai.csv\n  mutasi import activities abk.xlsx",
+        "  mutasi import employees pegawai.csv\n  mutasi import activities abk.xlsx\n"
+        "  mutasi import jabatan jabatan.xlsx",
     )
     def import_command(
-        kind: Annotated[ImportKindChoice, typer.Argument(help="units, employees or activities")],
+        kind: Annotated[
+            ImportKindChoice, typer.Argument(help="units, employees, activities or jabatan")
+        ],
         file: Annotated[Path, typer.Argument(help="a .csv (UTF-8, header row) or .xlsx file")],
         lang: Annotated[
             LanguageChoice | None,
             typer.Option("--lang", help="message language (default: MUTASI_LANGUAGE, i.e. id)"),
         ] = None,
     ) -> None:
-        """Impor unit, pegawai atau kegiatan ABK; berkas dengan satu baris salah tidak mengubah
-        apa pun. / Import units, employees or ABK activities; any bad row changes nothing."""
+        """Impor unit, pegawai, kegiatan ABK atau katalog jabatan; berkas dengan satu baris salah
+        tidak mengubah apa pun. / Import units, employees, ABK activities or the jabatan
+        catalogue; a file with any bad row changes nothing."""
         from bot.settings import load_settings
 
         settings = load_settings()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-EmployeeStatus = Literal["PNS", "PPPK"]
+EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
 
 
 class Role(StrEnum):
@@ -69,6 +69,8 @@ class Unit:
     lat: float
     lon: float
     skills_needed: tuple[str, ...] = ()
+    daerah_khusus: bool = False  # a school in a special area: the teachers' 4 years do not apply
+    head_nip: str | None = None  # kepala unit (else: the unit's supervisor grant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,18 @@ class Employee:
     home_lat: float | None = None
     home_lon: float | None = None
     spouse_nip: str | None = None
-    lock_reason: str | None = None
+    lock_reason: str | None = None  # free-text note of the lock (`kunci`)
+    lock_kind: str | None = None  # `jenis_kunci`: one of core.eligibility.LOCK_KINDS
+    lock_until: dt.date | None = None  # the lock ends by itself on this day (None: open-ended)
+    contract_end: dt.date | None = None  # PPPK `akhir_kontrak`
+    skp_1: str | None = None  # SKP rating of the last year (core.eligibility.SKP_RATINGS)
+    skp_2: str | None = None  # SKP rating of the year before
+    mapel: str | None = None  # a teacher's subject ("guru kelas" for SD class teachers)
+
+    @property
+    def locked(self) -> bool:
+        """Whether the file names a lock at all (dated or not; see core.eligibility)."""
+        return self.lock_reason is not None or self.lock_kind is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +113,7 @@ class Activity:
     output_unit: str
     minutes_per_output: float
     annual_volume: float
+    mapel: str | None = None  # the subject this need is for (teachers), None for any
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +178,10 @@ class WorkloadReport:
     reported_by: str
     reported_at: dt.datetime
     id: int | None = None
+    required_fte: float | None = None  # the month's FTE, annualised, as shown when saved
+    previous_fte: float | None = None  # the figure it was compared with
+    large_change: bool = False  # confirmed by the supervisor despite a change over the threshold
+    replaces_id: int | None = None  # an earlier report of the same month, kept in history
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +213,18 @@ class TransferProposal:
     stage: int = 0
     tmt: dt.date | None = None
     decided_at: dt.datetime | None = None
+    #: The jabatan needs a practice licence (SIP) tied to one facility: a new one before the TMT.
+    butuh_sip: bool = False
+    #: When the notice first reached the ASN's chat: the objection window starts here.
+    notice_delivered_at: dt.datetime | None = None
+    #: When the ASN objected: the objection must be ruled on within a deadline from here.
+    objected_at: dt.datetime | None = None
+    #: SPMT: the destination head (or an admin for them) confirmed the person started work.
+    arrival_confirmed_at: dt.datetime | None = None
+    arrival_confirmed_by: str | None = None
+    #: The Minister's written approval (number, date) for a move inside a freeze window.
+    minister_letter_number: str | None = None
+    minister_letter_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

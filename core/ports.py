@@ -24,6 +24,7 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
+from core.eligibility import JabatanInfo
 
 
 class UnitRepository(Protocol):
@@ -53,6 +54,13 @@ class ActivityRepository(Protocol):
     async def upsert(self, activity: Activity) -> None: ...
     # Added for bulk imports: (unit, jabatan, name) must not repeat within `activities`.
     async def upsert_many(self, activities: Sequence[Activity]) -> None: ...
+
+
+class JabatanRepository(Protocol):
+    """The jabatan catalogue (`jabatan.csv`)."""
+
+    async def list(self) -> Sequence[JabatanInfo]: ...
+    async def upsert_many(self, rows: Sequence[JabatanInfo]) -> None: ...
 
 
 class RoleRepository(Protocol):
@@ -92,6 +100,12 @@ class WorkloadReportRepository(Protocol):
     async def add(self, report: WorkloadReport) -> WorkloadReport: ...
     async def latest_for(self, unit_code: str, jabatan: str) -> WorkloadReport | None: ...
     async def list_for_month(self, month: str) -> Sequence[WorkloadReport]: ...
+    # Added for issue 9 (history): the newest report of a month is the accepted one.
+    async def for_month(
+        self, unit_code: str, jabatan: str, month: str
+    ) -> WorkloadReport | None: ...
+    async def history(self, unit_code: str, jabatan: str) -> Sequence[WorkloadReport]: ...
+    async def accepted_recent(self, months: int) -> Sequence[WorkloadReport]: ...
 
 
 class PlanRepository(Protocol):
@@ -156,6 +170,7 @@ class UnitOfWork(Protocol):
     units: UnitRepository
     employees: EmployeeRepository
     activities: ActivityRepository
+    jabatan: JabatanRepository
     roles: RoleRepository
     accounts: AccountRepository
     invitations: InvitationRepository

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -91,6 +92,8 @@ class UnitRow(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     skills_needed: Mapped[list[str]]
+    daerah_khusus: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    head_nip: Mapped[str | None] = mapped_column(NIP)
 
 
 class EmployeeRow(Base):
@@ -109,6 +112,12 @@ class EmployeeRow(Base):
     home_lon: Mapped[float | None] = mapped_column(Float)
     spouse_nip: Mapped[str | None] = mapped_column(NIP)
     lock_reason: Mapped[str | None] = mapped_column(Text)
+    lock_kind: Mapped[str | None] = mapped_column(String(32))
+    lock_until: Mapped[dt.date | None] = mapped_column(Date)
+    contract_end: Mapped[dt.date | None] = mapped_column(Date)
+    skp_1: Mapped[str | None] = mapped_column(String(32))
+    skp_2: Mapped[str | None] = mapped_column(String(32))
+    mapel: Mapped[str | None] = mapped_column(NAME)
 
 
 class ActivityRow(Base):
@@ -122,6 +131,19 @@ class ActivityRow(Base):
     output_unit: Mapped[str] = mapped_column(NAME)
     minutes_per_output: Mapped[float] = mapped_column(Float)
     annual_volume: Mapped[float] = mapped_column(Float)
+    mapel: Mapped[str | None] = mapped_column(NAME)
+
+
+class JabatanRow(Base):
+    """The jabatan catalogue (`jabatan.csv`): what kind of post, SIP, minimum months."""
+
+    __tablename__ = "jabatan_catalogue"
+
+    key: Mapped[str] = mapped_column(NAME, primary_key=True)  # core.eligibility.catalogue_key
+    jabatan: Mapped[str] = mapped_column(NAME)
+    jenis: Mapped[str] = mapped_column(String(16))
+    needs_sip: Mapped[bool] = mapped_column(Boolean)
+    min_tenure_months: Mapped[int | None] = mapped_column(Integer)
 
 
 class RoleGrantRow(Base):
@@ -187,6 +209,10 @@ class WorkloadReportRow(Base):
     month: Mapped[str] = mapped_column(String(7))
     reported_by: Mapped[str] = mapped_column(NIP)
     reported_at: Mapped[dt.datetime]
+    required_fte: Mapped[float | None] = mapped_column(Float)
+    previous_fte: Mapped[float | None] = mapped_column(Float)
+    large_change: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    replaces_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class WorkloadVolumeRow(Base):
@@ -246,6 +272,13 @@ class TransferProposalRow(Base):
     stage: Mapped[int] = mapped_column(Integer)
     tmt: Mapped[dt.date | None] = mapped_column(Date)
     decided_at: Mapped[dt.datetime | None]
+    butuh_sip: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    notice_delivered_at: Mapped[dt.datetime | None]
+    objected_at: Mapped[dt.datetime | None]
+    arrival_confirmed_at: Mapped[dt.datetime | None]
+    arrival_confirmed_by: Mapped[str | None] = mapped_column(NIP)
+    minister_letter_number: Mapped[str | None] = mapped_column(String(128))
+    minister_letter_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class ApprovalDecisionRow(Base):

@@ -16,6 +16,7 @@ from core.ports import (
     EmployeeRepository,
     EvaluationRepository,
     InvitationRepository,
+    JabatanRepository,
     OutboxRepository,
     PlanRepository,
     ProposalRepository,
@@ -33,6 +34,7 @@ from db.repositories import (
     SqlAuditRepository,
     SqlEmployeeRepository,
     SqlInvitationRepository,
+    SqlJabatanRepository,
     SqlRoleRepository,
     SqlUnitRepository,
     SqlWorkloadReportRepository,
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
     units: UnitRepository
     employees: EmployeeRepository
     activities: ActivityRepository
+    jabatan: JabatanRepository
     roles: RoleRepository
     accounts: AccountRepository
     invitations: InvitationRepository
@@ -83,6 +86,7 @@ class SqlUnitOfWork:
         self.units = SqlUnitRepository(session)
         self.employees = SqlEmployeeRepository(session)
         self.activities = SqlActivityRepository(session)
+        self.jabatan = SqlJabatanRepository(session)
         self.roles = SqlRoleRepository(session)
         self.accounts = SqlAccountRepository(session)
         self.invitations = SqlInvitationRepository(session)

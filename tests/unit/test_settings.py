@@ -125,3 +125,42 @@ def test_good_values_of_the_checked_settings_are_accepted(
     assert settings.approval_stages == ("kepala_opd", "sekda", "ppk")
     assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
     assert settings.database_url.endswith("?sslmode=require")
+
+
+def test_lawful_rule_settings_default_and_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = load_settings()
+    assert (s.teacher_min_tenure_months, s.max_tenure_months, s.skp_gate) == (48, 60, True)
+    assert (s.weight_very_willing, s.weight_long_tenure) == (10.0, 10.0)
+    monkeypatch.setenv("MUTASI_SKP_GATE", "kadang")
+    with pytest.raises(SettingsError, match="^MUTASI_SKP_GATE:"):
+        load_settings()
+    monkeypatch.delenv("MUTASI_SKP_GATE")
+    monkeypatch.setenv("MUTASI_WEIGHT_LONG_TENURE", "-1")
+    with pytest.raises(SettingsError, match="^MUTASI_WEIGHT_LONG_TENURE:"):
+        load_settings()
+
+
+def test_workload_settings_default_to_three_months_and_fifty_percent() -> None:
+    s = load_settings()
+    assert s.workload_average_months == 3 and s.workload_change_percent == 50.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MUTASI_WORKLOAD_AVERAGE_MONTHS", "0"),
+        ("MUTASI_WORKLOAD_AVERAGE_MONTHS", "tiga"),
+        ("MUTASI_WORKLOAD_CHANGE_PERCENT", "0"),
+        ("MUTASI_WORKLOAD_CHANGE_PERCENT", "-10"),
+    ],
+)
+def test_bad_workload_settings_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert str(err.value).startswith(f"{name}:")
+    assert "\n" not in str(err.value)
