@@ -134,33 +134,40 @@ async def _after_approval(settings: Settings, action: Any) -> Any:
 
 def _run_after_approval(settings: Settings, action: Any) -> Any:
     """ACTION's result, or exit 1 with the domain error in the agency's language."""
-    from bot.i18n import translator
+    from bot.cli_bot import domain_error_text
+    from bot.cli_text import fail_text
     from core.errors import DomainError
 
     try:
         return asyncio.run(_after_approval(settings, action))
     except DomainError as error:
-        t = translator(settings.language)
-        try:
-            text = t(error.key, **error.values)
-        except (KeyError, IndexError, ValueError):
-            text = f"{error.key}: {error.values}"
-        typer.echo(f"error: {plain(text)}", err=True)
-        raise typer.Exit(1) from None
+        fail_text(plain(domain_error_text(error)))
 
 
 def register(app: typer.Typer) -> None:
     """Add `rebalance`, `export sk`, `spmt` and `surat-menteri`."""
 
-    @app.command("spmt")
+    @app.command(
+        "spmt",
+        epilog="\b\nContoh / examples:\n  mutasi spmt 12 --admin 198001012005011001\n"
+        "  mutasi spmt 12 --admin 198001012005011001 --sip",
+    )
     def spmt(
-        proposal: Annotated[int, typer.Argument(help="proposal id (as on the card: #12)")],
-        admin: Annotated[str, typer.Option("--admin", help="your NIP (an admin)")],
+        proposal: Annotated[
+            int, typer.Argument(help="Nomor usulan (seperti di kartu: #12). / Proposal id.")
+        ],
+        admin: Annotated[
+            str, typer.Option("--admin", help="NIP Anda (admin). / Your NIP (an admin).")
+        ],
         sip: Annotated[
-            bool, typer.Option("--sip", help="the new SIP for the destination is held")
+            bool,
+            typer.Option(
+                "--sip", help="SIP baru untuk unit tujuan sudah ada. / The new SIP is held."
+            ),
         ] = False,
     ) -> None:
-        """Confirm the SPMT on the destination head's behalf (audited as the admin's)."""
+        """Catat SPMT atas nama kepala unit tujuan (diaudit sebagai tindakan admin).
+        / Confirm the SPMT on the destination head's behalf (audited as the admin's)."""
         from bot.settings import load_settings
         from core.effect import confirm_arrival
 
@@ -171,20 +178,29 @@ def register(app: typer.Typer) -> None:
 
         outcome = _run_after_approval(load_settings(), action)
         if outcome.applied:
-            typer.echo(f"SPMT recorded; proposal {proposal} took effect")
+            echo("cli.spmt_applied", proposal=proposal)
         else:
-            typer.echo(
-                f"SPMT recorded; proposal {proposal} still waits for: {', '.join(outcome.waiting)}"
-            )
+            echo("cli.spmt_waiting", proposal=proposal, waiting=", ".join(outcome.waiting))
 
-    @app.command("surat-menteri")
+    @app.command(
+        "surat-menteri",
+        epilog="\b\nContoh / examples:\n  mutasi surat-menteri 12 13 --nomor 800/123/OTDA "
+        "--tanggal 2026-12-01 --admin 198001012005011001",
+    )
     def minister_letter(
-        proposals: Annotated[list[int], typer.Argument(help="proposal ids the letter covers")],
-        nomor: Annotated[str, typer.Option("--nomor", help="the letter's number")],
-        tanggal: Annotated[str, typer.Option("--tanggal", help="the letter's date, YYYY-MM-DD")],
-        admin: Annotated[str, typer.Option("--admin", help="your NIP (an admin)")],
+        proposals: Annotated[
+            list[int], typer.Argument(help="Nomor usulan yang dicakup. / Proposal ids covered.")
+        ],
+        nomor: Annotated[str, typer.Option("--nomor", help="Nomor surat. / The letter's number.")],
+        tanggal: Annotated[
+            str, typer.Option("--tanggal", help="Tanggal surat, YYYY-MM-DD. / The letter's date.")
+        ],
+        admin: Annotated[
+            str, typer.Option("--admin", help="NIP Anda (admin). / Your NIP (an admin).")
+        ],
     ) -> None:
-        """Record the Minister's written approval for moves in a freeze window (audited)."""
+        """Catat persetujuan tertulis Menteri untuk mutasi dalam masa larangan (diaudit).
+        / Record the Minister's written approval for moves in a freeze window (audited)."""
         import datetime as dt
 
         from bot.settings import load_settings
@@ -193,7 +209,7 @@ def register(app: typer.Typer) -> None:
         try:
             letter_date = dt.date.fromisoformat(tanggal)
         except ValueError:
-            raise typer.BadParameter("use YYYY-MM-DD", param_hint="--tanggal") from None
+            fail("cli.date_format", 2, option="--tanggal", value=tanggal)
 
         async def action(uows: Any, clock: Any, rules: Any) -> Any:
             return await record_minister_letter(
@@ -207,9 +223,11 @@ def register(app: typer.Typer) -> None:
             )
 
         applied = _run_after_approval(load_settings(), action)
-        typer.echo(
-            f"letter {nomor} recorded for {len(proposals)} proposal(s); "
-            f"took effect now: {', '.join(map(str, applied)) or 'none'}"
+        echo(
+            "cli.letter_recorded",
+            number=nomor,
+            count=len(proposals),
+            applied=", ".join(map(str, applied)) or "-",
         )
 
     @app.command(

@@ -99,6 +99,9 @@ def error_paths(tmp: Path) -> list[tuple[list[str], dict[str, str]]]:
         (["health"], {}),
         (["db", "upgrade"], unreachable),
         (["health"], {"MUTASI_WORK_DAYS": "senin"}),
+        (["spmt", "999", "--admin", UNKNOWN_NIP], {}),
+        (["surat-menteri", "999", "--nomor", "1", "--tanggal", "kemarin", "--admin", "x"], {}),
+        (["surat-menteri", "999", "--nomor", "1", "--tanggal", "2026-12-01", "--admin", "x"], {}),
         (["invite", "--all", "--bot-username", "b"], {"MUTASI_APPROVAL_CHAIN": ""}),
     ]
 
