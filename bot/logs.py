@@ -19,8 +19,8 @@ from typing import Literal
 
 LogFormat = Literal["text", "json"]
 
-#: `/bot<token>` inside a Bot API URL, whatever the token is.
-_BOT_PATH = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+#: `/bot<token>` inside a Bot API URL (also URL-encoded, as in file downloads: `%3A`).
+_BOT_PATH = re.compile(r"/bot\d+(?::|%3[Aa])[A-Za-z0-9_-]+")
 #: An 18-digit NIP (PNS) standing alone.
 _NIP = re.compile(r"(?<!\d)(\d{8})\d{7}(\d{3})(?!\d)")
 #: Loggers that say something routine on every scheduler tick or HTTP request.
@@ -39,7 +39,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """TEXT with every secret, any `/bot<token>` URL path and NIP middles replaced."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
+            text = text.replace(secret, "***").replace(secret.replace(":", "%3A"), "***")
     text = _BOT_PATH.sub("/bot***", text)
     return _NIP.sub(r"\1…\2", text)
 

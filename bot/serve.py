@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import signal
 from collections.abc import AsyncIterator
@@ -16,11 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.settings import Settings
-from bot.webhook_server import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +28,10 @@ class ServeError(Exception):
     """The bot cannot start; the message is one line for the operator (English), KEY and
     VALUES say the same in the catalogs' words."""
 
-    def __init__(self, message: str, key: str, **values: Any) -> None:
+    def __init__(self, message: str, key: str = "serve.failed", **values: Any) -> None:
         super().__init__(message)
         self.key = key
-        self.values = values
+        self.values = values or {"detail": message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +49,13 @@ class WebhookConfig:
         return urlsplit(self.url).path.lstrip("/")
 
 
+#: What Telegram allows in a webhook's secret_token (Bot API, setWebhook).
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
 def webhook_config(settings: Settings, url: str) -> WebhookConfig:
-    """The webhook settings for URL; a random secret per run when none is configured."""
+    """The webhook settings for URL; a random secret per run when none is configured.
+    ServeError (one line, the secret not shown) when the configured secret is not allowed."""
     if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
         raise ServeError(
             f"webhook URL must start with https:// (got {url!r})", "serve.webhook_https", url=url
@@ -61,6 +65,14 @@ def webhook_config(settings: Settings, url: str) -> WebhookConfig:
         if settings.webhook_secret is not None
         else secrets.token_urlsafe(32)
     )
+    if not WEBHOOK_SECRET.fullmatch(secret):
+        raise ServeError(
+            "MUTASI_WEBHOOK_SECRET: Telegram allows only A-Z, a-z, 0-9, _ and - "
+            f"(1 to 256 characters); the one set has {len(secret)} characters"
+            + (" with others among them" if 0 < len(secret) <= 256 else ""),
+            "serve.webhook_secret",
+            length=len(secret),
+        )
     return WebhookConfig(url, secret, settings.webhook_listen, settings.webhook_port)
 
 
@@ -72,10 +84,13 @@ async def running_bot(
     poll_timeout: float = 10.0,
     poll_interval: float = 0.0,
 ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
-    """Initialise, run post_init (command menus), receive updates; stop cleanly on exit."""
+    """Initialise, run post_init (command menus), receive updates through the inbox (stored
+    before they are acknowledged; those a dead process left are handled first); stop cleanly."""
     from telegram.error import InvalidToken, NetworkError
 
+    from bot.inbox import UpdateInbox
     from bot.logs import redact
+    from bot.webhook_server import health_route
 
     token = application.bot.token
     try:
@@ -94,40 +109,30 @@ async def running_bot(
             url=where,
             detail=detail,
         ) from None
-    updater = application.updater
-    server: WebhookServer | None = None
+    services = application.bot_data.services
+    inbox = UpdateInbox(application, services.uow_factory, services.clock)
     try:
         if application.post_init is not None:
             await application.post_init(application)
+        await application.start()
+        await inbox.replay_unhandled()
         if webhook is not None:
-            server = WebhookServer(
-                application,
-                path=webhook.path,
-                secret=webhook.secret,
+            await inbox.start_webhook(
                 listen=webhook.listen,
                 port=webhook.port,
-                probe=lambda: health_probe(application),
+                path=webhook.path,
+                url=webhook.url,
+                secret=webhook.secret,
+                extra_routes=[health_route(lambda: health_probe(application))],
             )
-            server.start()
-            await application.bot.set_webhook(
-                url=webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
-            )
-        elif updater is not None:
-            await updater.start_polling(
-                poll_interval=poll_interval,
-                timeout=int(poll_timeout),
-                allowed_updates=Update.ALL_TYPES,
-            )
-        await application.start()
+        else:
+            await inbox.start_polling(poll_timeout, poll_interval)
         log.info(
             "bot @%s running (%s)", application.bot.username, "webhook" if webhook else "polling"
         )
         yield application
     finally:
-        if server is not None:
-            await server.stop()
-        if updater is not None and updater.running:
-            await updater.stop()
+        await inbox.stop()
         if application.running:
             await application.stop()
             if application.post_stop is not None:

@@ -54,6 +54,8 @@ class OutboxStatus(StrEnum):
     """Delivery state of one outgoing notification."""
 
     PENDING = "pending"
+    #: Its Bot API call is (or was, if the process died) in flight.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     UNDELIVERABLE = "undeliverable"
@@ -134,7 +136,8 @@ class TelegramAccount:
     nip: str
     language: str = "id"
     chat_id: int | None = None
-    blocked: bool = False
+    blocked: bool = False  # unbound by an admin (a new invitation may bind another account)
+    undeliverable: bool = False  # Telegram said 403: they blocked the bot; cleared when they write
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +256,7 @@ class OutboxMessage:
     next_attempt_at: dt.datetime | None = None
     telegram_message_id: int | None = None
     dedupe_key: str | None = None
+    claimed_by: str | None = None  # the dispatcher process whose send is in flight
 
 
 @dataclass(frozen=True, slots=True)

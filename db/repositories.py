@@ -457,6 +457,7 @@ def account_from_row(row: TelegramAccountRow) -> TelegramAccount:
         language=row.language,
         chat_id=row.chat_id,
         blocked=row.blocked,
+        undeliverable=row.undeliverable,
     )
 
 
@@ -506,6 +507,7 @@ class SqlAccountRepository(SqlRepository):
             "language": account.language,
             "chat_id": account.chat_id,
             "blocked": account.blocked,
+            "undeliverable": account.undeliverable,
         }
         statement = insert_for(self.session, TelegramAccountRow).values(**values)
         await self.session.execute(

@@ -168,6 +168,9 @@ class TelegramAccountRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     blocked: Mapped[bool] = mapped_column(Boolean)
+    # Telegram answered 403 (the person blocked the bot): not an unbinding; cleared by any
+    # later update from them.
+    undeliverable: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class InvitationRow(Base):
@@ -309,6 +312,32 @@ class OutboxMessageRow(Base):
     next_attempt_at: Mapped[dt.datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The dispatcher process that marked the row "sending" (taken back when it is gone).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class InboxUpdateRow(Base):
+    """An update from Telegram, stored before it is acknowledged; handled once."""
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (Index(None, "handled_at"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The update as Telegram sent it; emptied once handled (it holds people's messages).
+    payload: Mapped[dict[str, Any] | None]
+    received_at: Mapped[dt.datetime]
+    handled_at: Mapped[dt.datetime | None]
+
+
+class InvitationAttemptRow(Base):
+    """One invitation code typed by a Telegram account (for throttling guesses)."""
+
+    __tablename__ = "invitation_attempts"
+    __table_args__ = (Index(None, "telegram_user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[dt.datetime]
 
 
 class EvaluationRow(Base):

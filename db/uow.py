@@ -15,6 +15,7 @@ from core.ports import (
     DecisionRepository,
     EmployeeRepository,
     EvaluationRepository,
+    InboxRepository,
     InvitationRepository,
     JabatanRepository,
     OutboxRepository,
@@ -26,6 +27,7 @@ from core.ports import (
     WorkloadReportRepository,
 )
 from db.engine import session_factory as make_session_factory
+from db.inbox_repository import SqlInboxRepository, mark_handled_in
 from db.outbox_repository import SqlOutboxRepository
 from db.repositories import (
     SqlAccountRepository,
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     evaluations: EvaluationRepository
     audit: AuditRepository
+    inbox: InboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -98,6 +101,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.evaluations = SqlEvaluationRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.inbox = SqlInboxRepository(session)
         return self
 
     async def __aexit__(
@@ -113,7 +117,9 @@ class SqlUnitOfWork:
             await session.close()
 
     async def commit(self) -> None:
-        """Make everything done so far durable; the unit of work stays usable."""
+        """Make everything done so far durable; the unit of work stays usable. Inside update
+        handling, the update is marked handled in this same transaction (db.inbox_repository)."""
+        await mark_handled_in(self.session)
         await self.session.commit()
 
     async def rollback(self) -> None:

@@ -318,6 +318,30 @@ class Outbox(_Repo):
     async def get(self, message_id: int) -> OutboxMessage | None:
         return self.s.outbox.get(message_id)
 
+    async def release_claims(self, owner: str) -> int:
+        taken = [
+            m
+            for m in self.s.outbox.values()
+            if m.status == OutboxStatus.SENDING and m.claimed_by != owner
+        ]
+        for m in taken:
+            self.s.outbox[m.id] = dataclasses.replace(  # type: ignore[index]
+                m, status=OutboxStatus.PENDING, claimed_by=None
+            )
+        return len(taken)
+
+    async def reopen_undeliverable(self, chat_id: int, now: dt.datetime) -> int:
+        held = [
+            m
+            for m in self.s.outbox.values()
+            if m.chat_id == chat_id and m.status == OutboxStatus.UNDELIVERABLE
+        ]
+        for m in held:
+            self.s.outbox[m.id] = dataclasses.replace(  # type: ignore[index]
+                m, status=OutboxStatus.PENDING, next_attempt_at=now, claimed_by=None
+            )
+        return len(held)
+
     async def mark_sent(self, message_id: int, telegram_message_id: int | None) -> bool:
         current = self.s.outbox.get(message_id)
         if current is None or current.status != OutboxStatus.PENDING:

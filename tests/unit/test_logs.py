@@ -61,6 +61,12 @@ def test_a_bot_api_url_with_any_token_is_redacted_even_when_the_token_is_not_kno
         redact("POST http://127.0.0.1:8081/bot123456:AAE-x_y/sendMessage 200")
         == "POST http://127.0.0.1:8081/bot***/sendMessage 200"
     )
+    # File downloads put the token in the path URL-encoded (found by the session's leak watch).
+    assert (
+        redact("GET http://127.0.0.1:41647/file/bot424242%3AE2E-token/documents/file_2.xlsx")
+        == "GET http://127.0.0.1:41647/file/bot***/documents/file_2.xlsx"
+    )
+    assert "E2E-token" not in redact("token 424242%3AE2E-token", ["424242:E2E-token"])
 
 
 def test_nips_are_masked_and_other_numbers_left_alone() -> None:

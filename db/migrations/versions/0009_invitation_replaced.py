@@ -2,7 +2,7 @@
 (replaced) instead of "kedaluwarsa" (expired).
 
 Revision ID: 0009_invitation_replaced
-Revises: 0002_lawful_rules
+Revises: 0006_crash_safety
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_invitation_replaced"
-down_revision: str | None = "0002_lawful_rules"
+down_revision: str | None = "0006_crash_safety"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
