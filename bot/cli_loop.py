@@ -135,9 +135,7 @@ async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple
                     uow, plan_id, stage_names=stages, today=_today(settings)
                 )
             except NotFound:
-                raise typer.BadParameter(
-                    f"no plan with id {plan_id}", param_hint="--plan"
-                ) from None
+                fail("cli.no_plan", 2, plan=plan_id)
     finally:
         await engine.dispose()
     return build_plan_workbook(report, translator(language), settings.zone), len(report.lines)
@@ -315,24 +313,30 @@ def register(app: typer.Typer) -> None:
         count = asyncio.run(_export_sk(load_settings(), plan, out))
         echo("cli.export_written", count=count, path=str(out))
 
-    @export_app.command("plan")
+    @export_app.command(
+        "plan",
+        epilog="\b\nContoh / examples:\n  mutasi export plan --plan 12 --out rencana-12.xlsx\n"
+        "  mutasi export plan --plan 12 --out plan-12.xlsx --lang en",
+    )
     def export_plan(
-        plan: Annotated[int, typer.Option("--plan", help="plan id")],
-        out: Annotated[Path, typer.Option("--out", help="FILE.xlsx")],
+        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        out: Annotated[Path, typer.Option("--out", help="BERKAS.xlsx / FILE.xlsx")],
         lang: Annotated[
-            str | None, typer.Option("--lang", help="id or en (default: MUTASI_LANGUAGE)")
+            str | None,
+            typer.Option("--lang", help="Bahasa buku kerja: id atau en. / Workbook language."),
         ] = None,
     ) -> None:
-        """The plan as a workbook for the committee: a summary, one sheet per OPD, minutes."""
+        """Rencana sebagai buku kerja untuk tim: ringkasan, satu lembar per OPD, berita acara.
+        / The plan as a workbook for the committee: a summary, one sheet per OPD, minutes."""
         from bot.settings import load_settings
 
         if out.suffix.lower() != ".xlsx":
-            raise typer.BadParameter("use a .xlsx file name", param_hint="--out")
+            fail("cli.export_xlsx", 2, path=str(out))
         if lang not in (None, "id", "en"):
-            raise typer.BadParameter("use id or en", param_hint="--lang")
+            fail("cli.lang_choice", 2, value=str(lang))
         settings = load_settings()
-        data, count = asyncio.run(_export_plan(settings, plan, lang or settings.language))
+        data, count = asyncio.run(_export_plan(settings, plan, lang or language()))
         out.write_bytes(data)
-        typer.echo(f"{count} proposals -> {out}")
+        echo("cli.export_plan_written", count=count, path=str(out))
 
     app.add_typer(export_app, name="export")

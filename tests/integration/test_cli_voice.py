@@ -96,6 +96,8 @@ def error_paths(tmp: Path) -> list[tuple[list[str], dict[str, str]]]:
         (["rebalance", "--time-limit", "0"], {}),
         (["export", "sk", "--plan", "99", "--out", str(tmp / "sk.xlsx")], {}),
         (["export", "sk", "--plan", "1", "--out", str(tmp / "sk.txt")], {}),
+        (["export", "plan", "--plan", "99", "--out", str(tmp / "plan.xlsx")], {}),
+        (["export", "plan", "--plan", "1", "--out", str(tmp / "plan.csv")], {}),
         (["health"], {}),
         (["db", "upgrade"], unreachable),
         (["health"], {"MUTASI_WORK_DAYS": "senin"}),
