@@ -67,6 +67,7 @@ def _require_agency(settings: Settings) -> None:
     database_file = _sqlite_file(settings.database_url)
     if database_file is not None and not database_file.exists():
         fail("cli.serve_no_database_file", 2, url=shown, path=str(database_file.resolve()))
+    _backup_before_migrating(settings)
     ensure_schema(settings.database_url)
     facts = asyncio.run(read_facts(settings.database_url))
     if not facts.has_agency:
@@ -74,6 +75,33 @@ def _require_agency(settings: Settings) -> None:
     logging.getLogger(__name__).info(
         "database %s: %d units, %d employees", shown, facts.units, facts.employees
     )
+
+
+def _backup_before_migrating(settings: Settings) -> None:
+    """`serve` on a database whose schema is older than this release: back it up first."""
+    from db.backup import BackupError, backup, default_backup_path
+    from db.migrate import current_revision, head_revision
+
+    current = asyncio.run(current_revision(settings.database_url))
+    if current is None or current == head_revision():
+        return
+    target = default_backup_path(settings.database_url, f"before-{head_revision()}", _now())
+    try:
+        backup(settings.database_url, target)
+    except BackupError as error:
+        fail(
+            "cli.backup_before_migrating_failed",
+            current=current,
+            head=head_revision(),
+            detail=str(error),
+        )
+    logging.getLogger(__name__).info("backup before migrating written to %s", target)
+
+
+def _now() -> Any:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
 
 
 def register(app: typer.Typer) -> None:
@@ -100,7 +128,9 @@ def register(app: typer.Typer) -> None:
 
         settings = load_settings()
         token = settings.require_token()
-        configure_logging(settings.log_level, settings.log_format, secrets_of(settings))
+        configure_logging(
+            level=settings.log_level, fmt=settings.log_format, secrets=secrets_of(settings)
+        )
         url = webhook or settings.webhook_url
         try:
             hook = webhook_config(settings, url) if url else None
