@@ -194,3 +194,35 @@ def test_serve_in_the_wrong_directory_does_not_create_an_empty_database(tmp_path
     assert last.startswith("galat: berkas database ") and "mutasi.sqlite3 belum ada" in last
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "mutasi.sqlite3").exists()
+
+
+@pytest.mark.postgres
+def test_a_backup_connects_with_the_urls_ssl_parameters(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    from db.backup import pg_tool
+
+    assert pg_tool("pg_dump") is not None, "pg_dump comes with the PostgreSQL server packages"
+    other = tmp_path / "other.crt"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-nodes", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:prime256v1", "-keyout", str(tmp_path / "k"), "-out", str(other),
+         "-days", "1", "-subj", "/CN=other"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    name = postgres_server.create_database()
+    try:
+        base = postgres_server.url(name)
+        _cli("db", "upgrade", cwd=tmp_path, MUTASI_DATABASE_URL=base)
+        trusted = f"{base}?sslmode=verify-full&sslrootcert={postgres_server.ssl_root_cert}"
+        good = _cli("db", "backup", str(tmp_path / "ok.dump"), cwd=tmp_path,
+                    MUTASI_DATABASE_URL=trusted)  # fmt: skip
+        assert good.returncode == 0, good.stderr
+        assert (tmp_path / "ok.dump").stat().st_size > 0
+        wrong = f"{base}?sslmode=verify-full&sslrootcert={other}"
+        bad = _cli("db", "backup", str(tmp_path / "no.dump"), cwd=tmp_path,
+                   MUTASI_DATABASE_URL=wrong)  # fmt: skip
+        assert bad.returncode != 0 and "pg_dump failed" in bad.stderr
+        assert not (tmp_path / "no.dump").exists()
+    finally:
+        postgres_server.drop_database(name)
