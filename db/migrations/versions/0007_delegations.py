@@ -1,7 +1,7 @@
 """Delegations: an approver's cards and digests go to a named delegate for a range of dates.
 
 Revision ID: 0007_delegations
-Revises: 0006_crash_safety
+Revises: 0009_invitation_replaced
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_delegations"
-down_revision: str | None = "0006_crash_safety"
+down_revision: str | None = "0009_invitation_replaced"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
