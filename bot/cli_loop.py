@@ -141,6 +141,27 @@ async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple
     return build_plan_workbook(report, translator(language), settings.zone), len(report.lines)
 
 
+def _check_out(out: Path) -> None:
+    """Refuse --out before any work when its folder does not exist (no traceback later)."""
+    if not out.parent.is_dir():
+        raise typer.BadParameter(
+            f"the folder {out.parent} does not exist; create it first or choose another",
+            param_hint="--out",
+        )
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder; give a file name", param_hint="--out")
+
+
+def _write_out(out: Path, data: bytes) -> None:
+    """Write DATA to OUT; a refusal by the system (no permission, disk full) in one line."""
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        raise typer.BadParameter(
+            f"cannot write {out}: {error.strerror or error}", param_hint="--out"
+        ) from None
+
+
 def _today(settings: Settings) -> Any:
     import datetime as dt
 
@@ -271,6 +292,7 @@ def register(app: typer.Typer) -> None:
 
         if out.suffix.lower() not in (".xlsx", ".csv"):
             raise typer.BadParameter("use a .xlsx or .csv file name", param_hint="--out")
+        _check_out(out)
         count = asyncio.run(_export_sk(load_settings(), plan, out))
         typer.echo(f"{count} rows -> {out}")
 
@@ -289,9 +311,10 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("use a .xlsx file name", param_hint="--out")
         if lang not in (None, "id", "en"):
             raise typer.BadParameter("use id or en", param_hint="--lang")
+        _check_out(out)
         settings = load_settings()
         data, count = asyncio.run(_export_plan(settings, plan, lang or settings.language))
-        out.write_bytes(data)
+        _write_out(out, data)
         typer.echo(f"{count} proposals -> {out}")
 
     app.add_typer(export_app, name="export")

@@ -282,3 +282,35 @@ def test_a_long_opd_name_is_cut_after_a_whole_word() -> None:
     assert sheet_title("Badan Kepegawaian dan Pengembangan Aparatur", taken) == (
         "Badan Kepegawaian dan… (2)"
     )
+
+
+@pytest.mark.parametrize("kind", ["plan", "sk"])
+def test_an_out_file_in_a_missing_folder_is_refused_in_one_line(
+    sqlite_template: Path, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "plan.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite+aiosqlite:///{path}"
+
+    async def seed() -> int:
+        engine = create_engine(url)
+        try:
+            factory = make_uow_factory(engine)
+            await seed_database(factory)
+            plan_id, _ids = await make_plan(factory)
+            return plan_id
+        finally:
+            await engine.dispose()
+
+    plan_id = asyncio.run(seed())
+    out = tmp_path / "rapat" / "plan.xlsx"  # the folder "rapat" was never made
+    result = CliRunner().invoke(
+        build_app(),
+        ["export", kind, "--plan", str(plan_id), "--out", str(out)],
+        env={"MUTASI_DATABASE_URL": url, "MUTASI_TIMEZONE": "Asia/Jakarta"},
+    )
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "Invalid value for --out" in result.output
+    assert "folder" in result.output and "rapat" in result.output
+    assert not out.parent.exists()
