@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.i18n import Translator
 from core.domain import ProposalState
 from core.plan_report import DecisionEntry, PlanReport, ProposalLine
+from core.safe_files import keep_text_cells
 from handlers.transfer_text import reason_lines
 
 #: Excel refuses sheet names longer than this or holding any of these characters.
@@ -438,6 +439,7 @@ def build_plan_workbook(
     taken.discard(t("export.plan.minutes_sheet"))
     _minutes_sheet(book, t, minutes, taken)
     book.properties.title = t("export.plan.title", date=_date(report))
+    keep_text_cells(book)  # names and reasons that start with "=" stay text
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -314,3 +314,47 @@ def test_an_out_file_in_a_missing_folder_is_refused_in_one_line(
     assert "Invalid value for --out" in result.output
     assert "folder" in result.output and "rapat" in result.output
     assert not out.parent.exists()
+
+
+async def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # A name imported from an agency file, and an approver's typed reason, that start with "="
+    # must reach the committee as the text they are, never as a live formula (a link or a
+    # command the spreadsheet program would run when the file is opened).
+    from dataclasses import replace
+
+    link = '=HYPERLINK("http://example.invalid/x","klik di sini")'
+    await seed_database(uow_factory)
+    async with uow_factory() as uow:
+        nurse = await uow.employees.get(NURSE_A)
+        assert nurse is not None
+        await uow.employees.upsert(replace(nurse, name=link))
+        await uow.commit()
+    plan_id, ids = await make_plan(uow_factory)
+    clock = FixedClock(dt.datetime(2026, 11, 25, 9, 0, tzinfo=JAKARTA))
+    await decide(
+        uow_factory,
+        clock,
+        rules().approval,
+        proposal_id=ids[CLERK],
+        stage=0,
+        approver_nip=APPROVER,
+        approve=False,
+        reason="=1+1",
+    )
+    async with uow_factory() as uow:
+        report = await plan_report(
+            uow, plan_id, stage_names=("approver",), today=dt.date(2026, 11, 25)
+        )
+    book = load_workbook(io.BytesIO(build_plan_workbook(report, translator("id"), JAKARTA)))
+    formulas = [
+        (sheet.title, cell.coordinate)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+    assert formulas == []
+    names = [row[3] for row in rows_of(book["Dinkes"])[3:]]
+    assert link in names
