@@ -357,6 +357,11 @@ def _summary_sheet(
         cell = sheet.cell(row=row, column=index, value=value)
         cell.border = BOX
         cell.font = Font(bold=True, size=9)
+    if any(len(line.opds) > 1 for line in report.lines):
+        # A proposal between two OPDs is on both rows: say why the column does not add up.
+        row += 1
+        note = sheet.cell(row=row, column=1, value=t("export.plan.total_note"))
+        note.font = Font(italic=True, size=9)
 
     if report.workload_flags:
         row += 2

@@ -358,3 +358,31 @@ async def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(
     assert formulas == []
     names = [row[3] for row in rows_of(book["Dinkes"])[3:]]
     assert link in names
+
+
+async def test_the_summary_says_why_its_total_row_is_not_the_sum_of_the_opd_rows(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # The clerk moves from a Dindik school to a Dinkes puskesmas: that one pending proposal is
+    # on the Dindik row and on the Dinkes row, and once in the total. A committee member adding
+    # up the column (2) must read, right under the total (1), why.
+    await seed_database(uow_factory)
+    plan_id, _ids = await make_plan(uow_factory)
+    async with uow_factory() as uow:
+        report = await plan_report(
+            uow, plan_id, stage_names=("approver",), today=dt.date(2026, 11, 24)
+        )
+    rows = rows_of(
+        load_workbook(io.BytesIO(build_plan_workbook(report, translator("id"), JAKARTA)))[
+            "Ringkasan"
+        ]
+    )
+    header = next(r for r in rows if r[0] == "OPD")
+    pending = header.index("menunggu keputusan")
+    opd_rows = [r for r in rows if r[0] in ("Dindik", "Dinkes")]
+    total_at = next(i for i, r in enumerate(rows) if r[0] == "Jumlah")
+    assert sum(int(str(r[pending])) for r in opd_rows) == 2 and rows[total_at][pending] == 1
+    assert rows[total_at + 1][0] == (
+        "Usulan antar-OPD tercantum pada baris OPD asal dan OPD tujuan; "
+        "baris Jumlah menghitung setiap usulan sekali."
+    )
