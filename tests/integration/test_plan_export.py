@@ -385,3 +385,22 @@ async def test_the_summary_says_why_its_total_row_is_not_the_sum_of_the_opd_rows
         "Usulan antar-OPD tercantum pada baris OPD asal dan OPD tujuan; "
         "baris Jumlah menghitung setiap usulan sekali."
     )
+
+
+@pytest.mark.parametrize("kind", ["plan", "sk"])
+def test_an_export_from_a_database_file_that_does_not_exist_says_so_and_creates_nothing(
+    tmp_path: Path, kind: str
+) -> None:
+    # A newcomer runs `make demo` (which fills mutasi-demo.sqlite3) and then exports without
+    # pointing MUTASI_DATABASE_URL at it: the default file does not exist.
+    database = tmp_path / "mutasi.sqlite3"
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(
+        build_app(),
+        ["export", kind, "--plan", "1", "--out", str(out)],
+        env={"MUTASI_DATABASE_URL": f"sqlite:///{database}"},
+    )
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "belum ada" in result.output and "mutasi-demo.sqlite3" in result.output
+    assert not database.exists() and not out.exists()
