@@ -404,3 +404,26 @@ def test_an_export_from_a_database_file_that_does_not_exist_says_so_and_creates_
     assert isinstance(result.exception, SystemExit)  # a message, not a traceback
     assert "belum ada" in result.output and "mutasi-demo.sqlite3" in result.output
     assert not database.exists() and not out.exists()
+
+
+def test_a_database_without_the_tables_is_one_line_pointing_at_db_upgrade(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    database = tmp_path / "kosong.sqlite3"
+    database.touch()  # a file that exists, but nobody ran `mutasi db upgrade` on it
+    mutasi = str(Path(sys.executable).with_name("mutasi"))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MUTASI_")}
+    result = subprocess.run(
+        [mutasi, "export", "plan", "--plan", "1", "--out", str(tmp_path / "p.xlsx")],
+        env={**clean, "MUTASI_DATABASE_URL": f"sqlite:///{database}"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "belum disiapkan" in lines[0] and "mutasi db upgrade" in lines[0]
