@@ -370,7 +370,9 @@ async def chase_objections(
                     current = dataclasses.replace(current, objected_at=now)
                     await uow.proposals.transition(proposal, current)
                 waited = waited_working_days(current, rules, now)
-                if waited >= rules.objection_decision_working_days:
+                # The card's deadline is the last day to rule (the whole day): the objection
+                # lapses on the first pass after it, not before working hours on that day.
+                if waited > rules.objection_decision_working_days:
                     await _rule(
                         uow,
                         current,
