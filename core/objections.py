@@ -367,8 +367,9 @@ async def chase_objections(
                 if current is None or current.state != ProposalState.OBJECTED:
                     continue
                 if current.objected_at is None:  # filed before objection times were kept
-                    current = dataclasses.replace(current, objected_at=now)
-                    await uow.proposals.transition(proposal, current)
+                    read, current = current, dataclasses.replace(current, objected_at=now)
+                    if not await uow.proposals.transition(read, current):
+                        continue  # changed meanwhile: the next pass sees it
                 waited = waited_working_days(current, rules, now)
                 # The card's deadline is the last day to rule (the whole day): the objection
                 # lapses on the first pass after it, not before working hours on that day.
