@@ -43,3 +43,33 @@ async def test_nothing_lapses_before_the_deadline_day_ends(hour: int) -> None:
     factory, clock, pid, approval = await objected()
     clock.current = at(dt.date(2026, 12, 8), hour)
     assert (await chase_objections(factory, clock, approval)).lapsed == ()
+
+
+async def test_an_objection_nobody_was_asked_about_still_reaches_the_admins() -> None:
+    """No approver of the last stage has a chat (none registered yet): no card went out, so the
+    escalation must build the card itself rather than let the objection lapse unseen."""
+    from core.approval import ApprovalRules
+    from core.objections import object_transfer
+    from tests.unit.loop_agency import ADMIN, CHAT, NURSE_A
+    from tests.unit.test_after_approval import approved_move
+
+    factory, clock, pid, approval = await approved_move()
+    assert isinstance(approval, ApprovalRules)
+    factory.store.accounts = {
+        key: account
+        for key, account in factory.store.accounts.items()
+        if account.nip not in (APPROVER,) and account.chat_id not in (201, 202)
+    }
+    clock.current = at(dt.date(2026, 11, 25))
+    await object_transfer(
+        factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="ibu saya sakit"
+    )
+    assert outbox(factory, "objection") == []  # nobody to ask
+    clock.current = at(dt.date(2026, 12, 2), 7)  # five working days
+    chores = await chase_objections(factory, clock, approval)
+    assert chores.escalated == 1
+    [raised] = outbox(factory, "objection", CHAT[ADMIN])
+    assert raised.payload["escalated"] is True
+    assert raised.payload["reason"] == "ibu saya sakit"
+    assert raised.payload["deadline"] == "2026-12-09"
+    assert raised.payload["to_name"] and raised.payload["name"]
