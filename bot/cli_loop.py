@@ -338,7 +338,7 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--out", help="BERKAS.xlsx atau BERKAS.csv / FILE.xlsx or .csv")
         ],
     ) -> None:
-        """Baris draf SK dari mutasi yang disetujui dalam satu rencana (docs/formats.md).
+        """Baris draf SK dari mutasi yang disetujui dalam satu rencana (docs/exports.md).
         / SK draft rows of a plan's approved transfers."""
         from bot.settings import load_settings
 

@@ -407,7 +407,7 @@ async def record_minister_letter(
 
 @dataclass(frozen=True, slots=True)
 class SkRow:
-    """One row of the SK draft export (DOMAIN.md `sk` file)."""
+    """One row of the SK draft export (docs/exports.md, "The SK draft")."""
 
     nip: str
     nama: str
