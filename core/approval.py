@@ -371,6 +371,28 @@ def _stale(proposal: TransferProposal, expected_stage: int) -> AlreadyDecided:
     )
 
 
+async def check_may_decide(
+    uow: UnitOfWork, rules: ApprovalRules, *, proposal_id: int, stage: int, approver_nip: str
+) -> TransferProposal:
+    """The proposal, if APPROVER_NIP may decide its STAGE now; else NotFound, AlreadyDecided,
+    NotYourStage or DecidedEarlierStage (asked before a reason is, and again when deciding)."""
+    proposal = await uow.proposals.get(proposal_id)
+    if proposal is None:
+        raise NotFound(proposal=proposal_id)
+    if proposal.state != ProposalState.PENDING or proposal.stage != stage:
+        raise _stale(proposal, stage)
+    units = [
+        await uow.units.get(proposal.from_unit),
+        await uow.units.get(proposal.to_unit),
+    ]
+    grants = await uow.roles.list_for(approver_nip)
+    if not any(grant_decides(g, rules.stage_at(stage), len(rules.stages), units) for g in grants):
+        raise NotYourStage(stage=rules.stage_at(stage).name)
+    if stage > 0 and await decided_earlier(uow, proposal_id, approver_nip):
+        raise DecidedEarlierStage(proposal=proposal_id)
+    return proposal
+
+
 async def decide(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
@@ -388,22 +410,9 @@ async def decide(
     now = clock.now()
     try:
         async with uow_factory() as uow:
-            proposal = await uow.proposals.get(proposal_id)
-            if proposal is None:
-                raise NotFound(proposal=proposal_id)
-            if proposal.state != ProposalState.PENDING or proposal.stage != stage:
-                raise _stale(proposal, stage)
-            units = [
-                await uow.units.get(proposal.from_unit),
-                await uow.units.get(proposal.to_unit),
-            ]
-            grants = await uow.roles.list_for(approver_nip)
-            if not any(
-                grant_decides(g, rules.stage_at(stage), len(rules.stages), units) for g in grants
-            ):
-                raise NotYourStage(stage=rules.stage_at(stage).name)
-            if stage > 0 and await decided_earlier(uow, proposal_id, approver_nip):
-                raise DecidedEarlierStage(proposal=proposal_id)
+            proposal = await check_may_decide(
+                uow, rules, proposal_id=proposal_id, stage=stage, approver_nip=approver_nip
+            )
             await uow.decisions.add(
                 ApprovalDecision(proposal_id, stage, approver_nip, approve, reason, now)
             )

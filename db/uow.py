@@ -16,6 +16,7 @@ from core.ports import (
     EmployeeRepository,
     EvaluationRepository,
     InboxRepository,
+    InvitationAttemptRepository,
     InvitationRepository,
     JabatanRepository,
     OutboxRepository,
@@ -27,7 +28,11 @@ from core.ports import (
     WorkloadReportRepository,
 )
 from db.engine import session_factory as make_session_factory
-from db.inbox_repository import SqlInboxRepository, mark_handled_in
+from db.inbox_repository import (
+    SqlInboxRepository,
+    SqlInvitationAttemptRepository,
+    mark_handled_in,
+)
 from db.outbox_repository import SqlOutboxRepository
 from db.repositories import (
     SqlAccountRepository,
@@ -69,6 +74,7 @@ class SqlUnitOfWork:
     evaluations: EvaluationRepository
     audit: AuditRepository
     inbox: InboxRepository
+    invitation_attempts: InvitationAttemptRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -102,6 +108,7 @@ class SqlUnitOfWork:
         self.evaluations = SqlEvaluationRepository(session)
         self.audit = SqlAuditRepository(session)
         self.inbox = SqlInboxRepository(session)
+        self.invitation_attempts = SqlInvitationAttemptRepository(session)
         return self
 
     async def __aexit__(
