@@ -68,7 +68,17 @@ class ServeProcess:
                 MUTASI, "serve", env=self.env, stdout=log, stderr=log
             )
         self.starts += 1
-        await self.emulator.wait_for_call("getUpdates", count=polls + 1, timeout=90)
+        polling = asyncio.ensure_future(
+            self.emulator.wait_for_call("getUpdates", count=polls + 1, timeout=90)
+        )
+        exited = asyncio.ensure_future(self.process.wait())
+        done, _ = await asyncio.wait({polling, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if polling not in done:
+            polling.cancel()
+            tail = self.log.read_text(errors="replace").splitlines()[-15:]
+            raise AssertionError("mutasi serve exited at start:\n" + "\n".join(tail))
+        exited.cancel()
+        polling.result()
 
     async def kill(self) -> None:
         """SIGKILL: no cleanup of any kind."""

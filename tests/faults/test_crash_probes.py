@@ -69,12 +69,26 @@ async def world(database_url: str, database_backend: str, tmp_path: Path) -> Any
             await engine.dispose()
 
 
-async def wait_until(condition: Any, timeout: float, what: str) -> None:
+async def wait_until(condition: Any, timeout: float, what: str, uows: Any = None) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what}\n{await diagnosis(uows)}")
         await asyncio.sleep(0.2)
+
+
+async def diagnosis(uows: Any) -> str:
+    """What the database holds when a probe times out."""
+    if uows is None:
+        return ""
+    async with uows() as uow:
+        rows = await uow.outbox.list()
+        unhandled = await uow.inbox.unhandled()
+        plan = await uow.plans.latest()
+        proposals = await uow.proposals.list_for_plan(plan.id) if plan and plan.id else []
+    outbox = Counter((m.kind, m.status.value, m.attempts) for m in rows)
+    states = Counter(p.state.value for p in proposals)
+    return f"outbox {dict(outbox)}; proposals {dict(states)}; unhandled updates {len(unhandled)}"
 
 
 def show(tally: Tally, capsys: pytest.CaptureFixture[str]) -> None:
@@ -120,7 +134,7 @@ async def test_kills_while_sending_lose_nothing_and_repeat_at_most_one_per_kill(
         return seen
 
     await serve.start()
-    await wait_until(lambda: len(delivered()) == len(ids), 120, "every probe message")
+    await wait_until(lambda: len(delivered()) == len(ids), 120, "every probe message", uows)
     await asyncio.sleep(2.5)  # another dispatcher pass: nothing more may arrive
     await serve.stop()
     seen = delivered()
@@ -149,7 +163,7 @@ async def test_kills_during_approvals_decide_each_card_once_and_lose_no_notice(
         return [m for m in approver.messages() if "✅ Setujui" in m.button_texts]
 
     await serve.start()
-    await wait_until(lambda: len(cards()) == NURSES, 120, "every card")
+    await wait_until(lambda: len(cards()) == NURSES, 120, "every card", uows)
     tally = Tally("approvals", world["backend"], items=NURSES)
     in_flight: list[set[int]] = []
     chance = random.Random(4)
@@ -174,7 +188,7 @@ async def test_kills_during_approvals_decide_each_card_once_and_lose_no_notice(
         )
 
     await serve.start()
-    await wait_until(lambda: len(notices()) == NURSES, 120, "every notice")
+    await wait_until(lambda: len(notices()) == NURSES, 120, "every notice", uows)
     await asyncio.sleep(2.5)
     await serve.stop()
     seen = notices()
