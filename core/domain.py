@@ -11,7 +11,7 @@ EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
 
 
 class Role(StrEnum):
-    """What a person may do (DOMAIN.md, Roles)."""
+    """What a person may do (docs/domain.md, Roles)."""
 
     ASN = "asn"
     SUPERVISOR = "supervisor"
@@ -151,6 +151,7 @@ class Invitation:
     created_by: str | None = None
     used_at: dt.datetime | None = None
     used_by_telegram_id: int | None = None
+    replaced_at: dt.datetime | None = None  # a newer link for the same person ended this one
 
 
 @dataclass(frozen=True, slots=True)

@@ -294,3 +294,58 @@ async def test_the_saved_report_says_which_need_the_plan_will_use(h: Harness) ->
     assert "rata-rata 3 bulan terakhir): 1,11 pegawai" in preview.text
     saved = await h.press(KEPALA_ID, data_of(preview, "Simpan"))
     assert "rata-rata 3 bulan terakhir): 1,11 pegawai" in saved.text
+
+
+async def test_unit_shows_the_need_averaged_over_the_accepted_months(h: Harness) -> None:
+    # September and October reported at 130 and 190 patients; August counts at the ABK
+    # document's 1,200 a year: (130 + 190) x 12 + 1,200 = 5,040 / 3 = 1,680 a year;
+    # 1,680 x 60 + 84 x 50 = 105,000 min = 1,40 FTE (the document alone says 1,02).
+    await _september_report(h, care=130.0)
+    from core.domain import WorkloadReport
+
+    async with h.uows() as uow:
+        await uow.workload_reports.add(
+            WorkloadReport(
+                "PKM-A", NURSE, "2026-10", {CARE: 190.0, OUTREACH: 7.0}, KEPALA.nip, h.clock.now()
+            )
+        )
+        await uow.commit()
+    await h.register(KEPALA_ID, KEPALA.nip)
+    reply = await h.command(KEPALA_ID, "/unit")
+    assert "kebutuhan 1,40 pegawai" in reply.text
+
+
+async def test_a_report_stored_by_someone_else_meanwhile_is_shown_before_anything_is_saved(
+    h: Harness,
+) -> None:
+    # The unit head reads a calm preview (first report of October), then, before they press
+    # "Simpan", another report of October arrives (a second unit head, an admin). Saving now
+    # would replace a report they never saw: the bot shows the new comparison instead.
+    from core.domain import WorkloadReport
+
+    await _open_report(h)
+    await h.command(KEPALA_ID, "100")
+    calm = await h.command(KEPALA_ID, "7")
+    assert "sudah dilaporkan" not in calm.text
+    async with h.uows() as uow:
+        other = await uow.workload_reports.add(
+            WorkloadReport(
+                "PKM-A", NURSE, "2026-10", {CARE: 10.0, OUTREACH: 0.0}, KEPALA.nip, h.clock.now()
+            )
+        )
+        await uow.commit()
+    again = await h.press(KEPALA_ID, data_of(calm, "Simpan"))
+    assert "berubah sejak pratinjau" in again.text
+    async with h.uows() as uow:
+        history = await uow.workload_reports.history("PKM-A", NURSE)
+    assert [r.id for r in history] == [other.id]  # nothing of theirs stored yet
+    assert "Oktober 2026 sudah dilaporkan" in again.text
+    assert "Perubahan besar (+958%)" in again.text
+    assert "menurut laporan Oktober 2026: <b>0,10</b> pegawai" in again.text
+    assert [label for label, _ in again.buttons][0] == "✅ Angka benar, simpan"
+    saved = await h.press(KEPALA_ID, data_of(again, "Angka benar"))
+    assert "tersimpan" in saved.text
+    async with h.uows() as uow:
+        accepted = await uow.workload_reports.for_month("PKM-A", NURSE, "2026-10")
+    assert accepted is not None and accepted.replaces_id == other.id
+    assert accepted.volumes == {CARE: 100.0, OUTREACH: 7.0}
