@@ -13,6 +13,7 @@ from core.ports import (
     AspirationRepository,
     AuditRepository,
     DecisionRepository,
+    DelegationRepository,
     EmployeeRepository,
     EvaluationRepository,
     InboxRepository,
@@ -27,6 +28,7 @@ from core.ports import (
     UnitRepository,
     WorkloadReportRepository,
 )
+from db.delegation_repository import SqlDelegationRepository
 from db.engine import session_factory as make_session_factory
 from db.inbox_repository import (
     SqlInboxRepository,
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     evaluations: EvaluationRepository
     audit: AuditRepository
+    delegations: DelegationRepository
     inbox: InboxRepository
     invitation_attempts: InvitationAttemptRepository
 
@@ -107,6 +110,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.evaluations = SqlEvaluationRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.delegations = SqlDelegationRepository(session)
         self.inbox = SqlInboxRepository(session)
         self.invitation_attempts = SqlInvitationAttemptRepository(session)
         return self
