@@ -161,7 +161,7 @@ def run_import(
             else f"berkas database {database_file} belum ada: jalankan `mutasi db upgrade` dulu"
         )
     try:
-        sheet = read_sheet(file, sheet_name=kind)
+        sheet = read_sheet(file, sheet_name=kind, kind=kind)
     except UnreadableSheet as error:
         raise CommandFailed(error.describe(language)) from None
     return asyncio.run(_import_file(database_url, kind, sheet, language))

@@ -10,7 +10,6 @@ only when no row of any sheet is wrong, and only the rows that differ from what 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Generic, Literal, TypeVar
 from core.domain import Activity, AuditEvent, Employee, EmployeeStatus, Unit
 from core.nip import InvalidNip, parse_nip
 from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.values import UnreadableValue, read_date, read_number
 
 ImportKind = Literal["units", "employees", "activities"]
 Language = Literal["id", "en"]
@@ -58,11 +58,124 @@ COLUMNS: Mapping[ImportKind, tuple[str, ...]] = {
     "activities": ACTIVITY_COLUMNS,
 }
 
+#: Other names the columns have in common SIMPEG / SIASN exports and ABK workbooks, after header
+#: normalisation (lower case; spaces, dots, dashes, slashes and brackets become `_`). The
+#: canonical name wins when a file has both; otherwise the first alias listed here.
+COLUMN_ALIASES: Mapping[ImportKind, Mapping[str, tuple[str, ...]]] = {
+    "units": {
+        "kode": ("kode_unit", "kode_unor", "unor_id", "id_unor", "kd_unit", "kode_satker"),
+        "nama": ("nama_unit", "nama_unor", "unor_nama", "unit_kerja", "nama_unit_kerja", "unor"),
+        "opd": ("nama_opd", "perangkat_daerah", "skpd", "nama_skpd", "induk_unor", "opd_induk"),
+        "lat": ("latitude", "lintang"),
+        "lon": ("longitude", "lng", "bujur"),
+        "keahlian_dibutuhkan": ("kompetensi_dibutuhkan", "keahlian"),
+    },
+    "employees": {
+        "nip": ("nip_baru", "nip18", "nip_18", "nomor_induk_pegawai"),
+        "nama": ("nama_lengkap", "nama_pegawai", "nama_asn", "nama_pns"),
+        "status": ("status_pegawai", "jenis_pegawai", "status_asn", "jenis_asn"),
+        "kode_unit": ("unor_id", "kode_unor", "id_unor", "kd_unit", "kode_unit_kerja", "unor"),
+        "jabatan": ("jabatan_nama", "nama_jabatan", "jabatan_nama_lengkap"),
+        "golongan": (
+            "gol",
+            "gol_ruang",
+            "golongan_ruang",
+            "golongan_akhir",
+            "gol_akhir",
+            "golongan_nama",
+        ),
+        "tmt_unit": ("tmt_unor", "tmt_unit_kerja", "tmt_penempatan"),
+        "bup": ("batas_usia_pensiun", "usia_pensiun"),
+        "keahlian": ("kompetensi",),
+        "lat_rumah": ("latitude_rumah", "lintang_rumah"),
+        "lon_rumah": ("longitude_rumah", "bujur_rumah"),
+        "nip_pasangan": ("nip_suami_istri", "nip_suami_isteri"),
+        "kunci": ("alasan_kunci", "status_kunci"),
+    },
+    "activities": {
+        "kode_unit": ("unor_id", "kode_unor", "id_unor", "kd_unit", "unor"),
+        "jabatan": ("jabatan_nama", "nama_jabatan"),
+        "kegiatan": ("uraian_tugas", "uraian_kegiatan", "butir_kegiatan", "tugas"),
+        "satuan_hasil": ("satuan", "satuan_output", "output"),
+        "norma_waktu_menit": (
+            "norma_waktu",
+            "waktu_penyelesaian",
+            "waktu_penyelesaian_menit",
+            "waktu_penyelesaian_dalam_menit",
+            "norma_waktu_dalam_menit",
+        ),
+        "volume_tahunan": (
+            "volume",
+            "volume_kerja",
+            "beban_kerja",
+            "beban_kerja_1_tahun",
+            "volume_per_tahun",
+            "target_tahunan",
+        ),
+    },
+}
+
+
+def header_columns(kind: ImportKind | None, names: Sequence[str]) -> list[str]:
+    """The canonical column names for a header row of normalised NAMES ("" where unknown kept
+    as written), aliases of KIND resolved (of every kind when KIND is None; the kind whose
+    columns match best wins). A canonical name already present is never taken by an alias."""
+    kinds = [kind] if kind is not None else list(IMPORT_KINDS)
+    best: list[str] = list(names)
+    best_score = -1
+    for candidate in kinds:
+        mapped = _map_header(candidate, names)
+        score = len(set(mapped) & set(COLUMNS[candidate]))
+        if score > best_score:
+            best, best_score = mapped, score
+    return best
+
+
+def _map_header(kind: ImportKind, names: Sequence[str]) -> list[str]:
+    canonical = COLUMNS[kind]
+    taken = {name for name in names if name in canonical}
+    mapped: list[str] = []
+    for name in names:
+        if name in canonical:
+            mapped.append(name)
+            continue
+        target = _alias_target(kind, name, taken)
+        if target is not None:
+            taken.add(target)
+            mapped.append(target)
+        else:
+            mapped.append(name)
+    return mapped
+
+
+def _alias_target(kind: ImportKind, name: str, taken: set[str]) -> str | None:
+    for column, aliases in COLUMN_ALIASES[kind].items():
+        if name in aliases and column not in taken:
+            return column
+    return None
+
+
+def header_score(kind: ImportKind | None, names: Sequence[str]) -> int:
+    """How many known columns (of KIND, or of the best-matching kind) a row of NAMES holds."""
+    kinds = [kind] if kind is not None else list(IMPORT_KINDS)
+    return max(len(set(_map_header(k, names)) & set(COLUMNS[k])) for k in kinds)
+
+
+def guess_kind(columns: Collection[str]) -> ImportKind | None:
+    """The kind of file whose required columns COLUMNS (canonical) hold best; None if no kind
+    has at least two of its required columns there."""
+    scored = [(len(set(REQUIRED_COLUMNS[k]) & set(columns)), k) for k in IMPORT_KINDS]
+    score, kind = max(scored, key=lambda pair: pair[0])
+    return kind if score >= 2 else None
+
+
+#: How many filled lines from the top are searched for the header row (below title rows).
+HEADER_SEARCH_ROWS = 30
+
 # Indonesia, with a margin: a point outside is almost always swapped or mistyped coordinates.
 INDONESIA_LAT = (-11.5, 6.5)
 INDONESIA_LON = (94.5, 141.5)
 RETIREMENT_AGE_RANGE = (50, 70)
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _PNS_GOLONGAN = re.compile(r"^(IV|III|II|I)\s*[/\-. ]?\s*([A-Ea-e])$")
 _ROMAN = (
     "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX",
@@ -74,13 +187,24 @@ _ROMAN = (
 # Sheets and problems
 
 
+#: A cell as a spreadsheet gives it: text, a number, or a date (XLSX date cells).
+RawCell = str | int | float | dt.date
+
+
 @dataclass(frozen=True, slots=True)
 class SheetRow:
-    """One data row: stripped text per (normalised) column, and where it is in the file."""
+    """One data row: stripped text per (normalised) column, and where it is in the file.
+
+    `values` holds the typed value of XLSX number and date cells (so 1.125 stays 1.125 and is
+    never re-read from text); `formulas` names the columns whose cell is a formula with no
+    value stored in the file.
+    """
 
     line: int
     cells: Mapping[str, str]
     extra_cells: int = 0  # non-empty cells beyond the header's columns (a delimiter mix-up)
+    values: Mapping[str, RawCell] = field(default_factory=dict)
+    formulas: frozenset[str] = frozenset()
 
     def get(self, column: str) -> str:
         """The cell's text, or "" when the column is absent or the cell empty."""
@@ -94,6 +218,8 @@ class Sheet:
     columns: tuple[str, ...]
     rows: tuple[SheetRow, ...]
     source: str = ""
+    header_line: int | None = None  # the line taken as the header row (None: no such line)
+    header_text: str = ""  # that row as written, for messages that name it
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +293,16 @@ class ImportBatch:
         return [(kind, sheet) for kind, sheet in found if sheet is not None]
 
 
+FORMULA_WITHOUT_VALUE_ID = (
+    "sel berisi rumus tanpa nilai tersimpan: buka dan simpan ulang di Excel/LibreOffice, "
+    "atau tempel sebagai nilai"
+)
+FORMULA_WITHOUT_VALUE_EN = (
+    "the cell holds a formula with no stored value: open and save the file again in "
+    "Excel/LibreOffice, or paste the values only"
+)
+
+
 class _CellError(Exception):
     """A cell that cannot be read; carries both languages."""
 
@@ -191,7 +327,9 @@ class _RowReader:
     def text(self, column: str, *, required: bool = True) -> str | None:
         value = " ".join(self.row.get(column).split())
         if not value:
-            if required:
+            if column in self.row.formulas:
+                self.fail(column, FORMULA_WITHOUT_VALUE_ID, FORMULA_WITHOUT_VALUE_EN)
+            elif required:
                 self.fail(column, "wajib diisi, tetapi kosong", "is required but empty")
             return None
         return value
@@ -200,6 +338,19 @@ class _RowReader:
         value = self.text(column, required=required)
         if value is None:
             return None
+        try:
+            return parse(value)
+        except _CellError as error:
+            self.fail(column, error.message_id, error.message_en)
+            return None
+
+    def typed(
+        self, column: str, parse: Callable[[RawCell], T], *, required: bool = True
+    ) -> T | None:
+        """Like `parsed`, but PARSE gets the XLSX cell's typed value when there is one."""
+        if self.text(column, required=required) is None:
+            return None
+        value = self.row.values.get(column, self.row.get(column))
         try:
             return parse(value)
         except _CellError as error:
@@ -215,21 +366,17 @@ class _RowReader:
 # Cell parsers
 
 
-def parse_number(text: str) -> float:
-    """A number as people type it: "1.5", "1,5" (Indonesian decimal comma), "-7.25"."""
-    cleaned = text.strip().replace(" ", "")
-    if "," in cleaned and "." not in cleaned and cleaned.count(",") == 1:
-        cleaned = cleaned.replace(",", ".")
+def parse_number(text: RawCell) -> float:
+    """A number in any form of `core.values.read_number` ("1.250" = 1250, "12,5", "1.250,5")."""
+    if isinstance(text, dt.date):
+        raise _CellError(f"{text} bukan angka", f"{text} is not a number")
     try:
-        value = float(cleaned)
-    except ValueError:
-        raise _CellError(f"{text!r} bukan angka", f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise _CellError(f"{text!r} bukan angka", f"{text!r} is not a number")
-    return value
+        return read_number(text)
+    except UnreadableValue as error:
+        raise _CellError(error.message_id, error.message_en) from None
 
 
-def parse_whole_number(text: str) -> int:
+def parse_whole_number(text: RawCell) -> int:
     """A whole number ("58", "58.0" from a spreadsheet)."""
     value = parse_number(text)
     if not value.is_integer():
@@ -237,20 +384,17 @@ def parse_whole_number(text: str) -> int:
     return int(value)
 
 
-def parse_iso_date(text: str) -> dt.date:
-    """A date written YYYY-MM-DD (what the files use, whatever the locale)."""
-    match = _DATE.match(text.strip())
-    if not match:
-        raise _CellError(
-            f"{text!r} bukan tanggal (format YYYY-MM-DD)",
-            f"{text!r} is not a date (format YYYY-MM-DD)",
-        )
+def parse_date(text: RawCell) -> dt.date:
+    """A date in any form of `core.values.read_date` (ISO, dd-mm-yyyy, dd/mm/yyyy,
+    "1 Februari 2015", an Excel serial day number)."""
     try:
-        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        raise _CellError(
-            f"tanggal {text} tidak ada di kalender", f"{text} is not a real calendar date"
-        ) from None
+        return read_date(text)
+    except UnreadableValue as error:
+        raise _CellError(error.message_id, error.message_en) from None
+
+
+#: The earlier name of `parse_date` (it now reads every accepted date form, not only ISO).
+parse_iso_date = parse_date
 
 
 def parse_skill_list(text: str) -> tuple[str, ...]:
@@ -264,19 +408,47 @@ def normalise_unit_code(text: str) -> str:
 
 
 _NUMBER_WITH_EXPONENT = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
+_NIP_AS_NUMBER_ID = (
+    "NIP {shown} tersimpan sebagai angka, bukan teks; lembar kerja hanya menyimpan 15 digit "
+    "angka, jadi digit terakhir NIP 18 digit tidak bisa dipercaya. Format kolom sebagai Teks "
+    "lalu ketik ulang NIP-nya (atau awali dengan tanda ')"
+)
+_NIP_AS_NUMBER_EN = (
+    "NIP {shown} was stored as a number, not text; a spreadsheet keeps only 15 digits of a "
+    "number, so the last digits of an 18-digit NIP cannot be trusted. Format the column as "
+    "Text and type the NIP again (or start it with ')"
+)
 
 
-def normalise_nip(text: str) -> str:
-    """A NIP without the spaces people put between its groups or a leading apostrophe."""
+def _nip_as_number(shown: str) -> _CellError:
+    return _CellError(_NIP_AS_NUMBER_ID.format(shown=shown), _NIP_AS_NUMBER_EN.format(shown=shown))
+
+
+def normalise_nip(text: RawCell) -> str:
+    """A NIP without the spaces people put between its groups or a leading apostrophe.
+
+    An XLSX whole-number cell keeps its digits as written in the file and is accepted; a
+    fractional or scientific one (Excel's 1.99001012015031E+17) has lost digits and is refused,
+    as is the same thing in CSV text (`1,99001E+17`).
+    """
+    if isinstance(text, bool | dt.date):
+        raise _CellError(f"NIP {text} bukan NIP", f"NIP {text} is not a NIP")
+    if isinstance(text, float):
+        raise _nip_as_number(f"{text:.14E}".replace(".", ",", 1) if text >= 1e15 else str(text))
+    if isinstance(text, int):
+        return str(text)
     cleaned = "".join(text.split()).lstrip("'")
     if _NUMBER_WITH_EXPONENT.match(cleaned):
-        raise _CellError(
-            f"NIP {text} tersimpan sebagai angka sehingga digit terakhirnya hilang; "
-            "format kolom sebagai Teks lalu ketik ulang NIP-nya",
-            f"NIP {text} was stored as a number and lost its last digits; format the column "
-            "as Text and type the NIP again",
-        )
+        raise _nip_as_number(text)
     return cleaned
+
+
+def nip_lost_digits(nip: str, status: EmployeeStatus | None) -> _CellError | None:
+    """A PNS NIP ending in 000 (no PNS sequence number is 000): the digits a spreadsheet cut
+    off when the NIP was stored as a number and written out in full (199001012015031000)."""
+    if status == "PNS" and len(nip) == 18 and nip.isdigit() and nip.endswith("000"):
+        return _nip_as_number(nip)
+    return None
 
 
 def parse_status(text: str) -> EmployeeStatus:
@@ -321,8 +493,17 @@ def _golongan_for(status: EmployeeStatus | None) -> Callable[[str], str]:
     return lambda text: parse_golongan(text, status)
 
 
-def _latitude(text: str) -> float:
-    value = parse_number(text)
+def _coordinate(text: RawCell) -> float:
+    if isinstance(text, dt.date):
+        raise _CellError(f"{text} bukan angka", f"{text} is not a number")
+    try:
+        return read_number(text, grouping=False)
+    except UnreadableValue as error:
+        raise _CellError(error.message_id, error.message_en) from None
+
+
+def _latitude(text: RawCell) -> float:
+    value = _coordinate(text)
     if not -90 <= value <= 90:
         raise _CellError(
             f"lintang {text} di luar rentang -90 sampai 90",
@@ -338,8 +519,8 @@ def _latitude(text: str) -> float:
     return value
 
 
-def _longitude(text: str) -> float:
-    value = parse_number(text)
+def _longitude(text: RawCell) -> float:
+    value = _coordinate(text)
     if not -180 <= value <= 180:
         raise _CellError(
             f"bujur {text} di luar rentang -180 sampai 180",
@@ -355,14 +536,14 @@ def _longitude(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> float:
+def _positive(text: RawCell) -> float:
     value = parse_number(text)
     if value <= 0:
         raise _CellError(f"harus lebih dari 0 (tertulis {text})", f"must be above 0 (got {text})")
     return value
 
 
-def _not_negative(text: str) -> float:
+def _not_negative(text: RawCell) -> float:
     value = parse_number(text)
     if value < 0:
         raise _CellError(
@@ -371,7 +552,7 @@ def _not_negative(text: str) -> float:
     return value
 
 
-def _retirement_age(text: str) -> int:
+def _retirement_age(text: RawCell) -> int:
     value = parse_whole_number(text)
     low, high = RETIREMENT_AGE_RANGE
     if not low <= value <= high:
@@ -387,9 +568,10 @@ def _retirement_age(text: str) -> int:
 
 
 def missing_columns(kind: ImportKind, sheet: Sheet) -> tuple[ImportProblem, ...]:
-    """One problem per required column absent from the header row."""
+    """One problem per required column absent from the header row, and (when any is absent
+    and the file has a header row) one naming the line taken as the header and what it holds."""
     present = set(sheet.columns)
-    return tuple(
+    missing = tuple(
         ImportProblem(
             None,
             column,
@@ -400,6 +582,19 @@ def missing_columns(kind: ImportKind, sheet: Sheet) -> tuple[ImportProblem, ...]
         for column in REQUIRED_COLUMNS[kind]
         if column not in present
     )
+    if not missing or sheet.header_line is None:
+        return missing
+    shown = sheet.header_text if len(sheet.header_text) <= 120 else sheet.header_text[:119] + "…"
+    header = ImportProblem(
+        sheet.header_line,
+        None,
+        f"dibaca sebagai baris judul kolom: {shown} (judul kolom dicari di {HEADER_SEARCH_ROWS} "
+        "baris teratas yang terisi; nama kolom dan aliasnya ada di docs/formats.md)",
+        f"taken as the header row: {shown} (column titles are looked for in the top "
+        f"{HEADER_SEARCH_ROWS} filled lines; column names and aliases are in docs/formats.md)",
+        kind,
+    )
+    return (header, *missing)
 
 
 def _sheet_level_problems(kind: ImportKind, sheet: Sheet) -> list[ImportProblem]:
@@ -445,8 +640,8 @@ def validate_units(sheet: Sheet) -> Validated[Unit]:
             first_line[code] = row.line
         name = reader.text("nama")
         opd = reader.text("opd")
-        lat = reader.parsed("lat", _latitude)
-        lon = reader.parsed("lon", _longitude)
+        lat = reader.typed("lat", _latitude)
+        lon = reader.typed("lon", _longitude)
         skills = reader.parsed("keahlian_dibutuhkan", parse_skill_list, required=False) or ()
         problems.extend(reader.problems)
         if reader.clean:
@@ -471,13 +666,16 @@ def validate_employees(
         reader = _RowReader(row, "employees")
         _extra_cells(reader)
         status = reader.parsed("status", parse_status)
-        nip = reader.parsed("nip", normalise_nip)
+        nip = reader.typed("nip", normalise_nip)
         if nip is not None:
+            lost = nip_lost_digits(nip, status)
             try:
                 parse_nip(nip, status or "PPPK")
             except InvalidNip as error:
                 reader.fail("nip", error.message_id, error.message_en)
             else:
+                if lost is not None:
+                    reader.fail("nip", lost.message_id, lost.message_en)
                 if nip in first_line:
                     reader.fail(
                         "nip",
@@ -496,11 +694,11 @@ def validate_employees(
             )
         jabatan = reader.text("jabatan")
         golongan = reader.parsed("golongan", _golongan_for(status))
-        tmt_unit = reader.parsed("tmt_unit", parse_iso_date)
-        retirement_age = reader.parsed("bup", _retirement_age)
+        tmt_unit = reader.typed("tmt_unit", parse_date)
+        retirement_age = reader.typed("bup", _retirement_age)
         skills = reader.parsed("keahlian", parse_skill_list, required=False) or ()
-        home_lat = reader.parsed("lat_rumah", _latitude, required=False)
-        home_lon = reader.parsed("lon_rumah", _longitude, required=False)
+        home_lat = reader.typed("lat_rumah", _latitude, required=False)
+        home_lon = reader.typed("lon_rumah", _longitude, required=False)
         for given, other, other_column in (
             (row.get("lat_rumah"), row.get("lon_rumah"), "lon_rumah"),
             (row.get("lon_rumah"), row.get("lat_rumah"), "lat_rumah"),
@@ -511,7 +709,7 @@ def validate_employees(
                     "kosong, padahal pasangan koordinatnya diisi",
                     "is empty although the other coordinate is filled",
                 )
-        spouse = reader.parsed("nip_pasangan", normalise_nip, required=False)
+        spouse = reader.typed("nip_pasangan", normalise_nip, required=False)
         if spouse is not None:
             if spouse == nip:
                 reader.fail(
@@ -582,8 +780,8 @@ def validate_activities(sheet: Sheet, known_unit_codes: Collection[str]) -> Vali
             else:
                 first_line[key] = row.line
         output_unit = reader.text("satuan_hasil")
-        minutes = reader.parsed("norma_waktu_menit", _positive)
-        volume = reader.parsed("volume_tahunan", _not_negative)
+        minutes = reader.typed("norma_waktu_menit", _positive)
+        volume = reader.typed("volume_tahunan", _not_negative)
         problems.extend(reader.problems)
         if reader.clean:
             assert unit_code and jabatan and name and output_unit

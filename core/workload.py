@@ -12,11 +12,9 @@ from core.access import Caller, require_unit_scope
 from core.domain import Activity, AuditEvent, Role, WorkloadReport
 from core.errors import InvalidInput, NotFound
 from core.ports import UnitOfWork
+from core.values import AmbiguousNumber, UnreadableValue, format_reading, read_number
 
 MAX_MONTHLY_VOLUME = 1_000_000.0
-_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
-# Indonesian grouping, as the bot itself writes numbers: 1.000 / 12.500 / 1.250.000,5
-_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -24,6 +22,14 @@ class NotANumber(InvalidInput):
     """Text arrived where a volume belongs."""
 
     key = "error.not_a_number"
+
+
+class AmbiguousVolume(InvalidInput):
+    """Typed text that reads as two different numbers, e.g. "1,250": values `first` (decimal
+    comma) and `second` (thousands comma) written the Indonesian way, `first_en`/`second_en`
+    the English way; the person is asked to write it so only one reading is possible."""
+
+    key = "error.ambiguous_number"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +65,28 @@ class WorkloadPreview:
 
 
 def parse_volume(text: str) -> float:
-    """A volume typed by a person ("12", "12,5", "1.000" = a thousand); NotANumber otherwise."""
-    cleaned = text.strip().replace(" ", "")
-    if _GROUPED.match(cleaned):
-        cleaned = cleaned.replace(".", "")
-    if not _NUMBER.match(cleaned):
-        raise NotANumber(text=text.strip()[:40])
-    value = float(cleaned.replace(",", "."))
-    if value > MAX_MONTHLY_VOLUME:
-        raise NotANumber(text=text.strip()[:40])
+    """A month's volume typed by a person, read by `core.values.read_number` like every file
+    ("12", "12,5", "1.000" = a thousand, "1.250,5"); 0 to MAX_MONTHLY_VOLUME.
+
+    Raises AmbiguousVolume for text two conventions read differently ("1,250"), NotANumber for
+    anything else outside the accepted forms or the range.
+    """
+    shown = text.strip()[:40]
+    try:
+        value = read_number(text)
+    except AmbiguousNumber as error:
+        first, second = error.readings
+        raise AmbiguousVolume(
+            text=shown,
+            first=format_reading(first, "id"),
+            second=format_reading(second, "id"),
+            first_en=format_reading(first, "en"),
+            second_en=format_reading(second, "en"),
+        ) from None
+    except UnreadableValue:
+        raise NotANumber(text=shown) from None
+    if not 0 <= value <= MAX_MONTHLY_VOLUME:
+        raise NotANumber(text=shown)
     return value
 
 
