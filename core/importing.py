@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
+from core.consistency import Finding, check_consistency, jabatan_key
 from core.domain import Activity, AuditEvent, Employee, EmployeeStatus, Unit
 from core.nip import InvalidNip, parse_nip
 from core.ports import UnitOfWork, UnitOfWorkFactory
@@ -231,11 +232,12 @@ class ImportProblem:
     message_id: str
     message_en: str
     kind: ImportKind | None = None
+    source: str = ""  # the file, where the problem is reported apart from its file's heading
 
     def describe(self, language: Language = "id") -> str:
         """The problem as an operator reads it, e.g. "baris 4, kolom nip: ..."."""
         message = self.message_en if language == "en" else self.message_id
-        place = []
+        place = [self.source] if self.source else []
         if self.line is not None:
             place.append(f"line {self.line}" if language == "en" else f"baris {self.line}")
         if self.column is not None:
@@ -301,6 +303,30 @@ FORMULA_WITHOUT_VALUE_EN = (
     "the cell holds a formula with no stored value: open and save the file again in "
     "Excel/LibreOffice, or paste the values only"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """Everything one import said: per-sheet outcomes, the cross-file consistency warnings
+    (`core.consistency`, as problems located at the first line of the batch that shows them),
+    and whether anything was written. With `strict`, a warning refuses the import."""
+
+    outcomes: tuple[ImportOutcome, ...]
+    warnings: tuple[ImportProblem, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    strict: bool = False
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when no sheet had a problem (and, if strict, there was no warning)."""
+        clean = all(outcome.ok for outcome in self.outcomes)
+        return clean and not (self.strict and self.warnings)
+
+    @property
+    def refused_for_warnings(self) -> bool:
+        """True when only the warnings, under `strict`, stopped the import."""
+        return self.strict and bool(self.warnings) and all(o.ok for o in self.outcomes)
 
 
 class _CellError(Exception):
@@ -896,16 +922,65 @@ async def import_batch(
 
     All or nothing across the whole batch: with any problem, nothing is written and every
     outcome lists its sheet's problems. One audit event per sheet that changed something.
+    (`import_checked` also gives the consistency warnings.)
+    """
+    report = await import_checked(batch, uow_factory, actor=actor, now=now)
+    return report.outcomes
+
+
+async def import_checked(
+    batch: ImportBatch,
+    uow_factory: UnitOfWorkFactory,
+    *,
+    actor: str,
+    now: dt.datetime,
+    strict: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """`import_batch` plus the cross-file consistency check on the data as it would stand.
+
+    STRICT: any warning refuses the whole batch (nothing written). DRY_RUN: validate, count and
+    check, then write nothing (the chat shows this before its confirm button).
     """
     async with uow_factory() as uow:
         outcomes = await _import_in(uow, batch, actor=actor, now=now)
-        if all(outcome.ok for outcome in outcomes) and any(
-            o.counts.created or o.counts.updated for o in outcomes
-        ):
+        findings: tuple[Finding, ...] = ()
+        warnings: tuple[ImportProblem, ...] = ()
+        if all(outcome.ok for outcome in outcomes):
+            findings = check_consistency(
+                list(await uow.employees.list()), list(await uow.activities.list())
+            )
+            warnings = tuple(_locate(finding, batch) for finding in findings)
+        changed = any(o.counts.created or o.counts.updated for o in outcomes)
+        clean = all(outcome.ok for outcome in outcomes) and not (strict and warnings)
+        written = clean and changed and not dry_run
+        if written:
             await uow.commit()
         else:
             await uow.rollback()
-    return outcomes
+    return ImportReport(outcomes, warnings, findings, strict, written)
+
+
+def _locate(finding: Finding, batch: ImportBatch) -> ImportProblem:
+    """FINDING as a warning at the first line of the batch whose jabatan (and unit) shows it."""
+    message_id, message_en = finding.message("id"), finding.message("en")
+    for kind, sheet in batch.sheets():
+        if kind == "units":
+            continue
+        for row in sheet.rows:
+            written = " ".join(row.get("jabatan").split())
+            if finding.kind == "variant" and written != finding.jabatan:
+                continue
+            if finding.kind != "variant" and jabatan_key(written) != jabatan_key(finding.jabatan):
+                continue
+            if finding.unit_code is not None and (
+                normalise_unit_code(row.get("kode_unit")) != finding.unit_code
+            ):
+                continue
+            return ImportProblem(
+                row.line, "jabatan", message_id, message_en, kind, sheet.source or kind
+            )
+    return ImportProblem(None, None, message_id, message_en, None)
 
 
 async def import_sheet(
@@ -1003,3 +1078,94 @@ async def _import_in(
 def problems_of(outcomes: Sequence[ImportOutcome]) -> tuple[ImportProblem, ...]:
     """Every problem of a batch, in sheet order."""
     return tuple(problem for outcome in outcomes for problem in outcome.problems)
+
+
+# --------------------------------------------------------------------------------------------
+# The report people read (CLI and chat)
+
+#: How many problems or warnings a report lists before "... and N more".
+REPORT_LIMIT = 40
+
+
+def describe_outcome(
+    outcome: ImportOutcome, language: Language = "id", *, dry_run: bool = False, limit: int = 0
+) -> str:
+    """One line for a good sheet (counts), or a heading and one line per problem (all, or the
+    first LIMIT when LIMIT > 0). DRY_RUN words the counts as what confirming would do."""
+    en = language == "en"
+    source = outcome.source or outcome.kind
+    if outcome.ok:
+        c = outcome.counts
+        if dry_run:
+            if en:
+                return (
+                    f"{source}: {c.created} to create, {c.updated} to update, "
+                    f"{c.unchanged} unchanged"
+                )
+            return (
+                f"{source}: {c.created} akan dibuat, {c.updated} akan diperbarui, "
+                f"{c.unchanged} tidak berubah"
+            )
+        if en:
+            return f"{source}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
+        return f"{source}: {c.created} dibuat, {c.updated} diperbarui, {c.unchanged} tidak berubah"
+    count = len(outcome.problems)
+    if en:
+        heading = (
+            f"{source}: {count} problem{'s' if count != 1 else ''} found; nothing was changed. "
+            "Fix these and import the file again:"
+        )
+    else:
+        heading = (
+            f"{source}: ditemukan {count} masalah; tidak ada data yang diubah. "
+            "Perbaiki lalu impor ulang berkasnya:"
+        )
+    return "\n".join([heading, *_listed(outcome.problems, language, limit)])
+
+
+def _listed(problems: Sequence[ImportProblem], language: Language, limit: int) -> list[str]:
+    shown = problems if limit <= 0 else problems[:limit]
+    lines = [f"  {p.describe(language)}" for p in shown]
+    if len(problems) > len(shown):
+        rest = len(problems) - len(shown)
+        lines.append(f"  ... and {rest} more" if language == "en" else f"  ... dan {rest} lainnya")
+    return lines
+
+
+def describe_warnings(report: ImportReport, language: Language = "id", *, limit: int = 0) -> str:
+    """The consistency warnings: a count by kind, then one line each ("" when there are none)."""
+    if not report.warnings:
+        return ""
+    en = language == "en"
+    kinds = {"variant": 0, "no_abk": 0, "no_staff": 0}
+    for finding in report.findings:
+        kinds[finding.kind] += 1
+    if en:
+        heading = (
+            f"Warnings: {len(report.warnings)} ({kinds['variant']} jabatan written differently, "
+            f"{kinds['no_abk']} unit-jabatan with staff but no ABK, {kinds['no_staff']} with "
+            "ABK but no staff)"
+        )
+    else:
+        heading = (
+            f"Peringatan: {len(report.warnings)} ({kinds['variant']} jabatan beda tulis, "
+            f"{kinds['no_abk']} unit-jabatan berpegawai tanpa ABK, {kinds['no_staff']} ber-ABK "
+            "tanpa pegawai)"
+        )
+    lines = [heading, *_listed(report.warnings, language, limit)]
+    if report.refused_for_warnings:
+        lines.append(
+            "Refused because of --strict: nothing was changed."
+            if en
+            else "Ditolak karena --strict (mode ketat): tidak ada data yang diubah."
+        )
+    return "\n".join(lines)
+
+
+def describe_report(
+    report: ImportReport, language: Language = "id", *, dry_run: bool = False, limit: int = 0
+) -> str:
+    """The whole report: each sheet's line (or its problems), then the warnings."""
+    parts = [describe_outcome(o, language, dry_run=dry_run, limit=limit) for o in report.outcomes]
+    warnings = describe_warnings(report, language, limit=limit)
+    return "\n".join([*parts, warnings] if warnings else parts)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.abk import DEFAULT_WKE_MINUTES, CategoryThresholds, EfficiencyCategory, workload_figures
+from core.consistency import canonical_names
 from core.domain import Activity, Employee, Unit
 from core.ports import UnitOfWorkFactory
 
@@ -59,13 +60,16 @@ def staffing_summary(
 ) -> StaffingSummary:
     """Compare staff in post with the ABK need for every (unit, jabatan) that has either."""
     unit_by_code = {unit.code: unit for unit in units}
+    # Jabatan written differently (case, punctuation, abbreviation) count as one: core.consistency
+    employees, activities = list(employees), list(activities)
+    names = canonical_names(employees, activities)
     minutes: dict[tuple[str, str], float] = {}
     for activity in activities:
-        key = (activity.unit_code, activity.jabatan)
+        key = (activity.unit_code, names.get(activity.jabatan, activity.jabatan))
         minutes[key] = minutes.get(key, 0.0) + activity.annual_volume * activity.minutes_per_output
     staff: dict[tuple[str, str], int] = {}
     for employee in employees:
-        key = (employee.unit_code, employee.jabatan)
+        key = (employee.unit_code, names.get(employee.jabatan, employee.jabatan))
         staff[key] = staff.get(key, 0) + 1
     gaps: list[StaffingGap] = []
     for key in sorted(set(minutes) | set(staff)):

@@ -44,6 +44,7 @@ import re
 
 __all__ = [
     "AmbiguousNumber",
+    "Reading",
     "UnreadableValue",
     "format_reading",
     "read_date",
@@ -82,6 +83,11 @@ MONTHS: dict[str, int] = {
 }  # fmt: skip
 
 
+class Reading(float):
+    """A number read from a person's text, to be shown back in full (all its decimals, in the
+    reader's language: `format_reading`) rather than rounded like a computed figure."""
+
+
 class UnreadableValue(ValueError):
     """A cell or typed text that is not a number (or date) in any accepted form."""
 
@@ -106,7 +112,7 @@ class AmbiguousNumber(UnreadableValue):
             "reading is possible, e.g. with thousands dots",
         )
         self.text = text
-        self.readings = readings
+        self.readings = (Reading(first), Reading(second))
 
 
 def format_reading(value: float, language: str = "id") -> str:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from core.abk import CategoryThresholds, WorkloadFigures, annualise_monthly, workload_figures
 from core.access import Caller, require_unit_scope
+from core.consistency import jabatan_key
 from core.domain import Activity, AuditEvent, Role, WorkloadReport
 from core.errors import InvalidInput, NotFound
 from core.ports import UnitOfWork
-from core.values import AmbiguousNumber, UnreadableValue, format_reading, read_number
+from core.values import AmbiguousNumber, UnreadableValue, read_number
 
 MAX_MONTHLY_VOLUME = 1_000_000.0
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -26,8 +27,8 @@ class NotANumber(InvalidInput):
 
 class AmbiguousVolume(InvalidInput):
     """Typed text that reads as two different numbers, e.g. "1,250": values `first` (decimal
-    comma) and `second` (thousands comma) written the Indonesian way, `first_en`/`second_en`
-    the English way; the person is asked to write it so only one reading is possible."""
+    comma) and `second` (thousands comma) are `core.values.Reading`s; the person is asked to
+    write it so only one reading is possible."""
 
     key = "error.ambiguous_number"
 
@@ -76,13 +77,7 @@ def parse_volume(text: str) -> float:
         value = read_number(text)
     except AmbiguousNumber as error:
         first, second = error.readings
-        raise AmbiguousVolume(
-            text=shown,
-            first=format_reading(first, "id"),
-            second=format_reading(second, "id"),
-            first_en=format_reading(first, "en"),
-            second_en=format_reading(second, "en"),
-        ) from None
+        raise AmbiguousVolume(text=shown, first=first, second=second) from None
     except UnreadableValue:
         raise NotANumber(text=shown) from None
     if not 0 <= value <= MAX_MONTHLY_VOLUME:
@@ -132,7 +127,11 @@ async def preview_workload(
         raise InvalidInput(field="volume")
     lines = tuple(ActivityLine(a, float(volumes.get(a.name, 0.0))) for a in activities)
     minutes = sum(line.annual_volume * line.activity.minutes_per_output for line in lines)
-    staff = sum(1 for e in await uow.employees.list_by_unit(unit_code) if e.jabatan == jabatan)
+    # Staff whose jabatan is written differently (case, punctuation, abbreviation) count too.
+    key = jabatan_key(jabatan)
+    staff = sum(
+        1 for e in await uow.employees.list_by_unit(unit_code) if jabatan_key(e.jabatan) == key
+    )
     figures = workload_figures(minutes, staff, policy.wke_minutes, policy.thresholds)
     return WorkloadPreview(unit_code, jabatan, month, lines, figures)
 
