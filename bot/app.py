@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 from bot.i18n import translator
 from bot.settings import Settings
 from bot.update_order import update_processor_for
+from core.importing import ImportKind, Sheet, UnreadableFile
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
 from handlers.commands import publish_default_menus, publish_role_menus
 from handlers.context import BotContext, BotData, CommandSpec, Services
@@ -37,6 +38,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.workload",
     "handlers.unit",
     "handlers.invitations",
+    "handlers.importing",
     "handlers.language",
     "handlers.privacy",
     "handlers.cancel",
@@ -63,6 +65,17 @@ def file_url_for(api_url: str) -> str:
     if stem.endswith("/bot"):
         return stem[: -len("/bot")] + "/file/bot"
     return stem + "/file/bot"
+
+
+def read_uploaded_sheet(data: bytes, file_name: str, kind: ImportKind | None) -> Sheet:
+    """An uploaded CSV/XLSX as a Sheet (db.spreadsheets), for handlers that may not import db;
+    raises core.importing.UnreadableFile."""
+    from db.spreadsheets import UnreadableSheet, read_sheet_bytes
+
+    try:
+        return read_sheet_bytes(data, file_name, sheet_name=kind, kind=kind)
+    except UnreadableSheet as error:
+        raise UnreadableFile(error.message_id, error.message_en) from None
 
 
 def load_features(names: Sequence[str]) -> list[ModuleType]:
@@ -110,6 +123,7 @@ def build_application(
         dialogues=dialogues,
     )
     services.extras["publish_menus"] = publish_menus
+    services.extras["read_sheet"] = read_uploaded_sheet
     application.bot_data.services = services
     for module in load_features([*features, *extra_features]):
         commands: Sequence[CommandSpec] = module.COMMANDS

@@ -295,6 +295,19 @@ class ImportBatch:
         return [(kind, sheet) for kind, sheet in found if sheet is not None]
 
 
+class UnreadableFile(Exception):
+    """A file that cannot be read as CSV or XLSX at all; the message says why (id and en)."""
+
+    def __init__(self, message_id: str, message_en: str) -> None:
+        super().__init__(message_id)
+        self.message_id = message_id
+        self.message_en = message_en
+
+    def describe(self, language: str = "id") -> str:
+        """The reason in the operator's language."""
+        return self.message_en if language == "en" else self.message_id
+
+
 FORMULA_WITHOUT_VALUE_ID = (
     "sel berisi rumus tanpa nilai tersimpan: buka dan simpan ulang di Excel/LibreOffice, "
     "atau tempel sebagai nilai"

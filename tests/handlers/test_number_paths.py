@@ -1,5 +1,6 @@
 """Every way a number reaches the bot reads it the same: typed in the chat, the XLSX workload
-template, a CSV import and an XLSX import (issue 9: one reader for numbers)."""
+template, a CSV import, an XLSX import and a file sent to the bot with /impor (issue 9: one
+reader for numbers)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from openpyxl import Workbook, load_workbook
 
 from core.importing import ACTIVITY_COLUMNS, validate_activities
 from db.spreadsheets import read_sheet_bytes
-from tests.handlers.agency import CARE, KEPALA, NURSE
+from tests.handlers.agency import ADMIN, CARE, KEPALA, NURSE
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
 
 KEPALA_ID = 701
+ADMIN_ID = 901
 
 #: (written, value): value None means every path refuses the text.
 FORMS: list[tuple[str, float | None]] = [
@@ -83,6 +85,20 @@ def _xlsx_import(written: str) -> float | str:
     return result.items[0].annual_volume if result.items else result.problems[0].describe()
 
 
+async def _chat_import(h: Harness, written: str) -> float | str:
+    """Send an ABK CSV to the bot with /impor and confirm: the value stored, or the report."""
+    await h.register(ADMIN_ID, ADMIN.nip)
+    text = ";".join(ACTIVITY_COLUMNS) + "\r\n" + ";".join(_abk_row(written)) + "\r\n"
+    h.request.forget()
+    question = await h.upload(ADMIN_ID, "abk.csv", ("\ufeff" + text).encode(), caption="abk")
+    if not question.buttons:
+        return "\n".join(call.text for call in h.request.sent(ADMIN_ID))
+    await h.press(ADMIN_ID, data_of(question, "Impor sekarang"))
+    async with h.uows() as uow:
+        stored = await uow.activities.list_for("PKM-A", NURSE)
+    return next(a.annual_volume for a in stored if a.name == CARE)
+
+
 @pytest.mark.parametrize(("written", "value"), FORMS)
 async def test_every_path_reads_every_number_form_the_same(
     h: Harness, written: str, value: float | None
@@ -90,9 +106,16 @@ async def test_every_path_reads_every_number_form_the_same(
     typed = await _typed(h, written)
     template = await _template(h, written)  # the same dialogue, still at the volume step
     csv_import, xlsx_import = _csv_import(written), _xlsx_import(written)
-    results = {"chat": typed, "template": template, "csv": csv_import, "xlsx": xlsx_import}
+    sent = await _chat_import(h, written)
+    results = {
+        "chat": typed,
+        "template": template,
+        "csv": csv_import,
+        "xlsx": xlsx_import,
+        "chat import": sent,
+    }
     if value is not None:
-        assert results == {"chat": value, "template": value, "csv": value, "xlsx": value}
+        assert results == dict.fromkeys(results, value)
         return
     assert all(isinstance(r, str) for r in results.values()), results
     if written == "1,250":
@@ -105,6 +128,10 @@ async def test_every_path_reads_every_number_form_the_same(
                 "baris 2, kolom volume_tahunan: '1,250' bisa dibaca dua cara: 1,25 (koma "
                 "desimal) atau 1.250 (koma pemisah ribuan)"
             )
+        assert (
+            "baris 2, kolom volume_tahunan: &#x27;1,250&#x27; bisa dibaca dua cara: 1,25 (koma "
+            "desimal) atau 1.250 (koma pemisah ribuan)"
+        ) in str(sent)
     else:
         assert "«12 pasien» bukan angka" in str(typed)
         assert "Baris 2" in str(template)
