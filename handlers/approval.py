@@ -4,6 +4,7 @@ the rejection reason, and the approvers' ruling on an objection.
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 from typing import Any
 
@@ -56,6 +57,10 @@ def approval_rules_of(settings: Settings) -> ApprovalRules:
         expiry_working_days=settings.expiry_working_days,
         freeze_window=settings.freeze_dates,
         objection_days=settings.objection_days,
+        freeze_windows=settings.election_freeze_windows,
+        acting_head=settings.acting_head,
+        objection_decision_working_days=settings.objection_decision_working_days,
+        objection_escalation_working_days=settings.objection_escalation_working_days,
     )
 
 
@@ -88,6 +93,8 @@ def card_text(t: Translator, payload: dict[str, Any]) -> str:
         stages=int(payload.get("stage_count", 1)),
     )
     lines = [title, *who_lines(t, content), "", *reason_lines(t, content)]
+    if content.butuh_sip:
+        lines.append(t("transfer.sip"))
     if content.freeze_note:
         lines.append(t("transfer.freeze"))
     return "\n".join(lines)
@@ -134,12 +141,30 @@ def render_objection(t: Translator, payload: dict[str, Any]) -> tuple[str, Inlin
         destination=escape(str(payload.get("to_name") or payload["to_unit"])),
         reason=escape(str(payload["reason"])),
     )
+    if payload.get("deadline"):
+        deadline = dt.date.fromisoformat(str(payload["deadline"]))
+        text += "\n" + t("objection.deadline", date=deadline)
+    # An objection raised to the admins is pressed through their own handler.
+    feature = "esc" if payload.get("escalated") else FEATURE
+    if payload.get("escalated"):
+        text = t("objection.escalated") + "\n" + text
     return text, keyboard(
         [
-            button(t("objection.uphold"), FEATURE, "keep", pid),
-            button(t("objection.cancel"), FEATURE, "drop", pid),
+            button(t("objection.uphold"), feature, "keep", pid),
+            button(t("objection.cancel"), feature, "drop", pid),
         ]
     )
+
+
+def render_objection_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """A reminder of an objection waiting for a ruling."""
+    deadline = payload.get("deadline")
+    return t(
+        "objection.reminder",
+        id=int(payload["proposal_id"]),
+        days=int(payload["waited_days"]),
+        date=dt.date.fromisoformat(str(deadline)) if deadline else "",
+    ), None
 
 
 def render_objection_outcome_card(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
@@ -214,7 +239,7 @@ async def on_press(turn: Turn) -> None:
     elif press.action == "allno":
         await turn.say_key("summary.all_cancelled")
     elif press.action in ("keep", "drop"):
-        await _rule_objection(turn, target, cancel=press.action == "drop")
+        await rule_objection(turn, target, cancel=press.action == "drop")
 
 
 async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
@@ -280,7 +305,7 @@ async def _details(turn: Turn, proposal_id: int) -> None:
         proposal,
         employee,
         units,
-        freeze=rules.frozen_on(turn.context.now()),
+        freeze=rules.needs_minister(proposal, turn.context.now()),
         today=turn.context.today(),
     )
     lines = [
@@ -304,7 +329,8 @@ async def _details(turn: Turn, proposal_id: int) -> None:
     await turn.say("\n".join(lines))
 
 
-async def _rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
+async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
+    """Uphold or cancel on an objection card (approvers; admins once it is escalated)."""
     try:
         outcome = await decide_objection(
             turn.context.services.uow_factory,

@@ -43,6 +43,7 @@ def notice_text(t: Translator, payload: dict[str, Any], objection_days: int = 7)
             *extra_lines(t, content),
             "",
             t("notice.window", days=objection_days),
+            t("notice.route"),
         ]
     )
 
@@ -143,7 +144,14 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         reason=reason[:1000],
         window_days=turn.context.settings.objection_days,
     )
-    await turn.say_key("notice.objected")
+    await turn.say(
+        turn.t("notice.objected")
+        + "\n"
+        + turn.t(
+            "notice.objected_deadline",
+            days=turn.context.settings.objection_decision_working_days,
+        )
+    )
 
 
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]

@@ -79,11 +79,15 @@ def reason_lines(t: Translator, c: TransferContent) -> list[str]:
 
 
 def extra_lines(t: Translator, c: TransferContent) -> list[str]:
-    """Training to recommend, the legal basis and a freeze-window warning."""
+    """Training to recommend, the legal basis, what must happen before the move takes effect
+    (a new SIP, the SPMT, the Minister's letter in a freeze)."""
     lines: list[str] = []
     if c.training:
         lines.append(t("transfer.training", skills=escape(", ".join(c.training))))
     lines.append(t("transfer.legal", laws=escape("; ".join(c.legal_basis))))
+    if c.butuh_sip:
+        lines.append(t("transfer.sip"))
+    lines.append(t("transfer.spmt"))
     if c.freeze_note:
         lines.append(t("transfer.freeze"))
     return lines
