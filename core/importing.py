@@ -963,7 +963,9 @@ async def import_checked(
             findings = check_consistency(
                 list(await uow.employees.list()), list(await uow.activities.list())
             )
-            warnings = tuple(_locate(finding, batch) for finding in findings)
+            located = [_locate(finding, batch) for finding in findings]
+            # What this batch's own rows show first, then what the stored data shows.
+            warnings = tuple(sorted(located, key=lambda warning: warning.line is None))
         changed = any(o.counts.created or o.counts.updated for o in outcomes)
         clean = all(outcome.ok for outcome in outcomes) and not (strict and warnings)
         written = clean and changed and not dry_run
