@@ -33,11 +33,12 @@ Language = Literal["id", "en"]
 
 
 class ImportKindChoice(StrEnum):
-    """The three files an agency imports."""
+    """The files an agency imports."""
 
     UNITS = "units"
     EMPLOYEES = "employees"
     ACTIVITIES = "activities"
+    JABATAN = "jabatan"
 
 
 class LanguageChoice(StrEnum):
@@ -413,7 +414,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("import")
     def import_command(
-        kind: Annotated[ImportKindChoice, typer.Argument(help="units, employees or activities")],
+        kind: Annotated[
+            ImportKindChoice, typer.Argument(help="units, employees, activities or jabatan")
+        ],
         file: Annotated[Path, typer.Argument(help="a .csv (UTF-8, header row) or .xlsx file")],
         lang: Annotated[
             LanguageChoice | None,
@@ -428,7 +431,8 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
     ) -> None:
-        """Import units, employees or ABK activities; a file with any bad row changes nothing.
+        """Import units, employees, ABK activities or the jabatan catalogue; a file with any bad
+        row changes nothing.
 
         Afterwards the employees and ABK data are checked against each other; the warnings are
         listed and counted (with --strict they refuse the file instead).

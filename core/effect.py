@@ -21,6 +21,7 @@ from core.approval import ApprovalRules, ApprovalStage, supervisors_of
 from core.domain import AuditEvent, ProposalState, Role, TransferProposal
 from core.errors import InvalidInput, NotAllowed, NotFound, StaleAction
 from core.outbox import chats_of, chats_with_role, enqueue
+from core.plan_report import proposal_number
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.working_time import WorkingTime
 
@@ -447,7 +448,6 @@ async def sk_rows(uow: UnitOfWork, plan_id: int, zone: dt.tzinfo) -> list[SkRow]
             person = await uow.employees.get(decision.approver_nip)
             approvers.append(person.name if person else decision.approver_nip)
         last = max((d.decided_at for d in approvals), default=proposal.decided_at)
-        plan_day = plan.plan_date.strftime("%Y%m%d") if plan else "0"
         rows.append(
             SkRow(
                 nip=proposal.nip,
@@ -457,7 +457,7 @@ async def sk_rows(uow: UnitOfWork, plan_id: int, zone: dt.tzinfo) -> list[SkRow]
                 unit_lama=old.name if old else proposal.from_unit,
                 unit_baru=new.name if new else proposal.to_unit,
                 tmt=proposal.tmt.isoformat() if proposal.tmt else "",
-                nomor_usulan=f"MUT-{plan_day}-{proposal.id:05d}",
+                nomor_usulan=proposal_number(plan, proposal.id or 0),
                 disetujui_oleh="; ".join(approvers),
                 tanggal_persetujuan=last.astimezone(zone).date().isoformat() if last else "",
             )

@@ -1,4 +1,4 @@
-"""/impor (admin): import a units / employees / activities file sent to the bot.
+"""/impor (admin): import a units / employees / activities / jabatan file sent to the bot.
 
 `/impor [jenis] [ketat]` then the document, or the document alone with a caption naming the kind
 (`employees`, `pegawai`, `abk`, ... or `/impor employees`). The bot reads the file exactly as
@@ -63,6 +63,8 @@ KIND_WORDS: dict[str, ImportKind] = {
     "activity": "activities",
     "abk": "activities",
     "kegiatan": "activities",
+    "jabatan": "jabatan",
+    "katalog": "jabatan",
 }
 STRICT_WORDS = ("ketat", "strict", "--strict")
 

@@ -21,6 +21,7 @@ async def test_the_documented_example_files_import_without_problems_or_warnings(
         units=read_sheet(EXAMPLES / "units.csv", kind="units"),
         employees=read_sheet(EXAMPLES / "employees.csv", kind="employees"),
         activities=read_sheet(EXAMPLES / "activities.csv", kind="activities"),
+        jabatan=read_sheet(EXAMPLES / "jabatan.csv", kind="jabatan"),
     )
     report = await import_checked(batch, uow_factory, actor="test", now=NOW)
     assert [p.describe() for o in report.outcomes for p in o.problems] == []

@@ -104,6 +104,11 @@ class Activities(_Repo):
         self.s.activities.append(activity)
 
 
+class Jabatan(_Repo):
+    async def list(self) -> Sequence[Any]:
+        return []
+
+
 class Roles(_Repo):
     async def list_for(self, nip: str) -> Sequence[RoleGrant]:
         return [g for g in self.s.roles if g.nip == nip]
@@ -313,6 +318,30 @@ class Outbox(_Repo):
     async def get(self, message_id: int) -> OutboxMessage | None:
         return self.s.outbox.get(message_id)
 
+    async def release_claims(self, owner: str) -> int:
+        taken = [
+            m
+            for m in self.s.outbox.values()
+            if m.status == OutboxStatus.SENDING and m.claimed_by != owner
+        ]
+        for m in taken:
+            self.s.outbox[m.id] = dataclasses.replace(  # type: ignore[index]
+                m, status=OutboxStatus.PENDING, claimed_by=None
+            )
+        return len(taken)
+
+    async def reopen_undeliverable(self, chat_id: int, now: dt.datetime) -> int:
+        held = [
+            m
+            for m in self.s.outbox.values()
+            if m.chat_id == chat_id and m.status == OutboxStatus.UNDELIVERABLE
+        ]
+        for m in held:
+            self.s.outbox[m.id] = dataclasses.replace(  # type: ignore[index]
+                m, status=OutboxStatus.PENDING, next_attempt_at=now, claimed_by=None
+            )
+        return len(held)
+
     async def mark_sent(self, message_id: int, telegram_message_id: int | None) -> bool:
         current = self.s.outbox.get(message_id)
         if current is None or current.status != OutboxStatus.PENDING:
@@ -358,6 +387,7 @@ class FakeUnitOfWork:
         self.units = Units(self)
         self.employees = Employees(self)
         self.activities = Activities(self)
+        self.jabatan = Jabatan(self)
         self.roles = Roles(self)
         self.accounts = Accounts(self)
         self.invitations: Any = None
