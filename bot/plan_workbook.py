@@ -209,15 +209,25 @@ def _row_height(values: Sequence[Any], widths: Sequence[float]) -> float:
 
 def sheet_title(name: str, taken: set[str]) -> str:
     """NAME made a valid, unused sheet name (Excel: 31 characters, no []:*?/\\)."""
-    base = _SHEET_FORBIDDEN.sub(" ", name).strip().strip("'") or "OPD"
-    title = base[:SHEET_NAME_MAX]
+    base = " ".join(_SHEET_FORBIDDEN.sub(" ", name).split()).strip("'") or "OPD"
+    title = _cut(base, SHEET_NAME_MAX)
     counter = 2
     while title.lower() in {n.lower() for n in taken}:
         suffix = f" ({counter})"
-        title = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+        title = _cut(base, SHEET_NAME_MAX - len(suffix)) + suffix
         counter += 1
     taken.add(title)
     return title
+
+
+def _cut(text: str, limit: int) -> str:
+    """TEXT in at most LIMIT characters, cut after a whole word and marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head:
+        head = head[: head.rfind(" ")]
+    return head.rstrip(" ,.-") + "…"
 
 
 def _print_setup(sheet: Worksheet, header_row: int) -> None:
@@ -323,7 +333,7 @@ def _summary_sheet(
         *(t(f"proposal.state.{s}") for s in states),
     ]
     table_header = row
-    _header(sheet, row, labels, [34, 22, 10, 10, *([11] * len(states))])
+    _header(sheet, row, labels, [34, 32, 10, 10, *([11] * len(states))])
     sheet.row_dimensions[row].height = 32
     for opd in report.opds:
         row += 1

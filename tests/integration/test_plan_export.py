@@ -270,3 +270,15 @@ def test_sheet_names_are_valid_for_excel(name: str) -> None:
     first, second = sheet_title(name, taken), sheet_title(name, taken)
     assert len(first) <= 31 and len(second) <= 31 and first != second
     assert not any(c in first for c in "[]:*?/\\")
+
+
+def test_a_long_opd_name_is_cut_after_a_whole_word() -> None:
+    from bot.plan_workbook import sheet_title
+
+    taken: set[str] = set()
+    assert sheet_title("Badan Kepegawaian dan Pengembangan SDM", taken) == (
+        "Badan Kepegawaian dan…"
+    )
+    assert sheet_title("Badan Kepegawaian dan Pengembangan Aparatur", taken) == (
+        "Badan Kepegawaian dan… (2)"
+    )

@@ -38,6 +38,7 @@ class Store:
     units: dict[str, Unit] = field(default_factory=dict)
     employees: dict[str, Employee] = field(default_factory=dict)
     activities: list[Activity] = field(default_factory=list)
+    jabatan: list[Any] = field(default_factory=list)  # the catalogue (JabatanInfo rows)
     roles: list[RoleGrant] = field(default_factory=list)
     accounts: dict[int, TelegramAccount] = field(default_factory=dict)
     aspirations: list[Aspiration] = field(default_factory=list)
@@ -106,7 +107,7 @@ class Activities(_Repo):
 
 class Jabatan(_Repo):
     async def list(self) -> Sequence[Any]:
-        return []
+        return list(self.s.jabatan)
 
 
 class Roles(_Repo):
