@@ -23,6 +23,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -36,6 +37,7 @@ from core.importing import (
     header_columns,
     header_score,
 )
+from core.text import code_point, first_refused
 
 CSV_SUFFIXES = (".csv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -54,6 +56,10 @@ class UnreadableSheet(Exception):
         """The reason in the operator's language."""
         return self.message_en if language == "en" else self.message_id
 
+    def __reduce__(self) -> tuple[type[UnreadableSheet], tuple[str, str]]:
+        # Crosses from the parsing process (core.safe_files) with both languages.
+        return (UnreadableSheet, (self.message_id, self.message_en))
+
 
 def read_sheet(
     path: Path, *, sheet_name: str | None = None, kind: ImportKind | None = None
@@ -68,6 +74,11 @@ def read_sheet(
             f"cannot open {path} ({error.strerror})",
         ) from None
     return read_sheet_bytes(data, path.name, sheet_name=sheet_name, kind=kind)
+
+
+def read_upload(data: bytes, file_name: str, kind: ImportKind | None) -> Sheet:
+    """`read_sheet_bytes` with positional arguments, for core.safe_files.parse_with_budget."""
+    return read_sheet_bytes(data, file_name, sheet_name=kind, kind=kind)
 
 
 def read_sheet_bytes(
@@ -195,6 +206,27 @@ def _read_xlsx(
     return _sheet_from_records(rows, file_name, kind)
 
 
+def _refuse_unstorable_text(records: Sequence[tuple[int, list[str]]], file_name: str) -> None:
+    """UnreadableSheet naming line and column of the first character the database or Telegram
+    refuses (NUL, other control characters, lone surrogates): nothing is imported."""
+    header = next((cells for _, cells in records if any(c.strip() for c in cells)), [])
+    for line, cells in records:
+        for index, cell in enumerate(cells):
+            position = first_refused(cell)
+            if position is None:
+                continue
+            name = normalise_header(header[index]) if index < len(header) else ""
+            if first_refused(name) is not None or cells is header or not name:
+                name = get_column_letter(index + 1)
+            char = code_point(cell[position])
+            raise UnreadableSheet(
+                f"{file_name}: baris {line}, kolom {name}: karakter {char} tidak boleh ada "
+                "dalam teks; hapus karakter itu lalu simpan ulang",
+                f"{file_name}: line {line}, column {name}: the character {char} is not "
+                "allowed in text; remove it and save again",
+            )
+
+
 def _is_formula(written: object) -> bool:
     if isinstance(written, str):
         return written.startswith("=")
@@ -277,6 +309,7 @@ def _sheet_from_records(
         (line, values, [_cell_text(v).strip() for v in values], unstored)
         for line, values, unstored in records
     ]
+    _refuse_unstorable_text([(line, texts) for line, _, texts, _ in body], file_name)
     body = [item for item in body if any(item[2]) or item[3]]
     if not body:
         return Sheet((), (), file_name)

@@ -15,7 +15,7 @@ Only an admin whose scope is the whole agency may import: the files are agency-w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from html import escape
 from pathlib import Path
 
@@ -68,9 +68,10 @@ KIND_WORDS: dict[str, ImportKind] = {
 }
 STRICT_WORDS = ("ketat", "strict", "--strict")
 
-#: Reads an uploaded file's bytes as a Sheet (db.spreadsheets, injected by bot.app as
-#: services.extras["read_sheet"]); raises core.importing.UnreadableFile.
-SheetReader = Callable[[bytes, str, ImportKind | None], Sheet]
+#: Reads an uploaded file's bytes as a Sheet (db.spreadsheets in a budgeted process, injected
+#: by bot.app as services.extras["read_sheet"]); raises core.importing.UnreadableFile or
+#: core.safe_files.UnsafeFile.
+SheetReader = Callable[[bytes, str, ImportKind | None], Awaitable[Sheet]]
 
 
 def _words(text: str) -> list[str]:
@@ -212,7 +213,7 @@ async def _read(
 ) -> tuple[ImportKind, Sheet] | None:
     read = _reader(turn)
     try:
-        sheet = read(data, name, kind)
+        sheet = await read(data, name, kind)
     except UnreadableFile as error:
         await turn.say_key("import.unreadable", reason=escape(error.describe(turn.t.language)))
         return None
@@ -221,7 +222,7 @@ async def _read(
         if kind is None:
             await turn.say_key("import.unknown_kind")
             return None
-        sheet = read(data, name, kind)
+        sheet = await read(data, name, kind)
     return kind, sheet
 
 
