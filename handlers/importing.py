@@ -107,7 +107,7 @@ async def start_import(turn: Turn) -> None:
     _require_agency_admin(turn)
     args = " ".join(turn.command_args)
     await turn.start_dialogue(FEATURE, "file", kind=kind_named_in(args), strict=_strict_in(args))
-    await turn.say_key("import.ask_file")
+    await turn.say_key("impor.ask_file")
 
 
 @handler(role=Role.ADMIN)
@@ -144,7 +144,7 @@ async def on_document(turn: Turn, state: DialogueState, document: Document) -> N
 
 async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
     """Text while an import waits: a reminder of what is expected."""
-    await turn.say_key("import.ask_file" if state.step == "file" else "dialogue.use_buttons")
+    await turn.say_key("impor.ask_file" if state.step == "file" else "dialogue.use_buttons")
 
 
 async def _download(turn: Turn, file_id: str) -> bytes:
@@ -161,11 +161,11 @@ async def _check(turn: Turn, state: DialogueState, document: Document) -> None:
     """Read the file, validate it without writing, show the report and (if good) the ✅."""
     name = document.file_name or "berkas"
     if document.file_size is not None and document.file_size > MAX_BYTES:
-        await turn.say_key("import.too_big", limit=MAX_BYTES // 1_000_000)
+        await turn.say_key("impor.too_big", limit=MAX_BYTES // 1_000_000)
         return
     data = await _download(turn, document.file_id)
     if len(data) > MAX_BYTES:
-        await turn.say_key("import.too_big", limit=MAX_BYTES // 1_000_000)
+        await turn.say_key("impor.too_big", limit=MAX_BYTES // 1_000_000)
         return
     kind = state.data.get("kind") or kind_named_in(Path(name).stem)
     batch = await _read(turn, data, name, kind)
@@ -181,14 +181,14 @@ async def _check(turn: Turn, state: DialogueState, document: Document) -> None:
         strict=strict,
         dry_run=True,
     )
-    await _say_report(turn, "import.checked", report, name, kind, strict, dry_run=True)
+    await _say_report(turn, "impor.checked", report, name, kind, strict, dry_run=True)
     if not report.ok:
-        await turn.say_key("import.refused")
+        await turn.say_key("impor.refused")
         return
     outcome = report.outcomes[0]
     if not (outcome.counts.created or outcome.counts.updated):
         await turn.end_dialogue()
-        await turn.say_key("import.nothing_to_change")
+        await turn.say_key("impor.nothing_to_change")
         return
     await turn.advance(
         state,
@@ -200,10 +200,10 @@ async def _check(turn: Turn, state: DialogueState, document: Document) -> None:
         sha256=hashlib.sha256(data).hexdigest(),
     )
     await turn.say(
-        turn.t("import.confirm_question"),
+        turn.t("impor.confirm_question"),
         keyboard(
-            [button(turn.t("import.confirm_button"), FEATURE, "go")],
-            [button(turn.t("import.cancel_button"), FEATURE, "cancel")],
+            [button(turn.t("impor.confirm_button"), FEATURE, "go")],
+            [button(turn.t("impor.cancel_button"), FEATURE, "cancel")],
         ),
     )
 
@@ -215,12 +215,12 @@ async def _read(
     try:
         sheet = await read(data, name, kind)
     except UnreadableFile as error:
-        await turn.say_key("import.unreadable", reason=escape(error.describe(turn.t.language)))
+        await turn.say_key("impor.unreadable", reason=escape(error.describe(turn.t.language)))
         return None
     if kind is None:
         kind = guess_kind(sheet.columns)
         if kind is None:
-            await turn.say_key("import.unknown_kind")
+            await turn.say_key("impor.unknown_kind")
             return None
         sheet = await read(data, name, kind)
     return kind, sheet
@@ -241,8 +241,8 @@ async def _say_report(
     head = turn.t(
         key,
         file=escape(name),
-        kind=turn.t(f"import.kind.{kind}"),
-        strict=turn.t("import.strict_note") if strict else "",
+        kind=turn.t(f"impor.kind.{kind}"),
+        strict=turn.t("impor.strict_note") if strict else "",
     )
     for part in _parts(head, escape(body)):
         await turn.say(part)
@@ -286,7 +286,7 @@ async def on_press(turn: Turn) -> None:
         data = b""
     if hashlib.sha256(data).hexdigest() != state.data.get("sha256"):
         await turn.advance(state, "file")
-        await turn.say_key("import.file_gone")
+        await turn.say_key("impor.file_gone")
         return
     batch = await _read(turn, data, name, kind)
     if batch is None:
@@ -301,7 +301,7 @@ async def on_press(turn: Turn) -> None:
         now=turn.context.now(),
         strict=strict,
     )
-    key = "import.done" if report.ok else "import.changed_meanwhile"
+    key = "impor.done" if report.ok else "impor.changed_meanwhile"
     await _say_report(turn, key, report, name, kind, strict, dry_run=False)
 
 

@@ -114,11 +114,11 @@ def left_out_text(t: Translator, pairs: list[dict[str, Any]], listed: int = 0) -
     if not pairs:
         return ""
     staff = sum(int(p.get("staff", 0)) for p in pairs)
-    lines = [t("plan.left_out", pairs=len(pairs), staff=staff)]
+    lines = [t("summary.left_out", pairs=len(pairs), staff=staff)]
     for pair in pairs[:listed]:
         lines.append(
             t(
-                "plan.left_out_pair",
+                "summary.left_out_pair",
                 unit=escape(str(pair.get("unit", ""))),
                 jabatan=escape(str(pair.get("jabatan", ""))),
                 staff=int(pair.get("staff", 0)),
