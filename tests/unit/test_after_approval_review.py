@@ -73,3 +73,26 @@ async def test_an_objection_nobody_was_asked_about_still_reaches_the_admins() ->
     assert raised.payload["reason"] == "ibu saya sakit"
     assert raised.payload["deadline"] == "2026-12-09"
     assert raised.payload["to_name"] and raised.payload["name"]
+
+
+async def test_a_notice_to_a_chat_that_blocked_the_bot_does_not_start_the_window() -> None:
+    from core.domain import OutboxStatus
+    from core.objections import object_transfer
+    from core.outbox import SendResult, dispatch_due
+    from tests.unit.loop_agency import CHAT, NURSE_A
+    from tests.unit.loop_fakes import RecordingSender
+    from tests.unit.test_after_approval import approved_move
+
+    factory, clock, pid, approval = await approved_move()
+    sender = RecordingSender()
+    sender.script[CHAT[NURSE_A]] = [SendResult("blocked")]
+    clock.current = at(dt.date(2026, 11, 25), 9)
+    await dispatch_due(factory, sender, clock)
+    [notice] = outbox(factory, "notice", CHAT[NURSE_A])
+    assert notice.status == OutboxStatus.UNDELIVERABLE
+    assert factory.store.proposals[pid].notice_delivered_at is None
+    clock.current = at(dt.date(2026, 12, 15), 9)  # three weeks later, the person writes again
+    objected = await object_transfer(
+        factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="baru tahu hari ini"
+    )
+    assert objected.proposal.state == ProposalState.OBJECTED
