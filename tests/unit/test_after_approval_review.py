@@ -96,3 +96,46 @@ async def test_a_notice_to_a_chat_that_blocked_the_bot_does_not_start_the_window
         factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="baru tahu hari ini"
     )
     assert objected.proposal.state == ProposalState.OBJECTED
+
+
+async def test_a_person_already_imported_into_the_destination_is_not_left_in_limbo() -> None:
+    """BKPSDM often re-imports employees.csv after the SK: the nurse is already in PKM-B when
+    the head taps the SPMT. The move has happened; it must not wait for a Minister's letter
+    nobody needs (what the head was told) nor stay approved for ever."""
+    import dataclasses
+
+    from core.effect import confirm_arrival
+    from tests.unit.loop_agency import NURSE_A, SUP_B
+    from tests.unit.test_after_approval import TMT, approved_move
+
+    factory, clock, pid, approval = await approved_move()
+    nurse = factory.store.employees[NURSE_A]
+    factory.store.employees[NURSE_A] = dataclasses.replace(nurse, unit_code="PKM-B")
+    clock.current = at(TMT)
+    outcome = await confirm_arrival(
+        factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True
+    )
+    assert outcome.applied
+    assert factory.store.proposals[pid].state == ProposalState.EFFECTIVE
+    assert factory.store.employees[NURSE_A].unit_code == "PKM-B"
+
+
+async def test_a_person_moved_elsewhere_meanwhile_is_told_to_the_admins_not_as_a_letter() -> None:
+    import dataclasses
+
+    from core.effect import confirm_arrival
+    from tests.unit.loop_agency import ADMIN, CHAT, NURSE_A, SUP_B
+    from tests.unit.test_after_approval import TMT, approved_move
+
+    factory, clock, pid, approval = await approved_move()
+    nurse = factory.store.employees[NURSE_A]
+    factory.store.employees[NURSE_A] = dataclasses.replace(nurse, unit_code="SD-1")
+    clock.current = at(TMT)
+    outcome = await confirm_arrival(
+        factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True
+    )
+    assert not outcome.applied
+    assert outcome.waiting == ("unit",)
+    [alert] = outbox(factory, "transfer_alert", CHAT[ADMIN])
+    assert alert.payload["alert"] == "unit_changed"
+    assert factory.store.employees[NURSE_A].unit_code == "SD-1"
