@@ -9,6 +9,7 @@ from telegram.ext import CommandHandler
 from core.aspirations import months_between, personal_eligibility
 from core.domain import Role
 from handlers.access import Turn, handler
+from handlers.approval import rules_of
 from handlers.aspiration import policy_of
 from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import aspiration_text, problems_block
@@ -25,7 +26,9 @@ async def show_status(turn: Turn) -> None:
         unit = await uow.units.get(me.unit_code)
         aspiration = await uow.aspirations.current_for(me.nip)
         names = {u.code: u.name for u in await uow.units.list()} if aspiration else {}
-        transfers = await why_not_lines(turn.t, uow, me.nip)
+        transfers = await why_not_lines(
+            turn.t, uow, me.nip, rules_of(turn.context), turn.context.now()
+        )
     today = turn.context.today()
     parts = [
         turn.t(
