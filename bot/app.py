@@ -23,7 +23,7 @@ from bot.i18n import translator
 from bot.settings import Settings
 from bot.update_order import update_processor_for
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
-from handlers.commands import publish_default_menus, publish_role_menus
+from handlers.commands import publish_default_menus, publish_profile, publish_role_menus
 from handlers.context import BotContext, BotData, CommandSpec, Services
 from handlers.dialogue import register_routers
 
@@ -125,6 +125,8 @@ async def _post_init(application: BotApplication) -> None:
     if services is None:  # pragma: no cover - build_application always sets it
         return
     services.bot_username = application.bot.username
+    settings = services.settings
+    await publish_profile(application.bot, settings.agency_name, settings.language)
     if services.extras.get("publish_menus", True):
         await publish_default_menus(application.bot, services.commands, services.settings.language)
         count = await publish_role_menus(

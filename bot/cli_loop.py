@@ -29,7 +29,7 @@ def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20
     from core.notices import transfer_content
     from core.rebalance.model import Move
     from handlers.plan import outcome_text
-    from handlers.transfer_text import extra_lines, reason_lines, who_lines
+    from handlers.transfer_text import detail_lines, headline_lines
 
     t = translator(language)
     lines = [plain(outcome_text(t, outcome)).split("\n")[0], ""]
@@ -42,7 +42,7 @@ def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20
         content = transfer_content(
             _as_proposal(move, proposal), people.get(move["employee"]), units
         )
-        block = [*who_lines(t, content), *reason_lines(t, content), *extra_lines(t, content)]
+        block = [*headline_lines(t, content), *detail_lines(t, content)]
         lines.append(f"{index}. " + plain("\n".join(block)).replace("\n", "\n   "))
         lines.append("")
     if len(outcome.moves) > limit:
@@ -114,8 +114,57 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
     return len(rows)
 
 
+async def _render_chart(settings: Settings, plan_id: int, language: str) -> tuple[bytes, str]:
+    """The approvers' chart of PLAN_ID and its caption (the summary text), as sent in chat."""
+    from bot.i18n import translator
+    from db.engine import create_engine, session_factory
+    from db.uow import uow_factory
+    from handlers.plan import render_summary
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with uow_factory(session_factory(engine))() as uow:
+            plan = await uow.plans.get(plan_id)
+            if plan is None or plan.id is None:
+                raise typer.BadParameter(f"no plan with id {plan_id}", param_hint="--plan")
+            proposals = await uow.proposals.list_for_plan(plan.id)
+    finally:
+        await engine.dispose()
+    payload = {
+        "plan_id": plan.id,
+        "plan_date": plan.plan_date.isoformat(),
+        "moves": len(proposals),
+        "your_cards": None,
+        "objective": plan.objective,
+        "status_quo_objective": plan.status_quo_objective,
+        "not_granted": len({n.get("employee") for n in plan.solution.get("not_granted", [])}),
+        "bars": plan.solution.get("chart", []),
+    }
+    caption, _markup, png = render_summary(translator(language), payload)
+    if png is None:
+        raise typer.BadParameter(f"plan {plan_id} has no chart data", param_hint="--plan")
+    return png, caption
+
+
 def register(app: typer.Typer) -> None:
-    """Add `rebalance` and `export sk`."""
+    """Add `rebalance`, `chart` and `export sk`."""
+
+    @app.command("chart")
+    def chart(
+        plan: Annotated[int, typer.Option("--plan", help="plan id")],
+        out: Annotated[Path, typer.Option("--out", help="FILE.png")],
+        language: Annotated[str, typer.Option("--language", help="id or en")] = "",
+    ) -> None:
+        """Render a plan's chart as approvers see it on a phone; prints its caption."""
+        from bot.settings import load_settings
+
+        if out.suffix.lower() != ".png":
+            raise typer.BadParameter("use a .png file name", param_hint="--out")
+        settings = load_settings()
+        png, caption = asyncio.run(_render_chart(settings, plan, language or settings.language))
+        out.write_bytes(png)
+        typer.echo(plain(caption))
+        typer.echo(f"-> {out}")
 
     @app.command("rebalance")
     def rebalance(

@@ -17,7 +17,7 @@ from bot.i18n import Translator, translator
 from core.domain import OutboxMessage
 from core.outbox import SendResult
 from core.ports import UnitOfWorkFactory
-from handlers import approval, evaluation, notice, plan, reminders
+from handlers import approval, evaluation, notice, plan, privacy, reminders
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ TEXT_RENDERERS: dict[str, Renderer] = {
     "admin_alert": plan.render_admin_alert,
     "aspiration_renew": reminders.render_aspiration_renew,
     "workload_reminder": reminders.render_workload_reminder,
+    "correction_request": privacy.render_correction_request,
 }
 #: Kinds that edit an earlier message (the dispatcher resolves its Telegram id).
 EDIT_KINDS = frozenset({"card_outcome", "notice_outcome", "objection_card_outcome"})

@@ -117,7 +117,9 @@ def transfer_content(
     person_skills = set(employee.skills) if employee else set()
     needed = destination_unit.skills_needed if destination_unit else ()
     training = tuple(skill for skill in needed if skill not in person_skills)
-    distance = explanation.get("distance_km") or {}
+    # No home on record: no distance (the engine's figure would be from a default point).
+    home_known = employee is not None and None not in (employee.home_lat, employee.home_lon)
+    distance = (explanation.get("distance_km") or {}) if home_known else {}
     rank = explanation.get("aspiration_rank")
     chain = explanation.get("chain") or []
     assert proposal.id is not None
@@ -180,7 +182,8 @@ def unit_bars(
     units: dict[str, Unit],
     limit: int = 15,
 ) -> list[UnitBar]:
-    """Bars for the plan chart, largest absolute gap before the plan first."""
+    """Bars for the plan chart: the (unit, family) rows the plan changes, largest absolute gap
+    before the plan first, then unchanged rows; at most LIMIT."""
     after = dict(staff_by_unit_family)
     families: dict[str, str] = {}
     for move in solution_moves:
@@ -201,7 +204,10 @@ def unit_bars(
         )
         for code, family in keys
     ]
-    bars.sort(key=lambda b: (-abs(b.before - b.required), b.unit_code, b.family))
+    # Rows the plan changes first (the chart shows those), each group largest gap first.
+    bars.sort(
+        key=lambda b: (b.after == b.before, -abs(b.before - b.required), b.unit_code, b.family)
+    )
     return bars[:limit]
 
 

@@ -278,7 +278,9 @@ async def _store(
                     "objective": plan.objective,
                     "status_quo_objective": plan.status_quo_objective,
                     "bound": plan.bound,
-                    "not_granted": len(solution.get("not_granted", [])),
+                    "not_granted": len(
+                        {n.get("employee") for n in solution.get("not_granted", [])}
+                    ),
                     "bars": bars_to_payload(list(bars)),
                 },
                 # A second earlier than the cards: the dispatcher sends a chat's messages in

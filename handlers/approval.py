@@ -4,10 +4,12 @@ the rejection reason, and the approvers' ruling on an objection.
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
@@ -17,19 +19,22 @@ from core.approval import (
     AlreadyDecided,
     ApprovalRules,
     approve_all,
+    content_of,
     decide,
     parse_chain,
 )
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
 from core.errors import NotFound
-from core.notices import TransferContent, transfer_content
+from core.notices import TransferContent
 from core.objections import TransferNotOpen, decide_objection
 from core.working_time import WorkingTime, parse_work_days
 from handlers.access import Turn, handler
 from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
 from handlers.keyboards import button, keyboard, pattern_for
-from handlers.transfer_text import extra_lines, reason_lines, who_lines
+from handlers.transfer_text import detail_lines, headline_lines
+
+log = logging.getLogger(__name__)
 
 FEATURE = "apv"
 REJECT_FLOW = "reject"
@@ -67,19 +72,27 @@ def rules_of(context: BotContext) -> ApprovalRules:
 # --- rendering (used by the outbox sender and by /usulan) -------------------------------------
 
 
-def card_keyboard(t: Translator, proposal_id: int, stage: int) -> InlineKeyboardMarkup:
-    """✅ Setujui · ❌ Tolak · ℹ️ Rincian."""
+def card_keyboard(
+    t: Translator, proposal_id: int, stage: int, *, expanded: bool = False
+) -> InlineKeyboardMarkup:
+    """✅ Setujui · ❌ Tolak, then ℹ️ Rincian (or 🔼 Ringkas when the details are shown)."""
+    toggle = (
+        button(t("transfer.less"), FEATURE, "less", proposal_id, stage)
+        if expanded
+        else button(t("card.details"), FEATURE, "info", proposal_id, stage)
+    )
     return keyboard(
         [
             button(t("card.approve"), FEATURE, "ok", proposal_id, stage),
             button(t("card.reject"), FEATURE, "no", proposal_id, stage),
         ],
-        [button(t("card.details"), FEATURE, "info", proposal_id)],
+        [toggle],
     )
 
 
-def card_text(t: Translator, payload: dict[str, Any]) -> str:
-    """The body of an approval card."""
+def card_first_screen(t: Translator, payload: dict[str, Any]) -> str:
+    """First layer of an approval card (≤ 600 characters, docs/messages.md): stage, who, from,
+    to, TMT, the main reason, whether the employee asked for it, a freeze warning."""
     content = TransferContent.from_payload(payload["content"])
     title = t(
         "card.title",
@@ -87,10 +100,23 @@ def card_text(t: Translator, payload: dict[str, Any]) -> str:
         stage=int(payload.get("stage", 0)) + 1,
         stages=int(payload.get("stage_count", 1)),
     )
-    lines = [title, *who_lines(t, content), "", *reason_lines(t, content)]
+    lines = [title, *headline_lines(t, content)]
+    if content.aspiration_rank is not None:
+        lines.append(t("card.asked", rank=content.aspiration_rank))
+    else:
+        lines.append(t("card.not_asked"))
     if content.freeze_note:
         lines.append(t("transfer.freeze"))
     return "\n".join(lines)
+
+
+def card_text(t: Translator, payload: dict[str, Any], *, expanded: bool = False) -> str:
+    """The body of an approval card; with EXPANDED, the second layer (ℹ️ Rincian) below."""
+    first = card_first_screen(t, payload)
+    if not expanded:
+        return first
+    content = TransferContent.from_payload(payload["content"])
+    return "\n".join([first, "", t("transfer.details_title"), *detail_lines(t, content)])
 
 
 def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
@@ -101,7 +127,7 @@ def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyb
 
 
 def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
-    """The card as edited once decided: the same body and the outcome, no buttons."""
+    """The card as edited once decided: the same first screen and the outcome, no buttons."""
     outcome = str(payload["outcome"])
     body = card_text(t, payload) if payload.get("content") else ""
     line = t(
@@ -115,11 +141,8 @@ def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, No
 def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """A reminder of an undecided card."""
     return t(
-        "approval.reminder",
-        id=int(payload["proposal_id"]),
-        days=int(payload["waited_days"]),
-        left=int(payload["expires_in"]),
-    ), None
+        "approval.reminder", id=int(payload["proposal_id"]), count=int(payload["waited_days"])
+    ) + " " + t("approval.reminder_left", count=int(payload["expires_in"])), None
 
 
 def render_objection(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
@@ -160,19 +183,54 @@ def state_word(t: Translator, state: str) -> str:
     return t(f"proposal.state.{state}")
 
 
+async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any], list[Any]]:
+    """The proposal, the card payload as the outbox would build it now, and its decisions;
+    refuses approvers whose scope covers neither unit of the move."""
+    rules = rules_of(turn.context)
+    async with turn.context.uow() as uow:
+        proposal = await uow.proposals.get(proposal_id)
+        if proposal is None:
+            raise NotFound()
+        units = [await uow.units.get(c) for c in (proposal.from_unit, proposal.to_unit)]
+        if not any(turn.me.may_act_on_unit(Role.APPROVER, u) for u in units if u is not None):
+            raise OutOfScope(proposal=proposal_id)
+        content = await content_of(uow, proposal, rules, turn.context.now())
+        decisions = list(await uow.decisions.list_for(proposal_id))
+    payload = {
+        "proposal_id": proposal_id,
+        "stage": proposal.stage,
+        "stage_count": len(rules.stages),
+        "content": content.to_payload(),
+    }
+    return proposal, payload, decisions
+
+
+async def _show_state(turn: Turn, proposal_id: int) -> None:
+    """Edit the pressed card to its current state, without buttons (a stale or decided card)."""
+    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
+    proposal = _proposal
+    await turn.replace(
+        card_text(turn.t, payload)
+        + "\n\n"
+        + turn.t("card.state", state=state_word(turn.t, proposal.state.value))
+    )
+
+
 async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
-    await turn.say(
+    await turn.notify(
         turn.t(
             "approval.already",
             id=proposal_id,
             state=state_word(turn.t, str(error.values.get("state"))),
         )
     )
+    if turn.update.callback_query is not None:
+        await _show_state(turn, proposal_id)
 
 
 @handler(role=Role.APPROVER)
 async def on_press(turn: Turn) -> None:
-    """Every press on a card, summary or objection card."""
+    """Every press on a card, summary or objection card; each edits the message it came from."""
     press = turn.press
     if press is None:
         return
@@ -183,10 +241,17 @@ async def on_press(turn: Turn) -> None:
         await _approve(turn, target, press.int_arg(1) or 0)
     elif press.action == "no":
         stage = press.int_arg(1) or 0
-        await turn.start_dialogue(REJECT_FLOW, "reason", proposal_id=target, stage=stage)
+        message = turn.update.effective_message
+        await turn.start_dialogue(
+            REJECT_FLOW,
+            "reason",
+            proposal_id=target,
+            stage=stage,
+            card_message=message.message_id if message is not None else None,
+        )
         await turn.say_key("approval.ask_reason", id=target)
-    elif press.action == "info":
-        await _details(turn, target)
+    elif press.action in ("info", "less"):
+        await _details(turn, target, expanded=press.action == "info")
     elif press.action == "all":
         await turn.say(
             turn.t("summary.confirm_all"),
@@ -206,15 +271,30 @@ async def on_press(turn: Turn) -> None:
             approver_nip=turn.me.nip,
         )
         if result.approved == result.skipped == 0:
-            await turn.say_key("usulan.none")
+            await turn.replace(turn.t("usulan.none"))
         else:
-            await turn.say_key(
-                "summary.all_done", approved=result.approved, skipped=result.skipped
-            )
+            text = turn.t("summary.all_done", count=result.approved)
+            if result.skipped:
+                text += " " + turn.t("summary.all_skipped", count=result.skipped)
+            await turn.replace(text)
     elif press.action == "allno":
-        await turn.say_key("summary.all_cancelled")
+        await turn.replace(turn.t("summary.all_cancelled"))
     elif press.action in ("keep", "drop"):
         await _rule_objection(turn, target, cancel=press.action == "drop")
+
+
+async def _outcome_edit(
+    turn: Turn, proposal_id: int, outcome: str, reason: str | None = None
+) -> dict[str, Any]:
+    """The card body with OUTCOME's line, as the outbox edits the other copies."""
+    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
+    payload = {
+        **payload,
+        "outcome": outcome,
+        "by_name": turn.me.employee.name,
+        "reason": reason,
+    }
+    return payload
 
 
 async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
@@ -231,22 +311,29 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)
         return
+    payload = await _outcome_edit(turn, proposal_id, "approved")
+    payload["stage"] = stage
+    text, _ = render_card_outcome(turn.t, payload)
+    await turn.replace(text)
     if outcome.final:
-        await turn.say_key("approval.approved", id=proposal_id)
+        await turn.notify(turn.t("approval.approved", id=proposal_id))
     else:
-        await turn.say_key(
-            "approval.approved_next_stage", id=proposal_id, stage=outcome.proposal.stage + 1
+        await turn.notify(
+            turn.t(
+                "approval.approved_next_stage", id=proposal_id, stage=outcome.proposal.stage + 1
+            )
         )
 
 
 async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
-    """The reason typed after ❌ Tolak: record the rejection."""
+    """The reason typed after ❌ Tolak: record the rejection and edit the card it came from."""
     proposal_id = int(state.data["proposal_id"])
     reason = text.strip()
     if not reason:
         await turn.say_key("approval.ask_reason", id=proposal_id)
         return
     await turn.end_dialogue()
+    card_message = state.data.get("card_message")
     try:
         await decide(
             turn.context.services.uow_factory,
@@ -261,47 +348,49 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)
         return
+    if card_message is not None:
+        payload = await _outcome_edit(turn, proposal_id, "rejected", reason[:1000])
+        payload["stage"] = int(state.data["stage"])
+        body, _ = render_card_outcome(turn.t, payload)
+        await edit_best_effort(turn, int(card_message), body)
     await turn.say_key("approval.rejected", id=proposal_id)
 
 
-async def _details(turn: Turn, proposal_id: int) -> None:
-    async with turn.context.uow() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound()
-        employee = await uow.employees.get(proposal.nip)
-        units = {u.code: u for u in await uow.units.list()}
-        touched = [units[c] for c in (proposal.from_unit, proposal.to_unit) if c in units]
-        if not any(turn.me.may_act_on_unit(Role.APPROVER, u) for u in touched):
-            raise OutOfScope(proposal=proposal_id)
-        decisions = await uow.decisions.list_for(proposal_id)
-    rules = rules_of(turn.context)
-    content = transfer_content(
-        proposal,
-        employee,
-        units,
-        freeze=rules.frozen_on(turn.context.now()),
-        today=turn.context.today(),
-    )
-    lines = [
-        turn.t("card.title_plain", id=proposal_id),
-        *who_lines(turn.t, content),
-        "",
-        *reason_lines(turn.t, content),
-        *extra_lines(turn.t, content),
-        "",
-        turn.t("card.state", state=state_word(turn.t, proposal.state.value)),
-    ]
-    for decision in sorted(decisions, key=lambda d: d.stage):
-        lines.append(
-            turn.t(
-                "card.decision_approved" if decision.approved else "card.decision_rejected",
-                stage=decision.stage + 1,
-                nip=decision.approver_nip,
-                at=decision.decided_at,
-            )
+async def edit_best_effort(turn: Turn, message_id: int, text: str) -> None:
+    """Edit one earlier message of the caller's chat (buttons dropped); a message that can no
+    longer be edited (too old, deleted) is left as it is."""
+    try:
+        await turn.context.bot.edit_message_text(
+            text, chat_id=turn.chat_id, message_id=message_id, parse_mode="HTML"
         )
-    await turn.say("\n".join(lines))
+    except TelegramError as error:
+        log.info("could not edit message %s: %s", message_id, error)
+
+
+async def _details(turn: Turn, proposal_id: int, *, expanded: bool) -> None:
+    """ℹ️ Rincian / 🔼 Ringkas: the same card, edited to show or hide the second layer."""
+    proposal, payload, decisions = await _card_payload(turn, proposal_id)
+    text = card_text(turn.t, payload, expanded=expanded)
+    if expanded:
+        lines = [text, turn.t("card.state", state=state_word(turn.t, proposal.state.value))]
+        for decision in sorted(decisions, key=lambda d: d.stage):
+            lines.append(
+                turn.t(
+                    "card.decision_approved" if decision.approved else "card.decision_rejected",
+                    stage=decision.stage + 1,
+                    nip=decision.approver_nip,
+                    at=decision.decided_at,
+                )
+            )
+        text = "\n".join(lines)
+    markup = None
+    if proposal.state == ProposalState.PENDING:
+        markup = card_keyboard(turn.t, proposal_id, proposal.stage, expanded=expanded)
+    else:
+        toggle = "less" if expanded else "info"
+        label = turn.t("transfer.less") if expanded else turn.t("card.details")
+        markup = keyboard([button(label, FEATURE, toggle, proposal_id, proposal.stage)])
+    await turn.replace(text, markup)
 
 
 async def _rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
@@ -315,7 +404,7 @@ async def _rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None
             cancel=cancel,
         )
     except TransferNotOpen as error:
-        await turn.say(
+        await turn.notify(
             turn.t(
                 "objection.already",
                 id=proposal_id,
@@ -324,9 +413,28 @@ async def _rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None
                 else turn.t("objection.already_ruled"),
             )
         )
+        await _drop_buttons(turn)
         return
+    message = turn.update.effective_message
+    if message is not None and message.text_html is not None:
+        line = turn.t(
+            "objection.card_outcome.cancelled" if cancel else "objection.card_outcome.upheld",
+            by=escape(turn.me.employee.name),
+        )
+        await turn.replace(message.text_html + "\n\n" + line)
     key = "objection.ruled_cancelled" if cancel else "objection.ruled_upheld"
-    await turn.say_key(key, id=outcome.proposal.id)
+    await turn.notify(turn.t(key, id=outcome.proposal.id))
+
+
+async def _drop_buttons(turn: Turn) -> None:
+    """Remove the buttons of the pressed message (they can do nothing any more)."""
+    query = turn.update.callback_query
+    if query is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as error:
+        log.info("could not drop the buttons of a pressed message: %s", error)
 
 
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]

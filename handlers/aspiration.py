@@ -82,7 +82,7 @@ async def _list_units(turn: Turn, state: DialogueState, query: str | None) -> No
         await turn.say_key("aspiration.no_match", text=escape(query or ""))
         return
     state = await turn.advance(state, "choice", results=[u.code for u in units], page=0)
-    await turn.say(_choice_prompt(turn, state), _results_keyboard(turn, state, units))
+    await turn.show_list(state, _choice_prompt(turn, state), _results_keyboard(turn, state, units))
 
 
 def _choice_prompt(turn: Turn, state: DialogueState) -> str:

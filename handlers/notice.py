@@ -12,50 +12,69 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
+from core.approval import content_of
 from core.dialogue import DialogueState
 from core.domain import Role
 from core.errors import NotFound
 from core.notices import TransferContent
 from core.objections import accept_transfer, object_transfer
 from handlers.access import Turn, handler
-from handlers.approval import rules_of
+from handlers.approval import edit_best_effort, rules_of
 from handlers.context import CommandSpec, DialogueRoute, Services
 from handlers.keyboards import button, keyboard, pattern_for
-from handlers.transfer_text import extra_lines, reason_lines, who_lines
+from handlers.transfer_text import detail_lines, headline_lines
 
 FEATURE = "ntc"
 OBJECTION_FLOW = "objection"
 COMMANDS: tuple[CommandSpec, ...] = ()
 
 
-def notice_text(t: Translator, payload: dict[str, Any], objection_days: int = 7) -> str:
-    """The notice body: who, where, when, why, training, legal basis."""
+def notice_first_screen(t: Translator, payload: dict[str, Any]) -> str:
+    """First layer (one phone screen, ≤ 600 characters; docs/messages.md): what, from, to, TMT,
+    the main reason and what to do. The opening says whether the person asked for it."""
     content = TransferContent.from_payload(payload["content"])
-    return "\n".join(
+    days = int(payload.get("objection_days", 7))
+    if content.aspiration_rank is not None:
+        intro = t("notice.intro_asked", rank=content.aspiration_rank)
+    else:
+        intro = t("notice.intro_not_asked")
+    lines = [t("notice.title"), intro, *headline_lines(t, content, reader=True)]
+    lines.append(t("notice.window", count=days))
+    return "\n".join(lines)
+
+
+def notice_text(t: Translator, payload: dict[str, Any], *, expanded: bool = False) -> str:
+    """The notice; with EXPANDED the second layer (ℹ️ Rincian) follows the first screen."""
+    first = notice_first_screen(t, payload)
+    if not expanded:
+        return first
+    content = TransferContent.from_payload(payload["content"])
+    # The freeze window binds the approvers (the Ministry's approval), not the ASN's answer.
+    freeze = [t("transfer.freeze")] if content.freeze_note else []
+    details = [t("transfer.details_title"), *freeze, *detail_lines(t, content)]
+    return "\n".join([first, "", *details])
+
+
+def notice_keyboard(t: Translator, proposal_id: int, *, expanded: bool) -> InlineKeyboardMarkup:
+    """✅ Terima · 📝 Ajukan keberatan, then ℹ️ Rincian (🔼 Ringkas when expanded)."""
+    toggle = (
+        button(t("transfer.less"), FEATURE, "less", proposal_id)
+        if expanded
+        else button(t("card.details"), FEATURE, "info", proposal_id)
+    )
+    return keyboard(
         [
-            t("notice.title"),
-            t("notice.intro"),
-            *who_lines(t, content),
-            "",
-            t("notice.why"),
-            *reason_lines(t, content),
-            "",
-            *extra_lines(t, content),
-            "",
-            t("notice.window", days=objection_days),
-        ]
+            button(t("notice.accept"), FEATURE, "accept", proposal_id),
+            button(t("notice.object"), FEATURE, "object", proposal_id),
+        ],
+        [toggle],
     )
 
 
 def render_notice(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
-    """The notice with ✅ Terima · 📝 Ajukan keberatan."""
+    """The notice with ✅ Terima · 📝 Ajukan keberatan · ℹ️ Rincian."""
     pid = int(payload["proposal_id"])
-    return notice_text(t, payload, int(payload.get("objection_days", 7))), keyboard(
-        [
-            button(t("notice.accept"), FEATURE, "accept", pid),
-            button(t("notice.object"), FEATURE, "object", pid),
-        ]
-    )
+    return notice_text(t, payload), notice_keyboard(t, pid, expanded=False)
 
 
 def render_notice_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
@@ -103,9 +122,26 @@ def render_effective(t: Translator, payload: dict[str, Any]) -> tuple[str, None]
     ), None
 
 
+async def _notice_payload(turn: Turn, proposal_id: int) -> dict[str, Any]:
+    """The caller's own notice as the outbox built it (its content), else rebuilt now."""
+    async with turn.context.uow() as uow:
+        proposal = await uow.proposals.get(proposal_id)
+        if proposal is None or proposal.nip != turn.me.nip:
+            raise NotFound()
+        for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal_id}:"):
+            if message.kind == "notice" and message.payload.get("content"):
+                return dict(message.payload)
+        content = await content_of(uow, proposal, rules_of(turn.context), turn.context.now())
+    return {
+        "proposal_id": proposal_id,
+        "content": content.to_payload(),
+        "objection_days": turn.context.settings.objection_days,
+    }
+
+
 @handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
-    """✅ Terima or 📝 Ajukan keberatan on a notice."""
+    """✅ Terima, 📝 Ajukan keberatan or ℹ️ Rincian on a notice (each edits the notice)."""
     press = turn.press
     target = press.int_arg(0) if press else None
     if press is None or target is None:
@@ -117,14 +153,27 @@ async def on_press(turn: Turn) -> None:
             proposal_id=target,
             nip=turn.me.nip,
         )
-        await turn.say_key("notice.accepted")
+        payload = await _notice_payload(turn, target)
+        text, _ = render_notice_outcome(turn.t, {**payload, "outcome": "accepted"})
+        await turn.replace(text)
+        await turn.notify(turn.t("notice.accepted"))
     elif press.action == "object":
-        async with turn.context.uow() as uow:
-            proposal = await uow.proposals.get(target)
-        if proposal is None or proposal.nip != turn.me.nip:
-            raise NotFound()
-        await turn.start_dialogue(OBJECTION_FLOW, "reason", proposal_id=target)
+        payload = await _notice_payload(turn, target)
+        message = turn.update.effective_message
+        await turn.start_dialogue(
+            OBJECTION_FLOW,
+            "reason",
+            proposal_id=target,
+            notice_message=message.message_id if message is not None else None,
+        )
         await turn.say_key("notice.ask_reason")
+    elif press.action in ("info", "less"):
+        payload = await _notice_payload(turn, target)
+        expanded = press.action == "info"
+        await turn.replace(
+            notice_text(turn.t, payload, expanded=expanded),
+            notice_keyboard(turn.t, target, expanded=expanded),
+        )
 
 
 async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> None:
@@ -143,6 +192,11 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         reason=reason[:1000],
         window_days=turn.context.settings.objection_days,
     )
+    notice_message = state.data.get("notice_message")
+    if notice_message is not None:
+        payload = await _notice_payload(turn, int(state.data["proposal_id"]))
+        text, _ = render_notice_outcome(turn.t, {**payload, "outcome": "objected"})
+        await edit_best_effort(turn, int(notice_message), text)
     await turn.say_key("notice.objected")
 
 

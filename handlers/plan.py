@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from html import escape
@@ -32,11 +33,14 @@ log = logging.getLogger(__name__)
 COMMANDS = (
     CommandSpec("usulan", "cmd.usulan", Role.APPROVER),
     CommandSpec("rencana", "cmd.rencana", Role.APPROVER),
+    CommandSpec("rencana", "cmd.rencana", Role.ADMIN),
     CommandSpec("jalankan", "cmd.jalankan", Role.ADMIN),
     CommandSpec("simulasi", "cmd.simulasi", Role.ADMIN),
 )
 #: How many cards /usulan shows at once (the rest: "and N more").
 CARDS_PER_COMMAND = 10
+#: Telegram's limit for a photo caption.
+CAPTION_LIMIT = 1024
 #: How many moves /simulasi lists.
 MOVES_LISTED = 15
 
@@ -61,16 +65,20 @@ def summary_caption(t: Translator, payload: dict[str, Any]) -> str:
     """The words of an approver's plan summary."""
     before = float(payload["status_quo_objective"])
     after = float(payload["objective"])
-    return t(
+    not_granted = int(payload.get("not_granted", 0))
+    text = t(
         "summary.caption",
-        date=payload["plan_date"],
-        moves=int(payload["moves"]),
-        mine=int(payload.get("your_cards", 0)),
+        date=t.date(dt.date.fromisoformat(str(payload["plan_date"]))),
+        count=int(payload["moves"]),
+        mine=t("summary.mine", count=int(payload["your_cards"]))
+        if payload.get("your_cards") is not None
+        else "",
         before=t.fixed(before, 0),
         after=t.fixed(after, 0),
         pct=t.fixed(improvement_percent(before, after), 1),
-        not_granted=int(payload.get("not_granted", 0)),
+        not_granted=t("summary.not_granted", count=not_granted) if not_granted else "",
     )
+    return "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
 
 
 def render_summary(
@@ -78,9 +86,10 @@ def render_summary(
 ) -> tuple[str, InlineKeyboardMarkup | None, bytes | None]:
     """Caption, "Setujui semua" button and the chart PNG of a plan summary."""
     bars = bars_from_payload(payload.get("bars", []))
-    png = render_plan_chart(bars, chart_labels(t, str(payload["plan_date"]))) if bars else None
+    day = t.date(dt.date.fromisoformat(str(payload["plan_date"])))
+    png = render_plan_chart(bars, chart_labels(t, day)) if bars else None
     markup = None
-    if int(payload.get("your_cards", 0)) > 0:
+    if int(payload.get("your_cards") or 0) > 0:
         markup = keyboard(
             [button(t("summary.approve_all"), APPROVAL, "all", int(payload["plan_id"]))]
         )
@@ -159,7 +168,7 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
         "your_cards": sum(1 for p in proposals if p.id in mine_ids),
         "objective": plan.objective,
         "status_quo_objective": plan.status_quo_objective,
-        "not_granted": len(plan.solution.get("not_granted", [])),
+        "not_granted": len({n.get("employee") for n in plan.solution.get("not_granted", [])}),
         "bars": plan.solution.get("chart", []),
         "states": states,
         "rated": evaluations.rated_transfers,
@@ -187,9 +196,20 @@ async def show_plan(turn: Turn) -> None:
             for kind, avg in payload["averages"].items()
         )
         text += "\n" + turn.t("rencana.evaluations", count=payload["rated"], scores=scores)
-    if png is not None:
-        await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="rencana.png"))
-    await turn.say(text, markup)
+    if png is None:
+        await turn.say(text, markup)
+        return
+    # The summary is the chart's caption (one message); a caption holds at most 1024 characters.
+    fits = len(text) <= CAPTION_LIMIT
+    await turn.context.bot.send_photo(
+        turn.chat_id,
+        InputFile(png, filename="rencana.png"),
+        caption=text if fits else caption,
+        parse_mode="HTML",
+        reply_markup=markup,
+    )
+    if not fits:
+        await turn.say(text[len(caption) :].strip())
 
 
 def planning_rules_of(context: BotContext) -> PlanningRules:
@@ -214,7 +234,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
     if outcome.dry_run:
         head = t(
             "simulasi.result",
-            moves=len(outcome.moves),
+            count=len(outcome.moves),
             before=t.fixed(before, 0),
             after=t.fixed(after, 0),
             pct=t.fixed(improvement_percent(before, after), 1),
@@ -224,7 +244,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
         head = t(
             "jalankan.created",
             id=outcome.plan.id,
-            moves=len(outcome.proposals),
+            count=len(outcome.proposals),
             before=t.fixed(before, 0),
             after=t.fixed(after, 0),
         )
@@ -234,7 +254,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
             "jalankan.exists",
             id=outcome.plan.id,
             date=outcome.plan.plan_date,
-            moves=len(outcome.proposals),
+            count=len(outcome.proposals),
         )
     lines = [head]
     for move in outcome.moves[:MOVES_LISTED]:
@@ -271,7 +291,7 @@ async def _run_and_report(turn: Turn, dry_run: bool) -> None:
     await turn.say(outcome_text(turn.t, outcome))
     if dry_run and outcome.bars:
         png = render_plan_chart(
-            list(outcome.bars), chart_labels(turn.t, turn.context.today().isoformat())
+            list(outcome.bars), chart_labels(turn.t, turn.t.date(turn.context.today()))
         )
         await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="simulasi.png"))
 
@@ -327,7 +347,12 @@ async def why_not_lines(t: Translator, uow: UnitOfWork, nip: str) -> list[str]:
             )
         moved = {m["employee"]: m["to"] for m in plan.solution.get("moves", [])}
         if not entries and nip in moved:
-            lines.append(t("status.granted", unit=escape(names.get(moved[nip], moved[nip]))))
+            # Only a move to one of the person's own choices is "your aspiration"; a move the
+            # person did not ask for is said as such (no aspiration, or another unit).
+            aspiration = await uow.aspirations.current_for(nip)
+            unit = escape(names.get(moved[nip], moved[nip]))
+            asked = aspiration is not None and moved[nip] in aspiration.choices
+            lines.append(t("status.granted" if asked else "status.moved_unasked", unit=unit))
     return lines
 
 

@@ -32,7 +32,7 @@ async def show_status(turn: Turn) -> None:
             "status.unit",
             unit=escape(unit.name if unit else me.unit_code),
             jabatan=escape(me.jabatan),
-            months=months_between(me.tmt_unit, today),
+            count=months_between(me.tmt_unit, today),
         )
     ]
     if aspiration is None:

@@ -48,7 +48,7 @@ def database(sqlite_template: Path, tmp_path: Path) -> str:
 def test_dry_run_prints_moves_with_their_numbers_and_stores_nothing(database: str) -> None:
     out = mutasi(database, "rebalance", "--dry-run", "--time-limit", "5")
     assert "Simulasi" in out and "Puskesmas Wonosari I → Puskesmas Playen" in out
-    assert "kebutuhan 2,6" in out and "Dasar hukum" in out
+    assert "(ABK 2,6)" in out and "Dasar hukum" in out
     out = mutasi(database, "rebalance", "--time-limit", "5")
     assert "Rencana #" in out and "dibuat" in out
 
