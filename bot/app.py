@@ -43,6 +43,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.plan",
     "handlers.approval",
     "handlers.notice",
+    "handlers.arrival",
     "handlers.evaluation",
 )
 

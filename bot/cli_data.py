@@ -364,7 +364,11 @@ async def _run_demo_async(
         if problems:  # the generator and the importer disagree: a bug, shown plainly
             raise CommandFailed("\n".join(p.describe(language) for p in problems))
         aspirations, grants = await store_sample_people(agency, factory, now=now)
-        summary = await read_staffing_summary(factory, wke_minutes=settings.wke_minutes)
+        summary = await read_staffing_summary(
+            factory,
+            wke_minutes=settings.wke_minutes,
+            workload_months=settings.workload_average_months,
+        )
         plan_text = await demo_plan_section(settings, factory, language)
     finally:
         await engine.dispose()

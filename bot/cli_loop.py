@@ -146,8 +146,41 @@ async def _render_chart(settings: Settings, plan_id: int, language: str) -> tupl
     return png, caption
 
 
+async def _after_approval(settings: Settings, action: Any) -> Any:
+    """Run ACTION(uow_factory, clock, rules) against the agency's database."""
+    from bot.app import SystemClock
+    from db.engine import create_engine, session_factory
+    from db.uow import uow_factory
+    from handlers.approval import approval_rules_of
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await action(
+            uow_factory(session_factory(engine)), SystemClock(), approval_rules_of(settings)
+        )
+    finally:
+        await engine.dispose()
+
+
+def _run_after_approval(settings: Settings, action: Any) -> Any:
+    """ACTION's result, or exit 1 with the domain error in the agency's language."""
+    from bot.i18n import translator
+    from core.errors import DomainError
+
+    try:
+        return asyncio.run(_after_approval(settings, action))
+    except DomainError as error:
+        t = translator(settings.language)
+        try:
+            text = t(error.key, **error.values)
+        except (KeyError, IndexError, ValueError):
+            text = f"{error.key}: {error.values}"
+        typer.echo(f"error: {plain(text)}", err=True)
+        raise typer.Exit(1) from None
+
+
 def register(app: typer.Typer) -> None:
-    """Add `rebalance`, `chart` and `export sk`."""
+    """Add `rebalance`, `chart`, `export sk`, `spmt` and `surat-menteri`."""
 
     @app.command("chart")
     def chart(
@@ -165,6 +198,66 @@ def register(app: typer.Typer) -> None:
         out.write_bytes(png)
         typer.echo(plain(caption))
         typer.echo(f"-> {out}")
+
+    @app.command("spmt")
+    def spmt(
+        proposal: Annotated[int, typer.Argument(help="proposal id (as on the card: #12)")],
+        admin: Annotated[str, typer.Option("--admin", help="your NIP (an admin)")],
+        sip: Annotated[
+            bool, typer.Option("--sip", help="the new SIP for the destination is held")
+        ] = False,
+    ) -> None:
+        """Confirm the SPMT on the destination head's behalf (audited as the admin's)."""
+        from bot.settings import load_settings
+        from core.effect import confirm_arrival
+
+        async def action(uows: Any, clock: Any, rules: Any) -> Any:
+            return await confirm_arrival(
+                uows, clock, rules, proposal_id=proposal, nip=admin, sip_held=sip, on_behalf=True
+            )
+
+        outcome = _run_after_approval(load_settings(), action)
+        if outcome.applied:
+            typer.echo(f"SPMT recorded; proposal {proposal} took effect")
+        else:
+            typer.echo(
+                f"SPMT recorded; proposal {proposal} still waits for: {', '.join(outcome.waiting)}"
+            )
+
+    @app.command("surat-menteri")
+    def minister_letter(
+        proposals: Annotated[list[int], typer.Argument(help="proposal ids the letter covers")],
+        nomor: Annotated[str, typer.Option("--nomor", help="the letter's number")],
+        tanggal: Annotated[str, typer.Option("--tanggal", help="the letter's date, YYYY-MM-DD")],
+        admin: Annotated[str, typer.Option("--admin", help="your NIP (an admin)")],
+    ) -> None:
+        """Record the Minister's written approval for moves in a freeze window (audited)."""
+        import datetime as dt
+
+        from bot.settings import load_settings
+        from core.effect import record_minister_letter
+
+        try:
+            letter_date = dt.date.fromisoformat(tanggal)
+        except ValueError:
+            raise typer.BadParameter("use YYYY-MM-DD", param_hint="--tanggal") from None
+
+        async def action(uows: Any, clock: Any, rules: Any) -> Any:
+            return await record_minister_letter(
+                uows,
+                clock,
+                rules,
+                proposal_ids=proposals,
+                admin_nip=admin,
+                number=nomor,
+                letter_date=letter_date,
+            )
+
+        applied = _run_after_approval(load_settings(), action)
+        typer.echo(
+            f"letter {nomor} recorded for {len(proposals)} proposal(s); "
+            f"took effect now: {', '.join(map(str, applied)) or 'none'}"
+        )
 
     @app.command("rebalance")
     def rebalance(

@@ -19,6 +19,7 @@ from core.approval import remind_and_expire
 from core.effect import apply_due_transfers
 from core.evaluations import request_due_evaluations
 from core.flow_reminders import FlowReminderPolicy, queue_flow_reminders
+from core.objections import chase_objections
 from core.outbox import DispatchPolicy, Pacer, dispatch_due
 from core.planning import PlanningRules, SolveSnapshot, propose_plan
 from handlers.approval import approval_rules_of, working_time_of
@@ -35,7 +36,10 @@ SINGLE = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
 def planning_rules(settings: Settings) -> PlanningRules:
     """Planning settings from the environment."""
     return PlanningRules(
-        approval_rules_of(settings), settings.solver_time_limit, settings.wke_minutes
+        approval_rules_of(settings),
+        settings.solver_time_limit,
+        settings.wke_minutes,
+        settings.workload_average_months,
     )
 
 
@@ -78,13 +82,15 @@ async def _dispatch(services: Services) -> None:
 
 
 async def daily_chores(context: BotContext) -> None:
-    """Reminders and expiry, the TMT effect, evaluation requests."""
+    """Reminders and expiry, objections chased, the effect gates (SPMT, Minister's letter),
+    evaluation requests."""
     services = _services(context)
     settings = services.settings
     rules = approval_rules_of(settings)
     hours = working_time_of(settings)
     reminders = await remind_and_expire(services.uow_factory, services.clock, rules)
-    effect = await apply_due_transfers(services.uow_factory, services.clock, hours)
+    objections = await chase_objections(services.uow_factory, services.clock, rules)
+    effect = await apply_due_transfers(services.uow_factory, services.clock, rules)
     asked = await request_due_evaluations(services.uow_factory, services.clock, hours)
     now = services.clock.now()
     async with services.uow_factory() as uow:
@@ -92,9 +98,10 @@ async def daily_chores(context: BotContext) -> None:
             uow, now=now, today=now.astimezone(settings.zone).date(), policy=FlowReminderPolicy()
         )
     log.info(
-        "daily: %s, effective %s, evaluations asked %d, %s",
+        "daily: %s, %s, %s, evaluations asked %d, %s",
         reminders,
-        effect.applied,
+        objections,
+        effect,
         asked,
         flow,
     )

@@ -17,7 +17,7 @@ from bot.i18n import Translator, translator
 from core.domain import OutboxMessage
 from core.outbox import SendResult
 from core.ports import UnitOfWorkFactory
-from handlers import approval, evaluation, notice, plan, privacy, reminders
+from handlers import approval, arrival, evaluation, notice, plan, privacy, reminders
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ TEXT_RENDERERS: dict[str, Renderer] = {
     "supervisor_cancelled": notice.render_supervisor_cancelled,
     "objection_outcome": notice.render_objection_outcome,
     "transfer_effective": notice.render_effective,
+    "arrival_request": arrival.render_arrival_request,
+    "transfer_alert": arrival.render_transfer_alert,
+    "objection_reminder": approval.render_objection_reminder,
     "evaluation_request": evaluation.render_evaluation_request,
     "admin_alert": plan.render_admin_alert,
     "aspiration_renew": reminders.render_aspiration_renew,

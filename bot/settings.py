@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import SettingsError
@@ -43,6 +43,8 @@ class Settings(BaseSettings):
 
     # DOMAIN.md
     wke_minutes: float = Field(default=75_000.0, gt=0)
+    workload_average_months: int = Field(default=3, ge=1, le=24)  # accepted months -> need
+    workload_change_percent: float = Field(default=50.0, gt=0)  # larger FTE change: confirm
     invitation_days: int = Field(default=14, ge=1)
     aspiration_months: int = Field(default=12, ge=1)
     approval_chain: str = "approver"  # comma-separated stage names, e.g. "kepala_opd,sekda,ppk"
@@ -51,6 +53,12 @@ class Settings(BaseSettings):
     objection_days: int = Field(default=7, ge=1)
     tmt_months_ahead: int = Field(default=2, ge=1)
     freeze_window: str | None = None  # "YYYY-MM-DD..YYYY-MM-DD"
+    # issue 15: after approval (docs/after-approval.md)
+    election_freeze: str | None = None  # before the regional-head election: "FIRST..LAST"
+    inauguration_freeze: str | None = None  # after the inauguration: "FIRST..LAST"
+    acting_head: bool = False  # an acting head (Pj/Plt) is in office: every move needs the letter
+    objection_escalation_working_days: int = Field(default=5, ge=1)
+    objection_decision_working_days: int = Field(default=10, ge=1)
 
     # REBALANCE.md policy defaults
     min_tenure_months: int = Field(default=24, ge=0)
@@ -96,7 +104,17 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite:///FILE or postgresql://USER:PASS@HOST/DB")
         return value
 
-    @field_validator("freeze_window")
+    @field_validator("objection_decision_working_days")
+    @classmethod
+    def _after_escalation(cls, value: int, info: ValidationInfo) -> int:
+        escalation = info.data.get("objection_escalation_working_days")
+        if isinstance(escalation, int) and value <= escalation:
+            raise ValueError(
+                f"must be more than MUTASI_OBJECTION_ESCALATION_WORKING_DAYS ({escalation})"
+            )
+        return value
+
+    @field_validator("freeze_window", "election_freeze", "inauguration_freeze")
     @classmethod
     def _window(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
@@ -118,6 +136,18 @@ class Settings(BaseSettings):
             return None
         first, _, last = self.freeze_window.partition("..")
         return dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip())
+
+    @property
+    def election_freeze_windows(self) -> tuple[tuple[dt.date, dt.date], ...]:
+        """The election and inauguration windows that are set (agency dates)."""
+        found: list[tuple[dt.date, dt.date]] = []
+        for text in (self.election_freeze, self.inauguration_freeze):
+            if text:
+                first, _, last = text.partition("..")
+                found.append(
+                    (dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip()))
+                )
+        return tuple(found)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

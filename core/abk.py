@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from core.domain import Activity, WorkloadReport
+
 DEFAULT_WKE_MINUTES = 75_000.0
+#: How many of the latest accepted monthly reports make the need (a setting).
+DEFAULT_AVERAGE_MONTHS = 3
+#: A report moving a (unit, jabatan) FTE by more than this percentage asks for confirmation.
+DEFAULT_CHANGE_PERCENT = 50.0
+#: (unit code, jabatan): the key ABK figures are kept under.
+FamilyKey = tuple[str, str]
 EfficiencyCategory = Literal["A", "B", "C", "D", "E"]
 
 
@@ -95,3 +104,94 @@ def workload_figures(
 def annualise_monthly(volume_per_month: float) -> float:
     """Supervisors report a month's volume; ABK works per year."""
     return volume_per_month * 12.0
+
+
+def minutes_by_family(activities: Iterable[Activity]) -> dict[FamilyKey, float]:
+    """Workload minutes per (unit, jabatan): Σ annual volume × norma waktu of its activities.
+
+    This is the one place the ABK activities are summed; the engine's snapshot, the plan's
+    chart, the staffing-gap report, /unit and the workload report all read need through it.
+    """
+    minutes: dict[FamilyKey, float] = defaultdict(float)
+    for a in activities:
+        minutes[(a.unit_code, a.jabatan)] += a.annual_volume * a.minutes_per_output
+    return dict(minutes)
+
+
+def need_by_family(
+    activities: Iterable[Activity], wke_minutes: float = DEFAULT_WKE_MINUTES
+) -> dict[FamilyKey, float]:
+    """FTE need per (unit, jabatan) = workload minutes / WKE (PermenPANRB 1/2020 ABK formula).
+
+    Raises ValueError when WKE is not positive.
+    """
+    if wke_minutes <= 0:
+        raise ValueError("WKE must be positive")
+    return {key: value / wke_minutes for key, value in minutes_by_family(activities).items()}
+
+
+def accepted_annual_volume(
+    document_annual: float, reported_monthly: Sequence[float], months: int
+) -> float:
+    """The annual volume the need uses: the mean of the last MONTHS months, times 12.
+
+    REPORTED_MONTHLY holds the activity's volume in each of the latest accepted monthly reports
+    (at most MONTHS of them). Months not (yet) reported count at the ABK document's figure
+    (DOCUMENT_ANNUAL / 12), so a single month never replaces the year's figure at once.
+    Raises ValueError when MONTHS < 1.
+    """
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    window = list(reported_monthly)[:months]
+    missing = months - len(window)
+    return (annualise_monthly(sum(window)) + missing * document_annual) / months
+
+
+def accepted_activities(
+    activities: Iterable[Activity],
+    reports: Iterable[WorkloadReport],
+    months: int = DEFAULT_AVERAGE_MONTHS,
+) -> list[Activity]:
+    """ACTIVITIES with `annual_volume` replaced by the accepted figure from monthly REPORTS.
+
+    REPORTS are accepted reports (one per (unit, jabatan, month), the newest of that month);
+    per (unit, jabatan) only the latest MONTHS months are used, see `accepted_annual_volume`.
+    An activity a report does not mention counts at the document figure for that month.
+    Activities of a (unit, jabatan) without reports keep the ABK document's volume.
+    """
+    by_family: dict[FamilyKey, list[WorkloadReport]] = defaultdict(list)
+    for report in reports:
+        by_family[(report.unit_code, report.jabatan)].append(report)
+    for family in by_family.values():
+        family.sort(key=lambda r: r.month, reverse=True)
+    result: list[Activity] = []
+    for a in activities:
+        window = by_family.get((a.unit_code, a.jabatan), [])[:months]
+        if not window:
+            result.append(a)
+            continue
+        reported = [r.volumes[a.name] for r in window if a.name in r.volumes]
+        annual = accepted_annual_volume(a.annual_volume, reported, months)
+        result.append(replace(a, annual_volume=annual))
+    return result
+
+
+def report_minutes(activities: Iterable[Activity], volumes: dict[str, float]) -> float:
+    """Annual workload minutes one month's VOLUMES (activity name -> count) stand for."""
+    return workload_minutes(
+        (annualise_monthly(volumes.get(a.name, 0.0)), a.minutes_per_output) for a in activities
+    )
+
+
+def is_large_change(
+    previous_fte: float, new_fte: float, percent: float = DEFAULT_CHANGE_PERCENT
+) -> bool:
+    """True when NEW_FTE differs from PREVIOUS_FTE by more than PERCENT % of PREVIOUS_FTE.
+
+    From zero, any positive figure is a large change. Raises ValueError when PERCENT <= 0.
+    """
+    if percent <= 0:
+        raise ValueError("percent must be positive")
+    if previous_fte <= 0:
+        return new_fte > 0
+    return abs(new_fte - previous_fte) / previous_fte * 100.0 > percent

@@ -53,17 +53,54 @@ class ApprovalRules:
     expiry_working_days: int = 10
     freeze_window: tuple[dt.date, dt.date] | None = None
     objection_days: int = 7
+    #: More freeze windows (before the regional-head election, after the inauguration).
+    freeze_windows: tuple[tuple[dt.date, dt.date], ...] = ()
+    #: An acting regional head (Pj/Plt) is in office: every move needs the Minister's letter.
+    acting_head: bool = False
+    #: Working days the approvers have to rule on an objection; undecided, it is granted.
+    objection_decision_working_days: int = 10
+    #: Working days after which an undecided objection is raised to the admins as well.
+    objection_escalation_working_days: int = 5
 
     def stage_at(self, index: int) -> ApprovalStage:
         """The stage a proposal at INDEX waits for; the last one if the chain was shortened."""
         return self.stages[min(index, len(self.stages) - 1)]
 
+    def windows(self) -> tuple[tuple[dt.date, dt.date], ...]:
+        """Every freeze window (first, last day; agency dates), the legacy one first."""
+        legacy = (self.freeze_window,) if self.freeze_window is not None else ()
+        return legacy + self.freeze_windows
+
     def frozen_on(self, moment: dt.datetime) -> bool:
-        """True when MOMENT (local date) is inside the freeze window: moves need the Ministry."""
-        if self.freeze_window is None:
-            return False
-        first, last = self.freeze_window
-        return first <= moment.astimezone(self.working_time.zone).date() <= last
+        """True when MOMENT (local date) is inside a freeze window or an acting head is in
+        office."""
+        return self.minister_needed(moment.astimezone(self.working_time.zone).date(), None)
+
+    def minister_needed(self, decided_on: dt.date | None, tmt: dt.date | None) -> bool:
+        """Whether a move decided on DECIDED_ON taking effect on TMT needs the Minister's
+        written approval before it takes effect.
+
+        UU 10/2016 Pasal 71 ayat (2) (from six months before the candidates are set until the
+        end of the term) and Pasal 162 ayat (3) (six months after the inauguration) bar the
+        regional head from replacing officials without the Minister's written approval; PP
+        49/2008 Pasal 132A bars an acting head (Pj/Plt) from moving staff without it. Which
+        dates the windows cover is the agency's setting; here a move is caught when either its
+        decision or its TMT falls inside one.
+        """
+        if self.acting_head:
+            return True
+        days = [d for d in (decided_on, tmt) if d is not None]
+        return any(first <= d <= last for first, last in self.windows() for d in days)
+
+    def needs_minister(self, proposal: TransferProposal, now: dt.datetime) -> bool:
+        """`minister_needed` for PROPOSAL: its decision day and TMT, or (still pending) today
+        and the TMT it would get if approved today."""
+        today = self.working_time.local(now).date()
+        decided = (
+            self.working_time.local(proposal.decided_at).date() if proposal.decided_at else today
+        )
+        tmt = proposal.tmt or first_of_month_after(today, self.tmt_months_ahead)
+        return self.minister_needed(decided, tmt)
 
 
 def parse_chain(text: str) -> tuple[ApprovalStage, ...]:
@@ -154,7 +191,7 @@ async def content_of(
         proposal,
         employee,
         units,
-        freeze=rules.frozen_on(now),
+        freeze=rules.needs_minister(proposal, now),
         today=now.astimezone(rules.working_time.zone).date(),
     )
 

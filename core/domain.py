@@ -163,6 +163,10 @@ class WorkloadReport:
     reported_by: str
     reported_at: dt.datetime
     id: int | None = None
+    required_fte: float | None = None  # the month's FTE, annualised, as shown when saved
+    previous_fte: float | None = None  # the figure it was compared with
+    large_change: bool = False  # confirmed by the supervisor despite a change over the threshold
+    replaces_id: int | None = None  # an earlier report of the same month, kept in history
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +198,18 @@ class TransferProposal:
     stage: int = 0
     tmt: dt.date | None = None
     decided_at: dt.datetime | None = None
+    #: The jabatan needs a practice licence (SIP) tied to one facility: a new one before the TMT.
+    butuh_sip: bool = False
+    #: When the notice first reached the ASN's chat: the objection window starts here.
+    notice_delivered_at: dt.datetime | None = None
+    #: When the ASN objected: the objection must be ruled on within a deadline from here.
+    objected_at: dt.datetime | None = None
+    #: SPMT: the destination head (or an admin for them) confirmed the person started work.
+    arrival_confirmed_at: dt.datetime | None = None
+    arrival_confirmed_by: str | None = None
+    #: The Minister's written approval (number, date) for a move inside a freeze window.
+    minister_letter_number: str | None = None
+    minister_letter_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,13 @@ from core.domain import Employee, TransferProposal, Unit
 #: PP 11/2017 Pasal 190: at most 5 years in one post; longer is shown as a reason to rotate.
 ROTATION_DUE_MONTHS = 60
 
-#: Legal basis cited on every notice (proper names of regulations; not translated).
+#: Legal basis cited on every notice (proper names of regulations; not translated). Only the
+#: article we are sure of is named: PP 11/2017 Pasal 190 (who may be moved, 2 to 5 years in
+#: post); the procedure is Peraturan BKN 5/2019; workload figures follow PermenPANRB 1/2020.
 LEGAL_BASIS: tuple[str, ...] = (
     "UU 20/2023 tentang ASN",
-    "PP 11/2017 jo. PP 17/2020 tentang Manajemen PNS, Pasal 190-198",
+    "PP 11/2017 jo. PP 17/2020 tentang Manajemen PNS, Pasal 190",
+    "Peraturan BKN 5/2019 tentang Tata Cara Pelaksanaan Mutasi",
     "PermenPANRB 1/2020 tentang Pedoman Analisis Jabatan dan Analisis Beban Kerja",
 )
 
@@ -69,7 +72,11 @@ class TransferContent:
     alternative_delta: float | None = None
     months_in_unit: int | None = None
     legal_basis: tuple[str, ...] = LEGAL_BASIS
+    #: The move needs the Minister's written approval before it takes effect (freeze window
+    #: or acting head; `ApprovalRules.minister_needed`).
     freeze_note: bool = False
+    #: The jabatan needs a new SIP for the destination facility before the TMT (PP 28/2024).
+    butuh_sip: bool = False
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -144,6 +151,7 @@ def transfer_content(
             (explanation.get("alternative") or {}).get("objective_delta")
         ),
         freeze_note=freeze,
+        butuh_sip=proposal.butuh_sip,
         months_in_unit=(
             months_between(employee.tmt_unit, today) if employee and today is not None else None
         ),

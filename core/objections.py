@@ -1,4 +1,12 @@
-"""Flow 6 after the notice: the ASN accepts or objects; approvers uphold or cancel."""
+"""Flow 6 after the notice: the ASN accepts or objects; approvers uphold or cancel.
+
+The objection window (`objection_days`, 7 by default) runs from the moment the notice reached
+the ASN's chat (`notice_delivered_at`), as the notice says; while it was never delivered the
+window has not started. An objection is ruled on within `objection_decision_working_days`: the
+last stage's approvers are reminded, after `objection_escalation_working_days` the admins get
+the same card and may rule too, and an objection nobody ruled on by the deadline is granted:
+the transfer is cancelled (it never waits without an end). See docs/after-approval.md.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core.approval import ApprovalRules, grant_decides, stage_approvers, supervisors_of
-from core.domain import ApprovalDecision, AuditEvent, ProposalState, TransferProposal
+from core.domain import ApprovalDecision, AuditEvent, ProposalState, Role, TransferProposal
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
-from core.outbox import chats_of, enqueue
+from core.outbox import chats_of, chats_with_role, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 #: Decisions on objections are recorded with this stage number (one per proposal).
@@ -83,6 +91,13 @@ async def _edit_notice(
             )
 
 
+def window_closed(proposal: TransferProposal, now: dt.datetime, window_days: int) -> bool:
+    """True when the objection window (WINDOW_DAYS calendar days from the notice's delivery)
+    is over; a notice not yet delivered has not started it."""
+    delivered = proposal.notice_delivered_at
+    return delivered is not None and now - delivered > dt.timedelta(days=window_days)
+
+
 async def accept_transfer(
     uow_factory: UnitOfWorkFactory, clock: Clock, *, proposal_id: int, nip: str
 ) -> ObjectionOutcome:
@@ -124,11 +139,14 @@ async def object_transfer(
     now = clock.now()
     async with uow_factory() as uow:
         proposal = await _own_open_proposal(uow, proposal_id, nip)
-        if proposal.decided_at and now - proposal.decided_at > dt.timedelta(days=window_days):
+        if window_closed(proposal, now, window_days):
             raise ObjectionWindowClosed(days=window_days)
         if any(d.stage == OBJECTION_STAGE for d in await uow.decisions.list_for(proposal_id)):
             raise TransferNotOpen(state="objection_decided")
-        updated = dataclasses.replace(proposal, state=ProposalState.OBJECTED)
+        updated = dataclasses.replace(proposal, state=ProposalState.OBJECTED, objected_at=now)
+        deadline = rules.working_time.add_working_days(
+            rules.working_time.local(now).date(), rules.objection_decision_working_days
+        )
         if not await uow.proposals.transition(proposal, updated):
             raise TransferNotOpen(state="changed")
         employee = await uow.employees.get(nip)
@@ -146,6 +164,7 @@ async def object_transfer(
                     "nip": nip,
                     "from_unit": proposal.from_unit,
                     "to_unit": proposal.to_unit,
+                    "deadline": deadline.isoformat(),
                     **names,
                 },
                 now=now,
@@ -166,6 +185,21 @@ async def object_transfer(
     return ObjectionOutcome(updated)
 
 
+def waited_working_days(proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime) -> int:
+    """Working days since the objection was filed (0 when its time is unknown)."""
+    if proposal.objected_at is None:
+        return 0
+    hours = rules.working_time
+    return hours.working_days_between(
+        hours.local(proposal.objected_at).date(), hours.local(now).date()
+    )
+
+
+def escalated(proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime) -> bool:
+    """True once an objection waited `objection_escalation_working_days`: admins may rule."""
+    return waited_working_days(proposal, rules, now) >= rules.objection_escalation_working_days
+
+
 async def decide_objection(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
@@ -176,7 +210,8 @@ async def decide_objection(
     cancel: bool,
     reason: str | None = None,
 ) -> ObjectionOutcome:
-    """An approver upholds the transfer (it stands) or cancels it; one ruling per proposal."""
+    """An approver of the last stage (or, once the objection is escalated, an admin) upholds
+    the transfer (it stands) or cancels it; one ruling per proposal."""
     now = clock.now()
     try:
         async with uow_factory() as uow:
@@ -190,84 +225,200 @@ async def decide_objection(
                 await uow.units.get(proposal.to_unit),
             ]
             last = rules.stages[-1]
-            if not any(
-                grant_decides(g, last, len(rules.stages), units)
-                for g in await uow.roles.list_for(approver_nip)
+            grants = await uow.roles.list_for(approver_nip)
+            if not any(grant_decides(g, last, len(rules.stages), units) for g in grants) and not (
+                any(g.role == Role.ADMIN for g in grants) and escalated(proposal, rules, now)
             ):
                 raise NotAllowed(stage=last.name)
-            await uow.decisions.add(
-                ApprovalDecision(
-                    proposal_id, OBJECTION_STAGE, approver_nip, not cancel, reason, now
-                )
-            )
-            state = ProposalState.CANCELLED if cancel else ProposalState.APPROVED
-            updated = dataclasses.replace(proposal, state=state)
-            if not await uow.proposals.transition(proposal, updated):
-                raise TransferNotOpen(state="changed")
-            outcome = "cancelled" if cancel else "upheld"
-            names = await _unit_names(uow, proposal)
-            for chat_id, _lang in await chats_of(uow, proposal.nip):
-                await enqueue(
-                    uow,
-                    chat_id,
-                    "objection_outcome",
-                    {
-                        "proposal_id": proposal_id,
-                        "outcome": outcome,
-                        "reason": reason,
-                        "from_unit": proposal.from_unit,
-                        "to_unit": proposal.to_unit,
-                    },
-                    now=now,
-                    dedupe_key=f"objection-outcome:{proposal_id}:{chat_id}",
-                    not_before=rules.working_time.next_open(now),
-                )
-            if cancel:
-                for side, unit in (("out", proposal.from_unit), ("in", proposal.to_unit)):
-                    for _n, chat_id, _lang in await supervisors_of(uow, unit):
-                        await enqueue(
-                            uow,
-                            chat_id,
-                            "supervisor_cancelled",
-                            {
-                                "proposal_id": proposal_id,
-                                "direction": side,
-                                "nip": proposal.nip,
-                                "from_unit": proposal.from_unit,
-                                "to_unit": proposal.to_unit,
-                                **names,
-                            },
-                            now=now,
-                            dedupe_key=f"supervisor-cancel:{proposal_id}:{chat_id}",
-                            not_before=rules.working_time.next_open(now),
-                        )
             approver = await uow.employees.get(approver_nip)
-            for message in await uow.outbox.list_by_dedupe_prefix(f"objection:{proposal_id}:"):
-                await enqueue(
-                    uow,
-                    message.chat_id,
-                    "objection_card_outcome",
-                    {
-                        "edit_of": message.dedupe_key,
-                        "proposal_id": proposal_id,
-                        "outcome": outcome,
-                        "by_name": approver.name if approver else approver_nip,
-                        "objection": message.payload,
-                    },
-                    now=now,
-                    dedupe_key=f"objection-card-outcome:{proposal_id}:{message.chat_id}",
-                )
-            await uow.audit.add(
-                AuditEvent(
-                    approver_nip,
-                    f"objection.{outcome}",
-                    f"proposal:{proposal_id}",
-                    now,
-                    {"state": "objected"},
-                    {"state": state.value, "reason": reason},
-                )
+            updated = await _rule(
+                uow,
+                proposal,
+                rules,
+                now,
+                actor=approver_nip,
+                actor_name=approver.name if approver else approver_nip,
+                cancel=cancel,
+                reason=reason,
+                outcome="cancelled" if cancel else "upheld",
             )
             await uow.commit()
     except Conflict:
         raise TransferNotOpen(state="objection_decided") from None
     return ObjectionOutcome(updated)
+
+
+async def _rule(
+    uow: UnitOfWork,
+    proposal: TransferProposal,
+    rules: ApprovalRules,
+    now: dt.datetime,
+    *,
+    actor: str,
+    actor_name: str,
+    cancel: bool,
+    reason: str | None,
+    outcome: str,
+) -> TransferProposal:
+    """Record the ruling on an objection, tell everyone, edit the objection cards, audit."""
+    assert proposal.id is not None
+    proposal_id = proposal.id
+    await uow.decisions.add(
+        ApprovalDecision(proposal_id, OBJECTION_STAGE, actor, not cancel, reason, now)
+    )
+    state = ProposalState.CANCELLED if cancel else ProposalState.APPROVED
+    updated = dataclasses.replace(proposal, state=state)
+    if not await uow.proposals.transition(proposal, updated):
+        raise TransferNotOpen(state="changed")
+    names = await _unit_names(uow, proposal)
+    opening = rules.working_time.next_open(now)
+    for chat_id, _lang in await chats_of(uow, proposal.nip):
+        await enqueue(
+            uow,
+            chat_id,
+            "objection_outcome",
+            {
+                "proposal_id": proposal_id,
+                "outcome": outcome,
+                "reason": reason,
+                "from_unit": proposal.from_unit,
+                "to_unit": proposal.to_unit,
+            },
+            now=now,
+            dedupe_key=f"objection-outcome:{proposal_id}:{chat_id}",
+            not_before=opening,
+        )
+    if cancel:
+        for side, unit in (("out", proposal.from_unit), ("in", proposal.to_unit)):
+            for _n, chat_id, _lang in await supervisors_of(uow, unit):
+                await enqueue(
+                    uow,
+                    chat_id,
+                    "supervisor_cancelled",
+                    {
+                        "proposal_id": proposal_id,
+                        "direction": side,
+                        "nip": proposal.nip,
+                        "from_unit": proposal.from_unit,
+                        "to_unit": proposal.to_unit,
+                        **names,
+                    },
+                    now=now,
+                    dedupe_key=f"supervisor-cancel:{proposal_id}:{chat_id}",
+                    not_before=opening,
+                )
+    for message in await uow.outbox.list_by_dedupe_prefix(f"objection:{proposal_id}:"):
+        await enqueue(
+            uow,
+            message.chat_id,
+            "objection_card_outcome",
+            {
+                "edit_of": message.dedupe_key,
+                "proposal_id": proposal_id,
+                "outcome": outcome,
+                "by_name": actor_name,
+                "objection": message.payload,
+            },
+            now=now,
+            dedupe_key=f"objection-card-outcome:{proposal_id}:{message.chat_id}",
+        )
+    await uow.audit.add(
+        AuditEvent(
+            actor,
+            f"objection.{outcome}",
+            f"proposal:{proposal_id}",
+            now,
+            {"state": "objected"},
+            {"state": state.value, "reason": reason},
+        )
+    )
+    return updated
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionChores:
+    """What one daily pass over open objections did."""
+
+    reminded: int
+    escalated: int
+    lapsed: tuple[int, ...]
+
+
+async def chase_objections(
+    uow_factory: UnitOfWorkFactory, clock: Clock, rules: ApprovalRules
+) -> ObjectionChores:
+    """Daily: remind the approvers of objections waiting `reminder_working_days`; put those
+    waiting `objection_escalation_working_days` to the admins too (same card, same buttons);
+    grant those still undecided after `objection_decision_working_days` (the transfer is
+    cancelled and everyone is told). Each objection in its own transaction."""
+    now = clock.now()
+    opening = rules.working_time.next_open(now)
+    reminded = raised = 0
+    lapsed: list[int] = []
+    async with uow_factory() as uow:
+        objected = list(await uow.proposals.list_by_state(ProposalState.OBJECTED.value))
+    for proposal in objected:
+        assert proposal.id is not None
+        pid = proposal.id
+        try:
+            async with uow_factory() as uow:
+                current = await uow.proposals.get(pid)
+                if current is None or current.state != ProposalState.OBJECTED:
+                    continue
+                if current.objected_at is None:  # filed before objection times were kept
+                    current = dataclasses.replace(current, objected_at=now)
+                    await uow.proposals.transition(proposal, current)
+                waited = waited_working_days(current, rules, now)
+                if waited >= rules.objection_decision_working_days:
+                    await _rule(
+                        uow,
+                        current,
+                        rules,
+                        now,
+                        actor="system",
+                        actor_name="",
+                        cancel=True,
+                        reason=None,
+                        outcome="lapsed",
+                    )
+                    lapsed.append(pid)
+                else:
+                    cards = await uow.outbox.list_by_dedupe_prefix(f"objection:{pid}:")
+                    card = cards[0].payload if cards else None
+                    if waited >= rules.objection_escalation_working_days and card is not None:
+                        for _n, chat_id, _l in await chats_with_role(uow, Role.ADMIN):
+                            key = f"objection:{pid}:esc:{chat_id}"
+                            if await uow.outbox.get_by_dedupe_key(key) is None:
+                                await enqueue(
+                                    uow,
+                                    chat_id,
+                                    "objection",
+                                    {**card, "escalated": True},
+                                    now=now,
+                                    dedupe_key=key,
+                                    not_before=opening,
+                                )
+                                raised += 1
+                    if waited >= rules.reminder_working_days:
+                        last = len(rules.stages) - 1
+                        for _n, chat_id, _l in await stage_approvers(uow, current, last, rules):
+                            key = f"objection-reminder:{pid}:{chat_id}"
+                            if await uow.outbox.get_by_dedupe_key(key) is None:
+                                await enqueue(
+                                    uow,
+                                    chat_id,
+                                    "objection_reminder",
+                                    {
+                                        "proposal_id": pid,
+                                        "waited_days": waited,
+                                        "deadline": (card or {}).get("deadline"),
+                                    },
+                                    now=now,
+                                    dedupe_key=key,
+                                    not_before=opening,
+                                )
+                                reminded += 1
+                await uow.commit()
+        except Conflict:
+            continue  # ruled on by a person meanwhile
+    return ObjectionChores(reminded, raised, tuple(lapsed))

@@ -215,6 +215,18 @@ async def _alert_admins_undeliverable(
     )
 
 
+async def _note_notice_delivered(
+    uow: UnitOfWork, message: OutboxMessage, now: dt.datetime
+) -> None:
+    """The first delivery of a transfer notice starts the objection window (flow 6)."""
+    proposal_id = message.payload.get("proposal_id")
+    proposal = await uow.proposals.get(int(proposal_id)) if proposal_id is not None else None
+    if proposal is not None and proposal.notice_delivered_at is None:
+        await uow.proposals.transition(
+            proposal, dataclasses.replace(proposal, notice_delivered_at=now)
+        )
+
+
 async def _record(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
@@ -229,6 +241,8 @@ async def _record(
             updated = dataclasses.replace(
                 message, status=OutboxStatus.SENT, telegram_message_id=result.message_id
             )
+            if message.kind == "notice":
+                await _note_notice_delivered(uow, message, now)
         elif result.status == "blocked":
             updated = dataclasses.replace(message, status=OutboxStatus.UNDELIVERABLE)
             await _alert_admins_undeliverable(uow, message, now)

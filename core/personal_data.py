@@ -206,17 +206,26 @@ async def personal_data(uow: UnitOfWork, nip: str) -> list[DataTable]:
             )
     reports = DataTable(
         "Laporan beban kerja",
-        ("Unit/jabatan", "Bulan", "Volume setahun per kegiatan", "Kebutuhan (FTE)", "Waktu"),
+        (
+            "Unit/jabatan",
+            "Bulan",
+            "Volume per kegiatan",
+            "Kebutuhan (FTE)",
+            "Laporan ulang",
+            "Waktu",
+        ),
     )
     for event in events:
-        if event.action == "workload.report" and event.actor == nip:
+        if event.action in ("workload.report", "workload.rereport") and event.actor == nip:
             after = event.after or {}
+            volumes = after.get("volumes") or after.get("annual_volumes")
             reports.rows.append(
                 (
                     event.subject.removeprefix("unit:"),
                     str(after.get("month") or ""),
-                    _json(after.get("annual_volumes")),
+                    _json(volumes),
                     after.get("required_fte"),
+                    event.action == "workload.rereport",
                     _naive(event.at),
                 )
             )

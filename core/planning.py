@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.abk import DEFAULT_AVERAGE_MONTHS, need_by_family
 from core.approval import ApprovalRules, enqueue_cards, stage_approvers
 from core.domain import (
     Activity,
@@ -23,11 +24,14 @@ from core.domain import (
     ProposalState,
     TransferProposal,
     Unit,
+    WorkloadReport,
 )
 from core.errors import Conflict
 from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import enqueue
 from core.ports import Clock, UnitOfWorkFactory
+from core.sip import needs_sip
+from core.workload import accepted_workload
 
 #: Proposal states during which a person is "in transfer" and not moved again.
 BUSY_STATES = (
@@ -49,6 +53,8 @@ class Snapshot:
     activities: tuple[Activity, ...]
     aspirations: tuple[Aspiration, ...]
     busy_nips: frozenset[str]
+    #: Accepted monthly reports in use that a supervisor confirmed despite a large FTE change.
+    workload_flags: tuple[WorkloadReport, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,7 @@ class PlanningRules:
     approval: ApprovalRules
     time_limit_seconds: float = 60.0
     wke_minutes: float = 75_000.0
+    workload_months: int = DEFAULT_AVERAGE_MONTHS
 
 
 #: Turns a snapshot into a validated solution (`core.rebalance.model.Solution`). Runs in a thread.
@@ -86,33 +93,54 @@ class PlanOutcome:
         return list(self.solution.get("moves", []))
 
 
-async def take_snapshot(uow_factory: UnitOfWorkFactory, clock: Clock, zone: dt.tzinfo) -> Snapshot:
-    """Read units, employees, ABK activities, live aspirations and who is already in transfer."""
+async def take_snapshot(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    zone: dt.tzinfo,
+    workload_months: int = DEFAULT_AVERAGE_MONTHS,
+) -> Snapshot:
+    """Read units, employees, ABK activities (with the accepted volumes: the mean of the latest
+    WORKLOAD_MONTHS monthly reports), live aspirations and who is already in transfer."""
     now = clock.now()
     async with uow_factory() as uow:
         busy: set[str] = set()
         for state in BUSY_STATES:
             busy.update(p.nip for p in await uow.proposals.list_by_state(state.value))
+        reports = await uow.workload_reports.accepted_recent(workload_months)
         return Snapshot(
             taken_at=now,
             as_of=now.astimezone(zone).date(),
             units=tuple(await uow.units.list()),
             employees=tuple(await uow.employees.list()),
-            activities=tuple(await uow.activities.list()),
+            activities=tuple(await accepted_workload(uow, workload_months)),
             aspirations=tuple(await uow.aspirations.list_active(now)),
             busy_nips=frozenset(busy),
+            workload_flags=tuple(r for r in reports if r.large_change),
         )
 
 
 def demand_by_unit_family(
     activities: Sequence[Activity], wke_minutes: float
 ) -> dict[tuple[str, str], float]:
-    """FTE need per (unit, jabatan) from ABK activities (DOMAIN.md: workload / WKE)."""
-    minutes: dict[tuple[str, str], float] = {}
-    for a in activities:
-        key = (a.unit_code, a.jabatan)
-        minutes[key] = minutes.get(key, 0.0) + a.annual_volume * a.minutes_per_output
-    return {key: value / wke_minutes for key, value in minutes.items()}
+    """FTE need per (unit, jabatan) from ABK activities (core.abk.need_by_family)."""
+    return need_by_family(activities, wke_minutes)
+
+
+def workload_flags_payload(
+    reports: Sequence[WorkloadReport], unit_names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The confirmed large workload changes a plan rests on, JSON-ready, for the summary."""
+    return [
+        {
+            "unit": r.unit_code,
+            "unit_name": unit_names.get(r.unit_code, r.unit_code),
+            "jabatan": r.jabatan,
+            "month": r.month,
+            "previous_fte": r.previous_fte,
+            "required_fte": r.required_fte,
+        }
+        for r in sorted(reports, key=lambda r: (r.unit_code, r.jabatan, r.month))
+    ]
 
 
 def staff_by_unit_family(employees: Sequence[Employee]) -> dict[tuple[str, str], int]:
@@ -148,7 +176,7 @@ async def propose_plan(
             existing = await uow.plans.get_for_date(plan_date)
             if existing is not None:
                 return await _existing(uow_factory, existing)
-    snapshot = await take_snapshot(uow_factory, clock, zone)
+    snapshot = await take_snapshot(uow_factory, clock, zone, rules.workload_months)
     solution = _solution_dict(
         await asyncio.to_thread(solve_snapshot, snapshot, rules.time_limit_seconds)
     )
@@ -161,6 +189,7 @@ async def propose_plan(
     solution = {**solution, "moves": moves}
     bars = tuple(unit_bars(moves, staff, demand, units))
     names = {u.code: u.name for u in snapshot.units}
+    solution["workload_flags"] = workload_flags_payload(snapshot.workload_flags, names)
     moving = {str(m["employee"]) for m in moves}
     movers = {e.nip: e for e in snapshot.employees if e.nip in moving}
     people = {nip: e.name for nip, e in movers.items()}
@@ -251,6 +280,7 @@ async def _store(
         proposals: list[TransferProposal] = []
         summary_to: dict[int, int] = {}
         for move in moves:
+            mover = await uow.employees.get(str(move["employee"]))
             proposal = await uow.proposals.add(
                 TransferProposal(
                     id=None,
@@ -259,6 +289,7 @@ async def _store(
                     from_unit=str(move["from"]),
                     to_unit=str(move["to"]),
                     explanation=dict(move.get("explanation") or {}),
+                    butuh_sip=needs_sip(mover.jabatan) if mover else False,
                 )
             )
             proposals.append(proposal)
@@ -282,6 +313,7 @@ async def _store(
                         {n.get("employee") for n in solution.get("not_granted", [])}
                     ),
                     "bars": bars_to_payload(list(bars)),
+                    "workload_flags": list(solution.get("workload_flags", [])),
                 },
                 # A second earlier than the cards: the dispatcher sends a chat's messages in
                 # due order, so the approver reads the summary before the cards.

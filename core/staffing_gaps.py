@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.abk import DEFAULT_WKE_MINUTES, CategoryThresholds, EfficiencyCategory, workload_figures
+from core.abk import (
+    DEFAULT_AVERAGE_MONTHS,
+    DEFAULT_WKE_MINUTES,
+    CategoryThresholds,
+    EfficiencyCategory,
+    minutes_by_family,
+    workload_figures,
+)
 from core.domain import Activity, Employee, Unit
 from core.ports import UnitOfWorkFactory
+from core.workload import accepted_workload
 
 #: A gap smaller than this many FTE is "about right" and not listed.
 DEFAULT_MIN_GAP_FTE = 1.0
@@ -59,10 +67,7 @@ def staffing_summary(
 ) -> StaffingSummary:
     """Compare staff in post with the ABK need for every (unit, jabatan) that has either."""
     unit_by_code = {unit.code: unit for unit in units}
-    minutes: dict[tuple[str, str], float] = {}
-    for activity in activities:
-        key = (activity.unit_code, activity.jabatan)
-        minutes[key] = minutes.get(key, 0.0) + activity.annual_volume * activity.minutes_per_output
+    minutes = minutes_by_family(activities)
     staff: dict[tuple[str, str], int] = {}
     for employee in employees:
         key = (employee.unit_code, employee.jabatan)
@@ -107,12 +112,14 @@ async def read_staffing_summary(
     wke_minutes: float = DEFAULT_WKE_MINUTES,
     thresholds: CategoryThresholds = DEFAULT_THRESHOLDS,
     min_gap_fte: float = DEFAULT_MIN_GAP_FTE,
+    workload_months: int = DEFAULT_AVERAGE_MONTHS,
 ) -> StaffingSummary:
-    """The staffing summary of what the database holds now (reads only)."""
+    """The staffing summary of what the database holds now (reads only), with the need the plan
+    uses: ABK volumes averaged over the latest WORKLOAD_MONTHS accepted monthly reports."""
     async with uow_factory() as uow:
         units = await uow.units.list()
         employees = await uow.employees.list()
-        activities = await uow.activities.list()
+        activities = await accepted_workload(uow, workload_months)
     return staffing_summary(
         units,
         employees,

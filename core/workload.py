@@ -7,7 +7,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.abk import CategoryThresholds, WorkloadFigures, annualise_monthly, workload_figures
+from core.abk import (
+    DEFAULT_AVERAGE_MONTHS,
+    DEFAULT_CHANGE_PERCENT,
+    CategoryThresholds,
+    WorkloadFigures,
+    accepted_activities,
+    annualise_monthly,
+    is_large_change,
+    minutes_by_family,
+    report_minutes,
+    workload_figures,
+)
 from core.access import Caller, require_unit_scope
 from core.domain import Activity, AuditEvent, Role, WorkloadReport
 from core.errors import InvalidInput, NotFound
@@ -26,12 +37,38 @@ class NotANumber(InvalidInput):
     key = "error.not_a_number"
 
 
+class LargeChangeUnconfirmed(InvalidInput):
+    """A report moving the FTE by more than the threshold was saved without the confirmation."""
+
+    key = "error.workload_unconfirmed"
+
+
 @dataclass(frozen=True, slots=True)
 class WorkloadPolicy:
-    """The ABK settings: effective working minutes per person-year and the category bounds."""
+    """The ABK settings: effective working minutes per person-year, the category bounds, how
+    many accepted months make the need, and the FTE change (percent) that asks to confirm."""
 
     wke_minutes: float = 75_000.0
     thresholds: CategoryThresholds = CategoryThresholds()
+    average_months: int = DEFAULT_AVERAGE_MONTHS
+    change_percent: float = DEFAULT_CHANGE_PERCENT
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMonth:
+    """A month a supervisor may report (`YYYY-MM`); `running` when it has not ended yet."""
+
+    month: str
+    running: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousFigure:
+    """What a new report is compared with: the last accepted report, or the ABK document."""
+
+    required_fte: float
+    month: str | None  # None: the ABK document's annual volumes (no report yet)
+    report_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +93,11 @@ class WorkloadPreview:
     month: str
     lines: tuple[ActivityLine, ...]
     figures: WorkloadFigures
+    previous: PreviousFigure | None = None
+    large_change: bool = False
+    replaces: WorkloadReport | None = None  # the same month's accepted report, if any
+    accepted_fte: float | None = None  # the need the plan uses once this report is accepted
+    average_months: int = DEFAULT_AVERAGE_MONTHS
 
 
 def parse_volume(text: str) -> float:
@@ -87,6 +129,37 @@ def recent_months(today: dt.date, count: int = 3) -> list[str]:
     return [f"{(index - k) // 12:04d}-{(index - k) % 12 + 1:02d}" for k in range(count)]
 
 
+def report_months(today: dt.date, finished: int = 3) -> list[ReportMonth]:
+    """The months offered for a report: FINISHED ended months newest first, then the running one.
+
+    A month still in progress is offered last and marked, so a partial month is not reported
+    by mistake as if it were complete.
+    """
+    index = today.year * 12 + today.month - 1
+    months = [
+        ReportMonth(f"{(index - k) // 12:04d}-{(index - k) % 12 + 1:02d}", False)
+        for k in range(1, finished + 1)
+    ]
+    return [*months, ReportMonth(f"{today.year:04d}-{today.month:02d}", True)]
+
+
+async def accepted_workload(
+    uow: UnitOfWork, months: int = DEFAULT_AVERAGE_MONTHS
+) -> list[Activity]:
+    """Every ABK activity with the annual volume the need uses (see core.abk.accepted_activities):
+    the mean of the latest MONTHS accepted monthly reports, annualised."""
+    activities = await uow.activities.list()
+    reports = await uow.workload_reports.accepted_recent(months)
+    return accepted_activities(activities, reports, months)
+
+
+async def large_changes_in_use(
+    uow: UnitOfWork, months: int = DEFAULT_AVERAGE_MONTHS
+) -> list[WorkloadReport]:
+    """Accepted reports among the latest MONTHS that were confirmed despite a large change."""
+    return [r for r in await uow.workload_reports.accepted_recent(months) if r.large_change]
+
+
 async def reportable_jabatan(uow: UnitOfWork, unit_code: str) -> list[str]:
     """The jabatan of a unit that have ABK activities, sorted."""
     return sorted({a.jabatan for a in await uow.activities.list() if a.unit_code == unit_code})
@@ -112,10 +185,52 @@ async def preview_workload(
     if any(v < 0 for v in volumes.values()):
         raise InvalidInput(field="volume")
     lines = tuple(ActivityLine(a, float(volumes.get(a.name, 0.0))) for a in activities)
-    minutes = sum(line.annual_volume * line.activity.minutes_per_output for line in lines)
+    monthly = {line.activity.name: line.monthly_volume for line in lines}
+    minutes = report_minutes(activities, monthly)
     staff = sum(1 for e in await uow.employees.list_by_unit(unit_code) if e.jabatan == jabatan)
     figures = workload_figures(minutes, staff, policy.wke_minutes, policy.thresholds)
-    return WorkloadPreview(unit_code, jabatan, month, lines, figures)
+    replaces = await uow.workload_reports.for_month(unit_code, jabatan, month)
+    last = replaces or await uow.workload_reports.latest_for(unit_code, jabatan)
+    if last is not None:
+        previous = PreviousFigure(
+            report_minutes(activities, last.volumes) / policy.wke_minutes, last.month, last.id
+        )
+    else:
+        document = minutes_by_family(activities).get((unit_code, jabatan), 0.0)
+        previous = PreviousFigure(document / policy.wke_minutes, None, None)
+    large = is_large_change(previous.required_fte, figures.required_fte, policy.change_percent)
+    accepted_fte = await _accepted_fte_with(uow, activities, monthly, month, policy)
+    return WorkloadPreview(
+        unit_code,
+        jabatan,
+        month,
+        lines,
+        figures,
+        previous,
+        large,
+        replaces,
+        accepted_fte,
+        policy.average_months,
+    )
+
+
+async def _accepted_fte_with(
+    uow: UnitOfWork,
+    activities: Sequence[Activity],
+    monthly: Mapping[str, float],
+    month: str,
+    policy: WorkloadPolicy,
+) -> float:
+    """The (unit, jabatan) need once this month's report is accepted (it replaces its month)."""
+    a = activities[0]
+    others = [
+        r
+        for r in await uow.workload_reports.accepted_recent(policy.average_months)
+        if (r.unit_code, r.jabatan) == (a.unit_code, a.jabatan) and r.month != month
+    ]
+    this = WorkloadReport(a.unit_code, a.jabatan, month, dict(monthly), "", dt.datetime.min)
+    used = accepted_activities(activities, [this, *others], policy.average_months)
+    return minutes_by_family(used).get((a.unit_code, a.jabatan), 0.0) / policy.wke_minutes
 
 
 async def record_workload_report(
@@ -128,8 +243,16 @@ async def record_workload_report(
     volumes: Mapping[str, float],
     now: dt.datetime,
     policy: WorkloadPolicy,
+    confirmed_large_change: bool = False,
 ) -> WorkloadPreview:
-    """Store the report and the annualised volumes as the accepted figures; commits, audited."""
+    """Store the report as the month's accepted one; commits, audited.
+
+    The ABK document's volumes stay as imported: the need is computed from the latest accepted
+    months (`accepted_workload`). A report of a month already reported is stored next to the
+    earlier one (which stays in history, named in the audit event) and replaces it as accepted.
+    Raises LargeChangeUnconfirmed (nothing written) when the FTE moves by more than
+    `policy.change_percent` and CONFIRMED_LARGE_CHANGE is False; NotFound, OutOfScope.
+    """
     unit = await uow.units.get(unit_code)
     if unit is None:
         raise NotFound(unit=unit_code)
@@ -137,7 +260,10 @@ async def record_workload_report(
     preview = await preview_workload(
         uow, unit_code=unit_code, jabatan=jabatan, month=month, volumes=volumes, policy=policy
     )
-    before = {line.activity.name: line.activity.annual_volume for line in preview.lines}
+    if preview.large_change and not confirmed_large_change:
+        raise LargeChangeUnconfirmed()
+    previous = preview.previous
+    replaced = preview.replaces
     report = await uow.workload_reports.add(
         WorkloadReport(
             unit_code=unit_code,
@@ -146,32 +272,39 @@ async def record_workload_report(
             volumes={line.activity.name: line.monthly_volume for line in preview.lines},
             reported_by=caller.nip,
             reported_at=now,
+            required_fte=round(preview.figures.required_fte, 4),
+            previous_fte=round(previous.required_fte, 4) if previous else None,
+            large_change=preview.large_change,
+            replaces_id=replaced.id if replaced else None,
         )
     )
-    for line in preview.lines:
-        a = line.activity
-        await uow.activities.upsert(
-            Activity(
-                a.unit_code,
-                a.jabatan,
-                a.name,
-                a.output_unit,
-                a.minutes_per_output,
-                line.annual_volume,
-            )
-        )
+    before = (
+        {
+            "report_id": replaced.id,
+            "volumes": dict(replaced.volumes),
+            "reported_by": replaced.reported_by,
+            "reported_at": replaced.reported_at.isoformat(),
+        }
+        if replaced
+        else None
+    )
     await uow.audit.add(
         AuditEvent(
             caller.nip,
-            "workload.report",
+            "workload.rereport" if replaced else "workload.report",
             f"unit:{unit_code}/{jabatan}",
             now,
-            {"annual_volumes": before},
+            before,
             {
                 "report_id": report.id,
                 "month": month,
-                "annual_volumes": {ln.activity.name: ln.annual_volume for ln in preview.lines},
+                "volumes": dict(report.volumes),
                 "required_fte": round(preview.figures.required_fte, 4),
+                "previous_fte": round(previous.required_fte, 4) if previous else None,
+                "large_change": preview.large_change,
+                "accepted_fte": (
+                    round(preview.accepted_fte, 4) if preview.accepted_fte is not None else None
+                ),
                 "category": preview.figures.category,
             },
         )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -186,6 +187,10 @@ class WorkloadReportRow(Base):
     month: Mapped[str] = mapped_column(String(7))
     reported_by: Mapped[str] = mapped_column(NIP)
     reported_at: Mapped[dt.datetime]
+    required_fte: Mapped[float | None] = mapped_column(Float)
+    previous_fte: Mapped[float | None] = mapped_column(Float)
+    large_change: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    replaces_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class WorkloadVolumeRow(Base):
@@ -245,6 +250,13 @@ class TransferProposalRow(Base):
     stage: Mapped[int] = mapped_column(Integer)
     tmt: Mapped[dt.date | None] = mapped_column(Date)
     decided_at: Mapped[dt.datetime | None]
+    butuh_sip: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    notice_delivered_at: Mapped[dt.datetime | None]
+    objected_at: Mapped[dt.datetime | None]
+    arrival_confirmed_at: Mapped[dt.datetime | None]
+    arrival_confirmed_by: Mapped[str | None] = mapped_column(NIP)
+    minister_letter_number: Mapped[str | None] = mapped_column(String(128))
+    minister_letter_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class ApprovalDecisionRow(Base):

@@ -114,6 +114,13 @@ def proposal_from_row(row: TransferProposalRow) -> TransferProposal:
         stage=row.stage,
         tmt=row.tmt,
         decided_at=row.decided_at,
+        butuh_sip=row.butuh_sip,
+        notice_delivered_at=row.notice_delivered_at,
+        objected_at=row.objected_at,
+        arrival_confirmed_at=row.arrival_confirmed_at,
+        arrival_confirmed_by=row.arrival_confirmed_by,
+        minister_letter_number=row.minister_letter_number,
+        minister_letter_date=row.minister_letter_date,
     )
 
 
@@ -130,11 +137,8 @@ class SqlProposalRepository(SqlRepository):
                 "nip": proposal.nip,
                 "from_unit": proposal.from_unit,
                 "to_unit": proposal.to_unit,
-                "explanation": proposal.explanation,
-                "state": proposal.state.value,
-                "stage": proposal.stage,
-                "tmt": proposal.tmt,
-                "decided_at": proposal.decided_at,
+                **_mutable_fields(proposal),
+                "butuh_sip": proposal.butuh_sip,
             },
         )
         if proposal_id is None:
@@ -234,6 +238,12 @@ def _mutable_fields(proposal: TransferProposal) -> dict[str, object]:
         "tmt": proposal.tmt,
         "decided_at": proposal.decided_at,
         "explanation": proposal.explanation,
+        "notice_delivered_at": proposal.notice_delivered_at,
+        "objected_at": proposal.objected_at,
+        "arrival_confirmed_at": proposal.arrival_confirmed_at,
+        "arrival_confirmed_by": proposal.arrival_confirmed_by,
+        "minister_letter_number": proposal.minister_letter_number,
+        "minister_letter_date": proposal.minister_letter_date,
     }
 
 

@@ -4,6 +4,7 @@ the rejection reason, and the approvers' ruling on an objection.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from html import escape
 from typing import Any
@@ -61,6 +62,10 @@ def approval_rules_of(settings: Settings) -> ApprovalRules:
         expiry_working_days=settings.expiry_working_days,
         freeze_window=settings.freeze_dates,
         objection_days=settings.objection_days,
+        freeze_windows=settings.election_freeze_windows,
+        acting_head=settings.acting_head,
+        objection_decision_working_days=settings.objection_decision_working_days,
+        objection_escalation_working_days=settings.objection_escalation_working_days,
     )
 
 
@@ -105,8 +110,10 @@ def card_first_screen(t: Translator, payload: dict[str, Any]) -> str:
         lines.append(t("card.asked", rank=content.aspiration_rank))
     else:
         lines.append(t("card.not_asked"))
+    if content.butuh_sip:
+        lines.append(t("transfer.sip"))
     if content.freeze_note:
-        lines.append(t("transfer.freeze"))
+        lines.append(t("transfer.freeze_short"))
     return "\n".join(lines)
 
 
@@ -116,7 +123,8 @@ def card_text(t: Translator, payload: dict[str, Any], *, expanded: bool = False)
     if not expanded:
         return first
     content = TransferContent.from_payload(payload["content"])
-    return "\n".join([first, "", t("transfer.details_title"), *detail_lines(t, content)])
+    freeze = [t("transfer.freeze")] if content.freeze_note else []
+    return "\n".join([first, "", t("transfer.details_title"), *freeze, *detail_lines(t, content)])
 
 
 def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
@@ -157,12 +165,30 @@ def render_objection(t: Translator, payload: dict[str, Any]) -> tuple[str, Inlin
         destination=escape(str(payload.get("to_name") or payload["to_unit"])),
         reason=escape(str(payload["reason"])),
     )
+    if payload.get("deadline"):
+        deadline = dt.date.fromisoformat(str(payload["deadline"]))
+        text += "\n" + t("objection.deadline", date=deadline)
+    # An objection raised to the admins is pressed through their own handler.
+    feature = "esc" if payload.get("escalated") else FEATURE
+    if payload.get("escalated"):
+        text = t("objection.escalated") + "\n" + text
     return text, keyboard(
         [
-            button(t("objection.uphold"), FEATURE, "keep", pid),
-            button(t("objection.cancel"), FEATURE, "drop", pid),
+            button(t("objection.uphold"), feature, "keep", pid),
+            button(t("objection.cancel"), feature, "drop", pid),
         ]
     )
+
+
+def render_objection_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """A reminder of an objection waiting for a ruling."""
+    deadline = payload.get("deadline")
+    return t(
+        "objection.reminder",
+        id=int(payload["proposal_id"]),
+        count=int(payload["waited_days"]),
+        date=dt.date.fromisoformat(str(deadline)) if deadline else "",
+    ), None
 
 
 def render_objection_outcome_card(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
@@ -280,7 +306,7 @@ async def on_press(turn: Turn) -> None:
     elif press.action == "allno":
         await turn.replace(turn.t("summary.all_cancelled"))
     elif press.action in ("keep", "drop"):
-        await _rule_objection(turn, target, cancel=press.action == "drop")
+        await rule_objection(turn, target, cancel=press.action == "drop")
 
 
 async def _outcome_edit(
@@ -356,12 +382,18 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
     await turn.say_key("approval.rejected", id=proposal_id)
 
 
-async def edit_best_effort(turn: Turn, message_id: int, text: str) -> None:
-    """Edit one earlier message of the caller's chat (buttons dropped); a message that can no
-    longer be edited (too old, deleted) is left as it is."""
+async def edit_best_effort(
+    turn: Turn, message_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit one earlier message of the caller's chat (its buttons replaced by MARKUP, none by
+    default); a message that can no longer be edited (too old, deleted) is left as it is."""
     try:
         await turn.context.bot.edit_message_text(
-            text, chat_id=turn.chat_id, message_id=message_id, parse_mode="HTML"
+            text,
+            chat_id=turn.chat_id,
+            message_id=message_id,
+            parse_mode="HTML",
+            reply_markup=markup,
         )
     except TelegramError as error:
         log.info("could not edit message %s: %s", message_id, error)
@@ -393,7 +425,8 @@ async def _details(turn: Turn, proposal_id: int, *, expanded: bool) -> None:
     await turn.replace(text, markup)
 
 
-async def _rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
+async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
+    """Uphold or cancel on an objection card (approvers; admins once it is escalated)."""
     try:
         outcome = await decide_objection(
             turn.context.services.uow_factory,

@@ -23,7 +23,7 @@ def menu_text(t: Translator, roles: frozenset[Role] | None, specs: Iterable[Comm
         if spec.role is None or (roles is not None and spec.role in roles):
             seen.add(spec.name)
             lines.append(f"/{spec.name} — {escape(t(spec.description_key))}")
-    return "\n".join(lines)
+    return "\n\n".join(lines)
 
 
 def unit_label(unit: Unit) -> str:
@@ -96,5 +96,50 @@ def preview_text(t: Translator, preview: WorkloadPreview, unit_name: str) -> str
         jabatan=escape(preview.jabatan),
         month=t.month(preview.month),
         lines=lines,
-        figures=figures_text(t, preview.figures),
+        figures="\n\n".join(
+            part
+            for part in (figures_text(t, preview.figures), comparison_text(t, preview))
+            if part
+        ),
     )
+
+
+def comparison_text(t: Translator, preview: WorkloadPreview) -> str:
+    """What the report changes: a replaced report of the same month, the figure it is compared
+    with (side by side when the change is large), and the need the plan will use."""
+    lines: list[str] = []
+    if preview.replaces is not None:
+        lines.append(
+            t(
+                "workload.replaces",
+                month=t.month(preview.month),
+                date=t.date(preview.replaces.reported_at.date()),
+            )
+        )
+    previous = preview.previous
+    if previous is not None and preview.large_change:
+        source = (
+            t("workload.source_document")
+            if previous.month is None
+            else t("workload.source_month", month=t.month(previous.month))
+        )
+        values = {
+            "source": source,
+            "old": t.fixed(previous.required_fte),
+            "new": t.fixed(preview.figures.required_fte),
+            "month": t.month(preview.month),
+        }
+        if previous.required_fte > 0:
+            change = (preview.figures.required_fte - previous.required_fte) / previous.required_fte
+            lines.append(t("workload.large_change", pct=t.fixed(change * 100.0, 0), **values))
+        else:
+            lines.append(t("workload.large_change_from_zero", **values))
+    if preview.accepted_fte is not None:
+        lines.append(
+            t(
+                "workload.need_after",
+                count=preview.average_months,
+                fte=t.fixed(preview.accepted_fte),
+            )
+        )
+    return "\n\n".join(lines)

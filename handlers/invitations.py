@@ -110,9 +110,9 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
     await turn.send_file(
         data,
         name,
-        caption=turn.t(
-            "invite.caption", count=len(issued), days=services.settings.invitation_days
-        ),
+        caption=turn.t("invite.caption", count=len(issued))
+        + " "
+        + turn.t("invite.valid", count=services.settings.invitation_days),
     )
 
 

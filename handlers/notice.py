@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.i18n import Translator
 from core.approval import content_of
 from core.dialogue import DialogueState
-from core.domain import Role
+from core.domain import ProposalState, Role
 from core.errors import NotFound
 from core.notices import TransferContent
 from core.objections import accept_transfer, object_transfer
@@ -39,36 +39,49 @@ def notice_first_screen(t: Translator, payload: dict[str, Any]) -> str:
     else:
         intro = t("notice.intro_not_asked")
     lines = [t("notice.title"), intro, *headline_lines(t, content, reader=True)]
+    if content.butuh_sip:  # something the person must do before the TMT
+        lines.append(t("transfer.sip"))
     lines.append(t("notice.window", count=days))
     return "\n".join(lines)
 
 
-def notice_text(t: Translator, payload: dict[str, Any], *, expanded: bool = False) -> str:
-    """The notice; with EXPANDED the second layer (ℹ️ Rincian) follows the first screen."""
-    first = notice_first_screen(t, payload)
-    if not expanded:
-        return first
-    content = TransferContent.from_payload(payload["content"])
-    # The freeze window binds the approvers (the Ministry's approval), not the ASN's answer.
-    freeze = [t("transfer.freeze")] if content.freeze_note else []
-    details = [t("transfer.details_title"), *freeze, *detail_lines(t, content)]
-    return "\n".join([first, "", *details])
+def notice_text(
+    t: Translator, payload: dict[str, Any], *, expanded: bool = False, outcome: str | None = None
+) -> str:
+    """The notice; OUTCOME (the person's answer, once given) follows the first screen; with
+    EXPANDED the second layer (ℹ️ Rincian) comes last."""
+    parts = [notice_first_screen(t, payload)]
+    if outcome:
+        parts.append(outcome)
+    if expanded:
+        content = TransferContent.from_payload(payload["content"])
+        # The freeze window binds the approvers (the Minister's approval), not the answer.
+        freeze = [t("transfer.freeze")] if content.freeze_note else []
+        details = [
+            t("transfer.details_title"),
+            *freeze,
+            *detail_lines(t, content),
+            t("notice.route"),
+        ]
+        parts.append("\n".join(details))
+    return "\n\n".join(parts)
 
 
-def notice_keyboard(t: Translator, proposal_id: int, *, expanded: bool) -> InlineKeyboardMarkup:
-    """✅ Terima · 📝 Ajukan keberatan, then ℹ️ Rincian (🔼 Ringkas when expanded)."""
+def notice_keyboard(
+    t: Translator, proposal_id: int, *, expanded: bool, open_: bool = True
+) -> InlineKeyboardMarkup:
+    """✅ Terima · 📝 Ajukan keberatan while the answer is open, then ℹ️ Rincian (🔼 Ringkas when
+    expanded). Once answered only the toggle stays: the details remain one tap away."""
     toggle = (
         button(t("transfer.less"), FEATURE, "less", proposal_id)
         if expanded
         else button(t("card.details"), FEATURE, "info", proposal_id)
     )
-    return keyboard(
-        [
-            button(t("notice.accept"), FEATURE, "accept", proposal_id),
-            button(t("notice.object"), FEATURE, "object", proposal_id),
-        ],
-        [toggle],
-    )
+    answer = [
+        button(t("notice.accept"), FEATURE, "accept", proposal_id),
+        button(t("notice.object"), FEATURE, "object", proposal_id),
+    ]
+    return keyboard(answer if open_ else [], [toggle])
 
 
 def render_notice(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
@@ -77,10 +90,17 @@ def render_notice(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKe
     return notice_text(t, payload), notice_keyboard(t, pid, expanded=False)
 
 
-def render_notice_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
-    """The notice as edited after the ASN's answer (buttons gone)."""
-    body = notice_text(t, payload) if payload.get("content") else ""
-    return (body + "\n\n" + t(f"notice.outcome.{payload['outcome']}")).strip(), None
+def render_notice_outcome(
+    t: Translator, payload: dict[str, Any]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The notice as edited after the ASN's answer: the answer buttons go, ℹ️ Rincian stays."""
+    outcome = t(f"notice.outcome.{payload['outcome']}")
+    if not payload.get("content"):
+        return outcome, None
+    pid = int(payload["proposal_id"])
+    return notice_text(t, payload, outcome=outcome), notice_keyboard(
+        t, pid, expanded=False, open_=False
+    )
 
 
 def render_supervisor_info(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
@@ -154,8 +174,8 @@ async def on_press(turn: Turn) -> None:
             nip=turn.me.nip,
         )
         payload = await _notice_payload(turn, target)
-        text, _ = render_notice_outcome(turn.t, {**payload, "outcome": "accepted"})
-        await turn.replace(text)
+        text, markup = render_notice_outcome(turn.t, {**payload, "outcome": "accepted"})
+        await turn.replace(text, markup)
         await turn.notify(turn.t("notice.accepted"))
     elif press.action == "object":
         payload = await _notice_payload(turn, target)
@@ -169,10 +189,19 @@ async def on_press(turn: Turn) -> None:
         await turn.say_key("notice.ask_reason")
     elif press.action in ("info", "less"):
         payload = await _notice_payload(turn, target)
+        async with turn.context.uow() as uow:
+            proposal = await uow.proposals.get(target)
+        state = proposal.state if proposal is not None else None
+        open_ = state == ProposalState.APPROVED
+        outcome = None
+        if state in (ProposalState.ACCEPTED, ProposalState.OBJECTED):
+            outcome = turn.t(f"notice.outcome.{state.value}")
+        elif state is not None and not open_:
+            outcome = turn.t("card.state", state=turn.t(f"proposal.state.{state.value}"))
         expanded = press.action == "info"
         await turn.replace(
-            notice_text(turn.t, payload, expanded=expanded),
-            notice_keyboard(turn.t, target, expanded=expanded),
+            notice_text(turn.t, payload, expanded=expanded, outcome=outcome),
+            notice_keyboard(turn.t, target, expanded=expanded, open_=open_),
         )
 
 
@@ -195,9 +224,16 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
     notice_message = state.data.get("notice_message")
     if notice_message is not None:
         payload = await _notice_payload(turn, int(state.data["proposal_id"]))
-        text, _ = render_notice_outcome(turn.t, {**payload, "outcome": "objected"})
-        await edit_best_effort(turn, int(notice_message), text)
-    await turn.say_key("notice.objected")
+        text, markup = render_notice_outcome(turn.t, {**payload, "outcome": "objected"})
+        await edit_best_effort(turn, int(notice_message), text, markup)
+    await turn.say(
+        turn.t("notice.objected")
+        + "\n"
+        + turn.t(
+            "notice.objected_deadline",
+            count=turn.context.settings.objection_decision_working_days,
+        )
+    )
 
 
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]

@@ -43,6 +43,8 @@ CARDS_PER_COMMAND = 10
 CAPTION_LIMIT = 1024
 #: How many moves /simulasi lists.
 MOVES_LISTED = 15
+#: How many large workload changes a summary names (a photo caption holds 1,024 characters).
+FLAGS_LISTED = 3
 
 
 def chart_labels(t: Translator, plan_date: str) -> ChartLabels:
@@ -78,7 +80,32 @@ def summary_caption(t: Translator, payload: dict[str, Any]) -> str:
         pct=t.fixed(improvement_percent(before, after), 1),
         not_granted=t("summary.not_granted", count=not_granted) if not_granted else "",
     )
-    return "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
+    text = "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
+    flags = workload_flag_lines(t, list(payload.get("workload_flags") or []))
+    return "\n".join([text, *flags])
+
+
+def workload_flag_lines(
+    t: Translator, flags: list[dict[str, Any]], limit: int = FLAGS_LISTED
+) -> list[str]:
+    """The mark on a plan resting on workload reports confirmed despite a large FTE change."""
+    if not flags:
+        return []
+    lines = [t("summary.workload_flags", count=len(flags))]
+    for flag in flags[:limit]:
+        lines.append(
+            t(
+                "summary.workload_flag",
+                unit=escape(str(flag.get("unit_name") or flag.get("unit", ""))[:40]),
+                jabatan=escape(str(flag.get("jabatan", ""))[:40]),
+                month=t.month(str(flag["month"])),
+                old=t.fixed(float(flag.get("previous_fte") or 0.0)),
+                new=t.fixed(float(flag.get("required_fte") or 0.0)),
+            )
+        )
+    if len(flags) > limit:
+        lines.append(t("usulan.more", count=len(flags) - limit))
+    return lines
 
 
 def render_summary(
@@ -170,6 +197,7 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
         "status_quo_objective": plan.status_quo_objective,
         "not_granted": len({n.get("employee") for n in plan.solution.get("not_granted", [])}),
         "bars": plan.solution.get("chart", []),
+        "workload_flags": plan.solution.get("workload_flags", []),
         "states": states,
         "rated": evaluations.rated_transfers,
         "averages": evaluations.averages,
@@ -216,7 +244,10 @@ def planning_rules_of(context: BotContext) -> PlanningRules:
     """Planning settings (time limit, WKE) and the approval rules."""
     s = context.settings
     return PlanningRules(
-        rules_of(context), time_limit_seconds=s.solver_time_limit, wke_minutes=s.wke_minutes
+        rules_of(context),
+        time_limit_seconds=s.solver_time_limit,
+        wke_minutes=s.wke_minutes,
+        workload_months=s.workload_average_months,
     )
 
 

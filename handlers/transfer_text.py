@@ -146,4 +146,5 @@ def detail_lines(t: Translator, c: TransferContent) -> list[str]:
     if c.training:
         lines.append(t("transfer.training", skills=escape(", ".join(c.training))))
     lines.append(t("transfer.legal", laws=escape("; ".join(c.legal_basis))))
+    lines.append(t("transfer.spmt"))
     return lines

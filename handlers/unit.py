@@ -6,9 +6,10 @@ from html import escape
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from core.abk import workload_figures, workload_minutes
+from core.abk import minutes_by_family, workload_figures
 from core.access import OutOfScope, units_in_scope
 from core.domain import Role, Unit
+from core.workload import accepted_workload
 from handlers.access import Turn, handler, show
 from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import figures_text
@@ -24,19 +25,16 @@ PAGE_BUDGET = 3800
 async def _unit_blocks(turn: Turn, units: list[Unit]) -> list[str]:
     wke = turn.context.settings.wke_minutes
     async with turn.context.uow() as uow:
-        activities = await uow.activities.list()
+        activities = await accepted_workload(uow, turn.context.settings.workload_average_months)
         employees = await uow.employees.list()
+    minutes_of = minutes_by_family(activities)
     blocks: list[str] = []
     for unit in units:
         staff = [e for e in employees if e.unit_code == unit.code]
         lines = [f"<b>{escape(unit.name)}</b> ({escape(unit.code)})"]
         jabatan = sorted({a.jabatan for a in activities if a.unit_code == unit.code})
         for j in jabatan:
-            minutes = workload_minutes(
-                (a.annual_volume, a.minutes_per_output)
-                for a in activities
-                if a.unit_code == unit.code and a.jabatan == j
-            )
+            minutes = minutes_of.get((unit.code, j), 0.0)
             in_post = sum(1 for e in staff if e.jabatan == j)
             figures = workload_figures(minutes, in_post, wke)
             line = f"• {escape(j)}: {figures_text(turn.t, figures)}"

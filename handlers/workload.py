@@ -14,10 +14,11 @@ from core.domain import Activity, Role, Unit
 from core.errors import NotFound
 from core.workload import (
     WorkloadPolicy,
+    WorkloadPreview,
     parse_volume,
     preview_workload,
-    recent_months,
     record_workload_report,
+    report_months,
     reportable_jabatan,
 )
 from handlers.access import StaleButton, Turn, handler, show
@@ -33,7 +34,13 @@ PER_PAGE = 8
 
 def policy_of(context: BotContext) -> WorkloadPolicy:
     """The ABK settings of the agency."""
-    return WorkloadPolicy(context.settings.wke_minutes, CategoryThresholds())
+    s = context.settings
+    return WorkloadPolicy(
+        s.wke_minutes,
+        CategoryThresholds(),
+        average_months=s.workload_average_months,
+        change_percent=s.workload_change_percent,
+    )
 
 
 async def _scoped_units(turn: Turn) -> list[Unit]:
@@ -94,11 +101,18 @@ async def _unit_chosen(turn: Turn, state: DialogueState, unit: Unit) -> None:
 
 
 async def _ask_month(turn: Turn, state: DialogueState) -> None:
-    months = recent_months(turn.context.today(), 3)
-    await turn.advance(state, "month", months=months)
+    # Finished months first (newest first); the running month last and marked as running.
+    months = report_months(turn.context.today(), 3)
+    await turn.advance(state, "month", months=[m.month for m in months])
+    labels = [
+        turn.t("workload.month_running", month=turn.t.month(m.month))
+        if m.running
+        else turn.t.month(m.month)
+        for m in months
+    ]
     await turn.say(
         turn.t("workload.ask_month", jabatan=escape(str(state.data["jabatan"]))),
-        keyboard([button(turn.t.month(m), FEATURE, "month", i) for i, m in enumerate(months)]),
+        keyboard(*[[button(label, FEATURE, "month", i)] for i, label in enumerate(labels)]),
     )
 
 
@@ -142,12 +156,20 @@ async def _show_preview(turn: Turn, state: DialogueState) -> None:
             policy=policy_of(turn.context),
         )
     await turn.advance(state, "confirm")
-    await turn.say(
-        preview_text(turn.t, preview, str(state.data.get("unit_name", state.data["unit"]))),
-        keyboard(
-            [button(turn.t("workload.save"), FEATURE, "save")],
+    text = preview_text(turn.t, preview, str(state.data.get("unit_name", state.data["unit"])))
+    await turn.say(text, _confirm_keyboard(turn, preview))
+
+
+def _confirm_keyboard(turn: Turn, preview: WorkloadPreview) -> InlineKeyboardMarkup:
+    if preview.large_change:  # the figures side by side are above; saving needs a clear "yes"
+        return keyboard(
+            [button(turn.t("workload.confirm_large"), FEATURE, "confirm")],
+            [button(turn.t("workload.redo"), FEATURE, "redo")],
             [button(turn.t("workload.cancel"), FEATURE, "cancel")],
-        ),
+        )
+    return keyboard(
+        [button(turn.t("workload.save"), FEATURE, "save")],
+        [button(turn.t("workload.cancel"), FEATURE, "cancel")],
     )
 
 
@@ -193,7 +215,12 @@ async def on_press(turn: Turn) -> None:
     elif press.action == "xlsx":
         await _send_template(turn, await turn.dialogue_in(FEATURE, "volume"))
     elif press.action == "save":
-        await _save(turn, await turn.dialogue_in(FEATURE, "confirm"))
+        await _save(turn, await turn.dialogue_in(FEATURE, "confirm"), confirmed=False)
+    elif press.action == "confirm":
+        await _save(turn, await turn.dialogue_in(FEATURE, "confirm"), confirmed=True)
+    elif press.action == "redo":  # enter the volumes again from the first activity
+        state = await turn.dialogue_in(FEATURE, "confirm")
+        await _ask_volume(turn, await turn.advance(state, "volume", index=0, volumes={}))
     elif press.action == "cancel":
         await turn.dialogue_in(FEATURE)
         await turn.end_dialogue()
@@ -225,7 +252,7 @@ async def _send_template(turn: Turn, state: DialogueState) -> None:
     )
 
 
-async def _save(turn: Turn, state: DialogueState) -> None:
+async def _save(turn: Turn, state: DialogueState, *, confirmed: bool) -> None:
     volumes = {str(k): float(v) for k, v in dict(state.data.get("volumes", {})).items()}
     async with turn.context.uow() as uow:
         preview = await record_workload_report(
@@ -237,6 +264,7 @@ async def _save(turn: Turn, state: DialogueState) -> None:
             volumes=volumes,
             now=turn.context.now(),
             policy=policy_of(turn.context),
+            confirmed_large_change=confirmed,
         )
     await turn.end_dialogue()
     await turn.say(
@@ -247,6 +275,16 @@ async def _save(turn: Turn, state: DialogueState) -> None:
         )
         + "\n"
         + figures_text(turn.t, preview.figures)
+        + "\n"
+        + _need_line(turn, preview)
+    )
+
+
+def _need_line(turn: Turn, preview: WorkloadPreview) -> str:
+    return turn.t(
+        "workload.need_used",
+        count=preview.average_months,
+        fte=turn.t.fixed(preview.accepted_fte or 0.0),
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from core.abk import DEFAULT_WKE_MINUTES
+from core.abk import DEFAULT_WKE_MINUTES, need_by_family
 from core.aspirations import months_between, retirement_date
 from core.domain import Activity, Aspiration, Employee, Unit
 from core.rebalance import model
@@ -39,15 +39,12 @@ def build_instance(
     known_units = {u.code for u in unit_list}
     problems: list[str] = []
 
-    minutes: dict[tuple[str, str], float] = defaultdict(float)
-    for a in activities:
-        minutes[(a.unit_code, a.jabatan)] += a.annual_volume * a.minutes_per_output
     staff: dict[tuple[str, str], int] = defaultdict(int)
     for e in emp_list:
         staff[(e.unit_code, e.jabatan)] += 1
     demand: dict[str, dict[str, float]] = defaultdict(dict)
-    for (code, jabatan), total in minutes.items():
-        demand[code][jabatan] = total / wke_minutes
+    for (code, jabatan), need in need_by_family(activities, wke_minutes).items():
+        demand[code][jabatan] = need
     for (code, jabatan), count in staff.items():
         demand[code].setdefault(jabatan, float(count))
 

@@ -201,13 +201,20 @@ async def _until_outbox_drained(loop: LoopRuntime) -> None:
     raise AssertionError(f"outbox still pending: {(await state(loop))['pending_kinds']}")
 
 
+async def unit_of(loop: LoopRuntime, nip: str) -> str | None:
+    """The employee's unit as stored now."""
+    async with loop.uows() as uow:
+        person = await uow.employees.get(nip)
+    return person.unit_code if person else None
+
+
 async def run_daily(app: Any) -> None:
     """Run the daily chores job now (reminders, expiry, TMT effect, evaluation requests)."""
     [job] = app.job_queue.get_jobs_by_name("daily-chores")
     await job.run(app)
 
 
-async def test_tmt_moves_the_employee_and_ratings_after_ninety_days_reach_the_plan_report(
+async def test_spmt_tap_moves_the_nurse_and_ratings_after_ninety_days_reach_the_plan_report(
     loop: LoopRuntime,
 ) -> None:
     async with loop.running() as app:
@@ -227,15 +234,52 @@ async def test_tmt_moves_the_employee_and_ratings_after_ninety_days_reach_the_pl
         await run_daily(app)
         await approver.wait_for_message(contains="Pengingat", timeout=10)
 
-        # On the TMT the employee's unit and tenure change.
+        # The nurse's notice says a new SIP comes before the move (first screen); the head's
+        # SPMT is one tap away, still there after she accepted.
+        assert "Perlu SIP baru" in notice.body
+        answered = next(m for m in nurse_a.messages() if m.message_id == notice.message_id)
+        assert answered.button_texts == ["ℹ️ Rincian"]
+        await nurse_a.press("ℹ️ Rincian", answered)
+        details = await nurse_a.wait_for_message(
+            lambda m: m.message_id == notice.message_id and "SPMT" in m.body
+        )
+        assert "Anda menerima mutasi ini" in details.body
+        assert details.button_texts == ["🔼 Ringkas"]
+
+        # On the TMT the calendar alone changes nothing: the destination head is asked for
+        # the SPMT, with the new SIP, by one button.
         loop.clock.current = dt.datetime(2027, 1, 1, 7, 30, tzinfo=JAKARTA)
         await run_daily(app)
+        request = await new_boss.wait_for_message(contains="SPMT usulan", timeout=10)
+        assert "SIP baru untuk Puskesmas Playen" in request.body
+        assert request.button_texts == ["✅ Sudah bertugas + SIP baru ada"]
+        assert await unit_of(loop, NURSE_A) == "PKM-A"
+        # The origin head cannot confirm it (a forged press changes nothing).
+        siti_id = (await state(loop))["proposals"][NURSE_A].id
+        old_boss = users[SUP_A]
+        query = await old_boss.press_data(old_boss.last_message().message_id, f"arr:ok:{siti_id}")
+        refusal = await old_boss.wait_for_callback_answer(query)  # a toast, not a message
+        assert "Hanya kepala unit tujuan" in (refusal.text or "")
+        # A working day after the TMT, still in the old unit.
+        loop.clock.current = dt.datetime(2027, 1, 4, 7, 30, tzinfo=JAKARTA)
+        await run_daily(app)
+        assert await unit_of(loop, NURSE_A) == "PKM-A"
+        assert not [m for m in nurse_a.messages() if "tercatat di Puskesmas Playen" in m.body]
+
+        # The head taps: the SPMT and the SIP are recorded and the move takes effect.
+        await new_boss.press("✅ Sudah bertugas + SIP baru ada", request)
+        await new_boss.wait_for_message(contains="kini tercatat di Puskesmas Playen")
         await nurse_a.wait_for_message(contains="tercatat di Puskesmas Playen", timeout=10)
         async with loop.uows() as uow:
             moved = await uow.employees.get(NURSE_A)
+            siti = await uow.proposals.get(siti_id)
             budi = [p for p in await uow.proposals.list_for_nip(NURSE_B)]
+            audit = [(e.action, e.actor) for e in await uow.audit.list(f"proposal:{siti_id}")]
         assert moved is not None and moved.unit_code == "PKM-B"
         assert moved.tmt_unit == dt.date(2027, 1, 1)
+        assert siti is not None and siti.state == ProposalState.EFFECTIVE
+        assert siti.arrival_confirmed_by == SUP_B and siti.butuh_sip
+        assert ("proposal.spmt", SUP_B) in audit
         assert [p.state for p in budi] == [ProposalState.EXPIRED]  # 10 working days passed
 
         # 90 days later the new supervisor and the ASN are asked for 1-5 ratings.

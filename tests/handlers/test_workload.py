@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
+import pytest
 from openpyxl import load_workbook
 
 from core.domain import Activity, Role, RoleGrant, ScopeKind
@@ -166,3 +168,129 @@ async def test_unit_pages_stay_within_telegrams_message_limit_for_many_jabatan(
     codes = [c for text in shown for c in ("PKM-A", "PKM-V08", "RSUD") if f"({c})" in text]
     assert sorted(codes) == ["PKM-A", "PKM-V08", "RSUD"]  # first, last and others all shown
     assert sum(text.count("</b> (PKM-") + text.count("</b> (RSUD)") for text in shown) == 12
+
+
+# --- issue 9: figures people can trust -------------------------------------------------------
+
+
+async def _september_report(h: Harness, care: float = 100.0, outreach: float = 7.0) -> int:
+    """An accepted September report (1,02 FTE with the default volumes), stored directly."""
+    from core.domain import WorkloadReport
+
+    async with h.uows() as uow:
+        stored = await uow.workload_reports.add(
+            WorkloadReport(
+                "PKM-A",
+                NURSE,
+                "2026-09",
+                {CARE: care, OUTREACH: outreach},
+                KEPALA.nip,
+                h.clock.now() - dt.timedelta(days=30),
+                required_fte=1.016,
+            )
+        )
+        await uow.commit()
+    assert stored.id is not None
+    return stored.id
+
+
+async def test_month_buttons_offer_finished_months_first_and_the_running_month_last(
+    h: Harness,
+) -> None:
+    await h.register(KEPALA_ID, KEPALA.nip)
+    months = await h.command(KEPALA_ID, "/bebankerja")  # the clock says 2 November 2026
+    assert [label for label, _ in months.buttons] == [
+        "Oktober 2026",
+        "September 2026",
+        "Agustus 2026",
+        "November 2026 (masih berjalan)",
+    ]
+
+
+async def test_a_90_percent_drop_asks_to_confirm_with_both_figures_and_changes_nothing(
+    h: Harness,
+) -> None:
+    september = await _september_report(h)
+    await _open_report(h)
+    await h.command(KEPALA_ID, "10")
+    preview = await h.command(KEPALA_ID, "0")
+    # 10 patients x 12 x 60 min = 7,200 min = 0,10 FTE against September's 1,02: -91 %
+    assert "Perubahan besar (-91%)" in preview.text
+    assert "menurut laporan September 2026: <b>1,02</b> pegawai" in preview.text
+    assert "menurut laporan Oktober 2026 ini: <b>0,10</b> pegawai" in preview.text
+    labels = [label for label, _ in preview.buttons]
+    assert labels == ["✅ Angka benar, simpan", "✏️ Isi ulang", "Batal"]
+
+    # A forged plain "save" (an old button, a crafted callback) is refused and writes nothing.
+    refused = await h.press(KEPALA_ID, "wl:save")
+    assert "perlu dikonfirmasi" in refused.text
+    async with h.uows() as uow:
+        latest = await uow.workload_reports.latest_for("PKM-A", NURSE)
+        events = await uow.audit.list("unit:PKM-A/" + NURSE)
+    assert latest is not None and latest.id == september
+    assert events == []
+
+    saved = await h.press(KEPALA_ID, data_of(preview, "Angka benar"))
+    assert "tersimpan" in saved.text
+    async with h.uows() as uow:
+        october = await uow.workload_reports.for_month("PKM-A", NURSE, "2026-10")
+        events = await uow.audit.list("unit:PKM-A/" + NURSE)
+    assert october is not None and october.large_change
+    assert october.previous_fte == pytest.approx(1.016) and october.required_fte == 0.096
+    assert [e.action for e in events] == ["workload.report"]
+    assert events[0].after is not None and events[0].after["large_change"] is True
+
+
+async def test_entering_the_volumes_again_after_a_large_change_warning(h: Harness) -> None:
+    await _september_report(h)
+    await _open_report(h)
+    await h.command(KEPALA_ID, "10")
+    preview = await h.command(KEPALA_ID, "0")
+    again = await h.press(KEPALA_ID, data_of(preview, "Isi ulang"))
+    assert "Asuhan keperawatan" in again.text and "1/2" in again.text
+    await h.command(KEPALA_ID, "100")
+    calm = await h.command(KEPALA_ID, "7")
+    assert "Perubahan besar" not in calm.text
+    assert [label for label, _ in calm.buttons] == ["💾 Simpan", "Batal"]
+
+
+async def test_re_reporting_a_month_keeps_the_earlier_report_in_history_and_audits_it(
+    h: Harness,
+) -> None:
+    await _open_report(h)
+    await h.command(KEPALA_ID, "100")
+    preview = await h.command(KEPALA_ID, "7")
+    await h.press(KEPALA_ID, data_of(preview, "Simpan"))
+    h.clock.advance(dt.timedelta(days=1))
+
+    months = await h.command(KEPALA_ID, "/bebankerja")
+    await h.press(KEPALA_ID, data_of(months, "Oktober 2026"))
+    await h.command(KEPALA_ID, "110")
+    second = await h.command(KEPALA_ID, "7")
+    assert "Oktober 2026 sudah dilaporkan pada 2 November 2026" in second.text
+    assert "laporan lama tetap tersimpan di riwayat" in second.text
+    await h.press(KEPALA_ID, data_of(second, "Simpan"))
+
+    async with h.uows() as uow:
+        history = await uow.workload_reports.history("PKM-A", NURSE)
+        accepted = await uow.workload_reports.for_month("PKM-A", NURSE, "2026-10")
+        events = await uow.audit.list("unit:PKM-A/" + NURSE)
+    assert [r.volumes[CARE] for r in history] == [100.0, 110.0]
+    assert accepted is not None and accepted.volumes[CARE] == 110.0
+    assert accepted.replaces_id == history[0].id
+    assert [e.action for e in events] == ["workload.report", "workload.rereport"]
+    rereport = events[1]
+    assert rereport.before is not None and rereport.before["report_id"] == history[0].id
+    assert rereport.before["volumes"] == {CARE: 100.0, OUTREACH: 7.0}
+    assert rereport.after is not None and rereport.after["report_id"] == accepted.id
+
+
+async def test_the_saved_report_says_which_need_the_plan_will_use(h: Harness) -> None:
+    await _open_report(h)
+    await h.command(KEPALA_ID, "130")
+    preview = await h.command(KEPALA_ID, "7")
+    # one month reported: (130 x 12 + 2 x 1,200 from the ABK document) / 3 = 1,320 patients
+    # a year; 1,320 x 60 + 84 x 50 = 83,400 min = 1,11 FTE
+    assert "rata-rata 3 bulan terakhir): 1,11 pegawai" in preview.text
+    saved = await h.press(KEPALA_ID, data_of(preview, "Simpan"))
+    assert "rata-rata 3 bulan terakhir): 1,11 pegawai" in saved.text

@@ -100,3 +100,27 @@ def test_export_sk_writes_domain_columns_for_approved_transfers(
     with text.open(encoding="utf-8-sig") as handle:
         [row] = list(csv.DictReader(handle))
     assert row["nomor_usulan"].startswith("MUT-") and row["unit_lama"] == "Puskesmas Wonosari I"
+
+
+def test_chart_renders_the_stored_plan_for_a_phone_and_prints_its_caption(
+    database: str, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    mutasi(database, "rebalance", "--time-limit", "5")
+    out = tmp_path / "chart.png"
+    printed = mutasi(database, "chart", "--plan", "1", "--out", str(out))
+    assert "Rencana mutasi" in printed and "usulan mutasi" in printed
+    assert "menunggu keputusan Anda" not in printed  # no reader: no "yours to decide"
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.size[0] == 840
+    english = mutasi(
+        database, "chart", "--plan", "1", "--out", str(tmp_path / "en.png"), "--language", "en"
+    )
+    assert "Transfer plan" in english
+    result = CliRunner().invoke(
+        build_app(),
+        ["chart", "--plan", "99", "--out", str(out)],
+        env={"MUTASI_DATABASE_URL": database},
+    )
+    assert result.exit_code != 0 and "no plan with id 99" in result.output

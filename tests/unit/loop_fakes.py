@@ -162,8 +162,31 @@ class Reports(_Repo):
         self.s.reports.append(report)
         return report
 
+    def _of(self, unit_code: str, jabatan: str) -> list[WorkloadReport]:
+        return [r for r in self.s.reports if (r.unit_code, r.jabatan) == (unit_code, jabatan)]
+
     async def latest_for(self, unit_code: str, jabatan: str) -> WorkloadReport | None:
-        return None
+        found = sorted(self._of(unit_code, jabatan), key=lambda r: (r.month, r.reported_at))
+        return found[-1] if found else None
+
+    async def for_month(self, unit_code: str, jabatan: str, month: str) -> WorkloadReport | None:
+        found = [r for r in self._of(unit_code, jabatan) if r.month == month]
+        return max(found, key=lambda r: r.reported_at) if found else None
+
+    async def history(self, unit_code: str, jabatan: str) -> Sequence[WorkloadReport]:
+        return sorted(self._of(unit_code, jabatan), key=lambda r: r.reported_at)
+
+    async def list_for_month(self, month: str) -> Sequence[WorkloadReport]:
+        return [r for r in self.s.reports if r.month == month]
+
+    async def accepted_recent(self, months: int) -> Sequence[WorkloadReport]:
+        newest: dict[tuple[str, str, str], WorkloadReport] = {}
+        for r in sorted(self.s.reports, key=lambda r: r.reported_at):
+            newest[(r.unit_code, r.jabatan, r.month)] = r
+        per_family: dict[tuple[str, str], list[WorkloadReport]] = {}
+        for r in sorted(newest.values(), key=lambda r: r.month, reverse=True):
+            per_family.setdefault((r.unit_code, r.jabatan), []).append(r)
+        return [r for family in per_family.values() for r in family[:months]]
 
 
 class Plans(_Repo):

@@ -16,7 +16,7 @@ from core.approval import (
     remind_and_expire,
 )
 from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
-from core.effect import apply_due_transfers, sk_rows
+from core.effect import apply_due_transfers, confirm_arrival, sk_rows
 from core.errors import InvalidInput
 from core.evaluations import AlreadyRated, record_evaluation, request_due_evaluations
 from core.objections import (
@@ -26,6 +26,7 @@ from core.objections import (
     decide_objection,
     object_transfer,
 )
+from core.outbox import dispatch_due
 from core.planning import propose_plan
 from tests.unit.loop_agency import (
     APPROVER,
@@ -43,6 +44,7 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
+from tests.unit.loop_fakes import RecordingSender
 
 
 def kinds(factory, chat=None):  # type: ignore[no-untyped-def]
@@ -277,6 +279,9 @@ async def test_objection_goes_to_approvers_who_cancel_the_transfer() -> None:
 async def test_objection_after_the_window_is_refused() -> None:
     factory, clock, outcome = await planned()
     pid = await approved(factory, clock, outcome)
+    # The window runs from the notice's delivery (07:30 the same morning), as the notice says.
+    clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
+    await dispatch_due(factory, RecordingSender(), clock)
     clock.advance(days=8)
     with pytest.raises(ObjectionWindowClosed):
         await object_transfer(
@@ -284,12 +289,18 @@ async def test_objection_after_the_window_is_refused() -> None:
         )
 
 
-async def test_on_the_tmt_the_employee_moves_and_tenure_restarts_and_sk_is_ready() -> None:
+async def test_after_the_tmt_and_the_spmt_the_employee_moves_and_sk_is_ready() -> None:
     factory, clock, outcome = await planned()
     pid = await approved(factory, clock, outcome)
     assert (await apply_due_transfers(factory, clock, HOURS)).applied == ()
     clock.current = dt.datetime(2027, 1, 1, 0, 30, tzinfo=JAKARTA)
-    assert (await apply_due_transfers(factory, clock, HOURS)).applied == (pid,)
+    # The calendar alone moves nobody: the destination head's SPMT tap does.
+    assert (await apply_due_transfers(factory, clock, HOURS)).applied == ()
+    assert factory.store.employees[NURSE_A].unit_code == "PKM-A"
+    arrival = await confirm_arrival(
+        factory, clock, rules().approval, proposal_id=pid, nip=SUP_B, sip_held=True
+    )
+    assert arrival.applied
     moved = factory.store.employees[NURSE_A]
     assert (moved.unit_code, moved.tmt_unit) == ("PKM-B", dt.date(2027, 1, 1))
     async with factory() as uow:
@@ -307,7 +318,9 @@ async def test_after_ninety_days_the_new_supervisor_and_the_asn_are_asked_once()
     factory, clock, outcome = await planned()
     pid = await approved(factory, clock, outcome)
     clock.current = dt.datetime(2027, 1, 1, 0, 30, tzinfo=JAKARTA)
-    await apply_due_transfers(factory, clock, HOURS)
+    await confirm_arrival(
+        factory, clock, rules().approval, proposal_id=pid, nip=SUP_B, sip_held=True
+    )
     assert await request_due_evaluations(factory, clock, HOURS) == 0
     clock.current = dt.datetime(2027, 4, 1, 9, 0, tzinfo=JAKARTA)
     assert await request_due_evaluations(factory, clock, HOURS) == 3
@@ -332,11 +345,13 @@ async def test_notice_waits_in_the_outbox_for_the_asn() -> None:
     ("window", "frozen"),
     [
         ((dt.date(2026, 11, 1), dt.date(2027, 2, 1)), True),
-        ((dt.date(2026, 12, 1), dt.date(2027, 2, 1)), False),
+        # The card is made outside, but approved today the TMT (1 January 2027) is inside.
+        ((dt.date(2026, 12, 1), dt.date(2027, 2, 1)), True),
+        ((dt.date(2027, 1, 2), dt.date(2027, 2, 1)), False),
         (None, False),
     ],
 )
-async def test_cards_made_inside_the_freeze_window_say_the_ministry_must_approve(
+async def test_cards_made_or_taking_effect_inside_the_freeze_window_say_the_minister_must_approve(
     window: tuple[dt.date, dt.date] | None, frozen: bool
 ) -> None:
     from dataclasses import replace

@@ -71,3 +71,27 @@ def test_freeze_window_is_two_ordered_dates(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("MUTASI_FREEZE_WINDOW", "pilkada")
     with pytest.raises(SettingsError, match="^MUTASI_FREEZE_WINDOW:"):
         load_settings()
+
+
+def test_workload_settings_default_to_three_months_and_fifty_percent() -> None:
+    s = load_settings()
+    assert s.workload_average_months == 3 and s.workload_change_percent == 50.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MUTASI_WORKLOAD_AVERAGE_MONTHS", "0"),
+        ("MUTASI_WORKLOAD_AVERAGE_MONTHS", "tiga"),
+        ("MUTASI_WORKLOAD_CHANGE_PERCENT", "0"),
+        ("MUTASI_WORKLOAD_CHANGE_PERCENT", "-10"),
+    ],
+)
+def test_bad_workload_settings_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert str(err.value).startswith(f"{name}:")
+    assert "\n" not in str(err.value)

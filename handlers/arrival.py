@@ -1,0 +1,115 @@
+"""After approval in the chat (docs/after-approval.md): the destination head's SPMT tap (with
+the new SIP for health workers), the alerts to admins about moves that cannot take effect yet,
+and the admins' ruling on an objection raised to them after the approvers let it wait.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.i18n import Translator
+from core.domain import Role
+from core.effect import confirm_arrival
+from core.errors import NotFound
+from handlers.access import Turn, handler
+from handlers.approval import rule_objection, rules_of
+from handlers.context import CommandSpec, Services
+from handlers.keyboards import button, keyboard, pattern_for
+
+FEATURE = "arr"
+#: Presses on an objection card raised to the admins.
+ESCALATED_FEATURE = "esc"
+COMMANDS: tuple[CommandSpec, ...] = ()
+
+
+def _values(payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": int(payload["proposal_id"]),
+        "name": escape(str(payload.get("name") or payload.get("nip") or "")),
+        "nip": payload.get("nip", ""),
+        "jabatan": escape(str(payload.get("jabatan") or "")),
+        "origin": escape(str(payload.get("from_name") or "")),
+        "destination": escape(str(payload.get("to_name") or "")),
+        "tmt": dt.date.fromisoformat(str(payload["tmt"])),
+    }
+
+
+def render_arrival_request(
+    t: Translator, payload: dict[str, Any]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """To the destination head on (and after) the TMT: confirm the SPMT with one tap."""
+    values = _values(payload)
+    lines = []
+    if payload.get("reminder"):
+        lines.append(t("arrival.reminder", count=int(payload.get("waited_days", 0))))
+    lines.append(t("arrival.request", **values))
+    sip = bool(payload.get("butuh_sip"))
+    if sip:
+        lines.append(t("arrival.request_sip", destination=values["destination"]))
+    label = t("arrival.button_sip" if sip else "arrival.button")
+    return "\n".join(lines), keyboard([button(label, FEATURE, "ok", values["id"])])
+
+
+def render_transfer_alert(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """To admins: an SPMT nobody can tap, an overdue one, or a missing Minister's letter."""
+    values = _values(payload)
+    sip = " --sip" if payload.get("butuh_sip") else ""
+    return t(f"transfer_alert.{payload['alert']}", sip=sip, **values), None
+
+
+@handler(role=Role.SUPERVISOR)
+async def on_press(turn: Turn) -> None:
+    """✅ Sudah bertugas (SPMT) on an arrival request."""
+    press = turn.press
+    target = press.int_arg(0) if press else None
+    if press is None or target is None or press.action != "ok":
+        raise NotFound()
+    async with turn.context.uow() as uow:
+        proposal = await uow.proposals.get(target)
+    if proposal is None:
+        raise NotFound()
+    outcome = await confirm_arrival(
+        turn.context.services.uow_factory,
+        turn.context.clock,
+        rules_of(turn.context),
+        proposal_id=target,
+        nip=turn.me.nip,
+        # The button a butuh_sip request carries says the new SIP is held.
+        sip_held=proposal.butuh_sip,
+    )
+    async with turn.context.uow() as uow:
+        employee = await uow.employees.get(proposal.nip)
+        destination = await uow.units.get(proposal.to_unit)
+    names = {
+        "id": target,
+        "name": escape(employee.name if employee else proposal.nip),
+        "destination": escape(destination.name if destination else proposal.to_unit),
+    }
+    done = turn.t("arrival.done" if outcome.applied else "arrival.done_waiting_minister", **names)
+    # The request is edited to its answer: the button goes, nothing piles up.
+    message = turn.update.effective_message
+    request = message.text_html if message is not None and message.text else ""
+    await turn.replace(f"{request}\n\n{done}" if request else done)
+
+
+@handler(role=Role.ADMIN)
+async def on_escalated_press(turn: Turn) -> None:
+    """An admin upholds or cancels a transfer on an objection raised to the admins."""
+    press = turn.press
+    target = press.int_arg(0) if press else None
+    if press is None or target is None or press.action not in ("keep", "drop"):
+        raise NotFound()
+    await rule_objection(turn, target, cancel=press.action == "drop")
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add the SPMT presses and the admins' objection presses."""
+    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
+    application.add_handler(
+        CallbackQueryHandler(on_escalated_press, pattern=pattern_for(ESCALATED_FEATURE))
+    )
