@@ -16,12 +16,19 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    TypeHandler,
+)
 from telegram.request import BaseRequest
 
 from bot.i18n import translator
 from bot.settings import Settings
 from bot.update_order import update_processor_for
+from core.outbox import reopen_for_chat
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
 from handlers.commands import publish_default_menus, publish_profile, publish_role_menus
 from handlers.context import BotContext, BotData, CommandSpec, Services
@@ -117,8 +124,35 @@ def build_application(
         services.commands.extend(commands)
         module.register(application, services)
     register_routers(application)
+    # Before any feature: a person who had blocked the bot and writes again can receive again.
+    application.add_handler(TypeHandler(Update, _reachable_again), group=REACHABLE_GROUP)
     application.add_error_handler(on_error)
     return application
+
+
+#: The handler group that runs before every feature's handlers.
+REACHABLE_GROUP = -100
+
+
+async def _reachable_again(update: Update, context: BotContext) -> None:
+    """Any update from a person whose chat was marked undeliverable (403) clears the mark and
+    queues their held notices and cards again (the same outbox rows: still once each)."""
+    user = update.effective_user
+    if user is None:
+        return
+    chat = update.effective_chat
+    if update.my_chat_member is not None and update.my_chat_member.new_chat_member.status in (
+        "kicked",
+        "left",
+    ):
+        return  # this update *is* the blocking
+    chat_id = chat.id if chat is not None else user.id
+    async with context.uow() as uow:
+        reopened = await reopen_for_chat(uow, chat_id, context.now())
+        if reopened is not None:
+            await uow.commit()  # only then: most updates write nothing here
+    if reopened:
+        log.info("chat reachable again: %d held message(s) queued", reopened)
 
 
 async def _post_init(application: BotApplication) -> None:

@@ -33,11 +33,12 @@ Language = Literal["id", "en"]
 
 
 class ImportKindChoice(StrEnum):
-    """The three files an agency imports."""
+    """The files an agency imports."""
 
     UNITS = "units"
     EMPLOYEES = "employees"
     ACTIVITIES = "activities"
+    JABATAN = "jabatan"
 
 
 class LanguageChoice(StrEnum):
@@ -423,14 +424,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command("import")
     def import_command(
-        kind: Annotated[ImportKindChoice, typer.Argument(help="units, employees or activities")],
+        kind: Annotated[
+            ImportKindChoice, typer.Argument(help="units, employees, activities or jabatan")
+        ],
         file: Annotated[Path, typer.Argument(help="a .csv (UTF-8, header row) or .xlsx file")],
         lang: Annotated[
             LanguageChoice | None,
             typer.Option("--lang", help="message language (default: MUTASI_LANGUAGE, i.e. id)"),
         ] = None,
     ) -> None:
-        """Import units, employees or ABK activities; a file with any bad row changes nothing."""
+        """Import units, employees, ABK activities or the jabatan catalogue; a file with any bad
+        row changes nothing."""
         from bot.settings import load_settings
 
         settings = load_settings()

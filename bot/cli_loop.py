@@ -1,4 +1,5 @@
-"""`mutasi rebalance` (the nightly path, now) and `mutasi export sk` (SK draft rows)."""
+"""`mutasi rebalance` (the nightly path, now), `mutasi export sk` (SK draft rows) and
+`mutasi export plan` (the plan as a workbook for the committee)."""
 
 from __future__ import annotations
 
@@ -146,6 +147,38 @@ async def _render_chart(settings: Settings, plan_id: int, language: str) -> tupl
     return png, caption
 
 
+async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple[bytes, int]:
+    from bot.i18n import translator
+    from bot.jobs import planning_rules
+    from bot.plan_workbook import build_plan_workbook
+    from core.errors import NotFound
+    from core.plan_report import plan_report
+    from db.engine import create_engine, session_factory
+    from db.uow import uow_factory
+
+    engine = create_engine(settings.database_url)
+    stages = tuple(s.name for s in planning_rules(settings).approval.stages)
+    try:
+        async with uow_factory(session_factory(engine))() as uow:
+            try:
+                report = await plan_report(
+                    uow, plan_id, stage_names=stages, today=_today(settings)
+                )
+            except NotFound:
+                raise typer.BadParameter(
+                    f"no plan with id {plan_id}", param_hint="--plan"
+                ) from None
+    finally:
+        await engine.dispose()
+    return build_plan_workbook(report, translator(language), settings.zone), len(report.lines)
+
+
+def _today(settings: Settings) -> Any:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).astimezone(settings.zone).date()
+
+
 async def _after_approval(settings: Settings, action: Any) -> Any:
     """Run ACTION(uow_factory, clock, rules) against the agency's database."""
     from bot.app import SystemClock
@@ -180,7 +213,7 @@ def _run_after_approval(settings: Settings, action: Any) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `rebalance`, `chart`, `export sk`, `spmt` and `surat-menteri`."""
+    """Add `rebalance`, `chart`, `export sk`, `export plan`, `spmt` and `surat-menteri`."""
 
     @app.command("chart")
     def chart(
@@ -289,5 +322,25 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("use a .xlsx or .csv file name", param_hint="--out")
         count = asyncio.run(_export_sk(load_settings(), plan, out))
         typer.echo(f"{count} rows -> {out}")
+
+    @export_app.command("plan")
+    def export_plan(
+        plan: Annotated[int, typer.Option("--plan", help="plan id")],
+        out: Annotated[Path, typer.Option("--out", help="FILE.xlsx")],
+        lang: Annotated[
+            str | None, typer.Option("--lang", help="id or en (default: MUTASI_LANGUAGE)")
+        ] = None,
+    ) -> None:
+        """The plan as a workbook for the committee: a summary, one sheet per OPD, minutes."""
+        from bot.settings import load_settings
+
+        if out.suffix.lower() != ".xlsx":
+            raise typer.BadParameter("use a .xlsx file name", param_hint="--out")
+        if lang not in (None, "id", "en"):
+            raise typer.BadParameter("use id or en", param_hint="--lang")
+        settings = load_settings()
+        data, count = asyncio.run(_export_plan(settings, plan, lang or settings.language))
+        out.write_bytes(data)
+        typer.echo(f"{count} proposals -> {out}")
 
     app.add_typer(export_app, name="export")

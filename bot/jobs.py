@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
@@ -20,7 +23,7 @@ from core.effect import apply_due_transfers
 from core.evaluations import request_due_evaluations
 from core.flow_reminders import FlowReminderPolicy, queue_flow_reminders
 from core.objections import chase_objections
-from core.outbox import DispatchPolicy, Pacer, dispatch_due
+from core.outbox import DispatchPolicy, Pacer, dispatch_due, release_claims
 from core.planning import PlanningRules, SolveSnapshot, propose_plan
 from handlers.approval import approval_rules_of, working_time_of
 from handlers.context import BotContext, Services
@@ -76,7 +79,18 @@ async def _dispatch(services: Services) -> None:
     sender: TelegramSender = services.extras["sender"]
     policy: DispatchPolicy = services.extras.get("dispatch_policy", DispatchPolicy())
     pacer: Pacer | None = services.extras.get("dispatch_pacer")
-    report = await dispatch_due(services.uow_factory, sender, services.clock, policy, pacer)
+    owner: str = services.extras["dispatch_owner"]
+    if not services.extras.get("claims_released"):
+        # Before this process's first send: what a dead process left "sending" is due again.
+        taken = await release_claims(services.uow_factory, owner)
+        services.extras["claims_released"] = True
+        if taken:
+            log.warning(
+                "outbox: %d message(s) in flight at the last stop will be sent again", taken
+            )
+    report = await dispatch_due(
+        services.uow_factory, sender, services.clock, policy, pacer, owner=owner
+    )
     if report.claimed:
         log.info("outbox: %s", report)
 
@@ -130,6 +144,10 @@ def install_loop(
     )
     policy = dispatch_policy or DispatchPolicy()
     services.extras["dispatch_policy"] = policy
+    # Claims are owned per process: at start, every claim not ours belongs to a dead process.
+    services.extras["dispatch_owner"] = (
+        f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
     if policy.max_per_second:
         services.extras["dispatch_pacer"] = Pacer(policy.max_per_second)
     jobs = application.job_queue

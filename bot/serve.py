@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import signal
 from collections.abc import AsyncIterator
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.settings import Settings
@@ -43,8 +43,13 @@ class WebhookConfig:
         return urlsplit(self.url).path.lstrip("/")
 
 
+#: What Telegram allows in a webhook's secret_token (Bot API, setWebhook).
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
 def webhook_config(settings: Settings, url: str) -> WebhookConfig:
-    """The webhook settings for URL; a random secret per run when none is configured."""
+    """The webhook settings for URL; a random secret per run when none is configured.
+    ServeError (one line, the secret not shown) when the configured secret is not allowed."""
     if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
         raise ServeError(f"webhook URL must start with https:// (got {url!r})")
     secret = (
@@ -52,6 +57,12 @@ def webhook_config(settings: Settings, url: str) -> WebhookConfig:
         if settings.webhook_secret is not None
         else secrets.token_urlsafe(32)
     )
+    if not WEBHOOK_SECRET.fullmatch(secret):
+        raise ServeError(
+            "MUTASI_WEBHOOK_SECRET: Telegram allows only A-Z, a-z, 0-9, _ and - "
+            f"(1 to 256 characters); the one set has {len(secret)} characters"
+            + (" with others among them" if 0 < len(secret) <= 256 else "")
+        )
     return WebhookConfig(url, secret, settings.webhook_listen, settings.webhook_port)
 
 
@@ -63,8 +74,11 @@ async def running_bot(
     poll_timeout: float = 10.0,
     poll_interval: float = 0.0,
 ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
-    """Initialise, run post_init (command menus), receive updates; stop cleanly on exit."""
+    """Initialise, run post_init (command menus), receive updates through the inbox (stored
+    before they are acknowledged; those a dead process left are handled first); stop cleanly."""
     from telegram.error import InvalidToken, NetworkError
+
+    from bot.inbox import UpdateInbox
 
     try:
         await application.initialize()
@@ -74,34 +88,29 @@ async def running_bot(
         raise ServeError(
             f"cannot reach the Bot API at {application.bot.base_url}: {error}"
         ) from None
-    updater = application.updater
+    services = application.bot_data.services
+    inbox = UpdateInbox(application, services.uow_factory, services.clock)
     try:
         if application.post_init is not None:
             await application.post_init(application)
-        if updater is not None:
-            if webhook is not None:
-                await updater.start_webhook(
-                    listen=webhook.listen,
-                    port=webhook.port,
-                    url_path=webhook.path,
-                    webhook_url=webhook.url,
-                    secret_token=webhook.secret,
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            else:
-                await updater.start_polling(
-                    poll_interval=poll_interval,
-                    timeout=int(poll_timeout),
-                    allowed_updates=Update.ALL_TYPES,
-                )
         await application.start()
+        await inbox.replay_unhandled()
+        if webhook is not None:
+            await inbox.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                path=webhook.path,
+                url=webhook.url,
+                secret=webhook.secret,
+            )
+        else:
+            await inbox.start_polling(poll_timeout, poll_interval)
         log.info(
             "bot @%s running (%s)", application.bot.username, "webhook" if webhook else "polling"
         )
         yield application
     finally:
-        if updater is not None and updater.running:
-            await updater.stop()
+        await inbox.stop()
         if application.running:
             await application.stop()
             if application.post_stop is not None:

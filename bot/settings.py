@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     min_moves_cap: int = Field(default=2, ge=0)
     max_total_moves: int | None = Field(default=None, ge=0)
     voluntary_only: bool = False
+    # issue 15: lawful plans (docs/rules.md)
+    teacher_min_tenure_months: int = Field(default=48, ge=0)
+    max_tenure_months: int = Field(default=60, ge=1)
+    skp_gate: bool = True
+    weight_very_willing: float = Field(default=10.0, ge=0)
+    weight_long_tenure: float = Field(default=10.0, ge=0)
     solver_time_limit: float = Field(default=60.0, gt=0)
 
     @field_validator("timezone")

@@ -27,7 +27,7 @@ from core.domain import (
 )
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.notices import TransferContent, transfer_content
-from core.outbox import chats_of, enqueue
+from core.outbox import chats_of, chats_with_role, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.working_time import WorkingTime, first_of_month_after
 
@@ -307,6 +307,47 @@ async def enqueue_notice(
                 dedupe_key=f"supervisor:{proposal.id}:{side}:{chat_id}",
                 not_before=opening,
             )
+    if content.get("freeze_note"):
+        # The letter can be asked for now; the move waits for it after the SPMT.
+        await alert_admins(uow, "minister_letter_needed", proposal, now, opening)
+
+
+async def transfer_alert_payload(uow: UnitOfWork, proposal: TransferProposal) -> dict[str, object]:
+    """Who moves where and when, for the SPMT request and the alerts to admins."""
+    employee = await uow.employees.get(proposal.nip)
+    origin = await uow.units.get(proposal.from_unit)
+    destination = await uow.units.get(proposal.to_unit)
+    return {
+        "proposal_id": proposal.id,
+        "nip": proposal.nip,
+        "name": employee.name if employee else proposal.nip,
+        "jabatan": employee.jabatan if employee else "",
+        "from_name": origin.name if origin else proposal.from_unit,
+        "to_name": destination.name if destination else proposal.to_unit,
+        "tmt": proposal.tmt.isoformat() if proposal.tmt else None,
+        "butuh_sip": proposal.butuh_sip,
+    }
+
+
+async def alert_admins(
+    uow: UnitOfWork, alert: str, proposal: TransferProposal, now: dt.datetime, opening: dt.datetime
+) -> int:
+    sent = 0
+    for _nip, chat_id, _lang in await chats_with_role(uow, Role.ADMIN):
+        key = f"{alert}:{proposal.id}:{chat_id}"
+        if await uow.outbox.get_by_dedupe_key(key) is not None:
+            continue
+        await enqueue(
+            uow,
+            chat_id,
+            "transfer_alert",
+            {"alert": alert, **await transfer_alert_payload(uow, proposal)},
+            now=now,
+            dedupe_key=key,
+            not_before=opening,
+        )
+        sent += 1
+    return sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,6 +150,20 @@ def validate_draft(draft: AspirationDraft) -> None:
         raise InvalidInput(field="text")
 
 
+def validate_aspiration(aspiration: Aspiration) -> None:
+    """The same shape rules as `validate_draft`, for aspirations written in bulk (demo, import):
+    every write path goes through them. Raises InvalidInput."""
+    validate_draft(
+        AspirationDraft(
+            aspiration.choices,
+            aspiration.work_wished,
+            aspiration.reason,
+            aspiration.reason_text,
+            aspiration.willingness,
+        )
+    )
+
+
 def aspiration_record(aspiration: Aspiration) -> dict[str, Any]:
     """The audit form of an aspiration."""
     return {

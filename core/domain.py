@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-EmployeeStatus = Literal["PNS", "PPPK"]
+EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
 
 
 class Role(StrEnum):
@@ -54,6 +54,8 @@ class OutboxStatus(StrEnum):
     """Delivery state of one outgoing notification."""
 
     PENDING = "pending"
+    #: Its Bot API call is (or was, if the process died) in flight.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     UNDELIVERABLE = "undeliverable"
@@ -69,6 +71,8 @@ class Unit:
     lat: float
     lon: float
     skills_needed: tuple[str, ...] = ()
+    daerah_khusus: bool = False  # a school in a special area: the teachers' 4 years do not apply
+    head_nip: str | None = None  # kepala unit (else: the unit's supervisor grant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,18 @@ class Employee:
     home_lat: float | None = None
     home_lon: float | None = None
     spouse_nip: str | None = None
-    lock_reason: str | None = None
+    lock_reason: str | None = None  # free-text note of the lock (`kunci`)
+    lock_kind: str | None = None  # `jenis_kunci`: one of core.eligibility.LOCK_KINDS
+    lock_until: dt.date | None = None  # the lock ends by itself on this day (None: open-ended)
+    contract_end: dt.date | None = None  # PPPK `akhir_kontrak`
+    skp_1: str | None = None  # SKP rating of the last year (core.eligibility.SKP_RATINGS)
+    skp_2: str | None = None  # SKP rating of the year before
+    mapel: str | None = None  # a teacher's subject ("guru kelas" for SD class teachers)
+
+    @property
+    def locked(self) -> bool:
+        """Whether the file names a lock at all (dated or not; see core.eligibility)."""
+        return self.lock_reason is not None or self.lock_kind is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,7 @@ class Activity:
     output_unit: str
     minutes_per_output: float
     annual_volume: float
+    mapel: str | None = None  # the subject this need is for (teachers), None for any
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +136,8 @@ class TelegramAccount:
     nip: str
     language: str = "id"
     chat_id: int | None = None
-    blocked: bool = False
+    blocked: bool = False  # unbound by an admin (a new invitation may bind another account)
+    undeliverable: bool = False  # Telegram said 403: they blocked the bot; cleared when they write
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +255,7 @@ class OutboxMessage:
     next_attempt_at: dt.datetime | None = None
     telegram_message_id: int | None = None
     dedupe_key: str | None = None
+    claimed_by: str | None = None  # the dispatcher process whose send is in flight
 
 
 @dataclass(frozen=True, slots=True)

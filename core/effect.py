@@ -17,10 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.access import grant_covers_unit
-from core.approval import ApprovalRules, ApprovalStage, supervisors_of
+from core.approval import (
+    ApprovalRules,
+    ApprovalStage,
+    alert_admins,
+    supervisors_of,
+    transfer_alert_payload,
+)
 from core.domain import AuditEvent, ProposalState, Role, TransferProposal
 from core.errors import InvalidInput, NotAllowed, NotFound, StaleAction
-from core.outbox import chats_of, chats_with_role, enqueue
+from core.outbox import chats_of, enqueue
+from core.plan_report import proposal_number
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.working_time import WorkingTime
 
@@ -149,44 +156,6 @@ async def _apply(
     return True
 
 
-async def _arrival_payload(uow: UnitOfWork, proposal: TransferProposal) -> dict[str, object]:
-    employee = await uow.employees.get(proposal.nip)
-    origin = await uow.units.get(proposal.from_unit)
-    destination = await uow.units.get(proposal.to_unit)
-    assert proposal.tmt is not None
-    return {
-        "proposal_id": proposal.id,
-        "nip": proposal.nip,
-        "name": employee.name if employee else proposal.nip,
-        "jabatan": employee.jabatan if employee else "",
-        "from_name": origin.name if origin else proposal.from_unit,
-        "to_name": destination.name if destination else proposal.to_unit,
-        "tmt": proposal.tmt.isoformat(),
-        "butuh_sip": proposal.butuh_sip,
-    }
-
-
-async def _tell_admins(
-    uow: UnitOfWork, alert: str, proposal: TransferProposal, now: dt.datetime, opening: dt.datetime
-) -> int:
-    sent = 0
-    for _nip, chat_id, _lang in await chats_with_role(uow, Role.ADMIN):
-        key = f"{alert}:{proposal.id}:{chat_id}"
-        if await uow.outbox.get_by_dedupe_key(key) is not None:
-            continue
-        await enqueue(
-            uow,
-            chat_id,
-            "transfer_alert",
-            {"alert": alert, **await _arrival_payload(uow, proposal)},
-            now=now,
-            dedupe_key=key,
-            not_before=opening,
-        )
-        sent += 1
-    return sent
-
-
 async def _ask_for_arrival(
     uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime
 ) -> int:
@@ -199,7 +168,7 @@ async def _ask_for_arrival(
     queued = 0
     waited = rules.working_time.working_days_between(proposal.tmt, today)
     round_ = waited // rules.reminder_working_days
-    payload = await _arrival_payload(uow, proposal)
+    payload = await transfer_alert_payload(uow, proposal)
     for _nip, chat_id, _lang in heads:
         first = f"arrival:{proposal.id}:{chat_id}"
         key = first if round_ == 0 else f"arrival-reminder:{proposal.id}:{round_}:{chat_id}"
@@ -218,9 +187,9 @@ async def _ask_for_arrival(
         )
         queued += 1
     if not heads:
-        queued += await _tell_admins(uow, "arrival_no_head", proposal, now, opening)
+        queued += await alert_admins(uow, "arrival_no_head", proposal, now, opening)
     elif waited >= rules.expiry_working_days:
-        queued += await _tell_admins(uow, "arrival_overdue", proposal, now, opening)
+        queued += await alert_admins(uow, "arrival_overdue", proposal, now, opening)
     return queued
 
 
@@ -258,7 +227,7 @@ async def apply_due_transfers(
             elif missing == ["minister"]:
                 waiting_minister.append(proposal.id)
                 opening = rules.working_time.next_open(now)
-                await _tell_admins(uow, "minister_letter_missing", current, now, opening)
+                await alert_admins(uow, "minister_letter_missing", current, now, opening)
             await uow.commit()
     return EffectReport(tuple(applied), requests, tuple(waiting_minister))
 
@@ -340,7 +309,7 @@ async def confirm_arrival(
         waiting = waiting_for(updated, rules, now)
         applied = not waiting and await _apply(uow, updated, now, rules.working_time)
         if waiting == ["minister"]:
-            await _tell_admins(
+            await alert_admins(
                 uow, "minister_letter_missing", updated, now, rules.working_time.next_open(now)
             )
         await uow.commit()
@@ -447,7 +416,6 @@ async def sk_rows(uow: UnitOfWork, plan_id: int, zone: dt.tzinfo) -> list[SkRow]
             person = await uow.employees.get(decision.approver_nip)
             approvers.append(person.name if person else decision.approver_nip)
         last = max((d.decided_at for d in approvals), default=proposal.decided_at)
-        plan_day = plan.plan_date.strftime("%Y%m%d") if plan else "0"
         rows.append(
             SkRow(
                 nip=proposal.nip,
@@ -457,7 +425,7 @@ async def sk_rows(uow: UnitOfWork, plan_id: int, zone: dt.tzinfo) -> list[SkRow]
                 unit_lama=old.name if old else proposal.from_unit,
                 unit_baru=new.name if new else proposal.to_unit,
                 tmt=proposal.tmt.isoformat() if proposal.tmt else "",
-                nomor_usulan=f"MUT-{plan_day}-{proposal.id:05d}",
+                nomor_usulan=proposal_number(plan, proposal.id or 0),
                 disetujui_oleh="; ".join(approvers),
                 tanggal_persetujuan=last.astimezone(zone).date().isoformat() if last else "",
             )

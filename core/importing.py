@@ -14,28 +14,41 @@ import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from core.domain import Activity, AuditEvent, Employee, EmployeeStatus, Unit
+from core.eligibility import (
+    JENIS,
+    LOCK_KINDS,
+    SKP_RATINGS,
+    JabatanInfo,
+    catalogue_by_key,
+    catalogue_key,
+)
 from core.nip import InvalidNip, parse_nip
 from core.ports import UnitOfWork, UnitOfWorkFactory
 
-ImportKind = Literal["units", "employees", "activities"]
+ImportKind = Literal["units", "employees", "activities", "jabatan"]
 Language = Literal["id", "en"]
 Cell = str | int | float
 T = TypeVar("T")
 K = TypeVar("K")
 
-IMPORT_KINDS: tuple[ImportKind, ...] = ("units", "employees", "activities")
+IMPORT_KINDS: tuple[ImportKind, ...] = ("units", "employees", "activities", "jabatan")
 
-UNIT_COLUMNS: tuple[str, ...] = ("kode", "nama", "opd", "lat", "lon", "keahlian_dibutuhkan")
+UNIT_COLUMNS: tuple[str, ...] = (
+    "kode", "nama", "opd", "lat", "lon", "keahlian_dibutuhkan", "daerah_khusus", "kepala_nip",
+)  # fmt: skip
 EMPLOYEE_COLUMNS: tuple[str, ...] = (
     "nip", "nama", "status", "kode_unit", "jabatan", "golongan", "tmt_unit", "bup",
     "keahlian", "lat_rumah", "lon_rumah", "nip_pasangan", "kunci",
+    "jenis_kunci", "kunci_sampai", "akhir_kontrak", "skp_1", "skp_2", "mapel",
 )  # fmt: skip
 ACTIVITY_COLUMNS: tuple[str, ...] = (
     "kode_unit", "jabatan", "kegiatan", "satuan_hasil", "norma_waktu_menit", "volume_tahunan",
+    "mapel",
 )  # fmt: skip
+JABATAN_COLUMNS: tuple[str, ...] = ("jabatan", "jenis", "butuh_sip", "masa_minimal_bulan")
 
 #: Columns a file must have in its header row; the others may be left out entirely.
 REQUIRED_COLUMNS: Mapping[ImportKind, tuple[str, ...]] = {
@@ -50,12 +63,14 @@ REQUIRED_COLUMNS: Mapping[ImportKind, tuple[str, ...]] = {
         "tmt_unit",
         "bup",
     ),  # fmt: skip
-    "activities": ACTIVITY_COLUMNS,
+    "activities": ACTIVITY_COLUMNS[:6],
+    "jabatan": ("jabatan", "jenis"),
 }
 COLUMNS: Mapping[ImportKind, tuple[str, ...]] = {
     "units": UNIT_COLUMNS,
     "employees": EMPLOYEE_COLUMNS,
     "activities": ACTIVITY_COLUMNS,
+    "jabatan": JABATAN_COLUMNS,
 }
 
 # Indonesia, with a margin: a point outside is almost always swapped or mistyped coordinates.
@@ -156,6 +171,7 @@ class ImportBatch:
     units: Sheet | None = None
     employees: Sheet | None = None
     activities: Sheet | None = None
+    jabatan: Sheet | None = None
 
     def sheets(self) -> list[tuple[ImportKind, Sheet]]:
         """The sheets present, in dependency order (units before the rest)."""
@@ -163,6 +179,7 @@ class ImportBatch:
             ("units", self.units),
             ("employees", self.employees),
             ("activities", self.activities),
+            ("jabatan", self.jabatan),
         ]
         return [(kind, sheet) for kind, sheet in found if sheet is not None]
 
@@ -280,16 +297,55 @@ def normalise_nip(text: str) -> str:
 
 
 def parse_status(text: str) -> EmployeeStatus:
-    """PNS or PPPK, in any case."""
+    """PNS, PPPK or CPNS, in any case."""
     value = text.strip().upper()
     if value == "PNS":
         return "PNS"
     if value == "PPPK":
         return "PPPK"
+    if value == "CPNS":
+        return "CPNS"
     raise _CellError(
-        f"status {text!r} tidak dikenal (harus PNS atau PPPK)",
-        f"status {text!r} is unknown (must be PNS or PPPK)",
+        f"status {text!r} tidak dikenal (harus PNS, PPPK atau CPNS)",
+        f"status {text!r} is unknown (must be PNS, PPPK or CPNS)",
     )
+
+
+def _one_of(choices: Sequence[str], what_id: str, what_en: str) -> Callable[[str], str]:
+    """A parser accepting one of CHOICES (case and spacing ignored), returning its spelling."""
+    by_key = {" ".join(c.lower().replace("_", " ").split()): c for c in choices}
+
+    def parse(text: str) -> str:
+        found = by_key.get(" ".join(text.lower().replace("_", " ").split()))
+        if found is None:
+            listed = ", ".join(choices)
+            raise _CellError(
+                f"{what_id} {text!r} tidak dikenal (pilih: {listed})",
+                f"{what_en} {text!r} is unknown (one of: {listed})",
+            )
+        return found
+
+    return parse
+
+
+def parse_yes_no(text: str) -> bool:
+    """ya/tidak (also yes/no, 1/0, true/false)."""
+    value = text.strip().lower()
+    if value in ("ya", "y", "yes", "1", "true", "benar"):
+        return True
+    if value in ("tidak", "t", "no", "n", "0", "false", "salah"):
+        return False
+    raise _CellError(f"{text!r} harus ya atau tidak", f"{text!r} must be ya (yes) or tidak (no)")
+
+
+def _months(text: str) -> int:
+    value = parse_whole_number(text)
+    if not 0 <= value <= 600:
+        raise _CellError(
+            f"{value} bulan tidak wajar (0 sampai 600)",
+            f"{value} months is implausible (0 to 600)",
+        )
+    return value
 
 
 def parse_golongan(text: str, status: EmployeeStatus | None) -> str:
@@ -382,6 +438,10 @@ def _retirement_age(text: str) -> int:
     return value
 
 
+_LOCK_KIND = _one_of(LOCK_KINDS, "jenis kunci", "lock kind")
+_SKP = _one_of(SKP_RATINGS, "predikat SKP", "SKP rating")
+
+
 # --------------------------------------------------------------------------------------------
 # Sheet validation (pure)
 
@@ -448,10 +508,12 @@ def validate_units(sheet: Sheet) -> Validated[Unit]:
         lat = reader.parsed("lat", _latitude)
         lon = reader.parsed("lon", _longitude)
         skills = reader.parsed("keahlian_dibutuhkan", parse_skill_list, required=False) or ()
+        special = reader.parsed("daerah_khusus", parse_yes_no, required=False) or False
+        head = reader.parsed("kepala_nip", normalise_nip, required=False)
         problems.extend(reader.problems)
         if reader.clean:
             assert code and name and opd and lat is not None and lon is not None
-            items.append(Unit(code, name, opd, lat, lon, skills))
+            items.append(Unit(code, name, opd, lat, lon, skills, special, head))
     return Validated(tuple(items), tuple(problems))
 
 
@@ -526,6 +588,24 @@ def validate_employees(
                     f"spouse NIP {spouse} is neither in this file nor in the database",
                 )
         lock = reader.text("kunci", required=False)
+        lock_kind = reader.parsed("jenis_kunci", _LOCK_KIND, required=False)
+        lock_until = reader.parsed("kunci_sampai", parse_iso_date, required=False)
+        if lock_until is not None and lock is None and lock_kind is None:
+            reader.fail(
+                "kunci_sampai",
+                "diisi, padahal jenis_kunci dan kunci kosong (kunci apa yang berakhir?)",
+                "is filled although jenis_kunci and kunci are empty (which lock ends?)",
+            )
+        contract_end = reader.parsed("akhir_kontrak", parse_iso_date, required=False)
+        if contract_end is not None and status not in (None, "PPPK"):
+            reader.fail(
+                "akhir_kontrak",
+                "hanya untuk PPPK (status pegawai ini bukan PPPK)",
+                "is for PPPK only (this employee's status is not PPPK)",
+            )
+        skp_1 = reader.parsed("skp_1", _SKP, required=False)
+        skp_2 = reader.parsed("skp_2", _SKP, required=False)
+        mapel = reader.text("mapel", required=False)
         problems.extend(reader.problems)
         if reader.clean:
             assert nip and name and status and unit_code and jabatan and golongan
@@ -545,6 +625,12 @@ def validate_employees(
                     home_lon=home_lon,
                     spouse_nip=spouse,
                     lock_reason=lock,
+                    lock_kind=lock_kind,
+                    lock_until=lock_until,
+                    contract_end=contract_end,
+                    skp_1=skp_1,
+                    skp_2=skp_2,
+                    mapel=mapel.lower() if mapel else None,
                 )
             )
     return Validated(tuple(items), tuple(problems))
@@ -584,11 +670,51 @@ def validate_activities(sheet: Sheet, known_unit_codes: Collection[str]) -> Vali
         output_unit = reader.text("satuan_hasil")
         minutes = reader.parsed("norma_waktu_menit", _positive)
         volume = reader.parsed("volume_tahunan", _not_negative)
+        mapel = reader.text("mapel", required=False)
         problems.extend(reader.problems)
         if reader.clean:
             assert unit_code and jabatan and name and output_unit
             assert minutes is not None and volume is not None
-            items.append(Activity(unit_code, jabatan, name, output_unit, minutes, volume))
+            items.append(
+                Activity(
+                    unit_code,
+                    jabatan,
+                    name,
+                    output_unit,
+                    minutes,
+                    volume,
+                    mapel.lower() if mapel else None,
+                )  # fmt: skip
+            )
+    return Validated(tuple(items), tuple(problems))
+
+
+def validate_jabatan(sheet: Sheet) -> Validated[JabatanInfo]:
+    """The jabatan catalogue from a `jabatan` sheet (one row per jabatan name)."""
+    problems = _sheet_level_problems("jabatan", sheet)
+    if any(p.line is None for p in problems):
+        return Validated((), tuple(problems))
+    items: list[JabatanInfo] = []
+    first_line: dict[str, int] = {}
+    for row in sheet.rows:
+        reader = _RowReader(row, "jabatan")
+        _extra_cells(reader)
+        name = reader.text("jabatan")
+        if name is not None and catalogue_key(name) in first_line:
+            reader.fail(
+                "jabatan",
+                f"jabatan ini sudah ada di baris {first_line[catalogue_key(name)]}",
+                f"this jabatan already appears on line {first_line[catalogue_key(name)]}",
+            )
+        elif name is not None:
+            first_line[catalogue_key(name)] = row.line
+        jenis = reader.parsed("jenis", _one_of(JENIS, "jenis", "jenis"))
+        sip = reader.parsed("butuh_sip", parse_yes_no, required=False) or False
+        months = reader.parsed("masa_minimal_bulan", _months, required=False)
+        problems.extend(reader.problems)
+        if reader.clean:
+            assert name and jenis
+            items.append(JabatanInfo(name, jenis, sip, months))  # type: ignore[arg-type]
     return Validated(tuple(items), tuple(problems))
 
 
@@ -602,7 +728,10 @@ def _number_cell(value: float) -> Cell:
 
 def unit_cells(unit: Unit) -> tuple[Cell, ...]:
     """A unit as a `units` row, in UNIT_COLUMNS order."""
-    return (unit.code, unit.name, unit.opd, unit.lat, unit.lon, ";".join(unit.skills_needed))
+    return (
+        unit.code, unit.name, unit.opd, unit.lat, unit.lon, ";".join(unit.skills_needed),
+        "ya" if unit.daerah_khusus else "", unit.head_nip or "",
+    )  # fmt: skip
 
 
 def employee_cells(employee: Employee) -> tuple[Cell, ...]:
@@ -621,6 +750,12 @@ def employee_cells(employee: Employee) -> tuple[Cell, ...]:
         "" if employee.home_lon is None else employee.home_lon,
         employee.spouse_nip or "",
         employee.lock_reason or "",
+        employee.lock_kind or "",
+        employee.lock_until.isoformat() if employee.lock_until else "",
+        employee.contract_end.isoformat() if employee.contract_end else "",
+        employee.skp_1 or "",
+        employee.skp_2 or "",
+        employee.mapel or "",
     )
 
 
@@ -633,7 +768,14 @@ def activity_cells(activity: Activity) -> tuple[Cell, ...]:
         activity.output_unit,
         _number_cell(activity.minutes_per_output),
         _number_cell(activity.annual_volume),
+        activity.mapel or "",
     )
+
+
+def jabatan_cells(row: JabatanInfo) -> tuple[Cell, ...]:
+    """A catalogue row as a `jabatan` row, in JABATAN_COLUMNS order."""
+    months = "" if row.min_tenure_months is None else row.min_tenure_months
+    return (row.jabatan, row.jenis, "ya" if row.needs_sip else "tidak", months)
 
 
 # --------------------------------------------------------------------------------------------
@@ -642,8 +784,9 @@ def activity_cells(activity: Activity) -> tuple[Cell, ...]:
 
 def _normalised_unit(unit: Unit) -> Unit:
     return Unit(
-        unit.code, unit.name, unit.opd, unit.lat, unit.lon, tuple(sorted(set(unit.skills_needed)))
-    )
+        unit.code, unit.name, unit.opd, unit.lat, unit.lon,
+        tuple(sorted(set(unit.skills_needed))), unit.daerah_khusus, unit.head_nip or None,
+    )  # fmt: skip
 
 
 def _normalised_employee(employee: Employee) -> Employee:
@@ -661,6 +804,12 @@ def _normalised_employee(employee: Employee) -> Employee:
         home_lon=employee.home_lon,
         spouse_nip=employee.spouse_nip or None,
         lock_reason=employee.lock_reason or None,
+        lock_kind=employee.lock_kind,
+        lock_until=employee.lock_until,
+        contract_end=employee.contract_end,
+        skp_1=employee.skp_1,
+        skp_2=employee.skp_2,
+        mapel=employee.mapel or None,
     )
 
 
@@ -754,12 +903,20 @@ async def _import_in(
     if batch.activities is not None:
         stored_activities = {_activity_key(a): a for a in await uow.activities.list()}
         activities = validate_activities(batch.activities, known_units)
+    catalogue: Validated[JabatanInfo] | None = None
+    stored_catalogue: dict[str, JabatanInfo] = {}
+    if batch.jabatan is not None:
+        stored_catalogue = catalogue_by_key(await uow.jabatan.list())
+        catalogue = validate_jabatan(batch.jabatan)
 
-    validated: list[
-        tuple[ImportKind, Sheet, Validated[Unit] | Validated[Employee] | Validated[Activity]]
-    ] = []
+    validated: list[tuple[ImportKind, Sheet, Validated[Any]]] = []
     for kind, sheet in batch.sheets():
-        result = {"units": units, "employees": employees, "activities": activities}[kind]
+        result: Validated[Any] | None = {
+            "units": units,
+            "employees": employees,
+            "activities": activities,
+            "jabatan": catalogue,
+        }[kind]
         assert result is not None
         validated.append((kind, sheet, result))
     if any(result.problems for _, _, result in validated):
@@ -783,6 +940,12 @@ async def _import_in(
         )
         await uow.activities.upsert_many(changed_activities)
         outcomes.append(ImportOutcome("activities", batch.activities.source, counts))
+    if catalogue is not None and batch.jabatan is not None:
+        changed_rows, counts = _count_changes(
+            catalogue.items, stored_catalogue, lambda r: catalogue_key(r.jabatan)
+        )
+        await uow.jabatan.upsert_many(changed_rows)
+        outcomes.append(ImportOutcome("jabatan", batch.jabatan.source, counts))
     for outcome in outcomes:
         if outcome.counts.created or outcome.counts.updated:
             await uow.audit.add(

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-EmployeeStatus = Literal["PNS", "PPPK"]
+EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]  # a CPNS has a PNS NIP
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,8 +39,8 @@ class DispatchPolicy:
     """How the dispatcher claims, retries and gives up."""
 
     batch: int = 200
-    concurrency: int = 64
-    lease: dt.timedelta = dt.timedelta(minutes=2)
+    #: Bot API calls in flight at once; a crash repeats at most this many messages.
+    concurrency: int = 1
     max_attempts: int = 8
     base_backoff: dt.timedelta = dt.timedelta(seconds=5)
     max_backoff: dt.timedelta = dt.timedelta(minutes=30)
@@ -117,7 +117,7 @@ async def chats_of(uow: UnitOfWork, nip: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for account in await uow.accounts.list_for_nip(nip):
         if account.blocked:
-            continue
+            continue  # unbound; an account that blocked the bot still gets its messages queued
         found.append((account.chat_id or account.telegram_user_id, account.language))
     return found
 
@@ -150,49 +150,64 @@ async def enqueue(
     )
 
 
-async def _claim(
-    uow_factory: UnitOfWorkFactory, now: dt.datetime, policy: DispatchPolicy
-) -> list[tuple[OutboxMessage, int | None]]:
-    """Take a lease on due rows so a crash mid-send retries them after the lease, never before."""
-    claimed: list[tuple[OutboxMessage, int | None]] = []
+async def release_claims(uow_factory: UnitOfWorkFactory, owner: str) -> int:
+    """At start: rows left "sending" by a process that is gone go back to pending, their
+    attempt count unchanged (a crash is not a delivery attempt). Returns how many."""
     async with uow_factory() as uow:
-        due = sorted(
-            await uow.outbox.due(now, policy.batch),
-            key=lambda m: (m.next_attempt_at or m.created_at, m.id or 0),
-        )
-        for message in due:
-            edit_target: int | None = None
-            edit_of = message.payload.get("edit_of")
-            if isinstance(edit_of, str):
-                original = await uow.outbox.get_by_dedupe_key(edit_of)
-                if original is None or original.status in (
-                    OutboxStatus.FAILED,
-                    OutboxStatus.UNDELIVERABLE,
-                ):
-                    # Nothing to edit: the card never reached this chat.
-                    await uow.outbox.update(
-                        dataclasses.replace(message, status=OutboxStatus.FAILED)
-                    )
-                    continue
-                if original.telegram_message_id is None:
-                    continue  # the card itself is still queued; edit after it is sent
-                edit_target = original.telegram_message_id
-            leased = dataclasses.replace(
-                message, attempts=message.attempts + 1, next_attempt_at=now + policy.lease
-            )
-            if await uow.outbox.claim(message, leased):
-                claimed.append((leased, edit_target))
+        count = await uow.outbox.release_claims(owner)
         await uow.commit()
-    return claimed
+    return count
 
 
-async def _alert_admins_undeliverable(
-    uow: UnitOfWork, message: OutboxMessage, now: dt.datetime
+async def _claim_one(
+    uow_factory: UnitOfWorkFactory, message: OutboxMessage, owner: str, now: dt.datetime
+) -> tuple[OutboxMessage, int | None] | None:
+    """Mark one due row "sending" by OWNER and commit, right before its Bot API call; None
+    when it is not to be sent now (taken by another dispatcher, an edit still waiting, or a
+    chat that cannot receive)."""
+    async with uow_factory() as uow:
+        current = await uow.outbox.get(message.id or 0)
+        if current is None or current.status != OutboxStatus.PENDING:
+            return None
+        edit_target: int | None = None
+        edit_of = current.payload.get("edit_of")
+        if isinstance(edit_of, str):
+            original = await uow.outbox.get_by_dedupe_key(edit_of)
+            if original is not None and original.status == OutboxStatus.UNDELIVERABLE:
+                # The card waits for the person to come back; its edit waits with it.
+                await uow.outbox.update(
+                    dataclasses.replace(current, status=OutboxStatus.UNDELIVERABLE)
+                )
+                await uow.commit()
+                return None
+            if original is None or original.status == OutboxStatus.FAILED:
+                # Nothing to edit: the card never reached this chat.
+                await uow.outbox.update(dataclasses.replace(current, status=OutboxStatus.FAILED))
+                await uow.commit()
+                return None
+            if original.telegram_message_id is None:
+                return None  # the card itself is still queued; edit after it is sent
+            edit_target = original.telegram_message_id
+        accounts = await uow.accounts.list_for_chat(current.chat_id)
+        if accounts and all(a.undeliverable for a in accounts):
+            # The person blocked the bot: held until any update from them clears the mark.
+            await uow.outbox.update(
+                dataclasses.replace(current, status=OutboxStatus.UNDELIVERABLE)
+            )
+            await uow.commit()
+            return None
+        sending = dataclasses.replace(current, status=OutboxStatus.SENDING, claimed_by=owner)
+        if not await uow.outbox.claim(current, sending):
+            return None
+        await uow.commit()
+    return sending, edit_target
+
+
+async def _alert_admins(
+    uow: UnitOfWork, message: OutboxMessage, now: dt.datetime, alert: str
 ) -> None:
-    """Tell every admin that a person blocked the bot, naming who (by NIP)."""
+    """Tell every admin that a message could not be delivered: whom (NIP) and what kind."""
     nips = [a.nip for a in await uow.accounts.list_for_chat(message.chat_id)]
-    for account in await uow.accounts.list_for_chat(message.chat_id):
-        await uow.accounts.save(dataclasses.replace(account, blocked=True))
     for _nip, chat_id, _language in await chats_with_role(uow, Role.ADMIN):
         if chat_id == message.chat_id:
             continue
@@ -200,19 +215,26 @@ async def _alert_admins_undeliverable(
             uow,
             chat_id,
             "admin_alert",
-            {"alert": "undeliverable", "nips": nips, "kind": message.kind},
+            {"alert": alert, "nips": nips, "kind": message.kind},
             now=now,
-            dedupe_key=f"undeliverable:{message.id}:{chat_id}",
+            dedupe_key=f"{alert}:{message.id}:{chat_id}",
         )
     await uow.audit.add(
         AuditEvent(
             actor="system",
-            action="outbox.undeliverable",
+            action=f"outbox.{alert}",
             subject=f"outbox:{message.id}",
             at=now,
             after={"chat_id": message.chat_id, "nips": nips, "kind": message.kind},
         )
     )
+
+
+async def _mark_chat_undeliverable(uow: UnitOfWork, chat_id: int) -> None:
+    """A 403: the chat cannot receive until the person writes again (not an unbinding)."""
+    for account in await uow.accounts.list_for_chat(chat_id):
+        if not account.undeliverable:
+            await uow.accounts.save(dataclasses.replace(account, undeliverable=True))
 
 
 async def _note_notice_delivered(
@@ -234,26 +256,34 @@ async def _record(
     result: SendResult,
     policy: DispatchPolicy,
 ) -> OutboxStatus:
-    """Store what happened to one send; returns the row's new status."""
+    """Store what happened to one send (committed at once); returns the row's new status."""
     now = clock.now()
+    done = dataclasses.replace(message, claimed_by=None)
     async with uow_factory() as uow:
         if result.status == "sent":
             updated = dataclasses.replace(
-                message, status=OutboxStatus.SENT, telegram_message_id=result.message_id
+                done, status=OutboxStatus.SENT, telegram_message_id=result.message_id
             )
             if message.kind == "notice":
                 await _note_notice_delivered(uow, message, now)
         elif result.status == "blocked":
-            updated = dataclasses.replace(message, status=OutboxStatus.UNDELIVERABLE)
-            await _alert_admins_undeliverable(uow, message, now)
-        elif result.status == "gone" or message.attempts >= policy.max_attempts:
-            updated = dataclasses.replace(message, status=OutboxStatus.FAILED)
+            updated = dataclasses.replace(done, status=OutboxStatus.UNDELIVERABLE)
+            await _mark_chat_undeliverable(uow, message.chat_id)
+            if message.kind != "admin_alert":
+                await _alert_admins(uow, message, now, "undeliverable")
+        elif result.status == "gone" or message.attempts + 1 >= policy.max_attempts:
+            updated = dataclasses.replace(
+                done, status=OutboxStatus.FAILED, attempts=message.attempts + 1
+            )
+            if message.kind != "admin_alert":
+                await _alert_admins(uow, message, now, "failed")
         else:
-            delay = backoff_delay(message.attempts, policy)
+            attempts = message.attempts + 1
+            delay = backoff_delay(attempts, policy)
             if result.retry_after is not None:
                 delay = max(delay, dt.timedelta(seconds=result.retry_after))
             updated = dataclasses.replace(
-                message, status=OutboxStatus.PENDING, next_attempt_at=now + delay
+                done, status=OutboxStatus.PENDING, attempts=attempts, next_attempt_at=now + delay
             )
         await uow.outbox.update(updated)
         await uow.commit()
@@ -266,23 +296,32 @@ async def dispatch_due(
     clock: Clock,
     policy: DispatchPolicy = DispatchPolicy(),
     pacer: Pacer | None = None,
+    owner: str = "dispatcher",
 ) -> DispatchReport:
-    """Claim due messages, send them concurrently, record each outcome in its own transaction."""
-    claimed = await _claim(uow_factory, clock.now(), policy)
+    """Send what is due. Each message is marked "sending" (committed) just before its Bot API
+    call and marked sent with Telegram's message id (committed) just after, so a process that
+    dies repeats at most the messages whose call was in flight: `policy.concurrency` of them
+    (one by default)."""
+    due = await _due(uow_factory, clock.now(), policy)
     gate = asyncio.Semaphore(policy.concurrency)
     if pacer is None and policy.max_per_second:
         pacer = Pacer(policy.max_per_second)
-    counts = {"sent": 0, "retried": 0, "failed": 0, "undeliverable": 0}
+    counts = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0, "undeliverable": 0}
 
-    async def one(message: OutboxMessage, edit_target: int | None) -> None:
+    async def one(message: OutboxMessage) -> None:
         async with gate:
             if pacer is not None:
                 await pacer.wait()
+            claimed = await _claim_one(uow_factory, message, owner, clock.now())
+            if claimed is None:
+                return
+            counts["claimed"] += 1
+            sending, edit_target = claimed
             try:
-                result = await sender.send(message, edit_target)
+                result = await sender.send(sending, edit_target)
             except Exception as exc:  # noqa: BLE001 - any send failure is retried, not fatal
                 result = SendResult("retry", error=f"{type(exc).__name__}: {exc}")
-            status = await _record(uow_factory, clock, message, result, policy)
+            status = await _record(uow_factory, clock, sending, result, policy)
         if status == OutboxStatus.SENT:
             counts["sent"] += 1
         elif status == OutboxStatus.PENDING:
@@ -293,17 +332,42 @@ async def dispatch_due(
             counts["failed"] += 1
 
     # One chat's messages go in due order, one after another (a summary before its cards,
-    # and Telegram's per-chat limit); different chats go concurrently.
-    by_chat: dict[int, list[tuple[OutboxMessage, int | None]]] = {}
-    for item in claimed:
-        by_chat.setdefault(item[0].chat_id, []).append(item)
+    # and Telegram's per-chat limit); different chats take turns at the gate.
+    by_chat: dict[int, list[OutboxMessage]] = {}
+    for message in due:
+        by_chat.setdefault(message.chat_id, []).append(message)
 
-    async def chat_queue(items: list[tuple[OutboxMessage, int | None]]) -> None:
-        for message, target in items:
-            await one(message, target)
+    async def chat_queue(items: list[OutboxMessage]) -> None:
+        for message in items:
+            await one(message)
 
     await asyncio.gather(*(chat_queue(items) for items in by_chat.values()))
-    return DispatchReport(claimed=len(claimed), **counts)
+    return DispatchReport(**counts)
+
+
+async def _due(
+    uow_factory: UnitOfWorkFactory, now: dt.datetime, policy: DispatchPolicy
+) -> list[OutboxMessage]:
+    """Due pending rows, oldest due first (read only: each is claimed just before its send)."""
+    async with uow_factory() as uow:
+        return sorted(
+            await uow.outbox.due(now, policy.batch),
+            key=lambda m: (m.next_attempt_at or m.created_at, m.id or 0),
+        )
+
+
+async def reopen_for_chat(uow: UnitOfWork, chat_id: int, now: dt.datetime) -> int | None:
+    """The person behind CHAT_ID wrote again after blocking the bot: clear the mark and queue
+    their undelivered messages again (the same rows, so each still goes once); no commit.
+    None when the chat was not marked (nothing changed)."""
+    reopened = False
+    for account in await uow.accounts.list_for_chat(chat_id):
+        if account.undeliverable:
+            await uow.accounts.save(dataclasses.replace(account, undeliverable=False))
+            reopened = True
+    if not reopened:
+        return None
+    return await uow.outbox.reopen_undeliverable(chat_id, now)
 
 
 def pending_kinds(messages: Sequence[OutboxMessage]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.abk import DEFAULT_AVERAGE_MONTHS, need_by_family
+from core.abk import DEFAULT_AVERAGE_MONTHS, accepted_activities, need_by_family
 from core.approval import ApprovalRules, enqueue_cards, stage_approvers
 from core.domain import (
     Activity,
@@ -26,12 +26,12 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
+from core.eligibility import catalogue_by_key
 from core.errors import Conflict
 from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import enqueue
 from core.ports import Clock, UnitOfWorkFactory
 from core.sip import needs_sip
-from core.workload import accepted_workload
 
 #: Proposal states during which a person is "in transfer" and not moved again.
 BUSY_STATES = (
@@ -112,7 +112,9 @@ async def take_snapshot(
             as_of=now.astimezone(zone).date(),
             units=tuple(await uow.units.list()),
             employees=tuple(await uow.employees.list()),
-            activities=tuple(await accepted_workload(uow, workload_months)),
+            activities=tuple(
+                accepted_activities(await uow.activities.list(), reports, workload_months)
+            ),
             aspirations=tuple(await uow.aspirations.list_active(now)),
             busy_nips=frozenset(busy),
             workload_flags=tuple(r for r in reports if r.large_change),
@@ -279,6 +281,7 @@ async def _store(
         assert plan.id is not None
         proposals: list[TransferProposal] = []
         summary_to: dict[int, int] = {}
+        catalogue = catalogue_by_key(await uow.jabatan.list())
         for move in moves:
             mover = await uow.employees.get(str(move["employee"]))
             proposal = await uow.proposals.add(
@@ -289,7 +292,7 @@ async def _store(
                     from_unit=str(move["from"]),
                     to_unit=str(move["to"]),
                     explanation=dict(move.get("explanation") or {}),
-                    butuh_sip=needs_sip(mover.jabatan) if mover else False,
+                    butuh_sip=needs_sip(mover.jabatan, catalogue) if mover else False,
                 )
             )
             proposals.append(proposal)

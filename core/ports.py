@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from core.dialogue import DialogueState
 from core.domain import (
@@ -24,6 +24,7 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
+from core.eligibility import JabatanInfo
 
 
 class UnitRepository(Protocol):
@@ -53,6 +54,13 @@ class ActivityRepository(Protocol):
     async def upsert(self, activity: Activity) -> None: ...
     # Added for bulk imports: (unit, jabatan, name) must not repeat within `activities`.
     async def upsert_many(self, activities: Sequence[Activity]) -> None: ...
+
+
+class JabatanRepository(Protocol):
+    """The jabatan catalogue (`jabatan.csv`)."""
+
+    async def list(self) -> Sequence[JabatanInfo]: ...
+    async def upsert_many(self, rows: Sequence[JabatanInfo]) -> None: ...
 
 
 class RoleRepository(Protocol):
@@ -144,6 +152,20 @@ class OutboxRepository(Protocol):
     async def claim(self, expected: OutboxMessage, new: OutboxMessage) -> bool: ...
     async def list_by_dedupe_prefix(self, prefix: str) -> Sequence[OutboxMessage]: ...
     async def list(self, status: str | None = None) -> Sequence[OutboxMessage]: ...
+    # Added for crash safety: claims of a dead dispatcher, chats that can receive again.
+    async def release_claims(self, owner: str) -> int: ...
+    async def reopen_undeliverable(self, chat_id: int, now: dt.datetime) -> int: ...
+
+
+class InboxRepository(Protocol):
+    """Updates from Telegram, stored before they are acknowledged and handled once."""
+
+    async def store(self, update_id: int, payload: dict[str, Any], now: dt.datetime) -> bool: ...
+    async def unhandled(self, limit: int = 1000) -> Sequence[tuple[int, dict[str, Any]]]: ...
+    async def mark_handled(self, update_id: int, now: dt.datetime) -> None: ...
+    async def is_handled(self, update_id: int) -> bool: ...
+    async def last_update_id(self) -> int | None: ...
+    async def prune(self, handled_before: dt.datetime) -> int: ...
 
 
 class EvaluationRepository(Protocol):
@@ -162,6 +184,7 @@ class UnitOfWork(Protocol):
     units: UnitRepository
     employees: EmployeeRepository
     activities: ActivityRepository
+    jabatan: JabatanRepository
     roles: RoleRepository
     accounts: AccountRepository
     invitations: InvitationRepository
@@ -173,6 +196,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     evaluations: EvaluationRepository
     audit: AuditRepository
+    inbox: InboxRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

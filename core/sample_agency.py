@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.abk import DEFAULT_WKE_MINUTES
+from core.aspirations import validate_aspiration
 from core.domain import (
     Activity,
     Aspiration,
@@ -742,7 +743,7 @@ def _aspirations(
                 work_wished=person.jabatan,
                 reason=reason,
                 reason_text=text,
-                willingness=rng.choice((3, 4, 4, 5, 5)),
+                willingness=rng.choice((1, 2, 2, 3, 3)),
                 created_at=created,
                 expires_at=created + dt.timedelta(days=365),
             )
@@ -822,6 +823,8 @@ async def store_sample_people(
             for aspiration in agency.aspirations
             if not _same_wish(live.get(aspiration.nip), aspiration)
         ]
+        for aspiration in new_aspirations:
+            validate_aspiration(aspiration)  # the chat's rules: willingness 1-3, 1-3 choices
         await uow.aspirations.add_many(new_aspirations)
         added_grants = await uow.roles.grant_many(agency.role_grants)
         await uow.audit.add(

@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.dialogue import DialogueState
+from db.inbox_repository import mark_handled_in
 from db.rows import DialogueRow
 from db.statements import insert_for
 
@@ -45,6 +46,7 @@ class SqlDialogueStore:
             "updated_at": state.updated_at,
         }
         async with self._sessions() as session, session.begin():
+            await mark_handled_in(session)
             statement = insert_for(session, DialogueRow).values(**values)
             await session.execute(
                 statement.on_conflict_do_update(
@@ -56,6 +58,7 @@ class SqlDialogueStore:
     async def clear(self, telegram_user_id: int) -> None:
         """Forget the user's dialogue (no error if there was none)."""
         async with self._sessions() as session, session.begin():
+            await mark_handled_in(session)
             await session.execute(
                 delete(DialogueRow).where(DialogueRow.telegram_user_id == telegram_user_id)
             )

@@ -1,9 +1,11 @@
 """The outbox repository: rows written with the state change, claimed and marked by the dispatcher.
 
-Life of a row: `add` (pending) -> `claim` (compare-and-set on status and attempts: attempts + 1
-and a lease in next_attempt_at, so two dispatchers never both send it) -> `mark_sent` / `update`
-(sent with the Bot API message id, pending again with a later next_attempt_at, failed, or
-undeliverable). A crash between the send and the record only re-sends after the lease expires.
+Life of a row: `add` (pending) -> `claim` (compare-and-set on status and attempts: "sending",
+owned by one dispatcher process, committed just before the Bot API call, so two dispatchers
+never both send it) -> `update` (sent with the Bot API message id, committed just after the
+call; or pending again with attempts + 1 and a later next_attempt_at; failed; undeliverable).
+A row a dead process left "sending" goes back to pending at the next start (`release_claims`),
+its attempts unchanged: the crash repeats that one message and costs no retry.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def outbox_from_row(row: OutboxMessageRow) -> OutboxMessage:
         next_attempt_at=row.next_attempt_at,
         telegram_message_id=row.telegram_message_id,
         dedupe_key=row.dedupe_key,
+        claimed_by=row.claimed_by,
     )
 
 
@@ -138,6 +141,32 @@ class SqlOutboxRepository(SqlRepository):
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def release_claims(self, owner: str) -> int:
+        """Rows left "sending" by another (dead) dispatcher go back to pending, attempts kept."""
+        result = await self.session.execute(
+            update(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.status == OutboxStatus.SENDING.value,
+                or_(OutboxMessageRow.claimed_by.is_(None), OutboxMessageRow.claimed_by != owner),
+            )
+            .values(status=OutboxStatus.PENDING.value, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def reopen_undeliverable(self, chat_id: int, now: dt.datetime) -> int:
+        """A chat that can receive again: its undeliverable rows are pending again, due now."""
+        result = await self.session.execute(
+            update(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.chat_id == chat_id,
+                OutboxMessageRow.status == OutboxStatus.UNDELIVERABLE.value,
+            )
+            .values(status=OutboxStatus.PENDING.value, next_attempt_at=now, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def update(self, message: OutboxMessage) -> None:
         """Store the delivery state (status, attempts, next attempt, Telegram message id)."""
         if message.id is None:
@@ -156,4 +185,5 @@ def _delivery_fields(message: OutboxMessage) -> dict[str, object]:
         "attempts": message.attempts,
         "next_attempt_at": message.next_attempt_at,
         "telegram_message_id": message.telegram_message_id,
+        "claimed_by": message.claimed_by,
     }

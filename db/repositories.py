@@ -26,6 +26,7 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
+from core.eligibility import JENIS, JabatanInfo, Jenis, catalogue_key
 from core.errors import Conflict
 from db.rows import (
     ActivityRow,
@@ -33,6 +34,7 @@ from db.rows import (
     AuditEventRow,
     EmployeeRow,
     InvitationRow,
+    JabatanRow,
     RoleGrantRow,
     TelegramAccountRow,
     UnitRow,
@@ -84,6 +86,8 @@ def unit_from_row(row: UnitRow) -> Unit:
         lat=row.lat,
         lon=row.lon,
         skills_needed=tuple(row.skills_needed),
+        daerah_khusus=bool(row.daerah_khusus),
+        head_nip=row.head_nip,
     )
 
 
@@ -139,6 +143,8 @@ def _unit_values(unit: Unit) -> dict[str, Any]:
         "lat": unit.lat,
         "lon": unit.lon,
         "skills_needed": list(unit.skills_needed),
+        "daerah_khusus": unit.daerah_khusus,
+        "head_nip": unit.head_nip,
     }
 
 
@@ -169,6 +175,12 @@ def employee_from_row(row: EmployeeRow) -> Employee:
         home_lon=row.home_lon,
         spouse_nip=row.spouse_nip,
         lock_reason=row.lock_reason,
+        lock_kind=row.lock_kind,
+        lock_until=row.lock_until,
+        contract_end=row.contract_end,
+        skp_1=row.skp_1,
+        skp_2=row.skp_2,
+        mapel=row.mapel,
     )
 
 
@@ -177,7 +189,8 @@ _EMPLOYEE_COLUMNS = (
     EmployeeRow.nip, EmployeeRow.name, EmployeeRow.status, EmployeeRow.unit_code,
     EmployeeRow.jabatan, EmployeeRow.golongan, EmployeeRow.tmt_unit, EmployeeRow.retirement_age,
     EmployeeRow.skills, EmployeeRow.home_lat, EmployeeRow.home_lon, EmployeeRow.spouse_nip,
-    EmployeeRow.lock_reason,
+    EmployeeRow.lock_reason, EmployeeRow.lock_kind, EmployeeRow.lock_until,
+    EmployeeRow.contract_end, EmployeeRow.skp_1, EmployeeRow.skp_2, EmployeeRow.mapel,
 )  # fmt: skip
 
 
@@ -186,10 +199,12 @@ def _employee_from_record(record: Row[Any]) -> Employee:
     nip, name, status, unit_code, jabatan, golongan, tmt_unit, retirement_age, skills, *rest = (
         record
     )
-    home_lat, home_lon, spouse_nip, lock_reason = rest
+    home_lat, home_lon, spouse_nip, lock_reason, lock_kind, lock_until, *more = rest
+    contract_end, skp_1, skp_2, mapel = more
     return Employee(
         nip, name, status, unit_code, jabatan, golongan, tmt_unit, retirement_age,
-        tuple(skills), home_lat, home_lon, spouse_nip, lock_reason,
+        tuple(skills), home_lat, home_lon, spouse_nip, lock_reason, lock_kind, lock_until,
+        contract_end, skp_1, skp_2, mapel,
     )  # fmt: skip
 
 
@@ -255,6 +270,12 @@ def _employee_values(employee: Employee) -> dict[str, Any]:
         "home_lon": employee.home_lon,
         "spouse_nip": employee.spouse_nip,
         "lock_reason": employee.lock_reason,
+        "lock_kind": employee.lock_kind,
+        "lock_until": employee.lock_until,
+        "contract_end": employee.contract_end,
+        "skp_1": employee.skp_1,
+        "skp_2": employee.skp_2,
+        "mapel": employee.mapel,
     }
 
 
@@ -270,6 +291,7 @@ def activity_from_row(row: ActivityRow | Row[Any]) -> Activity:
         output_unit=row.output_unit,
         minutes_per_output=row.minutes_per_output,
         annual_volume=row.annual_volume,
+        mapel=row.mapel,
     )
 
 
@@ -315,7 +337,44 @@ def _activity_values(activity: Activity) -> dict[str, Any]:
         "output_unit": activity.output_unit,
         "minutes_per_output": activity.minutes_per_output,
         "annual_volume": activity.annual_volume,
+        "mapel": activity.mapel,
     }
+
+
+# ------------------------------------------------------------------- jabatan catalogue
+
+
+def jabatan_from_row(row: JabatanRow) -> JabatanInfo:
+    """The domain value of a catalogue row."""
+    jenis: Jenis = next((j for j in JENIS if j == row.jenis), "umum")
+    return JabatanInfo(row.jabatan, jenis, bool(row.needs_sip), row.min_tenure_months)
+
+
+class SqlJabatanRepository(SqlRepository):
+    """core.ports.JabatanRepository over `jabatan_catalogue`, keyed by the normalised name."""
+
+    async def list(self) -> Sequence[JabatanInfo]:
+        """Every catalogue row, by name."""
+        rows = await self._all(select(JabatanRow).order_by(JabatanRow.key))
+        return [jabatan_from_row(r) for r in rows]
+
+    async def upsert_many(self, rows: Sequence[JabatanInfo]) -> None:
+        """Insert each row or replace the one with the same (normalised) jabatan name."""
+        await upsert_rows(
+            self.session,
+            JabatanRow.__table__,
+            [
+                {
+                    "key": catalogue_key(r.jabatan),
+                    "jabatan": r.jabatan,
+                    "jenis": r.jenis,
+                    "needs_sip": r.needs_sip,
+                    "min_tenure_months": r.min_tenure_months,
+                }
+                for r in rows
+            ],
+            ("key",),
+        )
 
 
 # ----------------------------------------------------------------------------- roles
@@ -398,6 +457,7 @@ def account_from_row(row: TelegramAccountRow) -> TelegramAccount:
         language=row.language,
         chat_id=row.chat_id,
         blocked=row.blocked,
+        undeliverable=row.undeliverable,
     )
 
 
@@ -447,6 +507,7 @@ class SqlAccountRepository(SqlRepository):
             "language": account.language,
             "chat_id": account.chat_id,
             "blocked": account.blocked,
+            "undeliverable": account.undeliverable,
         }
         statement = insert_for(self.session, TelegramAccountRow).values(**values)
         await self.session.execute(

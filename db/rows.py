@@ -92,6 +92,8 @@ class UnitRow(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     skills_needed: Mapped[list[str]]
+    daerah_khusus: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    head_nip: Mapped[str | None] = mapped_column(NIP)
 
 
 class EmployeeRow(Base):
@@ -110,6 +112,12 @@ class EmployeeRow(Base):
     home_lon: Mapped[float | None] = mapped_column(Float)
     spouse_nip: Mapped[str | None] = mapped_column(NIP)
     lock_reason: Mapped[str | None] = mapped_column(Text)
+    lock_kind: Mapped[str | None] = mapped_column(String(32))
+    lock_until: Mapped[dt.date | None] = mapped_column(Date)
+    contract_end: Mapped[dt.date | None] = mapped_column(Date)
+    skp_1: Mapped[str | None] = mapped_column(String(32))
+    skp_2: Mapped[str | None] = mapped_column(String(32))
+    mapel: Mapped[str | None] = mapped_column(NAME)
 
 
 class ActivityRow(Base):
@@ -123,6 +131,19 @@ class ActivityRow(Base):
     output_unit: Mapped[str] = mapped_column(NAME)
     minutes_per_output: Mapped[float] = mapped_column(Float)
     annual_volume: Mapped[float] = mapped_column(Float)
+    mapel: Mapped[str | None] = mapped_column(NAME)
+
+
+class JabatanRow(Base):
+    """The jabatan catalogue (`jabatan.csv`): what kind of post, SIP, minimum months."""
+
+    __tablename__ = "jabatan_catalogue"
+
+    key: Mapped[str] = mapped_column(NAME, primary_key=True)  # core.eligibility.catalogue_key
+    jabatan: Mapped[str] = mapped_column(NAME)
+    jenis: Mapped[str] = mapped_column(String(16))
+    needs_sip: Mapped[bool] = mapped_column(Boolean)
+    min_tenure_months: Mapped[int | None] = mapped_column(Integer)
 
 
 class RoleGrantRow(Base):
@@ -147,6 +168,9 @@ class TelegramAccountRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     blocked: Mapped[bool] = mapped_column(Boolean)
+    # Telegram answered 403 (the person blocked the bot): not an unbinding; cleared by any
+    # later update from them.
+    undeliverable: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class InvitationRow(Base):
@@ -287,6 +311,32 @@ class OutboxMessageRow(Base):
     next_attempt_at: Mapped[dt.datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The dispatcher process that marked the row "sending" (taken back when it is gone).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class InboxUpdateRow(Base):
+    """An update from Telegram, stored before it is acknowledged; handled once."""
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (Index(None, "handled_at"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The update as Telegram sent it; emptied once handled (it holds people's messages).
+    payload: Mapped[dict[str, Any] | None]
+    received_at: Mapped[dt.datetime]
+    handled_at: Mapped[dt.datetime | None]
+
+
+class InvitationAttemptRow(Base):
+    """One invitation code typed by a Telegram account (for throttling guesses)."""
+
+    __tablename__ = "invitation_attempts"
+    __table_args__ = (Index(None, "telegram_user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[dt.datetime]
 
 
 class EvaluationRow(Base):

@@ -15,7 +15,9 @@ from core.ports import (
     DecisionRepository,
     EmployeeRepository,
     EvaluationRepository,
+    InboxRepository,
     InvitationRepository,
+    JabatanRepository,
     OutboxRepository,
     PlanRepository,
     ProposalRepository,
@@ -25,6 +27,7 @@ from core.ports import (
     WorkloadReportRepository,
 )
 from db.engine import session_factory as make_session_factory
+from db.inbox_repository import SqlInboxRepository, mark_handled_in
 from db.outbox_repository import SqlOutboxRepository
 from db.repositories import (
     SqlAccountRepository,
@@ -33,6 +36,7 @@ from db.repositories import (
     SqlAuditRepository,
     SqlEmployeeRepository,
     SqlInvitationRepository,
+    SqlJabatanRepository,
     SqlRoleRepository,
     SqlUnitRepository,
     SqlWorkloadReportRepository,
@@ -52,6 +56,7 @@ class SqlUnitOfWork:
     units: UnitRepository
     employees: EmployeeRepository
     activities: ActivityRepository
+    jabatan: JabatanRepository
     roles: RoleRepository
     accounts: AccountRepository
     invitations: InvitationRepository
@@ -63,6 +68,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     evaluations: EvaluationRepository
     audit: AuditRepository
+    inbox: InboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -83,6 +89,7 @@ class SqlUnitOfWork:
         self.units = SqlUnitRepository(session)
         self.employees = SqlEmployeeRepository(session)
         self.activities = SqlActivityRepository(session)
+        self.jabatan = SqlJabatanRepository(session)
         self.roles = SqlRoleRepository(session)
         self.accounts = SqlAccountRepository(session)
         self.invitations = SqlInvitationRepository(session)
@@ -94,6 +101,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.evaluations = SqlEvaluationRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.inbox = SqlInboxRepository(session)
         return self
 
     async def __aexit__(
@@ -109,7 +117,9 @@ class SqlUnitOfWork:
             await session.close()
 
     async def commit(self) -> None:
-        """Make everything done so far durable; the unit of work stays usable."""
+        """Make everything done so far durable; the unit of work stays usable. Inside update
+        handling, the update is marked handled in this same transaction (db.inbox_repository)."""
+        await mark_handled_in(self.session)
         await self.session.commit()
 
     async def rollback(self) -> None:

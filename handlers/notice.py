@@ -108,14 +108,17 @@ def render_supervisor_info(t: Translator, payload: dict[str, Any]) -> tuple[str,
     content = TransferContent.from_payload(payload["content"])
     tmt = dt.date.fromisoformat(content.tmt) if content.tmt else ""
     key = "supervisor.out" if payload["direction"] == "out" else "supervisor.in"
-    return t(
+    text = t(
         key,
         name=escape(content.name),
         nip=content.nip,
         origin=escape(content.origin.unit_name),
         destination=escape(content.destination.unit_name),
         tmt=tmt,
-    ), None
+    )
+    if payload["direction"] == "in":
+        text += "\n" + t("supervisor.in_spmt")
+    return text, None
 
 
 def render_supervisor_cancelled(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:

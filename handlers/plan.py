@@ -11,22 +11,24 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.charts import ChartLabels, render_plan_chart
 from bot.i18n import Translator
+from bot.plan_workbook import build_plan_workbook
 from core.approval import awaiting
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
 from core.evaluations import plan_evaluations
 from core.notices import bars_from_payload, transfer_content
+from core.plan_report import plan_report
 from core.planning import PlanningRules, PlanOutcome, propose_plan
 from core.ports import UnitOfWork
-from handlers.access import Turn, handler
+from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
 from handlers.approval import render_card, rules_of, state_word
 from handlers.context import BotContext, CommandSpec, Services
-from handlers.keyboards import button, keyboard
+from handlers.keyboards import button, keyboard, pattern_for
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ COMMANDS = (
     CommandSpec("jalankan", "cmd.jalankan", Role.ADMIN),
     CommandSpec("simulasi", "cmd.simulasi", Role.ADMIN),
 )
+#: Buttons under /rencana (the plan as a spreadsheet).
+FEATURE = "rencana"
 #: How many cards /usulan shows at once (the rest: "and N more").
 CARDS_PER_COMMAND = 10
 #: Telegram's limit for a photo caption.
@@ -224,8 +228,11 @@ async def show_plan(turn: Turn) -> None:
             for kind, avg in payload["averages"].items()
         )
         text += "\n" + turn.t("rencana.evaluations", count=payload["rated"], scores=scores)
+    rows = [list(row) for row in markup.inline_keyboard] if markup else []
+    rows.append([button(turn.t("export.plan.button"), FEATURE, "xlsx", int(payload["plan_id"]))])
+    buttons = InlineKeyboardMarkup(rows)
     if png is None:
-        await turn.say(text, markup)
+        await turn.say(text, buttons)
         return
     # The summary is the chart's caption (one message); a caption holds at most 1024 characters.
     fits = len(text) <= CAPTION_LIMIT
@@ -234,10 +241,47 @@ async def show_plan(turn: Turn) -> None:
         InputFile(png, filename="rencana.png"),
         caption=text if fits else caption,
         parse_mode="HTML",
-        reply_markup=markup,
+        reply_markup=buttons,
     )
     if not fits:
         await turn.say(text[len(caption) :].strip())
+
+
+@handler(role=Role.ASN)
+async def send_plan_workbook(turn: Turn) -> None:
+    """The /rencana button: the plan as a workbook (summary, one sheet per OPD, minutes).
+
+    An admin or an approver over everything gets every proposal; an approver scoped to OPDs or
+    units gets the proposals leaving or entering their scope.
+    """
+    _require_any(turn, Role.APPROVER, Role.ADMIN)
+    press = turn.press
+    plan_id = press.int_arg(0) if press is not None and press.action == "xlsx" else None
+    if plan_id is None:
+        raise StaleButton()
+    me = turn.me
+    visible = None if me.has_role(Role.ADMIN) else _approver_scope(turn)
+    stages = tuple(stage.name for stage in rules_of(turn.context).stages)
+    async with turn.context.uow() as uow:
+        report = await plan_report(
+            uow, plan_id, stage_names=stages, today=turn.context.today(), visible=visible
+        )
+    data = build_plan_workbook(report, turn.t, turn.context.settings.zone)
+    date = report.plan.plan_date.isoformat()
+    await turn.send_file(
+        data,
+        f"rencana-mutasi-{date}.xlsx",
+        caption=turn.t("export.plan.caption", date=date, count=len(report.lines)),
+    )
+
+
+def _approver_scope(turn: Turn) -> Any:
+    me = turn.me
+
+    def visible(unit: Any) -> bool:
+        return me.may_act_on_unit(Role.APPROVER, unit)
+
+    return visible
 
 
 def planning_rules_of(context: BotContext) -> PlanningRules:
@@ -393,3 +437,4 @@ def register(application: Application, services: Services) -> None:  # type: ign
     application.add_handler(CommandHandler("rencana", show_plan))
     application.add_handler(CommandHandler("jalankan", run_plan))
     application.add_handler(CommandHandler("simulasi", simulate_plan))
+    application.add_handler(CallbackQueryHandler(send_plan_workbook, pattern=pattern_for(FEATURE)))

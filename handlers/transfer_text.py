@@ -114,6 +114,25 @@ def _side_line(t: Translator, side: SideFigures, *, leaving: bool) -> str:
     )
 
 
+def reason_lines(t: Translator, c: TransferContent) -> list[str]:
+    """Every reason in words, for a document read away from the chat (the plan workbook): the
+    main reason, then the numbers of both units, the aspiration, skills, distance, chain, tenure
+    and the next-best unit."""
+    main = main_reason(t, c)
+    details = detail_lines(t, c)
+    # detail_lines: identity first; training, legal basis and the SPMT step last.
+    explained = [line for line in details[1:] if line not in _closing_lines(t, c)]
+    asked = [] if c.aspiration_rank is not None else [t("card.not_asked")]
+    return ([main] if main else []) + asked + explained
+
+
+def _closing_lines(t: Translator, c: TransferContent) -> list[str]:
+    lines = [t("transfer.legal", laws=escape("; ".join(c.legal_basis))), t("transfer.spmt")]
+    if c.training:
+        lines.append(t("transfer.training", skills=escape(", ".join(c.training))))
+    return lines
+
+
 def detail_lines(t: Translator, c: TransferContent) -> list[str]:
     """Second layer (ℹ️ Rincian): identity, the numbers, aspiration, skills, distance, chain,
     tenure, the next-best unit, training and the legal basis."""

@@ -102,7 +102,7 @@ def build_loop_bot(
         app,
         solve_snapshot=planner,
         dispatch_interval=dispatch_interval,
-        dispatch_policy=DispatchPolicy(lease=dt.timedelta(minutes=2)),
+        dispatch_policy=DispatchPolicy(),
     )
     return app
 

@@ -38,6 +38,7 @@ class Store:
     units: dict[str, Unit] = field(default_factory=dict)
     employees: dict[str, Employee] = field(default_factory=dict)
     activities: list[Activity] = field(default_factory=list)
+    jabatan: list[Any] = field(default_factory=list)  # the catalogue (JabatanInfo rows)
     roles: list[RoleGrant] = field(default_factory=list)
     accounts: dict[int, TelegramAccount] = field(default_factory=dict)
     aspirations: list[Aspiration] = field(default_factory=list)
@@ -102,6 +103,11 @@ class Activities(_Repo):
 
     async def upsert(self, activity: Activity) -> None:
         self.s.activities.append(activity)
+
+
+class Jabatan(_Repo):
+    async def list(self) -> Sequence[Any]:
+        return list(self.s.jabatan)
 
 
 class Roles(_Repo):
@@ -313,6 +319,30 @@ class Outbox(_Repo):
     async def get(self, message_id: int) -> OutboxMessage | None:
         return self.s.outbox.get(message_id)
 
+    async def release_claims(self, owner: str) -> int:
+        taken = [
+            m
+            for m in self.s.outbox.values()
+            if m.status == OutboxStatus.SENDING and m.claimed_by != owner
+        ]
+        for m in taken:
+            self.s.outbox[m.id] = dataclasses.replace(  # type: ignore[index]
+                m, status=OutboxStatus.PENDING, claimed_by=None
+            )
+        return len(taken)
+
+    async def reopen_undeliverable(self, chat_id: int, now: dt.datetime) -> int:
+        held = [
+            m
+            for m in self.s.outbox.values()
+            if m.chat_id == chat_id and m.status == OutboxStatus.UNDELIVERABLE
+        ]
+        for m in held:
+            self.s.outbox[m.id] = dataclasses.replace(  # type: ignore[index]
+                m, status=OutboxStatus.PENDING, next_attempt_at=now, claimed_by=None
+            )
+        return len(held)
+
     async def mark_sent(self, message_id: int, telegram_message_id: int | None) -> bool:
         current = self.s.outbox.get(message_id)
         if current is None or current.status != OutboxStatus.PENDING:
@@ -358,6 +388,7 @@ class FakeUnitOfWork:
         self.units = Units(self)
         self.employees = Employees(self)
         self.activities = Activities(self)
+        self.jabatan = Jabatan(self)
         self.roles = Roles(self)
         self.accounts = Accounts(self)
         self.invitations: Any = None

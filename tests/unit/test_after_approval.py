@@ -20,6 +20,7 @@ from core.effect import (
     confirm_arrival,
     record_minister_letter,
 )
+from core.eligibility import JabatanInfo, catalogue_by_key
 from core.errors import InvalidInput, NotAllowed
 from core.objections import (
     ObjectionWindowClosed,
@@ -30,7 +31,7 @@ from core.objections import (
 )
 from core.outbox import dispatch_due
 from core.planning import propose_plan
-from core.sip import default_needs_sip, needs_sip
+from core.sip import needs_sip
 from tests.unit.loop_agency import (
     ADMIN,
     APPROVER,
@@ -98,19 +99,32 @@ async def approved_move(  # type: ignore[no-untyped-def]
         ("Pengadministrasi Umum", False),
         ("Kepala Puskesmas", False),
         ("Guru Ahli Pertama", False),
-        ("Perawatan Gedung", False),  # whole words only
+        ("Penyuluh Kesehatan Masyarakat", False),  # a health jabatan that does not practise
     ],
 )
-def test_default_rule_knows_the_health_professions_that_practise_under_a_sip(
+def test_without_a_catalogue_the_name_says_whether_a_sip_is_needed(
     jabatan: str, expected: bool
 ) -> None:
-    assert default_needs_sip(jabatan) is expected
+    assert needs_sip(jabatan) is expected
 
 
-def test_a_catalogue_entry_overrides_the_default_rule() -> None:
-    assert needs_sip("Perawat Terampil", {"perawat terampil": False}) is False
-    assert needs_sip("Penyuluh Kesehatan", {"Penyuluh Kesehatan": True}) is True
-    assert needs_sip("Bidan Terampil", {"Penyuluh Kesehatan": True}) is True
+def test_a_catalogue_entry_overrides_the_reading_of_the_name() -> None:
+    catalogue = catalogue_by_key(
+        [
+            JabatanInfo("Perawat Terampil", "kesehatan", needs_sip=False),
+            JabatanInfo("Penyuluh Kesehatan", "kesehatan", needs_sip=True),
+        ]
+    )
+    assert needs_sip("perawat  terampil", catalogue) is False
+    assert needs_sip("Penyuluh Kesehatan", catalogue) is True
+    assert needs_sip("Bidan Terampil", catalogue) is True
+
+
+async def test_planning_reads_the_sip_flag_from_the_jabatan_catalogue() -> None:
+    factory, clock = world()
+    factory.store.jabatan = [JabatanInfo("Perawat Terampil", "kesehatan", needs_sip=False)]
+    outcome = await propose_plan(factory, clock, rules(), ScriptedEngine([move(NURSE_A)]))
+    assert [p.butuh_sip for p in outcome.proposals] == [False]
 
 
 async def test_planning_stores_the_sip_flag_and_the_card_carries_it() -> None:
@@ -276,6 +290,9 @@ async def test_a_frozen_move_takes_effect_only_once_the_ministers_letter_is_reco
     factory, clock, pid, approval = await approved_move(approval)
     [notice] = outbox(factory, "notice")
     assert notice.payload["content"]["freeze_note"] is True
+    # The admins can ask for the letter as soon as the move is approved.
+    [needed] = outbox(factory, "transfer_alert", CHAT[ADMIN])
+    assert needed.payload["alert"] == "minister_letter_needed"
     clock.current = at(TMT)
     waiting = await confirm_arrival(
         factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True
@@ -285,7 +302,8 @@ async def test_a_frozen_move_takes_effect_only_once_the_ministers_letter_is_reco
     report = await apply_due_transfers(factory, clock, approval)
     assert report.applied == () and report.waiting_minister == (pid,)
     assert {m.payload["alert"] for m in outbox(factory, "transfer_alert")} == {
-        "minister_letter_missing"
+        "minister_letter_needed",
+        "minister_letter_missing",
     }
     with pytest.raises(NotAllowed):
         await record_minister_letter(

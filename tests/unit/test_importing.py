@@ -36,7 +36,10 @@ def make_sheet(columns: Sequence[str], *rows: Sequence[str]) -> Sheet:
     return Sheet(
         tuple(columns),
         tuple(
-            SheetRow(line, dict(zip(columns, row, strict=True)))
+            # trailing optional cells left empty, as a spreadsheet writes them
+            SheetRow(
+                line, dict(zip(columns, [*row, *[""] * (len(columns) - len(row))], strict=True))
+            )
             for line, row in enumerate(rows, start=2)
         ),
         "test.csv",
@@ -61,7 +64,7 @@ def employee_row(**changes: str) -> list[str]:
         "kunci": "",
     }
     values.update(changes)
-    return [values[c] for c in EMPLOYEE_COLUMNS]
+    return [values.get(c, "") for c in EMPLOYEE_COLUMNS]
 
 
 def described(problems: Sequence[ImportProblem], language: str = "id") -> list[str]:
@@ -180,7 +183,7 @@ def test_implausible_retirement_age_and_fractional_age_are_refused() -> None:
 def test_unknown_status_is_refused() -> None:
     problems, _ = employees(employee_row(status="honorer"))
     assert problems == [
-        "baris 2, kolom status: status 'honorer' tidak dikenal (harus PNS atau PPPK)"
+        "baris 2, kolom status: status 'honorer' tidak dikenal (harus PNS, PPPK atau CPNS)"
     ]
 
 

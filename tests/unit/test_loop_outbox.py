@@ -6,7 +6,16 @@ import contextlib
 import datetime as dt
 
 from core.domain import OutboxStatus, Role, RoleGrant, TelegramAccount
-from core.outbox import DispatchPolicy, Pacer, SendResult, backoff_delay, dispatch_due, enqueue
+from core.outbox import (
+    DispatchPolicy,
+    Pacer,
+    SendResult,
+    backoff_delay,
+    dispatch_due,
+    enqueue,
+    release_claims,
+    reopen_for_chat,
+)
 from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender
 
 
@@ -93,7 +102,7 @@ async def test_giving_up_after_max_attempts_marks_failed() -> None:
     assert row.status == OutboxStatus.FAILED
 
 
-async def test_blocked_user_becomes_undeliverable_and_admins_are_told() -> None:
+async def test_blocked_user_becomes_undeliverable_not_unbound_and_admins_are_told() -> None:
     factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
     factory.store.accounts[11] = TelegramAccount(11, "199001012015031001", chat_id=11)
     factory.store.accounts[99] = TelegramAccount(99, "198001012005011001", chat_id=99)
@@ -102,7 +111,8 @@ async def test_blocked_user_becomes_undeliverable_and_admins_are_told() -> None:
     await queue(factory, 11, "a")
     report = await dispatch_due(factory, sender, clock)
     assert report.undeliverable == 1
-    assert factory.store.accounts[11].blocked
+    assert factory.store.accounts[11].undeliverable
+    assert not factory.store.accounts[11].blocked  # still bound: /status keeps working
     await dispatch_due(factory, sender, clock)
     alert = [m for m, _ in sender.sent if m.kind == "admin_alert"]
     assert alert and alert[0].chat_id == 99
@@ -110,20 +120,83 @@ async def test_blocked_user_becomes_undeliverable_and_admins_are_told() -> None:
     assert any(e.action == "outbox.undeliverable" for e in factory.store.audit)
 
 
-async def test_crash_after_claim_resends_only_after_the_lease() -> None:
+async def test_after_unblocking_held_messages_go_again_once_each() -> None:
     factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory.store.accounts[11] = TelegramAccount(11, "199001012015031001", chat_id=11)
+    sender.script[11] = [SendResult("blocked")]
     await queue(factory, 11, "a")
+    await dispatch_due(factory, sender, clock)
+    await queue(factory, 11, "b")  # queued while the chat is marked: held, not sent
+    assert (await dispatch_due(factory, sender, clock)).claimed == 0
+    assert [m.status for m in factory.store.outbox.values()] == [OutboxStatus.UNDELIVERABLE] * 2
+    async with factory() as uow:
+        assert await reopen_for_chat(uow, 11, NOW) == 2
+        await uow.commit()
+    assert not factory.store.accounts[11].undeliverable
+    await dispatch_due(factory, sender, clock)
+    await dispatch_due(factory, sender, clock)
+    # The first call to "a" met the 403; afterwards each goes exactly once.
+    assert [m.dedupe_key for m, _ in sender.sent] == ["a", "a", "b"]
+    assert {m.status for m in factory.store.outbox.values()} == {OutboxStatus.SENT}
+
+
+async def test_a_message_that_finally_fails_is_reported_to_admins_with_recipient_and_kind() -> (
+    None
+):
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory.store.accounts[11] = TelegramAccount(11, "199001012015031001", chat_id=11)
+    factory.store.accounts[99] = TelegramAccount(99, "198001012005011001", chat_id=99)
+    factory.store.roles.append(RoleGrant("198001012005011001", Role.ADMIN))
+    sender.script[11] = [SendResult("gone", error="Bad Request: chat not found")]
+    await queue(factory, 11, "a")
+    assert (await dispatch_due(factory, sender, clock)).failed == 1
+    await dispatch_due(factory, sender, clock)
+    [alert] = [m for m, _ in sender.sent if m.kind == "admin_alert"]
+    assert alert.chat_id == 99
+    assert alert.payload == {"alert": "failed", "nips": ["199001012015031001"], "kind": "notice"}
+
+
+async def test_crash_mid_send_repeats_only_that_message_at_restart_without_spending_a_try() -> (
+    None
+):
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    for key in ("a", "b", "c"):
+        await queue(factory, 11, key)
 
     class Dying(RecordingSender):
         async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
             raise ProcessDied  # stands in for the process dying mid-send
 
     with contextlib.suppress(ProcessDied):
-        await dispatch_due(factory, Dying(), clock)
-    assert (await dispatch_due(factory, sender, clock)).claimed == 0
-    clock.advance(minutes=2)
-    assert (await dispatch_due(factory, sender, clock)).sent == 1
-    assert len(sender.sent) == 1
+        await dispatch_due(factory, Dying(), clock, owner="first")
+    statuses = sorted(m.status for m in factory.store.outbox.values())
+    # Only the message in flight is claimed; the others were never touched.
+    assert statuses == [OutboxStatus.PENDING, OutboxStatus.PENDING, OutboxStatus.SENDING]
+    # The same process (or a live one) does not send a claimed row twice.
+    assert (await dispatch_due(factory, sender, clock, owner="first")).claimed == 2
+    assert await release_claims(factory, "second") == 1  # the restart takes it back at once
+    assert (await dispatch_due(factory, sender, clock, owner="second")).sent == 1
+    assert sorted(m.dedupe_key or "" for m, _ in sender.sent) == ["a", "b", "c"]
+    assert all(m.attempts == 0 for m in factory.store.outbox.values())
+
+
+async def test_crashes_do_not_spend_the_retry_budget() -> None:
+    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    await queue(factory, 11, "a")
+
+    class Dying(RecordingSender):
+        async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
+            raise ProcessDied
+
+    policy = DispatchPolicy(max_attempts=2)
+    for restart in range(7):
+        with contextlib.suppress(ProcessDied):
+            await dispatch_due(factory, Dying(), clock, policy, owner=f"p{restart}")
+        await release_claims(factory, f"p{restart + 1}")
+    sender.script[11] = [SendResult("retry", retry_after=1)]
+    assert (await dispatch_due(factory, sender, clock, policy, owner="last")).retried == 1
+    clock.advance(minutes=1)
+    assert (await dispatch_due(factory, sender, clock, policy, owner="last")).sent == 1
 
 
 async def test_edit_waits_for_the_card_it_edits_and_targets_its_message() -> None:

@@ -190,3 +190,20 @@ def test_the_generated_files_pass_the_import_validation_unchanged(size: SampleSi
     assert units.items == generated.units
     assert people.items == generated.employees
     assert activities.items == generated.activities
+
+
+def test_sample_aspirations_pass_the_chat_rules_and_a_level_4_is_refused() -> None:
+    import dataclasses
+
+    import pytest
+
+    from core.aspirations import validate_aspiration
+    from core.errors import InvalidInput
+
+    agency = generate_sample_agency("S", 7, dt.date(2026, 1, 1))
+    levels = {a.willingness for a in agency.aspirations}
+    assert levels == {1, 2, 3}
+    for aspiration in agency.aspirations:
+        validate_aspiration(aspiration)
+    with pytest.raises(InvalidInput):
+        validate_aspiration(dataclasses.replace(agency.aspirations[0], willingness=4))

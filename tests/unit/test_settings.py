@@ -73,6 +73,21 @@ def test_freeze_window_is_two_ordered_dates(monkeypatch: pytest.MonkeyPatch) -> 
         load_settings()
 
 
+def test_lawful_rule_settings_default_and_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = load_settings()
+    assert (s.teacher_min_tenure_months, s.max_tenure_months, s.skp_gate) == (48, 60, True)
+    assert (s.weight_very_willing, s.weight_long_tenure) == (10.0, 10.0)
+    monkeypatch.setenv("MUTASI_SKP_GATE", "kadang")
+    with pytest.raises(SettingsError, match="^MUTASI_SKP_GATE:"):
+        load_settings()
+    monkeypatch.delenv("MUTASI_SKP_GATE")
+    monkeypatch.setenv("MUTASI_WEIGHT_LONG_TENURE", "-1")
+    with pytest.raises(SettingsError, match="^MUTASI_WEIGHT_LONG_TENURE:"):
+        load_settings()
+
+
 def test_workload_settings_default_to_three_months_and_fifty_percent() -> None:
     s = load_settings()
     assert s.workload_average_months == 3 and s.workload_change_percent == 50.0

@@ -1,0 +1,160 @@
+"""A plan as a committee reads it: every proposal with the numbers of its explanation, its state
+and who decided it when, grouped by OPD. The words and the spreadsheet are the bot's
+(`bot/plan_workbook.py`); the figures come from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.domain import ApprovalDecision, Plan, TransferProposal, Unit
+from core.errors import NotFound
+from core.notices import TransferContent, transfer_content
+from core.objections import OBJECTION_STAGE
+from core.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEntry:
+    """One decision on a proposal: an approval stage, or the ruling on an objection."""
+
+    stage: int  # 0-based approval stage; OBJECTION_STAGE for an objection ruling
+    stage_name: str
+    approver_nip: str
+    approver_name: str
+    approved: bool  # for an objection ruling: True = the transfer stands
+    reason: str | None
+    decided_at: dt.datetime
+
+    @property
+    def is_objection_ruling(self) -> bool:
+        """Whether this is the ruling on the employee's objection, not an approval stage."""
+        return self.stage == OBJECTION_STAGE
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalLine:
+    """One proposal of the plan with everything a committee needs to read about it."""
+
+    number: str  # nomor usulan, as on the SK draft: MUT-YYYYMMDD-00042
+    proposal: TransferProposal
+    content: TransferContent
+    origin_opd: str
+    destination_opd: str
+    decisions: tuple[DecisionEntry, ...]
+
+    @property
+    def opds(self) -> tuple[str, ...]:
+        """The OPDs this proposal concerns: origin, and destination when it is another."""
+        if self.destination_opd == self.origin_opd:
+            return (self.origin_opd,)
+        return (self.origin_opd, self.destination_opd)
+
+    @property
+    def last_decided_at(self) -> dt.datetime | None:
+        """When the latest decision on it was taken, if any."""
+        return max((d.decided_at for d in self.decisions), default=self.proposal.decided_at)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanReport:
+    """A stored plan and its proposals (those the reader may see), in proposal order."""
+
+    plan: Plan
+    lines: tuple[ProposalLine, ...]
+    stage_names: tuple[str, ...]
+    workload_flags: tuple[dict[str, Any], ...]
+    not_granted: int
+
+    @property
+    def opds(self) -> list[str]:
+        """Every OPD a proposal concerns, sorted."""
+        return sorted({opd for line in self.lines for opd in line.opds})
+
+    def lines_for(self, opd: str) -> list[ProposalLine]:
+        """The proposals leaving or entering OPD."""
+        return [line for line in self.lines if opd in line.opds]
+
+
+def proposal_number(plan: Plan | None, proposal_id: int) -> str:
+    """The nomor usulan shared by the plan export and the SK draft: MUT-<plan date>-<id>."""
+    day = plan.plan_date.strftime("%Y%m%d") if plan else "0"
+    return f"MUT-{day}-{proposal_id:05d}"
+
+
+async def plan_report(
+    uow: UnitOfWork,
+    plan_id: int,
+    *,
+    stage_names: Sequence[str],
+    today: dt.date,
+    visible: Callable[[Unit], bool] | None = None,
+) -> PlanReport:
+    """Gather plan PLAN_ID for the export; raises NotFound when there is no such plan.
+
+    VISIBLE limits the proposals to those whose origin or destination unit it accepts (an
+    approver scoped to one OPD sees that OPD's proposals); None shows every proposal.
+    STAGE_NAMES names the approval stages by index (the configured chain).
+    """
+    plan = await uow.plans.get(plan_id)
+    if plan is None or plan.id is None:
+        raise NotFound(plan=plan_id)
+    units = {u.code: u for u in await uow.units.list()}
+    names: dict[str, str] = {}
+    lines: list[ProposalLine] = []
+    for proposal in sorted(await uow.proposals.list_for_plan(plan.id), key=lambda p: p.id or 0):
+        assert proposal.id is not None
+        origin, destination = units.get(proposal.from_unit), units.get(proposal.to_unit)
+        if visible is not None and not any(
+            u is not None and visible(u) for u in (origin, destination)
+        ):
+            continue
+        employee = await uow.employees.get(proposal.nip)
+        decisions: list[DecisionEntry] = []
+        for d in sorted(
+            await uow.decisions.list_for(proposal.id), key=lambda d: (d.decided_at, d.stage)
+        ):
+            decisions.append(await _entry(uow, d, stage_names, names))
+        lines.append(
+            ProposalLine(
+                number=proposal_number(plan, proposal.id),
+                proposal=proposal,
+                content=transfer_content(proposal, employee, units, today=today),
+                origin_opd=origin.opd if origin else "",
+                destination_opd=destination.opd if destination else "",
+                decisions=tuple(decisions),
+            )
+        )
+    return PlanReport(
+        plan=plan,
+        lines=tuple(lines),
+        stage_names=tuple(stage_names),
+        workload_flags=tuple(plan.solution.get("workload_flags") or ()),
+        not_granted=len(plan.solution.get("not_granted") or ()),
+    )
+
+
+async def _entry(
+    uow: UnitOfWork, d: ApprovalDecision, stage_names: Sequence[str], names: dict[str, str]
+) -> DecisionEntry:
+    if d.approver_nip not in names:
+        person = await uow.employees.get(d.approver_nip)
+        names[d.approver_nip] = person.name if person else d.approver_nip
+    if d.stage == OBJECTION_STAGE:
+        stage_name = "objection"
+    elif stage_names:
+        stage_name = stage_names[min(d.stage, len(stage_names) - 1)]
+    else:
+        stage_name = str(d.stage + 1)
+    return DecisionEntry(
+        d.stage,
+        stage_name,
+        d.approver_nip,
+        names[d.approver_nip],
+        d.approved,
+        d.reason,
+        d.decided_at,
+    )

@@ -1,0 +1,119 @@
+"""Issue 9 item 6 through the handlers: /rencana carries a button that sends the plan as a
+workbook (summary, one sheet per OPD, minutes), and an OPD approver gets only their OPD."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from openpyxl import load_workbook
+
+from core.domain import Plan, Role, RoleGrant, ScopeKind, TransferProposal
+from tests.handlers.agency import ADMIN, KEPALA, RINA, SITI
+from tests.handlers.conftest import Harness
+from tests.handlers.fake_telegram import data_of
+
+ADMIN_ID = 801
+KEPALA_ID = 701
+
+
+def explanation(unit: str, other: str) -> dict[str, object]:
+    return {
+        "origin": {
+            "unit": unit,
+            "family": "Perawat Terampil",
+            "required": 1.02,
+            "staff_before": 2,
+            "staff_after": 1,
+        },
+        "destination": {
+            "unit": other,
+            "family": "Perawat Terampil",
+            "required": 2.4,
+            "staff_before": 1,
+            "staff_after": 2,
+        },
+        "aspiration_rank": None,
+        "distance_km": {"before": 3.0, "after": 6.5},
+        "objective_delta": -42.0,
+        "chain": [],
+    }
+
+
+async def store_plan(h: Harness) -> int:
+    async with h.uows() as uow:
+        plan = await uow.plans.add(
+            Plan(
+                None,
+                dt.date(2026, 11, 2),
+                h.clock.now(),
+                "awaiting_approval",
+                10.0,
+                52.0,
+                10.0,
+                {"moves": [], "not_granted": []},
+            )
+        )
+        assert plan.id is not None
+        await uow.proposals.add(
+            TransferProposal(
+                None, plan.id, SITI.nip, "PKM-A", "PKM-B", explanation("PKM-A", "PKM-B")
+            )
+        )
+        await uow.proposals.add(
+            TransferProposal(
+                None, plan.id, RINA.nip, "PKM-A", "SDN-1", explanation("PKM-A", "SDN-1")
+            )
+        )
+        await uow.commit()
+    return plan.id
+
+
+async def test_rencana_button_sends_the_plan_workbook(h: Harness) -> None:
+    plan_id = await store_plan(h)
+    await h.register(ADMIN_ID, ADMIN.nip)
+    shown = await h.command(ADMIN_ID, "/rencana")
+    callback = data_of(shown, "Unduh rencana (XLSX)")
+    assert callback == f"rencana:xlsx:{plan_id}"
+    sent = await h.press(ADMIN_ID, callback)
+    assert sent.method == "sendDocument"
+    assert "2 usulan, satu lembar per OPD" in str(sent.params.get("caption"))
+    [data] = list(sent.files.values())
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Ringkasan", "Dinas Kesehatan", "Dinas Pendidikan", "Berita Acara"]
+    rows = list(book["Dinas Kesehatan"].iter_rows(values_only=True))
+    assert rows[2][:4] == ("No", "Nomor usulan", "NIP", "Nama")
+    assert [(r[2], r[3], r[7]) for r in rows[3:]] == [
+        (SITI.nip, SITI.name, "Puskesmas Sukajaya"),
+        (RINA.nip, RINA.name, "SD Negeri 1 Harapan"),
+    ]
+    assert "Pegawai ini tidak mengajukan mutasi ini." in str(rows[3][8])
+    # Siti's home is not on record: no distance is claimed (docs/messages.md)
+    assert "Jarak" not in str(rows[3][8]) and "km" not in str(rows[3][8])
+
+
+async def test_an_opd_approver_gets_only_the_proposals_touching_their_opd(h: Harness) -> None:
+    plan_id = await store_plan(h)
+    async with h.uows() as uow:
+        await uow.roles.grant(
+            RoleGrant(KEPALA.nip, Role.APPROVER, ScopeKind.OPD, "Dinas Pendidikan")
+        )
+        await uow.commit()
+    await h.register(KEPALA_ID, KEPALA.nip)
+    sent = await h.press(KEPALA_ID, f"rencana:xlsx:{plan_id}")
+    assert sent.method == "sendDocument"
+    book = load_workbook(io.BytesIO(next(iter(sent.files.values()))))
+    rows = list(book["Dinas Pendidikan"].iter_rows(values_only=True))
+    assert [r[2] for r in rows[3:]] == [RINA.nip]
+    assert [r[2] for r in list(book["Dinas Kesehatan"].iter_rows(values_only=True))[3:]] == [
+        RINA.nip  # leaving Dinas Kesehatan for the school: the school's approver sees it
+    ]
+
+
+async def test_someone_without_approver_or_admin_role_gets_no_file(h: Harness) -> None:
+    plan_id = await store_plan(h)
+    await h.register(KEPALA_ID, KEPALA.nip)  # a supervisor only
+    reply = await h.press(KEPALA_ID, f"rencana:xlsx:{plan_id}")
+    # a refused press is answered as a toast (answerCallbackQuery text)
+    assert reply.method == "answerCallbackQuery" and "tidak berwenang" in reply.text
+    assert all(c.method != "sendDocument" for c in h.request.calls)

@@ -1,0 +1,288 @@
+"""Issue 9 item 6: `mutasi export plan` writes the plan as a workbook for the committee, read
+back here cell by cell (sheets, headers, one row per proposal, values, print settings)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from typer.testing import CliRunner
+
+from bot.cli import build_app
+from bot.i18n import translator
+from bot.plan_workbook import build_plan_workbook
+from core.approval import decide
+from core.domain import Role, RoleGrant, ScopeKind
+from core.plan_report import plan_report
+from core.planning import propose_plan
+from core.ports import UnitOfWorkFactory
+from db.engine import create_engine
+from db.uow import uow_factory as make_uow_factory
+from tests.unit.loop_agency import (
+    APPROVER,
+    CLERK,
+    JAKARTA,
+    NIGHT,
+    NURSE_A,
+    NURSE_B,
+    ScriptedEngine,
+    move,
+    rules,
+    seed_database,
+)
+from tests.unit.loop_fakes import FixedClock
+
+HEADERS = [
+    "No",
+    "Nomor usulan",
+    "NIP",
+    "Nama",
+    "Gol.",
+    "Jabatan",
+    "Unit asal",
+    "Unit tujuan",
+    "Alasan",
+    "Status",
+    "TMT",
+    "Keputusan (oleh, waktu)",
+    "OPD asal",
+    "OPD tujuan",
+    "Asal: pegawai sebelum",
+    "Asal: kebutuhan ABK",
+    "Asal: pegawai sesudah",
+    "Tujuan: pegawai sebelum",
+    "Tujuan: kebutuhan ABK",
+    "Tujuan: pegawai sesudah",
+    "Aspirasi pilihan ke-",
+    "Jarak rumah sebelum (km)",
+    "Jarak rumah sesudah (km)",
+    "Skor ketidakseimbangan berkurang",
+    "Rangkaian mutasi (jumlah)",
+    "Lama di unit asal (bulan)",
+    "Keahlian yang cocok",
+    "Pelatihan disarankan",
+    "Alternatif berikutnya",
+    "Alternatif: skor ketidakseimbangan lebih tinggi",
+    "Tanggal keputusan terakhir",
+]
+
+
+async def make_plan(factory: UnitOfWorkFactory) -> tuple[int, dict[str, int]]:
+    """A plan of three moves: two nurses inside Dinkes (one approved, one rejected) and the
+    clerk from a Dindik school to a Dinkes puskesmas (still pending)."""
+    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    moves = [move(NURSE_A), move(NURSE_B), move(CLERK, "SD-1", "PKM-A")]
+    outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
+    assert outcome.plan is not None and outcome.plan.id is not None
+    ids = {p.nip: p.id for p in outcome.proposals if p.id is not None}
+    clock.current = dt.datetime(2026, 11, 24, 9, 15, tzinfo=JAKARTA)
+    approval = rules().approval
+    await decide(
+        factory,
+        clock,
+        approval,
+        proposal_id=ids[NURSE_A],
+        stage=0,
+        approver_nip=APPROVER,
+        approve=True,
+    )
+    await decide(
+        factory,
+        clock,
+        approval,
+        proposal_id=ids[NURSE_B],
+        stage=0,
+        approver_nip=APPROVER,
+        approve=False,
+        reason="masih dibutuhkan untuk vaksinasi",
+    )
+    return outcome.plan.id, ids
+
+
+def rows_of(sheet: Worksheet) -> list[tuple[object, ...]]:
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_export_plan_writes_a_summary_one_sheet_per_opd_and_the_minutes(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "plan.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite+aiosqlite:///{path}"
+
+    async def seed() -> tuple[int, dict[str, int]]:
+        engine = create_engine(url)
+        try:
+            factory = make_uow_factory(engine)
+            await seed_database(factory)
+            return await make_plan(factory)
+        finally:
+            await engine.dispose()
+
+    plan_id, ids = asyncio.run(seed())
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(
+        build_app(),
+        ["export", "plan", "--plan", str(plan_id), "--out", str(out)],
+        env={"MUTASI_DATABASE_URL": url, "MUTASI_TIMEZONE": "Asia/Jakarta"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 proposals" in result.output
+
+    book = load_workbook(out)
+    assert book.sheetnames == ["Ringkasan", "Dindik", "Dinkes", "Berita Acara"]
+
+    dinkes = book["Dinkes"]
+    rows = rows_of(dinkes)
+    assert rows[0][0] == "Usulan mutasi Dinkes — rencana 24-11-2026"
+    assert list(rows[2]) == HEADERS
+    body = rows[3:]
+    assert [r[2] for r in body] == [NURSE_A, NURSE_B, CLERK]  # leaving and entering Dinkes
+    first = dict(zip(HEADERS, body[0], strict=True))
+    assert first["No"] == 1
+    assert first["Nomor usulan"] == f"MUT-20261124-{ids[NURSE_A]:05d}"
+    assert first["Nama"] == "Siti Aminah"
+    assert (first["Unit asal"], first["Unit tujuan"]) == (
+        "Puskesmas Wonosari I",
+        "Puskesmas Playen",
+    )
+    assert (first["OPD asal"], first["OPD tujuan"]) == ("Dinkes", "Dinkes")
+    numbers = [
+        first[h]
+        for h in (
+            "Asal: pegawai sebelum",
+            "Asal: kebutuhan ABK",
+            "Asal: pegawai sesudah",
+            "Tujuan: pegawai sebelum",
+            "Tujuan: kebutuhan ABK",
+            "Tujuan: pegawai sesudah",
+            "Aspirasi pilihan ke-",
+            "Jarak rumah sebelum (km)",
+            "Jarak rumah sesudah (km)",
+            "Skor ketidakseimbangan berkurang",
+        )
+    ]
+    assert numbers == [14, 11.2, 13, 7, 9.6, 8, 1, 12.3, 8.1, 135.0]
+    assert first["Keahlian yang cocok"] == "keperawatan"
+    reasons = str(first["Alasan"]).split("\n")
+    # The chat's words (docs/messages.md): whole people, counts after this move.
+    assert reasons[0] == (
+        "Alasan: menurut ABK unit asal butuh 11 orang, ada 14; unit tujuan butuh 10 orang, ada 7."
+    )
+    assert (
+        "Unit asal, Puskesmas Wonosari I: menurut ABK butuh 11 orang (ABK 11,2), ada 14; "
+        "setelah mutasi ini 13."
+    ) in reasons
+    assert "Sesuai aspirasi pilihan ke-1." in reasons
+    assert "Jarak garis lurus dari rumah: 12,3 → 8,1 km." in reasons
+    assert first["Status"] == "disetujui"
+    assert first["TMT"] == dt.datetime(2027, 1, 1)
+    assert first["Keputusan (oleh, waktu)"] == (
+        f"approver: disetujui oleh Kepala Dinkes (NIP {APPROVER}), 24-11-2026 09:15"
+    )
+    assert first["Tanggal keputusan terakhir"] == dt.datetime(2026, 11, 24)
+    second = dict(zip(HEADERS, body[1], strict=True))
+    assert second["Status"] == "ditolak"
+    assert str(second["Keputusan (oleh, waktu)"]).endswith(
+        "24-11-2026 09:15 — masih dibutuhkan untuk vaksinasi"
+    )
+    third = dict(zip(HEADERS, body[2], strict=True))
+    assert (third["OPD asal"], third["OPD tujuan"]) == ("Dindik", "Dinkes")
+    assert third["Status"] == "menunggu keputusan"
+    assert third["Keputusan (oleh, waktu)"] == "belum ada keputusan"
+    assert [r[2] for r in rows_of(book["Dindik"])[3:]] == [CLERK]
+
+    # Printing: landscape, one page wide, header rows repeated, header frozen on screen.
+    assert dinkes.page_setup.orientation == "landscape"
+    assert dinkes.page_setup.fitToWidth == 1 and dinkes.sheet_properties.pageSetUpPr.fitToPage
+    assert dinkes.print_title_rows == "$1:$3"
+    assert dinkes.freeze_panes == "E4"
+    assert dinkes.column_dimensions["I"].width == 46  # the reasons
+    assert dinkes["P4"].number_format == "#,##0.00"  # origin need
+    # What the committee reads is printed: No .. Keputusan; the figures one per column are not.
+    assert dinkes.print_area == "'Dinkes'!$A$1:$L$6"
+
+    summary = {r[0]: r[1] for r in rows_of(book["Ringkasan"]) if r[0]}
+    assert summary["Rencana Mutasi ASN — 24-11-2026"] is None
+    assert summary["Nomor rencana"] == plan_id
+    assert summary["Jumlah usulan"] == 3
+    assert summary["Skor ketidakseimbangan sebelum"] == 400.0
+    assert summary["Skor ketidakseimbangan sesudah"] == 100.0
+    assert summary["Aspirasi belum dapat dipenuhi"] == 1
+    table = [
+        r for r in rows_of(book["Ringkasan"]) if r[0] in ("OPD", "Dindik", "Dinkes", "Jumlah")
+    ]
+    header = table[0]
+    assert header[:4] == ("OPD", "Lembar", "Usulan keluar", "Usulan masuk")
+    by_opd = {r[0]: dict(zip(header, r, strict=True)) for r in table[1:]}
+    assert (by_opd["Dinkes"]["Usulan keluar"], by_opd["Dinkes"]["Usulan masuk"]) == (2, 3)
+    assert (by_opd["Dindik"]["Usulan keluar"], by_opd["Dindik"]["Usulan masuk"]) == (1, 0)
+    assert by_opd["Jumlah"]["disetujui"] == 1 and by_opd["Jumlah"]["ditolak"] == 1
+    assert by_opd["Jumlah"]["menunggu keputusan"] == 1
+
+    minutes = [r[0] for r in rows_of(book["Berita Acara"]) if r[0]]
+    assert minutes[0] == "Berita Acara Sidang Baperjakat"
+    assert "Nomor berita acara" in minutes and "Tanda tangan" in minutes
+
+
+def test_export_plan_names_a_missing_plan(sqlite_template: Path, tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(
+        build_app(),
+        ["export", "plan", "--plan", "42", "--out", str(out)],
+        env={"MUTASI_DATABASE_URL": f"sqlite+aiosqlite:///{path}"},
+    )
+    assert result.exit_code != 0
+    assert "no plan with id 42" in result.output
+    assert not out.exists()
+
+
+async def test_an_opd_approver_gets_only_the_proposals_of_their_opd(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await seed_database(uow_factory)
+    plan_id, _ids = await make_plan(uow_factory)
+    dindik = RoleGrant("x", Role.APPROVER, ScopeKind.OPD, "Dindik")
+    from core.access import grant_covers_unit
+
+    async with uow_factory() as uow:
+        report = await plan_report(
+            uow,
+            plan_id,
+            stage_names=("approver",),
+            today=dt.date(2026, 11, 24),
+            visible=lambda unit: grant_covers_unit(dindik, unit),
+        )
+    assert [line.proposal.nip for line in report.lines] == [CLERK]
+    book = load_workbook(io.BytesIO(build_plan_workbook(report, translator("id"), JAKARTA)))
+    assert book.sheetnames == ["Ringkasan", "Dindik", "Dinkes", "Berita Acara"]
+    assert [r[2] for r in rows_of(book["Dinkes"])[3:]] == [CLERK]  # entering Dinkes
+
+
+@pytest.mark.parametrize("name", ["Dinas Pendidikan, Pemuda dan Olahraga Kabupaten X", "A/B: C"])
+def test_sheet_names_are_valid_for_excel(name: str) -> None:
+    from bot.plan_workbook import sheet_title
+
+    taken: set[str] = set()
+    first, second = sheet_title(name, taken), sheet_title(name, taken)
+    assert len(first) <= 31 and len(second) <= 31 and first != second
+    assert not any(c in first for c in "[]:*?/\\")
+
+
+def test_a_long_opd_name_is_cut_after_a_whole_word() -> None:
+    from bot.plan_workbook import sheet_title
+
+    taken: set[str] = set()
+    assert sheet_title("Badan Kepegawaian dan Pengembangan SDM", taken) == (
+        "Badan Kepegawaian dan…"
+    )
+    assert sheet_title("Badan Kepegawaian dan Pengembangan Aparatur", taken) == (
+        "Badan Kepegawaian dan… (2)"
+    )
