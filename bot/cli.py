@@ -28,8 +28,27 @@ def build_app() -> typer.Typer:
     return app
 
 
+def refused_argument(arguments: list[str]) -> str | None:
+    """A one-line error for the first command-line argument holding a character the database
+    or Telegram refuses (bytes that are not UTF-8 arrive as lone surrogates), or None."""
+    from core.text import code_point, first_refused
+
+    for number, argument in enumerate(arguments, start=1):
+        position = first_refused(argument)
+        if position is not None:
+            return (
+                f"error: argument {number} contains the character "
+                f"{code_point(argument[position])} (not valid text); nothing changed"
+            )
+    return None
+
+
 def main() -> None:
     """Console-script entry point."""
+    problem = refused_argument(sys.argv[1:])
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        raise SystemExit(2)
     app = build_app()
     try:
         app()

@@ -40,6 +40,31 @@ def _runtime(settings: Settings) -> tuple[Any, Any, Any]:
     return engine, uow_factory(sessions), SqlDialogueStore(sessions)
 
 
+def _backup_before_migrating(settings: Settings) -> None:
+    """`serve` on a database whose schema is older than this release: back it up first."""
+    from db.backup import BackupError, backup, default_backup_path
+    from db.migrate import current_revision, head_revision
+
+    current = asyncio.run(current_revision(settings.database_url))
+    if current is None or current == head_revision():
+        return
+    target = default_backup_path(settings.database_url, f"before-{head_revision()}", _now())
+    try:
+        backup(settings.database_url, target)
+    except BackupError as error:
+        _fail(
+            f"the schema needs a migration ({current} -> {head_revision()}) but no backup could "
+            f"be made, so nothing changed: {error}"
+        )
+    logging.getLogger(__name__).info("backup before migrating written to %s", target)
+
+
+def _now() -> Any:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
+
+
 def register(app: typer.Typer) -> None:
     """Add serve, invite, role and account commands."""
 
@@ -51,13 +76,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the bot (long polling, or --webhook URL with a secret token). SIGTERM stops it."""
         from bot.app import SystemClock, build_application
+        from bot.logs import configure_logging
         from bot.serve import ServeError, serve_until_signalled, webhook_config
         from bot.settings import load_settings
 
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        configure_logging()
         settings = load_settings()
         token = settings.require_token()
         url = webhook or settings.webhook_url
@@ -66,6 +89,7 @@ def register(app: typer.Typer) -> None:
         except ServeError as error:
             _fail(str(error))
             return
+        _backup_before_migrating(settings)
         engine, uows, dialogues = _runtime(settings)
         application = build_application(
             settings, uows, SystemClock(), dialogues=dialogues, token=token, rate_limit=True

@@ -28,7 +28,9 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngine:
-    """An async engine for `url`, configured for the backend (FKs, WAL, pool)."""
+    """An async engine for `url`, configured for the backend (FKs, WAL, pool). Statement
+    parameters never appear in its errors or logs (they hold people's data)."""
+    options.setdefault("hide_parameters", True)
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -13,9 +13,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from core.importing import Cell, Sheet, SheetRow
+from core.text import code_point, first_refused
 
 CSV_SUFFIXES = (".csv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -33,6 +35,10 @@ class UnreadableSheet(Exception):
     def describe(self, language: str = "id") -> str:
         """The reason in the operator's language."""
         return self.message_en if language == "en" else self.message_id
+
+    def __reduce__(self) -> tuple[type[UnreadableSheet], tuple[str, str]]:
+        # Crosses from the parsing process (core.safe_files) with both languages.
+        return (UnreadableSheet, (self.message_id, self.message_en))
 
 
 def read_sheet(path: Path, *, sheet_name: str | None = None) -> Sheet:
@@ -138,8 +144,30 @@ def _read_xlsx(data: bytes, file_name: str, sheet_name: str | None) -> Sheet:
     return _sheet_from_records(records, file_name)
 
 
+def _refuse_unstorable_text(records: Sequence[tuple[int, list[str]]], file_name: str) -> None:
+    """UnreadableSheet naming line and column of the first character the database or Telegram
+    refuses (NUL, other control characters, lone surrogates): nothing is imported."""
+    header = next((cells for _, cells in records if any(c.strip() for c in cells)), [])
+    for line, cells in records:
+        for index, cell in enumerate(cells):
+            position = first_refused(cell)
+            if position is None:
+                continue
+            name = normalise_header(header[index]) if index < len(header) else ""
+            if first_refused(name) is not None or cells is header or not name:
+                name = get_column_letter(index + 1)
+            char = code_point(cell[position])
+            raise UnreadableSheet(
+                f"{file_name}: baris {line}, kolom {name}: karakter {char} tidak boleh ada "
+                "dalam teks; hapus karakter itu lalu simpan ulang",
+                f"{file_name}: line {line}, column {name}: the character {char} is not "
+                "allowed in text; remove it and save again",
+            )
+
+
 def _sheet_from_records(records: Sequence[tuple[int, list[str]]], file_name: str) -> Sheet:
     """Header = first non-blank record; blank records are skipped; cells stripped."""
+    _refuse_unstorable_text(records, file_name)
     body = [(line, [c.strip() for c in cells]) for line, cells in records]
     body = [(line, cells) for line, cells in body if any(cells)]
     if not body:

@@ -407,6 +407,9 @@ async def why_not_lines(t: Translator, uow: UnitOfWork, nip: str) -> list[str]:
                     state=state_word(t, p.state.value),
                 )
             )
+            if p.state.value in ("approved", "accepted") and p.tmt and not p.arrival_confirmed_at:
+                key = "status.waiting_spmt_sip" if p.butuh_sip else "status.waiting_spmt"
+                lines.append(t(key, tmt=p.tmt))
     plan = await uow.plans.latest()
     if plan is not None:
         entries: Sequence[dict[str, Any]] = [

@@ -12,6 +12,7 @@ from core.access import OutOfScope, units_in_scope
 from core.dialogue import DialogueState
 from core.domain import Activity, Role, Unit
 from core.errors import NotFound
+from core.safe_files import parse_with_budget
 from core.workload import (
     WorkloadPolicy,
     WorkloadPreview,
@@ -25,7 +26,7 @@ from handlers.access import StaleButton, Turn, handler, show
 from handlers.context import AnyApplication, BotContext, CommandSpec, DialogueRoute, Services
 from handlers.formatting import figures_text, preview_text, unit_label
 from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
-from handlers.workload_sheet import TemplateInfo, build_template, read_template
+from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
 
 FEATURE = "wl"
 COMMANDS = (CommandSpec("bebankerja", "cmd.bebankerja", Role.SUPERVISOR),)
@@ -328,7 +329,15 @@ async def on_document(turn: Turn, state: DialogueState, document: Document) -> N
     activities = await _activities(turn, state)
     tg_file = await turn.context.bot.get_file(document.file_id)
     data = bytes(await tg_file.download_as_bytearray())
-    volumes = read_template(data, _info(state), activities)
+    # Checked and parsed in a separate process within a memory and time budget: a hostile
+    # file is refused without stalling anyone else's replies.
+    volumes = await parse_with_budget(
+        "handlers.workload_sheet:read_template",
+        data,
+        _info(state),
+        activities,
+        budget=TEMPLATE_BUDGET,
+    )
     state = await turn.advance(state, "volume", volumes=volumes, index=len(activities))
     await _show_preview(turn, state)
 

@@ -14,11 +14,24 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from core.domain import Activity
 from core.errors import InvalidInput
+from core.safe_files import MB, FileBudget
 from core.workload import MAX_MONTHLY_VOLUME, NotANumber, parse_volume
 
 HEADER = ("kegiatan", "satuan_hasil", "norma_waktu_menit", "volume_bulan_ini")
 META_SHEET = "info"
 MAX_BYTES = 1_000_000
+#: What a filled-in template may unpack to: generous for a few hundred activities, far below
+#: what would strain the bot (core.safe_files checks it before openpyxl sees the file).
+TEMPLATE_BUDGET = FileBudget(
+    max_bytes=MAX_BYTES,
+    max_part_bytes=10 * MB,
+    max_unpacked_bytes=20 * MB,
+    max_parts=100,
+    max_rows=5_000,
+    max_columns=50,
+    seconds=20.0,
+    memory_bytes=1_000 * MB,
+)
 
 
 class SheetProblem(InvalidInput):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,18 +58,27 @@ class BotRuntime:
         }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
-    def build(self, **overrides: Any) -> Any:
+    def build(self, extra_features: Sequence[str] = (), **overrides: Any) -> Any:
         """A fresh Application over the same database (as after a process restart)."""
         return build_application(
-            self.settings(**overrides), self.uows, self.clock, dialogues=self.dialogues
+            self.settings(**overrides),
+            self.uows,
+            self.clock,
+            dialogues=self.dialogues,
+            extra_features=extra_features,
         )
 
     @asynccontextmanager
     async def running(
-        self, webhook: WebhookConfig | None = None, **overrides: Any
+        self,
+        webhook: WebhookConfig | None = None,
+        extra_features: Sequence[str] = (),
+        **overrides: Any,
     ) -> AsyncIterator[Any]:
         """The bot receiving updates (polling by default) until the block ends."""
-        async with running_bot(self.build(**overrides), webhook=webhook, poll_timeout=1) as app:
+        async with running_bot(
+            self.build(extra_features, **overrides), webhook=webhook, poll_timeout=1
+        ) as app:
             yield app
 
 

@@ -22,11 +22,11 @@ async def test_a_person_who_blocked_the_bot_gets_the_notice_once_after_unblockin
         approver, nurse, admin = users[APPROVER], users[NURSE_A], users[ADMIN]
         await fire_nightly(app)
         loop.clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
-        card = await approver.wait_for_message(contains="Siti Aminah", timeout=10)
+        card = await approver.wait_for_message(contains="Siti Aminah", timeout=20)
         nurse.block_bot()
         await approver.press("✅ Setujui", card)
         await approver.wait_for_message(contains="Disetujui oleh")  # the card, edited
-        alert = await admin.wait_for_message(contains="memblokir bot", timeout=10)
+        alert = await admin.wait_for_message(contains="memblokir bot", timeout=20)
         assert NURSE_A in alert.body
         async with loop.uows() as uow:
             [account] = await uow.accounts.list_for_nip(NURSE_A)
@@ -37,15 +37,15 @@ async def test_a_person_who_blocked_the_bot_gets_the_notice_once_after_unblockin
 
         # Writing to the bot again (the emulator unblocks a chat that writes) clears the mark.
         await nurse.send_command("/status")
-        status = await nurse.wait_for_message(timeout=10)
+        status = await nurse.wait_for_message(timeout=20)
         assert "belum terdaftar" not in status.body and "Puskesmas Wonosari I" in status.body
-        await nurse.wait_for_message(contains="Pemberitahuan mutasi", timeout=10)
+        await nurse.wait_for_message(contains="Pemberitahuan mutasi", timeout=20)
         # Their own invitation link still says they are registered, not "already used".
         await nurse.send_command("/start", f"loop{nurse.user_id}{NURSE_A[-6:]}")
-        again = await nurse.wait_for_message(timeout=10)
+        again = await nurse.wait_for_message(timeout=20)
         assert "Anda sudah terdaftar sebagai" in again.body
         await approver.send_command("/usulan")  # let more dispatcher passes run
-        await approver.wait_for_message(timeout=10)
+        await approver.wait_for_message(timeout=20)
     notices = [m for m in nurse.messages() if "Pemberitahuan mutasi" in m.body]
     assert len(notices) == 1
     async with loop.uows() as uow:

@@ -265,6 +265,9 @@ async def test_spmt_tap_moves_the_nurse_and_ratings_after_ninety_days_reach_the_
         await run_daily(app)
         assert await unit_of(loop, NURSE_A) == "PKM-A"
         assert not [m for m in nurse_a.messages() if "tercatat di Puskesmas Playen" in m.body]
+        await nurse_a.send_command("/status")
+        mine = await nurse_a.wait_for_message(contains="mengonfirmasi SPMT dan SIP baru Anda")
+        assert "1 Januari 2027" in mine.body
 
         # The head taps: the SPMT and the SIP are recorded and the move takes effect.
         await new_boss.press("✅ Sudah bertugas + SIP baru ada", request)

@@ -294,3 +294,22 @@ async def test_the_saved_report_says_which_need_the_plan_will_use(h: Harness) ->
     assert "rata-rata 3 bulan terakhir): 1,11 pegawai" in preview.text
     saved = await h.press(KEPALA_ID, data_of(preview, "Simpan"))
     assert "rata-rata 3 bulan terakhir): 1,11 pegawai" in saved.text
+
+
+async def test_unit_shows_the_need_averaged_over_the_accepted_months(h: Harness) -> None:
+    # September and October reported at 130 and 190 patients; August counts at the ABK
+    # document's 1,200 a year: (130 + 190) x 12 + 1,200 = 5,040 / 3 = 1,680 a year;
+    # 1,680 x 60 + 84 x 50 = 105,000 min = 1,40 FTE (the document alone says 1,02).
+    await _september_report(h, care=130.0)
+    from core.domain import WorkloadReport
+
+    async with h.uows() as uow:
+        await uow.workload_reports.add(
+            WorkloadReport(
+                "PKM-A", NURSE, "2026-10", {CARE: 190.0, OUTREACH: 7.0}, KEPALA.nip, h.clock.now()
+            )
+        )
+        await uow.commit()
+    await h.register(KEPALA_ID, KEPALA.nip)
+    reply = await h.command(KEPALA_ID, "/unit")
+    assert "kebutuhan 1,40 pegawai" in reply.text
