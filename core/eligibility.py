@@ -72,7 +72,8 @@ _HEALTH_WORDS = (
 _SIP_WORDS = (
     "perawat", "bidan", "dokter", "apoteker", "farmasi", "radiografer", "fisioterapis",
     "nutrisionis", "dietisien", "laboratorium kesehatan", "teknologi laboratorium medik",
-    "terapis gigi",
+    "terapis gigi", "okupasi terapis", "terapis wicara", "refraksionis", "psikolog klinis",
+    "elektromedis", "perekam medis", "sanitarian",
 )  # fmt: skip
 
 
@@ -125,10 +126,10 @@ def catalogue_by_key(rows: Iterable[JabatanInfo]) -> dict[str, JabatanInfo]:
 class RuleSettings:
     """The settings the rules read (docs/rules.md names each one's variable)."""
 
-    min_tenure_months: int = 24
-    teacher_min_tenure_months: int = 48
-    retirement_guard_months: int = 12
-    max_tenure_months: int = 60
+    min_tenure_months: float = 24
+    teacher_min_tenure_months: float = 48
+    retirement_guard_months: float = 12
+    max_tenure_months: float = 60
     skp_gate: bool = True
 
 

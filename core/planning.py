@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,16 +22,19 @@ from core.domain import (
     Employee,
     Plan,
     ProposalState,
+    Role,
+    ScopeKind,
     TransferProposal,
     Unit,
     WorkloadReport,
 )
-from core.eligibility import catalogue_by_key
+from core.eligibility import JabatanInfo, catalogue_by_key
 from core.errors import Conflict
 from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import enqueue
 from core.ports import Clock, UnitOfWorkFactory
 from core.sip import needs_sip
+from core.working_time import first_of_month_after
 
 #: Proposal states during which a person is "in transfer" and not moved again.
 BUSY_STATES = (
@@ -55,6 +58,10 @@ class Snapshot:
     busy_nips: frozenset[str]
     #: Accepted monthly reports in use that a supervisor confirmed despite a large FTE change.
     workload_flags: tuple[WorkloadReport, ...] = ()
+    #: The jabatan catalogue (`jabatan.csv`; core.eligibility defaults for the rest).
+    catalogue: tuple[JabatanInfo, ...] = ()
+    #: unit code -> NIPs of its supervisors (the heads where units.csv names no `kepala_nip`).
+    unit_heads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +114,10 @@ async def take_snapshot(
         for state in BUSY_STATES:
             busy.update(p.nip for p in await uow.proposals.list_by_state(state.value))
         reports = await uow.workload_reports.accepted_recent(workload_months)
+        heads: dict[str, list[str]] = {}
+        for grant in await uow.roles.list_by_role(Role.SUPERVISOR.value):
+            if grant.scope_kind == ScopeKind.UNIT and grant.scope_value:
+                heads.setdefault(grant.scope_value, []).append(grant.nip)
         return Snapshot(
             taken_at=now,
             as_of=now.astimezone(zone).date(),
@@ -118,7 +129,18 @@ async def take_snapshot(
             aspirations=tuple(await uow.aspirations.list_active(now)),
             busy_nips=frozenset(busy),
             workload_flags=tuple(r for r in reports if r.large_change),
+            catalogue=tuple(await uow.jabatan.list()),
+            unit_heads={code: tuple(sorted(nips)) for code, nips in heads.items()},
         )
+
+
+def latest_plan_tmt(day: dt.date, months_ahead: int, expiry_working_days: int) -> dt.date:
+    """The latest TMT a card of a plan made on DAY can get: approved on the last day before it
+    expires (working days, counted generously as 7/5 calendar days, plus a weekend), the TMT is
+    the first day of the month MONTHS_AHEAD after that day. PPPK contract ends are checked
+    against it (docs/rules.md, CONTRACT_END)."""
+    last_decision = day + dt.timedelta(days=(expiry_working_days * 7 + 4) // 5 + 2)
+    return first_of_month_after(last_decision, months_ahead)
 
 
 def demand_by_unit_family(

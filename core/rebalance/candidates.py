@@ -1,4 +1,5 @@
-"""Eligibility (REBALANCE.md §2 rules 1-4, plus rule 8 where the spouse cannot move), vectorised.
+"""Eligibility (docs/optimisation.md §2: who may move and where; plus rule 8 where the spouse
+cannot move), vectorised. The person-level rules come from core.eligibility via compiled.py.
 
 Every allowed (employee, destination) pair becomes a column with its cost relative to staying.
 The solver later works on a subset of these columns and prices the rest with LP duals, so no
@@ -110,6 +111,9 @@ def build_columns(ci: CompiledInstance) -> Columns:
                 ~np.bool_(policy.voluntary_only) & (dist <= policy.max_home_distance_km)
             )
             keep &= u_idx != ci.emp_unit[e_idx]
+            keep &= wished | ~ci.only_wish[e_idx]  # willingness 1: only to an aspiration
+            if ci.banned.shape[0]:  # never into a unit the spouse heads
+                keep &= ~np.isin(e_idx * len(ci.unit_ids) + u_idx, ci.banned)
             tied = np.nonzero(keep & spouse_fixed[e_idx])[0]
             if tied.shape[0]:
                 s_u = spouse_unit[e_idx[tied]]
@@ -143,6 +147,7 @@ def build_columns(ci: CompiledInstance) -> Columns:
         bonus[hit] = w.aspiration_weight(k)
     cost = (
         w.move
+        - ci.move_bonus[emp]
         - bonus
         - w.skill * ci.skill_match(emp, unit)
         + w.distance_per_km * dist_after

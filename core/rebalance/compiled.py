@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from core.eligibility import PersonFacts, RuleSettings, person_blocks, very_willing
 from core.rebalance.model import Instance, Policy
 
 EARTH_RADIUS_KM = 6371.0088
@@ -16,8 +17,47 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Why an employee may not move at all (index into IMMOVABLE_REASONS; 0 = movable).
-IMMOVABLE_REASONS = ("", "TENURE", "LOCKED", "RETIREMENT")
+# Why an employee may not move at all (index into IMMOVABLE_REASONS; 0 = movable). The codes
+# of mutasi-instance/1 keep their indices.
+IMMOVABLE_REASONS = (
+    "", "TENURE", "LOCKED", "RETIREMENT", "TEACHER_TENURE", "CPNS", "CONTRACT_END", "SKP", "HEAD",
+)  # fmt: skip
+
+
+def rule_settings(policy: Policy) -> RuleSettings:
+    """The eligibility settings an instance's policy carries."""
+    return RuleSettings(
+        min_tenure_months=policy.min_tenure_months,
+        teacher_min_tenure_months=policy.teacher_min_tenure_months,
+        retirement_guard_months=policy.retirement_guard_months,
+        max_tenure_months=policy.max_tenure_months,
+        skp_gate=policy.skp_gate,
+    )
+
+
+def immovable_codes(instance: Instance) -> list[str]:
+    """Per employee, the first reason (core.eligibility precedence) it may not move, or ""."""
+    settings = rule_settings(instance.policy)
+    special = {u.id for u in instance.units if u.daerah_khusus}
+    heads = {h for u in instance.units for h in u.heads}
+    out: list[str] = []
+    for e in instance.employees:
+        facts = PersonFacts(
+            status=e.status,
+            jenis=e.jenis,
+            tenure_months=e.tenure_months,
+            months_to_retirement=e.months_to_retirement,
+            min_tenure_override=e.min_tenure_months,
+            daerah_khusus=e.unit in special,
+            locked=e.locked,
+            lock_until=e.lock_until,
+            contract_end=e.contract_end,
+            skp=e.skp,
+            is_head=e.id in heads,
+        )
+        blocks = person_blocks(facts, instance.date, instance.tmt, settings)
+        out.append(blocks[0] if blocks else "")
+    return out
 
 
 def haversine_km(
@@ -90,6 +130,9 @@ class CompiledInstance:
     home_lat: FloatArray
     home_lon: FloatArray
     immovable: IntArray  # index into IMMOVABLE_REASONS
+    only_wish: BoolArray  # willingness 1: moves only to an aspiration
+    move_bonus: FloatArray  # lowers the move cost: very willing, long tenure
+    banned: IntArray  # sorted codes e * n_units + u of moves into a unit the spouse heads
     aspirations: IntArray  # [employee, rank] unit index, -1 when none
     spouse: IntArray  # employee index, -1 when none
     emp_skill_bits: npt.NDArray[np.uint64]  # [employee, word]
@@ -141,6 +184,7 @@ class CompiledInstance:
             asp_bonus[hit] = w.aspiration_weight(k)
         return np.asarray(
             w.move * moved
+            - self.move_bonus[emp] * moved
             - asp_bonus
             - w.skill * self.skill_match(emp, unit)
             + w.distance_per_km * self.home_distance(emp, unit)
@@ -165,6 +209,12 @@ class CompiledInstance:
             self.pair_imbalance(np.arange(self.n_pairs), staff).sum()
             + self.person_cost(emp, assignment).sum()
         )
+
+    def spouse_heads(self, e: int, u: int) -> bool:
+        """Whether unit u is headed by e's spouse (never a destination for e)."""
+        code = e * len(self.unit_ids) + u
+        i = int(np.searchsorted(self.banned, code))
+        return i < self.banned.shape[0] and int(self.banned[i]) == code
 
     def spouse_limit_km(self, e: int) -> float:
         """max(spouse_max_distance_km, d(unit(e), unit(spouse))) for rule 8."""
@@ -223,14 +273,20 @@ def compile_instance(instance: Instance) -> CompiledInstance:
         m, words
     )
 
-    tenure = np.fromiter((e.tenure_months for e in instance.employees), np.float64, n)
-    to_retire = np.fromiter((e.months_to_retirement for e in instance.employees), np.float64, n)
-    locked = np.fromiter((e.locked for e in instance.employees), bool, n)
-    immovable = np.zeros(n, dtype=np.int64)
-    # Order of precedence when several hold: the order REBALANCE.md lists the codes in.
-    immovable[to_retire <= policy.retirement_guard_months] = 3
-    immovable[locked] = 2
-    immovable[tenure < policy.min_tenure_months] = 1
+    code_index = {code: i for i, code in enumerate(IMMOVABLE_REASONS)}
+    immovable = np.fromiter((code_index[c] for c in immovable_codes(instance)), np.int64, n)
+    settings = rule_settings(policy)
+    w = policy.weights
+    only_wish = np.fromiter((e.willingness == 1 for e in instance.employees), bool, n)
+    move_bonus = np.fromiter(
+        (
+            (w.very_willing if very_willing(e.willingness) else 0.0)
+            + (w.long_tenure if e.tenure_months > settings.max_tenure_months else 0.0)
+            for e in instance.employees
+        ),
+        np.float64,
+        n,
+    )
 
     aspirations = np.full((n, 3), -1, dtype=np.int64)
     emp_index = {e.id: i for i, e in enumerate(instance.employees)}
@@ -240,6 +296,12 @@ def compile_instance(instance: Instance) -> CompiledInstance:
             aspirations[i, k] = unit_index[a]
         if e.spouse is not None:
             spouse[i] = emp_index[e.spouse]
+    banned_codes: list[int] = []
+    for u_i, u in enumerate(instance.units):
+        for head in u.heads:
+            partner = instance.employees[emp_index[head]].spouse if head in emp_index else None
+            if partner is not None and partner in emp_index:
+                banned_codes.append(emp_index[partner] * m + u_i)
 
     headcount = np.bincount(emp_unit, minlength=m).astype(np.int64)
     home_lat = np.fromiter((e.home_lat for e in instance.employees), np.float64, n)
@@ -247,7 +309,6 @@ def compile_instance(instance: Instance) -> CompiledInstance:
     unit_lat = np.fromiter((u.lat for u in instance.units), np.float64, m)
     unit_lon = np.fromiter((u.lon for u in instance.units), np.float64, m)
     home_to_origin = haversine_km(home_lat, home_lon, unit_lat[emp_unit], unit_lon[emp_unit])
-    w = policy.weights
     both = emp_bits & unit_bits[emp_unit]
     match = np.bitwise_count(both).sum(axis=-1)
     stay_cost = -w.skill * match + w.distance_per_km * home_to_origin
@@ -270,6 +331,9 @@ def compile_instance(instance: Instance) -> CompiledInstance:
         home_lat=home_lat,
         home_lon=home_lon,
         immovable=immovable,
+        only_wish=only_wish,
+        move_bonus=move_bonus,
+        banned=np.unique(np.asarray(banned_codes, dtype=np.int64)),
         aspirations=aspirations,
         spouse=spouse,
         emp_skill_bits=emp_bits,

@@ -15,11 +15,12 @@ instead keeps every plan-wide rule (5-8) and raises the objective least; with th
 Null when there is none.
 
 `not_granted` has one entry per aspiration ranked above the one the plan grants (all of them
-when none is granted). Reasons, first that applies: TENURE, LOCKED, RETIREMENT (the employee
-may not move), FAMILY_NOT_IN_UNIT, SPOUSE (the spouse cannot move and the unit is too far from
-theirs); otherwise the move is tried alone on the plan: NOT_BETTER when it would raise the
-objective by itself, else the first plan-wide rule it would break (ARRIVALS_CAP,
-DEPARTURES_CAP, SPOUSE, TOTAL_MOVES_CAP), else NOT_BETTER.
+when none is granted). Reasons, first that applies: the person may not move at all (CPNS,
+TENURE or TEACHER_TENURE, LOCKED, RETIREMENT, CONTRACT_END, SKP, HEAD: core.eligibility),
+FAMILY_NOT_IN_UNIT, SPOUSE_HEAD (the unit is headed by the spouse), SPOUSE (the spouse cannot
+move and the unit is too far from theirs); otherwise the move is tried alone on the plan:
+NOT_BETTER when it would raise the objective by itself, else the first plan-wide rule it would
+break (ARRIVALS_CAP, DEPARTURES_CAP, SPOUSE, TOTAL_MOVES_CAP), else NOT_BETTER.
 
 `cost_to_force` is null for the static reasons. Otherwise it is the exact rise of the objective
 for a concrete feasible plan that grants the aspiration: the plan plus this move, with the
@@ -154,6 +155,8 @@ def explain_moves(ci: CompiledInstance, cols: Columns, assignment: IntArray) -> 
                     objective_delta=delta,
                     chain=chain_of.get(e, ()),
                     alternative=_next_best(state, e),
+                    aspiration_reason=emp.aspiration_reason if emp.aspirations else None,
+                    long_tenure=emp.tenure_months > inst.policy.max_tenure_months,
                 ),
             )
         )
@@ -268,6 +271,8 @@ def _reason_and_cost(
         return IMMOVABLE_REASONS[int(ci.immovable[e])], None
     if not ci.has_family[u, ci.emp_family[e]]:
         return "FAMILY_NOT_IN_UNIT", None
+    if ci.spouse_heads(e, u):
+        return "SPOUSE_HEAD", None
     if cols.find(e, u) < 0:
         # allowed by rules 1-4 but filtered by rule 8 with a spouse who cannot move
         return "SPOUSE", None

@@ -1,11 +1,14 @@
-"""Instance and solution types of REBALANCE.md, with their JSON forms.
+"""Instance and solution types of the optimisation contract (docs/optimisation.md).
 
-`mutasi-instance/1` and `mutasi-solution/1` round-trip through `from_json`/`to_json`. A
+`mutasi-instance/2` and `mutasi-solution/2` round-trip through `from_json`/`to_json`;
+`mutasi-instance/1` documents still read, with every /2 field at its neutral value (so they
+solve to exactly the plan they always did), and `mutasi-solution/1` documents still read. A
 malformed instance raises `InstanceError` listing every problem found; nothing is solved.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -14,9 +17,16 @@ from typing import Any
 
 from core.errors import InvalidInput
 
-INSTANCE_FORMAT = "mutasi-instance/1"
-SOLUTION_FORMAT = "mutasi-solution/1"
+INSTANCE_FORMAT = "mutasi-instance/2"
+INSTANCE_FORMAT_V1 = "mutasi-instance/1"
+SOLUTION_FORMAT = "mutasi-solution/2"
+SOLUTION_FORMATS = ("mutasi-solution/1", SOLUTION_FORMAT)
 MAX_ASPIRATIONS = 3
+STATUSES = ("PNS", "PPPK", "CPNS")
+JENIS_VALUES = ("guru", "kesehatan", "umum")
+SKP_VALUES = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang")
+#: Weights a /2 document gets when it leaves them out (a /1 document: 0, they did not exist).
+V2_WEIGHT_DEFAULTS = {"very_willing": 10.0, "long_tenure": 10.0}
 
 
 class InstanceError(InvalidInput):
@@ -43,6 +53,8 @@ class Weights:
     aspiration: tuple[float, ...] = (40.0, 25.0, 10.0)
     skill: float = 5.0
     distance_per_km: float = 0.1
+    very_willing: float = 0.0  # move cost lowered for willingness 3 (/2 default 10)
+    long_tenure: float = 0.0  # move cost lowered above max_tenure_months (/2 default 10)
 
     def aspiration_weight(self, rank0: int) -> float:
         """Weight of the aspiration at 0-based rank (0 when the policy lists fewer)."""
@@ -62,6 +74,9 @@ class Policy:
     min_moves_cap: int = 2
     max_total_moves: int | None = None
     voluntary_only: bool = False
+    teacher_min_tenure_months: float = 48
+    max_tenure_months: float = 60
+    skp_gate: bool = True
     weights: Weights = field(default_factory=Weights)
 
 
@@ -75,6 +90,8 @@ class Unit:
     lon: float
     skills_needed: tuple[str, ...] = ()
     demand: Mapping[str, float] = field(default_factory=dict)
+    daerah_khusus: bool = False
+    heads: tuple[str, ...] = ()  # employee ids of the unit's head(s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +109,29 @@ class Employee:
     locked: bool = False
     aspirations: tuple[str, ...] = ()
     spouse: str | None = None
+    status: str = "PNS"  # PNS | PPPK | CPNS
+    jenis: str = "umum"  # guru | kesehatan | umum
+    min_tenure_months: float | None = None  # the jabatan's own minimum (catalogue)
+    lock_until: dt.date | None = None  # a lock ends on this day (None: until lifted)
+    contract_end: dt.date | None = None  # PPPK: no move with a TMT after this day
+    skp: tuple[str | None, ...] = ()  # last two SKP ratings, newest first
+    willingness: int | None = None  # 1 only my choices, 2 willing, 3 very willing
+    aspiration_reason: str | None = None  # career | family | health | home | other
 
 
 @dataclass(frozen=True, slots=True)
 class Instance:
-    """A rebalancing problem: policy, units and employees (`mutasi-instance/1`)."""
+    """A rebalancing problem: policy, units and employees (`mutasi-instance/2`).
+
+    `date` is the plan's day (dated locks end on it), `tmt` the latest day a move of this plan
+    can take effect (PPPK contract ends are checked against it).
+    """
 
     policy: Policy
     units: tuple[Unit, ...]
     employees: tuple[Employee, ...]
+    date: dt.date | None = None
+    tmt: dt.date | None = None
 
     @staticmethod
     def from_json(text: str | bytes) -> Instance:
@@ -123,10 +154,12 @@ class Instance:
         return instance
 
     def to_dict(self) -> dict[str, Any]:
-        """The instance as `mutasi-instance/1` JSON data."""
+        """The instance as `mutasi-instance/2` JSON data."""
         w = self.policy.weights
         return {
             "format": INSTANCE_FORMAT,
+            "date": self.date.isoformat() if self.date else None,
+            "tmt": self.tmt.isoformat() if self.tmt else None,
             "policy": {
                 "min_tenure_months": self.policy.min_tenure_months,
                 "retirement_guard_months": self.policy.retirement_guard_months,
@@ -137,6 +170,9 @@ class Instance:
                 "min_moves_cap": self.policy.min_moves_cap,
                 "max_total_moves": self.policy.max_total_moves,
                 "voluntary_only": self.policy.voluntary_only,
+                "teacher_min_tenure_months": self.policy.teacher_min_tenure_months,
+                "max_tenure_months": self.policy.max_tenure_months,
+                "skp_gate": self.policy.skp_gate,
                 "weights": {
                     "over": w.over,
                     "under": w.under,
@@ -146,6 +182,8 @@ class Instance:
                     "aspiration": list(w.aspiration),
                     "skill": w.skill,
                     "distance_per_km": w.distance_per_km,
+                    "very_willing": w.very_willing,
+                    "long_tenure": w.long_tenure,
                 },
             },
             "units": [
@@ -156,6 +194,8 @@ class Instance:
                     "lon": u.lon,
                     "skills_needed": list(u.skills_needed),
                     "demand": dict(u.demand),
+                    "daerah_khusus": u.daerah_khusus,
+                    "heads": list(u.heads),
                 }
                 for u in self.units
             ],
@@ -172,13 +212,21 @@ class Instance:
                     "locked": e.locked,
                     "aspirations": list(e.aspirations),
                     "spouse": e.spouse,
+                    "status": e.status,
+                    "jenis": e.jenis,
+                    "min_tenure_months": e.min_tenure_months,
+                    "lock_until": e.lock_until.isoformat() if e.lock_until else None,
+                    "contract_end": e.contract_end.isoformat() if e.contract_end else None,
+                    "skp": list(e.skp),
+                    "willingness": e.willingness,
+                    "aspiration_reason": e.aspiration_reason,
                 }
                 for e in self.employees
             ],
         }
 
     def to_json(self, indent: int | None = None) -> str:
-        """The instance as a `mutasi-instance/1` JSON document."""
+        """The instance as a `mutasi-instance/2` JSON document."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
 
@@ -200,16 +248,48 @@ def _strings(raw: Any, where: str, problems: list[str]) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _parse_weights(raw: Any, problems: list[str]) -> Weights:
-    base = Weights()
+def _date(raw: Any, where: str, problems: list[str]) -> dt.date | None:
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(raw) if isinstance(raw, str) else _bad_date()
+    except ValueError:
+        problems.append(f"{where}: expected a date YYYY-MM-DD or null, got {raw!r}")
+        return None
+
+
+def _bad_date() -> dt.date:
+    raise ValueError
+
+
+def _choice(
+    raw: Any, allowed: Sequence[str], where: str, problems: list[str], default: str
+) -> str:
+    if raw is None:
+        return default
+    if raw not in allowed:
+        problems.append(f"{where}: expected one of {list(allowed)}, got {raw!r}")
+        return default
+    return str(raw)
+
+
+def _parse_weights(raw: Any, problems: list[str], version: int = 2) -> Weights:
+    v2 = V2_WEIGHT_DEFAULTS
+    base = (
+        replace(Weights(), very_willing=v2["very_willing"], long_tenure=v2["long_tenure"])
+        if version == 2
+        else Weights()
+    )
     if raw is None:
         return base
     if not isinstance(raw, dict):
         problems.append(f"policy.weights: expected an object, got {raw!r}")
         return base
     values: dict[str, Any] = {}
+    v1_only = {f.name for f in fields(Weights)} - set(V2_WEIGHT_DEFAULTS)
+    known = {f.name for f in fields(Weights)} if version == 2 else v1_only
     for f in fields(Weights):
-        if f.name not in raw:
+        if f.name not in raw or f.name not in known:
             continue
         if f.name == "aspiration":
             asp = raw[f.name]
@@ -223,26 +303,30 @@ def _parse_weights(raw: Any, problems: list[str]) -> Weights:
             values[f.name] = tuple(float(a) for a in asp)
         else:
             values[f.name] = _number(raw[f.name], f"policy.weights.{f.name}", problems)
-    unknown = sorted(set(raw) - {f.name for f in fields(Weights)})
+    unknown = sorted(set(raw) - known)
     if unknown:
         problems.append(f"policy.weights: unknown keys {unknown}")
     return replace(base, **values)
 
 
-def _parse_policy(raw: Any, problems: list[str]) -> Policy:
-    base = Policy()
+_POLICY_V2_KEYS = frozenset({"teacher_min_tenure_months", "max_tenure_months", "skp_gate"})
+
+
+def _parse_policy(raw: Any, problems: list[str], version: int = 2) -> Policy:
+    base = Policy() if version == 2 else Policy(weights=Weights())
     if raw is None:
-        return base
+        return replace(base, weights=_parse_weights(None, problems, version))
+    known = {f.name for f in fields(Policy)} - (set() if version == 2 else _POLICY_V2_KEYS)
     if not isinstance(raw, dict):
         problems.append(f"policy: expected an object, got {raw!r}")
         return base
     values: dict[str, Any] = {}
     for f in fields(Policy):
-        if f.name not in raw or f.name == "weights":
+        if f.name not in raw or f.name == "weights" or f.name not in known:
             continue
         value = raw[f.name]
         where = f"policy.{f.name}"
-        if f.name == "voluntary_only":
+        if f.name in ("voluntary_only", "skp_gate"):
             if not isinstance(value, bool):
                 problems.append(f"{where}: expected true or false, got {value!r}")
                 continue
@@ -256,14 +340,14 @@ def _parse_policy(raw: Any, problems: list[str]) -> Policy:
                 values[f.name] = value
         else:
             values[f.name] = _number(value, where, problems)
-    values["weights"] = _parse_weights(raw.get("weights"), problems)
-    unknown = sorted(set(raw) - {f.name for f in fields(Policy)})
+    values["weights"] = _parse_weights(raw.get("weights"), problems, version)
+    unknown = sorted(set(raw) - known)
     if unknown:
         problems.append(f"policy: unknown keys {unknown}")
     return replace(base, **values)
 
 
-def _parse_unit(raw: Any, i: int, problems: list[str]) -> Unit | None:
+def _parse_unit(raw: Any, i: int, problems: list[str], version: int = 2) -> Unit | None:
     where = f"units[{i}]"
     if not isinstance(raw, dict):
         problems.append(f"{where}: expected an object, got {raw!r}")
@@ -281,6 +365,11 @@ def _parse_unit(raw: Any, i: int, problems: list[str]) -> Unit | None:
         for fam, value in demand_raw.items():
             demand[fam] = _number(value, f"{where}.demand.{fam}", problems)
     name = raw.get("name", uid)
+    special = raw.get("daerah_khusus", False) if version == 2 else False
+    if not isinstance(special, bool):
+        problems.append(f"{where}.daerah_khusus: expected true or false, got {special!r}")
+        special = False
+    heads = _strings(raw.get("heads"), f"{where}.heads", problems) if version == 2 else ()
     return Unit(
         id=uid,
         name=name if isinstance(name, str) else str(name),
@@ -288,10 +377,47 @@ def _parse_unit(raw: Any, i: int, problems: list[str]) -> Unit | None:
         lon=_number(raw.get("lon"), f"{where}.lon", problems),
         skills_needed=_strings(raw.get("skills_needed"), f"{where}.skills_needed", problems),
         demand=demand,
+        daerah_khusus=special,
+        heads=heads,
     )
 
 
-def _parse_employee(raw: Any, i: int, problems: list[str]) -> Employee | None:
+def _parse_employee_v2(raw: dict[str, Any], where: str, problems: list[str]) -> dict[str, Any]:
+    """The /2 fields of one employee, checked (problems appended)."""
+    out: dict[str, Any] = {
+        "status": _choice(raw.get("status"), STATUSES, f"{where}.status", problems, "PNS"),
+        "jenis": _choice(raw.get("jenis"), JENIS_VALUES, f"{where}.jenis", problems, "umum"),
+        "lock_until": _date(raw.get("lock_until"), f"{where}.lock_until", problems),
+        "contract_end": _date(raw.get("contract_end"), f"{where}.contract_end", problems),
+    }
+    months = raw.get("min_tenure_months")
+    if months is not None:
+        out["min_tenure_months"] = _number(months, f"{where}.min_tenure_months", problems)
+    skp = raw.get("skp", [])
+    if (
+        not isinstance(skp, list)
+        or len(skp) > 2
+        or any(r is not None and r not in SKP_VALUES for r in skp)
+    ):
+        problems.append(
+            f"{where}.skp: expected up to 2 of {list(SKP_VALUES)} or null, got {skp!r}"
+        )
+    else:
+        out["skp"] = tuple(skp)
+    willing = raw.get("willingness")
+    if willing is not None and (isinstance(willing, bool) or willing not in (1, 2, 3)):
+        problems.append(f"{where}.willingness: expected 1, 2, 3 or null, got {willing!r}")
+    elif willing is not None:
+        out["willingness"] = int(willing)
+    reason = raw.get("aspiration_reason")
+    if reason is not None and not isinstance(reason, str):
+        problems.append(f"{where}.aspiration_reason: expected a string or null, got {reason!r}")
+    else:
+        out["aspiration_reason"] = reason
+    return out
+
+
+def _parse_employee(raw: Any, i: int, problems: list[str], version: int = 2) -> Employee | None:
     where = f"employees[{i}]"
     if not isinstance(raw, dict):
         problems.append(f"{where}: expected an object, got {raw!r}")
@@ -333,6 +459,7 @@ def _parse_employee(raw: Any, i: int, problems: list[str]) -> Employee | None:
         locked=locked,
         aspirations=_strings(raw.get("aspirations"), f"{where}.aspirations", problems),
         spouse=spouse,
+        **(_parse_employee_v2(raw, where, problems) if version == 2 else {}),
     )
 
 
@@ -340,10 +467,14 @@ def _parse_instance(raw: Any, problems: list[str]) -> Instance | None:
     if not isinstance(raw, dict):
         problems.append(f"instance: expected a JSON object, got {type(raw).__name__}")
         return None
-    if raw.get("format") != INSTANCE_FORMAT:
-        problems.append(f"format: expected {INSTANCE_FORMAT!r}, got {raw.get('format')!r}")
+    if raw.get("format") not in (INSTANCE_FORMAT, INSTANCE_FORMAT_V1):
+        problems.append(
+            f"format: expected {INSTANCE_FORMAT!r} or {INSTANCE_FORMAT_V1!r}, "
+            f"got {raw.get('format')!r}"
+        )
         return None
-    policy = _parse_policy(raw.get("policy"), problems)
+    version = 2 if raw.get("format") == INSTANCE_FORMAT else 1
+    policy = _parse_policy(raw.get("policy"), problems, version)
     units_raw, employees_raw = raw.get("units"), raw.get("employees")
     if not isinstance(units_raw, list):
         problems.append(f"units: expected a list, got {units_raw!r}")
@@ -351,16 +482,23 @@ def _parse_instance(raw: Any, problems: list[str]) -> Instance | None:
     if not isinstance(employees_raw, list):
         problems.append(f"employees: expected a list, got {employees_raw!r}")
         employees_raw = []
-    units = [u for i, r in enumerate(units_raw) if (u := _parse_unit(r, i, problems))]
-    employees = [e for i, r in enumerate(employees_raw) if (e := _parse_employee(r, i, problems))]
-    return Instance(policy, tuple(units), tuple(employees))
+    units = [u for i, r in enumerate(units_raw) if (u := _parse_unit(r, i, problems, version))]
+    employees = [
+        e for i, r in enumerate(employees_raw) if (e := _parse_employee(r, i, problems, version))
+    ]
+    day = _date(raw.get("date"), "date", problems) if version == 2 else None
+    tmt = _date(raw.get("tmt"), "tmt", problems) if version == 2 else None
+    return Instance(policy, tuple(units), tuple(employees), day, tmt)
 
 
 def instance_problems(instance: Instance) -> list[str]:
     """Every reason the instance cannot be solved as written (empty when it is well formed)."""
     problems: list[str] = []
     p, w = instance.policy, instance.policy.weights
-    for name in ("over", "under", "move", "skill", "distance_per_km", "tolerance_fraction"):
+    for name in (
+        "over", "under", "move", "skill", "distance_per_km", "tolerance_fraction",
+        "very_willing", "long_tenure",
+    ):  # fmt: skip
         if getattr(w, name) < 0:
             problems.append(f"policy.weights.{name}: must be >= 0, got {getattr(w, name)}")
     if w.steep_factor < 1:
@@ -401,6 +539,10 @@ def instance_problems(instance: Instance) -> list[str]:
             problems.append(f"{where}.home_lat: {e.home_lat} is outside -90..90")
         if not -180.0 <= e.home_lon <= 180.0:
             problems.append(f"{where}.home_lon: {e.home_lon} is outside -180..180")
+        if e.contract_end is not None and instance.tmt is None:
+            problems.append(f"{where}.contract_end: set, but the instance has no tmt")
+        if e.willingness == 1 and not e.aspirations:
+            problems.append(f"{where}.willingness: 1 (only my choices) with no aspirations")
         if len(e.aspirations) > MAX_ASPIRATIONS:
             problems.append(
                 f"{where}.aspirations: {len(e.aspirations)} listed, at most {MAX_ASPIRATIONS}"
@@ -491,6 +633,8 @@ class Explanation:
     objective_delta: float
     chain: tuple[str, ...]
     alternative: Alternative | None = None
+    aspiration_reason: str | None = None  # the person's reason category, when they asked
+    long_tenure: bool = False  # over max_tenure_months in the origin unit
 
     def to_dict(self) -> dict[str, Any]:
         """JSON data of this explanation."""
@@ -503,6 +647,8 @@ class Explanation:
             "objective_delta": self.objective_delta,
             "chain": list(self.chain),
             "alternative": self.alternative.to_dict() if self.alternative else None,
+            "aspiration_reason": self.aspiration_reason,
+            "long_tenure": self.long_tenure,
         }
 
     @staticmethod
@@ -519,6 +665,8 @@ class Explanation:
             objective_delta=float(raw["objective_delta"]),
             chain=tuple(raw.get("chain", ())),
             alternative=Alternative.from_dict(raw.get("alternative")),
+            aspiration_reason=raw.get("aspiration_reason"),
+            long_tenure=bool(raw.get("long_tenure", False)),
         )
 
 
@@ -561,6 +709,14 @@ NOT_GRANTED_REASONS = (
     "SPOUSE",
     "TOTAL_MOVES_CAP",
     "NOT_BETTER",
+    # mutasi-solution/2
+    "TEACHER_TENURE",
+    "CPNS",
+    "CONTRACT_END",
+    "SKP",
+    "HEAD",
+    "SPOUSE_HEAD",
+    "ONLY_ASPIRATIONS",
 )
 
 
@@ -596,7 +752,7 @@ class NotGranted:
 
 @dataclass(frozen=True, slots=True)
 class Solution:
-    """A validated plan with its objective, proven bound and status (`mutasi-solution/1`)."""
+    """A validated plan with its objective, proven bound and status (`mutasi-solution/2`)."""
 
     status: str
     objective: float
@@ -613,7 +769,7 @@ class Solution:
         return 0.0 if room <= 1e-9 else max(0.0, (self.objective - self.bound) / room)
 
     def to_dict(self) -> dict[str, Any]:
-        """The solution as `mutasi-solution/1` JSON data."""
+        """The solution as `mutasi-solution/2` JSON data."""
         return {
             "format": SOLUTION_FORMAT,
             "status": self.status,
@@ -626,14 +782,16 @@ class Solution:
         }
 
     def to_json(self, indent: int | None = None) -> str:
-        """The solution as a `mutasi-solution/1` JSON document."""
+        """The solution as a `mutasi-solution/2` JSON document."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     @staticmethod
     def from_dict(raw: Mapping[str, Any]) -> Solution:
         """Read a solution back from JSON data."""
-        if raw.get("format") != SOLUTION_FORMAT:
-            raise ValueError(f"format: expected {SOLUTION_FORMAT!r}, got {raw.get('format')!r}")
+        if raw.get("format") not in SOLUTION_FORMATS:
+            raise ValueError(
+                f"format: expected one of {SOLUTION_FORMATS}, got {raw.get('format')!r}"
+            )
         return Solution(
             status=str(raw["status"]),
             objective=float(raw["objective"]),
@@ -646,5 +804,5 @@ class Solution:
 
     @staticmethod
     def from_json(text: str | bytes) -> Solution:
-        """Parse a `mutasi-solution/1` document."""
+        """Parse a `mutasi-solution/1` or `/2` document."""
         return Solution.from_dict(json.loads(text))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from core.abk import DEFAULT_WKE_MINUTES, need_by_family
 from core.aspirations import months_between, retirement_date
 from core.domain import Activity, Aspiration, Employee, Unit
+from core.eligibility import JabatanInfo, catalogue_by_key, jabatan_info
 from core.rebalance import model
 from core.rebalance.model import Instance, InstanceError, Policy, instance_problems
 
@@ -22,9 +24,18 @@ def build_instance(
     today: dt.date,
     policy: Policy | None = None,
     wke_minutes: float = DEFAULT_WKE_MINUTES,
+    *,
+    catalogue: Iterable[JabatanInfo] = (),
+    unit_heads: Mapping[str, Iterable[str]] | None = None,
+    tmt: dt.date | None = None,
 ) -> Instance:
     """The instance for today: family = jabatan, demand = ABK minutes / WKE per (unit, jabatan).
 
+    A teacher's family is (jabatan, mapel) when the employee has a `mapel`, and an ABK activity
+    with a `mapel` counts for that subject only: a teacher fills only their subject's need.
+    Whether a jabatan is a teacher's comes from CATALOGUE (core.eligibility defaults when it is
+    not listed). A unit's heads are its `head_nip`, else UNIT_HEADS[code] (the supervisor
+    grants). TMT is the latest day a move of this plan can take effect (PPPK contract ends).
     Employees with a pending proposal are locked (not movable again). Only live aspirations
     count (not withdrawn, not expired); the newest per employee wins. A (unit, jabatan) that
     has staff but no ABK activities gets demand equal to its current staff, so the engine never
@@ -39,11 +50,20 @@ def build_instance(
     known_units = {u.code for u in unit_list}
     problems: list[str] = []
 
+    lookup = catalogue_by_key(catalogue)
+    heads_of = unit_heads or {}
+
+    def family(jabatan: str, mapel: str | None) -> str:
+        if mapel and jabatan_info(jabatan, lookup).jenis == "guru":
+            return f"{jabatan} · {mapel}"
+        return jabatan
+
+    per_subject = [replace(a, jabatan=family(a.jabatan, a.mapel)) for a in activities]
     staff: dict[tuple[str, str], int] = defaultdict(int)
     for e in emp_list:
-        staff[(e.unit_code, e.jabatan)] += 1
+        staff[(e.unit_code, family(e.jabatan, e.mapel))] += 1
     demand: dict[str, dict[str, float]] = defaultdict(dict)
-    for (code, jabatan), need in need_by_family(activities, wke_minutes).items():
+    for (code, jabatan), need in need_by_family(per_subject, wke_minutes).items():
         demand[code][jabatan] = need
     for (code, jabatan), count in staff.items():
         demand[code].setdefault(jabatan, float(count))
@@ -64,6 +84,8 @@ def build_instance(
             lon=u.lon,
             skills_needed=tuple(u.skills_needed),
             demand=dict(demand.get(u.code, {})),
+            daerah_khusus=u.daerah_khusus,
+            heads=(u.head_nip,) if u.head_nip else tuple(sorted(set(heads_of.get(u.code, ())))),
         )
         for u in unit_list
     )
@@ -86,22 +108,32 @@ def build_instance(
         if spouse is not None and (spouse not in by_nip or by_nip[spouse].spouse_nip != e.nip):
             spouse = None
         home = unit_at[e.unit_code]
+        info = jabatan_info(e.jabatan, lookup)
+        busy = e.nip in pending
         out_emps.append(
             model.Employee(
                 id=e.nip,
                 unit=e.unit_code,
-                family=e.jabatan,
+                family=family(e.jabatan, e.mapel),
                 skills=tuple(e.skills),
                 home_lat=e.home_lat if e.home_lat is not None else home.lat,
                 home_lon=e.home_lon if e.home_lon is not None else home.lon,
                 tenure_months=float(months_between(e.tmt_unit, today)),
                 months_to_retirement=float(months_between(today, retire)),
-                locked=e.lock_reason is not None or e.nip in pending,
+                locked=e.locked or busy,
                 aspirations=tuple(choices[:3]),
                 spouse=spouse,
+                status=e.status,
+                jenis=info.jenis,
+                min_tenure_months=info.min_tenure_months,
+                lock_until=None if busy else e.lock_until,  # a pending move is not dated
+                contract_end=e.contract_end,
+                skp=(e.skp_1, e.skp_2),
+                willingness=wish.willingness if wish and choices else None,
+                aspiration_reason=wish.reason.value if wish and choices else None,
             )
         )
-    instance = Instance(policy or Policy(), out_units, tuple(out_emps))
+    instance = Instance(policy or Policy(), out_units, tuple(out_emps), today, tmt)
     problems.extend(instance_problems(instance))
     if problems:
         raise InstanceError(problems)

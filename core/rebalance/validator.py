@@ -1,8 +1,8 @@
-"""A solver-independent check of REBALANCE.md §2 and §3, in plain Python over the instance.
+"""A solver-independent check of the contract (docs/optimisation.md §2 and §3), in plain Python.
 
-It shares no code with the solver beyond the instance types: it recomputes eligibility, the
-plan-wide rules and the objective from scratch, so a plan it accepts is a plan the contract
-accepts.
+It shares no code with the solver beyond the instance types — not even core.eligibility, whose
+rules it re-derives here on purpose (docs/rules.md): it recomputes eligibility, the plan-wide
+rules and the objective from scratch, so a plan it accepts is a plan the contract accepts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.rebalance.model import Instance
+from core.rebalance.model import Employee, Instance, Policy, Unit
 
 # Distances are compared with this slack so the last bit of floating point never decides a rule.
 DISTANCE_SLACK_KM = 1e-9
@@ -56,6 +56,44 @@ def _imbalance(req: float, staff: int, instance: Instance) -> float:
     )
 
 
+def _minimum_months(e: Employee, home: Unit | None, p: Policy) -> tuple[str, float]:
+    """Months E must have served in the unit (teachers: 48 unless daerah khusus)."""
+    if e.jenis == "guru" and not (home is not None and home.daerah_khusus):
+        if e.min_tenure_months is not None:
+            return "teacher tenure", e.min_tenure_months
+        return "teacher tenure", p.teacher_min_tenure_months
+    if e.jenis != "guru" and e.min_tenure_months is not None:
+        return "tenure", e.min_tenure_months
+    return "tenure", p.min_tenure_months
+
+
+def _person_violations(
+    e: Employee, instance: Instance, units: Mapping[str, Unit], heads: set[str]
+) -> list[str]:
+    """Every rule that forbids moving E at all."""
+    p = instance.policy
+    out: list[str] = []
+    if e.status.upper() == "CPNS":
+        out.append(f"{e.id}: CPNS but moved")
+    what, minimum = _minimum_months(e, units.get(e.unit), p)
+    if e.tenure_months < minimum:
+        out.append(f"{e.id}: {what} {e.tenure_months} < {minimum}")
+    lock_over = (
+        e.lock_until is not None and instance.date is not None and instance.date >= e.lock_until
+    )
+    if e.locked and not lock_over:
+        out.append(f"{e.id}: locked but moved")
+    if e.months_to_retirement <= p.retirement_guard_months:
+        out.append(f"{e.id}: {e.months_to_retirement} months to retirement")
+    if e.contract_end is not None and (instance.tmt is None or instance.tmt > e.contract_end):
+        out.append(f"{e.id}: contract ends {e.contract_end}, before the TMT {instance.tmt}")
+    if p.skp_gate and any(r is not None and r not in ("Sangat Baik", "Baik") for r in e.skp):
+        out.append(f"{e.id}: SKP {list(e.skp)} below Baik")
+    if e.id in heads:
+        out.append(f"{e.id}: head of a unit, moved as staff")
+    return out
+
+
 def check_plan(instance: Instance, assignment: Mapping[str, str]) -> PlanCheck:
     """Check a plan (employee id -> final unit id; missing ids stay) against §2; objective §3."""
     p, w = instance.policy, instance.policy.weights
@@ -67,6 +105,7 @@ def check_plan(instance: Instance, assignment: Mapping[str, str]) -> PlanCheck:
             violations.append(f"{eid}: not an employee of the instance")
     final = {e.id: assignment.get(e.id, e.unit) for e in instance.employees}
 
+    heads = {h for u in instance.units for h in u.heads}
     headcount = Counter(e.unit for e in instance.employees)
     arrivals: Counter[str] = Counter()
     departures: Counter[str] = Counter()
@@ -84,12 +123,9 @@ def check_plan(instance: Instance, assignment: Mapping[str, str]) -> PlanCheck:
             moves += 1
             arrivals[target] += 1
             departures[e.unit] += 1
-            if e.locked:
-                violations.append(f"{e.id}: locked but moved")
-            if e.tenure_months < p.min_tenure_months:
-                violations.append(f"{e.id}: tenure {e.tenure_months} < {p.min_tenure_months}")
-            if e.months_to_retirement <= p.retirement_guard_months:
-                violations.append(f"{e.id}: {e.months_to_retirement} months to retirement")
+            violations.extend(_person_violations(e, instance, units, heads))
+            if e.spouse is not None and e.spouse in u.heads:
+                violations.append(f"{e.id}: moved into {target}, which the spouse heads")
             if e.family not in u.demand:
                 violations.append(f"{e.id}: {target} does not employ {e.family}")
             wished = target in e.aspirations
@@ -97,7 +133,13 @@ def check_plan(instance: Instance, assignment: Mapping[str, str]) -> PlanCheck:
                 violations.append(f"{e.id}: {target} is {d_after:.3f} km from home")
             if p.voluntary_only and not wished:
                 violations.append(f"{e.id}: moved to {target}, not an aspiration (voluntary only)")
+            if e.willingness == 1 and not wished:
+                violations.append(f"{e.id}: moved to {target}, but asked for only their choices")
         person = (w.move if moved else 0.0) + w.distance_per_km * d_after
+        if moved and e.willingness == 3:
+            person -= w.very_willing
+        if moved and e.tenure_months > p.max_tenure_months:
+            person -= w.long_tenure
         if moved and target in e.aspirations:
             person -= w.aspiration_weight(e.aspirations.index(target))
         person -= w.skill * len(set(e.skills) & set(u.skills_needed))

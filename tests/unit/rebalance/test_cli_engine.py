@@ -17,7 +17,7 @@ def test_solve_writes_the_solution_to_stdout_and_a_summary_to_stderr(tmp_path: P
     result = CliRunner().invoke(build_app(), ["solve", str(path), "--time-limit", "10"])
     assert result.exit_code == 0, result.output
     solution = json.loads(result.stdout)
-    assert solution["format"] == "mutasi-solution/1"
+    assert solution["format"] == "mutasi-solution/2"
     assert solution["status"] == "OPTIMAL"
     assert "moves" in result.stderr and "OPTIMAL" in result.stderr
 

@@ -67,7 +67,7 @@ def test_solution_survives_a_json_round_trip() -> None:
     solution = solve(generate_instance(80, 6, seed=4), time_limit=10)
     again = Solution.from_json(solution.to_json())
     assert again == solution
-    assert json.loads(again.to_json())["format"] == "mutasi-solution/1"
+    assert json.loads(again.to_json())["format"] == "mutasi-solution/2"
 
 
 def broken(path: str, value: Any) -> dict[str, Any]:
@@ -82,7 +82,7 @@ def broken(path: str, value: Any) -> dict[str, Any]:
 
 
 MALFORMED = [
-    (broken("format", "mutasi-instance/2"), "format"),
+    (broken("format", "mutasi-instance/3"), "format"),
     (broken("employees.0.unit", "NOPE"), "unknown unit 'NOPE'"),
     (broken("units.1.id", "A"), "duplicate unit id"),
     (broken("employees.1.id", "e1"), "duplicate employee id"),
