@@ -90,7 +90,8 @@ def test_export_sk_writes_domain_columns_for_approved_transfers(
     mutasi(database, "rebalance", "--time-limit", "5")
     plan_id, nip = asyncio.run(_approve_first(database))
     xlsx, text = tmp_path / "sk.xlsx", tmp_path / "sk.csv"
-    assert "1 rows" in mutasi(database, "export", "sk", "--plan", str(plan_id), "--out", str(xlsx))
+    written = mutasi(database, "export", "sk", "--plan", str(plan_id), "--out", str(xlsx))
+    assert "1 baris draf SK" in written
     mutasi(database, "export", "sk", "--plan", str(plan_id), "--out", str(text))
     sheet = load_workbook(xlsx).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -115,7 +116,7 @@ def test_chart_renders_the_stored_plan_for_a_phone_and_prints_its_caption(
     with Image.open(out) as image:
         assert image.format == "PNG" and image.size[0] == 840
     english = mutasi(
-        database, "chart", "--plan", "1", "--out", str(tmp_path / "en.png"), "--language", "en"
+        database, "chart", "--plan", "1", "--out", str(tmp_path / "en.png"), "--lang", "en"
     )
     assert "Transfer plan" in english
     result = CliRunner().invoke(
@@ -123,4 +124,4 @@ def test_chart_renders_the_stored_plan_for_a_phone_and_prints_its_caption(
         ["chart", "--plan", "99", "--out", str(out)],
         env={"MUTASI_DATABASE_URL": database},
     )
-    assert result.exit_code != 0 and "no plan with id 99" in result.output
+    assert result.exit_code == 2 and "tidak ada rencana nomor 99" in result.output
