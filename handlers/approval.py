@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
 from bot.settings import Settings
-from core.access import OutOfScope
+from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
     AlreadyDecided,
     ApprovalRules,
@@ -24,6 +24,7 @@ from core.approval import (
     decide,
     parse_chain,
 )
+from core.delegation import principals_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
 from core.errors import NotFound
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 FEATURE = "apv"
 REJECT_FLOW = "reject"
 COMMANDS: tuple[CommandSpec, ...] = ()
+#: Proposal numbers a reminder or escalation list names before "…".
+IDS_LISTED = 20
 
 
 def working_time_of(settings: Settings) -> WorkingTime:
@@ -62,6 +65,8 @@ def approval_rules_of(settings: Settings) -> ApprovalRules:
         expiry_working_days=settings.expiry_working_days,
         freeze_window=settings.freeze_dates,
         objection_days=settings.objection_days,
+        cards_max=settings.approval_cards_max,
+        escalation_working_days=settings.escalation_working_days,
         freeze_windows=settings.election_freeze_windows,
         acting_head=settings.acting_head,
         objection_decision_working_days=settings.objection_decision_working_days,
@@ -105,7 +110,10 @@ def card_first_screen(t: Translator, payload: dict[str, Any]) -> str:
         stage=int(payload.get("stage", 0)) + 1,
         stages=int(payload.get("stage_count", 1)),
     )
-    lines = [title, *headline_lines(t, content)]
+    lines = [title]
+    if payload.get("escalated"):
+        lines.append(t("card.escalated", days=int(payload.get("waited_limit", 0))))
+    lines += headline_lines(t, content)
     if content.aspiration_rank is not None:
         lines.append(t("card.asked", rank=content.aspiration_rank))
     else:
@@ -134,16 +142,28 @@ def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyb
     )
 
 
+def outcome_line(t: Translator, payload: dict[str, Any]) -> str:
+    """What a stage decided, in words: with several stages it names the stage and what follows
+    ("tahap 1/2 disetujui oleh …, diteruskan ke tahap 2")."""
+    outcome = str(payload["outcome"])
+    stages = int(payload.get("stage_count", 1))
+    values = {
+        "by": escape(str(payload.get("by_name") or "")),
+        "reason": escape(str(payload.get("reason") or "")),
+        "stage": int(payload.get("decided_stage", payload.get("stage", 0))) + 1,
+        "stages": stages,
+        "next": int(payload.get("next_stage", 0)) + 1,
+        "next_name": escape(str(payload.get("next_stage_name") or "")),
+    }
+    if stages > 1 and outcome in ("approved", "rejected", "forwarded"):
+        return t(f"card.outcome_stage.{outcome}", **values)
+    return t(f"card.outcome.{outcome}", **values)
+
+
 def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """The card as edited once decided: the same first screen and the outcome, no buttons."""
-    outcome = str(payload["outcome"])
     body = card_text(t, payload) if payload.get("content") else ""
-    line = t(
-        f"card.outcome.{outcome}",
-        by=escape(str(payload.get("by_name") or "")),
-        reason=escape(str(payload.get("reason") or "")),
-    )
-    return (body + "\n\n" + line).strip(), None
+    return (body + "\n\n" + outcome_line(t, payload)).strip(), None
 
 
 def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
@@ -151,6 +171,31 @@ def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     return t(
         "approval.reminder", id=int(payload["proposal_id"]), count=int(payload["waited_days"])
     ) + " " + t("approval.reminder_left", count=int(payload["expires_in"])), None
+
+
+def _id_list(ids: list[int]) -> str:
+    shown = ", ".join(f"#{i}" for i in ids[:IDS_LISTED])
+    return shown + (" …" if len(ids) > IDS_LISTED else "")
+
+
+def render_reminder_digest(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """One reminder for many undecided moves (instead of one message each)."""
+    return t(
+        "approval.reminder_many",
+        count=int(payload["count"]),
+        ids=_id_list(list(payload.get("ids", []))),
+        left=int(payload["expires_in"]),
+    ), None
+
+
+def render_escalation_digest(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """Many undecided moves raised to this chat at once (instead of a card each)."""
+    return t(
+        "approval.escalated_many",
+        count=int(payload["count"]),
+        days=int(payload["days"]),
+        ids=_id_list(list(payload.get("ids", []))),
+    ), None
 
 
 def render_objection(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
@@ -217,8 +262,16 @@ async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, An
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
             raise NotFound()
-        units = [await uow.units.get(c) for c in (proposal.from_unit, proposal.to_unit)]
-        if not any(turn.me.may_act_on_unit(Role.APPROVER, u) for u in units if u is not None):
+        touched = [await uow.units.get(c) for c in (proposal.from_unit, proposal.to_unit)]
+        # The caller's own approver grants, and those of whoever they stand in for (/wakil).
+        principals = await principals_of(uow, turn.me.nip, turn.context.today())
+        grants = [
+            g
+            for nip in principals
+            for g in await uow.roles.list_for(nip)
+            if g.role == Role.APPROVER
+        ]
+        if not any(grant_covers_unit(g, u) for g in grants for u in touched if u is not None):
             raise OutOfScope(proposal=proposal_id)
         content = await content_of(uow, proposal, rules, turn.context.now())
         decisions = list(await uow.decisions.list_for(proposal_id))
@@ -242,23 +295,75 @@ async def _show_state(turn: Turn, proposal_id: int) -> None:
     )
 
 
-async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
-    await turn.notify(
-        turn.t(
-            "approval.already",
+def stale_text(t: Translator, error: AlreadyDecided, proposal_id: int) -> str:
+    """The answer to a stale tap: what was decided (which stage, by whom) and who decides now."""
+    values = error.values
+    state = str(values.get("state"))
+    stages = int(values.get("stage_count") or 1)
+    decided_stage = values.get("decided_stage")
+    decided_by = values.get("decided_by")
+    if stages > 1 and decided_stage is not None and decided_by:
+        head = t(
+            "approval.already_stage",
             id=proposal_id,
-            state=state_word(turn.t, str(error.values.get("state"))),
+            stage=int(decided_stage) + 1,
+            stages=stages,
+            verdict=t(
+                "approval.verdict_ok" if values.get("decided_approved") else "approval.verdict_no"
+            ),
+            by=escape(str(decided_by)),
         )
-    )
+        if state == "pending":
+            return (
+                head
+                + " "
+                + t(
+                    "approval.now_deciding",
+                    stage=int(values.get("stage") or 0) + 1,
+                    stages=stages,
+                    name=escape(str(values.get("now_stage_name") or "")),
+                    who=escape(str(values.get("now_deciders") or "-")),
+                )
+            )
+        return head + " " + t("approval.now_state", state=state_word(t, state))
+    return t("approval.already", id=proposal_id, state=state_word(t, state))
+
+
+async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
+    """A stale tap: a toast saying what was decided, and the pressed card shows its state."""
+    await turn.notify(stale_text(turn.t, error, proposal_id))
     if turn.update.callback_query is not None:
         await _show_state(turn, proposal_id)
 
 
-@handler(role=Role.APPROVER)
+async def acts_as_approver(turn: Turn) -> bool:
+    """Whether the caller holds the approver role or stands in for an approver today (/wakil)."""
+    if turn.me.has_role(Role.APPROVER):
+        return True
+    async with turn.context.uow() as uow:
+        return len(await principals_of(uow, turn.me.nip, turn.context.today())) > 1
+
+
+async def refuse_non_approver(turn: Turn) -> None:
+    """The polite refusal for someone who neither approves nor stands in for an approver."""
+    await turn.notify(turn.t("error.role_required", role=turn.t(f"role.{Role.APPROVER.value}")))
+
+
+#: Card presses an admin may make too: a card raised to the admins at the last stage
+#: (escalation); `decide` checks who may decide every single press.
+RAISED_ACTIONS = frozenset({"ok", "no"})
+
+
+@handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
     """Every press on a card, summary or objection card; each edits the message it came from."""
     press = turn.press
     if press is None:
+        return
+    if not await acts_as_approver(turn) and not (
+        press.action in RAISED_ACTIONS and turn.me.has_role(Role.ADMIN)
+    ):
+        await refuse_non_approver(turn)
         return
     target = press.int_arg(0)
     if target is None:
@@ -337,8 +442,14 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)
         return
-    payload = await _outcome_edit(turn, proposal_id, "approved")
-    payload["stage"] = stage
+    payload = await _outcome_edit(turn, proposal_id, "approved" if outcome.final else "forwarded")
+    rules = rules_of(turn.context)
+    payload.update(
+        stage=stage,
+        decided_stage=stage,
+        next_stage=outcome.proposal.stage,
+        next_stage_name=rules.stage_at(outcome.proposal.stage).name,
+    )
     text, _ = render_card_outcome(turn.t, payload)
     await turn.replace(text)
     if outcome.final:
@@ -376,7 +487,7 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
         return
     if card_message is not None:
         payload = await _outcome_edit(turn, proposal_id, "rejected", reason[:1000])
-        payload["stage"] = int(state.data["stage"])
+        payload.update(stage=int(state.data["stage"]), decided_stage=int(state.data["stage"]))
         body, _ = render_card_outcome(turn.t, payload)
         await edit_best_effort(turn, int(card_message), body)
     await turn.say_key("approval.rejected", id=proposal_id)
@@ -473,4 +584,5 @@ async def _drop_buttons(turn: Turn) -> None:
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
     """Add the card presses and the rejection-reason dialogue."""
     application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[REJECT_FLOW] = DialogueRoute(Role.APPROVER, on_reject_reason)
+    # ASN: the reason may come from an admin deciding a raised card; `decide` checks who.
+    services.routes[REJECT_FLOW] = DialogueRoute(Role.ASN, on_reject_reason)
