@@ -113,7 +113,10 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
             rows = await sk_rows(uow, plan_id, settings.zone)
     finally:
         await engine.dispose()
-    write_sheet(out, SK_COLUMNS, [r.values() for r in rows], sheet_name="sk")
+    # The SK draft is read by people in a spreadsheet: no cell may run as a formula.
+    write_sheet(
+        out, SK_COLUMNS, [r.values() for r in rows], sheet_name="sk", for_spreadsheet_program=True
+    )
     return len(rows)
 
 

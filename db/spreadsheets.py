@@ -197,8 +197,15 @@ def write_sheet(
     rows: Iterable[Sequence[Cell]],
     *,
     sheet_name: str = "data",
+    for_spreadsheet_program: bool = False,
 ) -> None:
-    """Write a header row and ROWS as CSV (comma, UTF-8 with BOM for Excel) or XLSX by suffix."""
+    """Write a header row and ROWS as CSV (comma, UTF-8 with BOM for Excel) or XLSX by suffix.
+
+    XLSX text is always stored as text. FOR_SPREADSHEET_PROGRAM (a CSV meant to be opened in
+    Excel or LibreOffice, not read back by a program): a text cell starting with = + - @ or a
+    tab/carriage return gets a leading apostrophe, which the spreadsheet shows as the text
+    itself instead of running it as a formula.
+    """
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
         workbook = Workbook(write_only=True)
@@ -214,7 +221,14 @@ def write_sheet(
         writer = csv.writer(handle)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_csv_text(cell) for cell in row])
+            texts = [_csv_text(cell) for cell in row]
+            if for_spreadsheet_program:
+                texts = ["'" + x if x.startswith(_FORMULA_STARTS) else x for x in texts]
+            writer.writerow(texts)
+
+
+#: What makes a spreadsheet program read a CSV cell as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _xlsx_cell(worksheet: Any, value: Cell) -> Any:
