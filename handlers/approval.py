@@ -422,10 +422,29 @@ async def _outcome_edit(
     payload = {
         **payload,
         "outcome": outcome,
-        "by_name": turn.me.employee.name,
+        "by_name": await _decider_name(turn, proposal_id),
         "reason": reason,
     }
     return payload
+
+
+async def _decider_name(turn: Turn, proposal_id: int) -> str:
+    """Who decided, as the other copies of the card say it: a deputy "X a.n. Y" (/wakil)."""
+    me = turn.me.employee.name
+    async with turn.context.uow() as uow:
+        events = [
+            e
+            for e in await uow.audit.list(f"proposal:{proposal_id}")
+            if e.action in ("proposal.approve", "proposal.reject") and e.actor == turn.me.nip
+        ]
+        if not events:
+            return me
+        last = max(events, key=lambda e: (e.at, e.id or 0))
+        principal_nip = (last.after or {}).get("on_behalf_of")
+        if not principal_nip:
+            return me
+        principal = await uow.employees.get(str(principal_nip))
+    return f"{me} a.n. {principal.name if principal else principal_nip}"
 
 
 async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
