@@ -46,6 +46,7 @@ def serve_env(api_url: str, database_url: str) -> dict[str, str]:
         MUTASI_WORK_HOURS_START="00:00",
         MUTASI_WORK_HOURS_END="23:59:59",
         MUTASI_WORK_DAYS="1-7",
+        MUTASI_APPROVAL_CARDS_MAX="16",
     )
     return env
 
@@ -204,8 +205,10 @@ async def seed_agency(uows: UnitOfWorkFactory) -> None:
 
 
 def planning_rules() -> PlanningRules:
-    """One approval stage; cards due at once."""
-    return PlanningRules(ApprovalRules(parse_chain("approver"), ALWAYS), time_limit_seconds=5)
+    """One approval stage; a card per move (not a digest), due at once."""
+    return PlanningRules(
+        ApprovalRules(parse_chain("approver"), ALWAYS, cards_max=NURSES), time_limit_seconds=5
+    )
 
 
 def moves() -> list[dict[str, Any]]:
