@@ -85,6 +85,7 @@ async def _edit_notice(
                     "proposal_id": proposal.id,
                     "outcome": outcome,
                     "content": message.payload.get("content"),
+                    "objection_days": message.payload.get("objection_days"),
                 },
                 now=now,
                 dedupe_key=key,

@@ -61,7 +61,8 @@ def render_notice(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKe
 
 def render_notice_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """The notice as edited after the ASN's answer (buttons gone)."""
-    body = notice_text(t, payload) if payload.get("content") else ""
+    days = int(payload.get("objection_days") or 7)
+    body = notice_text(t, payload, days) if payload.get("content") else ""
     return (body + "\n\n" + t(f"notice.outcome.{payload['outcome']}")).strip(), None
 
 

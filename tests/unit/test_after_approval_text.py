@@ -160,3 +160,11 @@ def test_transfer_content_carries_the_sip_flag() -> None:
         dataclasses.replace(proposal(), butuh_sip=True), NURSE, UNITS, today=dt.date(2026, 11, 24)
     )
     assert data.butuh_sip is True
+
+
+def test_the_edited_notice_keeps_the_agencys_window() -> None:
+    from handlers.notice import render_notice_outcome
+
+    payload = {**notice_payload(sip=False), "objection_days": 14, "outcome": "accepted"}
+    text, _ = render_notice_outcome(translator("id"), payload)
+    assert "dalam 14 hari sejak" in text
