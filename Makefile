@@ -1,14 +1,19 @@
 # The two commands a newcomer runs (see README.md):
 #   make demo   sets up and runs the demo on SQLite
 #   make test   sets up and runs the whole test suite (PostgreSQL and end-to-end bot tests included)
+# A production install (docs/deploy.md), without the development tools:
+#   make install PREFIX=/opt/mutasi-bot
 
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SIZE   ?= S
 SEED   ?= 7
+PREFIX ?= /opt/mutasi-bot
+# Extra pip options for `make install` (e.g. --no-index --find-links DIR on an offline server).
+PIP_FLAGS ?=
 
-.PHONY: system-packages setup demo test bench lint serve clean
+.PHONY: system-packages setup demo test bench lint serve install clean
 
 system-packages:
 	bash scripts/install-system-packages
@@ -38,6 +43,13 @@ lint: setup
 
 serve: setup
 	$(BIN)/mutasi serve
+
+# The production install: its own virtual environment at PREFIX, the package and its runtime
+# dependencies only (no pytest, ruff, mypy), not editable, so the source tree can go away.
+install:
+	$(PYTHON) -m venv $(PREFIX)
+	$(PREFIX)/bin/python -m pip install --quiet $(PIP_FLAGS) .
+	@echo "installed: $(PREFIX)/bin/mutasi ($$($(PREFIX)/bin/mutasi --version))"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 Language = Literal["id", "en"]
 
+#: The demo's own database: `make demo` never fills the file the real bot uses.
+DEMO_DATABASE_URL = "sqlite:///mutasi-demo.sqlite3"
+
 
 class ImportKindChoice(StrEnum):
     """The files an agency imports."""
@@ -346,11 +349,11 @@ async def _run_demo_async(
         await engine.dispose()
     if state == "other":
         raise CommandFailed(
-            "the database already holds data that is not a demo; point MUTASI_DATABASE_URL at "
-            "another database (e.g. sqlite:///demo.sqlite3)"
+            "the database already holds data that is not a demo; give the demo another "
+            "database with --database (e.g. --database sqlite:///mutasi-demo.sqlite3)"
             if en
-            else "database sudah berisi data yang bukan demo; arahkan MUTASI_DATABASE_URL ke "
-            "database lain (mis. sqlite:///demo.sqlite3)"
+            else "database sudah berisi data yang bukan demo; beri demo database lain dengan "
+            "--database (mis. --database sqlite:///mutasi-demo.sqlite3)"
         )
     if state == "demo":
         await downgrade_async(url, "base")
@@ -432,8 +435,14 @@ def run_demo(
 
 def register(app: typer.Typer) -> None:
     """Add the `import` and `demo` commands."""
+    from bot.cli_text import language as cli_language
 
-    @app.command("import")
+    @app.command(
+        "import",
+        epilog="\b\nContoh / examples:\n  mutasi import units unit.xlsx\n"
+        "  mutasi import employees pegawai.csv\n  mutasi import activities abk.xlsx\n"
+        "  mutasi import jabatan jabatan.xlsx",
+    )
     def import_command(
         kind: Annotated[
             ImportKindChoice, typer.Argument(help="units, employees, activities or jabatan")
@@ -444,12 +453,13 @@ def register(app: typer.Typer) -> None:
             typer.Option("--lang", help="message language (default: MUTASI_LANGUAGE, i.e. id)"),
         ] = None,
     ) -> None:
-        """Import units, employees, ABK activities or the jabatan catalogue; a file with any bad
-        row changes nothing."""
+        """Impor unit, pegawai, kegiatan ABK atau katalog jabatan; berkas dengan satu baris salah
+        tidak mengubah apa pun. / Import units, employees, ABK activities or the jabatan
+        catalogue; a file with any bad row changes nothing."""
         from bot.settings import load_settings
 
         settings = load_settings()
-        language: Language = "en" if (lang or settings.language) == "en" else "id"
+        language: Language = "en" if (lang or cli_language()) == "en" else "id"
         try:
             outcome = run_import(kind.value, file, settings.database_url, language)
         except CommandFailed as error:
@@ -460,7 +470,11 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         typer.echo(render_import_outcome(outcome, language))
 
-    @app.command("demo")
+    @app.command(
+        "demo",
+        epilog="\b\nContoh / examples:\n  mutasi demo\n  mutasi demo --size M --seed 3\n"
+        "  mutasi demo --database sqlite:///coba.sqlite3 --lang en",
+    )
     def demo_command(
         size: Annotated[
             SizeChoice, typer.Option("--size", help="S ~600, M 5,000, L 20,000 ASN")
@@ -475,12 +489,22 @@ def register(app: typer.Typer) -> None:
             FileFormatChoice, typer.Option("--format", help="csv or xlsx")
         ] = FileFormatChoice.CSV,
         lang: Annotated[LanguageChoice | None, typer.Option("--lang", help="id or en")] = None,
+        database: Annotated[
+            str,
+            typer.Option(
+                "--database",
+                help="the demo's own database (never MUTASI_DATABASE_URL, the agency's)",
+            ),
+        ] = DEMO_DATABASE_URL,
     ) -> None:
-        """Build a sample kabupaten in the configured database and show its ABK gaps."""
-        from bot.settings import load_settings
+        """Bangun kabupaten contoh di database demo sendiri dan tampilkan selisih ABK-nya.
+        / Build a sample kabupaten in the demo's own database and show its ABK gaps."""
+        from bot.settings import load_settings, remember_database_url
+        from db.engine import normalise_url
 
-        settings = load_settings()
-        language: Language = "en" if (lang or settings.language) == "en" else "id"
+        remember_database_url(database)
+        settings = load_settings(database_url=normalise_url(database))
+        language: Language = "en" if (lang or cli_language()) == "en" else "id"
         try:
             report = run_demo(settings, size.value, seed, data_dir, file_format.value, language)
         except CommandFailed as error:

@@ -12,10 +12,7 @@ from typing import Annotated
 
 import typer
 
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+from bot.cli_text import echo, fail, fail_text, t
 
 
 def _confirm(question: str, yes: bool) -> None:
@@ -23,7 +20,7 @@ def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
     if not typer.confirm(question, default=False):
-        typer.echo("nothing changed", err=True)
+        typer.echo(t("cli.nothing_changed"), err=True)
         raise typer.Exit(1)
 
 
@@ -36,28 +33,37 @@ def _safety_backup(database_url: str, reason: str) -> Path:
     try:
         backup(database_url, target)
     except BackupError as error:
-        _fail(f"no backup, so nothing changed: {error}")
-    typer.echo(f"backup written to {target}")
+        fail("cli.no_backup", detail=str(error))
+    echo("cli.backup_written", path=str(target))
     return target
 
 
 def register(app: typer.Typer) -> None:
     """Add the `db` command group."""
     db_app = typer.Typer(
-        help="Database schema (Alembic migrations), backups and restore.", no_args_is_help=True
+        help="Skema database (migrasi Alembic), cadangan dan pemulihan. / Database schema "
+        "(Alembic migrations), backups and restore.",
+        no_args_is_help=True,
     )
 
-    @db_app.command("upgrade")
+    @db_app.command(
+        "upgrade",
+        epilog="\b\nContoh / examples:\n  mutasi db upgrade\n  mutasi db upgrade 0001",
+    )
     def upgrade(revision: str = typer.Argument("head")) -> None:
-        """Bring the database schema up to REVISION (default: the newest)."""
+        """Naikkan skema ke REVISION (bawaan: terbaru). / Bring the schema up to REVISION."""
         from bot.settings import load_settings
         from db.migrate import upgrade as run_upgrade
 
         settings = load_settings()
         run_upgrade(settings.database_url, revision)
-        typer.echo(f"schema at {revision}")
+        echo("cli.schema_at", revision=revision)
 
-    @db_app.command("downgrade")
+    @db_app.command(
+        "downgrade",
+        epilog="\b\nContoh / examples:\n  mutasi db downgrade 0001\n"
+        "  mutasi db downgrade base --yes",
+    )
     def downgrade(
         revision: Annotated[
             str,
@@ -67,25 +73,36 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ],
-        yes: Annotated[bool, typer.Option("--yes", help="do not ask (for scripts)")] = False,
+        yes: Annotated[
+            bool, typer.Option("--yes", help="Jangan bertanya (untuk skrip). / Do not ask.")
+        ] = False,
     ) -> None:
-        """Take the schema down to REVISION, after a confirmation and a backup."""
+        """Turunkan skema ke REVISION, setelah konfirmasi dan pencadangan.
+        / Take the schema down to REVISION, after a confirmation and a backup."""
         from bot.settings import load_settings
         from db.migrate import downgrade as run_downgrade
 
         settings = load_settings()
-        what = "drops EVERY table and all data" if revision == "base" else "may delete data"
-        _confirm(f"Downgrading the schema to {revision} {what}. Continue?", yes)
+        what = t("cli.downgrade_drops_all" if revision == "base" else "cli.downgrade_may_delete")
+        _confirm(t("cli.confirm_downgrade", revision=revision, what=what), yes)
         _safety_backup(settings.database_url, "downgrade")
         run_downgrade(settings.database_url, revision)
-        typer.echo(f"schema at {revision}")
+        echo("cli.schema_at", revision=revision)
 
-    @db_app.command("backup")
+    @db_app.command(
+        "backup",
+        epilog="\b\nContoh / examples:\n  mutasi db backup /var/backups/mutasi/2026-11-30.dump",
+    )
     def backup_command(
-        file: Annotated[Path, typer.Argument(help="where to write the backup (must not exist)")],
+        file: Annotated[
+            Path,
+            typer.Argument(
+                help="Berkas cadangan (belum boleh ada). / Where to write (must not exist)."
+            ),
+        ],
     ) -> None:
-        """Write a full backup of the database to FILE (SQLite: online backup; PostgreSQL:
-        pg_dump)."""
+        """Tulis cadangan lengkap database ke FILE (SQLite: online backup; PostgreSQL: pg_dump).
+        / Write a full backup of the database to FILE."""
         from bot.settings import load_settings
         from db.backup import BackupError, backup
 
@@ -93,28 +110,36 @@ def register(app: typer.Typer) -> None:
         try:
             backup(settings.database_url, file)
         except BackupError as error:
-            _fail(str(error))
-        typer.echo(f"backup written to {file}")
+            fail_text(str(error))
+        echo("cli.backup_written", path=str(file))
 
-    @db_app.command("restore")
+    @db_app.command(
+        "restore",
+        epilog="\b\nContoh / examples:\n  mutasi db restore /var/backups/mutasi/2026-11-30.dump",
+    )
     def restore_command(
-        file: Annotated[Path, typer.Argument(help="a backup made by `mutasi db backup`")],
-        yes: Annotated[bool, typer.Option("--yes", help="do not ask (for scripts)")] = False,
+        file: Annotated[
+            Path, typer.Argument(help="Cadangan dari `mutasi db backup`. / A `db backup` file.")
+        ],
+        yes: Annotated[
+            bool, typer.Option("--yes", help="Jangan bertanya (untuk skrip). / Do not ask.")
+        ] = False,
     ) -> None:
-        """Replace the database's contents with FILE, after a confirmation and a backup of what
-        is there now. Stop the bot first."""
+        """Ganti isi database dengan FILE, setelah konfirmasi dan pencadangan isi sekarang;
+        hentikan bot dulu. / Replace the database with FILE (after a confirmation and a backup
+        of what is there now); stop the bot first."""
         from bot.settings import load_settings
         from db.backup import BackupError, restore
 
         settings = load_settings()
         if not file.is_file():
-            _fail(f"{file} is not a file")
-        _confirm(f"Restoring {file} replaces everything in the database. Continue?", yes)
+            fail("cli.not_a_file", path=str(file))
+        _confirm(t("cli.confirm_restore", path=str(file)), yes)
         _safety_backup(settings.database_url, "before-restore")
         try:
             restore(settings.database_url, file)
         except BackupError as error:
-            _fail(str(error))
-        typer.echo(f"database restored from {file}")
+            fail_text(str(error))
+        echo("cli.restored", path=str(file))
 
     app.add_typer(db_app, name="db")

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bot.cli_text import echo, fail, language
+
 if TYPE_CHECKING:  # the CLI starts fast: Telegram and the engine load only when used
     from bot.settings import Settings
     from core.planning import PlanOutcome
@@ -107,7 +109,7 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
     try:
         async with uow_factory(session_factory(engine))() as uow:
             if await uow.plans.get(plan_id) is None:
-                raise typer.BadParameter(f"no plan with id {plan_id}", param_hint="--plan")
+                fail("cli.no_plan", 2, plan=plan_id)
             rows = await sk_rows(uow, plan_id, settings.zone)
     finally:
         await engine.dispose()
@@ -133,9 +135,7 @@ async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple
                     uow, plan_id, stage_names=stages, today=_today(settings)
                 )
             except NotFound:
-                raise typer.BadParameter(
-                    f"no plan with id {plan_id}", param_hint="--plan"
-                ) from None
+                fail("cli.no_plan", 2, plan=plan_id)
     finally:
         await engine.dispose()
     return build_plan_workbook(report, translator(language), settings.zone), len(report.lines)
@@ -165,33 +165,40 @@ async def _after_approval(settings: Settings, action: Any) -> Any:
 
 def _run_after_approval(settings: Settings, action: Any) -> Any:
     """ACTION's result, or exit 1 with the domain error in the agency's language."""
-    from bot.i18n import translator
+    from bot.cli_bot import domain_error_text
+    from bot.cli_text import fail_text
     from core.errors import DomainError
 
     try:
         return asyncio.run(_after_approval(settings, action))
     except DomainError as error:
-        t = translator(settings.language)
-        try:
-            text = t(error.key, **error.values)
-        except (KeyError, IndexError, ValueError):
-            text = f"{error.key}: {error.values}"
-        typer.echo(f"error: {plain(text)}", err=True)
-        raise typer.Exit(1) from None
+        fail_text(plain(domain_error_text(error)))
 
 
 def register(app: typer.Typer) -> None:
     """Add `rebalance`, `export sk`, `export plan`, `spmt` and `surat-menteri`."""
 
-    @app.command("spmt")
+    @app.command(
+        "spmt",
+        epilog="\b\nContoh / examples:\n  mutasi spmt 12 --admin 198001012005011001\n"
+        "  mutasi spmt 12 --admin 198001012005011001 --sip",
+    )
     def spmt(
-        proposal: Annotated[int, typer.Argument(help="proposal id (as on the card: #12)")],
-        admin: Annotated[str, typer.Option("--admin", help="your NIP (an admin)")],
+        proposal: Annotated[
+            int, typer.Argument(help="Nomor usulan (seperti di kartu: #12). / Proposal id.")
+        ],
+        admin: Annotated[
+            str, typer.Option("--admin", help="NIP Anda (admin). / Your NIP (an admin).")
+        ],
         sip: Annotated[
-            bool, typer.Option("--sip", help="the new SIP for the destination is held")
+            bool,
+            typer.Option(
+                "--sip", help="SIP baru untuk unit tujuan sudah ada. / The new SIP is held."
+            ),
         ] = False,
     ) -> None:
-        """Confirm the SPMT on the destination head's behalf (audited as the admin's)."""
+        """Catat SPMT atas nama kepala unit tujuan (diaudit sebagai tindakan admin).
+        / Confirm the SPMT on the destination head's behalf (audited as the admin's)."""
         from bot.settings import load_settings
         from core.effect import confirm_arrival
 
@@ -202,20 +209,29 @@ def register(app: typer.Typer) -> None:
 
         outcome = _run_after_approval(load_settings(), action)
         if outcome.applied:
-            typer.echo(f"SPMT recorded; proposal {proposal} took effect")
+            echo("cli.spmt_applied", proposal=proposal)
         else:
-            typer.echo(
-                f"SPMT recorded; proposal {proposal} still waits for: {', '.join(outcome.waiting)}"
-            )
+            echo("cli.spmt_waiting", proposal=proposal, waiting=", ".join(outcome.waiting))
 
-    @app.command("surat-menteri")
+    @app.command(
+        "surat-menteri",
+        epilog="\b\nContoh / examples:\n  mutasi surat-menteri 12 13 --nomor 800/123/OTDA "
+        "--tanggal 2026-12-01 --admin 198001012005011001",
+    )
     def minister_letter(
-        proposals: Annotated[list[int], typer.Argument(help="proposal ids the letter covers")],
-        nomor: Annotated[str, typer.Option("--nomor", help="the letter's number")],
-        tanggal: Annotated[str, typer.Option("--tanggal", help="the letter's date, YYYY-MM-DD")],
-        admin: Annotated[str, typer.Option("--admin", help="your NIP (an admin)")],
+        proposals: Annotated[
+            list[int], typer.Argument(help="Nomor usulan yang dicakup. / Proposal ids covered.")
+        ],
+        nomor: Annotated[str, typer.Option("--nomor", help="Nomor surat. / The letter's number.")],
+        tanggal: Annotated[
+            str, typer.Option("--tanggal", help="Tanggal surat, YYYY-MM-DD. / The letter's date.")
+        ],
+        admin: Annotated[
+            str, typer.Option("--admin", help="NIP Anda (admin). / Your NIP (an admin).")
+        ],
     ) -> None:
-        """Record the Minister's written approval for moves in a freeze window (audited)."""
+        """Catat persetujuan tertulis Menteri untuk mutasi dalam masa larangan (diaudit).
+        / Record the Minister's written approval for moves in a freeze window (audited)."""
         import datetime as dt
 
         from bot.settings import load_settings
@@ -224,7 +240,7 @@ def register(app: typer.Typer) -> None:
         try:
             letter_date = dt.date.fromisoformat(tanggal)
         except ValueError:
-            raise typer.BadParameter("use YYYY-MM-DD", param_hint="--tanggal") from None
+            fail("cli.date_format", 2, option="--tanggal", value=tanggal)
 
         async def action(uows: Any, clock: Any, rules: Any) -> Any:
             return await record_minister_letter(
@@ -238,60 +254,89 @@ def register(app: typer.Typer) -> None:
             )
 
         applied = _run_after_approval(load_settings(), action)
-        typer.echo(
-            f"letter {nomor} recorded for {len(proposals)} proposal(s); "
-            f"took effect now: {', '.join(map(str, applied)) or 'none'}"
+        echo(
+            "cli.letter_recorded",
+            number=nomor,
+            count=len(proposals),
+            applied=", ".join(map(str, applied)) or "-",
         )
 
-    @app.command("rebalance")
+    @app.command(
+        "rebalance",
+        epilog="\b\nContoh / examples:\n  mutasi rebalance --dry-run\n"
+        "  mutasi rebalance --time-limit 30",
+    )
     def rebalance(
         dry_run: Annotated[
-            bool, typer.Option("--dry-run", help="show the plan; store and send nothing")
+            bool,
+            typer.Option(
+                "--dry-run",
+                help="Tampilkan rencana saja, tanpa menyimpan/mengirim. / Show only; store and "
+                "send nothing.",
+            ),
         ] = False,
         time_limit: Annotated[
-            float | None, typer.Option("--time-limit", help="solver time limit in seconds")
+            float | None,
+            typer.Option("--time-limit", help="Batas waktu solver (detik). / Solver seconds."),
         ] = None,
     ) -> None:
-        """Make today's plan now (as the nightly job does) and print it with explanations."""
+        """Buat rencana hari ini sekarang (seperti tugas malam) dan cetak dengan alasannya.
+        / Make today's plan now (as the nightly job does) and print it with explanations."""
         from bot.settings import load_settings
 
         settings = load_settings()
+        if time_limit is not None and time_limit <= 0:
+            fail("cli.time_limit_positive", 2)
         outcome = asyncio.run(_rebalance(settings, dry_run, time_limit))
-        typer.echo(render_plan_text(outcome, settings.language))
+        typer.echo(render_plan_text(outcome, language()))
 
-    export_app = typer.Typer(help="Exports for the agency.", no_args_is_help=True)
+    export_app = typer.Typer(
+        help="Ekspor untuk instansi. / Exports for the agency.", no_args_is_help=True
+    )
 
-    @export_app.command("sk")
+    @export_app.command(
+        "sk",
+        epilog="\b\nContoh / examples:\n  mutasi export sk --plan 12 --out sk-desember.xlsx",
+    )
     def export_sk(
-        plan: Annotated[int, typer.Option("--plan", help="plan id")],
-        out: Annotated[Path, typer.Option("--out", help="FILE.xlsx or FILE.csv")],
+        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        out: Annotated[
+            Path, typer.Option("--out", help="BERKAS.xlsx atau BERKAS.csv / FILE.xlsx or .csv")
+        ],
     ) -> None:
-        """SK draft rows of a plan's approved transfers (DOMAIN.md `sk` columns)."""
+        """Baris draf SK dari mutasi yang disetujui dalam satu rencana (docs/formats.md).
+        / SK draft rows of a plan's approved transfers."""
         from bot.settings import load_settings
 
         if out.suffix.lower() not in (".xlsx", ".csv"):
-            raise typer.BadParameter("use a .xlsx or .csv file name", param_hint="--out")
+            fail("cli.export_suffix", 2, path=str(out))
         count = asyncio.run(_export_sk(load_settings(), plan, out))
-        typer.echo(f"{count} rows -> {out}")
+        echo("cli.export_written", count=count, path=str(out))
 
-    @export_app.command("plan")
+    @export_app.command(
+        "plan",
+        epilog="\b\nContoh / examples:\n  mutasi export plan --plan 12 --out rencana-12.xlsx\n"
+        "  mutasi export plan --plan 12 --out plan-12.xlsx --lang en",
+    )
     def export_plan(
-        plan: Annotated[int, typer.Option("--plan", help="plan id")],
-        out: Annotated[Path, typer.Option("--out", help="FILE.xlsx")],
+        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        out: Annotated[Path, typer.Option("--out", help="BERKAS.xlsx / FILE.xlsx")],
         lang: Annotated[
-            str | None, typer.Option("--lang", help="id or en (default: MUTASI_LANGUAGE)")
+            str | None,
+            typer.Option("--lang", help="Bahasa buku kerja: id atau en. / Workbook language."),
         ] = None,
     ) -> None:
-        """The plan as a workbook for the committee: a summary, one sheet per OPD, minutes."""
+        """Rencana sebagai buku kerja untuk tim: ringkasan, satu lembar per OPD, berita acara.
+        / The plan as a workbook for the committee: a summary, one sheet per OPD, minutes."""
         from bot.settings import load_settings
 
         if out.suffix.lower() != ".xlsx":
-            raise typer.BadParameter("use a .xlsx file name", param_hint="--out")
+            fail("cli.export_xlsx", 2, path=str(out))
         if lang not in (None, "id", "en"):
-            raise typer.BadParameter("use id or en", param_hint="--lang")
+            fail("cli.lang_choice", 2, value=str(lang))
         settings = load_settings()
-        data, count = asyncio.run(_export_plan(settings, plan, lang or settings.language))
+        data, count = asyncio.run(_export_plan(settings, plan, lang or language()))
         out.write_bytes(data)
-        typer.echo(f"{count} proposals -> {out}")
+        echo("cli.export_plan_written", count=count, path=str(out))
 
     app.add_typer(export_app, name="export")

@@ -190,11 +190,21 @@ class UpdateInbox:
     # ------------------------------------------------------------------ webhook
 
     async def start_webhook(
-        self, *, listen: str, port: int, path: str, url: str, secret: str
+        self,
+        *,
+        listen: str,
+        port: int,
+        path: str,
+        url: str,
+        secret: str,
+        extra_routes: Sequence[Any] = (),
     ) -> None:
-        """Serve the webhook on LISTEN:PORT/PATH and tell Telegram about URL and SECRET."""
+        """Serve the webhook on LISTEN:PORT/PATH (and EXTRA_ROUTES, e.g. /healthz) and tell
+        Telegram about URL and SECRET."""
         handler_args = {"inbox": self, "secret": secret}
-        app = tornado.web.Application([(rf"/{path}/?", _WebhookHandler, handler_args)])
+        app = tornado.web.Application(
+            [*extra_routes, (rf"/{path}/?", _WebhookHandler, handler_args)]
+        )
         self._server = HTTPServer(app, max_body_size=MAX_WEBHOOK_BODY)
         self._server.listen(port, address=listen)
         await self.application.bot.set_webhook(

@@ -25,7 +25,13 @@ log = logging.getLogger(__name__)
 
 
 class ServeError(Exception):
-    """The bot cannot start; the message is one line for the operator."""
+    """The bot cannot start; the message is one line for the operator (English), KEY and
+    VALUES say the same in the catalogs' words."""
+
+    def __init__(self, message: str, key: str = "serve.failed", **values: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values or {"detail": message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +57,9 @@ def webhook_config(settings: Settings, url: str) -> WebhookConfig:
     """The webhook settings for URL; a random secret per run when none is configured.
     ServeError (one line, the secret not shown) when the configured secret is not allowed."""
     if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
-        raise ServeError(f"webhook URL must start with https:// (got {url!r})")
+        raise ServeError(
+            f"webhook URL must start with https:// (got {url!r})", "serve.webhook_https", url=url
+        )
     secret = (
         settings.webhook_secret.get_secret_value()
         if settings.webhook_secret is not None
@@ -61,7 +69,9 @@ def webhook_config(settings: Settings, url: str) -> WebhookConfig:
         raise ServeError(
             "MUTASI_WEBHOOK_SECRET: Telegram allows only A-Z, a-z, 0-9, _ and - "
             f"(1 to 256 characters); the one set has {len(secret)} characters"
-            + (" with others among them" if 0 < len(secret) <= 256 else "")
+            + (" with others among them" if 0 < len(secret) <= 256 else ""),
+            "serve.webhook_secret",
+            length=len(secret),
         )
     return WebhookConfig(url, secret, settings.webhook_listen, settings.webhook_port)
 
@@ -79,14 +89,25 @@ async def running_bot(
     from telegram.error import InvalidToken, NetworkError
 
     from bot.inbox import UpdateInbox
+    from bot.logs import redact
+    from bot.webhook_server import health_route
 
+    token = application.bot.token
     try:
         await application.initialize()
     except InvalidToken as error:
-        raise ServeError(f"Telegram rejected MUTASI_BOT_TOKEN: {error}") from None
-    except NetworkError as error:
+        detail = redact(str(error), [token])
         raise ServeError(
-            f"cannot reach the Bot API at {application.bot.base_url}: {error}"
+            f"Telegram rejected MUTASI_BOT_TOKEN: {detail}", "serve.token_rejected", detail=detail
+        ) from None
+    except NetworkError as error:
+        where = redact(application.bot.base_url, [token])
+        detail = redact(str(error), [token])
+        raise ServeError(
+            f"cannot reach the Bot API at {where}: {detail}",
+            "serve.api_unreachable",
+            url=where,
+            detail=detail,
         ) from None
     services = application.bot_data.services
     inbox = UpdateInbox(application, services.uow_factory, services.clock)
@@ -102,6 +123,7 @@ async def running_bot(
                 path=webhook.path,
                 url=webhook.url,
                 secret=webhook.secret,
+                extra_routes=[health_route(lambda: health_probe(application))],
             )
         else:
             await inbox.start_polling(poll_timeout, poll_interval)
@@ -118,6 +140,26 @@ async def running_bot(
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+async def health_probe(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> tuple[bool, dict[str, Any]]:
+    """The `/healthz` answer: `bot.health`'s report for this application's settings, asking
+    the Bot API with the running bot."""
+    import datetime as dt
+
+    from bot.health import check_health
+    from bot.i18n import translator
+
+    services = getattr(application.bot_data, "services", None)
+    if services is None:
+        return True, {"status": "ok", "checks": {}}
+    t = translator(services.settings.language)
+    report = await check_health(
+        services.settings, now=dt.datetime.now(dt.UTC), bot=application.bot, t=t
+    )
+    return report.ok, report.as_json(t)
 
 
 async def serve_until_signalled(

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import SettingsError
 
-__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "ENV_PREFIX",
+    "Settings",
+    "SettingsError",
+    "last_database_url",
+    "load_settings",
+    "remember_database_url",
+]
 
 ENV_PREFIX = "MUTASI_"
+_STAGE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class Settings(BaseSettings):
@@ -34,6 +50,8 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     language: Literal["id", "en"] = "id"
     concurrent_updates: int = Field(default=8, ge=1)  # updates handled at once; 1: one by one
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     work_hours_start: dt.time = dt.time(7, 30)
     work_hours_end: dt.time = dt.time(16, 0)
@@ -64,8 +82,8 @@ class Settings(BaseSettings):
     retirement_guard_months: int = Field(default=12, ge=0)
     max_home_distance_km: float = Field(default=120.0, ge=0)
     spouse_max_distance_km: float = Field(default=40.0, ge=0)
-    arrivals_fraction: float = Field(default=0.12, ge=0)
-    departures_fraction: float = Field(default=0.12, ge=0)
+    arrivals_fraction: float = Field(default=0.12, ge=0, le=1)
+    departures_fraction: float = Field(default=0.12, ge=0, le=1)
     min_moves_cap: int = Field(default=2, ge=0)
     max_total_moves: int | None = Field(default=None, ge=0)
     voluntary_only: bool = False
@@ -88,15 +106,82 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("work_days")
+    @classmethod
+    def _work_days(cls, value: str) -> str:
+        from core.errors import InvalidInput
+        from core.working_time import parse_work_days
+
+        try:
+            parse_work_days(value)
+        except InvalidInput:
+            raise ValueError(
+                f"{value!r} is not a list of ISO weekdays: use numbers 1-7 (Monday = 1), "
+                "e.g. 1-5 or 1,2,3,4,5,6"
+            ) from None
+        return value
+
+    @field_validator("approval_chain")
+    @classmethod
+    def _approval_chain(cls, value: str) -> str:
+        from core.approval import parse_chain
+        from core.errors import InvalidInput
+
+        parts = [p.strip() for p in value.split(",")]
+        if not value.strip() or any(not p for p in parts):
+            raise ValueError(
+                "give one or more stage names separated by commas, e.g. approver or "
+                "kepala_opd,sekda,ppk (no empty stage)"
+            )
+        for part in parts:
+            name = part.partition(":")[0].strip()
+            if not _STAGE_NAME.fullmatch(name):
+                raise ValueError(
+                    f"stage {name!r}: use lower-case letters, digits and _ (e.g. kepala_opd)"
+                )
+        try:
+            parse_chain(value)
+        except InvalidInput as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> Settings:
+        if self.work_hours_start >= self.work_hours_end:
+            raise ValueError(
+                "MUTASI_WORK_HOURS_START must be earlier than MUTASI_WORK_HOURS_END "
+                f"(got {self.work_hours_start:%H:%M} and {self.work_hours_end:%H:%M})"
+            )
+        return self
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         if value.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if value.startswith(("postgresql://", "postgres://")):
-            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite:///FILE or postgresql://USER:PASS@HOST/DB")
+        if value.startswith("postgresql+asyncpg://"):
+            from sqlalchemy.engine import make_url
+
+            from db.engine import asyncpg_connect_args
+
+            try:
+                asyncpg_connect_args(make_url(value))  # sslmode=…, sslrootcert=… checked now
+            except (ValueError, OSError) as error:
+                raise ValueError(str(error)) from None
         return value
 
     @field_validator("objection_decision_working_days")
@@ -157,15 +242,42 @@ class Settings(BaseSettings):
     def require_token(self) -> str:
         """The bot token, or a SettingsError naming the variable."""
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
-            raise SettingsError(f"{ENV_PREFIX}BOT_TOKEN is not set: put the bot's token there")
+            raise SettingsError(
+                f"{ENV_PREFIX}BOT_TOKEN is not set: put the bot's token there",
+                "settings.token_missing",
+            )
         return self.bot_token.get_secret_value().strip()
+
+
+_opened: dict[str, str] = {}
+
+
+def remember_database_url(url: str) -> None:
+    """Note the database this run opens, so a connection failure can say where it was."""
+    _opened["url"] = url
+
+
+def last_database_url() -> str:
+    """The database this run opened last (MUTASI_DATABASE_URL's default before any)."""
+    import os
+
+    return _opened.get("url") or os.environ.get(
+        f"{ENV_PREFIX}DATABASE_URL", "sqlite:///mutasi.sqlite3"
+    )
 
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings; any problem becomes one SettingsError line that names the variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+        remember_database_url(settings.database_url)
+        return settings
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else ENV_PREFIX
-        raise SettingsError(f"{name}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:  # a rule across settings names its variables itself
+            raise SettingsError(message, "settings.rule", {"detail": message}) from None
+        name = ENV_PREFIX + str(first["loc"][0]).upper()
+        raise SettingsError(
+            f"{name}: {message}", "settings.invalid", {"name": name, "detail": message}
+        ) from None

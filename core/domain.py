@@ -151,6 +151,7 @@ class Invitation:
     created_by: str | None = None
     used_at: dt.datetime | None = None
     used_by_telegram_id: int | None = None
+    replaced_at: dt.datetime | None = None  # a newer link for the same person ended this one
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,14 @@ def invitation_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
 
 
+@dataclass(frozen=True, slots=True)
+class InvitationBatch:
+    """What one issue did: the new codes, and whose unused older links they replaced."""
+
+    issued: list[IssuedInvitation]
+    replaced_nips: list[str]
+
+
 async def issue_invitations(
     uow: UnitOfWork,
     *,
@@ -53,10 +61,37 @@ async def issue_invitations(
     make_code: Callable[[], str] = new_invitation_code,
 ) -> list[IssuedInvitation]:
     """Issue one code per employee of UNIT_CODE (or of every unit when None); commits."""
+    batch = await issue_invitation_batch(
+        uow, unit_code=unit_code, actor=actor, now=now, valid_days=valid_days, make_code=make_code
+    )
+    return batch.issued
+
+
+async def issue_invitation_batch(
+    uow: UnitOfWork,
+    *,
+    unit_code: str | None = None,
+    nip: str | None = None,
+    actor: str,
+    now: dt.datetime,
+    valid_days: int,
+    make_code: Callable[[], str] = new_invitation_code,
+) -> InvitationBatch:
+    """Issue one code for NIP, or per employee of UNIT_CODE, or of every unit when both are
+    None; unused older links of the same people end as replaced. Commits.
+
+    Raises NotFound(nip=…) or NotFound(unit=…) for an unknown person or unit, and
+    InvalidInput(field="valid_days") when VALID_DAYS < 1.
+    """
     if valid_days < 1:
         raise InvalidInput(field="valid_days")
     employees: Sequence[Employee]
-    if unit_code is None:
+    if nip is not None:
+        person = await uow.employees.get(nip)
+        if person is None:
+            raise NotFound(nip=nip)
+        employees = [person]
+    elif unit_code is None:
         employees = await uow.employees.list()
     else:
         if await uow.units.get(unit_code) is None:
@@ -75,31 +110,36 @@ async def issue_invitations(
         issued.append(
             IssuedInvitation(employee.nip, employee.name, employee.unit_code, code, expires)
         )
+    subject = f"employee:{nip}" if nip else f"unit:{unit_code}" if unit_code else "unit:*"
     await uow.audit.add(
         AuditEvent(
             actor=actor,
             action="invitations.issue",
-            subject=f"unit:{unit_code}" if unit_code else "unit:*",
+            subject=subject,
             at=now,
             before=None,
             after={
                 "count": len(issued),
                 "expires_at": expires.isoformat(),
-                "replaced_unused": replaced,
+                "replaced_unused": len(replaced),
             },
         )
     )
     await uow.commit()
-    return issued
+    return InvitationBatch(issued, list(replaced))
 
 
 INVITATION_CSV_HEADER = ("nip", "nama", "kode_unit", "tautan", "berlaku_sampai")
 
 
 def invitations_csv(
-    issued: Sequence[IssuedInvitation], bot_username: str, zone: dt.tzinfo = dt.UTC
+    issued: Sequence[IssuedInvitation],
+    bot_username: str,
+    zone: dt.tzinfo = dt.UTC,
+    expiry_text: Callable[[dt.datetime], str] | None = None,
 ) -> str:
-    """The CSV an admin hands out: one row per employee with their link and expiry (in ZONE)."""
+    """The CSV an admin hands out: one row per employee with their link and expiry (in ZONE,
+    written by EXPIRY_TEXT, e.g. "14 Desember 2026 16.00 WIB"; ISO 8601 when None)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(INVITATION_CSV_HEADER)
@@ -110,7 +150,9 @@ def invitations_csv(
                 item.name,
                 item.unit_code,
                 invitation_link(bot_username, item.code),
-                item.expires_at.astimezone(zone).isoformat(timespec="minutes"),
+                expiry_text(item.expires_at.astimezone(zone))
+                if expiry_text
+                else item.expires_at.astimezone(zone).isoformat(timespec="minutes"),
             ]
         )
     return buffer.getvalue()

@@ -29,6 +29,12 @@ class InvitationExpired(StaleAction):
     key = "error.invitation_expired"
 
 
+class InvitationReplaced(InvitationExpired):
+    """A newer link for the same person ended this one before it was used."""
+
+    key = "error.invitation_replaced"
+
+
 class SecondAccountNeedsAdmin(DomainError):
     """The employee already has a Telegram account; only an admin may bind another."""
 
@@ -74,6 +80,8 @@ async def register_with_invitation(
     if invitation.used_at is not None:
         raise InvitationUsed(used_at=invitation.used_at)
     if now >= invitation.expires_at:
+        if invitation.replaced_at is not None:
+            raise InvitationReplaced(replaced_at=invitation.replaced_at)
         raise InvitationExpired(expires_at=invitation.expires_at)
     employee = await uow.employees.get(invitation.nip)
     if employee is None:

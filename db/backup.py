@@ -25,6 +25,18 @@ from sqlalchemy.engine import URL, make_url
 
 from db.engine import normalise_url
 
+#: libpq URL parameters and the environment variables libpq reads for them.
+LIBPQ_ENVIRONMENT = {
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslcrl": "PGSSLCRL",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "application_name": "PGAPPNAME",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+}
+
 
 class BackupError(Exception):
     """A backup or restore could not be made; the message is one line."""
@@ -71,7 +83,11 @@ def backup(database_url: str, target: Path) -> Path:
         finally:
             source.close()
         return target
-    _pg_run("pg_dump", url, ["--format=custom", "--no-owner", f"--file={target}"])
+    try:
+        _pg_run("pg_dump", url, ["--format=custom", "--no-owner", f"--file={target}"])
+    except BackupError:
+        target.unlink(missing_ok=True)  # a failed pg_dump may leave a file that is no backup
+        raise
     return target
 
 
@@ -146,6 +162,12 @@ def _pg_run(tool_name: str, url: URL, arguments: list[str]) -> None:
     env = {**os.environ}
     if url.password:
         env["PGPASSWORD"] = str(url.password)
+    # The URL's libpq parameters (sslmode, sslrootcert, …) reach pg_dump/pg_restore as libpq's
+    # own environment variables, so a backup connects exactly as the bot does.
+    for name, variable in LIBPQ_ENVIRONMENT.items():
+        value = url.query.get(name)
+        if isinstance(value, str):
+            env[variable] = value
     command = [tool, "--dbname", str(url.database or "")]
     if url.host:
         command += ["--host", url.host]

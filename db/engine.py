@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -38,12 +39,110 @@ def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngin
             url, in_memory=parsed.database in (None, "", ":memory:"), echo=echo, **options
         )
     if parsed.get_backend_name() == "postgresql":
+        parsed, libpq_args = asyncpg_connect_args(parsed)
         settings: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
         if "poolclass" not in options:
             settings.update(pool_size=10, max_overflow=20)
+        connect_args = {**libpq_args, **dict(options.pop("connect_args", {}))}
         settings.update(options)
-        return _create_async_engine(url, echo=echo, **settings)
+        return _create_async_engine(parsed, echo=echo, connect_args=connect_args, **settings)
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)}")
+
+
+#: libpq's `sslmode` values; asyncpg takes the same words for its `ssl` argument.
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_LIBPQ_SSL_FILES = ("sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl")
+
+
+class DatabaseUrlError(ValueError):
+    """A database URL whose query parameters asyncpg cannot use; the message names the part."""
+
+
+def asyncpg_connect_args(url: URL) -> tuple[URL, dict[str, Any]]:
+    """URL without libpq's query parameters, and the asyncpg `connect()` arguments for them.
+
+    libpq (psql, pg_dump) reads `?sslmode=…&sslrootcert=…&connect_timeout=…&application_name=…`;
+    asyncpg takes `ssl=`, `timeout=` and `server_settings=` instead, and SQLAlchemy passes query
+    parameters through unchanged, so `sslmode` would reach asyncpg as an unknown keyword. The
+    modes follow libpq's table (PostgreSQL documentation, "SSL Support", 34.19): `require`
+    encrypts without checking the certificate unless a root certificate is given (then it checks
+    like `verify-ca`), `verify-ca` checks the chain, `verify-full` also the host name.
+    """
+    query = dict(url.query)
+    args: dict[str, Any] = {}
+    mode = _single(query.pop("sslmode", None), "sslmode")
+    files = {name: _single(query.pop(name, None), name) for name in _LIBPQ_SSL_FILES}
+    if mode is not None and mode not in SSL_MODES:
+        raise DatabaseUrlError(f"sslmode={mode!r}: use one of {', '.join(SSL_MODES)}")
+    if any(files.values()) and mode not in ("disable", "allow", "prefer"):
+        args["ssl"] = _ssl_context(mode or "verify-full", files)
+    elif mode is not None:
+        args["ssl"] = mode
+    timeout = _single(query.pop("connect_timeout", None), "connect_timeout")
+    if timeout is not None:
+        try:
+            args["timeout"] = float(timeout)
+        except ValueError:
+            raise DatabaseUrlError(f"connect_timeout={timeout!r}: give seconds") from None
+    name = _single(query.pop("application_name", None), "application_name")
+    if name is not None:
+        args["server_settings"] = {"application_name": name}
+    attrs = _single(query.pop("target_session_attrs", None), "target_session_attrs")
+    if attrs is not None:
+        args["target_session_attrs"] = attrs
+    return url.set(query=query), args
+
+
+def _single(value: str | tuple[str, ...] | None, name: str) -> str | None:
+    if isinstance(value, tuple):
+        raise DatabaseUrlError(f"{name} is given more than once")
+    return value
+
+
+def _ssl_context(mode: str, files: dict[str, str | None]) -> ssl.SSLContext:
+    """An SSL context for `require` / `verify-ca` / `verify-full` with libpq's file options."""
+    from pathlib import Path
+
+    for name in ("sslrootcert", "sslcert", "sslkey", "sslcrl"):
+        path = files.get(name)
+        if path and not Path(path).is_file():
+            raise DatabaseUrlError(f"{name}: no file {path}")
+    root = files.get("sslrootcert")
+    context = ssl.create_default_context(cafile=root) if root else ssl.create_default_context()
+    if mode == "require" and not root:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif mode in ("require", "verify-ca"):
+        context.check_hostname = False
+    revoked = files.get("sslcrl")
+    if revoked:
+        context.load_verify_locations(revoked)
+        context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
+    certificate = files.get("sslcert")
+    if certificate:
+        context.load_cert_chain(
+            certificate, files.get("sslkey"), password=files.get("sslpassword")
+        )
+    return context
+
+
+def masked_url(url: str) -> str:
+    """URL as an operator may see it in a message: the password replaced by ***."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        return url.rsplit("@", 1)[-1]  # unparsable: nothing before the host is shown
+    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
+
+
+def where(url: str) -> str:
+    """Where a database lives, for one-line messages: `host:port/db` or the SQLite file."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return str(parsed.database or ":memory:")
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
 
 
 def _sqlite_engine(url: str, *, in_memory: bool, echo: bool, **options: Any) -> AsyncEngine:
@@ -70,3 +169,53 @@ def _sqlite_engine(url: str, *, in_memory: bool, echo: bool, **options: Any) -> 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions whose objects stay readable after commit (we map rows to dataclasses anyway)."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+def failure_of(url: str, error: BaseException) -> tuple[str, dict[str, str]] | None:
+    """A message key and values for a database that cannot be used, or None for other errors.
+
+    Keys: `db.unreachable` (no server at host:port, a DNS failure, a timeout), `db.refused`
+    (login or database refused), `db.ssl` (the TLS handshake failed), `db.url` (a URL asyncpg
+    cannot use), `db.sqlite_file` (a SQLite file that cannot be opened). Values: `where`
+    (`host:port/db` or the file) and `detail` (one line, without the password).
+    """
+    import sqlite3
+
+    place = where(url) if _parsable(url) else masked_url(url)
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        detail = " ".join(str(current).split())[:200] or type(current).__name__
+        name = type(current).__name__
+        module = type(current).__module__
+        if isinstance(current, DatabaseUrlError):
+            return "db.url", {"where": place, "detail": detail}
+        if isinstance(current, ssl.SSLError) or "SSL" in detail and "rejected" in detail:
+            return "db.ssl", {"where": place, "detail": detail}
+        if module.startswith("asyncpg") and name in (
+            "InvalidPasswordError",
+            "InvalidAuthorizationSpecificationError",
+            "InvalidCatalogNameError",
+            "InsufficientPrivilegeError",
+        ):
+            return "db.refused", {"where": place, "detail": detail}
+        if isinstance(current, sqlite3.OperationalError) and "unable to open" in detail:
+            return "db.sqlite_file", {"where": place, "detail": detail}
+        if isinstance(current, OSError | TimeoutError) and not isinstance(current, ssl.SSLError):
+            return "db.unreachable", {"where": place, "detail": detail}
+        pending.extend([current.__cause__, current.__context__, getattr(current, "orig", None)])
+    return None
+
+
+def _parsable(url: str) -> bool:
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        return False
+    return True

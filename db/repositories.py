@@ -531,6 +531,7 @@ def invitation_from_row(row: InvitationRow) -> Invitation:
         created_by=row.created_by,
         used_at=row.used_at,
         used_by_telegram_id=row.used_by_telegram_id,
+        replaced_at=row.replaced_at,
     )
 
 
@@ -572,22 +573,26 @@ class SqlInvitationRepository(SqlRepository):
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def expire_unused(self, nips: Sequence[str], at: dt.datetime) -> int:
-        """End every unused, still valid code of these employees now; how many were ended."""
-        ended = 0
+    async def expire_unused(self, nips: Sequence[str], at: dt.datetime) -> list[str]:
+        """End every unused, still valid code of these employees now, marking it replaced;
+        the NIPs whose codes were ended (sorted, each once)."""
+        ended: set[str] = set()
         for start in range(0, len(nips), 900):  # under SQLite's parameter limit
-            result = await self.session.execute(
+            live = (
+                InvitationRow.nip.in_(list(nips[start : start + 900])),
+                InvitationRow.used_at.is_(None),
+                InvitationRow.expires_at > at,
+            )
+            ended.update(
+                (await self.session.execute(select(InvitationRow.nip).where(*live))).scalars()
+            )
+            await self.session.execute(
                 update(InvitationRow)
-                .where(
-                    InvitationRow.nip.in_(list(nips[start : start + 900])),
-                    InvitationRow.used_at.is_(None),
-                    InvitationRow.expires_at > at,
-                )
-                .values(expires_at=at)
+                .where(*live)
+                .values(expires_at=at, replaced_at=at)
                 .execution_options(synchronize_session=False)
             )
-            ended += int(result.rowcount)  # type: ignore[attr-defined]
-        return ended
+        return sorted(ended)
 
 
 # ----------------------------------------------------------------------- aspirations

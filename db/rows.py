@@ -184,6 +184,7 @@ class InvitationRow(Base):
     created_by: Mapped[str | None] = mapped_column(NIP)
     used_at: Mapped[dt.datetime | None]
     used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    replaced_at: Mapped[dt.datetime | None]
 
 
 class AspirationRow(Base):

@@ -47,6 +47,8 @@ class PostgresServer:
     port: int
     user: str
     major_version: int
+    #: The server's self-signed certificate (SSL is on; plain connections are accepted too).
+    ssl_root_cert: Path | None = None
 
     def url(self, database: str) -> str:
         """The asyncpg URL of one database on this server."""
@@ -155,6 +157,30 @@ def _run_server_command(command: list[str]) -> None:
         )
 
 
+def _self_signed_certificate(root: Path, uid: int | None, gid: int | None) -> Path | None:
+    """A certificate for 127.0.0.1 and its key in ROOT (owned by the server's account), made
+    with openssl; None when openssl is missing (the server then runs without SSL)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    certificate, key = root / "server.crt", root / "server.key"
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-nodes", "-newkey", "ec",
+            "-pkeyopt", "ec_paramgen_curve:prime256v1", "-keyout", str(key),
+            "-out", str(certificate), "-days", "2", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    key.chmod(0o600)
+    if uid is not None and gid is not None:
+        for path in (certificate, key):
+            os.chown(path, uid, gid)
+    return certificate
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL cluster for this test session, removed at the end."""
@@ -182,11 +208,18 @@ def postgres_server() -> Iterator[PostgresServer]:
                 "--no-sync",
             ]
         )
+        certificate = _self_signed_certificate(root, uid, gid)
+        ssl_options = (
+            f" -c ssl=on -c ssl_cert_file={certificate} -c ssl_key_file={root / 'server.key'}"
+            if certificate
+            else ""
+        )
         for _attempt in range(3):
             port = _free_port()
             options = (
                 f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -F "
                 "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+                + ssl_options
             )
             try:
                 _run_server_command(
@@ -217,6 +250,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             port=port,
             user=POSTGRES_USER,
             major_version=_major_version(bin_dir),
+            ssl_root_cert=certificate,
         )
     finally:
         if started:
@@ -351,3 +385,35 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"PostgreSQL tests: {postgres_passed} passed, {postgres_failed} failed; "
         f"end-to-end (HTTP Bot API emulator): {e2e_passed} passed, {e2e_failed} failed"
     )
+
+
+# --- the token-leak watch over the whole session (tests/leak_watch.py) -----------------------
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start watching every log record, error and CLI/subprocess output for a bot token."""
+    from tests import leak_watch
+
+    leak_watch.start(session)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Search each test phase's error text and captured output."""
+    from tests import leak_watch
+
+    leak_watch.report(report)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the session when a bot token was seen anywhere."""
+    from tests import leak_watch
+
+    leaks = leak_watch.finish(session)
+    if not leaks:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for line in leaks:
+        if reporter is not None:
+            reporter.write_line(f"TOKEN LEAK: {line}", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

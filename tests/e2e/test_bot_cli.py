@@ -64,7 +64,7 @@ def test_role_grant_and_revoke_by_unit_and_opd_are_audited(database: str) -> Non
         RoleGrant(SITI.nip, Role.APPROVER, ScopeKind.OPD, "Dinas Kesehatan"),
     }
     revoked = runner.invoke(app, ["role", "revoke", SITI.nip, "supervisor", "--scope", "PKM-B"])
-    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert revoked.exit_code == 0 and "dicabut" in revoked.output
     grants, actions = _grants_and_audit(database, SITI.nip)
     assert [g.role for g in grants] == [Role.APPROVER]
     assert actions.count("role.grant") == 2 and actions.count("role.revoke") == 1
@@ -87,7 +87,7 @@ def test_invite_writes_one_link_per_employee_of_the_unit(database: str, tmp_path
         ["invite", "--unit", "PKM-A", "--out", str(out), "--bot-username", "mutasi_bot"],
     )
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert len(rows) == 3 and KEPALA.nip in {r["nip"] for r in rows}
     assert all(r["tautan"].startswith("https://t.me/mutasi_bot?start=") for r in rows)
     assert all(r["nip"] not in r["tautan"] for r in rows)
@@ -103,4 +103,4 @@ def test_invite_needs_exactly_one_of_unit_or_all(database: str) -> None:
 
 def test_account_unbind_lets_a_new_invitation_bind_another_phone(database: str) -> None:
     result = CliRunner().invoke(build_app(), ["account", "unbind", SITI.nip])
-    assert result.exit_code == 0 and "1 account(s) unbound" in result.output
+    assert result.exit_code == 0 and "1 akun Telegram dilepas" in result.output

@@ -89,7 +89,7 @@ async def test_serve_without_a_token_exits_non_zero_with_one_line(runtime: BotRu
     code, err = await _run(runtime)
     assert code != 0
     assert err.strip().splitlines() == [
-        "error: MUTASI_BOT_TOKEN is not set: put the bot's token there"
+        "galat: MUTASI_BOT_TOKEN belum diisi: isi dengan token bot dari BotFather"
     ]
 
 
@@ -98,8 +98,9 @@ async def test_serve_with_a_rejected_token_exits_non_zero_with_one_line(
 ) -> None:
     code, err = await _run(runtime, MUTASI_BOT_TOKEN="999:REJECTED")
     assert code != 0
-    lines = [line for line in err.strip().splitlines() if line.startswith("error:")]
-    assert len(lines) == 1 and "Telegram rejected MUTASI_BOT_TOKEN" in lines[0]
+    lines = [line for line in err.strip().splitlines() if line.startswith("galat:")]
+    assert len(lines) == 1 and "Telegram menolak MUTASI_BOT_TOKEN" in lines[0]
+    assert "REJECTED" not in err
 
 
 async def test_serve_polls_answers_and_stops_cleanly_on_sigterm(runtime: BotRuntime) -> None:
@@ -175,3 +176,31 @@ async def test_a_dialogue_survives_killing_the_serve_process(runtime: BotRuntime
     async with runtime.uows() as uow:
         wish = await uow.aspirations.current_for(SITI.nip)
     assert wish is not None and wish.choices == ("PKM-C",)
+
+
+async def test_webhook_mode_serves_the_health_report_at_healthz(runtime: BotRuntime) -> None:
+    import aiohttp
+
+    from core.domain import OutboxMessage
+
+    port = free_port()
+    hook = WebhookConfig(f"http://127.0.0.1:{port}/telegram", "s3cret-token", "127.0.0.1", port)
+    async with runtime.running(webhook=hook), aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            healthy = (response.status, await response.json())
+        async with runtime.uows() as uow:
+            overdue = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+            await uow.outbox.add(OutboxMessage(None, 1001, "text", {"text": "x"}, overdue))
+            await uow.commit()
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            unhealthy = (response.status, await response.json())
+        async with http.get(f"http://127.0.0.1:{port}/telegram") as response:
+            wrong_method = response.status
+    assert healthy[0] == 200 and healthy[1]["status"] == "ok"
+    assert set(healthy[1]["checks"]) == {
+        "database", "schema", "agency", "outbox", "plan", "telegram",
+    }  # fmt: skip
+    assert "@mutasi_test_bot" in healthy[1]["checks"]["telegram"]["detail"]
+    assert unhealthy[0] == 503 and unhealthy[1]["status"] == "unhealthy"
+    assert unhealthy[1]["checks"]["outbox"]["ok"] is False
+    assert wrong_method == 405

@@ -29,7 +29,7 @@ async def test_a_webhook_secret_telegram_refuses_is_a_one_line_start_up_error(
     assert code != 0
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith("error: MUTASI_WEBHOOK_SECRET: Telegram allows only A-Z")
+    assert lines[0].startswith("galat: MUTASI_WEBHOOK_SECRET: Telegram hanya menerima A-Z")
     assert secret not in lines[0]
 
 

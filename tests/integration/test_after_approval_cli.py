@@ -96,7 +96,7 @@ def test_an_admin_confirms_the_spmt_with_the_sip_and_the_move_takes_effect(
     assert asyncio.run(_read(url, pid))[0] == "PKM-A"
     done = mutasi(url, "spmt", str(pid), "--admin", ADMIN, "--sip")
     assert done.exit_code == 0, done.output
-    assert f"proposal {pid} took effect" in done.output
+    assert f"usulan {pid} sudah berlaku" in done.output
     unit, audit = asyncio.run(_read(url, pid))
     assert unit == "PKM-B"
     [spmt] = [a for a in audit if a[0] == "proposal.spmt"]
@@ -111,7 +111,7 @@ def test_under_an_acting_head_the_move_waits_for_the_ministers_letter(
     url, pid = approved
     acting = {"MUTASI_ACTING_HEAD": "true"}
     waiting = mutasi(url, "spmt", str(pid), "--admin", ADMIN, "--sip", **acting)
-    assert waiting.exit_code == 0 and "still waits for: minister" in waiting.output
+    assert waiting.exit_code == 0 and "masih menunggu: minister" in waiting.output
     assert asyncio.run(_read(url, pid))[0] == "PKM-A"
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     bad = mutasi(
@@ -139,7 +139,7 @@ def test_under_an_acting_head_the_move_waits_for_the_ministers_letter(
         ADMIN,
         **acting,
     )
-    assert typo.exit_code == 2 and "YYYY-MM-DD" in typo.output
+    assert typo.exit_code == 2 and "TTTT-BB-HH" in typo.output
     letter = mutasi(
         url,
         "surat-menteri",
@@ -153,7 +153,7 @@ def test_under_an_acting_head_the_move_waits_for_the_ministers_letter(
         **acting,
     )
     assert letter.exit_code == 0, letter.output
-    assert f"took effect now: {pid}" in letter.output
+    assert f"langsung berlaku: {pid}" in letter.output
     unit, audit = asyncio.run(_read(url, pid))
     assert unit == "PKM-B"
     assert ("proposal.minister_letter", ADMIN) in [(a[0], a[1]) for a in audit]

@@ -26,8 +26,9 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def mutasi(url: str, *args: str, stdin: str | None = None) -> tuple[int, str]:
+    """The CLI in English (`--lang en`; Indonesian is its default)."""
     result = CliRunner().invoke(
-        build_app(), list(args), env={"MUTASI_DATABASE_URL": url}, input=stdin
+        build_app(), ["--lang", "en", *args], env={"MUTASI_DATABASE_URL": url}, input=stdin
     )
     return result.exit_code, result.output
 

@@ -18,10 +18,10 @@ from tests.conftest import PostgresServer
 
 
 def run_cli(database: Path, *args: str) -> tuple[int, str]:
-    """The real CLI, in-process, with MUTASI_DATABASE_URL pointing at DATABASE."""
-    result = CliRunner().invoke(
-        build_app(), list(args), env={"MUTASI_DATABASE_URL": f"sqlite:///{database}"}
-    )
+    """The real CLI, in-process, on DATABASE (MUTASI_DATABASE_URL, or the demo's --database)."""
+    url = f"sqlite:///{database}"
+    extra = ["--database", url] if args and args[0] == "demo" else []
+    result = CliRunner().invoke(build_app(), [*args, *extra], env={"MUTASI_DATABASE_URL": url})
     return result.exit_code, result.output
 
 
@@ -110,8 +110,23 @@ def test_the_demo_refuses_a_database_that_holds_real_data_and_leaves_it_alone(
     digest = hashlib.sha256(database.read_bytes()).hexdigest()
     code, output = run_cli(database, "demo", "--data-dir", str(tmp_path / "files"))
     assert code != 0
-    assert "MUTASI_DATABASE_URL" in output
+    assert "--database" in output
     assert hashlib.sha256(database.read_bytes()).hexdigest() == digest
+
+
+def test_the_demo_uses_its_own_file_and_never_the_agency_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agency = tmp_path / "agency.sqlite3"
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        build_app(),
+        ["demo", "--data-dir", str(tmp_path / "files")],
+        env={"MUTASI_DATABASE_URL": f"sqlite:///{agency}"},
+    )
+    assert result.exit_code == 0, result.output
+    assert not agency.exists()
+    assert read_back(tmp_path / "mutasi-demo.sqlite3")[1] >= 500
 
 
 @pytest.mark.postgres
@@ -122,7 +137,7 @@ def test_the_demo_runs_and_reruns_on_postgresql(
     url = postgres_server.url(name)
     try:
         env = {"MUTASI_DATABASE_URL": url}
-        args = ["demo", "--seed", "5", "--data-dir", str(tmp_path)]
+        args = ["demo", "--seed", "5", "--data-dir", str(tmp_path), "--database", url]
         first = CliRunner().invoke(build_app(), args, env=env)
         assert first.exit_code == 0, first.output
         second = CliRunner().invoke(build_app(), args, env=env)

@@ -54,7 +54,7 @@ def test_a_command_line_argument_that_is_not_text_is_one_line_and_changes_nothin
     )
     assert result.returncode == 2
     assert result.stderr.decode().strip().splitlines() == [
-        "error: argument 3 contains the character U+DCFF (not valid text); nothing changed"
+        "galat: argumen 3 berisi karakter U+DCFF (bukan teks yang sah); tidak ada yang berubah"
     ]
     assert not database.exists()
 

@@ -9,7 +9,7 @@ import pytest
 
 from core.invitations import hash_invitation_code, issue_invitations
 from core.ports import UnitOfWorkFactory
-from core.registration import InvitationExpired, register_with_invitation
+from core.registration import InvitationExpired, InvitationReplaced, register_with_invitation
 from tests.integration.sample_data import NOW, NURSE, seed_people
 
 
@@ -50,7 +50,7 @@ async def test_a_reissued_link_ends_the_unused_old_one_and_only_the_new_one_bind
     async with uow_factory() as uow:
         stored = await uow.invitations.get(hash_invitation_code(old))
         assert stored is not None and stored.expires_at == later and stored.used_at is None
-    with pytest.raises(InvitationExpired):
+    with pytest.raises(InvitationReplaced):
         async with uow_factory() as uow:
             await register_with_invitation(
                 uow,
@@ -73,6 +73,35 @@ async def test_a_reissued_link_ends_the_unused_old_one_and_only_the_new_one_bind
     async with uow_factory() as uow:
         assert [a.telegram_user_id for a in await uow.accounts.list_for_nip(NURSE.nip)] == [502]
         # A used code is history, not a live code: issuing again leaves it as it was.
-        assert await uow.invitations.expire_unused([NURSE.nip], later + dt.timedelta(days=2)) == 0
+        assert await uow.invitations.expire_unused([NURSE.nip], later + dt.timedelta(days=2)) == []
         used = await uow.invitations.get(hash_invitation_code(new))
         assert used is not None and used.expires_at == later + dt.timedelta(days=14)
+
+
+async def test_a_link_that_ran_out_says_expired_and_a_replaced_one_says_replaced(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    from bot.i18n import translator
+
+    async with uow_factory() as uow:
+        await seed_people(uow)
+        await uow.commit()
+    first_codes = codes("runout-1", "runout-2", "runout-3", "runout-4")
+    async with uow_factory() as uow:
+        first = await issue_invitations(
+            uow, unit_code="PKM-A", actor="admin", now=NOW, valid_days=1,
+            make_code=lambda: next(first_codes),
+        )  # fmt: skip
+    old = next(i.code for i in first if i.nip == NURSE.nip)
+    with pytest.raises(InvitationExpired) as ran_out:
+        async with uow_factory() as uow:
+            await register_with_invitation(
+                uow, code=old, telegram_user_id=601, chat_id=601, language="id",
+                now=NOW + dt.timedelta(days=2),
+            )  # fmt: skip
+    assert type(ran_out.value) is InvitationExpired
+    t = translator("id")
+    assert "kedaluwarsa" in t(ran_out.value.key)
+    replaced = t(InvitationReplaced.key)
+    assert "diganti" in replaced and "kedaluwarsa" not in replaced
+    assert "replaced" in translator("en")(InvitationReplaced.key)

@@ -90,7 +90,8 @@ def test_export_sk_writes_domain_columns_for_approved_transfers(
     mutasi(database, "rebalance", "--time-limit", "5")
     plan_id, nip = asyncio.run(_approve_first(database))
     xlsx, text = tmp_path / "sk.xlsx", tmp_path / "sk.csv"
-    assert "1 rows" in mutasi(database, "export", "sk", "--plan", str(plan_id), "--out", str(xlsx))
+    written = mutasi(database, "export", "sk", "--plan", str(plan_id), "--out", str(xlsx))
+    assert "1 baris draf SK" in written
     mutasi(database, "export", "sk", "--plan", str(plan_id), "--out", str(text))
     sheet = load_workbook(xlsx).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -132,7 +132,7 @@ def test_export_plan_writes_a_summary_one_sheet_per_opd_and_the_minutes(
         env={"MUTASI_DATABASE_URL": url, "MUTASI_TIMEZONE": "Asia/Jakarta"},
     )
     assert result.exit_code == 0, result.output
-    assert "3 proposals" in result.output
+    assert "3 usulan" in result.output
 
     book = load_workbook(out)
     assert book.sheetnames == ["Ringkasan", "Dindik", "Dinkes", "Berita Acara"]
@@ -236,7 +236,7 @@ def test_export_plan_names_a_missing_plan(sqlite_template: Path, tmp_path: Path)
         env={"MUTASI_DATABASE_URL": f"sqlite+aiosqlite:///{path}"},
     )
     assert result.exit_code != 0
-    assert "no plan with id 42" in result.output
+    assert "tidak ada rencana nomor 42" in result.output
     assert not out.exists()
 
 

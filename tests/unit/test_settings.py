@@ -73,6 +73,60 @@ def test_freeze_window_is_two_ordered_dates(monkeypatch: pytest.MonkeyPatch) -> 
         load_settings()
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MUTASI_WORK_DAYS", "senin"),
+        ("MUTASI_WORK_DAYS", "1-9"),
+        ("MUTASI_WORK_DAYS", ""),
+        ("MUTASI_APPROVAL_CHAIN", ""),
+        ("MUTASI_APPROVAL_CHAIN", "kepala_opd,,ppk"),
+        ("MUTASI_APPROVAL_CHAIN", "kepala_opd:kabupaten"),
+        ("MUTASI_APPROVAL_CHAIN", "Kepala OPD"),
+        ("MUTASI_WORK_HOURS_START", "7.30"),
+        ("MUTASI_NIGHTLY_TIME", "25:00"),
+        ("MUTASI_ARRIVALS_FRACTION", "12"),
+        ("MUTASI_DEPARTURES_FRACTION", "-0.1"),
+        ("MUTASI_LOG_LEVEL", "chatty"),
+        ("MUTASI_LOG_FORMAT", "xml"),
+        ("MUTASI_DATABASE_URL", "postgresql://u@h/db?sslmode=sometimes"),
+        ("MUTASI_DATABASE_URL", "postgresql://u@h/db?sslmode=verify-full&sslrootcert=none.pem"),
+    ],
+)
+def test_every_setting_is_checked_at_start_in_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert str(err.value).startswith(f"{variable}:")
+    assert "\n" not in str(err.value)
+    assert err.value.key == "settings.invalid" and err.value.values["name"] == variable
+
+
+def test_work_hours_must_start_before_they_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUTASI_WORK_HOURS_START", "16:00")
+    monkeypatch.setenv("MUTASI_WORK_HOURS_END", "07:30")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert "MUTASI_WORK_HOURS_START" in str(err.value)
+    assert "MUTASI_WORK_HOURS_END" in str(err.value)
+
+
+def test_good_values_of_the_checked_settings_are_accepted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MUTASI_WORK_DAYS", "1,2,3,4,5,6")
+    monkeypatch.setenv("MUTASI_APPROVAL_CHAIN", "kepala_opd,sekda,ppk")
+    monkeypatch.setenv("MUTASI_LOG_LEVEL", "debug")
+    monkeypatch.setenv("MUTASI_LOG_FORMAT", "JSON")
+    monkeypatch.setenv("MUTASI_DATABASE_URL", "postgresql://u:p@h/db?sslmode=require")
+    settings = load_settings()
+    assert settings.approval_stages == ("kepala_opd", "sekda", "ppk")
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+    assert settings.database_url.endswith("?sslmode=require")
+
+
 def test_lawful_rule_settings_default_and_name_the_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

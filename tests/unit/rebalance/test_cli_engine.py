@@ -14,7 +14,9 @@ from core.rebalance.generator import generate_instance
 def test_solve_writes_the_solution_to_stdout_and_a_summary_to_stderr(tmp_path: Path) -> None:
     path = tmp_path / "instance.json"
     path.write_text(generate_instance(120, 6, seed=2).to_json())
-    result = CliRunner().invoke(build_app(), ["solve", str(path), "--time-limit", "10"])
+    result = CliRunner().invoke(
+        build_app(), ["--lang", "en", "solve", str(path), "--time-limit", "10"]
+    )
     assert result.exit_code == 0, result.output
     solution = json.loads(result.stdout)
     assert solution["format"] == "mutasi-solution/2"
