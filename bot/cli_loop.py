@@ -141,6 +141,39 @@ async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple
     return build_plan_workbook(report, translator(language), settings.zone), len(report.lines)
 
 
+def _require_database_file(settings: Settings) -> None:
+    """Stop before opening a SQLite file that does not exist (opening would create it empty and
+    the export would fail on missing tables); the demo's own file is named as a hint."""
+    from bot.cli_data import DEMO_DATABASE_URL, _sqlite_file
+    from db.engine import masked_url
+
+    database_file = _sqlite_file(settings.database_url)
+    if database_file is not None and not database_file.exists():
+        fail(
+            "cli.export_no_database_file",
+            2,
+            path=str(database_file),
+            url=masked_url(settings.database_url),
+            demo=DEMO_DATABASE_URL,
+        )
+
+
+def _check_out(out: Path) -> None:
+    """Refuse --out before any work when its folder does not exist (no traceback later)."""
+    if not out.parent.is_dir():
+        fail("cli.out_no_folder", 2, folder=str(out.parent))
+    if out.is_dir():
+        fail("cli.out_is_folder", 2, path=str(out))
+
+
+def _write_out(out: Path, data: bytes) -> None:
+    """Write DATA to OUT; a refusal by the system (no permission, disk full) in one line."""
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        fail("cli.cannot_write", 1, path=str(out), reason=error.strerror or str(error))
+
+
 def _today(settings: Settings) -> Any:
     import datetime as dt
 
@@ -310,7 +343,10 @@ def register(app: typer.Typer) -> None:
 
         if out.suffix.lower() not in (".xlsx", ".csv"):
             fail("cli.export_suffix", 2, path=str(out))
-        count = asyncio.run(_export_sk(load_settings(), plan, out))
+        _check_out(out)
+        settings = load_settings()
+        _require_database_file(settings)
+        count = asyncio.run(_export_sk(settings, plan, out))
         echo("cli.export_written", count=count, path=str(out))
 
     @export_app.command(
@@ -334,9 +370,11 @@ def register(app: typer.Typer) -> None:
             fail("cli.export_xlsx", 2, path=str(out))
         if lang not in (None, "id", "en"):
             fail("cli.lang_choice", 2, value=str(lang))
+        _check_out(out)
         settings = load_settings()
+        _require_database_file(settings)
         data, count = asyncio.run(_export_plan(settings, plan, lang or language()))
-        out.write_bytes(data)
+        _write_out(out, data)
         echo("cli.export_plan_written", count=count, path=str(out))
 
     app.add_typer(export_app, name="export")

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.i18n import Translator
 from core.domain import ProposalState
 from core.plan_report import DecisionEntry, PlanReport, ProposalLine
+from core.safe_files import keep_text_cells
 from handlers.transfer_text import reason_lines
 
 #: Excel refuses sheet names longer than this or holding any of these characters.
@@ -356,6 +357,11 @@ def _summary_sheet(
         cell = sheet.cell(row=row, column=index, value=value)
         cell.border = BOX
         cell.font = Font(bold=True, size=9)
+    if any(len(line.opds) > 1 for line in report.lines):
+        # A proposal between two OPDs is on both rows: say why the column does not add up.
+        row += 1
+        note = sheet.cell(row=row, column=1, value=t("export.plan.total_note"))
+        note.font = Font(italic=True, size=9)
 
     if report.workload_flags:
         row += 2
@@ -438,6 +444,7 @@ def build_plan_workbook(
     taken.discard(t("export.plan.minutes_sheet"))
     _minutes_sheet(book, t, minutes, taken)
     book.properties.title = t("export.plan.title", date=_date(report))
+    keep_text_cells(book)  # names and reasons that start with "=" stay text
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -15,6 +15,9 @@ compressed 1000:1) or into millions of rows. So, before any spreadsheet library 
 
 Every refusal is `UnsafeFile` with a message key `error.file_<detail>` and the limit that was
 hit, so the person is told what to change.
+
+Files the bot writes are made safe too: `keep_text_cells` stores every text cell as text, so a
+name imported or typed as `=HYPERLINK(...)` never opens as a live formula.
 """
 
 from __future__ import annotations
@@ -195,3 +198,17 @@ def _worker() -> None:
 if __name__ == "__main__":
     # Run the imported module's worker, so that what it raises pickles as core.safe_files.*.
     importlib.import_module("core.safe_files")._worker()
+
+
+def keep_text_cells(book: Any) -> None:
+    """Store every text cell of the openpyxl workbook BOOK as text, not as a formula.
+
+    openpyxl turns any string starting with "=" into a formula, so a name from an agency file
+    or a reason typed in the chat (`=HYPERLINK("…")`, `=cmd|…`) would run or link when the
+    file is opened. The workbooks the bot writes hold no formulas of their own.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"

@@ -43,6 +43,13 @@ class LargeChangeUnconfirmed(InvalidInput):
     key = "error.workload_unconfirmed"
 
 
+class FiguresChanged(InvalidInput):
+    """What a report is compared with changed after the person saw the preview (another report
+    of the same (unit, jabatan) came in); nothing was written, show the preview again."""
+
+    key = "workload.changed_meanwhile"
+
+
 @dataclass(frozen=True, slots=True)
 class WorkloadPolicy:
     """The ABK settings: effective working minutes per person-year, the category bounds, how
@@ -98,6 +105,15 @@ class WorkloadPreview:
     replaces: WorkloadReport | None = None  # the same month's accepted report, if any
     accepted_fte: float | None = None  # the need the plan uses once this report is accepted
     average_months: int = DEFAULT_AVERAGE_MONTHS
+
+    @property
+    def basis(self) -> str:
+        """What the person is shown the report against, as a short token: the report it
+        replaces, the report it is compared with, and whether the change is large. Saving with
+        the token the person saw (`record_workload_report(seen=...)`) refuses a changed basis."""
+        replaced = self.replaces.id if self.replaces is not None else None
+        compared = self.previous.report_id if self.previous is not None else None
+        return f"{replaced}:{compared}:{int(self.large_change)}"
 
 
 def parse_volume(text: str) -> float:
@@ -244,6 +260,7 @@ async def record_workload_report(
     now: dt.datetime,
     policy: WorkloadPolicy,
     confirmed_large_change: bool = False,
+    seen: str | None = None,
 ) -> WorkloadPreview:
     """Store the report as the month's accepted one; commits, audited.
 
@@ -251,7 +268,9 @@ async def record_workload_report(
     months (`accepted_workload`). A report of a month already reported is stored next to the
     earlier one (which stays in history, named in the audit event) and replaces it as accepted.
     Raises LargeChangeUnconfirmed (nothing written) when the FTE moves by more than
-    `policy.change_percent` and CONFIRMED_LARGE_CHANGE is False; NotFound, OutOfScope.
+    `policy.change_percent` and CONFIRMED_LARGE_CHANGE is False; FiguresChanged (nothing
+    written) when SEEN, the `WorkloadPreview.basis` the person confirmed, is no longer the
+    basis (a report of the same (unit, jabatan) arrived meanwhile); NotFound, OutOfScope.
     """
     unit = await uow.units.get(unit_code)
     if unit is None:
@@ -260,6 +279,8 @@ async def record_workload_report(
     preview = await preview_workload(
         uow, unit_code=unit_code, jabatan=jabatan, month=month, volumes=volumes, policy=policy
     )
+    if seen is not None and preview.basis != seen:
+        raise FiguresChanged()
     if preview.large_change and not confirmed_large_change:
         raise LargeChangeUnconfirmed()
     previous = preview.previous

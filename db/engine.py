@@ -176,7 +176,8 @@ def failure_of(url: str, error: BaseException) -> tuple[str, dict[str, str]] | N
 
     Keys: `db.unreachable` (no server at host:port, a DNS failure, a timeout), `db.refused`
     (login or database refused), `db.ssl` (the TLS handshake failed), `db.url` (a URL asyncpg
-    cannot use), `db.sqlite_file` (a SQLite file that cannot be opened). Values: `where`
+    cannot use), `db.sqlite_file` (a SQLite file that cannot be opened), `db.no_schema` (a
+    database whose tables were never created: `mutasi db upgrade` was not run). Values: `where`
     (`host:port/db` or the file) and `detail` (one line, without the password).
     """
     import sqlite3
@@ -205,6 +206,10 @@ def failure_of(url: str, error: BaseException) -> tuple[str, dict[str, str]] | N
             return "db.refused", {"where": place, "detail": detail}
         if isinstance(current, sqlite3.OperationalError) and "unable to open" in detail:
             return "db.sqlite_file", {"where": place, "detail": detail}
+        if (
+            isinstance(current, sqlite3.OperationalError) and "no such table" in detail
+        ) or (module.startswith("asyncpg") and name == "UndefinedTableError"):
+            return "db.no_schema", {"where": place, "detail": detail}
         if isinstance(current, OSError | TimeoutError) and not isinstance(current, ssl.SSLError):
             return "db.unreachable", {"where": place, "detail": detail}
         pending.extend([current.__cause__, current.__context__, getattr(current, "orig", None)])

@@ -11,8 +11,10 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -201,9 +203,9 @@ def write_sheet(
     if suffix in XLSX_SUFFIXES:
         workbook = Workbook(write_only=True)
         worksheet = workbook.create_sheet(title=sheet_name[:31])
-        worksheet.append(list(columns))
+        worksheet.append([_xlsx_cell(worksheet, c) for c in columns])
         for row in rows:
-            worksheet.append(list(row))
+            worksheet.append([_xlsx_cell(worksheet, c) for c in row])
         workbook.save(path)
         return
     if suffix not in CSV_SUFFIXES:
@@ -213,6 +215,15 @@ def write_sheet(
         writer.writerow(columns)
         for row in rows:
             writer.writerow([_csv_text(cell) for cell in row])
+
+
+def _xlsx_cell(worksheet: Any, value: Cell) -> Any:
+    """VALUE for a write-only row; text starting with "=" kept as text, not made a formula."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _csv_text(cell: Cell) -> str:

@@ -149,7 +149,10 @@ def comparison_text(t: Translator, preview: WorkloadPreview) -> str:
         }
         if previous.required_fte > 0:
             change = (preview.figures.required_fte - previous.required_fte) / previous.required_fte
-            lines.append(t("workload.large_change", pct=t.fixed(change * 100.0, 0), **values))
+            sign = "+" if change > 0 else ""  # "+958%" reads as a rise, "-91%" as a drop
+            lines.append(
+                t("workload.large_change", pct=sign + t.fixed(change * 100.0, 0), **values)
+            )
         else:
             lines.append(t("workload.large_change_from_zero", **values))
     if preview.accepted_fte is not None:

@@ -14,6 +14,7 @@ from core.domain import Activity, Role, Unit
 from core.errors import NotFound
 from core.safe_files import parse_with_budget
 from core.workload import (
+    FiguresChanged,
     WorkloadPolicy,
     WorkloadPreview,
     parse_volume,
@@ -145,7 +146,7 @@ async def _ask_volume(turn: Turn, state: DialogueState) -> None:
     )
 
 
-async def _show_preview(turn: Turn, state: DialogueState) -> None:
+async def _show_preview(turn: Turn, state: DialogueState, note: str = "") -> None:
     volumes = {str(k): float(v) for k, v in dict(state.data.get("volumes", {})).items()}
     async with turn.context.uow() as uow:
         preview = await preview_workload(
@@ -156,9 +157,10 @@ async def _show_preview(turn: Turn, state: DialogueState) -> None:
             volumes=volumes,
             policy=policy_of(turn.context),
         )
-    await turn.advance(state, "confirm")
+    # Saving checks that the figures are still those shown (see core.workload.FiguresChanged).
+    await turn.advance(state, "confirm", seen=preview.basis)
     text = preview_text(turn.t, preview, str(state.data.get("unit_name", state.data["unit"])))
-    await turn.say(text, _confirm_keyboard(turn, preview))
+    await turn.say(note + text, _confirm_keyboard(turn, preview))
 
 
 def _confirm_keyboard(turn: Turn, preview: WorkloadPreview) -> InlineKeyboardMarkup:
@@ -255,18 +257,24 @@ async def _send_template(turn: Turn, state: DialogueState) -> None:
 
 async def _save(turn: Turn, state: DialogueState, *, confirmed: bool) -> None:
     volumes = {str(k): float(v) for k, v in dict(state.data.get("volumes", {})).items()}
-    async with turn.context.uow() as uow:
-        preview = await record_workload_report(
-            uow,
-            caller=turn.me,
-            unit_code=str(state.data["unit"]),
-            jabatan=str(state.data["jabatan"]),
-            month=str(state.data["month"]),
-            volumes=volumes,
-            now=turn.context.now(),
-            policy=policy_of(turn.context),
-            confirmed_large_change=confirmed,
-        )
+    seen = state.data.get("seen")
+    try:
+        async with turn.context.uow() as uow:
+            preview = await record_workload_report(
+                uow,
+                caller=turn.me,
+                unit_code=str(state.data["unit"]),
+                jabatan=str(state.data["jabatan"]),
+                month=str(state.data["month"]),
+                volumes=volumes,
+                now=turn.context.now(),
+                policy=policy_of(turn.context),
+                confirmed_large_change=confirmed,
+                seen=str(seen) if seen is not None else None,
+            )
+    except FiguresChanged:  # another report arrived meanwhile: show what it changes first
+        await _show_preview(turn, state, turn.t("workload.changed_meanwhile") + "\n\n")
+        return
     await turn.end_dialogue()
     await turn.say(
         turn.t(

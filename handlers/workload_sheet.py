@@ -14,7 +14,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from core.domain import Activity
 from core.errors import InvalidInput
-from core.safe_files import MB, FileBudget
+from core.safe_files import MB, FileBudget, keep_text_cells
 from core.workload import MAX_MONTHLY_VOLUME, NotANumber, parse_volume
 
 HEADER = ("kegiatan", "satuan_hasil", "norma_waktu_menit", "volume_bulan_ini")
@@ -70,6 +70,7 @@ def build_template(info: TemplateInfo, activities: Sequence[Activity]) -> bytes:
     meta.append(["kode_unit", info.unit_code])
     meta.append(["jabatan", info.jabatan])
     meta.append(["bulan", info.month])
+    keep_text_cells(book)  # an activity named "=..." stays a name, not a formula
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

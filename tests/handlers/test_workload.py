@@ -313,3 +313,39 @@ async def test_unit_shows_the_need_averaged_over_the_accepted_months(h: Harness)
     await h.register(KEPALA_ID, KEPALA.nip)
     reply = await h.command(KEPALA_ID, "/unit")
     assert "kebutuhan 1,40 pegawai" in reply.text
+
+
+async def test_a_report_stored_by_someone_else_meanwhile_is_shown_before_anything_is_saved(
+    h: Harness,
+) -> None:
+    # The unit head reads a calm preview (first report of October), then, before they press
+    # "Simpan", another report of October arrives (a second unit head, an admin). Saving now
+    # would replace a report they never saw: the bot shows the new comparison instead.
+    from core.domain import WorkloadReport
+
+    await _open_report(h)
+    await h.command(KEPALA_ID, "100")
+    calm = await h.command(KEPALA_ID, "7")
+    assert "sudah dilaporkan" not in calm.text
+    async with h.uows() as uow:
+        other = await uow.workload_reports.add(
+            WorkloadReport(
+                "PKM-A", NURSE, "2026-10", {CARE: 10.0, OUTREACH: 0.0}, KEPALA.nip, h.clock.now()
+            )
+        )
+        await uow.commit()
+    again = await h.press(KEPALA_ID, data_of(calm, "Simpan"))
+    assert "berubah sejak pratinjau" in again.text
+    async with h.uows() as uow:
+        history = await uow.workload_reports.history("PKM-A", NURSE)
+    assert [r.id for r in history] == [other.id]  # nothing of theirs stored yet
+    assert "Oktober 2026 sudah dilaporkan" in again.text
+    assert "Perubahan besar (+958%)" in again.text
+    assert "menurut laporan Oktober 2026: <b>0,10</b> pegawai" in again.text
+    assert [label for label, _ in again.buttons][0] == "✅ Angka benar, simpan"
+    saved = await h.press(KEPALA_ID, data_of(again, "Angka benar"))
+    assert "tersimpan" in saved.text
+    async with h.uows() as uow:
+        accepted = await uow.workload_reports.for_month("PKM-A", NURSE, "2026-10")
+    assert accepted is not None and accepted.replaces_id == other.id
+    assert accepted.volumes == {CARE: 100.0, OUTREACH: 7.0}

@@ -282,3 +282,148 @@ def test_a_long_opd_name_is_cut_after_a_whole_word() -> None:
     assert sheet_title("Badan Kepegawaian dan Pengembangan Aparatur", taken) == (
         "Badan Kepegawaian dan… (2)"
     )
+
+
+@pytest.mark.parametrize("kind", ["plan", "sk"])
+def test_an_out_file_in_a_missing_folder_is_refused_in_one_line(
+    sqlite_template: Path, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "plan.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite+aiosqlite:///{path}"
+
+    async def seed() -> int:
+        engine = create_engine(url)
+        try:
+            factory = make_uow_factory(engine)
+            await seed_database(factory)
+            plan_id, _ids = await make_plan(factory)
+            return plan_id
+        finally:
+            await engine.dispose()
+
+    plan_id = asyncio.run(seed())
+    out = tmp_path / "rapat" / "plan.xlsx"  # the folder "rapat" was never made
+    result = CliRunner().invoke(
+        build_app(),
+        ["export", kind, "--plan", str(plan_id), "--out", str(out)],
+        env={"MUTASI_DATABASE_URL": url, "MUTASI_TIMEZONE": "Asia/Jakarta"},
+    )
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert f"folder {out.parent} tidak ada" in result.output
+    assert not out.parent.exists()
+
+
+async def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # A name imported from an agency file, and an approver's typed reason, that start with "="
+    # must reach the committee as the text they are, never as a live formula (a link or a
+    # command the spreadsheet program would run when the file is opened).
+    from dataclasses import replace
+
+    link = '=HYPERLINK("http://example.invalid/x","klik di sini")'
+    await seed_database(uow_factory)
+    async with uow_factory() as uow:
+        nurse = await uow.employees.get(NURSE_A)
+        assert nurse is not None
+        await uow.employees.upsert(replace(nurse, name=link))
+        await uow.commit()
+    plan_id, ids = await make_plan(uow_factory)
+    clock = FixedClock(dt.datetime(2026, 11, 25, 9, 0, tzinfo=JAKARTA))
+    await decide(
+        uow_factory,
+        clock,
+        rules().approval,
+        proposal_id=ids[CLERK],
+        stage=0,
+        approver_nip=APPROVER,
+        approve=False,
+        reason="=1+1",
+    )
+    async with uow_factory() as uow:
+        report = await plan_report(
+            uow, plan_id, stage_names=("approver",), today=dt.date(2026, 11, 25)
+        )
+    book = load_workbook(io.BytesIO(build_plan_workbook(report, translator("id"), JAKARTA)))
+    formulas = [
+        (sheet.title, cell.coordinate)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+    assert formulas == []
+    names = [row[3] for row in rows_of(book["Dinkes"])[3:]]
+    assert link in names
+
+
+async def test_the_summary_says_why_its_total_row_is_not_the_sum_of_the_opd_rows(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # The clerk moves from a Dindik school to a Dinkes puskesmas: that one pending proposal is
+    # on the Dindik row and on the Dinkes row, and once in the total. A committee member adding
+    # up the column (2) must read, right under the total (1), why.
+    await seed_database(uow_factory)
+    plan_id, _ids = await make_plan(uow_factory)
+    async with uow_factory() as uow:
+        report = await plan_report(
+            uow, plan_id, stage_names=("approver",), today=dt.date(2026, 11, 24)
+        )
+    rows = rows_of(
+        load_workbook(io.BytesIO(build_plan_workbook(report, translator("id"), JAKARTA)))[
+            "Ringkasan"
+        ]
+    )
+    header = next(r for r in rows if r[0] == "OPD")
+    pending = header.index("menunggu keputusan")
+    opd_rows = [r for r in rows if r[0] in ("Dindik", "Dinkes")]
+    total_at = next(i for i, r in enumerate(rows) if r[0] == "Jumlah")
+    assert sum(int(str(r[pending])) for r in opd_rows) == 2 and rows[total_at][pending] == 1
+    assert rows[total_at + 1][0] == (
+        "Usulan antar-OPD tercantum pada baris OPD asal dan OPD tujuan; "
+        "baris Jumlah menghitung setiap usulan sekali."
+    )
+
+
+@pytest.mark.parametrize("kind", ["plan", "sk"])
+def test_an_export_from_a_database_file_that_does_not_exist_says_so_and_creates_nothing(
+    tmp_path: Path, kind: str
+) -> None:
+    # A newcomer runs `make demo` (which fills mutasi-demo.sqlite3) and then exports without
+    # pointing MUTASI_DATABASE_URL at it: the default file does not exist.
+    database = tmp_path / "mutasi.sqlite3"
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(
+        build_app(),
+        ["export", kind, "--plan", "1", "--out", str(out)],
+        env={"MUTASI_DATABASE_URL": f"sqlite:///{database}"},
+    )
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "belum ada" in result.output and "mutasi-demo.sqlite3" in result.output
+    assert not database.exists() and not out.exists()
+
+
+def test_a_database_without_the_tables_is_one_line_pointing_at_db_upgrade(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    database = tmp_path / "kosong.sqlite3"
+    database.touch()  # a file that exists, but nobody ran `mutasi db upgrade` on it
+    mutasi = str(Path(sys.executable).with_name("mutasi"))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MUTASI_")}
+    result = subprocess.run(
+        [mutasi, "export", "plan", "--plan", "1", "--out", str(tmp_path / "p.xlsx")],
+        env={**clean, "MUTASI_DATABASE_URL": f"sqlite:///{database}"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "belum disiapkan" in lines[0] and "mutasi db upgrade" in lines[0]
