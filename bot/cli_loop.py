@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli_text import echo, fail, language
+from bot.cli_text import echo, fail, language, t
 
 if TYPE_CHECKING:  # the CLI starts fast: Telegram and the engine load only when used
     from bot.settings import Settings
@@ -244,7 +244,8 @@ def register(app: typer.Typer) -> None:
         if outcome.applied:
             echo("cli.spmt_applied", proposal=proposal)
         else:
-            echo("cli.spmt_waiting", proposal=proposal, waiting=", ".join(outcome.waiting))
+            gates = "; ".join(t(f"cli.gate.{gate}") for gate in outcome.waiting)
+            echo("cli.spmt_waiting", proposal=proposal, waiting=gates)
 
     @app.command(
         "surat-menteri",
@@ -337,7 +338,7 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--out", help="BERKAS.xlsx atau BERKAS.csv / FILE.xlsx or .csv")
         ],
     ) -> None:
-        """Baris draf SK dari mutasi yang disetujui dalam satu rencana (docs/formats.md).
+        """Baris draf SK dari mutasi yang disetujui dalam satu rencana (docs/exports.md).
         / SK draft rows of a plan's approved transfers."""
         from bot.settings import load_settings
 

@@ -122,7 +122,7 @@ async def daily_chores(context: BotContext) -> None:
 
 
 def engine_solver(settings: Settings) -> SolveSnapshot:
-    """The rebalancing engine (REBALANCE.md) behind the planning path's SolveSnapshot."""
+    """The rebalancing engine (docs/optimisation.md) behind the planning path's SolveSnapshot."""
     from bot.loop_engine import solver_for
 
     return solver_for(settings)

@@ -33,7 +33,8 @@ _STAGE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class Settings(BaseSettings):
-    """Everything an agency configures. Policy defaults follow DOMAIN.md and REBALANCE.md."""
+    """Everything an agency configures; policy defaults follow docs/domain.md and
+    docs/optimisation.md."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -58,7 +59,7 @@ class Settings(BaseSettings):
     work_days: str = "1-5"  # ISO weekdays, Monday = 1
     nightly_time: dt.time = dt.time(1, 0)
 
-    # DOMAIN.md
+    # docs/domain.md
     wke_minutes: float = Field(default=75_000.0, gt=0)
     workload_average_months: int = Field(default=3, ge=1, le=24)  # accepted months -> need
     workload_change_percent: float = Field(default=50.0, gt=0)  # larger FTE change: confirm
@@ -77,7 +78,7 @@ class Settings(BaseSettings):
     objection_escalation_working_days: int = Field(default=5, ge=1)
     objection_decision_working_days: int = Field(default=10, ge=1)
 
-    # REBALANCE.md policy defaults
+    # docs/optimisation.md policy defaults
     min_tenure_months: int = Field(default=24, ge=0)
     retirement_guard_months: int = Field(default=12, ge=0)
     max_home_distance_km: float = Field(default=120.0, ge=0)

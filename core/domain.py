@@ -11,7 +11,7 @@ EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
 
 
 class Role(StrEnum):
-    """What a person may do (DOMAIN.md, Roles)."""
+    """What a person may do (docs/domain.md, Roles)."""
 
     ASN = "asn"
     SUPERVISOR = "supervisor"

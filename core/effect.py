@@ -76,6 +76,31 @@ class NotDestinationHead(NotAllowed):
     key = "error.not_destination_head"
 
 
+class ProposalNotFound(NotFound):
+    """No proposal has this number (values: proposal)."""
+
+    key = "error.proposal_not_found"
+
+
+class LetterNumberMissing(InvalidInput):
+    """The Minister's letter needs its number, at most MINISTER_LETTER_MAX characters."""
+
+    key = "error.letter_number"
+
+
+class LetterDateInFuture(InvalidInput):
+    """The Minister's letter cannot be dated after today (values: date)."""
+
+    key = "error.letter_date_future"
+
+
+class MinisterNotNeeded(StaleAction):
+    """The move is outside every freeze window and no acting head is in office, so a letter
+    would mean nothing: most likely a mistyped proposal number (values: proposal)."""
+
+    key = "error.minister_not_needed"
+
+
 class TransferNotApproved(StaleAction):
     """The transfer is not approved and waiting to take effect (values: state)."""
 
@@ -270,8 +295,8 @@ async def confirm_arrival(
     started work on or after the TMT, and for a `butuh_sip` jabatan the new SIP is held. The
     move takes effect at once when no other gate is closed.
 
-    Raises NotFound, NotDestinationHead, TransferNotApproved (not approved, or an objection
-    awaits its ruling), ArrivalAlreadyConfirmed, ArrivalNotDue (before the TMT) and
+    Raises ProposalNotFound, NotDestinationHead, TransferNotApproved (not approved, or an
+    objection awaits its ruling), ArrivalAlreadyConfirmed, ArrivalNotDue (before the TMT) and
     SipNotConfirmed; each changes nothing.
     """
     now = clock.now()
@@ -279,7 +304,7 @@ async def confirm_arrival(
     async with uow_factory() as uow:
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
-            raise NotFound(proposal=proposal_id)
+            raise ProposalNotFound(proposal=proposal_id)
         await _may_confirm(uow, proposal, nip, on_behalf)
         if proposal.state == ProposalState.EFFECTIVE or proposal.arrival_confirmed_at:
             raise ArrivalAlreadyConfirmed(proposal=proposal_id)
@@ -331,16 +356,17 @@ async def record_minister_letter(
     """An admin records the Minister's written approval (number, date) for moves that need it;
     each takes effect at once when its other gates are open. Returns the ids that took effect.
 
-    Raises NotAllowed (not an admin), InvalidInput (empty or over-long number, a date in the
-    future) and NotFound / TransferNotApproved for an id that is not an approved transfer; all
-    or nothing.
+    Raises NotAllowed (not an admin), LetterNumberMissing (empty or over-long number),
+    LetterDateInFuture, ProposalNotFound / TransferNotApproved for an id that is not an approved
+    transfer, and MinisterNotNeeded for a move no freeze window or acting head covers; all or
+    nothing.
     """
     number = number.strip()
     if not number or len(number) > MINISTER_LETTER_MAX:
-        raise InvalidInput("the letter needs a number", field="nomor")
+        raise LetterNumberMissing(max=MINISTER_LETTER_MAX)
     now = clock.now()
     if letter_date > rules.working_time.local(now).date():
-        raise InvalidInput("the letter's date is in the future", field="tanggal")
+        raise LetterDateInFuture(date=letter_date)
     applied: list[int] = []
     async with uow_factory() as uow:
         if not any(g.role == Role.ADMIN for g in await uow.roles.list_for(admin_nip)):
@@ -348,9 +374,11 @@ async def record_minister_letter(
         for proposal_id in proposal_ids:
             proposal = await uow.proposals.get(proposal_id)
             if proposal is None:
-                raise NotFound(proposal=proposal_id)
+                raise ProposalNotFound(proposal=proposal_id)
             if proposal.state not in (*TAKES_EFFECT, ProposalState.OBJECTED):
                 raise TransferNotApproved(state=proposal.state.value, proposal=proposal_id)
+            if not rules.needs_minister(proposal, now):
+                raise MinisterNotNeeded(proposal=proposal_id)
             updated = dataclasses.replace(
                 proposal, minister_letter_number=number, minister_letter_date=letter_date
             )
@@ -379,7 +407,7 @@ async def record_minister_letter(
 
 @dataclass(frozen=True, slots=True)
 class SkRow:
-    """One row of the SK draft export (DOMAIN.md `sk` file)."""
+    """One row of the SK draft export (docs/exports.md, "The SK draft")."""
 
     nip: str
     nama: str

@@ -12,6 +12,7 @@ Everything here is pure: plain values in, plain values out, no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -64,18 +65,19 @@ SPOUSE_HEAD = "SPOUSE_HEAD"
 ONLY_ASPIRATIONS = "ONLY_ASPIRATIONS"
 
 # Words that mark a health jabatan when the catalogue does not list it, and the ones of them
-# whose holders practise under a licence (SIP) tied to one facility (PP 28/2024).
+# whose holders practise under a licence (SIP) tied to one facility (PP 28/2024). They match
+# whole words only: "Kepala Bidang" is not a bidan, "Pengelola Perawatan Gedung" not a perawat.
 _HEALTH_WORDS = (
-    "perawat", "bidan", "dokter", "apoteker", "farmasi", "radiografer", "fisioterapis",
-    "nutrisionis", "dietisien", "sanitarian", "epidemiolog", "laboratorium kesehatan",
-    "teknologi laboratorium medik", "perekam medis", "terapis gigi", "penyuluh kesehatan",
-    "promosi kesehatan", "entomolog", "kesehatan",
+    "perawat", "bidan", "dokter", "apoteker", "farmasi", "kefarmasian", "radiografer",
+    "fisioterapis", "nutrisionis", "dietisien", "sanitarian", "epidemiolog",
+    "laboratorium kesehatan", "teknologi laboratorium medik", "perekam medis", "terapis gigi",
+    "penyuluh kesehatan", "promosi kesehatan", "entomolog", "kesehatan",
 )  # fmt: skip
 _SIP_WORDS = (
-    "perawat", "bidan", "dokter", "apoteker", "farmasi", "radiografer", "fisioterapis",
-    "nutrisionis", "dietisien", "laboratorium kesehatan", "teknologi laboratorium medik",
-    "terapis gigi", "okupasi terapis", "terapis wicara", "refraksionis", "psikolog klinis",
-    "elektromedis", "perekam medis", "sanitarian",
+    "perawat", "bidan", "dokter", "apoteker", "farmasi", "kefarmasian", "radiografer",
+    "fisioterapis", "nutrisionis", "dietisien", "laboratorium kesehatan",
+    "teknologi laboratorium medik", "terapis gigi", "okupasi terapis", "terapis wicara",
+    "refraksionis", "psikolog klinis", "elektromedis", "perekam medis", "sanitarian",
 )  # fmt: skip
 
 
@@ -94,18 +96,24 @@ class JabatanInfo:
     min_tenure_months: int | None = None
 
 
+def _has_word(name: str, words: Sequence[str]) -> bool:
+    """True when one of WORDS (a word or a phrase) stands in NAME as whole words."""
+    return any(re.search(rf"(?<![^\W\d_]){re.escape(w)}(?![^\W\d_])", name) for w in words)
+
+
 def default_jabatan_info(jabatan: str) -> JabatanInfo:
     """What a jabatan is when the catalogue does not list it (documented in docs/rules.md).
 
     Names starting with "Guru" are teachers; names with a health word (perawat, bidan, dokter,
     apoteker, ...) are health workers, and those that practise (perawat, bidan, dokter, apoteker,
-    radiografer, ...) need a SIP; everything else is `umum`.
+    radiografer, ...) need a SIP; everything else is `umum`. Words match whole words only
+    ("Kepala Bidang" is `umum`).
     """
     name = " ".join(jabatan.lower().split())
     if name.startswith("guru"):
         return JabatanInfo(jabatan, "guru")
-    if any(word in name for word in _HEALTH_WORDS):
-        return JabatanInfo(jabatan, "kesehatan", any(word in name for word in _SIP_WORDS))
+    if _has_word(name, _HEALTH_WORDS):
+        return JabatanInfo(jabatan, "kesehatan", _has_word(name, _SIP_WORDS))
     return JabatanInfo(jabatan, "umum")
 
 

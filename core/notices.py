@@ -119,7 +119,8 @@ def transfer_content(
     freeze: bool = False,
     today: dt.date | None = None,
 ) -> TransferContent:
-    """Card/notice content for `proposal` from its stored explanation (REBALANCE.md §4)."""
+    """Card/notice content for `proposal` from its stored explanation
+    (docs/optimisation.md, explanations)."""
     explanation = proposal.explanation
     family = employee.jabatan if employee else ""
     destination_unit = units.get(proposal.to_unit)

@@ -92,6 +92,42 @@ async def _edit_notice(
             )
 
 
+async def _objection_card(
+    uow: UnitOfWork, proposal: TransferProposal, reason: str, deadline: dt.date
+) -> dict[str, object]:
+    """The objection card's payload (the approvers' and, once escalated, the admins')."""
+    employee = await uow.employees.get(proposal.nip)
+    return {
+        "proposal_id": proposal.id,
+        "reason": reason,
+        "name": employee.name if employee else proposal.nip,
+        "nip": proposal.nip,
+        "from_unit": proposal.from_unit,
+        "to_unit": proposal.to_unit,
+        "deadline": deadline.isoformat(),
+        **await _unit_names(uow, proposal),
+    }
+
+
+async def _card_for_admins(
+    uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime
+) -> dict[str, object]:
+    """The card as the approvers got it; when none went out (no approver could be reached),
+    the same card rebuilt from the proposal and the objection's audit record."""
+    assert proposal.id is not None
+    cards = await uow.outbox.list_by_dedupe_prefix(f"objection:{proposal.id}:")
+    if cards:
+        return dict(cards[0].payload)
+    filed = [
+        e for e in await uow.audit.list(f"proposal:{proposal.id}") if e.action == "proposal.object"
+    ]
+    reason = str((filed[-1].after or {}).get("reason") or "") if filed else ""
+    hours = rules.working_time
+    filed_day = hours.local(proposal.objected_at or now).date()
+    deadline = hours.add_working_days(filed_day, rules.objection_decision_working_days)
+    return await _objection_card(uow, proposal, reason, deadline)
+
+
 def window_closed(proposal: TransferProposal, now: dt.datetime, window_days: int) -> bool:
     """True when the objection window (WINDOW_DAYS calendar days from the notice's delivery)
     is over; a notice not yet delivered has not started it."""
@@ -150,24 +186,14 @@ async def object_transfer(
         )
         if not await uow.proposals.transition(proposal, updated):
             raise TransferNotOpen(state="changed")
-        employee = await uow.employees.get(nip)
-        names = await _unit_names(uow, proposal)
+        card = await _objection_card(uow, proposal, reason.strip(), deadline)
         last = len(rules.stages) - 1
         for _n, chat_id, _lang in await stage_approvers(uow, proposal, last, rules):
             await enqueue(
                 uow,
                 chat_id,
                 "objection",
-                {
-                    "proposal_id": proposal_id,
-                    "reason": reason.strip(),
-                    "name": employee.name if employee else nip,
-                    "nip": nip,
-                    "from_unit": proposal.from_unit,
-                    "to_unit": proposal.to_unit,
-                    "deadline": deadline.isoformat(),
-                    **names,
-                },
+                card,
                 now=now,
                 dedupe_key=f"objection:{proposal_id}:{chat_id}",
             )
@@ -367,10 +393,13 @@ async def chase_objections(
                 if current is None or current.state != ProposalState.OBJECTED:
                     continue
                 if current.objected_at is None:  # filed before objection times were kept
-                    current = dataclasses.replace(current, objected_at=now)
-                    await uow.proposals.transition(proposal, current)
+                    read, current = current, dataclasses.replace(current, objected_at=now)
+                    if not await uow.proposals.transition(read, current):
+                        continue  # changed meanwhile: the next pass sees it
                 waited = waited_working_days(current, rules, now)
-                if waited >= rules.objection_decision_working_days:
+                # The card's deadline is the last day to rule (the whole day): the objection
+                # lapses on the first pass after it, not before working hours on that day.
+                if waited > rules.objection_decision_working_days:
                     await _rule(
                         uow,
                         current,
@@ -384,9 +413,8 @@ async def chase_objections(
                     )
                     lapsed.append(pid)
                 else:
-                    cards = await uow.outbox.list_by_dedupe_prefix(f"objection:{pid}:")
-                    card = cards[0].payload if cards else None
-                    if waited >= rules.objection_escalation_working_days and card is not None:
+                    card = await _card_for_admins(uow, current, rules, now)
+                    if waited >= rules.objection_escalation_working_days:
                         for _n, chat_id, _l in await chats_with_role(uow, Role.ADMIN):
                             key = f"objection:{pid}:esc:{chat_id}"
                             if await uow.outbox.get_by_dedupe_key(key) is None:
@@ -412,7 +440,7 @@ async def chase_objections(
                                     {
                                         "proposal_id": pid,
                                         "waited_days": waited,
-                                        "deadline": (card or {}).get("deadline"),
+                                        "deadline": card.get("deadline"),
                                     },
                                     now=now,
                                     dedupe_key=key,

@@ -95,7 +95,7 @@ class PlanOutcome:
 
     @property
     def moves(self) -> list[dict[str, Any]]:
-        """The solution's moves (REBALANCE.md §4)."""
+        """The solution's moves (docs/optimisation.md, explanations)."""
         return list(self.solution.get("moves", []))
 
 

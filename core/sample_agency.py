@@ -343,7 +343,8 @@ LOCK_REASONS: tuple[tuple[str, int], ...] = (
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in km, Earth radius 6371.0088 km (REBALANCE.md)."""
+    """Great-circle (haversine) distance in km, Earth radius 6371.0088 km
+    (docs/optimisation.md)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2

@@ -202,15 +202,31 @@ class SqlProposalRepository(SqlRepository):
         )
 
     async def transition(self, expected: TransferProposal, new: TransferProposal) -> bool:
-        """Compare-and-set: store `new` only if the row still has `expected`'s state and stage."""
+        """Compare-and-set: store `new` only if the row still has `expected`'s state and stage
+        and the after-approval gates as `expected` saw them (notice delivered, objected, SPMT,
+        Minister's letter), so two writes that keep the state (an SPMT tap and a recorded
+        letter) cannot undo each other with a stale copy: the later one is refused."""
         if expected.id is None or new.id != expected.id:
             raise ValueError("transition needs the same stored proposal before and after")
+        row = TransferProposalRow
+        seen = [
+            column.is_(None) if value is None else column.is_not(None)
+            for column, value in (
+                (row.notice_delivered_at, expected.notice_delivered_at),
+                (row.objected_at, expected.objected_at),
+                (row.arrival_confirmed_at, expected.arrival_confirmed_at),
+            )
+        ]
         return await self._change(
-            update(TransferProposalRow)
+            update(row)
             .where(
-                TransferProposalRow.id == expected.id,
-                TransferProposalRow.state == expected.state.value,
-                TransferProposalRow.stage == expected.stage,
+                row.id == expected.id,
+                row.state == expected.state.value,
+                row.stage == expected.stage,
+                *seen,
+                row.arrival_confirmed_by.is_not_distinct_from(expected.arrival_confirmed_by),
+                row.minister_letter_number.is_not_distinct_from(expected.minister_letter_number),
+                row.minister_letter_date.is_not_distinct_from(expected.minister_letter_date),
             )
             .values(**_mutable_fields(new)),
             new,

@@ -55,7 +55,7 @@ def who_lines(t: Translator, c: TransferContent) -> list[str]:
 
 
 def reason_lines(t: Translator, c: TransferContent) -> list[str]:
-    """Why: the numbers behind the choice (REBALANCE.md §4), in words."""
+    """Why: the numbers behind the choice (docs/optimisation.md, explanations), in words."""
     lines = [_side_line(t, c.origin, "origin"), _side_line(t, c.destination, "destination")]
     if c.aspiration_rank is not None:
         lines.append(t("transfer.aspiration", rank=c.aspiration_rank))

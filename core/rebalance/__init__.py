@@ -1,4 +1,4 @@
-"""The rebalancing engine of REBALANCE.md: instance in, validated and explained plan out.
+"""The rebalancing engine of docs/optimisation.md: instance in, validated and explained plan out.
 
 from core.rebalance import Instance, solve
 solution = solve(Instance.from_json(text), time_limit=30)

@@ -20,7 +20,8 @@ from typing import Any
 
 from core.rebalance.generator import BENCH_SIZES, generate_bench_instance
 
-# Solve budget per size (seconds), below REBALANCE.md §6's whole-process wall-time targets.
+# Solve budget per size (seconds), below the whole-process wall-time targets of
+# docs/optimisation.md.
 TIME_LIMITS = {"S": 0.8, "M": 4.0, "L": 12.0, "XL": 100.0}
 # CP-SAT alone is not even built beyond this many allowed moves (it could not load in time).
 CPSAT_ALONE_MAX_COLUMNS = 3_000_000

@@ -1,4 +1,4 @@
-"""Explanations of moves and of aspirations not granted (REBALANCE.md §4).
+"""Explanations of moves and of aspirations not granted (docs/optimisation.md, explanations).
 
 `objective_delta` of a move is exact: objective(plan) - objective(plan with only that move
 undone), by the §3 formula on the two pairs and the one person it touches.

@@ -1,4 +1,5 @@
-"""The model of REBALANCE.md §5 as sparse rows over a chosen subset of the move columns.
+"""The model of docs/optimisation.md (method), as sparse rows over a chosen subset of the move
+columns.
 
 Variables: one per active move column (0/1) and one per imbalance segment (0..length, cost per
 person). Rows, one class of constraint each: at most one move per employee, a balance row per

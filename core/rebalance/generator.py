@@ -1,4 +1,5 @@
-"""Seeded synthetic instances for tests and benchmarks (sizes S, M, L, XL of REBALANCE.md §6)."""
+"""Seeded synthetic instances for tests and benchmarks (sizes S, M, L, XL of the targets in
+docs/optimisation.md)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,8 @@ class InstanceError(InvalidInput):
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """The objective's weights (REBALANCE.md §1, §3); policy an agency may change."""
+    """The objective's weights (docs/optimisation.md, instance format and objective); policy an
+    agency may change."""
 
     over: float = 100.0
     under: float = 150.0
@@ -63,7 +64,8 @@ class Weights:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Who may move and how far, plan-wide caps, and the weights (REBALANCE.md §1-§2)."""
+    """Who may move and how far, plan-wide caps, and the weights (docs/optimisation.md,
+    instance format and allowed moves)."""
 
     min_tenure_months: float = 24
     retirement_guard_months: float = 12
@@ -622,7 +624,8 @@ class Alternative:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why one move is in the plan, in numbers (REBALANCE.md §4, plus the next-best unit)."""
+    """Why one move is in the plan, in numbers (docs/optimisation.md, explanations; plus the
+    next-best unit)."""
 
     origin: StaffingSide
     destination: StaffingSide

@@ -1,4 +1,5 @@
-"""The solver pipeline of REBALANCE.md §5: columns, LP by column generation, CP-SAT if fractional.
+"""The solver pipeline of docs/optimisation.md (method): columns, LP by column generation,
+CP-SAT if fractional.
 
 Every plan returned has passed the solver-independent validator; a plan that does not is a bug
 and raises `PlanRejected`.

@@ -111,7 +111,7 @@ def test_under_an_acting_head_the_move_waits_for_the_ministers_letter(
     url, pid = approved
     acting = {"MUTASI_ACTING_HEAD": "true"}
     waiting = mutasi(url, "spmt", str(pid), "--admin", ADMIN, "--sip", **acting)
-    assert waiting.exit_code == 0 and "masih menunggu: minister" in waiting.output
+    assert waiting.exit_code == 0 and "masih menunggu: surat persetujuan Menteri" in waiting.output
     assert asyncio.run(_read(url, pid))[0] == "PKM-A"
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     bad = mutasi(

@@ -31,6 +31,21 @@ from core.errors import Conflict
 from core.outbox import SendResult
 
 
+def _gates(p: TransferProposal) -> tuple[object, ...]:
+    """What the SQL transition compares (db.transfer_repositories): state, stage, whether each
+    after-approval time is set, and the SPMT's author and the Minister's letter as they are."""
+    return (
+        p.state,
+        p.stage,
+        p.notice_delivered_at is None,
+        p.objected_at is None,
+        p.arrival_confirmed_at is None,
+        p.arrival_confirmed_by,
+        p.minister_letter_number,
+        p.minister_letter_date,
+    )
+
+
 @dataclass
 class Store:
     """Committed state."""
@@ -247,7 +262,7 @@ class Proposals(_Repo):
 
     async def transition(self, expected: TransferProposal, new: TransferProposal) -> bool:
         current = self.s.proposals.get(expected.id)  # type: ignore[arg-type]
-        if current is None or (current.state, current.stage) != (expected.state, expected.stage):
+        if current is None or _gates(current) != _gates(expected):
             return False
         self.s.proposals[new.id] = new  # type: ignore[index]
         return True

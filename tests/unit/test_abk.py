@@ -1,4 +1,4 @@
-"""ABK arithmetic: DOMAIN.md's worked example and the category edges."""
+"""ABK arithmetic: docs/domain.md's worked example and the category edges."""
 
 from __future__ import annotations
 

@@ -423,7 +423,9 @@ async def test_an_undecided_objection_is_reminded_escalated_and_then_granted() -
     assert chores.escalated == 1 and chores.reminded == 0
     [raised] = [m for m in outbox(factory, "objection") if m.chat_id == CHAT[ADMIN]]
     assert raised.payload["escalated"] is True
-    clock.current = at(dt.date(2026, 12, 9))  # ten working days: the deadline
+    clock.current = at(dt.date(2026, 12, 9))  # ten working days: the deadline, still open
+    assert (await chase_objections(factory, clock, approval)).lapsed == ()
+    clock.current = at(dt.date(2026, 12, 10))  # the day after the deadline
     chores = await chase_objections(factory, clock, approval)
     assert chores.lapsed == (pid,)
     assert factory.store.proposals[pid].state == ProposalState.CANCELLED

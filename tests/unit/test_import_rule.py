@@ -1,4 +1,5 @@
-"""DESIGN.md's import rule, checked on the source tree with the AST (not by grepping)."""
+"""The import rule of docs/architecture.md, checked on the source tree with the AST (not by
+grepping)."""
 
 from __future__ import annotations
 

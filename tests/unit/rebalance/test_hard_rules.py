@@ -1,4 +1,5 @@
-"""Each rule of REBALANCE.md §2 on a tiny case where it binds and one where it does not."""
+"""Each allowed-moves rule of docs/optimisation.md on a tiny case where it binds and one where
+it does not."""
 
 from __future__ import annotations
 
