@@ -17,7 +17,6 @@ from typing import Any
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -26,6 +25,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.i18n import translator
+from bot.rate_limit import PerRequestRateLimiter
 from bot.settings import Settings
 from bot.update_order import update_processor_for
 from core.outbox import reopen_for_chat
@@ -49,6 +49,8 @@ FEATURES: tuple[str, ...] = (
     "handlers.cancel",
     "handlers.plan",
     "handlers.approval",
+    "handlers.digest",
+    "handlers.delegation",
     "handlers.notice",
     "handlers.arrival",
     "handlers.evaluation",
@@ -109,7 +111,7 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(PerRequestRateLimiter(max_retries=3))
     application: BotApplication = builder.build()
     services = Services(
         settings=settings,

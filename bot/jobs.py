@@ -19,11 +19,12 @@ from telegram.ext import Application
 from bot.outbox_sender import TelegramSender
 from bot.settings import Settings
 from core.approval import remind_and_expire
+from core.delegation import announce_delegations
 from core.effect import apply_due_transfers
 from core.evaluations import request_due_evaluations
 from core.flow_reminders import FlowReminderPolicy, queue_flow_reminders
 from core.objections import chase_objections
-from core.outbox import DispatchPolicy, Pacer, dispatch_due, release_claims
+from core.outbox import ChatPacer, DispatchPolicy, Pacer, dispatch_due, release_claims
 from core.planning import PlanningRules, SolveSnapshot, propose_plan
 from handlers.approval import approval_rules_of, working_time_of
 from handlers.context import BotContext, Services
@@ -79,6 +80,7 @@ async def _dispatch(services: Services) -> None:
     sender: TelegramSender = services.extras["sender"]
     policy: DispatchPolicy = services.extras.get("dispatch_policy", DispatchPolicy())
     pacer: Pacer | None = services.extras.get("dispatch_pacer")
+    chat_pacer: ChatPacer | None = services.extras.get("chat_pacer")
     owner: str = services.extras["dispatch_owner"]
     if not services.extras.get("claims_released"):
         # Before this process's first send: what a dead process left "sending" is due again.
@@ -89,7 +91,7 @@ async def _dispatch(services: Services) -> None:
                 "outbox: %d message(s) in flight at the last stop will be sent again", taken
             )
     report = await dispatch_due(
-        services.uow_factory, sender, services.clock, policy, pacer, owner=owner
+        services.uow_factory, sender, services.clock, policy, pacer, owner, chat_pacer
     )
     if report.claimed:
         log.info("outbox: %s", report)
@@ -106,18 +108,20 @@ async def daily_chores(context: BotContext) -> None:
     objections = await chase_objections(services.uow_factory, services.clock, rules)
     effect = await apply_due_transfers(services.uow_factory, services.clock, rules)
     asked = await request_due_evaluations(services.uow_factory, services.clock, hours)
+    told = await announce_delegations(services.uow_factory, services.clock, settings.zone)
     now = services.clock.now()
     async with services.uow_factory() as uow:
         flow = await queue_flow_reminders(
             uow, now=now, today=now.astimezone(settings.zone).date(), policy=FlowReminderPolicy()
         )
     log.info(
-        "daily: %s, %s, %s, evaluations asked %d, %s",
+        "daily: %s, %s, %s, evaluations asked %d, %s, delegation notices %d",
         reminders,
         objections,
         effect,
         asked,
         flow,
+        told,
     )
 
 
@@ -140,9 +144,16 @@ def install_loop(
     settings = services.settings
     services.extras["solve_snapshot"] = solve_snapshot or engine_solver(settings)
     services.extras["sender"] = TelegramSender(
-        application.bot, services.uow_factory, settings.language
+        application.bot,
+        services.uow_factory,
+        settings.language,
+        approval_rules_of(settings),
+        services.clock,
     )
-    policy = dispatch_policy or DispatchPolicy()
+    policy = dispatch_policy or DispatchPolicy(
+        chat_per_second=settings.outbox_chat_per_second,
+        group_per_minute=settings.outbox_group_per_minute,
+    )
     services.extras["dispatch_policy"] = policy
     # Claims are owned per process: at start, every claim not ours belongs to a dead process.
     services.extras["dispatch_owner"] = (
@@ -150,6 +161,8 @@ def install_loop(
     )
     if policy.max_per_second:
         services.extras["dispatch_pacer"] = Pacer(policy.max_per_second)
+    if policy.chat_per_second:
+        services.extras["chat_pacer"] = ChatPacer(policy.chat_per_second, policy.group_per_minute)
     jobs = application.job_queue
     if jobs is None:
         raise RuntimeError("python-telegram-bot[job-queue] is required for the nightly plan")

@@ -4,20 +4,23 @@ call the Bot API; map Telegram's answers to retry / blocked / gone.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.i18n import Translator, translator
+from bot.rate_limit import NO_RETRY, retry_seconds
+from core.approval import ApprovalRules
+from core.delegation import principals_of
+from core.digest import digest_view
 from core.domain import OutboxMessage
 from core.outbox import SendResult
-from core.ports import UnitOfWorkFactory
-from handlers import approval, arrival, evaluation, notice, plan, reminders
+from core.ports import Clock, UnitOfWorkFactory
+from handlers import approval, arrival, delegation, digest, evaluation, notice, plan, reminders
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,8 @@ TEXT_RENDERERS: dict[str, Renderer] = {
     "approval_card": approval.render_card,
     "card_outcome": approval.render_card_outcome,
     "reminder": approval.render_reminder,
+    "reminder_digest": approval.render_reminder_digest,
+    "escalation_digest": approval.render_escalation_digest,
     "objection": approval.render_objection,
     "objection_card_outcome": approval.render_objection_outcome_card,
     "notice": notice.render_notice,
@@ -41,28 +46,41 @@ TEXT_RENDERERS: dict[str, Renderer] = {
     "objection_reminder": approval.render_objection_reminder,
     "evaluation_request": evaluation.render_evaluation_request,
     "admin_alert": plan.render_admin_alert,
+    "plan_report": plan.render_plan_report,
+    "delegation_notice": delegation.render_delegation_notice,
     "aspiration_renew": reminders.render_aspiration_renew,
     "workload_reminder": reminders.render_workload_reminder,
 }
 #: Kinds that edit an earlier message (the dispatcher resolves its Telegram id).
-EDIT_KINDS = frozenset({"card_outcome", "notice_outcome", "objection_card_outcome"})
+EDIT_KINDS = frozenset(
+    {"card_outcome", "notice_outcome", "objection_card_outcome", "digest_refresh"}
+)
 
 
-def _retry_seconds(error: RetryAfter) -> float:
-    # PTB 22 warns that retry_after becomes a timedelta; accept both without the warning.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        value: int | float | dt.timedelta = error.retry_after
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+#: Kinds rendered from the database at sending time (a digest shows the numbers of that moment).
+LIVE_KINDS = frozenset({"approval_digest", "digest_refresh"})
 
 
 class TelegramSender:
     """core.outbox.Sender over the application's (rate-limited) bot."""
 
-    def __init__(self, bot: Bot, uow_factory: UnitOfWorkFactory, default_language: str) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        uow_factory: UnitOfWorkFactory,
+        default_language: str,
+        rules: ApprovalRules | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.bot = bot
         self.uow_factory = uow_factory
         self.default_language = default_language
+        self.rules = rules
+        self.clock = clock
+        # Through a rate limiter, a 429 comes straight back here (the dispatcher holds that
+        # chat) instead of being slept off inside the limiter.
+        limited = isinstance(bot, ExtBot) and bot.rate_limiter is not None
+        self.limit_args: dict[str, Any] = {"rate_limit_args": NO_RETRY} if limited else {}
 
     async def _language(self, chat_id: int) -> str:
         async with self.uow_factory() as uow:
@@ -77,7 +95,7 @@ class TelegramSender:
         except Forbidden as error:
             return SendResult("blocked", error=str(error))
         except RetryAfter as error:
-            return SendResult("retry", retry_after=_retry_seconds(error), error=str(error))
+            return SendResult("retry", retry_after=retry_seconds(error), error=str(error))
         except BadRequest as error:
             text = str(error).lower()
             if "not modified" in text:
@@ -104,17 +122,21 @@ class TelegramSender:
                     caption=caption,
                     parse_mode="HTML",
                     reply_markup=markup,
+                    **self.limit_args,
                 )
                 return photo.message_id
             return (
                 await self.bot.send_message(
-                    chat_id, caption, parse_mode="HTML", reply_markup=markup
+                    chat_id, caption, parse_mode="HTML", reply_markup=markup, **self.limit_args
                 )
             ).message_id
-        renderer = TEXT_RENDERERS.get(message.kind)
-        if renderer is None:
-            raise BadRequest(f"unknown outbox kind {message.kind!r}")
-        text, markup = renderer(t, payload)
+        if message.kind in LIVE_KINDS:
+            text, markup = await self._render_digest(t, payload)
+        else:
+            renderer = TEXT_RENDERERS.get(message.kind)
+            if renderer is None:
+                raise BadRequest(f"unknown outbox kind {message.kind!r}")
+            text, markup = renderer(t, payload)
         if message.kind in EDIT_KINDS and edit_message_id is not None:
             await self.bot.edit_message_text(
                 text,
@@ -122,7 +144,21 @@ class TelegramSender:
                 message_id=edit_message_id,
                 parse_mode="HTML",
                 reply_markup=markup,
+                **self.limit_args,
             )
             return edit_message_id
-        sent = await self.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
+        sent = await self.bot.send_message(
+            chat_id, text, parse_mode="HTML", reply_markup=markup, **self.limit_args
+        )
         return sent.message_id
+
+    async def _render_digest(self, t: Translator, payload: dict[str, Any]) -> Rendered:
+        """A digest's first page from the database as of now."""
+        if self.rules is None or self.clock is None:
+            raise BadRequest("a digest needs the approval rules and a clock")
+        nip = str(payload["nip"])
+        async with self.uow_factory() as uow:
+            today = self.rules.working_time.local(self.clock.now()).date()
+            viewers = await principals_of(uow, nip, today)
+            view = await digest_view(uow, int(payload["plan_id"]), viewers, self.rules)
+        return digest.render_digest_payload(t, view)

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     approval_chain: str = "approver"  # comma-separated stage names, e.g. "kepala_opd,sekda,ppk"
     reminder_working_days: int = Field(default=2, ge=1)
     expiry_working_days: int = Field(default=10, ge=1)
+    escalation_working_days: int = Field(default=3, ge=1)
+    approval_cards_max: int = Field(default=8, ge=0)
+    outbox_chat_per_second: float = Field(default=1.0, gt=0)
+    outbox_group_per_minute: float = Field(default=20.0, gt=0)
     objection_days: int = Field(default=7, ge=1)
     tmt_months_ahead: int = Field(default=2, ge=1)
     freeze_window: str | None = None  # "YYYY-MM-DD..YYYY-MM-DD"

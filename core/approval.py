@@ -12,12 +12,14 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from core.access import grant_covers_unit
+from core.delegation import principals_of, running_for_approver
 from core.domain import (
     ApprovalDecision,
     AuditEvent,
+    OutboxStatus,
     ProposalState,
     Role,
     RoleGrant,
@@ -53,6 +55,12 @@ class ApprovalRules:
     expiry_working_days: int = 10
     freeze_window: tuple[dt.date, dt.date] | None = None
     objection_days: int = 7
+    #: An approver chat with at most this many moves of a plan at one stage gets a card each;
+    #: more get one digest (core.digest).
+    cards_max: int = 8
+    #: A card undecided this many working days is raised to the next stage's approvers (or the
+    #: admins at the last stage).
+    escalation_working_days: int = 3
     #: More freeze windows (before the regional-head election, after the inauguration).
     freeze_windows: tuple[tuple[dt.date, dt.date], ...] = ()
     #: An acting regional head (Pj/Plt) is in office: every move needs the Minister's letter.
@@ -159,19 +167,28 @@ def grant_decides(
 
 
 async def stage_approvers(
-    uow: UnitOfWork, proposal: TransferProposal, stage: int, rules: ApprovalRules
+    uow: UnitOfWork,
+    proposal: TransferProposal,
+    stage: int,
+    rules: ApprovalRules,
+    today: dt.date | None = None,
 ) -> list[tuple[str, int, str]]:
-    """(nip, chat id, language) of everyone who decides `proposal` at `stage`."""
+    """(nip, chat id, language) of everyone who decides `proposal` at `stage`; with TODAY, an
+    approver whose delegation runs is replaced by the delegate (nip of the delegate)."""
     units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
     found: list[tuple[str, int, str]] = []
     seen: set[int] = set()
     for grant in await uow.roles.list_by_role(Role.APPROVER.value):
         if not grant_decides(grant, rules.stage_at(stage), len(rules.stages), units):
             continue
-        for chat_id, language in await chats_of(uow, grant.nip):
+        nip = grant.nip
+        if today is not None:
+            running = await running_for_approver(uow, grant.nip, today)
+            nip = running.delegate_nip if running is not None else grant.nip
+        for chat_id, language in await chats_of(uow, nip):
             if chat_id not in seen:
                 seen.add(chat_id)
-                found.append((grant.nip, chat_id, language))
+                found.append((nip, chat_id, language))
     return found
 
 
@@ -199,6 +216,48 @@ async def content_of(
     )
 
 
+def card_payload(
+    proposal: TransferProposal, rules: ApprovalRules, content: TransferContent
+) -> dict[str, Any]:
+    """What an approval card of PROPOSAL at its current stage shows."""
+    assert proposal.id is not None
+    return {
+        "proposal_id": proposal.id,
+        "stage": proposal.stage,
+        "stage_name": rules.stage_at(proposal.stage).name,
+        "stage_count": len(rules.stages),
+        "content": content.to_payload(),
+    }
+
+
+async def enqueue_card(
+    uow: UnitOfWork,
+    proposal: TransferProposal,
+    chat_id: int,
+    rules: ApprovalRules,
+    now: dt.datetime,
+    not_before: dt.datetime | None = None,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> bool:
+    """One approval card of PROPOSAL's current stage to CHAT_ID; False if it was queued before."""
+    assert proposal.id is not None
+    key = card_key(proposal.id, proposal.stage, chat_id)
+    if await uow.outbox.get_by_dedupe_key(key) is not None:
+        return False
+    content = await content_of(uow, proposal, rules, now)
+    await enqueue(
+        uow,
+        chat_id,
+        "approval_card",
+        {**card_payload(proposal, rules, content), **(extra or {})},
+        now=now,
+        dedupe_key=key,
+        not_before=not_before,
+    )
+    return True
+
+
 async def enqueue_cards(
     uow: UnitOfWork,
     proposal: TransferProposal,
@@ -207,25 +266,9 @@ async def enqueue_cards(
     not_before: dt.datetime | None = None,
 ) -> int:
     """One card per approver of the proposal's current stage; returns how many."""
-    content = await content_of(uow, proposal, rules, now)
     approvers = await stage_approvers(uow, proposal, proposal.stage, rules)
-    assert proposal.id is not None
     for _nip, chat_id, _language in approvers:
-        await enqueue(
-            uow,
-            chat_id,
-            "approval_card",
-            {
-                "proposal_id": proposal.id,
-                "stage": proposal.stage,
-                "stage_name": rules.stage_at(proposal.stage).name,
-                "stage_count": len(rules.stages),
-                "content": content.to_payload(),
-            },
-            now=now,
-            dedupe_key=card_key(proposal.id, proposal.stage, chat_id),
-            not_before=not_before,
-        )
+        await enqueue_card(uow, proposal, chat_id, rules, now, not_before)
     return len(approvers)
 
 
@@ -238,30 +281,47 @@ async def enqueue_card_outcome(
     *,
     by_name: str | None = None,
     reason: str | None = None,
+    rules: ApprovalRules | None = None,
 ) -> None:
-    """Edit every copy of the stage's card (those that exist) to show the outcome."""
+    """Edit every copy of the card (those that exist) to show what STAGE decided.
+
+    OUTCOME is approved, rejected, expired, cancelled or forwarded (approved at a stage that is
+    not the last). A final outcome also edits the copies of earlier stages' cards."""
     assert proposal.id is not None
-    prefix = f"card:{proposal.id}:{stage}:"
-    for message in await uow.outbox.list_by_dedupe_prefix(prefix):
-        chat_id = message.chat_id
-        key = f"card-outcome:{proposal.id}:{stage}:{chat_id}"
-        if await uow.outbox.get_by_dedupe_key(key) is not None:
-            continue
-        await enqueue(
-            uow,
-            chat_id,
-            "card_outcome",
-            {
-                "edit_of": message.dedupe_key,
-                "proposal_id": proposal.id,
-                "outcome": outcome,
-                "by_name": by_name,
-                "reason": reason,
-                "content": message.payload.get("content"),
-            },
-            now=now,
-            dedupe_key=key,
-        )
+    stage_count = len(rules.stages) if rules else 1
+    payload_extra: dict[str, Any] = {
+        "decided_stage": stage,
+        "stage_count": stage_count,
+    }
+    if rules is not None and outcome == "forwarded":
+        payload_extra["next_stage"] = stage + 1
+        payload_extra["next_stage_name"] = rules.stage_at(stage + 1).name
+    stages = [stage] if outcome == "forwarded" else list(range(stage + 1))
+    for card_stage in stages:
+        for message in await uow.outbox.list_by_dedupe_prefix(f"card:{proposal.id}:{card_stage}:"):
+            chat_id = message.chat_id
+            copy = (message.dedupe_key or "").removeprefix("card:")
+            kind = "card-outcome" if card_stage == stage else f"card-final:{stage}"
+            key = f"{kind}:{copy}"
+            if await uow.outbox.get_by_dedupe_key(key) is not None:
+                continue
+            await enqueue(
+                uow,
+                chat_id,
+                "card_outcome",
+                {
+                    "edit_of": message.dedupe_key,
+                    "proposal_id": proposal.id,
+                    "outcome": outcome,
+                    "by_name": by_name,
+                    "reason": reason,
+                    "content": message.payload.get("content"),
+                    "stage": card_stage,
+                    **payload_extra,
+                },
+                now=now,
+                dedupe_key=key,
+            )
 
 
 async def supervisors_of(uow: UnitOfWork, unit_code: str) -> list[tuple[str, int, str]]:
@@ -362,12 +422,35 @@ class DecisionOutcome:
     final: bool
 
 
-def _stale(proposal: TransferProposal, expected_stage: int) -> AlreadyDecided:
+async def _name_of(uow: UnitOfWork, nip: str) -> str:
+    employee = await uow.employees.get(nip)
+    return employee.name if employee else nip
+
+
+async def _stale(
+    uow: UnitOfWork, proposal: TransferProposal, expected_stage: int, rules: ApprovalRules
+) -> AlreadyDecided:
+    """The refusal of a stale tap: which stage decided, by whom, and who decides now."""
+    assert proposal.id is not None
+    decided = [d for d in await uow.decisions.list_for(proposal.id) if d.stage >= expected_stage]
+    first = min(decided, key=lambda d: d.stage) if decided else None
+    deciders: list[str] = []
+    if proposal.state == ProposalState.PENDING:
+        for nip, _chat, _language in await stage_approvers(uow, proposal, proposal.stage, rules):
+            name = await _name_of(uow, nip)
+            if name not in deciders:
+                deciders.append(name)
     return AlreadyDecided(
         "already decided",
         state=proposal.state.value,
         stage=proposal.stage,
         expected_stage=expected_stage,
+        stage_count=len(rules.stages),
+        decided_stage=first.stage if first else None,
+        decided_by=await _name_of(uow, first.approver_nip) if first else None,
+        decided_approved=first.approved if first else None,
+        now_stage_name=rules.stage_at(proposal.stage).name,
+        now_deciders=", ".join(deciders),
     )
 
 
@@ -392,20 +475,36 @@ async def decide(
             if proposal is None:
                 raise NotFound(proposal=proposal_id)
             if proposal.state != ProposalState.PENDING or proposal.stage != stage:
-                raise _stale(proposal, stage)
+                raise await _stale(uow, proposal, stage, rules)
             units = [
                 await uow.units.get(proposal.from_unit),
                 await uow.units.get(proposal.to_unit),
             ]
-            grants = await uow.roles.list_for(approver_nip)
-            if not any(
-                grant_decides(g, rules.stage_at(stage), len(rules.stages), units) for g in grants
-            ):
+            # The caller decides in their own name or, during a delegation, in the name of
+            # the approver who named them.
+            deciding_nip: str | None = None
+            today = rules.working_time.local(now).date()
+            for candidate in await principals_of(uow, approver_nip, today):
+                grants = await uow.roles.list_for(candidate)
+                if any(
+                    grant_decides(g, rules.stage_at(stage), len(rules.stages), units)
+                    for g in grants
+                ):
+                    deciding_nip = candidate
+                    break
+            raised = False
+            if deciding_nip is None and await escalated_at(uow, proposal_id, stage):
+                deciding_nip = await _raised_to(uow, approver_nip, proposal, rules, units, today)
+                raised = deciding_nip is not None
+            if deciding_nip is None:
                 raise NotYourStage(stage=rules.stage_at(stage).name)
-            if stage > 0 and await decided_earlier(uow, proposal_id, approver_nip):
+            if stage > 0 and (
+                await decided_earlier(uow, proposal_id, deciding_nip)
+                or await decided_earlier(uow, proposal_id, approver_nip)
+            ):
                 raise DecidedEarlierStage(proposal=proposal_id)
             await uow.decisions.add(
-                ApprovalDecision(proposal_id, stage, approver_nip, approve, reason, now)
+                ApprovalDecision(proposal_id, stage, deciding_nip, approve, reason, now)
             )
             final = not approve or stage + 1 >= len(rules.stages)
             if not approve:
@@ -423,21 +522,35 @@ async def decide(
             else:
                 updated = dataclasses.replace(proposal, stage=stage + 1)
             if not await uow.proposals.transition(proposal, updated):
-                raise _stale(proposal, stage)
-            approver = await uow.employees.get(approver_nip)
+                raise await _stale(uow, proposal, stage, rules)
+            by_name = await _name_of(uow, deciding_nip)
+            if deciding_nip != approver_nip:
+                by_name = f"{await _name_of(uow, approver_nip)} a.n. {by_name}"
             await enqueue_card_outcome(
                 uow,
                 proposal,
                 stage,
-                "approved" if approve else "rejected",
+                ("approved" if final else "forwarded") if approve else "rejected",
                 now,
-                by_name=approver.name if approver else approver_nip,
+                by_name=by_name,
                 reason=reason,
+                rules=rules,
             )
             if approve and not final:
-                await enqueue_cards(uow, updated, rules, now)
+                from core.digest import enqueue_stage_messages  # digest builds on this module
+
+                await enqueue_stage_messages(uow, [updated], rules, now)
             if approve and final:
                 await enqueue_notice(uow, updated, rules, now)
+            after: dict[str, Any] = {
+                "state": updated.state.value,
+                "stage": updated.stage,
+                "reason": reason,
+            }
+            if deciding_nip != approver_nip:
+                after["on_behalf_of"] = deciding_nip
+            if raised:
+                after["escalated"] = True
             await uow.audit.add(
                 AuditEvent(
                     actor=approver_nip,
@@ -445,7 +558,7 @@ async def decide(
                     subject=f"proposal:{proposal_id}",
                     at=now,
                     before={"state": proposal.state.value, "stage": proposal.stage},
-                    after={"state": updated.state.value, "stage": updated.stage, "reason": reason},
+                    after=after,
                 )
             )
             await uow.commit()
@@ -453,8 +566,9 @@ async def decide(
         # The database saw a second decision for this stage first: reread and say so.
         async with uow_factory() as uow:
             current = await uow.proposals.get(proposal_id)
-        assert current is not None
-        raise _stale(current, stage) from None
+            assert current is not None
+            stale = await _stale(uow, current, stage, rules)
+        raise stale from None
     return DecisionOutcome(updated, approve, final)
 
 
@@ -464,6 +578,39 @@ class BulkOutcome:
 
     approved: int
     skipped: int
+
+
+async def approve_many(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    rules: ApprovalRules,
+    *,
+    proposal_ids: Sequence[int],
+    approver_nip: str,
+) -> BulkOutcome:
+    """Approve each of PROPOSAL_IDS at its current stage, one transaction each; those the
+    caller may not decide (or already decided) are skipped and counted."""
+    approved = skipped = 0
+    for proposal_id in proposal_ids:
+        async with uow_factory() as uow:
+            proposal = await uow.proposals.get(proposal_id)
+        if proposal is None or proposal.state != ProposalState.PENDING:
+            skipped += 1
+            continue
+        try:
+            await decide(
+                uow_factory,
+                clock,
+                rules,
+                proposal_id=proposal_id,
+                stage=proposal.stage,
+                approver_nip=approver_nip,
+                approve=True,
+            )
+            approved += 1
+        except (StaleAction, NotAllowed):
+            skipped += 1
+    return BulkOutcome(approved, skipped)
 
 
 async def approve_all(
@@ -477,34 +624,24 @@ async def approve_all(
     """Approve every pending proposal of the plan the caller decides at its current stage."""
     async with uow_factory() as uow:
         proposals = await uow.proposals.list_for_plan(plan_id)
-    approved = skipped = 0
-    for proposal in proposals:
-        if proposal.state != ProposalState.PENDING or proposal.id is None:
-            continue
-        try:
-            await decide(
-                uow_factory,
-                clock,
-                rules,
-                proposal_id=proposal.id,
-                stage=proposal.stage,
-                approver_nip=approver_nip,
-                approve=True,
-            )
-            approved += 1
-        except (StaleAction, NotAllowed):
-            skipped += 1
-    return BulkOutcome(approved, skipped)
+    pending = [p.id for p in proposals if p.state == ProposalState.PENDING and p.id is not None]
+    outcome = await approve_many(
+        uow_factory, clock, rules, proposal_ids=pending, approver_nip=approver_nip
+    )
+    return outcome
 
 
 async def awaiting(
-    uow: UnitOfWork, approver_nip: str, rules: ApprovalRules
+    uow: UnitOfWork, approver_nip: str, rules: ApprovalRules, today: dt.date | None = None
 ) -> list[TransferProposal]:
-    """Pending proposals the caller may decide now (for /usulan)."""
-    grants = await uow.roles.list_for(approver_nip)
+    """Pending proposals the caller may decide now, in their own name or for an approver whose
+    delegation to them runs today (for /usulan and the summary)."""
+    principals = [approver_nip] if today is None else await principals_of(uow, approver_nip, today)
+    grants = [g for nip in principals for g in await uow.roles.list_for(nip)]
+    all_units = {u.code: u for u in await uow.units.list()}
     found: list[TransferProposal] = []
     for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
-        units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
+        units = [all_units.get(proposal.from_unit), all_units.get(proposal.to_unit)]
         stage = rules.stage_at(proposal.stage)
         if not any(grant_decides(g, stage, len(rules.stages), units) for g in grants):
             continue
@@ -524,31 +661,36 @@ class ReminderReport:
 
     reminded: int
     expired: int
+    escalated: int = 0
 
 
 async def remind_and_expire(
     uow_factory: UnitOfWorkFactory, clock: Clock, rules: ApprovalRules
 ) -> ReminderReport:
-    """Remind approvers of cards undecided for N working days; expire them after M."""
+    """Remind approvers of cards undecided for N working days, raise them after E working days
+    (escalation), expire them after M.
+
+    An approver chat with more than `rules.cards_max` reminders or raised cards due at once gets
+    one message listing them instead of one each (no flood)."""
     now = clock.now()
     today = rules.working_time.local(now).date()
-    reminded = expired = 0
+    opening = rules.working_time.next_open(now)
+    reminded = expired = escalated = 0
+    reminders: dict[int, list[dict[str, Any]]] = {}
+    raised: dict[int, list[TransferProposal]] = {}
     async with uow_factory() as uow:
         for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
             assert proposal.id is not None
-            plan = await uow.plans.get(proposal.plan_id)
-            decisions = await uow.decisions.list_for(proposal.id)
-            started = max([d.decided_at for d in decisions] + [plan.created_at if plan else now])
-            waited = rules.working_time.working_days_between(
-                rules.working_time.local(started).date(), today
-            )
+            waited = await waited_working_days(uow, proposal, rules, now)
             if waited >= rules.expiry_working_days:
                 updated = dataclasses.replace(
                     proposal, state=ProposalState.EXPIRED, decided_at=now
                 )
                 if await uow.proposals.transition(proposal, updated):
                     expired += 1
-                    await enqueue_card_outcome(uow, proposal, proposal.stage, "expired", now)
+                    await enqueue_card_outcome(
+                        uow, proposal, proposal.stage, "expired", now, rules=rules
+                    )
                     await uow.audit.add(
                         AuditEvent(
                             "system",
@@ -559,27 +701,200 @@ async def remind_and_expire(
                             {"state": "expired"},
                         )
                     )
-            elif waited >= rules.reminder_working_days:
+                continue
+            if waited >= rules.escalation_working_days and not await escalated_at(
+                uow, proposal.id, proposal.stage
+            ):
+                for chat_id in await escalation_chats(uow, proposal, rules, today):
+                    raised.setdefault(chat_id, []).append(proposal)
+                await uow.audit.add(
+                    AuditEvent(
+                        "system",
+                        "proposal.escalate",
+                        f"proposal:{proposal.id}",
+                        now,
+                        {"stage": proposal.stage},
+                        {"stage": proposal.stage, "waited_working_days": waited},
+                    )
+                )
+                escalated += 1
+            if waited >= rules.reminder_working_days:
                 for _nip, chat_id, _language in await stage_approvers(
-                    uow, proposal, proposal.stage, rules
+                    uow, proposal, proposal.stage, rules, today
                 ):
                     key = f"reminder:{proposal.id}:{proposal.stage}:{chat_id}"
                     if await uow.outbox.get_by_dedupe_key(key) is not None:
                         continue
-                    await enqueue(
-                        uow,
-                        chat_id,
-                        "reminder",
+                    reminders.setdefault(chat_id, []).append(
                         {
                             "proposal_id": proposal.id,
                             "stage": proposal.stage,
                             "waited_days": waited,
                             "expires_in": rules.expiry_working_days - waited,
-                        },
-                        now=now,
-                        dedupe_key=key,
-                        not_before=rules.working_time.next_open(now),
+                        }
                     )
-                    reminded += 1
+        for chat_id, due in reminders.items():
+            if len(due) <= rules.cards_max:
+                for item in due:
+                    await enqueue(
+                        uow,
+                        chat_id,
+                        "reminder",
+                        item,
+                        now=now,
+                        dedupe_key=f"reminder:{item['proposal_id']}:{item['stage']}:{chat_id}",
+                        not_before=opening,
+                    )
+            else:
+                await _enqueue_once(
+                    uow,
+                    chat_id,
+                    "reminder_digest",
+                    {
+                        "count": len(due),
+                        "ids": sorted(int(i["proposal_id"]) for i in due),
+                        "expires_in": min(int(i["expires_in"]) for i in due),
+                    },
+                    now,
+                    f"reminders:{chat_id}:{today.isoformat()}",
+                    opening,
+                )
+            reminded += len(due)
+        for chat_id, proposals in raised.items():
+            await _raise(uow, chat_id, proposals, rules, now, opening)
         await uow.commit()
-    return ReminderReport(reminded, expired)
+    return ReminderReport(reminded, expired, escalated)
+
+
+async def _enqueue_once(
+    uow: UnitOfWork,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    key: str,
+    not_before: dt.datetime,
+) -> None:
+    if await uow.outbox.get_by_dedupe_key(key) is None:
+        await enqueue(uow, chat_id, kind, payload, now=now, dedupe_key=key, not_before=not_before)
+
+
+async def _raised_to(
+    uow: UnitOfWork,
+    caller_nip: str,
+    proposal: TransferProposal,
+    rules: ApprovalRules,
+    units: Sequence[Unit | None],
+    today: dt.date,
+) -> str | None:
+    """Whom (the caller or an approver they stand in for) an escalated card lets decide: the
+    next stage's approvers, or the admins at the last stage."""
+    for candidate in await principals_of(uow, caller_nip, today):
+        grants = await uow.roles.list_for(candidate)
+        if proposal.stage + 1 < len(rules.stages):
+            following = rules.stage_at(proposal.stage + 1)
+            if any(grant_decides(g, following, len(rules.stages), units) for g in grants):
+                return candidate
+        elif any(g.role == Role.ADMIN for g in grants):
+            return candidate
+    return None
+
+
+async def waited_working_days(
+    uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime
+) -> int:
+    """Working days PROPOSAL has waited at its current stage (since the plan or the last
+    decision)."""
+    assert proposal.id is not None
+    plan = await uow.plans.get(proposal.plan_id)
+    decisions = await uow.decisions.list_for(proposal.id)
+    started = max([d.decided_at for d in decisions] + [plan.created_at if plan else now])
+    return rules.working_time.working_days_between(
+        rules.working_time.local(started).date(), rules.working_time.local(now).date()
+    )
+
+
+async def escalated_at(uow: UnitOfWork, proposal_id: int, stage: int) -> bool:
+    """Whether PROPOSAL_ID was raised past STAGE (escalation) already."""
+    return any(
+        e.action == "proposal.escalate" and (e.before or {}).get("stage") == stage
+        for e in await uow.audit.list(f"proposal:{proposal_id}")
+    )
+
+
+async def escalation_chats(
+    uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, today: dt.date
+) -> list[int]:
+    """Who an undecided card is raised to: the next stage's approvers, or at the last stage
+    the admins."""
+    if proposal.stage + 1 < len(rules.stages):
+        return [
+            c
+            for _n, c, _l in await stage_approvers(uow, proposal, proposal.stage + 1, rules, today)
+        ]
+    return [c for _n, c, _l in await chats_with_role(uow, Role.ADMIN)]
+
+
+async def _raise(
+    uow: UnitOfWork,
+    chat_id: int,
+    proposals: Sequence[TransferProposal],
+    rules: ApprovalRules,
+    now: dt.datetime,
+    opening: dt.datetime,
+) -> None:
+    """The raised cards (same buttons) to one chat, or one list when there are many."""
+    if len(proposals) <= rules.cards_max:
+        for proposal in proposals:
+            await enqueue_card(
+                uow,
+                proposal,
+                chat_id,
+                rules,
+                now,
+                opening,
+                extra={"escalated": True, "waited_limit": rules.escalation_working_days},
+            )
+        return
+    today = rules.working_time.local(now).date()
+    await _enqueue_once(
+        uow,
+        chat_id,
+        "escalation_digest",
+        {
+            "count": len(proposals),
+            "ids": sorted(p.id for p in proposals if p.id is not None),
+            "days": rules.escalation_working_days,
+        },
+        now,
+        f"escalation:{chat_id}:{today.isoformat()}",
+        opening,
+    )
+
+
+async def record_card_copy(
+    uow: UnitOfWork,
+    proposal: TransferProposal,
+    chat_id: int,
+    rules: ApprovalRules,
+    now: dt.datetime,
+    telegram_message_id: int,
+) -> None:
+    """Remember a card the bot sent straight to a chat (opened from a digest or /usulan) as a
+    sent outbox row, so that its decision edits this copy like every other."""
+    assert proposal.id is not None
+    content = await content_of(uow, proposal, rules, now)
+    key = f"{card_key(proposal.id, proposal.stage, chat_id)}:m{telegram_message_id}"
+    stored = await enqueue(
+        uow,
+        chat_id,
+        "approval_card",
+        card_payload(proposal, rules, content),
+        now=now,
+        dedupe_key=key,
+    )
+    await uow.outbox.update(
+        dataclasses.replace(
+            stored, status=OutboxStatus.SENT, telegram_message_id=telegram_message_id
+        )
+    )

@@ -281,3 +281,25 @@ class AuditEvent:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delegation:
+    """A delegation while an approver is away (core.delegation): APPROVER_NIP's approvals go
+    to DELEGATE_NIP from FIRST_DAY to LAST_DAY (agency dates, inclusive), unless ENDED_AT."""
+
+    id: int | None
+    approver_nip: str
+    delegate_nip: str
+    first_day: dt.date
+    last_day: dt.date
+    created_at: dt.datetime
+    ended_at: dt.datetime | None = None
+
+    def runs_on(self, day: dt.date) -> bool:
+        """Whether the delegation is in force on DAY."""
+        return self.ended_at is None and self.first_day <= day <= self.last_day
+
+    def over_by(self, day: dt.date) -> bool:
+        """Whether the delegation has ended by DAY (its last day passed, or ended early)."""
+        return self.ended_at is not None or day > self.last_day

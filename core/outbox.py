@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -16,6 +16,31 @@ SendStatus = Literal["sent", "retry", "blocked", "gone"]
 
 #: Kinds that answer a person's own action or edit an existing card: they skip working hours.
 IMMEDIATE_KINDS = frozenset({"card_outcome", "summary_outcome", "admin_alert", "plan_ready"})
+
+#: Send order when several messages are due (lower first): replies to a person's own action,
+#: then plan summaries and digests, then notices, then reminders. Unknown kinds count as notices.
+PRIORITY_REPLY, PRIORITY_DIGEST, PRIORITY_NOTICE, PRIORITY_REMINDER = 0, 1, 2, 3
+KIND_PRIORITY: dict[str, int] = {
+    "card_outcome": PRIORITY_REPLY,
+    "summary_outcome": PRIORITY_REPLY,
+    "notice_outcome": PRIORITY_REPLY,
+    "objection_card_outcome": PRIORITY_REPLY,
+    "approval_card_asked": PRIORITY_REPLY,
+    "plan_summary": PRIORITY_DIGEST,
+    "approval_digest": PRIORITY_DIGEST,
+    "digest_refresh": PRIORITY_DIGEST,
+    "plan_ready": PRIORITY_DIGEST,
+    "admin_alert": PRIORITY_DIGEST,
+    "reminder": PRIORITY_REMINDER,
+    "reminder_digest": PRIORITY_REMINDER,
+    "aspiration_renew": PRIORITY_REMINDER,
+    "workload_reminder": PRIORITY_REMINDER,
+}
+
+
+def priority_of(kind: str) -> int:
+    """The send priority of an outbox kind (0 first); see KIND_PRIORITY."""
+    return KIND_PRIORITY.get(kind, PRIORITY_NOTICE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +71,19 @@ class DispatchPolicy:
     max_backoff: dt.timedelta = dt.timedelta(minutes=30)
     #: Bulk sends stay well under Telegram's ~30 msg/s: the rest is left for replies to people.
     max_per_second: float | None = 20.0
+    #: Telegram's per-chat limits: about 1 message a second to one private chat, 20 a minute
+    #: to a group (chat ids below zero). None: no per-chat pacing.
+    chat_per_second: float | None = 1.0
+    group_per_minute: float | None = 20.0
+    #: How far ahead one pass schedules a chat's messages; the rest wait for the next pass, so
+    #: one busy chat never holds up the others.
+    chat_window: dt.timedelta = dt.timedelta(seconds=2)
+
+    def per_chat(self) -> int | None:
+        """How many of one private chat's messages one pass may take (None: no limit)."""
+        if not self.chat_per_second:
+            return None
+        return max(1, int(self.chat_window.total_seconds() * self.chat_per_second))
 
 
 class Pacer:
@@ -69,6 +107,56 @@ class Pacer:
         self.next_slot = slot + self.interval
         if slot > now:
             await self._sleep(slot - now)
+
+
+class ChatPacer:
+    """Telegram's per-chat limits: each chat's sends are spaced by its own interval, and a 429
+    for one chat holds that chat only. Shared across dispatcher passes (times in loop seconds).
+    """
+
+    def __init__(
+        self,
+        private_per_second: float,
+        group_per_minute: float | None = None,
+        now: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.private_interval = 1.0 / private_per_second
+        self.group_interval = 60.0 / group_per_minute if group_per_minute else 0.0
+        self.next_slot: dict[int, float] = {}
+        self._now = now
+        self._sleep = sleep
+
+    def now(self) -> float:
+        """The pacer's clock (the event loop's by default)."""
+        return self._now() if self._now else asyncio.get_running_loop().time()
+
+    def interval(self, chat_id: int) -> float:
+        """Seconds between two sends to CHAT_ID (groups have negative ids)."""
+        return self.group_interval if chat_id < 0 else self.private_interval
+
+    def waiting_chats(self) -> set[int]:
+        """Chats that may not receive anything right now (their next slot is later)."""
+        now = self.now()
+        return {chat for chat, slot in self.next_slot.items() if slot > now}
+
+    async def wait(self, chat_id: int) -> None:
+        """Sleep until CHAT_ID's next slot and book the one after it."""
+        now = self.now()
+        slot = max(now, self.next_slot.get(chat_id, 0.0))
+        self.next_slot[chat_id] = slot + self.interval(chat_id)
+        if slot > now:
+            await self._sleep(slot - now)
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram said "retry after SECONDS" for CHAT_ID: nothing goes there before that."""
+        self.next_slot[chat_id] = max(self.next_slot.get(chat_id, 0.0), self.now() + seconds)
+
+    def forget_idle(self) -> None:
+        """Drop chats whose slot has passed (keeps the map small)."""
+        now = self.now()
+        for chat in [c for c, slot in self.next_slot.items() if slot <= now]:
+            del self.next_slot[chat]
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +378,12 @@ async def _record(
     return updated.status
 
 
+def send_order(message: OutboxMessage) -> tuple[int, int]:
+    """Sort key of due messages: priority, then queue order (so one chat's messages keep the
+    order they were queued in, e.g. a summary before its digest, also after a retry)."""
+    return (priority_of(message.kind), message.id or 0)
+
+
 async def dispatch_due(
     uow_factory: UnitOfWorkFactory,
     sender: Sender,
@@ -297,24 +391,36 @@ async def dispatch_due(
     policy: DispatchPolicy = DispatchPolicy(),
     pacer: Pacer | None = None,
     owner: str = "dispatcher",
+    chat_pacer: ChatPacer | None = None,
 ) -> DispatchReport:
     """Send what is due. Each message is marked "sending" (committed) just before its Bot API
     call and marked sent with Telegram's message id (committed) just after, so a process that
     dies repeats at most the messages whose call was in flight: `policy.concurrency` of them
-    (one by default)."""
-    due = await _due(uow_factory, clock.now(), policy)
+    (one by default).
+
+    Order and pacing: highest priority first (KIND_PRIORITY), then queue order; `pacer` spaces
+    all bulk sends (global rate), `chat_pacer` each chat's sends (Telegram's per-chat limit).
+    After a failed send the chat is held until that message is due again, so nothing of the
+    chat overtakes it; a 429 holds only that chat. Pass the same pacers to every pass; without
+    them a pass makes its own from `policy`."""
+    if chat_pacer is None and policy.chat_per_second:
+        chat_pacer = ChatPacer(policy.chat_per_second, policy.group_per_minute)
+    skip = chat_pacer.waiting_chats() if chat_pacer is not None else set()
+    due = await _due(uow_factory, clock.now(), policy, skip)
     gate = asyncio.Semaphore(policy.concurrency)
     if pacer is None and policy.max_per_second:
         pacer = Pacer(policy.max_per_second)
     counts = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0, "undeliverable": 0}
 
-    async def one(message: OutboxMessage) -> None:
+    async def one(message: OutboxMessage) -> OutboxStatus | None:
         async with gate:
+            if chat_pacer is not None:
+                await chat_pacer.wait(message.chat_id)
             if pacer is not None:
                 await pacer.wait()
             claimed = await _claim_one(uow_factory, message, owner, clock.now())
             if claimed is None:
-                return
+                return None
             counts["claimed"] += 1
             sending, edit_target = claimed
             try:
@@ -322,6 +428,11 @@ async def dispatch_due(
             except Exception as exc:  # noqa: BLE001 - any send failure is retried, not fatal
                 result = SendResult("retry", error=f"{type(exc).__name__}: {exc}")
             status = await _record(uow_factory, clock, sending, result, policy)
+            if status == OutboxStatus.PENDING and chat_pacer is not None:
+                delay = backoff_delay(sending.attempts + 1, policy)
+                if result.retry_after is not None:
+                    delay = max(delay, dt.timedelta(seconds=result.retry_after))
+                chat_pacer.hold(message.chat_id, delay.total_seconds())
         if status == OutboxStatus.SENT:
             counts["sent"] += 1
         elif status == OutboxStatus.PENDING:
@@ -330,29 +441,40 @@ async def dispatch_due(
             counts["undeliverable"] += 1
         else:
             counts["failed"] += 1
+        return status
 
-    # One chat's messages go in due order, one after another (a summary before its cards,
-    # and Telegram's per-chat limit); different chats take turns at the gate.
+    # One chat's messages go in send order, one after another (a summary before its digest,
+    # and Telegram's per-chat limit); different chats take turns at the gate. After a retry
+    # the rest of that chat's messages wait (still pending) for a later pass.
     by_chat: dict[int, list[OutboxMessage]] = {}
     for message in due:
         by_chat.setdefault(message.chat_id, []).append(message)
 
     async def chat_queue(items: list[OutboxMessage]) -> None:
         for message in items:
-            await one(message)
+            if await one(message) == OutboxStatus.PENDING:
+                return
 
     await asyncio.gather(*(chat_queue(items) for items in by_chat.values()))
+    if chat_pacer is not None:
+        chat_pacer.forget_idle()
     return DispatchReport(**counts)
 
 
 async def _due(
-    uow_factory: UnitOfWorkFactory, now: dt.datetime, policy: DispatchPolicy
+    uow_factory: UnitOfWorkFactory,
+    now: dt.datetime,
+    policy: DispatchPolicy,
+    skip_chats: Collection[int] = (),
 ) -> list[OutboxMessage]:
-    """Due pending rows, oldest due first (read only: each is claimed just before its send)."""
+    """Due pending rows in send order, at most `policy.per_chat()` of one chat and none of a
+    chat in SKIP_CHATS (paced out); read only: each is claimed just before its send."""
     async with uow_factory() as uow:
         return sorted(
-            await uow.outbox.due(now, policy.batch),
-            key=lambda m: (m.next_attempt_at or m.created_at, m.id or 0),
+            await uow.outbox.due(
+                now, policy.batch, per_chat=policy.per_chat(), skip_chats=skip_chats
+            ),
+            key=send_order,
         )
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.abk import DEFAULT_AVERAGE_MONTHS, accepted_activities, need_by_family
-from core.approval import ApprovalRules, enqueue_cards, stage_approvers
+from core.approval import ApprovalRules
+from core.digest import Recipients, enqueue_stage_messages, recipients_at
 from core.domain import (
     Activity,
     Aspiration,
@@ -31,7 +32,7 @@ from core.domain import (
 from core.eligibility import JabatanInfo, catalogue_by_key
 from core.errors import Conflict
 from core.notices import UnitBar, bars_to_payload, unit_bars
-from core.outbox import enqueue
+from core.outbox import chats_with_role, enqueue
 from core.ports import Clock, UnitOfWorkFactory
 from core.sip import needs_sip
 
@@ -78,6 +79,38 @@ SolveSnapshot = Callable[[Snapshot, float], Any]
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveredTo:
+    """What one approver chat was sent about a new plan."""
+
+    name: str
+    moves: int
+    digest: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDelivery:
+    """Who the plan's cards and digests went to, and which moves reach no approver."""
+
+    approvers: tuple[DeliveredTo, ...]
+    unreached: tuple[int, ...]
+
+    def to_payload(self) -> dict[str, Any]:
+        """A JSON-ready dict (for the admins' report in the outbox)."""
+        return {
+            "approvers": [[a.name, a.moves, a.digest] for a in self.approvers],
+            "unreached": list(self.unreached),
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> PlanDelivery:
+        """Back from `to_payload`."""
+        return cls(
+            tuple(DeliveredTo(str(n), int(m), bool(d)) for n, m, d in data.get("approvers", [])),
+            tuple(int(i) for i in data.get("unreached", [])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class PlanOutcome:
     """What one run of the planning path produced."""
 
@@ -92,6 +125,7 @@ class PlanOutcome:
     employee_names: dict[str, str] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)
     movers: dict[str, Employee] = field(default_factory=dict)
+    delivery: PlanDelivery | None = None
 
     @property
     def moves(self) -> list[dict[str, Any]]:
@@ -222,7 +256,7 @@ async def propose_plan(
             movers,
         )
     try:
-        stored, proposals = await _store(
+        stored, proposals, delivery = await _store(
             uow_factory, now, plan_date, solution, bars, rules.approval, actor
         )
     except Conflict:
@@ -243,6 +277,7 @@ async def propose_plan(
         people,
         units,
         movers,
+        delivery,
     )
 
 
@@ -272,7 +307,7 @@ async def _store(
     bars: tuple[UnitBar, ...],
     rules: ApprovalRules,
     actor: str,
-) -> tuple[Plan, tuple[TransferProposal, ...]]:
+) -> tuple[Plan, tuple[TransferProposal, ...], PlanDelivery]:
     moves = solution.get("moves", [])
     opening = rules.working_time.next_open(now)
     stored_solution = {**solution, "chart": bars_to_payload(list(bars))}
@@ -292,26 +327,27 @@ async def _store(
         )
         assert plan.id is not None
         proposals: list[TransferProposal] = []
-        summary_to: dict[int, int] = {}
         catalogue = catalogue_by_key(await uow.jabatan.list())
         for move in moves:
             mover = await uow.employees.get(str(move["employee"]))
-            proposal = await uow.proposals.add(
-                TransferProposal(
-                    id=None,
-                    plan_id=plan.id,
-                    nip=str(move["employee"]),
-                    from_unit=str(move["from"]),
-                    to_unit=str(move["to"]),
-                    explanation=dict(move.get("explanation") or {}),
-                    butuh_sip=needs_sip(mover.jabatan, catalogue) if mover else False,
+            proposals.append(
+                await uow.proposals.add(
+                    TransferProposal(
+                        id=None,
+                        plan_id=plan.id,
+                        nip=str(move["employee"]),
+                        from_unit=str(move["from"]),
+                        to_unit=str(move["to"]),
+                        explanation=dict(move.get("explanation") or {}),
+                        butuh_sip=needs_sip(mover.jabatan, catalogue) if mover else False,
+                    )
                 )
             )
-            proposals.append(proposal)
-            await enqueue_cards(uow, proposal, rules, now, not_before=opening)
-            for _nip, chat_id, _lang in await stage_approvers(uow, proposal, 0, rules):
-                summary_to[chat_id] = summary_to.get(chat_id, 0) + 1
-        for chat_id, count in summary_to.items():
+        # Each approver chat: the summary first (queued first, and a second earlier), then a
+        # card per move when it has few, else one digest (core.digest).
+        today = rules.working_time.local(now).date()
+        deciders = await recipients_at(uow, proposals, {}, rules, today)
+        for chat_id, theirs in deciders.by_chat.items():
             await enqueue(
                 uow,
                 chat_id,
@@ -320,7 +356,7 @@ async def _store(
                     "plan_id": plan.id,
                     "plan_date": plan_date.isoformat(),
                     "moves": len(moves),
-                    "your_cards": count,
+                    "your_cards": len(theirs),
                     "objective": plan.objective,
                     "status_quo_objective": plan.status_quo_objective,
                     "bound": plan.bound,
@@ -328,12 +364,23 @@ async def _store(
                     "bars": bars_to_payload(list(bars)),
                     "workload_flags": list(solution.get("workload_flags", [])),
                 },
-                # A second earlier than the cards: the dispatcher sends a chat's messages in
-                # due order, so the approver reads the summary before the cards.
                 now=now,
                 dedupe_key=f"summary:{plan.id}:{chat_id}",
                 not_before=opening - dt.timedelta(seconds=1),
             )
+        reached = await enqueue_stage_messages(uow, proposals, rules, now, not_before=opening)
+        delivery = await _delivery(uow, reached, rules)
+        if actor == "system" and moves:
+            for _nip, chat_id, _language in await chats_with_role(uow, Role.ADMIN):
+                await enqueue(
+                    uow,
+                    chat_id,
+                    "plan_report",
+                    {"plan_id": plan.id, "moves": len(moves), **delivery.to_payload()},
+                    now=now,
+                    dedupe_key=f"plan-report:{plan.id}:{chat_id}",
+                    not_before=opening,
+                )
         await uow.audit.add(
             AuditEvent(
                 actor,
@@ -349,4 +396,19 @@ async def _store(
             )
         )
         await uow.commit()
-    return plan, tuple(proposals)
+    return plan, tuple(proposals), delivery
+
+
+async def _delivery(uow: Any, reached: Recipients, rules: ApprovalRules) -> PlanDelivery:
+    approvers: list[DeliveredTo] = []
+    for chat_id, theirs in sorted(reached.by_chat.items()):
+        nip = reached.nip_of_chat[chat_id]
+        employee = await uow.employees.get(nip)
+        approvers.append(
+            DeliveredTo(
+                employee.name if employee else nip, len(theirs), len(theirs) > rules.cards_max
+            )
+        )
+    return PlanDelivery(
+        tuple(approvers), tuple(sorted(p.id for p in reached.nobody if p.id is not None))
+    )

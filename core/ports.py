@@ -13,6 +13,7 @@ from core.domain import (
     ApprovalDecision,
     Aspiration,
     AuditEvent,
+    Delegation,
     Employee,
     Evaluation,
     Invitation,
@@ -139,7 +140,14 @@ class DecisionRepository(Protocol):
 
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> OutboxMessage: ...
-    async def due(self, now: dt.datetime, limit: int) -> Sequence[OutboxMessage]: ...
+    async def due(
+        self,
+        now: dt.datetime,
+        limit: int,
+        *,
+        per_chat: int | None = None,
+        skip_chats: Collection[int] = (),
+    ) -> Sequence[OutboxMessage]: ...
     async def update(self, message: OutboxMessage) -> None: ...
     async def get(self, message_id: int) -> OutboxMessage | None: ...
     async def mark_sent(self, message_id: int, telegram_message_id: int | None) -> bool:
@@ -173,6 +181,13 @@ class EvaluationRepository(Protocol):
     async def list_for(self, proposal_id: int) -> Sequence[Evaluation]: ...
 
 
+class DelegationRepository(Protocol):
+    async def add(self, delegation: Delegation) -> Delegation: ...
+    async def update(self, delegation: Delegation) -> None: ...
+    async def list_for(self, nip: str) -> Sequence[Delegation]: ...
+    async def list_all(self) -> Sequence[Delegation]: ...
+
+
 class AuditRepository(Protocol):
     async def add(self, event: AuditEvent) -> None: ...
     async def list(self, subject: str | None = None) -> Sequence[AuditEvent]: ...
@@ -196,6 +211,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     evaluations: EvaluationRepository
     audit: AuditRepository
+    delegations: DelegationRepository
     inbox: InboxRepository
 
     async def __aenter__(self) -> Self: ...

@@ -11,12 +11,13 @@ its attempts unchanged: the crash repeats that one message and costs no retry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 
 from core.domain import OutboxMessage, OutboxStatus
 from core.errors import Conflict
+from core.outbox import KIND_PRIORITY, PRIORITY_NOTICE
 from db.repositories import SqlRepository
 from db.rows import OutboxMessageRow
 from db.statements import insert_returning_id_unless_taken
@@ -88,21 +89,47 @@ class SqlOutboxRepository(SqlRepository):
         )
         return [outbox_from_row(r) for r in rows]
 
-    async def due(self, now: dt.datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Pending messages whose next attempt is due at `now`, oldest first."""
-        rows = await self._all(
-            select(OutboxMessageRow)
-            .where(
-                OutboxMessageRow.status == OutboxStatus.PENDING.value,
-                or_(
-                    OutboxMessageRow.next_attempt_at.is_(None),
-                    OutboxMessageRow.next_attempt_at <= now,
-                ),
+    async def due(
+        self,
+        now: dt.datetime,
+        limit: int,
+        *,
+        per_chat: int | None = None,
+        skip_chats: Collection[int] = (),
+    ) -> Sequence[OutboxMessage]:
+        """Pending messages whose next attempt is due at `now`, in send order (priority of the
+        kind, then id); at most PER_CHAT of one chat, none of SKIP_CHATS."""
+        order = (_priority(), OutboxMessageRow.id)
+        conditions = [
+            OutboxMessageRow.status == OutboxStatus.PENDING.value,
+            or_(
+                OutboxMessageRow.next_attempt_at.is_(None),
+                OutboxMessageRow.next_attempt_at <= now,
+            ),
+        ]
+        if skip_chats:
+            conditions.append(OutboxMessageRow.chat_id.not_in(list(skip_chats)))
+        if per_chat is None:
+            statement = select(OutboxMessageRow).where(*conditions).order_by(*order).limit(limit)
+        else:
+            ranked = (
+                select(
+                    OutboxMessageRow.id,
+                    func.row_number()
+                    .over(partition_by=OutboxMessageRow.chat_id, order_by=order)
+                    .label("rank"),
+                )
+                .where(*conditions)
+                .subquery()
             )
-            .order_by(OutboxMessageRow.id)
-            .limit(limit)
-        )
-        return [outbox_from_row(r) for r in rows]
+            statement = (
+                select(OutboxMessageRow)
+                .join(ranked, ranked.c.id == OutboxMessageRow.id)
+                .where(ranked.c.rank <= per_chat)
+                .order_by(*order)
+                .limit(limit)
+            )
+        return [outbox_from_row(r) for r in await self._all(statement)]
 
     async def list(self, status: str | None = None) -> Sequence[OutboxMessage]:
         """Every message (or those in one status), oldest first."""
@@ -177,6 +204,11 @@ class SqlOutboxRepository(SqlRepository):
             .values(**_delivery_fields(message))
             .execution_options(synchronize_session=False)
         )
+
+
+def _priority() -> ColumnElement[int]:
+    """The send priority of a row's kind (core.outbox.KIND_PRIORITY) as SQL."""
+    return case(KIND_PRIORITY, value=OutboxMessageRow.kind, else_=PRIORITY_NOTICE)
 
 
 def _delivery_fields(message: OutboxMessage) -> dict[str, object]:

@@ -380,4 +380,17 @@ class DialogueRow(Base):
 
 
 #: Every table, in an order that satisfies foreign keys (creation order).
+class DelegationRow(Base):
+    __tablename__ = "delegations"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="day_order"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    approver_nip: Mapped[str] = mapped_column(NIP, index=True)
+    delegate_nip: Mapped[str] = mapped_column(NIP, index=True)
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+
+
 TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in Base.metadata.sorted_tables)

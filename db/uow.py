@@ -13,6 +13,7 @@ from core.ports import (
     AspirationRepository,
     AuditRepository,
     DecisionRepository,
+    DelegationRepository,
     EmployeeRepository,
     EvaluationRepository,
     InboxRepository,
@@ -26,6 +27,7 @@ from core.ports import (
     UnitRepository,
     WorkloadReportRepository,
 )
+from db.delegation_repository import SqlDelegationRepository
 from db.engine import session_factory as make_session_factory
 from db.inbox_repository import SqlInboxRepository, mark_handled_in
 from db.outbox_repository import SqlOutboxRepository
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     evaluations: EvaluationRepository
     audit: AuditRepository
+    delegations: DelegationRepository
     inbox: InboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -101,6 +104,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.evaluations = SqlEvaluationRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.delegations = SqlDelegationRepository(session)
         self.inbox = SqlInboxRepository(session)
         return self
 

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
 from bot.settings import Settings
-from core.access import OutOfScope
+from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
     AlreadyDecided,
     ApprovalRules,
@@ -21,6 +21,7 @@ from core.approval import (
     decide,
     parse_chain,
 )
+from core.delegation import principals_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
 from core.errors import NotFound
@@ -35,6 +36,8 @@ from handlers.transfer_text import extra_lines, reason_lines, who_lines
 FEATURE = "apv"
 REJECT_FLOW = "reject"
 COMMANDS: tuple[CommandSpec, ...] = ()
+#: Proposal numbers a reminder or escalation list names before "…".
+IDS_LISTED = 20
 
 
 def working_time_of(settings: Settings) -> WorkingTime:
@@ -57,6 +60,8 @@ def approval_rules_of(settings: Settings) -> ApprovalRules:
         expiry_working_days=settings.expiry_working_days,
         freeze_window=settings.freeze_dates,
         objection_days=settings.objection_days,
+        cards_max=settings.approval_cards_max,
+        escalation_working_days=settings.escalation_working_days,
         freeze_windows=settings.election_freeze_windows,
         acting_head=settings.acting_head,
         objection_decision_working_days=settings.objection_decision_working_days,
@@ -92,7 +97,10 @@ def card_text(t: Translator, payload: dict[str, Any]) -> str:
         stage=int(payload.get("stage", 0)) + 1,
         stages=int(payload.get("stage_count", 1)),
     )
-    lines = [title, *who_lines(t, content), "", *reason_lines(t, content)]
+    lines = [title]
+    if payload.get("escalated"):
+        lines.append(t("card.escalated", days=int(payload.get("waited_limit", 0))))
+    lines += [*who_lines(t, content), "", *reason_lines(t, content)]
     if content.butuh_sip:
         lines.append(t("transfer.sip"))
     if content.freeze_note:
@@ -107,16 +115,28 @@ def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyb
     )
 
 
+def outcome_line(t: Translator, payload: dict[str, Any]) -> str:
+    """What a stage decided, in words: with several stages it names the stage and what follows
+    ("tahap 1/2 disetujui oleh …, diteruskan ke tahap 2")."""
+    outcome = str(payload["outcome"])
+    stages = int(payload.get("stage_count", 1))
+    values = {
+        "by": escape(str(payload.get("by_name") or "")),
+        "reason": escape(str(payload.get("reason") or "")),
+        "stage": int(payload.get("decided_stage", payload.get("stage", 0))) + 1,
+        "stages": stages,
+        "next": int(payload.get("next_stage", 0)) + 1,
+        "next_name": escape(str(payload.get("next_stage_name") or "")),
+    }
+    if stages > 1 and outcome in ("approved", "rejected", "forwarded"):
+        return t(f"card.outcome_stage.{outcome}", **values)
+    return t(f"card.outcome.{outcome}", **values)
+
+
 def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """The card as edited once decided: the same body and the outcome, no buttons."""
-    outcome = str(payload["outcome"])
     body = card_text(t, payload) if payload.get("content") else ""
-    line = t(
-        f"card.outcome.{outcome}",
-        by=escape(str(payload.get("by_name") or "")),
-        reason=escape(str(payload.get("reason") or "")),
-    )
-    return (body + "\n\n" + line).strip(), None
+    return (body + "\n\n" + outcome_line(t, payload)).strip(), None
 
 
 def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
@@ -126,6 +146,31 @@ def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
         id=int(payload["proposal_id"]),
         days=int(payload["waited_days"]),
         left=int(payload["expires_in"]),
+    ), None
+
+
+def _id_list(ids: list[int]) -> str:
+    shown = ", ".join(f"#{i}" for i in ids[:IDS_LISTED])
+    return shown + (" …" if len(ids) > IDS_LISTED else "")
+
+
+def render_reminder_digest(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """One reminder for many undecided moves (instead of one message each)."""
+    return t(
+        "approval.reminder_many",
+        count=int(payload["count"]),
+        ids=_id_list(list(payload.get("ids", []))),
+        left=int(payload["expires_in"]),
+    ), None
+
+
+def render_escalation_digest(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """Many undecided moves raised to this chat at once (instead of a card each)."""
+    return t(
+        "approval.escalated_many",
+        count=int(payload["count"]),
+        days=int(payload["days"]),
+        ids=_id_list(list(payload.get("ids", []))),
     ), None
 
 
@@ -185,21 +230,72 @@ def state_word(t: Translator, state: str) -> str:
     return t(f"proposal.state.{state}")
 
 
-async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
-    await turn.say(
-        turn.t(
-            "approval.already",
+def stale_text(t: Translator, error: AlreadyDecided, proposal_id: int) -> str:
+    """The answer to a stale tap: what was decided (which stage, by whom) and who decides now."""
+    values = error.values
+    state = str(values.get("state"))
+    stages = int(values.get("stage_count") or 1)
+    decided_stage = values.get("decided_stage")
+    decided_by = values.get("decided_by")
+    if stages > 1 and decided_stage is not None and decided_by:
+        head = t(
+            "approval.already_stage",
             id=proposal_id,
-            state=state_word(turn.t, str(error.values.get("state"))),
+            stage=int(decided_stage) + 1,
+            stages=stages,
+            verdict=t(
+                "approval.verdict_ok" if values.get("decided_approved") else "approval.verdict_no"
+            ),
+            by=escape(str(decided_by)),
         )
-    )
+        if state == "pending":
+            return (
+                head
+                + " "
+                + t(
+                    "approval.now_deciding",
+                    stage=int(values.get("stage") or 0) + 1,
+                    stages=stages,
+                    name=escape(str(values.get("now_stage_name") or "")),
+                    who=escape(str(values.get("now_deciders") or "-")),
+                )
+            )
+        return head + " " + t("approval.now_state", state=state_word(t, state))
+    return t("approval.already", id=proposal_id, state=state_word(t, state))
 
 
-@handler(role=Role.APPROVER)
+async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
+    await turn.say(stale_text(turn.t, error, proposal_id))
+
+
+async def acts_as_approver(turn: Turn) -> bool:
+    """Whether the caller holds the approver role or stands in for an approver today (/wakil)."""
+    if turn.me.has_role(Role.APPROVER):
+        return True
+    async with turn.context.uow() as uow:
+        return len(await principals_of(uow, turn.me.nip, turn.context.today())) > 1
+
+
+async def refuse_non_approver(turn: Turn) -> None:
+    """The polite refusal for someone who neither approves nor stands in for an approver."""
+    await turn.say(turn.t("error.role_required", role=turn.t(f"role.{Role.APPROVER.value}")))
+
+
+#: Card presses an admin may make too: a card raised to the admins at the last stage
+#: (escalation); `decide` checks who may decide every single press.
+RAISED_ACTIONS = frozenset({"ok", "no"})
+
+
+@handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
     """Every press on a card, summary or objection card."""
     press = turn.press
     if press is None:
+        return
+    if not await acts_as_approver(turn) and not (
+        press.action in RAISED_ACTIONS and turn.me.has_role(Role.ADMIN)
+    ):
+        await refuse_non_approver(turn)
         return
     target = press.int_arg(0)
     if target is None:
@@ -297,7 +393,14 @@ async def _details(turn: Turn, proposal_id: int) -> None:
         employee = await uow.employees.get(proposal.nip)
         units = {u.code: u for u in await uow.units.list()}
         touched = [units[c] for c in (proposal.from_unit, proposal.to_unit) if c in units]
-        if not any(turn.me.may_act_on_unit(Role.APPROVER, u) for u in touched):
+        principals = await principals_of(uow, turn.me.nip, turn.context.today())
+        grants = [
+            g
+            for nip in principals
+            for g in await uow.roles.list_for(nip)
+            if g.role == Role.APPROVER
+        ]
+        if not any(grant_covers_unit(g, u) for g in grants for u in touched):
             raise OutOfScope(proposal=proposal_id)
         decisions = await uow.decisions.list_for(proposal_id)
     rules = rules_of(turn.context)
@@ -358,4 +461,5 @@ async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
     """Add the card presses and the rejection-reason dialogue."""
     application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[REJECT_FLOW] = DialogueRoute(Role.APPROVER, on_reject_reason)
+    # ASN: the reason may come from an admin deciding a raised card; `decide` checks who.
+    services.routes[REJECT_FLOW] = DialogueRoute(Role.ASN, on_reject_reason)

@@ -15,18 +15,25 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.charts import ChartLabels, render_plan_chart
 from bot.i18n import Translator
 from bot.plan_workbook import build_plan_workbook
-from core.approval import awaiting
+from core.approval import awaiting, record_card_copy
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
 from core.evaluations import plan_evaluations
 from core.notices import bars_from_payload, transfer_content
 from core.plan_report import plan_report
-from core.planning import PlanningRules, PlanOutcome, propose_plan
+from core.planning import PlanDelivery, PlanningRules, PlanOutcome, propose_plan
 from core.ports import UnitOfWork
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
-from handlers.approval import render_card, rules_of, state_word
+from handlers.approval import (
+    acts_as_approver,
+    refuse_non_approver,
+    render_card,
+    rules_of,
+    state_word,
+)
 from handlers.context import BotContext, CommandSpec, Services
+from handlers.digest import open_digest
 from handlers.keyboards import button, keyboard, pattern_for
 
 log = logging.getLogger(__name__)
@@ -118,8 +125,61 @@ def render_summary(
     return summary_caption(t, payload), markup, png
 
 
+#: How many moves a no-approver alert lists before "and N more" (keeps it one message).
+UNREACHED_LISTED = 30
+
+
+def unreached_lines(t: Translator, proposals: Sequence[dict[str, Any]]) -> list[str]:
+    """The moves nobody can decide, one line each (NIP, from -> to), then "and N more"."""
+    lines = [
+        t(
+            "admin.no_approver_line",
+            id=p["id"],
+            nip=p["nip"],
+            origin=p["from"],
+            destination=p["to"],
+        )
+        for p in proposals[:UNREACHED_LISTED]
+    ]
+    if len(proposals) > UNREACHED_LISTED:
+        lines.append(t("usulan.more", count=len(proposals) - UNREACHED_LISTED))
+    return lines
+
+
+def delivery_lines(t: Translator, delivery: PlanDelivery) -> list[str]:
+    """Who got the plan's cards or digest, and how many moves reach no approver."""
+    lines = [
+        t(
+            "delivery.digest" if a.digest else "delivery.cards",
+            name=escape(a.name),
+            count=a.moves,
+        )
+        for a in delivery.approvers
+    ]
+    if not delivery.approvers:
+        lines.append(t("delivery.nobody_at_all"))
+    if delivery.unreached:
+        lines.append(t("delivery.unreached", count=len(delivery.unreached)))
+    return lines
+
+
+def render_plan_report(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """The admins' morning report of the nightly plan: who got what, who has no approver."""
+    delivery = PlanDelivery.from_payload(payload)
+    head = t("delivery.report", id=int(payload["plan_id"]), moves=int(payload["moves"]))
+    return "\n".join([head, *delivery_lines(t, delivery)]), None
+
+
 def render_admin_alert(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
-    """A note to admins (e.g. someone blocked the bot)."""
+    """A note to admins (e.g. someone blocked the bot, moves no approver can decide)."""
+    if payload.get("alert") == "no_approver":
+        proposals = list(payload.get("proposals", []))
+        head = t(
+            "admin.no_approver",
+            count=len(proposals),
+            stage=int(payload.get("stage", 0)) + 1,
+        )
+        return "\n".join([head, *unreached_lines(t, proposals)]), None
     return t(
         f"admin.{payload['alert']}",
         nips=", ".join(payload.get("nips", [])) or "?",
@@ -132,12 +192,17 @@ def _require_any(turn: Turn, *roles: Role) -> None:
         raise NotAllowed()
 
 
-@handler(role=Role.APPROVER)
+@handler(role=Role.ASN)
 async def show_awaiting(turn: Turn) -> None:
-    """/usulan: the cards waiting for the caller's decision."""
+    """/usulan: the cards waiting for the caller's decision when they are few, else the digest
+    of the plan holding the oldest of them (one message, paged in place). Approvers and their
+    deputies (/wakil) only."""
+    if not await acts_as_approver(turn):
+        await refuse_non_approver(turn)
+        return
     rules = rules_of(turn.context)
     async with turn.context.uow() as uow:
-        pending = await awaiting(uow, turn.me.nip, rules)
+        pending = await awaiting(uow, turn.me.nip, rules, turn.context.today())
         units = {u.code: u for u in await uow.units.list()}
         contents = [
             (
@@ -150,10 +215,16 @@ async def show_awaiting(turn: Turn) -> None:
                     today=turn.context.today(),
                 ),
             )
-            for p in pending[:CARDS_PER_COMMAND]
+            for p in (pending if len(pending) <= rules.cards_max else [])
         ]
     if not pending:
         await turn.say_key("usulan.none")
+        return
+    if len(pending) > rules.cards_max:
+        await open_digest(turn, pending[0].plan_id)
+        plans = {p.plan_id for p in pending}
+        if len(plans) > 1:
+            await turn.say_key("digest.other_plans", count=len(plans) - 1)
         return
     await turn.say_key("usulan.header", count=len(pending))
     for proposal, content in contents:
@@ -167,9 +238,12 @@ async def show_awaiting(turn: Turn) -> None:
                 "content": content.to_payload(),
             },
         )
-        await turn.say(text, markup)
-    if len(pending) > CARDS_PER_COMMAND:
-        await turn.say_key("usulan.more", count=len(pending) - CARDS_PER_COMMAND)
+        sent = await turn.say(text, markup)
+        async with turn.context.uow() as uow:
+            await record_card_copy(
+                uow, proposal, turn.chat_id, rules, turn.context.now(), sent.message_id
+            )
+            await uow.commit()
 
 
 async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, Any] | None:
@@ -177,7 +251,7 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
     if plan is None or plan.id is None:
         return None
     proposals = await uow.proposals.list_for_plan(plan.id)
-    mine = await awaiting(uow, nip, rules_of(turn.context))
+    mine = await awaiting(uow, nip, rules_of(turn.context), turn.context.today())
     mine_ids = {p.id for p in mine}
     states: dict[str, int] = {}
     for proposal in proposals:
@@ -311,6 +385,8 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
             moves=len(outcome.proposals),
         )
     lines = [head]
+    if outcome.delivery is not None:
+        lines.extend(delivery_lines(t, outcome.delivery))
     for move in outcome.moves[:MOVES_LISTED]:
         lines.append(
             t(

@@ -124,10 +124,15 @@ class LoopRuntime:
         return loop_settings(self.emulator.base_url, self.database_path, **overrides)
 
     @asynccontextmanager
-    async def running(self, **overrides: Any) -> AsyncIterator[Any]:
+    async def running(self, *, rate_limit: bool = False, **overrides: Any) -> AsyncIterator[Any]:
         """The bot polling the emulator with its jobs running, until the block ends."""
         app = build_loop_bot(
-            self.settings(**overrides), self.uows, self.dialogues, self.clock, self.planner
+            self.settings(**overrides),
+            self.uows,
+            self.dialogues,
+            self.clock,
+            self.planner,
+            rate_limit=rate_limit,
         )
         async with running_bot(app, poll_timeout=1) as running:
             yield running

@@ -65,7 +65,11 @@ async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRunti
         now = await state(loop)
         assert now["plan"] is not None and now["plan"].status == "awaiting_approval"
         assert {p.state for p in now["proposals"].values()} == {ProposalState.PENDING}
-        assert now["pending_kinds"] == ["approval_card"] * 4 + ["plan_summary"] * 2
+        # Two cards to each of the two Dinkes approvers, their summaries, and the admin's
+        # report of who got what.
+        assert (
+            now["pending_kinds"] == ["approval_card"] * 4 + ["plan_report"] + ["plan_summary"] * 2
+        )
         assert "plan.create" in now["audit"]
         solves = loop.planner.calls
         await fire_nightly(app)  # a later firing the same night does not even solve

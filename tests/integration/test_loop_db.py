@@ -10,7 +10,7 @@ import pytest
 from core.approval import AlreadyDecided, decide
 from core.domain import OutboxStatus, ProposalState
 from core.objections import decide_objection, object_transfer
-from core.outbox import dispatch_due, new_message
+from core.outbox import DispatchPolicy, dispatch_due, new_message
 from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
 from tests.unit.loop_agency import (
@@ -95,7 +95,7 @@ async def test_whole_loop_with_dispatch_keeps_plan_proposal_outbox_and_audit_rig
     assert (await dispatch_due(agency, sender, clock)).claimed == 0  # 01:00: nothing goes out
     clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
     report = await dispatch_due(agency, sender, clock)
-    assert report.sent == 4  # summary + card to each of two approvers
+    assert report.sent == 5  # summary + card to each of two approvers, the admin's plan report
     first_chat = [m.kind for m, _ in sender.sent if m.chat_id == CHAT[APPROVER]]
     assert first_chat == ["plan_summary", "approval_card"]
     pid = outcome.proposals[0].id
@@ -146,7 +146,11 @@ async def test_two_dispatchers_racing_send_each_message_once(agency: UnitOfWorkF
             )
         await uow.commit()
     first, second = RecordingSender(), RecordingSender()
-    await asyncio.gather(dispatch_due(agency, first, clock), dispatch_due(agency, second, clock))
+    # Per-chat pacing off: this is about two dispatchers racing for the same rows.
+    unpaced = DispatchPolicy(chat_per_second=None)
+    await asyncio.gather(
+        dispatch_due(agency, first, clock, unpaced), dispatch_due(agency, second, clock, unpaced)
+    )
     sent_ids = [m.id for m, _ in first.sent + second.sent]
     assert sorted(sent_ids) == sorted(set(sent_ids)) and len(sent_ids) == 40
     async with agency() as uow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -15,6 +15,7 @@ from core.domain import (
     ApprovalDecision,
     Aspiration,
     AuditEvent,
+    Delegation,
     Employee,
     Evaluation,
     OutboxMessage,
@@ -28,7 +29,7 @@ from core.domain import (
     WorkloadReport,
 )
 from core.errors import Conflict
-from core.outbox import SendResult
+from core.outbox import SendResult, send_order
 
 
 def _gates(p: TransferProposal) -> tuple[object, ...]:
@@ -64,6 +65,7 @@ class Store:
     outbox: dict[int, OutboxMessage] = field(default_factory=dict)
     evaluations: list[Evaluation] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
+    delegations: list[Delegation] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -297,14 +299,31 @@ class Outbox(_Repo):
         self.s.outbox[stored.id] = stored  # type: ignore[index]
         return stored
 
-    async def due(self, now: dt.datetime, limit: int) -> Sequence[OutboxMessage]:
-        due = [
-            m
-            for m in self.s.outbox.values()
-            if m.status == OutboxStatus.PENDING
-            and (m.next_attempt_at is None or m.next_attempt_at <= now)
-        ]
-        return sorted(due, key=lambda m: m.id or 0)[:limit]
+    async def due(
+        self,
+        now: dt.datetime,
+        limit: int,
+        *,
+        per_chat: int | None = None,
+        skip_chats: Collection[int] = (),
+    ) -> Sequence[OutboxMessage]:
+        due = sorted(
+            (
+                m
+                for m in self.s.outbox.values()
+                if m.status == OutboxStatus.PENDING
+                and (m.next_attempt_at is None or m.next_attempt_at <= now)
+                and m.chat_id not in skip_chats
+            ),
+            key=send_order,
+        )
+        taken: dict[int, int] = {}
+        found: list[OutboxMessage] = []
+        for message in due:
+            taken[message.chat_id] = taken.get(message.chat_id, 0) + 1
+            if per_chat is None or taken[message.chat_id] <= per_chat:
+                found.append(message)
+        return found[:limit]
 
     async def update(self, message: OutboxMessage) -> None:
         self.s.outbox[message.id] = message  # type: ignore[index]
@@ -393,6 +412,24 @@ class Audit(_Repo):
         return [e for e in self.s.audit if subject is None or e.subject == subject]
 
 
+class Delegations(_Repo):
+    async def add(self, delegation: Delegation) -> Delegation:
+        stored = dataclasses.replace(delegation, id=self.uow.store.new_id())
+        self.s.delegations.append(stored)
+        return stored
+
+    async def update(self, delegation: Delegation) -> None:
+        self.s.delegations[:] = [
+            delegation if d.id == delegation.id else d for d in self.s.delegations
+        ]
+
+    async def list_for(self, nip: str) -> Sequence[Delegation]:
+        return [d for d in self.s.delegations if nip in (d.approver_nip, d.delegate_nip)]
+
+    async def list_all(self) -> Sequence[Delegation]:
+        return list(self.s.delegations)
+
+
 class FakeUnitOfWork:
     """A transaction over a Store: works on a copy, `commit` publishes it."""
 
@@ -415,6 +452,7 @@ class FakeUnitOfWork:
         self.outbox = Outbox(self)
         self.evaluations = Evaluations(self)
         self.audit = Audit(self)
+        self.delegations = Delegations(self)
 
     async def __aenter__(self) -> Self:
         self.base = copy.deepcopy(self.store)

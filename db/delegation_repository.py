@@ -1,0 +1,67 @@
+"""Delegations (core.delegation) in the `delegations` table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select, update
+
+from core.domain import Delegation
+from db.repositories import SqlRepository
+from db.rows import DelegationRow
+
+
+def delegation_from_row(row: DelegationRow) -> Delegation:
+    """The domain value of a delegation row."""
+    return Delegation(
+        id=row.id,
+        approver_nip=row.approver_nip,
+        delegate_nip=row.delegate_nip,
+        first_day=row.first_day,
+        last_day=row.last_day,
+        created_at=row.created_at,
+        ended_at=row.ended_at,
+    )
+
+
+class SqlDelegationRepository(SqlRepository):
+    """core.ports.DelegationRepository over `delegations`."""
+
+    async def add(self, delegation: Delegation) -> Delegation:
+        """Store a new delegation; returns it with its id."""
+        row = DelegationRow(
+            approver_nip=delegation.approver_nip,
+            delegate_nip=delegation.delegate_nip,
+            first_day=delegation.first_day,
+            last_day=delegation.last_day,
+            created_at=delegation.created_at,
+            ended_at=delegation.ended_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return delegation_from_row(row)
+
+    async def update(self, delegation: Delegation) -> None:
+        """Store an early end (the only change a delegation has)."""
+        if delegation.id is None:
+            raise ValueError("cannot update a delegation without an id")
+        await self.session.execute(
+            update(DelegationRow)
+            .where(DelegationRow.id == delegation.id)
+            .values(ended_at=delegation.ended_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def list_for(self, nip: str) -> Sequence[Delegation]:
+        """Delegations NIP gave or received, oldest first."""
+        rows = await self._all(
+            select(DelegationRow)
+            .where(or_(DelegationRow.approver_nip == nip, DelegationRow.delegate_nip == nip))
+            .order_by(DelegationRow.id)
+        )
+        return [delegation_from_row(r) for r in rows]
+
+    async def list_all(self) -> Sequence[Delegation]:
+        """Every delegation, oldest first."""
+        rows = await self._all(select(DelegationRow).order_by(DelegationRow.id))
+        return [delegation_from_row(r) for r in rows]

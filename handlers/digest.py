@@ -1,0 +1,425 @@
+"""The approver's digest: one message per plan that pages through the moves by OPD and origin
+unit, opens one move's card, and approves a whole group or the picked entries after a
+confirmation that says how many and which. Every page edits the same message.
+
+Presses are `dg:<action>:<args>` with small ids (plan id, group index in the viewer's stable
+group order, page, proposal id); the server rebuilds the view and re-checks authority on every
+press. The entries picked on a group page are kept per user in memory (a view state, not a
+decision: after a restart the approver picks again).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.i18n import Translator
+from core.access import OutOfScope, grant_covers_unit
+from core.approval import (
+    ApprovalRules,
+    approve_many,
+    card_payload,
+    content_of,
+    record_card_copy,
+)
+from core.delegation import principals_of
+from core.digest import DigestEntry, DigestGroup, DigestView, digest_view
+from core.domain import Employee, ProposalState, Role, Unit
+from core.errors import NotFound
+from core.ports import UnitOfWork
+from handlers.access import Turn, handler, show
+from handlers.approval import (
+    acts_as_approver,
+    refuse_non_approver,
+    render_card,
+    rules_of,
+    state_word,
+)
+from handlers.context import CommandSpec, Services
+from handlers.keyboards import button, keyboard, page_of, pattern_for
+
+FEATURE = "dg"
+#: Groups listed on one overview page, entries on one group page (both keep a page short).
+GROUPS_PER_PAGE = 8
+ENTRIES_PER_PAGE = 8
+#: How many picked moves the confirmation names before "and N more".
+NAMED_IN_CONFIRMATION = 10
+SELECTION_KEY = "digest_selection"
+COMMANDS: tuple[CommandSpec, ...] = ()
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def overview(t: Translator, view: DigestView, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The digest's first page: counts, then the groups (OPD › origin unit) as buttons."""
+    shown = page_of(len(view.groups), page, GROUPS_PER_PAGE)
+    lines = [
+        t("digest.title", plan=view.plan_id),
+        t("digest.counts", waiting=view.waiting, total=view.total),
+    ]
+    rows: list[list[InlineKeyboardButton]] = []
+    opd = None
+    for index in range(shown.start, shown.stop):
+        group = view.groups[index]
+        if group.opd != opd:
+            opd = group.opd
+            lines.append(f"\n<b>{escape(opd or '-')}</b>")
+        lines.append(
+            t(
+                "digest.group_line",
+                unit=escape(group.unit_name),
+                waiting=len(group.waiting),
+                total=len(group.entries),
+            )
+        )
+        rows.append(
+            [
+                button(
+                    t("digest.open_group", unit=group.unit_name[:40], waiting=len(group.waiting)),
+                    FEATURE,
+                    "g",
+                    view.plan_id,
+                    index,
+                    0,
+                )
+            ]
+        )
+    if shown.count > 1:
+        lines.append(t("digest.page", page=shown.number + 1, pages=shown.count))
+    rows.append(_nav(t, shown.has_previous, shown.has_next, "v", view.plan_id, shown.number))
+    if not view.groups:
+        lines.append(t("usulan.none"))
+    return "\n".join(lines), InlineKeyboardMarkup([r for r in rows if r])
+
+
+def _nav(
+    t: Translator, previous: bool, following: bool, action: str, *prefix_and_page: int
+) -> list[InlineKeyboardButton]:
+    *prefix, number = prefix_and_page
+    nav: list[InlineKeyboardButton] = []
+    if previous:
+        nav.append(button(t("paging.previous"), FEATURE, action, *prefix, number - 1))
+    if following:
+        nav.append(button(t("paging.next"), FEATURE, action, *prefix, number + 1))
+    return nav
+
+
+def reason_line(t: Translator, entry: DigestEntry) -> str:
+    """One line of why, from the engine's explanation: both units' gap against ABK need."""
+    explanation = entry.proposal.explanation
+    parts: list[str] = []
+    origin, destination = explanation.get("origin") or {}, explanation.get("destination") or {}
+    if origin and destination:
+        gap_origin = float(origin.get("staff_before", 0)) - float(origin.get("required", 0))
+        gap_destination = float(destination.get("staff_before", 0)) - float(
+            destination.get("required", 0)
+        )
+        parts.append(
+            t(
+                "digest.reason_gaps",
+                origin=_signed(t, gap_origin),
+                destination=_signed(t, gap_destination),
+            )
+        )
+    rank = explanation.get("aspiration_rank")
+    if rank:
+        parts.append(t("digest.reason_aspiration", rank=int(rank)))
+    return "; ".join(parts)
+
+
+def _signed(t: Translator, value: float) -> str:
+    text = t.fixed(abs(value), 1)
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
+def group_page(
+    t: Translator,
+    view: DigestView,
+    index: int,
+    group: DigestGroup,
+    page: int,
+    selected: set[int],
+    people: dict[str, Employee],
+    units: dict[str, Unit],
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of a group: numbered entries with their reason and state; pick, card, decide."""
+    shown = page_of(len(group.entries), page, ENTRIES_PER_PAGE)
+    lines = [
+        t(
+            "digest.group_title",
+            opd=escape(group.opd or "-"),
+            unit=escape(group.unit_name),
+            waiting=len(group.waiting),
+            total=len(group.entries),
+        )
+    ]
+    rows: list[list[InlineKeyboardButton]] = []
+    for entry in group.entries[shown.start : shown.stop]:
+        proposal = entry.proposal
+        assert proposal.id is not None
+        person = people.get(proposal.nip)
+        name = person.name if person else proposal.nip
+        destination = units.get(proposal.to_unit)
+        if entry.mine:
+            mark = "☑" if proposal.id in selected else "☐"
+            status = ""
+        else:
+            mark = "•"
+            status = " — " + _status(t, view, entry)
+        lines.append(
+            t(
+                "digest.entry",
+                mark=mark,
+                id=proposal.id,
+                name=escape(name),
+                destination=escape(destination.name if destination else proposal.to_unit),
+                reason=escape(reason_line(t, entry)),
+            )
+            + status
+        )
+        row = []
+        if entry.mine:
+            row.append(
+                button(
+                    f"{mark} #{proposal.id} {name[:24]}",
+                    FEATURE,
+                    "t",
+                    view.plan_id,
+                    index,
+                    shown.number,
+                    proposal.id,
+                )
+            )
+        row.append(button(t("digest.card", id=proposal.id), FEATURE, "c", proposal.id))
+        rows.append(row)
+    if shown.count > 1:
+        lines.append(t("digest.page", page=shown.number + 1, pages=shown.count))
+    rows.append(
+        _nav(t, shown.has_previous, shown.has_next, "g", view.plan_id, index, shown.number)
+    )
+    picked = [e for e in group.waiting if e.proposal.id in selected]
+    decide_row = []
+    if group.waiting:
+        decide_row.append(
+            button(
+                t("digest.approve_group", count=len(group.waiting)),
+                FEATURE,
+                "ag",
+                view.plan_id,
+                index,
+            )
+        )
+    if picked:
+        decide_row.append(
+            button(
+                t("digest.approve_selected", count=len(picked)),
+                FEATURE,
+                "as",
+                view.plan_id,
+                index,
+            )
+        )
+    rows.append(decide_row)
+    rows.append([button(t("digest.back"), FEATURE, "v", view.plan_id, index // GROUPS_PER_PAGE)])
+    return "\n".join(lines), InlineKeyboardMarkup([r for r in rows if r])
+
+
+def _status(t: Translator, view: DigestView, entry: DigestEntry) -> str:
+    proposal = entry.proposal
+    if proposal.state == ProposalState.PENDING and view.stage_count > 1:
+        return t("digest.waiting_stage", stage=proposal.stage + 1, stages=view.stage_count)
+    return state_word(t, proposal.state.value)
+
+
+def render_digest_payload(t: Translator, view: DigestView) -> tuple[str, InlineKeyboardMarkup]:
+    """The digest as the outbox sends it (its first page, as of sending)."""
+    return overview(t, view, 0)
+
+
+# --- presses -----------------------------------------------------------------------------------
+
+
+async def viewer_nips(uow: UnitOfWork, turn: Turn) -> list[str]:
+    """The caller and everyone whose delegation to the caller runs today."""
+    return await principals_of(uow, turn.me.nip, turn.context.today())
+
+
+async def load_view(turn: Turn, plan_id: int) -> DigestView:
+    """The caller's digest of PLAN_ID as of now."""
+    async with turn.context.uow() as uow:
+        return await digest_view(
+            uow, plan_id, await viewer_nips(uow, turn), rules_of(turn.context)
+        )
+
+
+def _selection(turn: Turn, plan_id: int, index: int) -> set[int]:
+    store: dict[Any, Any] = turn.context.user_data if turn.context.user_data is not None else {}
+    selections: dict[tuple[int, int], set[int]] = store.setdefault(SELECTION_KEY, {})
+    return selections.setdefault((plan_id, index), set())
+
+
+async def show_group(turn: Turn, plan_id: int, index: int, page: int) -> None:
+    """Edit the digest message to one page of one group."""
+    view = await load_view(turn, plan_id)
+    group = view.group(index)
+    if group is None:
+        raise NotFound()
+    shown = page_of(len(group.entries), page, ENTRIES_PER_PAGE)
+    async with turn.context.uow() as uow:
+        people: dict[str, Employee] = {}
+        for entry in group.entries[shown.start : shown.stop]:
+            person = await uow.employees.get(entry.proposal.nip)
+            if person is not None:
+                people[person.nip] = person
+        units = {u.code: u for u in await uow.units.list()}
+    selected = _selection(turn, plan_id, index)
+    selected &= {e.proposal.id for e in group.waiting if e.proposal.id is not None}
+    text, markup = group_page(turn.t, view, index, group, page, selected, people, units)
+    await show(turn, text, markup)
+
+
+async def open_digest(turn: Turn, plan_id: int, page: int = 0) -> None:
+    """The digest's overview page (edits the pressed message; a command sends a new one)."""
+    view = await load_view(turn, plan_id)
+    text, markup = overview(turn.t, view, page)
+    await show(turn, text, markup)
+
+
+async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
+    view = await load_view(turn, plan_id)
+    group = view.group(index)
+    if group is None:
+        raise NotFound()
+    chosen = _chosen(turn, group, plan_id, index, selected_only)
+    if not chosen:
+        await show(turn, turn.t("usulan.none"), _back(turn.t, plan_id, index))
+        return
+    async with turn.context.uow() as uow:
+        names = []
+        for entry in chosen[:NAMED_IN_CONFIRMATION]:
+            person = await uow.employees.get(entry.proposal.nip)
+            names.append(
+                f"#{entry.proposal.id} {escape(person.name if person else entry.proposal.nip)}"
+            )
+    listed = ", ".join(names)
+    if len(chosen) > NAMED_IN_CONFIRMATION:
+        listed += " " + turn.t("usulan.more", count=len(chosen) - NAMED_IN_CONFIRMATION)
+    text = turn.t(
+        "digest.confirm",
+        count=len(chosen),
+        unit=escape(group.unit_name),
+        names=listed,
+    )
+    yes = "ys" if selected_only else "yg"
+    markup = keyboard(
+        [
+            button(turn.t("digest.confirm_yes", count=len(chosen)), FEATURE, yes, plan_id, index),
+            button(turn.t("summary.confirm_no"), FEATURE, "g", plan_id, index, 0),
+        ]
+    )
+    await show(turn, text, markup)
+
+
+def _chosen(
+    turn: Turn, group: DigestGroup, plan_id: int, index: int, selected_only: bool
+) -> list[DigestEntry]:
+    if not selected_only:
+        return list(group.waiting)
+    selected = _selection(turn, plan_id, index)
+    return [e for e in group.waiting if e.proposal.id in selected]
+
+
+def _back(t: Translator, plan_id: int, index: int) -> InlineKeyboardMarkup:
+    return keyboard([button(t("digest.back"), FEATURE, "g", plan_id, index, 0)])
+
+
+async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
+    view = await load_view(turn, plan_id)
+    group = view.group(index)
+    if group is None:
+        raise NotFound()
+    chosen = _chosen(turn, group, plan_id, index, selected_only)
+    ids = [e.proposal.id for e in chosen if e.proposal.id is not None]
+    result = await approve_many(
+        turn.context.services.uow_factory,
+        turn.context.clock,
+        rules_of(turn.context),
+        proposal_ids=ids,
+        approver_nip=turn.me.nip,
+    )
+    _selection(turn, plan_id, index).clear()
+    await show(
+        turn,
+        turn.t("summary.all_done", approved=result.approved, skipped=result.skipped),
+        _back(turn.t, plan_id, index),
+    )
+
+
+async def _open_card(turn: Turn, proposal_id: int) -> None:
+    rules: ApprovalRules = rules_of(turn.context)
+    async with turn.context.uow() as uow:
+        proposal = await uow.proposals.get(proposal_id)
+        if proposal is None:
+            raise NotFound()
+        units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
+        principals = await viewer_nips(uow, turn)
+        grants = [g for nip in principals for g in await uow.roles.list_for(nip)]
+        if not any(
+            g.role == Role.APPROVER and grant_covers_unit(g, u) for g in grants for u in units if u
+        ):
+            raise OutOfScope(proposal=proposal_id)
+        payload = card_payload(
+            proposal, rules, await content_of(uow, proposal, rules, turn.context.now())
+        )
+    text, markup = render_card(turn.t, payload)
+    if proposal.state != ProposalState.PENDING:
+        await turn.say(
+            text + "\n\n" + turn.t("card.state", state=state_word(turn.t, proposal.state.value))
+        )
+        return
+    sent = await turn.say(text, markup)
+    async with turn.context.uow() as uow:
+        await record_card_copy(
+            uow, proposal, turn.chat_id, rules, turn.context.now(), sent.message_id
+        )
+        await uow.commit()
+
+
+@handler(role=Role.ASN)
+async def on_press(turn: Turn) -> None:
+    """Every press on a digest (approvers and their deputies)."""
+    press = turn.press
+    if press is None:
+        return
+    if not await acts_as_approver(turn):
+        await refuse_non_approver(turn)
+        return
+    first = press.int_arg(0)
+    if first is None:
+        raise NotFound()
+    if press.action == "v":
+        await open_digest(turn, first, press.int_arg(1) or 0)
+    elif press.action == "g":
+        await show_group(turn, first, press.int_arg(1) or 0, press.int_arg(2) or 0)
+    elif press.action == "t":
+        index, page, proposal_id = (press.int_arg(i) for i in (1, 2, 3))
+        if index is None or proposal_id is None:
+            raise NotFound()
+        selected = _selection(turn, first, index)
+        selected ^= {proposal_id}
+        await show_group(turn, first, index, page or 0)
+    elif press.action in ("ag", "as"):
+        await _confirm(turn, first, press.int_arg(1) or 0, selected_only=press.action == "as")
+    elif press.action in ("yg", "ys"):
+        await _approve(turn, first, press.int_arg(1) or 0, selected_only=press.action == "ys")
+    elif press.action == "c":
+        await _open_card(turn, first)
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Add the digest's presses."""
+    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
