@@ -1,4 +1,5 @@
-"""Delegation while an approver is away (DOMAIN.md roles: "delegate while away").
+"""Delegation while an approver is away (the approver role may "delegate while away"; see
+docs/approval.md).
 
 An approver names a delegate for a range of agency dates. While it runs, the approver's cards
 and digests go to the delegate's chats instead, and the delegate decides in the approver's name
