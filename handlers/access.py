@@ -25,6 +25,7 @@ from core.access import Caller, load_caller
 from core.dialogue import DialogueState
 from core.domain import Role
 from core.errors import DomainError, StaleAction
+from core.values import Reading, format_reading
 from handlers.context import BotContext
 from handlers.keyboards import CallbackId, parse_callback_id
 
@@ -154,7 +155,14 @@ def refusal_for(turn: Turn, role: Role | None) -> str | None:
 
 def domain_message(turn: Turn, error: DomainError) -> str:
     """The translated, friendly text of a domain error."""
-    values = {k: escape(v) if isinstance(v, str) else v for k, v in error.values.items()}
+    values = {
+        k: escape(v)
+        if isinstance(v, str)
+        else format_reading(v, turn.t.language)
+        if isinstance(v, Reading)
+        else v
+        for k, v in error.values.items()
+    }
     if isinstance(values.get("role"), str):
         values["role"] = turn.t(f"role.{values['role']}")
     try:
@@ -174,7 +182,12 @@ def handler(*, role: Role | None = Role.ASN) -> Callable[[HandlerFn], PtbCallbac
                 return
             query = update.callback_query
             if query is not None:
-                await query.answer()
+                try:
+                    await query.answer()
+                except BadRequest:
+                    # A press handled again after a restart (the inbox replays what a dead
+                    # process did not finish) is too old to answer; the press itself counts.
+                    log.info("callback query of user %s too old to answer", turn.user_id)
             chat = update.effective_chat
             if chat is not None and chat.type != ChatType.PRIVATE:
                 await turn.say(turn.t("dialogue.private_only"))

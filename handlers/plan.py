@@ -111,10 +111,36 @@ def workload_flag_lines(
     return lines
 
 
+#: How many left-out (unit, jabatan) pairs a plan message names before "... and N more".
+LEFT_OUT_LISTED = 10
+
+
+def left_out_text(t: Translator, pairs: list[dict[str, Any]], listed: int = 0) -> str:
+    """The (unit, jabatan) pairs a plan left out for lack of ABK: a count line, then (LISTED > 0)
+    up to LISTED pairs; "" when there are none."""
+    if not pairs:
+        return ""
+    staff = sum(int(p.get("staff", 0)) for p in pairs)
+    lines = [t("summary.left_out", pairs=len(pairs), staff=staff)]
+    for pair in pairs[:listed]:
+        lines.append(
+            t(
+                "summary.left_out_pair",
+                unit=escape(str(pair.get("unit", ""))),
+                jabatan=escape(str(pair.get("jabatan", ""))),
+                staff=int(pair.get("staff", 0)),
+            )
+        )
+    if 0 < listed < len(pairs):
+        lines.append(t("usulan.more", count=len(pairs) - listed))
+    return "\n".join(lines)
+
+
 def render_summary(
-    t: Translator, payload: dict[str, Any]
+    t: Translator, payload: dict[str, Any], left_out_listed: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None, bytes | None]:
-    """Caption, "Setujui semua" button and the chart PNG of a plan summary."""
+    """Caption, "Setujui semua" button and the chart PNG of a plan summary (the pairs left out
+    for lack of ABK are counted, and the first LEFT_OUT_LISTED named)."""
     bars = bars_from_payload(payload.get("bars", []))
     png = render_plan_chart(bars, chart_labels(t, str(payload["plan_date"]))) if bars else None
     markup = None
@@ -122,7 +148,9 @@ def render_summary(
         markup = keyboard(
             [button(t("summary.approve_all"), APPROVAL, "all", int(payload["plan_id"]))]
         )
-    return summary_caption(t, payload), markup, png
+    caption = summary_caption(t, payload)
+    left_out = left_out_text(t, list(payload.get("left_out", [])), left_out_listed)
+    return (caption + "\n" + left_out if left_out else caption), markup, png
 
 
 #: How many moves a no-approver alert lists before "and N more" (keeps it one message).
@@ -265,6 +293,7 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
         "objective": plan.objective,
         "status_quo_objective": plan.status_quo_objective,
         "not_granted": len(plan.solution.get("not_granted", [])),
+        "left_out": list(plan.solution.get("left_out", [])),
         "bars": plan.solution.get("chart", []),
         "workload_flags": plan.solution.get("workload_flags", []),
         "states": states,
@@ -282,7 +311,7 @@ async def show_plan(turn: Turn) -> None:
     if payload is None:
         await turn.say_key("rencana.none")
         return
-    caption, markup, png = render_summary(turn.t, payload)
+    caption, markup, png = render_summary(turn.t, payload, LEFT_OUT_LISTED)
     states = ", ".join(
         f"{state_word(turn.t, s)}: {n}" for s, n in sorted(payload["states"].items())
     )
@@ -385,6 +414,9 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
             moves=len(outcome.proposals),
         )
     lines = [head]
+    left_out = left_out_text(t, list(outcome.solution.get("left_out", [])), LEFT_OUT_LISTED)
+    if left_out:
+        lines.append(left_out)
     if outcome.delivery is not None:
         lines.extend(delivery_lines(t, outcome.delivery))
     for move in outcome.moves[:MOVES_LISTED]:

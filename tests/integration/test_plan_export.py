@@ -427,3 +427,45 @@ def test_a_database_without_the_tables_is_one_line_pointing_at_db_upgrade(tmp_pa
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "belum disiapkan" in lines[0] and "mutasi db upgrade" in lines[0]
+
+
+def test_the_sk_csv_never_hands_a_formula_to_the_spreadsheet_that_opens_it(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    # The SK draft CSV is written for Excel (UTF-8 with BOM): Excel runs a cell that starts
+    # with = + - or @ as a formula. A name imported as `=HYPERLINK(...)` is written with a
+    # leading apostrophe, which Excel shows as the text itself.
+    import csv
+    from dataclasses import replace
+
+    path = tmp_path / "plan.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite+aiosqlite:///{path}"
+    link = '=HYPERLINK("http://example.invalid/x","klik")'
+
+    async def seed() -> int:
+        engine = create_engine(url)
+        try:
+            factory = make_uow_factory(engine)
+            await seed_database(factory)
+            async with factory() as uow:
+                nurse = await uow.employees.get(NURSE_A)
+                assert nurse is not None
+                await uow.employees.upsert(replace(nurse, name=link))
+                await uow.commit()
+            plan_id, _ids = await make_plan(factory)
+            return plan_id
+        finally:
+            await engine.dispose()
+
+    plan_id = asyncio.run(seed())
+    out = tmp_path / "sk.csv"
+    result = CliRunner().invoke(
+        build_app(),
+        ["export", "sk", "--plan", str(plan_id), "--out", str(out)],
+        env={"MUTASI_DATABASE_URL": url, "MUTASI_TIMEZONE": "Asia/Jakarta"},
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert [r["nama"] for r in rows] == ["'" + link]  # the approved nurse
+    assert rows[0]["nip"] == NURSE_A
