@@ -10,6 +10,7 @@ from core.aspirations import person_problems
 from core.domain import Role
 from core.eligibility import months_between
 from handlers.access import Turn, handler
+from handlers.approval import rules_of
 from handlers.aspiration import policy_of
 from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import aspiration_text, problems_block
@@ -26,7 +27,9 @@ async def show_status(turn: Turn) -> None:
         unit = await uow.units.get(me.unit_code)
         aspiration = await uow.aspirations.current_for(me.nip)
         names = {u.code: u.name for u in await uow.units.list()} if aspiration else {}
-        transfers = await why_not_lines(turn.t, uow, me.nip)
+        transfers = await why_not_lines(
+            turn.t, uow, me.nip, rules_of(turn.context), turn.context.now()
+        )
         problems = await person_problems(uow, me, turn.context.today(), policy_of(turn.context))
     today = turn.context.today()
     parts = [
