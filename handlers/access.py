@@ -182,7 +182,12 @@ def handler(*, role: Role | None = Role.ASN) -> Callable[[HandlerFn], PtbCallbac
                 return
             query = update.callback_query
             if query is not None:
-                await query.answer()
+                try:
+                    await query.answer()
+                except BadRequest:
+                    # A press handled again after a restart (the inbox replays what a dead
+                    # process did not finish) is too old to answer; the press itself counts.
+                    log.info("callback query of user %s too old to answer", turn.user_id)
             chat = update.effective_chat
             if chat is not None and chat.type != ChatType.PRIVATE:
                 await turn.say(turn.t("dialogue.private_only"))

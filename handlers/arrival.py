@@ -92,8 +92,10 @@ async def on_press(turn: Turn) -> None:
     }
     if outcome.applied:
         await turn.say_key("arrival.done", **names)
-    else:
+    elif "minister" in outcome.waiting:
         await turn.say_key("arrival.done_waiting_minister", **names)
+    else:  # the person is in a third unit by now: the admins were told
+        await turn.say_key("arrival.done_unit_changed", **names)
 
 
 @handler(role=Role.ADMIN)
