@@ -203,8 +203,9 @@ def tenure_rule(
 ) -> tuple[str, float]:
     """(reason code, minimum months in the current unit) for a person.
 
-    Teachers: `teacher_min_tenure_months` (48) at the school (PP 74/2008 on teachers), not in a
-    school marked `daerah_khusus`, where the general minimum applies. Everyone else:
+    Teachers: `teacher_min_tenure_months` (48) at the school (PP 74/2008 Pasal 62 ayat (4):
+    at least 4 years, except teachers serving in a Daerah Khusus), not in a school marked
+    `daerah_khusus`, where the general minimum applies. Everyone else:
     `min_tenure_months` (24; PP 11/2017 Pasal 190 puts the time in one post at 2 to 5 years).
     A catalogue `masa_minimal_bulan` replaces the default of the jabatan (not in daerah khusus
     for teachers).
