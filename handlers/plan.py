@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from html import escape
@@ -15,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.charts import ChartLabels, render_plan_chart
 from bot.i18n import Translator
 from bot.plan_workbook import build_plan_workbook
-from core.approval import awaiting, record_card_copy
+from core.approval import ApprovalRules, awaiting, record_card_copy
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
 from core.evaluations import plan_evaluations
@@ -477,8 +478,15 @@ async def simulate_plan(turn: Turn) -> None:
     _start_run(turn, dry_run=True)
 
 
-async def why_not_lines(t: Translator, uow: UnitOfWork, nip: str) -> list[str]:
-    """Flow 9 for /status: the caller's transfers and why aspirations were not granted."""
+async def why_not_lines(
+    t: Translator,
+    uow: UnitOfWork,
+    nip: str,
+    rules: ApprovalRules | None = None,
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """Flow 9 for /status: the caller's transfers and why aspirations were not granted; with
+    RULES and NOW, also that an approved move waits for the Minister's letter."""
     lines: list[str] = []
     names = {u.code: u.name for u in await uow.units.list()}
     proposals = sorted(await uow.proposals.list_for_nip(nip), key=lambda p: p.id or 0)
@@ -497,6 +505,14 @@ async def why_not_lines(t: Translator, uow: UnitOfWork, nip: str) -> list[str]:
             if p.state.value in ("approved", "accepted") and p.tmt and not p.arrival_confirmed_at:
                 key = "status.waiting_spmt_sip" if p.butuh_sip else "status.waiting_spmt"
                 lines.append(t(key, tmt=p.tmt))
+            if (
+                p.state.value in ("approved", "accepted")
+                and rules is not None
+                and now is not None
+                and not p.minister_letter_number
+                and rules.needs_minister(p, now)
+            ):
+                lines.append(t("status.waiting_minister"))
     plan = await uow.plans.latest()
     if plan is not None:
         entries: Sequence[dict[str, Any]] = [

@@ -6,7 +6,12 @@ import datetime as dt
 from html import escape
 
 from bot.i18n import Translator
+from core.domain import ReasonCategory
+from core.eligibility import Months
 from core.notices import ROTATION_DUE_MONTHS, SideFigures, TransferContent
+from handlers.formatting import duration_text
+
+REASON_KEYS = frozenset(r.value for r in ReasonCategory)
 
 #: Below this a gap is "about right" (staffing is whole people; ABK need is fractional).
 EVEN_GAP = 0.05
@@ -70,8 +75,18 @@ def reason_lines(t: Translator, c: TransferContent) -> list[str]:
         lines.append(t("transfer.delta", delta=t.fixed(-c.objective_delta, 1)))
     if c.chain_size > 1:
         lines.append(t("transfer.chain", count=c.chain_size))
-    if c.months_in_unit is not None and c.months_in_unit > ROTATION_DUE_MONTHS:
-        lines.append(t("transfer.rotation_due", months=c.months_in_unit))
+    if c.aspiration_reason in REASON_KEYS:
+        reason = t(f"reason.{c.aspiration_reason}")
+        lines.append(t("transfer.aspiration_reason", reason=reason))
+    due = (
+        c.long_tenure
+        if c.long_tenure is not None
+        else c.months_in_unit is not None and c.months_in_unit > ROTATION_DUE_MONTHS
+    )
+    if due and c.months_in_unit is not None:
+        lines.append(
+            t("transfer.rotation_due", duration=duration_text(t, Months(c.months_in_unit)))
+        )
     if c.alternative:
         worse = t.fixed(max(0.0, c.alternative_delta or 0.0), 1)
         lines.append(t("transfer.alternative", unit=escape(c.alternative), delta=worse))

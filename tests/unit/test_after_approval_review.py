@@ -139,3 +139,26 @@ async def test_a_person_moved_elsewhere_meanwhile_is_told_to_the_admins_not_as_a
     [alert] = outbox(factory, "transfer_alert", CHAT[ADMIN])
     assert alert.payload["alert"] == "unit_changed"
     assert factory.store.employees[NURSE_A].unit_code == "SD-1"
+
+
+async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() -> None:
+    """The SPMT is in, but an acting head is in office: /status must say what the move still
+    waits for (docs/after-approval.md), not just "approved" while the unit does not change."""
+    import dataclasses
+
+    from bot.i18n import translator
+    from core.effect import confirm_arrival
+    from handlers.plan import why_not_lines
+    from tests.unit.loop_agency import NURSE_A, SUP_B, rules
+    from tests.unit.test_after_approval import TMT, approved_move
+
+    acting = dataclasses.replace(rules().approval, acting_head=True)
+    factory, clock, pid, approval = await approved_move(acting)
+    clock.current = at(TMT)
+    await confirm_arrival(factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True)
+    for language, words in (("id", "surat persetujuan tertulis Menteri"), ("en", "Minister")):
+        async with factory() as uow:
+            lines = await why_not_lines(
+                translator(language), uow, NURSE_A, approval, clock.current
+            )
+        assert any(words in line for line in lines), lines
