@@ -28,8 +28,10 @@ from bot.i18n import translator
 from bot.rate_limit import PerRequestRateLimiter
 from bot.settings import Settings
 from bot.update_order import update_processor_for
+from core.importing import ImportKind, Sheet, UnreadableFile
 from core.outbox import reopen_for_chat
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
+from core.safe_files import MB, FileBudget, parse_with_budget
 from handlers.commands import publish_default_menus, publish_profile, publish_role_menus
 from handlers.context import BotContext, BotData, CommandSpec, Services
 from handlers.dialogue import register_routers
@@ -44,6 +46,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.workload",
     "handlers.unit",
     "handlers.invitations",
+    "handlers.importing",
     "handlers.language",
     "handlers.privacy",
     "handlers.cancel",
@@ -73,6 +76,26 @@ def file_url_for(api_url: str) -> str:
     if stem.endswith("/bot"):
         return stem[: -len("/bot")] + "/file/bot"
     return stem + "/file/bot"
+
+
+#: What a file sent to /impor may be and unpack to (core.safe_files): a 20,000-person
+#: employees workbook is about 2 MB and 260,000 cells.
+IMPORT_BUDGET = FileBudget(max_bytes=8 * MB, max_rows=100_000, max_columns=200, seconds=60.0)
+
+
+async def read_uploaded_sheet(data: bytes, file_name: str, kind: ImportKind | None) -> Sheet:
+    """An uploaded CSV/XLSX as a Sheet (db.spreadsheets), read in a separate process within
+    IMPORT_BUDGET, for handlers that may not import db; raises core.importing.UnreadableFile,
+    or core.safe_files.UnsafeFile for a file over the budget."""
+    from db.spreadsheets import UnreadableSheet
+
+    try:
+        sheet: Sheet = await parse_with_budget(
+            "db.spreadsheets:read_upload", data, file_name, kind, budget=IMPORT_BUDGET
+        )
+    except UnreadableSheet as error:
+        raise UnreadableFile(error.message_id, error.message_en) from None
+    return sheet
 
 
 def load_features(names: Sequence[str]) -> list[ModuleType]:
@@ -120,6 +143,7 @@ def build_application(
         dialogues=dialogues,
     )
     services.extras["publish_menus"] = publish_menus
+    services.extras["read_sheet"] = read_uploaded_sheet
     application.bot_data.services = services
     for module in load_features([*features, *extra_features]):
         commands: Sequence[CommandSpec] = module.COMMANDS

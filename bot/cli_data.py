@@ -24,7 +24,7 @@ import typer
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from core.importing import ImportKind, ImportOutcome, Sheet
+    from core.importing import ImportKind, ImportOutcome, ImportReport, Sheet
     from core.ports import UnitOfWorkFactory
     from core.sample_agency import SampleAgency
     from core.staffing_gaps import StaffingGap, StaffingSummary
@@ -96,24 +96,9 @@ def _fit(text: str, width: int) -> str:
 
 def render_import_outcome(outcome: ImportOutcome, language: Language) -> str:
     """One line for a successful import, or a heading and one line per problem."""
-    source = outcome.source or outcome.kind
-    if outcome.ok:
-        c = outcome.counts
-        if language == "en":
-            return f"{source}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
-        return f"{source}: {c.created} dibuat, {c.updated} diperbarui, {c.unchanged} tidak berubah"
-    count = len(outcome.problems)
-    if language == "en":
-        heading = (
-            f"{source}: {count} problem{'s' if count != 1 else ''} found; nothing was changed. "
-            "Fix these and import the file again:"
-        )
-    else:
-        heading = (
-            f"{source}: ditemukan {count} masalah; tidak ada data yang diubah. "
-            "Perbaiki lalu impor ulang berkasnya:"
-        )
-    return "\n".join([heading, *(f"  {p.describe(language)}" for p in outcome.problems)])
+    from core.importing import describe_outcome
+
+    return describe_outcome(outcome, language)
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -128,18 +113,22 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 async def _import_file(
-    database_url: str, kind: ImportKind, sheet: Sheet, language: Language
-) -> ImportOutcome:
+    database_url: str, kind: ImportKind, sheet: Sheet, language: Language, strict: bool
+) -> ImportReport:
     from sqlalchemy.exc import DBAPIError
 
-    from core.importing import import_sheet
+    from core.importing import ImportBatch, import_checked
     from db.engine import create_engine
     from db.uow import uow_factory
 
     engine = create_engine(database_url)
     try:
-        return await import_sheet(
-            kind, sheet, uow_factory(engine), actor=_actor(), now=dt.datetime.now(dt.UTC)
+        return await import_checked(
+            ImportBatch(**{kind: sheet}),
+            uow_factory(engine),
+            actor=_actor(),
+            now=dt.datetime.now(dt.UTC),
+            strict=strict,
         )
     except DBAPIError as error:
         raise CommandFailed(
@@ -152,9 +141,10 @@ async def _import_file(
 
 
 def run_import(
-    kind: ImportKind, file: Path, database_url: str, language: Language
-) -> ImportOutcome:
-    """Read FILE and import it into the database (all or nothing); CommandFailed if unreadable."""
+    kind: ImportKind, file: Path, database_url: str, language: Language, strict: bool = False
+) -> ImportReport:
+    """Read FILE and import it into the database (all or nothing) and check it against the rest
+    of the data; STRICT refuses on any warning. CommandFailed if unreadable."""
     from db.spreadsheets import UnreadableSheet, read_sheet
 
     database_file = _sqlite_file(database_url)
@@ -165,10 +155,10 @@ def run_import(
             else f"berkas database {database_file} belum ada: jalankan `mutasi db upgrade` dulu"
         )
     try:
-        sheet = read_sheet(file, sheet_name=kind)
+        sheet = read_sheet(file, sheet_name=kind, kind=kind)
     except UnreadableSheet as error:
         raise CommandFailed(error.describe(language)) from None
-    return asyncio.run(_import_file(database_url, kind, sheet, language))
+    return asyncio.run(_import_file(database_url, kind, sheet, language, strict))
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,13 +256,16 @@ async def demo_plan_section(
 def write_agency_files(
     agency: SampleAgency, directory: Path, file_format: str
 ) -> dict[ImportKind, Path]:
-    """Write the sample agency's units, employees and activities files; returns their paths."""
+    """Write the sample agency's units, employees, activities and jabatan catalogue files;
+    returns their paths."""
     from core.importing import (
         ACTIVITY_COLUMNS,
         EMPLOYEE_COLUMNS,
+        JABATAN_COLUMNS,
         UNIT_COLUMNS,
         activity_cells,
         employee_cells,
+        jabatan_cells,
         unit_cells,
     )
     from db.spreadsheets import write_sheet
@@ -282,6 +275,7 @@ def write_agency_files(
         "units": directory / f"units.{file_format}",
         "employees": directory / f"employees.{file_format}",
         "activities": directory / f"activities.{file_format}",
+        "jabatan": directory / f"jabatan.{file_format}",
     }
     write_sheet(
         paths["units"], UNIT_COLUMNS, (unit_cells(u) for u in agency.units), sheet_name="units"
@@ -297,6 +291,12 @@ def write_agency_files(
         ACTIVITY_COLUMNS,
         (activity_cells(a) for a in agency.activities),
         sheet_name="activities",
+    )
+    write_sheet(
+        paths["jabatan"],
+        JABATAN_COLUMNS,
+        (jabatan_cells(row) for row in agency.catalogue),
+        sheet_name="jabatan",
     )
     return paths
 
@@ -359,6 +359,7 @@ async def _run_demo_async(
         units=read_sheet(paths["units"]),
         employees=read_sheet(paths["employees"]),
         activities=read_sheet(paths["activities"]),
+        jabatan=read_sheet(paths["jabatan"]),
     )
     engine = create_engine(url)
     try:
@@ -430,7 +431,7 @@ def register(app: typer.Typer) -> None:
         "import",
         epilog="\b\nContoh / examples:\n  mutasi import units unit.xlsx\n"
         "  mutasi import employees pegawai.csv\n  mutasi import activities abk.xlsx\n"
-        "  mutasi import jabatan jabatan.xlsx",
+        "  mutasi import jabatan jabatan.xlsx\n  mutasi import employees pegawai.csv --strict",
     )
     def import_command(
         kind: Annotated[
@@ -441,23 +442,37 @@ def register(app: typer.Typer) -> None:
             LanguageChoice | None,
             typer.Option("--lang", help="message language (default: MUTASI_LANGUAGE, i.e. id)"),
         ] = None,
+        strict: Annotated[
+            bool,
+            typer.Option(
+                "--strict",
+                help="tolak berkas bila ada peringatan (jabatan tanpa ABK, ABK tanpa pegawai, "
+                "jabatan beda tulis) / refuse the file when the consistency check warns",
+            ),
+        ] = False,
     ) -> None:
         """Impor unit, pegawai, kegiatan ABK atau katalog jabatan; berkas dengan satu baris salah
         tidak mengubah apa pun. / Import units, employees, ABK activities or the jabatan
-        catalogue; a file with any bad row changes nothing."""
+        catalogue; a file with any bad row changes nothing.
+
+        Lalu data pegawai dan ABK dicocokkan; peringatannya dicantumkan dan dihitung (dengan
+        --strict berkas ditolak). / Afterwards the employees and ABK data are checked against
+        each other; the warnings are listed and counted (with --strict they refuse the file).
+        """
         from bot.settings import load_settings
+        from core.importing import describe_report
 
         settings = load_settings()
         language: Language = "en" if (lang or cli_language()) == "en" else "id"
         try:
-            outcome = run_import(kind.value, file, settings.database_url, language)
+            report = run_import(kind.value, file, settings.database_url, language, strict)
         except CommandFailed as error:
             typer.echo(str(error), err=True)
             raise typer.Exit(error.exit_code) from None
-        if not outcome.ok:
-            typer.echo(render_import_outcome(outcome, language), err=True)
+        if not report.ok:
+            typer.echo(describe_report(report, language), err=True)
             raise typer.Exit(1)
-        typer.echo(render_import_outcome(outcome, language))
+        typer.echo(describe_report(report, language))
 
     @app.command(
         "demo",

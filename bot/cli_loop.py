@@ -31,11 +31,14 @@ def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20
     from bot.i18n import translator
     from core.notices import transfer_content
     from core.rebalance.model import Move
-    from handlers.plan import outcome_text
+    from handlers.plan import LEFT_OUT_LISTED, left_out_text, outcome_text
     from handlers.transfer_text import detail_lines, headline_lines
 
     t = translator(language)
     lines = [plain(outcome_text(t, outcome)).split("\n")[0], ""]
+    left_out = left_out_text(t, list(outcome.solution.get("left_out", [])), LEFT_OUT_LISTED)
+    if left_out:
+        lines[1:1] = [plain(left_out)]
     units = outcome.units
     people = outcome.movers
     proposals = {p.nip: p for p in outcome.proposals}

@@ -7,6 +7,7 @@ the outbox dispatcher, reminders and expiry, the TMT effect and the 90-day evalu
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 import socket
@@ -32,6 +33,8 @@ from handlers.context import BotContext, Services
 log = logging.getLogger(__name__)
 
 NIGHTLY = "nightly-plan"
+#: How long the inbox remembers handled update ids.
+INBOX_KEEP = dt.timedelta(days=7)
 DISPATCH = "outbox-dispatch"
 #: A job that is already running is not started again (one dispatcher, one nightly run).
 SINGLE = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
@@ -114,6 +117,10 @@ async def daily_chores(context: BotContext) -> None:
         flow = await queue_flow_reminders(
             uow, now=now, today=now.astimezone(settings.zone).date(), policy=FlowReminderPolicy()
         )
+    async with services.uow_factory() as uow:
+        # Handled updates are kept a week (only their ids: re-deliveries are recognised).
+        await uow.inbox.prune(now - INBOX_KEEP)
+        await uow.commit()
     log.info(
         "daily: %s, %s, %s, evaluations asked %d, %s, delegation notices %d",
         reminders,

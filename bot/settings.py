@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     workload_average_months: int = Field(default=3, ge=1, le=24)  # accepted months -> need
     workload_change_percent: float = Field(default=50.0, gt=0)  # larger FTE change: confirm
     invitation_days: int = Field(default=14, ge=1)
+    invitation_attempts_per_hour: int = Field(default=5, ge=1)  # codes typed per account
     aspiration_months: int = Field(default=12, ge=1)
     approval_chain: str = "approver"  # comma-separated stage names, e.g. "kepala_opd,sekda,ppk"
     reminder_working_days: int = Field(default=2, ge=1)

@@ -451,6 +451,61 @@ async def _stale(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MayDecide:
+    """Who decides a stage: the proposal, the approver in whose name (the caller, the one who
+    delegated to them, or the one the card was escalated to), and whether it was escalated."""
+
+    proposal: TransferProposal
+    deciding_nip: str
+    raised: bool
+
+
+async def check_may_decide(
+    uow: UnitOfWork,
+    rules: ApprovalRules,
+    *,
+    proposal_id: int,
+    stage: int,
+    approver_nip: str,
+    now: dt.datetime,
+) -> MayDecide:
+    """Whether APPROVER_NIP may decide STAGE of the proposal now; else NotFound, AlreadyDecided,
+    NotYourStage or DecidedEarlierStage. Asked before a rejection reason is, and again when
+    deciding."""
+    proposal = await uow.proposals.get(proposal_id)
+    if proposal is None:
+        raise NotFound(proposal=proposal_id)
+    if proposal.state != ProposalState.PENDING or proposal.stage != stage:
+        raise await _stale(uow, proposal, stage, rules)
+    units = [
+        await uow.units.get(proposal.from_unit),
+        await uow.units.get(proposal.to_unit),
+    ]
+    # The caller decides in their own name or, during a delegation, in the name of
+    # the approver who named them.
+    deciding_nip: str | None = None
+    today = rules.working_time.local(now).date()
+    for candidate in await principals_of(uow, approver_nip, today):
+        grants = await uow.roles.list_for(candidate)
+        if any(grant_decides(g, rules.stage_at(stage), len(rules.stages), units) for g in grants):
+            deciding_nip = candidate
+            break
+    raised = False
+    if deciding_nip is None and await escalated_at(uow, proposal_id, stage):
+        deciding_nip = await _raised_to(uow, approver_nip, proposal, rules, units, today)
+        raised = deciding_nip is not None
+    if deciding_nip is None:
+        raise NotYourStage(stage=rules.stage_at(stage).name)
+    if stage > 0 and (
+        await decided_earlier(uow, proposal_id, deciding_nip)
+        or await decided_earlier(uow, proposal_id, approver_nip)
+    ):
+        raise DecidedEarlierStage(proposal=proposal_id)
+    assert deciding_nip is not None
+    return MayDecide(proposal, deciding_nip, raised)
+
+
 async def decide(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
@@ -468,38 +523,15 @@ async def decide(
     now = clock.now()
     try:
         async with uow_factory() as uow:
-            proposal = await uow.proposals.get(proposal_id)
-            if proposal is None:
-                raise NotFound(proposal=proposal_id)
-            if proposal.state != ProposalState.PENDING or proposal.stage != stage:
-                raise await _stale(uow, proposal, stage, rules)
-            units = [
-                await uow.units.get(proposal.from_unit),
-                await uow.units.get(proposal.to_unit),
-            ]
-            # The caller decides in their own name or, during a delegation, in the name of
-            # the approver who named them.
-            deciding_nip: str | None = None
-            today = rules.working_time.local(now).date()
-            for candidate in await principals_of(uow, approver_nip, today):
-                grants = await uow.roles.list_for(candidate)
-                if any(
-                    grant_decides(g, rules.stage_at(stage), len(rules.stages), units)
-                    for g in grants
-                ):
-                    deciding_nip = candidate
-                    break
-            raised = False
-            if deciding_nip is None and await escalated_at(uow, proposal_id, stage):
-                deciding_nip = await _raised_to(uow, approver_nip, proposal, rules, units, today)
-                raised = deciding_nip is not None
-            if deciding_nip is None:
-                raise NotYourStage(stage=rules.stage_at(stage).name)
-            if stage > 0 and (
-                await decided_earlier(uow, proposal_id, deciding_nip)
-                or await decided_earlier(uow, proposal_id, approver_nip)
-            ):
-                raise DecidedEarlierStage(proposal=proposal_id)
+            may = await check_may_decide(
+                uow,
+                rules,
+                proposal_id=proposal_id,
+                stage=stage,
+                approver_nip=approver_nip,
+                now=now,
+            )
+            proposal, deciding_nip, raised = may.proposal, may.deciding_nip, may.raised
             await uow.decisions.add(
                 ApprovalDecision(proposal_id, stage, deciding_nip, approve, reason, now)
             )

@@ -141,17 +141,22 @@ def waiting_for(proposal: TransferProposal, rules: ApprovalRules, now: dt.dateti
 async def _apply(
     uow: UnitOfWork, proposal: TransferProposal, now: dt.datetime, working_time: WorkingTime
 ) -> bool:
-    """Move the employee (unit, tenure from the TMT), tell them, audit; False if it cannot."""
+    """Move the employee (unit, tenure from the TMT), tell them, audit; False if it cannot.
+
+    An employee already in the destination (employees.csv re-imported after the SK) has moved:
+    the proposal takes effect and their imported row is kept. One in a third unit is left for
+    an admin (`unit_changed` alert by the callers)."""
     assert proposal.id is not None and proposal.tmt is not None
     employee = await uow.employees.get(proposal.nip)
-    if employee is None or employee.unit_code != proposal.from_unit:
+    if employee is None or employee.unit_code not in (proposal.from_unit, proposal.to_unit):
         return False  # moved some other way meanwhile: leave it for a person to look at
     updated = dataclasses.replace(proposal, state=ProposalState.EFFECTIVE)
     if not await uow.proposals.transition(proposal, updated):
         return False
-    await uow.employees.upsert(
-        dataclasses.replace(employee, unit_code=proposal.to_unit, tmt_unit=proposal.tmt)
-    )
+    if employee.unit_code == proposal.from_unit:
+        await uow.employees.upsert(
+            dataclasses.replace(employee, unit_code=proposal.to_unit, tmt_unit=proposal.tmt)
+        )
     destination = await uow.units.get(proposal.to_unit)
     for chat_id, _lang in await chats_of(uow, proposal.nip):
         await enqueue(
@@ -247,6 +252,9 @@ async def apply_due_transfers(
             if not missing:
                 if await _apply(uow, current, now, rules.working_time):
                     applied.append(proposal.id)
+                else:
+                    opening = rules.working_time.next_open(now)
+                    await alert_admins(uow, "unit_changed", current, now, opening)
             elif missing == ["spmt"] or missing == ["spmt", "minister"]:
                 requests += await _ask_for_arrival(uow, current, rules, now)
             elif missing == ["minister"]:
@@ -333,6 +341,12 @@ async def confirm_arrival(
         )
         waiting = waiting_for(updated, rules, now)
         applied = not waiting and await _apply(uow, updated, now, rules.working_time)
+        if not waiting and not applied:
+            # In a third unit by now (another move or an import): an admin must look.
+            waiting = ["unit"]
+            await alert_admins(
+                uow, "unit_changed", updated, now, rules.working_time.next_open(now)
+            )
         if waiting == ["minister"]:
             await alert_admins(
                 uow, "minister_letter_missing", updated, now, rules.working_time.next_open(now)

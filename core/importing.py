@@ -10,12 +10,12 @@ only when no row of any sheet is wrong, and only the rows that differ from what 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
+from core.consistency import Finding, check_consistency, jabatan_key
 from core.domain import Activity, AuditEvent, Employee, EmployeeStatus, Unit
 from core.eligibility import (
     JENIS,
@@ -27,6 +27,7 @@ from core.eligibility import (
 )
 from core.nip import InvalidNip, parse_nip
 from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.values import UnreadableValue, read_date, read_number
 
 ImportKind = Literal["units", "employees", "activities", "jabatan"]
 Language = Literal["id", "en"]
@@ -73,11 +74,128 @@ COLUMNS: Mapping[ImportKind, tuple[str, ...]] = {
     "jabatan": JABATAN_COLUMNS,
 }
 
+#: Other names the columns have in common SIMPEG / SIASN exports and ABK workbooks, after header
+#: normalisation (lower case; spaces, dots, dashes, slashes and brackets become `_`). The
+#: canonical name wins when a file has both; otherwise the first alias listed here.
+COLUMN_ALIASES: Mapping[ImportKind, Mapping[str, tuple[str, ...]]] = {
+    "units": {
+        "kode": ("kode_unit", "kode_unor", "unor_id", "id_unor", "kd_unit", "kode_satker"),
+        "nama": ("nama_unit", "nama_unor", "unor_nama", "unit_kerja", "nama_unit_kerja", "unor"),
+        "opd": ("nama_opd", "perangkat_daerah", "skpd", "nama_skpd", "induk_unor", "opd_induk"),
+        "lat": ("latitude", "lintang"),
+        "lon": ("longitude", "lng", "bujur"),
+        "keahlian_dibutuhkan": ("kompetensi_dibutuhkan", "keahlian"),
+    },
+    "employees": {
+        "nip": ("nip_baru", "nip18", "nip_18", "nomor_induk_pegawai"),
+        "nama": ("nama_lengkap", "nama_pegawai", "nama_asn", "nama_pns"),
+        "status": ("status_pegawai", "jenis_pegawai", "status_asn", "jenis_asn"),
+        "kode_unit": ("unor_id", "kode_unor", "id_unor", "kd_unit", "kode_unit_kerja", "unor"),
+        "jabatan": ("jabatan_nama", "nama_jabatan", "jabatan_nama_lengkap"),
+        "golongan": (
+            "gol",
+            "gol_ruang",
+            "golongan_ruang",
+            "golongan_akhir",
+            "gol_akhir",
+            "golongan_nama",
+        ),
+        "tmt_unit": ("tmt_unor", "tmt_unit_kerja", "tmt_penempatan"),
+        "bup": ("batas_usia_pensiun", "usia_pensiun"),
+        "keahlian": ("kompetensi",),
+        "lat_rumah": ("latitude_rumah", "lintang_rumah"),
+        "lon_rumah": ("longitude_rumah", "bujur_rumah"),
+        "nip_pasangan": ("nip_suami_istri", "nip_suami_isteri"),
+        "kunci": ("alasan_kunci", "status_kunci"),
+    },
+    "activities": {
+        "kode_unit": ("unor_id", "kode_unor", "id_unor", "kd_unit", "unor"),
+        "jabatan": ("jabatan_nama", "nama_jabatan"),
+        "kegiatan": ("uraian_tugas", "uraian_kegiatan", "butir_kegiatan", "tugas"),
+        "satuan_hasil": ("satuan", "satuan_output", "output"),
+        "norma_waktu_menit": (
+            "norma_waktu",
+            "waktu_penyelesaian",
+            "waktu_penyelesaian_menit",
+            "waktu_penyelesaian_dalam_menit",
+            "norma_waktu_dalam_menit",
+        ),
+        "volume_tahunan": (
+            "volume",
+            "volume_kerja",
+            "beban_kerja",
+            "beban_kerja_1_tahun",
+            "volume_per_tahun",
+            "target_tahunan",
+        ),
+    },
+    "jabatan": {
+        "jabatan": ("jabatan_nama", "nama_jabatan"),
+        "jenis": ("jenis_jabatan",),
+    },
+}
+
+
+def header_columns(kind: ImportKind | None, names: Sequence[str]) -> list[str]:
+    """The canonical column names for a header row of normalised NAMES ("" where unknown kept
+    as written), aliases of KIND resolved (of every kind when KIND is None; the kind whose
+    columns match best wins). A canonical name already present is never taken by an alias."""
+    kinds = [kind] if kind is not None else list(IMPORT_KINDS)
+    best: list[str] = list(names)
+    best_score = -1
+    for candidate in kinds:
+        mapped = _map_header(candidate, names)
+        score = len(set(mapped) & set(COLUMNS[candidate]))
+        if score > best_score:
+            best, best_score = mapped, score
+    return best
+
+
+def _map_header(kind: ImportKind, names: Sequence[str]) -> list[str]:
+    canonical = COLUMNS[kind]
+    taken = {name for name in names if name in canonical}
+    mapped: list[str] = []
+    for name in names:
+        if name in canonical:
+            mapped.append(name)
+            continue
+        target = _alias_target(kind, name, taken)
+        if target is not None:
+            taken.add(target)
+            mapped.append(target)
+        else:
+            mapped.append(name)
+    return mapped
+
+
+def _alias_target(kind: ImportKind, name: str, taken: set[str]) -> str | None:
+    for column, aliases in COLUMN_ALIASES[kind].items():
+        if name in aliases and column not in taken:
+            return column
+    return None
+
+
+def header_score(kind: ImportKind | None, names: Sequence[str]) -> int:
+    """How many known columns (of KIND, or of the best-matching kind) a row of NAMES holds."""
+    kinds = [kind] if kind is not None else list(IMPORT_KINDS)
+    return max(len(set(_map_header(k, names)) & set(COLUMNS[k])) for k in kinds)
+
+
+def guess_kind(columns: Collection[str]) -> ImportKind | None:
+    """The kind of file whose required columns COLUMNS (canonical) hold best; None if no kind
+    has at least two of its required columns there."""
+    scored = [(len(set(REQUIRED_COLUMNS[k]) & set(columns)), k) for k in IMPORT_KINDS]
+    score, kind = max(scored, key=lambda pair: pair[0])
+    return kind if score >= 2 else None
+
+
+#: How many filled lines from the top are searched for the header row (below title rows).
+HEADER_SEARCH_ROWS = 30
+
 # Indonesia, with a margin: a point outside is almost always swapped or mistyped coordinates.
 INDONESIA_LAT = (-11.5, 6.5)
 INDONESIA_LON = (94.5, 141.5)
 RETIREMENT_AGE_RANGE = (50, 70)
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _PNS_GOLONGAN = re.compile(r"^(IV|III|II|I)\s*[/\-. ]?\s*([A-Ea-e])$")
 _ROMAN = (
     "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX",
@@ -89,13 +207,24 @@ _ROMAN = (
 # Sheets and problems
 
 
+#: A cell as a spreadsheet gives it: text, a number, or a date (XLSX date cells).
+RawCell = str | int | float | dt.date
+
+
 @dataclass(frozen=True, slots=True)
 class SheetRow:
-    """One data row: stripped text per (normalised) column, and where it is in the file."""
+    """One data row: stripped text per (normalised) column, and where it is in the file.
+
+    `values` holds the typed value of XLSX number and date cells (so 1.125 stays 1.125 and is
+    never re-read from text); `formulas` names the columns whose cell is a formula with no
+    value stored in the file.
+    """
 
     line: int
     cells: Mapping[str, str]
     extra_cells: int = 0  # non-empty cells beyond the header's columns (a delimiter mix-up)
+    values: Mapping[str, RawCell] = field(default_factory=dict)
+    formulas: frozenset[str] = frozenset()
 
     def get(self, column: str) -> str:
         """The cell's text, or "" when the column is absent or the cell empty."""
@@ -109,6 +238,8 @@ class Sheet:
     columns: tuple[str, ...]
     rows: tuple[SheetRow, ...]
     source: str = ""
+    header_line: int | None = None  # the line taken as the header row (None: no such line)
+    header_text: str = ""  # that row as written, for messages that name it
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +251,12 @@ class ImportProblem:
     message_id: str
     message_en: str
     kind: ImportKind | None = None
+    source: str = ""  # the file, where the problem is reported apart from its file's heading
 
     def describe(self, language: Language = "id") -> str:
         """The problem as an operator reads it, e.g. "baris 4, kolom nip: ..."."""
         message = self.message_en if language == "en" else self.message_id
-        place = []
+        place = [self.source] if self.source else []
         if self.line is not None:
             place.append(f"line {self.line}" if language == "en" else f"baris {self.line}")
         if self.column is not None:
@@ -184,6 +316,53 @@ class ImportBatch:
         return [(kind, sheet) for kind, sheet in found if sheet is not None]
 
 
+class UnreadableFile(Exception):
+    """A file that cannot be read as CSV or XLSX at all; the message says why (id and en)."""
+
+    def __init__(self, message_id: str, message_en: str) -> None:
+        super().__init__(message_id)
+        self.message_id = message_id
+        self.message_en = message_en
+
+    def describe(self, language: str = "id") -> str:
+        """The reason in the operator's language."""
+        return self.message_en if language == "en" else self.message_id
+
+
+FORMULA_WITHOUT_VALUE_ID = (
+    "sel berisi rumus tanpa nilai tersimpan: buka dan simpan ulang di Excel/LibreOffice, "
+    "atau tempel sebagai nilai"
+)
+FORMULA_WITHOUT_VALUE_EN = (
+    "the cell holds a formula with no stored value: open and save the file again in "
+    "Excel/LibreOffice, or paste the values only"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """Everything one import said: per-sheet outcomes, the cross-file consistency warnings
+    (`core.consistency`, as problems located at the first line of the batch that shows them),
+    and whether anything was written. With `strict`, a warning refuses the import."""
+
+    outcomes: tuple[ImportOutcome, ...]
+    warnings: tuple[ImportProblem, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    strict: bool = False
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when no sheet had a problem (and, if strict, there was no warning)."""
+        clean = all(outcome.ok for outcome in self.outcomes)
+        return clean and not (self.strict and self.warnings)
+
+    @property
+    def refused_for_warnings(self) -> bool:
+        """True when only the warnings, under `strict`, stopped the import."""
+        return self.strict and bool(self.warnings) and all(o.ok for o in self.outcomes)
+
+
 class _CellError(Exception):
     """A cell that cannot be read; carries both languages."""
 
@@ -208,7 +387,9 @@ class _RowReader:
     def text(self, column: str, *, required: bool = True) -> str | None:
         value = " ".join(self.row.get(column).split())
         if not value:
-            if required:
+            if column in self.row.formulas:
+                self.fail(column, FORMULA_WITHOUT_VALUE_ID, FORMULA_WITHOUT_VALUE_EN)
+            elif required:
                 self.fail(column, "wajib diisi, tetapi kosong", "is required but empty")
             return None
         return value
@@ -217,6 +398,19 @@ class _RowReader:
         value = self.text(column, required=required)
         if value is None:
             return None
+        try:
+            return parse(value)
+        except _CellError as error:
+            self.fail(column, error.message_id, error.message_en)
+            return None
+
+    def typed(
+        self, column: str, parse: Callable[[RawCell], T], *, required: bool = True
+    ) -> T | None:
+        """Like `parsed`, but PARSE gets the XLSX cell's typed value when there is one."""
+        if self.text(column, required=required) is None:
+            return None
+        value = self.row.values.get(column, self.row.get(column))
         try:
             return parse(value)
         except _CellError as error:
@@ -232,21 +426,17 @@ class _RowReader:
 # Cell parsers
 
 
-def parse_number(text: str) -> float:
-    """A number as people type it: "1.5", "1,5" (Indonesian decimal comma), "-7.25"."""
-    cleaned = text.strip().replace(" ", "")
-    if "," in cleaned and "." not in cleaned and cleaned.count(",") == 1:
-        cleaned = cleaned.replace(",", ".")
+def parse_number(text: RawCell) -> float:
+    """A number in any form of `core.values.read_number` ("1.250" = 1250, "12,5", "1.250,5")."""
+    if isinstance(text, dt.date):
+        raise _CellError(f"{text} bukan angka", f"{text} is not a number")
     try:
-        value = float(cleaned)
-    except ValueError:
-        raise _CellError(f"{text!r} bukan angka", f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise _CellError(f"{text!r} bukan angka", f"{text!r} is not a number")
-    return value
+        return read_number(text)
+    except UnreadableValue as error:
+        raise _CellError(error.message_id, error.message_en) from None
 
 
-def parse_whole_number(text: str) -> int:
+def parse_whole_number(text: RawCell) -> int:
     """A whole number ("58", "58.0" from a spreadsheet)."""
     value = parse_number(text)
     if not value.is_integer():
@@ -254,20 +444,17 @@ def parse_whole_number(text: str) -> int:
     return int(value)
 
 
-def parse_iso_date(text: str) -> dt.date:
-    """A date written YYYY-MM-DD (what the files use, whatever the locale)."""
-    match = _DATE.match(text.strip())
-    if not match:
-        raise _CellError(
-            f"{text!r} bukan tanggal (format YYYY-MM-DD)",
-            f"{text!r} is not a date (format YYYY-MM-DD)",
-        )
+def parse_date(text: RawCell) -> dt.date:
+    """A date in any form of `core.values.read_date` (ISO, dd-mm-yyyy, dd/mm/yyyy,
+    "1 Februari 2015", an Excel serial day number)."""
     try:
-        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        raise _CellError(
-            f"tanggal {text} tidak ada di kalender", f"{text} is not a real calendar date"
-        ) from None
+        return read_date(text)
+    except UnreadableValue as error:
+        raise _CellError(error.message_id, error.message_en) from None
+
+
+#: The earlier name of `parse_date` (it now reads every accepted date form, not only ISO).
+parse_iso_date = parse_date
 
 
 def parse_skill_list(text: str) -> tuple[str, ...]:
@@ -281,19 +468,47 @@ def normalise_unit_code(text: str) -> str:
 
 
 _NUMBER_WITH_EXPONENT = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
+_NIP_AS_NUMBER_ID = (
+    "NIP {shown} tersimpan sebagai angka, bukan teks; lembar kerja hanya menyimpan 15 digit "
+    "angka, jadi digit terakhir NIP 18 digit tidak bisa dipercaya. Format kolom sebagai Teks "
+    "lalu ketik ulang NIP-nya (atau awali dengan tanda ')"
+)
+_NIP_AS_NUMBER_EN = (
+    "NIP {shown} was stored as a number, not text; a spreadsheet keeps only 15 digits of a "
+    "number, so the last digits of an 18-digit NIP cannot be trusted. Format the column as "
+    "Text and type the NIP again (or start it with ')"
+)
 
 
-def normalise_nip(text: str) -> str:
-    """A NIP without the spaces people put between its groups or a leading apostrophe."""
+def _nip_as_number(shown: str) -> _CellError:
+    return _CellError(_NIP_AS_NUMBER_ID.format(shown=shown), _NIP_AS_NUMBER_EN.format(shown=shown))
+
+
+def normalise_nip(text: RawCell) -> str:
+    """A NIP without the spaces people put between its groups or a leading apostrophe.
+
+    An XLSX whole-number cell keeps its digits as written in the file and is accepted; a
+    fractional or scientific one (Excel's 1.99001012015031E+17) has lost digits and is refused,
+    as is the same thing in CSV text (`1,99001E+17`).
+    """
+    if isinstance(text, bool | dt.date):
+        raise _CellError(f"NIP {text} bukan NIP", f"NIP {text} is not a NIP")
+    if isinstance(text, float):
+        raise _nip_as_number(f"{text:.14E}".replace(".", ",", 1) if text >= 1e15 else str(text))
+    if isinstance(text, int):
+        return str(text)
     cleaned = "".join(text.split()).lstrip("'")
     if _NUMBER_WITH_EXPONENT.match(cleaned):
-        raise _CellError(
-            f"NIP {text} tersimpan sebagai angka sehingga digit terakhirnya hilang; "
-            "format kolom sebagai Teks lalu ketik ulang NIP-nya",
-            f"NIP {text} was stored as a number and lost its last digits; format the column "
-            "as Text and type the NIP again",
-        )
+        raise _nip_as_number(text)
     return cleaned
+
+
+def nip_lost_digits(nip: str, status: EmployeeStatus | None) -> _CellError | None:
+    """A PNS NIP ending in 000 (no PNS sequence number is 000): the digits a spreadsheet cut
+    off when the NIP was stored as a number and written out in full (199001012015031000)."""
+    if status == "PNS" and len(nip) == 18 and nip.isdigit() and nip.endswith("000"):
+        return _nip_as_number(nip)
+    return None
 
 
 def parse_status(text: str) -> EmployeeStatus:
@@ -377,8 +592,17 @@ def _golongan_for(status: EmployeeStatus | None) -> Callable[[str], str]:
     return lambda text: parse_golongan(text, status)
 
 
-def _latitude(text: str) -> float:
-    value = parse_number(text)
+def _coordinate(text: RawCell) -> float:
+    if isinstance(text, dt.date):
+        raise _CellError(f"{text} bukan angka", f"{text} is not a number")
+    try:
+        return read_number(text, grouping=False)
+    except UnreadableValue as error:
+        raise _CellError(error.message_id, error.message_en) from None
+
+
+def _latitude(text: RawCell) -> float:
+    value = _coordinate(text)
     if not -90 <= value <= 90:
         raise _CellError(
             f"lintang {text} di luar rentang -90 sampai 90",
@@ -394,8 +618,8 @@ def _latitude(text: str) -> float:
     return value
 
 
-def _longitude(text: str) -> float:
-    value = parse_number(text)
+def _longitude(text: RawCell) -> float:
+    value = _coordinate(text)
     if not -180 <= value <= 180:
         raise _CellError(
             f"bujur {text} di luar rentang -180 sampai 180",
@@ -411,14 +635,14 @@ def _longitude(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> float:
+def _positive(text: RawCell) -> float:
     value = parse_number(text)
     if value <= 0:
         raise _CellError(f"harus lebih dari 0 (tertulis {text})", f"must be above 0 (got {text})")
     return value
 
 
-def _not_negative(text: str) -> float:
+def _not_negative(text: RawCell) -> float:
     value = parse_number(text)
     if value < 0:
         raise _CellError(
@@ -427,7 +651,7 @@ def _not_negative(text: str) -> float:
     return value
 
 
-def _retirement_age(text: str) -> int:
+def _retirement_age(text: RawCell) -> int:
     value = parse_whole_number(text)
     low, high = RETIREMENT_AGE_RANGE
     if not low <= value <= high:
@@ -447,9 +671,10 @@ _SKP = _one_of(SKP_RATINGS, "predikat SKP", "SKP rating")
 
 
 def missing_columns(kind: ImportKind, sheet: Sheet) -> tuple[ImportProblem, ...]:
-    """One problem per required column absent from the header row."""
+    """One problem per required column absent from the header row, and (when any is absent
+    and the file has a header row) one naming the line taken as the header and what it holds."""
     present = set(sheet.columns)
-    return tuple(
+    missing = tuple(
         ImportProblem(
             None,
             column,
@@ -460,6 +685,19 @@ def missing_columns(kind: ImportKind, sheet: Sheet) -> tuple[ImportProblem, ...]
         for column in REQUIRED_COLUMNS[kind]
         if column not in present
     )
+    if not missing or sheet.header_line is None:
+        return missing
+    shown = sheet.header_text if len(sheet.header_text) <= 120 else sheet.header_text[:119] + "…"
+    header = ImportProblem(
+        sheet.header_line,
+        None,
+        f"dibaca sebagai baris judul kolom: {shown} (judul kolom dicari di {HEADER_SEARCH_ROWS} "
+        "baris teratas yang terisi; nama kolom dan aliasnya ada di docs/formats.md)",
+        f"taken as the header row: {shown} (column titles are looked for in the top "
+        f"{HEADER_SEARCH_ROWS} filled lines; column names and aliases are in docs/formats.md)",
+        kind,
+    )
+    return (header, *missing)
 
 
 def _sheet_level_problems(kind: ImportKind, sheet: Sheet) -> list[ImportProblem]:
@@ -505,8 +743,8 @@ def validate_units(sheet: Sheet) -> Validated[Unit]:
             first_line[code] = row.line
         name = reader.text("nama")
         opd = reader.text("opd")
-        lat = reader.parsed("lat", _latitude)
-        lon = reader.parsed("lon", _longitude)
+        lat = reader.typed("lat", _latitude)
+        lon = reader.typed("lon", _longitude)
         skills = reader.parsed("keahlian_dibutuhkan", parse_skill_list, required=False) or ()
         special = reader.parsed("daerah_khusus", parse_yes_no, required=False) or False
         head = reader.parsed("kepala_nip", normalise_nip, required=False)
@@ -533,13 +771,16 @@ def validate_employees(
         reader = _RowReader(row, "employees")
         _extra_cells(reader)
         status = reader.parsed("status", parse_status)
-        nip = reader.parsed("nip", normalise_nip)
+        nip = reader.typed("nip", normalise_nip)
         if nip is not None:
+            lost = nip_lost_digits(nip, status)
             try:
                 parse_nip(nip, status or "PPPK")
             except InvalidNip as error:
                 reader.fail("nip", error.message_id, error.message_en)
             else:
+                if lost is not None:
+                    reader.fail("nip", lost.message_id, lost.message_en)
                 if nip in first_line:
                     reader.fail(
                         "nip",
@@ -558,11 +799,11 @@ def validate_employees(
             )
         jabatan = reader.text("jabatan")
         golongan = reader.parsed("golongan", _golongan_for(status))
-        tmt_unit = reader.parsed("tmt_unit", parse_iso_date)
-        retirement_age = reader.parsed("bup", _retirement_age)
+        tmt_unit = reader.typed("tmt_unit", parse_date)
+        retirement_age = reader.typed("bup", _retirement_age)
         skills = reader.parsed("keahlian", parse_skill_list, required=False) or ()
-        home_lat = reader.parsed("lat_rumah", _latitude, required=False)
-        home_lon = reader.parsed("lon_rumah", _longitude, required=False)
+        home_lat = reader.typed("lat_rumah", _latitude, required=False)
+        home_lon = reader.typed("lon_rumah", _longitude, required=False)
         for given, other, other_column in (
             (row.get("lat_rumah"), row.get("lon_rumah"), "lon_rumah"),
             (row.get("lon_rumah"), row.get("lat_rumah"), "lat_rumah"),
@@ -573,7 +814,7 @@ def validate_employees(
                     "kosong, padahal pasangan koordinatnya diisi",
                     "is empty although the other coordinate is filled",
                 )
-        spouse = reader.parsed("nip_pasangan", normalise_nip, required=False)
+        spouse = reader.typed("nip_pasangan", normalise_nip, required=False)
         if spouse is not None:
             if spouse == nip:
                 reader.fail(
@@ -589,14 +830,14 @@ def validate_employees(
                 )
         lock = reader.text("kunci", required=False)
         lock_kind = reader.parsed("jenis_kunci", _LOCK_KIND, required=False)
-        lock_until = reader.parsed("kunci_sampai", parse_iso_date, required=False)
+        lock_until = reader.typed("kunci_sampai", parse_date, required=False)
         if lock_until is not None and lock is None and lock_kind is None:
             reader.fail(
                 "kunci_sampai",
                 "diisi, padahal jenis_kunci dan kunci kosong (kunci apa yang berakhir?)",
                 "is filled although jenis_kunci and kunci are empty (which lock ends?)",
             )
-        contract_end = reader.parsed("akhir_kontrak", parse_iso_date, required=False)
+        contract_end = reader.typed("akhir_kontrak", parse_date, required=False)
         if contract_end is not None and status not in (None, "PPPK"):
             reader.fail(
                 "akhir_kontrak",
@@ -668,8 +909,8 @@ def validate_activities(sheet: Sheet, known_unit_codes: Collection[str]) -> Vali
             else:
                 first_line[key] = row.line
         output_unit = reader.text("satuan_hasil")
-        minutes = reader.parsed("norma_waktu_menit", _positive)
-        volume = reader.parsed("volume_tahunan", _not_negative)
+        minutes = reader.typed("norma_waktu_menit", _positive)
+        volume = reader.typed("volume_tahunan", _not_negative)
         mapel = reader.text("mapel", required=False)
         problems.extend(reader.problems)
         if reader.clean:
@@ -847,16 +1088,67 @@ async def import_batch(
 
     All or nothing across the whole batch: with any problem, nothing is written and every
     outcome lists its sheet's problems. One audit event per sheet that changed something.
+    (`import_checked` also gives the consistency warnings.)
+    """
+    report = await import_checked(batch, uow_factory, actor=actor, now=now)
+    return report.outcomes
+
+
+async def import_checked(
+    batch: ImportBatch,
+    uow_factory: UnitOfWorkFactory,
+    *,
+    actor: str,
+    now: dt.datetime,
+    strict: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """`import_batch` plus the cross-file consistency check on the data as it would stand.
+
+    STRICT: any warning refuses the whole batch (nothing written). DRY_RUN: validate, count and
+    check, then write nothing (the chat shows this before its confirm button).
     """
     async with uow_factory() as uow:
         outcomes = await _import_in(uow, batch, actor=actor, now=now)
-        if all(outcome.ok for outcome in outcomes) and any(
-            o.counts.created or o.counts.updated for o in outcomes
-        ):
+        findings: tuple[Finding, ...] = ()
+        warnings: tuple[ImportProblem, ...] = ()
+        if all(outcome.ok for outcome in outcomes):
+            findings = check_consistency(
+                list(await uow.employees.list()), list(await uow.activities.list())
+            )
+            located = [_locate(finding, batch) for finding in findings]
+            # What this batch's own rows show first, then what the stored data shows.
+            warnings = tuple(sorted(located, key=lambda warning: warning.line is None))
+        changed = any(o.counts.created or o.counts.updated for o in outcomes)
+        clean = all(outcome.ok for outcome in outcomes) and not (strict and warnings)
+        written = clean and changed and not dry_run
+        if written:
             await uow.commit()
         else:
             await uow.rollback()
-    return outcomes
+    return ImportReport(outcomes, warnings, findings, strict, written)
+
+
+def _locate(finding: Finding, batch: ImportBatch) -> ImportProblem:
+    """FINDING as a warning at the first line of the batch whose jabatan (and unit) shows it."""
+    message_id, message_en = finding.message("id"), finding.message("en")
+    for kind, sheet in batch.sheets():
+        if kind == "units":
+            continue
+        for row in sheet.rows:
+            written = " ".join(row.get("jabatan").split())
+            if finding.kind == "variant" and written != finding.jabatan:
+                continue
+            if finding.kind != "variant" and jabatan_key(written) != jabatan_key(finding.jabatan):
+                continue
+            if finding.unit_code is not None and (
+                normalise_unit_code(row.get("kode_unit")) != finding.unit_code
+            ):
+                continue
+            return ImportProblem(
+                row.line, "jabatan", message_id, message_en, kind, sheet.source or kind
+            )
+    return ImportProblem(None, None, message_id, message_en, None)
 
 
 async def import_sheet(
@@ -968,3 +1260,94 @@ async def _import_in(
 def problems_of(outcomes: Sequence[ImportOutcome]) -> tuple[ImportProblem, ...]:
     """Every problem of a batch, in sheet order."""
     return tuple(problem for outcome in outcomes for problem in outcome.problems)
+
+
+# --------------------------------------------------------------------------------------------
+# The report people read (CLI and chat)
+
+#: How many problems or warnings a report lists before "... and N more".
+REPORT_LIMIT = 40
+
+
+def describe_outcome(
+    outcome: ImportOutcome, language: Language = "id", *, dry_run: bool = False, limit: int = 0
+) -> str:
+    """One line for a good sheet (counts), or a heading and one line per problem (all, or the
+    first LIMIT when LIMIT > 0). DRY_RUN words the counts as what confirming would do."""
+    en = language == "en"
+    source = outcome.source or outcome.kind
+    if outcome.ok:
+        c = outcome.counts
+        if dry_run:
+            if en:
+                return (
+                    f"{source}: {c.created} to create, {c.updated} to update, "
+                    f"{c.unchanged} unchanged"
+                )
+            return (
+                f"{source}: {c.created} akan dibuat, {c.updated} akan diperbarui, "
+                f"{c.unchanged} tidak berubah"
+            )
+        if en:
+            return f"{source}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
+        return f"{source}: {c.created} dibuat, {c.updated} diperbarui, {c.unchanged} tidak berubah"
+    count = len(outcome.problems)
+    if en:
+        heading = (
+            f"{source}: {count} problem{'s' if count != 1 else ''} found; nothing was changed. "
+            "Fix these and import the file again:"
+        )
+    else:
+        heading = (
+            f"{source}: ditemukan {count} masalah; tidak ada data yang diubah. "
+            "Perbaiki lalu impor ulang berkasnya:"
+        )
+    return "\n".join([heading, *_listed(outcome.problems, language, limit)])
+
+
+def _listed(problems: Sequence[ImportProblem], language: Language, limit: int) -> list[str]:
+    shown = problems if limit <= 0 else problems[:limit]
+    lines = [f"  {p.describe(language)}" for p in shown]
+    if len(problems) > len(shown):
+        rest = len(problems) - len(shown)
+        lines.append(f"  ... and {rest} more" if language == "en" else f"  ... dan {rest} lainnya")
+    return lines
+
+
+def describe_warnings(report: ImportReport, language: Language = "id", *, limit: int = 0) -> str:
+    """The consistency warnings: a count by kind, then one line each ("" when there are none)."""
+    if not report.warnings:
+        return ""
+    en = language == "en"
+    kinds = {"variant": 0, "no_abk": 0, "no_staff": 0}
+    for finding in report.findings:
+        kinds[finding.kind] += 1
+    if en:
+        heading = (
+            f"Warnings: {len(report.warnings)} ({kinds['variant']} jabatan written differently, "
+            f"{kinds['no_abk']} unit-jabatan with staff but no ABK, {kinds['no_staff']} with "
+            "ABK but no staff)"
+        )
+    else:
+        heading = (
+            f"Peringatan: {len(report.warnings)} ({kinds['variant']} jabatan beda tulis, "
+            f"{kinds['no_abk']} unit-jabatan berpegawai tanpa ABK, {kinds['no_staff']} ber-ABK "
+            "tanpa pegawai)"
+        )
+    lines = [heading, *_listed(report.warnings, language, limit)]
+    if report.refused_for_warnings:
+        lines.append(
+            "Refused because of --strict: nothing was changed."
+            if en
+            else "Ditolak karena --strict (mode ketat): tidak ada data yang diubah."
+        )
+    return "\n".join(lines)
+
+
+def describe_report(
+    report: ImportReport, language: Language = "id", *, dry_run: bool = False, limit: int = 0
+) -> str:
+    """The whole report: each sheet's line (or its problems), then the warnings."""
+    parts = [describe_outcome(o, language, dry_run=dry_run, limit=limit) for o in report.outcomes]
+    warnings = describe_warnings(report, language, limit=limit)
+    return "\n".join([*parts, warnings] if warnings else parts)

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from core.aspirations import months_between
 from core.domain import Employee, TransferProposal, Unit
+from core.eligibility import months_between
 
 #: PP 11/2017 Pasal 190: at most 5 years in one post; longer is shown as a reason to rotate.
 ROTATION_DUE_MONTHS = 60
@@ -71,6 +71,8 @@ class TransferContent:
     alternative: str | None
     alternative_delta: float | None = None
     months_in_unit: int | None = None
+    aspiration_reason: str | None = None  # the person's reason category (career, family, ...)
+    long_tenure: bool | None = None  # the engine's "over max_tenure_months" (None: older plans)
     legal_basis: tuple[str, ...] = LEGAL_BASIS
     #: The move needs the Minister's written approval before it takes effect (freeze window
     #: or acting head; `ApprovalRules.minister_needed`).
@@ -156,7 +158,13 @@ def transfer_content(
         months_in_unit=(
             months_between(employee.tmt_unit, today) if employee and today is not None else None
         ),
+        aspiration_reason=_maybe_str(explanation.get("aspiration_reason")),
+        long_tenure=(bool(explanation["long_tenure"]) if "long_tenure" in explanation else None),
     )
+
+
+def _maybe_str(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
 
 
 def _alternative_name(raw: Any, units: dict[str, Unit]) -> str | None:

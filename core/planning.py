@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.abk import DEFAULT_AVERAGE_MONTHS, accepted_activities, need_by_family
 from core.approval import ApprovalRules
+from core.consistency import Finding, canonical_names, check_consistency, left_out_pairs
 from core.digest import Recipients, enqueue_stage_messages, recipients_at
 from core.domain import (
     Activity,
@@ -35,7 +36,6 @@ from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import chats_with_role, enqueue
 from core.ports import Clock, UnitOfWorkFactory
 from core.sip import needs_sip
-from core.working_time import first_of_month_after
 
 #: Proposal states during which a person is "in transfer" and not moved again.
 BUSY_STATES = (
@@ -168,13 +168,21 @@ async def take_snapshot(
         )
 
 
-def latest_plan_tmt(day: dt.date, months_ahead: int, expiry_working_days: int) -> dt.date:
-    """The latest TMT a card of a plan made on DAY can get: approved on the last day before it
-    expires (working days, counted generously as 7/5 calendar days, plus a weekend), the TMT is
-    the first day of the month MONTHS_AHEAD after that day. PPPK contract ends are checked
-    against it (docs/rules.md, CONTRACT_END)."""
-    last_decision = day + dt.timedelta(days=(expiry_working_days * 7 + 4) // 5 + 2)
-    return first_of_month_after(last_decision, months_ahead)
+def consistent_snapshot(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ...]]:
+    """SNAPSHOT with every jabatan written in its canonical spelling (names that differ only by
+    case, punctuation, spaces or abbreviation count as one jabatan; core.consistency), and the
+    consistency findings of the data as stored."""
+    findings = check_consistency(snapshot.employees, snapshot.activities)
+    names = canonical_names(snapshot.employees, snapshot.activities)
+    if all(spelling == chosen for spelling, chosen in names.items()):
+        return snapshot, findings
+    employees = tuple(
+        replace(e, jabatan=names.get(e.jabatan, e.jabatan)) for e in snapshot.employees
+    )
+    activities = tuple(
+        replace(a, jabatan=names.get(a.jabatan, a.jabatan)) for a in snapshot.activities
+    )
+    return replace(snapshot, employees=employees, activities=activities), findings
 
 
 def demand_by_unit_family(
@@ -234,10 +242,15 @@ async def propose_plan(
             existing = await uow.plans.get_for_date(plan_date)
             if existing is not None:
                 return await _existing(uow_factory, existing)
-    snapshot = await take_snapshot(uow_factory, clock, zone, rules.workload_months)
+    snapshot, findings = consistent_snapshot(
+        await take_snapshot(uow_factory, clock, zone, rules.workload_months)
+    )
     solution = _solution_dict(
         await asyncio.to_thread(solve_snapshot, snapshot, rules.time_limit_seconds)
     )
+    # Staff whose (unit, jabatan) has no ABK keep need = staff in post (nobody moves in or out):
+    # the plan says which pairs it left out, so no headcount silently leaves anyone out.
+    solution = {**solution, "left_out": left_out_pairs(findings)}
     staff = staff_by_unit_family(snapshot.employees)
     demand = demand_by_unit_family(snapshot.activities, rules.wke_minutes)
     for key, count in staff.items():
@@ -373,6 +386,7 @@ async def _store(
                     "not_granted": len(
                         {n.get("employee") for n in solution.get("not_granted", [])}
                     ),
+                    "left_out": list(solution.get("left_out", [])),
                     "bars": bars_to_payload(list(bars)),
                     "workload_flags": list(solution.get("workload_flags", [])),
                 },

@@ -165,6 +165,16 @@ class OutboxRepository(Protocol):
     async def reopen_undeliverable(self, chat_id: int, now: dt.datetime) -> int: ...
 
 
+class InvitationAttemptRepository(Protocol):
+    """Invitation codes typed per Telegram account, for throttling guesses."""
+
+    async def add(self, telegram_user_id: int, at: dt.datetime) -> None: ...
+    async def count_since(self, telegram_user_id: int, since: dt.datetime) -> int: ...
+    async def oldest_since(
+        self, telegram_user_id: int, since: dt.datetime
+    ) -> dt.datetime | None: ...
+
+
 class InboxRepository(Protocol):
     """Updates from Telegram, stored before they are acknowledged and handled once."""
 
@@ -213,6 +223,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     delegations: DelegationRepository
     inbox: InboxRepository
+    invitation_attempts: InvitationAttemptRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

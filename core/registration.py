@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from core.domain import AuditEvent, Employee, TelegramAccount
@@ -54,6 +55,27 @@ class Registration:
     account: TelegramAccount
     employee: Employee
     newly_bound: bool
+
+
+class TooManyInvitationAttempts(DomainError):
+    """More invitation codes typed from one account in an hour than the agency allows."""
+
+    key = "error.invitation_throttled"
+
+
+async def note_invitation_attempt(
+    uow: UnitOfWork, *, telegram_user_id: int, now: dt.datetime, per_hour: int
+) -> None:
+    """Count one typed code for this account and commit; TooManyInvitationAttempts (nothing
+    counted) when PER_HOUR codes were already typed in the last hour. Guessing a 96-bit code is
+    hopeless anyway; this keeps it cheap."""
+    since = now - dt.timedelta(hours=1)
+    if await uow.invitation_attempts.count_since(telegram_user_id, since) >= per_hour:
+        oldest = await uow.invitation_attempts.oldest_since(telegram_user_id, since) or now
+        wait = oldest + dt.timedelta(hours=1) - now
+        raise TooManyInvitationAttempts(minutes=max(1, math.ceil(wait.total_seconds() / 60)))
+    await uow.invitation_attempts.add(telegram_user_id, now)
+    await uow.commit()
 
 
 async def register_with_invitation(

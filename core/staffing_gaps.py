@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.abk import (
     DEFAULT_AVERAGE_MONTHS,
@@ -13,6 +13,7 @@ from core.abk import (
     minutes_by_family,
     workload_figures,
 )
+from core.consistency import canonical_names
 from core.domain import Activity, Employee, Unit
 from core.ports import UnitOfWorkFactory
 from core.workload import accepted_workload
@@ -67,10 +68,15 @@ def staffing_summary(
 ) -> StaffingSummary:
     """Compare staff in post with the ABK need for every (unit, jabatan) that has either."""
     unit_by_code = {unit.code: unit for unit in units}
-    minutes = minutes_by_family(activities)
+    # Jabatan written differently (case, punctuation, abbreviation) count as one: core.consistency
+    employees, activities = list(employees), list(activities)
+    names = canonical_names(employees, activities)
+    minutes = minutes_by_family(
+        replace(a, jabatan=names.get(a.jabatan, a.jabatan)) for a in activities
+    )
     staff: dict[tuple[str, str], int] = {}
     for employee in employees:
-        key = (employee.unit_code, employee.jabatan)
+        key = (employee.unit_code, names.get(employee.jabatan, employee.jabatan))
         staff[key] = staff.get(key, 0) + 1
     gaps: list[StaffingGap] = []
     for key in sorted(set(minutes) | set(staff)):

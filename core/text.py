@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+#: The longest reason (rejection, objection) a person may type, in characters.
+MAX_REASON = 1000
+
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

@@ -20,14 +20,13 @@ from core.abk import (
     workload_figures,
 )
 from core.access import Caller, require_unit_scope
+from core.consistency import jabatan_key
 from core.domain import Activity, AuditEvent, Role, WorkloadReport
 from core.errors import InvalidInput, NotFound
 from core.ports import UnitOfWork
+from core.values import AmbiguousNumber, UnreadableValue, read_number
 
 MAX_MONTHLY_VOLUME = 1_000_000.0
-_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
-# Indonesian grouping, as the bot itself writes numbers: 1.000 / 12.500 / 1.250.000,5
-_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -35,6 +34,14 @@ class NotANumber(InvalidInput):
     """Text arrived where a volume belongs."""
 
     key = "error.not_a_number"
+
+
+class AmbiguousVolume(InvalidInput):
+    """Typed text that reads as two different numbers, e.g. "1,250": values `first` (decimal
+    comma) and `second` (thousands comma) are `core.values.Reading`s; the person is asked to
+    write it so only one reading is possible."""
+
+    key = "error.ambiguous_number"
 
 
 class LargeChangeUnconfirmed(InvalidInput):
@@ -117,15 +124,22 @@ class WorkloadPreview:
 
 
 def parse_volume(text: str) -> float:
-    """A volume typed by a person ("12", "12,5", "1.000" = a thousand); NotANumber otherwise."""
-    cleaned = text.strip().replace(" ", "")
-    if _GROUPED.match(cleaned):
-        cleaned = cleaned.replace(".", "")
-    if not _NUMBER.match(cleaned):
-        raise NotANumber(text=text.strip()[:40])
-    value = float(cleaned.replace(",", "."))
-    if value > MAX_MONTHLY_VOLUME:
-        raise NotANumber(text=text.strip()[:40])
+    """A month's volume typed by a person, read by `core.values.read_number` like every file
+    ("12", "12,5", "1.000" = a thousand, "1.250,5"); 0 to MAX_MONTHLY_VOLUME.
+
+    Raises AmbiguousVolume for text two conventions read differently ("1,250"), NotANumber for
+    anything else outside the accepted forms or the range.
+    """
+    shown = text.strip()[:40]
+    try:
+        value = read_number(text)
+    except AmbiguousNumber as error:
+        first, second = error.readings
+        raise AmbiguousVolume(text=shown, first=first, second=second) from None
+    except UnreadableValue:
+        raise NotANumber(text=shown) from None
+    if not 0 <= value <= MAX_MONTHLY_VOLUME:
+        raise NotANumber(text=shown)
     return value
 
 
@@ -203,7 +217,11 @@ async def preview_workload(
     lines = tuple(ActivityLine(a, float(volumes.get(a.name, 0.0))) for a in activities)
     monthly = {line.activity.name: line.monthly_volume for line in lines}
     minutes = report_minutes(activities, monthly)
-    staff = sum(1 for e in await uow.employees.list_by_unit(unit_code) if e.jabatan == jabatan)
+    # Staff whose jabatan is written differently (case, punctuation, abbreviation) count too.
+    key = jabatan_key(jabatan)
+    staff = sum(
+        1 for e in await uow.employees.list_by_unit(unit_code) if jabatan_key(e.jabatan) == key
+    )
     figures = workload_figures(minutes, staff, policy.wke_minutes, policy.thresholds)
     replaces = await uow.workload_reports.for_month(unit_code, jabatan, month)
     last = replaces or await uow.workload_reports.latest_for(unit_code, jabatan)

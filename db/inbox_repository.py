@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories import SqlRepository
-from db.rows import InboxUpdateRow
+from db.rows import InboxUpdateRow, InvitationAttemptRow
 from db.statements import insert_unless_taken
 
 #: The update_id whose handler is running in this task (None outside update handling).
@@ -88,3 +88,32 @@ class SqlInboxRepository(SqlRepository):
             delete(InboxUpdateRow).where(InboxUpdateRow.handled_at < handled_before)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlInvitationAttemptRepository(SqlRepository):
+    """core.ports.InvitationAttemptRepository over `invitation_attempts`."""
+
+    async def add(self, telegram_user_id: int, at: dt.datetime) -> None:
+        """Note one code typed by this account."""
+        self.session.add(InvitationAttemptRow(telegram_user_id=telegram_user_id, at=at))
+        await self.session.flush()
+
+    async def count_since(self, telegram_user_id: int, since: dt.datetime) -> int:
+        """How many codes this account typed since SINCE."""
+        count = await self.session.scalar(
+            select(func.count()).where(
+                InvitationAttemptRow.telegram_user_id == telegram_user_id,
+                InvitationAttemptRow.at >= since,
+            )
+        )
+        return int(count or 0)
+
+    async def oldest_since(self, telegram_user_id: int, since: dt.datetime) -> dt.datetime | None:
+        """The earliest attempt since SINCE (when the window frees a slot)."""
+        oldest: dt.datetime | None = await self.session.scalar(
+            select(func.min(InvitationAttemptRow.at)).where(
+                InvitationAttemptRow.telegram_user_id == telegram_user_id,
+                InvitationAttemptRow.at >= since,
+            )
+        )
+        return oldest

@@ -17,6 +17,7 @@ from core.ports import (
     EmployeeRepository,
     EvaluationRepository,
     InboxRepository,
+    InvitationAttemptRepository,
     InvitationRepository,
     JabatanRepository,
     OutboxRepository,
@@ -29,7 +30,11 @@ from core.ports import (
 )
 from db.delegation_repository import SqlDelegationRepository
 from db.engine import session_factory as make_session_factory
-from db.inbox_repository import SqlInboxRepository, mark_handled_in
+from db.inbox_repository import (
+    SqlInboxRepository,
+    SqlInvitationAttemptRepository,
+    mark_handled_in,
+)
 from db.outbox_repository import SqlOutboxRepository
 from db.repositories import (
     SqlAccountRepository,
@@ -72,6 +77,7 @@ class SqlUnitOfWork:
     audit: AuditRepository
     delegations: DelegationRepository
     inbox: InboxRepository
+    invitation_attempts: InvitationAttemptRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -106,6 +112,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(session)
         self.delegations = SqlDelegationRepository(session)
         self.inbox = SqlInboxRepository(session)
+        self.invitation_attempts = SqlInvitationAttemptRepository(session)
         return self
 
     async def __aexit__(

@@ -30,6 +30,7 @@ from core.access import Caller, load_caller
 from core.dialogue import DialogueState
 from core.domain import Role
 from core.errors import DomainError, StaleAction
+from core.values import Reading, format_reading
 from handlers.context import BotContext
 from handlers.keyboards import CallbackId, parse_callback_id
 
@@ -204,7 +205,14 @@ def refusal_for(turn: Turn, role: Role | None) -> str | None:
 
 def domain_message(turn: Turn, error: DomainError) -> str:
     """The translated, friendly text of a domain error."""
-    values = {k: escape(v) if isinstance(v, str) else v for k, v in error.values.items()}
+    values = {
+        k: escape(v)
+        if isinstance(v, str)
+        else format_reading(v, turn.t.language)
+        if isinstance(v, Reading)
+        else v
+        for k, v in error.values.items()
+    }
     if isinstance(values.get("role"), str):
         values["role"] = turn.t(f"role.{values['role']}")
     try:

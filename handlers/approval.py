@@ -20,6 +20,7 @@ from core.approval import (
     AlreadyDecided,
     ApprovalRules,
     approve_all,
+    check_may_decide,
     content_of,
     decide,
     parse_chain,
@@ -30,6 +31,7 @@ from core.domain import ProposalState, Role
 from core.errors import NotFound
 from core.notices import TransferContent
 from core.objections import TransferNotOpen, decide_objection
+from core.text import MAX_REASON
 from core.working_time import WorkingTime, parse_work_days
 from handlers.access import Turn, handler
 from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
@@ -372,6 +374,19 @@ async def on_press(turn: Turn) -> None:
         await _approve(turn, target, press.int_arg(1) or 0)
     elif press.action == "no":
         stage = press.int_arg(1) or 0
+        try:  # refuse an outsider or a stale card before asking anyone to type a reason
+            async with turn.context.uow() as uow:
+                await check_may_decide(
+                    uow,
+                    rules_of(turn.context),
+                    proposal_id=target,
+                    stage=stage,
+                    approver_nip=turn.me.nip,
+                    now=turn.context.now(),
+                )
+        except AlreadyDecided as error:
+            await _stale(turn, error, target)
+            return
         message = turn.update.effective_message
         await turn.start_dialogue(
             REJECT_FLOW,
@@ -488,6 +503,9 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
     if not reason:
         await turn.say_key("approval.ask_reason", id=proposal_id)
         return
+    if len(reason) > MAX_REASON:  # said, not cut: the dialogue stays open for a shorter one
+        await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
+        return
     await turn.end_dialogue()
     card_message = state.data.get("card_message")
     try:
@@ -499,7 +517,7 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
             stage=int(state.data["stage"]),
             approver_nip=turn.me.nip,
             approve=False,
-            reason=reason[:1000],
+            reason=reason,
         )
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)

@@ -90,7 +90,13 @@ async def on_press(turn: Turn) -> None:
         "name": escape(employee.name if employee else proposal.nip),
         "destination": escape(destination.name if destination else proposal.to_unit),
     }
-    done = turn.t("arrival.done" if outcome.applied else "arrival.done_waiting_minister", **names)
+    if outcome.applied:
+        key = "arrival.done"
+    elif "minister" in outcome.waiting:
+        key = "arrival.done_waiting_minister"
+    else:  # the person is in a third unit by now: the admins were told
+        key = "arrival.done_unit_changed"
+    done = turn.t(key, **names)
     # The request is edited to its answer: the button goes, nothing piles up.
     message = turn.update.effective_message
     request = message.text_html if message is not None and message.text else ""

@@ -13,7 +13,7 @@ from core.aspirations import (
     AspirationDraft,
     EligibilityPolicy,
     choice_problems,
-    personal_eligibility,
+    person_problems,
     submit_aspiration,
     withdraw_aspiration,
 )
@@ -34,7 +34,15 @@ MAX_TEXT = 1000
 def policy_of(context: BotContext) -> EligibilityPolicy:
     """The eligibility settings of the agency."""
     s = context.settings
-    return EligibilityPolicy(s.min_tenure_months, s.retirement_guard_months, s.aspiration_months)
+    return EligibilityPolicy(
+        s.min_tenure_months,
+        s.retirement_guard_months,
+        s.aspiration_months,
+        teacher_min_tenure_months=s.teacher_min_tenure_months,
+        skp_gate=s.skp_gate,
+        tmt_months_ahead=s.tmt_months_ahead,
+        expiry_working_days=s.expiry_working_days,
+    )
 
 
 @handler(role=Role.ASN)
@@ -56,9 +64,10 @@ async def start_aspiration(turn: Turn) -> None:
 
 
 async def _begin(turn: Turn) -> None:
-    problems = personal_eligibility(
-        turn.me.employee, turn.context.today(), policy_of(turn.context)
-    )
+    async with turn.context.uow() as uow:
+        problems = await person_problems(
+            uow, turn.me.employee, turn.context.today(), policy_of(turn.context)
+        )
     if problems:
         await turn.say(
             turn.t("aspiration.cannot_be_granted") + "\n" + problems_block(turn.t, problems)

@@ -18,6 +18,7 @@ from core.domain import ProposalState, Role
 from core.errors import NotFound
 from core.notices import TransferContent
 from core.objections import accept_transfer, object_transfer
+from core.text import MAX_REASON
 from handlers.access import Turn, handler
 from handlers.approval import edit_best_effort, rules_of
 from handlers.context import CommandSpec, DialogueRoute, Services
@@ -214,6 +215,9 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
     if not reason:
         await turn.say_key("notice.ask_reason")
         return
+    if len(reason) > MAX_REASON:  # said, not cut: the dialogue stays open for a shorter one
+        await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
+        return
     await turn.end_dialogue()
     await object_transfer(
         turn.context.services.uow_factory,
@@ -221,7 +225,7 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         rules_of(turn.context),
         proposal_id=int(state.data["proposal_id"]),
         nip=turn.me.nip,
-        reason=reason[:1000],
+        reason=reason,
         window_days=turn.context.settings.objection_days,
     )
     notice_message = state.data.get("notice_message")

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.charts import ChartLabels, render_plan_chart
 from bot.i18n import Translator
 from bot.plan_workbook import build_plan_workbook
-from core.approval import awaiting, record_card_copy
+from core.approval import ApprovalRules, awaiting, record_card_copy
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
 from core.evaluations import plan_evaluations
@@ -119,10 +119,36 @@ def workload_flag_lines(
     return lines
 
 
+#: How many left-out (unit, jabatan) pairs a plan message names before "... and N more".
+LEFT_OUT_LISTED = 10
+
+
+def left_out_text(t: Translator, pairs: list[dict[str, Any]], listed: int = 0) -> str:
+    """The (unit, jabatan) pairs a plan left out for lack of ABK: a count line, then (LISTED > 0)
+    up to LISTED pairs; "" when there are none."""
+    if not pairs:
+        return ""
+    staff = sum(int(p.get("staff", 0)) for p in pairs)
+    lines = [t("summary.left_out", pairs=len(pairs), staff=staff)]
+    for pair in pairs[:listed]:
+        lines.append(
+            t(
+                "summary.left_out_pair",
+                unit=escape(str(pair.get("unit", ""))),
+                jabatan=escape(str(pair.get("jabatan", ""))),
+                staff=int(pair.get("staff", 0)),
+            )
+        )
+    if 0 < listed < len(pairs):
+        lines.append(t("usulan.more", count=len(pairs) - listed))
+    return "\n".join(lines)
+
+
 def render_summary(
-    t: Translator, payload: dict[str, Any]
+    t: Translator, payload: dict[str, Any], left_out_listed: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None, bytes | None]:
-    """Caption, "Setujui semua" button and the chart PNG of a plan summary."""
+    """Caption, "Setujui semua" button and the chart PNG of a plan summary (the pairs left out
+    for lack of ABK are counted, and the first LEFT_OUT_LISTED named)."""
     bars = bars_from_payload(payload.get("bars", []))
     day = t.date(dt.date.fromisoformat(str(payload["plan_date"])))
     png = render_plan_chart(bars, chart_labels(t, day)) if bars else None
@@ -131,7 +157,9 @@ def render_summary(
         markup = keyboard(
             [button(t("summary.approve_all"), APPROVAL, "all", int(payload["plan_id"]))]
         )
-    return summary_caption(t, payload), markup, png
+    caption = summary_caption(t, payload)
+    left_out = left_out_text(t, list(payload.get("left_out", [])), left_out_listed)
+    return (caption + "\n" + left_out if left_out else caption), markup, png
 
 
 #: How many moves a no-approver alert lists before "and N more" (keeps it one message).
@@ -274,6 +302,7 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
         "objective": plan.objective,
         "status_quo_objective": plan.status_quo_objective,
         "not_granted": len({n.get("employee") for n in plan.solution.get("not_granted", [])}),
+        "left_out": list(plan.solution.get("left_out", [])),
         "bars": plan.solution.get("chart", []),
         "workload_flags": plan.solution.get("workload_flags", []),
         "states": states,
@@ -291,7 +320,7 @@ async def show_plan(turn: Turn) -> None:
     if payload is None:
         await turn.say_key("rencana.none")
         return
-    caption, markup, png = render_summary(turn.t, payload)
+    caption, markup, png = render_summary(turn.t, payload, LEFT_OUT_LISTED)
     states = ", ".join(
         f"{state_word(turn.t, s)}: {n}" for s, n in sorted(payload["states"].items())
     )
@@ -406,6 +435,9 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
             count=len(outcome.proposals),
         )
     lines = [head]
+    left_out = left_out_text(t, list(outcome.solution.get("left_out", [])), LEFT_OUT_LISTED)
+    if left_out:
+        lines.append(left_out)
     if outcome.delivery is not None:
         lines.extend(delivery_lines(t, outcome.delivery))
     for move in outcome.moves[:MOVES_LISTED]:
@@ -466,8 +498,15 @@ async def simulate_plan(turn: Turn) -> None:
     _start_run(turn, dry_run=True)
 
 
-async def why_not_lines(t: Translator, uow: UnitOfWork, nip: str) -> list[str]:
-    """Flow 9 for /status: the caller's transfers and why aspirations were not granted."""
+async def why_not_lines(
+    t: Translator,
+    uow: UnitOfWork,
+    nip: str,
+    rules: ApprovalRules | None = None,
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """Flow 9 for /status: the caller's transfers and why aspirations were not granted; with
+    RULES and NOW, also that an approved move waits for the Minister's letter."""
     lines: list[str] = []
     names = {u.code: u.name for u in await uow.units.list()}
     proposals = sorted(await uow.proposals.list_for_nip(nip), key=lambda p: p.id or 0)
@@ -486,6 +525,14 @@ async def why_not_lines(t: Translator, uow: UnitOfWork, nip: str) -> list[str]:
             if p.state.value in ("approved", "accepted") and p.tmt and not p.arrival_confirmed_at:
                 key = "status.waiting_spmt_sip" if p.butuh_sip else "status.waiting_spmt"
                 lines.append(t(key, tmt=p.tmt))
+            if (
+                p.state.value in ("approved", "accepted")
+                and rules is not None
+                and now is not None
+                and not p.minister_letter_number
+                and rules.needs_minister(p, now)
+            ):
+                lines.append(t("status.waiting_minister"))
     plan = await uow.plans.latest()
     if plan is not None:
         entries: Sequence[dict[str, Any]] = [

@@ -8,7 +8,7 @@ from telegram.ext import CommandHandler
 
 from bot.i18n import normalise_language, translator
 from core.access import load_caller
-from core.registration import register_with_invitation
+from core.registration import note_invitation_attempt, register_with_invitation
 from handlers.access import Turn, handler
 from handlers.commands import publish_menu_for
 from handlers.context import AnyApplication, CommandSpec, Services
@@ -33,6 +33,13 @@ async def start(turn: Turn) -> None:
         return
     user = turn.update.effective_user
     language = normalise_language(user.language_code if user else None, services.settings.language)
+    async with turn.context.uow() as uow:
+        await note_invitation_attempt(
+            uow,
+            telegram_user_id=turn.user_id,
+            now=turn.context.now(),
+            per_hour=services.settings.invitation_attempts_per_hour,
+        )
     async with turn.context.uow() as uow:
         registration = await register_with_invitation(
             uow,

@@ -6,9 +6,11 @@ from html import escape
 
 from telegram.ext import CommandHandler
 
-from core.aspirations import months_between, personal_eligibility
+from core.aspirations import person_problems
 from core.domain import Role
+from core.eligibility import months_between
 from handlers.access import Turn, handler
+from handlers.approval import rules_of
 from handlers.aspiration import policy_of
 from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import aspiration_text, problems_block
@@ -25,7 +27,10 @@ async def show_status(turn: Turn) -> None:
         unit = await uow.units.get(me.unit_code)
         aspiration = await uow.aspirations.current_for(me.nip)
         names = {u.code: u.name for u in await uow.units.list()} if aspiration else {}
-        transfers = await why_not_lines(turn.t, uow, me.nip)
+        transfers = await why_not_lines(
+            turn.t, uow, me.nip, rules_of(turn.context), turn.context.now()
+        )
+        problems = await person_problems(uow, me, turn.context.today(), policy_of(turn.context))
     today = turn.context.today()
     parts = [
         turn.t(
@@ -39,7 +44,6 @@ async def show_status(turn: Turn) -> None:
         parts.append(turn.t("status.no_aspiration"))
     else:
         parts.append(aspiration_text(turn.t, aspiration, names))
-    problems = personal_eligibility(me, today, policy_of(turn.context))
     if problems:
         parts.append(
             turn.t("aspiration.cannot_be_granted") + "\n" + problems_block(turn.t, problems)

@@ -13,7 +13,12 @@ from html import escape
 
 from bot.i18n import Translator
 from core.abk import round_half_up
+from core.domain import ReasonCategory
+from core.eligibility import Months
 from core.notices import ROTATION_DUE_MONTHS, SideFigures, TransferContent
+from handlers.formatting import duration_text
+
+REASON_KEYS = frozenset(r.value for r in ReasonCategory)
 
 
 def need_people(side: SideFigures) -> int:
@@ -158,8 +163,18 @@ def detail_lines(t: Translator, c: TransferContent) -> list[str]:
         )
     if c.chain_size > 1:
         lines.append(t("transfer.chain", count=c.chain_size))
-    if c.months_in_unit is not None and c.months_in_unit > ROTATION_DUE_MONTHS:
-        lines.append(t("transfer.rotation_due", count=c.months_in_unit))
+    if c.aspiration_reason in REASON_KEYS:
+        reason = t(f"reason.{c.aspiration_reason}")
+        lines.append(t("transfer.aspiration_reason", reason=reason))
+    due = (
+        c.long_tenure
+        if c.long_tenure is not None
+        else c.months_in_unit is not None and c.months_in_unit > ROTATION_DUE_MONTHS
+    )
+    if due and c.months_in_unit is not None:
+        lines.append(
+            t("transfer.rotation_due", duration=duration_text(t, Months(c.months_in_unit)))
+        )
     if c.alternative:
         lines.append(t("transfer.alternative", unit=escape(c.alternative)))
     if c.training:

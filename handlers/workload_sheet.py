@@ -15,7 +15,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from core.domain import Activity
 from core.errors import InvalidInput
 from core.safe_files import MB, FileBudget, keep_text_cells
-from core.workload import MAX_MONTHLY_VOLUME, NotANumber, parse_volume
+from core.workload import MAX_MONTHLY_VOLUME, AmbiguousVolume, NotANumber, parse_volume
 
 HEADER = ("kegiatan", "satuan_hasil", "norma_waktu_menit", "volume_bulan_ini")
 META_SHEET = "info"
@@ -125,7 +125,7 @@ def read_template(
         if name not in known:
             raise SheetProblem(detail="activity", line=line)
         raw = row[3] if len(row) > 3 else None
-        value = _number(raw)
+        value = _number(raw, line)
         if value is None:
             raise SheetProblem(detail="volume", line=line)
         volumes[name] = value
@@ -135,7 +135,8 @@ def read_template(
     return volumes
 
 
-def _number(raw: object) -> float | None:
+def _number(raw: object, line: int) -> float | None:
+    """A volume cell: a number cell as it is, text read like a typed volume (`parse_volume`)."""
     if isinstance(raw, bool) or raw is None:
         return None
     if isinstance(raw, int | float):
@@ -143,6 +144,8 @@ def _number(raw: object) -> float | None:
     else:
         try:
             value = parse_volume(str(raw))
+        except AmbiguousVolume as error:
+            raise SheetProblem(detail="ambiguous", line=line, **error.values) from None
         except NotANumber:
             return None
     return value if math.isfinite(value) and 0 <= value <= MAX_MONTHLY_VOLUME else None

@@ -49,11 +49,15 @@ class Harness:
                 return call
         return self.request.last(user_id)
 
-    async def upload(self, user_id: int, filename: str, data: bytes) -> RecordedCall:
-        """Send a document; the bot's last message to that chat."""
+    async def upload(
+        self, user_id: int, filename: str, data: bytes, caption: str | None = None
+    ) -> RecordedCall:
+        """Send a document (with CAPTION if given); the bot's last message to that chat."""
         file_id = f"upload-{len(self.request.uploads) + 1}"
         self.request.uploads[file_id] = data
-        await self.app.process_update(self.updates.document(user_id, file_id, filename, len(data)))
+        await self.app.process_update(
+            self.updates.document(user_id, file_id, filename, len(data), caption)
+        )
         return self.request.last(user_id)
 
     async def invite(self, nip: str, code: str, *, days: int = 14) -> None:

@@ -269,8 +269,10 @@ class UpdateFactory:
         }
         return Update.de_json(data, self.bot)
 
-    def document(self, user_id: int, file_id: str, filename: str, size: int) -> Update:
-        """A document message."""
+    def document(
+        self, user_id: int, file_id: str, filename: str, size: int, caption: str | None = None
+    ) -> Update:
+        """A document message, with CAPTION if given."""
         document = {
             "file_id": file_id,
             "file_unique_id": file_id + "-u",
@@ -278,9 +280,12 @@ class UpdateFactory:
             "mime_type": "application/octet-stream",
             "file_size": size,
         }
+        fields: dict[str, Any] = {"document": document}
+        if caption is not None:
+            fields["caption"] = caption
         data = {
             "update_id": next(self._update_ids),
-            "message": self._message(user_id, "id", document=document),
+            "message": self._message(user_id, "id", **fields),
         }
         return Update.de_json(data, self.bot)
 

@@ -89,3 +89,22 @@ async def test_nul_and_lone_surrogates_typed_in_chat_are_removed_before_anything
     assert data_of(found, "Puskesmas Sukajaya")
     async with h.uows() as uow:
         assert await uow.inbox.unhandled() == []
+
+
+async def test_pruning_forgets_old_handled_updates_but_never_unhandled_ones(h: Harness) -> None:
+    import datetime as dt
+
+    now = h.clock.now()
+    async with h.uows() as uow:
+        for update_id in (1, 2, 3):
+            await uow.inbox.store(update_id, {"update_id": update_id}, now)
+        await uow.inbox.mark_handled(1, now - dt.timedelta(days=8))
+        await uow.inbox.mark_handled(2, now - dt.timedelta(days=1))
+        await uow.commit()
+    async with h.uows() as uow:
+        assert await uow.inbox.prune(now - dt.timedelta(days=7)) == 1
+        await uow.commit()
+    async with h.uows() as uow:
+        assert await uow.inbox.is_handled(2)
+        assert [u for u, _ in await uow.inbox.unhandled()] == [3]
+        assert await uow.inbox.store(2, {"update_id": 2}, now) is False  # still recognised

@@ -245,7 +245,7 @@ def test_cli_import_of_a_file_with_three_bad_cells_names_them_all_and_changes_no
     assert code != 0
     assert "baris 4, kolom nip: tanggal lahir 19901301 tidak valid" in output
     assert "baris 5, kolom kode_unit: unit SD-ATLANTIS-9 tidak dikenal" in output
-    assert "baris 6, kolom tmt_unit: 'kemarin' bukan tanggal (format YYYY-MM-DD)" in output
+    assert "baris 6, kolom tmt_unit: 'kemarin' bukan tanggal (tulis mis. 2015-02-01" in output
     assert "tidak ada data yang diubah" in output
     assert sqlite_file_digest(migrated_database_url) == digest
     assert snapshot(migrated_database_url) == before
@@ -254,7 +254,7 @@ def test_cli_import_of_a_file_with_three_bad_cells_names_them_all_and_changes_no
     assert code != 0
     assert "line 4, column nip: birth date 19901301 is not a valid date" in output
     assert "line 5, column kode_unit: unit SD-ATLANTIS-9 is unknown" in output
-    assert "line 6, column tmt_unit: 'kemarin' is not a date (format YYYY-MM-DD)" in output
+    assert "line 6, column tmt_unit: 'kemarin' is not a date (write e.g. 2015-02-01" in output
     assert sqlite_file_digest(migrated_database_url) == digest
 
 
@@ -286,6 +286,8 @@ def test_cli_import_refuses_a_file_missing_required_columns_naming_each_once(
     assert code != 0
     problem_lines = [line.strip() for line in output.splitlines() if line.startswith("  ")]
     assert problem_lines == [
+        "baris 1: dibaca sebagai baris judul kolom: kode | nama (judul kolom dicari di 30 baris "
+        "teratas yang terisi; nama kolom dan aliasnya ada di docs/formats.md)",
         "kolom opd: kolom wajib ini tidak ada di baris judul",
         "kolom lat: kolom wajib ini tidak ada di baris judul",
         "kolom lon: kolom wajib ini tidak ada di baris judul",

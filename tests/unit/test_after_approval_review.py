@@ -73,3 +73,92 @@ async def test_an_objection_nobody_was_asked_about_still_reaches_the_admins() ->
     assert raised.payload["reason"] == "ibu saya sakit"
     assert raised.payload["deadline"] == "2026-12-09"
     assert raised.payload["to_name"] and raised.payload["name"]
+
+
+async def test_a_notice_to_a_chat_that_blocked_the_bot_does_not_start_the_window() -> None:
+    from core.domain import OutboxStatus
+    from core.objections import object_transfer
+    from core.outbox import SendResult, dispatch_due
+    from tests.unit.loop_agency import CHAT, NURSE_A
+    from tests.unit.loop_fakes import RecordingSender
+    from tests.unit.test_after_approval import approved_move
+
+    factory, clock, pid, approval = await approved_move()
+    sender = RecordingSender()
+    sender.script[CHAT[NURSE_A]] = [SendResult("blocked")]
+    clock.current = at(dt.date(2026, 11, 25), 9)
+    await dispatch_due(factory, sender, clock)
+    [notice] = outbox(factory, "notice", CHAT[NURSE_A])
+    assert notice.status == OutboxStatus.UNDELIVERABLE
+    assert factory.store.proposals[pid].notice_delivered_at is None
+    clock.current = at(dt.date(2026, 12, 15), 9)  # three weeks later, the person writes again
+    objected = await object_transfer(
+        factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="baru tahu hari ini"
+    )
+    assert objected.proposal.state == ProposalState.OBJECTED
+
+
+async def test_a_person_already_imported_into_the_destination_is_not_left_in_limbo() -> None:
+    """BKPSDM often re-imports employees.csv after the SK: the nurse is already in PKM-B when
+    the head taps the SPMT. The move has happened; it must not wait for a Minister's letter
+    nobody needs (what the head was told) nor stay approved for ever."""
+    import dataclasses
+
+    from core.effect import confirm_arrival
+    from tests.unit.loop_agency import NURSE_A, SUP_B
+    from tests.unit.test_after_approval import TMT, approved_move
+
+    factory, clock, pid, approval = await approved_move()
+    nurse = factory.store.employees[NURSE_A]
+    factory.store.employees[NURSE_A] = dataclasses.replace(nurse, unit_code="PKM-B")
+    clock.current = at(TMT)
+    outcome = await confirm_arrival(
+        factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True
+    )
+    assert outcome.applied
+    assert factory.store.proposals[pid].state == ProposalState.EFFECTIVE
+    assert factory.store.employees[NURSE_A].unit_code == "PKM-B"
+
+
+async def test_a_person_moved_elsewhere_meanwhile_is_told_to_the_admins_not_as_a_letter() -> None:
+    import dataclasses
+
+    from core.effect import confirm_arrival
+    from tests.unit.loop_agency import ADMIN, CHAT, NURSE_A, SUP_B
+    from tests.unit.test_after_approval import TMT, approved_move
+
+    factory, clock, pid, approval = await approved_move()
+    nurse = factory.store.employees[NURSE_A]
+    factory.store.employees[NURSE_A] = dataclasses.replace(nurse, unit_code="SD-1")
+    clock.current = at(TMT)
+    outcome = await confirm_arrival(
+        factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True
+    )
+    assert not outcome.applied
+    assert outcome.waiting == ("unit",)
+    [alert] = outbox(factory, "transfer_alert", CHAT[ADMIN])
+    assert alert.payload["alert"] == "unit_changed"
+    assert factory.store.employees[NURSE_A].unit_code == "SD-1"
+
+
+async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() -> None:
+    """The SPMT is in, but an acting head is in office: /status must say what the move still
+    waits for (docs/after-approval.md), not just "approved" while the unit does not change."""
+    import dataclasses
+
+    from bot.i18n import translator
+    from core.effect import confirm_arrival
+    from handlers.plan import why_not_lines
+    from tests.unit.loop_agency import NURSE_A, SUP_B, rules
+    from tests.unit.test_after_approval import TMT, approved_move
+
+    acting = dataclasses.replace(rules().approval, acting_head=True)
+    factory, clock, pid, approval = await approved_move(acting)
+    clock.current = at(TMT)
+    await confirm_arrival(factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True)
+    for language, words in (("id", "surat persetujuan tertulis Menteri"), ("en", "Minister")):
+        async with factory() as uow:
+            lines = await why_not_lines(
+                translator(language), uow, NURSE_A, approval, clock.current
+            )
+        assert any(words in line for line in lines), lines

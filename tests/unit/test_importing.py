@@ -150,8 +150,14 @@ def test_impossible_birth_date_in_a_nip_is_named_by_line_and_column() -> None:
 
 def test_text_in_a_date_column_says_the_expected_format() -> None:
     problems, english = employees(employee_row(tmt_unit="kemarin"))
-    assert problems == ["baris 2, kolom tmt_unit: 'kemarin' bukan tanggal (format YYYY-MM-DD)"]
-    assert english == ["line 2, column tmt_unit: 'kemarin' is not a date (format YYYY-MM-DD)"]
+    assert problems == [
+        "baris 2, kolom tmt_unit: 'kemarin' bukan tanggal (tulis mis. 2015-02-01, 01-02-2015, "
+        "01/02/2015 atau 1 Februari 2015)"
+    ]
+    assert english == [
+        "line 2, column tmt_unit: 'kemarin' is not a date (write e.g. 2015-02-01, 01-02-2015, "
+        "01/02/2015 or 1 Februari 2015)"
+    ]
 
 
 def test_a_date_that_is_not_on_the_calendar_is_refused() -> None:
@@ -389,8 +395,10 @@ def test_xlsx_dates_are_read_and_a_nip_stored_as_a_number_is_refused(tmp_path: P
     result = validate_employees(read_sheet(path), {"SD-1"}, ())
     # Excel keeps 15 significant digits: the NIP's last digits are gone, and the operator is told.
     assert described(result.problems) == [
-        "baris 2, kolom nip: NIP 1.99001012015031e+17 tersimpan sebagai angka sehingga digit "
-        "terakhirnya hilang; format kolom sebagai Teks lalu ketik ulang NIP-nya"
+        "baris 2, kolom nip: NIP 1,99001012015031E+17 tersimpan sebagai angka, bukan teks; "
+        "lembar kerja hanya menyimpan 15 digit angka, jadi digit terakhir NIP 18 digit tidak "
+        "bisa dipercaya. Format kolom sebagai Teks lalu ketik ulang NIP-nya (atau awali dengan "
+        "tanda ')"
     ]
     row[0] = GOOD_NIP
     sheet.append(row)

@@ -122,12 +122,40 @@ def test_the_card_names_the_next_best_unit_by_name_without_a_score() -> None:
 
 def test_more_than_five_years_in_the_unit_is_shown_as_a_reason_to_rotate() -> None:
     from bot.i18n import translator
-    from handlers.transfer_text import detail_lines
+    from handlers.transfer_text import reason_lines
 
     # NURSE has been in PKM-A since 2019-01-01.
     long_stay = transfer_content(proposal(), NURSE, UNITS, today=dt.date(2024, 2, 1))
     short_stay = transfer_content(proposal(), NURSE, UNITS, today=dt.date(2023, 12, 31))
     assert (long_stay.months_in_unit, short_stay.months_in_unit) == (61, 59)
-    assert "61 bulan di unit asal" in "\n".join(detail_lines(translator("id"), long_stay))
-    assert "bulan di unit asal" not in "\n".join(detail_lines(translator("id"), short_stay))
-    assert "61 months in the current unit" in "\n".join(detail_lines(translator("en"), long_stay))
+    assert "Sudah 5 tahun 1 bulan di unit ini" in "\n".join(
+        reason_lines(translator("id"), long_stay)
+    )
+    assert "di unit ini" not in "\n".join(reason_lines(translator("id"), short_stay))
+    assert "5 years 1 months in this unit" in "\n".join(reason_lines(translator("en"), long_stay))
+
+
+def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_one_line() -> None:
+    """The engine's long_tenure (MUTASI_MAX_TENURE_MONTHS) wins over the 60-month fallback."""
+    from bot.i18n import translator
+    from handlers.transfer_text import reason_lines
+
+    seven_years = dt.date(2026, 1, 2)  # NURSE arrived 2019-01-01
+    flagged = {**EXPLANATION, "long_tenure": True, "aspiration_reason": "family"}
+    content = transfer_content(
+        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", flagged), NURSE, UNITS,
+        today=seven_years,
+    )  # fmt: skip
+    card = reason_lines(translator("id"), content)
+    assert "⏳ Sudah 7 tahun di unit ini: lebih dari masa maksimal, saatnya rotasi" in "\n".join(
+        card
+    )
+    assert [line for line in card if "Alasan yang disampaikan" in line] == [
+        "💬 Alasan yang disampaikan ASN: Keluarga / ikut pasangan."
+    ]
+    unflagged = {**EXPLANATION, "long_tenure": False}
+    quiet = transfer_content(
+        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", unflagged), NURSE, UNITS,
+        today=seven_years,
+    )  # fmt: skip
+    assert "di unit ini" not in "\n".join(reason_lines(translator("id"), quiet))
