@@ -32,7 +32,7 @@ from core.importing import ImportKind, Sheet, UnreadableFile
 from core.outbox import reopen_for_chat
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
 from core.safe_files import MB, FileBudget, parse_with_budget
-from handlers.commands import publish_default_menus, publish_role_menus
+from handlers.commands import publish_default_menus, publish_profile, publish_role_menus
 from handlers.context import BotContext, BotData, CommandSpec, Services
 from handlers.dialogue import register_routers
 
@@ -186,6 +186,8 @@ async def _post_init(application: BotApplication) -> None:
     if services is None:  # pragma: no cover - build_application always sets it
         return
     services.bot_username = application.bot.username
+    settings = services.settings
+    await publish_profile(application.bot, settings.agency_name, settings.language)
     if services.extras.get("publish_menus", True):
         await publish_default_menus(application.bot, services.commands, services.settings.language)
         count = await publish_role_menus(

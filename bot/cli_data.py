@@ -256,13 +256,16 @@ async def demo_plan_section(
 def write_agency_files(
     agency: SampleAgency, directory: Path, file_format: str
 ) -> dict[ImportKind, Path]:
-    """Write the sample agency's units, employees and activities files; returns their paths."""
+    """Write the sample agency's units, employees, activities and jabatan catalogue files;
+    returns their paths."""
     from core.importing import (
         ACTIVITY_COLUMNS,
         EMPLOYEE_COLUMNS,
+        JABATAN_COLUMNS,
         UNIT_COLUMNS,
         activity_cells,
         employee_cells,
+        jabatan_cells,
         unit_cells,
     )
     from db.spreadsheets import write_sheet
@@ -272,6 +275,7 @@ def write_agency_files(
         "units": directory / f"units.{file_format}",
         "employees": directory / f"employees.{file_format}",
         "activities": directory / f"activities.{file_format}",
+        "jabatan": directory / f"jabatan.{file_format}",
     }
     write_sheet(
         paths["units"], UNIT_COLUMNS, (unit_cells(u) for u in agency.units), sheet_name="units"
@@ -287,6 +291,12 @@ def write_agency_files(
         ACTIVITY_COLUMNS,
         (activity_cells(a) for a in agency.activities),
         sheet_name="activities",
+    )
+    write_sheet(
+        paths["jabatan"],
+        JABATAN_COLUMNS,
+        (jabatan_cells(row) for row in agency.catalogue),
+        sheet_name="jabatan",
     )
     return paths
 
@@ -349,6 +359,7 @@ async def _run_demo_async(
         units=read_sheet(paths["units"]),
         employees=read_sheet(paths["employees"]),
         activities=read_sheet(paths["activities"]),
+        jabatan=read_sheet(paths["jabatan"]),
     )
     engine = create_engine(url)
     try:

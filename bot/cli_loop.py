@@ -32,7 +32,7 @@ def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20
     from core.notices import transfer_content
     from core.rebalance.model import Move
     from handlers.plan import LEFT_OUT_LISTED, left_out_text, outcome_text
-    from handlers.transfer_text import extra_lines, reason_lines, who_lines
+    from handlers.transfer_text import detail_lines, headline_lines
 
     t = translator(language)
     lines = [plain(outcome_text(t, outcome)).split("\n")[0], ""]
@@ -48,7 +48,7 @@ def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20
         content = transfer_content(
             _as_proposal(move, proposal), people.get(move["employee"]), units
         )
-        block = [*who_lines(t, content), *reason_lines(t, content), *extra_lines(t, content)]
+        block = [*headline_lines(t, content), *detail_lines(t, content)]
         lines.append(f"{index}. " + plain("\n".join(block)).replace("\n", "\n   "))
         lines.append("")
     if len(outcome.moves) > limit:
@@ -121,6 +121,38 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
         out, SK_COLUMNS, [r.values() for r in rows], sheet_name="sk", for_spreadsheet_program=True
     )
     return len(rows)
+
+
+async def _render_chart(settings: Settings, plan_id: int, language: str) -> tuple[bytes, str]:
+    """The approvers' chart of PLAN_ID and its caption (the summary text), as sent in chat."""
+    from bot.i18n import translator
+    from db.engine import create_engine, session_factory
+    from db.uow import uow_factory
+    from handlers.plan import render_summary
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with uow_factory(session_factory(engine))() as uow:
+            plan = await uow.plans.get(plan_id)
+            if plan is None or plan.id is None:
+                fail("cli.no_plan", 2, plan=plan_id)
+            proposals = await uow.proposals.list_for_plan(plan.id)
+    finally:
+        await engine.dispose()
+    payload = {
+        "plan_id": plan.id,
+        "plan_date": plan.plan_date.isoformat(),
+        "moves": len(proposals),
+        "your_cards": None,
+        "objective": plan.objective,
+        "status_quo_objective": plan.status_quo_objective,
+        "not_granted": len({n.get("employee") for n in plan.solution.get("not_granted", [])}),
+        "bars": plan.solution.get("chart", []),
+    }
+    caption, _markup, png = render_summary(translator(language), payload)
+    if png is None:
+        fail("cli.chart_empty", 2, plan=plan_id)
+    return png, caption
 
 
 async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple[bytes, int]:
@@ -215,7 +247,34 @@ def _run_after_approval(settings: Settings, action: Any) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `rebalance`, `export sk`, `export plan`, `spmt` and `surat-menteri`."""
+    """Add `rebalance`, `chart`, `export sk`, `export plan`, `spmt` and `surat-menteri`."""
+
+    @app.command(
+        "chart",
+        epilog="\b\nContoh / examples:\n  mutasi chart --plan 1 --out grafik.png\n"
+        "  mutasi chart --plan 1 --out chart.png --lang en",
+    )
+    def chart(
+        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        out: Annotated[Path, typer.Option("--out", help="BERKAS.png / FILE.png")],
+        lang: Annotated[
+            str | None,
+            typer.Option("--lang", help="Bahasa grafik: id atau en. / Chart language."),
+        ] = None,
+    ) -> None:
+        """Grafik rencana seperti tampil di ponsel penyetuju; keterangannya dicetak.
+        / The plan's chart as approvers see it on a phone; its caption is printed."""
+        from bot.settings import load_settings
+
+        if out.suffix.lower() != ".png":
+            fail("cli.chart_png", 2, path=str(out))
+        if lang not in (None, "id", "en"):
+            fail("cli.lang_choice", 2, value=str(lang))
+        settings = load_settings()
+        png, caption = asyncio.run(_render_chart(settings, plan, lang or language()))
+        out.write_bytes(png)
+        typer.echo(plain(caption))
+        echo("cli.chart_written", path=str(out))
 
     @app.command(
         "spmt",

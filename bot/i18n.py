@@ -44,10 +44,42 @@ def _translations(language: str) -> gettext.GNUTranslations:
 
 
 def catalog_messages(language: str) -> dict[str, str]:
-    """Every (key, translation) of LANGUAGE's catalog; the header entry is left out."""
+    """Every (key, translation) of LANGUAGE's catalog; the header entry is left out.
+
+    A message with plural forms is given by its last form (the one with every field).
+    """
+    messages: dict[str, str] = {}
+    for key, forms in catalog_forms(language).items():
+        messages[key] = forms[-1]
+    return messages
+
+
+def catalog_forms(language: str) -> dict[str, tuple[str, ...]]:
+    """Every key of LANGUAGE's catalog with its forms: one, or one per plural form."""
     with catalog_path(language).open("rb") as handle:
         catalog = read_po(handle, locale=language)
-    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str)}
+    forms: dict[str, tuple[str, ...]] = {}
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
+            forms[message.id] = (str(message.string),)
+        else:
+            strings = message.string if isinstance(message.string, tuple | list) else ()
+            forms[str(message.id[0])] = tuple(str(s) for s in strings)
+    return forms
+
+
+def plural_count(language: str) -> int:
+    """How many plural forms LANGUAGE's catalog declares (Plural-Forms: nplurals)."""
+    with catalog_path(language).open("rb") as handle:
+        return int(read_po(handle, locale=language).num_plurals)
+
+
+@functools.cache
+def has_plural(language: str, key: str) -> bool:
+    """Whether KEY has plural forms in LANGUAGE's catalog."""
+    return (key, 0) in _translations(language)._catalog  # type: ignore[attr-defined]
 
 
 def normalise_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
@@ -66,8 +98,18 @@ class Translator:
     language: str
 
     def __call__(self, key: str, /, **values: Any) -> str:
-        """The translation of KEY with VALUES filled in (numbers and dates localised)."""
-        template = _translations(self.language).gettext(key)
+        """The translation of KEY with VALUES filled in (numbers and dates localised).
+
+        A message with plural forms (gettext `msgid_plural`) picks its form by the int value
+        `count`, by the catalog's Plural-Forms rule: "1 proposal" / "2 proposals", and one form
+        in Indonesian.
+        """
+        translations = _translations(self.language)
+        count = values.get("count")
+        if isinstance(count, int) and has_plural(self.language, key):
+            template = translations.ngettext(key, key, count)
+        else:
+            template = translations.gettext(key)
         if not values:
             return template
         return template.format(**{name: self.render(v) for name, v in values.items()})

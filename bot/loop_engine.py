@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.settings import Settings
-from core.planning import Snapshot, SolveSnapshot, latest_plan_tmt
+from core.eligibility import latest_plan_tmt
+from core.planning import Snapshot, SolveSnapshot
 from core.rebalance import solve
 from core.rebalance.model import Instance, Policy, Weights
 from core.rebalance.snapshot import build_instance

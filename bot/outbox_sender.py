@@ -20,7 +20,17 @@ from core.digest import digest_view
 from core.domain import OutboxMessage
 from core.outbox import SendResult
 from core.ports import Clock, UnitOfWorkFactory
-from handlers import approval, arrival, delegation, digest, evaluation, notice, plan, reminders
+from handlers import (
+    approval,
+    arrival,
+    delegation,
+    digest,
+    evaluation,
+    notice,
+    plan,
+    privacy,
+    reminders,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +60,7 @@ TEXT_RENDERERS: dict[str, Renderer] = {
     "delegation_notice": delegation.render_delegation_notice,
     "aspiration_renew": reminders.render_aspiration_renew,
     "workload_reminder": reminders.render_workload_reminder,
+    "correction_request": privacy.render_correction_request,
 }
 #: Kinds that edit an earlier message (the dispatcher resolves its Telegram id).
 EDIT_KINDS = frozenset(

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     language: Literal["id", "en"] = "id"
+    agency_name: str = "BKPSDM"  # who runs the bot, shown on the bot's profile before START
     concurrent_updates: int = Field(default=8, ge=1)  # updates handled at once; 1: one by one
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -111,6 +112,16 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar)"
             ) from None
         return value
+
+    @field_validator("agency_name")
+    @classmethod
+    def _agency_name(cls, value: str) -> str:
+        cleaned = " ".join(value.split())
+        if not cleaned or len(cleaned) > 80:
+            raise ValueError(
+                "give the agency's name, 1 to 80 characters (e.g. BKPSDM Kab. Contoh)"
+            )
+        return cleaned
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -202,11 +202,8 @@ async def content_of(
 ) -> TransferContent:
     """What the card and the notice of PROPOSAL say, as of NOW."""
     employee = await uow.employees.get(proposal.nip)
-    units = {
-        u.code: u
-        for u in [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
-        if u
-    }
+    # Every unit, so the next-best alternative is named too (never shown by its code).
+    units = {u.code: u for u in await uow.units.list()}
     return transfer_content(
         proposal,
         employee,

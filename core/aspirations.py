@@ -6,7 +6,28 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.domain import Aspiration, AuditEvent, Employee, ReasonCategory
+from core.domain import Aspiration, AuditEvent, Employee, ReasonCategory, Role, ScopeKind, Unit
+from core.eligibility import (
+    CONTRACT_END,
+    CPNS,
+    HEAD,
+    LOCKED,
+    RETIREMENT,
+    SKP,
+    TEACHER_TENURE,
+    TENURE,
+    JabatanInfo,
+    Months,
+    PersonFacts,
+    RuleSettings,
+    add_months,
+    catalogue_by_key,
+    jabatan_info,
+    latest_plan_tmt,
+    months_between,
+    person_blocks,
+    tenure_rule,
+)
 from core.errors import InvalidInput, NotFound
 from core.nip import InvalidNip, parse_nip
 from core.ports import UnitOfWork
@@ -28,6 +49,30 @@ class EligibilityPolicy:
     min_tenure_months: int = 24
     retirement_guard_months: int = 12
     aspiration_months: int = 12
+    teacher_min_tenure_months: int = 48
+    skp_gate: bool = True
+    tmt_months_ahead: int = 2
+    expiry_working_days: int = 10
+
+    @property
+    def rules(self) -> RuleSettings:
+        """The settings core.eligibility reads."""
+        return RuleSettings(
+            min_tenure_months=self.min_tenure_months,
+            teacher_min_tenure_months=self.teacher_min_tenure_months,
+            retirement_guard_months=self.retirement_guard_months,
+            skp_gate=self.skp_gate,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PersonContext:
+    """What the person rules need beyond the employee record: the jabatan catalogue's row,
+    whether the current unit is a daerah khusus school, whether the person heads a unit."""
+
+    info: JabatanInfo | None = None
+    daerah_khusus: bool = False
+    is_head: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,27 +103,6 @@ class SubmittedAspiration:
     problems: tuple[EligibilityProblem, ...]
 
 
-def months_between(start: dt.date, end: dt.date) -> int:
-    """Whole calendar months from START to END (0 when END is earlier)."""
-    months = (end.year - start.year) * 12 + (end.month - start.month)
-    if end.day < start.day:
-        months -= 1
-    return max(months, 0)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """DAY moved forward by MONTHS, clamped to the month's last day."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(f"cannot add {months} months to {day}")
-
-
 def retirement_date(employee: Employee) -> dt.date | None:
     """The day the employee reaches retirement age (from the NIP's birth date), if known."""
     try:
@@ -89,33 +113,111 @@ def retirement_date(employee: Employee) -> dt.date | None:
 
 
 def personal_eligibility(
-    employee: Employee, today: dt.date, policy: EligibilityPolicy
+    employee: Employee,
+    today: dt.date,
+    policy: EligibilityPolicy,
+    context: PersonContext | None = None,
 ) -> list[EligibilityProblem]:
-    """Problems about the person that stop any transfer: tenure, lock, retirement."""
-    problems: list[EligibilityProblem] = []
+    """Problems about the person that stop any transfer, in words with the numbers: the rules
+    of core.eligibility (the engine's own), each telling which rule and until when."""
+    ctx = context or PersonContext()
+    info = ctx.info or jabatan_info(employee.jabatan, {})
     tenure = months_between(employee.tmt_unit, today)
-    if tenure < policy.min_tenure_months:
-        problems.append(
-            EligibilityProblem(
-                "eligibility.tenure",
-                {
-                    "months": tenure,
-                    "minimum": policy.min_tenure_months,
-                    "from_date": add_months(employee.tmt_unit, policy.min_tenure_months),
-                },
-            )
-        )
-    if employee.lock_reason:
-        problems.append(EligibilityProblem("eligibility.locked", {"reason": employee.lock_reason}))
     retire = retirement_date(employee)
-    if retire is not None and months_between(today, retire) <= policy.retirement_guard_months:
-        problems.append(
-            EligibilityProblem(
-                "eligibility.retirement",
-                {"date": retire, "guard": policy.retirement_guard_months},
+    tmt = latest_plan_tmt(today, policy.tmt_months_ahead, policy.expiry_working_days)
+    facts = PersonFacts(
+        status=employee.status,
+        jenis=info.jenis,
+        tenure_months=tenure,
+        months_to_retirement=months_between(today, retire) if retire else 1e9,
+        min_tenure_override=info.min_tenure_months,
+        daerah_khusus=ctx.daerah_khusus,
+        locked=employee.locked,
+        lock_until=employee.lock_until,
+        contract_end=employee.contract_end,
+        skp=(employee.skp_1, employee.skp_2),
+        is_head=ctx.is_head,
+    )
+    problems: list[EligibilityProblem] = []
+    for code in person_blocks(facts, today, tmt, policy.rules):
+        if code in (TENURE, TEACHER_TENURE):
+            _, needed = tenure_rule(
+                info.jenis, info.min_tenure_months, ctx.daerah_khusus, policy.rules
             )
-        )
+            minimum = int(needed)
+            values: dict[str, Any] = {
+                "months": tenure,
+                "minimum": minimum,
+                "from_date": add_months(employee.tmt_unit, minimum),
+            }
+            if code == TEACHER_TENURE:
+                values.update(served=Months(tenure), required=Months(minimum))
+                problems.append(EligibilityProblem("eligibility.teacher_tenure", values))
+            else:
+                problems.append(EligibilityProblem("eligibility.tenure", values))
+        elif code == CPNS:
+            problems.append(EligibilityProblem("eligibility.cpns"))
+        elif code == LOCKED:
+            reason = employee.lock_reason or (employee.lock_kind or "").replace("_", " ")
+            if employee.lock_until is not None:
+                problems.append(
+                    EligibilityProblem(
+                        "eligibility.locked_until",
+                        {"reason": reason, "until": employee.lock_until},
+                    )
+                )
+            else:
+                problems.append(EligibilityProblem("eligibility.locked", {"reason": reason}))
+        elif code == RETIREMENT:
+            problems.append(
+                EligibilityProblem(
+                    "eligibility.retirement",
+                    {"date": retire, "guard": policy.retirement_guard_months},
+                )
+            )
+        elif code == CONTRACT_END:
+            problems.append(
+                EligibilityProblem(
+                    "eligibility.contract_end", {"date": employee.contract_end, "tmt": tmt}
+                )
+            )
+        elif code == SKP:
+            shown = " / ".join(r for r in (employee.skp_1, employee.skp_2) if r)
+            problems.append(EligibilityProblem("eligibility.skp", {"ratings": shown}))
+        elif code == HEAD:
+            problems.append(EligibilityProblem("eligibility.head"))
     return problems
+
+
+async def _heads_of(uow: UnitOfWork, units: list[Unit]) -> dict[str, set[str]]:
+    """unit code -> NIPs of its head(s): `kepala_nip`, else its unit-scoped supervisors."""
+    heads: dict[str, set[str]] = {u.code: {u.head_nip} for u in units if u.head_nip}
+    named = set(heads)
+    for grant in await uow.roles.list_by_role(Role.SUPERVISOR.value):
+        code = grant.scope_value
+        if grant.scope_kind == ScopeKind.UNIT and code and code not in named:
+            heads.setdefault(code, set()).add(grant.nip)
+    return heads
+
+
+async def person_context(uow: UnitOfWork, employee: Employee) -> PersonContext:
+    """The catalogue row, daerah khusus and head status of EMPLOYEE, read through UOW."""
+    units = list(await uow.units.list())
+    catalogue = catalogue_by_key(await uow.jabatan.list())
+    heads = await _heads_of(uow, units)
+    home = next((u for u in units if u.code == employee.unit_code), None)
+    return PersonContext(
+        info=jabatan_info(employee.jabatan, catalogue),
+        daerah_khusus=home is not None and home.daerah_khusus,
+        is_head=any(employee.nip in nips for nips in heads.values()),
+    )
+
+
+async def person_problems(
+    uow: UnitOfWork, employee: Employee, today: dt.date, policy: EligibilityPolicy
+) -> list[EligibilityProblem]:
+    """`personal_eligibility` with the context read from the database."""
+    return personal_eligibility(employee, today, policy, await person_context(uow, employee))
 
 
 async def choice_problems(
@@ -127,7 +229,8 @@ async def choice_problems(
         return [EligibilityProblem("eligibility.unknown_unit", {"unit": unit_code}, unit_code)]
     if unit.code == employee.unit_code:
         return [EligibilityProblem("eligibility.same_unit", {"unit": unit.name}, unit.code)]
-    if not await uow.activities.list_for(unit.code, employee.jabatan):
+    activities = await uow.activities.list_for(unit.code, employee.jabatan)
+    if not activities:
         return [
             EligibilityProblem(
                 "eligibility.no_jabatan",
@@ -135,6 +238,20 @@ async def choice_problems(
                 unit.code,
             )
         ]
+    catalogue = catalogue_by_key(await uow.jabatan.list())
+    teacher = employee.mapel and jabatan_info(employee.jabatan, catalogue).jenis == "guru"
+    if teacher and not any(a.mapel == employee.mapel for a in activities):
+        return [
+            EligibilityProblem(
+                "eligibility.no_subject",
+                {"unit": unit.name, "mapel": employee.mapel},
+                unit.code,
+            )
+        ]
+    if employee.spouse_nip is not None:
+        heads = (await _heads_of(uow, [unit])).get(unit.code, set())
+        if employee.spouse_nip in heads:
+            return [EligibilityProblem("eligibility.spouse_head", {"unit": unit.name}, unit.code)]
     return []
 
 
@@ -190,7 +307,7 @@ async def submit_aspiration(
     employee = await uow.employees.get(nip)
     if employee is None:
         raise NotFound(nip=nip)
-    problems = personal_eligibility(employee, today, policy)
+    problems = await person_problems(uow, employee, today, policy)
     for code in draft.choices:
         found = await choice_problems(uow, employee, code)
         if any(p.key in ("eligibility.unknown_unit", "eligibility.same_unit") for p in found):

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from core.working_time import first_of_month_after
+
 Jenis = Literal["guru", "kesehatan", "umum"]
 JENIS: tuple[Jenis, ...] = ("guru", "kesehatan", "umum")
 
@@ -166,6 +168,32 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(f"cannot add {months} months to {day}")
 
 
+def latest_plan_tmt(day: dt.date, months_ahead: int, expiry_working_days: int) -> dt.date:
+    """The latest TMT a card of a plan made on DAY can get: approved on the last day before it
+    expires (working days, counted generously as 7/5 calendar days, plus a weekend), the TMT is
+    the first day of the month MONTHS_AHEAD after that day. PPPK contract ends are checked
+    against it (docs/rules.md, CONTRACT_END)."""
+    last_decision = day + dt.timedelta(days=(expiry_working_days * 7 + 4) // 5 + 2)
+    return first_of_month_after(last_decision, months_ahead)
+
+
+@dataclass(frozen=True, slots=True)
+class Months:
+    """A duration in whole months, for messages ("2 tahun 5 bulan")."""
+
+    total: int
+
+    @property
+    def years(self) -> int:
+        """Whole years."""
+        return self.total // 12
+
+    @property
+    def months(self) -> int:
+        """Months beyond the whole years."""
+        return self.total % 12
+
+
 # ------------------------------------------------------------------------------------------
 # The rules
 
@@ -175,8 +203,9 @@ def tenure_rule(
 ) -> tuple[str, float]:
     """(reason code, minimum months in the current unit) for a person.
 
-    Teachers: `teacher_min_tenure_months` (48) at the school (PP 74/2008 on teachers), not in a
-    school marked `daerah_khusus`, where the general minimum applies. Everyone else:
+    Teachers: `teacher_min_tenure_months` (48) at the school (PP 74/2008 Pasal 62 ayat (4):
+    at least 4 years, except teachers serving in a Daerah Khusus), not in a school marked
+    `daerah_khusus`, where the general minimum applies. Everyone else:
     `min_tenure_months` (24; PP 11/2017 Pasal 190 puts the time in one post at 2 to 5 years).
     A catalogue `masa_minimal_bulan` replaces the default of the jabatan (not in daerah khusus
     for teachers).

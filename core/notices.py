@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from core.aspirations import months_between
 from core.domain import Employee, TransferProposal, Unit
+from core.eligibility import months_between
 
 #: PP 11/2017 Pasal 190: at most 5 years in one post; longer is shown as a reason to rotate.
 ROTATION_DUE_MONTHS = 60
@@ -71,6 +71,8 @@ class TransferContent:
     alternative: str | None
     alternative_delta: float | None = None
     months_in_unit: int | None = None
+    aspiration_reason: str | None = None  # the person's reason category (career, family, ...)
+    long_tenure: bool | None = None  # the engine's "over max_tenure_months" (None: older plans)
     legal_basis: tuple[str, ...] = LEGAL_BASIS
     #: The move needs the Minister's written approval before it takes effect (freeze window
     #: or acting head; `ApprovalRules.minister_needed`).
@@ -125,7 +127,9 @@ def transfer_content(
     person_skills = set(employee.skills) if employee else set()
     needed = destination_unit.skills_needed if destination_unit else ()
     training = tuple(skill for skill in needed if skill not in person_skills)
-    distance = explanation.get("distance_km") or {}
+    # No home on record: no distance (the engine's figure would be from a default point).
+    home_known = employee is not None and None not in (employee.home_lat, employee.home_lon)
+    distance = (explanation.get("distance_km") or {}) if home_known else {}
     rank = explanation.get("aspiration_rank")
     chain = explanation.get("chain") or []
     assert proposal.id is not None
@@ -154,7 +158,13 @@ def transfer_content(
         months_in_unit=(
             months_between(employee.tmt_unit, today) if employee and today is not None else None
         ),
+        aspiration_reason=_maybe_str(explanation.get("aspiration_reason")),
+        long_tenure=(bool(explanation["long_tenure"]) if "long_tenure" in explanation else None),
     )
+
+
+def _maybe_str(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
 
 
 def _alternative_name(raw: Any, units: dict[str, Unit]) -> str | None:
@@ -189,7 +199,8 @@ def unit_bars(
     units: dict[str, Unit],
     limit: int = 15,
 ) -> list[UnitBar]:
-    """Bars for the plan chart, largest absolute gap before the plan first."""
+    """Bars for the plan chart: the (unit, family) rows the plan changes, largest absolute gap
+    before the plan first, then unchanged rows; at most LIMIT."""
     after = dict(staff_by_unit_family)
     families: dict[str, str] = {}
     for move in solution_moves:
@@ -210,7 +221,10 @@ def unit_bars(
         )
         for code, family in keys
     ]
-    bars.sort(key=lambda b: (-abs(b.before - b.required), b.unit_code, b.family))
+    # Rows the plan changes first (the chart shows those), each group largest gap first.
+    bars.sort(
+        key=lambda b: (b.after == b.before, -abs(b.before - b.required), b.unit_code, b.family)
+    )
     return bars[:limit]
 
 

@@ -36,7 +36,6 @@ from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import chats_with_role, enqueue
 from core.ports import Clock, UnitOfWorkFactory
 from core.sip import needs_sip
-from core.working_time import first_of_month_after
 
 #: Proposal states during which a person is "in transfer" and not moved again.
 BUSY_STATES = (
@@ -184,15 +183,6 @@ def consistent_snapshot(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ..
         replace(a, jabatan=names.get(a.jabatan, a.jabatan)) for a in snapshot.activities
     )
     return replace(snapshot, employees=employees, activities=activities), findings
-
-
-def latest_plan_tmt(day: dt.date, months_ahead: int, expiry_working_days: int) -> dt.date:
-    """The latest TMT a card of a plan made on DAY can get: approved on the last day before it
-    expires (working days, counted generously as 7/5 calendar days, plus a weekend), the TMT is
-    the first day of the month MONTHS_AHEAD after that day. PPPK contract ends are checked
-    against it (docs/rules.md, CONTRACT_END)."""
-    last_decision = day + dt.timedelta(days=(expiry_working_days * 7 + 4) // 5 + 2)
-    return first_of_month_after(last_decision, months_ahead)
 
 
 def demand_by_unit_family(
@@ -393,7 +383,9 @@ async def _store(
                     "objective": plan.objective,
                     "status_quo_objective": plan.status_quo_objective,
                     "bound": plan.bound,
-                    "not_granted": len(solution.get("not_granted", [])),
+                    "not_granted": len(
+                        {n.get("employee") for n in solution.get("not_granted", [])}
+                    ),
                     "left_out": list(solution.get("left_out", [])),
                     "bars": bars_to_payload(list(bars)),
                     "workload_flags": list(solution.get("workload_flags", [])),

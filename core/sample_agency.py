@@ -14,7 +14,7 @@ import datetime as dt
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from core.abk import DEFAULT_WKE_MINUTES
@@ -31,6 +31,7 @@ from core.domain import (
     ScopeKind,
     Unit,
 )
+from core.eligibility import SKP_RATINGS, JabatanInfo, default_jabatan_info
 from core.ports import UnitOfWorkFactory
 
 SampleSize = Literal["S", "M", "L"]
@@ -74,6 +75,7 @@ class SampleAgency:
     activities: tuple[Activity, ...]
     aspirations: tuple[Aspiration, ...]
     role_grants: tuple[RoleGrant, ...]
+    catalogue: tuple[JabatanInfo, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -798,6 +800,10 @@ def generate_sample_agency(
     people = _pair_couples(rng, people, kecamatan_of_unit)
     aspirations = _aspirations(rng, people, units, families, today)
     grants = _role_grants(people, units)
+    lawful = random.Random(f"mutasi-sample-lawful/{size}/{seed}")
+    people = _lawful_people(lawful, people, today)
+    activities = _subject_activities(lawful, activities, people)
+    units = _heads_and_special_areas(units, grants)
     return SampleAgency(
         size,
         seed,
@@ -806,7 +812,106 @@ def generate_sample_agency(
         tuple(activities),
         tuple(aspirations),
         tuple(grants),
+        tuple(default_jabatan_info(name) for name in JABATAN),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# What the law and the people's own statements need (issue 15, docs/rules.md)
+
+#: Subjects of SMP teachers; SD class teachers teach `guru kelas`.
+SMP_SUBJECTS: tuple[str, ...] = (
+    "matematika", "bahasa indonesia", "ipa", "ips", "bahasa inggris", "pjok",
+)  # fmt: skip
+CLASS_TEACHER = "guru kelas"
+_LOCK_KIND_OF = {
+    "tugas belajar": "tugas_belajar",
+    "hukuman disiplin": "disiplin",
+    "ikatan dinas": "ikatan_dinas",
+    "cuti di luar tanggungan negara": "cltn",
+    "proses hukum": "proses_hukum",
+}
+_SKP_WEIGHTS = (22.0, 74.0, 2.5, 1.2, 0.3)  # Sangat Baik ... Sangat Kurang
+
+
+def _lawful_people(rng: random.Random, people: list[Employee], today: dt.date) -> list[Employee]:
+    """Subjects for teachers, dated locks, SKP ratings, CPNS and PPPK contract ends."""
+    out = []
+    for person in people:
+        changes: dict[str, object] = {}
+        if person.jabatan.startswith("Guru"):
+            if person.unit_code.startswith("SD-"):
+                changes["mapel"] = CLASS_TEACHER
+            else:
+                own = [s for s in person.skills if s in SMP_SUBJECTS]
+                changes["mapel"] = own[0] if own else rng.choice(SMP_SUBJECTS)
+        if person.lock_reason is not None:
+            changes["lock_kind"] = _LOCK_KIND_OF.get(person.lock_reason, "lainnya")
+            roll = rng.random()
+            if roll < 0.6:  # ends by itself in 2 to 24 months
+                changes["lock_until"] = today + dt.timedelta(days=rng.randint(60, 730))
+            elif roll < 0.75:  # already over: the person may be moved again
+                changes["lock_until"] = today - dt.timedelta(days=rng.randint(1, 90))
+        changes["skp_1"] = rng.choices(SKP_RATINGS, _SKP_WEIGHTS)[0]
+        changes["skp_2"] = rng.choices(SKP_RATINGS, _SKP_WEIGHTS)[0]
+        if person.status == "PPPK":
+            changes["contract_end"] = today + dt.timedelta(days=rng.randint(20, 1800))
+        elif (today - person.tmt_unit).days < 365 and rng.random() < 0.5:
+            changes["status"] = "CPNS"  # appointed within the year: still on probation
+        out.append(replace(person, **changes))  # type: ignore[arg-type]
+    return out
+
+
+def _subject_activities(
+    rng: random.Random, activities: list[Activity], people: Sequence[Employee]
+) -> list[Activity]:
+    """SD teaching needs are `guru kelas`; an SMP's teaching need is split over subjects with
+    its own weights (so some schools lack a subject that others have too many of)."""
+    out: list[Activity] = []
+    weights: dict[tuple[str, str], list[float]] = {}
+    for activity in activities:
+        if not activity.jabatan.startswith("Guru"):
+            out.append(activity)
+        elif activity.unit_code.startswith("SD-"):
+            out.append(replace(activity, mapel=CLASS_TEACHER))
+        else:
+            key = (activity.unit_code, activity.jabatan)
+            if key not in weights:
+                weights[key] = [rng.uniform(0.5, 2.0) for _ in SMP_SUBJECTS]
+            share = weights[key]
+            total = sum(share)
+            for subject, part in zip(SMP_SUBJECTS, share, strict=True):
+                out.append(
+                    replace(
+                        activity,
+                        name=f"{activity.name} ({subject})",
+                        annual_volume=float(max(1, round(activity.annual_volume * part / total))),
+                        mapel=subject,
+                    )
+                )
+    return out
+
+
+def _heads_and_special_areas(units: list[Unit], grants: Sequence[RoleGrant]) -> list[Unit]:
+    """Schools, puskesmas, kecamatan offices and the RSUD name their head (`kepala_nip`); the
+    central offices leave it to their supervisor grant. The last SD is in a daerah khusus."""
+    head = {
+        g.scope_value: g.nip
+        for g in grants
+        if g.role == Role.SUPERVISOR and g.scope_kind == ScopeKind.UNIT
+    }
+    last_sd = max((u.code for u in units if u.code.startswith("SD-")), default=None)
+    out = []
+    for unit in units:
+        named = unit.code.split("-")[0] in ("SD", "SMP", "PKM", "KEC", "RSUD")
+        out.append(
+            replace(
+                unit,
+                head_nip=head.get(unit.code) if named else None,
+                daerah_khusus=unit.code == last_sd,
+            )
+        )
+    return out
 
 
 async def store_sample_people(

@@ -206,9 +206,9 @@ def failure_of(url: str, error: BaseException) -> tuple[str, dict[str, str]] | N
             return "db.refused", {"where": place, "detail": detail}
         if isinstance(current, sqlite3.OperationalError) and "unable to open" in detail:
             return "db.sqlite_file", {"where": place, "detail": detail}
-        if (
-            isinstance(current, sqlite3.OperationalError) and "no such table" in detail
-        ) or (module.startswith("asyncpg") and name == "UndefinedTableError"):
+        if (isinstance(current, sqlite3.OperationalError) and "no such table" in detail) or (
+            module.startswith("asyncpg") and name == "UndefinedTableError"
+        ):
             return "db.no_schema", {"where": place, "detail": detail}
         if isinstance(current, OSError | TimeoutError) and not isinstance(current, ssl.SSLError):
             return "db.unreachable", {"where": place, "detail": detail}

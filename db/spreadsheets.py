@@ -172,30 +172,31 @@ def _read_xlsx(
 ) -> Sheet:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as error:
         raise UnreadableSheet(
             f"{file_name}: bukan berkas XLSX yang bisa dibaca ({error})",
             f"{file_name}: not a readable XLSX file ({error})",
         ) from None
+    formulas = None
     try:
         names = {name.lower(): name for name in workbook.sheetnames}
         chosen = names.get(sheet_name.lower()) if sheet_name else None
         title = chosen or workbook.sheetnames[0]
+        merges, has_formulas = _sheet_layout(data, title)
+        values_rows = workbook[title].iter_rows(values_only=True)
         rows: list[tuple[int, list[object], tuple[int, ...]]] = []
-        pairs = zip(
-            workbook[title].iter_rows(values_only=True),
-            formulas[title].iter_rows(values_only=True),
-            strict=False,
-        )
-        for line, (values, written) in enumerate(pairs, start=1):
-            unstored = tuple(
-                index
-                for index, (value, formula) in enumerate(zip(values, written, strict=False))
-                if value is None and _is_formula(formula)
-            )
-            rows.append((line, list(values), unstored))
-        merges = _merged_ranges(data, title)
+        if not has_formulas:  # the common case: one pass
+            rows = [(line, list(values), ()) for line, values in enumerate(values_rows, 1)]
+        else:  # a second pass shows which empty cells are formulas without a stored value
+            formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            pairs = zip(values_rows, formulas[title].iter_rows(values_only=True), strict=False)
+            for line, (values, written) in enumerate(pairs, start=1):
+                unstored = tuple(
+                    index
+                    for index, (value, formula) in enumerate(zip(values, written, strict=False))
+                    if value is None and _is_formula(formula)
+                )
+                rows.append((line, list(values), unstored))
     except (KeyError, OSError, ValueError, zipfile.BadZipFile, ElementTree.ParseError) as error:
         raise UnreadableSheet(
             f"{file_name}: bukan berkas XLSX yang bisa dibaca ({error})",
@@ -203,7 +204,8 @@ def _read_xlsx(
         ) from None
     finally:
         workbook.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
     _fill_merged(rows, merges)
     return _sheet_from_records(rows, file_name, kind)
 
@@ -240,9 +242,15 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _merged_ranges(data: bytes, title: str) -> list[tuple[int, int, int, int]]:
-    """The merged ranges (min_col, min_row, max_col, max_row) of worksheet TITLE, read from the
-    file's XML (a read-only workbook does not expose them)."""
+_MERGE_CELL = re.compile(
+    rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+[0-9]+:[A-Za-z]+[0-9]+)\""
+)
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _sheet_layout(data: bytes, title: str) -> tuple[list[tuple[int, int, int, int]], bool]:
+    """The merged ranges (min_col, min_row, max_col, max_row) of worksheet TITLE and whether it
+    holds any formula, read from the sheet's XML text (a read-only workbook exposes neither)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -253,20 +261,15 @@ def _merged_ranges(data: bytes, title: str) -> list[tuple[int, int, int, int]]:
         )
         target = targets.get(sheet_id)
         if not target:
-            return []
+            return [], True  # unknown layout: check every cell
         path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-        ranges: list[tuple[int, int, int, int]] = []
-        with archive.open(posixpath.normpath(path)) as source:
-            for _, element in ElementTree.iterparse(source):
-                if element.tag == f"{_MAIN}mergeCell" and element.get("ref"):
-                    bounds = range_boundaries(str(element.get("ref")))
-                    if None not in bounds:
-                        low_col, low_row, high_col, high_row = bounds
-                        assert low_col and low_row and high_col and high_row
-                        ranges.append((low_col, low_row, high_col, high_row))
-                elif element.tag == f"{_MAIN}row":
-                    element.clear()  # keep memory flat on big sheets
-        return ranges
+        xml = archive.read(posixpath.normpath(path))
+    ranges: list[tuple[int, int, int, int]] = []
+    for match in _MERGE_CELL.finditer(xml):
+        low_col, low_row, high_col, high_row = range_boundaries(match.group(1).decode())
+        assert low_col and low_row and high_col and high_row
+        ranges.append((low_col, low_row, high_col, high_row))
+    return ranges, _FORMULA.search(xml) is not None
 
 
 def _fill_merged(

@@ -4,6 +4,11 @@ Write a handler as `async def f(turn: Turn) -> None` and wrap it with `@handler(
 the wrapper loads the caller from the database on every update (commands, texts, documents and
 button presses alike), refuses politely when the role or registration is missing, answers the
 callback query, and turns a `DomainError` into its translated message.
+
+On a button press, short answers ("already decided", a stale button, a refusal) are toasts: the
+`answerCallbackQuery` text, not a new message in the chat. Answering is best effort: Telegram
+refuses answers to presses older than about 15 seconds ("query is too old", as after a restart);
+that failure is logged and the press is still carried out.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.i18n import Translator, normalise_language, translator
 from core.access import Caller, load_caller
@@ -33,6 +38,10 @@ log = logging.getLogger(__name__)
 
 #: A dialogue left alone this long is forgotten (its buttons then say they are stale).
 DIALOGUE_TTL = dt.timedelta(days=2)
+
+#: Telegram's limit for the text of an answerCallbackQuery (a toast); longer answers are sent
+#: as messages instead.
+TOAST_LIMIT = 200
 
 HandlerFn = Callable[["Turn"], Awaitable[None]]
 PtbCallback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
@@ -55,6 +64,7 @@ class Turn:
     t: Translator
     caller: Caller | None
     press: CallbackId | None = None
+    answered: bool = False
 
     @property
     def me(self) -> Caller:
@@ -84,11 +94,51 @@ class Turn:
         """Send the translation of KEY."""
         return await self.say(self.t(key, **values))
 
+    async def answer(self, text: str | None = None) -> None:
+        """Answer the press once (a toast when TEXT is given); failures are logged, not raised."""
+        query = self.update.callback_query
+        if query is None or self.answered:
+            return
+        self.answered = True
+        try:
+            await query.answer(text=text)
+        except TelegramError as error:
+            log.warning("could not answer a button press of user %s: %s", self.user_id, error)
+
+    async def notify(self, text: str) -> None:
+        """A short answer: a toast on a button press (if it fits and is not yet answered),
+        otherwise a message."""
+        pressed = self.update.callback_query is not None and not self.answered
+        if pressed and len(text) <= TOAST_LIMIT:
+            await self.answer(text)
+        else:
+            await self.say(text)
+
+    async def replace(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        """Edit the message whose button was pressed (text and buttons); a new message when
+        there is no pressed message or it can no longer be edited."""
+        await show(self, text, keyboard)
+
     async def send_file(self, data: bytes, filename: str, caption: str | None = None) -> Message:
         """Send DATA as a document named FILENAME."""
         return await self.context.bot.send_document(
             self.chat_id, InputFile(data, filename=filename), caption=caption
         )
+
+    async def show_list(
+        self, state: DialogueState, text: str, keyboard: InlineKeyboardMarkup
+    ) -> DialogueState:
+        """Send a list of choices for the dialogue STATE and delete the list it showed before
+        (a new search result replaces the old list; its buttons could only go stale). The
+        new list's message id is kept in the dialogue (`list_message`)."""
+        sent = await self.say(text, keyboard)
+        previous = state.data.get("list_message")
+        if isinstance(previous, int) and previous != sent.message_id:
+            try:
+                await self.context.bot.delete_message(self.chat_id, previous)
+            except TelegramError as error:  # older than 48 h, or already gone
+                log.info("could not delete the old list %s: %s", previous, error)
+        return await self.advance(state, state.step, list_message=sent.message_id)
 
     async def dialogue(self) -> DialogueState | None:
         """The caller's open dialogue, if any (one untouched for DIALOGUE_TTL is dropped)."""
@@ -180,28 +230,23 @@ def handler(*, role: Role | None = Role.ASN) -> Callable[[HandlerFn], PtbCallbac
             turn = await open_turn(update, context)
             if turn is None:
                 return
-            query = update.callback_query
-            if query is not None:
-                try:
-                    await query.answer()
-                except BadRequest:
-                    # A press handled again after a restart (the inbox replays what a dead
-                    # process did not finish) is too old to answer; the press itself counts.
-                    log.info("callback query of user %s too old to answer", turn.user_id)
-            chat = update.effective_chat
-            if chat is not None and chat.type != ChatType.PRIVATE:
-                await turn.say(turn.t("dialogue.private_only"))
-                return
-            refused = refusal_for(turn, role)
-            if refused is not None:
-                log.info("refused %s for user %s", fn.__name__, turn.user_id)
-                await turn.say(refused)
-                return
             try:
-                await fn(turn)
-            except DomainError as error:
-                log.info("domain refusal %s in %s", error.key, fn.__name__)
-                await turn.say(domain_message(turn, error))
+                chat = update.effective_chat
+                if chat is not None and chat.type != ChatType.PRIVATE:
+                    await turn.say(turn.t("dialogue.private_only"))
+                    return
+                refused = refusal_for(turn, role)
+                if refused is not None:
+                    log.info("refused %s for user %s", fn.__name__, turn.user_id)
+                    await turn.notify(refused)
+                    return
+                try:
+                    await fn(turn)
+                except DomainError as error:
+                    log.info("domain refusal %s in %s", error.key, fn.__name__)
+                    await turn.notify(domain_message(turn, error))
+            finally:
+                await turn.answer()
 
         return run
 
@@ -211,11 +256,20 @@ def handler(*, role: Role | None = Role.ASN) -> Callable[[HandlerFn], PtbCallbac
 async def show(turn: Turn, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
     """Replace the pressed message's text and buttons (paging); send a new message otherwise."""
     query = turn.update.callback_query
-    if query is None or query.message is None:
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message):
         await turn.say(text, keyboard)
         return
     try:
-        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
-    except BadRequest as error:  # the same page pressed twice: nothing to change
-        if "not modified" not in str(error).lower():
-            raise
+        if message.photo or message.document:
+            await query.edit_message_caption(text, parse_mode="HTML", reply_markup=keyboard)
+        else:
+            await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    except BadRequest as error:
+        lowered = str(error).lower()
+        if "not modified" in lowered:  # the same page pressed twice: nothing to change
+            return
+        if "can't be edited" in lowered or "not found" in lowered:
+            await turn.say(text, keyboard)
+            return
+        raise

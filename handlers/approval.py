@@ -5,10 +5,12 @@ the rejection reason, and the approvers' ruling on an objection.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
@@ -19,6 +21,7 @@ from core.approval import (
     ApprovalRules,
     approve_all,
     check_may_decide,
+    content_of,
     decide,
     parse_chain,
 )
@@ -26,14 +29,16 @@ from core.delegation import principals_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
 from core.errors import NotFound
-from core.notices import TransferContent, transfer_content
+from core.notices import TransferContent
 from core.objections import TransferNotOpen, decide_objection
 from core.text import MAX_REASON
 from core.working_time import WorkingTime, parse_work_days
 from handlers.access import Turn, handler
 from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
 from handlers.keyboards import button, keyboard, pattern_for
-from handlers.transfer_text import extra_lines, reason_lines, who_lines
+from handlers.transfer_text import detail_lines, headline_lines
+
+log = logging.getLogger(__name__)
 
 FEATURE = "apv"
 REJECT_FLOW = "reject"
@@ -79,19 +84,27 @@ def rules_of(context: BotContext) -> ApprovalRules:
 # --- rendering (used by the outbox sender and by /usulan) -------------------------------------
 
 
-def card_keyboard(t: Translator, proposal_id: int, stage: int) -> InlineKeyboardMarkup:
-    """✅ Setujui · ❌ Tolak · ℹ️ Rincian."""
+def card_keyboard(
+    t: Translator, proposal_id: int, stage: int, *, expanded: bool = False
+) -> InlineKeyboardMarkup:
+    """✅ Setujui · ❌ Tolak, then ℹ️ Rincian (or 🔼 Ringkas when the details are shown)."""
+    toggle = (
+        button(t("transfer.less"), FEATURE, "less", proposal_id, stage)
+        if expanded
+        else button(t("card.details"), FEATURE, "info", proposal_id, stage)
+    )
     return keyboard(
         [
             button(t("card.approve"), FEATURE, "ok", proposal_id, stage),
             button(t("card.reject"), FEATURE, "no", proposal_id, stage),
         ],
-        [button(t("card.details"), FEATURE, "info", proposal_id)],
+        [toggle],
     )
 
 
-def card_text(t: Translator, payload: dict[str, Any]) -> str:
-    """The body of an approval card."""
+def card_first_screen(t: Translator, payload: dict[str, Any]) -> str:
+    """First layer of an approval card (≤ 600 characters, docs/messages.md): stage, who, from,
+    to, TMT, the main reason, whether the employee asked for it, a freeze warning."""
     content = TransferContent.from_payload(payload["content"])
     title = t(
         "card.title",
@@ -102,12 +115,26 @@ def card_text(t: Translator, payload: dict[str, Any]) -> str:
     lines = [title]
     if payload.get("escalated"):
         lines.append(t("card.escalated", days=int(payload.get("waited_limit", 0))))
-    lines += [*who_lines(t, content), "", *reason_lines(t, content)]
+    lines += headline_lines(t, content)
+    if content.aspiration_rank is not None:
+        lines.append(t("card.asked", rank=content.aspiration_rank))
+    else:
+        lines.append(t("card.not_asked"))
     if content.butuh_sip:
         lines.append(t("transfer.sip"))
     if content.freeze_note:
-        lines.append(t("transfer.freeze"))
+        lines.append(t("transfer.freeze_short"))
     return "\n".join(lines)
+
+
+def card_text(t: Translator, payload: dict[str, Any], *, expanded: bool = False) -> str:
+    """The body of an approval card; with EXPANDED, the second layer (ℹ️ Rincian) below."""
+    first = card_first_screen(t, payload)
+    if not expanded:
+        return first
+    content = TransferContent.from_payload(payload["content"])
+    freeze = [t("transfer.freeze")] if content.freeze_note else []
+    return "\n".join([first, "", t("transfer.details_title"), *freeze, *detail_lines(t, content)])
 
 
 def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
@@ -136,7 +163,7 @@ def outcome_line(t: Translator, payload: dict[str, Any]) -> str:
 
 
 def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
-    """The card as edited once decided: the same body and the outcome, no buttons."""
+    """The card as edited once decided: the same first screen and the outcome, no buttons."""
     body = card_text(t, payload) if payload.get("content") else ""
     return (body + "\n\n" + outcome_line(t, payload)).strip(), None
 
@@ -144,11 +171,8 @@ def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, No
 def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
     """A reminder of an undecided card."""
     return t(
-        "approval.reminder",
-        id=int(payload["proposal_id"]),
-        days=int(payload["waited_days"]),
-        left=int(payload["expires_in"]),
-    ), None
+        "approval.reminder", id=int(payload["proposal_id"]), count=int(payload["waited_days"])
+    ) + " " + t("approval.reminder_left", count=int(payload["expires_in"])), None
 
 
 def _id_list(ids: list[int]) -> str:
@@ -209,7 +233,7 @@ def render_objection_reminder(t: Translator, payload: dict[str, Any]) -> tuple[s
     return t(
         "objection.reminder",
         id=int(payload["proposal_id"]),
-        days=int(payload["waited_days"]),
+        count=int(payload["waited_days"]),
         date=dt.date.fromisoformat(str(deadline)) if deadline else "",
     ), None
 
@@ -230,6 +254,47 @@ def render_objection_outcome_card(t: Translator, payload: dict[str, Any]) -> tup
 def state_word(t: Translator, state: str) -> str:
     """A proposal state in words."""
     return t(f"proposal.state.{state}")
+
+
+async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any], list[Any]]:
+    """The proposal, the card payload as the outbox would build it now, and its decisions;
+    refuses approvers whose scope covers neither unit of the move."""
+    rules = rules_of(turn.context)
+    async with turn.context.uow() as uow:
+        proposal = await uow.proposals.get(proposal_id)
+        if proposal is None:
+            raise NotFound()
+        touched = [await uow.units.get(c) for c in (proposal.from_unit, proposal.to_unit)]
+        # The caller's own approver grants, and those of whoever they stand in for (/wakil).
+        principals = await principals_of(uow, turn.me.nip, turn.context.today())
+        grants = [
+            g
+            for nip in principals
+            for g in await uow.roles.list_for(nip)
+            if g.role == Role.APPROVER
+        ]
+        if not any(grant_covers_unit(g, u) for g in grants for u in touched if u is not None):
+            raise OutOfScope(proposal=proposal_id)
+        content = await content_of(uow, proposal, rules, turn.context.now())
+        decisions = list(await uow.decisions.list_for(proposal_id))
+    payload = {
+        "proposal_id": proposal_id,
+        "stage": proposal.stage,
+        "stage_count": len(rules.stages),
+        "content": content.to_payload(),
+    }
+    return proposal, payload, decisions
+
+
+async def _show_state(turn: Turn, proposal_id: int) -> None:
+    """Edit the pressed card to its current state, without buttons (a stale or decided card)."""
+    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
+    proposal = _proposal
+    await turn.replace(
+        card_text(turn.t, payload)
+        + "\n\n"
+        + turn.t("card.state", state=state_word(turn.t, proposal.state.value))
+    )
 
 
 def stale_text(t: Translator, error: AlreadyDecided, proposal_id: int) -> str:
@@ -267,7 +332,10 @@ def stale_text(t: Translator, error: AlreadyDecided, proposal_id: int) -> str:
 
 
 async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
-    await turn.say(stale_text(turn.t, error, proposal_id))
+    """A stale tap: a toast saying what was decided, and the pressed card shows its state."""
+    await turn.notify(stale_text(turn.t, error, proposal_id))
+    if turn.update.callback_query is not None:
+        await _show_state(turn, proposal_id)
 
 
 async def acts_as_approver(turn: Turn) -> bool:
@@ -280,7 +348,7 @@ async def acts_as_approver(turn: Turn) -> bool:
 
 async def refuse_non_approver(turn: Turn) -> None:
     """The polite refusal for someone who neither approves nor stands in for an approver."""
-    await turn.say(turn.t("error.role_required", role=turn.t(f"role.{Role.APPROVER.value}")))
+    await turn.notify(turn.t("error.role_required", role=turn.t(f"role.{Role.APPROVER.value}")))
 
 
 #: Card presses an admin may make too: a card raised to the admins at the last stage
@@ -290,7 +358,7 @@ RAISED_ACTIONS = frozenset({"ok", "no"})
 
 @handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
-    """Every press on a card, summary or objection card."""
+    """Every press on a card, summary or objection card; each edits the message it came from."""
     press = turn.press
     if press is None:
         return
@@ -319,10 +387,17 @@ async def on_press(turn: Turn) -> None:
         except AlreadyDecided as error:
             await _stale(turn, error, target)
             return
-        await turn.start_dialogue(REJECT_FLOW, "reason", proposal_id=target, stage=stage)
+        message = turn.update.effective_message
+        await turn.start_dialogue(
+            REJECT_FLOW,
+            "reason",
+            proposal_id=target,
+            stage=stage,
+            card_message=message.message_id if message is not None else None,
+        )
         await turn.say_key("approval.ask_reason", id=target)
-    elif press.action == "info":
-        await _details(turn, target)
+    elif press.action in ("info", "less"):
+        await _details(turn, target, expanded=press.action == "info")
     elif press.action == "all":
         await turn.say(
             turn.t("summary.confirm_all"),
@@ -342,15 +417,49 @@ async def on_press(turn: Turn) -> None:
             approver_nip=turn.me.nip,
         )
         if result.approved == result.skipped == 0:
-            await turn.say_key("usulan.none")
+            await turn.replace(turn.t("usulan.none"))
         else:
-            await turn.say_key(
-                "summary.all_done", approved=result.approved, skipped=result.skipped
-            )
+            text = turn.t("summary.all_done", count=result.approved)
+            if result.skipped:
+                text += " " + turn.t("summary.all_skipped", count=result.skipped)
+            await turn.replace(text)
     elif press.action == "allno":
-        await turn.say_key("summary.all_cancelled")
+        await turn.replace(turn.t("summary.all_cancelled"))
     elif press.action in ("keep", "drop"):
         await rule_objection(turn, target, cancel=press.action == "drop")
+
+
+async def _outcome_edit(
+    turn: Turn, proposal_id: int, outcome: str, reason: str | None = None
+) -> dict[str, Any]:
+    """The card body with OUTCOME's line, as the outbox edits the other copies."""
+    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
+    payload = {
+        **payload,
+        "outcome": outcome,
+        "by_name": await _decider_name(turn, proposal_id),
+        "reason": reason,
+    }
+    return payload
+
+
+async def _decider_name(turn: Turn, proposal_id: int) -> str:
+    """Who decided, as the other copies of the card say it: a deputy "X a.n. Y" (/wakil)."""
+    me = turn.me.employee.name
+    async with turn.context.uow() as uow:
+        events = [
+            e
+            for e in await uow.audit.list(f"proposal:{proposal_id}")
+            if e.action in ("proposal.approve", "proposal.reject") and e.actor == turn.me.nip
+        ]
+        if not events:
+            return me
+        last = max(events, key=lambda e: (e.at, e.id or 0))
+        principal_nip = (last.after or {}).get("on_behalf_of")
+        if not principal_nip:
+            return me
+        principal = await uow.employees.get(str(principal_nip))
+    return f"{me} a.n. {principal.name if principal else principal_nip}"
 
 
 async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
@@ -367,16 +476,28 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)
         return
+    payload = await _outcome_edit(turn, proposal_id, "approved" if outcome.final else "forwarded")
+    rules = rules_of(turn.context)
+    payload.update(
+        stage=stage,
+        decided_stage=stage,
+        next_stage=outcome.proposal.stage,
+        next_stage_name=rules.stage_at(outcome.proposal.stage).name,
+    )
+    text, _ = render_card_outcome(turn.t, payload)
+    await turn.replace(text)
     if outcome.final:
-        await turn.say_key("approval.approved", id=proposal_id)
+        await turn.notify(turn.t("approval.approved", id=proposal_id))
     else:
-        await turn.say_key(
-            "approval.approved_next_stage", id=proposal_id, stage=outcome.proposal.stage + 1
+        await turn.notify(
+            turn.t(
+                "approval.approved_next_stage", id=proposal_id, stage=outcome.proposal.stage + 1
+            )
         )
 
 
 async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
-    """The reason typed after ❌ Tolak: record the rejection."""
+    """The reason typed after ❌ Tolak: record the rejection and edit the card it came from."""
     proposal_id = int(state.data["proposal_id"])
     reason = text.strip()
     if not reason:
@@ -386,6 +507,7 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
         await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
         return
     await turn.end_dialogue()
+    card_message = state.data.get("card_message")
     try:
         await decide(
             turn.context.services.uow_factory,
@@ -400,54 +522,55 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)
         return
+    if card_message is not None:
+        payload = await _outcome_edit(turn, proposal_id, "rejected", reason[:1000])
+        payload.update(stage=int(state.data["stage"]), decided_stage=int(state.data["stage"]))
+        body, _ = render_card_outcome(turn.t, payload)
+        await edit_best_effort(turn, int(card_message), body)
     await turn.say_key("approval.rejected", id=proposal_id)
 
 
-async def _details(turn: Turn, proposal_id: int) -> None:
-    async with turn.context.uow() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound()
-        employee = await uow.employees.get(proposal.nip)
-        units = {u.code: u for u in await uow.units.list()}
-        touched = [units[c] for c in (proposal.from_unit, proposal.to_unit) if c in units]
-        principals = await principals_of(uow, turn.me.nip, turn.context.today())
-        grants = [
-            g
-            for nip in principals
-            for g in await uow.roles.list_for(nip)
-            if g.role == Role.APPROVER
-        ]
-        if not any(grant_covers_unit(g, u) for g in grants for u in touched):
-            raise OutOfScope(proposal=proposal_id)
-        decisions = await uow.decisions.list_for(proposal_id)
-    rules = rules_of(turn.context)
-    content = transfer_content(
-        proposal,
-        employee,
-        units,
-        freeze=rules.needs_minister(proposal, turn.context.now()),
-        today=turn.context.today(),
-    )
-    lines = [
-        turn.t("card.title_plain", id=proposal_id),
-        *who_lines(turn.t, content),
-        "",
-        *reason_lines(turn.t, content),
-        *extra_lines(turn.t, content),
-        "",
-        turn.t("card.state", state=state_word(turn.t, proposal.state.value)),
-    ]
-    for decision in sorted(decisions, key=lambda d: d.stage):
-        lines.append(
-            turn.t(
-                "card.decision_approved" if decision.approved else "card.decision_rejected",
-                stage=decision.stage + 1,
-                nip=decision.approver_nip,
-                at=decision.decided_at,
-            )
+async def edit_best_effort(
+    turn: Turn, message_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit one earlier message of the caller's chat (its buttons replaced by MARKUP, none by
+    default); a message that can no longer be edited (too old, deleted) is left as it is."""
+    try:
+        await turn.context.bot.edit_message_text(
+            text,
+            chat_id=turn.chat_id,
+            message_id=message_id,
+            parse_mode="HTML",
+            reply_markup=markup,
         )
-    await turn.say("\n".join(lines))
+    except TelegramError as error:
+        log.info("could not edit message %s: %s", message_id, error)
+
+
+async def _details(turn: Turn, proposal_id: int, *, expanded: bool) -> None:
+    """ℹ️ Rincian / 🔼 Ringkas: the same card, edited to show or hide the second layer."""
+    proposal, payload, decisions = await _card_payload(turn, proposal_id)
+    text = card_text(turn.t, payload, expanded=expanded)
+    if expanded:
+        lines = [text, turn.t("card.state", state=state_word(turn.t, proposal.state.value))]
+        for decision in sorted(decisions, key=lambda d: d.stage):
+            lines.append(
+                turn.t(
+                    "card.decision_approved" if decision.approved else "card.decision_rejected",
+                    stage=decision.stage + 1,
+                    nip=decision.approver_nip,
+                    at=decision.decided_at,
+                )
+            )
+        text = "\n".join(lines)
+    markup = None
+    if proposal.state == ProposalState.PENDING:
+        markup = card_keyboard(turn.t, proposal_id, proposal.stage, expanded=expanded)
+    else:
+        toggle = "less" if expanded else "info"
+        label = turn.t("transfer.less") if expanded else turn.t("card.details")
+        markup = keyboard([button(label, FEATURE, toggle, proposal_id, proposal.stage)])
+    await turn.replace(text, markup)
 
 
 async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
@@ -462,7 +585,7 @@ async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
             cancel=cancel,
         )
     except TransferNotOpen as error:
-        await turn.say(
+        await turn.notify(
             turn.t(
                 "objection.already",
                 id=proposal_id,
@@ -471,9 +594,28 @@ async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
                 else turn.t("objection.already_ruled"),
             )
         )
+        await _drop_buttons(turn)
         return
+    message = turn.update.effective_message
+    if message is not None and message.text_html is not None:
+        line = turn.t(
+            "objection.card_outcome.cancelled" if cancel else "objection.card_outcome.upheld",
+            by=escape(turn.me.employee.name),
+        )
+        await turn.replace(message.text_html + "\n\n" + line)
     key = "objection.ruled_cancelled" if cancel else "objection.ruled_upheld"
-    await turn.say_key(key, id=outcome.proposal.id)
+    await turn.notify(turn.t(key, id=outcome.proposal.id))
+
+
+async def _drop_buttons(turn: Turn) -> None:
+    """Remove the buttons of the pressed message (they can do nothing any more)."""
+    query = turn.update.callback_query
+    if query is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as error:
+        log.info("could not drop the buttons of a pressed message: %s", error)
 
 
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]

@@ -46,7 +46,7 @@ def render_arrival_request(
     values = _values(payload)
     lines = []
     if payload.get("reminder"):
-        lines.append(t("arrival.reminder", days=int(payload.get("waited_days", 0))))
+        lines.append(t("arrival.reminder", count=int(payload.get("waited_days", 0))))
     lines.append(t("arrival.request", **values))
     sip = bool(payload.get("butuh_sip"))
     if sip:
@@ -91,11 +91,16 @@ async def on_press(turn: Turn) -> None:
         "destination": escape(destination.name if destination else proposal.to_unit),
     }
     if outcome.applied:
-        await turn.say_key("arrival.done", **names)
+        key = "arrival.done"
     elif "minister" in outcome.waiting:
-        await turn.say_key("arrival.done_waiting_minister", **names)
+        key = "arrival.done_waiting_minister"
     else:  # the person is in a third unit by now: the admins were told
-        await turn.say_key("arrival.done_unit_changed", **names)
+        key = "arrival.done_unit_changed"
+    done = turn.t(key, **names)
+    # The request is edited to its answer: the button goes, nothing piles up.
+    message = turn.update.effective_message
+    request = message.text_html if message is not None and message.text else ""
+    await turn.replace(f"{request}\n\n{done}" if request else done)
 
 
 @handler(role=Role.ADMIN)

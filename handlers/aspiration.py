@@ -13,7 +13,7 @@ from core.aspirations import (
     AspirationDraft,
     EligibilityPolicy,
     choice_problems,
-    personal_eligibility,
+    person_problems,
     submit_aspiration,
     withdraw_aspiration,
 )
@@ -34,7 +34,15 @@ MAX_TEXT = 1000
 def policy_of(context: BotContext) -> EligibilityPolicy:
     """The eligibility settings of the agency."""
     s = context.settings
-    return EligibilityPolicy(s.min_tenure_months, s.retirement_guard_months, s.aspiration_months)
+    return EligibilityPolicy(
+        s.min_tenure_months,
+        s.retirement_guard_months,
+        s.aspiration_months,
+        teacher_min_tenure_months=s.teacher_min_tenure_months,
+        skp_gate=s.skp_gate,
+        tmt_months_ahead=s.tmt_months_ahead,
+        expiry_working_days=s.expiry_working_days,
+    )
 
 
 @handler(role=Role.ASN)
@@ -56,9 +64,10 @@ async def start_aspiration(turn: Turn) -> None:
 
 
 async def _begin(turn: Turn) -> None:
-    problems = personal_eligibility(
-        turn.me.employee, turn.context.today(), policy_of(turn.context)
-    )
+    async with turn.context.uow() as uow:
+        problems = await person_problems(
+            uow, turn.me.employee, turn.context.today(), policy_of(turn.context)
+        )
     if problems:
         await turn.say(
             turn.t("aspiration.cannot_be_granted") + "\n" + problems_block(turn.t, problems)
@@ -82,7 +91,7 @@ async def _list_units(turn: Turn, state: DialogueState, query: str | None) -> No
         await turn.say_key("aspiration.no_match", text=escape(query or ""))
         return
     state = await turn.advance(state, "choice", results=[u.code for u in units], page=0)
-    await turn.say(_choice_prompt(turn, state), _results_keyboard(turn, state, units))
+    await turn.show_list(state, _choice_prompt(turn, state), _results_keyboard(turn, state, units))
 
 
 def _choice_prompt(turn: Turn, state: DialogueState) -> str:

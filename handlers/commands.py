@@ -73,3 +73,20 @@ async def publish_role_menus(
     for caller in callers:
         await publish_menu_for(bot, specs, caller)
     return len(callers)
+
+
+async def publish_profile(bot: Bot, agency: str, default: str) -> None:
+    """The bot's description (the screen before START) and short description (its profile and
+    shared links), in each language (setMyDescription / setMyShortDescription with
+    language_code; the default language also without one). Best effort: a refusal is logged."""
+    for language in LANGUAGES:
+        t = translator(language)
+        description = t("profile.description", agency=agency)
+        short = t("profile.short_description", agency=agency)
+        codes: list[str | None] = [language] + ([None] if language == default else [])
+        for code in codes:
+            try:
+                await bot.set_my_description(description, language_code=code)
+                await bot.set_my_short_description(short, language_code=code)
+            except TelegramError as error:
+                log.warning("could not set the bot's profile (%s): %s", code or "default", error)

@@ -354,7 +354,8 @@ async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
     _selection(turn, plan_id, index).clear()
     await show(
         turn,
-        turn.t("summary.all_done", approved=result.approved, skipped=result.skipped),
+        turn.t("summary.all_done", count=result.approved)
+        + (" " + turn.t("summary.all_skipped", count=result.skipped) if result.skipped else ""),
         _back(turn.t, plan_id, index),
     )
 

@@ -57,9 +57,13 @@ async def on_score(turn: Turn) -> None:
             score=score,
         )
     except AlreadyRated:
-        await turn.say_key("error.already_rated")
+        await turn.notify(turn.t("error.already_rated"))
         return
-    await turn.say_key("evaluation.thanks", score=score)
+    # The question is edited to the answer: its buttons go, nothing piles up.
+    message = turn.update.effective_message
+    question = message.text_html if message is not None and message.text else ""
+    thanks = turn.t("evaluation.thanks", score=score)
+    await turn.replace(f"{question}\n\n{thanks}" if question else thanks)
 
 
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]

@@ -9,6 +9,7 @@ from bot.i18n import Translator
 from core.abk import WorkloadFigures
 from core.aspirations import EligibilityProblem
 from core.domain import Aspiration, Role, Unit
+from core.eligibility import Months
 from core.workload import WorkloadPreview
 from handlers.context import CommandSpec
 
@@ -33,8 +34,25 @@ def unit_label(unit: Unit) -> str:
 
 def problem_text(t: Translator, problem: EligibilityProblem) -> str:
     """One eligibility problem in plain words."""
-    values = {k: escape(v) if isinstance(v, str) else v for k, v in problem.values.items()}
+    values = {k: _value(t, v) for k, v in problem.values.items()}
     return t(problem.key, **values)
+
+
+def duration_text(t: Translator, span: Months) -> str:
+    """Whole months as people say them: "2 tahun 5 bulan", "4 tahun", "7 bulan"."""
+    if span.years and span.months:
+        return t("duration.years_months", years=span.years, months=span.months)
+    if span.years:
+        return t("duration.years", years=span.years)
+    return t("duration.months", months=span.months)
+
+
+def _value(t: Translator, value: object) -> object:
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, Months):
+        return duration_text(t, value)
+    return value
 
 
 def problems_block(t: Translator, problems: Sequence[EligibilityProblem]) -> str:
@@ -141,7 +159,7 @@ def comparison_text(t: Translator, preview: WorkloadPreview) -> str:
         lines.append(
             t(
                 "workload.need_after",
-                months=preview.average_months,
+                count=preview.average_months,
                 fte=t.fixed(preview.accepted_fte),
             )
         )

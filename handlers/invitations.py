@@ -60,8 +60,8 @@ async def start_invite(turn: Turn) -> None:
         return
     if not units:
         raise OutOfScope()
-    await turn.start_dialogue(FEATURE, "unit", results=[u.code for u in units])
-    await turn.say(turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
+    state = await turn.start_dialogue(FEATURE, "unit", results=[u.code for u in units])
+    await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
 
 
 @handler(role=Role.ADMIN)
@@ -110,9 +110,9 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
     await turn.send_file(
         data,
         name,
-        caption=turn.t(
-            "invite.caption", count=len(issued), days=services.settings.invitation_days
-        ),
+        caption=turn.t("invite.caption", count=len(issued))
+        + " "
+        + turn.t("invite.valid", count=services.settings.invitation_days),
     )
 
 
@@ -123,8 +123,8 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
     if not needle or not units:
         await turn.say_key("aspiration.no_match", text=escape(text.strip()[:60]))
         return
-    await turn.advance(state, "unit", results=[u.code for u in units])
-    await turn.say(turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
+    state = await turn.advance(state, "unit", results=[u.code for u in units])
+    await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
 
 
 def register(application: AnyApplication, services: Services) -> None:

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 COMMANDS = (
     CommandSpec("usulan", "cmd.usulan", Role.APPROVER),
     CommandSpec("rencana", "cmd.rencana", Role.APPROVER),
+    CommandSpec("rencana", "cmd.rencana", Role.ADMIN),
     CommandSpec("jalankan", "cmd.jalankan", Role.ADMIN),
     CommandSpec("simulasi", "cmd.simulasi", Role.ADMIN),
 )
@@ -49,6 +50,8 @@ COMMANDS = (
 FEATURE = "rencana"
 #: How many cards /usulan shows at once (the rest: "and N more").
 CARDS_PER_COMMAND = 10
+#: Telegram's limit for a photo caption.
+CAPTION_LIMIT = 1024
 #: How many moves /simulasi lists.
 MOVES_LISTED = 15
 #: How many large workload changes a summary names (a photo caption holds 1,024 characters).
@@ -75,16 +78,20 @@ def summary_caption(t: Translator, payload: dict[str, Any]) -> str:
     """The words of an approver's plan summary."""
     before = float(payload["status_quo_objective"])
     after = float(payload["objective"])
+    not_granted = int(payload.get("not_granted", 0))
     text = t(
         "summary.caption",
-        date=payload["plan_date"],
-        moves=int(payload["moves"]),
-        mine=int(payload.get("your_cards", 0)),
+        date=t.date(dt.date.fromisoformat(str(payload["plan_date"]))),
+        count=int(payload["moves"]),
+        mine=t("summary.mine", count=int(payload["your_cards"]))
+        if payload.get("your_cards") is not None
+        else "",
         before=t.fixed(before, 0),
         after=t.fixed(after, 0),
         pct=t.fixed(improvement_percent(before, after), 1),
-        not_granted=int(payload.get("not_granted", 0)),
+        not_granted=t("summary.not_granted", count=not_granted) if not_granted else "",
     )
+    text = "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
     flags = workload_flag_lines(t, list(payload.get("workload_flags") or []))
     return "\n".join([text, *flags])
 
@@ -143,9 +150,10 @@ def render_summary(
     """Caption, "Setujui semua" button and the chart PNG of a plan summary (the pairs left out
     for lack of ABK are counted, and the first LEFT_OUT_LISTED named)."""
     bars = bars_from_payload(payload.get("bars", []))
-    png = render_plan_chart(bars, chart_labels(t, str(payload["plan_date"]))) if bars else None
+    day = t.date(dt.date.fromisoformat(str(payload["plan_date"])))
+    png = render_plan_chart(bars, chart_labels(t, day)) if bars else None
     markup = None
-    if int(payload.get("your_cards", 0)) > 0:
+    if int(payload.get("your_cards") or 0) > 0:
         markup = keyboard(
             [button(t("summary.approve_all"), APPROVAL, "all", int(payload["plan_id"]))]
         )
@@ -293,7 +301,7 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
         "your_cards": sum(1 for p in proposals if p.id in mine_ids),
         "objective": plan.objective,
         "status_quo_objective": plan.status_quo_objective,
-        "not_granted": len(plan.solution.get("not_granted", [])),
+        "not_granted": len({n.get("employee") for n in plan.solution.get("not_granted", [])}),
         "left_out": list(plan.solution.get("left_out", [])),
         "bars": plan.solution.get("chart", []),
         "workload_flags": plan.solution.get("workload_flags", []),
@@ -323,11 +331,23 @@ async def show_plan(turn: Turn) -> None:
             for kind, avg in payload["averages"].items()
         )
         text += "\n" + turn.t("rencana.evaluations", count=payload["rated"], scores=scores)
-    if png is not None:
-        await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="rencana.png"))
     rows = [list(row) for row in markup.inline_keyboard] if markup else []
     rows.append([button(turn.t("export.plan.button"), FEATURE, "xlsx", int(payload["plan_id"]))])
-    await turn.say(text, InlineKeyboardMarkup(rows))
+    buttons = InlineKeyboardMarkup(rows)
+    if png is None:
+        await turn.say(text, buttons)
+        return
+    # The summary is the chart's caption (one message); a caption holds at most 1024 characters.
+    fits = len(text) <= CAPTION_LIMIT
+    await turn.context.bot.send_photo(
+        turn.chat_id,
+        InputFile(png, filename="rencana.png"),
+        caption=text if fits else caption,
+        parse_mode="HTML",
+        reply_markup=buttons,
+    )
+    if not fits:
+        await turn.say(text[len(caption) :].strip())
 
 
 @handler(role=Role.ASN)
@@ -392,7 +412,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
     if outcome.dry_run:
         head = t(
             "simulasi.result",
-            moves=len(outcome.moves),
+            count=len(outcome.moves),
             before=t.fixed(before, 0),
             after=t.fixed(after, 0),
             pct=t.fixed(improvement_percent(before, after), 1),
@@ -402,7 +422,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
         head = t(
             "jalankan.created",
             id=outcome.plan.id,
-            moves=len(outcome.proposals),
+            count=len(outcome.proposals),
             before=t.fixed(before, 0),
             after=t.fixed(after, 0),
         )
@@ -412,7 +432,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
             "jalankan.exists",
             id=outcome.plan.id,
             date=outcome.plan.plan_date,
-            moves=len(outcome.proposals),
+            count=len(outcome.proposals),
         )
     lines = [head]
     left_out = left_out_text(t, list(outcome.solution.get("left_out", [])), LEFT_OUT_LISTED)
@@ -454,7 +474,7 @@ async def _run_and_report(turn: Turn, dry_run: bool) -> None:
     await turn.say(outcome_text(turn.t, outcome))
     if dry_run and outcome.bars:
         png = render_plan_chart(
-            list(outcome.bars), chart_labels(turn.t, turn.context.today().isoformat())
+            list(outcome.bars), chart_labels(turn.t, turn.t.date(turn.context.today()))
         )
         await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="simulasi.png"))
 
@@ -528,7 +548,12 @@ async def why_not_lines(
             )
         moved = {m["employee"]: m["to"] for m in plan.solution.get("moves", [])}
         if not entries and nip in moved:
-            lines.append(t("status.granted", unit=escape(names.get(moved[nip], moved[nip]))))
+            # Only a move to one of the person's own choices is "your aspiration"; a move the
+            # person did not ask for is said as such (no aspiration, or another unit).
+            aspiration = await uow.aspirations.current_for(nip)
+            unit = escape(names.get(moved[nip], moved[nip]))
+            asked = aspiration is not None and moved[nip] in aspiration.choices
+            lines.append(t("status.granted" if asked else "status.moved_unasked", unit=unit))
     return lines
 
 

@@ -1,66 +1,135 @@
-"""/privasi: the privacy notice; /dataku: the caller's own data as a JSON file."""
+"""/privasi: what is stored, why, for how long and how to correct it; /dataku: the caller's own
+data as a short message and an XLSX with Indonesian headers; /koreksi: ask for a correction,
+which reaches the admins as a task (outbox kind `correction_request`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
-from enum import Enum
+import io
+from html import escape
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from telegram.ext import CommandHandler
 
+from bot.i18n import Translator
+from core.corrections import request_correction
+from core.dialogue import DialogueState
+from core.domain import Role
+from core.personal_data import DataTable, held_summary, personal_data
 from handlers.access import Turn, handler
-from handlers.context import AnyApplication, CommandSpec, Services
+from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
 
+CORRECTION_FLOW = "correction"
 COMMANDS = (
     CommandSpec("privasi", "cmd.privasi", None),
     CommandSpec("dataku", "cmd.dataku", None),
+    CommandSpec("koreksi", "cmd.koreksi", Role.ASN),
 )
+#: A column is made no wider than this many characters (long JSON cells wrap instead).
+MAX_COLUMN_WIDTH = 60
 
 
 @handler(role=None)
 async def privacy_notice(turn: Turn) -> None:
-    """What the bot keeps, why, for how long, and how to see it."""
-    await turn.say_key("privacy.notice")
+    """Every stored field, why, for how long, and how to see and correct it."""
+    settings = turn.context.settings
+    await turn.say_key(
+        "privacy.notice",
+        agency=escape(settings.agency_name),
+        months=settings.aspiration_months,
+    )
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-safe copy of a domain value."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
-    return value
+def workbook_bytes(tables: list[DataTable], exported_at: dt.datetime) -> bytes:
+    """TABLES as an XLSX, one sheet each (bold headers, readable widths)."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for table in tables:
+        sheet = book.create_sheet(table.title[:31])
+        sheet.append(list(table.headers))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append(list(row))
+        for index, header in enumerate(table.headers, start=1):
+            values = [header, *(str(r[index - 1] or "") for r in table.rows)]
+            width = min(MAX_COLUMN_WIDTH, max(len(v) for v in values) + 2)
+            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
+    book.properties.created = exported_at.replace(tzinfo=None)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def held_text(t: Translator, tables: list[DataTable]) -> str:
+    """The short message: what kinds of data are held, with counts."""
+    lines = [t("privacy.export_intro")]
+    for title, count in held_summary(tables):
+        lines.append(t("privacy.export_line", table=escape(title), count=count))
+    lines.append(t("privacy.export_outro"))
+    return "\n".join(lines)
 
 
 @handler()
 async def my_data(turn: Turn) -> None:
-    """Everything stored about the caller, as a JSON document."""
+    """Everything stored about the caller: a short message and an XLSX."""
     me = turn.me
     async with turn.context.uow() as uow:
-        aspiration = await uow.aspirations.current_for(me.nip)
-        accounts = await uow.accounts.list_for_nip(me.nip)
-        history = list(await uow.audit.list(f"employee:{me.nip}"))
-    export = {
-        "exported_at": turn.context.now().isoformat(),
-        "employee": _plain(me.employee),
-        "telegram_accounts": _plain(list(accounts)),
-        "roles": _plain(list(me.grants)),
-        "aspiration": _plain(aspiration),
-        "audit_events": _plain(sorted(history, key=lambda e: e.at)),
-    }
-    data = json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
-    await turn.send_file(data, f"dataku-{me.nip}.json", caption=turn.t("privacy.export_caption"))
+        tables = await personal_data(uow, me.nip)
+    now = turn.context.now()
+    await turn.say(held_text(turn.t, tables))
+    await turn.send_file(
+        workbook_bytes(tables, now),
+        f"dataku-{me.nip}.xlsx",
+        caption=turn.t("privacy.export_caption"),
+    )
+
+
+@handler()
+async def ask_correction(turn: Turn) -> None:
+    """/koreksi [what is wrong]: send it to the admins, or ask for it first."""
+    text = " ".join(turn.command_args).strip()
+    if text:
+        await _send_correction(turn, text)
+        return
+    await turn.start_dialogue(CORRECTION_FLOW, "text")
+    await turn.say_key("correction.ask")
+
+
+async def on_correction_text(turn: Turn, state: DialogueState, text: str) -> None:
+    """The correction typed after /koreksi."""
+    if not text.strip():
+        await turn.say_key("correction.ask")
+        return
+    await turn.end_dialogue()
+    await _send_correction(turn, text)
+
+
+async def _send_correction(turn: Turn, text: str) -> None:
+    reached = await request_correction(
+        turn.context.services.uow_factory, turn.context.clock, nip=turn.me.nip, text=text
+    )
+    await turn.say_key("correction.sent" if reached else "correction.recorded")
+
+
+def render_correction_request(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+    """To an admin: a person asks for a correction of their data (a task)."""
+    return t(
+        "correction.task",
+        name=escape(str(payload.get("name") or "")),
+        nip=str(payload.get("nip") or ""),
+        unit=escape(str(payload.get("unit") or "")),
+        request=escape(str(payload.get("request") or "")),
+    ), None
 
 
 def register(application: AnyApplication, services: Services) -> None:
-    """Add /privasi and /dataku."""
+    """Add /privasi, /dataku and /koreksi (with its one-step dialogue)."""
     application.add_handler(CommandHandler("privasi", privacy_notice))
     application.add_handler(CommandHandler("dataku", my_data))
+    application.add_handler(CommandHandler("koreksi", ask_correction))
+    services.routes[CORRECTION_FLOW] = DialogueRoute(Role.ASN, on_correction_text)

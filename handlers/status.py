@@ -6,8 +6,9 @@ from html import escape
 
 from telegram.ext import CommandHandler
 
-from core.aspirations import months_between, personal_eligibility
+from core.aspirations import person_problems
 from core.domain import Role
+from core.eligibility import months_between
 from handlers.access import Turn, handler
 from handlers.approval import rules_of
 from handlers.aspiration import policy_of
@@ -29,20 +30,20 @@ async def show_status(turn: Turn) -> None:
         transfers = await why_not_lines(
             turn.t, uow, me.nip, rules_of(turn.context), turn.context.now()
         )
+        problems = await person_problems(uow, me, turn.context.today(), policy_of(turn.context))
     today = turn.context.today()
     parts = [
         turn.t(
             "status.unit",
             unit=escape(unit.name if unit else me.unit_code),
             jabatan=escape(me.jabatan),
-            months=months_between(me.tmt_unit, today),
+            count=months_between(me.tmt_unit, today),
         )
     ]
     if aspiration is None:
         parts.append(turn.t("status.no_aspiration"))
     else:
         parts.append(aspiration_text(turn.t, aspiration, names))
-    problems = personal_eligibility(me, today, policy_of(turn.context))
     if problems:
         parts.append(
             turn.t("aspiration.cannot_be_granted") + "\n" + problems_block(turn.t, problems)

@@ -65,7 +65,7 @@ async def _start(turn: Turn) -> None:
     if len(units) == 1:
         await _unit_chosen(turn, state, units[0])
         return
-    await turn.say(turn.t("workload.ask_unit"), _units_keyboard(turn, units, 0))
+    await turn.show_list(state, turn.t("workload.ask_unit"), _units_keyboard(turn, units, 0))
 
 
 def _units_keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
@@ -292,7 +292,7 @@ async def _save(turn: Turn, state: DialogueState, *, confirmed: bool) -> None:
 def _need_line(turn: Turn, preview: WorkloadPreview) -> str:
     return turn.t(
         "workload.need_used",
-        months=preview.average_months,
+        count=preview.average_months,
         fte=turn.t.fixed(preview.accepted_fte or 0.0),
     )
 
@@ -310,7 +310,7 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
             await turn.say_key("aspiration.no_match", text=escape(text.strip()[:60]))
             return
         state = await turn.advance(state, "unit", results=[u.code for u in units], page=0)
-        await turn.say(turn.t("workload.ask_unit"), _units_keyboard(turn, units, 0))
+        await turn.show_list(state, turn.t("workload.ask_unit"), _units_keyboard(turn, units, 0))
         return
     if state.step != "volume":
         await turn.say_key("dialogue.use_buttons")

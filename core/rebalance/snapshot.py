@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from core.abk import DEFAULT_WKE_MINUTES, need_by_family
-from core.aspirations import months_between, retirement_date
+from core.aspirations import retirement_date
 from core.domain import Activity, Aspiration, Employee, Unit
-from core.eligibility import JabatanInfo, catalogue_by_key, jabatan_info
+from core.eligibility import JabatanInfo, catalogue_by_key, jabatan_info, months_between
 from core.rebalance import model
 from core.rebalance.model import Instance, InstanceError, Policy, instance_problems
 

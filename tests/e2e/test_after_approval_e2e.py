@@ -43,7 +43,12 @@ async def test_an_objection_left_waiting_is_reminded_escalated_and_ruled_by_an_a
         await approver.press("✅ Setujui", card_of(approver, "Siti Aminah"))
         notice = await nurse.wait_for_message(contains="Pemberitahuan mutasi", timeout=10)
         assert "sejak pemberitahuan ini Anda terima" in notice.body
-        assert "PP 79/2021" in notice.body and "PPK" in notice.body
+        # The route after the SK is one tap away (ℹ️ Rincian edits the same message).
+        await nurse.press("ℹ️ Rincian", notice)
+        details = await nurse.wait_for_message(
+            lambda m: m.message_id == notice.message_id and "PP 79/2021" in m.body
+        )
+        assert "PPK" in details.body
         # The window's start is the delivery the emulator acknowledged, not the approval.
         delivered = await delivered_at(loop)
         assert delivered == loop.clock.current
@@ -67,8 +72,10 @@ async def test_an_objection_left_waiting_is_reminded_escalated_and_ruled_by_an_a
         await run_daily(app)
         raised = await admin.wait_for_message(contains="Dinaikkan ke admin", timeout=10)
         assert raised.button_texts == ["➡️ Tetap dimutasi", "🚫 Batalkan mutasi"]
-        await admin.press("➡️ Tetap dimutasi", raised)
-        await admin.wait_for_message(contains="mutasi dipertahankan")
+        query = await admin.press("➡️ Tetap dimutasi", raised)
+        ruled = await admin.wait_for_callback_answer(query)  # a toast; the card is edited
+        assert "mutasi dipertahankan" in (ruled.text or "")
+        await admin.wait_for_message(lambda m: m.message_id == raised.message_id and not m.buttons)
         await nurse.wait_for_message(contains="mutasi tetap berlaku", timeout=10)
         after = (await state(loop))["proposals"][NURSE_A]
         assert after.state == ProposalState.APPROVED

@@ -73,7 +73,7 @@ async def test_hundreds_of_moves_reach_an_approver_as_summary_and_one_digest(
         assert len([m for m in received if "Usulan mutasi #" in m.body]) == 0
         summary = next(m for m in approver.messages() if m.photo is not None)
         assert summary.message_id < digest.message_id
-        assert "300 usulan pindah (300 menunggu keputusan Anda)" in summary.body
+        assert "300 usulan mutasi. 300 menunggu keputusan Anda." in summary.body
         assert [b for b in digest.button_texts if b.startswith("📂")] == [
             "📂 Puskesmas C (100)",
             "📂 Puskesmas D (100)",

@@ -25,7 +25,7 @@ async def test_a_person_who_blocked_the_bot_gets_the_notice_once_after_unblockin
         card = await approver.wait_for_message(contains="Siti Aminah", timeout=20)
         nurse.block_bot()
         await approver.press("✅ Setujui", card)
-        await approver.wait_for_message(contains="Usulan #")
+        await approver.wait_for_message(contains="Disetujui oleh")  # the card, edited
         alert = await admin.wait_for_message(contains="memblokir bot", timeout=20)
         assert NURSE_A in alert.body
         async with loop.uows() as uow:

@@ -177,14 +177,18 @@ async def test_refusals_change_nothing_in_the_database(runtime: BotRuntime) -> N
         await stranger.wait_for_message(contains="belum terdaftar")
         await stranger.send_text("halo")
         refusal = await stranger.wait_for_message(contains="belum terdaftar")
-        await stranger.press_data(refusal.message_id, f"asp:wd:{siti_wish.id}")
-        await stranger.wait_for_message(contains="belum terdaftar")
+        # Refused presses are answered as toasts (answerCallbackQuery text), not new messages.
+        query = await stranger.press_data(refusal.message_id, f"asp:wd:{siti_wish.id}")
+        assert "belum terdaftar" in ((await stranger.wait_for_callback_answer(query)).text or "")
         await dewi.send_command("/status")
         status = await dewi.wait_for_message(contains="Unit:")
-        await dewi.press_data(status.message_id, f"asp:wd:{siti_wish.id}")
-        await dewi.wait_for_message(contains="bukan aspirasi Anda")
-        await dewi.press_data(status.message_id, "wl:save")
-        await dewi.wait_for_message(contains="hanya untuk peran kepala unit")
+        seen = len(dewi.messages())
+        query = await dewi.press_data(status.message_id, f"asp:wd:{siti_wish.id}")
+        assert "bukan aspirasi Anda" in ((await dewi.wait_for_callback_answer(query)).text or "")
+        query = await dewi.press_data(status.message_id, "wl:save")
+        toast = (await dewi.wait_for_callback_answer(query)).text or ""
+        assert "hanya untuk peran kepala unit" in toast
+        assert len(dewi.messages()) == seen
         assert await _snapshot(runtime) == before
 
 

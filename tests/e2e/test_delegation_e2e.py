@@ -47,7 +47,7 @@ async def test_wakil_hands_the_cards_to_a_deputy_who_decides_in_the_approvers_na
         )
         assert not [m for m in approver.messages() if "Usulan mutasi #" in m.body]
         await deputy.press("✅ Setujui", card)
-        await deputy.wait_for_message(contains="disetujui")
+        await deputy.wait_for_message(contains="Disetujui oleh")  # the card, edited in place
         async with loop.uows() as uow:
             [siti] = [p for p in await uow.proposals.list_for_nip(NURSE_A)]
             decisions = await uow.decisions.list_for(siti.id or 0)

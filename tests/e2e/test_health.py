@@ -57,7 +57,7 @@ async def test_an_overdue_message_makes_the_bot_unhealthy(runtime: BotRuntime) -
     code, out, _ = await _health(runtime, "--lang", "en")
     assert code == 1
     outbox = next(line for line in out.splitlines() if line.split()[1] == "outbox")
-    assert outbox.startswith("FAILED") and "1 messages waiting" in outbox
+    assert outbox.startswith("FAILED") and "1 message waiting" in outbox
 
 
 async def test_a_bot_api_that_does_not_answer_makes_the_bot_unhealthy(

@@ -167,7 +167,7 @@ async def test_notice_committed_with_the_approval_survives_a_kill_before_any_sen
     card = await approver.wait_for_message(contains="Siti Aminah", timeout=20)
     set_clock(world["clock_file"], evening + dt.timedelta(minutes=2))  # 16:01: hours are over
     await approver.press("✅ Setujui", card)
-    await approver.wait_for_message(contains="disetujui", timeout=10)
+    await approver.wait_for_message(contains="Disetujui oleh", timeout=10)
     bot.kill()  # right after the approval's commit; the notice waits for the morning
     async with uows() as uow:
         [row] = [m for m in await uow.outbox.list() if m.kind == "notice"]

@@ -91,25 +91,38 @@ async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRunti
         # Dindik's approver is not asked about Dinkes' transfers.
         assert not [m for m in users[OUTSIDER].messages() if "Usulan mutasi #" in m.body]
 
-        # ℹ️ Rincian: the full explanation, training and legal basis, without deciding.
+        # ℹ️ Rincian: the same card, edited to show the numbers, training and legal basis.
         await approver.press("ℹ️ Rincian", card)
-        details = await approver.wait_for_message(contains="Rincian usulan mutasi")
-        assert "Dasar hukum" in details.body and "Pelatihan yang disarankan" in details.body
+        details = await approver.wait_for_message(
+            lambda m: m.message_id == card.message_id and "Dasar hukum" in m.body
+        )
+        assert "Pelatihan yang disarankan" in details.body
+        assert details.button_texts == ["✅ Setujui", "❌ Tolak", "🔼 Ringkas"]
 
         # An approver out of scope forging a press on Siti's card changes nothing and is told.
         outsider = users[OUTSIDER]
         siti_id = (await state(loop))["proposals"][NURSE_A].id
-        await outsider.press_data(outsider.last_message().message_id, f"apv:ok:{siti_id}:0")
-        await outsider.wait_for_message(contains="tidak sedang menunggu keputusan Anda")
+        query = await outsider.press_data(
+            outsider.last_message().message_id, f"apv:ok:{siti_id}:0"
+        )
+        toast = (await outsider.wait_for_callback_answer(query)).text or ""
+        assert "tidak sedang menunggu keputusan Anda" in toast
         assert (await state(loop))["proposals"][NURSE_A].state == ProposalState.PENDING
         # Nor may that approver read the details of a transfer outside their scope.
-        await outsider.press_data(outsider.last_message().message_id, f"apv:info:{siti_id}")
-        await outsider.wait_for_message(contains="di luar kewenangan Anda")
-        assert not [m for m in outsider.messages() if "Rincian usulan mutasi" in m.body]
+        query = await outsider.press_data(
+            outsider.last_message().message_id, f"apv:info:{siti_id}"
+        )
+        toast = (await outsider.wait_for_callback_answer(query)).text or ""
+        assert "di luar kewenangan Anda" in toast
+        assert not [m for m in outsider.messages() if "Dasar hukum" in m.body]
 
         # One tap approves Siti's move; every approver's copy of the card shows the outcome.
-        await approver.press("✅ Setujui", card)
-        await approver.wait_for_message(contains="Usulan #")
+        query = await approver.press("✅ Setujui", card)
+        assert "disetujui" in ((await approver.wait_for_callback_answer(query)).text or "")
+        await approver.wait_for_message(
+            lambda m: m.message_id == card.message_id and "Disetujui oleh" in m.body
+        )
+        assert len([m for m in approver.messages() if "Usulan mutasi #" in m.body]) == 2
         edited = await approver_2.wait_for_message(
             lambda m: "Disetujui oleh Kepala Dinkes" in m.body, timeout=10
         )
@@ -128,27 +141,26 @@ async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRunti
         # A third tap, on Siti's card that was already approved, changes nothing and says so.
         decisions_before = now["audit"].count("proposal.approve")
         stale_card = card_of(approver_2, "Siti Aminah")
-        await approver_2.press_data(
+        query = await approver_2.press_data(
             stale_card.message_id, f"apv:ok:{now['proposals'][NURSE_A].id}:0"
         )
-        answer = await approver_2.wait_for_message(contains="ketukan Anda tidak mengubah")
-        assert "sudah disetujui" in answer.body
+        answer = (await approver_2.wait_for_callback_answer(query)).text or ""
+        assert "ketukan Anda tidak mengubah" in answer and "sudah disetujui" in answer
         assert (await state(loop))["audit"].count("proposal.approve") == decisions_before
 
-        # The approved ASN receives a notice naming origin, destination and the numbers.
+        # The approved ASN receives a one-screen notice naming origin, destination, TMT and
+        # the main reason; the numbers and legal basis are one tap away, in the same message.
         notice = await nurse_a.wait_for_message(contains="Pemberitahuan mutasi", timeout=10)
-        for words in (
-            "Puskesmas Wonosari I",
-            "Puskesmas Playen",
-            "TMT",
-            "kelebihan 1,0",
-            "kekurangan 2,6",
-            "Jarak dari rumah",
-            "Dasar hukum",
-            "farmasi",
-        ):
+        for words in ("Puskesmas Wonosari I", "Puskesmas Playen", "TMT", "butuh", "7 hari"):
             assert words in notice.body, words
-        assert notice.button_texts == ["✅ Terima", "📝 Ajukan keberatan"]
+        assert len(notice.body) <= 600 and "Dasar hukum" not in notice.body
+        assert notice.button_texts == ["✅ Terima", "📝 Ajukan keberatan", "ℹ️ Rincian"]
+        await nurse_a.press("ℹ️ Rincian", notice)
+        notice = await nurse_a.wait_for_message(
+            lambda m: m.message_id == notice.message_id and "Dasar hukum" in m.body
+        )
+        for words in ("Jarak garis lurus dari rumah", "farmasi", "setelah mutasi ini"):
+            assert words in notice.body, words
         assert not [m for m in nurse_b.messages() if "Pemberitahuan mutasi" in m.body]
         for supervisor in (users[SUP_A], users[SUP_B]):
             await supervisor.wait_for_message(contains="Siti Aminah", timeout=10)
@@ -161,8 +173,11 @@ async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRunti
         assert (await state(loop))["proposals"][NURSE_A].state == ProposalState.OBJECTED
         objection = await approver.wait_for_message(contains="Keberatan atas usulan", timeout=10)
         assert "merawat orang tua" in objection.body
-        await approver.press("🚫 Batalkan mutasi", objection)
-        await approver.wait_for_message(contains="mutasi dibatalkan")
+        query = await approver.press("🚫 Batalkan mutasi", objection)
+        assert "mutasi dibatalkan" in ((await approver.wait_for_callback_answer(query)).text or "")
+        await approver.wait_for_message(
+            lambda m: m.message_id == objection.message_id and "dibatalkan oleh" in m.body
+        )
         await nurse_a.wait_for_message(contains="mutasi dibatalkan", timeout=10)
         await approver_2.wait_for_message(lambda m: "dibatalkan oleh" in m.body, timeout=10)
 
@@ -223,8 +238,17 @@ async def test_spmt_tap_moves_the_nurse_and_ratings_after_ninety_days_reach_the_
         await run_daily(app)
         await approver.wait_for_message(contains="Pengingat", timeout=10)
 
-        # The nurse's notice says a new SIP and the head's SPMT come before the move.
-        assert "Perlu SIP baru" in notice.body and "SPMT" in notice.body
+        # The nurse's notice says a new SIP comes before the move (first screen); the head's
+        # SPMT is one tap away, still there after she accepted.
+        assert "Perlu SIP baru" in notice.body
+        answered = next(m for m in nurse_a.messages() if m.message_id == notice.message_id)
+        assert answered.button_texts == ["ℹ️ Rincian"]
+        await nurse_a.press("ℹ️ Rincian", answered)
+        details = await nurse_a.wait_for_message(
+            lambda m: m.message_id == notice.message_id and "SPMT" in m.body
+        )
+        assert "Anda menerima mutasi ini" in details.body
+        assert details.button_texts == ["🔼 Ringkas"]
 
         # On the TMT the calendar alone changes nothing: the destination head is asked for
         # the SPMT, with the new SIP, by one button.
@@ -237,8 +261,9 @@ async def test_spmt_tap_moves_the_nurse_and_ratings_after_ninety_days_reach_the_
         # The origin head cannot confirm it (a forged press changes nothing).
         siti_id = (await state(loop))["proposals"][NURSE_A].id
         old_boss = users[SUP_A]
-        await old_boss.press_data(old_boss.last_message().message_id, f"arr:ok:{siti_id}")
-        await old_boss.wait_for_message(contains="Hanya kepala unit tujuan")
+        query = await old_boss.press_data(old_boss.last_message().message_id, f"arr:ok:{siti_id}")
+        refusal = await old_boss.wait_for_callback_answer(query)  # a toast, not a message
+        assert "Hanya kepala unit tujuan" in (refusal.text or "")
         # A working day after the TMT, still in the old unit.
         loop.clock.current = dt.datetime(2027, 1, 4, 7, 30, tzinfo=JAKARTA)
         await run_daily(app)
@@ -271,10 +296,13 @@ async def test_spmt_tap_moves_the_nurse_and_ratings_after_ninety_days_reach_the_
         await new_boss.press("4", question)
         await new_boss.wait_for_message(contains="nilai 4 dicatat")
         mine = await nurse_a.wait_for_message(contains="penilaian Anda atas mutasi", timeout=10)
+        five = {b.text: b.callback_data for b in mine.buttons}
         await nurse_a.press("5", mine)
-        await nurse_a.wait_for_message(contains="nilai 5 dicatat")
-        await nurse_a.press("1", mine)  # a second rating changes nothing
-        await nurse_a.wait_for_message(contains="sudah diberikan")
+        rated = await nurse_a.wait_for_message(contains="nilai 5 dicatat")
+        assert rated.message_id == mine.message_id and rated.buttons == []  # edited in place
+        # a second rating from a stale screen changes nothing, and says so in a toast
+        query = await nurse_a.press_data(mine.message_id, str(five["1"]))
+        assert "sudah diberikan" in ((await nurse_a.wait_for_callback_answer(query)).text or "")
 
         await approver.send_command("/rencana")
         report = await approver.wait_for_message(contains="Penilaian 90 hari")
@@ -287,8 +315,8 @@ async def test_admin_simulates_then_runs_a_plan_once(loop: LoopRuntime) -> None:
         admin = users[ADMIN]
         loop.clock.current = dt.datetime(2026, 11, 24, 10, 0, tzinfo=JAKARTA)
         await admin.send_command("/simulasi")
-        result = await admin.wait_for_message(contains="usulan; skor", timeout=20)
-        assert "2 usulan" in result.body and "Siti Aminah" in result.body
+        result = await admin.wait_for_message(contains="mutasi; skor", timeout=20)
+        assert "2 mutasi" in result.body and "Siti Aminah" in result.body
         await admin.wait_for_message(lambda m: m.photo is not None, timeout=10)
         assert (await state(loop))["plan"] is None  # what-if: nothing stored
         await admin.send_command("/jalankan")
@@ -319,9 +347,13 @@ async def test_approve_all_needs_a_confirmation_and_decides_every_card_once(
         confirm = await approver.wait_for_message(contains="Setujui semua usulan")
         assert (await state(loop))["audit"].count("proposal.approve") == 0
         await approver.press("Ya, setujui semua", confirm)
+        # The confirmation is edited to the result; its buttons are gone.
         done = await approver.wait_for_message(contains="usulan disetujui")
-        assert done.body.startswith("✅ 2 usulan disetujui; 0 dilewati")
-        await approver.press("Ya, setujui semua", confirm)  # again: nothing left to decide
+        assert done.message_id == confirm.message_id and done.buttons == []
+        assert done.body == "✅ 2 usulan disetujui."
+        yes = {b.text: b.callback_data for b in confirm.buttons}
+        # a client still showing the old button presses it again: nothing left to decide
+        await approver.press_data(confirm.message_id, str(yes["Ya, setujui semua"]))
         await approver.wait_for_message(contains="Tidak ada usulan yang menunggu keputusan Anda")
         now = await state(loop)
         assert {p.state for p in now["proposals"].values()} == {ProposalState.APPROVED}

@@ -108,9 +108,10 @@ def decided(card_id: int) -> Callable[[Any], bool]:
     return lambda m: bool(m.message_id == card_id and "Disetujui oleh" in m.body)
 
 
-async def reply_to_press(user: EmulatedUser) -> Any:
-    """The bot's answer to USER's press: approved, or already decided."""
-    return await user.wait_for_message(lambda m: WON in m.body or LOST in m.body, timeout=20)
+async def reply_to_press(user: EmulatedUser, query_id: str) -> str:
+    """The bot's answer to USER's press, a toast: approved, or already decided."""
+    answer = await user.wait_for_callback_answer(query_id, timeout=20)
+    return answer.text or ""
 
 
 async def test_two_approvers_pressing_the_same_card_at_once_decide_it_exactly_once(
@@ -132,22 +133,27 @@ async def test_two_approvers_pressing_the_same_card_at_once_decide_it_exactly_on
         assert siti.id is not None and siti.state == ProposalState.PENDING
 
         gate.arm(siti.id)
-        await asyncio.gather(
+        queries = await asyncio.gather(
             *(user.press("✅ Setujui", cards[nip]) for nip, user in approvers.items())
         )
         replies = dict(
             zip(
                 approvers,
-                await asyncio.gather(*(reply_to_press(u) for u in approvers.values())),
+                await asyncio.gather(
+                    *(
+                        reply_to_press(u, q)
+                        for u, q in zip(approvers.values(), queries, strict=True)
+                    )
+                ),
                 strict=True,
             )
         )
 
         # Both decisions read the card while it was still pending, inside the bot, together.
         assert gate.held == 2
-        [winner] = [nip for nip, reply in replies.items() if WON in reply.body]
-        [loser] = [nip for nip, reply in replies.items() if LOST in reply.body]
-        assert f"Usulan #{siti.id} sudah disetujui" in replies[loser].body
+        [winner] = [nip for nip, reply in replies.items() if WON in reply]
+        [loser] = [nip for nip, reply in replies.items() if LOST in reply]
+        assert f"Usulan #{siti.id} sudah disetujui" in replies[loser]
 
         # Every approver's copy of the card ends edited to the one outcome, naming the winner.
         winner_name = {APPROVER: "Kepala Dinkes", APPROVER_2: "Sekretaris Dinkes"}[winner]

@@ -69,10 +69,15 @@ user id; update_ids increase globally, message_ids per chat, shared by both side
 
 - ``await user.send_text(text, reply_to=None)``, ``await user.send_command("/start", "CODE")``
   (with a bot_command entity), ``await user.send_document(filename, data, mime_type,
-  caption=None)`` -> message_id.
+  caption=None)``, ``await user.send_photo(png_or_jpeg_bytes, caption=None)``,
+  ``await user.send_sticker(emoji)``, ``await user.send_voice(seconds)`` -> message_id;
+  ``await user.edit_text(message_id, text)`` edits the user's own message (an
+  ``edited_message`` update, as when a person corrects a typo).
 - ``await user.press(button_text, message=None)`` -> callback query id (latest bot message with
   that inline button, or the given SeenMessage/message_id); ``await user.press_data(message_id,
-  data)`` forges a callback; ``await user.tap_keyboard(text)`` taps a reply-keyboard button.
+  data, too_old=False)`` forges a callback (``too_old``: answering it fails with "query is too
+  old", as for a press made before a restart); ``await user.tap_keyboard(text)`` taps a
+  reply-keyboard button.
 - ``user.messages(include_own=False)`` -> [SeenMessage] (current text after edits, entities,
   inline_keyboard of InlineButton, document/photo as ReceivedFile with bytes, edit_count,
   sent_text/parse_mode as the bot sent them); ``user.last_message()``;

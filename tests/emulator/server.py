@@ -139,6 +139,8 @@ class _Message:
     edit_date: int | None = None
     edit_count: int = 0
     deleted: bool = False
+    #: Other fields of a user's message as Telegram sends them (sticker, voice, ...).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -531,6 +533,8 @@ class BotApiEmulator:
         document: ReceivedFile | None = None,
         caption: str | None = None,
         reply_to: int | None = None,
+        photo: ReceivedFile | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> int:
         """A user message reaches the bot as an update; returns its message_id."""
         chat = self._chat_of(user_id)
@@ -550,6 +554,8 @@ class BotApiEmulator:
             caption=caption,
             document=document,
             reply_to=reply_to,
+            photo=photo,
+            extra=dict(extra or {}),
         )
         chat.next_message_id += 1
         chat.messages[message.message_id] = message
@@ -557,14 +563,34 @@ class BotApiEmulator:
         self._chat_signal.fire()
         return message.message_id
 
-    def _user_presses(self, user_id: int, message_id: int, data: str) -> str:
-        """A callback_query update for a button press; returns the query id."""
+    def _user_edits(self, user_id: int, message_id: int, text: str) -> None:
+        """The user edits their own earlier message: an edited_message update."""
+        chat = self._chat_of(user_id)
+        message = chat.messages.get(message_id)
+        if message is None or message.from_bot or message.deleted:
+            raise LookupError(f"user {user_id} has no own message {message_id} to edit")
+        message.text = text
+        message.sent_text = text
+        message.entities = []
+        message.edit_date = int(time.time())
+        message.edit_count += 1
+        chat.last_action_seq = self._next_seq()
+        self._enqueue_update("edited_message", self._message_json(message))
+        self._chat_signal.fire()
+
+    def _user_presses(
+        self, user_id: int, message_id: int, data: str, *, too_old: bool = False
+    ) -> str:
+        """A callback_query update for a button press; returns the query id. With TOO_OLD the
+        query is already past Telegram's answer window (answering it fails, as after a
+        restart)."""
         chat = self._chat_of(user_id)
         message = chat.messages.get(message_id)
         if message is None or message.deleted:
             raise LookupError(f"user {user_id} has no message {message_id} to press a button on")
         query_id = f"{self.bot_id}{next(self._query_counter):08d}"
-        self._queries[query_id] = _PendingQuery(user_id, message_id, data)
+        if not too_old:
+            self._queries[query_id] = _PendingQuery(user_id, message_id, data)
         chat.last_action_seq = self._next_seq()
         self._enqueue_update(
             "callback_query",
@@ -1301,6 +1327,7 @@ class BotApiEmulator:
                     "file_size": photo.size,
                 }
             ]
+        data.update(message.extra)
         if message.inline_keyboard:
             data["reply_markup"] = {"inline_keyboard": message.inline_keyboard}
         if message.edit_date is not None:

@@ -73,6 +73,46 @@ class EmulatedUser:
         await asyncio.sleep(0)
         return message_id
 
+    async def edit_text(self, message_id: int, text: str) -> None:
+        """Edit one of this user's own earlier messages (Telegram sends edited_message)."""
+        self._emulator._user_edits(self.user_id, message_id, text)
+        await asyncio.sleep(0)
+
+    async def send_photo(self, data: bytes, *, caption: str | None = None) -> int:
+        """Send a photo (JPEG/PNG bytes) to the bot; returns its message_id."""
+        stored = self._emulator._store_file(data, None, "image/jpeg", "photos")
+        message_id = self._emulator._user_posts(self.user_id, photo=stored, caption=caption)
+        await asyncio.sleep(0)
+        return message_id
+
+    async def send_sticker(self, emoji: str = "👍") -> int:
+        """Send a sticker to the bot; returns its message_id."""
+        sticker = {
+            "file_id": f"sticker-{self.user_id}",
+            "file_unique_id": f"sticker-u-{self.user_id}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
+        message_id = self._emulator._user_posts(self.user_id, extra={"sticker": sticker})
+        await asyncio.sleep(0)
+        return message_id
+
+    async def send_voice(self, seconds: int = 3) -> int:
+        """Send a voice note to the bot; returns its message_id."""
+        voice = {
+            "file_id": f"voice-{self.user_id}",
+            "file_unique_id": f"voice-u-{self.user_id}",
+            "duration": seconds,
+            "mime_type": "audio/ogg",
+        }
+        message_id = self._emulator._user_posts(self.user_id, extra={"voice": voice})
+        await asyncio.sleep(0)
+        return message_id
+
     async def press(self, button_text: str, message: SeenMessage | int | None = None) -> str:
         """Press an inline button (exact text, else containing text); returns the query id.
 
@@ -95,9 +135,10 @@ class EmulatedUser:
             f"{[(m.message_id, m.button_texts) for m in candidates if m.buttons]}"
         )
 
-    async def press_data(self, message_id: int, data: str) -> str:
-        """Send a callback_query with any data (forged or stale) for one of the chat's messages."""
-        query_id = self._emulator._user_presses(self.user_id, message_id, data)
+    async def press_data(self, message_id: int, data: str, *, too_old: bool = False) -> str:
+        """Send a callback_query with any data (forged or stale) for one of the chat's messages;
+        with TOO_OLD the bot's answer to it fails ("query is too old")."""
+        query_id = self._emulator._user_presses(self.user_id, message_id, data, too_old=too_old)
         await asyncio.sleep(0)
         return query_id
 

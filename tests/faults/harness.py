@@ -32,9 +32,6 @@ TOKEN = "626262:FAULTS-token"
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
 #: Messages may go out at any hour in the probes (the real clock runs in `mutasi serve`).
 ALWAYS = WorkingTime(JAKARTA, dt.time(0, 0), dt.time(23, 59, 59), frozenset(range(1, 8)))
-#: Cards (not a digest) up to this many moves per approver: the probes tap one card per move.
-CARDS_MAX = 1000
-
 #: Where the figures go when MUTASI_FAULTS_RESULTS names a file (docs/reliability.md quotes them).
 RESULTS_ENV = "MUTASI_FAULTS_RESULTS"
 
@@ -49,7 +46,7 @@ def serve_env(api_url: str, database_url: str) -> dict[str, str]:
         MUTASI_WORK_HOURS_START="00:00",
         MUTASI_WORK_HOURS_END="23:59:59",
         MUTASI_WORK_DAYS="1-7",
-        MUTASI_APPROVAL_CARDS_MAX=str(CARDS_MAX),
+        MUTASI_APPROVAL_CARDS_MAX="16",
     )
     return env
 
@@ -208,11 +205,9 @@ async def seed_agency(uows: UnitOfWorkFactory) -> None:
 
 
 def planning_rules() -> PlanningRules:
-    """One approval stage; cards due at once, a card per move (the probes tap cards, so no
-    digest: cards_max above the probes' move counts)."""
+    """One approval stage; a card per move (not a digest), due at once."""
     return PlanningRules(
-        ApprovalRules(parse_chain("approver"), ALWAYS, cards_max=CARDS_MAX),
-        time_limit_seconds=5,
+        ApprovalRules(parse_chain("approver"), ALWAYS, cards_max=NURSES), time_limit_seconds=5
     )
 
 

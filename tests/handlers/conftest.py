@@ -37,8 +37,16 @@ class Harness:
         return self.request.last(user_id)
 
     async def press(self, user_id: int, data: str) -> RecordedCall:
-        """Press a button with DATA; the bot's last message to that chat."""
+        """Press a button with DATA; what the person saw last: a toast (answerCallbackQuery
+        with text), an edit or a new message (else the chat's last message)."""
+        start = len(self.request.calls)
         await self.app.process_update(self.updates.press(user_id, data))
+        for call in reversed(self.request.calls[start:]):
+            if call.method == "answerCallbackQuery" and call.params.get("text"):
+                return call
+            shown = call.method in ("sendMessage", "sendDocument", "sendPhoto", "editMessageText")
+            if shown and int(call.params.get("chat_id", 0)) == user_id:
+                return call
         return self.request.last(user_id)
 
     async def upload(

@@ -25,6 +25,7 @@ class RecordedCall:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    result: Any = None
 
     @property
     def text(self) -> str:
@@ -53,6 +54,8 @@ class RecordingRequest(BaseRequest):
         self.calls: list[RecordedCall] = []
         self.uploads: dict[str, bytes] = {}  # file_id -> bytes a user "sent"
         self._message_ids = itertools.count(1000)
+        #: When set, answerCallbackQuery fails as Telegram does for a press older than ~15 s.
+        self.answers_too_old = False
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -86,8 +89,18 @@ class RecordingRequest(BaseRequest):
             for key, value in (request_data.multipart_data or {}).items():
                 if isinstance(value, tuple):
                     files[key] = value[1]
-        self.calls.append(RecordedCall(name, params, files))
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+        call = RecordedCall(name, params, files)
+        self.calls.append(call)
+        if name == "answerCallbackQuery" and self.answers_too_old:
+            refusal = {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: query is too old and response timeout expired or "
+                "query ID is invalid",
+            }
+            return 400, json.dumps(refusal).encode()
+        call.result = self._result(name, params)
+        return 200, json.dumps({"ok": True, "result": call.result}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
@@ -100,7 +113,7 @@ class RecordingRequest(BaseRequest):
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
             }
-        if name in ("sendMessage", "sendDocument", "editMessageText"):
+        if name in ("sendMessage", "sendDocument", "sendPhoto", "editMessageText"):
             chat_id = int(params.get("chat_id", 0) or 0)
             message: dict[str, Any] = {
                 "message_id": int(params.get("message_id") or next(self._message_ids)),
@@ -137,6 +150,24 @@ class RecordingRequest(BaseRequest):
         sent = self.sent(chat_id)
         assert sent, f"nothing was sent to {chat_id}"
         return sent[-1]
+
+    def toasts(self) -> list[str]:
+        """The texts of every answerCallbackQuery ('' for a silent answer), oldest first."""
+        return [
+            str(c.params.get("text") or "")
+            for c in self.calls
+            if c.method == "answerCallbackQuery"
+        ]
+
+    def last_toast(self) -> str:
+        """The text of the last answerCallbackQuery."""
+        toasts = self.toasts()
+        assert toasts, "no button press was answered"
+        return toasts[-1]
+
+    def methods(self) -> list[str]:
+        """The Bot API methods called so far, in order."""
+        return [c.method for c in self.calls]
 
     def forget(self) -> None:
         """Drop the record so far."""
@@ -204,6 +235,39 @@ class UpdateFactory:
             },
         }
         return Update.de_json(payload, self.bot)
+
+    def edited(self, user_id: int, message_id: int, text: str, language: str = "id") -> Update:
+        """The user edits their earlier message MESSAGE_ID to TEXT (an edited_message update)."""
+        message = self._message(user_id, language, text=text)
+        message["message_id"] = message_id
+        message["edit_date"] = 1_790_000_100
+        data = {"update_id": next(self._update_ids), "edited_message": message}
+        return Update.de_json(data, self.bot)
+
+    def non_text(self, user_id: int, kind: str) -> Update:
+        """A photo, sticker or voice note (KIND) in the private chat."""
+        media: dict[str, Any] = {
+            "photo": {
+                "photo": [{"file_id": "p1", "file_unique_id": "p1u", "width": 90, "height": 90}]
+            },
+            "sticker": {
+                "sticker": {
+                    "file_id": "s1",
+                    "file_unique_id": "s1u",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
+            "voice": {"voice": {"file_id": "v1", "file_unique_id": "v1u", "duration": 3}},
+        }[kind]
+        data = {
+            "update_id": next(self._update_ids),
+            "message": self._message(user_id, "id", **media),
+        }
+        return Update.de_json(data, self.bot)
 
     def document(
         self, user_id: int, file_id: str, filename: str, size: int, caption: str | None = None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
+
+from openpyxl import load_workbook
 
 from core.domain import Plan, Role, RoleGrant, ScopeKind
 from tests.handlers.agency import ADMIN, DEWI, KEPALA, SITI
@@ -43,10 +44,18 @@ async def test_dataku_sends_the_callers_own_data_and_nobody_elses(h: Harness) ->
     await h.register(DEWI_ID, DEWI.nip)
     sent = await h.command(SITI_ID, "/dataku")
     assert sent.method == "sendDocument"
-    export = json.loads(next(iter(sent.files.values())).decode("utf-8"))
-    assert export["employee"]["nip"] == SITI.nip
-    assert [a["telegram_user_id"] for a in export["telegram_accounts"]] == [SITI_ID]
-    assert DEWI.nip not in json.dumps(export)
+    book = load_workbook(io.BytesIO(next(iter(sent.files.values()))))
+    profile = dict(book["Profil"].iter_rows(min_row=2, max_col=2, values_only=True))
+    assert profile["NIP"] == SITI.nip
+    accounts = [r[0] for r in book["Akun Telegram"].iter_rows(min_row=2, values_only=True)]
+    assert accounts == [SITI_ID]
+    cells = [
+        str(c)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for c in row
+    ]
+    assert not [c for c in cells if DEWI.nip in c]
 
 
 async def test_status_shows_unit_tenure_and_why_a_wish_cannot_be_granted(h: Harness) -> None:

@@ -87,8 +87,9 @@ async def test_rencana_button_sends_the_plan_workbook(h: Harness) -> None:
         (SITI.nip, SITI.name, "Puskesmas Sukajaya"),
         (RINA.nip, RINA.name, "SD Negeri 1 Harapan"),
     ]
-    assert "Tujuan ini tidak termasuk aspirasi yang diajukan." in str(rows[3][8])
-    assert "Jarak dari rumah 3,0 → 6,5 km." in str(rows[3][8])
+    assert "Pegawai ini tidak mengajukan mutasi ini." in str(rows[3][8])
+    # Siti's home is not on record: no distance is claimed (docs/messages.md)
+    assert "Jarak" not in str(rows[3][8]) and "km" not in str(rows[3][8])
 
 
 async def test_an_opd_approver_gets_only_the_proposals_touching_their_opd(h: Harness) -> None:
@@ -113,5 +114,6 @@ async def test_someone_without_approver_or_admin_role_gets_no_file(h: Harness) -
     plan_id = await store_plan(h)
     await h.register(KEPALA_ID, KEPALA.nip)  # a supervisor only
     reply = await h.press(KEPALA_ID, f"rencana:xlsx:{plan_id}")
-    assert reply.method == "sendMessage" and "tidak berwenang" in reply.text
+    # a refused press is answered as a toast (answerCallbackQuery text)
+    assert reply.method == "answerCallbackQuery" and "tidak berwenang" in reply.text
     assert all(c.method != "sendDocument" for c in h.request.calls)

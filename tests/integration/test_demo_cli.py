@@ -56,8 +56,9 @@ def test_demo_builds_a_size_s_agency_and_names_over_and_under_staffed_units(
     assert 500 <= people <= 700
     assert aspirations >= 50 and heads >= 20
     assert sorted(p.name for p in (tmp_path / "files").iterdir()) == [
-        "activities.csv", "employees.csv", "units.csv",
+        "activities.csv", "employees.csv", "jabatan.csv", "units.csv",
     ]  # fmt: skip
+    assert "jabatan.csv: 20 dibuat, 0 diperbarui, 0 tidak berubah" in output
     assert f"employees.csv: {people} dibuat, 0 diperbarui, 0 tidak berubah" in output
     over_part, under_part = output.split("Kekurangan pegawai menurut ABK")
     assert "Kelebihan pegawai menurut ABK" in over_part

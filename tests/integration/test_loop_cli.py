@@ -48,7 +48,7 @@ def database(sqlite_template: Path, tmp_path: Path) -> str:
 def test_dry_run_prints_moves_with_their_numbers_and_stores_nothing(database: str) -> None:
     out = mutasi(database, "rebalance", "--dry-run", "--time-limit", "5")
     assert "Simulasi" in out and "Puskesmas Wonosari I → Puskesmas Playen" in out
-    assert "kebutuhan 2,6" in out and "Dasar hukum" in out
+    assert "(ABK 2,6)" in out and "Dasar hukum" in out
     out = mutasi(database, "rebalance", "--time-limit", "5")
     assert "Rencana #" in out and "dibuat" in out
 
@@ -101,3 +101,27 @@ def test_export_sk_writes_domain_columns_for_approved_transfers(
     with text.open(encoding="utf-8-sig") as handle:
         [row] = list(csv.DictReader(handle))
     assert row["nomor_usulan"].startswith("MUT-") and row["unit_lama"] == "Puskesmas Wonosari I"
+
+
+def test_chart_renders_the_stored_plan_for_a_phone_and_prints_its_caption(
+    database: str, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    mutasi(database, "rebalance", "--time-limit", "5")
+    out = tmp_path / "chart.png"
+    printed = mutasi(database, "chart", "--plan", "1", "--out", str(out))
+    assert "Rencana mutasi" in printed and "usulan mutasi" in printed
+    assert "menunggu keputusan Anda" not in printed  # no reader: no "yours to decide"
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.size[0] == 840
+    english = mutasi(
+        database, "chart", "--plan", "1", "--out", str(tmp_path / "en.png"), "--lang", "en"
+    )
+    assert "Transfer plan" in english
+    result = CliRunner().invoke(
+        build_app(),
+        ["chart", "--plan", "99", "--out", str(out)],
+        env={"MUTASI_DATABASE_URL": database},
+    )
+    assert result.exit_code == 2 and "tidak ada rencana nomor 99" in result.output

@@ -61,13 +61,13 @@ HEADERS = [
     "Aspirasi pilihan ke-",
     "Jarak rumah sebelum (km)",
     "Jarak rumah sesudah (km)",
-    "Skor membaik (poin)",
+    "Skor ketidakseimbangan berkurang",
     "Rangkaian mutasi (jumlah)",
     "Lama di unit asal (bulan)",
     "Keahlian yang cocok",
     "Pelatihan disarankan",
     "Alternatif berikutnya",
-    "Alternatif: skor lebih buruk (poin)",
+    "Alternatif: skor ketidakseimbangan lebih tinggi",
     "Tanggal keputusan terakhir",
 ]
 
@@ -164,18 +164,22 @@ def test_export_plan_writes_a_summary_one_sheet_per_opd_and_the_minutes(
             "Aspirasi pilihan ke-",
             "Jarak rumah sebelum (km)",
             "Jarak rumah sesudah (km)",
-            "Skor membaik (poin)",
+            "Skor ketidakseimbangan berkurang",
         )
     ]
     assert numbers == [14, 11.2, 13, 7, 9.6, 8, 1, 12.3, 8.1, 135.0]
     assert first["Keahlian yang cocok"] == "keperawatan"
     reasons = str(first["Alasan"]).split("\n")
+    # The chat's words (docs/messages.md): whole people, counts after this move.
     assert reasons[0] == (
-        "Unit asal kelebihan 2,8 pegawai menurut ABK (14 pegawai, kebutuhan 11,2; "
-        "setelah mutasi 13)."
+        "Alasan: menurut ABK unit asal butuh 11 orang, ada 14; unit tujuan butuh 10 orang, ada 7."
     )
+    assert (
+        "Unit asal, Puskesmas Wonosari I: menurut ABK butuh 11 orang (ABK 11,2), ada 14; "
+        "setelah mutasi ini 13."
+    ) in reasons
     assert "Sesuai aspirasi pilihan ke-1." in reasons
-    assert "Jarak dari rumah 12,3 → 8,1 km." in reasons
+    assert "Jarak garis lurus dari rumah: 12,3 → 8,1 km." in reasons
     assert first["Status"] == "disetujui"
     assert first["TMT"] == dt.datetime(2027, 1, 1)
     assert first["Keputusan (oleh, waktu)"] == (

@@ -13,9 +13,9 @@ import pytest
 from bot.i18n import translator
 from bot.outbox_sender import TEXT_RENDERERS
 from core.notices import LEGAL_BASIS, transfer_content
-from handlers.approval import render_card, render_objection
+from handlers.approval import card_text, render_card, render_objection
 from handlers.arrival import render_arrival_request, render_transfer_alert
-from handlers.notice import render_notice
+from handlers.notice import notice_text, render_notice
 from tests.unit.test_loop_notices import NURSE, UNITS, proposal
 
 
@@ -37,10 +37,15 @@ def test_the_notice_says_sip_spmt_window_from_delivery_and_the_route_after_the_s
     language: str, sip_words: str, route_words: str, window_words: str
 ) -> None:
     t = translator(language)
-    text, _ = render_notice(t, notice_payload(sip=True))
+    # The first screen: the SIP the person must get before the TMT, and the window.
+    first, _ = render_notice(t, notice_payload(sip=True))
+    for words in (sip_words, window_words, "PP 28/2024"):
+        assert words in first, words
+    # One tap away (ℹ️ Rincian, the same message): the SPMT and the route after the SK.
+    text = notice_text(t, notice_payload(sip=True), expanded=True)
     for words in (sip_words, "SPMT", route_words, "PPK", window_words, "PP 28/2024"):
         assert words in text, words
-    plain, _ = render_notice(t, notice_payload(sip=False))
+    plain = notice_text(t, notice_payload(sip=False), expanded=True)
     assert sip_words not in plain and "SPMT" in plain
 
 
@@ -53,10 +58,12 @@ def test_the_card_says_sip_and_the_minister_when_frozen() -> None:
         "content": notice_payload(sip=True, freeze=True)["content"],
     }
     text, _ = render_card(t, payload)
-    assert "Perlu SIP baru" in text and "Menteri Dalam Negeri" in text
+    assert "Perlu SIP baru" in text and "persetujuan tertulis Mendagri" in text
+    assert "Menteri Dalam Negeri" in card_text(t, payload, expanded=True)
     payload["content"] = notice_payload(sip=False)["content"]
     text, _ = render_card(t, payload)
-    assert "SIP" not in text and "Menteri" not in text
+    assert "SIP" not in text and "Mendagri" not in text
+    assert "Menteri" not in card_text(t, payload, expanded=True)
 
 
 def test_the_arrival_request_has_one_button_that_says_the_sip_is_held() -> None:
@@ -150,7 +157,7 @@ def test_cited_articles_are_only_the_checked_ones() -> None:
     for language in ("id", "en"):
         t = translator(language)
         for key, citations in expected.items():
-            assert set(pattern.findall(t(key, days=10))) == citations, (language, key)
+            assert set(pattern.findall(t(key, count=10))) == citations, (language, key)
         for path in Path("bot/locale").glob("*/LC_MESSAGES/mutasi.po"):
             assert "190-198" not in path.read_text(encoding="utf-8")
 

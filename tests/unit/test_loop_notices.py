@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from bot.charts import ChartLabels, render_plan_chart
@@ -30,6 +31,8 @@ NURSE = Employee(
     dt.date(2019, 1, 1),
     58,
     skills=("keperawatan",),
+    home_lat=-7.9,
+    home_lon=110.5,
 )
 EXPLANATION = {
     "origin": {
@@ -70,6 +73,13 @@ def test_content_carries_the_numbers_behind_the_choice() -> None:
     assert content.tmt == "2027-01-01"
 
 
+def test_no_distance_is_claimed_for_a_person_whose_home_is_unknown() -> None:
+    homeless = dataclasses.replace(NURSE, home_lat=None, home_lon=None)
+    content = transfer_content(proposal(), homeless, UNITS)
+    assert (content.distance_before_km, content.distance_after_km) == (None, None)
+    assert transfer_content(proposal(), None, UNITS).distance_before_km is None
+
+
 def test_training_is_recommended_for_destination_skills_the_person_lacks() -> None:
     assert transfer_content(proposal(), NURSE, UNITS).training == ("farmasi",)
 
@@ -95,19 +105,18 @@ def test_plan_chart_is_a_png() -> None:
     assert png.startswith(b"\x89PNG") and len(png) > 1000
 
 
-def test_the_card_names_the_next_best_unit_and_how_much_worse_it_would_be() -> None:
+def test_the_card_names_the_next_best_unit_by_name_without_a_score() -> None:
     from bot.i18n import translator
-    from handlers.transfer_text import reason_lines
+    from handlers.transfer_text import detail_lines
 
     explained = {**EXPLANATION, "alternative": {"unit": "PKM-A", "objective_delta": 42.25}}
     content = transfer_content(
         TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", explained), NURSE, UNITS
     )
     assert (content.alternative, content.alternative_delta) == ("Puskesmas Wonosari I", 42.25)
-    card = "\n".join(reason_lines(translator("id"), content))
-    assert (
-        "Alternatif terbaik berikutnya: Puskesmas Wonosari I (skor 42,3 poin lebih buruk)" in card
-    )
+    card = "\n".join(detail_lines(translator("id"), content))
+    assert "Pilihan terbaik berikutnya: Puskesmas Wonosari I" in card
+    assert "PKM-A" not in card and "poin" not in card and "42" not in card
     assert transfer_content(proposal(), NURSE, UNITS).alternative is None
 
 
@@ -119,6 +128,34 @@ def test_more_than_five_years_in_the_unit_is_shown_as_a_reason_to_rotate() -> No
     long_stay = transfer_content(proposal(), NURSE, UNITS, today=dt.date(2024, 2, 1))
     short_stay = transfer_content(proposal(), NURSE, UNITS, today=dt.date(2023, 12, 31))
     assert (long_stay.months_in_unit, short_stay.months_in_unit) == (61, 59)
-    assert "61 bulan di unit asal" in "\n".join(reason_lines(translator("id"), long_stay))
-    assert "bulan di unit asal" not in "\n".join(reason_lines(translator("id"), short_stay))
-    assert "61 months in the current unit" in "\n".join(reason_lines(translator("en"), long_stay))
+    assert "Sudah 5 tahun 1 bulan di unit ini" in "\n".join(
+        reason_lines(translator("id"), long_stay)
+    )
+    assert "di unit ini" not in "\n".join(reason_lines(translator("id"), short_stay))
+    assert "5 years 1 months in this unit" in "\n".join(reason_lines(translator("en"), long_stay))
+
+
+def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_one_line() -> None:
+    """The engine's long_tenure (MUTASI_MAX_TENURE_MONTHS) wins over the 60-month fallback."""
+    from bot.i18n import translator
+    from handlers.transfer_text import reason_lines
+
+    seven_years = dt.date(2026, 1, 2)  # NURSE arrived 2019-01-01
+    flagged = {**EXPLANATION, "long_tenure": True, "aspiration_reason": "family"}
+    content = transfer_content(
+        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", flagged), NURSE, UNITS,
+        today=seven_years,
+    )  # fmt: skip
+    card = reason_lines(translator("id"), content)
+    assert "⏳ Sudah 7 tahun di unit ini: lebih dari masa maksimal, saatnya rotasi" in "\n".join(
+        card
+    )
+    assert [line for line in card if "Alasan yang disampaikan" in line] == [
+        "💬 Alasan yang disampaikan ASN: Keluarga / ikut pasangan."
+    ]
+    unflagged = {**EXPLANATION, "long_tenure": False}
+    quiet = transfer_content(
+        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", unflagged), NURSE, UNITS,
+        today=seven_years,
+    )  # fmt: skip
+    assert "di unit ini" not in "\n".join(reason_lines(translator("id"), quiet))

@@ -61,9 +61,11 @@ async def test_notice_is_rendered_in_the_recipients_language_with_its_buttons() 
     assert (result.status, result.message_id) == ("sent", 77)
     [(name, call)] = bot.calls
     assert name == "send_message" and "Transfer notice" in call["text"]
-    assert "Puskesmas Playen" in call["text"] and "2.8" in call["text"]
+    assert "Puskesmas Playen" in call["text"]
+    # the first screen counts whole people: need 11.2 -> 11, staff 14
+    assert "origin unit needs 11 people and has 14" in call["text"]
     labels = [b.text for row in call["reply_markup"].inline_keyboard for b in row]
-    assert labels == ["✅ Accept", "📝 Object"]
+    assert labels == ["✅ Accept", "📝 Object", "ℹ️ Details"]
     assert EXPLANATION["aspiration_rank"] == 1 and "choice no. 1" in call["text"]
 
 

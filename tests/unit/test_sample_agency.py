@@ -64,7 +64,7 @@ def test_every_nip_is_valid_for_its_status_and_unique_with_both_statuses_present
     for person in people:
         parse_nip(person.nip, person.status)
     assert len({p.nip for p in people}) == len(people)
-    assert {p.status for p in people} == {"PNS", "PPPK"}
+    assert {p.status for p in people} == {"PNS", "PPPK", "CPNS"}
 
 
 def test_couples_are_reciprocal_and_share_a_home() -> None:
@@ -207,3 +207,51 @@ def test_sample_aspirations_pass_the_chat_rules_and_a_level_4_is_refused() -> No
         validate_aspiration(aspiration)
     with pytest.raises(InvalidInput):
         validate_aspiration(dataclasses.replace(agency.aspirations[0], willingness=4))
+
+
+def test_the_sample_has_every_lawful_detail_and_its_plan_respects_them() -> None:
+    from core.eligibility import SKP_PASSING
+    from core.rebalance import check_plan, solve
+    from core.rebalance.model import Policy
+    from core.rebalance.snapshot import build_instance
+
+    generated = agency("S")
+    people = generated.employees
+    teachers = [p for p in people if p.jabatan.startswith("Guru")]
+    assert {p.mapel for p in teachers if p.unit_code.startswith("SD-")} == {"guru kelas"}
+    assert len({p.mapel for p in teachers if p.unit_code.startswith("SMP-")}) >= 4
+    assert any(a.mapel == "matematika" for a in generated.activities)
+    assert sum(u.daerah_khusus for u in generated.units) == 1
+    assert all(u.head_nip for u in generated.units if u.code.startswith(("SD-", "PKM-")))
+    assert any(u.head_nip is None for u in generated.units)  # left to the supervisor grant
+    assert any(p.lock_until and p.lock_until > TODAY for p in people)
+    assert any(p.lock_until and p.lock_until <= TODAY for p in people)
+    assert any(p.skp_1 not in SKP_PASSING for p in people)
+    assert any(p.contract_end for p in people if p.status == "PPPK")
+    assert any(p.status == "CPNS" for p in people)
+    assert any(c.needs_sip for c in generated.catalogue)
+
+    heads: dict[str, list[str]] = {}
+    for g in generated.role_grants:
+        if g.role == Role.SUPERVISOR and g.scope_value:
+            heads.setdefault(g.scope_value, []).append(g.nip)
+    inst = build_instance(
+        generated.units, people, generated.activities, generated.aspirations, [], TODAY,
+        Policy(), catalogue=generated.catalogue, unit_heads=heads,
+        tmt=dt.date(2026, 3, 1),
+    )  # fmt: skip
+    solution = solve(inst, time_limit=30)
+    assert len(solution.moves) >= 5
+    assert check_plan(inst, {m.employee: m.to_unit for m in solution.moves}).ok
+    by_nip = {p.nip: p for p in people}
+    head_nips = {n for ns in heads.values() for n in ns} | {
+        u.head_nip for u in generated.units if u.head_nip
+    }
+    for move in solution.moves:
+        person = by_nip[move.employee]
+        assert person.status != "CPNS" and person.nip not in head_nips
+        assert person.skp_1 in SKP_PASSING and person.skp_2 in SKP_PASSING
+        special = {u.code for u in generated.units if u.daerah_khusus}
+        if person.jabatan.startswith("Guru"):
+            assert person.unit_code in special or (TODAY - person.tmt_unit).days >= 4 * 365
+            assert move.explanation.destination.family.endswith(f"· {person.mapel}")
