@@ -46,8 +46,8 @@ async def test_only_my_choices_keeps_the_nurse_out_of_a_plan_for_another_unit(
         siti, admin = users[NURSE_A], users[ADMIN]
         loop.clock.current = dt.datetime(2026, 11, 24, 10, 0, tzinfo=JAKARTA)
         await admin.send_command("/simulasi")
-        before = await admin.wait_for_message(contains="usulan; skor", timeout=20)
-        assert "2 usulan" in before.body and "Siti Aminah" in before.body
+        before = await admin.wait_for_message(contains="mutasi; skor", timeout=20)
+        assert "2 mutasi" in before.body and "Siti Aminah" in before.body
 
         await siti.send_command("/aspirasi")
         await siti.wait_for_message(contains="Pilihan ke-1")

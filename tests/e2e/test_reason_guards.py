@@ -4,16 +4,30 @@ a shorter one then goes through."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 
 import pytest
 
 from core.domain import ProposalState
 from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
 from tests.e2e.test_loop_e2e import card_of, state
+from tests.emulator import EmulatedUser
 from tests.unit.loop_agency import APPROVER, JAKARTA, NURSE_A, OUTSIDER
 
 pytestmark = pytest.mark.e2e
+
+
+async def toast_of(user: EmulatedUser, timeout: float = 20) -> str:
+    """The first toast (answerCallbackQuery text) USER was shown, waiting up to TIMEOUT s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        texts = [answer.text for answer in user.callback_answers() if answer.text]
+        if texts:
+            return texts[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{user}: no press answered with a toast within {timeout}s")
 
 
 async def test_an_outsider_is_refused_before_being_asked_for_a_reason(loop: LoopRuntime) -> None:
@@ -25,8 +39,9 @@ async def test_an_outsider_is_refused_before_being_asked_for_a_reason(loop: Loop
         await approver.wait_for_message(contains="Siti Aminah", timeout=20)
         siti_id = (await state(loop))["proposals"][NURSE_A].id
         await outsider.press_data(outsider.last_message().message_id, f"apv:no:{siti_id}:0")
-        refusal = await outsider.wait_for_message(timeout=20)
-        assert "tidak sedang menunggu keputusan Anda" in refusal.body
+        # The refusal is a toast on the press (answerCallbackQuery), not a new message.
+        refusal = await toast_of(outsider)
+        assert "tidak sedang menunggu keputusan Anda" in refusal
         assert not [m for m in outsider.messages() if "alasan penolakan" in m.body]
         await outsider.send_text("alasan yang tidak pernah diminta")
         await outsider.wait_for_message(timeout=20)
