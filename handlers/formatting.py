@@ -39,12 +39,13 @@ def problem_text(t: Translator, problem: EligibilityProblem) -> str:
 
 
 def duration_text(t: Translator, span: Months) -> str:
-    """Whole months as people say them: "2 tahun 5 bulan", "4 tahun", "7 bulan"."""
+    """Whole months as people say them: "2 tahun 5 bulan", "4 tahun", "7 bulan"; in English with
+    plural forms ("1 year 1 month", "5 years 2 months")."""
+    years = t("duration.years", count=span.years)
+    months = t("duration.months", count=span.months)
     if span.years and span.months:
-        return t("duration.years_months", years=span.years, months=span.months)
-    if span.years:
-        return t("duration.years", years=span.years)
-    return t("duration.months", months=span.months)
+        return t("duration.years_months", years=years, months=months)
+    return years if span.years else months
 
 
 def _value(t: Translator, value: object) -> object:

@@ -224,8 +224,7 @@ def test_plural_messages_have_every_form_in_both_catalogs() -> None:
         if "count" in _fields(english[-1]):
             assert key in plural["en"], f"{key} counts without plural forms"
         # "{days} days" and the like: a number before a plural noun needs plural forms too
-        # duration.* (years and months in one phrase) still reads "1 months": left to fix.
-        if key not in plural["en"] and not key.startswith("duration."):
+        if key not in plural["en"]:
             assert not COUNTED_NOUN.search(english[0]), f"{key}: {english[0]}"
     for key in plural["en"]:
         assert len(forms["en"][key]) == 2 and all(f.strip() for f in forms["en"][key]), key
@@ -269,3 +268,24 @@ def test_one_word_per_concept(language: str) -> None:
         if re.search(pattern, text, re.IGNORECASE) and not key.startswith(ENGINE_TERMS)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("months", "english", "indonesian"),
+    [
+        (1, "1 month", "1 bulan"),
+        (7, "7 months", "7 bulan"),
+        (12, "1 year", "1 tahun"),
+        (13, "1 year 1 month", "1 tahun 1 bulan"),
+        (61, "5 years 1 month", "5 tahun 1 bulan"),
+        (86, "7 years 2 months", "7 tahun 2 bulan"),
+    ],
+)
+def test_durations_count_years_and_months_with_plural_forms(
+    months: int, english: str, indonesian: str
+) -> None:
+    from core.eligibility import Months
+    from handlers.formatting import duration_text
+
+    assert duration_text(translator("en"), Months(months)) == english
+    assert duration_text(translator("id"), Months(months)) == indonesian

@@ -132,7 +132,7 @@ def test_more_than_five_years_in_the_unit_is_shown_as_a_reason_to_rotate() -> No
         reason_lines(translator("id"), long_stay)
     )
     assert "di unit ini" not in "\n".join(reason_lines(translator("id"), short_stay))
-    assert "5 years 1 months in this unit" in "\n".join(reason_lines(translator("en"), long_stay))
+    assert "5 years 1 month in this unit" in "\n".join(reason_lines(translator("en"), long_stay))
 
 
 def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_one_line() -> None:
