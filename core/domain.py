@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # core.messages builds on core.notices, which builds on this module
+    from core.messages import OutboxPayload
 
 EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
 
@@ -244,12 +247,12 @@ class ApprovalDecision:
 
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
-    """A notification to send, committed with the state change that caused it."""
+    """A notification to send, committed with the state change that caused it; its kind is
+    its payload's (core.messages)."""
 
     id: int | None
     chat_id: int
-    kind: str
-    payload: dict[str, Any]
+    payload: OutboxPayload
     created_at: dt.datetime
     status: OutboxStatus = OutboxStatus.PENDING
     attempts: int = 0
@@ -257,6 +260,11 @@ class OutboxMessage:
     telegram_message_id: int | None = None
     dedupe_key: str | None = None
     claimed_by: str | None = None  # the dispatcher process whose send is in flight
+
+    @property
+    def kind(self) -> str:
+        """The outbox kind (core.messages: each payload class names its own)."""
+        return self.payload.KIND
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,10 @@ from core.domain import (
 )
 from core.eligibility import JabatanInfo, catalogue_by_key
 from core.errors import Conflict
+from core.messages import PlanReport
 from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import chats_with_role, enqueue
+from core.plan_summary import plan_summary
 from core.ports import Clock, UnitOfWorkFactory
 from core.sip import needs_sip
 
@@ -374,22 +376,7 @@ async def _store(
             await enqueue(
                 uow,
                 chat_id,
-                "plan_summary",
-                {
-                    "plan_id": plan.id,
-                    "plan_date": plan_date.isoformat(),
-                    "moves": len(moves),
-                    "your_cards": len(theirs),
-                    "objective": plan.objective,
-                    "status_quo_objective": plan.status_quo_objective,
-                    "bound": plan.bound,
-                    "not_granted": len(
-                        {n.get("employee") for n in solution.get("not_granted", [])}
-                    ),
-                    "left_out": list(solution.get("left_out", [])),
-                    "bars": bars_to_payload(list(bars)),
-                    "workload_flags": list(solution.get("workload_flags", [])),
-                },
+                plan_summary(plan, moves=len(moves), your_cards=len(theirs)),
                 now=now,
                 dedupe_key=f"summary:{plan.id}:{chat_id}",
                 not_before=opening - dt.timedelta(seconds=1),
@@ -401,8 +388,12 @@ async def _store(
                 await enqueue(
                     uow,
                     chat_id,
-                    "plan_report",
-                    {"plan_id": plan.id, "moves": len(moves), **delivery.to_payload()},
+                    PlanReport(
+                        plan_id=plan.id,
+                        moves=len(moves),
+                        approvers=tuple((a.name, a.moves, a.digest) for a in delivery.approvers),
+                        unreached=delivery.unreached,
+                    ),
                     now=now,
                     dedupe_key=f"plan-report:{plan.id}:{chat_id}",
                     not_before=opening,

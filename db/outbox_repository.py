@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select, update
 from core.domain import OutboxMessage, OutboxStatus
 from core.errors import Conflict
 from core.outbox import KIND_PRIORITY, PRIORITY_NOTICE
+from db.outbox_codec import decode, encode
 from db.repositories import SqlRepository
 from db.rows import OutboxMessageRow
 from db.statements import insert_returning_id_unless_taken
@@ -28,8 +29,7 @@ def outbox_from_row(row: OutboxMessageRow) -> OutboxMessage:
     return OutboxMessage(
         id=row.id,
         chat_id=row.chat_id,
-        kind=row.kind,
-        payload=row.payload,
+        payload=decode(row.kind, row.payload),
         created_at=row.created_at,
         status=OutboxStatus(row.status),
         attempts=row.attempts,
@@ -51,7 +51,7 @@ class SqlOutboxRepository(SqlRepository):
             {
                 "chat_id": message.chat_id,
                 "kind": message.kind,
-                "payload": message.payload,
+                "payload": encode(message.payload),
                 "created_at": message.created_at,
                 "status": message.status.value,
                 "attempts": message.attempts,

@@ -373,10 +373,10 @@ async def _open_card(turn: Turn, proposal_id: int) -> None:
             g.role == Role.APPROVER and grant_covers_unit(g, u) for g in grants for u in units if u
         ):
             raise OutOfScope(proposal=proposal_id)
-        payload = card_payload(
+        card = card_payload(
             proposal, rules, await content_of(uow, proposal, rules, turn.context.now())
         )
-    text, markup = render_card(turn.t, payload)
+    text, markup = render_card(turn.t, card)
     if proposal.state != ProposalState.PENDING:
         await turn.say(
             text + "\n\n" + turn.t("card.state", state=state_word(turn.t, proposal.state.value))
