@@ -17,6 +17,7 @@ from core.domain import TelegramAccount
 from tests.e2e.bot_runtime import TOKEN, BotRuntime, runtime_fixture  # noqa: F401  (fixture)
 from tests.emulator.ptb_app import free_port
 from tests.handlers.agency import KEPALA, SITI
+from tests.outbox_samples import sample
 
 pytestmark = pytest.mark.e2e
 MUTASI = str(Path(sys.executable).with_name("mutasi"))
@@ -190,7 +191,7 @@ async def test_webhook_mode_serves_the_health_report_at_healthz(runtime: BotRunt
             healthy = (response.status, await response.json())
         async with runtime.uows() as uow:
             overdue = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
-            await uow.outbox.add(OutboxMessage(None, 1001, "text", {"text": "x"}, overdue))
+            await uow.outbox.add(OutboxMessage(None, 1001, sample("reminder"), overdue))
             await uow.commit()
         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
             unhealthy = (response.status, await response.json())

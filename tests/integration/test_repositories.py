@@ -37,6 +37,7 @@ from tests.integration.sample_data import (
     real_plan,
     seed_people,
 )
+from tests.outbox_samples import sample
 
 UTC = dt.UTC
 
@@ -309,8 +310,7 @@ async def test_outbox_message_round_trips_and_is_found_by_dedupe_key(
     card = OutboxMessage(
         id=None,
         chat_id=-1_001_234_567_890,
-        kind="approval_card",
-        payload={"proposal_id": 7, "lines": ["a", "b"], "nested": {"x": 1.5}},
+        payload=sample("approval_card"),
         created_at=NOW,
         next_attempt_at=NOW,
         dedupe_key="card:7:stage:0:chat:-1001234567890",

@@ -19,6 +19,7 @@ from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
 from core.effect import apply_due_transfers, confirm_arrival, sk_rows
 from core.errors import InvalidInput
 from core.evaluations import AlreadyRated, record_evaluation, request_due_evaluations
+from core.messages import ApprovalCard, ObjectionCard
 from core.objections import (
     NotYourTransfer,
     ObjectionWindowClosed,
@@ -28,6 +29,7 @@ from core.objections import (
 )
 from core.outbox import dispatch_due
 from core.planning import propose_plan
+from tests.outbox_samples import payload_of
 from tests.unit.loop_agency import (
     APPROVER,
     APPROVER_2,
@@ -261,7 +263,7 @@ async def test_objection_goes_to_approvers_who_cancel_the_transfer() -> None:
     assert factory.store.proposals[pid].state == ProposalState.OBJECTED
     objection = [m for m in factory.store.outbox.values() if m.kind == "objection"]
     assert {m.chat_id for m in objection} == {CHAT[APPROVER], CHAT[APPROVER_2]}
-    assert objection[0].payload["reason"] == "merawat orang tua"
+    assert payload_of(objection[0], ObjectionCard).reason == "merawat orang tua"
     result = await decide_objection(
         factory,
         clock,
@@ -361,7 +363,7 @@ async def test_cards_made_or_taking_effect_inside_the_freeze_window_say_the_mini
     frozen_rules = replace(base, approval=replace(base.approval, freeze_window=window))
     await propose_plan(factory, clock, frozen_rules, ScriptedEngine([move(NURSE_A)]))
     card = next(m for m in factory.store.outbox.values() if m.kind == "approval_card")
-    assert card.payload["content"]["freeze_note"] is frozen
+    assert payload_of(card, ApprovalCard).content.freeze_note is frozen
 
 
 async def test_one_official_cannot_approve_two_stages_of_the_same_transfer() -> None:

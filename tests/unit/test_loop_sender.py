@@ -9,6 +9,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.outbox_sender import TelegramSender
 from core.domain import OutboxMessage, TelegramAccount
+from core.messages import Notice, NoticeOutcome, PlanSummary
+from core.notices import UnitBar, transfer_content
 from tests.unit.loop_fakes import FakeUowFactory
 from tests.unit.test_loop_notices import EXPLANATION, NURSE, UNITS, proposal
 
@@ -42,11 +44,15 @@ class FakeBot:
         return await self._call("edit_message_text", text=text, **kwargs)
 
 
-def notice(kind: str = "notice", **payload: Any) -> OutboxMessage:
-    from core.notices import transfer_content
-
-    content = transfer_content(proposal(), NURSE, UNITS).to_payload()
-    return OutboxMessage(1, 101, kind, {"proposal_id": 7, "content": content, **payload}, NOW)
+def notice(outcome: str | None = None) -> OutboxMessage:
+    """The transfer notice of proposal 7, or (OUTCOME) the edit after the person's answer."""
+    content = transfer_content(proposal(), NURSE, UNITS)
+    payload: Notice | NoticeOutcome = Notice(proposal_id=7, content=content)
+    if outcome is not None:
+        payload = NoticeOutcome(
+            edit_of="notice:7:101", proposal_id=7, outcome=outcome, content=content
+        )
+    return OutboxMessage(1, 101, payload, NOW)
 
 
 def sender(bot: FakeBot, language: str = "id") -> TelegramSender:
@@ -71,7 +77,7 @@ async def test_notice_is_rendered_in_the_recipients_language_with_its_buttons() 
 
 async def test_an_edit_kind_edits_the_message_it_names() -> None:
     bot = FakeBot()
-    message = notice("notice_outcome", outcome="accepted", edit_of="notice:7:101")
+    message = notice(outcome="accepted")
     result = await sender(bot).send(message, 55)
     assert result.message_id == 55
     [(name, call)] = bot.calls
@@ -80,26 +86,19 @@ async def test_an_edit_kind_edits_the_message_it_names() -> None:
 
 async def test_plan_summary_goes_as_a_photo_with_the_chart() -> None:
     bot = FakeBot()
-    payload = {
-        "plan_id": 1,
-        "plan_date": "2026-11-24",
-        "moves": 2,
-        "your_cards": 2,
-        "objective": 100.0,
-        "status_quo_objective": 400.0,
-        "not_granted": 0,
-        "bars": [
-            {
-                "unit_code": "PKM-A",
-                "unit_name": "A",
-                "family": "x",
-                "required": 1.0,
-                "before": 2,
-                "after": 1,
-            }
-        ],
-    }
-    message = OutboxMessage(2, 201, "plan_summary", payload, NOW)
+    payload = PlanSummary(
+        plan_id=1,
+        plan_date=dt.date(2026, 11, 24),
+        moves=2,
+        your_cards=2,
+        objective=100.0,
+        status_quo_objective=400.0,
+        not_granted=0,
+        bars=(
+            UnitBar(unit_code="PKM-A", unit_name="A", family="x", required=1.0, before=2, after=1),
+        ),
+    )
+    message = OutboxMessage(2, 201, payload, NOW)
     assert (await sender(bot).send(message, None)).status == "sent"
     [(name, call)] = bot.calls
     assert name == "send_photo" and "75" in call["caption"]

@@ -7,6 +7,7 @@ import datetime as dt
 
 from core.domain import OutboxStatus
 from core.outbox import ChatPacer, DispatchPolicy, SendResult, dispatch_due, enqueue
+from tests.outbox_samples import sample
 from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
@@ -30,7 +31,7 @@ def pacer(time: FakeTime) -> ChatPacer:
 
 async def queue(factory: FakeUowFactory, chat: int, kind: str, key: str) -> None:
     async with factory() as uow:
-        await enqueue(uow, chat, kind, {"n": key}, now=NOW, dedupe_key=key)
+        await enqueue(uow, chat, sample(kind), now=NOW, dedupe_key=key)
         await uow.commit()
 
 
