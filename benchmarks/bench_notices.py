@@ -45,6 +45,7 @@ from core.domain import (
     Unit,
 )
 from core.outbox import DispatchPolicy
+from core.rebalance.model import Explanation
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
@@ -157,7 +158,7 @@ async def seed(
                         nip,
                         "PKM-A",
                         "PKM-B",
-                        explanation,
+                        Explanation.from_dict(explanation),
                         state=ProposalState.APPROVED,
                         tmt=dt.date(2027, 1, 1),
                         decided_at=now,

@@ -61,9 +61,15 @@ def _as_proposal(move: dict[str, Any], proposal: Any) -> Any:
     if proposal is not None:
         return proposal
     from core.domain import TransferProposal
+    from core.rebalance.model import Explanation
 
     return TransferProposal(
-        0, 0, move["employee"], move["from"], move["to"], dict(move.get("explanation") or {})
+        0,
+        0,
+        move["employee"],
+        move["from"],
+        move["to"],
+        Explanation.from_dict(move["explanation"]),
     )
 
 

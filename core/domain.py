@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # core.messages builds on core.notices, which builds on this module
     from core.messages import OutboxPayload
+    from core.rebalance.model import Explanation
 
 EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
 
@@ -214,7 +215,7 @@ class TransferProposal:
     nip: str
     from_unit: str
     to_unit: str
-    explanation: dict[str, Any]
+    explanation: Explanation
     state: ProposalState = ProposalState.PENDING
     stage: int = 0
     tmt: dt.date | None = None

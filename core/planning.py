@@ -37,6 +37,7 @@ from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import chats_with_role, enqueue
 from core.plan_summary import plan_summary
 from core.ports import Clock, UnitOfWorkFactory
+from core.rebalance.model import Explanation
 from core.sip import needs_sip
 
 #: Proposal states during which a person is "in transfer" and not moved again.
@@ -363,7 +364,7 @@ async def _store(
                         nip=str(move["employee"]),
                         from_unit=str(move["from"]),
                         to_unit=str(move["to"]),
-                        explanation=dict(move.get("explanation") or {}),
+                        explanation=Explanation.from_dict(move["explanation"]),
                         butuh_sip=needs_sip(mover.jabatan, catalogue) if mover else False,
                     )
                 )

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.domain import ApprovalDecision, Evaluation, Plan, ProposalState, TransferProposal
 from core.errors import Conflict
+from core.rebalance.model import Explanation
 from db.repositories import SqlRepository
 from db.rows import ApprovalDecisionRow, EvaluationRow, PlanRow, TransferProposalRow
 from db.statements import insert_returning_id_unless_taken, insert_unless_taken
@@ -109,7 +110,7 @@ def proposal_from_row(row: TransferProposalRow) -> TransferProposal:
         nip=row.nip,
         from_unit=row.from_unit,
         to_unit=row.to_unit,
-        explanation=row.explanation,
+        explanation=Explanation.from_dict(row.explanation),
         state=ProposalState(row.state),
         stage=row.stage,
         tmt=row.tmt,
@@ -253,7 +254,7 @@ def _mutable_fields(proposal: TransferProposal) -> dict[str, object]:
         "stage": proposal.stage,
         "tmt": proposal.tmt,
         "decided_at": proposal.decided_at,
-        "explanation": proposal.explanation,
+        "explanation": proposal.explanation.to_dict(),
         "notice_delivered_at": proposal.notice_delivered_at,
         "objected_at": proposal.objected_at,
         "arrival_confirmed_at": proposal.arrival_confirmed_at,

@@ -112,12 +112,10 @@ def reason_line(t: Translator, entry: DigestEntry) -> str:
     """One line of why, from the engine's explanation: both units' gap against ABK need."""
     explanation = entry.proposal.explanation
     parts: list[str] = []
-    origin, destination = explanation.get("origin") or {}, explanation.get("destination") or {}
-    if origin and destination:
-        gap_origin = float(origin.get("staff_before", 0)) - float(origin.get("required", 0))
-        gap_destination = float(destination.get("staff_before", 0)) - float(
-            destination.get("required", 0)
-        )
+    origin, destination = explanation.origin, explanation.destination
+    if origin.unit and destination.unit:
+        gap_origin = origin.staff_before - origin.required
+        gap_destination = destination.staff_before - destination.required
         parts.append(
             t(
                 "digest.reason_gaps",
@@ -125,9 +123,9 @@ def reason_line(t: Translator, entry: DigestEntry) -> str:
                 destination=_signed(t, gap_destination),
             )
         )
-    rank = explanation.get("aspiration_rank")
+    rank = explanation.aspiration_rank
     if rank:
-        parts.append(t("digest.reason_aspiration", rank=int(rank)))
+        parts.append(t("digest.reason_aspiration", rank=rank))
     return "; ".join(parts)
 
 

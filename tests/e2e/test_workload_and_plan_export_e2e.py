@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain import Plan, TransferProposal, WorkloadReport
+from core.rebalance.model import Explanation, StaffingSide
 from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
 from tests.emulator import EmulatedUser
 from tests.handlers.agency import ADMIN, CARE, KEPALA, NURSE, OUTREACH, SITI
@@ -83,21 +84,16 @@ async def test_the_rencana_button_sends_the_plan_workbook(runtime: BotRuntime) -
                 SITI.nip,
                 "PKM-A",
                 "PKM-B",
-                {
-                    "origin": {
-                        "unit": "PKM-A",
-                        "required": 1.02,
-                        "staff_before": 2,
-                        "staff_after": 1,
-                    },
-                    "destination": {
-                        "unit": "PKM-B",
-                        "required": 2.4,
-                        "staff_before": 1,
-                        "staff_after": 2,
-                    },
-                    "aspiration_rank": 2,
-                },
+                Explanation(
+                    origin=StaffingSide("PKM-A", "Perawat Terampil", 1.02, 2, 1),
+                    destination=StaffingSide("PKM-B", "Perawat Terampil", 2.4, 1, 2),
+                    aspiration_rank=2,
+                    skills_matched=(),
+                    distance_before_km=3.0,
+                    distance_after_km=6.5,
+                    objective_delta=-42.0,
+                    chain=(),
+                ),
             )
         )
         await uow.commit()

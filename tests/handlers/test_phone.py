@@ -29,6 +29,7 @@ from core.domain import (
 )
 from core.messages import ApprovalCard, CorrectionRequest, Notice, WorkloadReminder
 from core.notices import TransferContent, transfer_content
+from core.rebalance.model import Explanation
 from handlers.approval import render_card
 from handlers.commands import publish_profile
 from handlers.notice import render_notice
@@ -101,7 +102,7 @@ async def seed_move_in(
                 nip,
                 "PKM-A",
                 "PKM-B",
-                EXPLANATION,
+                Explanation.from_dict(EXPLANATION),
                 state=state,
                 tmt=dt.date(2027, 1, 1),
                 decided_at=START if state != ProposalState.PENDING else None,
