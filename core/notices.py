@@ -7,9 +7,11 @@ These values travel in outbox payloads (core.messages), stored as JSON by db.out
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from core.abk import FamilyKey, FamilyStaffing, demand_by_family
 from core.domain import Employee, TransferProposal, Unit
 from core.eligibility import months_between
 from core.rebalance.model import StaffingSide
@@ -162,13 +164,15 @@ class UnitBar:
 
 def unit_bars(
     solution_moves: list[dict[str, Any]],
-    staff_by_unit_family: dict[tuple[str, str], int],
-    demand: dict[tuple[str, str], float],
+    table: Mapping[FamilyKey, FamilyStaffing],
     units: dict[str, Unit],
     limit: int = 15,
 ) -> list[UnitBar]:
     """Bars for the plan chart: the (unit, family) rows the plan changes, largest absolute gap
-    before the plan first, then unchanged rows; at most LIMIT."""
+    before the plan first, then unchanged rows; at most LIMIT. TABLE is the ABK aggregation
+    the engine's instance was built from (core.abk.staffing_by_family): need is its demand."""
+    staff_by_unit_family = {key: figures.staff for key, figures in table.items()}
+    demand = demand_by_family(table)
     after = dict(staff_by_unit_family)
     families: dict[str, str] = {}
     for move in solution_moves:

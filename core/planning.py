@@ -13,7 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from core.abk import DEFAULT_AVERAGE_MONTHS, accepted_activities, need_by_family
+from core.abk import (
+    DEFAULT_AVERAGE_MONTHS,
+    accepted_activities,
+    engine_families,
+    staffing_by_family,
+)
 from core.approval import ApprovalRules
 from core.consistency import Finding, canonical_names, check_consistency, left_out_pairs
 from core.digest import Recipients, enqueue_stage_messages, recipients_at
@@ -188,13 +193,6 @@ def consistent_snapshot(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ..
     return replace(snapshot, employees=employees, activities=activities), findings
 
 
-def demand_by_unit_family(
-    activities: Sequence[Activity], wke_minutes: float
-) -> dict[tuple[str, str], float]:
-    """FTE need per (unit, jabatan) from ABK activities (core.abk.need_by_family)."""
-    return need_by_family(activities, wke_minutes)
-
-
 def workload_flags_payload(
     reports: Sequence[WorkloadReport], unit_names: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -210,14 +208,6 @@ def workload_flags_payload(
         }
         for r in sorted(reports, key=lambda r: (r.unit_code, r.jabatan, r.month))
     ]
-
-
-def staff_by_unit_family(employees: Sequence[Employee]) -> dict[tuple[str, str], int]:
-    """Headcount per (unit, jabatan)."""
-    staff: dict[tuple[str, str], int] = {}
-    for e in employees:
-        staff[(e.unit_code, e.jabatan)] = staff.get((e.unit_code, e.jabatan), 0) + 1
-    return staff
 
 
 def _solution_dict(solution: Any) -> dict[str, Any]:
@@ -254,14 +244,17 @@ async def propose_plan(
     # Staff whose (unit, jabatan) has no ABK keep need = staff in post (nobody moves in or out):
     # the plan says which pairs it left out, so no headcount silently leaves anyone out.
     solution = {**solution, "left_out": left_out_pairs(findings)}
-    staff = staff_by_unit_family(snapshot.employees)
-    demand = demand_by_unit_family(snapshot.activities, rules.wke_minutes)
-    for key, count in staff.items():
-        demand.setdefault(key, float(count))  # no ABK: need taken as current staff
+    # The chart's numbers are the engine's: the same ABK aggregation and families (core.abk).
+    table = staffing_by_family(
+        snapshot.employees,
+        snapshot.activities,
+        rules.wke_minutes,
+        engine_families(snapshot.catalogue),
+    )
     units = {u.code: u for u in snapshot.units}
     moves = [m for m in solution.get("moves", []) if m["employee"] not in snapshot.busy_nips]
     solution = {**solution, "moves": moves}
-    bars = tuple(unit_bars(moves, staff, demand, units))
+    bars = tuple(unit_bars(moves, table, units))
     names = {u.code: u.name for u in snapshot.units}
     solution["workload_flags"] = workload_flags_payload(snapshot.workload_flags, names)
     moving = {str(m["employee"]) for m in moves}

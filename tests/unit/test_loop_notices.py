@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 from bot.charts import ChartLabels, render_plan_chart
+from core.abk import FamilyStaffing
 from core.domain import Employee, TransferProposal, Unit
 from core.messages import Notice, PlanSummary
 from core.notices import (
@@ -94,9 +95,11 @@ def test_content_survives_a_trip_through_the_outbox_payload() -> None:
 
 def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
     moves = [{"employee": NURSE.nip, "from": "PKM-A", "to": "PKM-B", "explanation": EXPLANATION}]
-    staff = {("PKM-A", "Perawat Terampil"): 14, ("PKM-B", "Perawat Terampil"): 7}
-    demand = {("PKM-A", "Perawat Terampil"): 11.2, ("PKM-B", "Perawat Terampil"): 9.6}
-    bars = unit_bars(moves, staff, demand, UNITS)
+    table = {
+        ("PKM-A", "Perawat Terampil"): FamilyStaffing(840_000.0, 11.2, 14, has_abk=True),
+        ("PKM-B", "Perawat Terampil"): FamilyStaffing(720_000.0, 9.6, 7, has_abk=True),
+    }
+    bars = unit_bars(moves, table, UNITS)
     assert [(b.unit_code, b.before, b.after) for b in bars] == [("PKM-A", 14, 13), ("PKM-B", 7, 8)]
     summary = PlanSummary(
         plan_id=1,
@@ -112,7 +115,8 @@ def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
 
 def test_plan_chart_is_a_png() -> None:
     moves: list[dict[str, object]] = []
-    bars = unit_bars(moves, {("PKM-A", "x"): 3}, {("PKM-A", "x"): 2.5}, UNITS)
+    table = {("PKM-A", "x"): FamilyStaffing(187_500.0, 2.5, 3, has_abk=True)}
+    bars = unit_bars(moves, table, UNITS)
     png = render_plan_chart(bars, ChartLabels("Plan", "ABK need", "Before", "After", "staff"))
     assert png.startswith(b"\x89PNG") and len(png) > 1000
 
