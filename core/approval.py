@@ -31,6 +31,7 @@ from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleActio
 from core.notices import TransferContent, transfer_content
 from core.outbox import chats_of, chats_with_role, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.read_once import read_once
 from core.working_time import WorkingTime, first_of_month_after
 
 StageScope = Literal["opd", "all"]
@@ -531,64 +532,17 @@ async def decide(
                 approver_nip=approver_nip,
                 now=now,
             )
-            proposal, deciding_nip, raised = may.proposal, may.deciding_nip, may.raised
-            await uow.decisions.add(
-                ApprovalDecision(proposal_id, stage, deciding_nip, approve, reason, now)
-            )
-            final = not approve or stage + 1 >= len(rules.stages)
-            if not approve:
-                updated = dataclasses.replace(
-                    proposal, state=ProposalState.REJECTED, decided_at=now
-                )
-            elif final:
-                local_day = rules.working_time.local(now).date()
-                updated = dataclasses.replace(
-                    proposal,
-                    state=ProposalState.APPROVED,
-                    decided_at=now,
-                    tmt=first_of_month_after(local_day, rules.tmt_months_ahead),
-                )
-            else:
-                updated = dataclasses.replace(proposal, stage=stage + 1)
-            if not await uow.proposals.transition(proposal, updated):
-                raise await _stale(uow, proposal, stage, rules)
-            by_name = await _name_of(uow, deciding_nip)
-            if deciding_nip != approver_nip:
-                by_name = f"{await _name_of(uow, approver_nip)} a.n. {by_name}"
-            await enqueue_card_outcome(
+            outcome = await settle_stage(
                 uow,
-                proposal,
-                stage,
-                ("approved" if final else "forwarded") if approve else "rejected",
-                now,
-                by_name=by_name,
+                rules,
+                may.proposal,
+                stage=stage,
+                deciding_nip=may.deciding_nip,
+                actor_nip=approver_nip,
+                approve=approve,
                 reason=reason,
-                rules=rules,
-            )
-            if approve and not final:
-                from core.digest import enqueue_stage_messages  # digest builds on this module
-
-                await enqueue_stage_messages(uow, [updated], rules, now)
-            if approve and final:
-                await enqueue_notice(uow, updated, rules, now)
-            after: dict[str, Any] = {
-                "state": updated.state.value,
-                "stage": updated.stage,
-                "reason": reason,
-            }
-            if deciding_nip != approver_nip:
-                after["on_behalf_of"] = deciding_nip
-            if raised:
-                after["escalated"] = True
-            await uow.audit.add(
-                AuditEvent(
-                    actor=approver_nip,
-                    action="proposal.approve" if approve else "proposal.reject",
-                    subject=f"proposal:{proposal_id}",
-                    at=now,
-                    before={"state": proposal.state.value, "stage": proposal.stage},
-                    after=after,
-                )
+                now=now,
+                audit_extra={"escalated": True} if may.raised else None,
             )
             await uow.commit()
     except Conflict:
@@ -598,6 +552,86 @@ async def decide(
             assert current is not None
             stale = await _stale(uow, current, stage, rules)
         raise stale from None
+    return outcome
+
+
+async def settle_stage(
+    uow: UnitOfWork,
+    rules: ApprovalRules,
+    proposal: TransferProposal,
+    *,
+    stage: int,
+    deciding_nip: str,
+    actor_nip: str,
+    approve: bool,
+    reason: str | None,
+    now: dt.datetime,
+    by_name: str | None = None,
+    audit_extra: dict[str, Any] | None = None,
+) -> DecisionOutcome:
+    """Record STAGE's decision on PROPOSAL inside UOW (the caller commits): the decision in
+    DECIDING_NIP's name, the proposal moved on (next stage, approved with its TMT, or
+    rejected), every copy of the card edited (naming BY_NAME, by default the decider, "X a.n.
+    Y" for a deputy), the next stage's cards or the notice queued, and the audit event by
+    ACTOR_NIP (with AUDIT_EXTRA). Raises Conflict when the stage was decided meanwhile and
+    AlreadyDecided when the proposal moved on."""
+    assert proposal.id is not None
+    await uow.decisions.add(
+        ApprovalDecision(proposal.id, stage, deciding_nip, approve, reason, now)
+    )
+    final = not approve or stage + 1 >= len(rules.stages)
+    if not approve:
+        updated = dataclasses.replace(proposal, state=ProposalState.REJECTED, decided_at=now)
+    elif final:
+        local_day = rules.working_time.local(now).date()
+        updated = dataclasses.replace(
+            proposal,
+            state=ProposalState.APPROVED,
+            decided_at=now,
+            tmt=first_of_month_after(local_day, rules.tmt_months_ahead),
+        )
+    else:
+        updated = dataclasses.replace(proposal, stage=stage + 1)
+    if not await uow.proposals.transition(proposal, updated):
+        raise await _stale(uow, proposal, stage, rules)
+    if by_name is None:
+        by_name = await _name_of(uow, deciding_nip)
+        if deciding_nip != actor_nip:
+            by_name = f"{await _name_of(uow, actor_nip)} a.n. {by_name}"
+    await enqueue_card_outcome(
+        uow,
+        proposal,
+        stage,
+        ("approved" if final else "forwarded") if approve else "rejected",
+        now,
+        by_name=by_name,
+        reason=reason,
+        rules=rules,
+    )
+    if approve and not final:
+        from core.digest import enqueue_stage_messages  # digest builds on this module
+
+        await enqueue_stage_messages(uow, [updated], rules, now)
+    if approve and final:
+        await enqueue_notice(uow, updated, rules, now)
+    after: dict[str, Any] = {
+        "state": updated.state.value,
+        "stage": updated.stage,
+        "reason": reason,
+    }
+    if deciding_nip != actor_nip:
+        after["on_behalf_of"] = deciding_nip
+    after.update(audit_extra or {})
+    await uow.audit.add(
+        AuditEvent(
+            actor=actor_nip,
+            action="proposal.approve" if approve else "proposal.reject",
+            subject=f"proposal:{proposal.id}",
+            at=now,
+            before={"state": proposal.state.value, "stage": proposal.stage},
+            after=after,
+        )
+    )
     return DecisionOutcome(updated, approve, final)
 
 
@@ -617,8 +651,66 @@ async def approve_many(
     proposal_ids: Sequence[int],
     approver_nip: str,
 ) -> BulkOutcome:
-    """Approve each of PROPOSAL_IDS at its current stage, one transaction each; those the
-    caller may not decide (or already decided) are skipped and counted."""
+    """Approve each of PROPOSAL_IDS at its current stage; those the caller may not decide (or
+    already decided) are skipped and counted.
+
+    A group decision is one act: every approval of it is stored in ONE transaction, or none
+    is, and the reference data (units, grants, accounts, names) is read once for the whole
+    group (core.read_once). When another decision on one of them lands meanwhile (Conflict, or
+    a proposal that moved on between the check and the write), nothing of the group was
+    stored, and it is decided again one move at a time, each of those its own transaction."""
+    now = clock.now()
+    try:
+        async with uow_factory() as uow:
+            approved = skipped = 0
+            shared = read_once(uow)
+            for proposal_id in proposal_ids:
+                proposal = await shared.proposals.get(proposal_id)
+                if proposal is None or proposal.state != ProposalState.PENDING:
+                    skipped += 1
+                    continue
+                try:
+                    may = await check_may_decide(
+                        shared,
+                        rules,
+                        proposal_id=proposal_id,
+                        stage=proposal.stage,
+                        approver_nip=approver_nip,
+                        now=now,
+                    )
+                except (StaleAction, NotAllowed):
+                    skipped += 1
+                    continue
+                await settle_stage(
+                    shared,
+                    rules,
+                    may.proposal,
+                    stage=proposal.stage,
+                    deciding_nip=may.deciding_nip,
+                    actor_nip=approver_nip,
+                    approve=True,
+                    reason=None,
+                    now=now,
+                    audit_extra={"escalated": True} if may.raised else None,
+                )
+                approved += 1
+            await uow.commit()
+    except (Conflict, StaleAction):
+        return await _approve_one_by_one(
+            uow_factory, clock, rules, proposal_ids=proposal_ids, approver_nip=approver_nip
+        )
+    return BulkOutcome(approved, skipped)
+
+
+async def _approve_one_by_one(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    rules: ApprovalRules,
+    *,
+    proposal_ids: Sequence[int],
+    approver_nip: str,
+) -> BulkOutcome:
+    """approve_many after a race: each proposal in its own transaction (`decide`)."""
     approved = skipped = 0
     for proposal_id in proposal_ids:
         async with uow_factory() as uow:
