@@ -1,7 +1,7 @@
 """Where the event loop blocks: a watcher thread samples the loop thread's stack whenever the
 loop is late, and counts the late time per line of the project's own code.
 
-    async with LoopStalls(threshold=0.1) as stalls:
+    async with watching_loop(threshold=0.1) as stalls:
         ...                      # the workload, on this event loop
     print(stalls.report())       # {"stalled_seconds": ..., "worst_sites": [...]}
 
@@ -15,12 +15,14 @@ so the report reads "core/approval.py:612 approve_many <- handlers/digest.py:347
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any
 
 #: Top-level packages whose frames name a site (the rest is library code).
@@ -94,20 +96,16 @@ class LoopStalls:
             frame = sys._current_frames().get(self._loop_thread)
             self.samples[site_of(frame)] += 1
 
-    async def __aenter__(self) -> LoopStalls:
+    def start(self) -> None:
+        """Start watching the running loop (call from a coroutine on it)."""
         self._loop_thread = threading.get_ident()
         self._beat = time.monotonic()
         self._heart = asyncio.create_task(self._heartbeat())
         self._thread = threading.Thread(target=self._watch, name="loop-stalls", daemon=True)
         self._thread.start()
-        return self
 
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """Stop watching."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
@@ -127,3 +125,14 @@ class LoopStalls:
                 for site, count in self.samples.most_common(top)
             ],
         }
+
+
+@contextlib.asynccontextmanager
+async def watching_loop(threshold: float = 0.1) -> AsyncIterator[LoopStalls]:
+    """LoopStalls over the running loop while the block runs."""
+    stalls = LoopStalls(threshold)
+    stalls.start()
+    try:
+        yield stalls
+    finally:
+        stalls.stop()

@@ -532,17 +532,8 @@ async def decide(
                 approver_nip=approver_nip,
                 now=now,
             )
-            outcome = await settle_stage(
-                uow,
-                rules,
-                may.proposal,
-                stage=stage,
-                deciding_nip=may.deciding_nip,
-                actor_nip=approver_nip,
-                approve=approve,
-                reason=reason,
-                now=now,
-                audit_extra={"escalated": True} if may.raised else None,
+            outcome = await settle_allowed(
+                uow, rules, may, actor_nip=approver_nip, approve=approve, reason=reason, now=now
             )
             await uow.commit()
     except Conflict:
@@ -553,6 +544,32 @@ async def decide(
             stale = await _stale(uow, current, stage, rules)
         raise stale from None
     return outcome
+
+
+async def settle_allowed(
+    uow: UnitOfWork,
+    rules: ApprovalRules,
+    may: MayDecide,
+    *,
+    actor_nip: str,
+    approve: bool,
+    reason: str | None,
+    now: dt.datetime,
+) -> DecisionOutcome:
+    """`settle_stage` for a decision `check_may_decide` allowed (MAY: in whose name, and
+    whether the card had been escalated to the caller)."""
+    return await settle_stage(
+        uow,
+        rules,
+        may.proposal,
+        stage=may.proposal.stage,
+        deciding_nip=may.deciding_nip,
+        actor_nip=actor_nip,
+        approve=approve,
+        reason=reason,
+        now=now,
+        audit_extra={"escalated": True} if may.raised else None,
+    )
 
 
 async def settle_stage(
@@ -655,83 +672,63 @@ async def approve_many(
     already decided) are skipped and counted.
 
     A group decision is one act: every approval of it is stored in ONE transaction, or none
-    is, and the reference data (units, grants, accounts, names) is read once for the whole
-    group (core.read_once). When another decision on one of them lands meanwhile (Conflict, or
-    a proposal that moved on between the check and the write), nothing of the group was
-    stored, and it is decided again one move at a time, each of those its own transaction."""
-    now = clock.now()
+    is. The whole group is checked before anything is written, and the reference data (units,
+    grants, accounts, names) is read once for the whole group (core.read_once), so the
+    database's write lock is held for the writes only. When another decision on one of them
+    lands meanwhile (Conflict, or a proposal that moved on between the check and the write),
+    nothing of the group was stored, and it is decided again one move at a time, each in its
+    own transaction."""
     try:
         async with uow_factory() as uow:
-            approved = skipped = 0
-            shared = read_once(uow)
-            for proposal_id in proposal_ids:
-                proposal = await shared.proposals.get(proposal_id)
-                if proposal is None or proposal.state != ProposalState.PENDING:
-                    skipped += 1
-                    continue
-                try:
-                    may = await check_may_decide(
-                        shared,
-                        rules,
-                        proposal_id=proposal_id,
-                        stage=proposal.stage,
-                        approver_nip=approver_nip,
-                        now=now,
-                    )
-                except (StaleAction, NotAllowed):
-                    skipped += 1
-                    continue
-                await settle_stage(
-                    shared,
-                    rules,
-                    may.proposal,
-                    stage=proposal.stage,
-                    deciding_nip=may.deciding_nip,
-                    actor_nip=approver_nip,
-                    approve=True,
-                    reason=None,
-                    now=now,
-                    audit_extra={"escalated": True} if may.raised else None,
+            shared, now = read_once(uow), clock.now()
+            allowed = [
+                may
+                for proposal_id in proposal_ids
+                if (may := await _allowed(shared, rules, proposal_id, approver_nip, now))
+            ]
+            for may in allowed:
+                await settle_allowed(
+                    shared, rules, may, actor_nip=approver_nip, approve=True, reason=None, now=now
                 )
-                approved += 1
             await uow.commit()
+        return BulkOutcome(len(allowed), len(proposal_ids) - len(allowed))
     except (Conflict, StaleAction):
-        return await _approve_one_by_one(
-            uow_factory, clock, rules, proposal_ids=proposal_ids, approver_nip=approver_nip
-        )
-    return BulkOutcome(approved, skipped)
-
-
-async def _approve_one_by_one(
-    uow_factory: UnitOfWorkFactory,
-    clock: Clock,
-    rules: ApprovalRules,
-    *,
-    proposal_ids: Sequence[int],
-    approver_nip: str,
-) -> BulkOutcome:
-    """approve_many after a race: each proposal in its own transaction (`decide`)."""
-    approved = skipped = 0
+        pass
+    approved = 0
     for proposal_id in proposal_ids:
-        async with uow_factory() as uow:
-            proposal = await uow.proposals.get(proposal_id)
-        if proposal is None or proposal.state != ProposalState.PENDING:
-            skipped += 1
-            continue
         try:
-            await decide(
-                uow_factory,
-                clock,
-                rules,
-                proposal_id=proposal_id,
-                stage=proposal.stage,
-                approver_nip=approver_nip,
-                approve=True,
-            )
-            approved += 1
-        except (StaleAction, NotAllowed):
-            skipped += 1
-    return BulkOutcome(approved, skipped)
+            async with uow_factory() as uow:
+                now = clock.now()
+                one = await _allowed(uow, rules, proposal_id, approver_nip, now)
+                if one is not None:
+                    await settle_allowed(
+                        uow, rules, one, actor_nip=approver_nip, approve=True, reason=None, now=now
+                    )
+                    await uow.commit()
+                    approved += 1
+        except (Conflict, StaleAction):
+            continue  # decided by someone else meanwhile
+    return BulkOutcome(approved, len(proposal_ids) - approved)
+
+
+async def _allowed(
+    uow: UnitOfWork, rules: ApprovalRules, proposal_id: int, approver_nip: str, now: dt.datetime
+) -> MayDecide | None:
+    """Whether APPROVER_NIP may decide PROPOSAL_ID at its current stage now (None: no)."""
+    proposal = await uow.proposals.get(proposal_id)
+    if proposal is None or proposal.state != ProposalState.PENDING:
+        return None
+    try:
+        return await check_may_decide(
+            uow,
+            rules,
+            proposal_id=proposal_id,
+            stage=proposal.stage,
+            approver_nip=approver_nip,
+            now=now,
+        )
+    except (StaleAction, NotAllowed):
+        return None
 
 
 async def approve_all(

@@ -24,18 +24,22 @@ PER_ORIGIN = 100
 
 
 def nip_of(i: int) -> str:
-    return f"19910101201503{1 + i % 2}{i:03d}"
+    return f"1991{i // 1000 + 1:02d}10201503{1 + i % 2}{i % 1000:03d}"
 
 
-async def seed_big_plan(loop: LoopRuntime) -> None:
+async def seed_big_plan(
+    loop: LoopRuntime, count: int = PER_ORIGIN * len(ORIGINS), small_group: int = 0
+) -> None:
+    """COUNT nurses of Dinkes units proposed to move to PKM-B: spread over ORIGINS, except the
+    first SMALL_GROUP, who all come from PKM-F."""
     moves = []
     async with loop.uows() as uow:
-        for index, code in enumerate(ORIGINS):
+        for index, code in enumerate((*ORIGINS, "PKM-F")):
             await uow.units.upsert(
                 Unit(code, f"Puskesmas {code[-1]}", "Dinkes", -7.9 - index / 100, 110.6)
             )
-        for i in range(PER_ORIGIN * len(ORIGINS)):
-            origin = ORIGINS[i % len(ORIGINS)]
+        for i in range(count):
+            origin = "PKM-F" if i < small_group else ORIGINS[i % len(ORIGINS)]
             await uow.employees.upsert(make_employee(nip_of(i), f"Perawat {i:03d}", origin))
             moves.append(move(nip_of(i), origin, "PKM-B"))
         await uow.commit()
@@ -173,29 +177,12 @@ L_MOVES = 1_330
 SMALL_GROUP = 30
 
 
-async def seed_l_plan(loop: LoopRuntime) -> None:
-    big = ORIGINS
-    moves = []
-    async with loop.uows() as uow:
-        for index, code in enumerate((*big, "PKM-F")):
-            await uow.units.upsert(
-                Unit(code, f"Puskesmas {code[-1]}", "Dinkes", -7.9 - index / 100, 110.6)
-            )
-        for i in range(L_MOVES):
-            origin = "PKM-F" if i < SMALL_GROUP else big[i % len(big)]
-            nip = f"1991{i // 1000 + 1:02d}10201503{1 + i % 2}{i % 1000:03d}"
-            await uow.employees.upsert(make_employee(nip, f"Perawat {i:04d}", origin))
-            moves.append(move(nip, origin, "PKM-B"))
-        await uow.commit()
-    loop.planner = ScriptedEngine(moves)  # type: ignore[assignment]
-
-
 async def test_an_l_sized_plan_reaches_the_approver_as_two_messages_and_a_group_decision(
     loop: LoopRuntime,
 ) -> None:
     emulator = loop.emulator
     emulator.rate_limits = RateLimits()  # Telegram's flood limits: 30/s overall, 1/s per chat
-    await seed_l_plan(loop)
+    await seed_big_plan(loop, L_MOVES, SMALL_GROUP)
     async with loop.running(rate_limit=True) as app:
         users = await loop.register_everyone()
         approver = users[APPROVER]
