@@ -492,8 +492,11 @@ def approver_messages(b: Bench, chat: int) -> list[str]:
     return seen
 
 
-async def run_plan(moves: int, others: int, pause: float, command: str) -> dict[str, Any]:
-    """An L-sized plan end to end: summaries and digests, group decisions, notices."""
+async def run_plan(
+    moves: int, others: int, pause: float, command: str, quiet: float
+) -> dict[str, Any]:
+    """An L-sized plan end to end: summaries and digests, group decisions, notices (after QUIET
+    seconds of the other users alone, for comparison)."""
     async with bench("bench-plan-") as b:
         seeding = time.monotonic()
         solver = await seed_plan(b, moves, others)
@@ -507,10 +510,12 @@ async def run_plan(moves: int, others: int, pause: float, command: str) -> dict[
         app = b.application()
         install_loop(app, solve_snapshot=solver, dispatch_interval=0.5)
         async with running_bot(app, poll_timeout=1), watching_loop() as stalls:
-            began = time.monotonic()
             async with others_talking(b.emulator, others, pause, command) as latencies:
+                # First the other users alone: this machine's reply times without a plan.
+                await asyncio.sleep(quiet)
+                quiet_replies = len(latencies)
                 [job] = app.job_queue.get_jobs_by_name(NIGHTLY)
-                planning = time.monotonic()
+                began = planning = time.monotonic()
                 await job.run(app)
                 planned_in = time.monotonic() - planning
                 during_plan = len(latencies)
@@ -551,8 +556,9 @@ async def run_plan(moves: int, others: int, pause: float, command: str) -> dict[
         "messages_per_approver": [len(m) for m in per_approver],
         "summary_before_digest": all(m[:2] == ["summary", "digest"] for m in per_approver),
         "flood_429_answers": sum(1 for c in b.emulator.calls if c.status == 429),
-        **latency_report(latencies),
-        "during_plan": latency_report(latencies[:during_plan]),
+        **latency_report(latencies[quiet_replies:]),
+        "before_the_plan": latency_report(latencies[:quiet_replies]),
+        "during_plan": latency_report(latencies[quiet_replies:during_plan]),
         "during_decisions": latency_report(latencies[during_plan:during_decisions]),
         "during_delivery": latency_report(latencies[during_decisions:]),
         "event_loop": stalls.report(),
@@ -570,9 +576,14 @@ def main() -> None:
     parser.add_argument("--command", default="/status", help="what the other users send")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--plan-moves", type=int, default=0, help="run a whole plan of N moves")
+    parser.add_argument(
+        "--quiet", type=float, default=20.0, help="seconds of other users alone before the plan"
+    )
     args = parser.parse_args()
     if args.plan_moves:
-        result = asyncio.run(run_plan(args.plan_moves, args.others, args.pause, args.command))
+        result = asyncio.run(
+            run_plan(args.plan_moves, args.others, args.pause, args.command, args.quiet)
+        )
         ok = result["flood_429_answers"] == 0 and result["summary_before_digest"]
     else:
         result = asyncio.run(
