@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from core.domain import ApprovalDecision, Plan, TransferProposal, Unit
 from core.errors import NotFound
+from core.messages import WorkloadFlag
 from core.notices import TransferContent, transfer_content
 from core.objections import OBJECTION_STAGE
+from core.plan_summary import workload_flags_of
 from core.ports import UnitOfWork
 
 
@@ -66,7 +67,7 @@ class PlanReport:
     plan: Plan
     lines: tuple[ProposalLine, ...]
     stage_names: tuple[str, ...]
-    workload_flags: tuple[dict[str, Any], ...]
+    workload_flags: tuple[WorkloadFlag, ...]
     not_granted: int
 
     @property
@@ -132,7 +133,7 @@ async def plan_report(
         plan=plan,
         lines=tuple(lines),
         stage_names=tuple(stage_names),
-        workload_flags=tuple(plan.solution.get("workload_flags") or ()),
+        workload_flags=workload_flags_of(plan.solution),
         not_granted=len(plan.solution.get("not_granted") or ()),
     )
 

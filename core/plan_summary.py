@@ -28,7 +28,7 @@ def plan_summary(plan: Plan, *, moves: int, your_cards: int | None) -> PlanSumma
         not_granted=len({n.get("employee") for n in solution.get("not_granted") or ()}),
         left_out=left_out_of(solution),
         bars=tuple(UnitBar(**b) for b in solution.get("chart") or ()),
-        workload_flags=tuple(_flag(f) for f in solution.get("workload_flags") or ()),
+        workload_flags=workload_flags_of(solution),
     )
 
 
@@ -42,6 +42,11 @@ def left_out_of(solution: Mapping[str, Any]) -> tuple[LeftOutPair, ...]:
         )
         for pair in solution.get("left_out") or ()
     )
+
+
+def workload_flags_of(solution: Mapping[str, Any]) -> tuple[WorkloadFlag, ...]:
+    """The confirmed large workload changes a plan's SOLUTION rests on (`workload_flags`)."""
+    return tuple(_flag(flag) for flag in solution.get("workload_flags") or ())
 
 
 def _flag(flag: Mapping[str, Any]) -> WorkloadFlag:

@@ -103,21 +103,6 @@ class PlanDelivery:
     approvers: tuple[DeliveredTo, ...]
     unreached: tuple[int, ...]
 
-    def to_payload(self) -> dict[str, Any]:
-        """A JSON-ready dict (for the admins' report in the outbox)."""
-        return {
-            "approvers": [[a.name, a.moves, a.digest] for a in self.approvers],
-            "unreached": list(self.unreached),
-        }
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> PlanDelivery:
-        """Back from `to_payload`."""
-        return cls(
-            tuple(DeliveredTo(str(n), int(m), bool(d)) for n, m, d in data.get("approvers", [])),
-            tuple(int(i) for i in data.get("unreached", [])),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class PlanOutcome:
