@@ -24,7 +24,8 @@ import typer
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from core.importing import ImportKind, ImportOutcome, ImportReport, Sheet
+    from core.importing.columns import ImportKind
+    from core.importing.sheets import ImportOutcome, ImportReport, Sheet
     from core.ports import UnitOfWorkFactory
     from core.sample_agency import SampleAgency
     from core.staffing_gaps import StaffingGap, StaffingSummary
@@ -96,7 +97,7 @@ def _fit(text: str, width: int) -> str:
 
 def render_import_outcome(outcome: ImportOutcome, language: Language) -> str:
     """One line for a successful import, or a heading and one line per problem."""
-    from core.importing import describe_outcome
+    from core.importing.report import describe_outcome
 
     return describe_outcome(outcome, language)
 
@@ -117,7 +118,8 @@ async def _import_file(
 ) -> ImportReport:
     from sqlalchemy.exc import DBAPIError
 
-    from core.importing import ImportBatch, import_checked
+    from core.importing.apply import import_checked
+    from core.importing.sheets import ImportBatch
     from db.engine import create_engine
     from db.uow import uow_factory
 
@@ -258,16 +260,13 @@ def write_agency_files(
 ) -> dict[ImportKind, Path]:
     """Write the sample agency's units, employees, activities and jabatan catalogue files;
     returns their paths."""
-    from core.importing import (
+    from core.importing.columns import (
         ACTIVITY_COLUMNS,
         EMPLOYEE_COLUMNS,
         JABATAN_COLUMNS,
         UNIT_COLUMNS,
-        activity_cells,
-        employee_cells,
-        jabatan_cells,
-        unit_cells,
     )
+    from core.importing.writing import activity_cells, employee_cells, jabatan_cells, unit_cells
     from db.spreadsheets import write_sheet
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -320,7 +319,8 @@ async def _run_demo_async(
     file_format: str,
     language: Language,
 ) -> str:
-    from core.importing import ImportBatch, import_batch, problems_of
+    from core.importing.apply import import_batch, problems_of
+    from core.importing.sheets import ImportBatch
     from core.sample_agency import SampleSize, generate_sample_agency, store_sample_people
     from core.staffing_gaps import read_staffing_summary
     from db.engine import create_engine
@@ -460,7 +460,7 @@ def register(app: typer.Typer) -> None:
         each other; the warnings are listed and counted (with --strict they refuse the file).
         """
         from bot.settings import load_settings
-        from core.importing import describe_report
+        from core.importing.report import describe_report
 
         settings = load_settings()
         language: Language = "en" if (lang or cli_language()) == "en" else "id"

@@ -21,20 +21,10 @@ from core.domain import (
     ScopeKind,
     Unit,
 )
-from core.importing import (
-    ACTIVITY_COLUMNS,
-    EMPLOYEE_COLUMNS,
-    UNIT_COLUMNS,
-    Cell,
-    ImportBatch,
-    ImportCounts,
-    Sheet,
-    SheetRow,
-    activity_cells,
-    employee_cells,
-    import_batch,
-    unit_cells,
-)
+from core.importing.apply import import_batch
+from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.importing.sheets import Cell, ImportBatch, ImportCounts, Sheet, SheetRow
+from core.importing.writing import activity_cells, employee_cells, unit_cells
 from core.ports import UnitOfWorkFactory
 from core.sample_agency import SampleAgency, generate_sample_agency, store_sample_people
 

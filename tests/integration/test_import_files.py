@@ -14,17 +14,10 @@ from typer.testing import CliRunner
 
 from bot.cli import build_app
 from core.domain import Activity, AuditEvent, Employee, Unit
-from core.importing import (
-    ACTIVITY_COLUMNS,
-    EMPLOYEE_COLUMNS,
-    UNIT_COLUMNS,
-    ImportBatch,
-    activity_cells,
-    employee_cells,
-    import_batch,
-    import_sheet,
-    unit_cells,
-)
+from core.importing.apply import import_batch, import_sheet
+from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.importing.sheets import ImportBatch
+from core.importing.writing import activity_cells, employee_cells, unit_cells
 from core.ports import UnitOfWorkFactory
 from core.sample_agency import generate_sample_agency
 from db.engine import create_engine

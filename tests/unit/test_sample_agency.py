@@ -9,19 +9,10 @@ from functools import cache
 import pytest
 
 from core.domain import Role, ScopeKind
-from core.importing import (
-    ACTIVITY_COLUMNS,
-    EMPLOYEE_COLUMNS,
-    UNIT_COLUMNS,
-    Sheet,
-    SheetRow,
-    activity_cells,
-    employee_cells,
-    unit_cells,
-    validate_activities,
-    validate_employees,
-    validate_units,
-)
+from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.importing.sheets import Sheet, SheetRow
+from core.importing.validation import validate_activities, validate_employees, validate_units
+from core.importing.writing import activity_cells, employee_cells, unit_cells
 from core.nip import parse_nip
 from core.sample_agency import (
     LAT_RANGE,
