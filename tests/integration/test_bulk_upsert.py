@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-import db.repositories
+import db.organisation_repositories
 import db.statements
 from core.domain import (
     Activity,
@@ -35,7 +35,7 @@ NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Seven rows per executemany and per IN list, so a few dozen rows span many chunks."""
     monkeypatch.setattr(db.statements, "BULK_CHUNK_ROWS", 7)
-    monkeypatch.setattr(db.repositories, "_IN_LIST_CHUNK", 7)
+    monkeypatch.setattr(db.organisation_repositories, "_IN_LIST_CHUNK", 7)
 
 
 def by_nip(aspiration: Aspiration) -> str:
