@@ -15,13 +15,11 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
 from bot.settings import Settings
-from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
     AlreadyDecided,
     ApprovalRules,
     approve_all,
     check_may_decide,
-    content_of,
     decide,
     parse_chain,
 )
@@ -32,6 +30,7 @@ from core.errors import NotFound
 from core.notices import TransferContent
 from core.objections import TransferNotOpen, decide_objection
 from core.text import MAX_REASON
+from core.views.proposals import ProposalDetails, proposal_details
 from core.working_time import WorkingTime, parse_work_days
 from handlers.access import Turn, handler
 from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
@@ -256,44 +255,32 @@ def state_word(t: Translator, state: str) -> str:
     return t(f"proposal.state.{state}")
 
 
-async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any], list[Any]]:
-    """The proposal, the card payload as the outbox would build it now, and its decisions;
-    refuses approvers whose scope covers neither unit of the move."""
-    rules = rules_of(turn.context)
+async def _card_payload(turn: Turn, proposal_id: int) -> tuple[ProposalDetails, dict[str, Any]]:
+    """The proposal's details (core.views.proposals, which refuses approvers whose scope covers
+    neither unit of the move) and the card payload as the outbox would build it now."""
     async with turn.context.uow() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound()
-        touched = [await uow.units.get(c) for c in (proposal.from_unit, proposal.to_unit)]
-        # The caller's own approver grants, and those of whoever they stand in for (/wakil).
-        principals = await principals_of(uow, turn.me.nip, turn.context.today())
-        grants = [
-            g
-            for nip in principals
-            for g in await uow.roles.list_for(nip)
-            if g.role == Role.APPROVER
-        ]
-        if not any(grant_covers_unit(g, u) for g in grants for u in touched if u is not None):
-            raise OutOfScope(proposal=proposal_id)
-        content = await content_of(uow, proposal, rules, turn.context.now())
-        decisions = list(await uow.decisions.list_for(proposal_id))
+        details = await proposal_details(
+            uow,
+            rules_of(turn.context),
+            proposal_id=proposal_id,
+            viewer_nip=turn.me.nip,
+            now=turn.context.now(),
+        )
     payload = {
         "proposal_id": proposal_id,
-        "stage": proposal.stage,
-        "stage_count": len(rules.stages),
-        "content": content.to_payload(),
+        "stage": details.proposal.stage,
+        "stage_count": details.stage_count,
+        "content": details.content.to_payload(),
     }
-    return proposal, payload, decisions
+    return details, payload
 
 
 async def _show_state(turn: Turn, proposal_id: int) -> None:
     """Edit the pressed card to its current state, without buttons (a stale or decided card)."""
-    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
-    proposal = _proposal
+    details, payload = await _card_payload(turn, proposal_id)
+    state = details.proposal.state.value
     await turn.replace(
-        card_text(turn.t, payload)
-        + "\n\n"
-        + turn.t("card.state", state=state_word(turn.t, proposal.state.value))
+        card_text(turn.t, payload) + "\n\n" + turn.t("card.state", state=state_word(turn.t, state))
     )
 
 
@@ -433,7 +420,7 @@ async def _outcome_edit(
     turn: Turn, proposal_id: int, outcome: str, reason: str | None = None
 ) -> dict[str, Any]:
     """The card body with OUTCOME's line, as the outbox edits the other copies."""
-    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
+    _details, payload = await _card_payload(turn, proposal_id)
     payload = {
         **payload,
         "outcome": outcome,
@@ -549,11 +536,12 @@ async def edit_best_effort(
 
 async def _details(turn: Turn, proposal_id: int, *, expanded: bool) -> None:
     """ℹ️ Rincian / 🔼 Ringkas: the same card, edited to show or hide the second layer."""
-    proposal, payload, decisions = await _card_payload(turn, proposal_id)
+    details, payload = await _card_payload(turn, proposal_id)
+    proposal = details.proposal
     text = card_text(turn.t, payload, expanded=expanded)
     if expanded:
         lines = [text, turn.t("card.state", state=state_word(turn.t, proposal.state.value))]
-        for decision in sorted(decisions, key=lambda d: d.stage):
+        for decision in details.decisions:
             lines.append(
                 turn.t(
                     "card.decision_approved" if decision.approved else "card.decision_rejected",
