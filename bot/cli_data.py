@@ -1,6 +1,6 @@
 """`mutasi import` (units, employees, ABK activities from CSV/XLSX) and `mutasi demo`.
 
-The demo builds the sample kabupaten of core.sample_agency, writes its three files into
+The demo builds the sample kabupaten of bot.sample_agency, writes its three files into
 `demo-data/` (or `--data-dir`), loads them through the same import path an agency uses, adds
 aspirations and role grants, and prints which units are over and under their ABK need.
 
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 if TYPE_CHECKING:
+    from bot.sample_agency import SampleAgency
     from bot.settings import Settings
     from core.importing.columns import ImportKind
     from core.importing.sheets import ImportOutcome, ImportReport, Sheet
     from core.ports import UnitOfWorkFactory
-    from core.sample_agency import SampleAgency
     from core.staffing_gaps import StaffingGap, StaffingSummary
 
 Language = Literal["id", "en"]
@@ -301,7 +301,7 @@ def write_agency_files(
 
 
 async def _database_state(uow_factory: UnitOfWorkFactory) -> Literal["empty", "demo", "other"]:
-    from core.sample_agency import DEMO_AUDIT_SUBJECT
+    from bot.sample_agency import DEMO_AUDIT_SUBJECT
 
     async with uow_factory() as uow:
         if await uow.audit.list(DEMO_AUDIT_SUBJECT):
@@ -319,9 +319,9 @@ async def _run_demo_async(
     file_format: str,
     language: Language,
 ) -> str:
+    from bot.sample_agency import SampleSize, generate_sample_agency, store_sample_people
     from core.importing.apply import import_batch, problems_of
     from core.importing.sheets import ImportBatch
-    from core.sample_agency import SampleSize, generate_sample_agency, store_sample_people
     from core.staffing_gaps import read_staffing_summary
     from db.engine import create_engine
     from db.migrate import downgrade_async, ensure_schema_async
@@ -378,7 +378,7 @@ async def _run_demo_async(
     finally:
         await engine.dispose()
 
-    from core.sample_agency import KABUPATEN
+    from bot.sample_agency import KABUPATEN
 
     files = ", ".join(str(p) for p in paths.values())
     if en:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 import db.organisation_repositories
 import db.statements
+from bot.sample_agency import SampleAgency, generate_sample_agency, store_sample_people
 from core.domain import (
     Activity,
     Aspiration,
@@ -26,7 +27,6 @@ from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLU
 from core.importing.sheets import Cell, ImportBatch, ImportCounts, Sheet, SheetRow
 from core.importing.writing import activity_cells, employee_cells, unit_cells
 from core.ports import UnitOfWorkFactory
-from core.sample_agency import SampleAgency, generate_sample_agency, store_sample_people
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 
