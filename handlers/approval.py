@@ -30,7 +30,7 @@ from core.errors import NotFound
 from core.notices import TransferContent
 from core.objections import TransferNotOpen, decide_objection
 from core.text import MAX_REASON
-from core.views.proposals import ProposalDetails, proposal_details
+from core.views.proposals import proposal_details
 from core.working_time import WorkingTime, parse_work_days
 from handlers.access import Turn, handler
 from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
@@ -255,32 +255,34 @@ def state_word(t: Translator, state: str) -> str:
     return t(f"proposal.state.{state}")
 
 
-async def _card_payload(turn: Turn, proposal_id: int) -> tuple[ProposalDetails, dict[str, Any]]:
-    """The proposal's details (core.views.proposals, which refuses approvers whose scope covers
-    neither unit of the move) and the card payload as the outbox would build it now."""
+async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any], list[Any]]:
+    """The proposal, the card payload as the outbox would build it now, and its decisions;
+    refuses approvers whose scope covers neither unit of the move."""
+    rules = rules_of(turn.context)
     async with turn.context.uow() as uow:
+        # core.views.proposals refuses approvers whose scope covers neither unit (NotFound,
+        # OutOfScope); the handler only renders what it returns.
         details = await proposal_details(
-            uow,
-            rules_of(turn.context),
-            proposal_id=proposal_id,
-            viewer_nip=turn.me.nip,
-            now=turn.context.now(),
+            uow, rules, proposal_id=proposal_id, viewer_nip=turn.me.nip, now=turn.context.now()
         )
+    proposal, content, decisions = details.proposal, details.content, list(details.decisions)
     payload = {
         "proposal_id": proposal_id,
-        "stage": details.proposal.stage,
-        "stage_count": details.stage_count,
-        "content": details.content.to_payload(),
+        "stage": proposal.stage,
+        "stage_count": len(rules.stages),
+        "content": content.to_payload(),
     }
-    return details, payload
+    return proposal, payload, decisions
 
 
 async def _show_state(turn: Turn, proposal_id: int) -> None:
     """Edit the pressed card to its current state, without buttons (a stale or decided card)."""
-    details, payload = await _card_payload(turn, proposal_id)
-    state = details.proposal.state.value
+    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
+    proposal = _proposal
     await turn.replace(
-        card_text(turn.t, payload) + "\n\n" + turn.t("card.state", state=state_word(turn.t, state))
+        card_text(turn.t, payload)
+        + "\n\n"
+        + turn.t("card.state", state=state_word(turn.t, proposal.state.value))
     )
 
 
@@ -420,7 +422,7 @@ async def _outcome_edit(
     turn: Turn, proposal_id: int, outcome: str, reason: str | None = None
 ) -> dict[str, Any]:
     """The card body with OUTCOME's line, as the outbox edits the other copies."""
-    _details, payload = await _card_payload(turn, proposal_id)
+    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
     payload = {
         **payload,
         "outcome": outcome,
@@ -536,12 +538,11 @@ async def edit_best_effort(
 
 async def _details(turn: Turn, proposal_id: int, *, expanded: bool) -> None:
     """ℹ️ Rincian / 🔼 Ringkas: the same card, edited to show or hide the second layer."""
-    details, payload = await _card_payload(turn, proposal_id)
-    proposal = details.proposal
+    proposal, payload, decisions = await _card_payload(turn, proposal_id)
     text = card_text(turn.t, payload, expanded=expanded)
     if expanded:
         lines = [text, turn.t("card.state", state=state_word(turn.t, proposal.state.value))]
-        for decision in details.decisions:
+        for decision in sorted(decisions, key=lambda d: d.stage):
             lines.append(
                 turn.t(
                     "card.decision_approved" if decision.approved else "card.decision_rejected",
