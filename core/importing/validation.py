@@ -33,6 +33,7 @@ from core.importing.sheets import ImportProblem, RawCell, Sheet, SheetRow, Valid
 from core.nip import InvalidNip, parse_nip
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 FORMULA_WITHOUT_VALUE_ID = (
     "sel berisi rumus tanpa nilai tersimpan: buka dan simpan ulang di Excel/LibreOffice, "
@@ -88,6 +89,16 @@ class _RowReader:
         except CellError as error:
             self.fail(column, error.message_id, error.message_en)
             return None
+
+    def once(
+        self, seen: dict[K, int], key: K, column: str, said: Callable[[int], tuple[str, str]]
+    ) -> None:
+        """Fail COLUMN when KEY is in SEEN, an earlier line's (SAID(that line) is the message
+        in Indonesian and English); otherwise remember this row's line for KEY."""
+        if key in seen:
+            self.fail(column, *said(seen[key]))
+        else:
+            seen[key] = self.row.line
 
     def known_unit(self, known_unit_codes: Collection[str]) -> str | None:
         """The row's `kode_unit`, failing it when the code is not among KNOWN_UNIT_CODES."""
@@ -157,25 +168,41 @@ def _extra_cells(reader: _RowReader) -> None:
         )
 
 
-def validate_units(sheet: Sheet) -> Validated[Unit]:
-    """Units from a `units` sheet, or a problem for every bad cell and repeated code."""
-    problems = _sheet_level_problems("units", sheet)
+def _validate(
+    kind: ImportKind, sheet: Sheet, read: Callable[[_RowReader], T | None]
+) -> Validated[T]:
+    """The items READ makes of the rows of SHEET (a row READ fails gives None and its
+    problems), after the sheet-level checks (required columns, any data rows)."""
+    problems = _sheet_level_problems(kind, sheet)
     if any(p.line is None for p in problems):
         return Validated((), tuple(problems))
-    items: list[Unit] = []
-    first_line: dict[str, int] = {}
+    items: list[T] = []
     for row in sheet.rows:
-        reader = _RowReader(row, "units")
+        reader = _RowReader(row, kind)
         _extra_cells(reader)
+        item = read(reader)
+        problems.extend(reader.problems)
+        if item is not None:
+            items.append(item)
+    return Validated(tuple(items), tuple(problems))
+
+
+def validate_units(sheet: Sheet) -> Validated[Unit]:
+    """Units from a `units` sheet, or a problem for every bad cell and repeated code."""
+    first_line: dict[str, int] = {}
+
+    def read(reader: _RowReader) -> Unit | None:
         code = reader.parsed("kode", normalise_unit_code)
-        if code is not None and code in first_line:
-            reader.fail(
+        if code is not None:
+            reader.once(
+                first_line,
+                code,
                 "kode",
-                f"kode unit {code} sudah dipakai di baris {first_line[code]}",
-                f"unit code {code} already appears on line {first_line[code]}",
+                lambda line: (
+                    f"kode unit {code} sudah dipakai di baris {line}",
+                    f"unit code {code} already appears on line {line}",
+                ),
             )
-        elif code is not None:
-            first_line[code] = row.line
         name = reader.text("nama")
         opd = reader.text("opd")
         lat = reader.typed("lat", parse_latitude)
@@ -183,11 +210,12 @@ def validate_units(sheet: Sheet) -> Validated[Unit]:
         skills = reader.parsed("keahlian_dibutuhkan", parse_skill_list, required=False) or ()
         special = reader.parsed("daerah_khusus", parse_yes_no, required=False) or False
         head = reader.parsed("kepala_nip", normalise_nip, required=False)
-        problems.extend(reader.problems)
-        if reader.clean:
-            assert code and name and opd and lat is not None and lon is not None
-            items.append(Unit(code, name, opd, lat, lon, skills, special, head))
-    return Validated(tuple(items), tuple(problems))
+        if not reader.clean:
+            return None
+        assert code and name and opd and lat is not None and lon is not None
+        return Unit(code, name, opd, lat, lon, skills, special, head)
+
+    return _validate("units", sheet, read)
 
 
 def validate_employees(
@@ -196,15 +224,10 @@ def validate_employees(
     known_nips: Collection[str],
 ) -> Validated[Employee]:
     """Employees from an `employees` sheet, checked against known unit codes and NIPs."""
-    problems = _sheet_level_problems("employees", sheet)
-    if any(p.line is None for p in problems):
-        return Validated((), tuple(problems))
     file_nips = {"".join(row.get("nip").split()).lstrip("'") for row in sheet.rows}
-    items: list[Employee] = []
     first_line: dict[str, int] = {}
-    for row in sheet.rows:
-        reader = _RowReader(row, "employees")
-        _extra_cells(reader)
+
+    def read(reader: _RowReader) -> Employee | None:
         status = reader.parsed("status", parse_status)
         nip = reader.typed("nip", normalise_nip)
         if nip is not None:
@@ -216,14 +239,15 @@ def validate_employees(
             else:
                 if lost is not None:
                     reader.fail("nip", lost.message_id, lost.message_en)
-                if nip in first_line:
-                    reader.fail(
-                        "nip",
-                        f"NIP {nip} sudah dipakai di baris {first_line[nip]}",
-                        f"NIP {nip} already appears on line {first_line[nip]}",
-                    )
-                else:
-                    first_line[nip] = row.line
+                reader.once(
+                    first_line,
+                    nip,
+                    "nip",
+                    lambda line: (
+                        f"NIP {nip} sudah dipakai di baris {line}",
+                        f"NIP {nip} already appears on line {line}",
+                    ),
+                )
         name = reader.text("nama")
         unit_code = reader.known_unit(known_unit_codes)
         jabatan = reader.text("jabatan")
@@ -234,8 +258,8 @@ def validate_employees(
         home_lat = reader.typed("lat_rumah", parse_latitude, required=False)
         home_lon = reader.typed("lon_rumah", parse_longitude, required=False)
         for given, other, other_column in (
-            (row.get("lat_rumah"), row.get("lon_rumah"), "lon_rumah"),
-            (row.get("lon_rumah"), row.get("lat_rumah"), "lat_rumah"),
+            (reader.row.get("lat_rumah"), reader.row.get("lon_rumah"), "lon_rumah"),
+            (reader.row.get("lon_rumah"), reader.row.get("lat_rumah"), "lat_rumah"),
         ):
             if given and not other:
                 reader.fail(
@@ -276,107 +300,96 @@ def validate_employees(
         skp_1 = reader.parsed("skp_1", parse_skp, required=False)
         skp_2 = reader.parsed("skp_2", parse_skp, required=False)
         mapel = reader.text("mapel", required=False)
-        problems.extend(reader.problems)
-        if reader.clean:
-            assert nip and name and status and unit_code and jabatan and golongan
-            assert tmt_unit is not None and retirement_age is not None
-            items.append(
-                Employee(
-                    nip=nip,
-                    name=name,
-                    status=status,
-                    unit_code=unit_code,
-                    jabatan=jabatan,
-                    golongan=golongan,
-                    tmt_unit=tmt_unit,
-                    retirement_age=retirement_age,
-                    skills=skills,
-                    home_lat=home_lat,
-                    home_lon=home_lon,
-                    spouse_nip=spouse,
-                    lock_reason=lock,
-                    lock_kind=lock_kind,
-                    lock_until=lock_until,
-                    contract_end=contract_end,
-                    skp_1=skp_1,
-                    skp_2=skp_2,
-                    mapel=mapel.lower() if mapel else None,
-                )
-            )
-    return Validated(tuple(items), tuple(problems))
+        if not reader.clean:
+            return None
+        assert nip and name and status and unit_code and jabatan and golongan
+        assert tmt_unit is not None and retirement_age is not None
+        return Employee(
+            nip=nip,
+            name=name,
+            status=status,
+            unit_code=unit_code,
+            jabatan=jabatan,
+            golongan=golongan,
+            tmt_unit=tmt_unit,
+            retirement_age=retirement_age,
+            skills=skills,
+            home_lat=home_lat,
+            home_lon=home_lon,
+            spouse_nip=spouse,
+            lock_reason=lock,
+            lock_kind=lock_kind,
+            lock_until=lock_until,
+            contract_end=contract_end,
+            skp_1=skp_1,
+            skp_2=skp_2,
+            mapel=mapel.lower() if mapel else None,
+        )
+
+    return _validate("employees", sheet, read)
 
 
 def validate_activities(sheet: Sheet, known_unit_codes: Collection[str]) -> Validated[Activity]:
     """ABK activities from an `activities` sheet, checked against known unit codes."""
-    problems = _sheet_level_problems("activities", sheet)
-    if any(p.line is None for p in problems):
-        return Validated((), tuple(problems))
-    items: list[Activity] = []
     first_line: dict[tuple[str, str, str], int] = {}
-    for row in sheet.rows:
-        reader = _RowReader(row, "activities")
-        _extra_cells(reader)
+
+    def read(reader: _RowReader) -> Activity | None:
         unit_code = reader.known_unit(known_unit_codes)
         jabatan = reader.text("jabatan")
         name = reader.text("kegiatan")
         if unit_code and jabatan and name:
-            key = (unit_code, jabatan, name)
-            if key in first_line:
-                reader.fail(
-                    "kegiatan",
-                    f"kegiatan ini untuk unit dan jabatan yang sama sudah ada di baris "
-                    f"{first_line[key]}",
-                    f"this activity of the same unit and jabatan already appears on line "
-                    f"{first_line[key]}",
-                )
-            else:
-                first_line[key] = row.line
+            reader.once(
+                first_line,
+                (unit_code, jabatan, name),
+                "kegiatan",
+                lambda line: (
+                    f"kegiatan ini untuk unit dan jabatan yang sama sudah ada di baris {line}",
+                    f"this activity of the same unit and jabatan already appears on line {line}",
+                ),
+            )
         output_unit = reader.text("satuan_hasil")
         minutes = reader.typed("norma_waktu_menit", parse_positive)
         volume = reader.typed("volume_tahunan", parse_not_negative)
         mapel = reader.text("mapel", required=False)
-        problems.extend(reader.problems)
-        if reader.clean:
-            assert unit_code and jabatan and name and output_unit
-            assert minutes is not None and volume is not None
-            items.append(
-                Activity(
-                    unit_code,
-                    jabatan,
-                    name,
-                    output_unit,
-                    minutes,
-                    volume,
-                    mapel.lower() if mapel else None,
-                )  # fmt: skip
-            )
-    return Validated(tuple(items), tuple(problems))
+        if not reader.clean:
+            return None
+        assert unit_code and jabatan and name and output_unit
+        assert minutes is not None and volume is not None
+        return Activity(
+            unit_code,
+            jabatan,
+            name,
+            output_unit,
+            minutes,
+            volume,
+            mapel.lower() if mapel else None,
+        )  # fmt: skip
+
+    return _validate("activities", sheet, read)
 
 
 def validate_jabatan(sheet: Sheet) -> Validated[JabatanInfo]:
     """The jabatan catalogue from a `jabatan` sheet (one row per jabatan name)."""
-    problems = _sheet_level_problems("jabatan", sheet)
-    if any(p.line is None for p in problems):
-        return Validated((), tuple(problems))
-    items: list[JabatanInfo] = []
     first_line: dict[str, int] = {}
-    for row in sheet.rows:
-        reader = _RowReader(row, "jabatan")
-        _extra_cells(reader)
+
+    def read(reader: _RowReader) -> JabatanInfo | None:
         name = reader.text("jabatan")
-        if name is not None and catalogue_key(name) in first_line:
-            reader.fail(
+        if name is not None:
+            reader.once(
+                first_line,
+                catalogue_key(name),
                 "jabatan",
-                f"jabatan ini sudah ada di baris {first_line[catalogue_key(name)]}",
-                f"this jabatan already appears on line {first_line[catalogue_key(name)]}",
+                lambda line: (
+                    f"jabatan ini sudah ada di baris {line}",
+                    f"this jabatan already appears on line {line}",
+                ),
             )
-        elif name is not None:
-            first_line[catalogue_key(name)] = row.line
         jenis = reader.parsed("jenis", parse_jenis)
         sip = reader.parsed("butuh_sip", parse_yes_no, required=False) or False
         months = reader.parsed("masa_minimal_bulan", parse_months, required=False)
-        problems.extend(reader.problems)
-        if reader.clean:
-            assert name and jenis
-            items.append(JabatanInfo(name, jenis, sip, months))  # type: ignore[arg-type]
-    return Validated(tuple(items), tuple(problems))
+        if not reader.clean:
+            return None
+        assert name and jenis
+        return JabatanInfo(name, jenis, sip, months)  # type: ignore[arg-type]
+
+    return _validate("jabatan", sheet, read)
