@@ -23,7 +23,7 @@ from core.approval import (
     parse_chain,
 )
 from core.delegation import principals_of
-from core.dialogue import DialogueState
+from core.dialogue import DialogueState, RejectAnswers
 from core.domain import ApprovalDecision, ProposalState, Role, TransferProposal
 from core.errors import NotFound
 from core.messages import (
@@ -48,7 +48,7 @@ from handlers.transfer_text import detail_lines, headline_lines
 log = logging.getLogger(__name__)
 
 FEATURE = "apv"
-REJECT_FLOW = "reject"
+REJECT_FLOW = RejectAnswers.FLOW
 COMMANDS: tuple[CommandSpec, ...] = ()
 #: Proposal numbers a reminder or escalation list names before "…".
 IDS_LISTED = 20
@@ -392,11 +392,12 @@ async def on_press(turn: Turn) -> None:
             return
         message = turn.update.effective_message
         await turn.start_dialogue(
-            REJECT_FLOW,
+            RejectAnswers(
+                proposal_id=target,
+                stage=stage,
+                card_message=message.message_id if message is not None else None,
+            ),
             "reason",
-            proposal_id=target,
-            stage=stage,
-            card_message=message.message_id if message is not None else None,
         )
         await turn.say_key("approval.ask_reason", id=target)
     elif press.action in ("info", "less"):
@@ -515,7 +516,8 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
 
 async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
     """The reason typed after ❌ Tolak: record the rejection and edit the card it came from."""
-    proposal_id = int(state.data["proposal_id"])
+    answers = state.answers_as(RejectAnswers)
+    proposal_id = answers.proposal_id
     reason = text.strip()
     if not reason:
         await turn.say_key("approval.ask_reason", id=proposal_id)
@@ -524,14 +526,14 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
         await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
         return
     await turn.end_dialogue()
-    card_message = state.data.get("card_message")
+    card_message = answers.card_message
     try:
         await decide(
             turn.context.services.uow_factory,
             turn.context.clock,
             rules_of(turn.context),
             proposal_id=proposal_id,
-            stage=int(state.data["stage"]),
+            stage=answers.stage,
             approver_nip=turn.me.nip,
             approve=False,
             reason=reason,
@@ -541,10 +543,10 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
         return
     if card_message is not None:
         edit = await _outcome_edit(
-            turn, proposal_id, "rejected", reason[:1000], stage=int(state.data["stage"])
+            turn, proposal_id, "rejected", reason[:1000], stage=answers.stage
         )
         body, _ = render_card_outcome(turn.t, edit)
-        await edit_best_effort(turn, int(card_message), body)
+        await edit_best_effort(turn, card_message, body)
     await turn.say_key("approval.rejected", id=proposal_id)
 
 

@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
 from core.approval import content_of
-from core.dialogue import DialogueState
+from core.dialogue import DialogueState, ObjectionAnswers
 from core.domain import ProposalState, Role
 from core.errors import NotFound
 from core.messages import (
@@ -32,7 +32,7 @@ from handlers.keyboards import button, keyboard, pattern_for
 from handlers.transfer_text import detail_lines, headline_lines
 
 FEATURE = "ntc"
-OBJECTION_FLOW = "objection"
+OBJECTION_FLOW = ObjectionAnswers.FLOW
 COMMANDS: tuple[CommandSpec, ...] = ()
 
 
@@ -205,10 +205,11 @@ async def on_press(turn: Turn) -> None:
         payload = await _notice_payload(turn, target)
         message = turn.update.effective_message
         await turn.start_dialogue(
-            OBJECTION_FLOW,
+            ObjectionAnswers(
+                proposal_id=target,
+                notice_message=message.message_id if message is not None else None,
+            ),
             "reason",
-            proposal_id=target,
-            notice_message=message.message_id if message is not None else None,
         )
         await turn.say_key("notice.ask_reason")
     elif press.action in ("info", "less"):
@@ -238,21 +239,21 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
     if len(reason) > MAX_REASON:  # said, not cut: the dialogue stays open for a shorter one
         await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
         return
+    answers = state.answers_as(ObjectionAnswers)
     await turn.end_dialogue()
     await object_transfer(
         turn.context.services.uow_factory,
         turn.context.clock,
         rules_of(turn.context),
-        proposal_id=int(state.data["proposal_id"]),
+        proposal_id=answers.proposal_id,
         nip=turn.me.nip,
         reason=reason,
         window_days=turn.context.settings.objection_days,
     )
-    notice_message = state.data.get("notice_message")
-    if notice_message is not None:
-        payload = await _notice_payload(turn, int(state.data["proposal_id"]))
+    if answers.notice_message is not None:
+        payload = await _notice_payload(turn, answers.proposal_id)
         text, markup = render_notice_outcome(turn.t, answered(payload, "objected"))
-        await edit_best_effort(turn, int(notice_message), text, markup)
+        await edit_best_effort(turn, answers.notice_message, text, markup)
     await turn.say(
         turn.t("notice.objected")
         + "\n"

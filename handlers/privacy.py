@@ -14,14 +14,14 @@ from telegram.ext import CommandHandler
 
 from bot.i18n import Translator
 from core.corrections import request_correction
-from core.dialogue import DialogueState
+from core.dialogue import CorrectionAnswers, DialogueState
 from core.domain import Role
 from core.messages import CorrectionRequest
 from core.personal_data import DataTable, held_summary, personal_data
 from handlers.access import Turn, handler
 from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
 
-CORRECTION_FLOW = "correction"
+CORRECTION_FLOW = CorrectionAnswers.FLOW
 COMMANDS = (
     CommandSpec("privasi", "cmd.privasi", None),
     CommandSpec("dataku", "cmd.dataku", None),
@@ -96,7 +96,7 @@ async def ask_correction(turn: Turn) -> None:
     if text:
         await _send_correction(turn, text)
         return
-    await turn.start_dialogue(CORRECTION_FLOW, "text")
+    await turn.start_dialogue(CorrectionAnswers(), "text")
     await turn.say_key("correction.ask")
 
 

@@ -639,4 +639,4 @@ async def test_a_new_search_result_replaces_the_old_list(h: Harness) -> None:
     [gone] = [c for c in h.request.calls if c.method == "deleteMessage"]
     assert int(gone.params["message_id"]) == second.result["message_id"]
     state = await h.app.bot_data.services.dialogues.get(SITI_ID)
-    assert state is not None and state.data["list_message"] == third.result["message_id"]
+    assert state is not None and state.list_message == third.result["message_id"]

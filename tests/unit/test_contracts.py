@@ -59,8 +59,6 @@ REMAINING = {
     "db/engine.py:asyncpg_connect_args -> return",
     # wiring: typed Services fields replace `extras`.
     "handlers/context.py:Services.extras",
-    # contracts: typed dialogue drafts (issue 8 step 1).
-    "core/dialogue.py:DialogueState.data",
 }
 
 
