@@ -375,10 +375,10 @@ async def test_an_edited_message_in_a_dialogue_is_not_taken_as_the_answer(h: Har
     assert "Pesan yang diubah tidak dibaca" in reply.text
     assert "kirim nilai yang benar sebagai pesan baru" in reply.text.lower()
     state_after = await h.app.bot_data.services.dialogues.get(SITI_ID)
-    assert (state_after.flow, state_after.step, state_after.data) == (
+    assert (state_after.flow, state_after.step, state_after.answers) == (
         state_before.flow,
         state_before.step,
-        state_before.data,
+        state_before.answers,
     )
     async with h.uows() as uow:
         assert len(await uow.audit.list()) == audit_before
