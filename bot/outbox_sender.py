@@ -18,11 +18,11 @@ from core.approval import ApprovalRules
 from core.delegation import principals_of
 from core.digest import digest_view
 from core.domain import OutboxMessage
-from core.messages import ApprovalDigest, DigestRefresh, EditPayload, PlanSummary
+from core.messages import ApprovalDigest, DigestRefresh, EditPayload, LiveDigest, PlanSummary
 from core.outbox import SendResult
 from core.ports import Clock, UnitOfWorkFactory
 from handlers import digest, plan
-from handlers.outbox_render import LiveDigest, Rendered, render_text
+from handlers.outbox_render import Rendered, render_text
 
 log = logging.getLogger(__name__)
 

@@ -126,21 +126,35 @@ class DigestRefresh:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ObjectionCard:
-    """An ASN's objection put to the approvers (or, `escalated`, to the admins), with
-    uphold / cancel buttons; the ruling is due by `deadline`."""
+class MoveUnits:
+    """A proposal's person and units, by code and by name (not a kind of its own: the
+    objection card and the word to supervisors about a cancelled move carry these fields)."""
 
-    KIND: ClassVar[Literal["objection"]] = "objection"
     proposal_id: int
-    reason: str
-    name: str
     nip: str
     from_unit: str
     to_unit: str
     from_name: str | None = None
     to_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectionCard(MoveUnits):
+    """An ASN's (`name`) objection put to the approvers (or, `escalated`, to the admins), with
+    uphold / cancel buttons; the ruling is due by `deadline`."""
+
+    KIND: ClassVar[Literal["objection"]] = "objection"
+    reason: str
+    name: str
     deadline: dt.date | None = None
     escalated: bool = False
+
+    @classmethod
+    def of(
+        cls, units: MoveUnits, *, reason: str, name: str, deadline: dt.date | None
+    ) -> ObjectionCard:
+        """The objection to the move UNITS describes."""
+        return cls(reason=reason, name=name, deadline=deadline, **_fields_of(units, MoveUnits))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,17 +213,16 @@ class SupervisorInfo:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SupervisorCancelled:
+class SupervisorCancelled(MoveUnits):
     """To a unit's supervisor: the transfer was cancelled after an objection."""
 
     KIND: ClassVar[Literal["supervisor_cancelled"]] = "supervisor_cancelled"
-    proposal_id: int
     direction: Direction
-    nip: str
-    from_unit: str
-    to_unit: str
-    from_name: str | None = None
-    to_name: str | None = None
+
+    @classmethod
+    def of(cls, units: MoveUnits, *, direction: Direction) -> SupervisorCancelled:
+        """The word to the supervisor on the DIRECTION side of the move UNITS describes."""
+        return cls(direction=direction, **_fields_of(units, MoveUnits))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -255,7 +268,7 @@ class ArrivalRequest(TransferFacts):
     @classmethod
     def of(cls, facts: TransferFacts, *, reminder: bool, waited_days: int) -> ArrivalRequest:
         """The request about the move FACTS describes."""
-        return cls(reminder=reminder, waited_days=waited_days, **_fields_of(facts))
+        return cls(reminder=reminder, waited_days=waited_days, **_fields_of(facts, TransferFacts))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,11 +282,12 @@ class TransferAlert(TransferFacts):
     @classmethod
     def of(cls, facts: TransferFacts, *, alert: str) -> TransferAlert:
         """The ALERT about the move FACTS describes."""
-        return cls(alert=alert, **_fields_of(facts))
+        return cls(alert=alert, **_fields_of(facts, TransferFacts))
 
 
-def _fields_of(facts: TransferFacts) -> dict[str, Any]:
-    return {f.name: getattr(facts, f.name) for f in fields(TransferFacts)}
+def _fields_of(value: object, base: type) -> dict[str, Any]:
+    """VALUE's fields of the dataclass BASE, to build a subclass from it."""
+    return {f.name: getattr(value, f.name) for f in fields(base)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -424,16 +438,13 @@ class CorrectionRequest:
     at: dt.datetime
 
 
-#: Every outbox payload. Rendered as text by `handlers.outbox_render.render_text`, except the
-#: plan summary (a photo) and the live digests (rendered from the database when sent).
-OutboxPayload = (
+#: Every kind drawn as text by `handlers.outbox_render.render_text`.
+TextPayload = (
     ApprovalCard
     | CardOutcome
     | Reminder
     | ReminderDigest
     | EscalationDigest
-    | ApprovalDigest
-    | DigestRefresh
     | ObjectionCard
     | ObjectionCardOutcome
     | ObjectionReminder
@@ -446,7 +457,6 @@ OutboxPayload = (
     | TransferAlert
     | TransferEffective
     | EvaluationRequest
-    | PlanSummary
     | PlanReport
     | AdminAlert
     | DelegationNotice
@@ -454,6 +464,10 @@ OutboxPayload = (
     | WorkloadReminder
     | CorrectionRequest
 )
+#: Digests drawn from the database when sent (they show the numbers of that moment).
+LiveDigest = ApprovalDigest | DigestRefresh
+#: Every outbox payload: text, the live digests, and the plan summary (sent as a photo).
+OutboxPayload = TextPayload | LiveDigest | PlanSummary
 
 #: Payloads that edit an earlier message, named by its dedupe key in `edit_of`.
 EditPayload = CardOutcome | NoticeOutcome | ObjectionCardOutcome | DigestRefresh

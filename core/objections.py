@@ -19,6 +19,7 @@ from core.domain import ApprovalDecision, AuditEvent, ProposalState, Role, Trans
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.messages import (
     Direction,
+    MoveUnits,
     Notice,
     NoticeOutcome,
     ObjectionCard,
@@ -70,13 +71,18 @@ async def _own_open_proposal(uow: UnitOfWork, proposal_id: int, nip: str) -> Tra
     return proposal
 
 
-async def _unit_names(uow: UnitOfWork, proposal: TransferProposal) -> tuple[str, str]:
-    """The names of the move's origin and destination units (their codes when unknown)."""
+async def _move_units(uow: UnitOfWork, proposal: TransferProposal) -> MoveUnits:
+    """The move's person and units, with the units' names (their codes when unknown)."""
+    assert proposal.id is not None
     origin = await uow.units.get(proposal.from_unit)
     destination = await uow.units.get(proposal.to_unit)
-    return (
-        origin.name if origin else proposal.from_unit,
-        destination.name if destination else proposal.to_unit,
+    return MoveUnits(
+        proposal_id=proposal.id,
+        nip=proposal.nip,
+        from_unit=proposal.from_unit,
+        to_unit=proposal.to_unit,
+        from_name=origin.name if origin else proposal.from_unit,
+        to_name=destination.name if destination else proposal.to_unit,
     )
 
 
@@ -106,19 +112,12 @@ async def _objection_card(
     uow: UnitOfWork, proposal: TransferProposal, reason: str, deadline: dt.date
 ) -> ObjectionCard:
     """The objection card (the approvers' and, once escalated, the admins')."""
-    assert proposal.id is not None
     employee = await uow.employees.get(proposal.nip)
-    from_name, to_name = await _unit_names(uow, proposal)
-    return ObjectionCard(
-        proposal_id=proposal.id,
+    return ObjectionCard.of(
+        await _move_units(uow, proposal),
         reason=reason,
         name=employee.name if employee else proposal.nip,
-        nip=proposal.nip,
-        from_unit=proposal.from_unit,
-        to_unit=proposal.to_unit,
         deadline=deadline,
-        from_name=from_name,
-        to_name=to_name,
     )
 
 
@@ -310,7 +309,7 @@ async def _rule(
     updated = dataclasses.replace(proposal, state=state)
     if not await uow.proposals.transition(proposal, updated):
         raise TransferNotOpen(state="changed")
-    from_name, to_name = await _unit_names(uow, proposal)
+    units = await _move_units(uow, proposal)
     opening = rules.working_time.next_open(now)
     for chat_id, _lang in await chats_of(uow, proposal.nip):
         await enqueue(
@@ -337,15 +336,7 @@ async def _rule(
                 await enqueue(
                     uow,
                     chat_id,
-                    SupervisorCancelled(
-                        proposal_id=proposal_id,
-                        direction=side,
-                        nip=proposal.nip,
-                        from_unit=proposal.from_unit,
-                        to_unit=proposal.to_unit,
-                        from_name=from_name,
-                        to_name=to_name,
-                    ),
+                    SupervisorCancelled.of(units, direction=side),
                     now=now,
                     dedupe_key=f"supervisor-cancel:{proposal_id}:{chat_id}",
                     not_before=opening,

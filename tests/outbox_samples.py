@@ -6,42 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TypeVar
 
+from core import messages as m
 from core.domain import OutboxMessage
-from core.messages import (
-    KIND_TYPES,
-    AdminAlert,
-    ApprovalCard,
-    ApprovalDigest,
-    ArrivalRequest,
-    AspirationRenew,
-    CardOutcome,
-    CorrectionRequest,
-    DelegationNotice,
-    DigestRefresh,
-    EscalationDigest,
-    EvaluationRequest,
-    LeftOutPair,
-    Notice,
-    NoticeOutcome,
-    ObjectionCard,
-    ObjectionCardOutcome,
-    ObjectionReminder,
-    ObjectionRuling,
-    OutboxPayload,
-    PlanReport,
-    PlanSummary,
-    Reminder,
-    ReminderDigest,
-    SupervisorCancelled,
-    SupervisorInfo,
-    TransferAlert,
-    TransferEffective,
-    TransferFacts,
-    UnreachedMove,
-    WorkloadFlag,
-    WorkloadReminder,
-)
+from core.messages import KIND_TYPES, OutboxPayload
 from core.notices import SideFigures, TransferContent, UnitBar
+from core.rebalance.model import Explanation, StaffingSide
 
 NIP = "199001012015032001"
 CONTENT = TransferContent(
@@ -66,7 +35,7 @@ CONTENT = TransferContent(
     aspiration_reason="family",
     long_tenure=True,
 )
-OBJECTION = ObjectionCard(
+OBJECTION = m.ObjectionCard(
     proposal_id=7,
     reason="merawat orang tua",
     name="Siti Aminah",
@@ -77,7 +46,7 @@ OBJECTION = ObjectionCard(
     to_name="Puskesmas Playen",
     deadline=dt.date(2026, 12, 9),
 )
-FACTS = TransferFacts(
+FACTS = m.TransferFacts(
     proposal_id=7,
     nip=NIP,
     name="Siti Aminah",
@@ -89,8 +58,8 @@ FACTS = TransferFacts(
 )
 
 SAMPLES: dict[type[OutboxPayload], OutboxPayload] = {
-    ApprovalCard: ApprovalCard(proposal_id=7, content=CONTENT, stage=0, stage_count=2),
-    CardOutcome: CardOutcome(
+    m.ApprovalCard: m.ApprovalCard(proposal_id=7, content=CONTENT, stage=0, stage_count=2),
+    m.CardOutcome: m.CardOutcome(
         edit_of=None,
         proposal_id=7,
         outcome="forwarded",
@@ -101,39 +70,39 @@ SAMPLES: dict[type[OutboxPayload], OutboxPayload] = {
         next_stage=1,
         next_stage_name="sekda",
     ),
-    Reminder: Reminder(proposal_id=7, stage=0, waited_days=2, expires_in=8),
-    ReminderDigest: ReminderDigest(count=30, ids=tuple(range(1, 31)), expires_in=3),
-    EscalationDigest: EscalationDigest(count=12, ids=tuple(range(1, 13)), days=5),
-    ApprovalDigest: ApprovalDigest(plan_id=1, stage=0, nip=NIP, count=40),
-    DigestRefresh: DigestRefresh(edit_of=None, plan_id=1, stage=0, nip=NIP, count=41),
-    ObjectionCard: OBJECTION,
-    ObjectionCardOutcome: ObjectionCardOutcome(
+    m.Reminder: m.Reminder(proposal_id=7, stage=0, waited_days=2, expires_in=8),
+    m.ReminderDigest: m.ReminderDigest(count=30, ids=tuple(range(1, 31)), expires_in=3),
+    m.EscalationDigest: m.EscalationDigest(count=12, ids=tuple(range(1, 13)), days=5),
+    m.ApprovalDigest: m.ApprovalDigest(plan_id=1, stage=0, nip=NIP, count=40),
+    m.DigestRefresh: m.DigestRefresh(edit_of=None, plan_id=1, stage=0, nip=NIP, count=41),
+    m.ObjectionCard: OBJECTION,
+    m.ObjectionCardOutcome: m.ObjectionCardOutcome(
         edit_of=None,
         proposal_id=7,
         outcome="upheld",
         by_name="Budi",
         objection=OBJECTION,
     ),
-    ObjectionReminder: ObjectionReminder(
+    m.ObjectionReminder: m.ObjectionReminder(
         proposal_id=7, waited_days=2, deadline=dt.date(2026, 12, 9)
     ),
-    Notice: Notice(proposal_id=7, content=CONTENT, objection_days=7),
-    NoticeOutcome: NoticeOutcome(
+    m.Notice: m.Notice(proposal_id=7, content=CONTENT, objection_days=7),
+    m.NoticeOutcome: m.NoticeOutcome(
         edit_of=None, proposal_id=7, outcome="accepted", content=CONTENT
     ),
-    SupervisorInfo: SupervisorInfo(proposal_id=7, direction="in", content=CONTENT),
-    SupervisorCancelled: SupervisorCancelled(
+    m.SupervisorInfo: m.SupervisorInfo(proposal_id=7, direction="in", content=CONTENT),
+    m.SupervisorCancelled: m.SupervisorCancelled(
         proposal_id=7, direction="out", nip=NIP, from_unit="PKM-A", to_unit="PKM-B"
     ),
-    ObjectionRuling: ObjectionRuling(
+    m.ObjectionRuling: m.ObjectionRuling(
         proposal_id=7, outcome="cancelled", reason=None, from_unit="PKM-A", to_unit="PKM-B"
     ),
-    ArrivalRequest: ArrivalRequest.of(FACTS, reminder=True, waited_days=2),
-    TransferAlert: TransferAlert.of(FACTS, alert="arrival_overdue"),
-    TransferEffective: TransferEffective(
+    m.ArrivalRequest: m.ArrivalRequest.of(FACTS, reminder=True, waited_days=2),
+    m.TransferAlert: m.TransferAlert.of(FACTS, alert="arrival_overdue"),
+    m.TransferEffective: m.TransferEffective(
         proposal_id=7, to_unit="PKM-B", to_name="Puskesmas Playen", tmt=dt.date(2027, 1, 1)
     ),
-    EvaluationRequest: EvaluationRequest(
+    m.EvaluationRequest: m.EvaluationRequest(
         proposal_id=7,
         kind="performance",
         nip=NIP,
@@ -141,7 +110,7 @@ SAMPLES: dict[type[OutboxPayload], OutboxPayload] = {
         to_unit="PKM-B",
         to_name="Puskesmas Playen",
     ),
-    PlanSummary: PlanSummary(
+    m.PlanSummary: m.PlanSummary(
         plan_id=1,
         plan_date=dt.date(2026, 11, 24),
         moves=3,
@@ -150,10 +119,10 @@ SAMPLES: dict[type[OutboxPayload], OutboxPayload] = {
         status_quo_objective=25.0,
         bound=9.5,
         not_granted=1,
-        left_out=(LeftOutPair(unit="RSUD", jabatan="Apoteker", staff=2),),
+        left_out=(m.LeftOutPair(unit="RSUD", jabatan="Apoteker", staff=2),),
         bars=(UnitBar("PKM-A", "Puskesmas Wonosari I", "Perawat", 4.0, 6, 5),),
         workload_flags=(
-            WorkloadFlag(
+            m.WorkloadFlag(
                 unit="PKM-A",
                 unit_name="Puskesmas Wonosari I",
                 jabatan="Perawat",
@@ -163,13 +132,15 @@ SAMPLES: dict[type[OutboxPayload], OutboxPayload] = {
             ),
         ),
     ),
-    PlanReport: PlanReport(plan_id=1, moves=3, approvers=(("Budi", 3, False),), unreached=(9,)),
-    AdminAlert: AdminAlert(
+    m.PlanReport: m.PlanReport(
+        plan_id=1, moves=3, approvers=(("Budi", 3, False),), unreached=(9,)
+    ),
+    m.AdminAlert: m.AdminAlert(
         alert="no_approver",
-        proposals=(UnreachedMove(id=9, nip=NIP, from_unit="PKM-A", to_unit="PKM-B"),),
+        proposals=(m.UnreachedMove(id=9, nip=NIP, from_unit="PKM-A", to_unit="PKM-B"),),
         stage=1,
     ),
-    DelegationNotice: DelegationNotice(
+    m.DelegationNotice: m.DelegationNotice(
         event="start",
         to="delegate",
         approver="Budi",
@@ -177,9 +148,9 @@ SAMPLES: dict[type[OutboxPayload], OutboxPayload] = {
         first_day=dt.date(2026, 12, 1),
         last_day=dt.date(2026, 12, 5),
     ),
-    AspirationRenew: AspirationRenew(expires_at=dt.datetime(2027, 1, 15, tzinfo=dt.UTC)),
-    WorkloadReminder: WorkloadReminder(month="2026-10", units=("Puskesmas Playen",)),
-    CorrectionRequest: CorrectionRequest(
+    m.AspirationRenew: m.AspirationRenew(expires_at=dt.datetime(2027, 1, 15, tzinfo=dt.UTC)),
+    m.WorkloadReminder: m.WorkloadReminder(month="2026-10", units=("Puskesmas Playen",)),
+    m.CorrectionRequest: m.CorrectionRequest(
         nip=NIP,
         name="Siti Aminah",
         unit="Puskesmas Playen",
@@ -189,12 +160,36 @@ SAMPLES: dict[type[OutboxPayload], OutboxPayload] = {
 }
 
 
+P = TypeVar("P", bound=OutboxPayload)
+
+
 def sample(kind: str) -> OutboxPayload:
     """The sample message of KIND."""
     return SAMPLES[KIND_TYPES[kind]]
 
 
-P = TypeVar("P", bound=OutboxPayload)
+def sample_of(cls: type[P]) -> P:
+    """The sample message of class CLS."""
+    found = SAMPLES[cls]
+    assert isinstance(found, cls)
+    return found
+
+
+def explanation(
+    origin: str = "PKM-A", destination: str = "PKM-B", family: str = "Perawat Terampil"
+) -> Explanation:
+    """The engine's explanation of a nurse's move from ORIGIN (2 staff, need 1.02) to
+    DESTINATION (1 staff, need 2.4), asked for as second choice."""
+    return Explanation(
+        origin=StaffingSide(origin, family, 1.02, 2, 1),
+        destination=StaffingSide(destination, family, 2.4, 1, 2),
+        aspiration_rank=2,
+        skills_matched=(),
+        distance_before_km=3.0,
+        distance_after_km=6.5,
+        objective_delta=-42.0,
+        chain=(),
+    )
 
 
 def payload_of(message: OutboxMessage, cls: type[P]) -> P:

@@ -10,10 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain import Plan, TransferProposal, WorkloadReport
-from core.rebalance.model import Explanation, StaffingSide
 from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
 from tests.emulator import EmulatedUser
 from tests.handlers.agency import ADMIN, CARE, KEPALA, NURSE, OUTREACH, SITI
+from tests.outbox_samples import explanation
 
 pytestmark = pytest.mark.e2e
 
@@ -84,16 +84,7 @@ async def test_the_rencana_button_sends_the_plan_workbook(runtime: BotRuntime) -
                 SITI.nip,
                 "PKM-A",
                 "PKM-B",
-                Explanation(
-                    origin=StaffingSide("PKM-A", "Perawat Terampil", 1.02, 2, 1),
-                    destination=StaffingSide("PKM-B", "Perawat Terampil", 2.4, 1, 2),
-                    aspiration_rank=2,
-                    skills_matched=(),
-                    distance_before_km=3.0,
-                    distance_after_km=6.5,
-                    objective_delta=-42.0,
-                    chain=(),
-                ),
+                explanation(),
             )
         )
         await uow.commit()

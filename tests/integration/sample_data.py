@@ -12,7 +12,7 @@ from core.domain import (
     Unit,
 )
 from core.ports import UnitOfWork
-from core.rebalance.model import Explanation, StaffingSide
+from tests.outbox_samples import explanation
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 #: A fixed local moment (WIB) so stored-and-read-back times are checked across a zone change.
@@ -94,14 +94,5 @@ def nurse_move(plan_id: int) -> TransferProposal:
         nip=NURSE.nip,
         from_unit="PKM-A",
         to_unit="PKM-B",
-        explanation=Explanation(
-            origin=StaffingSide("PKM-A", "Perawat", 3.2, 6, 5),
-            destination=StaffingSide("PKM-B", "Perawat", 6.4, 3, 4),
-            aspiration_rank=1,
-            skills_matched=(),
-            distance_before_km=4.0,
-            distance_after_km=9.0,
-            objective_delta=-12.0,
-            chain=(),
-        ),
+        explanation=explanation(),
     )

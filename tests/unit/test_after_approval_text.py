@@ -25,6 +25,7 @@ from handlers.approval import card_text, render_card, render_objection
 from handlers.arrival import render_arrival_request, render_transfer_alert
 from handlers.notice import notice_text, render_notice
 from handlers.outbox_render import render_text
+from tests.outbox_samples import FACTS
 from tests.unit.test_loop_notices import NURSE, UNITS, proposal
 
 
@@ -76,18 +77,10 @@ def test_the_card_says_sip_and_the_minister_when_frozen() -> None:
 
 
 def test_the_arrival_request_has_one_button_that_says_the_sip_is_held() -> None:
-    payload = ArrivalRequest(
-        proposal_id=7,
-        nip=NURSE.nip,
-        name="Siti <Aminah>",
-        jabatan="Perawat Terampil",
-        from_name="Puskesmas Wonosari I",
-        to_name="Puskesmas Playen",
-        tmt=dt.date(2027, 1, 1),
-        butuh_sip=True,
-        reminder=False,
-        waited_days=0,
+    facts = dataclasses.replace(
+        FACTS, nip=NURSE.nip, name="Siti <Aminah>", jabatan="Perawat Terampil"
     )
+    payload = ArrivalRequest.of(facts, reminder=False, waited_days=0)
     text, markup = render_arrival_request(translator("id"), payload)
     assert "1 Januari 2027" in text and "Siti &lt;Aminah&gt;" in text
     assert "SIP baru untuk Puskesmas Playen" in text
@@ -106,17 +99,7 @@ def test_the_arrival_request_has_one_button_that_says_the_sip_is_held() -> None:
     "alert", ["arrival_no_head", "arrival_overdue", "minister_letter_missing"]
 )
 def test_admin_alerts_name_the_command_that_unblocks_the_move(alert: str) -> None:
-    payload = TransferAlert(
-        alert=alert,
-        proposal_id=7,
-        nip=NURSE.nip,
-        name="Siti Aminah",
-        jabatan="",
-        from_name="Puskesmas Wonosari I",
-        to_name="Puskesmas Playen",
-        tmt=dt.date(2027, 1, 1),
-        butuh_sip=True,
-    )
+    payload = TransferAlert.of(dataclasses.replace(FACTS, nip=NURSE.nip, jabatan=""), alert=alert)
     for language in ("id", "en"):
         text, _ = render_transfer_alert(translator(language), payload)
         command = "mutasi surat-menteri 7" if alert.startswith("minister") else "mutasi spmt 7"

@@ -16,6 +16,7 @@ from core.notices import (
 )
 from core.rebalance.model import Explanation
 from db.outbox_codec import decode, encode
+from tests.outbox_samples import sample_of
 
 UNITS = {
     "PKM-A": Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.6, ("keperawatan",)),
@@ -101,15 +102,7 @@ def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
     }
     bars = unit_bars(moves, table, UNITS)
     assert [(b.unit_code, b.before, b.after) for b in bars] == [("PKM-A", 14, 13), ("PKM-B", 7, 8)]
-    summary = PlanSummary(
-        plan_id=1,
-        plan_date=dt.date(2026, 11, 24),
-        moves=1,
-        your_cards=1,
-        objective=1.0,
-        status_quo_objective=2.0,
-        bars=tuple(bars),
-    )
+    summary = dataclasses.replace(sample_of(PlanSummary), bars=tuple(bars))
     assert decode("plan_summary", json.loads(json.dumps(encode(summary)))) == summary
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -15,18 +16,17 @@ from bot.outbox_sender import TelegramSender
 from core.domain import OutboxMessage, TelegramAccount
 from core.messages import Notice, NoticeOutcome, PlanSummary
 from core.notices import UnitBar, transfer_content
+from tests.outbox_samples import sample_of
 from tests.unit.loop_fakes import FakeUowFactory
 from tests.unit.test_loop_notices import EXPLANATION, NURSE, UNITS, proposal
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
-SUMMARY = PlanSummary(
-    plan_id=1,
-    plan_date=dt.date(2026, 11, 24),
+SUMMARY = dataclasses.replace(
+    sample_of(PlanSummary),
     moves=2,
     your_cards=2,
     objective=100.0,
     status_quo_objective=400.0,
-    not_granted=0,
     bars=(UnitBar(unit_code="PKM-A", unit_name="A", family="x", required=1.0, before=2, after=1),),
 )
 

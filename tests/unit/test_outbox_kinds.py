@@ -2,8 +2,9 @@
 back the same at the db edge, each drawn by the sender in both languages.
 
 That every kind HAS a renderer is checked by mypy (the exhaustive `match` in
-handlers/outbox_render.py and the narrowing in bot/outbox_sender.py); these tests check that
-the registry is one-to-one and that what is drawn reads as words, not as keys.
+handlers/outbox_render.py over core.messages.TextPayload, and the narrowing in
+bot/outbox_sender.py); these tests check that the registry is one-to-one and that what is
+drawn reads as words in both languages.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from core.messages import (
     ApprovalDigest,
     AspirationRenew,
     DigestRefresh,
+    LiveDigest,
     OutboxPayload,
     PlanSummary,
+    TextPayload,
     UnreachedMove,
     WorkloadReminder,
 )
 from db.outbox_codec import PayloadError, decode, encode
-from handlers.outbox_render import LiveDigest, TextPayload, render_text
+from handlers.outbox_render import render_text
 from handlers.reminders import render_aspiration_renew, render_workload_reminder
 from tests.outbox_samples import SAMPLES
 
