@@ -49,8 +49,8 @@ from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
 from db.uow import uow_factory as make_uow_factory
+from devtools.emulator import BotApiEmulator, RateLimits
 from handlers.approval import approval_rules_of
-from tests.emulator import BotApiEmulator, RateLimits
 
 TOKEN = "616161:BENCH-token"
 #: Tuesday 09:00 in Jakarta: working hours, so notices are due at once.

@@ -22,7 +22,7 @@ from core.ports import UnitOfWorkFactory
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
-from tests.emulator import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 from tests.handlers.agency import SettableClock, seed_agency
 
 TOKEN = "424242:E2E-token"

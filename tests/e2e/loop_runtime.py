@@ -34,7 +34,7 @@ from core.ports import UnitOfWorkFactory
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
-from tests.emulator import BotApiEmulator, EmulatedUser
+from devtools.emulator import BotApiEmulator, EmulatedUser
 from tests.unit.loop_agency import CHAT, NIGHT, seed_database
 
 TOKEN = "515151:LOOP-e2e-token"

@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 
 from core.domain import ProposalState, Unit
+from devtools.emulator import RateLimits
 from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.emulator import RateLimits
 from tests.unit.loop_agency import APPROVER, APPROVER_2, JAKARTA, OUTSIDER, ScriptedEngine, move
 from tests.unit.loop_agency import employee as make_employee
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from devtools.emulator import EmulatedUser
 from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator import EmulatedUser
 from tests.handlers.agency import ADMIN, CARE, DEWI, KEPALA, NURSE, OUTREACH, SITI
 
 pytestmark = pytest.mark.e2e

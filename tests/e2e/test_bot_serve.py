@@ -14,8 +14,8 @@ import pytest
 
 from bot.serve import ServeError, WebhookConfig, running_bot
 from core.domain import TelegramAccount
+from devtools.emulator.ptb_app import free_port
 from tests.e2e.bot_runtime import TOKEN, BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator.ptb_app import free_port
 from tests.handlers.agency import KEPALA, SITI
 
 pytestmark = pytest.mark.e2e

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from core.domain import OutboxMessage
+from devtools.emulator.ptb_app import free_port
 from tests.e2e.bot_runtime import TOKEN, BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator.ptb_app import free_port
 
 pytestmark = pytest.mark.e2e
 MUTASI = str(Path(sys.executable).with_name("mutasi"))

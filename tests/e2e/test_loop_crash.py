@@ -21,9 +21,9 @@ from core.domain import OutboxStatus, ProposalState
 from core.planning import propose_plan
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
+from devtools.emulator import BotApiEmulator
+from devtools.emulator.params import ApiError
 from tests.e2e.loop_runtime import TOKEN, EnginePlanner
-from tests.emulator import BotApiEmulator
-from tests.emulator.params import ApiError
 from tests.unit.loop_agency import APPROVER, CHAT, JAKARTA, NURSE_A, rules, seed_database
 
 pytestmark = pytest.mark.e2e

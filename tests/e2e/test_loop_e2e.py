@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from core.domain import OutboxStatus, ProposalState
+from devtools.emulator import EmulatedUser
 from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.emulator import EmulatedUser
 from tests.unit.loop_agency import (
     ADMIN,
     APPROVER,

@@ -19,8 +19,8 @@ import pytest
 
 from core.domain import ProposalState
 from core.ports import UnitOfWork, UnitOfWorkFactory
+from devtools.emulator import EmulatedUser
 from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.emulator import EmulatedUser
 from tests.unit.loop_agency import APPROVER, APPROVER_2, CHAT, JAKARTA, NURSE_A
 
 pytestmark = pytest.mark.e2e

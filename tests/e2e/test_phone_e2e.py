@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain import ProposalState
+from devtools.emulator import EmulatedUser
 from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator import EmulatedUser
 from tests.handlers.agency import ADMIN, SITI
 from tests.handlers.test_phone import seed_move_in
 

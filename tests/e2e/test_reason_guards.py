@@ -11,9 +11,9 @@ import time
 import pytest
 
 from core.domain import ProposalState
+from devtools.emulator import EmulatedUser
 from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
 from tests.e2e.test_loop_e2e import card_of, state
-from tests.emulator import EmulatedUser
 from tests.unit.loop_agency import APPROVER, JAKARTA, NURSE_A, OUTSIDER
 
 pytestmark = pytest.mark.e2e

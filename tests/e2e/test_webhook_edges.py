@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 
 from bot.serve import WebhookConfig
+from devtools.emulator.ptb_app import free_port
 from tests.e2e.bot_runtime import TOKEN, BotRuntime, runtime_fixture  # noqa: F401  (fixture)
 from tests.e2e.test_bot_serve import _run
-from tests.emulator.ptb_app import free_port
 
 pytestmark = pytest.mark.e2e
 

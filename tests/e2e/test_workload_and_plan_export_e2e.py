@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain import Plan, TransferProposal, WorkloadReport
+from devtools.emulator import EmulatedUser
 from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator import EmulatedUser
 from tests.handlers.agency import ADMIN, CARE, KEPALA, NURSE, OUTREACH, SITI
 
 pytestmark = pytest.mark.e2e

@@ -24,7 +24,7 @@ from core.domain import OutboxStatus, Role, RoleGrant, ScopeKind, TelegramAccoun
 from core.planning import PlanningRules
 from core.ports import UnitOfWorkFactory
 from core.working_time import WorkingTime
-from tests.emulator import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 from tests.unit.loop_agency import employee, move
 
 MUTASI = str(Path(sys.executable).with_name("mutasi"))

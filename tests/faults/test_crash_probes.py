@@ -32,7 +32,7 @@ from core.planning import propose_plan
 from db.engine import create_engine
 from db.migrate import upgrade
 from db.uow import uow_factory as make_uow_factory
-from tests.emulator import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 from tests.faults.harness import (
     APPROVER_CHAT,
     NURSES,
