@@ -487,6 +487,7 @@ async def run_plan(moves: int, others: int, pause: float) -> dict[str, Any]:
                 asyncio.create_task(chatter(emulator, OTHER_CHAT + j, stop, latencies, pause))
                 for j in range(others)
             ]
+            assert app.job_queue is not None
             [job] = app.job_queue.get_jobs_by_name(NIGHTLY)
             planning = time.monotonic()
             await job.run(app)

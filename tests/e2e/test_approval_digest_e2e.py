@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
 from core.domain import ProposalState, Unit
-from devtools.emulator import RateLimits
+from devtools.emulator import RateLimits, SeenMessage
 from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
 from tests.unit.loop_agency import APPROVER, APPROVER_2, JAKARTA, OUTSIDER, ScriptedEngine, move
 from tests.unit.loop_agency import employee as make_employee
@@ -21,6 +22,11 @@ pytestmark = pytest.mark.e2e
 #: and the pacing do not depend on the count, and the benchmark runs the full L size).
 ORIGINS = ("PKM-C", "PKM-D", "PKM-E")
 PER_ORIGIN = 100
+
+
+def shows(message_id: int, button: str) -> Callable[[SeenMessage], bool]:
+    """A predicate for the message MESSAGE_ID once it shows BUTTON."""
+    return lambda m: m.message_id == message_id and button in m.button_texts
 
 
 def nip_of(i: int) -> str:
@@ -132,11 +138,7 @@ async def test_hundreds_of_moves_reach_an_approver_as_summary_and_one_digest(
         picks = [b for b in group.button_texts if b.startswith("☐")][:2]
         for pick in picks:
             await approver_2.press(pick, theirs.message_id)
-            await approver_2.wait_for_message(
-                lambda m, p=pick: (
-                    m.message_id == theirs.message_id and p.replace("☐", "☑") in m.button_texts
-                )
-            )
+            await approver_2.wait_for_message(shows(theirs.message_id, pick.replace("☐", "☑")))
         await approver_2.press("✅ Setujui pilihan (2)", theirs.message_id)
         chosen = await approver_2.wait_for_message(
             lambda m: m.message_id == theirs.message_id and "Setujui 2 usulan" in m.body

@@ -47,6 +47,7 @@ from tests.faults.harness import (
     slow_sends,
 )
 from tests.unit.loop_agency import ScriptedEngine
+from tests.unit.loop_fakes import stored_id
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -193,7 +194,8 @@ async def test_kills_during_approvals_decide_each_card_once_and_lose_no_notice(
     await serve.stop()
     seen = notices()
     async with uows() as uow:
-        states = {p.state.value for p in await uow.proposals.list_for_plan(outcome.plan.id)}
+        stored = await uow.proposals.list_for_plan(stored_id(outcome.plan))
+        states = {p.state.value for p in stored}
         approvals = [e for e in await uow.audit.list() if e.action == "proposal.approve"]
         notice_rows = [m for m in await uow.outbox.list() if m.kind == "notice"]
     by_chat = {m.chat_id: m.id for m in notice_rows}

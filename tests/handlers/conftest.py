@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import build_application
 from bot.settings import Settings
@@ -86,7 +87,7 @@ async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
         await seed_agency(uow)
     clock = SettableClock()
     request = RecordingRequest()
-    settings = Settings(bot_token="123:TEST", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(bot_token=SecretStr("123:TEST"), _env_file=None)  # type: ignore[call-arg]
     app = build_application(
         settings,
         uows,

@@ -28,6 +28,7 @@ from core.domain import (
     TransferProposal,
 )
 from core.notices import transfer_content
+from core.ports import UnitOfWorkFactory
 from handlers.approval import render_card
 from handlers.commands import publish_profile
 from handlers.notice import render_notice
@@ -75,7 +76,7 @@ async def seed_move(
 
 
 async def seed_move_in(
-    uows: Any, nip: str = SITI.nip, *, state: ProposalState = ProposalState.PENDING
+    uows: UnitOfWorkFactory, nip: str = SITI.nip, *, state: ProposalState = ProposalState.PENDING
 ) -> int:
     """`seed_move` over any unit-of-work factory (the e2e runtime's too)."""
     async with uows() as uow:

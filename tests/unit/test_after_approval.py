@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from core.approval import ApprovalRules, decide
-from core.domain import ProposalState
+from core.domain import OutboxMessage, ProposalState
 from core.effect import (
     ArrivalAlreadyConfirmed,
     ArrivalNotDue,
@@ -46,7 +46,7 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
-from tests.unit.loop_fakes import RecordingSender
+from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender, stored_id
 
 TMT = dt.date(2027, 1, 1)
 
@@ -55,7 +55,7 @@ def at(day: dt.date, hour: int = 9) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, 0, tzinfo=JAKARTA)
 
 
-def outbox(factory, kind: str, chat: int | None = None):  # type: ignore[no-untyped-def]
+def outbox(factory: FakeUowFactory, kind: str, chat: int | None = None) -> list[OutboxMessage]:
     return [
         m
         for m in factory.store.outbox.values()
@@ -63,15 +63,15 @@ def outbox(factory, kind: str, chat: int | None = None):  # type: ignore[no-unty
     ]
 
 
-async def approved_move(  # type: ignore[no-untyped-def]
+async def approved_move(
     approval: ApprovalRules | None = None, mover: str = NURSE_A, origin: str = "PKM-A"
-):
+) -> tuple[FakeUowFactory, FixedClock, int, ApprovalRules]:
     """A planned move of MOVER, approved at 09:00 on Tuesday 24 November 2026 (TMT 1 Jan)."""
     factory, clock = world()
     base = rules()
     planning = dataclasses.replace(base, approval=approval or base.approval)
     outcome = await propose_plan(factory, clock, planning, ScriptedEngine([move(mover, origin)]))
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     clock.current = at(dt.date(2026, 11, 24))
     await decide(
         factory,
@@ -393,7 +393,7 @@ async def test_an_undelivered_notice_leaves_the_window_open() -> None:
     assert result.proposal.state == ProposalState.OBJECTED
 
 
-async def objected() -> tuple:  # type: ignore[type-arg]
+async def objected() -> tuple[FakeUowFactory, FixedClock, int, ApprovalRules]:
     factory, clock, pid, approval = await approved_move()
     clock.current = at(dt.date(2026, 11, 25))  # Wednesday
     await object_transfer(factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="x")

@@ -26,7 +26,7 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
-from tests.unit.loop_fakes import FakeUowFactory
+from tests.unit.loop_fakes import FakeUowFactory, FixedClock, stored_id
 
 ORIGINS = ("PKM-C", "PKM-D", "PKM-E")
 
@@ -84,8 +84,8 @@ async def test_the_digest_groups_moves_by_opd_and_origin_unit() -> None:
     moves = with_many_movers(factory, 30)
     outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
     async with factory() as uow:
-        view = await digest_view(uow, outcome.plan.id, [APPROVER], rules().approval)
-        outsider = await digest_view(uow, outcome.plan.id, [OUTSIDER], rules().approval)
+        view = await digest_view(uow, stored_id(outcome.plan), [APPROVER], rules().approval)
+        outsider = await digest_view(uow, stored_id(outcome.plan), [OUTSIDER], rules().approval)
     assert [(g.opd, g.unit_code, len(g.entries)) for g in view.groups] == [
         ("Dinkes", "PKM-C", 10),
         ("Dinkes", "PKM-D", 10),
@@ -100,9 +100,9 @@ async def test_a_group_decision_approves_exactly_that_group() -> None:
     moves = with_many_movers(factory, 30)
     outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
     async with factory() as uow:
-        view = await digest_view(uow, outcome.plan.id, [APPROVER], rules().approval)
+        view = await digest_view(uow, stored_id(outcome.plan), [APPROVER], rules().approval)
     group = view.groups[1]
-    ids = [e.proposal.id for e in group.entries]
+    ids = [stored_id(e.proposal) for e in group.entries]
     result = await approve_many(
         factory, clock, rules().approval, proposal_ids=ids, approver_nip=APPROVER
     )
@@ -142,7 +142,7 @@ async def test_moves_no_approver_can_decide_are_reported_to_admins_with_the_list
     assert "1 usulan tanpa pejabat penyetuju" in report_text
 
 
-def sekda_world() -> tuple[FakeUowFactory, object]:
+def sekda_world() -> tuple[FakeUowFactory, FixedClock]:
     factory, clock = world()
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "sekda"))
     return factory, clock
@@ -157,7 +157,7 @@ async def test_two_stage_cards_say_what_each_stage_did_and_stale_taps_say_who_de
     outcome = await propose_plan(
         factory, clock, rules(chain), ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     )
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     card = next(
         m
         for m in factory.store.outbox.values()
@@ -236,7 +236,7 @@ async def test_many_moves_reaching_a_later_stage_become_one_digest_not_a_card_ea
     factory, clock = sekda_world()
     moves = with_many_movers(factory, 30)
     outcome = await propose_plan(factory, clock, rules(chain), ScriptedEngine(moves))
-    ids = [p.id for p in outcome.proposals]
+    ids = [stored_id(p) for p in outcome.proposals]
     result = await approve_many(
         factory, clock, rules(chain).approval, proposal_ids=ids, approver_nip=APPROVER
     )

@@ -21,7 +21,7 @@ from core.delegation import (
     create_delegation,
     end_delegation,
 )
-from core.domain import ProposalState, Role, RoleGrant, ScopeKind
+from core.domain import OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
 from core.planning import propose_plan
 from handlers.approval import card_text
 from handlers.delegation import parse_day, render_delegation_notice
@@ -40,12 +40,13 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
+from tests.unit.loop_fakes import FakeUowFactory, stored_id
 from tests.unit.test_approval_digest import with_many_movers
 
 TUESDAY = dt.date(2026, 11, 24)
 
 
-def sent(factory, chat, kind):  # type: ignore[no-untyped-def]
+def sent(factory: FakeUowFactory, chat: int, kind: str) -> list[OutboxMessage]:
     return [m for m in factory.store.outbox.values() if m.chat_id == chat and m.kind == kind]
 
 
@@ -75,7 +76,7 @@ async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_the
     [digest] = sent(factory, CHAT[SUP_A], "approval_digest")
     assert digest.payload["nip"] == SUP_A
     # The deputy decides; the decision is the approver's and the audit names both.
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     await decide(
         factory,
         clock,
@@ -97,7 +98,7 @@ async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_the
             factory,
             clock,
             rules().approval,
-            proposal_id=outcome.proposals[1].id,
+            proposal_id=stored_id(outcome.proposals[1]),
             stage=0,
             approver_nip=SUP_A,
             approve=True,
@@ -164,7 +165,7 @@ async def test_an_undecided_card_is_raised_to_the_next_stage_after_three_working
     outcome = await propose_plan(
         factory, clock, rules(chain), ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     )
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     clock.current = dt.datetime(2026, 11, 26, 8, 0, tzinfo=JAKARTA)  # Thursday: 2 days
     report = await remind_and_expire(factory, clock, approval)
     assert (report.reminded, report.escalated) == (4, 0)  # reminders keep their meaning
@@ -199,7 +200,7 @@ async def test_at_the_last_stage_an_undecided_card_is_raised_to_the_admins() -> 
     outcome = await propose_plan(
         factory, clock, rules(), ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     )
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     with pytest.raises(NotYourStage):
         await decide(
             factory, clock, approval, proposal_id=pid, stage=0, approver_nip=ADMIN, approve=True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from core.domain import OutboxStatus, Role, RoleGrant, TelegramAccount
+from core.domain import OutboxMessage, OutboxStatus, Role, RoleGrant, TelegramAccount
 from core.outbox import (
     DispatchPolicy,
     Pacer,
@@ -81,7 +81,9 @@ async def test_retry_after_from_telegram_is_honoured() -> None:
 
 async def test_a_sender_exception_is_a_retry_not_a_crash() -> None:
     class Exploding(RecordingSender):
-        async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
+        async def send(
+            self, message: OutboxMessage, edit_message_id: int | None
+        ) -> SendResult:
             raise ConnectionError("network down")
 
     factory, clock = FakeUowFactory(), FixedClock(NOW)
@@ -164,7 +166,9 @@ async def test_crash_mid_send_repeats_only_that_message_at_restart_without_spend
         await queue(factory, 11, key)
 
     class Dying(RecordingSender):
-        async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
+        async def send(
+            self, message: OutboxMessage, edit_message_id: int | None
+        ) -> SendResult:
             raise ProcessDied  # stands in for the process dying mid-send
 
     with contextlib.suppress(ProcessDied):
@@ -185,7 +189,9 @@ async def test_crashes_do_not_spend_the_retry_budget() -> None:
     await queue(factory, 11, "a")
 
     class Dying(RecordingSender):
-        async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
+        async def send(
+            self, message: OutboxMessage, edit_message_id: int | None
+        ) -> SendResult:
             raise ProcessDied
 
     policy = DispatchPolicy(max_attempts=2)

@@ -27,7 +27,7 @@ from core.objections import (
     object_transfer,
 )
 from core.outbox import dispatch_due
-from core.planning import propose_plan
+from core.planning import PlanOutcome, propose_plan
 from tests.unit.loop_agency import (
     APPROVER,
     APPROVER_2,
@@ -44,16 +44,16 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
-from tests.unit.loop_fakes import RecordingSender
+from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender, stored_id
 
 
-def kinds(factory, chat=None):  # type: ignore[no-untyped-def]
+def kinds(factory: FakeUowFactory, chat: int | None = None) -> list[str]:
     return sorted(
         m.kind for m in factory.store.outbox.values() if chat is None or m.chat_id == chat
     )
 
 
-async def planned(chain: str = "approver"):  # type: ignore[no-untyped-def]
+async def planned(chain: str = "approver") -> tuple[FakeUowFactory, FixedClock, PlanOutcome]:
     factory, clock = world()
     engine = ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     outcome = await propose_plan(factory, clock, rules(chain), engine)
@@ -101,7 +101,7 @@ async def test_people_awaiting_a_decision_are_not_moved_again() -> None:
 async def test_one_tap_approves_and_queues_notice_supervisor_words_and_card_edits() -> None:
     factory, clock, outcome = await planned()
     clock.current = dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     result = await decide(
         factory,
         clock,
@@ -123,7 +123,7 @@ async def test_one_tap_approves_and_queues_notice_supervisor_words_and_card_edit
 
 async def test_second_tap_on_approved_card_changes_nothing() -> None:
     factory, clock, outcome = await planned()
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     approval = rules().approval
     await decide(
         factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
@@ -151,17 +151,17 @@ async def test_approver_out_of_scope_changes_nothing() -> None:
             factory,
             clock,
             rules().approval,
-            proposal_id=outcome.proposals[0].id,
+            proposal_id=stored_id(outcome.proposals[0]),
             stage=0,
             approver_nip=OUTSIDER,
             approve=True,
         )
-    assert factory.store.proposals[outcome.proposals[0].id].state == ProposalState.PENDING
+    assert factory.store.proposals[stored_id(outcome.proposals[0])].state == ProposalState.PENDING
 
 
 async def test_rejection_needs_a_reason_and_records_it() -> None:
     factory, clock, outcome = await planned()
-    pid = outcome.proposals[1].id
+    pid = stored_id(outcome.proposals[1])
     approval = rules().approval
     with pytest.raises(InvalidInput):
         await decide(
@@ -192,7 +192,7 @@ async def test_three_stage_chain_passes_cards_to_the_next_stage() -> None:
     factory, clock, outcome = await planned("kepala_opd:opd,sekda")
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "sekda"))
     approval = rules("kepala_opd:opd,sekda").approval
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     first = await decide(
         factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
     )
@@ -211,7 +211,7 @@ async def test_three_stage_chain_passes_cards_to_the_next_stage() -> None:
 async def test_approve_all_decides_every_card_of_the_plan_in_scope() -> None:
     factory, clock, outcome = await planned()
     result = await approve_all(
-        factory, clock, rules().approval, plan_id=outcome.plan.id, approver_nip=APPROVER
+        factory, clock, rules().approval, plan_id=stored_id(outcome.plan), approver_nip=APPROVER
     )
     assert (result.approved, result.skipped) == (2, 0)
 
@@ -228,8 +228,8 @@ async def test_undecided_card_is_reminded_after_two_working_days_and_expires_aft
     assert {p.state for p in factory.store.proposals.values()} == {ProposalState.EXPIRED}
 
 
-async def approved(factory, clock, outcome):  # type: ignore[no-untyped-def]
-    pid = outcome.proposals[0].id
+async def approved(factory: FakeUowFactory, clock: FixedClock, outcome: PlanOutcome) -> int:
+    pid = stored_id(outcome.proposals[0])
     await decide(
         factory,
         clock,
@@ -304,7 +304,7 @@ async def test_after_the_tmt_and_the_spmt_the_employee_moves_and_sk_is_ready() -
     moved = factory.store.employees[NURSE_A]
     assert (moved.unit_code, moved.tmt_unit) == ("PKM-B", dt.date(2027, 1, 1))
     async with factory() as uow:
-        [row] = await sk_rows(uow, outcome.plan.id, JAKARTA)
+        [row] = await sk_rows(uow, stored_id(outcome.plan), JAKARTA)
     assert (row.nip, row.unit_lama, row.unit_baru, row.tmt) == (
         NURSE_A,
         "Puskesmas Wonosari I",
@@ -372,7 +372,7 @@ async def test_one_official_cannot_approve_two_stages_of_the_same_transfer() -> 
     factory.store.roles.append(RoleGrant(APPROVER, Role.APPROVER, ScopeKind.ALL, None))
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, None))
     approval = rules(chain).approval
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     await decide(
         factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
     )
@@ -395,7 +395,7 @@ async def test_a_card_at_a_stage_the_shortened_chain_lacks_is_decided_by_the_las
     factory, clock, outcome = await planned("approver,sekda")
     factory.store.roles.append(RoleGrant(APPROVER, Role.APPROVER, ScopeKind.ALL, None))
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, None))
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     await decide(
         factory,
         clock,
