@@ -14,7 +14,7 @@ PREFIX ?= /opt/mutasi-bot
 # Extra pip options for `make install` (e.g. --no-index --find-links DIR on an offline server).
 PIP_FLAGS ?=
 
-.PHONY: system-packages setup demo test bench lint serve install clean
+.PHONY: system-packages setup demo test bench lint duplicates serve install clean
 
 system-packages:
 	bash scripts/install-system-packages
@@ -45,6 +45,10 @@ LINTED := bot handlers core db tests benchmarks devtools
 lint: setup
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/mypy $(LINTED)
+
+# Repeated code in bot handlers core db (needs the workplace tool `duplicates`; not run by CI).
+duplicates:
+	bash scripts/production-duplicates
 
 serve: setup
 	$(BIN)/mutasi serve
