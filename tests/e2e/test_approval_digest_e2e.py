@@ -12,9 +12,9 @@ import pytest
 
 from core.domain import ProposalState, Unit
 from devtools.emulator import RateLimits, SeenMessage
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.unit.loop_agency import APPROVER, APPROVER_2, JAKARTA, OUTSIDER, ScriptedEngine, move
-from tests.unit.loop_agency import employee as make_employee
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import APPROVER, APPROVER_2, JAKARTA, OUTSIDER, ScriptedEngine, move
+from tests.support.loop_agency import employee as make_employee
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,7 @@ def nip_of(i: int) -> str:
     return f"19910101201503{1 + i % 2}{i:03d}"
 
 
-async def seed_big_plan(loop: LoopRuntime) -> None:
+async def seed_big_plan(loop: E2E) -> None:
     moves = []
     async with loop.uows() as uow:
         for index, code in enumerate(ORIGINS):
@@ -49,7 +49,7 @@ async def seed_big_plan(loop: LoopRuntime) -> None:
 
 
 async def test_hundreds_of_moves_reach_an_approver_as_summary_and_one_digest(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     emulator = loop.emulator
     emulator.rate_limits = RateLimits()  # Telegram's flood limits: 30/s overall, 1/s per chat

@@ -35,6 +35,7 @@ from db.uow import uow_factory as make_uow_factory
 from devtools.emulator import BotApiEmulator
 from tests.faults.harness import (
     APPROVER_CHAT,
+    FAULTS_AGENCY,
     NURSES,
     TOKEN,
     ServeProcess,
@@ -43,11 +44,10 @@ from tests.faults.harness import (
     moves,
     nurse_chat,
     planning_rules,
-    seed_agency,
     slow_sends,
 )
-from tests.unit.loop_agency import ScriptedEngine
-from tests.unit.loop_fakes import stored_id
+from tests.support.fakes import stored_id
+from tests.support.loop_agency import ScriptedEngine
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -60,7 +60,7 @@ async def world(database_url: str, database_backend: str, tmp_path: Path) -> Any
     upgrade(database_url)
     engine = create_engine(database_url)
     uows = make_uow_factory(engine)
-    await seed_agency(uows)
+    await FAULTS_AGENCY.write_to(uows)
     async with BotApiEmulator(TOKEN, bot_username="mutasi_faults_bot") as emulator:
         serve = ServeProcess(emulator, database_url, tmp_path / "serve.log")
         try:

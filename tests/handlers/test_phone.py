@@ -32,9 +32,9 @@ from core.ports import UnitOfWorkFactory
 from handlers.approval import render_card
 from handlers.commands import publish_profile
 from handlers.notice import render_notice
-from tests.handlers.agency import ADMIN, DEWI, KEPALA, RINA, SITI, START
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import RecordingRequest
+from tests.support.handler_agency import ADMIN, DEWI, KEPALA, RINA, SITI, START
 
 SITI_ID, DEWI_ID, ADMIN_ID, KEPALA_ID, RINA_ID = 601, 602, 609, 603, 604
 FIRST_SCREEN = 600

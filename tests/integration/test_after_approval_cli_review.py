@@ -11,7 +11,7 @@ import pytest
 from typer.testing import Result
 
 from tests.integration.test_after_approval_cli import _approved_with_past_tmt, _read, mutasi
-from tests.unit.loop_agency import ADMIN, NURSE_A
+from tests.support.loop_agency import ADMIN, NURSE_A
 
 FREEZE = {"MUTASI_ACTING_HEAD": "true"}
 

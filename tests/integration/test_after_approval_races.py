@@ -11,13 +11,13 @@ import datetime as dt
 
 from core.domain import ProposalState, TransferProposal
 from core.ports import UnitOfWork, UnitOfWorkFactory
-from tests.integration.sample_data import NOW, nurse_move, real_plan, seed_people
+from tests.integration.sample_data import NOW, SAMPLE, nurse_move, real_plan
 from tests.integration.test_constraints import race
 
 
 async def approved(uow_factory: UnitOfWorkFactory) -> TransferProposal:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         plan = await uow.plans.add(real_plan())
         pending = await uow.proposals.add(nurse_move(plan.id or 0))
         done = dataclasses.replace(

@@ -28,7 +28,9 @@ from core.objections import (
 )
 from core.outbox import dispatch_due
 from core.planning import PlanOutcome, propose_plan
-from tests.unit.loop_agency import (
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeUowFactory, RecordingSender, stored_id
+from tests.support.loop_agency import (
     APPROVER,
     APPROVER_2,
     CHAT,
@@ -44,7 +46,6 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
-from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender, stored_id
 
 
 def kinds(factory: FakeUowFactory, chat: int | None = None) -> list[str]:
@@ -53,8 +54,8 @@ def kinds(factory: FakeUowFactory, chat: int | None = None) -> list[str]:
     )
 
 
-async def planned(chain: str = "approver") -> tuple[FakeUowFactory, FixedClock, PlanOutcome]:
-    factory, clock = world()
+async def planned(chain: str = "approver") -> tuple[FakeUowFactory, FakeClock, PlanOutcome]:
+    factory, clock = await world()
     engine = ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     outcome = await propose_plan(factory, clock, rules(chain), engine)
     return factory, clock, outcome
@@ -72,7 +73,7 @@ async def test_nightly_plan_stores_plan_proposals_summary_and_cards_in_one_go() 
 
 
 async def test_dry_run_stores_and_sends_nothing() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     outcome = await propose_plan(
         factory, clock, rules(), ScriptedEngine([move(NURSE_A)]), dry_run=True
     )
@@ -91,7 +92,7 @@ async def test_second_run_the_same_night_returns_the_first_plan() -> None:
 
 async def test_people_awaiting_a_decision_are_not_moved_again() -> None:
     factory, clock, _ = await planned()
-    clock.advance(days=1)
+    clock.advance(dt.timedelta(days=1))
     engine = ScriptedEngine([move(NURSE_A)])
     outcome = await propose_plan(factory, clock, rules(), engine)
     assert NURSE_A in engine.seen[0].busy_nips
@@ -228,7 +229,7 @@ async def test_undecided_card_is_reminded_after_two_working_days_and_expires_aft
     assert {p.state for p in factory.store.proposals.values()} == {ProposalState.EXPIRED}
 
 
-async def approved(factory: FakeUowFactory, clock: FixedClock, outcome: PlanOutcome) -> int:
+async def approved(factory: FakeUowFactory, clock: FakeClock, outcome: PlanOutcome) -> int:
     pid = stored_id(outcome.proposals[0])
     await decide(
         factory,
@@ -282,7 +283,7 @@ async def test_objection_after_the_window_is_refused() -> None:
     # The window runs from the notice's delivery (07:30 the same morning), as the notice says.
     clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
     await dispatch_due(factory, RecordingSender(), clock)
-    clock.advance(days=8)
+    clock.advance(dt.timedelta(days=8))
     with pytest.raises(ObjectionWindowClosed):
         await object_transfer(
             factory, clock, rules().approval, proposal_id=pid, nip=NURSE_A, reason="terlambat"
@@ -356,7 +357,7 @@ async def test_cards_made_or_taking_effect_inside_the_freeze_window_say_the_mini
 ) -> None:
     from dataclasses import replace
 
-    factory, clock = world()
+    factory, clock = await world()
     base = rules()
     frozen_rules = replace(base, approval=replace(base.approval, freeze_window=window))
     await propose_plan(factory, clock, frozen_rules, ScriptedEngine([move(NURSE_A)]))

@@ -1,4 +1,5 @@
-"""In-memory ports for the loop's unit tests: a store, a unit of work, a clock, a sender."""
+"""In-memory ports for unit tests: a store, a unit of work implementing every repository port of
+core.ports (mypy checks it against them), a recording sender."""
 
 from __future__ import annotations
 
@@ -236,8 +237,7 @@ class Aspirations(_Repo):
     async def withdraw(self, nip: str, at: dt.datetime) -> bool:
         live = [a for a in self.s.aspirations if a.nip == nip and a.withdrawn_at is None]
         self.s.aspirations[:] = [
-            dataclasses.replace(a, withdrawn_at=at) if a in live else a
-            for a in self.s.aspirations
+            dataclasses.replace(a, withdrawn_at=at) if a in live else a for a in self.s.aspirations
         ]
         return bool(live)
 
@@ -519,9 +519,7 @@ class Invitations(_Repo):
             if i.nip in nips and i.used_at is None and i.expires_at > at
         ]
         for i in live:
-            self.s.invitations[i.code_hash] = dataclasses.replace(
-                i, expires_at=at, replaced_at=at
-            )
+            self.s.invitations[i.code_hash] = dataclasses.replace(i, expires_at=at, replaced_at=at)
         return sorted({i.nip for i in live})
 
 
@@ -643,19 +641,6 @@ class FakeUowFactory:
 
     def __call__(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.store)
-
-
-class FixedClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.current = now
-
-    def now(self) -> dt.datetime:
-        return self.current
-
-    def advance(self, **kwargs: float) -> None:
-        self.current += dt.timedelta(**kwargs)
 
 
 class RecordingSender:
