@@ -11,6 +11,7 @@ from core.domain import (
     ApprovalDecision,
     Aspiration,
     AuditEvent,
+    Delegation,
     Evaluation,
     Invitation,
     OutboxMessage,
@@ -346,3 +347,32 @@ async def test_dialogue_state_survives_between_calls(sessions: object) -> None:
     await store.clear(7_000_000_001)
     await store.clear(7_000_000_001)
     assert await store.get(7_000_000_001) is None
+
+
+async def test_delegations_come_back_as_stored_and_an_early_end_is_kept(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    away = Delegation(None, APPROVER.nip, NURSE.nip, dt.date(2026, 3, 2), dt.date(2026, 3, 6), NOW)
+    async with uow_factory() as uow:
+        await SAMPLE.write(uow)
+        stored = await uow.delegations.add(away)
+        other = await uow.delegations.add(
+            dataclasses.replace(
+                away,
+                delegate_nip=TEACHER.nip,
+                first_day=dt.date(2026, 4, 1),
+                last_day=dt.date(2026, 4, 3),
+            )
+        )
+        await uow.commit()
+    assert stored.id is not None and other.id is not None and stored.id < other.id
+    assert dataclasses.replace(stored, id=None) == away
+    ended = dataclasses.replace(stored, ended_at=NOW + dt.timedelta(days=1))
+    async with uow_factory() as uow:
+        await uow.delegations.update(ended)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.delegations.list_for(NURSE.nip) == [ended]
+        assert await uow.delegations.list_for(APPROVER.nip) == [ended, other]
+        assert await uow.delegations.list_all() == [ended, other]
+        assert await uow.delegations.list_for(PUSKESMAS_A.code) == []
