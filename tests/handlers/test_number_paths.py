@@ -13,9 +13,9 @@ from core.dialogue import WorkloadAnswers
 from core.importing.columns import ACTIVITY_COLUMNS
 from core.importing.validation import validate_activities
 from db.spreadsheets import read_sheet_bytes
-from tests.handlers.agency import ADMIN, CARE, KEPALA, NURSE
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
+from tests.support.handler_agency import ADMIN, CARE, KEPALA, NURSE
 
 KEPALA_ID = 701
 ADMIN_ID = 901
@@ -59,7 +59,8 @@ async def _template(h: Harness, written: str) -> float | str:
     reply = await h.upload(KEPALA_ID, "bebankerja.xlsx", filled.getvalue())
     state = await h.app.bot_data.services.dialogues.get(KEPALA_ID)
     if state.step == "confirm":
-        return state.answers_as(WorkloadAnswers).volumes[CARE]
+        kept: float = state.answers_as(WorkloadAnswers).volumes[CARE]
+        return kept
     return reply.text
 
 

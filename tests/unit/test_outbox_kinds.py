@@ -95,9 +95,10 @@ def test_a_no_approver_alert_stored_before_the_payloads_were_typed_still_reads()
     )
 
 
-@pytest.mark.parametrize(
-    "cls", sorted(get_args(TextPayload), key=lambda c: c.KIND), ids=lambda c: c.KIND
-)
+TEXT_KINDS: list[type[TextPayload]] = sorted(get_args(TextPayload), key=lambda c: c.__name__)
+
+
+@pytest.mark.parametrize("cls", TEXT_KINDS, ids=lambda c: c.__name__)
 def test_every_text_kind_reads_as_words_in_both_languages(cls: type[TextPayload]) -> None:
     payload = SAMPLES[cls]
     assert isinstance(payload, cls)
