@@ -54,6 +54,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.approval",
     "handlers.digest",
     "handlers.delegation",
+    "handlers.committee",
     "handlers.notice",
     "handlers.arrival",
     "handlers.evaluation",

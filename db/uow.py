@@ -12,6 +12,7 @@ from core.ports import (
     ActivityRepository,
     AspirationRepository,
     AuditRepository,
+    CommitteeVoteRepository,
     DecisionRepository,
     DelegationRepository,
     EmployeeRepository,
@@ -28,6 +29,7 @@ from core.ports import (
     UnitRepository,
     WorkloadReportRepository,
 )
+from db.committee_repository import SqlCommitteeVoteRepository
 from db.delegation_repository import SqlDelegationRepository
 from db.engine import session_factory as make_session_factory
 from db.inbox_repository import (
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
     evaluations: EvaluationRepository
     audit: AuditRepository
     delegations: DelegationRepository
+    committee_votes: CommitteeVoteRepository
     inbox: InboxRepository
     invitation_attempts: InvitationAttemptRepository
 
@@ -111,6 +114,7 @@ class SqlUnitOfWork:
         self.evaluations = SqlEvaluationRepository(session)
         self.audit = SqlAuditRepository(session)
         self.delegations = SqlDelegationRepository(session)
+        self.committee_votes = SqlCommitteeVoteRepository(session)
         self.inbox = SqlInboxRepository(session)
         self.invitation_attempts = SqlInvitationAttemptRepository(session)
         return self

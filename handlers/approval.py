@@ -25,6 +25,7 @@ from core.approval import (
     decide,
     parse_chain,
 )
+from core.committee import with_committee
 from core.delegation import principals_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
@@ -59,8 +60,9 @@ def working_time_of(settings: Settings) -> WorkingTime:
 
 def approval_rules_of(settings: Settings) -> ApprovalRules:
     """The approval chain and its timings from settings."""
+    committee = settings.committee_rules()
     return ApprovalRules(
-        stages=parse_chain(settings.approval_chain),
+        stages=with_committee(parse_chain(settings.approval_chain), committee),
         working_time=working_time_of(settings),
         tmt_months_ahead=settings.tmt_months_ahead,
         reminder_working_days=settings.reminder_working_days,
@@ -73,6 +75,7 @@ def approval_rules_of(settings: Settings) -> ApprovalRules:
         acting_head=settings.acting_head,
         objection_decision_working_days=settings.objection_decision_working_days,
         objection_escalation_working_days=settings.objection_escalation_working_days,
+        committee=committee,
     )
 
 
@@ -139,6 +142,10 @@ def card_text(t: Translator, payload: dict[str, Any], *, expanded: bool = False)
 
 def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     """An approval card with its buttons."""
+    if payload.get("committee"):
+        from handlers.committee import render_committee_card  # builds on this module
+
+        return render_committee_card(t, payload)
     return card_text(t, payload), card_keyboard(
         t, int(payload["proposal_id"]), int(payload.get("stage", 0))
     )
