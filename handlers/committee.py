@@ -31,15 +31,16 @@ from core.committee import (
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
 from core.errors import NotFound
-from core.text import MAX_REASON
 from handlers.access import Turn, handler
 from handlers.approval import (
+    ask_reason,
     card_text,
     edit_best_effort,
     render_card_outcome,
     rules_of,
     stale_text,
     state_word,
+    typed_reason,
 )
 from handlers.context import CommandSpec, DialogueRoute, Services
 from handlers.keyboards import button, keyboard, pattern_for
@@ -181,19 +182,30 @@ async def _refused(turn: Turn, error: AlreadyDecided | AlreadyVoted, proposal_id
     )
 
 
-async def _vote_yes(turn: Turn, proposal_id: int, stage: int) -> None:
+async def _cast(
+    turn: Turn, proposal_id: int, stage: int, dissent: str | None = None
+) -> VoteOutcome | None:
+    """The caller's vote (agreeing, or with DISSENT's reason); None when it was refused with
+    a toast (a second vote, or the stage decided)."""
     try:
-        outcome = await vote(
+        return await vote(
             turn.context.services.uow_factory,
             turn.context.clock,
             rules_of(turn.context),
             proposal_id=proposal_id,
             stage=stage,
             member_nip=turn.me.nip,
-            approve=True,
+            approve=dissent is None,
+            reason=dissent,
         )
     except (AlreadyDecided, AlreadyVoted) as error:
         await _refused(turn, error, proposal_id)
+        return None
+
+
+async def _vote_yes(turn: Turn, proposal_id: int, stage: int) -> None:
+    outcome = await _cast(turn, proposal_id, stage)
+    if outcome is None:
         return
     await turn.replace(*await _after_vote(turn, outcome, stage, None))
     await turn.notify(_vote_toast(turn.t, outcome, proposal_id))
@@ -270,41 +282,17 @@ async def _ask_reason(turn: Turn, proposal_id: int, stage: int) -> None:
     except (AlreadyDecided, AlreadyVoted) as error:
         await _refused(turn, error, proposal_id)
         return
-    message = turn.update.effective_message
-    await turn.start_dialogue(
-        DISSENT_FLOW,
-        "reason",
-        proposal_id=proposal_id,
-        stage=stage,
-        card_message=message.message_id if message is not None else None,
-    )
-    await turn.say_key("committee.ask_reason", id=proposal_id)
+    await ask_reason(turn, DISSENT_FLOW, "committee.ask_reason", proposal_id, stage)
 
 
 async def on_dissent_reason(turn: Turn, state: DialogueState, text: str) -> None:
     """The reason typed after ❌ Tidak setuju: record the vote and edit the card."""
     proposal_id, stage = int(state.data["proposal_id"]), int(state.data["stage"])
-    reason = text.strip()
-    if not reason:
-        await turn.say_key("committee.ask_reason", id=proposal_id)
+    reason = await typed_reason(turn, text, "committee.ask_reason", proposal_id)
+    if reason is None:
         return
-    if len(reason) > MAX_REASON:  # said, not cut: the dialogue stays open for a shorter one
-        await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
-        return
-    await turn.end_dialogue()
-    try:
-        outcome = await vote(
-            turn.context.services.uow_factory,
-            turn.context.clock,
-            rules_of(turn.context),
-            proposal_id=proposal_id,
-            stage=stage,
-            member_nip=turn.me.nip,
-            approve=False,
-            reason=reason,
-        )
-    except (AlreadyDecided, AlreadyVoted) as error:
-        await _refused(turn, error, proposal_id)
+    outcome = await _cast(turn, proposal_id, stage, reason)
+    if outcome is None:
         return
     card_message = state.data.get("card_message")
     if card_message is not None:

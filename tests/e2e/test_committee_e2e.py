@@ -6,6 +6,7 @@ the PPK gets the card."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from tests.unit.loop_agency import APPROVER, CLERK, JAKARTA, NURSE_A, OUTSIDER, 
 pytestmark = pytest.mark.e2e
 
 MEMBERS = (SUP_A, SUP_B, CLERK)
-TEAM = {
+TEAM: dict[str, Any] = {
     "approval_chain": "kepala_opd:opd,tpk,ppk",
     "committee_stage": "tpk",
     "committee_members": ",".join(MEMBERS),

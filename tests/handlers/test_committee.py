@@ -35,7 +35,7 @@ async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
     clock = SettableClock()
     request = RecordingRequest()
     settings = Settings(  # type: ignore[call-arg]
-        bot_token="123:TEST",
+        bot_token="123:TEST",  # type: ignore[arg-type]
         _env_file=None,
         approval_chain="tpk,ppk",
         committee_stage="tpk",

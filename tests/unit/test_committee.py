@@ -11,6 +11,7 @@ import pytest
 from bot.settings import SettingsError, load_settings
 from core.approval import (
     AlreadyDecided,
+    ApprovalRules,
     DecidedEarlierStage,
     NotYourStage,
     decide,
@@ -25,7 +26,7 @@ from core.committee import (
     vote,
     with_committee,
 )
-from core.domain import CommitteeVote, ProposalState, Role, RoleGrant, ScopeKind
+from core.domain import CommitteeVote, OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
 from core.errors import InvalidInput
 from core.planning import PlanningRules, propose_plan
 from tests.unit.loop_agency import (
@@ -43,6 +44,7 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
+from tests.unit.loop_fakes import FakeUowFactory, FixedClock
 
 CHAIN = "kepala_opd:opd,tpk,ppk"
 MEMBERS = (SUP_A, SUP_B, CLERK)
@@ -59,11 +61,13 @@ def committee_rules(quorum: int = 2, members: tuple[str, ...] = MEMBERS) -> Plan
     return dataclasses.replace(base, approval=approval)
 
 
-def sent(factory, chat, kind):  # type: ignore[no-untyped-def]
+def sent(factory: FakeUowFactory, chat: int, kind: str) -> list[OutboxMessage]:
     return [m for m in factory.store.outbox.values() if m.chat_id == chat and m.kind == kind]
 
 
-async def at_committee(quorum: int = 2, members: tuple[str, ...] = MEMBERS, moves: int = 1):  # type: ignore[no-untyped-def]
+async def at_committee(
+    quorum: int = 2, members: tuple[str, ...] = MEMBERS, moves: int = 1
+) -> tuple[FakeUowFactory, FixedClock, ApprovalRules, list[int]]:
     """A plan whose first proposal(s) passed stage 1 (the Kepala OPD) and wait for the team."""
     factory, clock = world()
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "ppk"))
@@ -76,12 +80,12 @@ async def at_committee(quorum: int = 2, members: tuple[str, ...] = MEMBERS, move
             factory,
             clock,
             planning.approval,
-            proposal_id=proposal.id,
+            proposal_id=proposal.id or 0,
             stage=0,
             approver_nip=APPROVER,
             approve=True,
         )
-    return factory, clock, planning.approval, [p.id for p in outcome.proposals]
+    return factory, clock, planning.approval, [p.id or 0 for p in outcome.proposals]
 
 
 def test_a_committee_is_checked_against_the_chain() -> None:
@@ -160,13 +164,16 @@ async def test_members_get_the_card_and_the_stage_passes_when_the_quorum_agrees(
             factory, clock, approval, proposal_id=pid, stage=1, member_nip=SUP_B, approve=True
         )
     votes = [e for e in factory.store.audit if e.action == "committee.vote"]
-    assert [(e.actor, e.after["approved"]) for e in votes] == [(SUP_A, True), (CLERK, True)]  # type: ignore[index]
+    assert [(e.actor, (e.after or {})["approved"]) for e in votes] == [
+        (SUP_A, True),
+        (CLERK, True),
+    ]
     [settled] = [
         e
         for e in factory.store.audit
-        if e.action == "proposal.approve" and e.before["stage"] == 1  # type: ignore[index]
+        if e.action == "proposal.approve" and (e.before or {})["stage"] == 1
     ]
-    assert settled.after["committee"] == {  # type: ignore[index]
+    assert (settled.after or {})["committee"] == {
         "members": 3,
         "quorum": 2,
         "yes": 2,
@@ -175,7 +182,9 @@ async def test_members_get_the_card_and_the_stage_passes_when_the_quorum_agrees(
     }
     # The minutes: both votes in order, the result and its time.
     async with factory() as uow:
-        minutes = await minutes_for(uow, await uow.proposals.get(pid))
+        stored = await uow.proposals.get(pid)
+        assert stored is not None
+        minutes = await minutes_for(uow, stored)
     assert minutes is not None and minutes.result == "approved"
     assert [(v.member_name, v.approved) for v in minutes.votes] == [
         ("Kapus Wonosari", True),
