@@ -31,6 +31,7 @@ from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleActio
 from core.notices import TransferContent, transfer_content
 from core.outbox import chats_of, chats_with_role, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.read_once import read_once
 from core.working_time import WorkingTime, first_of_month_after
 
 if TYPE_CHECKING:  # core.committee builds on this module
@@ -558,17 +559,8 @@ async def decide(
                 approver_nip=approver_nip,
                 now=now,
             )
-            outcome = await settle_stage(
-                uow,
-                rules,
-                may.proposal,
-                stage=stage,
-                deciding_nip=may.deciding_nip,
-                actor_nip=approver_nip,
-                approve=approve,
-                reason=reason,
-                now=now,
-                audit_extra={"escalated": True} if may.raised else None,
+            outcome = await settle_allowed(
+                uow, rules, may, actor_nip=approver_nip, approve=approve, reason=reason, now=now
             )
             await uow.commit()
     except Conflict:
@@ -579,6 +571,32 @@ async def decide(
             stale = await stale_refusal(uow, current, stage, rules)
         raise stale from None
     return outcome
+
+
+async def settle_allowed(
+    uow: UnitOfWork,
+    rules: ApprovalRules,
+    may: MayDecide,
+    *,
+    actor_nip: str,
+    approve: bool,
+    reason: str | None,
+    now: dt.datetime,
+) -> DecisionOutcome:
+    """`settle_stage` for a decision `check_may_decide` allowed (MAY: in whose name, and
+    whether the card had been escalated to the caller)."""
+    return await settle_stage(
+        uow,
+        rules,
+        may.proposal,
+        stage=may.proposal.stage,
+        deciding_nip=may.deciding_nip,
+        actor_nip=actor_nip,
+        approve=approve,
+        reason=reason,
+        now=now,
+        audit_extra={"escalated": True} if may.raised else None,
+    )
 
 
 async def settle_stage(
@@ -677,29 +695,67 @@ async def approve_many(
     proposal_ids: Sequence[int],
     approver_nip: str,
 ) -> BulkOutcome:
-    """Approve each of PROPOSAL_IDS at its current stage, one transaction each; those the
-    caller may not decide (or already decided) are skipped and counted."""
-    approved = skipped = 0
-    for proposal_id in proposal_ids:
+    """Approve each of PROPOSAL_IDS at its current stage; those the caller may not decide (or
+    already decided) are skipped and counted.
+
+    A group decision is one act: every approval of it is stored in ONE transaction, or none
+    is. The whole group is checked before anything is written, and the reference data (units,
+    grants, accounts, names) is read once for the whole group (core.read_once), so the
+    database's write lock is held for the writes only. When another decision on one of them
+    lands meanwhile (Conflict, or a proposal that moved on between the check and the write),
+    nothing of the group was stored, and it is decided again one move at a time, each in its
+    own transaction."""
+    try:
         async with uow_factory() as uow:
-            proposal = await uow.proposals.get(proposal_id)
-        if proposal is None or proposal.state != ProposalState.PENDING:
-            skipped += 1
-            continue
+            shared, now = read_once(uow), clock.now()
+            allowed = [
+                may
+                for proposal_id in proposal_ids
+                if (may := await _allowed(shared, rules, proposal_id, approver_nip, now))
+            ]
+            for may in allowed:
+                await settle_allowed(
+                    shared, rules, may, actor_nip=approver_nip, approve=True, reason=None, now=now
+                )
+            await uow.commit()
+        return BulkOutcome(len(allowed), len(proposal_ids) - len(allowed))
+    except (Conflict, StaleAction):
+        pass
+    approved = 0
+    for proposal_id in proposal_ids:
         try:
-            await decide(
-                uow_factory,
-                clock,
-                rules,
-                proposal_id=proposal_id,
-                stage=proposal.stage,
-                approver_nip=approver_nip,
-                approve=True,
-            )
-            approved += 1
-        except (StaleAction, NotAllowed):
-            skipped += 1
-    return BulkOutcome(approved, skipped)
+            async with uow_factory() as uow:
+                now = clock.now()
+                one = await _allowed(uow, rules, proposal_id, approver_nip, now)
+                if one is not None:
+                    await settle_allowed(
+                        uow, rules, one, actor_nip=approver_nip, approve=True, reason=None, now=now
+                    )
+                    await uow.commit()
+                    approved += 1
+        except (Conflict, StaleAction):
+            continue  # decided by someone else meanwhile
+    return BulkOutcome(approved, len(proposal_ids) - approved)
+
+
+async def _allowed(
+    uow: UnitOfWork, rules: ApprovalRules, proposal_id: int, approver_nip: str, now: dt.datetime
+) -> MayDecide | None:
+    """Whether APPROVER_NIP may decide PROPOSAL_ID at its current stage now (None: no)."""
+    proposal = await uow.proposals.get(proposal_id)
+    if proposal is None or proposal.state != ProposalState.PENDING:
+        return None
+    try:
+        return await check_may_decide(
+            uow,
+            rules,
+            proposal_id=proposal_id,
+            stage=proposal.stage,
+            approver_nip=approver_nip,
+            now=now,
+        )
+    except (StaleAction, NotAllowed):
+        return None
 
 
 async def approve_all(
