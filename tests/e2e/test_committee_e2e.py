@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from core.domain import Role, RoleGrant, ScopeKind
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.unit.loop_agency import APPROVER, CLERK, JAKARTA, NURSE_A, OUTSIDER, SUP_A, SUP_B
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import APPROVER, CLERK, JAKARTA, NURSE_A, OUTSIDER, SUP_A, SUP_B
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def about_siti(stage: int) -> object:
 
 
 async def test_the_team_votes_on_its_cards_and_the_stage_passes_at_its_quorum(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     async with loop.uows() as uow:
         await uow.roles.grant(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "ppk"))

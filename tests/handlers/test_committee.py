@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import build_application
 from bot.i18n import translator
@@ -15,10 +16,11 @@ from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
 from handlers.approval import approval_rules_of, render_card
-from tests.handlers.agency import DEWI, KEPALA, RINA, SITI, SettableClock, seed_agency
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import RecordingRequest, UpdateFactory
 from tests.handlers.test_phone import seed_move
+from tests.support.clock import FakeClock
+from tests.support.handler_agency import DEWI, HANDLER_AGENCY, KEPALA, RINA, SITI, START
 
 SITI_ID, DEWI_ID, KEPALA_ID, RINA_ID = 601, 602, 603, 604
 MEMBERS = (KEPALA.nip, RINA.nip, DEWI.nip)
@@ -31,11 +33,11 @@ async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
     sessions = session_factory(engine)
     uows = make_uow_factory(sessions)
     async with uows() as uow:
-        await seed_agency(uow)
-    clock = SettableClock()
+        await HANDLER_AGENCY.write(uow)
+    clock = FakeClock(START)
     request = RecordingRequest()
     settings = Settings(  # type: ignore[call-arg]
-        bot_token="123:TEST",  # type: ignore[arg-type]
+        bot_token=SecretStr("123:TEST"),
         _env_file=None,
         approval_chain="tpk,ppk",
         committee_stage="tpk",

@@ -19,10 +19,12 @@ from core.effect import SK_COLUMNS
 from core.planning import propose_plan
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
-from tests.unit.loop_agency import (
+from tests.support.clock import FakeClock
+from tests.support.loop_agency import (
     APPROVER,
     CLERK,
     JAKARTA,
+    LOOP_AGENCY,
     NIGHT,
     NURSE_A,
     NURSE_B,
@@ -32,9 +34,7 @@ from tests.unit.loop_agency import (
     ScriptedEngine,
     move,
     rules,
-    seed_database,
 )
-from tests.unit.loop_fakes import FixedClock
 
 CHAIN = "kepala_opd:opd,tpk,ppk"
 MEMBERS = (SUP_A, SUP_B, CLERK)
@@ -52,7 +52,7 @@ async def a_meeting(url: str) -> tuple[int, int, int]:
     engine = create_engine(url)
     try:
         factory = make_uow_factory(engine)
-        await seed_database(factory)
+        await LOOP_AGENCY.write_to(factory)
         async with factory() as uow:
             await uow.roles.grant(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "ppk"))
             await uow.commit()
@@ -63,7 +63,7 @@ async def a_meeting(url: str) -> tuple[int, int, int]:
             stages=with_committee(parse_chain(CHAIN), committee),
             committee=committee,
         )
-        clock = FixedClock(NIGHT.astimezone(dt.UTC))
+        clock = FakeClock(NIGHT.astimezone(dt.UTC))
         outcome = await propose_plan(
             factory,
             clock,

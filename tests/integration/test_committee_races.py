@@ -19,9 +19,11 @@ from core.committee import AlreadyVoted, Committee, vote, with_committee
 from core.domain import CommitteeVote, ProposalState, Role, RoleGrant, ScopeKind
 from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
-from tests.unit.loop_agency import (
+from tests.support.clock import FakeClock
+from tests.support.loop_agency import (
     APPROVER,
     CLERK,
+    LOOP_AGENCY,
     NIGHT,
     NURSE_A,
     OUTSIDER,
@@ -30,9 +32,7 @@ from tests.unit.loop_agency import (
     ScriptedEngine,
     move,
     rules,
-    seed_database,
 )
-from tests.unit.loop_fakes import FixedClock
 
 CHAIN = "kepala_opd:opd,tpk,ppk"
 
@@ -82,9 +82,9 @@ class _HeldUnitOfWork:
         await self._inner.__aexit__(exc_type, exc, tb)
 
 
-async def waiting_for_the_team(uow_factory: UnitOfWorkFactory) -> tuple[Any, FixedClock, int]:
+async def waiting_for_the_team(uow_factory: UnitOfWorkFactory) -> tuple[Any, FakeClock, int]:
     """The tiny agency with one move past its first stage, waiting at the committee (2 of 3)."""
-    await seed_database(uow_factory)
+    await LOOP_AGENCY.write_to(uow_factory)
     async with uow_factory() as uow:
         await uow.roles.grant(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "ppk"))
         await uow.commit()
@@ -94,7 +94,7 @@ async def waiting_for_the_team(uow_factory: UnitOfWorkFactory) -> tuple[Any, Fix
         base.approval, stages=with_committee(parse_chain(CHAIN), committee), committee=committee
     )
     planning = dataclasses.replace(base, approval=approval)
-    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    clock = FakeClock(NIGHT.astimezone(dt.UTC))
     outcome = await propose_plan(uow_factory, clock, planning, ScriptedEngine([move(NURSE_A)]))
     [proposal] = outcome.proposals
     assert proposal.id is not None

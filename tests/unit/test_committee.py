@@ -29,7 +29,9 @@ from core.committee import (
 from core.domain import CommitteeVote, OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
 from core.errors import InvalidInput
 from core.planning import PlanningRules, propose_plan
-from tests.unit.loop_agency import (
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeUowFactory
+from tests.support.loop_agency import (
     APPROVER,
     CHAT,
     CLERK,
@@ -44,7 +46,6 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
-from tests.unit.loop_fakes import FakeUowFactory, FixedClock
 
 CHAIN = "kepala_opd:opd,tpk,ppk"
 MEMBERS = (SUP_A, SUP_B, CLERK)
@@ -67,9 +68,9 @@ def sent(factory: FakeUowFactory, chat: int, kind: str) -> list[OutboxMessage]:
 
 async def at_committee(
     quorum: int = 2, members: tuple[str, ...] = MEMBERS, moves: int = 1
-) -> tuple[FakeUowFactory, FixedClock, ApprovalRules, list[int]]:
+) -> tuple[FakeUowFactory, FakeClock, ApprovalRules, list[int]]:
     """A plan whose first proposal(s) passed stage 1 (the Kepala OPD) and wait for the team."""
-    factory, clock = world()
+    factory, clock = await world()
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "ppk"))
     planning = committee_rules(quorum, members)
     outcome = await propose_plan(
@@ -142,7 +143,7 @@ async def test_members_get_the_card_and_the_stage_passes_when_the_quorum_agrees(
             reason="berubah pikiran",
         )
     assert again.value.values["approved"] is True
-    clock.advance(minutes=5)
+    clock.advance(dt.timedelta(minutes=5))
     second = await vote(
         factory, clock, approval, proposal_id=pid, stage=1, member_nip=CLERK, approve=True
     )
