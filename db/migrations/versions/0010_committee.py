@@ -1,21 +1,12 @@
-"""Committee votes: each member's vote at a committee stage (the Tim Penilai Kinerja).
-
-Revision ID: 0010_committee
-Revises: 0007_delegations
-Create Date: 2026-11-30
-"""
+"""Committee votes: each member's vote at a committee stage (the Tim Penilai Kinerja)."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_committee"
 down_revision: str | None = "0007_delegations"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # Written out here (not imported from db.rows) so this revision never changes after release.
 UTC_TIME = sa.DateTime(timezone=True)
