@@ -15,13 +15,26 @@ from core.importing.columns import ImportKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RejectAnswers:
-    """❌ Tolak on a card: the reason is asked next (the card is edited once it is given)."""
+class ReasonAnswers:
+    """A card's ❌ pressed: the reason is asked next (the card is edited once it is given)."""
 
-    FLOW: ClassVar[Literal["reject"]] = "reject"
     proposal_id: int
     stage: int
     card_message: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RejectAnswers(ReasonAnswers):
+    """❌ Tolak on an approval card."""
+
+    FLOW: ClassVar[Literal["reject"]] = "reject"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DissentAnswers(ReasonAnswers):
+    """❌ Tidak setuju on a committee member's card."""
+
+    FLOW: ClassVar[Literal["kom_no"]] = "kom_no"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,6 +112,7 @@ class ImportAnswers:
 #: The answers of every flow.
 Answers = (
     RejectAnswers
+    | DissentAnswers
     | ObjectionAnswers
     | CorrectionAnswers
     | AspirationAnswers

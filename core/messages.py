@@ -28,6 +28,16 @@ Direction = Literal["out", "in"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CommitteeFacts:
+    """What a card shows of the committee deciding its stage: its name, how many members,
+    how many must agree."""
+
+    name: str
+    members: int
+    quorum: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ApprovalCard:
     """An approval card of one proposal at one stage (✅ Setujui · ❌ Tolak · ℹ️ Rincian)."""
 
@@ -41,6 +51,8 @@ class ApprovalCard:
     #: Raised to this chat after `waited_limit` working days without a decision.
     escalated: bool = False
     waited_limit: int = 0
+    #: The committee deciding this stage (a member's card, with the vote buttons).
+    committee: CommitteeFacts | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
