@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -127,6 +128,9 @@ class PlanOutcome:
     units: dict[str, Unit] = field(default_factory=dict)
     movers: dict[str, Employee] = field(default_factory=dict)
     delivery: PlanDelivery | None = None
+    #: Wall seconds of the nightly step's phases, in order: snapshot, solve, store, queue
+    #: (the engine's own phases are in the solution's `stats["phase_seconds"]`).
+    phase_seconds: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def moves(self) -> list[dict[str, Any]]:
@@ -217,6 +221,20 @@ def staff_by_unit_family(employees: Sequence[Employee]) -> dict[tuple[str, str],
     return staff
 
 
+class Laps:
+    """Wall seconds per named phase (time.perf_counter; measurement only, not the Clock)."""
+
+    def __init__(self) -> None:
+        self._mark = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        """Charge the time since the previous lap to NAME."""
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._mark
+        self._mark = now
+
+
 def _solution_dict(solution: Any) -> dict[str, Any]:
     if isinstance(solution, dict):
         return solution
@@ -234,6 +252,7 @@ async def propose_plan(
     actor: str = "system",
 ) -> PlanOutcome:
     """Snapshot, solve off the event loop, and (unless dry_run) store the plan and its messages."""
+    laps = Laps()
     zone = rules.approval.working_time.zone
     now = clock.now()
     plan_date = now.astimezone(zone).date()
@@ -242,12 +261,14 @@ async def propose_plan(
             existing = await uow.plans.get_for_date(plan_date)
             if existing is not None:
                 return await _existing(uow_factory, existing)
-    snapshot, findings = consistent_snapshot(
-        await take_snapshot(uow_factory, clock, zone, rules.workload_months)
+    snapshot, findings = await asyncio.to_thread(
+        consistent_snapshot, await take_snapshot(uow_factory, clock, zone, rules.workload_months)
     )
+    laps.lap("snapshot")
     solution = _solution_dict(
         await asyncio.to_thread(solve_snapshot, snapshot, rules.time_limit_seconds)
     )
+    laps.lap("solve")
     # Staff whose (unit, jabatan) has no ABK keep need = staff in post (nobody moves in or out):
     # the plan says which pairs it left out, so no headcount silently leaves anyone out.
     solution = {**solution, "left_out": left_out_pairs(findings)}
@@ -277,10 +298,11 @@ async def propose_plan(
             people,
             units,
             movers,
+            phase_seconds=laps.seconds,
         )
     try:
         stored, proposals, delivery = await _store(
-            uow_factory, now, plan_date, solution, bars, rules.approval, actor
+            uow_factory, now, plan_date, solution, bars, rules.approval, actor, snapshot, laps
         )
     except Conflict:
         # Another process or firing stored tonight's plan first: that one is the plan.
@@ -301,6 +323,7 @@ async def propose_plan(
         units,
         movers,
         delivery,
+        laps.seconds,
     )
 
 
@@ -330,6 +353,8 @@ async def _store(
     bars: tuple[UnitBar, ...],
     rules: ApprovalRules,
     actor: str,
+    snapshot: Snapshot,
+    laps: Laps,
 ) -> tuple[Plan, tuple[TransferProposal, ...], PlanDelivery]:
     moves = solution.get("moves", [])
     opening = rules.working_time.next_open(now)
@@ -349,12 +374,11 @@ async def _store(
             )
         )
         assert plan.id is not None
-        proposals: list[TransferProposal] = []
-        catalogue = catalogue_by_key(await uow.jabatan.list())
-        for move in moves:
-            mover = await uow.employees.get(str(move["employee"]))
-            proposals.append(
-                await uow.proposals.add(
+        catalogue = catalogue_by_key(snapshot.catalogue)
+        jabatan = {e.nip: e.jabatan for e in snapshot.employees}
+        proposals = list(
+            await uow.proposals.add_many(
+                [
                     TransferProposal(
                         id=None,
                         plan_id=plan.id,
@@ -362,10 +386,17 @@ async def _store(
                         from_unit=str(move["from"]),
                         to_unit=str(move["to"]),
                         explanation=dict(move.get("explanation") or {}),
-                        butuh_sip=needs_sip(mover.jabatan, catalogue) if mover else False,
+                        butuh_sip=(
+                            needs_sip(jabatan[str(move["employee"])], catalogue)
+                            if str(move["employee"]) in jabatan
+                            else False
+                        ),
                     )
-                )
+                    for move in moves
+                ]
             )
+        )
+        laps.lap("store")
         # Each approver chat: the summary first (queued first, and a second earlier), then a
         # card per move when it has few, else one digest (core.digest).
         today = rules.working_time.local(now).date()
@@ -422,6 +453,7 @@ async def _store(
             )
         )
         await uow.commit()
+    laps.lap("queue")
     return plan, tuple(proposals), delivery
 
 
