@@ -76,7 +76,8 @@ async def preview_plan_text(
 
 async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None) -> PlanOutcome:
     from bot.app import SystemClock
-    from bot.jobs import engine_solver, planning_rules
+    from bot.composition import solver_of
+    from bot.jobs import planning_rules
     from core.planning import propose_plan
     from db.engine import create_engine, session_factory
     from db.migrate import ensure_schema_async
@@ -94,7 +95,7 @@ async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None
             uow_factory(session_factory(engine)),
             SystemClock(),
             rules,
-            engine_solver(settings),
+            solver_of(settings),
             dry_run=dry_run,
             actor="cli",
         )

@@ -17,6 +17,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from telegram.ext import Application
 
+from bot.composition import solver_of
 from bot.outbox_sender import TelegramSender
 from bot.settings import Settings
 from core.approval import remind_and_expire
@@ -132,13 +133,6 @@ async def daily_chores(context: BotContext) -> None:
     )
 
 
-def engine_solver(settings: Settings) -> SolveSnapshot:
-    """The rebalancing engine (docs/optimisation.md) behind the planning path's SolveSnapshot."""
-    from bot.loop_engine import solver_for
-
-    return solver_for(settings)
-
-
 def install_loop(
     application: Application[Any, Any, Any, Any, Any, Any],
     *,
@@ -149,7 +143,7 @@ def install_loop(
     """Put the solver, the outbox sender and every scheduled job on the application."""
     services: Services = application.bot_data.services
     settings = services.settings
-    services.extras["solve_snapshot"] = solve_snapshot or engine_solver(settings)
+    services.extras["solve_snapshot"] = solve_snapshot or solver_of(settings)
     services.extras["sender"] = TelegramSender(
         application.bot,
         services.uow_factory,
