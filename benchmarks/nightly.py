@@ -359,10 +359,11 @@ async def load_agency(url: str, size: str, seed: int, instance_out: Path | None)
     """Migrate the database at URL (which must be empty or hold an earlier bench/demo agency)
     and fill it with the sample agency of SIZE; write that night's optimiser instance to
     INSTANCE_OUT. Returns the counts loaded."""
+    from bot.composition import engine_policy
     from bot.jobs import planning_rules
-    from bot.loop_engine import instance_from_snapshot, policy_of
     from bot.settings import Settings
     from core.domain import Role, TelegramAccount
+    from core.engine_adapter import instance_from_snapshot
     from core.planning import consistent_snapshot, take_snapshot
     from core.sample_agency import DEMO_AUDIT_SUBJECT, generate_sample_agency, store_sample_people
     from db.engine import create_engine
@@ -412,7 +413,7 @@ async def load_agency(url: str, size: str, seed: int, instance_out: Path | None)
             )
             instance = instance_from_snapshot(
                 snapshot,
-                policy_of(settings),
+                engine_policy(settings),
                 settings.wke_minutes,
                 settings.tmt_months_ahead,
                 settings.expiry_working_days,
@@ -457,7 +458,8 @@ def phases_of(
 
 async def nightly_step(url: str, time_limit: float) -> dict[str, Any]:
     """Run the nightly step once on the database at URL, as the bot's job does."""
-    from bot.jobs import engine_solver, planning_rules
+    from bot.composition import solver_of
+    from bot.jobs import planning_rules
     from bot.settings import Settings
     from core.planning import propose_plan
     from db.engine import create_engine
@@ -468,7 +470,7 @@ async def nightly_step(url: str, time_limit: float) -> dict[str, Any]:
     try:
         factory = uow_factory(engine)
         rules = planning_rules(settings)
-        solver = engine_solver(settings)
+        solver = solver_of(settings)
         with RssSampler() as sampler:
             started = time.perf_counter()
             outcome = await propose_plan(factory, _FixedClock(NIGHT), rules, solver)
