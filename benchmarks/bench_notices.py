@@ -45,6 +45,7 @@ from core.domain import (
     Unit,
 )
 from core.outbox import DispatchPolicy
+from core.rebalance.model import Solution
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
@@ -290,8 +291,8 @@ class PlanEngine:
     def __init__(self, moves: list[dict[str, Any]]) -> None:
         self.moves = moves
 
-    def __call__(self, snapshot: Any, time_limit: float) -> dict[str, Any]:
-        return {
+    def __call__(self, snapshot: Any, time_limit: float) -> Solution:
+        return Solution.from_dict({
             "format": "mutasi-solution/1",
             "status": "OPTIMAL",
             "objective": 100.0,
@@ -300,7 +301,7 @@ class PlanEngine:
             "moves": self.moves,
             "not_granted": [],
             "stats": {},
-        }
+        })
 
 
 async def seed_plan(uows: Any, moves: int, others: int, clock: RunningClock) -> PlanEngine:

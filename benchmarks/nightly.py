@@ -480,17 +480,18 @@ async def nightly_step(url: str, time_limit: float) -> dict[str, Any]:
     if not outcome.created:
         raise BenchError("the step found a plan already stored for that night")
     solution = outcome.solution
-    stats = solution.get("stats", {})
-    phases = phases_of(outcome.phase_seconds, _engine_phases(stats), started, sampler.peak)
+    phases = phases_of(
+        outcome.phase_seconds, _engine_phases(solution.stats), started, sampler.peak
+    )
     return {
         "phases": [asdict(p) for p in phases],
         "seconds": round(seconds, 3),
-        "status": str(solution.get("status", "")),
-        "objective": float(solution.get("objective", 0.0)),
-        "bound": float(solution.get("bound", 0.0)),
-        "status_quo": float(solution.get("status_quo_objective", 0.0)),
+        "status": solution.status,
+        "objective": solution.objective,
+        "bound": solution.bound,
+        "status_quo": solution.status_quo_objective,
         "moves": len(outcome.proposals),
-        "columns_allowed": stats.get("columns_allowed"),
+        "columns_allowed": solution.stats.get("columns_allowed"),
     }
 
 

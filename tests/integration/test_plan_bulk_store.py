@@ -24,6 +24,7 @@ from core.domain import Employee, OutboxStatus, ProposalState, TransferProposal
 from core.errors import Conflict
 from core.planning import Snapshot, propose_plan
 from core.ports import UnitOfWorkFactory
+from core.rebalance.model import Solution
 from tests.integration.sample_data import nurse_move, real_plan, seed_people
 from tests.unit.loop_agency import NIGHT, move, rules, seed_database
 from tests.unit.loop_fakes import FixedClock
@@ -105,17 +106,19 @@ class ManyMoves:
     def __init__(self, people: list[Employee]) -> None:
         self.people = people
 
-    def __call__(self, snapshot: Snapshot, time_limit: float) -> dict[str, Any]:
-        return {
-            "format": "mutasi-solution/2",
-            "status": "OPTIMAL",
-            "objective": 100.0,
-            "bound": 100.0,
-            "status_quo_objective": 400.0,
-            "moves": [move(p.nip) for p in self.people],
-            "not_granted": [],
-            "stats": {},
-        }
+    def __call__(self, snapshot: Snapshot, time_limit: float) -> Solution:
+        return Solution.from_dict(
+            {
+                "format": "mutasi-solution/2",
+                "status": "OPTIMAL",
+                "objective": 100.0,
+                "bound": 100.0,
+                "status_quo_objective": 400.0,
+                "moves": [move(p.nip) for p in self.people],
+                "not_granted": [],
+                "stats": {},
+            }
+        )
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import pytest
 
 from core.abk import need_by_family
 from core.domain import WorkloadReport
-from core.planning import propose_plan, take_snapshot
+from core.planning import propose_plan, take_snapshot, workload_flags_payload
 from core.rebalance.snapshot import build_instance
 from core.staffing_gaps import read_staffing_summary
 from db.engine import create_engine
@@ -135,7 +135,7 @@ async def test_accepted_recent_keeps_the_newest_of_each_month_and_history_keeps_
 async def test_a_confirmed_large_change_in_use_is_marked_on_the_plan(factory) -> None:  # type: ignore[no-untyped-def]
     await add(factory, report("2026-09", 100.0), report("2026-10", 10.0, day=2, large=True))
     outcome = await propose_plan(factory, Clock(), rules(), ScriptedEngine([]), dry_run=True)
-    assert outcome.solution["workload_flags"] == [
+    assert workload_flags_payload(outcome.workload_flags, outcome.unit_names) == [
         {
             "unit": "PKM-A",
             "unit_name": "Puskesmas Sukamaju",
