@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: The sizes of the sample agency the bench knows (core.sample_agency.SIZE_PROFILES).
+#: The sizes of the sample agency the bench knows (bot.sample_agency.SIZE_PROFILES).
 SIZES = ("S", "M", "L", "XL")
 #: The nightly step's phases as reported, in order; the engine's part of the solve comes from
 #: its own `stats["phase_seconds"]` (whatever it does not account for is `instance`).
@@ -361,11 +361,11 @@ async def load_agency(url: str, size: str, seed: int, instance_out: Path | None)
     INSTANCE_OUT. Returns the counts loaded."""
     from bot.composition import engine_policy
     from bot.jobs import planning_rules
+    from bot.sample_agency import DEMO_AUDIT_SUBJECT, generate_sample_agency, store_sample_people
     from bot.settings import Settings
     from core.domain import Role, TelegramAccount
     from core.engine_adapter import instance_from_snapshot
     from core.planning import consistent_snapshot, take_snapshot
-    from core.sample_agency import DEMO_AUDIT_SUBJECT, generate_sample_agency, store_sample_people
     from db.engine import create_engine
     from db.migrate import downgrade_async, ensure_schema_async
     from db.uow import uow_factory

@@ -25,19 +25,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from core.dialogue import DialogueState
 from core.domain import Role, ScopeKind
 from core.errors import NotAllowed
-from core.importing import (
-    IMPORT_KINDS,
-    REPORT_LIMIT,
-    ImportBatch,
-    ImportKind,
-    ImportReport,
-    Language,
-    Sheet,
-    UnreadableFile,
-    describe_report,
-    guess_kind,
-    import_checked,
-)
+from core.importing.apply import import_checked
+from core.importing.columns import IMPORT_KINDS, ImportKind, guess_kind
+from core.importing.report import REPORT_LIMIT, describe_report
+from core.importing.sheets import ImportBatch, ImportReport, Language, Sheet, UnreadableFile
 from handlers.access import StaleButton, Turn, handler
 from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
 from handlers.keyboards import button, keyboard, pattern_for
@@ -69,7 +60,7 @@ KIND_WORDS: dict[str, ImportKind] = {
 STRICT_WORDS = ("ketat", "strict", "--strict")
 
 #: Reads an uploaded file's bytes as a Sheet (db.spreadsheets in a budgeted process, injected
-#: by bot.app as services.extras["read_sheet"]); raises core.importing.UnreadableFile or
+#: by bot.app as services.extras["read_sheet"]); raises core.importing.sheets.UnreadableFile or
 #: core.safe_files.UnsafeFile.
 SheetReader = Callable[[bytes, str, ImportKind | None], Awaitable[Sheet]]
 
