@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import db.organisation_repositories
 import db.repositories
 from core.domain import Employee, OutboxStatus, ProposalState, TransferProposal
 from core.errors import Conflict
@@ -176,13 +177,13 @@ async def test_reading_every_employee_hands_the_event_loop_back_between_partitio
     monkeypatch.setattr(db.repositories, "_STREAM_ROWS", 7)
     ticks = 0
     seen_at: list[int] = []  # the other task's tick count when each row was converted
-    convert = db.repositories._employee_from_record
+    convert = db.organisation_repositories._employee_from_record
 
     def counting(record: Any) -> Employee:
         seen_at.append(ticks)
         return convert(record)
 
-    monkeypatch.setattr(db.repositories, "_employee_from_record", counting)
+    monkeypatch.setattr(db.organisation_repositories, "_employee_from_record", counting)
 
     async def other_user() -> None:
         nonlocal ticks
