@@ -555,6 +555,7 @@ def run_bench(
     POSTGRES_URL is given, on that PostgreSQL database (emptied and reloaded for each size)."""
     runs: list[StepRun] = []
     references: list[ReferenceRun] = []
+    notes: list[str] = []
     budget = 3 * time_limit + 600
     with tempfile.TemporaryDirectory(prefix="mutasi-bench-") as tmp:
         work = Path(tmp)
@@ -568,11 +569,16 @@ def run_bench(
                 load_args = ["load", url, size, str(seed)]
                 if database == "SQLite":
                     load_args += ["--instance-out", str(instance)]
-                loaded, load_seconds, _ = _child(load_args, work / "load.json", budget)
-                progress(f"{size} {database}: the nightly step")
-                step, process_seconds, peak = _child(
-                    ["step", url, str(time_limit)], work / "step.json", budget
-                )
+                try:
+                    loaded, load_seconds, _ = _child(load_args, work / "load.json", budget)
+                    progress(f"{size} {database}: the nightly step")
+                    step, process_seconds, peak = _child(
+                        ["step", url, str(time_limit)], work / "step.json", budget
+                    )
+                except BenchError as error:  # said in the results; the other sizes still run
+                    notes.append(f"{size} on {database}: not measured ({error}).")
+                    progress(notes[-1])
+                    continue
                 runs.append(
                     StepRun(
                         size=size,
@@ -616,6 +622,7 @@ def run_bench(
         runs=tuple(runs),
         references=tuple(references),
         measured_on=dt.date.today().isoformat(),
+        notes=tuple(notes),
     )
 
 

@@ -18,7 +18,12 @@ from benchmarks.nightly import (
     replace_block,
 )
 from bot.cli import build_app
+from core.domain import Unit
+from db.engine import create_engine
+from db.migrate import ensure_schema_async
+from db.uow import uow_factory
 
+KEEP = Unit("KEEP-ME", "Dinas yang tidak boleh hilang", "Setda", -7.3, 110.1)
 README = f"# Mutasi\n\nBefore.\n{BEGIN_MARKER}\n| old table |\n{END_MARKER}\nAfter.\n"
 
 
@@ -90,3 +95,31 @@ def test_bench_refuses_unknown_sizes_a_readme_without_markers_and_foreign_result
     code, output = bench("--from-json", str(results), "--readme", str(readme))
     assert code == 2 and "mutasi-bench:begin" in output
     assert readme.read_text(encoding="utf-8") == "# no markers\n"
+
+
+@pytest.mark.postgres
+async def test_bench_never_empties_a_database_that_holds_other_data(
+    postgres_server: Any, tmp_path: Path
+) -> None:
+    url = postgres_server.url(postgres_server.create_database())
+    await ensure_schema_async(url)
+    engine = create_engine(url)
+    try:
+        async with uow_factory(engine)() as uow:
+            await uow.units.upsert(KEEP)
+            await uow.commit()
+        out = tmp_path / "results.json"
+        code, output = bench(
+            "--sizes", "S", "--time-limit", "5", "--postgres-url", url, "--reference-sizes", "",
+            "--out", str(out),
+        )  # fmt: skip
+        assert code == 0, output
+        results = BenchResults.from_json(out.read_text(encoding="utf-8"))
+        assert [(r.size, r.database) for r in results.runs] == [("S", "SQLite")]
+        (note,) = results.notes
+        assert note.startswith("S on PostgreSQL: not measured") and "not a sample agency" in note
+        assert note in render_tables(results)
+        async with uow_factory(engine)() as uow:
+            assert list(await uow.units.list()) == [KEEP]
+    finally:
+        await engine.dispose()
