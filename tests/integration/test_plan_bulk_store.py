@@ -26,9 +26,9 @@ from core.errors import Conflict
 from core.planning import Snapshot, propose_plan
 from core.ports import UnitOfWorkFactory
 from core.rebalance.model import Solution
-from tests.integration.sample_data import nurse_move, real_plan, seed_people
-from tests.unit.loop_agency import NIGHT, move, rules, seed_database
-from tests.unit.loop_fakes import FixedClock
+from tests.integration.sample_data import SAMPLE, nurse_move, real_plan
+from tests.support.clock import FakeClock
+from tests.support.loop_agency import LOOP_AGENCY, NIGHT, move, rules
 
 
 def pending(plan_id: int, nip: str, to_unit: str = "PKM-B") -> TransferProposal:
@@ -39,7 +39,7 @@ async def test_add_many_stores_every_proposal_with_ids_in_order(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         await uow.employees.upsert_many(nurses(7, 0))
         plan = await uow.plans.add(real_plan())
         assert plan.id is not None
@@ -62,7 +62,7 @@ async def test_add_many_with_a_second_pending_proposal_stores_none_of_them(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         await uow.employees.upsert_many(nurses(3, 0))
         plan = await uow.plans.add(real_plan())
         assert plan.id is not None
@@ -140,14 +140,14 @@ def counted(engine: AsyncEngine) -> Iterator[list[str]]:
 async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
     engine: AsyncEngine, uow_factory: UnitOfWorkFactory
 ) -> None:
-    await seed_database(uow_factory)
+    await LOOP_AGENCY.write_to(uow_factory)
     few, many = nurses(20, 0), nurses(60, 100)
     async with uow_factory() as uow:
         await uow.employees.upsert_many([*few, *many])
         await uow.commit()
     counts: list[int] = []
     for day, people in ((0, few), (1, many)):
-        clock = FixedClock((NIGHT + dt.timedelta(days=day)).astimezone(dt.UTC))
+        clock = FakeClock((NIGHT + dt.timedelta(days=day)).astimezone(dt.UTC))
         with counted(engine) as statements:
             outcome = await propose_plan(uow_factory, clock, rules(), ManyMoves(people))
         assert outcome.created and len(outcome.proposals) == len(people)
@@ -171,7 +171,7 @@ async def test_reading_every_employee_hands_the_event_loop_back_between_partitio
     """The nightly snapshot reads whole tables; other users' updates are served meanwhile:
     another task runs between every partition of rows turned into employees."""
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         await uow.employees.upsert_many(nurses(57, 0))
         await uow.commit()
     monkeypatch.setattr(db.repositories, "_STREAM_ROWS", 7)

@@ -14,7 +14,7 @@ from core.errors import NotFound
 from core.planning import propose_plan
 from core.views.proposals import proposal_details
 from core.views.status import NotGranted, status_view, transfers_view
-from tests.unit.loop_agency import (
+from tests.support.loop_agency import (
     APPROVER,
     CLERK,
     NURSE_A,
@@ -62,7 +62,7 @@ async def test_an_approver_out_of_scope_or_an_unknown_number_is_refused() -> Non
 
 
 async def test_the_status_view_says_where_the_plan_moves_a_person_and_why_not_another() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     planning = rules()
     await propose_plan(factory, clock, planning, ScriptedEngine([move(NURSE_A)]))
     async with factory() as uow:
@@ -86,7 +86,5 @@ async def test_the_status_view_says_where_the_plan_moves_a_person_and_why_not_an
     assert refused.tenure_months == 106  # 1 January 2018 to 24 November 2026
     assert refused.aspiration is None
     assert refused.transfers.transfers == ()
-    assert refused.transfers.not_granted == (
-        NotGranted("Puskesmas Playen", "FAMILY_NOT_IN_UNIT"),
-    )
+    assert refused.transfers.not_granted == (NotGranted("Puskesmas Playen", "FAMILY_NOT_IN_UNIT"),)
     assert refused.transfers.moved_to is None
