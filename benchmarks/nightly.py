@@ -316,11 +316,16 @@ def render_tables(results: BenchResults) -> str:
         for ref in results.references:
             first = next((r for r in results.runs if r.size == ref.size), None)
             solve = first.solve_seconds if first else None
-            ratio = f"{ref.seconds / solve:.2f}×" if ref.seconds is not None and solve else "–"
+            ratio = "–"
+            if ref.seconds is not None and solve:
+                # An LP stopped by its time limit took longer than that: the ratio is at least.
+                at_least = "" if ref.objective is not None else "≥ "
+                ratio = f"{at_least}{ref.seconds / solve:.2f}×"
             lines.append(
                 f"| {ref.size} | {_seconds(solve) if solve is not None else '–'} | "
                 + (
                     f"{_seconds(ref.seconds)} (+ {_seconds(ref.build_seconds or 0.0)})"
+                    + ("" if ref.objective is not None else f", {ref.status}")
                     if ref.seconds is not None
                     else ref.status
                 )

@@ -110,6 +110,15 @@ def test_the_tables_show_every_phase_with_time_and_peak_and_the_lp_ratio() -> No
     # The engine's solve is instance + its phases (5 s); HiGHS took 15 s: 3x.
     assert any(line.startswith("| L | 5.00 | 15.00 (+ 2.00) | 3.00× | 190.0 |") for line in lines)
     assert text.startswith("`mutasi bench --sizes L` — 2026-11-30, 2 cores, seed 1")
+    # An LP stopped by its limit: the engine is at least that much faster, and it says why.
+    stopped = dataclasses.replace(
+        results(),
+        references=(ReferenceRun("L", "Time limit reached", seconds=15.0, build_seconds=2.0),),
+    )
+    assert any(
+        line.startswith("| L | 5.00 | 15.00 (+ 2.00), Time limit reached | ≥ 3.00× | – |")
+        for line in render_tables(stopped).splitlines()
+    )
 
 
 def test_results_survive_their_json() -> None:
