@@ -3,9 +3,10 @@ from the stored plan in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from core.consistency import Finding
 from core.domain import Plan
 from core.messages import LeftOutPair, PlanSummary, WorkloadFlag
 from core.notices import UnitBar
@@ -41,6 +42,15 @@ def left_out_of(solution: Mapping[str, Any]) -> tuple[LeftOutPair, ...]:
             staff=int(pair.get("staff") or 0),
         )
         for pair in solution.get("left_out") or ()
+    )
+
+
+def left_out_pairs_of(findings: Iterable[Finding]) -> tuple[LeftOutPair, ...]:
+    """The (unit, jabatan) pairs FINDINGS leave out of a plan for lack of ABK."""
+    return tuple(
+        LeftOutPair(unit=f.unit_code or "", jabatan=f.jabatan, staff=f.staff)
+        for f in findings
+        if f.kind == "no_abk"
     )
 
 

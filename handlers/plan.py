@@ -30,7 +30,7 @@ from core.messages import (
 )
 from core.notices import transfer_content
 from core.plan_report import plan_report
-from core.plan_summary import left_out_of, plan_summary
+from core.plan_summary import left_out_pairs_of, plan_summary
 from core.planning import DeliveredTo, PlanDelivery, PlanningRules, PlanOutcome, propose_plan
 from core.ports import UnitOfWork
 from handlers.access import StaleButton, Turn, handler
@@ -411,8 +411,8 @@ def _solver(context: BotContext) -> Any:
 
 def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
     """A plan run's result in words, with the first moves listed."""
-    before = float(outcome.solution.get("status_quo_objective", 0.0))
-    after = float(outcome.solution.get("objective", 0.0))
+    before = outcome.solution.status_quo_objective
+    after = outcome.solution.objective
     if outcome.dry_run:
         head = t(
             "simulasi.result",
@@ -439,7 +439,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
             count=len(outcome.proposals),
         )
     lines = [head]
-    left_out = left_out_text(t, left_out_of(outcome.solution), LEFT_OUT_LISTED)
+    left_out = left_out_text(t, left_out_pairs_of(outcome.left_out), LEFT_OUT_LISTED)
     if left_out:
         lines.append(left_out)
     if outcome.delivery is not None:
@@ -448,9 +448,9 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
         lines.append(
             t(
                 "simulasi.move",
-                name=escape(outcome.employee_names.get(move["employee"], move["employee"])),
-                origin=escape(outcome.unit_names.get(move["from"], move["from"])),
-                destination=escape(outcome.unit_names.get(move["to"], move["to"])),
+                name=escape(outcome.employee_names.get(move.employee, move.employee)),
+                origin=escape(outcome.unit_names.get(move.from_unit, move.from_unit)),
+                destination=escape(outcome.unit_names.get(move.to_unit, move.to_unit)),
             )
         )
     if len(outcome.moves) > MOVES_LISTED:

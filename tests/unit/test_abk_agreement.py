@@ -3,13 +3,16 @@ the staffing-gap report read the same need and headcount from the same records."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from core.abk import engine_families, staffing_by_family
 from core.domain import Activity, Employee, Unit
 from core.notices import unit_bars
+from core.rebalance.model import Move
 from core.rebalance.snapshot import build_instance
 from core.staffing_gaps import staffing_summary
+from tests.outbox_samples import explanation
 
 WKE = 75_000.0
 TODAY = dt.date(2026, 11, 24)
@@ -95,12 +98,12 @@ def test_the_chart_applies_the_moves_to_the_engines_subject_families() -> None:
     jabatan row the instance never had."""
     table = staffing_by_family(EMPLOYEES, ACTIVITIES, WKE, engine_families())
     family = f"{TEACHER} · Matematika"
-    move = {
-        "employee": EMPLOYEES[9].nip,
-        "from": "SMP-1",
-        "to": "SMP-2",
-        "explanation": {"origin": {"unit": "SMP-1", "family": family}},
-    }
+    move = Move(
+        EMPLOYEES[9].nip,
+        "SMP-1",
+        "SMP-2",
+        dataclasses.replace(explanation("SMP-1", "SMP-2", family), aspiration_rank=None),
+    )
     bars = {
         (b.unit_code, b.family): b
         for b in unit_bars([move], table, {u.code: u for u in UNITS}, limit=100)

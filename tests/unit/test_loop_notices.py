@@ -14,7 +14,7 @@ from core.notices import (
     transfer_content,
     unit_bars,
 )
-from core.rebalance.model import Explanation
+from core.rebalance.model import Explanation, Move
 from db.outbox_codec import decode, encode
 from tests.outbox_samples import sample_of
 
@@ -95,7 +95,11 @@ def test_content_survives_a_trip_through_the_outbox_payload() -> None:
 
 
 def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
-    moves = [{"employee": NURSE.nip, "from": "PKM-A", "to": "PKM-B", "explanation": EXPLANATION}]
+    moves = [
+        Move.from_dict(
+            {"employee": NURSE.nip, "from": "PKM-A", "to": "PKM-B", "explanation": EXPLANATION}
+        )
+    ]
     table = {
         ("PKM-A", "Perawat Terampil"): FamilyStaffing(840_000.0, 11.2, 14, has_abk=True),
         ("PKM-B", "Perawat Terampil"): FamilyStaffing(720_000.0, 9.6, 7, has_abk=True),
@@ -107,7 +111,7 @@ def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
 
 
 def test_plan_chart_is_a_png() -> None:
-    moves: list[dict[str, object]] = []
+    moves: list[Move] = []
     table = {("PKM-A", "x"): FamilyStaffing(187_500.0, 2.5, 3, has_abk=True)}
     bars = unit_bars(moves, table, UNITS)
     png = render_plan_chart(bars, ChartLabels("Plan", "ABK need", "Before", "After", "staff"))
