@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from html import escape
@@ -319,7 +320,11 @@ async def show_plan(turn: Turn) -> None:
         await turn.say_key("rencana.none")
         return
     summary, by_state, evaluations = latest
-    caption, markup, png = render_summary(turn.t, summary, LEFT_OUT_LISTED)
+    # Drawing the chart takes a CPU for a while: off the event loop, like the summary's in
+    # bot.outbox_sender, so replies to other people go on meanwhile.
+    caption, markup, png = await asyncio.to_thread(
+        render_summary, turn.t, summary, LEFT_OUT_LISTED
+    )
     states = ", ".join(f"{state_word(turn.t, s)}: {n}" for s, n in sorted(by_state.items()))
     text = caption + ("\n" + turn.t("rencana.states", states=states) if states else "")
     if evaluations.rated_transfers:
@@ -477,9 +482,8 @@ async def _run_and_report(turn: Turn, dry_run: bool) -> None:
         return
     await turn.say(outcome_text(turn.t, outcome))
     if dry_run and outcome.bars:
-        png = render_plan_chart(
-            list(outcome.bars), chart_labels(turn.t, turn.t.date(turn.context.today()))
-        )
+        labels = chart_labels(turn.t, turn.t.date(turn.context.today()))
+        png = await asyncio.to_thread(render_plan_chart, list(outcome.bars), labels)
         await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="simulasi.png"))
 
 
