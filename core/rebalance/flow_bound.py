@@ -14,7 +14,8 @@ Network (one unit of flow per movable employee, all of it ending at the sink):
 - employee e -> the pair of each allowed aspiration move, at that move's exact cost;
 - employee e -> hub (grid cell of e's unit, family of e, skill set of e), for employees who may
   move beyond their aspirations, cost move_constant[e] - |w_d| r_e, where c is the hub's
-  point (the mean position of the cell's units) and r_e = d(home(e), c);
+  point (the mean position of the cell's units) and r_e = d(home(e), c); the grid is the
+  finest (from 10 km, doubling) whose hubs x units of their family fit `MAX_HUB_ARCS`;
 - hub -> pair (u, f) for every unit u employing the hub's family f with d(c, u) <= D + max r_e
   over the hub's employees (D: the policy's distance from home), cost w_d d(c, u) - max(w_s, 0)
   x |skills(u) & hub's skill set|;
@@ -51,6 +52,7 @@ from core.rebalance.compiled import CompiledInstance, FloatArray, IntArray, have
 COST_SCALE = 1000.0  # flow costs are floor(cost x COST_SCALE) in int64
 HUB_BLOCK = 256  # hubs whose distances to a family's units are computed at once
 GRID_KM = 10.0  # side of the grid cells hubs are keyed by (bigger: fewer arcs, weaker bound)
+MAX_HUB_ARCS = 1_000_000  # the grid doubles until hubs x their family's units fit this
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -84,7 +86,26 @@ def _popcount_and(a: np.ndarray, b: np.ndarray) -> IntArray:
     return np.asarray(np.bitwise_count(a & b).sum(axis=-1), dtype=np.int64)
 
 
-def build_network(ci: CompiledInstance, grid_km: float = GRID_KM) -> FlowNetwork:
+def _grid(ci: CompiledInstance, grid_km: float) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Each unit's grid cell (square cells of about grid_km), and each cell's mean position."""
+    lat0 = float(np.mean(ci.unit_lat)) if len(ci.unit_ids) else 0.0
+    d_lat = grid_km / 111.0
+    d_lon = grid_km / (111.0 * max(0.1, math.cos(math.radians(lat0))))
+    cell_keys = np.floor(ci.unit_lat / d_lat).astype(np.int64) * 1_000_003 + np.floor(
+        ci.unit_lon / d_lon
+    ).astype(np.int64)
+    _, unit_cell = np.unique(cell_keys, return_inverse=True)
+    unit_cell = unit_cell.reshape(-1).astype(np.int64)
+    n_cells = int(unit_cell.max()) + 1 if unit_cell.shape[0] else 0
+    per_cell = np.maximum(np.bincount(unit_cell, minlength=n_cells), 1)
+    cell_lat = np.bincount(unit_cell, weights=ci.unit_lat, minlength=n_cells) / per_cell
+    cell_lon = np.bincount(unit_cell, weights=ci.unit_lon, minlength=n_cells) / per_cell
+    return unit_cell, cell_lat, cell_lon
+
+
+def build_network(
+    ci: CompiledInstance, grid_km: float = GRID_KM, max_hub_arcs: int = MAX_HUB_ARCS
+) -> FlowNetwork:
     """The flow network of the module docstring (arrays, one entry per arc).
 
     Shapes: O(movable employees + aspirations + hubs x reachable units + staff levels) arcs;
@@ -122,22 +143,19 @@ def build_network(ci: CompiledInstance, grid_km: float = GRID_KM) -> FlowNetwork
     # hubs: (grid cell of the home unit, family, skill set) of the employees who may move
     # beyond their aspirations; a hub sits at the mean position of its cell's units
     free = movable[~ci.only_wish[movable]] if not policy.voluntary_only else movable[:0]
-    lat0 = float(np.mean(ci.unit_lat)) if len(ci.unit_ids) else 0.0
-    d_lat = grid_km / 111.0
-    d_lon = grid_km / (111.0 * max(0.1, math.cos(math.radians(lat0))))
-    cell_keys = np.floor(ci.unit_lat / d_lat).astype(np.int64) * 1_000_003 + np.floor(
-        ci.unit_lon / d_lon
-    ).astype(np.int64)
-    _, unit_cell = np.unique(cell_keys, return_inverse=True)
-    n_cells = int(unit_cell.max()) + 1 if unit_cell.shape[0] else 0
-    per_cell = np.maximum(np.bincount(unit_cell, minlength=n_cells), 1)
-    cell_lat = np.bincount(unit_cell, weights=ci.unit_lat, minlength=n_cells) / per_cell
-    cell_lon = np.bincount(unit_cell, weights=ci.unit_lon, minlength=n_cells) / per_cell
     _, skill_set = np.unique(ci.emp_skill_bits[free], axis=0, return_inverse=True)
-    hub_rows = np.stack(
-        [unit_cell[ci.emp_unit[free]], ci.emp_family[free], skill_set.reshape(-1)], axis=1
-    )
-    hub_rows_u, hub_of_free = np.unique(hub_rows, axis=0, return_inverse=True)
+    units_of_family = ci.has_family.sum(axis=0)
+    # the finest grid (doubling from grid_km) whose hubs x family units fit max_hub_arcs
+    size = grid_km
+    while True:
+        unit_cell, cell_lat, cell_lon = _grid(ci, size)
+        hub_rows = np.stack(
+            [unit_cell[ci.emp_unit[free]], ci.emp_family[free], skill_set.reshape(-1)], axis=1
+        )
+        hub_rows_u, hub_of_free = np.unique(hub_rows, axis=0, return_inverse=True)
+        if int(units_of_family[hub_rows_u[:, 1]].sum()) <= max_hub_arcs or cell_lat.shape[0] <= 1:
+            break
+        size *= 2.0
     hub_of_free = hub_of_free.reshape(-1)
     n_hubs = hub_rows_u.shape[0]
     hub_cell = hub_rows_u[:, 0]
@@ -266,7 +284,10 @@ def flow_bound(
     `upper`, the objective of a known plan) until `deadline` (perf_counter seconds) or
     `max_iterations`; the best bound is kept. Bound -inf when no flow was solved.
     """
+    built_at = time.perf_counter()
     net = build_network(ci)
+    # before the first flow is timed, assume it takes about as long as building the network
+    last_seconds = time.perf_counter() - built_at
     n_units = len(ci.unit_ids)
     lam = np.zeros(n_units)
     mu = np.zeros(n_units)
@@ -277,9 +298,8 @@ def flow_bound(
     has_out = net.out_of_unit >= 0
     theta = 1.0
     iterations = 0
-    last_seconds = 0.0
     while iterations < max_iterations:
-        if deadline is not None and iterations and time.perf_counter() + last_seconds > deadline:
+        if deadline is not None and time.perf_counter() + last_seconds > deadline:
             break
         started = time.perf_counter()
         cost = net.cost.copy()

@@ -378,7 +378,7 @@ def solve(
     status_quo = validate_plan(instance, {})
     bound = rel.bound if np.isfinite(rel.bound) else -np.inf
     bound = max(bound, trivial_bound(ci, cols, index), cpsat_bound)
-    if flow is not None:
+    if flow is not None and np.isfinite(flow.bound):
         bound = max(bound, flow.bound)
         stats["flow_bound"] = round(flow.bound, 3)
         stats["flow_bound_iterations"] = flow.iterations
