@@ -17,6 +17,7 @@ from bot.charts import ChartLabels, render_plan_chart
 from bot.i18n import Translator
 from bot.plan_workbook import build_plan_workbook
 from core.approval import awaiting, record_card_copy
+from core.consistency import left_out_pairs
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
 from core.evaluations import plan_evaluations
@@ -412,8 +413,8 @@ def _solver(context: BotContext) -> Any:
 
 def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
     """A plan run's result in words, with the first moves listed."""
-    before = float(outcome.solution.get("status_quo_objective", 0.0))
-    after = float(outcome.solution.get("objective", 0.0))
+    before = outcome.solution.status_quo_objective
+    after = outcome.solution.objective
     if outcome.dry_run:
         head = t(
             "simulasi.result",
@@ -440,7 +441,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
             count=len(outcome.proposals),
         )
     lines = [head]
-    left_out = left_out_text(t, list(outcome.solution.get("left_out", [])), LEFT_OUT_LISTED)
+    left_out = left_out_text(t, left_out_pairs(outcome.left_out), LEFT_OUT_LISTED)
     if left_out:
         lines.append(left_out)
     if outcome.delivery is not None:
@@ -449,9 +450,9 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
         lines.append(
             t(
                 "simulasi.move",
-                name=escape(outcome.employee_names.get(move["employee"], move["employee"])),
-                origin=escape(outcome.unit_names.get(move["from"], move["from"])),
-                destination=escape(outcome.unit_names.get(move["to"], move["to"])),
+                name=escape(outcome.employee_names.get(move.employee, move.employee)),
+                origin=escape(outcome.unit_names.get(move.from_unit, move.from_unit)),
+                destination=escape(outcome.unit_names.get(move.to_unit, move.to_unit)),
             )
         )
     if len(outcome.moves) > MOVES_LISTED:

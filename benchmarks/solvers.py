@@ -1,8 +1,10 @@
-"""Benchmark: the pipeline against single-move descent and CP-SAT alone, on the same instances.
+"""The engine against single-move descent and CP-SAT alone, on the same generated instances
+(`python benchmarks/bench_rebalance.py`; the nightly step itself is `mutasi bench`,
+benchmarks/nightly.py).
 
 Each method runs in its own process so wall time and peak memory are the whole process's: the
 pipeline as the real `mutasi solve` command (instance read to solution written), the baselines
-through `python -m core.rebalance.benchmark run METHOD ...` with the same time budget.
+through `python -m benchmarks.solvers run METHOD ...` with the same time budget.
 """
 
 from __future__ import annotations
@@ -247,7 +249,7 @@ if __name__ == "__main__":
         run_method(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
     else:
         print(
-            "usage: python -m core.rebalance.benchmark run METHOD INSTANCE OUT SECONDS",
+            "usage: python -m benchmarks.solvers run METHOD INSTANCE OUT SECONDS",
             file=sys.stderr,
         )
         raise SystemExit(2)
