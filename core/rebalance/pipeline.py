@@ -57,6 +57,7 @@ RESERVE_PER_CANDIDATE_SECOND = 1.8
 PRICING_PER_MARGINAL_PASS = 1.5
 # With implicit pricing, the min-cost-flow bound (flow_bound.py) gets at most this share.
 FLOW_BOUND_SHARE = 0.2
+FLOW_BOUND_MIN_SECONDS = 0.5  # less time than this left for it: no flow bound
 
 
 def peak_rss_mib() -> float:
@@ -330,6 +331,9 @@ def solve(
         # a little more than pricing at marginal costs)
         pricing_estimate = PRICING_PER_MARGINAL_PASS * (time.perf_counter() - priced_at)
     lap("candidates")
+    # the candidates phase is now measured whole (the explanations' pricing pass is like its
+    # second one): the reserve follows it
+    reserve = max(reserve, RESERVE_PER_CANDIDATE_SECOND * phases["candidates"])
     flow: FlowBound | None = None
     if index is not None:
         # a proven bound over every allowed move from a min-cost flow with Lagrangian cap
@@ -337,7 +341,8 @@ def solve(
         flow_until = min(
             time.perf_counter() + FLOW_BOUND_SHARE * time_limit, deadline - reserve - cpsat_share
         )
-        flow = flow_bound(ci, deadline=flow_until, upper=ci.objective(first_plan))
+        if flow_until - time.perf_counter() > FLOW_BOUND_MIN_SECONDS:
+            flow = flow_bound(ci, deadline=flow_until, upper=ci.objective(first_plan))
         lap("lp")  # bounding is the LP phase's work (the benchmark's phases stay the same)
     lp_deadline = deadline - reserve - cpsat_share
     if index is not None and lp_deadline - time.perf_counter() < phases["candidates"]:
