@@ -151,7 +151,7 @@ class Settings(BaseSettings):
     @field_validator("approval_chain")
     @classmethod
     def _approval_chain(cls, value: str) -> str:
-        from core.approval import parse_chain
+        from core.approval.chain import parse_chain
         from core.errors import InvalidInput
 
         parts = [p.strip() for p in value.split(",")]
