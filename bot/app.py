@@ -55,6 +55,7 @@ FEATURES: tuple[str, ...] = (
     "handlers.approval",
     "handlers.digest",
     "handlers.delegation",
+    "handlers.committee",
     "handlers.notice",
     "handlers.arrival",
     "handlers.evaluation",

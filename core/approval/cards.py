@@ -41,13 +41,16 @@ def card_payload(
 ) -> dict[str, Any]:
     """What an approval card of PROPOSAL at its current stage shows."""
     assert proposal.id is not None
-    return {
+    payload: dict[str, Any] = {
         "proposal_id": proposal.id,
         "stage": proposal.stage,
         "stage_name": rules.stage_at(proposal.stage).name,
         "stage_count": len(rules.stages),
         "content": content.to_payload(),
     }
+    if rules.stage_at(proposal.stage).committee and rules.committee is not None:
+        payload["committee"] = rules.committee.card_facts()
+    return payload
 
 
 async def enqueue_card(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from core.access import grant_covers_unit
 from core.delegation import principals_of, running_for_approver
@@ -20,6 +20,10 @@ from core.errors import InvalidInput
 from core.outbox import chats_of
 from core.ports import UnitOfWork
 from core.working_time import WorkingTime, first_of_month_after
+
+if TYPE_CHECKING:  # core.committee builds on this module
+    from core.committee import Committee
+
 
 StageScope = Literal["opd", "all"]
 
@@ -30,6 +34,8 @@ class ApprovalStage:
 
     name: str
     scope: StageScope
+    #: Decided by the votes of a committee's members (core.committee), not by approver grants.
+    committee: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,8 @@ class ApprovalRules:
     objection_decision_working_days: int = 10
     #: Working days after which an undecided objection is raised to the admins as well.
     objection_escalation_working_days: int = 5
+    #: The committee that decides the stage marked `committee` (core.committee), if any.
+    committee: Committee | None = None
 
     def stage_at(self, index: int) -> ApprovalStage:
         """The stage a proposal at INDEX waits for; the last one if the chain was shortened."""
@@ -119,8 +127,8 @@ def grant_decides(
     grant: RoleGrant, stage: ApprovalStage, stage_count: int, units: Sequence[Unit | None]
 ) -> bool:
     """Whether an approver grant may decide `stage` of a move touching `units`."""
-    if grant.role != Role.APPROVER:
-        return False
+    if grant.role != Role.APPROVER or stage.committee:
+        return False  # a committee stage is decided by its members' votes (core.committee)
     touched = [u for u in units if u is not None]
     if stage_count == 1:
         return any(grant_covers_unit(grant, u) for u in touched)
@@ -139,7 +147,12 @@ async def stage_approvers(
     today: dt.date | None = None,
 ) -> list[tuple[str, int, str]]:
     """(nip, chat id, language) of everyone who decides `proposal` at `stage`; with TODAY, an
-    approver whose delegation runs is replaced by the delegate (nip of the delegate)."""
+    approver whose delegation runs is replaced by the delegate (nip of the delegate). At a
+    committee stage: the members who have not voted yet (core.committee)."""
+    if rules.stage_at(stage).committee:
+        from core.committee import members_to_vote
+
+        return await members_to_vote(uow, proposal, rules)
     units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
     found: list[tuple[str, int, str]] = []
     seen: set[int] = set()
@@ -181,7 +194,7 @@ async def raised_to(
     next stage's approvers, or the admins at the last stage."""
     for candidate in await principals_of(uow, caller_nip, today):
         grants = await uow.roles.list_for(candidate)
-        if proposal.stage + 1 < len(rules.stages):
+        if raised_to_next_stage(proposal, rules):
             following = rules.stage_at(proposal.stage + 1)
             if any(grant_decides(g, following, len(rules.stages), units) for g in grants):
                 return candidate
@@ -196,3 +209,11 @@ async def escalated_at(uow: UnitOfWork, proposal_id: int, stage: int) -> bool:
         e.action == "proposal.escalate" and (e.before or {}).get("stage") == stage
         for e in await uow.audit.list(f"proposal:{proposal_id}")
     )
+
+
+def raised_to_next_stage(proposal: TransferProposal, rules: ApprovalRules) -> bool:
+    """Whether an undecided card of PROPOSAL is raised to the next stage's approvers; at the
+    last stage, or before a committee stage (members vote only on their own stage), it is
+    raised to the admins."""
+    following = proposal.stage + 1
+    return following < len(rules.stages) and not rules.stage_at(following).committee

@@ -42,8 +42,13 @@ class DecidedEarlierStage(NotAllowed):
 
 
 async def decided_earlier(uow: UnitOfWork, proposal_id: int, approver_nip: str) -> bool:
-    """True when APPROVER_NIP already decided an earlier stage of this proposal."""
-    return any(d.approver_nip == approver_nip for d in await uow.decisions.list_for(proposal_id))
+    """True when APPROVER_NIP already decided an earlier stage of this proposal, or voted at
+    its committee stage."""
+    if any(d.approver_nip == approver_nip for d in await uow.decisions.list_for(proposal_id)):
+        return True
+    return any(
+        v.member_nip == approver_nip for v in await uow.committee_votes.list_for(proposal_id)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,14 @@ async def _name_of(uow: UnitOfWork, nip: str) -> str:
     return employee.name if employee else nip
 
 
-async def _stale(
+async def _decider_of(uow: UnitOfWork, decision: ApprovalDecision, rules: ApprovalRules) -> str:
+    """Who decided a stage, as people are told: the committee for its stage, else the name."""
+    if rules.committee is not None and rules.stage_at(decision.stage).committee:
+        return rules.committee.name
+    return await _name_of(uow, decision.approver_nip)
+
+
+async def stale_refusal(
     uow: UnitOfWork, proposal: TransferProposal, expected_stage: int, rules: ApprovalRules
 ) -> AlreadyDecided:
     """The refusal of a stale tap: which stage decided, by whom, and who decides now."""
@@ -80,7 +92,7 @@ async def _stale(
         expected_stage=expected_stage,
         stage_count=len(rules.stages),
         decided_stage=first.stage if first else None,
-        decided_by=await _name_of(uow, first.approver_nip) if first else None,
+        decided_by=await _decider_of(uow, first, rules) if first else None,
         decided_approved=first.approved if first else None,
         now_stage_name=rules.stage_at(proposal.stage).name,
         now_deciders=", ".join(deciders),
@@ -113,7 +125,7 @@ async def check_may_decide(
     if proposal is None:
         raise NotFound(proposal=proposal_id)
     if proposal.state != ProposalState.PENDING or proposal.stage != stage:
-        raise await _stale(uow, proposal, stage, rules)
+        raise await stale_refusal(uow, proposal, stage, rules)
     units = [
         await uow.units.get(proposal.from_unit),
         await uow.units.get(proposal.to_unit),
@@ -176,7 +188,7 @@ async def decide(
         async with uow_factory() as uow:
             current = await uow.proposals.get(proposal_id)
             assert current is not None
-            stale = await _stale(uow, current, stage, rules)
+            stale = await stale_refusal(uow, current, stage, rules)
         raise stale from None
     return outcome
 
@@ -245,7 +257,7 @@ async def settle_stage(
     else:
         updated = dataclasses.replace(proposal, stage=stage + 1)
     if not await uow.proposals.transition(proposal, updated):
-        raise await _stale(uow, proposal, stage, rules)
+        raise await stale_refusal(uow, proposal, stage, rules)
     if by_name is None:
         by_name = await _name_of(uow, deciding_nip)
         if deciding_nip != actor_nip:

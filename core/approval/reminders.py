@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.approval.cards import enqueue_card, enqueue_card_outcome
-from core.approval.chain import ApprovalRules, escalated_at, stage_approvers
+from core.approval.chain import ApprovalRules, escalated_at, raised_to_next_stage, stage_approvers
 from core.domain import AuditEvent, ProposalState, Role, TransferProposal
 from core.outbox import chats_with_role, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -42,6 +42,11 @@ async def remind_and_expire(
     async with uow_factory() as uow:
         for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
             assert proposal.id is not None
+            if rules.stage_at(proposal.stage).committee:
+                from core.committee import settle_if_due  # committee builds on this module
+
+                if await settle_if_due(uow, rules, proposal, now):
+                    continue  # its quorum was met by votes that raced (see core.committee)
             waited = await waited_working_days(uow, proposal, rules, now)
             if waited >= rules.expiry_working_days:
                 updated = dataclasses.replace(
@@ -63,8 +68,10 @@ async def remind_and_expire(
                         )
                     )
                 continue
-            if waited >= rules.escalation_working_days and not await escalated_at(
-                uow, proposal.id, proposal.stage
+            if (
+                waited >= rules.escalation_working_days
+                and not rules.stage_at(proposal.stage).committee  # nobody votes for members
+                and not await escalated_at(uow, proposal.id, proposal.stage)
             ):
                 for chat_id in await escalation_chats(uow, proposal, rules, today):
                     raised.setdefault(chat_id, []).append(proposal)
@@ -159,7 +166,7 @@ async def escalation_chats(
 ) -> list[int]:
     """Who an undecided card is raised to: the next stage's approvers, or at the last stage
     the admins."""
-    if proposal.stage + 1 < len(rules.stages):
+    if raised_to_next_stage(proposal, rules):
         return [
             c
             for _n, c, _l in await stage_approvers(uow, proposal, proposal.stage + 1, rules, today)

@@ -86,7 +86,5 @@ async def test_the_status_view_says_where_the_plan_moves_a_person_and_why_not_an
     assert refused.tenure_months == 106  # 1 January 2018 to 24 November 2026
     assert refused.aspiration is None
     assert refused.transfers.transfers == ()
-    assert refused.transfers.not_granted == (
-        NotGranted("Puskesmas Playen", "FAMILY_NOT_IN_UNIT"),
-    )
+    assert refused.transfers.not_granted == (NotGranted("Puskesmas Playen", "FAMILY_NOT_IN_UNIT"),)
     assert refused.transfers.moved_to is None
