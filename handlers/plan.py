@@ -17,7 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.charts import ChartLabels, render_plan_chart
 from bot.i18n import Translator
 from bot.plan_workbook import build_plan_workbook
-from core.approval import awaiting, record_card_copy
+from core.approval.cards import record_card_copy
 from core.consistency import left_out_pairs
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
@@ -26,6 +26,7 @@ from core.notices import bars_from_payload, transfer_content
 from core.plan_report import plan_report
 from core.planning import PlanDelivery, PlanningRules, PlanOutcome, propose_plan
 from core.ports import UnitOfWork
+from core.views.proposals import awaiting
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
 from handlers.approval import (
