@@ -42,7 +42,7 @@ from bot.app import build_application
 from bot.jobs import NIGHTLY, install_loop
 from bot.serve import running_bot
 from bot.settings import Settings
-from core.approval import enqueue_notice
+from core.approval.cards import enqueue_notice
 from core.domain import (
     Employee,
     OutboxStatus,

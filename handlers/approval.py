@@ -15,14 +15,9 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
 from bot.settings import Settings
-from core.approval import (
-    AlreadyDecided,
-    ApprovalRules,
-    approve_all,
-    check_may_decide,
-    decide,
-    parse_chain,
-)
+from core.approval.chain import ApprovalRules, parse_chain
+from core.approval.decisions import AlreadyDecided, check_may_decide, decide
+from core.approval.groups import approve_all
 from core.committee import with_committee
 from core.delegation import principals_of
 from core.dialogue import DialogueState

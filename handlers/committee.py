@@ -16,7 +16,8 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
-from core.approval import AlreadyDecided, content_of
+from core.approval.cards import content_of
+from core.approval.decisions import AlreadyDecided
 from core.committee import (
     AlreadyVoted,
     Committee,

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
-from core.approval import content_of
+from core.approval.cards import content_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
 from core.errors import NotFound

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.charts import ChartLabels, render_plan_chart
 from bot.i18n import Translator
 from bot.plan_workbook import build_plan_workbook
-from core.approval import awaiting, record_card_copy
+from core.approval.cards import record_card_copy
 from core.consistency import left_out_pairs
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
@@ -25,6 +26,7 @@ from core.notices import bars_from_payload, transfer_content
 from core.plan_report import plan_report
 from core.planning import PlanDelivery, PlanningRules, PlanOutcome, propose_plan
 from core.ports import UnitOfWork
+from core.views.proposals import awaiting
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
 from handlers.approval import (
@@ -321,7 +323,11 @@ async def show_plan(turn: Turn) -> None:
     if payload is None:
         await turn.say_key("rencana.none")
         return
-    caption, markup, png = render_summary(turn.t, payload, LEFT_OUT_LISTED)
+    # Drawing the chart takes a CPU for a while: off the event loop, like the summary's in
+    # bot.outbox_sender, so replies to other people go on meanwhile.
+    caption, markup, png = await asyncio.to_thread(
+        render_summary, turn.t, payload, LEFT_OUT_LISTED
+    )
     states = ", ".join(
         f"{state_word(turn.t, s)}: {n}" for s, n in sorted(payload["states"].items())
     )
@@ -479,9 +485,8 @@ async def _run_and_report(turn: Turn, dry_run: bool) -> None:
         return
     await turn.say(outcome_text(turn.t, outcome))
     if dry_run and outcome.bars:
-        png = render_plan_chart(
-            list(outcome.bars), chart_labels(turn.t, turn.t.date(turn.context.today()))
-        )
+        labels = chart_labels(turn.t, turn.t.date(turn.context.today()))
+        png = await asyncio.to_thread(render_plan_chart, list(outcome.bars), labels)
         await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="simulasi.png"))
 
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from bot.cli import build_app
 from bot.i18n import translator
 from bot.plan_workbook import build_plan_workbook
-from core.approval import decide
+from core.approval.decisions import decide
 from core.domain import Role, RoleGrant, ScopeKind
 from core.plan_report import plan_report
 from core.planning import propose_plan
