@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_application
+from bot.composition import approval_rules_of
 from bot.jobs import install_loop
 from bot.serve import running_bot
 from bot.settings import Settings
@@ -49,7 +50,6 @@ from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
 from db.uow import uow_factory as make_uow_factory
-from handlers.approval import approval_rules_of
 from tests.emulator import BotApiEmulator, RateLimits
 
 TOKEN = "616161:BENCH-token"

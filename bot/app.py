@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.composition import rules_of
 from bot.i18n import translator
 from bot.rate_limit import PerRequestRateLimiter
 from bot.settings import Settings
@@ -137,13 +138,13 @@ def build_application(
         builder = builder.rate_limiter(PerRequestRateLimiter(max_retries=3))
     application: BotApplication = builder.build()
     services = Services(
-        settings=settings,
+        rules=rules_of(settings),
         uow_factory=uow_factory,
         clock=clock or SystemClock(),
         dialogues=dialogues,
+        read_sheet=read_uploaded_sheet,
+        publish_menus=publish_menus,
     )
-    services.extras["publish_menus"] = publish_menus
-    services.extras["read_sheet"] = read_uploaded_sheet
     application.bot_data.services = services
     for module in load_features([*features, *extra_features]):
         commands: Sequence[CommandSpec] = module.COMMANDS
@@ -186,12 +187,12 @@ async def _post_init(application: BotApplication) -> None:
     if services is None:  # pragma: no cover - build_application always sets it
         return
     services.bot_username = application.bot.username
-    settings = services.settings
-    await publish_profile(application.bot, settings.agency_name, settings.language)
-    if services.extras.get("publish_menus", True):
-        await publish_default_menus(application.bot, services.commands, services.settings.language)
+    rules = services.rules
+    await publish_profile(application.bot, rules.name, rules.language)
+    if services.publish_menus:
+        await publish_default_menus(application.bot, services.commands, rules.language)
         count = await publish_role_menus(
-            application.bot, services.commands, services.uow_factory, services.settings.language
+            application.bot, services.commands, services.uow_factory, rules.language
         )
         log.info("command menus published (%d per-chat menus)", count)
 
@@ -202,7 +203,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     services = context.bot_data.services
-    language = services.settings.language if services else "id"
+    language = services.rules.language if services else "id"
     try:
         await context.bot.send_message(
             update.effective_chat.id, translator(language)("error.unexpected")

@@ -239,15 +239,15 @@ async def demo_plan_section(
     """Run tonight's plan over the demo database, as the nightly job does, and render it."""
     from bot.app import SystemClock
     from bot.cli_loop import render_plan_text
-    from bot.composition import solver_of
-    from bot.jobs import planning_rules
+    from bot.composition import rules_of, solver_of
     from core.planning import propose_plan
 
+    rules = rules_of(settings)
     outcome = await propose_plan(
         uow_factory,
         SystemClock(),
-        planning_rules(settings),
-        solver_of(settings),
+        rules.planning,
+        solver_of(rules),
         dry_run=False,
         actor="demo",
     )

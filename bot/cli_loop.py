@@ -76,8 +76,7 @@ async def preview_plan_text(
 
 async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None) -> PlanOutcome:
     from bot.app import SystemClock
-    from bot.composition import solver_of
-    from bot.jobs import planning_rules
+    from bot.composition import rules_of, solver_of
     from core.planning import propose_plan
     from db.engine import create_engine, session_factory
     from db.migrate import ensure_schema_async
@@ -86,7 +85,8 @@ async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None
     await ensure_schema_async(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        rules = planning_rules(settings)
+        agency = rules_of(settings)
+        rules = agency.planning
         if time_limit is not None:
             from dataclasses import replace
 
@@ -95,7 +95,7 @@ async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None
             uow_factory(session_factory(engine)),
             SystemClock(),
             rules,
-            solver_of(settings),
+            solver_of(agency),
             dry_run=dry_run,
             actor="cli",
         )
@@ -157,8 +157,8 @@ async def _render_chart(settings: Settings, plan_id: int, language: str) -> tupl
 
 
 async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple[bytes, int]:
+    from bot.composition import approval_rules_of
     from bot.i18n import translator
-    from bot.jobs import planning_rules
     from bot.plan_workbook import build_plan_workbook
     from core.errors import NotFound
     from core.plan_report import plan_report
@@ -166,7 +166,7 @@ async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple
     from db.uow import uow_factory
 
     engine = create_engine(settings.database_url)
-    stages = tuple(s.name for s in planning_rules(settings).approval.stages)
+    stages = tuple(s.name for s in approval_rules_of(settings).stages)
     try:
         async with uow_factory(session_factory(engine))() as uow:
             try:
@@ -222,9 +222,9 @@ def _today(settings: Settings) -> Any:
 async def _after_approval(settings: Settings, action: Any) -> Any:
     """Run ACTION(uow_factory, clock, rules) against the agency's database."""
     from bot.app import SystemClock
+    from bot.composition import approval_rules_of
     from db.engine import create_engine, session_factory
     from db.uow import uow_factory
-    from handlers.approval import approval_rules_of
 
     engine = create_engine(settings.database_url)
     try:

@@ -185,7 +185,7 @@ async def open_turn(update: Update, context: BotContext) -> Turn | None:
     language = (
         caller.account.language
         if caller is not None
-        else normalise_language(user.language_code, context.settings.language)
+        else normalise_language(user.language_code, context.rules.language)
     )
     press = parse_callback_id(update.callback_query.data) if update.callback_query else None
     chat_id = chat.id if chat is not None else user.id

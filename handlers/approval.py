@@ -14,16 +14,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import Translator
-from bot.settings import Settings
 from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
     AlreadyDecided,
-    ApprovalRules,
     approve_all,
     check_may_decide,
     content_of,
     decide,
-    parse_chain,
 )
 from core.delegation import principals_of
 from core.dialogue import DialogueState
@@ -32,9 +29,8 @@ from core.errors import NotFound
 from core.notices import TransferContent
 from core.objections import TransferNotOpen, decide_objection
 from core.text import MAX_REASON
-from core.working_time import WorkingTime, parse_work_days
 from handlers.access import Turn, handler
-from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
+from handlers.context import CommandSpec, DialogueRoute, Services
 from handlers.keyboards import button, keyboard, pattern_for
 from handlers.transfer_text import detail_lines, headline_lines
 
@@ -45,40 +41,6 @@ REJECT_FLOW = "reject"
 COMMANDS: tuple[CommandSpec, ...] = ()
 #: Proposal numbers a reminder or escalation list names before "…".
 IDS_LISTED = 20
-
-
-def working_time_of(settings: Settings) -> WorkingTime:
-    """The agency's working hours from settings."""
-    return WorkingTime(
-        zone=settings.zone,
-        start=settings.work_hours_start,
-        end=settings.work_hours_end,
-        days=parse_work_days(settings.work_days),
-    )
-
-
-def approval_rules_of(settings: Settings) -> ApprovalRules:
-    """The approval chain and its timings from settings."""
-    return ApprovalRules(
-        stages=parse_chain(settings.approval_chain),
-        working_time=working_time_of(settings),
-        tmt_months_ahead=settings.tmt_months_ahead,
-        reminder_working_days=settings.reminder_working_days,
-        expiry_working_days=settings.expiry_working_days,
-        freeze_window=settings.freeze_dates,
-        objection_days=settings.objection_days,
-        cards_max=settings.approval_cards_max,
-        escalation_working_days=settings.escalation_working_days,
-        freeze_windows=settings.election_freeze_windows,
-        acting_head=settings.acting_head,
-        objection_decision_working_days=settings.objection_decision_working_days,
-        objection_escalation_working_days=settings.objection_escalation_working_days,
-    )
-
-
-def rules_of(context: BotContext) -> ApprovalRules:
-    """The approval rules of this agency."""
-    return approval_rules_of(context.settings)
 
 
 # --- rendering (used by the outbox sender and by /usulan) -------------------------------------
@@ -259,7 +221,7 @@ def state_word(t: Translator, state: str) -> str:
 async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any], list[Any]]:
     """The proposal, the card payload as the outbox would build it now, and its decisions;
     refuses approvers whose scope covers neither unit of the move."""
-    rules = rules_of(turn.context)
+    rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
@@ -378,7 +340,7 @@ async def on_press(turn: Turn) -> None:
             async with turn.context.uow() as uow:
                 await check_may_decide(
                     uow,
-                    rules_of(turn.context),
+                    turn.context.rules.approval,
                     proposal_id=target,
                     stage=stage,
                     approver_nip=turn.me.nip,
@@ -412,7 +374,7 @@ async def on_press(turn: Turn) -> None:
         result = await approve_all(
             turn.context.services.uow_factory,
             turn.context.clock,
-            rules_of(turn.context),
+            turn.context.rules.approval,
             plan_id=target,
             approver_nip=turn.me.nip,
         )
@@ -467,7 +429,7 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
         outcome = await decide(
             turn.context.services.uow_factory,
             turn.context.clock,
-            rules_of(turn.context),
+            turn.context.rules.approval,
             proposal_id=proposal_id,
             stage=stage,
             approver_nip=turn.me.nip,
@@ -477,7 +439,7 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
         await _stale(turn, error, proposal_id)
         return
     payload = await _outcome_edit(turn, proposal_id, "approved" if outcome.final else "forwarded")
-    rules = rules_of(turn.context)
+    rules = turn.context.rules.approval
     payload.update(
         stage=stage,
         decided_stage=stage,
@@ -512,7 +474,7 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
         await decide(
             turn.context.services.uow_factory,
             turn.context.clock,
-            rules_of(turn.context),
+            turn.context.rules.approval,
             proposal_id=proposal_id,
             stage=int(state.data["stage"]),
             approver_nip=turn.me.nip,
@@ -579,7 +541,7 @@ async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
         outcome = await decide_objection(
             turn.context.services.uow_factory,
             turn.context.clock,
-            rules_of(turn.context),
+            turn.context.rules.approval,
             proposal_id=proposal_id,
             approver_nip=turn.me.nip,
             cancel=cancel,

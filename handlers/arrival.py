@@ -17,7 +17,7 @@ from core.domain import Role
 from core.effect import confirm_arrival
 from core.errors import NotFound
 from handlers.access import Turn, handler
-from handlers.approval import rule_objection, rules_of
+from handlers.approval import rule_objection
 from handlers.context import CommandSpec, Services
 from handlers.keyboards import button, keyboard, pattern_for
 
@@ -76,7 +76,7 @@ async def on_press(turn: Turn) -> None:
     outcome = await confirm_arrival(
         turn.context.services.uow_factory,
         turn.context.clock,
-        rules_of(turn.context),
+        turn.context.rules.approval,
         proposal_id=target,
         nip=turn.me.nip,
         # The button a butuh_sip request carries says the new SIP is held.

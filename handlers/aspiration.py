@@ -11,7 +11,6 @@ from core.aspirations import (
     MAX_CHOICES,
     WILLINGNESS_LEVELS,
     AspirationDraft,
-    EligibilityPolicy,
     choice_problems,
     person_problems,
     submit_aspiration,
@@ -21,7 +20,7 @@ from core.dialogue import DialogueState
 from core.domain import ReasonCategory, Role, Unit
 from core.errors import InvalidInput
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, BotContext, CommandSpec, DialogueRoute, Services
+from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
 from handlers.formatting import aspiration_text, problems_block, unit_label
 from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
 
@@ -29,20 +28,6 @@ FEATURE = "asp"
 COMMANDS = (CommandSpec("aspirasi", "cmd.aspirasi", Role.ASN),)
 PER_PAGE = 8
 MAX_TEXT = 1000
-
-
-def policy_of(context: BotContext) -> EligibilityPolicy:
-    """The eligibility settings of the agency."""
-    s = context.settings
-    return EligibilityPolicy(
-        s.min_tenure_months,
-        s.retirement_guard_months,
-        s.aspiration_months,
-        teacher_min_tenure_months=s.teacher_min_tenure_months,
-        skp_gate=s.skp_gate,
-        tmt_months_ahead=s.tmt_months_ahead,
-        expiry_working_days=s.expiry_working_days,
-    )
 
 
 @handler(role=Role.ASN)
@@ -66,7 +51,7 @@ async def start_aspiration(turn: Turn) -> None:
 async def _begin(turn: Turn) -> None:
     async with turn.context.uow() as uow:
         problems = await person_problems(
-            uow, turn.me.employee, turn.context.today(), policy_of(turn.context)
+            uow, turn.me.employee, turn.context.today(), turn.context.rules.eligibility
         )
     if problems:
         await turn.say(
@@ -294,7 +279,7 @@ async def _send(turn: Turn) -> None:
             draft=draft,
             now=turn.context.now(),
             today=turn.context.today(),
-            policy=policy_of(turn.context),
+            policy=turn.context.rules.eligibility,
         )
         names = {u.code: u.name for u in await uow.units.list()}
     await turn.end_dialogue()

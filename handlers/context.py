@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 from telegram import Document
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.settings import Settings
 from core.dialogue import DialogueState
 from core.domain import Role
+from core.importing import ImportKind, Sheet
+from core.planning import SolveSnapshot
 from core.ports import Clock, DialogueStore, UnitOfWork, UnitOfWorkFactory
+from core.rules import AgencyRules
 
 if TYPE_CHECKING:  # avoids an import cycle with handlers.access
     from handlers.access import Turn
@@ -45,18 +47,31 @@ class DialogueRoute:
     on_document: DocumentStep | None = None
 
 
+#: Reads an uploaded file's bytes as a Sheet (db.spreadsheets in a budgeted process, injected
+#: by bot.app); raises core.importing.UnreadableFile or core.safe_files.UnsafeFile.
+SheetReader = Callable[[bytes, str, ImportKind | None], Awaitable[Sheet]]
+
+
 @dataclass(slots=True)
 class Services:
-    """Everything handlers need from the outside world, injected by bot.app."""
+    """Everything handlers need from the outside world, injected by bot.app.
 
-    settings: Settings
+    `rules` are the agency's rules, built once from its settings (bot.composition); `solve`
+    is the plan step's solver (None until bot.jobs.install_cycle puts it there); `read_sheet`
+    reads uploads for /impor and /bebankerja; `publish_menus` is False where no command menu
+    may be published (tests that count Bot API calls).
+    """
+
+    rules: AgencyRules
     uow_factory: UnitOfWorkFactory
     clock: Clock
     dialogues: DialogueStore
+    read_sheet: SheetReader
+    solve: SolveSnapshot | None = None
+    publish_menus: bool = True
     routes: dict[str, DialogueRoute] = field(default_factory=dict)
     commands: list[CommandSpec] = field(default_factory=list)
     bot_username: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class BotData:
@@ -79,16 +94,16 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     @property
     def services(self) -> Services:
-        """The injected services (settings, UoW factory, clock, dialogue store, routes)."""
+        """The injected services (rules, UoW factory, clock, dialogue store, routes)."""
         services = self.bot_data.services
         if services is None:
             raise RuntimeError("build_application did not install the services")
         return services
 
     @property
-    def settings(self) -> Settings:
-        """The agency's settings."""
-        return self.services.settings
+    def rules(self) -> AgencyRules:
+        """The agency's rules (built once from its settings)."""
+        return self.services.rules
 
     @property
     def clock(self) -> Clock:
@@ -110,4 +125,4 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     def today(self) -> dt.date:
         """Today's date in the agency's time zone."""
-        return self.clock.now().astimezone(self.settings.zone).date()
+        return self.clock.now().astimezone(self.rules.zone).date()

@@ -57,7 +57,7 @@ def _line(t: Translator, delegation: Delegation, names: dict[str, str], mine: bo
 async def wakil(turn: Turn) -> None:
     """/wakil: show, create or end a delegation."""
     args = turn.command_args
-    zone = turn.context.settings.zone
+    zone = turn.context.rules.zone
     services = turn.context.services
     if not args:
         await _show(turn)

@@ -35,7 +35,6 @@ from handlers.approval import (
     acts_as_approver,
     refuse_non_approver,
     render_card,
-    rules_of,
     state_word,
 )
 from handlers.context import CommandSpec, Services
@@ -252,7 +251,7 @@ async def load_view(turn: Turn, plan_id: int) -> DigestView:
     """The caller's digest of PLAN_ID as of now."""
     async with turn.context.uow() as uow:
         return await digest_view(
-            uow, plan_id, await viewer_nips(uow, turn), rules_of(turn.context)
+            uow, plan_id, await viewer_nips(uow, turn), turn.context.rules.approval
         )
 
 
@@ -347,7 +346,7 @@ async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
     result = await approve_many(
         turn.context.services.uow_factory,
         turn.context.clock,
-        rules_of(turn.context),
+        turn.context.rules.approval,
         proposal_ids=ids,
         approver_nip=turn.me.nip,
     )
@@ -361,7 +360,7 @@ async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
 
 
 async def _open_card(turn: Turn, proposal_id: int) -> None:
-    rules: ApprovalRules = rules_of(turn.context)
+    rules: ApprovalRules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None:

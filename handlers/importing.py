@@ -15,7 +15,6 @@ Only an admin whose scope is the whole agency may import: the files are agency-w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from html import escape
 from pathlib import Path
 
@@ -39,7 +38,7 @@ from core.importing import (
     import_checked,
 )
 from handlers.access import StaleButton, Turn, handler
-from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
+from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services, SheetReader
 from handlers.keyboards import button, keyboard, pattern_for
 
 FEATURE = "imp"
@@ -67,11 +66,6 @@ KIND_WORDS: dict[str, ImportKind] = {
     "katalog": "jabatan",
 }
 STRICT_WORDS = ("ketat", "strict", "--strict")
-
-#: Reads an uploaded file's bytes as a Sheet (db.spreadsheets in a budgeted process, injected
-#: by bot.app as services.extras["read_sheet"]); raises core.importing.UnreadableFile or
-#: core.safe_files.UnsafeFile.
-SheetReader = Callable[[bytes, str, ImportKind | None], Awaitable[Sheet]]
 
 
 def _words(text: str) -> list[str]:
@@ -153,8 +147,7 @@ async def _download(turn: Turn, file_id: str) -> bytes:
 
 
 def _reader(turn: Turn) -> SheetReader:
-    reader: SheetReader = turn.context.services.extras["read_sheet"]
-    return reader
+    return turn.context.services.read_sheet
 
 
 async def _check(turn: Turn, state: DialogueState, document: Document) -> None:

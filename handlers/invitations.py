@@ -100,19 +100,19 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
             unit_code=unit.code if unit else None,
             actor=turn.me.nip,
             now=turn.context.now(),
-            valid_days=services.settings.invitation_days,
+            valid_days=services.rules.invitation_days,
         )
     if not issued:
         await turn.say_key("invite.none")
         return
-    data = invitations_csv(issued, services.bot_username, services.settings.zone).encode("utf-8")
+    data = invitations_csv(issued, services.bot_username, services.rules.zone).encode("utf-8")
     name = f"undangan-{unit.code if unit else 'semua'}.csv"
     await turn.send_file(
         data,
         name,
         caption=turn.t("invite.caption", count=len(issued))
         + " "
-        + turn.t("invite.valid", count=services.settings.invitation_days),
+        + turn.t("invite.valid", count=services.rules.invitation_days),
     )
 
 

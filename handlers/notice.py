@@ -20,7 +20,7 @@ from core.notices import TransferContent
 from core.objections import accept_transfer, object_transfer
 from core.text import MAX_REASON
 from handlers.access import Turn, handler
-from handlers.approval import edit_best_effort, rules_of
+from handlers.approval import edit_best_effort
 from handlers.context import CommandSpec, DialogueRoute, Services
 from handlers.keyboards import button, keyboard, pattern_for
 from handlers.transfer_text import detail_lines, headline_lines
@@ -155,11 +155,11 @@ async def _notice_payload(turn: Turn, proposal_id: int) -> dict[str, Any]:
         for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal_id}:"):
             if message.kind == "notice" and message.payload.get("content"):
                 return dict(message.payload)
-        content = await content_of(uow, proposal, rules_of(turn.context), turn.context.now())
+        content = await content_of(uow, proposal, turn.context.rules.approval, turn.context.now())
     return {
         "proposal_id": proposal_id,
         "content": content.to_payload(),
-        "objection_days": turn.context.settings.objection_days,
+        "objection_days": turn.context.rules.approval.objection_days,
     }
 
 
@@ -222,11 +222,11 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
     await object_transfer(
         turn.context.services.uow_factory,
         turn.context.clock,
-        rules_of(turn.context),
+        turn.context.rules.approval,
         proposal_id=int(state.data["proposal_id"]),
         nip=turn.me.nip,
         reason=reason,
-        window_days=turn.context.settings.objection_days,
+        window_days=turn.context.rules.approval.objection_days,
     )
     notice_message = state.data.get("notice_message")
     if notice_message is not None:
@@ -238,7 +238,7 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         + "\n"
         + turn.t(
             "notice.objected_deadline",
-            count=turn.context.settings.objection_decision_working_days,
+            count=turn.context.rules.approval.objection_decision_working_days,
         )
     )
 

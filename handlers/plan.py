@@ -22,7 +22,7 @@ from core.errors import DomainError, NotAllowed
 from core.evaluations import plan_evaluations
 from core.notices import bars_from_payload, transfer_content
 from core.plan_report import plan_report
-from core.planning import PlanDelivery, PlanningRules, PlanOutcome, propose_plan
+from core.planning import PlanDelivery, PlanOutcome, SolveSnapshot, propose_plan
 from core.ports import UnitOfWork
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
@@ -30,7 +30,6 @@ from handlers.approval import (
     acts_as_approver,
     refuse_non_approver,
     render_card,
-    rules_of,
     state_word,
 )
 from handlers.context import BotContext, CommandSpec, Services
@@ -237,7 +236,7 @@ async def show_awaiting(turn: Turn) -> None:
     if not await acts_as_approver(turn):
         await refuse_non_approver(turn)
         return
-    rules = rules_of(turn.context)
+    rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         pending = await awaiting(uow, turn.me.nip, rules, turn.context.today())
         units = {u.code: u for u in await uow.units.list()}
@@ -288,7 +287,7 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
     if plan is None or plan.id is None:
         return None
     proposals = await uow.proposals.list_for_plan(plan.id)
-    mine = await awaiting(uow, nip, rules_of(turn.context), turn.context.today())
+    mine = await awaiting(uow, nip, turn.context.rules.approval, turn.context.today())
     mine_ids = {p.id for p in mine}
     states: dict[str, int] = {}
     for proposal in proposals:
@@ -364,12 +363,12 @@ async def send_plan_workbook(turn: Turn) -> None:
         raise StaleButton()
     me = turn.me
     visible = None if me.has_role(Role.ADMIN) else _approver_scope(turn)
-    stages = tuple(stage.name for stage in rules_of(turn.context).stages)
+    stages = tuple(stage.name for stage in turn.context.rules.approval.stages)
     async with turn.context.uow() as uow:
         report = await plan_report(
             uow, plan_id, stage_names=stages, today=turn.context.today(), visible=visible
         )
-    data = build_plan_workbook(report, turn.t, turn.context.settings.zone)
+    data = build_plan_workbook(report, turn.t, turn.context.rules.zone)
     date = report.plan.plan_date.isoformat()
     await turn.send_file(
         data,
@@ -387,19 +386,8 @@ def _approver_scope(turn: Turn) -> Any:
     return visible
 
 
-def planning_rules_of(context: BotContext) -> PlanningRules:
-    """Planning settings (time limit, WKE) and the approval rules."""
-    s = context.settings
-    return PlanningRules(
-        rules_of(context),
-        time_limit_seconds=s.solver_time_limit,
-        wke_minutes=s.wke_minutes,
-        workload_months=s.workload_average_months,
-    )
-
-
-def _solver(context: BotContext) -> Any:
-    solve = context.services.extras.get("solve_snapshot")
+def _solver(context: BotContext) -> SolveSnapshot:
+    solve = context.services.solve
     if solve is None:
         raise DomainError("no solver installed")
     return solve
@@ -459,7 +447,7 @@ async def _run_and_report(turn: Turn, dry_run: bool) -> None:
         outcome = await propose_plan(
             turn.context.services.uow_factory,
             turn.context.clock,
-            planning_rules_of(turn.context),
+            turn.context.rules.planning,
             _solver(turn.context),
             dry_run=dry_run,
             actor=turn.me.nip,

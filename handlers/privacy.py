@@ -34,11 +34,11 @@ MAX_COLUMN_WIDTH = 60
 @handler(role=None)
 async def privacy_notice(turn: Turn) -> None:
     """Every stored field, why, for how long, and how to see and correct it."""
-    settings = turn.context.settings
+    rules = turn.context.rules
     await turn.say_key(
         "privacy.notice",
-        agency=escape(settings.agency_name),
-        months=settings.aspiration_months,
+        agency=escape(rules.name),
+        months=rules.eligibility.aspiration_months,
     )
 
 

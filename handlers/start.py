@@ -32,13 +32,13 @@ async def start(turn: Turn) -> None:
         )
         return
     user = turn.update.effective_user
-    language = normalise_language(user.language_code if user else None, services.settings.language)
+    language = normalise_language(user.language_code if user else None, services.rules.language)
     async with turn.context.uow() as uow:
         await note_invitation_attempt(
             uow,
             telegram_user_id=turn.user_id,
             now=turn.context.now(),
-            per_hour=services.settings.invitation_attempts_per_hour,
+            per_hour=services.rules.invitation_attempts_per_hour,
         )
     async with turn.context.uow() as uow:
         registration = await register_with_invitation(

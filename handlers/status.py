@@ -10,8 +10,6 @@ from core.aspirations import person_problems
 from core.domain import Role
 from core.eligibility import months_between
 from handlers.access import Turn, handler
-from handlers.approval import rules_of
-from handlers.aspiration import policy_of
 from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import aspiration_text, problems_block
 from handlers.plan import why_not_lines
@@ -28,9 +26,11 @@ async def show_status(turn: Turn) -> None:
         aspiration = await uow.aspirations.current_for(me.nip)
         names = {u.code: u.name for u in await uow.units.list()} if aspiration else {}
         transfers = await why_not_lines(
-            turn.t, uow, me.nip, rules_of(turn.context), turn.context.now()
+            turn.t, uow, me.nip, turn.context.rules.approval, turn.context.now()
         )
-        problems = await person_problems(uow, me, turn.context.today(), policy_of(turn.context))
+        problems = await person_problems(
+            uow, me, turn.context.today(), turn.context.rules.eligibility
+        )
     today = turn.context.today()
     parts = [
         turn.t(

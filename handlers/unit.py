@@ -23,9 +23,9 @@ PAGE_BUDGET = 3800
 
 
 async def _unit_blocks(turn: Turn, units: list[Unit]) -> list[str]:
-    wke = turn.context.settings.wke_minutes
+    wke = turn.context.rules.workload.wke_minutes
     async with turn.context.uow() as uow:
-        activities = await accepted_workload(uow, turn.context.settings.workload_average_months)
+        activities = await accepted_workload(uow, turn.context.rules.workload.average_months)
         employees = await uow.employees.list()
     minutes_of = minutes_by_family(activities)
     blocks: list[str] = []

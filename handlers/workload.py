@@ -7,7 +7,6 @@ from html import escape
 from telegram import Document, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from core.abk import CategoryThresholds
 from core.access import OutOfScope, units_in_scope
 from core.dialogue import DialogueState
 from core.domain import Activity, Role, Unit
@@ -15,7 +14,6 @@ from core.errors import NotFound
 from core.safe_files import parse_with_budget
 from core.workload import (
     FiguresChanged,
-    WorkloadPolicy,
     WorkloadPreview,
     parse_volume,
     preview_workload,
@@ -24,7 +22,7 @@ from core.workload import (
     reportable_jabatan,
 )
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, BotContext, CommandSpec, DialogueRoute, Services
+from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
 from handlers.formatting import figures_text, preview_text, unit_label
 from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
 from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
@@ -32,17 +30,6 @@ from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_templat
 FEATURE = "wl"
 COMMANDS = (CommandSpec("bebankerja", "cmd.bebankerja", Role.SUPERVISOR),)
 PER_PAGE = 8
-
-
-def policy_of(context: BotContext) -> WorkloadPolicy:
-    """The ABK settings of the agency."""
-    s = context.settings
-    return WorkloadPolicy(
-        s.wke_minutes,
-        CategoryThresholds(),
-        average_months=s.workload_average_months,
-        change_percent=s.workload_change_percent,
-    )
 
 
 async def _scoped_units(turn: Turn) -> list[Unit]:
@@ -155,7 +142,7 @@ async def _show_preview(turn: Turn, state: DialogueState, note: str = "") -> Non
             jabatan=str(state.data["jabatan"]),
             month=str(state.data["month"]),
             volumes=volumes,
-            policy=policy_of(turn.context),
+            policy=turn.context.rules.workload,
         )
     # Saving checks that the figures are still those shown (see core.workload.FiguresChanged).
     await turn.advance(state, "confirm", seen=preview.basis)
@@ -268,7 +255,7 @@ async def _save(turn: Turn, state: DialogueState, *, confirmed: bool) -> None:
                 month=str(state.data["month"]),
                 volumes=volumes,
                 now=turn.context.now(),
-                policy=policy_of(turn.context),
+                policy=turn.context.rules.workload,
                 confirmed_large_change=confirmed,
                 seen=str(seen) if seen is not None else None,
             )

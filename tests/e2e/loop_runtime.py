@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application
-from bot.composition import solver_of
+from bot.composition import rules_of, solver_of
 from bot.jobs import NIGHTLY, install_loop
 from bot.serve import running_bot
 from bot.settings import Settings
@@ -45,7 +45,7 @@ class EnginePlanner:
 
     def __init__(self) -> None:
         self.calls = 0
-        self.solve = solver_of(Settings(_env_file=None))  # type: ignore[call-arg]
+        self.solve = solver_of(rules_of(Settings(_env_file=None)))  # type: ignore[call-arg]
 
     def __call__(self, snapshot: Snapshot, time_limit: float) -> dict[str, Any]:
         self.calls += 1

@@ -488,13 +488,11 @@ async def test_dataku_sends_a_short_list_and_an_xlsx_of_everything(h: Harness) -
     await h.command(SITI_ID, "/aspirasi")
     await h.command(SITI_ID, "/batal")
     from core.objections import object_transfer
-    from handlers.approval import approval_rules_of
 
-    settings = h.app.bot_data.services.settings
     await object_transfer(
         h.uows,
         h.clock,
-        approval_rules_of(settings),
+        h.app.bot_data.services.rules.approval,
         proposal_id=pid,
         nip=SITI.nip,
         reason="Anak saya sekolah di dekat rumah",
