@@ -25,7 +25,6 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.composition import rules_of
-from bot.i18n import translator
 from bot.rate_limit import PerRequestRateLimiter
 from bot.settings import Settings
 from bot.update_order import update_processor_for
@@ -36,6 +35,7 @@ from core.safe_files import MB, FileBudget, parse_with_budget
 from handlers.commands import publish_default_menus, publish_profile, publish_role_menus
 from handlers.context import BotContext, BotData, CommandSpec, Services
 from handlers.dialogue import register_routers
+from handlers.i18n import translator
 
 log = logging.getLogger(__name__)
 

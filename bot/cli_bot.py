@@ -401,7 +401,7 @@ def _replaced_line(nips: list[str], names: dict[str, str]) -> str:
 def _expiry_writer(settings: Settings) -> Any:
     """Writes an expiry people read: 14 Desember 2026 16.00 WIB."""
     from bot.cli_text import language
-    from bot.i18n import translator
+    from handlers.i18n import translator
 
     tr = translator(language())
     zone = _ZONE_NAMES.get(settings.timezone, settings.timezone)
@@ -419,7 +419,7 @@ def domain_error_text(error: Any) -> str:
     """A domain error in the CLI's words: the most specific `cli.*` message for what it names
     (a NIP, unit, OPD or scope not found), else the bot's own message for the error."""
     from bot.cli_text import language
-    from bot.i18n import catalog_messages
+    from handlers.i18n import catalog_messages
 
     known = catalog_messages(language())
     for name, value in error.values.items():

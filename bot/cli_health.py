@@ -28,8 +28,8 @@ def register(app: typer.Typer) -> None:
         """Periksa database, skema, outbox, rencana malam dan Bot API; keluar 1 bila ada masalah.
         / Check database, schema, outbox, nightly plan and Bot API; exit 1 on any problem."""
         from bot.health import check_health
-        from bot.i18n import translator
         from bot.settings import load_settings
+        from handlers.i18n import translator
 
         settings = load_settings()
         t = translator(language())

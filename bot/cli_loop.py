@@ -28,9 +28,9 @@ def plain(text: str) -> str:
 
 def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20) -> str:
     """A plan run as text: the summary, then each move with the numbers behind it."""
-    from bot.i18n import translator
     from core.notices import transfer_content
     from core.rebalance.model import Move
+    from handlers.i18n import translator
     from handlers.plan import LEFT_OUT_LISTED, left_out_text, outcome_text
     from handlers.transfer_text import detail_lines, headline_lines
 
@@ -126,9 +126,9 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
 
 async def _render_chart(settings: Settings, plan_id: int, language: str) -> tuple[bytes, str]:
     """The approvers' chart of PLAN_ID and its caption (the summary text), as sent in chat."""
-    from bot.i18n import translator
     from db.engine import create_engine, session_factory
     from db.uow import uow_factory
+    from handlers.i18n import translator
     from handlers.plan import render_summary
 
     engine = create_engine(settings.database_url)
@@ -158,12 +158,12 @@ async def _render_chart(settings: Settings, plan_id: int, language: str) -> tupl
 
 async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple[bytes, int]:
     from bot.composition import approval_rules_of
-    from bot.i18n import translator
-    from bot.plan_workbook import build_plan_workbook
     from core.errors import NotFound
     from core.plan_report import plan_report
     from db.engine import create_engine, session_factory
     from db.uow import uow_factory
+    from handlers.i18n import translator
+    from handlers.plan_workbook import build_plan_workbook
 
     engine = create_engine(settings.database_url)
     stages = tuple(s.name for s in approval_rules_of(settings).stages)

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from bot.i18n import LANGUAGES, translator
+from handlers.i18n import LANGUAGES, translator
 
 _chosen: dict[str, str] = {}
 

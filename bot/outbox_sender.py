@@ -12,7 +12,6 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.i18n import Translator, translator
 from bot.rate_limit import NO_RETRY, retry_seconds
 from core.approval import ApprovalRules
 from core.delegation import principals_of
@@ -31,6 +30,7 @@ from handlers import (
     privacy,
     reminders,
 )
+from handlers.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
 

@@ -150,7 +150,7 @@ async def health_probe(
     import datetime as dt
 
     from bot.health import check_health
-    from bot.i18n import translator
+    from handlers.i18n import translator
 
     services = getattr(application.bot_data, "services", None)
     if services is None:

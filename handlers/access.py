@@ -25,13 +25,13 @@ from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot.i18n import Translator, normalise_language, translator
 from core.access import Caller, load_caller
 from core.dialogue import DialogueState
 from core.domain import Role
 from core.errors import DomainError, StaleAction
 from core.values import Reading, format_reading
 from handlers.context import BotContext
+from handlers.i18n import Translator, normalise_language, translator
 from handlers.keyboards import CallbackId, parse_callback_id
 
 log = logging.getLogger(__name__)

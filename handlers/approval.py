@@ -13,7 +13,6 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
 from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
     AlreadyDecided,
@@ -31,6 +30,7 @@ from core.objections import TransferNotOpen, decide_objection
 from core.text import MAX_REASON
 from handlers.access import Turn, handler
 from handlers.context import CommandSpec, DialogueRoute, Services
+from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard, pattern_for
 from handlers.transfer_text import detail_lines, headline_lines
 

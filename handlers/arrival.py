@@ -12,13 +12,13 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
 from core.domain import Role
 from core.effect import confirm_arrival
 from core.errors import NotFound
 from handlers.access import Turn, handler
 from handlers.approval import rule_objection
 from handlers.context import CommandSpec, Services
+from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard, pattern_for
 
 FEATURE = "arr"

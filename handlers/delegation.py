@@ -17,11 +17,11 @@ from typing import Any
 
 from telegram.ext import Application, CommandHandler
 
-from bot.i18n import Translator
 from core.delegation import create_delegation, end_delegation
 from core.domain import Delegation, Role
 from handlers.access import Turn, handler
 from handlers.context import CommandSpec, Services
+from handlers.i18n import Translator
 
 COMMANDS = (CommandSpec("wakil", "cmd.wakil", Role.APPROVER),)
 END_WORDS = frozenset({"selesai", "batal", "end", "stop"})

@@ -16,7 +16,6 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
 from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
     ApprovalRules,
@@ -38,6 +37,7 @@ from handlers.approval import (
     state_word,
 )
 from handlers.context import CommandSpec, Services
+from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard, page_of, pattern_for
 
 FEATURE = "dg"

@@ -8,12 +8,12 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
 from core.domain import Role
 from core.errors import NotFound
 from core.evaluations import AlreadyRated, record_evaluation
 from handlers.access import Turn, handler
 from handlers.context import CommandSpec, Services
+from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard, pattern_for
 
 FEATURE = "eval"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.i18n import LANGUAGES, translator
 from core.access import load_caller
 from core.registration import set_language
 from handlers.access import StaleButton, Turn, handler
 from handlers.commands import publish_menu_for
 from handlers.context import AnyApplication, CommandSpec, Services
+from handlers.i18n import LANGUAGES, translator
 from handlers.keyboards import button, keyboard, pattern_for
 
 FEATURE = "lang"

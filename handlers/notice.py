@@ -11,7 +11,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
 from core.approval import content_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
@@ -22,6 +21,7 @@ from core.text import MAX_REASON
 from handlers.access import Turn, handler
 from handlers.approval import edit_best_effort
 from handlers.context import CommandSpec, DialogueRoute, Services
+from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard, pattern_for
 from handlers.transfer_text import detail_lines, headline_lines
 

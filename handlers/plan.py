@@ -13,9 +13,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, InputFile
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.charts import ChartLabels, render_plan_chart
-from bot.i18n import Translator
-from bot.plan_workbook import build_plan_workbook
 from core.approval import ApprovalRules, awaiting, record_card_copy
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
@@ -32,9 +29,12 @@ from handlers.approval import (
     render_card,
     state_word,
 )
+from handlers.charts import ChartLabels, render_plan_chart
 from handlers.context import BotContext, CommandSpec, Services
 from handlers.digest import open_digest
+from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard, pattern_for
+from handlers.plan_workbook import build_plan_workbook
 
 log = logging.getLogger(__name__)
 

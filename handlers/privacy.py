@@ -13,13 +13,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from telegram.ext import CommandHandler
 
-from bot.i18n import Translator
 from core.corrections import request_correction
 from core.dialogue import DialogueState
 from core.domain import Role
 from core.personal_data import DataTable, held_summary, personal_data
 from handlers.access import Turn, handler
 from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
+from handlers.i18n import Translator
 
 CORRECTION_FLOW = "correction"
 COMMANDS = (

@@ -6,13 +6,13 @@ from html import escape
 
 from telegram.ext import CommandHandler
 
-from bot.i18n import normalise_language, translator
 from core.access import load_caller
 from core.registration import note_invitation_attempt, register_with_invitation
 from handlers.access import Turn, handler
 from handlers.commands import publish_menu_for
 from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import menu_text
+from handlers.i18n import normalise_language, translator
 
 COMMANDS = (CommandSpec("start", "cmd.start", None),)
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from bot.i18n import translator
 from core.domain import (
     Aspiration,
     Plan,
@@ -30,6 +29,7 @@ from core.domain import (
 from core.notices import transfer_content
 from handlers.approval import render_card
 from handlers.commands import publish_profile
+from handlers.i18n import translator
 from handlers.notice import render_notice
 from tests.handlers.agency import ADMIN, DEWI, KEPALA, RINA, SITI, START
 from tests.handlers.conftest import Harness

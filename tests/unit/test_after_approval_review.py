@@ -146,8 +146,8 @@ async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() ->
     waits for (docs/after-approval.md), not just "approved" while the unit does not change."""
     import dataclasses
 
-    from bot.i18n import translator
     from core.effect import confirm_arrival
+    from handlers.i18n import translator
     from handlers.plan import why_not_lines
     from tests.unit.loop_agency import NURSE_A, SUP_B, rules
     from tests.unit.test_after_approval import TMT, approved_move

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import translator
 from bot.outbox_sender import TEXT_RENDERERS
 from core.notices import LEGAL_BASIS, transfer_content
 from handlers.approval import card_text, render_card, render_objection
 from handlers.arrival import render_arrival_request, render_transfer_alert
+from handlers.i18n import translator
 from handlers.notice import notice_text, render_notice
 from tests.unit.test_loop_notices import NURSE, UNITS, proposal
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import translator
 from core.approval import AlreadyDecided, approve_many, decide
 from core.digest import digest_view
 from core.domain import ProposalState, Role, RoleGrant, ScopeKind, Unit
 from core.planning import propose_plan
 from handlers.approval import render_card_outcome, stale_text
+from handlers.i18n import translator
 from handlers.plan import render_admin_alert, render_plan_report
 from tests.unit.loop_agency import (
     ADMIN,

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from bot.i18n import translator
 from core.approval import (
     DecidedEarlierStage,
     NotYourStage,
@@ -25,6 +24,7 @@ from core.domain import ProposalState, Role, RoleGrant, ScopeKind
 from core.planning import propose_plan
 from handlers.approval import card_text
 from handlers.delegation import parse_day, render_delegation_notice
+from handlers.i18n import translator
 from tests.unit.loop_agency import (
     ADMIN,
     APPROVER,

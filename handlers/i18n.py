@@ -24,7 +24,8 @@ from babel.numbers import format_decimal
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 DOMAIN = "mutasi"
-LOCALE_DIR = Path(__file__).with_name("locale")
+#: The catalogs ship with the bot package (package data of `bot`).
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "bot" / "locale"
 
 
 def catalog_path(language: str) -> Path:
