@@ -1,8 +1,6 @@
-"""The Application builder: wires settings, the unit-of-work factory, clock and dialogue store
-into python-telegram-bot, registers every feature's handlers and the per-role command menus.
-
-A feature is a module with `COMMANDS: tuple[CommandSpec, ...]` and
-`register(application, services) -> None`; add it to FEATURES (or pass `features=`).
+"""The Application builder: wires the agency's rules (bot.composition), the unit-of-work
+factory, clock and dialogue store into python-telegram-bot, adds the handlers of the one
+ordered table (bot.handler_table.HANDLERS) and publishes the per-role command menus.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ import datetime as dt
 import importlib
 import logging
 from collections.abc import Sequence
-from types import ModuleType
 from typing import Any
 
 from telegram import Update
@@ -19,8 +16,12 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
+    MessageHandler,
     TypeHandler,
+    filters,
 )
 from telegram.request import BaseRequest
 
@@ -33,32 +34,20 @@ from core.outbox import reopen_for_chat
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
 from core.safe_files import MB, FileBudget, parse_with_budget
 from handlers.commands import publish_default_menus, publish_profile, publish_role_menus
-from handlers.context import BotContext, BotData, CommandSpec, Services
+from handlers.context import (
+    BotContext,
+    BotData,
+    CaptionedDocument,
+    Command,
+    Press,
+    Row,
+    Services,
+)
 from handlers.dialogue import register_routers
 from handlers.i18n import translator
+from handlers.keyboards import pattern_for
 
 log = logging.getLogger(__name__)
-
-FEATURES: tuple[str, ...] = (
-    "handlers.start",
-    "handlers.help",
-    "handlers.aspiration",
-    "handlers.status",
-    "handlers.workload",
-    "handlers.unit",
-    "handlers.invitations",
-    "handlers.importing",
-    "handlers.language",
-    "handlers.privacy",
-    "handlers.cancel",
-    "handlers.plan",
-    "handlers.approval",
-    "handlers.digest",
-    "handlers.delegation",
-    "handlers.notice",
-    "handlers.arrival",
-    "handlers.evaluation",
-)
 
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
@@ -99,9 +88,28 @@ async def read_uploaded_sheet(data: bytes, file_name: str, kind: ImportKind | No
     return sheet
 
 
-def load_features(names: Sequence[str]) -> list[ModuleType]:
-    """Import the feature modules (each has COMMANDS and register)."""
-    return [importlib.import_module(name) for name in names]
+def add_handlers(application: BotApplication, services: Services, table: Sequence[Row]) -> None:
+    """Add the table's rows in order: commands and their menu entries, button presses,
+    captioned documents, dialogue flows."""
+    for row in table:
+        if isinstance(row, Command):
+            application.add_handler(CommandHandler(list(row.names), row.callback))
+            services.commands.extend(row.specs())
+        elif isinstance(row, Press):
+            application.add_handler(
+                CallbackQueryHandler(row.callback, pattern=pattern_for(row.feature))
+            )
+        elif isinstance(row, CaptionedDocument):
+            application.add_handler(
+                MessageHandler(
+                    filters.ChatType.PRIVATE
+                    & filters.Document.ALL
+                    & filters.CaptionRegex(row.caption),
+                    row.callback,
+                )
+            )
+        else:
+            services.routes[row.name] = row.route
 
 
 def build_application(
@@ -111,14 +119,17 @@ def build_application(
     *,
     dialogues: DialogueStore,
     token: str | None = None,
-    features: Sequence[str] = FEATURES,
+    table: Sequence[Row] | None = None,
     extra_features: Sequence[str] = (),
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limit: bool = False,
     publish_menus: bool = True,
 ) -> BotApplication:
-    """The configured, not yet initialised Application (nothing talks to Telegram here)."""
+    """The configured, not yet initialised Application (nothing talks to Telegram here).
+
+    `table` replaces the handler table (bot.handler_table.HANDLERS); `extra_features` names
+    modules whose `HANDLERS` rows are added after it (tests)."""
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(token or settings.require_token())
@@ -146,10 +157,12 @@ def build_application(
         publish_menus=publish_menus,
     )
     application.bot_data.services = services
-    for module in load_features([*features, *extra_features]):
-        commands: Sequence[CommandSpec] = module.COMMANDS
-        services.commands.extend(commands)
-        module.register(application, services)
+    if table is None:
+        from bot.handler_table import HANDLERS  # the feature modules load with the bot
+
+        table = HANDLERS
+    extra = [row for name in extra_features for row in importlib.import_module(name).HANDLERS]
+    add_handlers(application, services, [*table, *extra])
     register_routers(application)
     # Before any feature: a person who had blocked the bot and writes again can receive again.
     application.add_handler(TypeHandler(Update, _reachable_again), group=REACHABLE_GROUP)

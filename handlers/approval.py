@@ -11,7 +11,6 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler
 
 from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
@@ -29,16 +28,14 @@ from core.notices import TransferContent
 from core.objections import TransferNotOpen, decide_objection
 from core.text import MAX_REASON
 from handlers.access import Turn, handler
-from handlers.context import CommandSpec, DialogueRoute, Services
 from handlers.i18n import Translator
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.keyboards import button, keyboard
 from handlers.transfer_text import detail_lines, headline_lines
 
 log = logging.getLogger(__name__)
 
 FEATURE = "apv"
 REJECT_FLOW = "reject"
-COMMANDS: tuple[CommandSpec, ...] = ()
 #: Proposal numbers a reminder or escalation list names before "…".
 IDS_LISTED = 20
 
@@ -578,10 +575,3 @@ async def _drop_buttons(turn: Turn) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
     except TelegramError as error:
         log.info("could not drop the buttons of a pressed message: %s", error)
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the card presses and the rejection-reason dialogue."""
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    # ASN: the reason may come from an admin deciding a raised card; `decide` checks who.
-    services.routes[REJECT_FLOW] = DialogueRoute(Role.ASN, on_reject_reason)

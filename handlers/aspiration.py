@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.aspirations import (
     MAX_CHOICES,
@@ -20,12 +19,10 @@ from core.dialogue import DialogueState
 from core.domain import ReasonCategory, Role, Unit
 from core.errors import InvalidInput
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
 from handlers.formatting import aspiration_text, problems_block, unit_label
-from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
+from handlers.keyboards import button, keyboard, paged_keyboard
 
 FEATURE = "asp"
-COMMANDS = (CommandSpec("aspirasi", "cmd.aspirasi", Role.ASN),)
 PER_PAGE = 8
 MAX_TEXT = 1000
 
@@ -308,10 +305,3 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
         await _ask_willingness(turn, await turn.advance(state, "willing", reason_text=text))
     else:
         await turn.say_key("dialogue.use_buttons")
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /aspirasi, its buttons and its dialogue route."""
-    application.add_handler(CommandHandler("aspirasi", start_aspiration))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[FEATURE] = DialogueRoute(Role.ASN, on_text)

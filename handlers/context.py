@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from telegram import Document
+from telegram import Document, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from core.dialogue import DialogueState
@@ -45,6 +45,67 @@ class DialogueRoute:
     role: Role
     on_text: TextStep
     on_document: DocumentStep | None = None
+
+
+#: What python-telegram-bot calls for an update (handlers.access.handler makes one of a Turn
+#: handler).
+Callback = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
+
+
+# --- the rows of the handler table (bot.app.HANDLERS) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """`/name` -> callback; the other names are aliases that answer too but are never shown.
+    With a catalog key `menu`, the command is in the menus of `roles` (None: everyone,
+    registered or not)."""
+
+    names: tuple[str, ...]
+    callback: Callback
+    menu: str | None = None
+    roles: tuple[Role | None, ...] = (None,)
+
+    def specs(self) -> tuple[CommandSpec, ...]:
+        """The command as Telegram's menus list it: the name per role, then the aliases."""
+        if self.menu is None:
+            return ()
+        name, *aliases = self.names
+        shown = tuple(CommandSpec(name, self.menu, role) for role in self.roles)
+        hidden = tuple(
+            CommandSpec(alias, self.menu, role, in_menu=False)
+            for alias in aliases
+            for role in self.roles
+        )
+        return shown + hidden
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """Button presses of one feature (callback data `feature:...`, handlers.keyboards)."""
+
+    feature: str
+    callback: Callback
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionedDocument:
+    """A document sent in a private chat whose caption matches the regular expression."""
+
+    caption: str
+    callback: Callback
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A dialogue flow by name: who may be in it and what handles its free text."""
+
+    name: str
+    route: DialogueRoute
+
+
+#: One row of the handler table.
+Row = Command | Press | CaptionedDocument | Flow
 
 
 #: Reads an uploaded file's bytes as a Sheet (db.spreadsheets in a budgeted process, injected

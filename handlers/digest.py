@@ -14,7 +14,6 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import Application, CallbackQueryHandler
 
 from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
@@ -36,9 +35,8 @@ from handlers.approval import (
     render_card,
     state_word,
 )
-from handlers.context import CommandSpec, Services
 from handlers.i18n import Translator
-from handlers.keyboards import button, keyboard, page_of, pattern_for
+from handlers.keyboards import button, keyboard, page_of
 
 FEATURE = "dg"
 #: Groups listed on one overview page, entries on one group page (both keep a page short).
@@ -47,7 +45,6 @@ ENTRIES_PER_PAGE = 8
 #: How many picked moves the confirmation names before "and N more".
 NAMED_IN_CONFIRMATION = 10
 SELECTION_KEY = "digest_selection"
-COMMANDS: tuple[CommandSpec, ...] = ()
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -418,8 +415,3 @@ async def on_press(turn: Turn) -> None:
         await _approve(turn, first, press.int_arg(1) or 0, selected_only=press.action == "ys")
     elif press.action == "c":
         await _open_card(turn, first)
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the digest's presses."""
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))

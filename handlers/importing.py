@@ -19,7 +19,6 @@ from html import escape
 from pathlib import Path
 
 from telegram import Document
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.dialogue import DialogueState
 from core.domain import Role, ScopeKind
@@ -38,11 +37,10 @@ from core.importing import (
     import_checked,
 )
 from handlers.access import StaleButton, Turn, handler
-from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services, SheetReader
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.context import SheetReader
+from handlers.keyboards import button, keyboard
 
 FEATURE = "imp"
-COMMANDS = (CommandSpec("impor", "cmd.impor", Role.ADMIN),)
 #: The largest file the chat accepts (a 20,000-person employees XLSX is about 2 MB).
 MAX_BYTES = 8_000_000
 #: Telegram refuses messages above 4096 characters; reports are cut into parts below it.
@@ -66,6 +64,10 @@ KIND_WORDS: dict[str, ImportKind] = {
     "katalog": "jabatan",
 }
 STRICT_WORDS = ("ketat", "strict", "--strict")
+
+#: A document whose caption starts with one of those words (or /impor) is an import.
+_CAPTION_WORDS = "|".join(sorted({*KIND_WORDS, "impor"}, key=len, reverse=True))
+CAPTION = rf"(?i)^\s*/?(?:{_CAPTION_WORDS})\b"
 
 
 def _words(text: str) -> list[str]:
@@ -296,19 +298,3 @@ async def on_press(turn: Turn) -> None:
     )
     key = "impor.done" if report.ok else "impor.changed_meanwhile"
     await _say_report(turn, key, report, name, kind, strict, dry_run=False)
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /impor, its buttons, captioned documents and the dialogue route."""
-    application.add_handler(CommandHandler("impor", start_import))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    words = "|".join(sorted({*KIND_WORDS, "impor"}, key=len, reverse=True))
-    application.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE
-            & filters.Document.ALL
-            & filters.CaptionRegex(rf"(?i)^\s*/?(?:{words})\b"),
-            on_captioned_document,
-        )
-    )
-    services.routes[FEATURE] = DialogueRoute(Role.ADMIN, on_text, on_document)

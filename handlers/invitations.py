@@ -5,19 +5,16 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.access import OutOfScope, units_in_scope
 from core.dialogue import DialogueState
 from core.domain import Role, ScopeKind, Unit
 from core.invitations import invitations_csv, issue_invitations
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
 from handlers.formatting import unit_label
-from handlers.keyboards import button, paged_keyboard, pattern_for
+from handlers.keyboards import button, paged_keyboard
 
 FEATURE = "inv"
-COMMANDS = (CommandSpec("undang", "cmd.undang", Role.ADMIN),)
 PER_PAGE = 8
 
 
@@ -125,10 +122,3 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
         return
     state = await turn.advance(state, "unit", results=[u.code for u in units])
     await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /undang and its buttons."""
-    application.add_handler(CommandHandler("undang", start_invite))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[FEATURE] = DialogueRoute(Role.ADMIN, on_text)

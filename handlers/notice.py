@@ -9,7 +9,6 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import Application, CallbackQueryHandler
 
 from core.approval import content_of
 from core.dialogue import DialogueState
@@ -20,14 +19,12 @@ from core.objections import accept_transfer, object_transfer
 from core.text import MAX_REASON
 from handlers.access import Turn, handler
 from handlers.approval import edit_best_effort
-from handlers.context import CommandSpec, DialogueRoute, Services
 from handlers.i18n import Translator
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.keyboards import button, keyboard
 from handlers.transfer_text import detail_lines, headline_lines
 
 FEATURE = "ntc"
 OBJECTION_FLOW = "objection"
-COMMANDS: tuple[CommandSpec, ...] = ()
 
 
 def notice_first_screen(t: Translator, payload: dict[str, Any]) -> str:
@@ -241,9 +238,3 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
             count=turn.context.rules.approval.objection_decision_working_days,
         )
     )
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the notice presses and the objection-reason dialogue."""
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[OBJECTION_FLOW] = DialogueRoute(Role.ASN, on_objection_reason)

@@ -11,7 +11,6 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from core.approval import ApprovalRules, awaiting, record_card_copy
 from core.domain import Role
@@ -30,21 +29,14 @@ from handlers.approval import (
     state_word,
 )
 from handlers.charts import ChartLabels, render_plan_chart
-from handlers.context import BotContext, CommandSpec, Services
+from handlers.context import BotContext
 from handlers.digest import open_digest
 from handlers.i18n import Translator
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.keyboards import button, keyboard
 from handlers.plan_workbook import build_plan_workbook
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    CommandSpec("usulan", "cmd.usulan", Role.APPROVER),
-    CommandSpec("rencana", "cmd.rencana", Role.APPROVER),
-    CommandSpec("rencana", "cmd.rencana", Role.ADMIN),
-    CommandSpec("jalankan", "cmd.jalankan", Role.ADMIN),
-    CommandSpec("simulasi", "cmd.simulasi", Role.ADMIN),
-)
 #: Buttons under /rencana (the plan as a spreadsheet).
 FEATURE = "rencana"
 #: How many cards /usulan shows at once (the rest: "and N more").
@@ -543,12 +535,3 @@ async def why_not_lines(
             asked = aspiration is not None and moved[nip] in aspiration.choices
             lines.append(t("status.granted" if asked else "status.moved_unasked", unit=unit))
     return lines
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add /usulan, /rencana, /jalankan, /simulasi."""
-    application.add_handler(CommandHandler("usulan", show_awaiting))
-    application.add_handler(CommandHandler("rencana", show_plan))
-    application.add_handler(CommandHandler("jalankan", run_plan))
-    application.add_handler(CommandHandler("simulasi", simulate_plan))
-    application.add_handler(CallbackQueryHandler(send_plan_workbook, pattern=pattern_for(FEATURE)))

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import CommandHandler
-
 from core.access import load_caller
 from core.registration import note_invitation_attempt, register_with_invitation
 from handlers.access import Turn, handler
 from handlers.commands import publish_menu_for
-from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import menu_text
 from handlers.i18n import normalise_language, translator
-
-COMMANDS = (CommandSpec("start", "cmd.start", None),)
 
 
 @handler(role=None)
@@ -61,8 +56,3 @@ async def start(turn: Turn) -> None:
     )
     await turn.say(greeting + "\n\n" + menu_text(t, caller.roles, services.commands))
     await publish_menu_for(turn.context.bot, services.commands, caller, turn.chat_id)
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /start."""
-    application.add_handler(CommandHandler("start", start))

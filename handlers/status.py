@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import CommandHandler
-
 from core.aspirations import person_problems
 from core.domain import Role
 from core.eligibility import months_between
 from handlers.access import Turn, handler
-from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import aspiration_text, problems_block
 from handlers.plan import why_not_lines
-
-COMMANDS = (CommandSpec("status", "cmd.status", Role.ASN),)
 
 
 @handler(role=Role.ASN)
@@ -51,8 +46,3 @@ async def show_status(turn: Turn) -> None:
     if transfers:
         parts.append("\n".join(transfers))
     await turn.say("\n\n".join(parts))
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /status."""
-    application.add_handler(CommandHandler("status", show_status))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Document, InlineKeyboardMarkup
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.access import OutOfScope, units_in_scope
 from core.dialogue import DialogueState
@@ -22,13 +21,11 @@ from core.workload import (
     reportable_jabatan,
 )
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
 from handlers.formatting import figures_text, preview_text, unit_label
-from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
+from handlers.keyboards import button, keyboard, paged_keyboard
 from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
 
 FEATURE = "wl"
-COMMANDS = (CommandSpec("bebankerja", "cmd.bebankerja", Role.SUPERVISOR),)
 PER_PAGE = 8
 
 
@@ -335,10 +332,3 @@ async def on_document(turn: Turn, state: DialogueState, document: Document) -> N
     )
     state = await turn.advance(state, "volume", volumes=volumes, index=len(activities))
     await _show_preview(turn, state)
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /bebankerja, its buttons and its dialogue route (text and XLSX upload)."""
-    application.add_handler(CommandHandler("bebankerja", start_report))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[FEATURE] = DialogueRoute(Role.SUPERVISOR, on_text, on_document)

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.handler_table import HANDLERS
 from core.abk import efficiency_category
 from core.aspirations import WILLINGNESS_LEVELS
 from core.domain import ReasonCategory, Role
 from core.errors import DomainError
+from handlers.context import Command
 from handlers.i18n import LANGUAGES, catalog_messages, translator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +60,8 @@ def used_keys() -> set[str]:
     keys.update(f"role.{r.value}" for r in Role)
     keys.update(f"category.{efficiency_category(x)}" for x in (1.2, 0.95, 0.8, 0.6, 0.1))
     keys.update(_domain_error_keys())
+    # The command menus' descriptions, from the handler table itself.
+    keys.update(row.menu for row in HANDLERS if isinstance(row, Command) and row.menu)
     return keys
 
 
