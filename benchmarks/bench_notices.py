@@ -12,7 +12,7 @@ most messages any approver received, flood refusals and the other users' reply l
 
     .venv/bin/python -m benchmarks.bench_notices --plan-moves 1330 --others 10
 
-The real bot (build_application + install_loop, PTB's AIORateLimiter) polls the emulator over
+The real bot (build_application + install_cycle, PTB's AIORateLimiter) polls the emulator over
 HTTP; the database is a fresh migrated SQLite file.
 """
 
@@ -32,7 +32,7 @@ from typing import Any
 
 from bot.app import build_application
 from bot.composition import approval_rules_of
-from bot.jobs import install_loop
+from bot.jobs import install_cycle
 from bot.serve import running_bot
 from bot.settings import Settings
 from core.approval import enqueue_notice
@@ -218,7 +218,7 @@ async def run(
             rate_limit=True,
             publish_menus=False,
         )
-        install_loop(
+        install_cycle(
             app,
             solve_snapshot=lambda s, t: {},
             dispatch_interval=0.5,
@@ -477,7 +477,7 @@ async def run_plan(moves: int, others: int, pause: float) -> dict[str, Any]:
             rate_limit=True,
             publish_menus=False,
         )
-        install_loop(app, solve_snapshot=solver, dispatch_interval=0.5)
+        install_cycle(app, solve_snapshot=solver, dispatch_interval=0.5)
         rules = approval_rules_of(settings)
         latencies: list[float] = []
         stop = asyncio.Event()

@@ -144,9 +144,9 @@ def register(app: typer.Typer) -> None:
         application = build_application(
             settings, uows, SystemClock(), dialogues=dialogues, token=token, rate_limit=True
         )
-        from bot.jobs import install_loop
+        from bot.jobs import install_cycle
 
-        install_loop(application)  # nightly plan, outbox dispatcher, reminders, TMT effect
+        install_cycle(application)  # nightly plan, outbox dispatcher, reminders, TMT effect
 
         async def main() -> None:
             try:

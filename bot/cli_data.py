@@ -238,7 +238,7 @@ async def demo_plan_section(
 ) -> str:
     """Run tonight's plan over the demo database, as the nightly job does, and render it."""
     from bot.app import SystemClock
-    from bot.cli_loop import render_plan_text
+    from bot.cli_cycle import render_plan_text
     from bot.composition import rules_of, solver_of
     from core.planning import propose_plan
 

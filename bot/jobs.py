@@ -1,7 +1,9 @@
-"""Scheduled work on PTB's JobQueue (APScheduler): the nightly plan (cron in the agency's zone),
-the outbox dispatcher, reminders and expiry, the TMT effect and the 90-day evaluation requests.
+"""The cycle's scheduled work (docs/architecture.md, "The cycle") on PTB's JobQueue
+(APScheduler): the plan step each night (cron in the agency's zone), the outbox dispatcher that
+carries approval cards and notices, reminders and expiry, the effect on the TMT and the 90-day
+evaluation requests.
 
-`install_loop(application)` adds them; `mutasi serve` and the end-to-end runner call it.
+`install_cycle(application)` adds them; `mutasi serve` and the end-to-end runner call it.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ class Dispatcher:
 async def nightly_plan(context: BotContext) -> None:
     """The nightly job: one plan per agency per night (the database refuses a second)."""
     services = context.services
-    if services.solve is None:  # pragma: no cover - install_loop always sets it
-        raise RuntimeError("install_loop did not install the solver")
+    if services.solve is None:  # pragma: no cover - install_cycle always sets it
+        raise RuntimeError("install_cycle did not install the solver")
     outcome = await propose_plan(
         services.uow_factory, services.clock, services.rules.planning, services.solve
     )
@@ -73,7 +75,7 @@ async def nightly_plan(context: BotContext) -> None:
 async def dispatch_outbox(context: BotContext) -> None:
     """Send what is due from the outbox (a pass still running makes this one a no-op)."""
     dispatcher = context.job.data if context.job is not None else None
-    if not isinstance(dispatcher, Dispatcher):  # pragma: no cover - install_loop passes it
+    if not isinstance(dispatcher, Dispatcher):  # pragma: no cover - install_cycle passes it
         raise RuntimeError("the dispatch job carries no Dispatcher")
     if dispatcher.lock.locked():
         return
@@ -138,7 +140,7 @@ async def daily_chores(context: BotContext) -> None:
     )
 
 
-def install_loop(
+def install_cycle(
     application: Application[Any, Any, Any, Any, Any, Any],
     *,
     solve_snapshot: SolveSnapshot | None = None,

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application
 from bot.composition import rules_of, solver_of
-from bot.jobs import NIGHTLY, install_loop
+from bot.jobs import NIGHTLY, install_cycle
 from bot.serve import running_bot
 from bot.settings import Settings
 from core.domain import Invitation
@@ -98,7 +98,7 @@ def build_loop_bot(
 ) -> Any:
     """The real Application with the loop installed (jobs, sender, planner)."""
     app = build_application(settings, uows, clock, dialogues=dialogues, rate_limit=rate_limit)
-    install_loop(
+    install_cycle(
         app,
         solve_snapshot=planner,
         dispatch_interval=dispatch_interval,
