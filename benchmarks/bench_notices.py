@@ -6,9 +6,11 @@ talking to the bot. Reports delivery time and the other users' reply latency (p5
 
 With `--plan-moves N` it runs a whole plan instead (issue 10): N moves over 8 OPDs, the nightly
 job stores the plan at working hours, every approver gets the summary and their digest, then
-each OPD's approver approves all their moves (group decisions) and the notices to the ASN and
-the words to both supervisors go out, while the other users talk to the bot. It reports the
-most messages any approver received, flood refusals and the other users' reply latency.
+each OPD's approver opens their digest in the chat and approves every group in it (group page,
+confirmation, "Ya, setujui" — the same presses a person makes), and the notices to the ASN and
+the words to both supervisors go out, while the other users keep sending `/status`. It reports
+the messages each approver received, whether each got the summary before the digest, flood
+refusals (429), the other users' reply latency, and where the event loop was blocked.
 
     .venv/bin/python -m benchmarks.bench_notices --plan-moves 1330 --others 10
 
@@ -27,12 +29,18 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from benchmarks.loop_stalls import watching_loop
 from bot.app import build_application
 from bot.composition import approval_rules_of
-from bot.jobs import install_cycle
+from bot.jobs import NIGHTLY, install_cycle
 from bot.serve import running_bot
 from bot.settings import Settings
 from core.approval import enqueue_notice
@@ -41,22 +49,28 @@ from core.domain import (
     OutboxStatus,
     Plan,
     ProposalState,
+    Role,
+    RoleGrant,
+    ScopeKind,
     TelegramAccount,
     TransferProposal,
     Unit,
 )
 from core.outbox import DispatchPolicy
+from core.ports import UnitOfWork, UnitOfWorkFactory
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
 from db.uow import uow_factory as make_uow_factory
-from tests.emulator import BotApiEmulator, RateLimits
+from tests.emulator import BotApiEmulator, EmulatedUser, RateLimits, SeenMessage
 
 TOKEN = "616161:BENCH-token"
 #: Tuesday 09:00 in Jakarta: working hours, so notices are due at once.
 START = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 FIRST_CHAT = 5_000_000
 OTHER_CHAT = 9_000_000
+#: Rows written per transaction while seeding.
+SEED_BATCH = 500
 
 
 class RunningClock:
@@ -75,96 +89,79 @@ def nip_of(i: int) -> str:
     return f"1991{i // 1000 + 1:02d}10" + "201503" + "1" + f"{i % 1000:03d}"
 
 
-async def seed(
-    uows: Any, notices: int, others: int, clock: RunningClock, settings: Settings
+def other_nip(j: int) -> str:
+    """The NIP of other user j (j < 1,000)."""
+    return f"19800101200501{j % 2 + 1}{j:03d}"
+
+
+async def add_person(
+    uow: UnitOfWork,
+    nip: str,
+    name: str,
+    unit: str,
+    chat: int,
+    *,
+    jabatan: str = "Perawat Terampil",
+    golongan: str = "III/a",
+    since: dt.date = dt.date(2015, 1, 1),
+    mover: bool = False,
 ) -> None:
-    """Two units, N approved transfers whose notices wait in the outbox, M other users."""
-    a = Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.60, ("keperawatan",))
-    b = Unit("PKM-B", "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan", "farmasi"))
-    rules = approval_rules_of(settings)
-    now = clock.now()
-    async with uows() as uow:
-        await uow.units.upsert(a)
-        await uow.units.upsert(b)
-        plan = await uow.plans.add(
-            Plan(None, START.date(), now, "awaiting_approval", 1.0, 2.0, 1.0, {}, False)
-        )
-        for j in range(others):
-            nip = f"19800101200501{j % 2 + 1}{j:03d}"
-            await uow.employees.upsert(
-                Employee(
-                    nip,
-                    f"Pegawai Lain {j}",
-                    "PNS",
-                    "PKM-A",
-                    "Perawat Terampil",
-                    "III/a",
-                    dt.date(2015, 1, 1),
-                    58,
-                )
-            )
-            await uow.accounts.save(TelegramAccount(OTHER_CHAT + j, nip, chat_id=OTHER_CHAT + j))
-        await uow.commit()
-    assert plan.id is not None
-    batch = 500
-    for start in range(0, notices, batch):
+    """An employee with a Telegram account (CHAT); a MOVER has the nurses' skills and a home."""
+    extra: tuple[Any, ...] = (("keperawatan",), -7.95, 110.6) if mover else ()
+    await uow.employees.upsert(
+        Employee(nip, name, "PNS", unit, jabatan, golongan, since, 58, *extra)
+    )
+    await uow.accounts.save(TelegramAccount(chat, nip, chat_id=chat))
+
+
+def _side(unit: str, required: float, before: int) -> dict[str, Any]:
+    """One end of a move as the engine explains it: the nurses' need and headcount."""
+    after = before - 1 if required < before else before + 1
+    return dict(
+        unit=unit,
+        family="Perawat Terampil",
+        required=required,
+        staff_before=before,
+        staff_after=after,
+    )
+
+
+def explanation(origin: str, destination: str) -> dict[str, Any]:
+    """What the engine says about one move (the same numbers for every move)."""
+    return dict(
+        origin=_side(origin, 11.2, 14),
+        destination=_side(destination, 9.6, 7),
+        aspiration_rank=1,
+        skills_matched=["keperawatan"],
+        distance_km={"before": 12.3, "after": 8.1},
+        objective_delta=-135.0,
+        chain=[],
+    )
+
+
+async def add_movers(
+    uows: UnitOfWorkFactory,
+    count: int,
+    route: Callable[[int], tuple[str, str]],
+    each: Callable[[UnitOfWork, int, str, str, str], Any] | None = None,
+) -> None:
+    """COUNT movers (person i moves route(i) = (origin, destination)), SEED_BATCH per
+    transaction; EACH(uow, i, nip, origin, destination) adds what else belongs to person i."""
+    for start in range(0, count, SEED_BATCH):
         async with uows() as uow:
-            for i in range(start, min(notices, start + batch)):
+            for i in range(start, min(count, start + SEED_BATCH)):
+                origin, destination = route(i)
                 nip = nip_of(i)
-                await uow.employees.upsert(
-                    Employee(
-                        nip,
-                        f"Pegawai {i}",
-                        "PNS",
-                        "PKM-A",
-                        "Perawat Terampil",
-                        "III/a",
-                        dt.date(2018, 1, 1),
-                        58,
-                        ("keperawatan",),
-                        -7.95,
-                        110.6,
-                    )
-                )
-                await uow.accounts.save(
-                    TelegramAccount(FIRST_CHAT + i, nip, chat_id=FIRST_CHAT + i)
-                )
-                explanation = {
-                    "origin": {
-                        "unit": "PKM-A",
-                        "family": "Perawat Terampil",
-                        "required": 11.2,
-                        "staff_before": 14,
-                        "staff_after": 13,
-                    },
-                    "destination": {
-                        "unit": "PKM-B",
-                        "family": "Perawat Terampil",
-                        "required": 9.6,
-                        "staff_before": 7,
-                        "staff_after": 8,
-                    },
-                    "aspiration_rank": 1,
-                    "skills_matched": ["keperawatan"],
-                    "distance_km": {"before": 12.3, "after": 8.1},
-                    "objective_delta": -135.0,
-                    "chain": [],
-                }
-                proposal = await uow.proposals.add(
-                    TransferProposal(
-                        None,
-                        plan.id,
-                        nip,
-                        "PKM-A",
-                        "PKM-B",
-                        explanation,
-                        state=ProposalState.APPROVED,
-                        tmt=dt.date(2027, 1, 1),
-                        decided_at=now,
-                    )
-                )
-                await enqueue_notice(uow, proposal, rules, now)
+                await add_person(uow, nip, f"Pegawai {i}", origin, FIRST_CHAT + i, mover=True)
+                if each is not None:
+                    await each(uow, i, nip, origin, destination)
             await uow.commit()
+
+
+async def add_others(uow: UnitOfWork, others: int, unit: str) -> None:
+    """M other users (the ones whose replies are timed)."""
+    for j in range(others):
+        await add_person(uow, other_nip(j), f"Pegawai Lain {j}", unit, OTHER_CHAT + j)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -173,51 +170,169 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+def latency_report(latencies: list[float]) -> dict[str, Any]:
+    """p50 / p95 / max of the other users' replies (seconds)."""
+    if not latencies:
+        return {"other_replies": 0}
+    return {
+        "other_replies": len(latencies),
+        "reply_p50_seconds": round(statistics.median(latencies), 3),
+        "reply_p95_seconds": round(percentile(latencies, 0.95), 3),
+        "reply_max_seconds": round(max(latencies), 3),
+    }
+
+
 async def chatter(
-    emulator: BotApiEmulator, chat: int, stop: asyncio.Event, latencies: list[float], pause: float
+    emulator: BotApiEmulator,
+    chat: int,
+    stop: asyncio.Event,
+    latencies: list[float],
+    pause: float,
+    command: str,
 ) -> None:
-    """One other user: /bantuan, wait for the answer, pause, again."""
+    """One other user: COMMAND, wait for the answer, pause, again."""
     user = emulator.user(chat, f"Other{chat}")
     while not stop.is_set():
         began = time.monotonic()
-        await user.send_command("/bantuan")
+        await user.send_command(command)
         await user.wait_for_message(timeout=120)
         latencies.append(time.monotonic() - began)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=pause)
 
 
-async def run(
-    notices: int, others: int, concurrency: int, rate: float, pause: float
-) -> dict[str, Any]:
-    """Seed, start the bot, deliver everything, measure."""
-    workdir = Path(tempfile.mkdtemp(prefix="bench-notices-"))
+@dataclass
+class Bench:
+    """A fresh migrated SQLite database, the emulator at Telegram's limits, and settings."""
+
+    engine: AsyncEngine
+    uows: UnitOfWorkFactory
+    sessions: Any
+    emulator: BotApiEmulator
+    settings: Settings
+    clock: RunningClock
+
+    def application(self) -> Any:
+        """The real bot on this database, rate limited like `mutasi serve`."""
+        return build_application(
+            self.settings,
+            self.uows,
+            self.clock,
+            dialogues=SqlDialogueStore(self.sessions),
+            rate_limit=True,
+            publish_menus=False,
+        )
+
+    async def pending(self) -> int:
+        """Outbox rows still to send (one COUNT, not the rows: the bot shares this loop)."""
+        async with self.engine.connect() as connection:
+            result = await connection.execute(
+                text("SELECT count(*) FROM outbox_messages WHERE status = :status"),
+                {"status": OutboxStatus.PENDING.value},
+            )
+            return int(result.scalar_one())
+
+    async def drained(self) -> None:
+        """Return once nothing is left to send."""
+        while True:
+            await asyncio.sleep(2.0)
+            if await self.pending() == 0:
+                return
+
+
+@contextlib.asynccontextmanager
+async def bench(prefix: str) -> AsyncIterator[Bench]:
+    """Database, emulator and settings for one run; everything closed afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     url = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
     await upgrade_async(url)
     engine = create_engine(url)
     sessions = session_factory(engine)
-    uows = make_uow_factory(sessions)
-    clock = RunningClock()
-    async with BotApiEmulator(TOKEN, rate_limits=RateLimits()) as emulator:
-        values: dict[str, Any] = {
-            "bot_token": TOKEN,
-            "bot_api_url": emulator.base_url,
-            "database_url": url,
-        }
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    try:
+        async with BotApiEmulator(TOKEN, rate_limits=RateLimits()) as emulator:
+            values: dict[str, Any] = {
+                "bot_token": TOKEN,
+                "bot_api_url": emulator.base_url,
+                "database_url": url,
+            }
+            settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+            yield Bench(
+                engine, make_uow_factory(sessions), sessions, emulator, settings, RunningClock()
+            )
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def others_talking(
+    emulator: BotApiEmulator, others: int, pause: float, command: str
+) -> AsyncIterator[list[float]]:
+    """M other users keep sending COMMAND while the block runs; yields their reply times."""
+    latencies: list[float] = []
+    stop = asyncio.Event()
+    talkers = [
+        asyncio.create_task(chatter(emulator, OTHER_CHAT + j, stop, latencies, pause, command))
+        for j in range(others)
+    ]
+    try:
+        yield latencies
+    finally:
+        stop.set()
+        await asyncio.gather(*talkers)
+
+
+# --- notices ------------------------------------------------------------------------------------
+
+
+async def seed_notices(b: Bench, notices: int, others: int) -> None:
+    """Two units, N approved transfers whose notices wait in the outbox, M other users."""
+    rules = approval_rules_of(b.settings)
+    now = b.clock.now()
+    async with b.uows() as uow:
+        await uow.units.upsert(
+            Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.60, ("keperawatan",))
+        )
+        await uow.units.upsert(
+            Unit("PKM-B", "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan", "farmasi"))
+        )
+        plan = await uow.plans.add(
+            Plan(None, START.date(), now, "awaiting_approval", 1.0, 2.0, 1.0, {}, False)
+        )
+        await add_others(uow, others, "PKM-A")
+        await uow.commit()
+    plan_id = plan.id
+    assert plan_id is not None
+
+    async def approved(uow: UnitOfWork, i: int, nip: str, origin: str, destination: str) -> None:
+        proposal = await uow.proposals.add(
+            TransferProposal(
+                None,
+                plan_id,
+                nip,
+                origin,
+                destination,
+                explanation(origin, destination),
+                state=ProposalState.APPROVED,
+                tmt=dt.date(2027, 1, 1),
+                decided_at=now,
+            )
+        )
+        await enqueue_notice(uow, proposal, rules, now)
+
+    await add_movers(b.uows, notices, lambda i: ("PKM-A", "PKM-B"), approved)
+
+
+async def run(
+    notices: int, others: int, concurrency: int, rate: float, pause: float, command: str
+) -> dict[str, Any]:
+    """Seed, start the bot, deliver everything, measure."""
+    async with bench("bench-notices-") as b:
         seeding = time.monotonic()
-        await seed(uows, notices, others, clock, settings)
+        await seed_notices(b, notices, others)
         seeded = time.monotonic() - seeding
         for i in range(notices):
-            emulator.user(FIRST_CHAT + i, f"Asn{i}")
-        app = build_application(
-            settings,
-            uows,
-            clock,
-            dialogues=SqlDialogueStore(sessions),
-            rate_limit=True,
-            publish_menus=False,
-        )
+            b.emulator.user(FIRST_CHAT + i, f"Asn{i}")
+        app = b.application()
         install_cycle(
             app,
             solve_snapshot=lambda s, t: {},
@@ -226,36 +341,23 @@ async def run(
                 batch=200, concurrency=concurrency, max_per_second=rate or None
             ),
         )
-        latencies: list[float] = []
-        stop = asyncio.Event()
-        async with running_bot(app, poll_timeout=1):
+        async with running_bot(app, poll_timeout=1), watching_loop() as stalls:
             began = time.monotonic()
-            talkers = [
-                asyncio.create_task(chatter(emulator, OTHER_CHAT + j, stop, latencies, pause))
-                for j in range(others)
-            ]
-            while True:
-                await asyncio.sleep(2.0)
-                async with uows() as uow:
-                    waiting = len(await uow.outbox.list(OutboxStatus.PENDING.value))
-                if waiting == 0:
-                    break
-            delivered = time.monotonic() - began
-            stop.set()
-            await asyncio.gather(*talkers)
-        async with uows() as uow:
-            rows = await uow.outbox.list()
-        await engine.dispose()
-    sent = sum(1 for r in rows if r.status == OutboxStatus.SENT)
+            async with others_talking(b.emulator, others, pause, command) as latencies:
+                await b.drained()
+                delivered = time.monotonic() - began
+        async with b.uows() as uow:
+            sent = len(await uow.outbox.list(OutboxStatus.SENT.value))
     notice_calls = [
         c
-        for c in emulator.calls_of("sendMessage")
+        for c in b.emulator.calls_of("sendMessage")
         if c.chat_id and FIRST_CHAT <= c.chat_id < OTHER_CHAT
     ]
     ok_calls = [c for c in notice_calls if c.ok]
     return {
         "notices": notices,
         "others": others,
+        "other_command": command,
         "dispatch_concurrency": concurrency,
         "dispatch_rate_cap": rate,
         "other_user_pause_seconds": pause,
@@ -264,18 +366,19 @@ async def run(
         "delivered_per_second": round(sent / delivered, 2) if delivered else None,
         "rows_sent": sent,
         "notice_messages_delivered": len(ok_calls),
-        "flood_429_answers": sum(1 for c in notice_calls if c.status == 429),
+        "flood_429_answers": sum(1 for c in b.emulator.calls if c.status == 429),
         "duplicates": len(ok_calls) - len({c.chat_id for c in ok_calls}),
-        "other_replies": len(latencies),
-        "reply_p50_seconds": round(statistics.median(latencies), 3) if latencies else None,
-        "reply_p95_seconds": round(percentile(latencies, 0.95), 3) if latencies else None,
-        "reply_max_seconds": round(max(latencies), 3) if latencies else None,
+        **latency_report(latencies),
+        "event_loop": stalls.report(),
     }
 
+
+# --- a whole plan -------------------------------------------------------------------------------
 
 PLAN_OPDS = 8
 UNITS_PER_OPD = 5
 APPROVER_CHAT = 7_000_000
+ADMIN_CHAT = APPROVER_CHAT + 99
 SUPERVISOR_CHAT = 8_000_000
 
 
@@ -284,8 +387,14 @@ def unit_code(opd: int, unit: int) -> str:
     return f"U{opd:02d}{unit:02d}"
 
 
+def plan_route(i: int) -> tuple[str, str]:
+    """Person i moves from their unit to the next unit of the same OPD."""
+    opd, unit = i % PLAN_OPDS, (i // PLAN_OPDS) % UNITS_PER_OPD
+    return unit_code(opd, unit), unit_code(opd, (unit + 1) % UNITS_PER_OPD)
+
+
 class PlanEngine:
-    """The solver stand-in: moves person i from their unit to the next unit of the same OPD."""
+    """The solver stand-in: returns the planned moves as the engine's solution."""
 
     def __init__(self, moves: list[dict[str, Any]]) -> None:
         self.moves = moves
@@ -303,13 +412,10 @@ class PlanEngine:
         }
 
 
-async def seed_plan(uows: Any, moves: int, others: int, clock: RunningClock) -> PlanEngine:
+async def seed_plan(b: Bench, moves: int, others: int) -> PlanEngine:
     """8 OPDs of 5 units, a supervisor per unit, an approver per OPD, an admin, N movers with
     Telegram accounts, and M other users."""
-    from core.domain import Role, RoleGrant, ScopeKind
-
-    planned: list[dict[str, Any]] = []
-    async with uows() as uow:
+    async with b.uows() as uow:
         for opd in range(PLAN_OPDS):
             for unit in range(UNITS_PER_OPD):
                 code = unit_code(opd, unit)
@@ -317,253 +423,178 @@ async def seed_plan(uows: Any, moves: int, others: int, clock: RunningClock) -> 
                     Unit(code, f"Unit {opd}-{unit}", f"OPD {opd}", -7.9, 110.6 + unit / 100)
                 )
                 boss = nip_of(11_000 + opd * UNITS_PER_OPD + unit)
-                await uow.employees.upsert(
-                    Employee(
-                        boss,
-                        f"Kepala {code}",
-                        "PNS",
-                        code,
-                        "Kepala",
-                        "IV/a",
-                        dt.date(2015, 1, 1),
-                        58,
-                    )
-                )
                 chat = SUPERVISOR_CHAT + opd * UNITS_PER_OPD + unit
-                await uow.accounts.save(TelegramAccount(chat, boss, chat_id=chat))
+                await add_person(uow, boss, f"Kepala {code}", code, chat, jabatan="Kepala")
                 await uow.roles.grant(RoleGrant(boss, Role.SUPERVISOR, ScopeKind.UNIT, code))
             head = nip_of(11_900 + opd)
-            await uow.employees.upsert(
-                Employee(
-                    head,
-                    f"Kepala OPD {opd}",
-                    "PNS",
-                    unit_code(opd, 0),
-                    "Kepala Dinas",
-                    "IV/c",
-                    dt.date(2015, 1, 1),
-                    60,
-                )
-            )
-            await uow.accounts.save(
-                TelegramAccount(APPROVER_CHAT + opd, head, chat_id=APPROVER_CHAT + opd)
+            await add_person(
+                uow,
+                head,
+                f"Kepala OPD {opd}",
+                unit_code(opd, 0),
+                APPROVER_CHAT + opd,
+                jabatan="Kepala Dinas",
+                golongan="IV/c",
             )
             await uow.roles.grant(RoleGrant(head, Role.APPROVER, ScopeKind.OPD, f"OPD {opd}"))
         admin = nip_of(11_990)
-        await uow.employees.upsert(
-            Employee(
-                admin,
-                "Operator",
-                "PNS",
-                unit_code(0, 0),
-                "Pranata Komputer",
-                "III/a",
-                dt.date(2015, 1, 1),
-                58,
-            )
-        )
-        await uow.accounts.save(
-            TelegramAccount(APPROVER_CHAT + 99, admin, chat_id=APPROVER_CHAT + 99)
-        )
+        await add_person(uow, admin, "Operator", unit_code(0, 0), ADMIN_CHAT)
         await uow.roles.grant(RoleGrant(admin, Role.ADMIN))
-        for j in range(others):
-            nip = f"19800101200501{j % 2 + 1}{j:03d}"
-            await uow.employees.upsert(
-                Employee(
-                    nip,
-                    f"Pegawai Lain {j}",
-                    "PNS",
-                    unit_code(0, 0),
-                    "Perawat Terampil",
-                    "III/a",
-                    dt.date(2015, 1, 1),
-                    58,
-                )
-            )
-            await uow.accounts.save(TelegramAccount(OTHER_CHAT + j, nip, chat_id=OTHER_CHAT + j))
+        await add_others(uow, others, unit_code(0, 0))
         await uow.commit()
-    batch = 500
-    for start in range(0, moves, batch):
-        async with uows() as uow:
-            for i in range(start, min(moves, start + batch)):
-                opd, unit = i % PLAN_OPDS, (i // PLAN_OPDS) % UNITS_PER_OPD
-                origin, destination = unit_code(opd, unit), unit_code(opd, (unit + 1) % 5)
-                nip = nip_of(i)
-                await uow.employees.upsert(
-                    Employee(
-                        nip,
-                        f"Pegawai {i}",
-                        "PNS",
-                        origin,
-                        "Perawat Terampil",
-                        "III/a",
-                        dt.date(2018, 1, 1),
-                        58,
-                        ("keperawatan",),
-                        -7.95,
-                        110.6,
-                    )
-                )
-                await uow.accounts.save(
-                    TelegramAccount(FIRST_CHAT + i, nip, chat_id=FIRST_CHAT + i)
-                )
-                planned.append(
-                    {
-                        "employee": nip,
-                        "from": origin,
-                        "to": destination,
-                        "explanation": {
-                            "origin": {
-                                "unit": origin,
-                                "family": "Perawat Terampil",
-                                "required": 11.2,
-                                "staff_before": 14,
-                                "staff_after": 13,
-                            },
-                            "destination": {
-                                "unit": destination,
-                                "family": "Perawat Terampil",
-                                "required": 9.6,
-                                "staff_before": 7,
-                                "staff_after": 8,
-                            },
-                            "aspiration_rank": 1,
-                            "skills_matched": ["keperawatan"],
-                            "distance_km": {"before": 12.3, "after": 8.1},
-                            "objective_delta": -135.0,
-                            "chain": [],
-                        },
-                    }
-                )
-            await uow.commit()
-    return PlanEngine(planned)
+    await add_movers(b.uows, moves, plan_route)
+    return PlanEngine(
+        [
+            {"employee": nip_of(i), "from": o, "to": d, "explanation": explanation(o, d)}
+            for i in range(moves)
+            for o, d in [plan_route(i)]
+        ]
+    )
 
 
-async def run_plan(moves: int, others: int, pause: float) -> dict[str, Any]:
-    """An L-sized plan end to end: summaries and digests, group decisions, notices."""
-    from bot.jobs import NIGHTLY
-    from core.approval import approve_many
-    from core.digest import digest_view
-    from core.domain import Role
+async def approve_every_group(approver: EmulatedUser, digest: SeenMessage) -> int:
+    """Open the digest's groups one after another and approve each whole group the way a
+    person does (group page, "approve group", confirmation, back to the overview); returns how
+    many moves were approved. Every page edits the digest message in place."""
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-plan-"))
-    url = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
-    await upgrade_async(url)
-    engine = create_engine(url)
-    sessions = session_factory(engine)
-    uows = make_uow_factory(sessions)
-    clock = RunningClock()
-    async with BotApiEmulator(TOKEN, rate_limits=RateLimits()) as emulator:
-        values: dict[str, Any] = {
-            "bot_token": TOKEN,
-            "bot_api_url": emulator.base_url,
-            "database_url": url,
-        }
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    async def pressed(button: str, timeout: float = 120) -> SeenMessage:
+        await approver.press(button, digest.message_id)
+        return await approver.wait_for_message(
+            lambda m: m.message_id == digest.message_id, timeout=timeout
+        )
+
+    approved = 0
+    overview = digest
+    for index in range(len([b for b in digest.button_texts if b.startswith("📂")])):
+        page = await pressed([b for b in overview.button_texts if b.startswith("📂")][index])
+        group_button = [b for b in page.button_texts if b.startswith("✅")]
+        if group_button:
+            confirm = await pressed(group_button[0])
+            done = await pressed(next(b for b in confirm.button_texts if b.startswith("Ya")), 600)
+            approved += int(done.body.split("✅", 1)[-1].split()[0])
+            page = await pressed("⬅️ Kembali")  # back to the group page
+        overview = await pressed("⬅️ Kembali")
+    return approved
+
+
+def approver_messages(b: Bench, chat: int) -> list[str]:
+    """What reached one approver chat as new messages, in order: "summary" (the photo),
+    "digest" (the digest's overview) or "other"."""
+    seen: list[str] = []
+    for call in b.emulator.calls:
+        if call.chat_id != chat or not call.ok:
+            continue
+        method = call.method.lower()
+        if method == "sendphoto":
+            seen.append("summary")
+        elif method == "sendmessage":
+            seen.append("digest" if "Ikhtisar" in str(call.params.get("text", "")) else "other")
+    return seen
+
+
+async def run_plan(
+    moves: int, others: int, pause: float, command: str, quiet: float
+) -> dict[str, Any]:
+    """An L-sized plan end to end: summaries and digests, group decisions, notices (after QUIET
+    seconds of the other users alone, for comparison)."""
+    async with bench("bench-plan-") as b:
         seeding = time.monotonic()
-        solver = await seed_plan(uows, moves, others, clock)
+        solver = await seed_plan(b, moves, others)
         seeded = time.monotonic() - seeding
         for i in range(moves):
-            emulator.user(FIRST_CHAT + i, f"Asn{i}")
+            b.emulator.user(FIRST_CHAT + i, f"Asn{i}")
         for chat in range(PLAN_OPDS * UNITS_PER_OPD):
-            emulator.user(SUPERVISOR_CHAT + chat, f"Kepala{chat}")
-        for opd in (*range(PLAN_OPDS), 99):
-            emulator.user(APPROVER_CHAT + opd, f"Pejabat{opd}")
-        app = build_application(
-            settings,
-            uows,
-            clock,
-            dialogues=SqlDialogueStore(sessions),
-            rate_limit=True,
-            publish_menus=False,
-        )
+            b.emulator.user(SUPERVISOR_CHAT + chat, f"Kepala{chat}")
+        approvers = [b.emulator.user(APPROVER_CHAT + opd, f"Pejabat{opd}") for opd in range(8)]
+        b.emulator.user(ADMIN_CHAT, "Operator")
+        app = b.application()
         install_cycle(app, solve_snapshot=solver, dispatch_interval=0.5)
-        rules = approval_rules_of(settings)
-        latencies: list[float] = []
-        stop = asyncio.Event()
-        async with running_bot(app, poll_timeout=1):
-            began = time.monotonic()
-            talkers = [
-                asyncio.create_task(chatter(emulator, OTHER_CHAT + j, stop, latencies, pause))
-                for j in range(others)
-            ]
-            [job] = app.job_queue.get_jobs_by_name(NIGHTLY)
-            planning = time.monotonic()
-            await job.run(app)
-            planned_in = time.monotonic() - planning
-            # Each OPD's approver opens their digest and approves every group in it.
-            deciding = time.monotonic()
-            async with uows() as uow:
-                plan = await uow.plans.latest()
-                heads = [g for g in await uow.roles.list_by_role(Role.APPROVER.value)]
-            assert plan is not None and plan.id is not None
-            approved = 0
-            for head in heads:
-                async with uows() as uow:
-                    view = await digest_view(uow, plan.id, [head.nip], rules)
-                for group in view.groups:
-                    ids = [e.proposal.id for e in group.waiting if e.proposal.id is not None]
-                    result = await approve_many(
-                        uows, clock, rules, proposal_ids=ids, approver_nip=head.nip
+        async with running_bot(app, poll_timeout=1), watching_loop() as stalls:
+            async with others_talking(b.emulator, others, pause, command) as latencies:
+                # First the other users alone: this machine's reply times without a plan.
+                await asyncio.sleep(quiet)
+                quiet_replies = len(latencies)
+                [job] = app.job_queue.get_jobs_by_name(NIGHTLY)
+                began = planning = time.monotonic()
+                await job.run(app)
+                planned_in = time.monotonic() - planning
+                during_plan = len(latencies)
+                # Each OPD's approver waits for the digest, then approves every group in it.
+                deciding = time.monotonic()
+                approved = 0
+                for approver in approvers:
+                    digest = await approver.wait_for_message(
+                        contains="Ikhtisar", timeout=600, after=0
                     )
-                    approved += result.approved
-            decided_in = time.monotonic() - deciding
-            while True:
-                await asyncio.sleep(2.0)
-                async with uows() as uow:
-                    waiting = len(await uow.outbox.list(OutboxStatus.PENDING.value))
-                if waiting == 0:
-                    break
-            delivered = time.monotonic() - began
-            stop.set()
-            await asyncio.gather(*talkers)
-        await engine.dispose()
-    sends = [c for c in emulator.calls if c.method.lower() in ("sendmessage", "sendphoto")]
-    approver_chats = {APPROVER_CHAT + opd for opd in range(PLAN_OPDS)}
-    per_approver = [
-        sum(1 for c in sends if c.chat_id == chat and c.ok) for chat in sorted(approver_chats)
+                    approved += await approve_every_group(approver, digest)
+                decided_in = time.monotonic() - deciding
+                during_decisions = len(latencies)
+                await b.drained()
+                delivered = time.monotonic() - began
+            async with b.uows() as uow:
+                plan = await uow.plans.latest()
+                assert plan is not None and plan.id is not None
+                states = [p.state for p in await uow.proposals.list_for_plan(plan.id)]
+    sends = [
+        c
+        for c in b.emulator.calls
+        if c.method.lower() in ("sendmessage", "sendphoto")
+        and not OTHER_CHAT <= (c.chat_id or 0) < OTHER_CHAT + others
     ]
+    per_approver = [approver_messages(b, APPROVER_CHAT + opd) for opd in range(PLAN_OPDS)]
     return {
         "plan_moves": moves,
         "others": others,
+        "other_command": command,
         "seed_seconds": round(seeded, 1),
         "plan_stored_seconds": round(planned_in, 1),
         "group_decisions_seconds": round(decided_in, 1),
         "approved": approved,
+        "approved_in_database": sum(s == ProposalState.APPROVED for s in states),
         "all_delivered_seconds": round(delivered, 1),
-        "messages_sent": sum(1 for c in sends if c.ok),
-        "most_messages_to_one_approver": max(per_approver),
-        "flood_429_answers": sum(1 for c in emulator.calls if c.status == 429),
-        "other_replies": len(latencies),
-        "reply_p50_seconds": round(statistics.median(latencies), 3) if latencies else None,
-        "reply_p95_seconds": round(percentile(latencies, 0.95), 3) if latencies else None,
-        "reply_max_seconds": round(max(latencies), 3) if latencies else None,
+        "plan_messages_sent": sum(1 for c in sends if c.ok),
+        "messages_per_approver": [len(m) for m in per_approver],
+        "summary_before_digest": all(m[:2] == ["summary", "digest"] for m in per_approver),
+        "flood_429_answers": sum(1 for c in b.emulator.calls if c.status == 429),
+        **latency_report(latencies[quiet_replies:]),
+        "before_the_plan": latency_report(latencies[:quiet_replies]),
+        "during_plan": latency_report(latencies[quiet_replies:during_plan]),
+        "during_decisions": latency_report(latencies[during_plan:during_decisions]),
+        "during_delivery": latency_report(latencies[during_decisions:]),
+        "event_loop": stalls.report(),
     }
 
 
 def main() -> None:
     """Command line entry."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--notices", type=int, default=10_000)
     parser.add_argument("--others", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rate", type=float, default=20.0, help="bulk cap msg/s (0: none)")
     parser.add_argument("--pause", type=float, default=2.0, help="other users' think time (s)")
+    parser.add_argument("--command", default="/status", help="what the other users send")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--plan-moves", type=int, default=0, help="run a whole plan of N moves")
+    parser.add_argument(
+        "--quiet", type=float, default=20.0, help="seconds of other users alone before the plan"
+    )
     args = parser.parse_args()
     if args.plan_moves:
-        plan_result = asyncio.run(run_plan(args.plan_moves, args.others, args.pause))
-        print(json.dumps(plan_result, indent=2))
-        if args.out:
-            args.out.write_text(json.dumps(plan_result, indent=2) + "\n")
-        sys.exit(0 if plan_result["flood_429_answers"] == 0 else 1)
-    result = asyncio.run(run(args.notices, args.others, args.concurrency, args.rate, args.pause))
-    text = json.dumps(result, indent=2)
-    print(text)
+        result = asyncio.run(
+            run_plan(args.plan_moves, args.others, args.pause, args.command, args.quiet)
+        )
+        ok = result["flood_429_answers"] == 0 and result["summary_before_digest"]
+    else:
+        result = asyncio.run(
+            run(args.notices, args.others, args.concurrency, args.rate, args.pause, args.command)
+        )
+        ok = result["rows_sent"] == args.notices and result["duplicates"] == 0
+    text_out = json.dumps(result, indent=2)
+    print(text_out)
     if args.out:
-        args.out.write_text(text + "\n")
-    sys.exit(0 if result["rows_sent"] == args.notices and result["duplicates"] == 0 else 1)
+        args.out.write_text(text_out + "\n")
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

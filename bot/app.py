@@ -49,7 +49,17 @@ from handlers.keyboards import pattern_for
 
 log = logging.getLogger(__name__)
 
-BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+class AppData(BotData):
+    """The Application's bot_data: the handlers' Services and, for the composition root only
+    (the health report), the settings they were built from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings: Settings | None = None
+
+
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], AppData, Any]
 
 
 class SystemClock:
@@ -133,7 +143,7 @@ def build_application(
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(token or settings.require_token())
-        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .context_types(ContextTypes(context=BotContext, bot_data=AppData))
         .post_init(_post_init)
         .concurrent_updates(update_processor_for(settings.concurrent_updates))
     )
@@ -157,6 +167,7 @@ def build_application(
         publish_menus=publish_menus,
     )
     application.bot_data.services = services
+    application.bot_data.settings = settings
     if table is None:
         from bot.handler_table import HANDLERS  # the feature modules load with the bot
 

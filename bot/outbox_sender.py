@@ -4,6 +4,7 @@ call the Bot API; map Telegram's answers to retry / blocked / gone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -125,7 +126,9 @@ class TelegramSender:
         payload = message.payload
         chat_id = message.chat_id
         if message.kind == "plan_summary":
-            caption, markup, png = plan.render_summary(t, payload)
+            # Drawing the chart takes a CPU for a while: off the event loop, so replies to
+            # people go on meanwhile (handlers.charts draws without pyplot's global state).
+            caption, markup, png = await asyncio.to_thread(plan.render_summary, t, payload)
             if png is not None:
                 photo: Message = await self.bot.send_photo(
                     chat_id,

@@ -31,6 +31,7 @@ from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleActio
 from core.notices import TransferContent, transfer_content
 from core.outbox import chats_of, chats_with_role, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.read_once import read_once
 from core.working_time import WorkingTime, first_of_month_after
 
 StageScope = Literal["opd", "all"]
@@ -531,64 +532,8 @@ async def decide(
                 approver_nip=approver_nip,
                 now=now,
             )
-            proposal, deciding_nip, raised = may.proposal, may.deciding_nip, may.raised
-            await uow.decisions.add(
-                ApprovalDecision(proposal_id, stage, deciding_nip, approve, reason, now)
-            )
-            final = not approve or stage + 1 >= len(rules.stages)
-            if not approve:
-                updated = dataclasses.replace(
-                    proposal, state=ProposalState.REJECTED, decided_at=now
-                )
-            elif final:
-                local_day = rules.working_time.local(now).date()
-                updated = dataclasses.replace(
-                    proposal,
-                    state=ProposalState.APPROVED,
-                    decided_at=now,
-                    tmt=first_of_month_after(local_day, rules.tmt_months_ahead),
-                )
-            else:
-                updated = dataclasses.replace(proposal, stage=stage + 1)
-            if not await uow.proposals.transition(proposal, updated):
-                raise await _stale(uow, proposal, stage, rules)
-            by_name = await _name_of(uow, deciding_nip)
-            if deciding_nip != approver_nip:
-                by_name = f"{await _name_of(uow, approver_nip)} a.n. {by_name}"
-            await enqueue_card_outcome(
-                uow,
-                proposal,
-                stage,
-                ("approved" if final else "forwarded") if approve else "rejected",
-                now,
-                by_name=by_name,
-                reason=reason,
-                rules=rules,
-            )
-            if approve and not final:
-                from core.digest import enqueue_stage_messages  # digest builds on this module
-
-                await enqueue_stage_messages(uow, [updated], rules, now)
-            if approve and final:
-                await enqueue_notice(uow, updated, rules, now)
-            after: dict[str, Any] = {
-                "state": updated.state.value,
-                "stage": updated.stage,
-                "reason": reason,
-            }
-            if deciding_nip != approver_nip:
-                after["on_behalf_of"] = deciding_nip
-            if raised:
-                after["escalated"] = True
-            await uow.audit.add(
-                AuditEvent(
-                    actor=approver_nip,
-                    action="proposal.approve" if approve else "proposal.reject",
-                    subject=f"proposal:{proposal_id}",
-                    at=now,
-                    before={"state": proposal.state.value, "stage": proposal.stage},
-                    after=after,
-                )
+            outcome = await settle_allowed(
+                uow, rules, may, actor_nip=approver_nip, approve=approve, reason=reason, now=now
             )
             await uow.commit()
     except Conflict:
@@ -598,6 +543,112 @@ async def decide(
             assert current is not None
             stale = await _stale(uow, current, stage, rules)
         raise stale from None
+    return outcome
+
+
+async def settle_allowed(
+    uow: UnitOfWork,
+    rules: ApprovalRules,
+    may: MayDecide,
+    *,
+    actor_nip: str,
+    approve: bool,
+    reason: str | None,
+    now: dt.datetime,
+) -> DecisionOutcome:
+    """`settle_stage` for a decision `check_may_decide` allowed (MAY: in whose name, and
+    whether the card had been escalated to the caller)."""
+    return await settle_stage(
+        uow,
+        rules,
+        may.proposal,
+        stage=may.proposal.stage,
+        deciding_nip=may.deciding_nip,
+        actor_nip=actor_nip,
+        approve=approve,
+        reason=reason,
+        now=now,
+        audit_extra={"escalated": True} if may.raised else None,
+    )
+
+
+async def settle_stage(
+    uow: UnitOfWork,
+    rules: ApprovalRules,
+    proposal: TransferProposal,
+    *,
+    stage: int,
+    deciding_nip: str,
+    actor_nip: str,
+    approve: bool,
+    reason: str | None,
+    now: dt.datetime,
+    by_name: str | None = None,
+    audit_extra: dict[str, Any] | None = None,
+) -> DecisionOutcome:
+    """Record STAGE's decision on PROPOSAL inside UOW (the caller commits): the decision in
+    DECIDING_NIP's name, the proposal moved on (next stage, approved with its TMT, or
+    rejected), every copy of the card edited (naming BY_NAME, by default the decider, "X a.n.
+    Y" for a deputy), the next stage's cards or the notice queued, and the audit event by
+    ACTOR_NIP (with AUDIT_EXTRA). Raises Conflict when the stage was decided meanwhile and
+    AlreadyDecided when the proposal moved on."""
+    assert proposal.id is not None
+    await uow.decisions.add(
+        ApprovalDecision(proposal.id, stage, deciding_nip, approve, reason, now)
+    )
+    final = not approve or stage + 1 >= len(rules.stages)
+    if not approve:
+        updated = dataclasses.replace(proposal, state=ProposalState.REJECTED, decided_at=now)
+    elif final:
+        local_day = rules.working_time.local(now).date()
+        updated = dataclasses.replace(
+            proposal,
+            state=ProposalState.APPROVED,
+            decided_at=now,
+            tmt=first_of_month_after(local_day, rules.tmt_months_ahead),
+        )
+    else:
+        updated = dataclasses.replace(proposal, stage=stage + 1)
+    if not await uow.proposals.transition(proposal, updated):
+        raise await _stale(uow, proposal, stage, rules)
+    if by_name is None:
+        by_name = await _name_of(uow, deciding_nip)
+        if deciding_nip != actor_nip:
+            by_name = f"{await _name_of(uow, actor_nip)} a.n. {by_name}"
+    await enqueue_card_outcome(
+        uow,
+        proposal,
+        stage,
+        ("approved" if final else "forwarded") if approve else "rejected",
+        now,
+        by_name=by_name,
+        reason=reason,
+        rules=rules,
+    )
+    if approve and not final:
+        from core.digest import enqueue_stage_messages  # digest builds on this module
+
+        await enqueue_stage_messages(uow, [updated], rules, now)
+    if approve and final:
+        await enqueue_notice(uow, updated, rules, now)
+    after: dict[str, Any] = {
+        "state": updated.state.value,
+        "stage": updated.stage,
+        "reason": reason,
+    }
+    if deciding_nip != actor_nip:
+        after["on_behalf_of"] = deciding_nip
+    after.update(audit_extra or {})
+    await uow.audit.add(
+        AuditEvent(
+            actor=actor_nip,
+            action="proposal.approve" if approve else "proposal.reject",
+            subject=f"proposal:{proposal.id}",
+            at=now,
+            before={"state": proposal.state.value, "stage": proposal.stage},
+            after=after,
+        )
+    )
     return DecisionOutcome(updated, approve, final)
 
 
@@ -617,29 +668,67 @@ async def approve_many(
     proposal_ids: Sequence[int],
     approver_nip: str,
 ) -> BulkOutcome:
-    """Approve each of PROPOSAL_IDS at its current stage, one transaction each; those the
-    caller may not decide (or already decided) are skipped and counted."""
-    approved = skipped = 0
-    for proposal_id in proposal_ids:
+    """Approve each of PROPOSAL_IDS at its current stage; those the caller may not decide (or
+    already decided) are skipped and counted.
+
+    A group decision is one act: every approval of it is stored in ONE transaction, or none
+    is. The whole group is checked before anything is written, and the reference data (units,
+    grants, accounts, names) is read once for the whole group (core.read_once), so the
+    database's write lock is held for the writes only. When another decision on one of them
+    lands meanwhile (Conflict, or a proposal that moved on between the check and the write),
+    nothing of the group was stored, and it is decided again one move at a time, each in its
+    own transaction."""
+    try:
         async with uow_factory() as uow:
-            proposal = await uow.proposals.get(proposal_id)
-        if proposal is None or proposal.state != ProposalState.PENDING:
-            skipped += 1
-            continue
+            shared, now = read_once(uow), clock.now()
+            allowed = [
+                may
+                for proposal_id in proposal_ids
+                if (may := await _allowed(shared, rules, proposal_id, approver_nip, now))
+            ]
+            for may in allowed:
+                await settle_allowed(
+                    shared, rules, may, actor_nip=approver_nip, approve=True, reason=None, now=now
+                )
+            await uow.commit()
+        return BulkOutcome(len(allowed), len(proposal_ids) - len(allowed))
+    except (Conflict, StaleAction):
+        pass
+    approved = 0
+    for proposal_id in proposal_ids:
         try:
-            await decide(
-                uow_factory,
-                clock,
-                rules,
-                proposal_id=proposal_id,
-                stage=proposal.stage,
-                approver_nip=approver_nip,
-                approve=True,
-            )
-            approved += 1
-        except (StaleAction, NotAllowed):
-            skipped += 1
-    return BulkOutcome(approved, skipped)
+            async with uow_factory() as uow:
+                now = clock.now()
+                one = await _allowed(uow, rules, proposal_id, approver_nip, now)
+                if one is not None:
+                    await settle_allowed(
+                        uow, rules, one, actor_nip=approver_nip, approve=True, reason=None, now=now
+                    )
+                    await uow.commit()
+                    approved += 1
+        except (Conflict, StaleAction):
+            continue  # decided by someone else meanwhile
+    return BulkOutcome(approved, len(proposal_ids) - approved)
+
+
+async def _allowed(
+    uow: UnitOfWork, rules: ApprovalRules, proposal_id: int, approver_nip: str, now: dt.datetime
+) -> MayDecide | None:
+    """Whether APPROVER_NIP may decide PROPOSAL_ID at its current stage now (None: no)."""
+    proposal = await uow.proposals.get(proposal_id)
+    if proposal is None or proposal.state != ProposalState.PENDING:
+        return None
+    try:
+        return await check_may_decide(
+            uow,
+            rules,
+            proposal_id=proposal_id,
+            stage=proposal.stage,
+            approver_nip=approver_nip,
+            now=now,
+        )
+    except (StaleAction, NotAllowed):
+        return None
 
 
 async def approve_all(

@@ -30,13 +30,26 @@ def solve(
     seed: int = 0,
     workers: int | None = None,
     gap_tolerance: float = 0.0,
+    full_enumeration_max: int | None = None,
 ) -> Solution:
-    """The best plan within `time_limit` seconds, validated, with its bound and explanations."""
+    """The best plan within `time_limit` seconds, validated, with its bound and explanations.
+
+    `full_enumeration_max` (default: the pipeline's): up to this many (movable employee, unit of
+    their family) pairs every allowed move is listed; above it moves are priced implicitly.
+    """
     # numpy and OR-Tools load on the first solve, not when the types are imported
+    from core.rebalance.pipeline import FULL_ENUMERATION_MAX
     from core.rebalance.pipeline import solve as run_pipeline
 
     return run_pipeline(
-        instance, time_limit, seed=seed, workers=workers, gap_tolerance=gap_tolerance
+        instance,
+        time_limit,
+        seed=seed,
+        workers=workers,
+        gap_tolerance=gap_tolerance,
+        full_enumeration_max=(
+            FULL_ENUMERATION_MAX if full_enumeration_max is None else full_enumeration_max
+        ),
     )
 
 

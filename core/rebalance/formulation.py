@@ -10,6 +10,7 @@ and CP-SAT are both built from the same `Formulation`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -32,12 +33,47 @@ class Segments:
     possible_departures: IntArray  # per unit, employees with an allowed move out of it
 
 
-def build_segments(ci: CompiledInstance, cols: Columns) -> Segments:
-    """Segments covering every staff level the full column set can reach."""
+def build_segments(ci: CompiledInstance, cols: Columns | None) -> Segments:
+    """Segments covering every staff level the full column set can reach.
+
+    With `cols` None (the allowed moves are not listed) the reach is bounded from the counts:
+    a pair can gain at most the movable employees of its family outside it and lose at most
+    its own movable employees (then the caps) - more levels than reachable, never fewer.
+    """
     n_pairs = ci.n_pairs
+    unit = ci.pair_unit
+    m = len(ci.unit_ids)
+    if cols is None:
+        movable = ci.movable
+        can_leave = np.bincount(ci.emp_pair[movable], minlength=n_pairs).astype(np.int64)
+        family_movable = np.bincount(ci.emp_family[movable], minlength=len(ci.families))
+        can_arrive = family_movable[ci.pair_family] - can_leave
+        arrivals = np.bincount(unit, weights=can_arrive, minlength=m).astype(np.int64)
+        departures = np.bincount(ci.emp_unit[movable], minlength=m).astype(np.int64)
+        touched = np.nonzero((can_arrive > 0) | (can_leave > 0))[0].astype(np.int64)
+        return _segments(ci, can_arrive, can_leave, touched, arrivals, departures)
     can_arrive = np.bincount(cols.dest_pair, minlength=n_pairs)
     emp_with_cols = np.nonzero(np.diff(cols.emp_start) > 0)[0]
     can_leave = np.bincount(ci.emp_pair[emp_with_cols], minlength=n_pairs)
+    touched = np.nonzero(
+        (np.bincount(cols.dest_pair, minlength=n_pairs) > 0)
+        | (np.bincount(cols.orig_pair, minlength=n_pairs) > 0)
+    )[0]
+    arrivals = np.bincount(cols.unit, minlength=m).astype(np.int64)
+    departures = np.bincount(ci.emp_unit[emp_with_cols], minlength=m).astype(np.int64)
+    return _segments(ci, can_arrive, can_leave, touched.astype(np.int64), arrivals, departures)
+
+
+def _segments(
+    ci: CompiledInstance,
+    can_arrive: IntArray,
+    can_leave: IntArray,
+    touched: IntArray,
+    arrivals: IntArray,
+    departures: IntArray,
+) -> Segments:
+    """Runs of equal marginal imbalance cost over the levels the counts let each pair reach."""
+    n_pairs = ci.n_pairs
     unit = ci.pair_unit
     up = np.minimum(can_arrive, ci.arrivals_cap[unit])
     down = np.minimum(can_leave, ci.departures_cap[unit])
@@ -60,13 +96,6 @@ def build_segments(ci: CompiledInstance, cols: Columns) -> Segments:
         parts.append(
             (pairs[run_start], np.full(run_start.shape[0], direction), slope[run_start], lengths)
         )
-    m = len(ci.unit_ids)
-    touched = np.nonzero(
-        (np.bincount(cols.dest_pair, minlength=n_pairs) > 0)
-        | (np.bincount(cols.orig_pair, minlength=n_pairs) > 0)
-    )[0]
-    arrivals = np.bincount(cols.unit, minlength=m).astype(np.int64)
-    departures = np.bincount(ci.emp_unit[emp_with_cols], minlength=m).astype(np.int64)
     if not parts:
         z = np.zeros(0, dtype=np.int64)
         return Segments(z, z, np.zeros(0), z, touched.astype(np.int64), arrivals, departures)
@@ -92,6 +121,35 @@ class SpouseRows:
 
     column: IntArray  # the active column the row belongs to
     rhs: FloatArray
+    row: IntArray  # the row's index in the model
+
+
+class ModelRows(Protocol):
+    """Where each constraint of the model sits among a model's rows (-1: no such row); what
+    pricing and the Lagrangian bound need from a Formulation or an incremental master LP."""
+
+    @property
+    def segments(self) -> Segments: ...
+    @property
+    def row_lb(self) -> FloatArray: ...
+    @property
+    def row_ub(self) -> FloatArray: ...
+    @property
+    def assign_row(self) -> IntArray: ...
+    @property
+    def balance_row(self) -> IntArray: ...
+    @property
+    def arrivals_row(self) -> IntArray: ...
+    @property
+    def departures_row(self) -> IntArray: ...
+    @property
+    def total_row(self) -> int: ...
+    @property
+    def spouse(self) -> SpouseRows: ...
+    @property
+    def constant(self) -> float: ...
+    @property
+    def n_rows(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -279,7 +337,11 @@ def build_formulation(
         arrivals_row=arrivals_row,
         departures_row=departures_row,
         total_row=total_row,
-        spouse=SpouseRows(np.array(sp_cols, dtype=np.int64), np.array(sp_rhs, dtype=np.float64)),
+        spouse=SpouseRows(
+            np.array(sp_cols, dtype=np.int64),
+            np.array(sp_rhs, dtype=np.float64),
+            spouse_start + np.arange(len(sp_cols), dtype=np.int64),
+        ),
         spouse_row_start=spouse_start,
         constant=constant,
     )

@@ -22,8 +22,14 @@ def greedy_descent(
     deadline: float,
     start: IntArray | None = None,
     allowed: BoolArray | None = None,
+    min_sweeps: int = 0,
 ) -> IntArray:
-    """A plan no single reassignment improves (or the best found by the deadline)."""
+    """A plan no single reassignment improves (or the best found by the deadline).
+
+    A sweep applies, best first, every improving single reassignment still improving when its
+    turn comes. At least `min_sweeps` sweeps run whatever the deadline (a plan, not nothing,
+    when time is short).
+    """
     state = PlanState(ci, cols, start)
     home = ci.emp_unit
     cur_rel = np.zeros(ci.n_employees)  # cost of the current unit relative to staying
@@ -39,7 +45,9 @@ def greedy_descent(
         cols.cost[col_idx],
     )
     pairs = np.arange(ci.n_pairs)
-    while time.perf_counter() < deadline:
+    sweeps = 0
+    while sweeps < min_sweeps or time.perf_counter() < deadline:
+        sweeps += 1
         staff = state.staff
         g0 = ci.pair_imbalance(pairs, staff)
         up1 = ci.pair_imbalance(pairs, staff + 1) - g0
@@ -80,7 +88,7 @@ def greedy_descent(
                 state.apply(change)
                 cur_rel[e] = 0.0 if u == home[e] else float(cols.cost[cols.find(e, u)])
                 applied += 1
-            if time.perf_counter() >= deadline:
+            if sweeps > min_sweeps and time.perf_counter() >= deadline:
                 break
         if applied == 0:
             break

@@ -1,24 +1,39 @@
-"""The solver pipeline of docs/optimisation.md (method): columns, LP by column generation,
-CP-SAT if fractional.
+"""The solver pipeline of docs/optimisation.md (method): candidate moves, a first plan by
+descent, the LP by column generation, an integer plan (rounding, descent, CP-SAT if
+fractional), validation and explanations - each phase timed.
 
 Every plan returned has passed the solver-independent validator; a plan that does not is a bug
-and raises `PlanRejected`.
+and raises `PlanRejected`. The solve always returns a plan (at worst the status quo) within
+about its time limit, with a bound proven over every allowed move.
 """
 
 from __future__ import annotations
 
 import os
+import resource
+import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from core.rebalance.candidates import Columns, build_columns
+from core.rebalance.candidates import (
+    Columns,
+    aspiration_columns,
+    build_columns,
+    column_codes,
+    columns_from_pairs,
+    merge_columns,
+    move_constant,
+    move_rules,
+    potential_moves,
+)
 from core.rebalance.compiled import CompiledInstance, IntArray, compile_instance
 from core.rebalance.explain import explain_moves, not_granted
 from core.rebalance.formulation import Segments, build_formulation, build_segments
 from core.rebalance.greedy import greedy_descent
 from core.rebalance.model import Instance, Solution
+from core.rebalance.pricing import PricingIndex, build_index, price_moves
 from core.rebalance.relaxation import Relaxation, solve_relaxation
 from core.rebalance.validator import PlanRejected, validate_plan
 
@@ -26,16 +41,73 @@ DEFAULT_TIME_LIMIT = 60.0
 # Below this many allowed moves, CP-SAT on all of them can close a fractional LP's gap.
 FULL_CPSAT_MAX_COLUMNS = 20_000
 OPTIMALITY_TOL = 1e-6  # relative: objective within this of the bound counts as proven optimal
+# Up to this many (movable employee, unit of their family) pairs every allowed move is listed
+# as a column; above it the moves are generated (aspirations, the best few per employee) and
+# priced implicitly (pricing.py), so memory and time stop growing with employees x units.
+FULL_ENUMERATION_MAX = 400_000
+INITIAL_PER_EMPLOYEE = 6  # best moves per employee at status-quo marginal costs, to start
+# The first plan (descent over the starting columns) gets at most this share of the limit.
+FIRST_PLAN_SHARE = 0.15
 
 
-def trivial_bound(ci: CompiledInstance, cols: Columns) -> float:
-    """A weak but proven bound: every person at their cheapest option, no imbalance at all."""
-    best = ci.stay_cost.copy()
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, in MiB (ru_maxrss: KiB on Linux)."""
+    peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
+
+
+def trivial_bound(ci: CompiledInstance, cols: Columns, index: PricingIndex | None = None) -> float:
+    """A weak but proven bound: every person at their cheapest option, no imbalance at all.
+
+    With `index`, moves outside `cols` are priced implicitly (zero duals), so the bound holds
+    over every allowed move, listed or not.
+    """
+    best_move = np.zeros(ci.n_employees)
     has = np.diff(cols.emp_start) > 0
     if cols.size:
-        mins = np.minimum.reduceat(cols.cost, cols.emp_start[:-1][has])
-        best[has] += np.minimum(mins, 0.0)
-    return float(best.sum())
+        best_move[has] = np.minimum.reduceat(cols.cost, cols.emp_start[:-1][has])
+    if index is not None:
+        zero_pairs, zero_units = np.zeros(ci.n_pairs), np.zeros(len(ci.unit_ids))
+        priced = price_moves(
+            ci, index, zero_pairs, zero_units, move_constant(ci), np.zeros(ci.n_employees), 1
+        )
+        best_move = np.minimum(best_move, priced.min_price)
+    return float((ci.stay_cost + np.minimum(best_move, 0.0)).sum())
+
+
+def marginal_columns(
+    ci: CompiledInstance, index: PricingIndex, staff: IntArray, per_employee: int
+) -> Columns:
+    """Each employee's best non-aspiration moves priced at the marginal imbalance costs of a
+    staffing (one more in the destination pair, one fewer in the home pair)."""
+    pairs = np.arange(ci.n_pairs)
+    g0 = ci.pair_imbalance(pairs, staff)
+    up1 = ci.pair_imbalance(pairs, staff + 1) - g0
+    down1 = ci.pair_imbalance(pairs, np.maximum(staff - 1, 0)) - g0
+    const = move_constant(ci) + down1[ci.emp_pair]
+    priced = price_moves(
+        ci,
+        index,
+        up1,
+        np.zeros(len(ci.unit_ids)),
+        const,
+        np.zeros(ci.n_employees),
+        per_employee,
+    )
+    return columns_from_pairs(ci, priced.emp, priced.unit, priced.dist)
+
+
+def starting_columns(ci: CompiledInstance, index: PricingIndex) -> Columns:
+    """Every allowed aspiration move, plus each employee's best moves priced at the status
+    quo's marginal imbalance costs."""
+    pool = aspiration_columns(ci, index.rules)
+    return merge_columns(ci, pool, marginal_columns(ci, index, ci.pair_base, INITIAL_PER_EMPLOYEE))
+
+
+def add_new(ci: CompiledInstance, cols: Columns, more: Columns) -> Columns:
+    """`cols` plus the columns of `more` it does not hold yet."""
+    fresh = ~np.isin(column_codes(ci, more), column_codes(ci, cols))
+    return merge_columns(ci, cols, _subset(ci, more, fresh))
 
 
 def assignment_map(ci: CompiledInstance, assignment: IntArray) -> dict[str, str]:
@@ -119,11 +191,12 @@ def integer_plan(
     workers: int,
     seed: int,
     stats: dict[str, object],
+    all_moves_listed: bool = True,
 ) -> tuple[IntArray, str, float]:
     """The plan from the LP: as is when integral; else rounding, descent and CP-SAT.
 
     Returns the plan, how it was found, and CP-SAT's proven bound over every allowed move
-    (-inf unless the instance was small enough to run it).
+    (-inf unless `cols` lists every allowed move and is small enough to run it).
     """
     if rel.solved and rel.integral:
         return rounded_plan(ci, cols, rel), "lp-highs", -np.inf
@@ -143,7 +216,11 @@ def integer_plan(
         if out.assignment is not None and ci.objective(out.assignment) < ci.objective(plan):
             plan, method = out.assignment, "lp-highs+cp-sat"
     cpsat_bound = -np.inf
-    if cols.size <= FULL_CPSAT_MAX_COLUMNS and until - time.perf_counter() > 0.2:
+    if (
+        all_moves_listed
+        and cols.size <= FULL_CPSAT_MAX_COLUMNS
+        and until - time.perf_counter() > 0.2
+    ):
         # small enough to let CP-SAT prove the integer optimum over every allowed move
         from core.rebalance.cpsat import solve_cpsat
 
@@ -166,41 +243,82 @@ def solve(
     seed: int = 0,
     workers: int | None = None,
     gap_tolerance: float = 0.0,
+    full_enumeration_max: int = FULL_ENUMERATION_MAX,
 ) -> Solution:
-    """The best plan found within `time_limit` seconds, validated, with bound and explanations."""
+    """The best plan found within `time_limit` seconds, validated, with bound and explanations.
+
+    `full_enumeration_max`: above this many (movable employee, unit of their family) pairs the
+    allowed moves are priced implicitly instead of listed (tests lower it to exercise that path).
+    Stats carry `phase_seconds` (candidates, lp, integer_plan - the first plan by descent
+    included -, validation, explanations) and `peak_rss_mib`.
+    """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     workers = max(1, min(workers or (os.cpu_count() or 1), os.cpu_count() or 1))
+    phases: dict[str, float] = {}
+    mark = t0
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(phases.get(name, 0.0) + now - mark, 3)
+        mark = now
+
     ci = compile_instance(instance)
-    cols = build_columns(ci)
-    segs = build_segments(ci, cols)
+    potential = potential_moves(ci)
+    index: PricingIndex | None = None
+    if potential > full_enumeration_max:
+        index = build_index(ci, move_rules(ci))
+        cols = starting_columns(ci, index)
+        segs = build_segments(ci, None)
+    else:
+        cols = build_columns(ci)
+        segs = build_segments(ci, cols)
+    lap("candidates")
     # keep time for validation and explanations (measured: ~60 us per aspiration, ~15 us per
     # employee), and a little for CP-SAT in case the LP comes out fractional
     aspirations = int((ci.aspirations >= 0).sum())
     reserve = max(0.05 * time_limit, 0.15 + 6e-5 * aspirations + 1.5e-5 * ci.n_employees)
     cpsat_share = min(8.0, 0.08 * time_limit)
+    # a plan within the first seconds, whatever happens to the LP
+    first_until = min(time.perf_counter() + FIRST_PLAN_SHARE * time_limit, deadline - reserve)
+    first_plan = greedy_descent(ci, cols, first_until, min_sweeps=1)
+    lap("integer_plan")
+    if index is not None:
+        # the first plan's staffing prices moves closer to the LP's duals than the status quo
+        staff = ci.staff_of(first_plan)
+        cols = add_new(ci, cols, marginal_columns(ci, index, staff, INITIAL_PER_EMPLOYEE))
+    lap("candidates")
     rel = solve_relaxation(
-        ci, cols, segs, deadline - reserve - cpsat_share, gap_tolerance=gap_tolerance
+        ci, cols, segs, deadline - reserve - cpsat_share, gap_tolerance=gap_tolerance, index=index
     )
+    cols = rel.columns
+    lap("lp")
     stats: dict[str, object] = {
-        "columns_allowed": cols.size,
+        "columns_allowed": cols.size if index is None else None,
+        "moves_potential": potential,
+        "implicit_pricing": index is not None,
         "columns_used": int(rel.active.sum()),
         "lp_rounds": rel.rounds,
         "lp_priced_out": rel.priced_out,
-        "variables": rel.formulation.n_vars if rel.formulation else 0,
-        "rows": rel.formulation.n_rows if rel.formulation else 0,
+        "variables": rel.n_vars,
+        "rows": rel.n_rows,
     }
     plan, method, cpsat_bound = integer_plan(
-        ci, cols, segs, rel, deadline - reserve, workers, seed, stats
+        ci, cols, segs, rel, deadline - reserve, workers, seed, stats, index is None
     )
+    first_objective = ci.objective(first_plan)
+    if first_objective < ci.objective(plan) - OPTIMALITY_TOL * max(1.0, abs(first_objective)):
+        plan, method = first_plan, "descent"
     if ci.objective(plan) > ci.objective(ci.emp_unit):
         plan = ci.emp_unit.copy()  # a rounded plan can be worse than doing nothing
         method += "+status-quo"
+    lap("integer_plan")
     mapping = assignment_map(ci, plan)
     objective = validate_plan(instance, mapping)
     status_quo = validate_plan(instance, {})
     bound = rel.bound if np.isfinite(rel.bound) else -np.inf
-    bound = max(bound, trivial_bound(ci, cols), cpsat_bound)
+    bound = max(bound, trivial_bound(ci, cols, index), cpsat_bound)
     tol = OPTIMALITY_TOL * max(1.0, abs(objective))
     if bound > objective + tol:
         raise PlanRejected([f"bound {bound} above the objective {objective} of a valid plan"])
@@ -208,10 +326,19 @@ def solve(
     status = "OPTIMAL" if objective - bound <= tol else "FEASIBLE"
     if objective > status_quo + tol:
         raise PlanRejected([f"plan objective {objective} worse than status quo {status_quo}"])
-    moves = explain_moves(ci, cols, plan)
-    refused = not_granted(ci, cols, plan)
+    lap("validation")
+    explain_cols = cols
+    if index is not None:
+        # every allowed destination of the employees who move, for their alternatives
+        moved = np.nonzero(plan != ci.emp_unit)[0]
+        explain_cols = add_new(ci, cols, build_columns(ci, moved))
+    moves = explain_moves(ci, explain_cols, plan)
+    refused = not_granted(ci, explain_cols, plan)
+    lap("explanations")
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     stats["method"] = method
+    stats["phase_seconds"] = phases
+    stats["peak_rss_mib"] = round(peak_rss_mib(), 1)
     return Solution(
         status=status,
         objective=objective,
@@ -220,4 +347,18 @@ def solve(
         moves=tuple(moves),
         not_granted=tuple(refused),
         stats={"seconds": stats.pop("seconds"), "method": stats.pop("method"), **stats},
+    )
+
+
+def _subset(ci: CompiledInstance, cols: Columns, keep: np.ndarray) -> Columns:
+    """The columns where `keep` is true (order kept)."""
+    emp = cols.emp[keep]
+    return Columns(
+        emp=emp,
+        unit=cols.unit[keep],
+        cost=cols.cost[keep],
+        dest_pair=cols.dest_pair[keep],
+        orig_pair=cols.orig_pair[keep],
+        aspiration_rank=cols.aspiration_rank[keep],
+        emp_start=np.searchsorted(emp, np.arange(ci.n_employees + 1)).astype(np.int64),
     )

@@ -19,13 +19,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.rebalance.candidates import Columns
+from core.rebalance.candidates import (
+    Columns,
+    column_codes,
+    columns_from_pairs,
+    merge_columns,
+    move_constant,
+)
 from core.rebalance.compiled import BoolArray, CompiledInstance, FloatArray, IntArray
 from core.rebalance.formulation import (
     Formulation,
+    ModelRows,
     Segments,
     build_formulation,
+    couples_both_movable,
 )
+from core.rebalance.pricing import PricingIndex, price_moves
 
 INTEGRALITY_TOL = 1e-6
 PRICING_TOL = 1e-6
@@ -36,6 +45,11 @@ MAX_ADDED_PER_ROUND = 250_000
 # otherwise feed them in a few per round (measured on L: 5 rounds instead of 17).
 NEAR_ZERO = 20.0
 NEAR_ZERO_MIN_BUDGET = 50_000
+# With an implicit column set, columns priced below this join (fewer: each LP stays small).
+NEAR_ZERO_IMPLICIT = 20.0
+# Share of the best-bound duals in the duals priced at (Wentges, "Weighted Dantzig-Wolfe
+# decomposition for linear mixed-integer programming", ITOR 4, 1997); 0 turns it off.
+SMOOTHING = 0.5
 # LP objective within this relative distance of the bound counts as proven (as in pipeline).
 PROVEN_GAP = 1e-6
 TRACE = False  # print one line per round to stderr (profiling aid)
@@ -65,6 +79,9 @@ class Relaxation:
     formulation: Formulation | None
     rounds: int
     seconds: float
+    columns: Columns  # the columns x and active refer to (grown by pricing when implicit)
+    n_vars: int = 0  # of the last LP solved
+    n_rows: int = 0
 
     @property
     def integral(self) -> bool:
@@ -152,7 +169,7 @@ def solve_formulation_lp(form: Formulation, time_limit: float, backend: str = "h
     return LPResult(f"FAILED:{name}", float("nan"), np.zeros(0), np.zeros(0), seconds)
 
 
-def _row_duals(form: Formulation, duals: FloatArray) -> FloatArray:
+def _row_duals(form: ModelRows, duals: FloatArray) -> FloatArray:
     """Duals with the sign every row type needs for a valid Lagrangian bound (<= rows: y <= 0)."""
     y = duals.copy()
     le = np.isinf(form.row_lb) & np.isfinite(form.row_ub)
@@ -169,7 +186,7 @@ def _per_row(row_of: IntArray, y: FloatArray) -> FloatArray:
 
 
 def reduced_costs_without_assign(
-    ci: CompiledInstance, cols: Columns, form: Formulation, y: FloatArray
+    ci: CompiledInstance, cols: Columns, form: ModelRows, y: FloatArray
 ) -> FloatArray:
     """Reduced cost of every allowed column, leaving out its at-most-one-move row."""
     rc = cols.cost.copy()
@@ -182,7 +199,7 @@ def reduced_costs_without_assign(
         rc -= y[form.total_row]
     sp = form.spouse
     if sp.column.shape[0]:
-        y_sp = y[form.spouse_row_start : form.spouse_row_start + sp.column.shape[0]]
+        y_sp = y[sp.row]
         rc[sp.column] -= y_sp  # own row, coefficient +1
         row_cols: dict[int, list[int]] = {}
         for i, c in enumerate(sp.column.tolist()):
@@ -201,8 +218,72 @@ def reduced_costs_without_assign(
     return rc
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class SpousePrices:
+    """The spouse rows' part of the reduced cost of a couple member's move, for any move."""
+
+    ci: CompiledInstance
+    rows_of: dict[int, tuple[IntArray, FloatArray]]  # spouse s -> (units of s's rows, duals)
+    shift: FloatArray  # per employee: minus the lowest the spouse part can be (>= 0)
+
+    def __call__(self, emp: IntArray, unit: IntArray) -> FloatArray:
+        """The spouse part of the reduced cost of moving emp[i] to unit[i]."""
+        out = np.zeros(emp.shape[0])
+        ci = self.ci
+        order = np.argsort(emp, kind="stable")
+        es = emp[order]
+        bounds = np.flatnonzero(np.diff(es)) + 1
+        for block in np.split(np.arange(es.shape[0]), bounds):
+            if block.shape[0] == 0:
+                continue
+            e = int(es[block[0]])
+            found = self.rows_of.get(int(ci.spouse[e]))
+            if found is None:
+                continue
+            s_units, y_rows = found
+            limit = ci.spouse_limit_km(e)
+            near_home = ci.unit_distance(s_units, int(ci.emp_unit[e])) <= limit
+            units = unit[order[block]]
+            near = ci.unit_distance(units[:, None], s_units[None, :]) <= limit
+            coef = np.where(near_home[None, :], (~near).astype(float), -near.astype(float))
+            out[order[block]] = -(coef @ y_rows)
+        return out
+
+
+def spouse_prices(
+    ci: CompiledInstance, cols: Columns, form: ModelRows, y: FloatArray
+) -> SpousePrices:
+    """The spouse rows' duals grouped by the employee whose columns own the rows."""
+    sp = form.spouse
+    rows_of: dict[int, tuple[IntArray, FloatArray]] = {}
+    shift = np.zeros(ci.n_employees)
+    if sp.column.shape[0]:
+        y_sp = y[sp.row]
+        owner = cols.emp[sp.column]
+        order = np.argsort(owner, kind="stable")
+        owners = owner[order]
+        bounds = np.flatnonzero(np.diff(owners)) + 1
+        for block in np.split(order, bounds):
+            if block.shape[0] == 0:
+                continue
+            s = int(owner[block[0]])
+            units = cols.unit[sp.column[block]]
+            y_rows = y_sp[block]
+            rows_of[s] = (units, y_rows)
+            e = int(ci.spouse[s])
+            limit = ci.spouse_limit_km(e)
+            far_home = ci.unit_distance(units, int(ci.emp_unit[e])) > limit
+            shift[e] = float(-(y_rows[far_home]).sum())
+    return SpousePrices(ci, rows_of, shift)
+
+
 def lagrangian_bound(
-    ci: CompiledInstance, cols: Columns, form: Formulation, y: FloatArray, rc: FloatArray
+    ci: CompiledInstance,
+    cols: Columns,
+    form: ModelRows,
+    y: FloatArray,
+    rc: FloatArray,
+    outside_min: FloatArray | None = None,
 ) -> float:
     """A proven lower bound on every plan, from multipliers y on all rows but at-most-one-move."""
     total = form.constant
@@ -212,9 +293,11 @@ def lagrangian_bound(
     total += float((form.row_ub[finite_ub] * y[finite_ub]).sum())
     starts = cols.emp_start[:-1]
     has = np.diff(cols.emp_start) > 0
+    best = np.zeros(ci.n_employees) if outside_min is None else np.minimum(outside_min, 0.0)
     if rc.shape[0]:
         mins = np.minimum.reduceat(rc, starts[has])
-        total += float(np.minimum(mins, 0.0).sum())
+        best[has] = np.minimum(best[has], mins)
+    total += float(best.sum())
     segs: Segments = form.segments
     yb = _per_row(form.balance_row, y)
     seg_rc = segs.cost + segs.direction * yb[segs.pair]
@@ -261,6 +344,62 @@ def initial_columns(ci: CompiledInstance, cols: Columns) -> BoolArray:
     return active
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class OutsidePrices:
+    """Pricing of the allowed moves that are not columns yet (implicit column set)."""
+
+    min_rc: FloatArray  # per employee, at most the cheapest reduced cost of a move outside the
+    # pool (without the at-most-one-move row), exact where negative; inf when none is below 0
+    new: Columns  # the moves to add: negative or near-zero reduced cost, best per employee
+    negative: int  # how many of them have a negative reduced cost (with the at-most-one row)
+
+
+def price_outside(
+    ci: CompiledInstance,
+    index: PricingIndex,
+    cols: Columns,
+    form: ModelRows,
+    y: FloatArray,
+    near_zero: float,
+    per_employee: int,
+) -> OutsidePrices:
+    """Price every allowed move outside `cols` with the LP duals `y` (pricing.py), without
+    listing them. min_rc is exact where negative; the new columns are the `per_employee`
+    cheapest per employee with reduced cost (at-most-one-move row included) below near_zero."""
+    yb = _per_row(form.balance_row, y)
+    ya = _per_row(form.arrivals_row, y)
+    yd = _per_row(form.departures_row, y)
+    y_assign = _per_row(form.assign_row, y)
+    const = move_constant(ci) + yb[ci.emp_pair] - yd[ci.emp_unit]
+    if form.total_row >= 0:
+        const = const - y[form.total_row]
+    spouse = spouse_prices(ci, cols, form, y)
+    both = couples_both_movable(ci)
+    threshold = np.maximum(0.0, near_zero + y_assign)
+    # one more than wanted per employee: a returned move may already be a column
+    priced = price_moves(
+        ci, index, -yb, -ya, const, threshold, per_employee + 1,
+        shift=spouse.shift, spouse_term=spouse, spouse_emp=both,
+    )  # fmt: skip
+    codes = priced.emp * len(ci.unit_ids) + priced.unit
+    fresh = ~np.isin(codes, column_codes(ci, cols), assume_unique=False)
+    # over every returned move, columns or not: a column's price here leaves out its own spouse
+    # row (never negative), so it is at most its reduced cost and the minimum stays a bound
+    min_rc = priced.min_price
+    full = priced.price - y_assign[priced.emp]
+    take = np.nonzero(fresh & (full < near_zero))[0]
+    if take.shape[0]:
+        order = np.lexsort((full[take], priced.emp[take]))
+        take = take[order]
+        first = np.ones(take.shape[0], dtype=bool)
+        first[1:] = priced.emp[take][1:] != priced.emp[take][:-1]
+        start = np.maximum.accumulate(np.where(first, np.arange(take.shape[0]), 0))
+        take = take[(np.arange(take.shape[0]) - start) < per_employee]
+    new = columns_from_pairs(ci, priced.emp[take], priced.unit[take], priced.dist[take])
+    negative = int((full[take] < -PRICING_TOL).sum())
+    return OutsidePrices(min_rc, new, negative)
+
+
 def solve_relaxation(
     ci: CompiledInstance,
     cols: Columns,
@@ -268,12 +407,19 @@ def solve_relaxation(
     deadline: float,
     backend: str = "highs",
     gap_tolerance: float = 0.0,
+    index: PricingIndex | None = None,
 ) -> Relaxation:
     """Column generation until pricing is clean, the gap is closed, or the deadline passes.
 
     `gap_tolerance` stops early once (LP objective - bound) is at most that share of
     (status quo - bound), i.e. of the improvement still achievable.
+
+    With `index` None, `cols` holds every allowed move and pricing scans them. With an index,
+    `cols` is a starting pool (it must hold every allowed aspiration move) and the moves outside
+    it are priced implicitly (`price_outside`); the pool grows by the moves pricing adds.
     """
+    if index is not None:
+        return _solve_implicit(ci, cols, segs, deadline, gap_tolerance, index)
     start = time.perf_counter()
     status_quo = float(
         ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
@@ -281,7 +427,7 @@ def solve_relaxation(
     last_round = 0.0
     active = initial_columns(ci, cols)
     best_bound = -np.inf
-    last: tuple[Formulation, LPResult] | None = None
+    last: tuple[Formulation, LPResult, Columns] | None = None
     priced_out = False
     rounds = 0
     while True:
@@ -295,10 +441,18 @@ def solve_relaxation(
         rounds += 1
         if result.status != "OPTIMAL":
             break
-        last = (form, result)
+        last = (form, result, cols)
         y = _row_duals(form, result.duals)
         rc = reduced_costs_without_assign(ci, cols, form, y)
-        best_bound = max(best_bound, lagrangian_bound(ci, cols, form, y, rc))
+        outside: OutsidePrices | None = None
+        if index is not None:
+            outside = price_outside(
+                ci, index, cols, form, y, NEAR_ZERO_IMPLICIT, ADDED_PER_EMPLOYEE
+            )
+        best_bound = max(
+            best_bound,
+            lagrangian_bound(ci, cols, form, y, rc, None if outside is None else outside.min_rc),
+        )
         if TRACE:
             print(
                 f"round {rounds}: cols {form.n_moves} rows {form.n_rows} "
@@ -311,7 +465,7 @@ def solve_relaxation(
         rc_full = rc - y_assign[cols.emp]
         negative = (rc_full < -PRICING_TOL) & ~active
         last_round = time.perf_counter() - round_start
-        if not negative.any():
+        if not negative.any() and (outside is None or outside.negative == 0):
             priced_out = True
             break
         gap = result.objective - best_bound
@@ -320,6 +474,10 @@ def solve_relaxation(
             gap_tolerance * max(0.0, status_quo - best_bound),
         ):
             break
+        if outside is not None:
+            cols = merge_columns(ci, cols, outside.new)
+            active = np.ones(cols.size, dtype=bool)
+            continue
         # near-zero columns too: degenerate duals otherwise feed them in a few per round
         near = (rc_full < NEAR_ZERO) & ~active
         chosen = top_per_employee(cols, near, rc_full, ADDED_PER_EMPLOYEE)
@@ -334,15 +492,17 @@ def solve_relaxation(
             chosen = chosen[np.argsort(rc_full[chosen])[:MAX_ADDED_PER_ROUND]]
         active = active.copy()
         active[chosen] = True
-    x = np.zeros(cols.size)
     lp_obj = float("nan")
     form_out: Formulation | None = None
     if last is not None:
-        form_out, result = last
+        form_out, result, cols = last
+        x = np.zeros(cols.size)
         x[form_out.active] = np.clip(result.values[: form_out.n_moves], 0.0, 1.0)
         lp_obj = result.objective
         if priced_out:
             best_bound = max(best_bound, lp_obj)
+    else:
+        x = np.zeros(cols.size)
     return Relaxation(
         solved=last is not None,
         priced_out=priced_out,
@@ -353,6 +513,107 @@ def solve_relaxation(
         formulation=form_out,
         rounds=rounds,
         seconds=time.perf_counter() - start,
+        columns=cols,
+        n_vars=form_out.n_vars if form_out else 0,
+        n_rows=form_out.n_rows if form_out else 0,
+    )
+
+
+def _solve_implicit(
+    ci: CompiledInstance,
+    cols: Columns,
+    segs: Segments,
+    deadline: float,
+    gap_tolerance: float,
+    index: PricingIndex,
+) -> Relaxation:
+    """Column generation with the moves outside the pool priced implicitly and the master LP
+    re-optimised from its last basis (master.py)."""
+    from core.rebalance.master import MasterLP, MasterSolution
+
+    start = time.perf_counter()
+    status_quo = float(
+        ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
+    )
+    master = MasterLP(ci, segs)
+    master.add_columns(cols, cols)
+    center: FloatArray | None = None  # the duals of the best bound so far
+    best_bound = -np.inf
+    last: tuple[MasterSolution, Columns, int] | None = None
+    priced_out = False
+    rounds = 0
+    last_round = 0.0
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.05 or (last is not None and remaining < 0.8 * last_round):
+            break
+        round_start = time.perf_counter()
+        sol = master.solve(remaining)
+        rounds += 1
+        if sol.status != "OPTIMAL":
+            break
+        rows = master.rows()
+        last = (sol, cols, rows.n_rows)
+        y = _row_duals(rows, sol.duals)
+        # Wentges smoothing: price at a point between the duals of the best bound so far and
+        # the master's duals; if nothing prices out there, price at the master's duals
+        points = [y]
+        if center is not None and SMOOTHING > 0.0:
+            grown = np.concatenate([center, y[center.shape[0] :]])
+            points = [SMOOTHING * grown + (1.0 - SMOOTHING) * y, y]
+        outside: OutsidePrices | None = None
+        for y_at in points:
+            rc = reduced_costs_without_assign(ci, cols, rows, y_at)
+            outside = price_outside(
+                ci, index, cols, rows, y_at, NEAR_ZERO_IMPLICIT, ADDED_PER_EMPLOYEE
+            )
+            value = lagrangian_bound(ci, cols, rows, y_at, rc, outside.min_rc)
+            if value > best_bound:
+                best_bound, center = value, y_at
+            if outside.negative:
+                break
+        assert outside is not None
+        if TRACE:
+            print(
+                f"round {rounds}: cols {cols.size} rows {rows.n_rows} lp {sol.seconds:.2f}s "
+                f"obj {sol.objective:.2f} bound {best_bound:.2f} new {outside.new.size} "
+                f"negative {outside.negative} t={time.perf_counter() - start:.2f}",
+                file=sys.stderr,
+            )
+        last_round = time.perf_counter() - round_start
+        if outside.negative == 0:  # at the master's own duals: the LP over all moves is solved
+            priced_out = True
+            break
+        gap = sol.objective - best_bound
+        if gap <= max(
+            PROVEN_GAP * max(1.0, abs(sol.objective)),
+            gap_tolerance * max(0.0, status_quo - best_bound),
+        ):
+            break
+        cols = merge_columns(ci, cols, outside.new)
+        master.add_columns(cols, outside.new)
+    x = np.zeros(cols.size)
+    lp_obj = float("nan")
+    n_rows = 0
+    if last is not None:
+        sol, cols, n_rows = last
+        x = sol.x
+        lp_obj = sol.objective
+        if priced_out:
+            best_bound = max(best_bound, lp_obj)
+    return Relaxation(
+        solved=last is not None,
+        priced_out=priced_out,
+        x=x,
+        lp_objective=lp_obj,
+        bound=float(best_bound),
+        active=np.ones(cols.size, dtype=bool),
+        formulation=None,
+        rounds=rounds,
+        seconds=time.perf_counter() - start,
+        columns=cols,
+        n_vars=master.n_vars,
+        n_rows=n_rows,
     )
 
 

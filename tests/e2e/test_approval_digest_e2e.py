@@ -24,18 +24,22 @@ PER_ORIGIN = 100
 
 
 def nip_of(i: int) -> str:
-    return f"19910101201503{1 + i % 2}{i:03d}"
+    return f"1991{i // 1000 + 1:02d}10201503{1 + i % 2}{i % 1000:03d}"
 
 
-async def seed_big_plan(loop: LoopRuntime) -> None:
+async def seed_big_plan(
+    loop: LoopRuntime, count: int = PER_ORIGIN * len(ORIGINS), small_group: int = 0
+) -> None:
+    """COUNT nurses of Dinkes units proposed to move to PKM-B: spread over ORIGINS, except the
+    first SMALL_GROUP, who all come from PKM-F."""
     moves = []
     async with loop.uows() as uow:
-        for index, code in enumerate(ORIGINS):
+        for index, code in enumerate((*ORIGINS, "PKM-F")):
             await uow.units.upsert(
                 Unit(code, f"Puskesmas {code[-1]}", "Dinkes", -7.9 - index / 100, 110.6)
             )
-        for i in range(PER_ORIGIN * len(ORIGINS)):
-            origin = ORIGINS[i % len(ORIGINS)]
+        for i in range(count):
+            origin = "PKM-F" if i < small_group else ORIGINS[i % len(ORIGINS)]
             await uow.employees.upsert(make_employee(nip_of(i), f"Perawat {i:03d}", origin))
             moves.append(move(nip_of(i), origin, "PKM-B"))
         await uow.commit()
@@ -163,5 +167,70 @@ async def test_hundreds_of_moves_reach_an_approver_as_summary_and_one_digest(
         async with loop.uows() as uow:
             final = await uow.proposals.list_for_plan(plan.id)
         assert sum(p.state == ProposalState.APPROVED for p in final) == 103
+    refused = [(c.method, c.chat_id) for c in emulator.calls if c.status == 429]
+    assert refused == []  # no flood refusal while the plan's messages went out
+
+
+#: The sample agency's L plan: 1,330 moves. Three big origin units and one small one, so the
+#: group decision below stays short while the plan is L-sized.
+L_MOVES = 1_330
+SMALL_GROUP = 30
+
+
+async def test_an_l_sized_plan_reaches_the_approver_as_two_messages_and_a_group_decision(
+    loop: LoopRuntime,
+) -> None:
+    emulator = loop.emulator
+    emulator.rate_limits = RateLimits()  # Telegram's flood limits: 30/s overall, 1/s per chat
+    await seed_big_plan(loop, L_MOVES, SMALL_GROUP)
+    async with loop.running(rate_limit=True) as app:
+        users = await loop.register_everyone()
+        approver = users[APPROVER]
+        sent_before = len([c for c in emulator.calls if c.chat_id == approver.chat_id and c.ok])
+        mark = approver.mark()
+        await fire_nightly(app)
+        loop.clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
+        digest = await approver.wait_for_message(
+            contains="Ikhtisar usulan mutasi", timeout=120, after=mark
+        )
+        assert f"{L_MOVES} usulan menunggu keputusan Anda" in digest.body
+        await asyncio.sleep(3)  # anything else queued for this chat would be on its way now
+
+        def new_messages() -> list[str]:
+            return [
+                c.method.lower()
+                for c in emulator.calls[:]
+                if c.chat_id == approver.chat_id
+                and c.ok
+                and c.method.lower() in ("sendmessage", "sendphoto")
+            ]
+
+        plan_messages = new_messages()[sent_before:]
+        # The summary with its chart first, then the digest: two messages for 1,330 moves.
+        assert plan_messages == ["sendphoto", "sendmessage"]
+
+        # Decide the small group from the digest: exactly its 30 moves are approved.
+        opener = next(b for b in digest.button_texts if b.startswith("📂 Puskesmas F"))
+        await approver.press(opener, digest)
+        page = await approver.wait_for_message(lambda m: m.message_id == digest.message_id)
+        await approver.press(f"✅ Setujui kelompok ({SMALL_GROUP})", page)
+        confirm = await approver.wait_for_message(lambda m: m.message_id == digest.message_id)
+        await approver.press(f"Ya, setujui {SMALL_GROUP}", confirm)
+        await approver.wait_for_message(
+            lambda m: (
+                m.message_id == digest.message_id and f"{SMALL_GROUP} usulan disetujui" in m.body
+            ),
+            timeout=120,
+        )
+        async with loop.uows() as uow:
+            plan = await uow.plans.latest()
+            assert plan is not None and plan.id is not None
+            after = await uow.proposals.list_for_plan(plan.id)
+        assert len(after) == L_MOVES
+        approved = [p for p in after if p.state == ProposalState.APPROVED]
+        assert {p.from_unit for p in approved} == {"PKM-F"}
+        assert len(approved) == SMALL_GROUP
+        # Pages and decisions edit the digest in place: still the same two messages.
+        assert new_messages()[sent_before:] == ["sendphoto", "sendmessage"]
     refused = [(c.method, c.chat_id) for c in emulator.calls if c.status == 429]
     assert refused == []  # no flood refusal while the plan's messages went out

@@ -36,8 +36,9 @@ def violations(package: str, allowed: set[str] | None, forbidden: set[str]) -> l
     return bad
 
 
-def test_core_imports_only_stdlib_numpy_and_ortools() -> None:
-    allowed = set(sys.stdlib_module_names) | {"numpy", "ortools", "core", "__future__"}
+def test_core_imports_only_stdlib_numpy_ortools_and_highspy() -> None:
+    # highspy: HiGHS's own bindings, for the engine's warm-restarted master LP (issue 12)
+    allowed = set(sys.stdlib_module_names) | {"numpy", "ortools", "highspy", "core", "__future__"}
     assert violations("core", allowed, forbidden=set()) == []
 
 

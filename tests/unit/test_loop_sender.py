@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
+import time
 from typing import Any
 
+import pytest
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.outbox_sender import TelegramSender
@@ -13,6 +17,25 @@ from tests.unit.loop_fakes import FakeUowFactory
 from tests.unit.test_loop_notices import EXPLANATION, NURSE, UNITS, proposal
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
+SUMMARY: dict[str, Any] = {
+    "plan_id": 1,
+    "plan_date": "2026-11-24",
+    "moves": 2,
+    "your_cards": 2,
+    "objective": 100.0,
+    "status_quo_objective": 400.0,
+    "not_granted": 0,
+    "bars": [
+        {
+            "unit_code": "PKM-A",
+            "unit_name": "A",
+            "family": "x",
+            "required": 1.0,
+            "before": 2,
+            "after": 1,
+        }
+    ],
+}
 
 
 class Sent:
@@ -80,29 +103,39 @@ async def test_an_edit_kind_edits_the_message_it_names() -> None:
 
 async def test_plan_summary_goes_as_a_photo_with_the_chart() -> None:
     bot = FakeBot()
-    payload = {
-        "plan_id": 1,
-        "plan_date": "2026-11-24",
-        "moves": 2,
-        "your_cards": 2,
-        "objective": 100.0,
-        "status_quo_objective": 400.0,
-        "not_granted": 0,
-        "bars": [
-            {
-                "unit_code": "PKM-A",
-                "unit_name": "A",
-                "family": "x",
-                "required": 1.0,
-                "before": 2,
-                "after": 1,
-            }
-        ],
-    }
-    message = OutboxMessage(2, 201, "plan_summary", payload, NOW)
+    message = OutboxMessage(2, 201, "plan_summary", SUMMARY, NOW)
     assert (await sender(bot).send(message, None)).status == "sent"
     [(name, call)] = bot.calls
     assert name == "send_photo" and "75" in call["caption"]
+
+
+async def test_the_summary_chart_is_drawn_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import handlers.plan
+
+    drawn_on: list[int] = []
+
+    def slow_chart(bars: object, labels: object) -> bytes:
+        drawn_on.append(threading.get_ident())
+        time.sleep(0.3)  # a big chart on a slow CPU
+        return b"png"
+
+    monkeypatch.setattr(handlers.plan, "render_plan_chart", slow_chart)
+    ticks = 0
+
+    async def other_work() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(other_work())
+    message = OutboxMessage(2, 201, "plan_summary", SUMMARY, NOW)
+    assert (await sender(FakeBot()).send(message, None)).status == "sent"
+    ticker.cancel()
+    assert drawn_on and drawn_on[0] != threading.get_ident()
+    assert ticks >= 10  # the loop went on while the chart was drawn
 
 
 async def test_telegram_answers_map_to_blocked_retry_and_gone() -> None:

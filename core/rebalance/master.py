@@ -1,0 +1,359 @@
+"""The restricted master LP of column generation, kept in one HiGHS instance between rounds.
+
+Rows (as in formulation.py): a balance row per (unit, family) pair any move can change, the
+arrival, departure and total caps that can bind, an at-most-one-move row per employee holding a
+column, and the spouse rows of couples whose both members may move (one per column of a
+couple member, over the spouse's columns). Pricing adds columns (and the rows they bring);
+HiGHS then restarts the simplex from the previous optimal basis instead of from scratch
+(Desrosiers and Lübbecke, "A primer in column generation", in Column Generation, Springer
+2005: the restricted master stays primal feasible when columns are added, so the primal simplex
+continues from its last basis). HiGHS through its `highspy` bindings (Huangfu and Hall,
+"Parallelizing the dual revised simplex method", Math. Prog. Comp. 10, 2018).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.rebalance.candidates import Columns, column_codes
+from core.rebalance.compiled import CompiledInstance, FloatArray, IntArray
+from core.rebalance.formulation import Segments, SpouseRows, couples_both_movable
+
+_BANNER = threading.Lock()
+_banner_shown = False
+
+
+def new_highs() -> Any:
+    """A silent `highspy.Highs`. HiGHS prints a banner on standard output when the first one
+    is made in a process; it is sent to /dev/null so that `mutasi solve` keeps stdout for
+    the solution."""
+    global _banner_shown
+    import highspy
+
+    with _BANNER:
+        if _banner_shown:
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+        else:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            try:
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
+                ctypes.CDLL(None).fflush(None)
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+            _banner_shown = True
+    h.silent()
+    return h
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MasterRows:
+    """Row positions of the master LP at one moment (satisfies formulation.ModelRows)."""
+
+    segments: Segments
+    row_lb: FloatArray
+    row_ub: FloatArray
+    assign_row: IntArray
+    balance_row: IntArray
+    arrivals_row: IntArray
+    departures_row: IntArray
+    total_row: int
+    spouse: SpouseRows
+    constant: float
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return int(self.row_lb.shape[0])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MasterSolution:
+    """One solve of the master: status, objective, value per column of `cols`, row duals."""
+
+    status: str  # OPTIMAL, STOPPED or FAILED:<HiGHS model status>
+    objective: float
+    x: FloatArray
+    duals: FloatArray
+    seconds: float
+
+
+class MasterLP:
+    """The master LP over a growing set of move columns (one HiGHS model, warm restarts)."""
+
+    def __init__(self, ci: CompiledInstance, segs: Segments) -> None:
+        import highspy
+
+        self._hs = highspy
+        self.ci = ci
+        self.segs = segs
+        self.h = new_highs()
+        self.h.setOptionValue("solver", "simplex")
+        inf = highspy.kHighsInf
+        m = len(ci.unit_ids)
+        lb: list[float] = []
+        ub: list[float] = []
+        self.balance_row = np.full(ci.n_pairs, -1, dtype=np.int64)
+        touched = segs.touched_pairs
+        self.balance_row[touched] = np.arange(touched.shape[0])
+        lb += [0.0] * touched.shape[0]
+        ub += [0.0] * touched.shape[0]
+        self.arrivals_row = np.full(m, -1, dtype=np.int64)
+        self.departures_row = np.full(m, -1, dtype=np.int64)
+        for counts, cap, row_of in (
+            (segs.possible_arrivals, ci.arrivals_cap, self.arrivals_row),
+            (segs.possible_departures, ci.departures_cap, self.departures_row),
+        ):
+            binding = np.nonzero(counts > cap)[0]
+            row_of[binding] = len(lb) + np.arange(binding.shape[0])
+            lb += [-inf] * binding.shape[0]
+            ub += cap[binding].astype(float).tolist()
+        self.total_row = -1
+        if ci.total_cap is not None:
+            self.total_row = len(lb)
+            lb.append(-inf)
+            ub.append(float(ci.total_cap))
+        self.row_lb = np.where(np.isinf(np.array(lb)), -np.inf, np.array(lb))
+        self.row_ub = np.array(ub, dtype=np.float64)
+        n0 = len(lb)
+        self.h.addRows(
+            n0,
+            np.array(lb, dtype=np.float64),
+            np.array(ub, dtype=np.float64),
+            0,
+            np.zeros(n0, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        # segment variables first: the imbalance runs of every pair
+        n_seg = segs.pair.shape[0]
+        starts = np.arange(n_seg, dtype=np.int32)
+        self.h.addCols(
+            n_seg,
+            segs.cost.astype(np.float64),
+            np.zeros(n_seg),
+            segs.length.astype(np.float64),
+            n_seg,
+            starts,
+            self.balance_row[segs.pair].astype(np.int32),
+            -segs.direction.astype(np.float64),
+        )
+        self.n_seg = n_seg
+        self.assign_row = np.full(ci.n_employees, -1, dtype=np.int64)
+        self.codes = np.zeros(0, dtype=np.int64)  # column code of each move variable, LP order
+        self.both = couples_both_movable(ci)
+        # spouse rows: (row, column code, rhs); and per employee the codes of their columns
+        self.sp_row: list[int] = []
+        self.sp_code: list[int] = []
+        self.sp_rhs: list[float] = []
+        self.couple_codes: dict[int, list[int]] = {}
+        self.constant = float(
+            ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
+        )
+        self.cols: Columns | None = None
+
+    def _append_rows(self, lb: list[float], ub: list[float]) -> None:
+        self.row_lb = np.concatenate([self.row_lb, np.array(lb, dtype=np.float64)])
+        self.row_ub = np.concatenate([self.row_ub, np.array(ub, dtype=np.float64)])
+
+    def add_columns(self, cols: Columns, new: Columns) -> None:
+        """Add the columns `new` (none already in the model); `cols` is the whole pool after
+        adding them (the model's columns and `new`, sorted by employee then unit)."""
+        ci = self.ci
+        hs = self._hs
+        inf = hs.kHighsInf
+        n_units = len(ci.unit_ids)
+        k = new.size
+        if k == 0:
+            self.cols = cols
+            return
+        # at-most-one-move rows for employees seen for the first time
+        fresh = np.unique(new.emp[self.assign_row[new.emp] < 0])
+        if fresh.shape[0]:
+            first = int(self.row_lb.shape[0])
+            self.assign_row[fresh] = first + np.arange(fresh.shape[0])
+            count = fresh.shape[0]
+            self.h.addRows(
+                count,
+                np.full(count, -inf),
+                np.ones(count),
+                0,
+                np.zeros(count, dtype=np.int32),
+                np.zeros(0, dtype=np.int32),
+                np.zeros(0),
+            )
+            self._append_rows([-np.inf] * count, [1.0] * count)
+        home = ci.emp_unit[new.emp]
+        per_col: list[IntArray] = [
+            self.assign_row[new.emp],
+            self.balance_row[new.dest_pair],
+            self.balance_row[new.orig_pair],
+            self.arrivals_row[new.unit],
+            self.departures_row[home],
+            np.full(k, self.total_row, dtype=np.int64),
+        ]
+        coefs: list[FloatArray] = [
+            np.ones(k), np.ones(k), -np.ones(k), np.ones(k), np.ones(k), np.ones(k),
+        ]  # fmt: skip
+        rows_m = np.stack(per_col, axis=1)
+        coef_m = np.stack(coefs, axis=1)
+        present = rows_m >= 0
+        # entries of the new couple columns in the spouse's existing spouse rows
+        extra: dict[int, tuple[list[int], list[float]]] = {}
+        new_codes = new.emp * n_units + new.unit
+        couple_cols = np.nonzero(self.both[new.emp])[0]
+        if couple_cols.shape[0] and self.sp_row:
+            sp_row = np.array(self.sp_row, dtype=np.int64)
+            sp_code = np.array(self.sp_code, dtype=np.int64)
+            owner = sp_code // n_units
+            for i in couple_cols.tolist():
+                e, u = int(new.emp[i]), int(new.unit[i])
+                s = int(ci.spouse[e])
+                mine = np.nonzero(owner == s)[0]
+                if mine.shape[0] == 0:
+                    continue
+                limit = ci.spouse_limit_km(e)
+                s_units = sp_code[mine] % n_units
+                near_home = ci.unit_distance(s_units, int(ci.emp_unit[e])) <= limit
+                near = ci.unit_distance(u, s_units) <= limit
+                coef = np.where(near_home, (~near).astype(float), -near.astype(float))
+                hit = coef != 0
+                extra[i] = (sp_row[mine][hit].tolist(), coef[hit].tolist())
+        # column-wise entries: the fixed rows, then the spouse-row entries, sorted by column
+        col_of = np.repeat(np.arange(k), present.sum(axis=1))
+        ent_row = rows_m[present]
+        ent_val = coef_m[present]
+        if extra:
+            x_col = np.concatenate([np.full(len(r), i) for i, (r, _) in extra.items()])
+            x_row = np.concatenate([np.array(r, dtype=np.int64) for r, _ in extra.values()])
+            x_val = np.concatenate([np.array(v, dtype=np.float64) for _, v in extra.values()])
+            col_of = np.concatenate([col_of, x_col.astype(np.int64)])
+            ent_row = np.concatenate([ent_row, x_row])
+            ent_val = np.concatenate([ent_val, x_val])
+            order = np.argsort(col_of, kind="stable")
+            col_of, ent_row, ent_val = col_of[order], ent_row[order], ent_val[order]
+        starts = np.searchsorted(col_of, np.arange(k)).astype(np.int32)
+        self.h.addCols(
+            k,
+            new.cost.astype(np.float64),
+            np.zeros(k),
+            np.ones(k),
+            int(ent_row.shape[0]),
+            starts,
+            ent_row.astype(np.int32),
+            ent_val.astype(np.float64),
+        )
+        first_var = self.n_seg + self.codes.shape[0]
+        self.codes = np.concatenate([self.codes, new_codes])
+        var_of = {int(c): first_var + i for i, c in enumerate(new_codes.tolist())}
+        for i in couple_cols.tolist():
+            self.couple_codes.setdefault(int(new.emp[i]), []).append(int(new_codes[i]))
+        # spouse rows of the new couple columns, over all the spouse's columns
+        if couple_cols.shape[0]:
+            all_var = {int(c): self.n_seg + j for j, c in enumerate(self.codes.tolist())}
+            var_of.update(all_var)
+            lb_new: list[float] = []
+            ub_new: list[float] = []
+            r_starts: list[int] = []
+            r_idx: list[int] = []
+            r_val: list[float] = []
+            first_row = int(self.row_lb.shape[0])
+            for i in couple_cols.tolist():
+                e, u = int(new.emp[i]), int(new.unit[i])
+                s = int(ci.spouse[e])
+                limit = ci.spouse_limit_km(e)
+                s_codes = self.couple_codes.get(s, [])
+                s_units = np.array(s_codes, dtype=np.int64) % n_units
+                at_home = bool(ci.unit_distance(u, int(ci.emp_unit[s])) <= limit)
+                near = ci.unit_distance(u, s_units) <= limit if s_codes else np.zeros(0, bool)
+                r_starts.append(len(r_idx))
+                r_idx.append(var_of[int(new_codes[i])])
+                r_val.append(1.0)
+                if at_home:
+                    pick, sign = np.nonzero(~near)[0], 1.0
+                else:
+                    pick, sign = np.nonzero(near)[0], -1.0
+                for j in pick.tolist():
+                    r_idx.append(var_of[s_codes[j]])
+                    r_val.append(sign)
+                self.sp_row.append(first_row + len(lb_new))
+                self.sp_code.append(int(new_codes[i]))
+                rhs = 1.0 if at_home else 0.0
+                self.sp_rhs.append(rhs)
+                lb_new.append(-np.inf)
+                ub_new.append(rhs)
+            count = len(lb_new)
+            self.h.addRows(
+                count,
+                np.full(count, -inf),
+                np.array(ub_new),
+                len(r_idx),
+                np.array(r_starts, dtype=np.int32),
+                np.array(r_idx, dtype=np.int32),
+                np.array(r_val),
+            )
+            self._append_rows(lb_new, ub_new)
+        self.cols = cols
+
+    def rows(self) -> MasterRows:
+        """The row positions now, with spouse rows pointing at columns of the current pool."""
+        assert self.cols is not None
+        codes = column_codes(self.ci, self.cols)
+        sp_codes = np.array(self.sp_code, dtype=np.int64)
+        return MasterRows(
+            segments=self.segs,
+            row_lb=self.row_lb,
+            row_ub=self.row_ub,
+            assign_row=self.assign_row,
+            balance_row=self.balance_row,
+            arrivals_row=self.arrivals_row,
+            departures_row=self.departures_row,
+            total_row=self.total_row,
+            spouse=SpouseRows(
+                np.searchsorted(codes, sp_codes).astype(np.int64),
+                np.array(self.sp_rhs, dtype=np.float64),
+                np.array(self.sp_row, dtype=np.int64),
+            ),
+            constant=self.constant,
+        )
+
+    @property
+    def n_vars(self) -> int:
+        """Number of variables (segments and moves)."""
+        return int(self.n_seg + self.codes.shape[0])
+
+    def solve(self, time_limit: float) -> MasterSolution:
+        """Re-optimise from the last basis; x is per column of the current pool."""
+        assert self.cols is not None
+        start = time.perf_counter()
+        self.h.setOptionValue("time_limit", float(max(0.05, time_limit)))
+        self.h.run()
+        seconds = time.perf_counter() - start
+        status = self.h.modelStatusToString(self.h.getModelStatus())
+        if status != "Optimal":
+            name = (
+                "STOPPED"
+                if status in ("Time limit reached", "Interrupted by user")
+                else (f"FAILED:{status}")
+            )
+            return MasterSolution(name, float("nan"), np.zeros(0), np.zeros(0), seconds)
+        sol = self.h.getSolution()
+        values = np.asarray(sol.col_value, dtype=np.float64)
+        x = np.zeros(self.cols.size)
+        pos = np.searchsorted(column_codes(self.ci, self.cols), self.codes)
+        x[pos] = np.clip(values[self.n_seg :], 0.0, 1.0)
+        duals = np.asarray(sol.row_dual, dtype=np.float64)
+        objective = float(self.h.getInfo().objective_function_value) + self.constant
+        return MasterSolution("OPTIMAL", objective, x, duals, seconds)

@@ -1,0 +1,68 @@
+"""Group decisions (issue 10) against real databases (SQLite and PostgreSQL): a group is stored in
+one transaction, and two approvers deciding the same group at once decide each move once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from core.approval import approve_many
+from core.domain import ProposalState
+from core.planning import propose_plan
+from core.ports import UnitOfWorkFactory
+from tests.unit.loop_agency import (
+    APPROVER,
+    APPROVER_2,
+    NIGHT,
+    ScriptedEngine,
+    employee,
+    move,
+    rules,
+    seed_database,
+)
+from tests.unit.loop_fakes import FixedClock
+
+MOVERS = 12
+
+
+def nip_of(i: int) -> str:
+    return f"19900101201503{1 + i % 2}{i:03d}"
+
+
+async def group_plan(uows: UnitOfWorkFactory) -> list[int]:
+    """The tiny agency plus MOVERS nurses of PKM-A, each proposed to move to PKM-B."""
+    await seed_database(uows)
+    async with uows() as uow:
+        for i in range(MOVERS):
+            await uow.employees.upsert(employee(nip_of(i), f"Perawat {i}", "PKM-A"))
+        await uow.commit()
+    moves: list[dict[str, Any]] = [move(nip_of(i), "PKM-A", "PKM-B") for i in range(MOVERS)]
+    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    outcome = await propose_plan(uows, clock, rules(), ScriptedEngine(moves))
+    return [p.id for p in outcome.proposals if p.id is not None]
+
+
+async def test_two_approvers_deciding_the_same_group_at_once_decide_each_move_once(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    ids = await group_plan(uow_factory)
+    assert len(ids) == MOVERS
+    clock = FixedClock(NIGHT.astimezone(dt.UTC) + dt.timedelta(hours=8))
+    approval = rules().approval
+    first, second = await asyncio.gather(
+        approve_many(uow_factory, clock, approval, proposal_ids=ids, approver_nip=APPROVER),
+        approve_many(uow_factory, clock, approval, proposal_ids=ids, approver_nip=APPROVER_2),
+    )
+    assert first.approved + second.approved == MOVERS
+    assert first.skipped + second.skipped == MOVERS
+    async with uow_factory() as uow:
+        decisions = [d for i in ids for d in await uow.decisions.list_for(i)]
+        proposals = [await uow.proposals.get(i) for i in ids]
+        notices = [m for m in await uow.outbox.list() if m.kind == "supervisor_info"]
+        audits = [e for e in await uow.audit.list() if e.action == "proposal.approve"]
+    assert sorted(d.proposal_id for d in decisions) == sorted(ids)
+    assert {p.state for p in proposals if p is not None} == {ProposalState.APPROVED}
+    # Each move's word to each supervisor once, and one audit event per move.
+    assert len({m.dedupe_key for m in notices}) == len(notices)
+    assert sorted(int(e.subject.split(":")[1]) for e in audits) == sorted(ids)
