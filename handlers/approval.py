@@ -368,10 +368,8 @@ async def on_press(turn: Turn) -> None:
             ),
         )
     elif press.action == "allyes":
-        result = await approve_all(
-            turn.context.services.uow_factory,
-            turn.context.clock,
-            turn.context.rules.approval,
+        result = await turn.run_use_case(
+            approve_all,
             plan_id=target,
             approver_nip=turn.me.nip,
         )
@@ -423,10 +421,8 @@ async def _decider_name(turn: Turn, proposal_id: int) -> str:
 
 async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
     try:
-        outcome = await decide(
-            turn.context.services.uow_factory,
-            turn.context.clock,
-            turn.context.rules.approval,
+        outcome = await turn.run_use_case(
+            decide,
             proposal_id=proposal_id,
             stage=stage,
             approver_nip=turn.me.nip,
@@ -468,10 +464,8 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
     await turn.end_dialogue()
     card_message = state.data.get("card_message")
     try:
-        await decide(
-            turn.context.services.uow_factory,
-            turn.context.clock,
-            turn.context.rules.approval,
+        await turn.run_use_case(
+            decide,
             proposal_id=proposal_id,
             stage=int(state.data["stage"]),
             approver_nip=turn.me.nip,
@@ -535,10 +529,8 @@ async def _details(turn: Turn, proposal_id: int, *, expanded: bool) -> None:
 async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
     """Uphold or cancel on an objection card (approvers; admins once it is escalated)."""
     try:
-        outcome = await decide_objection(
-            turn.context.services.uow_factory,
-            turn.context.clock,
-            turn.context.rules.approval,
+        outcome = await turn.run_use_case(
+            decide_objection,
             proposal_id=proposal_id,
             approver_nip=turn.me.nip,
             cancel=cancel,

@@ -70,10 +70,8 @@ async def on_press(turn: Turn) -> None:
         proposal = await uow.proposals.get(target)
     if proposal is None:
         raise NotFound()
-    outcome = await confirm_arrival(
-        turn.context.services.uow_factory,
-        turn.context.clock,
-        turn.context.rules.approval,
+    outcome = await turn.run_use_case(
+        confirm_arrival,
         proposal_id=target,
         nip=turn.me.nip,
         # The button a butuh_sip request carries says the new SIP is held.

@@ -20,7 +20,7 @@ from core.domain import ReasonCategory, Role, Unit
 from core.errors import InvalidInput
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.formatting import aspiration_text, problems_block, unit_label
-from handlers.keyboards import button, keyboard, paged_keyboard
+from handlers.keyboards import button, keyboard, unit_keyboard
 
 FEATURE = "asp"
 PER_PAGE = 8
@@ -81,15 +81,9 @@ def _choice_prompt(turn: Turn, state: DialogueState) -> str:
 
 
 def _results_keyboard(turn: Turn, state: DialogueState, units: list[Unit]) -> InlineKeyboardMarkup:
-    return paged_keyboard(
-        [unit_label(u) for u in units],
-        feature=FEATURE,
-        pick_action="pick",
-        page_action="page",
-        page=int(state.data.get("page", 0)),
-        previous_label=turn.t("paging.previous"),
-        next_label=turn.t("paging.next"),
-        per_page=PER_PAGE,
+    page = int(state.data.get("page", 0))
+    return unit_keyboard(
+        turn.t, units, feature=FEATURE, page=page, pick_action="pick", per_page=PER_PAGE
     )
 
 
@@ -134,9 +128,7 @@ async def on_press(turn: Turn) -> None:
     elif press.action == "send":
         await _send(turn)
     elif press.action == "cancel":
-        await turn.dialogue_in(FEATURE)
-        await turn.end_dialogue()
-        await turn.say_key("cancel.done")
+        await turn.cancel_dialogue(FEATURE)
     else:
         raise StaleButton()
 

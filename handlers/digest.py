@@ -340,10 +340,8 @@ async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
         raise NotFound()
     chosen = _chosen(turn, group, plan_id, index, selected_only)
     ids = [e.proposal.id for e in chosen if e.proposal.id is not None]
-    result = await approve_many(
-        turn.context.services.uow_factory,
-        turn.context.clock,
-        turn.context.rules.approval,
+    result = await turn.run_use_case(
+        approve_many,
         proposal_ids=ids,
         approver_nip=turn.me.nip,
     )

@@ -148,6 +148,20 @@ async def _download(turn: Turn, file_id: str) -> bytes:
     return bytes(await tg_file.download_as_bytearray())
 
 
+async def _import(
+    turn: Turn, kind: ImportKind, sheet: Sheet, *, strict: bool, dry_run: bool
+) -> ImportReport:
+    """Check (DRY_RUN: nothing written) or import one sheet of KIND as the caller."""
+    return await import_checked(
+        ImportBatch(**{kind: sheet}),
+        turn.context.services.uow_factory,
+        actor=turn.me.nip,
+        now=turn.context.now(),
+        strict=strict,
+        dry_run=dry_run,
+    )
+
+
 def _reader(turn: Turn) -> SheetReader:
     return turn.context.services.read_sheet
 
@@ -168,14 +182,7 @@ async def _check(turn: Turn, state: DialogueState, document: Document) -> None:
         return
     kind, sheet = batch
     strict = bool(state.data.get("strict"))
-    report = await import_checked(
-        ImportBatch(**{kind: sheet}),
-        turn.context.services.uow_factory,
-        actor=turn.me.nip,
-        now=turn.context.now(),
-        strict=strict,
-        dry_run=True,
-    )
+    report = await _import(turn, kind, sheet, strict=strict, dry_run=True)
     await _say_report(turn, "impor.checked", report, name, kind, strict, dry_run=True)
     if not report.ok:
         await turn.say_key("impor.refused")
@@ -289,12 +296,6 @@ async def on_press(turn: Turn) -> None:
         return
     _, sheet = batch
     await turn.end_dialogue()  # one press imports once, whatever happens next
-    report = await import_checked(
-        ImportBatch(**{kind: sheet}),
-        turn.context.services.uow_factory,
-        actor=turn.me.nip,
-        now=turn.context.now(),
-        strict=strict,
-    )
+    report = await _import(turn, kind, sheet, strict=strict, dry_run=False)
     key = "impor.done" if report.ok else "impor.changed_meanwhile"
     await _say_report(turn, key, report, name, kind, strict, dry_run=False)

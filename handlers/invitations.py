@@ -11,8 +11,7 @@ from core.dialogue import DialogueState
 from core.domain import Role, ScopeKind, Unit
 from core.invitations import invitations_csv, issue_invitations
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.formatting import unit_label
-from handlers.keyboards import button, paged_keyboard
+from handlers.keyboards import button, unit_keyboard
 
 FEATURE = "inv"
 PER_PAGE = 8
@@ -31,16 +30,8 @@ def _keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
     extra = (
         [[button(turn.t("invite.all_units"), FEATURE, "all")]] if _admin_everywhere(turn) else []
     )
-    return paged_keyboard(
-        [unit_label(u) for u in units],
-        feature=FEATURE,
-        pick_action="unit",
-        page_action="page",
-        page=page,
-        previous_label=turn.t("paging.previous"),
-        next_label=turn.t("paging.next"),
-        per_page=PER_PAGE,
-        extra_rows=extra,
+    return unit_keyboard(
+        turn.t, units, feature=FEATURE, page=page, per_page=PER_PAGE, extra_rows=extra
     )
 
 

@@ -216,10 +216,8 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
         return
     await turn.end_dialogue()
-    await object_transfer(
-        turn.context.services.uow_factory,
-        turn.context.clock,
-        turn.context.rules.approval,
+    await turn.run_use_case(
+        object_transfer,
         proposal_id=int(state.data["proposal_id"]),
         nip=turn.me.nip,
         reason=reason,

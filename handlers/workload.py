@@ -21,8 +21,8 @@ from core.workload import (
     reportable_jabatan,
 )
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.formatting import figures_text, preview_text, unit_label
-from handlers.keyboards import button, keyboard, paged_keyboard
+from handlers.formatting import figures_text, preview_text
+from handlers.keyboards import button, keyboard, unit_keyboard
 from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
 
 FEATURE = "wl"
@@ -53,16 +53,7 @@ async def _start(turn: Turn) -> None:
 
 
 def _units_keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
-    return paged_keyboard(
-        [unit_label(u) for u in units],
-        feature=FEATURE,
-        pick_action="unit",
-        page_action="page",
-        page=page,
-        previous_label=turn.t("paging.previous"),
-        next_label=turn.t("paging.next"),
-        per_page=PER_PAGE,
-    )
+    return unit_keyboard(turn.t, units, feature=FEATURE, page=page, per_page=PER_PAGE)
 
 
 async def _unit_chosen(turn: Turn, state: DialogueState, unit: Unit) -> None:
@@ -176,28 +167,18 @@ async def on_press(turn: Turn) -> None:
         )
     elif press.action == "unit":
         state = await turn.dialogue_in(FEATURE, "unit")
-        codes = list(state.data["results"])
-        index = press.int_arg(0)
-        if index is None or index >= len(codes):
-            raise StaleButton()
-        units = await _units_from(turn, [codes[index]])
+        units = await _units_from(turn, [turn.pressed_option(state.data["results"])])
         if not units:
             raise StaleButton()
         await _unit_chosen(turn, state, units[0])
     elif press.action == "jab":
         state = await turn.dialogue_in(FEATURE, "jabatan")
-        options = list(state.data["jabatan_list"])
-        index = press.int_arg(0)
-        if index is None or index >= len(options):
-            raise StaleButton()
-        await _ask_month(turn, await turn.advance(state, "month", jabatan=options[index]))
+        jabatan = turn.pressed_option(state.data["jabatan_list"])
+        await _ask_month(turn, await turn.advance(state, "month", jabatan=jabatan))
     elif press.action == "month":
         state = await turn.dialogue_in(FEATURE, "month")
-        months = list(state.data.get("months", []))
-        index = press.int_arg(0)
-        if index is None or index >= len(months):
-            raise StaleButton()
-        state = await turn.advance(state, "volume", month=months[index], index=0, volumes={})
+        month = turn.pressed_option(state.data.get("months", []))
+        state = await turn.advance(state, "volume", month=month, index=0, volumes={})
         await _ask_volume(turn, state)
     elif press.action == "xlsx":
         await _send_template(turn, await turn.dialogue_in(FEATURE, "volume"))
@@ -209,9 +190,7 @@ async def on_press(turn: Turn) -> None:
         state = await turn.dialogue_in(FEATURE, "confirm")
         await _ask_volume(turn, await turn.advance(state, "volume", index=0, volumes={}))
     elif press.action == "cancel":
-        await turn.dialogue_in(FEATURE)
-        await turn.end_dialogue()
-        await turn.say_key("cancel.done")
+        await turn.cancel_dialogue(FEATURE)
     else:
         raise StaleButton()
 
