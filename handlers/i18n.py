@@ -1,4 +1,5 @@
-"""Translations: gettext catalogs (bot/locale/<lang>/LC_MESSAGES/mutasi.po), Indonesian first.
+"""Translations: gettext catalogs (handlers/locale/<lang>/LC_MESSAGES/mutasi.po), Indonesian
+first.
 
 Message ids are stable keys ("aspiration.ask_choice"); both catalogs translate every key, and a
 test fails when one does not. Values are formatted with str.format after locale-aware rendering
@@ -24,8 +25,7 @@ from babel.numbers import format_decimal
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 DOMAIN = "mutasi"
-#: The catalogs ship with the bot package (package data of `bot`).
-LOCALE_DIR = Path(__file__).resolve().parents[1] / "bot" / "locale"
+LOCALE_DIR = Path(__file__).with_name("locale")
 
 
 def catalog_path(language: str) -> Path:
