@@ -29,7 +29,8 @@ from bot.composition import rules_of
 from bot.rate_limit import PerRequestRateLimiter
 from bot.settings import Settings
 from bot.update_order import update_processor_for
-from core.importing import ImportKind, Sheet, UnreadableFile
+from core.importing.columns import ImportKind
+from core.importing.sheets import Sheet, UnreadableFile
 from core.outbox import reopen_for_chat
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
 from core.safe_files import MB, FileBudget, parse_with_budget
@@ -85,8 +86,9 @@ IMPORT_BUDGET = FileBudget(max_bytes=8 * MB, max_rows=100_000, max_columns=200, 
 
 async def read_uploaded_sheet(data: bytes, file_name: str, kind: ImportKind | None) -> Sheet:
     """An uploaded CSV/XLSX as a Sheet (db.spreadsheets), read in a separate process within
-    IMPORT_BUDGET, for handlers that may not import db; raises core.importing.UnreadableFile,
-    or core.safe_files.UnsafeFile for a file over the budget."""
+    IMPORT_BUDGET, for handlers that may not import db; raises
+    core.importing.sheets.UnreadableFile, or core.safe_files.UnsafeFile for a file over the
+    budget."""
     from db.spreadsheets import UnreadableSheet
 
     try:

@@ -1,6 +1,6 @@
 """`mutasi import` (units, employees, ABK activities from CSV/XLSX) and `mutasi demo`.
 
-The demo builds the sample kabupaten of core.sample_agency, writes its three files into
+The demo builds the sample kabupaten of bot.sample_agency, writes its three files into
 `demo-data/` (or `--data-dir`), loads them through the same import path an agency uses, adds
 aspirations and role grants, and prints which units are over and under their ABK need.
 
@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 if TYPE_CHECKING:
+    from bot.sample_agency import SampleAgency
     from bot.settings import Settings
-    from core.importing import ImportKind, ImportOutcome, ImportReport, Sheet
+    from core.importing.columns import ImportKind
+    from core.importing.sheets import ImportOutcome, ImportReport, Sheet
     from core.ports import UnitOfWorkFactory
-    from core.sample_agency import SampleAgency
     from core.staffing_gaps import StaffingGap, StaffingSummary
 
 Language = Literal["id", "en"]
@@ -96,7 +97,7 @@ def _fit(text: str, width: int) -> str:
 
 def render_import_outcome(outcome: ImportOutcome, language: Language) -> str:
     """One line for a successful import, or a heading and one line per problem."""
-    from core.importing import describe_outcome
+    from core.importing.report import describe_outcome
 
     return describe_outcome(outcome, language)
 
@@ -117,7 +118,8 @@ async def _import_file(
 ) -> ImportReport:
     from sqlalchemy.exc import DBAPIError
 
-    from core.importing import ImportBatch, import_checked
+    from core.importing.apply import import_checked
+    from core.importing.sheets import ImportBatch
     from db.engine import create_engine
     from db.uow import uow_factory
 
@@ -259,16 +261,13 @@ def write_agency_files(
 ) -> dict[ImportKind, Path]:
     """Write the sample agency's units, employees, activities and jabatan catalogue files;
     returns their paths."""
-    from core.importing import (
+    from core.importing.columns import (
         ACTIVITY_COLUMNS,
         EMPLOYEE_COLUMNS,
         JABATAN_COLUMNS,
         UNIT_COLUMNS,
-        activity_cells,
-        employee_cells,
-        jabatan_cells,
-        unit_cells,
     )
+    from core.importing.writing import activity_cells, employee_cells, jabatan_cells, unit_cells
     from db.spreadsheets import write_sheet
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -303,7 +302,7 @@ def write_agency_files(
 
 
 async def _database_state(uow_factory: UnitOfWorkFactory) -> Literal["empty", "demo", "other"]:
-    from core.sample_agency import DEMO_AUDIT_SUBJECT
+    from bot.sample_agency import DEMO_AUDIT_SUBJECT
 
     async with uow_factory() as uow:
         if await uow.audit.list(DEMO_AUDIT_SUBJECT):
@@ -321,8 +320,9 @@ async def _run_demo_async(
     file_format: str,
     language: Language,
 ) -> str:
-    from core.importing import ImportBatch, import_batch, problems_of
-    from core.sample_agency import SampleSize, generate_sample_agency, store_sample_people
+    from bot.sample_agency import SampleSize, generate_sample_agency, store_sample_people
+    from core.importing.apply import import_batch, problems_of
+    from core.importing.sheets import ImportBatch
     from core.staffing_gaps import read_staffing_summary
     from db.engine import create_engine
     from db.migrate import downgrade_async, ensure_schema_async
@@ -379,7 +379,7 @@ async def _run_demo_async(
     finally:
         await engine.dispose()
 
-    from core.sample_agency import KABUPATEN
+    from bot.sample_agency import KABUPATEN
 
     files = ", ".join(str(p) for p in paths.values())
     if en:
@@ -461,7 +461,7 @@ def register(app: typer.Typer) -> None:
         each other; the warnings are listed and counted (with --strict they refuse the file).
         """
         from bot.settings import load_settings
-        from core.importing import describe_report
+        from core.importing.report import describe_report
 
         settings = load_settings()
         language: Language = "en" if (lang or cli_language()) == "en" else "id"

@@ -8,6 +8,8 @@ the stage's name. With one stage (the default), any approver covering either uni
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
@@ -660,6 +662,12 @@ class BulkOutcome:
     skipped: int
 
 
+#: Moves decided per transaction by a group decision (see approve_many), and the pause after
+#: each such transaction.
+DECISION_CHUNK = 4
+DECISION_PAUSE_SECONDS = 0.02
+
+
 async def approve_many(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
@@ -671,44 +679,56 @@ async def approve_many(
     """Approve each of PROPOSAL_IDS at its current stage; those the caller may not decide (or
     already decided) are skipped and counted.
 
-    A group decision is one act: every approval of it is stored in ONE transaction, or none
-    is. The whole group is checked before anything is written, and the reference data (units,
-    grants, accounts, names) is read once for the whole group (core.read_once), so the
-    database's write lock is held for the writes only. When another decision on one of them
-    lands meanwhile (Conflict, or a proposal that moved on between the check and the write),
-    nothing of the group was stored, and it is decided again one move at a time, each in its
-    own transaction."""
-    try:
-        async with uow_factory() as uow:
-            shared, now = read_once(uow), clock.now()
-            allowed = [
-                may
-                for proposal_id in proposal_ids
-                if (may := await _allowed(shared, rules, proposal_id, approver_nip, now))
-            ]
-            for may in allowed:
-                await settle_allowed(
-                    shared, rules, may, actor_nip=approver_nip, approve=True, reason=None, now=now
-                )
-            await uow.commit()
-        return BulkOutcome(len(allowed), len(proposal_ids) - len(allowed))
-    except (Conflict, StaleAction):
-        pass
+    The moves are decided DECISION_CHUNK at a time, each chunk one transaction: every move of
+    it is checked before anything is written, and the reference data (units, grants, accounts,
+    names) is read once per chunk (core.read_once). After each chunk the database is left to
+    others for DECISION_PAUSE_SECONDS: SQLite lets one transaction write at a time, and while
+    a whole group of 30-40 moves was one transaction, every other writer (the inbox storing
+    each incoming update, so every reply to anyone) waited for all of it; small chunks decide
+    the group as fast and keep those waits short (benchmarks/bench_notices.py). When another
+    decision on a move of a chunk lands meanwhile (Conflict, or a proposal that moved on between
+    the check and the write), nothing of that chunk was stored, and its moves are decided again
+    one at a time, each in its own transaction."""
     approved = 0
-    for proposal_id in proposal_ids:
+    for start in range(0, len(proposal_ids), DECISION_CHUNK):
+        chunk = proposal_ids[start : start + DECISION_CHUNK]
+        if start:
+            await asyncio.sleep(DECISION_PAUSE_SECONDS)
         try:
-            async with uow_factory() as uow:
-                now = clock.now()
-                one = await _allowed(uow, rules, proposal_id, approver_nip, now)
-                if one is not None:
-                    await settle_allowed(
-                        uow, rules, one, actor_nip=approver_nip, approve=True, reason=None, now=now
-                    )
-                    await uow.commit()
-                    approved += 1
+            approved += await _approve_together(uow_factory, clock, rules, chunk, approver_nip)
         except (Conflict, StaleAction):
-            continue  # decided by someone else meanwhile
+            for proposal_id in chunk:
+                with contextlib.suppress(Conflict, StaleAction):  # decided meanwhile
+                    approved += await _approve_together(
+                        uow_factory, clock, rules, [proposal_id], approver_nip
+                    )
     return BulkOutcome(approved, len(proposal_ids) - approved)
+
+
+async def _approve_together(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    rules: ApprovalRules,
+    proposal_ids: Sequence[int],
+    approver_nip: str,
+) -> int:
+    """Approve those of PROPOSAL_IDS the caller may decide now, in one transaction: all of them
+    are checked first, then written; returns how many. Conflict or AlreadyDecided (nothing
+    stored) when another decision lands between the check and the write."""
+    async with uow_factory() as uow:
+        shared, now = read_once(uow), clock.now()
+        allowed = [
+            may
+            for proposal_id in proposal_ids
+            if (may := await _allowed(shared, rules, proposal_id, approver_nip, now))
+        ]
+        for may in allowed:
+            await settle_allowed(
+                shared, rules, may, actor_nip=approver_nip, approve=True, reason=None, now=now
+            )
+        if allowed:
+            await uow.commit()
+    return len(allowed)
 
 
 async def _allowed(

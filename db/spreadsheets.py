@@ -1,8 +1,9 @@
 """Reading and writing the files an agency exchanges: CSV (UTF-8) and XLSX, with a header row.
 
-Reading gives a `core.importing.Sheet`: header names normalised (lower case, spaces to `_`) and
-aliases of SIMPEG/SIASN exports mapped to the bot's names, each data row's cells as stripped
-text (XLSX number and date cells also typed), and the line number a spreadsheet program shows.
+Reading gives a `core.importing.sheets.Sheet`: header names normalised (lower case, spaces to
+`_`) and aliases of SIMPEG/SIASN exports mapped to the bot's names, each data row's cells as
+stripped text (XLSX number and date cells also typed), and the line number a spreadsheet
+program shows.
 
 Real layouts: the header row is the one among the first filled lines that names the most known
 columns (title rows above it are skipped); merged cells give every cell of the range the value of
@@ -29,16 +30,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 
-from core.importing import (
-    HEADER_SEARCH_ROWS,
-    Cell,
-    ImportKind,
-    RawCell,
-    Sheet,
-    SheetRow,
-    header_columns,
-    header_score,
-)
+from core.importing.columns import HEADER_SEARCH_ROWS, ImportKind, header_columns, header_score
+from core.importing.sheets import Cell, RawCell, Sheet, SheetRow, UnreadableFile
 from core.text import code_point, first_refused
 
 CSV_SUFFIXES = (".csv", ".txt")
@@ -46,21 +39,8 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _DELIMITERS = (",", ";", "\t")
 
 
-class UnreadableSheet(Exception):
+class UnreadableSheet(UnreadableFile):
     """The file cannot be read as CSV or XLSX; the message says why, in both languages."""
-
-    def __init__(self, message_id: str, message_en: str) -> None:
-        super().__init__(message_id)
-        self.message_id = message_id
-        self.message_en = message_en
-
-    def describe(self, language: str = "id") -> str:
-        """The reason in the operator's language."""
-        return self.message_en if language == "en" else self.message_id
-
-    def __reduce__(self) -> tuple[type[UnreadableSheet], tuple[str, str]]:
-        # Crosses from the parsing process (core.safe_files) with both languages.
-        return (UnreadableSheet, (self.message_id, self.message_en))
 
 
 def read_sheet(

@@ -28,6 +28,13 @@ from core.ports import (
     UnitRepository,
     WorkloadReportRepository,
 )
+from db.access_repositories import (
+    SqlAccountRepository,
+    SqlInvitationRepository,
+    SqlRoleRepository,
+)
+from db.aspiration_repository import SqlAspirationRepository
+from db.audit_repository import SqlAuditRepository
 from db.delegation_repository import SqlDelegationRepository
 from db.engine import session_factory as make_session_factory
 from db.inbox_repository import (
@@ -35,25 +42,20 @@ from db.inbox_repository import (
     SqlInvitationAttemptRepository,
     mark_handled_in,
 )
-from db.outbox_repository import SqlOutboxRepository
-from db.repositories import (
-    SqlAccountRepository,
+from db.organisation_repositories import (
     SqlActivityRepository,
-    SqlAspirationRepository,
-    SqlAuditRepository,
     SqlEmployeeRepository,
-    SqlInvitationRepository,
     SqlJabatanRepository,
-    SqlRoleRepository,
     SqlUnitRepository,
-    SqlWorkloadReportRepository,
 )
+from db.outbox_repository import SqlOutboxRepository
 from db.transfer_repositories import (
     SqlDecisionRepository,
     SqlEvaluationRepository,
     SqlPlanRepository,
     SqlProposalRepository,
 )
+from db.workload_repository import SqlWorkloadReportRepository
 
 
 class SqlUnitOfWork:

@@ -12,12 +12,10 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from core.access import OutOfScope, grant_covers_unit
 from core.approval import (
     AlreadyDecided,
     approve_all,
     check_may_decide,
-    content_of,
     decide,
 )
 from core.delegation import principals_of
@@ -27,6 +25,7 @@ from core.errors import NotFound
 from core.notices import TransferContent
 from core.objections import TransferNotOpen, decide_objection
 from core.text import MAX_REASON
+from core.views.proposals import proposal_details
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard
@@ -220,22 +219,12 @@ async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, An
     refuses approvers whose scope covers neither unit of the move."""
     rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound()
-        touched = [await uow.units.get(c) for c in (proposal.from_unit, proposal.to_unit)]
-        # The caller's own approver grants, and those of whoever they stand in for (/wakil).
-        principals = await principals_of(uow, turn.me.nip, turn.context.today())
-        grants = [
-            g
-            for nip in principals
-            for g in await uow.roles.list_for(nip)
-            if g.role == Role.APPROVER
-        ]
-        if not any(grant_covers_unit(g, u) for g in grants for u in touched if u is not None):
-            raise OutOfScope(proposal=proposal_id)
-        content = await content_of(uow, proposal, rules, turn.context.now())
-        decisions = list(await uow.decisions.list_for(proposal_id))
+        # core.views.proposals refuses approvers whose scope covers neither unit (NotFound,
+        # OutOfScope); the handler only renders what it returns.
+        details = await proposal_details(
+            uow, rules, proposal_id=proposal_id, viewer_nip=turn.me.nip, now=turn.context.now()
+        )
+    proposal, content, decisions = details.proposal, details.content, list(details.decisions)
     payload = {
         "proposal_id": proposal_id,
         "stage": proposal.stage,

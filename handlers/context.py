@@ -12,7 +12,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from core.dialogue import DialogueState
 from core.domain import Role
-from core.importing import ImportKind, Sheet
+from core.importing.columns import ImportKind
+from core.importing.sheets import Sheet
 from core.planning import SolveSnapshot
 from core.ports import Clock, DialogueStore, UnitOfWork, UnitOfWorkFactory
 from core.rules import AgencyRules

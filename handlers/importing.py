@@ -23,19 +23,10 @@ from telegram import Document
 from core.dialogue import DialogueState
 from core.domain import Role, ScopeKind
 from core.errors import NotAllowed
-from core.importing import (
-    IMPORT_KINDS,
-    REPORT_LIMIT,
-    ImportBatch,
-    ImportKind,
-    ImportReport,
-    Language,
-    Sheet,
-    UnreadableFile,
-    describe_report,
-    guess_kind,
-    import_checked,
-)
+from core.importing.apply import import_checked
+from core.importing.columns import IMPORT_KINDS, ImportKind, guess_kind
+from core.importing.report import REPORT_LIMIT, describe_report
+from core.importing.sheets import ImportBatch, ImportReport, Language, Sheet, UnreadableFile
 from handlers.access import StaleButton, Turn, handler
 from handlers.context import SheetReader
 from handlers.keyboards import button, keyboard

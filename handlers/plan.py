@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile
 
-from core.approval import ApprovalRules, awaiting, record_card_copy
+from core.approval import awaiting, record_card_copy
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
 from core.evaluations import plan_evaluations
@@ -476,62 +476,3 @@ async def simulate_plan(turn: Turn) -> None:
     """/simulasi: what-if; the plan is shown to the admin only, nothing stored or sent."""
     await turn.say_key("simulasi.started")
     _start_run(turn, dry_run=True)
-
-
-async def why_not_lines(
-    t: Translator,
-    uow: UnitOfWork,
-    nip: str,
-    rules: ApprovalRules | None = None,
-    now: dt.datetime | None = None,
-) -> list[str]:
-    """Flow 9 for /status: the caller's transfers and why aspirations were not granted; with
-    RULES and NOW, also that an approved move waits for the Minister's letter."""
-    lines: list[str] = []
-    names = {u.code: u.name for u in await uow.units.list()}
-    proposals = sorted(await uow.proposals.list_for_nip(nip), key=lambda p: p.id or 0)
-    if proposals:
-        lines.append(t("status.transfers"))
-        for p in proposals[-5:]:
-            lines.append(
-                t(
-                    "status.transfer_line",
-                    id=p.id,
-                    origin=escape(names.get(p.from_unit, p.from_unit)),
-                    destination=escape(names.get(p.to_unit, p.to_unit)),
-                    state=state_word(t, p.state.value),
-                )
-            )
-            if p.state.value in ("approved", "accepted") and p.tmt and not p.arrival_confirmed_at:
-                key = "status.waiting_spmt_sip" if p.butuh_sip else "status.waiting_spmt"
-                lines.append(t(key, tmt=p.tmt))
-            if (
-                p.state.value in ("approved", "accepted")
-                and rules is not None
-                and now is not None
-                and not p.minister_letter_number
-                and rules.needs_minister(p, now)
-            ):
-                lines.append(t("status.waiting_minister"))
-    plan = await uow.plans.latest()
-    if plan is not None:
-        entries: Sequence[dict[str, Any]] = [
-            n for n in plan.solution.get("not_granted", []) if n.get("employee") == nip
-        ]
-        for entry in entries:
-            lines.append(
-                t(
-                    "status.why_not",
-                    unit=escape(names.get(entry["aspiration"], entry["aspiration"])),
-                    reason=t(f"notgranted.{entry['reason']}"),
-                )
-            )
-        moved = {m["employee"]: m["to"] for m in plan.solution.get("moves", [])}
-        if not entries and nip in moved:
-            # Only a move to one of the person's own choices is "your aspiration"; a move the
-            # person did not ask for is said as such (no aspiration, or another unit).
-            aspiration = await uow.aspirations.current_for(nip)
-            unit = escape(names.get(moved[nip], moved[nip]))
-            asked = aspiration is not None and moved[nip] in aspiration.choices
-            lines.append(t("status.granted" if asked else "status.moved_unasked", unit=unit))
-    return lines

@@ -1,48 +1,80 @@
-"""/status: own unit and tenure, the aspiration, transfers and why-not (flow 9)."""
+"""/status: own unit and tenure, the aspiration, transfers and why-not (flow 9), rendered from
+core.views.status."""
 
 from __future__ import annotations
 
 from html import escape
 
-from core.aspirations import person_problems
 from core.domain import Role
-from core.eligibility import months_between
+from core.views.status import StatusView, TransfersView, status_view
 from handlers.access import Turn, handler
+from handlers.approval import state_word
 from handlers.formatting import aspiration_text, problems_block
-from handlers.plan import why_not_lines
+from handlers.i18n import Translator
 
 
 @handler(role=Role.ASN)
 async def show_status(turn: Turn) -> None:
     """The caller's unit, tenure, current aspiration and what stands in its way."""
-    me = turn.me.employee
     async with turn.context.uow() as uow:
-        unit = await uow.units.get(me.unit_code)
-        aspiration = await uow.aspirations.current_for(me.nip)
-        names = {u.code: u.name for u in await uow.units.list()} if aspiration else {}
-        transfers = await why_not_lines(
-            turn.t, uow, me.nip, turn.context.rules.approval, turn.context.now()
+        view = await status_view(
+            uow,
+            turn.me.employee,
+            turn.context.rules.approval,
+            turn.context.rules.eligibility,
+            turn.context.now(),
         )
-        problems = await person_problems(
-            uow, me, turn.context.today(), turn.context.rules.eligibility
-        )
-    today = turn.context.today()
+    await turn.say(status_text(turn.t, view))
+
+
+def status_text(t: Translator, view: StatusView) -> str:
+    """The /status message: unit and tenure, aspiration, problems, transfers."""
     parts = [
-        turn.t(
+        t(
             "status.unit",
-            unit=escape(unit.name if unit else me.unit_code),
-            jabatan=escape(me.jabatan),
-            count=months_between(me.tmt_unit, today),
+            unit=escape(view.unit),
+            jabatan=escape(view.jabatan),
+            count=view.tenure_months,
         )
     ]
-    if aspiration is None:
-        parts.append(turn.t("status.no_aspiration"))
+    if view.aspiration is None:
+        parts.append(t("status.no_aspiration"))
     else:
-        parts.append(aspiration_text(turn.t, aspiration, names))
-    if problems:
-        parts.append(
-            turn.t("aspiration.cannot_be_granted") + "\n" + problems_block(turn.t, problems)
-        )
+        parts.append(aspiration_text(t, view.aspiration, view.unit_names))
+    if view.problems:
+        parts.append(t("aspiration.cannot_be_granted") + "\n" + problems_block(t, view.problems))
+    transfers = transfer_lines(t, view.transfers)
     if transfers:
         parts.append("\n".join(transfers))
-    await turn.say("\n\n".join(parts))
+    return "\n\n".join(parts)
+
+
+def transfer_lines(t: Translator, view: TransfersView) -> list[str]:
+    """The person's transfers with what an approved one still waits for, then why their
+    aspirations were not granted (or where the plan moves them)."""
+    lines: list[str] = []
+    if view.transfers:
+        lines.append(t("status.transfers"))
+    for line in view.transfers:
+        lines.append(
+            t(
+                "status.transfer_line",
+                id=line.proposal_id,
+                origin=escape(line.origin),
+                destination=escape(line.destination),
+                state=state_word(t, line.state.value),
+            )
+        )
+        if line.waiting_spmt:
+            key = "status.waiting_spmt_sip" if line.needs_sip else "status.waiting_spmt"
+            lines.append(t(key, tmt=line.tmt))
+        if line.waiting_minister:
+            lines.append(t("status.waiting_minister"))
+    for entry in view.not_granted:
+        lines.append(
+            t("status.why_not", unit=escape(entry.unit), reason=t(f"notgranted.{entry.reason}"))
+        )
+    if view.moved_to is not None:
+        key = "status.granted" if view.moved_as_asked else "status.moved_unasked"
+        lines.append(t(key, unit=escape(view.moved_to)))
+    return lines

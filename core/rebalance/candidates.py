@@ -77,9 +77,7 @@ def move_rules(ci: CompiledInstance) -> MoveRules:
     """The rule-8 facts of every employee whose spouse may not move."""
     spouse_fixed = static_spouse_block(ci)
     spouse_unit = np.where(ci.spouse >= 0, ci.emp_unit[np.maximum(ci.spouse, 0)], -1)
-    spouse_limit = np.full(ci.n_employees, np.inf)
-    for e in np.nonzero(spouse_fixed)[0].tolist():
-        spouse_limit[e] = ci.spouse_limit_km(e)
+    spouse_limit = np.where(spouse_fixed, ci.spouse_limit, np.inf)
     return MoveRules(spouse_fixed, spouse_unit.astype(np.int64), spouse_limit)
 
 
@@ -101,7 +99,9 @@ def allowed_pairs(
     keep &= u_idx != ci.emp_unit[e_idx]
     keep &= wished | ~ci.only_wish[e_idx]  # willingness 1: only to an aspiration
     if ci.banned.shape[0]:  # never into a unit the spouse heads
-        keep &= ~np.isin(e_idx * len(ci.unit_ids) + u_idx, ci.banned)
+        code = e_idx * len(ci.unit_ids) + u_idx
+        at = np.minimum(np.searchsorted(ci.banned, code), ci.banned.shape[0] - 1)
+        keep &= ci.banned[at] != code
     tied = np.nonzero(keep & rules.spouse_fixed[e_idx])[0]
     if tied.shape[0]:
         s_u = rules.spouse_unit[e_idx[tied]]

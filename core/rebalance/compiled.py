@@ -143,6 +143,7 @@ class CompiledInstance:
     total_cap: int | None
     home_to_origin_km: FloatArray
     stay_cost: FloatArray  # person(e) when staying
+    spouse_limit: FloatArray  # rule 8's distance per employee with a spouse (inf without)
 
     @property
     def movable(self) -> BoolArray:
@@ -218,9 +219,7 @@ class CompiledInstance:
 
     def spouse_limit_km(self, e: int) -> float:
         """max(spouse_max_distance_km, d(unit(e), unit(spouse))) for rule 8."""
-        s = int(self.spouse[e])
-        base = float(self.unit_distance(int(self.emp_unit[e]), int(self.emp_unit[s])))
-        return max(self.instance.policy.spouse_max_distance_km, base)
+        return float(self.spouse_limit[e])
 
 
 def compile_instance(instance: Instance) -> CompiledInstance:
@@ -313,6 +312,14 @@ def compile_instance(instance: Instance) -> CompiledInstance:
     match = np.bitwise_count(both).sum(axis=-1)
     stay_cost = -w.skill * match + w.distance_per_km * home_to_origin
 
+    has_spouse = spouse >= 0
+    partner_unit = emp_unit[np.where(has_spouse, spouse, 0)]
+    apart = haversine_km(
+        unit_lat[emp_unit], unit_lon[emp_unit], unit_lat[partner_unit], unit_lon[partner_unit]
+    )
+    spouse_limit = np.where(
+        has_spouse, np.maximum(policy.spouse_max_distance_km, apart), np.inf
+    ).astype(np.float64)
     return CompiledInstance(
         instance=instance,
         unit_ids=unit_ids,
@@ -344,4 +351,5 @@ def compile_instance(instance: Instance) -> CompiledInstance:
         total_cap=policy.max_total_moves,
         home_to_origin_km=home_to_origin,
         stay_cost=np.asarray(stay_cost, dtype=np.float64),
+        spouse_limit=spouse_limit,
     )

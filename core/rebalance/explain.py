@@ -48,6 +48,7 @@ from core.rebalance.model import Alternative, Explanation, Move, NotGranted, Sta
 from core.rebalance.plan_state import PlanState
 
 REPAIR_CANDIDATES = 6
+ALTERNATIVES_RANKED = REPAIR_CANDIDATES * 4  # destinations ranked for a move's alternative
 
 
 def _round(value: float, places: int = 6) -> float:
@@ -102,7 +103,7 @@ def _next_best(state: PlanState, e: int) -> Alternative | None:
     policy = ci.instance.policy
     gain = imbalance_cost(req, staff + 1, policy) - imbalance_cost(req, staff, policy)
     estimate = cols.cost[lo:hi][others] + gain
-    for k in np.argsort(estimate, kind="stable")[: REPAIR_CANDIDATES * 4].tolist():
+    for k in np.argsort(estimate, kind="stable")[:ALTERNATIVES_RANKED].tolist():
         u = int(units[others[k]])
         if state.broken_rules([(e, u)]):
             continue

@@ -58,6 +58,14 @@ def new_highs() -> Any:
     return h
 
 
+def _group(keys: IntArray) -> dict[int, IntArray]:
+    """Positions of each distinct key (positions ascending)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
+    return {int(sorted_keys[b[0]]): b for b in np.split(order, cuts) if b.shape[0]}
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class MasterRows:
     """Row positions of the master LP at one moment (satisfies formulation.ModelRows)."""
@@ -211,37 +219,37 @@ class MasterLP:
         coef_m = np.stack(coefs, axis=1)
         present = rows_m >= 0
         # entries of the new couple columns in the spouse's existing spouse rows
-        extra: dict[int, tuple[list[int], list[float]]] = {}
+        x_cols: list[IntArray] = []
+        x_rows: list[IntArray] = []
+        x_vals: list[FloatArray] = []
         new_codes = new.emp * n_units + new.unit
         couple_cols = np.nonzero(self.both[new.emp])[0]
         if couple_cols.shape[0] and self.sp_row:
             sp_row = np.array(self.sp_row, dtype=np.int64)
             sp_code = np.array(self.sp_code, dtype=np.int64)
-            owner = sp_code // n_units
-            for i in couple_cols.tolist():
-                e, u = int(new.emp[i]), int(new.unit[i])
-                s = int(ci.spouse[e])
-                mine = np.nonzero(owner == s)[0]
-                if mine.shape[0] == 0:
+            rows_of = _group(sp_code // n_units)
+            for e, block in _group(new.emp[couple_cols]).items():
+                mine = rows_of.get(int(ci.spouse[e]))
+                if mine is None:
                     continue
-                limit = ci.spouse_limit_km(e)
+                idx = couple_cols[block]
+                limit = float(ci.spouse_limit[e])
                 s_units = sp_code[mine] % n_units
                 near_home = ci.unit_distance(s_units, int(ci.emp_unit[e])) <= limit
-                near = ci.unit_distance(u, s_units) <= limit
-                coef = np.where(near_home, (~near).astype(float), -near.astype(float))
-                hit = coef != 0
-                extra[i] = (sp_row[mine][hit].tolist(), coef[hit].tolist())
+                near = ci.unit_distance(new.unit[idx][:, None], s_units[None, :]) <= limit
+                coef = np.where(near_home[None, :], (~near).astype(float), -near.astype(float))
+                r_i, c_j = np.nonzero(coef)
+                x_cols.append(idx[r_i])
+                x_rows.append(sp_row[mine][c_j])
+                x_vals.append(coef[r_i, c_j])
         # column-wise entries: the fixed rows, then the spouse-row entries, sorted by column
         col_of = np.repeat(np.arange(k), present.sum(axis=1))
         ent_row = rows_m[present]
         ent_val = coef_m[present]
-        if extra:
-            x_col = np.concatenate([np.full(len(r), i) for i, (r, _) in extra.items()])
-            x_row = np.concatenate([np.array(r, dtype=np.int64) for r, _ in extra.values()])
-            x_val = np.concatenate([np.array(v, dtype=np.float64) for _, v in extra.values()])
-            col_of = np.concatenate([col_of, x_col.astype(np.int64)])
-            ent_row = np.concatenate([ent_row, x_row])
-            ent_val = np.concatenate([ent_val, x_val])
+        if x_cols:
+            col_of = np.concatenate([col_of, *x_cols])
+            ent_row = np.concatenate([ent_row, *x_rows])
+            ent_val = np.concatenate([ent_val, *x_vals])
             order = np.argsort(col_of, kind="stable")
             col_of, ent_row, ent_val = col_of[order], ent_row[order], ent_val[order]
         starts = np.searchsorted(col_of, np.arange(k)).astype(np.int32)
@@ -255,56 +263,61 @@ class MasterLP:
             ent_row.astype(np.int32),
             ent_val.astype(np.float64),
         )
-        first_var = self.n_seg + self.codes.shape[0]
         self.codes = np.concatenate([self.codes, new_codes])
-        var_of = {int(c): first_var + i for i, c in enumerate(new_codes.tolist())}
         for i in couple_cols.tolist():
             self.couple_codes.setdefault(int(new.emp[i]), []).append(int(new_codes[i]))
         # spouse rows of the new couple columns, over all the spouse's columns
         if couple_cols.shape[0]:
-            all_var = {int(c): self.n_seg + j for j, c in enumerate(self.codes.tolist())}
-            var_of.update(all_var)
-            lb_new: list[float] = []
-            ub_new: list[float] = []
-            r_starts: list[int] = []
-            r_idx: list[int] = []
-            r_val: list[float] = []
+            by_code = np.argsort(self.codes, kind="stable")
+            sorted_codes = self.codes[by_code]
+
+            def var_index(codes: IntArray) -> IntArray:
+                return np.asarray(self.n_seg + by_code[np.searchsorted(sorted_codes, codes)])
+
             first_row = int(self.row_lb.shape[0])
-            for i in couple_cols.tolist():
-                e, u = int(new.emp[i]), int(new.unit[i])
-                s = int(ci.spouse[e])
-                limit = ci.spouse_limit_km(e)
-                s_codes = self.couple_codes.get(s, [])
-                s_units = np.array(s_codes, dtype=np.int64) % n_units
-                at_home = bool(ci.unit_distance(u, int(ci.emp_unit[s])) <= limit)
-                near = ci.unit_distance(u, s_units) <= limit if s_codes else np.zeros(0, bool)
-                r_starts.append(len(r_idx))
-                r_idx.append(var_of[int(new_codes[i])])
-                r_val.append(1.0)
-                if at_home:
-                    pick, sign = np.nonzero(~near)[0], 1.0
-                else:
-                    pick, sign = np.nonzero(near)[0], -1.0
-                for j in pick.tolist():
-                    r_idx.append(var_of[s_codes[j]])
-                    r_val.append(sign)
-                self.sp_row.append(first_row + len(lb_new))
-                self.sp_code.append(int(new_codes[i]))
-                rhs = 1.0 if at_home else 0.0
-                self.sp_rhs.append(rhs)
-                lb_new.append(-np.inf)
-                ub_new.append(rhs)
-            count = len(lb_new)
+            r_row: list[IntArray] = []
+            r_var: list[IntArray] = []
+            r_val: list[FloatArray] = []
+            rhs_all: list[FloatArray] = []
+            code_all: list[IntArray] = []
+            done = 0
+            for e, block in _group(new.emp[couple_cols]).items():
+                idx = couple_cols[block]
+                s_ = int(ci.spouse[e])
+                limit = float(ci.spouse_limit[e])
+                s_codes = np.array(self.couple_codes.get(s_, []), dtype=np.int64)
+                units = new.unit[idx]
+                at_home = ci.unit_distance(units, int(ci.emp_unit[s_])) <= limit
+                near = ci.unit_distance(units[:, None], (s_codes % n_units)[None, :]) <= limit
+                coef = np.where(at_home[:, None], (~near).astype(float), -near.astype(float))
+                rows_here = first_row + done + np.arange(idx.shape[0])
+                r_i, c_j = np.nonzero(coef)
+                r_row += [rows_here, rows_here[r_i]]
+                r_var += [var_index(new_codes[idx]), var_index(s_codes[c_j])]
+                r_val += [np.ones(idx.shape[0]), coef[r_i, c_j]]
+                rhs_all.append(at_home.astype(np.float64))
+                code_all.append(new_codes[idx])
+                done += idx.shape[0]
+            rows_cat = np.concatenate(r_row)
+            order = np.argsort(rows_cat, kind="stable")
+            rows_cat = rows_cat[order]
+            vars_cat = np.concatenate(r_var)[order]
+            vals_cat = np.concatenate(r_val)[order]
+            rhs = np.concatenate(rhs_all)
+            starts = np.searchsorted(rows_cat, first_row + np.arange(done)).astype(np.int32)
             self.h.addRows(
-                count,
-                np.full(count, -inf),
-                np.array(ub_new),
-                len(r_idx),
-                np.array(r_starts, dtype=np.int32),
-                np.array(r_idx, dtype=np.int32),
-                np.array(r_val),
+                done,
+                np.full(done, -inf),
+                rhs,
+                int(vars_cat.shape[0]),
+                starts,
+                vars_cat.astype(np.int32),
+                vals_cat.astype(np.float64),
             )
-            self._append_rows(lb_new, ub_new)
+            self.sp_row += (first_row + np.arange(done)).tolist()
+            self.sp_code += np.concatenate(code_all).tolist()
+            self.sp_rhs += rhs.tolist()
+            self._append_rows([-np.inf] * done, rhs.tolist())
         self.cols = cols
 
     def rows(self) -> MasterRows:

@@ -29,7 +29,7 @@ from core.rebalance.candidates import (
     potential_moves,
 )
 from core.rebalance.compiled import CompiledInstance, IntArray, compile_instance
-from core.rebalance.explain import explain_moves, not_granted
+from core.rebalance.explain import ALTERNATIVES_RANKED, explain_moves, not_granted
 from core.rebalance.formulation import Segments, build_formulation, build_segments
 from core.rebalance.greedy import greedy_descent
 from core.rebalance.model import Instance, Solution
@@ -48,6 +48,9 @@ FULL_ENUMERATION_MAX = 400_000
 INITIAL_PER_EMPLOYEE = 6  # best moves per employee at status-quo marginal costs, to start
 # The first plan (descent over the starting columns) gets at most this share of the limit.
 FIRST_PLAN_SHARE = 0.15
+# Validation and explanations take about this many times the candidates phase (both grow with
+# employees and aspirations; measured at L and XL): the reserve follows this machine's speed.
+RESERVE_PER_CANDIDATE_SECOND = 1.3
 
 
 def peak_rss_mib() -> float:
@@ -102,6 +105,28 @@ def starting_columns(ci: CompiledInstance, index: PricingIndex) -> Columns:
     quo's marginal imbalance costs."""
     pool = aspiration_columns(ci, index.rules)
     return merge_columns(ci, pool, marginal_columns(ci, index, ci.pair_base, INITIAL_PER_EMPLOYEE))
+
+
+def alternative_columns(ci: CompiledInstance, index: PricingIndex, plan: IntArray) -> Columns:
+    """For each employee the plan moves, the non-aspiration moves that rank first by the
+    estimate explain.py ranks alternatives by (cost plus the destination's marginal imbalance
+    at the plan's staffing): with every aspiration move already a column, the alternatives it
+    checks are the same as over every allowed move."""
+    staff = ci.staff_of(plan)
+    pairs = np.arange(ci.n_pairs)
+    gain = ci.pair_imbalance(pairs, staff + 1) - ci.pair_imbalance(pairs, staff)
+    moved = plan != ci.emp_unit
+    threshold = np.where(moved, np.inf, -np.inf)
+    priced = price_moves(
+        ci,
+        index,
+        gain,
+        np.zeros(len(ci.unit_ids)),
+        move_constant(ci),
+        threshold,
+        ALTERNATIVES_RANKED + 1,  # one more: the plan's own destination may rank first
+    )
+    return columns_from_pairs(ci, priced.emp, priced.unit, priced.dist)
 
 
 def add_new(ci: CompiledInstance, cols: Columns, more: Columns) -> Columns:
@@ -278,7 +303,11 @@ def solve(
     # keep time for validation and explanations (measured: ~60 us per aspiration, ~15 us per
     # employee), and a little for CP-SAT in case the LP comes out fractional
     aspirations = int((ci.aspirations >= 0).sum())
-    reserve = max(0.05 * time_limit, 0.15 + 6e-5 * aspirations + 1.5e-5 * ci.n_employees)
+    reserve = max(
+        0.05 * time_limit,
+        0.15 + 6e-5 * aspirations + 1.5e-5 * ci.n_employees,
+        RESERVE_PER_CANDIDATE_SECOND * phases["candidates"],
+    )
     cpsat_share = min(8.0, 0.08 * time_limit)
     # a plan within the first seconds, whatever happens to the LP
     first_until = min(time.perf_counter() + FIRST_PLAN_SHARE * time_limit, deadline - reserve)
@@ -289,9 +318,10 @@ def solve(
         staff = ci.staff_of(first_plan)
         cols = add_new(ci, cols, marginal_columns(ci, index, staff, INITIAL_PER_EMPLOYEE))
     lap("candidates")
-    rel = solve_relaxation(
-        ci, cols, segs, deadline - reserve - cpsat_share, gap_tolerance=gap_tolerance, index=index
-    )
+    lp_deadline = deadline - reserve - cpsat_share
+    if index is not None and lp_deadline - time.perf_counter() < phases["candidates"]:
+        lp_deadline = time.perf_counter()  # building the master alone would not fit: no LP
+    rel = solve_relaxation(ci, cols, segs, lp_deadline, gap_tolerance=gap_tolerance, index=index)
     cols = rel.columns
     lap("lp")
     stats: dict[str, object] = {
@@ -329,9 +359,7 @@ def solve(
     lap("validation")
     explain_cols = cols
     if index is not None:
-        # every allowed destination of the employees who move, for their alternatives
-        moved = np.nonzero(plan != ci.emp_unit)[0]
-        explain_cols = add_new(ci, cols, build_columns(ci, moved))
+        explain_cols = add_new(ci, cols, alternative_columns(ci, index, plan))
     moves = explain_moves(ci, explain_cols, plan)
     refused = not_granted(ci, explain_cols, plan)
     lap("explanations")

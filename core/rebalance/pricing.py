@@ -145,8 +145,8 @@ def price_moves(
         emps, limit, width = emps[width > 0], limit[width > 0], width[width > 0]
         if emps.shape[0] == 0:
             continue
-        # first look: the PROBE cheapest keys of each employee
-        first = np.minimum(width, PROBE)
+        # first look: the PROBE (at least k) cheapest keys of each employee
+        first = np.minimum(width, max(PROBE, k))
         e1, u1, p1, d1 = _price_prefix(
             ci, index.rules, emps, np.zeros_like(first), first, keys, units, emp_const,
             spouse_term, spouse_emp,

@@ -535,6 +535,19 @@ def _solve_implicit(
     status_quo = float(
         ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
     )
+    if deadline - time.perf_counter() <= 0.05:
+        return Relaxation(
+            solved=False,
+            priced_out=False,
+            x=np.zeros(cols.size),
+            lp_objective=float("nan"),
+            bound=-np.inf,
+            active=np.ones(cols.size, dtype=bool),
+            formulation=None,
+            rounds=0,
+            seconds=time.perf_counter() - start,
+            columns=cols,
+        )
     master = MasterLP(ci, segs)
     master.add_columns(cols, cols)
     center: FloatArray | None = None  # the duals of the best bound so far

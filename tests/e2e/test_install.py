@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli_data import write_agency_files
-from core.sample_agency import generate_sample_agency
+from bot.sample_agency import generate_sample_agency
 from tests.conftest import PostgresServer
 from tests.emulator import BotApiEmulator
 

@@ -9,7 +9,8 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from core.importing import ACTIVITY_COLUMNS, validate_activities
+from core.importing.columns import ACTIVITY_COLUMNS
+from core.importing.validation import validate_activities
 from db.spreadsheets import read_sheet_bytes
 from tests.handlers.agency import ADMIN, CARE, KEPALA, NURSE
 from tests.handlers.conftest import Harness

@@ -13,15 +13,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.importing import (
-    ImportBatch,
-    ImportProblem,
-    Sheet,
-    import_batch,
-    validate_activities,
-    validate_employees,
-    validate_units,
-)
+from core.importing.apply import import_batch
+from core.importing.sheets import ImportBatch, ImportProblem, Sheet
+from core.importing.validation import validate_activities, validate_employees, validate_units
 from core.ports import UnitOfWorkFactory
 from db.spreadsheets import read_sheet_bytes
 

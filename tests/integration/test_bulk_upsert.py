@@ -9,8 +9,9 @@ import datetime as dt
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-import db.repositories
+import db.organisation_repositories
 import db.statements
+from bot.sample_agency import SampleAgency, generate_sample_agency, store_sample_people
 from core.domain import (
     Activity,
     Aspiration,
@@ -21,22 +22,11 @@ from core.domain import (
     ScopeKind,
     Unit,
 )
-from core.importing import (
-    ACTIVITY_COLUMNS,
-    EMPLOYEE_COLUMNS,
-    UNIT_COLUMNS,
-    Cell,
-    ImportBatch,
-    ImportCounts,
-    Sheet,
-    SheetRow,
-    activity_cells,
-    employee_cells,
-    import_batch,
-    unit_cells,
-)
+from core.importing.apply import import_batch
+from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.importing.sheets import Cell, ImportBatch, ImportCounts, Sheet, SheetRow
+from core.importing.writing import activity_cells, employee_cells, unit_cells
 from core.ports import UnitOfWorkFactory
-from core.sample_agency import SampleAgency, generate_sample_agency, store_sample_people
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 
@@ -45,7 +35,7 @@ NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Seven rows per executemany and per IN list, so a few dozen rows span many chunks."""
     monkeypatch.setattr(db.statements, "BULK_CHUNK_ROWS", 7)
-    monkeypatch.setattr(db.repositories, "_IN_LIST_CHUNK", 7)
+    monkeypatch.setattr(db.organisation_repositories, "_IN_LIST_CHUNK", 7)
 
 
 def by_nip(aspiration: Aspiration) -> str:

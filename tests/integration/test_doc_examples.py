@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from core.importing import ImportBatch, import_checked
+from core.importing.apply import import_checked
+from core.importing.sheets import ImportBatch
 from core.ports import UnitOfWorkFactory
 from db.spreadsheets import read_sheet
 

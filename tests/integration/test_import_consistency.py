@@ -10,7 +10,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import build_app
-from core.importing import ImportBatch, describe_report, import_checked
+from core.importing.apply import import_checked
+from core.importing.report import describe_report
+from core.importing.sheets import ImportBatch
 from core.planning import Snapshot, propose_plan
 from core.ports import UnitOfWorkFactory
 from db.spreadsheets import read_sheet_bytes

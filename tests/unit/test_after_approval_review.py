@@ -147,8 +147,9 @@ async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() ->
     import dataclasses
 
     from core.effect import confirm_arrival
+    from core.views.status import transfers_view
     from handlers.i18n import translator
-    from handlers.plan import why_not_lines
+    from handlers.status import transfer_lines
     from tests.unit.loop_agency import NURSE_A, SUP_B, rules
     from tests.unit.test_after_approval import TMT, approved_move
 
@@ -158,7 +159,6 @@ async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() ->
     await confirm_arrival(factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True)
     for language, words in (("id", "surat persetujuan tertulis Menteri"), ("en", "Minister")):
         async with factory() as uow:
-            lines = await why_not_lines(
-                translator(language), uow, NURSE_A, approval, clock.current
-            )
+            view = await transfers_view(uow, NURSE_A, approval, clock.current)
+        lines = transfer_lines(translator(language), view)
         assert any(words in line for line in lines), lines

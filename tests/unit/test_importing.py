@@ -9,21 +9,11 @@ from pathlib import Path
 import pytest
 
 from core.domain import Activity, Employee, Unit
-from core.importing import (
-    ACTIVITY_COLUMNS,
-    EMPLOYEE_COLUMNS,
-    UNIT_COLUMNS,
-    ImportProblem,
-    Sheet,
-    SheetRow,
-    activity_cells,
-    employee_cells,
-    parse_golongan,
-    unit_cells,
-    validate_activities,
-    validate_employees,
-    validate_units,
-)
+from core.importing.cells import parse_golongan
+from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.importing.sheets import ImportProblem, Sheet, SheetRow
+from core.importing.validation import validate_activities, validate_employees, validate_units
+from core.importing.writing import activity_cells, employee_cells, unit_cells
 from db.spreadsheets import UnreadableSheet, read_sheet, read_sheet_bytes, write_sheet
 
 GOOD_NIP = "199001012015031001"

@@ -8,22 +8,7 @@ from functools import cache
 
 import pytest
 
-from core.domain import Role, ScopeKind
-from core.importing import (
-    ACTIVITY_COLUMNS,
-    EMPLOYEE_COLUMNS,
-    UNIT_COLUMNS,
-    Sheet,
-    SheetRow,
-    activity_cells,
-    employee_cells,
-    unit_cells,
-    validate_activities,
-    validate_employees,
-    validate_units,
-)
-from core.nip import parse_nip
-from core.sample_agency import (
+from bot.sample_agency import (
     LAT_RANGE,
     LOCK_REASONS,
     LON_RANGE,
@@ -32,6 +17,12 @@ from core.sample_agency import (
     distance_km,
     generate_sample_agency,
 )
+from core.domain import Role, ScopeKind
+from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.importing.sheets import Sheet, SheetRow
+from core.importing.validation import validate_activities, validate_employees, validate_units
+from core.importing.writing import activity_cells, employee_cells, unit_cells
+from core.nip import parse_nip
 from core.staffing_gaps import staffing_summary
 
 TODAY = dt.date(2026, 3, 2)

@@ -138,3 +138,32 @@ def test_the_phases_of_a_solve_are_timed() -> None:
     assert all(isinstance(v, float) and v >= 0.0 for v in phases.values())
     assert sum(phases.values()) <= solution.stats["seconds"] + 0.01
     assert solution.stats["peak_rss_mib"] > 0
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_alternatives_from_priced_moves_are_those_of_every_allowed_move(seed: int) -> None:
+    from core.rebalance.candidates import aspiration_columns, columns_from_pairs
+    from core.rebalance.explain import explain_moves
+    from core.rebalance.pipeline import add_new, alternative_columns
+
+    inst = generate_bench_instance("S", seed)
+    ci = compile_instance(inst)
+    solution = solve(inst, time_limit=20)
+    plan = ci.emp_unit.copy()
+    index_of = {e.id: i for i, e in enumerate(inst.employees)}
+    for m in solution.moves:
+        plan[index_of[m.employee]] = ci.unit_ids.index(m.to_unit)
+    every = explain_moves(ci, build_columns(ci), plan)
+    moved = np.nonzero(plan != ci.emp_unit)[0]
+    pool = add_new(
+        ci,
+        aspiration_columns(ci, move_rules(ci)),
+        columns_from_pairs(ci, moved, plan[moved], ci.home_distance(moved, plan[moved])),
+    )
+    pool = add_new(ci, pool, alternative_columns(ci, build_index(ci, move_rules(ci)), plan))
+    priced = explain_moves(ci, pool, plan)
+    assert len(every) == len(priced) > 0
+    assert [m.explanation.alternative for m in priced] == [
+        m.explanation.alternative for m in every
+    ]
+    assert any(m.explanation.alternative is not None for m in every)

@@ -6,6 +6,9 @@ kecamatan that is the capital. Staffing is deliberately uneven (some units clear
 under their ABK need) so that the rebalancing has something to do. The generator is pure and
 deterministic for (size, seed, today); `store_sample_people` writes the parts that are not one of
 the three import files (aspirations, role grants) through the ports.
+
+Demo tooling, not the domain: it lives beside the CLI (`mutasi demo`) that uses it, outside
+core/, and is shipped with the bot because the installed `mutasi demo` needs it.
 """
 
 from __future__ import annotations

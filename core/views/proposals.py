@@ -1,0 +1,59 @@
+"""A proposal as an approver opens it: the card's content as of now, its state and stage, and
+every stage decision so far.
+
+Authorisation: only an approver whose own grants, or those of an approver who delegated to
+them for today (/wakil, `core.delegation.principals_of`), cover the origin or the destination
+unit may open a proposal; anyone else gets `OutOfScope`, an unknown number `NotFound`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from core.access import OutOfScope, grant_covers_unit
+from core.approval import ApprovalRules, content_of
+from core.delegation import principals_of
+from core.domain import ApprovalDecision, Role, TransferProposal
+from core.errors import NotFound
+from core.notices import TransferContent
+from core.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalDetails:
+    """One proposal for an approver: the proposal, how many stages the chain has, what its card
+    says as of now, and its decisions in stage order."""
+
+    proposal: TransferProposal
+    stage_count: int
+    content: TransferContent
+    decisions: tuple[ApprovalDecision, ...]
+
+
+async def proposal_details(
+    uow: UnitOfWork,
+    rules: ApprovalRules,
+    *,
+    proposal_id: int,
+    viewer_nip: str,
+    now: dt.datetime,
+) -> ProposalDetails:
+    """PROPOSAL_ID as VIEWER_NIP may see it at NOW; raises NotFound (no such proposal) or
+    OutOfScope (the viewer approves neither of its units, in their own name or a principal's)."""
+    proposal = await uow.proposals.get(proposal_id)
+    if proposal is None:
+        raise NotFound()
+    touched = [await uow.units.get(c) for c in (proposal.from_unit, proposal.to_unit)]
+    today = rules.working_time.local(now).date()
+    grants = [
+        grant
+        for nip in await principals_of(uow, viewer_nip, today)
+        for grant in await uow.roles.list_for(nip)
+        if grant.role == Role.APPROVER
+    ]
+    if not any(grant_covers_unit(g, u) for g in grants for u in touched if u is not None):
+        raise OutOfScope(proposal=proposal_id)
+    content = await content_of(uow, proposal, rules, now)
+    decisions = sorted(await uow.decisions.list_for(proposal_id), key=lambda d: d.stage)
+    return ProposalDetails(proposal, len(rules.stages), content, tuple(decisions))

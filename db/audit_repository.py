@@ -1,0 +1,49 @@
+"""The audit trail's repository. It never commits; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from core.domain import AuditEvent
+from db.repositories import SqlRepository
+from db.rows import AuditEventRow
+
+
+def audit_from_row(row: AuditEventRow) -> AuditEvent:
+    """The domain value of an audit row."""
+    return AuditEvent(
+        id=row.id,
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        at=row.at,
+        before=row.before,
+        after=row.after,
+    )
+
+
+class SqlAuditRepository(SqlRepository):
+    """core.ports.AuditRepository over `audit_events` (append-only)."""
+
+    async def add(self, event: AuditEvent) -> None:
+        """Append one event."""
+        self.session.add(
+            AuditEventRow(
+                actor=event.actor,
+                action=event.action,
+                subject=event.subject,
+                at=event.at,
+                before=event.before,
+                after=event.after,
+            )
+        )
+        await self.session.flush()
+
+    async def list(self, subject: str | None = None) -> Sequence[AuditEvent]:
+        """Events, oldest first, optionally only those about one subject."""
+        statement = select(AuditEventRow).order_by(AuditEventRow.at, AuditEventRow.id)
+        if subject is not None:
+            statement = statement.where(AuditEventRow.subject == subject)
+        return [audit_from_row(r) for r in await self._all(statement)]
