@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli_text import echo, fail, language, t
+from bot.cli_text import echo, examples, fail, language, t
 
 if TYPE_CHECKING:  # the CLI starts fast: Telegram and the engine load only when used
     from bot.settings import Settings
@@ -247,16 +247,22 @@ def _run_after_approval(settings: Settings, action: Any) -> Any:
         fail_text(plain(domain_error_text(error)))
 
 
+#: The `--plan` option of the commands about one plan.
+PlanId = Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")]
+
+
 def register(app: typer.Typer) -> None:
     """Add `rebalance`, `chart`, `export sk`, `export plan`, `spmt` and `surat-menteri`."""
 
     @app.command(
         "chart",
-        epilog="\b\nContoh / examples:\n  mutasi chart --plan 1 --out grafik.png\n"
-        "  mutasi chart --plan 1 --out chart.png --lang en",
+        epilog=examples(
+            "mutasi chart --plan 1 --out grafik.png",
+            "mutasi chart --plan 1 --out chart.png --lang en",
+        ),
     )
     def chart(
-        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        plan: PlanId,
         out: Annotated[Path, typer.Option("--out", help="BERKAS.png / FILE.png")],
         lang: Annotated[
             str | None,
@@ -279,8 +285,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "spmt",
-        epilog="\b\nContoh / examples:\n  mutasi spmt 12 --admin 198001012005011001\n"
-        "  mutasi spmt 12 --admin 198001012005011001 --sip",
+        epilog=examples(
+            "mutasi spmt 12 --admin 198001012005011001",
+            "mutasi spmt 12 --admin 198001012005011001 --sip",
+        ),
     )
     def spmt(
         proposal: Annotated[
@@ -315,8 +323,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "surat-menteri",
-        epilog="\b\nContoh / examples:\n  mutasi surat-menteri 12 13 --nomor 800/123/OTDA "
-        "--tanggal 2026-12-01 --admin 198001012005011001",
+        epilog=examples(
+            "mutasi surat-menteri 12 13 --nomor 800/123/OTDA --tanggal 2026-12-01"
+            " --admin 198001012005011001"
+        ),
     )
     def minister_letter(
         proposals: Annotated[
@@ -363,8 +373,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "rebalance",
-        epilog="\b\nContoh / examples:\n  mutasi rebalance --dry-run\n"
-        "  mutasi rebalance --time-limit 30",
+        epilog=examples("mutasi rebalance --dry-run", "mutasi rebalance --time-limit 30"),
     )
     def rebalance(
         dry_run: Annotated[
@@ -396,10 +405,10 @@ def register(app: typer.Typer) -> None:
 
     @export_app.command(
         "sk",
-        epilog="\b\nContoh / examples:\n  mutasi export sk --plan 12 --out sk-desember.xlsx",
+        epilog=examples("mutasi export sk --plan 12 --out sk-desember.xlsx"),
     )
     def export_sk(
-        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        plan: PlanId,
         out: Annotated[
             Path, typer.Option("--out", help="BERKAS.xlsx atau BERKAS.csv / FILE.xlsx or .csv")
         ],
@@ -418,11 +427,13 @@ def register(app: typer.Typer) -> None:
 
     @export_app.command(
         "plan",
-        epilog="\b\nContoh / examples:\n  mutasi export plan --plan 12 --out rencana-12.xlsx\n"
-        "  mutasi export plan --plan 12 --out plan-12.xlsx --lang en",
+        epilog=examples(
+            "mutasi export plan --plan 12 --out rencana-12.xlsx",
+            "mutasi export plan --plan 12 --out plan-12.xlsx --lang en",
+        ),
     )
     def export_plan(
-        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        plan: PlanId,
         out: Annotated[Path, typer.Option("--out", help="BERKAS.xlsx / FILE.xlsx")],
         lang: Annotated[
             str | None,

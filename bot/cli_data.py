@@ -426,13 +426,18 @@ def run_demo(
 
 def register(app: typer.Typer) -> None:
     """Add the `import` and `demo` commands."""
+    from bot.cli_text import examples
     from bot.cli_text import language as cli_language
 
     @app.command(
         "import",
-        epilog="\b\nContoh / examples:\n  mutasi import units unit.xlsx\n"
-        "  mutasi import employees pegawai.csv\n  mutasi import activities abk.xlsx\n"
-        "  mutasi import jabatan jabatan.xlsx\n  mutasi import employees pegawai.csv --strict",
+        epilog=examples(
+            "mutasi import units unit.xlsx",
+            "mutasi import employees pegawai.csv",
+            "mutasi import activities abk.xlsx",
+            "mutasi import jabatan jabatan.xlsx",
+            "mutasi import employees pegawai.csv --strict",
+        ),
     )
     def import_command(
         kind: Annotated[
@@ -477,8 +482,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "demo",
-        epilog="\b\nContoh / examples:\n  mutasi demo\n  mutasi demo --size M --seed 3\n"
-        "  mutasi demo --database sqlite:///coba.sqlite3 --lang en",
+        epilog=examples(
+            "mutasi demo",
+            "mutasi demo --size M --seed 3",
+            "mutasi demo --database sqlite:///coba.sqlite3 --lang en",
+        ),
     )
     def demo_command(
         size: Annotated[

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_text import fail, fail_text, t
+from bot.cli_text import examples, fail, fail_text, t
 
 
 def register(app: typer.Typer) -> None:
@@ -17,8 +17,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "solve",
-        epilog="\b\nContoh / examples:\n  mutasi solve instance.json --out solution.json\n"
-        "  mutasi solve instance.json --time-limit 10",
+        epilog=examples(
+            "mutasi solve instance.json --out solution.json",
+            "mutasi solve instance.json --time-limit 10",
+        ),
     )
     def solve_command(
         instance: Annotated[
@@ -73,8 +75,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "bench",
-        epilog="\b\nContoh / examples:\n  mutasi bench --sizes S,M --seed 0\n"
-        "  mutasi bench --sizes S --out results.json",
+        epilog=examples(
+            "mutasi bench --sizes S,M --seed 0", "mutasi bench --sizes S --out results.json"
+        ),
     )
     def bench_command(
         sizes: Annotated[

@@ -9,7 +9,7 @@ import json
 
 import typer
 
-from bot.cli_text import language
+from bot.cli_text import examples, language
 
 
 def register(app: typer.Typer) -> None:
@@ -17,8 +17,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "health",
-        epilog="\b\nContoh / examples:\n  mutasi health\n  mutasi health --json\n"
-        "  mutasi --lang en health",
+        epilog=examples("mutasi health", "mutasi health --json", "mutasi --lang en health"),
     )
     def health(
         as_json: bool = typer.Option(

@@ -6,6 +6,9 @@ never reads a setting to build a rule of its own.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any, TypeVar
+
 from bot.settings import Settings
 from core.abk import CategoryThresholds
 from core.approval import ApprovalRules, parse_chain
@@ -17,22 +20,28 @@ from core.rules import AgencyRules
 from core.working_time import WorkingTime, parse_work_days
 from core.workload import WorkloadPolicy
 
+T = TypeVar("T")
+
+
+def same_named(kind: type[T], settings: Settings, **named_otherwise: Any) -> T:
+    """The rule dataclass KIND with each field taken from the setting of the same name
+    (`tmt_months_ahead` is MUTASI_TMT_MONTHS_AHEAD wherever a rule reads it); NAMED_OTHERWISE
+    gives the fields whose value is built or named differently, and wins over a same-named
+    setting. A field with neither keeps its default; one without a default raises TypeError
+    at start, so a setting renamed away is never dropped silently."""
+    fields = dataclasses.fields(kind)  # type: ignore[arg-type]
+    same = {f.name: getattr(settings, f.name) for f in fields if f.name in Settings.model_fields}
+    return kind(**(same | named_otherwise))
+
 
 def rules_of(settings: Settings) -> AgencyRules:
     """Every rule of the agency, built once at start (docs/architecture.md, "Wiring")."""
-    return AgencyRules(
+    return same_named(
+        AgencyRules,
+        settings,
         name=settings.agency_name,
-        language=settings.language,
         planning=planning_rules_of(settings),
-        eligibility=EligibilityPolicy(
-            settings.min_tenure_months,
-            settings.retirement_guard_months,
-            settings.aspiration_months,
-            teacher_min_tenure_months=settings.teacher_min_tenure_months,
-            skp_gate=settings.skp_gate,
-            tmt_months_ahead=settings.tmt_months_ahead,
-            expiry_working_days=settings.expiry_working_days,
-        ),
+        eligibility=same_named(EligibilityPolicy, settings),
         workload=WorkloadPolicy(
             settings.wke_minutes,
             CategoryThresholds(),
@@ -44,9 +53,6 @@ def rules_of(settings: Settings) -> AgencyRules:
             chat_per_second=settings.outbox_chat_per_second,
             group_per_minute=settings.outbox_group_per_minute,
         ),
-        nightly_time=settings.nightly_time,
-        invitation_days=settings.invitation_days,
-        invitation_attempts_per_hour=settings.invitation_attempts_per_hour,
     )
 
 
@@ -62,20 +68,14 @@ def working_time_of(settings: Settings) -> WorkingTime:
 
 def approval_rules_of(settings: Settings) -> ApprovalRules:
     """The approval chain and its timings."""
-    return ApprovalRules(
+    return same_named(
+        ApprovalRules,
+        settings,
         stages=parse_chain(settings.approval_chain),
         working_time=working_time_of(settings),
-        tmt_months_ahead=settings.tmt_months_ahead,
-        reminder_working_days=settings.reminder_working_days,
-        expiry_working_days=settings.expiry_working_days,
         freeze_window=settings.freeze_dates,
-        objection_days=settings.objection_days,
         cards_max=settings.approval_cards_max,
-        escalation_working_days=settings.escalation_working_days,
         freeze_windows=settings.election_freeze_windows,
-        acting_head=settings.acting_head,
-        objection_decision_working_days=settings.objection_decision_working_days,
-        objection_escalation_working_days=settings.objection_escalation_working_days,
     )
 
 
@@ -93,23 +93,10 @@ def planning_rules_of(settings: Settings) -> PlanningRules:
 def engine_policy(settings: Settings) -> Policy:
     """The optimisation policy from the agency's settings (docs/optimisation.md, docs/rules.md;
     weights: the defaults, plus the two issue 15 weights)."""
-    return Policy(
-        min_tenure_months=settings.min_tenure_months,
-        retirement_guard_months=settings.retirement_guard_months,
-        max_home_distance_km=settings.max_home_distance_km,
-        spouse_max_distance_km=settings.spouse_max_distance_km,
-        arrivals_fraction=settings.arrivals_fraction,
-        departures_fraction=settings.departures_fraction,
-        min_moves_cap=settings.min_moves_cap,
-        max_total_moves=settings.max_total_moves,
-        voluntary_only=settings.voluntary_only,
-        teacher_min_tenure_months=settings.teacher_min_tenure_months,
-        max_tenure_months=settings.max_tenure_months,
-        skp_gate=settings.skp_gate,
-        weights=Weights(
-            very_willing=settings.weight_very_willing, long_tenure=settings.weight_long_tenure
-        ),
+    weights = Weights(
+        very_willing=settings.weight_very_willing, long_tenure=settings.weight_long_tenure
     )
+    return same_named(Policy, settings, weights=weights)
 
 
 def solver_of(rules: AgencyRules) -> SolveSnapshot:

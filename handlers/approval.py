@@ -28,7 +28,7 @@ from core.text import MAX_REASON
 from core.views.proposals import proposal_details
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
-from handlers.keyboards import button, keyboard
+from handlers.keyboards import CallbackId, button, keyboard
 from handlers.transfer_text import detail_lines, headline_lines
 
 log = logging.getLogger(__name__)
@@ -304,20 +304,32 @@ async def refuse_non_approver(turn: Turn) -> None:
 RAISED_ACTIONS = frozenset({"ok", "no"})
 
 
-@handler(role=Role.ASN)
-async def on_press(turn: Turn) -> None:
-    """Every press on a card, summary or objection card; each edits the message it came from."""
+async def approver_press(
+    turn: Turn, *, admin_actions: frozenset[str] = frozenset()
+) -> tuple[CallbackId, int] | None:
+    """An approver's (or their deputy's) press and the number it carries first; an admin may
+    make ADMIN_ACTIONS too. None when there is nothing to do: no press, or a refusal (said).
+    Raises NotFound when the press carries no number."""
     press = turn.press
     if press is None:
-        return
-    if not await acts_as_approver(turn) and not (
-        press.action in RAISED_ACTIONS and turn.me.has_role(Role.ADMIN)
-    ):
+        return None
+    admin = press.action in admin_actions and turn.me.has_role(Role.ADMIN)
+    if not admin and not await acts_as_approver(turn):
         await refuse_non_approver(turn)
-        return
+        return None
     target = press.int_arg(0)
     if target is None:
         raise NotFound()
+    return press, target
+
+
+@handler(role=Role.ASN)
+async def on_press(turn: Turn) -> None:
+    """Every press on a card, summary or objection card; each edits the message it came from."""
+    pressed = await approver_press(turn, admin_actions=RAISED_ACTIONS)
+    if pressed is None:
+        return
+    press, target = pressed
     if press.action == "ok":
         await _approve(turn, target, press.int_arg(1) or 0)
     elif press.action == "no":

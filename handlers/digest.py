@@ -30,8 +30,7 @@ from core.errors import NotFound
 from core.ports import UnitOfWork
 from handlers.access import Turn, handler, show
 from handlers.approval import (
-    acts_as_approver,
-    refuse_non_approver,
+    approver_press,
     render_card,
     state_word,
 )
@@ -286,11 +285,7 @@ async def open_digest(turn: Turn, plan_id: int, page: int = 0) -> None:
 
 
 async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
-    view = await load_view(turn, plan_id)
-    group = view.group(index)
-    if group is None:
-        raise NotFound()
-    chosen = _chosen(turn, group, plan_id, index, selected_only)
+    group, chosen = await _chosen(turn, plan_id, index, selected_only)
     if not chosen:
         await show(turn, turn.t("usulan.none"), _back(turn.t, plan_id, index))
         return
@@ -320,13 +315,17 @@ async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
     await show(turn, text, markup)
 
 
-def _chosen(
-    turn: Turn, group: DigestGroup, plan_id: int, index: int, selected_only: bool
-) -> list[DigestEntry]:
+async def _chosen(
+    turn: Turn, plan_id: int, index: int, selected_only: bool
+) -> tuple[DigestGroup, list[DigestEntry]]:
+    """Group INDEX of the plan's digest and its waiting moves: all, or the selected ones."""
+    group = (await load_view(turn, plan_id)).group(index)
+    if group is None:
+        raise NotFound()
     if not selected_only:
-        return list(group.waiting)
+        return group, list(group.waiting)
     selected = _selection(turn, plan_id, index)
-    return [e for e in group.waiting if e.proposal.id in selected]
+    return group, [e for e in group.waiting if e.proposal.id in selected]
 
 
 def _back(t: Translator, plan_id: int, index: int) -> InlineKeyboardMarkup:
@@ -334,11 +333,7 @@ def _back(t: Translator, plan_id: int, index: int) -> InlineKeyboardMarkup:
 
 
 async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
-    view = await load_view(turn, plan_id)
-    group = view.group(index)
-    if group is None:
-        raise NotFound()
-    chosen = _chosen(turn, group, plan_id, index, selected_only)
+    _, chosen = await _chosen(turn, plan_id, index, selected_only)
     ids = [e.proposal.id for e in chosen if e.proposal.id is not None]
     result = await turn.run_use_case(
         approve_many,
@@ -387,15 +382,10 @@ async def _open_card(turn: Turn, proposal_id: int) -> None:
 @handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
     """Every press on a digest (approvers and their deputies)."""
-    press = turn.press
-    if press is None:
+    pressed = await approver_press(turn)
+    if pressed is None:
         return
-    if not await acts_as_approver(turn):
-        await refuse_non_approver(turn)
-        return
-    first = press.int_arg(0)
-    if first is None:
-        raise NotFound()
+    press, first = pressed
     if press.action == "v":
         await open_digest(turn, first, press.int_arg(1) or 0)
     elif press.action == "g":
