@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -51,32 +52,30 @@ SAME_NAMED = {
 }
 
 
+def changed(value: Any) -> Any:
+    """A valid setting other than VALUE (its default)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, float):
+        return value / 2
+    if isinstance(value, dt.time):
+        return dt.time(value.hour + 1, 30)
+    return {None: 9, "id": "en"}[value]
+
+
 def agency() -> Settings:
+    """Settings where every same-named value differs from its default, and a few others."""
+    default = Settings(_env_file=None)  # type: ignore[call-arg]
+    names = set().union(*SAME_NAMED.values())
+    values = {name: changed(getattr(default, name)) for name in names}
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
-        min_tenure_months=30,
-        retirement_guard_months=6,
-        aspiration_months=9,
-        teacher_min_tenure_months=60,
-        skp_gate=False,
-        tmt_months_ahead=3,
-        expiry_working_days=7,
-        reminder_working_days=1,
-        objection_days=5,
-        escalation_working_days=4,
-        acting_head=True,
-        objection_decision_working_days=8,
-        objection_escalation_working_days=3,
-        max_home_distance_km=50.0,
-        voluntary_only=True,
-        max_total_moves=7,
+        **values,
         approval_cards_max=3,
         freeze_window="2026-12-01..2026-12-31",
-        nightly_time=dt.time(2, 30),
         agency_name="BKPSDM Gunungkidul",
-        language="en",
-        invitation_days=21,
-        invitation_attempts_per_hour=3,
     )
 
 
@@ -96,6 +95,7 @@ def test_the_fields_named_otherwise_carry_the_settings_they_are_built_from() -> 
     assert rules.approval.cards_max == 3
     assert rules.name == "BKPSDM Gunungkidul"
     assert rules.nightly_time == dt.time(2, 30)
+    assert rules.eligibility.min_tenure_months == 25
     assert rules.zone.key == "Asia/Jakarta"
     assert rules.planning.approval is rules.approval
 
@@ -108,10 +108,10 @@ def test_a_rule_field_with_no_setting_and_no_default_refuses_to_start() -> None:
 
     with pytest.raises(TypeError):
         same_named(Rule, agency())
-    assert same_named(Rule, agency(), unheard_of=1) == Rule(30, 1)
+    assert same_named(Rule, agency(), unheard_of=1) == Rule(25, 1)
 
 
 def test_named_otherwise_wins_over_a_same_named_setting() -> None:
     policy = same_named(EligibilityPolicy, agency(), min_tenure_months=12)
     assert policy.min_tenure_months == 12
-    assert policy.aspiration_months == 9
+    assert policy.aspiration_months == 13
