@@ -1,6 +1,7 @@
 # The two commands a newcomer runs (see README.md):
 #   make demo   sets up and runs the demo on SQLite
 #   make test   sets up and runs the whole test suite (PostgreSQL and end-to-end bot tests included)
+#   make lint   ruff and mypy --strict over all the Python code (CI runs it before the tests)
 # A production install (docs/deploy.md), without the development tools:
 #   make install PREFIX=/opt/mutasi-bot
 
@@ -13,7 +14,7 @@ PREFIX ?= /opt/mutasi-bot
 # Extra pip options for `make install` (e.g. --no-index --find-links DIR on an offline server).
 PIP_FLAGS ?=
 
-.PHONY: system-packages setup demo test bench lint serve install clean
+.PHONY: system-packages setup demo test bench lint duplicates serve install clean
 
 system-packages:
 	bash scripts/install-system-packages
@@ -37,9 +38,17 @@ test: system-packages setup
 bench: setup
 	$(BIN)/mutasi bench --sizes S,M,L --seed 1
 
+# Everything written in Python here: production code, the tests, the benchmarks, the dev tools.
+# `.ci/run` runs this before the tests and stops on any finding.
+LINTED := bot handlers core db tests benchmarks devtools
+
 lint: setup
-	$(BIN)/ruff check bot handlers core db tests
-	$(BIN)/mypy bot handlers core db
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/mypy $(LINTED)
+
+# Repeated code in bot handlers core db (needs the workplace tool `duplicates`; not run by CI).
+duplicates:
+	bash scripts/production-duplicates
 
 serve: setup
 	$(BIN)/mutasi serve

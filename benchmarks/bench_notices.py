@@ -62,7 +62,7 @@ from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
 from db.uow import uow_factory as make_uow_factory
-from tests.emulator import BotApiEmulator, EmulatedUser, RateLimits, SeenMessage
+from devtools.emulator import BotApiEmulator, EmulatedUser, RateLimits, SeenMessage
 
 TOKEN = "616161:BENCH-token"
 #: Tuesday 09:00 in Jakarta: working hours, so notices are due at once.
@@ -514,6 +514,7 @@ async def run_plan(
                 # First the other users alone: this machine's reply times without a plan.
                 await asyncio.sleep(quiet)
                 quiet_replies = len(latencies)
+                assert app.job_queue is not None
                 [job] = app.job_queue.get_jobs_by_name(NIGHTLY)
                 began = planning = time.monotonic()
                 await job.run(app)

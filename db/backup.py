@@ -73,15 +73,7 @@ def backup(database_url: str, target: Path) -> Path:
         source_path = _sqlite_path(url)
         if not source_path.exists():
             raise BackupError(f"the SQLite database {source_path} does not exist")
-        source = sqlite3.connect(source_path)
-        try:
-            destination = sqlite3.connect(target)
-            try:
-                source.backup(destination)
-            finally:
-                destination.close()
-        finally:
-            source.close()
+        _sqlite_copy(source_path, target)
         return target
     try:
         _pg_run("pg_dump", url, ["--format=custom", "--no-owner", f"--file={target}"])
@@ -91,6 +83,19 @@ def backup(database_url: str, target: Path) -> Path:
     return target
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy the SQLite database SOURCE over TARGET with SQLite's online backup."""
+    from_db = sqlite3.connect(source)
+    try:
+        to_db = sqlite3.connect(target)
+        try:
+            from_db.backup(to_db)
+        finally:
+            to_db.close()
+    finally:
+        from_db.close()
+
+
 def restore(database_url: str, source: Path) -> None:
     """Replace the database's contents with the backup in SOURCE (made by `backup`)."""
     if not source.is_file():
@@ -98,16 +103,7 @@ def restore(database_url: str, source: Path) -> None:
     url = _url(database_url)
     if url.get_backend_name() == "sqlite":
         _check_sqlite_backup(source)
-        target = _sqlite_path(url)
-        backup_db = sqlite3.connect(source)
-        try:
-            live = sqlite3.connect(target)
-            try:
-                backup_db.backup(live)
-            finally:
-                live.close()
-        finally:
-            backup_db.close()
+        _sqlite_copy(source, _sqlite_path(url))
         return
     with source.open("rb") as handle:
         if handle.read(5) != b"PGDMP":

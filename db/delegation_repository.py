@@ -7,21 +7,14 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select, update
 
 from core.domain import Delegation
+from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
 from db.rows import DelegationRow
 
 
 def delegation_from_row(row: DelegationRow) -> Delegation:
     """The domain value of a delegation row."""
-    return Delegation(
-        id=row.id,
-        approver_nip=row.approver_nip,
-        delegate_nip=row.delegate_nip,
-        first_day=row.first_day,
-        last_day=row.last_day,
-        created_at=row.created_at,
-        ended_at=row.ended_at,
-    )
+    return from_row(Delegation, row)
 
 
 class SqlDelegationRepository(SqlRepository):
@@ -29,14 +22,7 @@ class SqlDelegationRepository(SqlRepository):
 
     async def add(self, delegation: Delegation) -> Delegation:
         """Store a new delegation; returns it with its id."""
-        row = DelegationRow(
-            approver_nip=delegation.approver_nip,
-            delegate_nip=delegation.delegate_nip,
-            first_day=delegation.first_day,
-            last_day=delegation.last_day,
-            created_at=delegation.created_at,
-            ended_at=delegation.ended_at,
-        )
+        row = DelegationRow(**column_values(delegation))
         self.session.add(row)
         await self.session.flush()
         return delegation_from_row(row)

@@ -228,17 +228,22 @@ class WorkloadVolumeRow(Base):
     volume: Mapped[float] = mapped_column(Float)
 
 
+def unique_where(name: str, column: str, sqlite_where: str, postgresql_where: str) -> Index:
+    """A unique index over COLUMN for the rows meeting a condition, written per dialect."""
+    return Index(
+        name,
+        column,
+        unique=True,
+        sqlite_where=text(sqlite_where),
+        postgresql_where=text(postgresql_where),
+    )
+
+
 class PlanRow(Base):
     __tablename__ = "plans"
     # One real plan per night: a second nightly run racing the first fails on insert.
     __table_args__ = (
-        Index(
-            "uq_plans_plan_date_real",
-            "plan_date",
-            unique=True,
-            sqlite_where=text("dry_run = 0"),
-            postgresql_where=text("NOT dry_run"),
-        ),
+        unique_where("uq_plans_plan_date_real", "plan_date", "dry_run = 0", "NOT dry_run"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -256,12 +261,8 @@ class TransferProposalRow(Base):
     __tablename__ = "transfer_proposals"
     # At most one pending proposal per employee: nobody is moved twice at once.
     __table_args__ = (
-        Index(
-            "uq_transfer_proposals_nip_pending",
-            "nip",
-            unique=True,
-            sqlite_where=text("state = 'pending'"),
-            postgresql_where=text("state = 'pending'"),
+        unique_where(
+            "uq_transfer_proposals_nip_pending", "nip", "state = 'pending'", "state = 'pending'"
         ),
     )
 

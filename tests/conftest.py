@@ -35,6 +35,9 @@ from db.migrate import upgrade
 from db.rows import TABLE_NAMES
 from db.uow import uow_factory as make_uow_factory
 
+#: The end-to-end fixtures (`runtime`, `loop`) of the one harness.
+pytest_plugins = ["tests.support.e2e"]
+
 POSTGRES_USER = "postgres"
 
 

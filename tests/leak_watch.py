@@ -33,11 +33,16 @@ TESTS = Path(__file__).resolve().parent
 TOKEN_LITERAL = re.compile(r"""["'](\d{3,}:(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{5,})["']""")
 
 
-def watched_tokens(root: Path = TESTS) -> frozenset[str]:
+#: Where test code lives: the tests and the development tools they run (the Bot API emulator).
+TEST_SOURCES = (TESTS, TESTS.parent / "devtools")
+
+
+def watched_tokens(roots: Iterable[Path] = TEST_SOURCES) -> frozenset[str]:
     """Every bot token literal in the test sources."""
     found: set[str] = set()
-    for path in root.rglob("*.py"):
-        found.update(TOKEN_LITERAL.findall(path.read_text(encoding="utf-8")))
+    for root in roots:
+        for path in root.rglob("*.py"):
+            found.update(TOKEN_LITERAL.findall(path.read_text(encoding="utf-8")))
     return frozenset(found)
 
 

@@ -27,8 +27,8 @@ def greedy_descent(
     """A plan no single reassignment improves (or the best found by the deadline).
 
     A sweep applies, best first, every improving single reassignment still improving when its
-    turn comes. At least `min_sweeps` sweeps run whatever the deadline (a plan, not nothing,
-    when time is short).
+    turn comes. At least `min_sweeps` sweeps start whatever the deadline, and past the deadline
+    such a sweep stops after its first improvement (a plan, not nothing, when time is short).
     """
     state = PlanState(ci, cols, start)
     home = ci.emp_unit
@@ -88,7 +88,8 @@ def greedy_descent(
                 state.apply(change)
                 cur_rel[e] = 0.0 if u == home[e] else float(cols.cost[cols.find(e, u)])
                 applied += 1
-            if sweeps > min_sweeps and time.perf_counter() >= deadline:
+            # past the deadline: stop, once the forced sweeps have found something
+            if time.perf_counter() >= deadline and (sweeps > min_sweeps or applied > 0):
                 break
         if applied == 0:
             break

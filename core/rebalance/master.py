@@ -63,7 +63,7 @@ def _group(keys: IntArray) -> dict[int, IntArray]:
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
-    return {int(sorted_keys[b[0]]): b for b in np.split(order, cuts) if b.shape[0]}
+    return {int(keys[b[0]]): b for b in np.split(order, cuts) if b.shape[0]}
 
 
 @dataclass(frozen=True, slots=True, eq=False)

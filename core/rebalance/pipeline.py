@@ -49,8 +49,8 @@ INITIAL_PER_EMPLOYEE = 6  # best moves per employee at status-quo marginal costs
 # The first plan (descent over the starting columns) gets at most this share of the limit.
 FIRST_PLAN_SHARE = 0.15
 # Validation and explanations take about this many times the candidates phase (both grow with
-# employees and aspirations; measured at L and XL): the reserve follows this machine's speed.
-RESERVE_PER_CANDIDATE_SECOND = 1.3
+# employees and aspirations; measured 1.3-1.8 at L and XL): the reserve follows the machine.
+RESERVE_PER_CANDIDATE_SECOND = 1.8
 
 
 def peak_rss_mib() -> float:

@@ -10,14 +10,14 @@ import datetime as dt
 import pytest
 
 from core.domain import ProposalState
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
 from tests.e2e.test_loop_e2e import card_of, run_daily, state
-from tests.unit.loop_agency import ADMIN, APPROVER, JAKARTA, NURSE_A
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import ADMIN, APPROVER, JAKARTA, NURSE_A
 
 pytestmark = pytest.mark.e2e
 
 
-async def delivered_at(loop: LoopRuntime) -> dt.datetime:
+async def delivered_at(loop: E2E) -> dt.datetime:
     """When the outbox recorded the notice as sent (it records just after Telegram answers)."""
     for _ in range(50):
         proposal = (await state(loop))["proposals"][NURSE_A]
@@ -32,7 +32,7 @@ def morning(day: int, month: int = 11) -> dt.datetime:
 
 
 async def test_an_objection_left_waiting_is_reminded_escalated_and_ruled_by_an_admin(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     async with loop.running() as app:
         users = await loop.register_everyone()

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
 from core.domain import ProposalState, Unit
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.emulator import RateLimits
-from tests.unit.loop_agency import APPROVER, APPROVER_2, JAKARTA, OUTSIDER, ScriptedEngine, move
-from tests.unit.loop_agency import employee as make_employee
+from devtools.emulator import RateLimits, SeenMessage
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import APPROVER, APPROVER_2, JAKARTA, OUTSIDER, ScriptedEngine, move
+from tests.support.loop_agency import employee as make_employee
 
 pytestmark = pytest.mark.e2e
 
@@ -23,12 +24,17 @@ ORIGINS = ("PKM-C", "PKM-D", "PKM-E")
 PER_ORIGIN = 100
 
 
+def shows(message_id: int, button: str) -> Callable[[SeenMessage], bool]:
+    """A predicate for the message MESSAGE_ID once it shows BUTTON."""
+    return lambda m: m.message_id == message_id and button in m.button_texts
+
+
 def nip_of(i: int) -> str:
     return f"1991{i // 1000 + 1:02d}10201503{1 + i % 2}{i % 1000:03d}"
 
 
 async def seed_big_plan(
-    loop: LoopRuntime, count: int = PER_ORIGIN * len(ORIGINS), small_group: int = 0
+    loop: E2E, count: int = PER_ORIGIN * len(ORIGINS), small_group: int = 0
 ) -> None:
     """COUNT nurses of Dinkes units proposed to move to PKM-B: spread over ORIGINS, except the
     first SMALL_GROUP, who all come from PKM-F."""
@@ -47,7 +53,7 @@ async def seed_big_plan(
 
 
 async def test_hundreds_of_moves_reach_an_approver_as_summary_and_one_digest(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     emulator = loop.emulator
     emulator.rate_limits = RateLimits()  # Telegram's flood limits: 30/s overall, 1/s per chat
@@ -136,11 +142,7 @@ async def test_hundreds_of_moves_reach_an_approver_as_summary_and_one_digest(
         picks = [b for b in group.button_texts if b.startswith("☐")][:2]
         for pick in picks:
             await approver_2.press(pick, theirs.message_id)
-            await approver_2.wait_for_message(
-                lambda m, p=pick: (
-                    m.message_id == theirs.message_id and p.replace("☐", "☑") in m.button_texts
-                )
-            )
+            await approver_2.wait_for_message(shows(theirs.message_id, pick.replace("☐", "☑")))
         await approver_2.press("✅ Setujui pilihan (2)", theirs.message_id)
         chosen = await approver_2.wait_for_message(
             lambda m: m.message_id == theirs.message_id and "Setujui 2 usulan" in m.body
@@ -178,7 +180,7 @@ SMALL_GROUP = 30
 
 
 async def test_an_l_sized_plan_reaches_the_approver_as_two_messages_and_a_group_decision(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     emulator = loop.emulator
     emulator.rate_limits = RateLimits()  # Telegram's flood limits: 30/s overall, 1/s per chat

@@ -8,14 +8,14 @@ import datetime as dt
 import pytest
 
 from core.domain import OutboxStatus
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.unit.loop_agency import ADMIN, APPROVER, JAKARTA, NURSE_A
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import ADMIN, APPROVER, JAKARTA, NURSE_A
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_a_person_who_blocked_the_bot_gets_the_notice_once_after_unblocking(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     async with loop.running() as app:
         users = await loop.register_everyone()

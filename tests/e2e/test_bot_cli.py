@@ -14,7 +14,7 @@ from bot.cli import build_app
 from core.domain import Role, RoleGrant, ScopeKind, TelegramAccount
 from db.engine import create_engine
 from db.uow import uow_factory
-from tests.handlers.agency import KEPALA, SITI, seed_agency
+from tests.support.handler_agency import HANDLER_AGENCY, KEPALA, SITI
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def database(sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     async def seed() -> None:
         engine = create_engine(url)
         async with uow_factory(engine)() as uow:
-            await seed_agency(uow)
+            await HANDLER_AGENCY.write(uow)
             await uow.accounts.save(TelegramAccount(501, SITI.nip))
             await uow.commit()
         await engine.dispose()

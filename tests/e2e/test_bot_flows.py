@@ -10,25 +10,25 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator import EmulatedUser
-from tests.handlers.agency import ADMIN, CARE, DEWI, KEPALA, NURSE, OUTREACH, SITI
+from devtools.emulator import EmulatedUser
+from tests.support.e2e import E2E
+from tests.support.handler_agency import ADMIN, CARE, DEWI, KEPALA, NURSE, OUTREACH, SITI
 
 pytestmark = pytest.mark.e2e
 
 
-async def _invite(runtime: BotRuntime, nip: str, code: str, days: int = 14) -> None:
+async def _invite(runtime: E2E, nip: str, code: str, days: int = 14) -> None:
     await runtime.invite(nip, code, days)
 
 
-async def _register(runtime: BotRuntime, user: EmulatedUser, nip: str) -> None:
+async def _register(runtime: E2E, user: EmulatedUser, nip: str) -> None:
     code = f"e2e{user.user_id}{nip[-6:]}"
     await _invite(runtime, nip, code)
     await user.send_command("/start", code)
     await user.wait_for_message(contains="Pendaftaran berhasil")
 
 
-async def _snapshot(runtime: BotRuntime) -> dict[str, Any]:
+async def _snapshot(runtime: E2E) -> dict[str, Any]:
     """What a refused action must not change."""
     async with runtime.uows() as uow:
         return {
@@ -43,7 +43,7 @@ async def _snapshot(runtime: BotRuntime) -> dict[str, Any]:
         }
 
 
-async def test_invited_asn_builds_an_aspiration_across_a_bot_restart(runtime: BotRuntime) -> None:
+async def test_invited_asn_builds_an_aspiration_across_a_bot_restart(runtime: E2E) -> None:
     admin = runtime.emulator.user(1009, "Andi")
     siti = runtime.emulator.user(1001, "Siti")
     async with runtime.running():
@@ -93,7 +93,7 @@ async def test_invited_asn_builds_an_aspiration_across_a_bot_restart(runtime: Bo
 
 
 async def test_supervisor_reports_a_month_and_sees_fte_and_ej_category(
-    runtime: BotRuntime,
+    runtime: E2E,
 ) -> None:
     kepala = runtime.emulator.user(1003, "Bambang")
     async with runtime.running():
@@ -117,7 +117,7 @@ async def test_supervisor_reports_a_month_and_sees_fte_and_ej_category(
     assert report is not None and report.volumes == {CARE: 100.0, OUTREACH: 7.0}
 
 
-async def test_supervisor_uploads_the_xlsx_template_the_bot_sent(runtime: BotRuntime) -> None:
+async def test_supervisor_uploads_the_xlsx_template_the_bot_sent(runtime: E2E) -> None:
     kepala = runtime.emulator.user(1003, "Bambang")
     async with runtime.running():
         await _register(runtime, kepala, KEPALA.nip)
@@ -147,7 +147,7 @@ async def test_supervisor_uploads_the_xlsx_template_the_bot_sent(runtime: BotRun
     assert report is not None and report.volumes == {CARE: 150.0, OUTREACH: 10.0}
 
 
-async def test_refusals_change_nothing_in_the_database(runtime: BotRuntime) -> None:
+async def test_refusals_change_nothing_in_the_database(runtime: E2E) -> None:
     siti = runtime.emulator.user(1001, "Siti")
     dewi = runtime.emulator.user(1002, "Dewi")
     stranger = runtime.emulator.user(1999, "Stranger")
@@ -192,7 +192,7 @@ async def test_refusals_change_nothing_in_the_database(runtime: BotRuntime) -> N
         assert await _snapshot(runtime) == before
 
 
-async def test_asn_with_fourteen_months_in_the_unit_is_told_at_once(runtime: BotRuntime) -> None:
+async def test_asn_with_fourteen_months_in_the_unit_is_told_at_once(runtime: E2E) -> None:
     dewi = runtime.emulator.user(1002, "Dewi")
     async with runtime.running():
         await _register(runtime, dewi, DEWI.nip)
@@ -203,7 +203,7 @@ async def test_asn_with_fourteen_months_in_the_unit_is_told_at_once(runtime: Bot
 
 
 async def test_used_expired_and_random_invitations_are_refused_clearly(
-    runtime: BotRuntime,
+    runtime: E2E,
 ) -> None:
     first, second = runtime.emulator.user(1001, "A"), runtime.emulator.user(1005, "B")
     third, fourth = runtime.emulator.user(1006, "C"), runtime.emulator.user(1007, "D")
@@ -225,7 +225,7 @@ async def test_used_expired_and_random_invitations_are_refused_clearly(
 
 
 async def test_unit_lists_page_and_a_repeated_page_press_changes_nothing(
-    runtime: BotRuntime,
+    runtime: E2E,
 ) -> None:
     siti = runtime.emulator.user(1001, "Siti")
     async with runtime.running():

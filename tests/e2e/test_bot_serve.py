@@ -14,15 +14,15 @@ import pytest
 
 from bot.serve import ServeError, WebhookConfig, running_bot
 from core.domain import TelegramAccount
-from tests.e2e.bot_runtime import TOKEN, BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator.ptb_app import free_port
-from tests.handlers.agency import KEPALA, SITI
+from devtools.emulator.ptb_app import free_port
+from tests.support.e2e import E2E, TOKEN
+from tests.support.handler_agency import KEPALA, SITI
 
 pytestmark = pytest.mark.e2e
 MUTASI = str(Path(sys.executable).with_name("mutasi"))
 
 
-async def test_webhook_mode_answers_only_updates_carrying_the_secret(runtime: BotRuntime) -> None:
+async def test_webhook_mode_answers_only_updates_carrying_the_secret(runtime: E2E) -> None:
     port = free_port()
     hook = WebhookConfig(f"http://127.0.0.1:{port}/telegram", "s3cret-token", "127.0.0.1", port)
     guest = runtime.emulator.user(2001, "Guest")
@@ -40,7 +40,7 @@ async def test_webhook_mode_answers_only_updates_carrying_the_secret(runtime: Bo
         assert len(guest.messages()) == answered
 
 
-async def test_start_publishes_menus_per_role_and_language(runtime: BotRuntime) -> None:
+async def test_start_publishes_menus_per_role_and_language(runtime: E2E) -> None:
     async with runtime.uows() as uow:
         await uow.accounts.save(TelegramAccount(3001, KEPALA.nip, "en", 3001))
         await uow.commit()
@@ -55,14 +55,14 @@ async def test_start_publishes_menus_per_role_and_language(runtime: BotRuntime) 
     assert "undang" not in supervisor
 
 
-async def test_a_token_telegram_rejects_is_one_clear_error(runtime: BotRuntime) -> None:
+async def test_a_token_telegram_rejects_is_one_clear_error(runtime: E2E) -> None:
     application = runtime.build(bot_token="999:NOT-THE-TOKEN")
     with pytest.raises(ServeError, match="Telegram rejected MUTASI_BOT_TOKEN"):
         async with running_bot(application):
             pass
 
 
-def _env(runtime: BotRuntime, **values: str) -> dict[str, str]:
+def _env(runtime: E2E, **values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MUTASI_")}
     env.update(
         MUTASI_BOT_API_URL=runtime.emulator.base_url,
@@ -72,7 +72,7 @@ def _env(runtime: BotRuntime, **values: str) -> dict[str, str]:
     return env
 
 
-async def _run(runtime: BotRuntime, **values: str) -> tuple[int, str]:
+async def _run(runtime: E2E, **values: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         MUTASI,
         "serve",
@@ -85,7 +85,7 @@ async def _run(runtime: BotRuntime, **values: str) -> tuple[int, str]:
     return process.returncode, err.decode()
 
 
-async def test_serve_without_a_token_exits_non_zero_with_one_line(runtime: BotRuntime) -> None:
+async def test_serve_without_a_token_exits_non_zero_with_one_line(runtime: E2E) -> None:
     code, err = await _run(runtime)
     assert code != 0
     assert err.strip().splitlines() == [
@@ -94,7 +94,7 @@ async def test_serve_without_a_token_exits_non_zero_with_one_line(runtime: BotRu
 
 
 async def test_serve_with_a_rejected_token_exits_non_zero_with_one_line(
-    runtime: BotRuntime,
+    runtime: E2E,
 ) -> None:
     code, err = await _run(runtime, MUTASI_BOT_TOKEN="999:REJECTED")
     assert code != 0
@@ -103,7 +103,7 @@ async def test_serve_with_a_rejected_token_exits_non_zero_with_one_line(
     assert "REJECTED" not in err
 
 
-async def test_serve_polls_answers_and_stops_cleanly_on_sigterm(runtime: BotRuntime) -> None:
+async def test_serve_polls_answers_and_stops_cleanly_on_sigterm(runtime: E2E) -> None:
     process = await asyncio.create_subprocess_exec(
         MUTASI,
         "serve",
@@ -125,7 +125,7 @@ async def test_serve_polls_answers_and_stops_cleanly_on_sigterm(runtime: BotRunt
     assert process.returncode == 0
 
 
-async def _start_serve(runtime: BotRuntime) -> asyncio.subprocess.Process:
+async def _start_serve(runtime: E2E) -> asyncio.subprocess.Process:
     process = await asyncio.create_subprocess_exec(
         MUTASI,
         "serve",
@@ -142,7 +142,7 @@ async def _stop(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) 
         await asyncio.wait_for(process.wait(), timeout=30)
 
 
-async def test_a_dialogue_survives_killing_the_serve_process(runtime: BotRuntime) -> None:
+async def test_a_dialogue_survives_killing_the_serve_process(runtime: E2E) -> None:
 
     runtime.clock.current = dt.datetime.now(dt.UTC)  # the serve process uses the real clock
     await runtime.invite(SITI.nip, "processrestart")
@@ -178,7 +178,7 @@ async def test_a_dialogue_survives_killing_the_serve_process(runtime: BotRuntime
     assert wish is not None and wish.choices == ("PKM-C",)
 
 
-async def test_webhook_mode_serves_the_health_report_at_healthz(runtime: BotRuntime) -> None:
+async def test_webhook_mode_serves_the_health_report_at_healthz(runtime: E2E) -> None:
     import aiohttp
 
     from core.domain import OutboxMessage

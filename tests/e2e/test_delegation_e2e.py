@@ -8,14 +8,14 @@ import datetime as dt
 import pytest
 
 from core.domain import ProposalState
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.unit.loop_agency import APPROVER, JAKARTA, NURSE_A, OUTSIDER, SUP_A
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import APPROVER, JAKARTA, NURSE_A, OUTSIDER, SUP_A
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_wakil_hands_the_cards_to_a_deputy_who_decides_in_the_approvers_name(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     loop.clock.current = dt.datetime(2026, 11, 23, 10, 0, tzinfo=JAKARTA)  # Monday
     async with loop.running() as app:

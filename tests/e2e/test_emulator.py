@@ -38,8 +38,8 @@ from telegram.ext import (
     filters,
 )
 
-from tests.emulator import BotApiEmulator, InjectedFailure, RateLimits
-from tests.emulator.ptb_app import emulator_builder, free_port, running_polling, running_webhook
+from devtools.emulator import BotApiEmulator, InjectedFailure, RateLimits
+from devtools.emulator.ptb_app import emulator_builder, free_port, running_polling, running_webhook
 
 pytestmark = pytest.mark.e2e
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from core.domain import OutboxMessage
-from tests.e2e.bot_runtime import TOKEN, BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator.ptb_app import free_port
+from devtools.emulator.ptb_app import free_port
+from tests.support.e2e import E2E, TOKEN
 
 pytestmark = pytest.mark.e2e
 MUTASI = str(Path(sys.executable).with_name("mutasi"))
 
 
-async def _health(runtime: BotRuntime, *args: str, **env: str) -> tuple[int, str, str]:
+async def _health(runtime: E2E, *args: str, **env: str) -> tuple[int, str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MUTASI_")}
     values = {
         "MUTASI_BOT_TOKEN": TOKEN,
@@ -40,7 +40,7 @@ async def _health(runtime: BotRuntime, *args: str, **env: str) -> tuple[int, str
     return process.returncode, out.decode(), err.decode()
 
 
-async def test_a_healthy_bot_reports_every_check_ok_and_exits_zero(runtime: BotRuntime) -> None:
+async def test_a_healthy_bot_reports_every_check_ok_and_exits_zero(runtime: E2E) -> None:
     code, out, err = await _health(runtime)
     assert code == 0, out + err
     names = [line.split()[1] for line in out.splitlines()]
@@ -49,7 +49,7 @@ async def test_a_healthy_bot_reports_every_check_ok_and_exits_zero(runtime: BotR
     assert "@mutasi_test_bot" in out and "(terbaru)" in out
 
 
-async def test_an_overdue_message_makes_the_bot_unhealthy(runtime: BotRuntime) -> None:
+async def test_an_overdue_message_makes_the_bot_unhealthy(runtime: E2E) -> None:
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     async with runtime.uows() as uow:
         await uow.outbox.add(OutboxMessage(None, 1001, "text", {"text": "x"}, long_ago))
@@ -61,7 +61,7 @@ async def test_an_overdue_message_makes_the_bot_unhealthy(runtime: BotRuntime) -
 
 
 async def test_a_bot_api_that_does_not_answer_makes_the_bot_unhealthy(
-    runtime: BotRuntime,
+    runtime: E2E,
 ) -> None:
     code, out, _ = await _health(runtime, MUTASI_BOT_API_URL=f"http://127.0.0.1:{free_port()}/bot")
     assert code == 1
@@ -70,7 +70,7 @@ async def test_a_bot_api_that_does_not_answer_makes_the_bot_unhealthy(
     assert TOKEN not in out
 
 
-async def test_a_rejected_token_is_named_without_showing_it(runtime: BotRuntime) -> None:
+async def test_a_rejected_token_is_named_without_showing_it(runtime: E2E) -> None:
     code, out, _ = await _health(runtime, MUTASI_BOT_TOKEN="999:WRONG-token")
     assert code == 1
     assert "Telegram menolak MUTASI_BOT_TOKEN" in out and "WRONG" not in out

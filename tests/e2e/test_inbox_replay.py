@@ -8,15 +8,15 @@ import datetime as dt
 import pytest
 
 from core.domain import ProposalState
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
 from tests.e2e.test_loop_e2e import card_of, state
-from tests.unit.loop_agency import APPROVER, CHAT, JAKARTA, NURSE_A
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import APPROVER, CHAT, JAKARTA, NURSE_A
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_a_replayed_tap_decides_even_when_its_query_is_too_old_to_answer(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     async with loop.running() as app:
         users = await loop.register_everyone()

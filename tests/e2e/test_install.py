@@ -32,8 +32,8 @@ import pytest
 
 from bot.cli_data import write_agency_files
 from bot.sample_agency import generate_sample_agency
+from devtools.emulator import BotApiEmulator
 from tests.conftest import PostgresServer
-from tests.emulator import BotApiEmulator
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,13 +9,13 @@ import datetime as dt
 import pytest
 
 from core.domain import Activity, Unit
-from tests.e2e.loop_runtime import LoopRuntime, loop_fixture  # noqa: F401  (fixture)
-from tests.unit.loop_agency import ADMIN, JAKARTA, NURSE_A, NURSE_B, employee
+from tests.support.e2e import E2E
+from tests.support.loop_agency import ADMIN, JAKARTA, NURSE_A, NURSE_B, employee
 
 pytestmark = pytest.mark.e2e
 
 
-async def proposals_by_nip(loop: LoopRuntime) -> dict[str, str]:
+async def proposals_by_nip(loop: E2E) -> dict[str, str]:
     async with loop.uows() as uow:
         plan = await uow.plans.latest()
         assert plan is not None and plan.id is not None
@@ -23,7 +23,7 @@ async def proposals_by_nip(loop: LoopRuntime) -> dict[str, str]:
 
 
 async def test_only_my_choices_keeps_the_nurse_out_of_a_plan_for_another_unit(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     """Both nurses of PKM-A would go to PKM-B (the admin's what-if shows 2 moves). Siti says
     "Hanya ke pilihan saya" for Puskesmas Cempaka, which has its nurse already: the plan
@@ -86,7 +86,7 @@ async def test_only_my_choices_keeps_the_nurse_out_of_a_plan_for_another_unit(
 
 
 async def test_a_teacher_at_thirty_months_is_told_the_four_year_rule_at_aspirasi(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     today = dt.date(2026, 11, 24)
     arrived = dt.date(2024, 5, 24)  # 30 months before

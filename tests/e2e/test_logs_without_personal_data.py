@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logs import configure_logging
-from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.handlers.agency import SITI
+from tests.support.e2e import E2E
+from tests.support.handler_agency import SITI
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ def log_stream() -> Iterator[io.StringIO]:
 
 
 async def test_failing_handlers_log_where_they_failed_but_no_personal_data(
-    runtime: BotRuntime, log_stream: io.StringIO
+    runtime: E2E, log_stream: io.StringIO
 ) -> None:
     guest = runtime.emulator.user(4004, "Guest")
     async with runtime.running(extra_features=["tests.e2e.failing_feature"]):

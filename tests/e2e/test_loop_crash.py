@@ -21,17 +21,18 @@ from core.domain import OutboxStatus, ProposalState
 from core.planning import propose_plan
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
-from tests.e2e.loop_runtime import TOKEN, EnginePlanner
-from tests.emulator import BotApiEmulator
-from tests.emulator.params import ApiError
-from tests.unit.loop_agency import APPROVER, CHAT, JAKARTA, NURSE_A, rules, seed_database
+from devtools.emulator import BotApiEmulator
+from devtools.emulator.params import ApiError
+from tests.support.clock import FakeClock
+from tests.support.e2e import LOOP_TOKEN, EnginePlanner
+from tests.support.loop_agency import APPROVER, CHAT, JAKARTA, LOOP_AGENCY, NURSE_A, rules
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class BotProcess:
-    """`python -m tests.e2e.loop_runtime` with the clock in a file this test writes."""
+    """`python -m tests.support.e2e` with the clock in a file this test writes."""
 
     def __init__(self, api_url: str, database: Path, clock_file: Path) -> None:
         self.env = {
@@ -44,7 +45,7 @@ class BotProcess:
 
     async def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.loop_runtime"],
+            [sys.executable, "-m", "tests.support.e2e"],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -75,9 +76,9 @@ async def world(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[dict[str
     shutil.copyfile(sqlite_template, path)
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     uows = make_uow_factory(session_factory(engine))
-    await seed_database(uows)
+    await LOOP_AGENCY.write_to(uows)
     clock_file = tmp_path / "now.txt"
-    async with BotApiEmulator(TOKEN, bot_username="mutasi_loop_bot") as emulator:
+    async with BotApiEmulator(LOOP_TOKEN, bot_username="mutasi_loop_bot") as emulator:
         users = {nip: emulator.user(chat, f"User{chat}") for nip, chat in CHAT.items()}
         bot = BotProcess(emulator.base_url, path, clock_file)
         try:
@@ -93,14 +94,6 @@ async def world(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[dict[str
             await engine.dispose()
 
 
-class FixedClock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.current = now
-
-    def now(self) -> dt.datetime:
-        return self.current
-
-
 def set_clock(clock_file: Path, now: dt.datetime) -> None:
     clock_file.write_text(now.astimezone(dt.UTC).isoformat())
 
@@ -109,7 +102,7 @@ async def test_notice_arrives_exactly_once_after_sigkill_mid_send(world: dict[st
     uows, emulator, users, bot = world["uows"], world["emulator"], world["users"], world["bot"]
     morning = dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)
     set_clock(world["clock_file"], morning)
-    outcome = await propose_plan(uows, FixedClock(morning), rules(), EnginePlanner())
+    outcome = await propose_plan(uows, FakeClock(morning), rules(), EnginePlanner())
     siti = next(p for p in outcome.proposals if p.nip == NURSE_A)
     nurse, approver = users[NURSE_A], users[APPROVER]
 
@@ -161,7 +154,7 @@ async def test_notice_committed_with_the_approval_survives_a_kill_before_any_sen
     uows, users, bot = world["uows"], world["users"], world["bot"]
     evening = dt.datetime(2026, 11, 24, 15, 59, tzinfo=JAKARTA)
     set_clock(world["clock_file"], evening)
-    await propose_plan(uows, FixedClock(evening), rules(), EnginePlanner())
+    await propose_plan(uows, FakeClock(evening), rules(), EnginePlanner())
     nurse, approver = users[NURSE_A], users[APPROVER]
     await bot.start()
     card = await approver.wait_for_message(contains="Siti Aminah", timeout=20)

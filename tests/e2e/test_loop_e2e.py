@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from core.domain import OutboxStatus, ProposalState
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.emulator import EmulatedUser
-from tests.unit.loop_agency import (
+from devtools.emulator import EmulatedUser
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import (
     ADMIN,
     APPROVER,
     APPROVER_2,
@@ -28,7 +28,7 @@ from tests.unit.loop_agency import (
 pytestmark = pytest.mark.e2e
 
 
-async def state(loop: LoopRuntime) -> dict[str, Any]:
+async def state(loop: E2E) -> dict[str, Any]:
     """Plans, proposals by NIP, outbox by status and kind, audit actions."""
     async with loop.uows() as uow:
         plan = await uow.plans.latest()
@@ -49,7 +49,7 @@ def card_of(user: EmulatedUser, name: str) -> Any:
     return next(m for m in user.messages() if "Usulan mutasi #" in m.body and name in m.body)
 
 
-async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRuntime) -> None:
+async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: E2E) -> None:
     emulator = loop.emulator
     async with loop.running() as app:
         users = await loop.register_everyone()
@@ -71,6 +71,7 @@ async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRunti
             now["pending_kinds"] == ["approval_card"] * 4 + ["plan_report"] + ["plan_summary"] * 2
         )
         assert "plan.create" in now["audit"]
+        assert loop.planner is not None  # the loop fixture runs the real engine
         solves = loop.planner.calls
         await fire_nightly(app)  # a later firing the same night does not even solve
         assert (await state(loop))["plan"].id == now["plan"].id
@@ -197,7 +198,7 @@ async def test_the_loop_from_nightly_plan_to_cancelled_objection(loop: LoopRunti
     assert len(notices) == 1
 
 
-async def _until_outbox_drained(loop: LoopRuntime) -> None:
+async def _until_outbox_drained(loop: E2E) -> None:
     for _ in range(100):
         if not (await state(loop))["pending_kinds"]:
             return
@@ -205,7 +206,7 @@ async def _until_outbox_drained(loop: LoopRuntime) -> None:
     raise AssertionError(f"outbox still pending: {(await state(loop))['pending_kinds']}")
 
 
-async def unit_of(loop: LoopRuntime, nip: str) -> str | None:
+async def unit_of(loop: E2E, nip: str) -> str | None:
     """The employee's unit as stored now."""
     async with loop.uows() as uow:
         person = await uow.employees.get(nip)
@@ -219,7 +220,7 @@ async def run_daily(app: Any) -> None:
 
 
 async def test_spmt_tap_moves_the_nurse_and_ratings_after_ninety_days_reach_the_plan_report(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     async with loop.running() as app:
         users = await loop.register_everyone()
@@ -309,7 +310,7 @@ async def test_spmt_tap_moves_the_nurse_and_ratings_after_ninety_days_reach_the_
         assert "kinerja 4,0" in report.body and "mutasi 5,0" in report.body
 
 
-async def test_admin_simulates_then_runs_a_plan_once(loop: LoopRuntime) -> None:
+async def test_admin_simulates_then_runs_a_plan_once(loop: E2E) -> None:
     async with loop.running():
         users = await loop.register_everyone()
         admin = users[ADMIN]
@@ -332,7 +333,7 @@ async def test_admin_simulates_then_runs_a_plan_once(loop: LoopRuntime) -> None:
 
 
 async def test_approve_all_needs_a_confirmation_and_decides_every_card_once(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     async with loop.running() as app:
         users = await loop.register_everyone()

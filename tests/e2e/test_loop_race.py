@@ -19,9 +19,9 @@ import pytest
 
 from core.domain import ProposalState
 from core.ports import UnitOfWork, UnitOfWorkFactory
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
-from tests.emulator import EmulatedUser
-from tests.unit.loop_agency import APPROVER, APPROVER_2, CHAT, JAKARTA, NURSE_A
+from devtools.emulator import EmulatedUser
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import APPROVER, APPROVER_2, CHAT, JAKARTA, NURSE_A
 
 pytestmark = pytest.mark.e2e
 
@@ -115,7 +115,7 @@ async def reply_to_press(user: EmulatedUser, query_id: str) -> str:
 
 
 async def test_two_approvers_pressing_the_same_card_at_once_decide_it_exactly_once(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     gate = ReadTogether()
     racing = dataclasses.replace(loop, uows=gate.wrap(loop.uows))

@@ -10,10 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain import ProposalState
-from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator import EmulatedUser
-from tests.handlers.agency import ADMIN, SITI
+from devtools.emulator import EmulatedUser
 from tests.handlers.test_phone import seed_move_in
+from tests.support.e2e import E2E
+from tests.support.handler_agency import ADMIN, SITI
 
 pytestmark = pytest.mark.e2e
 
@@ -24,14 +24,14 @@ PNG = bytes.fromhex(
 )
 
 
-async def _register(runtime: BotRuntime, user: EmulatedUser, nip: str) -> None:
+async def _register(runtime: E2E, user: EmulatedUser, nip: str) -> None:
     code = f"ph{user.user_id}{nip[-6:]}"
     await runtime.invite(nip, code)
     await user.send_command("/start", code)
     await user.wait_for_message(contains="Pendaftaran berhasil")
 
 
-async def test_the_bot_describes_itself_and_its_agency_at_start(runtime: BotRuntime) -> None:
+async def test_the_bot_describes_itself_and_its_agency_at_start(runtime: E2E) -> None:
     async with runtime.running(agency_name="BKPSDM Kabupaten Contoh"):
         await runtime.emulator.wait_for_call("setMyShortDescription", count=3)
     profile = runtime.emulator.bot_profile
@@ -44,7 +44,7 @@ async def test_the_bot_describes_itself_and_its_agency_at_start(runtime: BotRunt
 
 
 async def test_an_edited_answer_photo_sticker_and_voice_inside_a_dialogue(
-    runtime: BotRuntime,
+    runtime: E2E,
 ) -> None:
     siti = runtime.emulator.user(1001, "Siti")
     async with runtime.running():
@@ -82,7 +82,7 @@ async def test_an_edited_answer_photo_sticker_and_voice_inside_a_dialogue(
 
 
 async def test_unknown_presses_are_answered_and_a_failed_answer_still_approves(
-    runtime: BotRuntime,
+    runtime: E2E,
 ) -> None:
     siti = runtime.emulator.user(1001, "Siti")
     andi = runtime.emulator.user(1009, "Andi")
@@ -113,7 +113,7 @@ async def test_unknown_presses_are_answered_and_a_failed_answer_still_approves(
     assert failed and "query is too old" in (failed[-1].description or "")
 
 
-async def test_dataku_over_http_is_a_readable_xlsx(runtime: BotRuntime) -> None:
+async def test_dataku_over_http_is_a_readable_xlsx(runtime: E2E) -> None:
     siti = runtime.emulator.user(1001, "Siti")
     async with runtime.running():
         await _register(runtime, siti, SITI.nip)

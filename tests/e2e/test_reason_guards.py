@@ -11,10 +11,10 @@ import time
 import pytest
 
 from core.domain import ProposalState
-from tests.e2e.loop_runtime import LoopRuntime, fire_nightly, loop_fixture  # noqa: F401
+from devtools.emulator import EmulatedUser
 from tests.e2e.test_loop_e2e import card_of, state
-from tests.emulator import EmulatedUser
-from tests.unit.loop_agency import APPROVER, JAKARTA, NURSE_A, OUTSIDER
+from tests.support.e2e import E2E, fire_nightly
+from tests.support.loop_agency import APPROVER, JAKARTA, NURSE_A, OUTSIDER
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ async def toast_of(user: EmulatedUser, timeout: float = 20) -> str:
     raise AssertionError(f"{user}: no press answered with a toast within {timeout}s")
 
 
-async def test_an_outsider_is_refused_before_being_asked_for_a_reason(loop: LoopRuntime) -> None:
+async def test_an_outsider_is_refused_before_being_asked_for_a_reason(loop: E2E) -> None:
     async with loop.running() as app:
         users = await loop.register_everyone()
         await fire_nightly(app)
@@ -49,7 +49,7 @@ async def test_an_outsider_is_refused_before_being_asked_for_a_reason(loop: Loop
 
 
 async def test_a_reason_that_is_too_long_is_refused_with_its_length_and_the_limit(
-    loop: LoopRuntime,
+    loop: E2E,
 ) -> None:
     async with loop.running() as app:
         users = await loop.register_everyone()

@@ -9,16 +9,16 @@ import aiohttp
 import pytest
 
 from bot.serve import WebhookConfig
-from tests.e2e.bot_runtime import TOKEN, BotRuntime, runtime_fixture  # noqa: F401  (fixture)
+from devtools.emulator.ptb_app import free_port
 from tests.e2e.test_bot_serve import _run
-from tests.emulator.ptb_app import free_port
+from tests.support.e2e import E2E, TOKEN
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("secret", ["has spaces!", "ä" * 3, "x" * 257])
 async def test_a_webhook_secret_telegram_refuses_is_a_one_line_start_up_error(
-    runtime: BotRuntime, secret: str
+    runtime: E2E, secret: str
 ) -> None:
     code, err = await _run(
         runtime,
@@ -34,7 +34,7 @@ async def test_a_webhook_secret_telegram_refuses_is_a_one_line_start_up_error(
 
 
 async def test_a_malformed_body_is_400_and_a_repeated_update_is_handled_once(
-    runtime: BotRuntime,
+    runtime: E2E,
 ) -> None:
     port = free_port()
     hook = WebhookConfig(f"http://127.0.0.1:{port}/telegram", "right-secret", "127.0.0.1", port)

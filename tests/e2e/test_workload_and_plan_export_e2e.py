@@ -10,14 +10,14 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain import Plan, TransferProposal, WorkloadReport
-from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
-from tests.emulator import EmulatedUser
-from tests.handlers.agency import ADMIN, CARE, KEPALA, NURSE, OUTREACH, SITI
+from devtools.emulator import EmulatedUser
+from tests.support.e2e import E2E
+from tests.support.handler_agency import ADMIN, CARE, KEPALA, NURSE, OUTREACH, SITI
 
 pytestmark = pytest.mark.e2e
 
 
-async def _register(runtime: BotRuntime, user: EmulatedUser, nip: str) -> None:
+async def _register(runtime: E2E, user: EmulatedUser, nip: str) -> None:
     code = f"e2e{user.user_id}{nip[-6:]}"
     await runtime.invite(nip, code, 14)
     await user.send_command("/start", code)
@@ -25,7 +25,7 @@ async def _register(runtime: BotRuntime, user: EmulatedUser, nip: str) -> None:
 
 
 async def test_a_large_drop_is_confirmed_with_both_figures_before_it_is_stored(
-    runtime: BotRuntime,
+    runtime: E2E,
 ) -> None:
     async with runtime.uows() as uow:
         await uow.workload_reports.add(
@@ -61,7 +61,7 @@ async def test_a_large_drop_is_confirmed_with_both_figures_before_it_is_stored(
     assert october is not None and october.large_change and october.volumes[CARE] == 10.0
 
 
-async def test_the_rencana_button_sends_the_plan_workbook(runtime: BotRuntime) -> None:
+async def test_the_rencana_button_sends_the_plan_workbook(runtime: E2E) -> None:
     async with runtime.uows() as uow:
         plan = await uow.plans.add(
             Plan(

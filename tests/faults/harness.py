@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from core.approval import ApprovalRules, parse_chain
-from core.domain import OutboxStatus, Role, RoleGrant, ScopeKind, TelegramAccount
+from core.domain import Activity, OutboxStatus, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
 from core.planning import PlanningRules
 from core.ports import UnitOfWorkFactory
 from core.working_time import WorkingTime
-from tests.emulator import BotApiEmulator
-from tests.unit.loop_agency import employee, move
+from devtools.emulator import BotApiEmulator
+from tests.support.agency import Agency
+from tests.support.loop_agency import employee, move
 
 MUTASI = str(Path(sys.executable).with_name("mutasi"))
 TOKEN = "626262:FAULTS-token"
@@ -177,31 +178,34 @@ def nurse_chat(index: int) -> int:
     return 1000 + index
 
 
-async def seed_agency(uows: UnitOfWorkFactory) -> None:
-    """Two puskesmas, NURSES nurses bound to Telegram in the first, one approver, one admin."""
-    from core.domain import Activity, Unit
-
-    async with uows() as uow:
-        await uow.units.upsert(
-            Unit(SOURCE, "Puskesmas Wonosari I", "Dinkes", -7.96, 110.60, ("keperawatan",))
-        )
-        await uow.units.upsert(
-            Unit(TARGET, "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan",))
-        )
-        for unit, volume in ((SOURCE, 1_300.0), (TARGET, 30_000.0)):
-            await uow.activities.upsert(
-                Activity(unit, "Perawat Terampil", "Asuhan keperawatan", "pasien", 60.0, volume)
-            )
-        people = [(nurse_nip(i), f"Perawat {i:02d}", nurse_chat(i)) for i in range(NURSES)] + [
-            (APPROVER_NIP, "Kepala Dinkes", APPROVER_CHAT),
-            (ADMIN_NIP, "Operator", 401),
-        ]
-        for nip, name, chat in people:
-            await uow.employees.upsert(employee(nip, name, SOURCE))
-            await uow.accounts.save(TelegramAccount(chat, nip, chat_id=chat))
-        await uow.roles.grant(RoleGrant(APPROVER_NIP, Role.APPROVER, ScopeKind.OPD, "Dinkes"))
-        await uow.roles.grant(RoleGrant(ADMIN_NIP, Role.ADMIN))
-        await uow.commit()
+#: Two puskesmas, NURSES nurses bound to Telegram in the first, one approver, one admin.
+FAULTS_AGENCY = Agency(
+    units=(
+        Unit(SOURCE, "Puskesmas Wonosari I", "Dinkes", -7.96, 110.60, ("keperawatan",)),
+        Unit(TARGET, "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan",)),
+    ),
+    people=(
+        *(employee(nurse_nip(i), f"Perawat {i:02d}", SOURCE) for i in range(NURSES)),
+        employee(APPROVER_NIP, "Kepala Dinkes", SOURCE),
+        employee(ADMIN_NIP, "Operator", SOURCE),
+    ),
+    activities=tuple(
+        Activity(unit, "Perawat Terampil", "Asuhan keperawatan", "pasien", 60.0, volume)
+        for unit, volume in ((SOURCE, 1_300.0), (TARGET, 30_000.0))
+    ),
+    grants=(
+        RoleGrant(APPROVER_NIP, Role.APPROVER, ScopeKind.OPD, "Dinkes"),
+        RoleGrant(ADMIN_NIP, Role.ADMIN),
+    ),
+    accounts=(
+        *(
+            TelegramAccount(nurse_chat(i), nurse_nip(i), chat_id=nurse_chat(i))
+            for i in range(NURSES)
+        ),
+        TelegramAccount(APPROVER_CHAT, APPROVER_NIP, chat_id=APPROVER_CHAT),
+        TelegramAccount(401, ADMIN_NIP, chat_id=401),
+    ),
+)
 
 
 def planning_rules() -> PlanningRules:

@@ -32,9 +32,10 @@ from core.planning import propose_plan
 from db.engine import create_engine
 from db.migrate import upgrade
 from db.uow import uow_factory as make_uow_factory
-from tests.emulator import BotApiEmulator
+from devtools.emulator import BotApiEmulator
 from tests.faults.harness import (
     APPROVER_CHAT,
+    FAULTS_AGENCY,
     NURSES,
     TOKEN,
     ServeProcess,
@@ -43,10 +44,10 @@ from tests.faults.harness import (
     moves,
     nurse_chat,
     planning_rules,
-    seed_agency,
     slow_sends,
 )
-from tests.unit.loop_agency import ScriptedEngine
+from tests.support.fakes import stored_id
+from tests.support.loop_agency import ScriptedEngine
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -59,7 +60,7 @@ async def world(database_url: str, database_backend: str, tmp_path: Path) -> Any
     upgrade(database_url)
     engine = create_engine(database_url)
     uows = make_uow_factory(engine)
-    await seed_agency(uows)
+    await FAULTS_AGENCY.write_to(uows)
     async with BotApiEmulator(TOKEN, bot_username="mutasi_faults_bot") as emulator:
         serve = ServeProcess(emulator, database_url, tmp_path / "serve.log")
         try:
@@ -193,7 +194,8 @@ async def test_kills_during_approvals_decide_each_card_once_and_lose_no_notice(
     await serve.stop()
     seen = notices()
     async with uows() as uow:
-        states = {p.state.value for p in await uow.proposals.list_for_plan(outcome.plan.id)}
+        stored = await uow.proposals.list_for_plan(stored_id(outcome.plan))
+        states = {p.state.value for p in stored}
         approvals = [e for e in await uow.audit.list() if e.action == "proposal.approve"]
         notice_rows = [m for m in await uow.outbox.list() if m.kind == "notice"]
     by_chat = {m.chat_id: m.id for m in notice_rows}

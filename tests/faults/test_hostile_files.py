@@ -11,17 +11,17 @@ import time
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.bot_runtime import BotRuntime, runtime_fixture  # noqa: F401  (fixture)
 from tests.e2e.test_bot_flows import _register
 from tests.faults.hostile_files import shared_strings_bomb
-from tests.handlers.agency import KEPALA
+from tests.support.e2e import E2E
+from tests.support.handler_agency import KEPALA
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def test_an_xlsx_bomb_is_refused_while_other_people_are_answered(
-    runtime: BotRuntime, capsys: pytest.CaptureFixture[str]
+    runtime: E2E, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kepala = runtime.emulator.user(1003, "Bambang")
     others = [runtime.emulator.user(5000 + i, f"Guest{i}") for i in range(4)]

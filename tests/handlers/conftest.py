@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import build_application
 from bot.settings import Settings
@@ -17,8 +18,9 @@ from core.ports import UnitOfWorkFactory
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
-from tests.handlers.agency import SettableClock, seed_agency
 from tests.handlers.fake_telegram import RecordedCall, RecordingRequest, UpdateFactory
+from tests.support.clock import FakeClock
+from tests.support.handler_agency import HANDLER_AGENCY, START
 
 
 @dataclass
@@ -29,7 +31,7 @@ class Harness:
     request: RecordingRequest
     updates: UpdateFactory
     uows: UnitOfWorkFactory
-    clock: SettableClock
+    clock: FakeClock
 
     async def command(self, user_id: int, text: str, language: str = "id") -> RecordedCall:
         """Send a command or text; the bot's last message to that chat."""
@@ -83,10 +85,10 @@ async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
     sessions = session_factory(engine)
     uows = make_uow_factory(sessions)
     async with uows() as uow:
-        await seed_agency(uow)
-    clock = SettableClock()
+        await HANDLER_AGENCY.write(uow)
+    clock = FakeClock(START)
     request = RecordingRequest()
-    settings = Settings(bot_token="123:TEST", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(bot_token=SecretStr("123:TEST"), _env_file=None)  # type: ignore[call-arg]
     app = build_application(
         settings,
         uows,

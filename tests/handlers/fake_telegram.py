@@ -88,7 +88,8 @@ class RecordingRequest(BaseRequest):
         if request_data is not None and request_data.contains_files:
             for key, value in (request_data.multipart_data or {}).items():
                 if isinstance(value, tuple):
-                    files[key] = value[1]
+                    content = value[1]
+                    files[key] = content if isinstance(content, bytes) else content.read()
         call = RecordedCall(name, params, files)
         self.calls.append(call)
         if name == "answerCallbackQuery" and self.answers_too_old:
@@ -246,7 +247,7 @@ class UpdateFactory:
 
     def non_text(self, user_id: int, kind: str) -> Update:
         """A photo, sticker or voice note (KIND) in the private chat."""
-        media: dict[str, Any] = {
+        media_by_kind: dict[str, dict[str, Any]] = {
             "photo": {
                 "photo": [{"file_id": "p1", "file_unique_id": "p1u", "width": 90, "height": 90}]
             },
@@ -262,7 +263,8 @@ class UpdateFactory:
                 }
             },
             "voice": {"voice": {"file_id": "v1", "file_unique_id": "v1u", "duration": 3}},
-        }[kind]
+        }
+        media = media_by_kind[kind]
         data = {
             "update_id": next(self._update_ids),
             "message": self._message(user_id, "id", **media),

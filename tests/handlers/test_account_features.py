@@ -9,9 +9,9 @@ import io
 from openpyxl import load_workbook
 
 from core.domain import Plan, Role, RoleGrant, ScopeKind
-from tests.handlers.agency import ADMIN, DEWI, KEPALA, SITI
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
+from tests.support.handler_agency import ADMIN, DEWI, KEPALA, SITI
 
 SITI_ID, DEWI_ID, KEPALA_ID, ADMIN_ID = 501, 502, 701, 801
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from core.domain import ReasonCategory
-from tests.handlers.agency import DEWI, SITI
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
+from tests.support.handler_agency import DEWI, SITI
 
 SITI_ID = 501
 DEWI_ID = 502

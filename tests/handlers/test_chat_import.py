@@ -4,9 +4,9 @@ errors by line and column, warnings) and a confirm button; nothing changes befor
 from __future__ import annotations
 
 from core.domain import Activity
-from tests.handlers.agency import ADMIN, KEPALA, NURSE
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
+from tests.support.handler_agency import ADMIN, KEPALA, NURSE
 
 ADMIN_ID = 901
 KEPALA_ID = 701

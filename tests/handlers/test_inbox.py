@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from bot.inbox import UpdateInbox
 from db.inbox_repository import HANDLING_UPDATE
-from tests.handlers.agency import SITI
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
+from tests.support.handler_agency import SITI
 
 SITI_ID = 1001
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.handlers.agency import SITI
 from tests.handlers.conftest import Harness
+from tests.support.handler_agency import SITI
 
 GUESSER = 3131
 

@@ -12,9 +12,9 @@ from openpyxl import Workbook, load_workbook
 from core.importing.columns import ACTIVITY_COLUMNS
 from core.importing.validation import validate_activities
 from db.spreadsheets import read_sheet_bytes
-from tests.handlers.agency import ADMIN, CARE, KEPALA, NURSE
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
+from tests.support.handler_agency import ADMIN, CARE, KEPALA, NURSE
 
 KEPALA_ID = 701
 ADMIN_ID = 901

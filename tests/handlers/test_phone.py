@@ -27,13 +27,14 @@ from core.domain import (
     TransferProposal,
 )
 from core.notices import transfer_content
+from core.ports import UnitOfWorkFactory
 from handlers.approval import render_card
 from handlers.commands import publish_profile
 from handlers.i18n import translator
 from handlers.notice import render_notice
-from tests.handlers.agency import ADMIN, DEWI, KEPALA, RINA, SITI, START
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import RecordingRequest
+from tests.support.handler_agency import ADMIN, DEWI, KEPALA, RINA, SITI, START
 
 SITI_ID, DEWI_ID, ADMIN_ID, KEPALA_ID, RINA_ID = 601, 602, 609, 603, 604
 FIRST_SCREEN = 600
@@ -75,7 +76,7 @@ async def seed_move(
 
 
 async def seed_move_in(
-    uows: Any, nip: str = SITI.nip, *, state: ProposalState = ProposalState.PENDING
+    uows: UnitOfWorkFactory, nip: str = SITI.nip, *, state: ProposalState = ProposalState.PENDING
 ) -> int:
     """`seed_move` over any unit-of-work factory (the e2e runtime's too)."""
     async with uows() as uow:

@@ -9,9 +9,9 @@ import io
 from openpyxl import load_workbook
 
 from core.domain import Plan, Role, RoleGrant, ScopeKind, TransferProposal
-from tests.handlers.agency import ADMIN, KEPALA, RINA, SITI
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
+from tests.support.handler_agency import ADMIN, KEPALA, RINA, SITI
 
 ADMIN_ID = 801
 KEPALA_ID = 701

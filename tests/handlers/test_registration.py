@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.handlers.agency import DEWI, SITI
 from tests.handlers.conftest import Harness
+from tests.support.handler_agency import DEWI, SITI
 
 
 async def test_invited_asn_registers_and_sees_her_menu(h: Harness) -> None:

@@ -8,8 +8,8 @@ from core.domain import Aspiration, ReasonCategory, WorkloadReport
 from core.flow_reminders import FlowReminderPolicy, FlowReminders, queue_flow_reminders
 from handlers.i18n import translator
 from handlers.reminders import render_aspiration_renew, render_workload_reminder
-from tests.handlers.agency import KEPALA, NURSE, SITI
 from tests.handlers.conftest import Harness
+from tests.support.handler_agency import KEPALA, NURSE, SITI
 
 SITI_ID, KEPALA_ID = 501, 701
 

@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain import Activity, Role, RoleGrant, ScopeKind
-from tests.handlers.agency import CARE, KEPALA, NURSE, OUTREACH, SITI
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
+from tests.support.handler_agency import CARE, KEPALA, NURSE, OUTREACH, SITI
 
 KEPALA_ID = 701
 SITI_ID = 501

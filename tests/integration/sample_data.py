@@ -11,7 +11,7 @@ from core.domain import (
     TransferProposal,
     Unit,
 )
-from core.ports import UnitOfWork
+from tests.support.agency import Agency
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 #: A fixed local moment (WIB) so stored-and-read-back times are checked across a zone change.
@@ -61,13 +61,8 @@ APPROVER = Employee(
 )
 
 
-async def seed_people(uow: UnitOfWork) -> None:
-    """Three units and three employees, committed."""
-    for unit in (PUSKESMAS_A, PUSKESMAS_B, SD_1):
-        await uow.units.upsert(unit)
-    for employee in (NURSE, TEACHER, APPROVER):
-        await uow.employees.upsert(employee)
-    await uow.commit()
+#: Three units and three employees (`await SAMPLE.write(uow)` stores them and commits).
+SAMPLE = Agency(units=(PUSKESMAS_A, PUSKESMAS_B, SD_1), people=(NURSE, TEACHER, APPROVER))
 
 
 def real_plan(day: dt.date = dt.date(2026, 3, 2), *, dry_run: bool = False) -> Plan:

@@ -16,22 +16,18 @@ from core.approval import decide
 from core.planning import propose_plan
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
-from tests.unit.loop_agency import (
+from tests.support.clock import FakeClock
+from tests.support.loop_agency import (
     ADMIN,
     APPROVER,
     JAKARTA,
+    LOOP_AGENCY,
     NURSE_A,
     SUP_A,
     ScriptedEngine,
     move,
     rules,
-    seed_database,
 )
-
-
-class Clock:
-    def now(self) -> dt.datetime:
-        return dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)
 
 
 def mutasi(url: str, *args: str, **env: str) -> Result:
@@ -45,13 +41,18 @@ async def _approved_with_past_tmt(url: str) -> int:
     machine's clock)."""
     engine = create_engine(url)
     uows = make_uow_factory(engine)
-    await seed_database(uows)
-    outcome = await propose_plan(uows, Clock(), rules(), ScriptedEngine([move(NURSE_A)]))
+    await LOOP_AGENCY.write_to(uows)
+    outcome = await propose_plan(
+        uows,
+        FakeClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)),
+        rules(),
+        ScriptedEngine([move(NURSE_A)]),
+    )
     pid = outcome.proposals[0].id
     assert pid is not None
     await decide(
         uows,
-        Clock(),
+        FakeClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)),
         rules().approval,
         proposal_id=pid,
         stage=0,

@@ -8,9 +8,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
 from tests.integration.test_after_approval_cli import _approved_with_past_tmt, _read, mutasi
-from tests.unit.loop_agency import ADMIN, NURSE_A
+from tests.support.loop_agency import ADMIN, NURSE_A
 
 FREEZE = {"MUTASI_ACTING_HEAD": "true"}
 
@@ -23,8 +24,14 @@ def approved(sqlite_template: Path, tmp_path: Path) -> tuple[str, int]:
     return url, asyncio.run(_approved_with_past_tmt(url))
 
 
-def letter(url: str, *ids: str, nomor: str = "100/1/OTDA", tanggal: str = "2026-11-20",
-           admin: str = ADMIN, **env: str):  # type: ignore[no-untyped-def]  # fmt: skip
+def letter(
+    url: str,
+    *ids: str,
+    nomor: str = "100/1/OTDA",
+    tanggal: str = "2026-11-20",
+    admin: str = ADMIN,
+    **env: str,
+) -> Result:
     return mutasi(
         url, "surat-menteri", *ids, "--nomor", nomor, "--tanggal", tanggal, "--admin", admin, **env
     )

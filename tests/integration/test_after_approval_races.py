@@ -5,18 +5,19 @@ with the other's change kept, or is refused — never silently undone by the oth
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 
 from core.domain import ProposalState, TransferProposal
-from core.ports import UnitOfWorkFactory
-from tests.integration.sample_data import NOW, nurse_move, real_plan, seed_people
+from core.ports import UnitOfWork, UnitOfWorkFactory
+from tests.integration.sample_data import NOW, SAMPLE, nurse_move, real_plan
 from tests.integration.test_constraints import race
 
 
 async def approved(uow_factory: UnitOfWorkFactory) -> TransferProposal:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         plan = await uow.plans.add(real_plan())
         pending = await uow.proposals.add(nurse_move(plan.id or 0))
         done = dataclasses.replace(
@@ -33,8 +34,9 @@ async def test_the_spmt_and_the_ministers_letter_racing_keep_both_or_refuse_one(
     proposal = await approved(uow_factory)
     pid = proposal.id or 0
 
-    async def write(uow, barrier, contender):  # type: ignore[no-untyped-def]
+    async def write(uow: UnitOfWork, barrier: asyncio.Barrier, contender: int) -> str:
         seen = await uow.proposals.get(pid)
+        assert seen is not None
         await barrier.wait()
         if contender == 0:
             new = dataclasses.replace(seen, arrival_confirmed_at=NOW, arrival_confirmed_by="1")
@@ -59,9 +61,9 @@ async def test_two_spmt_taps_at_once_record_one_head(uow_factory: UnitOfWorkFact
     proposal = await approved(uow_factory)
     pid = proposal.id or 0
 
-    async def tap(uow, barrier, contender):  # type: ignore[no-untyped-def]
+    async def tap(uow: UnitOfWork, barrier: asyncio.Barrier, contender: int) -> str:
         seen = await uow.proposals.get(pid)
-        assert seen.arrival_confirmed_at is None
+        assert seen is not None and seen.arrival_confirmed_at is None
         await barrier.wait()
         new = dataclasses.replace(
             seen, arrival_confirmed_at=NOW, arrival_confirmed_by=str(contender)

@@ -16,7 +16,7 @@ from db.engine import create_engine
 from db.migrate import upgrade
 from db.rows import TABLE_NAMES, Base
 from db.uow import uow_factory as make_uow_factory
-from tests.unit.loop_agency import seed_database
+from tests.support.loop_agency import LOOP_AGENCY
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ def populated(url: str) -> dict[str, int | None]:
 
     async def seed() -> None:
         engine = create_engine(url)
-        await seed_database(make_uow_factory(engine))
+        await LOOP_AGENCY.write_to(make_uow_factory(engine))
         await engine.dispose()
 
     asyncio.run(seed())

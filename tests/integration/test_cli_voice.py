@@ -16,7 +16,7 @@ from bot.cli import build_app, main
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from handlers.i18n import catalog_messages
-from tests.integration.sample_data import NURSE, seed_people
+from tests.integration.sample_data import NURSE, SAMPLE
 
 UNKNOWN_NIP = "190001012000011999"
 KEYS = set(catalog_messages("id"))
@@ -37,7 +37,7 @@ def agency_db(sqlite_template: Path, tmp_path: Path) -> Path:
         engine = create_engine(f"sqlite:///{path}")
         try:
             async with make_uow_factory(engine)() as uow:
-                await seed_people(uow)
+                await SAMPLE.write(uow)
                 await uow.commit()
         finally:
             await engine.dispose()

@@ -28,10 +28,10 @@ from tests.integration.sample_data import (
     APPROVER,
     NOW,
     NURSE,
+    SAMPLE,
     TEACHER,
     nurse_move,
     real_plan,
-    seed_people,
 )
 
 Outcome = str
@@ -59,7 +59,7 @@ async def race(
 async def stored_proposal(uow_factory: UnitOfWorkFactory) -> TransferProposal:
     """People, a plan and the nurse's pending move, committed."""
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         plan = await uow.plans.add(real_plan())
         proposal = await uow.proposals.add(nurse_move(plan.id or 0))
         await uow.commit()
@@ -151,7 +151,7 @@ async def test_an_employee_has_at_most_one_pending_proposal(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         first_plan = await uow.plans.add(real_plan(dt.date(2026, 3, 2)))
         second_plan = await uow.plans.add(real_plan(dt.date(2026, 3, 3)))
         await uow.commit()
@@ -253,7 +253,7 @@ async def test_an_invitation_binds_only_the_first_of_two_racing_accounts(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         await uow.invitations.add(
             Invitation("c" * 64, NURSE.nip, NOW, NOW + dt.timedelta(days=14))
         )

@@ -11,17 +11,17 @@ from core.approval import approve_many
 from core.domain import ProposalState
 from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
-from tests.unit.loop_agency import (
+from tests.support.clock import FakeClock
+from tests.support.loop_agency import (
     APPROVER,
     APPROVER_2,
+    LOOP_AGENCY,
     NIGHT,
     ScriptedEngine,
     employee,
     move,
     rules,
-    seed_database,
 )
-from tests.unit.loop_fakes import FixedClock
 
 MOVERS = 12
 
@@ -32,13 +32,13 @@ def nip_of(i: int) -> str:
 
 async def group_plan(uows: UnitOfWorkFactory) -> list[int]:
     """The tiny agency plus MOVERS nurses of PKM-A, each proposed to move to PKM-B."""
-    await seed_database(uows)
+    await LOOP_AGENCY.write_to(uows)
     async with uows() as uow:
         for i in range(MOVERS):
             await uow.employees.upsert(employee(nip_of(i), f"Perawat {i}", "PKM-A"))
         await uow.commit()
     moves: list[dict[str, Any]] = [move(nip_of(i), "PKM-A", "PKM-B") for i in range(MOVERS)]
-    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    clock = FakeClock(NIGHT.astimezone(dt.UTC))
     outcome = await propose_plan(uows, clock, rules(), ScriptedEngine(moves))
     return [p.id for p in outcome.proposals if p.id is not None]
 
@@ -48,7 +48,7 @@ async def test_two_approvers_deciding_the_same_group_at_once_decide_each_move_on
 ) -> None:
     ids = await group_plan(uow_factory)
     assert len(ids) == MOVERS
-    clock = FixedClock(NIGHT.astimezone(dt.UTC) + dt.timedelta(hours=8))
+    clock = FakeClock(NIGHT.astimezone(dt.UTC) + dt.timedelta(hours=8))
     approval = rules().approval
     first, second = await asyncio.gather(
         approve_many(uow_factory, clock, approval, proposal_ids=ids, approver_nip=APPROVER),

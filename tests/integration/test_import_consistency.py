@@ -16,7 +16,8 @@ from core.importing.sheets import ImportBatch
 from core.planning import Snapshot, propose_plan
 from core.ports import UnitOfWorkFactory
 from db.spreadsheets import read_sheet_bytes
-from tests.unit.loop_agency import rules
+from tests.support.clock import FakeClock
+from tests.support.loop_agency import rules
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 ADMIN = "Pengadministrasi Umum"
@@ -136,11 +137,7 @@ async def test_the_plan_counts_variants_as_one_jabatan_and_names_pairs_without_a
         seen.append(snapshot)
         return {"moves": [], "objective": 0.0, "status_quo_objective": 0.0, "bound": 0.0}
 
-    class Clock:
-        def now(self) -> dt.datetime:
-            return NOW
-
-    outcome = await propose_plan(uow_factory, Clock(), rules(), solve, dry_run=True)
+    outcome = await propose_plan(uow_factory, FakeClock(NOW), rules(), solve, dry_run=True)
     (snapshot,) = seen
     in_kec_a = [e.jabatan for e in snapshot.employees if e.unit_code == "KEC-A"]
     assert in_kec_a == [ADMIN] * 4  # four staff of one jabatan, not 2 + 1 + 1

@@ -10,7 +10,7 @@ import pytest
 from core.invitations import hash_invitation_code, issue_invitations
 from core.ports import UnitOfWorkFactory
 from core.registration import InvitationExpired, InvitationReplaced, register_with_invitation
-from tests.integration.sample_data import NOW, NURSE, seed_people
+from tests.integration.sample_data import NOW, NURSE, SAMPLE
 
 
 def codes(*values: str) -> Iterator[str]:
@@ -21,7 +21,7 @@ async def test_a_reissued_link_ends_the_unused_old_one_and_only_the_new_one_bind
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         await uow.commit()
     first_codes = codes("oldcode-1", "oldcode-2", "oldcode-3", "oldcode-4")
     async with uow_factory() as uow:
@@ -84,7 +84,7 @@ async def test_a_link_that_ran_out_says_expired_and_a_replaced_one_says_replaced
     from handlers.i18n import translator
 
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         await uow.commit()
     first_codes = codes("runout-1", "runout-2", "runout-3", "runout-4")
     async with uow_factory() as uow:

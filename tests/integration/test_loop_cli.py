@@ -16,12 +16,8 @@ from core.approval import decide
 from core.effect import SK_COLUMNS
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
-from tests.unit.loop_agency import APPROVER, JAKARTA, rules, seed_database
-
-
-class Clock:
-    def now(self) -> dt.datetime:
-        return dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)
+from tests.support.clock import FakeClock
+from tests.support.loop_agency import APPROVER, JAKARTA, LOOP_AGENCY, rules
 
 
 def mutasi(url: str, *args: str) -> str:
@@ -32,7 +28,7 @@ def mutasi(url: str, *args: str) -> str:
 
 async def _seed(url: str) -> None:
     engine = create_engine(url)
-    await seed_database(make_uow_factory(engine))
+    await LOOP_AGENCY.write_to(make_uow_factory(engine))
     await engine.dispose()
 
 
@@ -63,7 +59,7 @@ async def _approve_first(url: str) -> tuple[int, str]:
     assert first.id is not None
     await decide(
         uows,
-        Clock(),
+        FakeClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)),
         rules().approval,
         proposal_id=first.id,
         stage=0,

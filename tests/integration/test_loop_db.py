@@ -13,32 +13,33 @@ from core.objections import decide_objection, object_transfer
 from core.outbox import DispatchPolicy, dispatch_due, new_message
 from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
-from tests.unit.loop_agency import (
+from tests.support.clock import FakeClock
+from tests.support.fakes import RecordingSender, stored_id
+from tests.support.loop_agency import (
     APPROVER,
     APPROVER_2,
     CHAT,
     JAKARTA,
+    LOOP_AGENCY,
     NIGHT,
     NURSE_A,
     NURSE_B,
     ScriptedEngine,
     move,
     rules,
-    seed_database,
 )
-from tests.unit.loop_fakes import FixedClock, RecordingSender
 
 
 @pytest.fixture
 async def agency(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
-    await seed_database(uow_factory)
+    await LOOP_AGENCY.write_to(uow_factory)
     return uow_factory
 
 
 async def test_two_nightly_runs_started_together_produce_one_plan(
     agency: UnitOfWorkFactory,
 ) -> None:
-    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    clock = FakeClock(NIGHT.astimezone(dt.UTC))
     engine = ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     first, second = await asyncio.gather(
         propose_plan(agency, clock, rules(), engine),
@@ -46,9 +47,9 @@ async def test_two_nightly_runs_started_together_produce_one_plan(
     )
     assert sorted([first.created, second.created]) == [False, True]
     assert first.plan is not None and second.plan is not None
-    assert first.plan.id == second.plan.id
+    assert stored_id(first.plan) == stored_id(second.plan)
     async with agency() as uow:
-        assert len(await uow.proposals.list_for_plan(first.plan.id)) == 2
+        assert len(await uow.proposals.list_for_plan(stored_id(first.plan))) == 2
         summaries = [m for m in await uow.outbox.list() if m.kind == "plan_summary"]
     assert len(summaries) == 2  # one per approver, not one per run
 
@@ -56,9 +57,9 @@ async def test_two_nightly_runs_started_together_produce_one_plan(
 async def test_two_approvers_tapping_the_same_card_at_once_make_one_decision(
     agency: UnitOfWorkFactory,
 ) -> None:
-    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    clock = FakeClock(NIGHT.astimezone(dt.UTC))
     outcome = await propose_plan(agency, clock, rules(), ScriptedEngine([move(NURSE_A)]))
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     assert pid is not None
     approval = rules().approval
     results = await asyncio.gather(
@@ -89,7 +90,7 @@ async def test_two_approvers_tapping_the_same_card_at_once_make_one_decision(
 async def test_whole_loop_with_dispatch_keeps_plan_proposal_outbox_and_audit_right(
     agency: UnitOfWorkFactory,
 ) -> None:
-    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    clock = FakeClock(NIGHT.astimezone(dt.UTC))
     sender = RecordingSender()
     outcome = await propose_plan(agency, clock, rules(), ScriptedEngine([move(NURSE_A)]))
     assert (await dispatch_due(agency, sender, clock)).claimed == 0  # 01:00: nothing goes out
@@ -98,7 +99,7 @@ async def test_whole_loop_with_dispatch_keeps_plan_proposal_outbox_and_audit_rig
     assert report.sent == 5  # summary + card to each of two approvers, the admin's plan report
     first_chat = [m.kind for m, _ in sender.sent if m.chat_id == CHAT[APPROVER]]
     assert first_chat == ["plan_summary", "approval_card"]
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     assert pid is not None
     approval = rules().approval
     await decide(
@@ -136,7 +137,7 @@ async def test_whole_loop_with_dispatch_keeps_plan_proposal_outbox_and_audit_rig
 
 
 async def test_two_dispatchers_racing_send_each_message_once(agency: UnitOfWorkFactory) -> None:
-    clock = FixedClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA))
+    clock = FakeClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA))
     async with agency() as uow:
         for i in range(40):
             await uow.outbox.add(
@@ -151,7 +152,7 @@ async def test_two_dispatchers_racing_send_each_message_once(agency: UnitOfWorkF
     await asyncio.gather(
         dispatch_due(agency, first, clock, unpaced), dispatch_due(agency, second, clock, unpaced)
     )
-    sent_ids = [m.id for m, _ in first.sent + second.sent]
+    sent_ids = [stored_id(m) for m, _ in first.sent + second.sent]
     assert sorted(sent_ids) == sorted(set(sent_ids)) and len(sent_ids) == 40
     async with agency() as uow:
         assert {m.status for m in await uow.outbox.list()} == {OutboxStatus.SENT}

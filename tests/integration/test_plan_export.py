@@ -23,19 +23,19 @@ from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from handlers.i18n import translator
 from handlers.plan_workbook import build_plan_workbook
-from tests.unit.loop_agency import (
+from tests.support.clock import FakeClock
+from tests.support.loop_agency import (
     APPROVER,
     CLERK,
     JAKARTA,
+    LOOP_AGENCY,
     NIGHT,
     NURSE_A,
     NURSE_B,
     ScriptedEngine,
     move,
     rules,
-    seed_database,
 )
-from tests.unit.loop_fakes import FixedClock
 
 HEADERS = [
     "No",
@@ -75,7 +75,7 @@ HEADERS = [
 async def make_plan(factory: UnitOfWorkFactory) -> tuple[int, dict[str, int]]:
     """A plan of three moves: two nurses inside Dinkes (one approved, one rejected) and the
     clerk from a Dindik school to a Dinkes puskesmas (still pending)."""
-    clock = FixedClock(NIGHT.astimezone(dt.UTC))
+    clock = FakeClock(NIGHT.astimezone(dt.UTC))
     moves = [move(NURSE_A), move(NURSE_B), move(CLERK, "SD-1", "PKM-A")]
     outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
     assert outcome.plan is not None and outcome.plan.id is not None
@@ -119,7 +119,7 @@ def test_export_plan_writes_a_summary_one_sheet_per_opd_and_the_minutes(
         engine = create_engine(url)
         try:
             factory = make_uow_factory(engine)
-            await seed_database(factory)
+            await LOOP_AGENCY.write_to(factory)
             return await make_plan(factory)
         finally:
             await engine.dispose()
@@ -247,7 +247,7 @@ def test_export_plan_names_a_missing_plan(sqlite_template: Path, tmp_path: Path)
 async def test_an_opd_approver_gets_only_the_proposals_of_their_opd(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    await seed_database(uow_factory)
+    await LOOP_AGENCY.write_to(uow_factory)
     plan_id, _ids = await make_plan(uow_factory)
     dindik = RoleGrant("x", Role.APPROVER, ScopeKind.OPD, "Dindik")
     from core.access import grant_covers_unit
@@ -300,7 +300,7 @@ def test_an_out_file_in_a_missing_folder_is_refused_in_one_line(
         engine = create_engine(url)
         try:
             factory = make_uow_factory(engine)
-            await seed_database(factory)
+            await LOOP_AGENCY.write_to(factory)
             plan_id, _ids = await make_plan(factory)
             return plan_id
         finally:
@@ -328,14 +328,14 @@ async def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(
     from dataclasses import replace
 
     link = '=HYPERLINK("http://example.invalid/x","klik di sini")'
-    await seed_database(uow_factory)
+    await LOOP_AGENCY.write_to(uow_factory)
     async with uow_factory() as uow:
         nurse = await uow.employees.get(NURSE_A)
         assert nurse is not None
         await uow.employees.upsert(replace(nurse, name=link))
         await uow.commit()
     plan_id, ids = await make_plan(uow_factory)
-    clock = FixedClock(dt.datetime(2026, 11, 25, 9, 0, tzinfo=JAKARTA))
+    clock = FakeClock(dt.datetime(2026, 11, 25, 9, 0, tzinfo=JAKARTA))
     await decide(
         uow_factory,
         clock,
@@ -369,7 +369,7 @@ async def test_the_summary_says_why_its_total_row_is_not_the_sum_of_the_opd_rows
     # The clerk moves from a Dindik school to a Dinkes puskesmas: that one pending proposal is
     # on the Dindik row and on the Dinkes row, and once in the total. A committee member adding
     # up the column (2) must read, right under the total (1), why.
-    await seed_database(uow_factory)
+    await LOOP_AGENCY.write_to(uow_factory)
     plan_id, _ids = await make_plan(uow_factory)
     async with uow_factory() as uow:
         report = await plan_report(
@@ -451,7 +451,7 @@ def test_the_sk_csv_never_hands_a_formula_to_the_spreadsheet_that_opens_it(
         engine = create_engine(url)
         try:
             factory = make_uow_factory(engine)
-            await seed_database(factory)
+            await LOOP_AGENCY.write_to(factory)
             async with factory() as uow:
                 nurse = await uow.employees.get(NURSE_A)
                 assert nurse is not None

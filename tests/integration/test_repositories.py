@@ -11,6 +11,7 @@ from core.domain import (
     ApprovalDecision,
     Aspiration,
     AuditEvent,
+    Delegation,
     Evaluation,
     Invitation,
     OutboxMessage,
@@ -31,11 +32,11 @@ from tests.integration.sample_data import (
     NURSE,
     PUSKESMAS_A,
     PUSKESMAS_B,
+    SAMPLE,
     SD_1,
     TEACHER,
     nurse_move,
     real_plan,
-    seed_people,
 )
 
 UTC = dt.UTC
@@ -43,7 +44,7 @@ UTC = dt.UTC
 
 async def test_units_and_employees_come_back_as_stored(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
     async with uow_factory() as uow:
         assert await uow.units.get("PKM-A") == PUSKESMAS_A
         assert await uow.units.list() == [PUSKESMAS_A, PUSKESMAS_B, SD_1]
@@ -71,7 +72,7 @@ async def test_unit_search_matches_name_or_code_ignoring_case(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         assert [u.code for u in await uow.units.search("sukaMAJU")] == ["PKM-A"]
         assert [u.code for u in await uow.units.search("pkm")] == ["PKM-B", "PKM-A"]
         assert [u.code for u in await uow.units.search("puskesmas", limit=1)] == ["PKM-B"]
@@ -85,7 +86,7 @@ async def test_activities_round_trip_and_upsert_by_unit_jabatan_and_name(
     visit = Activity("PKM-A", "Perawat Terampil", "Kunjungan rumah", "kunjungan", 90.0, 120.0)
     teach = Activity("SDN-1", "Guru Ahli Pertama", "Mengajar", "jam", 45.0, 1200.0)
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         for activity in (triage, visit, teach):
             await uow.activities.upsert(activity)
         await uow.activities.upsert(dataclasses.replace(triage, annual_volume=4500.0))
@@ -102,7 +103,7 @@ async def test_role_grants_are_granted_once_and_revoked(uow_factory: UnitOfWorkF
     opd_approver = RoleGrant(APPROVER.nip, Role.APPROVER, ScopeKind.OPD, "Dinas Kesehatan")
     admin = RoleGrant(APPROVER.nip, Role.ADMIN)
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         assert await uow.roles.grant(opd_approver) is True
         assert await uow.roles.grant(opd_approver) is False
         assert await uow.roles.grant(admin) is True
@@ -124,7 +125,7 @@ async def test_telegram_accounts_round_trip_and_are_found_by_chat(
     account = TelegramAccount(big_id, NURSE.nip, language="en", chat_id=None)
     other = TelegramAccount(42, TEACHER.nip, chat_id=-1_001_234_567_890, blocked=True)
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         await uow.accounts.save(account)
         await uow.accounts.save(other)
         await uow.commit()
@@ -151,7 +152,7 @@ async def test_invitation_round_trips_and_is_used_only_once(
         created_by=APPROVER.nip,
     )
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         await uow.invitations.add(invitation)
         await uow.commit()
     used_at = NOW + dt.timedelta(hours=1)
@@ -181,7 +182,7 @@ async def test_aspirations_keep_history_and_the_newest_live_one_counts(
         expires_at=NOW + dt.timedelta(days=365),
     )
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         stored = await uow.aspirations.add(first)
         assert stored == dataclasses.replace(first, id=stored.id)
         assert await uow.aspirations.withdraw(NURSE.nip, NOW + dt.timedelta(days=1)) is True
@@ -216,7 +217,7 @@ async def test_workload_report_keeps_its_volumes_per_activity(
         march, month="2026-04", volumes={"Triase pasien": 410.0}, reported_at=NOW
     )
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         stored_april = await uow.workload_reports.add(april)
         stored_march = await uow.workload_reports.add(march)
         await uow.commit()
@@ -249,7 +250,7 @@ async def test_proposal_round_trips_and_is_listed_by_plan_state_and_nip(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         plan = await uow.plans.add(real_plan())
         proposal = await uow.proposals.add(nurse_move(plan.id or 0))
         await uow.commit()
@@ -274,7 +275,7 @@ async def test_proposal_round_trips_and_is_listed_by_plan_state_and_nip(
 
 async def test_decisions_evaluations_and_audit_round_trip(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
-        await seed_people(uow)
+        await SAMPLE.write(uow)
         plan = await uow.plans.add(real_plan())
         proposal = await uow.proposals.add(nurse_move(plan.id or 0))
         pid = proposal.id or 0
@@ -346,3 +347,32 @@ async def test_dialogue_state_survives_between_calls(sessions: object) -> None:
     await store.clear(7_000_000_001)
     await store.clear(7_000_000_001)
     assert await store.get(7_000_000_001) is None
+
+
+async def test_delegations_come_back_as_stored_and_an_early_end_is_kept(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    away = Delegation(None, APPROVER.nip, NURSE.nip, dt.date(2026, 3, 2), dt.date(2026, 3, 6), NOW)
+    async with uow_factory() as uow:
+        await SAMPLE.write(uow)
+        stored = await uow.delegations.add(away)
+        other = await uow.delegations.add(
+            dataclasses.replace(
+                away,
+                delegate_nip=TEACHER.nip,
+                first_day=dt.date(2026, 4, 1),
+                last_day=dt.date(2026, 4, 3),
+            )
+        )
+        await uow.commit()
+    assert stored.id is not None and other.id is not None and stored.id < other.id
+    assert dataclasses.replace(stored, id=None) == away
+    ended = dataclasses.replace(stored, ended_at=NOW + dt.timedelta(days=1))
+    async with uow_factory() as uow:
+        await uow.delegations.update(ended)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.delegations.list_for(NURSE.nip) == [ended]
+        assert await uow.delegations.list_for(APPROVER.nip) == [ended, other]
+        assert await uow.delegations.list_all() == [ended, other]
+        assert await uow.delegations.list_for(PUSKESMAS_A.code) == []

@@ -4,6 +4,7 @@ every reader (engine snapshot, chart, staffing gaps) gets it from the one ABK ag
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,19 +12,16 @@ import pytest
 from core.abk import need_by_family
 from core.domain import WorkloadReport
 from core.planning import propose_plan, take_snapshot
+from core.ports import UnitOfWorkFactory
 from core.rebalance.snapshot import build_instance
 from core.staffing_gaps import read_staffing_summary
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
-from tests.handlers.agency import CARE, KEPALA, NURSE, OUTREACH, START, seed_agency
-from tests.unit.loop_agency import ScriptedEngine, rules
+from tests.support.clock import FakeClock
+from tests.support.handler_agency import CARE, HANDLER_AGENCY, KEPALA, NURSE, OUTREACH, START
+from tests.support.loop_agency import ScriptedEngine, rules
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
-
-
-class Clock:
-    def now(self) -> dt.datetime:
-        return START
 
 
 def report(month: str, care: float, day: int = 1, large: bool = False) -> WorkloadReport:
@@ -41,18 +39,18 @@ def report(month: str, care: float, day: int = 1, large: bool = False) -> Worklo
 
 
 @pytest.fixture
-async def factory(migrated_database_url: str):  # type: ignore[no-untyped-def]
+async def factory(migrated_database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
     engine = create_engine(migrated_database_url)
     uows = make_uow_factory(engine)
     async with uows() as uow:
-        await seed_agency(uow)
+        await HANDLER_AGENCY.write(uow)
     try:
         yield uows
     finally:
         await engine.dispose()
 
 
-async def add(uows, *reports: WorkloadReport) -> None:  # type: ignore[no-untyped-def]
+async def add(uows: UnitOfWorkFactory, *reports: WorkloadReport) -> None:
     async with uows() as uow:
         for r in reports:
             await uow.workload_reports.add(r)
@@ -65,7 +63,9 @@ async def add(uows, *reports: WorkloadReport) -> None:  # type: ignore[no-untype
 EXPECTED_NEED = 1.4
 
 
-async def test_the_three_month_average_feeds_snapshot_engine_chart_and_gaps(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_the_three_month_average_feeds_snapshot_engine_chart_and_gaps(
+    factory: UnitOfWorkFactory,
+) -> None:
     await add(
         factory,
         report("2026-07", 400.0),
@@ -74,7 +74,7 @@ async def test_the_three_month_average_feeds_snapshot_engine_chart_and_gaps(fact
         report("2026-10", 160.0, day=2),
         report("2026-10", 190.0, day=3),
     )
-    snapshot = await take_snapshot(factory, Clock(), JAKARTA, workload_months=3)
+    snapshot = await take_snapshot(factory, FakeClock(START), JAKARTA, workload_months=3)
     care = next(a for a in snapshot.activities if a.unit_code == "PKM-A" and a.name == CARE)
     assert care.annual_volume == pytest.approx(1680.0)
     assert need_by_family(snapshot.activities)[("PKM-A", NURSE)] == pytest.approx(EXPECTED_NEED)
@@ -90,7 +90,9 @@ async def test_the_three_month_average_feeds_snapshot_engine_chart_and_gaps(fact
     engine_unit = next(u for u in instance.units if u.id == "PKM-A")
     assert engine_unit.demand[NURSE] == pytest.approx(EXPECTED_NEED)
 
-    outcome = await propose_plan(factory, Clock(), rules(), ScriptedEngine([]), dry_run=True)
+    outcome = await propose_plan(
+        factory, FakeClock(START), rules(), ScriptedEngine([]), dry_run=True
+    )
     bar = next(b for b in outcome.bars if (b.unit_code, b.family) == ("PKM-A", NURSE))
     assert bar.required == pytest.approx(EXPECTED_NEED)
 
@@ -99,21 +101,23 @@ async def test_the_three_month_average_feeds_snapshot_engine_chart_and_gaps(fact
     assert gap.required_fte == pytest.approx(EXPECTED_NEED)
 
 
-async def test_one_reported_month_does_not_replace_the_year_at_once(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_one_reported_month_does_not_replace_the_year_at_once(
+    factory: UnitOfWorkFactory,
+) -> None:
     await add(factory, report("2026-10", 190.0))
-    snapshot = await take_snapshot(factory, Clock(), JAKARTA, workload_months=3)
+    snapshot = await take_snapshot(factory, FakeClock(START), JAKARTA, workload_months=3)
     care = next(a for a in snapshot.activities if a.unit_code == "PKM-A" and a.name == CARE)
     # (190 x 12 + 2 months at the ABK document's 1,200 a year) / 3
     assert care.annual_volume == pytest.approx((190 * 12 + 2 * 1200) / 3)
     untouched = next(a for a in snapshot.activities if a.unit_code == "PKM-B" and a.name == CARE)
     assert untouched.annual_volume == 1200.0  # no report: the ABK document's figure
-    one = await take_snapshot(factory, Clock(), JAKARTA, workload_months=1)
+    one = await take_snapshot(factory, FakeClock(START), JAKARTA, workload_months=1)
     care_one = next(a for a in one.activities if a.unit_code == "PKM-A" and a.name == CARE)
     assert care_one.annual_volume == pytest.approx(190 * 12)
 
 
 async def test_accepted_recent_keeps_the_newest_of_each_month_and_history_keeps_all(
-    factory,  # type: ignore[no-untyped-def]
+    factory: UnitOfWorkFactory,
 ) -> None:
     await add(
         factory,
@@ -132,9 +136,13 @@ async def test_accepted_recent_keeps_the_newest_of_each_month_and_history_keeps_
     assert sorted(r.volumes[CARE] for r in history) == [100.0, 130.0, 160.0, 190.0]
 
 
-async def test_a_confirmed_large_change_in_use_is_marked_on_the_plan(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_a_confirmed_large_change_in_use_is_marked_on_the_plan(
+    factory: UnitOfWorkFactory,
+) -> None:
     await add(factory, report("2026-09", 100.0), report("2026-10", 10.0, day=2, large=True))
-    outcome = await propose_plan(factory, Clock(), rules(), ScriptedEngine([]), dry_run=True)
+    outcome = await propose_plan(
+        factory, FakeClock(START), rules(), ScriptedEngine([]), dry_run=True
+    )
     assert outcome.solution["workload_flags"] == [
         {
             "unit": "PKM-A",

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from core.approval import ApprovalRules, decide
-from core.domain import ProposalState
+from core.domain import OutboxMessage, ProposalState
 from core.effect import (
     ArrivalAlreadyConfirmed,
     ArrivalNotDue,
@@ -32,7 +32,9 @@ from core.objections import (
 from core.outbox import dispatch_due
 from core.planning import propose_plan
 from core.sip import needs_sip
-from tests.unit.loop_agency import (
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeUowFactory, RecordingSender, stored_id
+from tests.support.loop_agency import (
     ADMIN,
     APPROVER,
     CHAT,
@@ -46,7 +48,6 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
-from tests.unit.loop_fakes import RecordingSender
 
 TMT = dt.date(2027, 1, 1)
 
@@ -55,7 +56,7 @@ def at(day: dt.date, hour: int = 9) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, 0, tzinfo=JAKARTA)
 
 
-def outbox(factory, kind: str, chat: int | None = None):  # type: ignore[no-untyped-def]
+def outbox(factory: FakeUowFactory, kind: str, chat: int | None = None) -> list[OutboxMessage]:
     return [
         m
         for m in factory.store.outbox.values()
@@ -63,15 +64,15 @@ def outbox(factory, kind: str, chat: int | None = None):  # type: ignore[no-unty
     ]
 
 
-async def approved_move(  # type: ignore[no-untyped-def]
+async def approved_move(
     approval: ApprovalRules | None = None, mover: str = NURSE_A, origin: str = "PKM-A"
-):
+) -> tuple[FakeUowFactory, FakeClock, int, ApprovalRules]:
     """A planned move of MOVER, approved at 09:00 on Tuesday 24 November 2026 (TMT 1 Jan)."""
-    factory, clock = world()
+    factory, clock = await world()
     base = rules()
     planning = dataclasses.replace(base, approval=approval or base.approval)
     outcome = await propose_plan(factory, clock, planning, ScriptedEngine([move(mover, origin)]))
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     clock.current = at(dt.date(2026, 11, 24))
     await decide(
         factory,
@@ -121,14 +122,14 @@ def test_a_catalogue_entry_overrides_the_reading_of_the_name() -> None:
 
 
 async def test_planning_reads_the_sip_flag_from_the_jabatan_catalogue() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     factory.store.jabatan = [JabatanInfo("Perawat Terampil", "kesehatan", needs_sip=False)]
     outcome = await propose_plan(factory, clock, rules(), ScriptedEngine([move(NURSE_A)]))
     assert [p.butuh_sip for p in outcome.proposals] == [False]
 
 
 async def test_planning_stores_the_sip_flag_and_the_card_carries_it() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     engine = ScriptedEngine([move(NURSE_A), move(CLERK, "SD-1", "PKM-B")])
     outcome = await propose_plan(factory, clock, rules(), engine)
     flags = {p.nip: p.butuh_sip for p in outcome.proposals}
@@ -386,14 +387,14 @@ async def test_the_objection_window_starts_when_the_notice_is_delivered() -> Non
 
 async def test_an_undelivered_notice_leaves_the_window_open() -> None:
     factory, clock, pid, approval = await approved_move()
-    clock.advance(days=20)
+    clock.advance(dt.timedelta(days=20))
     result = await object_transfer(
         factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="baru tahu"
     )
     assert result.proposal.state == ProposalState.OBJECTED
 
 
-async def objected() -> tuple:  # type: ignore[type-arg]
+async def objected() -> tuple[FakeUowFactory, FakeClock, int, ApprovalRules]:
     factory, clock, pid, approval = await approved_move()
     clock.current = at(dt.date(2026, 11, 25))  # Wednesday
     await object_transfer(factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="x")

@@ -9,7 +9,7 @@ import pytest
 
 from core.domain import ProposalState
 from core.objections import chase_objections, decide_objection
-from tests.unit.loop_agency import APPROVER
+from tests.support.loop_agency import APPROVER
 from tests.unit.test_after_approval import at, objected, outbox
 
 
@@ -50,7 +50,7 @@ async def test_an_objection_nobody_was_asked_about_still_reaches_the_admins() ->
     escalation must build the card itself rather than let the objection lapse unseen."""
     from core.approval import ApprovalRules
     from core.objections import object_transfer
-    from tests.unit.loop_agency import ADMIN, CHAT, NURSE_A
+    from tests.support.loop_agency import ADMIN, CHAT, NURSE_A
     from tests.unit.test_after_approval import approved_move
 
     factory, clock, pid, approval = await approved_move()
@@ -79,8 +79,8 @@ async def test_a_notice_to_a_chat_that_blocked_the_bot_does_not_start_the_window
     from core.domain import OutboxStatus
     from core.objections import object_transfer
     from core.outbox import SendResult, dispatch_due
-    from tests.unit.loop_agency import CHAT, NURSE_A
-    from tests.unit.loop_fakes import RecordingSender
+    from tests.support.fakes import RecordingSender
+    from tests.support.loop_agency import CHAT, NURSE_A
     from tests.unit.test_after_approval import approved_move
 
     factory, clock, pid, approval = await approved_move()
@@ -105,7 +105,7 @@ async def test_a_person_already_imported_into_the_destination_is_not_left_in_lim
     import dataclasses
 
     from core.effect import confirm_arrival
-    from tests.unit.loop_agency import NURSE_A, SUP_B
+    from tests.support.loop_agency import NURSE_A, SUP_B
     from tests.unit.test_after_approval import TMT, approved_move
 
     factory, clock, pid, approval = await approved_move()
@@ -124,7 +124,7 @@ async def test_a_person_moved_elsewhere_meanwhile_is_told_to_the_admins_not_as_a
     import dataclasses
 
     from core.effect import confirm_arrival
-    from tests.unit.loop_agency import ADMIN, CHAT, NURSE_A, SUP_B
+    from tests.support.loop_agency import ADMIN, CHAT, NURSE_A, SUP_B
     from tests.unit.test_after_approval import TMT, approved_move
 
     factory, clock, pid, approval = await approved_move()
@@ -150,7 +150,7 @@ async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() ->
     from core.views.status import transfers_view
     from handlers.i18n import translator
     from handlers.status import transfer_lines
-    from tests.unit.loop_agency import NURSE_A, SUP_B, rules
+    from tests.support.loop_agency import NURSE_A, SUP_B, rules
     from tests.unit.test_after_approval import TMT, approved_move
 
     acting = dataclasses.replace(rules().approval, acting_head=True)

@@ -12,7 +12,10 @@ from core.planning import propose_plan
 from handlers.approval import render_card_outcome, stale_text
 from handlers.i18n import translator
 from handlers.plan import render_admin_alert, render_plan_report
-from tests.unit.loop_agency import (
+from tests.support.agency import Agency
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeUowFactory, stored_id
+from tests.support.loop_agency import (
     ADMIN,
     APPROVER,
     APPROVER_2,
@@ -26,7 +29,6 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
-from tests.unit.loop_fakes import FakeUowFactory
 
 ORIGINS = ("PKM-C", "PKM-D", "PKM-E")
 
@@ -35,20 +37,15 @@ def nip_of(i: int) -> str:
     return f"19900101201503{1 + i % 2}{i:03d}"
 
 
-def with_many_movers(factory: FakeUowFactory, count: int) -> list[dict[str, object]]:
+async def with_many_movers(factory: FakeUowFactory, count: int) -> list[dict[str, object]]:
     """COUNT nurses spread over three more Dinkes units, each proposed to move to PKM-B."""
-    store = factory.store
-    for index, code in enumerate(ORIGINS):
-        store.units[code] = Unit(
-            code, f"Puskesmas {code[-1]}", "Dinkes", -7.9 - index / 100, 110.6
-        )
-    moves = []
-    for i in range(count):
-        nip = nip_of(i)
-        origin = ORIGINS[i % len(ORIGINS)]
-        store.employees[nip] = employee(nip, f"Perawat {i}", origin)
-        moves.append(move(nip, origin, "PKM-B"))
-    return moves
+    units = [
+        Unit(code, f"Puskesmas {code[-1]}", "Dinkes", -7.9 - index / 100, 110.6)
+        for index, code in enumerate(ORIGINS)
+    ]
+    people = [employee(nip_of(i), f"Perawat {i}", ORIGINS[i % len(ORIGINS)]) for i in range(count)]
+    await Agency(units=tuple(units), people=tuple(people)).write_to(factory)
+    return [move(p.nip, p.unit_code, "PKM-B") for p in people]
 
 
 def messages_to(factory: FakeUowFactory, chat: int) -> list[tuple[str, object]]:
@@ -60,8 +57,8 @@ def messages_to(factory: FakeUowFactory, chat: int) -> list[tuple[str, object]]:
 
 
 async def test_a_plan_of_many_moves_reaches_each_approver_as_summary_then_one_digest() -> None:
-    factory, clock = world()
-    moves = with_many_movers(factory, 30)
+    factory, clock = await world()
+    moves = await with_many_movers(factory, 30)
     outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
     assert len(outcome.proposals) == 30
     for approver in (APPROVER, APPROVER_2):
@@ -80,12 +77,12 @@ async def test_a_plan_of_many_moves_reaches_each_approver_as_summary_then_one_di
 
 
 async def test_the_digest_groups_moves_by_opd_and_origin_unit() -> None:
-    factory, clock = world()
-    moves = with_many_movers(factory, 30)
+    factory, clock = await world()
+    moves = await with_many_movers(factory, 30)
     outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
     async with factory() as uow:
-        view = await digest_view(uow, outcome.plan.id, [APPROVER], rules().approval)
-        outsider = await digest_view(uow, outcome.plan.id, [OUTSIDER], rules().approval)
+        view = await digest_view(uow, stored_id(outcome.plan), [APPROVER], rules().approval)
+        outsider = await digest_view(uow, stored_id(outcome.plan), [OUTSIDER], rules().approval)
     assert [(g.opd, g.unit_code, len(g.entries)) for g in view.groups] == [
         ("Dinkes", "PKM-C", 10),
         ("Dinkes", "PKM-D", 10),
@@ -96,13 +93,13 @@ async def test_the_digest_groups_moves_by_opd_and_origin_unit() -> None:
 
 
 async def test_a_group_decision_approves_exactly_that_group() -> None:
-    factory, clock = world()
-    moves = with_many_movers(factory, 30)
+    factory, clock = await world()
+    moves = await with_many_movers(factory, 30)
     outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
     async with factory() as uow:
-        view = await digest_view(uow, outcome.plan.id, [APPROVER], rules().approval)
+        view = await digest_view(uow, stored_id(outcome.plan), [APPROVER], rules().approval)
     group = view.groups[1]
-    ids = [e.proposal.id for e in group.entries]
+    ids = [stored_id(e.proposal) for e in group.entries]
     result = await approve_many(
         factory, clock, rules().approval, proposal_ids=ids, approver_nip=APPROVER
     )
@@ -123,10 +120,14 @@ async def test_a_group_decision_approves_exactly_that_group() -> None:
 
 
 async def test_moves_no_approver_can_decide_are_reported_to_admins_with_the_list() -> None:
-    factory, clock = world()
-    factory.store.units["DSOS-1"] = Unit("DSOS-1", "Panti Sosial", "Dinsos", -7.9, 110.6)
-    factory.store.units["DSOS-2"] = Unit("DSOS-2", "UPT Rehabilitasi", "Dinsos", -7.9, 110.6)
-    factory.store.employees[nip_of(900)] = employee(nip_of(900), "Pekerja Sosial", "DSOS-1")
+    factory, clock = await world()
+    await Agency(
+        units=(
+            Unit("DSOS-1", "Panti Sosial", "Dinsos", -7.9, 110.6),
+            Unit("DSOS-2", "UPT Rehabilitasi", "Dinsos", -7.9, 110.6),
+        ),
+        people=(employee(nip_of(900), "Pekerja Sosial", "DSOS-1"),),
+    ).write_to(factory)
     engine = ScriptedEngine([move(NURSE_A), move(nip_of(900), "DSOS-1", "DSOS-2")])
     outcome = await propose_plan(factory, clock, rules(), engine)
     kinds = [k for k, _ in messages_to(factory, CHAT[ADMIN])]
@@ -142,8 +143,8 @@ async def test_moves_no_approver_can_decide_are_reported_to_admins_with_the_list
     assert "1 usulan tanpa pejabat penyetuju" in report_text
 
 
-def sekda_world() -> tuple[FakeUowFactory, object]:
-    factory, clock = world()
+async def sekda_world() -> tuple[FakeUowFactory, FakeClock]:
+    factory, clock = await world()
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "sekda"))
     return factory, clock
 
@@ -152,12 +153,12 @@ async def test_two_stage_cards_say_what_each_stage_did_and_stale_taps_say_who_de
     None
 ):
     chain = "kepala_opd:opd,sekda"
-    factory, clock = sekda_world()
+    factory, clock = await sekda_world()
     approval = rules(chain).approval
     outcome = await propose_plan(
         factory, clock, rules(chain), ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     )
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     card = next(
         m
         for m in factory.store.outbox.values()
@@ -233,10 +234,10 @@ async def test_two_stage_cards_say_what_each_stage_did_and_stale_taps_say_who_de
 
 async def test_many_moves_reaching_a_later_stage_become_one_digest_not_a_card_each() -> None:
     chain = "kepala_opd:opd,sekda"
-    factory, clock = sekda_world()
-    moves = with_many_movers(factory, 30)
+    factory, clock = await sekda_world()
+    moves = await with_many_movers(factory, 30)
     outcome = await propose_plan(factory, clock, rules(chain), ScriptedEngine(moves))
-    ids = [p.id for p in outcome.proposals]
+    ids = [stored_id(p) for p in outcome.proposals]
     result = await approve_many(
         factory, clock, rules(chain).approval, proposal_ids=ids, approver_nip=APPROVER
     )

@@ -20,12 +20,13 @@ from core.delegation import (
     create_delegation,
     end_delegation,
 )
-from core.domain import ProposalState, Role, RoleGrant, ScopeKind
+from core.domain import OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
 from core.planning import propose_plan
 from handlers.approval import card_text
 from handlers.delegation import parse_day, render_delegation_notice
 from handlers.i18n import translator
-from tests.unit.loop_agency import (
+from tests.support.fakes import FakeUowFactory, stored_id
+from tests.support.loop_agency import (
     ADMIN,
     APPROVER,
     APPROVER_2,
@@ -45,12 +46,12 @@ from tests.unit.test_approval_digest import with_many_movers
 TUESDAY = dt.date(2026, 11, 24)
 
 
-def sent(factory, chat, kind):  # type: ignore[no-untyped-def]
+def sent(factory: FakeUowFactory, chat: int, kind: str) -> list[OutboxMessage]:
     return [m for m in factory.store.outbox.values() if m.chat_id == chat and m.kind == kind]
 
 
 async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_their_name() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     await create_delegation(
         factory,
         clock,
@@ -67,7 +68,7 @@ async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_the
     assert "Anda mewakili Kepala Dinkes" in text and "27 November 2026" in text
     assert to_approver.payload["event"] == "start"
     # The plan's digest for the approver goes to the deputy's chat instead.
-    moves = with_many_movers(factory, 20)
+    moves = await with_many_movers(factory, 20)
     outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
     assert len(sent(factory, CHAT[SUP_A], "approval_digest")) == 1
     assert sent(factory, CHAT[APPROVER], "approval_digest") == []
@@ -75,7 +76,7 @@ async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_the
     [digest] = sent(factory, CHAT[SUP_A], "approval_digest")
     assert digest.payload["nip"] == SUP_A
     # The deputy decides; the decision is the approver's and the audit names both.
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     await decide(
         factory,
         clock,
@@ -97,7 +98,7 @@ async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_the
             factory,
             clock,
             rules().approval,
-            proposal_id=outcome.proposals[1].id,
+            proposal_id=stored_id(outcome.proposals[1]),
             stage=0,
             approver_nip=SUP_A,
             approve=True,
@@ -115,7 +116,7 @@ async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_the
 
 
 async def test_a_deputy_must_be_someone_else_in_the_scope_and_dates_must_make_sense() -> None:
-    factory, clock = world()
+    factory, clock = await world()
 
     async def name(delegate: str, first: dt.date, last: dt.date) -> None:
         await create_delegation(
@@ -158,13 +159,13 @@ def test_wakil_reads_the_dates_people_write() -> None:
 
 async def test_an_undecided_card_is_raised_to_the_next_stage_after_three_working_days() -> None:
     chain = "kepala_opd:opd,sekda"
-    factory, clock = world()
+    factory, clock = await world()
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "sekda"))
     approval = rules(chain).approval
     outcome = await propose_plan(
         factory, clock, rules(chain), ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     )
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     clock.current = dt.datetime(2026, 11, 26, 8, 0, tzinfo=JAKARTA)  # Thursday: 2 days
     report = await remind_and_expire(factory, clock, approval)
     assert (report.reminded, report.escalated) == (4, 0)  # reminders keep their meaning
@@ -194,12 +195,12 @@ async def test_an_undecided_card_is_raised_to_the_next_stage_after_three_working
 
 
 async def test_at_the_last_stage_an_undecided_card_is_raised_to_the_admins() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     approval = rules().approval
     outcome = await propose_plan(
         factory, clock, rules(), ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     )
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     with pytest.raises(NotYourStage):
         await decide(
             factory, clock, approval, proposal_id=pid, stage=0, approver_nip=ADMIN, approve=True
@@ -216,9 +217,9 @@ async def test_at_the_last_stage_an_undecided_card_is_raised_to_the_admins() -> 
 
 
 async def test_many_reminders_and_raised_cards_come_as_one_message_per_chat() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     approval = rules().approval
-    moves = with_many_movers(factory, 30)
+    moves = await with_many_movers(factory, 30)
     await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
     clock.current = dt.datetime(2026, 11, 27, 8, 0, tzinfo=JAKARTA)
     report = await remind_and_expire(factory, clock, approval)

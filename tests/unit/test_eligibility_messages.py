@@ -142,7 +142,7 @@ def test_a_choice_is_refused_for_another_subject_and_for_a_unit_the_spouse_heads
 
     from core.aspirations import choice_problems, person_problems
     from core.domain import Activity, Role, RoleGrant, ScopeKind
-    from tests.unit.loop_fakes import FakeUowFactory, Store
+    from tests.support.fakes import FakeUowFactory, Store
 
     spouse = "198805052012122002"
     teacher = dataclasses.replace(TEACHER, mapel="matematika", spouse_nip=spouse)

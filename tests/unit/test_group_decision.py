@@ -11,9 +11,10 @@ from core.digest import digest_view
 from core.domain import ApprovalDecision, ProposalState, Unit
 from core.errors import Conflict
 from core.planning import propose_plan
-from tests.unit.loop_agency import APPROVER, APPROVER_2, ScriptedEngine, employee, move, rules
-from tests.unit.loop_agency import world as agency_world
-from tests.unit.loop_fakes import FakeUnitOfWork, FakeUowFactory, FixedClock
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeUnitOfWork, FakeUowFactory
+from tests.support.loop_agency import APPROVER, APPROVER_2, ScriptedEngine, employee, move, rules
+from tests.support.loop_agency import world as agency_world
 
 
 def nip_of(i: int) -> str:
@@ -41,9 +42,9 @@ class CountingFactory(FakeUowFactory):
         return uow
 
 
-async def one_group_of(count: int) -> tuple[CountingFactory, FixedClock, list[int]]:
+async def one_group_of(count: int) -> tuple[CountingFactory, FakeClock, list[int]]:
     """COUNT moves out of one unit (PKM-C) to PKM-B; returns their proposal ids."""
-    inner, clock = agency_world()
+    inner, clock = await agency_world()
     inner.store.units["PKM-C"] = Unit("PKM-C", "Puskesmas C", "Dinkes", -7.9, 110.6)
     moves: list[dict[str, Any]] = []
     for i in range(count):
@@ -79,7 +80,7 @@ class RacingFactory(CountingFactory):
     """Another approver's decision on RACED lands (committed) just before the group decision
     writes its own, which then meets the database's Conflict."""
 
-    def __init__(self, inner: CountingFactory, raced: int, clock: FixedClock) -> None:
+    def __init__(self, inner: CountingFactory, raced: int, clock: FakeClock) -> None:
         super().__init__(inner)
         self.raced = raced
         self.clock = clock

@@ -68,6 +68,19 @@ def test_no_upward_imports() -> None:
     assert bad == []
 
 
+def test_production_never_imports_development_code() -> None:
+    # The installed package holds bot, handlers, core and db only (pyproject.toml).
+    development = {"tests", "devtools", "benchmarks"}
+    for package in sorted(FIRST_PARTY):
+        assert violations(package, None, forbidden=development) == []
+
+
+def test_benchmarks_and_devtools_never_import_the_tests() -> None:
+    # Shared development code (the Bot API emulator) lives in devtools/, not under tests/.
+    for package in ("benchmarks", "devtools"):
+        assert violations(package, None, forbidden={"tests"}) == []
+
+
 def test_the_rule_checker_sees_a_violation(tmp_path: Path) -> None:
     # The checker itself must be able to fail: feed it a module that breaks the rule.
     module = tmp_path / "bad.py"

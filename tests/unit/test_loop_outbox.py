@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from core.domain import OutboxStatus, Role, RoleGrant, TelegramAccount
+from core.domain import OutboxMessage, OutboxStatus, Role, RoleGrant, TelegramAccount
 from core.outbox import (
     DispatchPolicy,
     Pacer,
@@ -16,7 +16,8 @@ from core.outbox import (
     release_claims,
     reopen_for_chat,
 )
-from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeUowFactory, RecordingSender
 
 
 class ProcessDied(BaseException):
@@ -33,7 +34,7 @@ async def queue(factory: FakeUowFactory, chat_id: int, key: str, **extra: object
 
 
 async def test_due_message_is_sent_once_and_its_message_id_recorded() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     await queue(factory, 11, "a")
     first = await dispatch_due(factory, sender, clock)
     second = await dispatch_due(factory, sender, clock)
@@ -44,34 +45,34 @@ async def test_due_message_is_sent_once_and_its_message_id_recorded() -> None:
 
 
 async def test_a_message_not_yet_due_waits() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     async with factory() as uow:
         await enqueue(
             uow, 11, "notice", {}, now=NOW, dedupe_key="a", not_before=NOW + dt.timedelta(hours=4)
         )
         await uow.commit()
     assert (await dispatch_due(factory, sender, clock)).claimed == 0
-    clock.advance(hours=4)
+    clock.advance(dt.timedelta(hours=4))
     assert (await dispatch_due(factory, sender, clock)).sent == 1
 
 
 async def test_failure_is_retried_with_growing_backoff_then_sent() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     sender.script[11] = [SendResult("retry", error="boom"), SendResult("retry", error="boom")]
     await queue(factory, 11, "a")
     assert (await dispatch_due(factory, sender, clock)).retried == 1
     [row] = factory.store.outbox.values()
     assert row.next_attempt_at == NOW + dt.timedelta(seconds=5)
-    clock.advance(seconds=5)
+    clock.advance(dt.timedelta(seconds=5))
     await dispatch_due(factory, sender, clock)
     [row] = factory.store.outbox.values()
     assert row.next_attempt_at == clock.now() + dt.timedelta(seconds=10)
-    clock.advance(seconds=10)
+    clock.advance(dt.timedelta(seconds=10))
     assert (await dispatch_due(factory, sender, clock)).sent == 1
 
 
 async def test_retry_after_from_telegram_is_honoured() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     sender.script[11] = [SendResult("retry", retry_after=40)]
     await queue(factory, 11, "a")
     await dispatch_due(factory, sender, clock)
@@ -81,21 +82,23 @@ async def test_retry_after_from_telegram_is_honoured() -> None:
 
 async def test_a_sender_exception_is_a_retry_not_a_crash() -> None:
     class Exploding(RecordingSender):
-        async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
+        async def send(
+            self, message: OutboxMessage, edit_message_id: int | None
+        ) -> SendResult:
             raise ConnectionError("network down")
 
-    factory, clock = FakeUowFactory(), FixedClock(NOW)
+    factory, clock = FakeUowFactory(), FakeClock(NOW)
     await queue(factory, 11, "a")
     assert (await dispatch_due(factory, Exploding(), clock)).retried == 1
 
 
 async def test_giving_up_after_max_attempts_marks_failed() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     sender.script[11] = [SendResult("retry")] * 3
     await queue(factory, 11, "a")
     policy = DispatchPolicy(max_attempts=2)
     await dispatch_due(factory, sender, clock, policy)
-    clock.advance(hours=1)
+    clock.advance(dt.timedelta(hours=1))
     report = await dispatch_due(factory, sender, clock, policy)
     assert report.failed == 1
     [row] = factory.store.outbox.values()
@@ -103,7 +106,7 @@ async def test_giving_up_after_max_attempts_marks_failed() -> None:
 
 
 async def test_blocked_user_becomes_undeliverable_not_unbound_and_admins_are_told() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     factory.store.accounts[11] = TelegramAccount(11, "199001012015031001", chat_id=11)
     factory.store.accounts[99] = TelegramAccount(99, "198001012005011001", chat_id=99)
     factory.store.roles.append(RoleGrant("198001012005011001", Role.ADMIN))
@@ -121,7 +124,7 @@ async def test_blocked_user_becomes_undeliverable_not_unbound_and_admins_are_tol
 
 
 async def test_after_unblocking_held_messages_go_again_once_each() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     factory.store.accounts[11] = TelegramAccount(11, "199001012015031001", chat_id=11)
     sender.script[11] = [SendResult("blocked")]
     await queue(factory, 11, "a")
@@ -143,7 +146,7 @@ async def test_after_unblocking_held_messages_go_again_once_each() -> None:
 async def test_a_message_that_finally_fails_is_reported_to_admins_with_recipient_and_kind() -> (
     None
 ):
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     factory.store.accounts[11] = TelegramAccount(11, "199001012015031001", chat_id=11)
     factory.store.accounts[99] = TelegramAccount(99, "198001012005011001", chat_id=99)
     factory.store.roles.append(RoleGrant("198001012005011001", Role.ADMIN))
@@ -159,12 +162,14 @@ async def test_a_message_that_finally_fails_is_reported_to_admins_with_recipient
 async def test_crash_mid_send_repeats_only_that_message_at_restart_without_spending_a_try() -> (
     None
 ):
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     for key in ("a", "b", "c"):
         await queue(factory, 11, key)
 
     class Dying(RecordingSender):
-        async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
+        async def send(
+            self, message: OutboxMessage, edit_message_id: int | None
+        ) -> SendResult:
             raise ProcessDied  # stands in for the process dying mid-send
 
     with contextlib.suppress(ProcessDied):
@@ -181,11 +186,13 @@ async def test_crash_mid_send_repeats_only_that_message_at_restart_without_spend
 
 
 async def test_crashes_do_not_spend_the_retry_budget() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     await queue(factory, 11, "a")
 
     class Dying(RecordingSender):
-        async def send(self, message, edit_message_id):  # type: ignore[no-untyped-def]
+        async def send(
+            self, message: OutboxMessage, edit_message_id: int | None
+        ) -> SendResult:
             raise ProcessDied
 
     policy = DispatchPolicy(max_attempts=2)
@@ -195,19 +202,19 @@ async def test_crashes_do_not_spend_the_retry_budget() -> None:
         await release_claims(factory, f"p{restart + 1}")
     sender.script[11] = [SendResult("retry", retry_after=1)]
     assert (await dispatch_due(factory, sender, clock, policy, owner="last")).retried == 1
-    clock.advance(minutes=1)
+    clock.advance(dt.timedelta(minutes=1))
     assert (await dispatch_due(factory, sender, clock, policy, owner="last")).sent == 1
 
 
 async def test_edit_waits_for_the_card_it_edits_and_targets_its_message() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     async with factory() as uow:
         later = NOW + dt.timedelta(hours=1)
         await enqueue(uow, 11, "card", {}, now=NOW, dedupe_key="card", not_before=later)
         await enqueue(uow, 11, "card_outcome", {"edit_of": "card"}, now=NOW, dedupe_key="edit")
         await uow.commit()
     assert (await dispatch_due(factory, sender, clock)).claimed == 0
-    clock.advance(hours=1)
+    clock.advance(dt.timedelta(hours=1))
     await dispatch_due(factory, sender, clock)
     await dispatch_due(factory, sender, clock)
     assert [(m.kind, target) for m, target in sender.sent] == [
@@ -217,7 +224,7 @@ async def test_edit_waits_for_the_card_it_edits_and_targets_its_message() -> Non
 
 
 async def test_edit_of_a_card_that_never_existed_is_dropped() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     async with factory() as uow:
         await enqueue(uow, 11, "card_outcome", {"edit_of": "nope"}, now=NOW, dedupe_key="e")
         await uow.commit()

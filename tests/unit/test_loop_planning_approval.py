@@ -27,8 +27,10 @@ from core.objections import (
     object_transfer,
 )
 from core.outbox import dispatch_due
-from core.planning import propose_plan
-from tests.unit.loop_agency import (
+from core.planning import PlanOutcome, propose_plan
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeUowFactory, RecordingSender, stored_id
+from tests.support.loop_agency import (
     APPROVER,
     APPROVER_2,
     CHAT,
@@ -44,17 +46,16 @@ from tests.unit.loop_agency import (
     rules,
     world,
 )
-from tests.unit.loop_fakes import RecordingSender
 
 
-def kinds(factory, chat=None):  # type: ignore[no-untyped-def]
+def kinds(factory: FakeUowFactory, chat: int | None = None) -> list[str]:
     return sorted(
         m.kind for m in factory.store.outbox.values() if chat is None or m.chat_id == chat
     )
 
 
-async def planned(chain: str = "approver"):  # type: ignore[no-untyped-def]
-    factory, clock = world()
+async def planned(chain: str = "approver") -> tuple[FakeUowFactory, FakeClock, PlanOutcome]:
+    factory, clock = await world()
     engine = ScriptedEngine([move(NURSE_A), move(NURSE_B)])
     outcome = await propose_plan(factory, clock, rules(chain), engine)
     return factory, clock, outcome
@@ -72,7 +73,7 @@ async def test_nightly_plan_stores_plan_proposals_summary_and_cards_in_one_go() 
 
 
 async def test_dry_run_stores_and_sends_nothing() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     outcome = await propose_plan(
         factory, clock, rules(), ScriptedEngine([move(NURSE_A)]), dry_run=True
     )
@@ -91,7 +92,7 @@ async def test_second_run_the_same_night_returns_the_first_plan() -> None:
 
 async def test_people_awaiting_a_decision_are_not_moved_again() -> None:
     factory, clock, _ = await planned()
-    clock.advance(days=1)
+    clock.advance(dt.timedelta(days=1))
     engine = ScriptedEngine([move(NURSE_A)])
     outcome = await propose_plan(factory, clock, rules(), engine)
     assert NURSE_A in engine.seen[0].busy_nips
@@ -101,7 +102,7 @@ async def test_people_awaiting_a_decision_are_not_moved_again() -> None:
 async def test_one_tap_approves_and_queues_notice_supervisor_words_and_card_edits() -> None:
     factory, clock, outcome = await planned()
     clock.current = dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA)
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     result = await decide(
         factory,
         clock,
@@ -123,7 +124,7 @@ async def test_one_tap_approves_and_queues_notice_supervisor_words_and_card_edit
 
 async def test_second_tap_on_approved_card_changes_nothing() -> None:
     factory, clock, outcome = await planned()
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     approval = rules().approval
     await decide(
         factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
@@ -151,17 +152,17 @@ async def test_approver_out_of_scope_changes_nothing() -> None:
             factory,
             clock,
             rules().approval,
-            proposal_id=outcome.proposals[0].id,
+            proposal_id=stored_id(outcome.proposals[0]),
             stage=0,
             approver_nip=OUTSIDER,
             approve=True,
         )
-    assert factory.store.proposals[outcome.proposals[0].id].state == ProposalState.PENDING
+    assert factory.store.proposals[stored_id(outcome.proposals[0])].state == ProposalState.PENDING
 
 
 async def test_rejection_needs_a_reason_and_records_it() -> None:
     factory, clock, outcome = await planned()
-    pid = outcome.proposals[1].id
+    pid = stored_id(outcome.proposals[1])
     approval = rules().approval
     with pytest.raises(InvalidInput):
         await decide(
@@ -192,7 +193,7 @@ async def test_three_stage_chain_passes_cards_to_the_next_stage() -> None:
     factory, clock, outcome = await planned("kepala_opd:opd,sekda")
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "sekda"))
     approval = rules("kepala_opd:opd,sekda").approval
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     first = await decide(
         factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
     )
@@ -211,7 +212,7 @@ async def test_three_stage_chain_passes_cards_to_the_next_stage() -> None:
 async def test_approve_all_decides_every_card_of_the_plan_in_scope() -> None:
     factory, clock, outcome = await planned()
     result = await approve_all(
-        factory, clock, rules().approval, plan_id=outcome.plan.id, approver_nip=APPROVER
+        factory, clock, rules().approval, plan_id=stored_id(outcome.plan), approver_nip=APPROVER
     )
     assert (result.approved, result.skipped) == (2, 0)
 
@@ -228,8 +229,8 @@ async def test_undecided_card_is_reminded_after_two_working_days_and_expires_aft
     assert {p.state for p in factory.store.proposals.values()} == {ProposalState.EXPIRED}
 
 
-async def approved(factory, clock, outcome):  # type: ignore[no-untyped-def]
-    pid = outcome.proposals[0].id
+async def approved(factory: FakeUowFactory, clock: FakeClock, outcome: PlanOutcome) -> int:
+    pid = stored_id(outcome.proposals[0])
     await decide(
         factory,
         clock,
@@ -282,7 +283,7 @@ async def test_objection_after_the_window_is_refused() -> None:
     # The window runs from the notice's delivery (07:30 the same morning), as the notice says.
     clock.current = dt.datetime(2026, 11, 24, 7, 30, tzinfo=JAKARTA)
     await dispatch_due(factory, RecordingSender(), clock)
-    clock.advance(days=8)
+    clock.advance(dt.timedelta(days=8))
     with pytest.raises(ObjectionWindowClosed):
         await object_transfer(
             factory, clock, rules().approval, proposal_id=pid, nip=NURSE_A, reason="terlambat"
@@ -304,7 +305,7 @@ async def test_after_the_tmt_and_the_spmt_the_employee_moves_and_sk_is_ready() -
     moved = factory.store.employees[NURSE_A]
     assert (moved.unit_code, moved.tmt_unit) == ("PKM-B", dt.date(2027, 1, 1))
     async with factory() as uow:
-        [row] = await sk_rows(uow, outcome.plan.id, JAKARTA)
+        [row] = await sk_rows(uow, stored_id(outcome.plan), JAKARTA)
     assert (row.nip, row.unit_lama, row.unit_baru, row.tmt) == (
         NURSE_A,
         "Puskesmas Wonosari I",
@@ -356,7 +357,7 @@ async def test_cards_made_or_taking_effect_inside_the_freeze_window_say_the_mini
 ) -> None:
     from dataclasses import replace
 
-    factory, clock = world()
+    factory, clock = await world()
     base = rules()
     frozen_rules = replace(base, approval=replace(base.approval, freeze_window=window))
     await propose_plan(factory, clock, frozen_rules, ScriptedEngine([move(NURSE_A)]))
@@ -372,7 +373,7 @@ async def test_one_official_cannot_approve_two_stages_of_the_same_transfer() -> 
     factory.store.roles.append(RoleGrant(APPROVER, Role.APPROVER, ScopeKind.ALL, None))
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, None))
     approval = rules(chain).approval
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     await decide(
         factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
     )
@@ -395,7 +396,7 @@ async def test_a_card_at_a_stage_the_shortened_chain_lacks_is_decided_by_the_las
     factory, clock, outcome = await planned("approver,sekda")
     factory.store.roles.append(RoleGrant(APPROVER, Role.APPROVER, ScopeKind.ALL, None))
     factory.store.roles.append(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, None))
-    pid = outcome.proposals[0].id
+    pid = stored_id(outcome.proposals[0])
     await decide(
         factory,
         clock,

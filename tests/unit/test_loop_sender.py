@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.outbox_sender import TelegramSender
 from core.domain import OutboxMessage, TelegramAccount
-from tests.unit.loop_fakes import FakeUowFactory
+from tests.support.fakes import FakeUowFactory
 from tests.unit.test_loop_notices import EXPLANATION, NURSE, UNITS, proposal
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)

@@ -14,8 +14,8 @@ JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
 HOURS = WorkingTime(zone=JAKARTA)
 
 
-def jkt(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=JAKARTA)
+def jkt(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=JAKARTA)
 
 
 def test_work_days_parse_ranges_and_lists() -> None:

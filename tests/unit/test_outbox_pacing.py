@@ -7,7 +7,8 @@ import datetime as dt
 
 from core.domain import OutboxStatus
 from core.outbox import ChatPacer, DispatchPolicy, SendResult, dispatch_due, enqueue
-from tests.unit.loop_fakes import FakeUowFactory, FixedClock, RecordingSender
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeUowFactory, RecordingSender
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 
@@ -38,7 +39,7 @@ POLICY = DispatchPolicy(max_per_second=None, chat_window=dt.timedelta(seconds=2)
 
 
 async def test_a_reply_queued_after_many_notices_goes_out_first() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     for i in range(30):
         await queue(factory, 500 + i, "notice", f"notice-{i}")
     await queue(factory, 777, "reminder", "reminder")
@@ -52,7 +53,7 @@ async def test_a_reply_queued_after_many_notices_goes_out_first() -> None:
 
 
 async def test_one_chat_gets_at_most_one_message_a_second_and_does_not_hold_up_others() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     for i in range(20):
         await queue(factory, 11, "notice", f"busy-{i}")
     for chat in (12, 13, 14):
@@ -72,7 +73,7 @@ async def test_one_chat_gets_at_most_one_message_a_second_and_does_not_hold_up_o
 
 
 async def test_a_429_for_one_chat_delays_that_chat_only() -> None:
-    factory, clock, sender = FakeUowFactory(), FixedClock(NOW), RecordingSender()
+    factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     for i in range(3):
         await queue(factory, 11, "notice", f"refused-{i}")
         await queue(factory, 12, "notice", f"fine-{i}")
@@ -85,13 +86,13 @@ async def test_a_429_for_one_chat_delays_that_chat_only() -> None:
     assert rows["refused-0"].next_attempt_at == NOW + dt.timedelta(seconds=30)
     assert (rows["refused-1"].status, rows["refused-1"].attempts) == (OutboxStatus.PENDING, 0)
     time.now += 2.0
-    clock.advance(seconds=2)
+    clock.advance(dt.timedelta(seconds=2))
     await dispatch_due(factory, sender, clock, POLICY, chat_pacer=chats)
     fine = [m.dedupe_key for m, _ in sender.sent if m.chat_id == 12]
     assert fine == ["fine-0", "fine-1", "fine-2"]  # the other chat kept going
     assert [m.dedupe_key for m, _ in sender.sent if m.chat_id == 11] == ["refused-0"]
     time.now += 30.0
-    clock.advance(seconds=30)
+    clock.advance(dt.timedelta(seconds=30))
     await dispatch_due(factory, sender, clock, POLICY, chat_pacer=chats)
     assert [m.dedupe_key for m, _ in sender.sent if m.chat_id == 11] == [
         "refused-0",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from core.domain import Role, RoleGrant, ScopeKind, Unit
 from core.read_once import read_once
-from tests.unit.loop_agency import APPROVER, seed
-from tests.unit.loop_fakes import FakeUowFactory
+from tests.support.loop_agency import APPROVER, world
 
 
 class Counting:
@@ -26,8 +25,7 @@ class Counting:
 
 
 async def test_reference_reads_reach_the_repository_once() -> None:
-    factory = FakeUowFactory()
-    seed(factory)
+    factory, _ = await world()
     async with factory() as uow:
         units, roles = Counting(uow.units), Counting(uow.roles)
         uow.units, uow.roles = units, roles  # type: ignore[assignment]
@@ -42,8 +40,7 @@ async def test_reference_reads_reach_the_repository_once() -> None:
 
 
 async def test_a_write_forgets_what_its_repository_remembered() -> None:
-    factory = FakeUowFactory()
-    seed(factory)
+    factory, _ = await world()
     async with factory() as uow:
         shared = read_once(uow)
         before = await shared.roles.list_for(APPROVER)
@@ -53,8 +50,7 @@ async def test_a_write_forgets_what_its_repository_remembered() -> None:
 
 
 async def test_a_caller_changing_its_list_changes_no_other_callers() -> None:
-    factory = FakeUowFactory()
-    seed(factory)
+    factory, _ = await world()
     async with factory() as uow:
         shared = read_once(uow)
         mine = list(await shared.units.list())
@@ -66,8 +62,7 @@ async def test_a_caller_changing_its_list_changes_no_other_callers() -> None:
 
 
 async def test_other_repositories_and_commit_are_the_wrapped_ones() -> None:
-    factory = FakeUowFactory()
-    seed(factory)
+    factory, _ = await world()
     async with factory() as uow:
         shared = read_once(uow)
         assert shared.proposals is uow.proposals and shared.outbox is uow.outbox

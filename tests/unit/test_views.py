@@ -14,7 +14,7 @@ from core.errors import NotFound
 from core.planning import propose_plan
 from core.views.proposals import proposal_details
 from core.views.status import NotGranted, status_view, transfers_view
-from tests.unit.loop_agency import (
+from tests.support.loop_agency import (
     APPROVER,
     CLERK,
     NURSE_A,
@@ -62,7 +62,7 @@ async def test_an_approver_out_of_scope_or_an_unknown_number_is_refused() -> Non
 
 
 async def test_the_status_view_says_where_the_plan_moves_a_person_and_why_not_another() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     planning = rules()
     await propose_plan(factory, clock, planning, ScriptedEngine([move(NURSE_A)]))
     async with factory() as uow:

@@ -13,7 +13,7 @@ from core.planning import propose_plan
 from core.workload import ReportMonth, report_months
 from handlers.i18n import translator
 from handlers.plan import render_summary
-from tests.unit.loop_agency import NURSE_A, NURSE_B, ScriptedEngine, move, rules, world
+from tests.support.loop_agency import NURSE_A, NURSE_B, ScriptedEngine, move, rules, world
 
 
 def test_finished_months_come_first_and_the_running_month_last() -> None:
@@ -69,7 +69,7 @@ def test_only_the_latest_months_count_and_a_new_activity_counts_at_its_document_
 
 
 async def test_the_approvers_summary_marks_a_plan_resting_on_a_confirmed_large_change() -> None:
-    factory, clock = world()
+    factory, clock = await world()
     factory.store.reports.append(
         WorkloadReport(
             "PKM-A",

@@ -1,14 +1,8 @@
 """Initial schema: organisation, people, ABK, registration, aspirations, plans, approvals,
 outbox, evaluations, audit and open dialogues.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +10,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # Written out here (not imported from db.rows) so this revision never changes after release.
 UTC_TIME = sa.DateTime(timezone=True)

@@ -1,22 +1,14 @@
 """Lawful plans (issue 15): dated locks, CPNS, PPPK contract end, SKP, teachers' subject,
 daerah khusus and heads of units, and the jabatan catalogue.
-
-Revision ID: 0002_lawful_rules
-Revises: 0003_after_approval
-Create Date: 2026-11-30
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_lawful_rules"
 down_revision: str | None = "0003_after_approval"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 NIP = sa.String(32)
 NAME = sa.String(255)

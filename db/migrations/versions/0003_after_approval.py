@@ -1,22 +1,14 @@
 """After approval: the SIP flag, notice delivery, objection time, SPMT (arrival) and the
 Minister's letter on each transfer proposal.
-
-Revision ID: 0003_after_approval
-Revises: 0005_workload_history
-Create Date: 2026-11-30
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_after_approval"
 down_revision: str | None = "0005_workload_history"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 UTC_TIME = sa.DateTime(timezone=True)
 TABLE = "transfer_proposals"

@@ -1,22 +1,14 @@
 """Workload reports keep their history: the month's FTE as saved, the figure it was compared
 with, whether the supervisor confirmed a large change, and which earlier report it replaces.
-
-Revision ID: 0005_workload_history
-Revises: 0001
-Create Date: 2026-11-30
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_workload_history"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,14 +1,8 @@
 """Crash safety: outbox claims per process, an inbox of updates, undeliverable chats apart from
 unbound accounts, and invitation-code attempts for throttling.
-
-Revision ID: 0006_crash_safety
-Revises: 0002_lawful_rules
-Create Date: 2026-11-30
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +10,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "0006_crash_safety"
 down_revision: str | None = "0002_lawful_rules"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 UTC_TIME = sa.DateTime(timezone=True)
 JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

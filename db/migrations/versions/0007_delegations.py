@@ -1,21 +1,13 @@
 """Delegations: an approver's cards and digests go to a named delegate for a range of dates.
-
-Revision ID: 0007_delegations
-Revises: 0009_invitation_replaced
-Create Date: 2026-11-30
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_delegations"
 down_revision: str | None = "0009_invitation_replaced"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

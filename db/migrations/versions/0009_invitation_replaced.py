@@ -1,22 +1,14 @@
 """Invitations remember when a newer link replaced them, so the old link can say "diganti"
 (replaced) instead of "kedaluwarsa" (expired).
-
-Revision ID: 0009_invitation_replaced
-Revises: 0006_crash_safety
-Create Date: 2026-11-30
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_invitation_replaced"
 down_revision: str | None = "0006_crash_safety"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

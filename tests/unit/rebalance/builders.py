@@ -21,7 +21,7 @@ def unit(
     return Unit(uid, uid, 0.0, km_east * KM, skills, demand if demand is not None else {"f": 1.0})
 
 
-def person(eid: str, at: str, km_east: float = 0.0, **fields: Any) -> Employee:
+def person(eid: str, at: str, km_east: float = 0.0, /, **fields: Any) -> Employee:
     """A movable employee of family f living `km_east` km east of the origin."""
     base = Employee(
         id=eid,
@@ -46,6 +46,8 @@ def instance(
     return Instance(replace(Policy(), weights=w, **policy), tuple(units), tuple(employees))
 
 
-def crowd(prefix: str, at: str, count: int, km_east: float = 0.0, **fields: Any) -> list[Employee]:
+def crowd(
+    prefix: str, at: str, count: int, km_east: float = 0.0, /, **fields: Any
+) -> list[Employee]:
     """`count` alike employees in one unit."""
     return [person(f"{prefix}{i}", at, km_east, **fields) for i in range(count)]

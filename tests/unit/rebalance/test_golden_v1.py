@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def v1_document(instance: Instance) -> str:
     return json.dumps(doc)
 
 
-def digest(rows: list[tuple[str, ...]]) -> str:
+def digest(rows: Sequence[tuple[str, ...]]) -> str:
     return hashlib.sha256(json.dumps(sorted(rows)).encode()).hexdigest()
 
 

@@ -167,3 +167,46 @@ def test_alternatives_from_priced_moves_are_those_of_every_allowed_move(seed: in
         m.explanation.alternative for m in every
     ]
     assert any(m.explanation.alternative is not None for m in every)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_the_master_lp_grown_in_batches_is_the_lp_of_its_columns(seed: int) -> None:
+    from core.rebalance.candidates import merge_columns
+    from core.rebalance.formulation import build_formulation, build_segments
+    from core.rebalance.master import MasterLP
+    from core.rebalance.pipeline import _subset
+    from core.rebalance.relaxation import solve_formulation_lp
+
+    base = generate_instance(400, 12, seed=seed)
+    # many couples, so that spouse rows span batches
+    employees = [replace(e, spouse=None) for e in base.employees]
+    for i in range(0, 120, 2):
+        a, b = employees[i], employees[i + 1]
+        employees[i] = replace(a, spouse=b.id)
+        employees[i + 1] = replace(b, spouse=a.id)
+    for e in employees:
+        if e.spouse is not None:
+            partner = next(p for p in employees if p.id == e.spouse)
+            assert partner.spouse == e.id
+    # rule 8 binds: a couple may never end farther apart than their units are now
+    inst = replace(
+        base, employees=tuple(employees), policy=replace(base.policy, spouse_max_distance_km=0.0)
+    )
+    ci = compile_instance(inst)
+    every = build_columns(ci)
+    segs = build_segments(ci, None)
+    want = solve_formulation_lp(
+        build_formulation(ci, every, segs, np.ones(every.size, dtype=bool)), 60
+    )
+    rng = np.random.default_rng(seed)
+    batch = rng.integers(0, 5, every.size)
+    master = MasterLP(ci, segs)
+    pool = _subset(ci, every, batch == 0)
+    master.add_columns(pool, pool)
+    for step in (1, 2, 3, 4):
+        new = _subset(ci, every, batch == step)
+        pool = merge_columns(ci, pool, new)
+        master.add_columns(pool, new)
+        got = master.solve(60)
+    assert got.status == "OPTIMAL" and want.status == "OPTIMAL"
+    assert got.objective == pytest.approx(want.objective, rel=1e-9, abs=1e-6)

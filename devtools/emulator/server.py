@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 import aiohttp
 from aiohttp import web
 
-from tests.emulator.params import ApiError, ApiParams, UploadedFile, bad_request
-from tests.emulator.records import (
+from devtools.emulator.params import ApiError, ApiParams, UploadedFile, bad_request
+from devtools.emulator.records import (
     ApiCall,
     CallbackAnswer,
     InjectedFailure,
@@ -31,8 +31,8 @@ from tests.emulator.records import (
     SeenMessage,
     WebhookDelivery,
 )
-from tests.emulator.text_entities import EntityParseError, parse_html, utf16_length
-from tests.emulator.users import EmulatedUser
+from devtools.emulator.text_entities import EntityParseError, parse_html, utf16_length
+from devtools.emulator.users import EmulatedUser
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -727,7 +727,7 @@ class BotApiEmulator:
             raise ApiError(
                 404,
                 f"Not Found: method '{method}' is not implemented by the Bot API emulator "
-                "(tests/emulator/server.py)",
+                "(devtools/emulator/server.py)",
             )
         self._apply_injected_failure(method.lower(), params)
         self._apply_rate_limits(method.lower(), params)

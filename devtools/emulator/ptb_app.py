@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from telegram.ext import Application, ApplicationBuilder, Updater
 
-from tests.emulator.server import BotApiEmulator
+from devtools.emulator.server import BotApiEmulator
 
 AppT = TypeVar("AppT", bound=Application[Any, Any, Any, Any, Any, Any])
 

@@ -1,7 +1,8 @@
-"""A tiny agency in the fake store, and a scripted engine, for the loop's unit tests."""
+"""The tiny agency of the loop's tests (in-memory and on a database), and a scripted engine."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from typing import Any
@@ -10,7 +11,9 @@ from core.approval import ApprovalRules, parse_chain
 from core.domain import Activity, Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
 from core.planning import PlanningRules, Snapshot
 from core.working_time import WorkingTime
-from tests.unit.loop_fakes import FakeUowFactory, FixedClock
+from tests.support.agency import Agency
+from tests.support.clock import FakeClock
+from tests.support.fakes import FakeUowFactory
 
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
 HOURS = WorkingTime(zone=JAKARTA)
@@ -63,15 +66,15 @@ def employee(nip: str, name: str, unit: str, jabatan: str = "Perawat Terampil") 
     )
 
 
-def seed(factory: FakeUowFactory) -> None:
-    s = factory.store
-    for unit in (
+#: The tiny agency: two puskesmas and a school, nine people bound to Telegram (chat ids in
+#: CHAT), approvers per OPD, a supervisor per puskesmas, an admin; ABK for the nurses.
+LOOP_AGENCY = Agency(
+    units=(
         Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.60, ("keperawatan",)),
         Unit("PKM-B", "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan", "farmasi")),
         Unit("SD-1", "SD Negeri 1 Wonosari", "Dindik", -7.97, 110.61),
-    ):
-        s.units[unit.code] = unit
-    for e in (
+    ),
+    people=(
         employee(NURSE_A, "Siti Aminah", "PKM-A"),
         employee(NURSE_B, "Budi Santoso", "PKM-A"),
         employee(CLERK, "Dewi Lestari", "SD-1", "Pengadministrasi Umum"),
@@ -81,18 +84,18 @@ def seed(factory: FakeUowFactory) -> None:
         employee(SUP_A, "Kapus Wonosari", "PKM-A", "Kepala Puskesmas"),
         employee(SUP_B, "Kapus Playen", "PKM-B", "Kepala Puskesmas"),
         employee(ADMIN, "Operator BKPSDM", "SD-1", "Pranata Komputer"),
-    ):
-        s.employees[e.nip] = e
-    for nip, chat in CHAT.items():
-        s.accounts[chat] = TelegramAccount(chat, nip, chat_id=chat)
-    s.roles += [
+    ),
+    activities=ACTIVITIES,
+    grants=(
         RoleGrant(APPROVER, Role.APPROVER, ScopeKind.OPD, "Dinkes"),
         RoleGrant(APPROVER_2, Role.APPROVER, ScopeKind.OPD, "Dinkes"),
         RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.OPD, "Dindik"),
         RoleGrant(SUP_A, Role.SUPERVISOR, ScopeKind.UNIT, "PKM-A"),
         RoleGrant(SUP_B, Role.SUPERVISOR, ScopeKind.UNIT, "PKM-B"),
         RoleGrant(ADMIN, Role.ADMIN),
-    ]
+    ),
+    accounts=tuple(TelegramAccount(chat, nip, chat_id=chat) for nip, chat in CHAT.items()),
+)
 
 
 def move(nip: str, src: str = "PKM-A", dst: str = "PKM-B") -> dict[str, Any]:
@@ -156,25 +159,8 @@ def rules(chain: str = "approver") -> PlanningRules:
     return PlanningRules(ApprovalRules(parse_chain(chain), HOURS), time_limit_seconds=5)
 
 
-def world() -> tuple[FakeUowFactory, FixedClock]:
+async def world() -> tuple[FakeUowFactory, FakeClock]:
+    """The tiny agency in the in-memory store (without its ABK activities), at NIGHT."""
     factory = FakeUowFactory()
-    seed(factory)
-    return factory, FixedClock(NIGHT.astimezone(dt.UTC))
-
-
-async def seed_database(uow_factory: Any, *, accounts: bool = True) -> None:
-    """The same tiny agency, written through a real unit of work (with ABK activities)."""
-    fake = FakeUowFactory()
-    seed(fake)
-    async with uow_factory() as uow:
-        for unit in fake.store.units.values():
-            await uow.units.upsert(unit)
-        for person in fake.store.employees.values():
-            await uow.employees.upsert(person)
-        for activity in ACTIVITIES:
-            await uow.activities.upsert(activity)
-        for account in fake.store.accounts.values() if accounts else ():
-            await uow.accounts.save(account)
-        for grant in fake.store.roles:
-            await uow.roles.grant(grant)
-        await uow.commit()
+    await dataclasses.replace(LOOP_AGENCY, activities=()).write_to(factory)
+    return factory, FakeClock(NIGHT.astimezone(dt.UTC))

@@ -7,11 +7,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tests.emulator.records import CallbackAnswer, SeenMessage
-from tests.emulator.text_entities import utf16_length
+from devtools.emulator.records import CallbackAnswer, SeenMessage
+from devtools.emulator.text_entities import utf16_length
 
 if TYPE_CHECKING:
-    from tests.emulator.server import BotApiEmulator
+    from devtools.emulator.server import BotApiEmulator
 
 
 class EmulatedUser:

@@ -1,14 +1,15 @@
-"""In-memory ports for the loop's unit tests: a store, a unit of work, a clock, a sender."""
+"""In-memory ports for unit tests: a store, a unit of work implementing every repository port of
+core.ports (mypy checks it against them), a recording sender."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from core.domain import (
     Activity,
@@ -18,6 +19,7 @@ from core.domain import (
     Delegation,
     Employee,
     Evaluation,
+    Invitation,
     OutboxMessage,
     OutboxStatus,
     Plan,
@@ -28,8 +30,29 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
+from core.eligibility import JabatanInfo
 from core.errors import Conflict
 from core.outbox import SendResult, send_order
+from core.ports import (
+    AccountRepository,
+    ActivityRepository,
+    AspirationRepository,
+    AuditRepository,
+    DecisionRepository,
+    DelegationRepository,
+    EmployeeRepository,
+    EvaluationRepository,
+    InboxRepository,
+    InvitationAttemptRepository,
+    InvitationRepository,
+    JabatanRepository,
+    OutboxRepository,
+    PlanRepository,
+    ProposalRepository,
+    RoleRepository,
+    UnitRepository,
+    WorkloadReportRepository,
+)
 
 
 def _gates(p: TransferProposal) -> tuple[object, ...]:
@@ -54,7 +77,7 @@ class Store:
     units: dict[str, Unit] = field(default_factory=dict)
     employees: dict[str, Employee] = field(default_factory=dict)
     activities: list[Activity] = field(default_factory=list)
-    jabatan: list[Any] = field(default_factory=list)  # the catalogue (JabatanInfo rows)
+    jabatan: list[JabatanInfo] = field(default_factory=list)
     roles: list[RoleGrant] = field(default_factory=list)
     accounts: dict[int, TelegramAccount] = field(default_factory=dict)
     aspirations: list[Aspiration] = field(default_factory=list)
@@ -66,6 +89,12 @@ class Store:
     evaluations: list[Evaluation] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
     delegations: list[Delegation] = field(default_factory=list)
+    invitations: dict[str, Invitation] = field(default_factory=dict)
+    invitation_attempts: list[tuple[int, dt.datetime]] = field(default_factory=list)
+    #: update_id -> (payload, received_at, handled_at)
+    inbox: dict[int, tuple[dict[str, Any], dt.datetime, dt.datetime | None]] = field(
+        default_factory=dict
+    )
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -96,6 +125,13 @@ class Units(_Repo):
     async def upsert(self, unit: Unit) -> None:
         self.s.units[unit.code] = unit
 
+    async def list_by_opd(self, opd: str) -> Sequence[Unit]:
+        return [u for u in self.s.units.values() if u.opd == opd]
+
+    async def upsert_many(self, units: Sequence[Unit]) -> None:
+        for unit in units:
+            await self.upsert(unit)
+
 
 class Employees(_Repo):
     async def get(self, nip: str) -> Employee | None:
@@ -110,6 +146,13 @@ class Employees(_Repo):
     async def upsert(self, employee: Employee) -> None:
         self.s.employees[employee.nip] = employee
 
+    async def get_many(self, nips: Collection[str]) -> Mapping[str, Employee]:
+        return {n: self.s.employees[n] for n in nips if n in self.s.employees}
+
+    async def upsert_many(self, employees: Sequence[Employee]) -> None:
+        for employee in employees:
+            await self.upsert(employee)
+
 
 class Activities(_Repo):
     async def list(self) -> Sequence[Activity]:
@@ -119,12 +162,24 @@ class Activities(_Repo):
         return [a for a in self.s.activities if (a.unit_code, a.jabatan) == (unit_code, jabatan)]
 
     async def upsert(self, activity: Activity) -> None:
+        key = (activity.unit_code, activity.jabatan, activity.name)
+        self.s.activities[:] = [
+            a for a in self.s.activities if (a.unit_code, a.jabatan, a.name) != key
+        ]
         self.s.activities.append(activity)
+
+    async def upsert_many(self, activities: Sequence[Activity]) -> None:
+        for activity in activities:
+            await self.upsert(activity)
 
 
 class Jabatan(_Repo):
-    async def list(self) -> Sequence[Any]:
+    async def list(self) -> Sequence[JabatanInfo]:
         return list(self.s.jabatan)
+
+    async def upsert_many(self, rows: Sequence[JabatanInfo]) -> None:
+        names = {r.jabatan for r in rows}
+        self.s.jabatan[:] = [j for j in self.s.jabatan if j.jabatan not in names] + list(rows)
 
 
 class Roles(_Repo):
@@ -145,6 +200,9 @@ class Roles(_Repo):
             return False
         self.s.roles.remove(grant)
         return True
+
+    async def grant_many(self, grants: Sequence[RoleGrant]) -> int:
+        return sum([await self.grant(g) for g in grants])
 
 
 class Accounts(_Repo):
@@ -177,7 +235,15 @@ class Aspirations(_Repo):
         return stored
 
     async def withdraw(self, nip: str, at: dt.datetime) -> bool:
-        return False
+        live = [a for a in self.s.aspirations if a.nip == nip and a.withdrawn_at is None]
+        self.s.aspirations[:] = [
+            dataclasses.replace(a, withdrawn_at=at) if a in live else a for a in self.s.aspirations
+        ]
+        return bool(live)
+
+    async def add_many(self, aspirations: Sequence[Aspiration]) -> None:
+        for aspiration in aspirations:
+            await self.add(aspiration)
 
 
 class Reports(_Repo):
@@ -219,7 +285,7 @@ class Plans(_Repo):
         ):
             raise Conflict("plan exists")
         stored = dataclasses.replace(plan, id=self.uow.store.new_id())
-        self.s.plans[stored.id] = stored  # type: ignore[index]
+        self.s.plans[stored_id(stored)] = stored
         return stored
 
     async def get(self, plan_id: int) -> Plan | None:
@@ -236,7 +302,7 @@ class Plans(_Repo):
         return None
 
     async def update(self, plan: Plan) -> None:
-        self.s.plans[plan.id] = plan  # type: ignore[index]
+        self.s.plans[stored_id(plan)] = plan
 
 
 class Proposals(_Repo):
@@ -247,7 +313,7 @@ class Proposals(_Repo):
         ):
             raise Conflict("pending proposal exists")
         stored = dataclasses.replace(proposal, id=self.uow.store.new_id())
-        self.s.proposals[stored.id] = stored  # type: ignore[index]
+        self.s.proposals[stored_id(stored)] = stored
         return stored
 
     async def get(self, proposal_id: int) -> TransferProposal | None:
@@ -260,13 +326,13 @@ class Proposals(_Repo):
         return [p.nip for p in self.s.proposals.values() if p.state == ProposalState.PENDING]
 
     async def update(self, proposal: TransferProposal) -> None:
-        self.s.proposals[proposal.id] = proposal  # type: ignore[index]
+        self.s.proposals[stored_id(proposal)] = proposal
 
     async def transition(self, expected: TransferProposal, new: TransferProposal) -> bool:
-        current = self.s.proposals.get(expected.id)  # type: ignore[arg-type]
+        current = self.s.proposals.get(stored_id(expected))
         if current is None or _gates(current) != _gates(expected):
             return False
-        self.s.proposals[new.id] = new  # type: ignore[index]
+        self.s.proposals[stored_id(new)] = new
         return True
 
     async def list_by_state(self, state: str) -> Sequence[TransferProposal]:
@@ -296,7 +362,7 @@ class Outbox(_Repo):
         ):
             raise Conflict("duplicate")
         stored = dataclasses.replace(message, id=self.uow.store.new_id())
-        self.s.outbox[stored.id] = stored  # type: ignore[index]
+        self.s.outbox[stored_id(stored)] = stored
         return stored
 
     async def due(
@@ -326,7 +392,7 @@ class Outbox(_Repo):
         return found[:limit]
 
     async def update(self, message: OutboxMessage) -> None:
-        self.s.outbox[message.id] = message  # type: ignore[index]
+        self.s.outbox[stored_id(message)] = message
 
     async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxMessage | None:
         for message in self.s.outbox.values():
@@ -335,13 +401,13 @@ class Outbox(_Repo):
         return None
 
     async def claim(self, expected: OutboxMessage, new: OutboxMessage) -> bool:
-        current = self.s.outbox.get(expected.id)  # type: ignore[arg-type]
+        current = self.s.outbox.get(stored_id(expected))
         if current is None or (current.status, current.attempts) != (
             expected.status,
             expected.attempts,
         ):
             return False
-        self.s.outbox[new.id] = new  # type: ignore[index]
+        self.s.outbox[stored_id(new)] = new
         return True
 
     async def list_by_dedupe_prefix(self, prefix: str) -> Sequence[OutboxMessage]:
@@ -360,7 +426,7 @@ class Outbox(_Repo):
             if m.status == OutboxStatus.SENDING and m.claimed_by != owner
         ]
         for m in taken:
-            self.s.outbox[m.id] = dataclasses.replace(  # type: ignore[index]
+            self.s.outbox[stored_id(m)] = dataclasses.replace(
                 m, status=OutboxStatus.PENDING, claimed_by=None
             )
         return len(taken)
@@ -372,7 +438,7 @@ class Outbox(_Repo):
             if m.chat_id == chat_id and m.status == OutboxStatus.UNDELIVERABLE
         ]
         for m in held:
-            self.s.outbox[m.id] = dataclasses.replace(  # type: ignore[index]
+            self.s.outbox[stored_id(m)] = dataclasses.replace(
                 m, status=OutboxStatus.PENDING, next_attempt_at=now, claimed_by=None
             )
         return len(held)
@@ -430,6 +496,77 @@ class Delegations(_Repo):
         return list(self.s.delegations)
 
 
+class Invitations(_Repo):
+    async def get(self, code_hash: str) -> Invitation | None:
+        return self.s.invitations.get(code_hash)
+
+    async def add(self, invitation: Invitation) -> None:
+        self.s.invitations[invitation.code_hash] = invitation
+
+    async def mark_used(self, code_hash: str, telegram_user_id: int, at: dt.datetime) -> bool:
+        current = self.s.invitations.get(code_hash)
+        if current is None or current.used_at is not None:
+            return False
+        self.s.invitations[code_hash] = dataclasses.replace(
+            current, used_at=at, used_by_telegram_id=telegram_user_id
+        )
+        return True
+
+    async def expire_unused(self, nips: Sequence[str], at: dt.datetime) -> list[str]:
+        live = [
+            i
+            for i in self.s.invitations.values()
+            if i.nip in nips and i.used_at is None and i.expires_at > at
+        ]
+        for i in live:
+            self.s.invitations[i.code_hash] = dataclasses.replace(i, expires_at=at, replaced_at=at)
+        return sorted({i.nip for i in live})
+
+
+class InvitationAttempts(_Repo):
+    async def add(self, telegram_user_id: int, at: dt.datetime) -> None:
+        self.s.invitation_attempts.append((telegram_user_id, at))
+
+    def _since(self, telegram_user_id: int, since: dt.datetime) -> list[dt.datetime]:
+        return [a for u, a in self.s.invitation_attempts if u == telegram_user_id and a >= since]
+
+    async def count_since(self, telegram_user_id: int, since: dt.datetime) -> int:
+        return len(self._since(telegram_user_id, since))
+
+    async def oldest_since(self, telegram_user_id: int, since: dt.datetime) -> dt.datetime | None:
+        return min(self._since(telegram_user_id, since), default=None)
+
+
+class Inbox(_Repo):
+    async def store(self, update_id: int, payload: dict[str, Any], now: dt.datetime) -> bool:
+        if update_id in self.s.inbox:
+            return False
+        self.s.inbox[update_id] = (payload, now, None)
+        return True
+
+    async def unhandled(self, limit: int = 1000) -> Sequence[tuple[int, dict[str, Any]]]:
+        waiting = sorted((k, v[0]) for k, v in self.s.inbox.items() if v[2] is None)
+        return waiting[:limit]
+
+    async def mark_handled(self, update_id: int, now: dt.datetime) -> None:
+        payload, received, handled = self.s.inbox[update_id]
+        if handled is None:
+            self.s.inbox[update_id] = ({}, received, now)
+
+    async def is_handled(self, update_id: int) -> bool:
+        entry = self.s.inbox.get(update_id)
+        return entry is not None and entry[2] is not None
+
+    async def last_update_id(self) -> int | None:
+        return max(self.s.inbox, default=None)
+
+    async def prune(self, handled_before: dt.datetime) -> int:
+        old = [k for k, v in self.s.inbox.items() if v[2] is not None and v[2] < handled_before]
+        for k in old:
+            del self.s.inbox[k]
+        return len(old)
+
+
 class FakeUnitOfWork:
     """A transaction over a Store: works on a copy, `commit` publishes it."""
 
@@ -437,22 +574,24 @@ class FakeUnitOfWork:
         self.store = store
         self.work: Store | None = None
         self.base = Store()
-        self.units = Units(self)
-        self.employees = Employees(self)
-        self.activities = Activities(self)
-        self.jabatan = Jabatan(self)
-        self.roles = Roles(self)
-        self.accounts = Accounts(self)
-        self.invitations: Any = None
-        self.aspirations = Aspirations(self)
-        self.workload_reports = Reports(self)
-        self.plans = Plans(self)
-        self.proposals = Proposals(self)
-        self.decisions = Decisions(self)
-        self.outbox = Outbox(self)
-        self.evaluations = Evaluations(self)
-        self.audit = Audit(self)
-        self.delegations = Delegations(self)
+        self.units: UnitRepository = Units(self)
+        self.employees: EmployeeRepository = Employees(self)
+        self.activities: ActivityRepository = Activities(self)
+        self.jabatan: JabatanRepository = Jabatan(self)
+        self.roles: RoleRepository = Roles(self)
+        self.accounts: AccountRepository = Accounts(self)
+        self.invitations: InvitationRepository = Invitations(self)
+        self.invitation_attempts: InvitationAttemptRepository = InvitationAttempts(self)
+        self.inbox: InboxRepository = Inbox(self)
+        self.aspirations: AspirationRepository = Aspirations(self)
+        self.workload_reports: WorkloadReportRepository = Reports(self)
+        self.plans: PlanRepository = Plans(self)
+        self.proposals: ProposalRepository = Proposals(self)
+        self.decisions: DecisionRepository = Decisions(self)
+        self.outbox: OutboxRepository = Outbox(self)
+        self.evaluations: EvaluationRepository = Evaluations(self)
+        self.audit: AuditRepository = Audit(self)
+        self.delegations: DelegationRepository = Delegations(self)
 
     async def __aenter__(self) -> Self:
         self.base = copy.deepcopy(self.store)
@@ -504,19 +643,6 @@ class FakeUowFactory:
         return FakeUnitOfWork(self.store)
 
 
-class FixedClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.current = now
-
-    def now(self) -> dt.datetime:
-        return self.current
-
-    def advance(self, **kwargs: float) -> None:
-        self.current += dt.timedelta(**kwargs)
-
-
 class RecordingSender:
     """A Sender that records calls and answers from a script (default: sent)."""
 
@@ -532,3 +658,15 @@ class RecordingSender:
             return queue.pop(0)
         self.next_message_id += 1
         return SendResult("sent", message_id=self.next_message_id)
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(entity: _Stored | None) -> int:
+    """The id a repository gave ENTITY (a plan, proposal, message...); fails if there is no
+    entity or it was never stored."""
+    assert entity is not None and entity.id is not None, f"{entity!r} was never stored"
+    return entity.id

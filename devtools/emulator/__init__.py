@@ -2,8 +2,8 @@
 
 The real bot (python-telegram-bot, unchanged) talks to it instead of api.telegram.org::
 
-    from tests.emulator import BotApiEmulator
-    from tests.emulator.ptb_app import emulator_builder, running_polling, running_webhook
+    from devtools.emulator import BotApiEmulator
+    from devtools.emulator.ptb_app import emulator_builder, running_polling, running_webhook
 
     async with BotApiEmulator(token="123:ABC") as emu:
         app = emulator_builder(emu).build()   # or MUTASI_BOT_API_URL=emu.base_url for bot.app
@@ -87,13 +87,13 @@ user id; update_ids increase globally, message_ids per chat, shared by both side
   ``user.mark()``); raises AssertionError showing the chat on timeout.
   ``await user.wait_for_callback_answer(query_id)``.
 
-PTB helpers (tests/emulator/ptb_app.py): ``emulator_builder(emu, token=None)`` ->
+PTB helpers (devtools/emulator/ptb_app.py): ``emulator_builder(emu, token=None)`` ->
 ApplicationBuilder pointed at the emulator; ``running_polling(app, timeout=10)`` and
 ``running_webhook(app, secret_token=None, port=None, url_path="telegram-hook")`` async context
 managers that initialise, start, and stop/shut down cleanly; ``free_port()``.
 """
 
-from tests.emulator.records import (
+from devtools.emulator.records import (
     ApiCall,
     CallbackAnswer,
     InjectedFailure,
@@ -103,8 +103,8 @@ from tests.emulator.records import (
     SeenMessage,
     WebhookDelivery,
 )
-from tests.emulator.server import BotApiEmulator
-from tests.emulator.users import EmulatedUser
+from devtools.emulator.server import BotApiEmulator
+from devtools.emulator.users import EmulatedUser
 
 __all__ = [
     "ApiCall",

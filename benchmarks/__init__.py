@@ -1,0 +1,2 @@
+"""Speed and memory measurements (never timed assertions in the tests); development only, not
+in the production install."""
