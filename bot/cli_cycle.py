@@ -114,7 +114,7 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
         async with uow_factory(session_factory(engine))() as uow:
             if await uow.plans.get(plan_id) is None:
                 fail("cli.no_plan", 2, plan=plan_id)
-            rows = await sk_rows(uow, plan_id, settings.zone)
+            rows = await sk_rows(uow, plan_id, settings.zone, settings.committee_rules())
     finally:
         await engine.dispose()
     # The SK draft is read by people in a spreadsheet: no cell may run as a formula.
@@ -171,7 +171,11 @@ async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple
         async with uow_factory(session_factory(engine))() as uow:
             try:
                 report = await plan_report(
-                    uow, plan_id, stage_names=stages, today=_today(settings)
+                    uow,
+                    plan_id,
+                    stage_names=stages,
+                    today=_today(settings),
+                    committee=settings.committee_rules(),
                 )
             except NotFound:
                 fail("cli.no_plan", 2, plan=plan_id)

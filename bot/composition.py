@@ -13,6 +13,7 @@ from bot.settings import Settings
 from core.abk import CategoryThresholds
 from core.approval import ApprovalRules, parse_chain
 from core.aspirations import EligibilityPolicy
+from core.committee import with_committee
 from core.outbox import DispatchPolicy
 from core.planning import PlanningRules, SolveSnapshot
 from core.rebalance.model import Policy, Weights
@@ -68,10 +69,12 @@ def working_time_of(settings: Settings) -> WorkingTime:
 
 def approval_rules_of(settings: Settings) -> ApprovalRules:
     """The approval chain and its timings."""
+    committee = settings.committee_rules()
     return same_named(
         ApprovalRules,
         settings,
-        stages=parse_chain(settings.approval_chain),
+        stages=with_committee(parse_chain(settings.approval_chain), committee),
+        committee=committee,
         working_time=working_time_of(settings),
         freeze_window=settings.freeze_dates,
         cards_max=settings.approval_cards_max,

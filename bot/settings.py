@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import (
     Field,
@@ -18,6 +18,9 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import SettingsError
+
+if TYPE_CHECKING:
+    from core.committee import Committee
 
 __all__ = [
     "ENV_PREFIX",
@@ -83,6 +86,11 @@ class Settings(BaseSettings):
     acting_head: bool = False  # an acting head (Pj/Plt) is in office: every move needs the letter
     objection_escalation_working_days: int = Field(default=5, ge=1)
     objection_decision_working_days: int = Field(default=10, ge=1)
+    # issue 10 step 7: a committee stage (docs/approval.md, "Committee stage")
+    committee_stage: str | None = None  # a stage name of MUTASI_APPROVAL_CHAIN, not the last
+    committee_members: str = ""  # NIPs separated by commas
+    committee_quorum: int | None = Field(default=None, ge=1)  # unset: more than half
+    committee_name: str = "Tim Penilai Kinerja"
 
     # docs/optimisation.md policy defaults
     min_tenure_months: int = Field(default=24, ge=0)
@@ -181,6 +189,48 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("committee_members")
+    @classmethod
+    def _committee_members(cls, value: str) -> str:
+        nips = [p.strip() for p in value.split(",") if p.strip()]
+        for nip in nips:
+            if len(nip) != 18 or not nip.isdigit():
+                raise ValueError(f"{nip!r} is not a NIP (18 digits); separate NIPs with commas")
+        if len(set(nips)) != len(nips):
+            raise ValueError("a NIP is listed twice")
+        return ",".join(nips)
+
+    @field_validator("committee_stage", "committee_name")
+    @classmethod
+    def _committee_words(cls, value: str | None, info: ValidationInfo) -> str | None:
+        cleaned = " ".join((value or "").split())
+        if info.field_name == "committee_name" and not 1 <= len(cleaned) <= 80:
+            raise ValueError("give the committee's name, 1 to 80 characters")
+        return cleaned or None if info.field_name == "committee_stage" else cleaned
+
+    @model_validator(mode="after")
+    def _committee_fits_chain(self) -> Settings:
+        from core.errors import InvalidInput
+
+        if self.committee_stage is None:
+            if self.committee_members:
+                raise ValueError(
+                    "MUTASI_COMMITTEE_MEMBERS is set but MUTASI_COMMITTEE_STAGE is not: name "
+                    "the stage of MUTASI_APPROVAL_CHAIN the committee decides"
+                )
+            return self
+        if not self.committee_members:
+            raise ValueError(
+                "MUTASI_COMMITTEE_STAGE is set but MUTASI_COMMITTEE_MEMBERS is empty: list the "
+                "members' NIPs separated by commas"
+            )
+        try:
+            self.committee_rules()
+        except InvalidInput as error:
+            name = "QUORUM" if "quorum" in str(error) else "STAGE"
+            raise ValueError(f"{ENV_PREFIX}COMMITTEE_{name}: {error}") from None
+        return self
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -255,6 +305,24 @@ class Settings(BaseSettings):
     def approval_stages(self) -> tuple[str, ...]:
         """The approval chain, in order."""
         return tuple(s.strip() for s in self.approval_chain.split(",") if s.strip())
+
+    def committee_rules(self) -> Committee | None:
+        """The committee stage's members and quorum (core.committee), checked against the
+        approval chain; None when no stage is a committee. Raises core.errors.InvalidInput."""
+        from core.approval import parse_chain
+        from core.committee import Committee, majority, with_committee
+
+        if self.committee_stage is None:
+            return None
+        members = tuple(n for n in self.committee_members.split(",") if n)
+        committee = Committee(
+            self.committee_stage,
+            members,
+            self.committee_quorum or majority(len(members)),
+            self.committee_name,
+        )
+        with_committee(parse_chain(self.approval_chain), committee)
+        return committee
 
     def require_token(self) -> str:
         """The bot token, or a SettingsError naming the variable."""

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from core.access import grant_covers_unit
 from core.delegation import principals_of, running_for_approver
@@ -36,6 +36,9 @@ from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.read_once import read_once
 from core.working_time import WorkingTime, first_of_month_after
 
+if TYPE_CHECKING:  # core.committee builds on this module
+    from core.committee import Committee
+
 StageScope = Literal["opd", "all"]
 
 
@@ -45,6 +48,8 @@ class ApprovalStage:
 
     name: str
     scope: StageScope
+    #: Decided by the votes of a committee's members (core.committee), not by approver grants.
+    committee: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,8 @@ class ApprovalRules:
     objection_decision_working_days: int = 10
     #: Working days after which an undecided objection is raised to the admins as well.
     objection_escalation_working_days: int = 5
+    #: The committee that decides the stage marked `committee` (core.committee), if any.
+    committee: Committee | None = None
 
     def stage_at(self, index: int) -> ApprovalStage:
         """The stage a proposal at INDEX waits for; the last one if the chain was shortened."""
@@ -149,16 +156,21 @@ class DecidedEarlierStage(NotAllowed):
 
 
 async def decided_earlier(uow: UnitOfWork, proposal_id: int, approver_nip: str) -> bool:
-    """True when APPROVER_NIP already decided an earlier stage of this proposal."""
-    return any(d.approver_nip == approver_nip for d in await uow.decisions.list_for(proposal_id))
+    """True when APPROVER_NIP already decided an earlier stage of this proposal, or voted at
+    its committee stage."""
+    if any(d.approver_nip == approver_nip for d in await uow.decisions.list_for(proposal_id)):
+        return True
+    return any(
+        v.member_nip == approver_nip for v in await uow.committee_votes.list_for(proposal_id)
+    )
 
 
 def grant_decides(
     grant: RoleGrant, stage: ApprovalStage, stage_count: int, units: Sequence[Unit | None]
 ) -> bool:
     """Whether an approver grant may decide `stage` of a move touching `units`."""
-    if grant.role != Role.APPROVER:
-        return False
+    if grant.role != Role.APPROVER or stage.committee:
+        return False  # a committee stage is decided by its members' votes (core.committee)
     touched = [u for u in units if u is not None]
     if stage_count == 1:
         return any(grant_covers_unit(grant, u) for u in touched)
@@ -177,7 +189,12 @@ async def stage_approvers(
     today: dt.date | None = None,
 ) -> list[tuple[str, int, str]]:
     """(nip, chat id, language) of everyone who decides `proposal` at `stage`; with TODAY, an
-    approver whose delegation runs is replaced by the delegate (nip of the delegate)."""
+    approver whose delegation runs is replaced by the delegate (nip of the delegate). At a
+    committee stage: the members who have not voted yet (core.committee)."""
+    if rules.stage_at(stage).committee:
+        from core.committee import members_to_vote
+
+        return await members_to_vote(uow, proposal, rules)
     units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
     found: list[tuple[str, int, str]] = []
     seen: set[int] = set()
@@ -221,13 +238,16 @@ def card_payload(
 ) -> dict[str, Any]:
     """What an approval card of PROPOSAL at its current stage shows."""
     assert proposal.id is not None
-    return {
+    payload: dict[str, Any] = {
         "proposal_id": proposal.id,
         "stage": proposal.stage,
         "stage_name": rules.stage_at(proposal.stage).name,
         "stage_count": len(rules.stages),
         "content": content.to_payload(),
     }
+    if rules.stage_at(proposal.stage).committee and rules.committee is not None:
+        payload["committee"] = rules.committee.card_facts()
+    return payload
 
 
 async def enqueue_card(
@@ -427,7 +447,14 @@ async def _name_of(uow: UnitOfWork, nip: str) -> str:
     return employee.name if employee else nip
 
 
-async def _stale(
+async def _decider_of(uow: UnitOfWork, decision: ApprovalDecision, rules: ApprovalRules) -> str:
+    """Who decided a stage, as people are told: the committee for its stage, else the name."""
+    if rules.committee is not None and rules.stage_at(decision.stage).committee:
+        return rules.committee.name
+    return await _name_of(uow, decision.approver_nip)
+
+
+async def stale_refusal(
     uow: UnitOfWork, proposal: TransferProposal, expected_stage: int, rules: ApprovalRules
 ) -> AlreadyDecided:
     """The refusal of a stale tap: which stage decided, by whom, and who decides now."""
@@ -447,7 +474,7 @@ async def _stale(
         expected_stage=expected_stage,
         stage_count=len(rules.stages),
         decided_stage=first.stage if first else None,
-        decided_by=await _name_of(uow, first.approver_nip) if first else None,
+        decided_by=await _decider_of(uow, first, rules) if first else None,
         decided_approved=first.approved if first else None,
         now_stage_name=rules.stage_at(proposal.stage).name,
         now_deciders=", ".join(deciders),
@@ -480,7 +507,7 @@ async def check_may_decide(
     if proposal is None:
         raise NotFound(proposal=proposal_id)
     if proposal.state != ProposalState.PENDING or proposal.stage != stage:
-        raise await _stale(uow, proposal, stage, rules)
+        raise await stale_refusal(uow, proposal, stage, rules)
     units = [
         await uow.units.get(proposal.from_unit),
         await uow.units.get(proposal.to_unit),
@@ -543,7 +570,7 @@ async def decide(
         async with uow_factory() as uow:
             current = await uow.proposals.get(proposal_id)
             assert current is not None
-            stale = await _stale(uow, current, stage, rules)
+            stale = await stale_refusal(uow, current, stage, rules)
         raise stale from None
     return outcome
 
@@ -612,7 +639,7 @@ async def settle_stage(
     else:
         updated = dataclasses.replace(proposal, stage=stage + 1)
     if not await uow.proposals.transition(proposal, updated):
-        raise await _stale(uow, proposal, stage, rules)
+        raise await stale_refusal(uow, proposal, stage, rules)
     if by_name is None:
         by_name = await _name_of(uow, deciding_nip)
         if deciding_nip != actor_nip:
@@ -819,6 +846,11 @@ async def remind_and_expire(
     async with uow_factory() as uow:
         for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
             assert proposal.id is not None
+            if rules.stage_at(proposal.stage).committee:
+                from core.committee import settle_if_due  # committee builds on this module
+
+                if await settle_if_due(uow, rules, proposal, now):
+                    continue  # its quorum was met by votes that raced (see core.committee)
             waited = await waited_working_days(uow, proposal, rules, now)
             if waited >= rules.expiry_working_days:
                 updated = dataclasses.replace(
@@ -840,8 +872,10 @@ async def remind_and_expire(
                         )
                     )
                 continue
-            if waited >= rules.escalation_working_days and not await escalated_at(
-                uow, proposal.id, proposal.stage
+            if (
+                waited >= rules.escalation_working_days
+                and not rules.stage_at(proposal.stage).committee  # nobody votes for members
+                and not await escalated_at(uow, proposal.id, proposal.stage)
             ):
                 for chat_id in await escalation_chats(uow, proposal, rules, today):
                     raised.setdefault(chat_id, []).append(proposal)
@@ -929,7 +963,7 @@ async def _raised_to(
     next stage's approvers, or the admins at the last stage."""
     for candidate in await principals_of(uow, caller_nip, today):
         grants = await uow.roles.list_for(candidate)
-        if proposal.stage + 1 < len(rules.stages):
+        if raised_to_next_stage(proposal, rules):
             following = rules.stage_at(proposal.stage + 1)
             if any(grant_decides(g, following, len(rules.stages), units) for g in grants):
                 return candidate
@@ -960,12 +994,20 @@ async def escalated_at(uow: UnitOfWork, proposal_id: int, stage: int) -> bool:
     )
 
 
+def raised_to_next_stage(proposal: TransferProposal, rules: ApprovalRules) -> bool:
+    """Whether an undecided card of PROPOSAL is raised to the next stage's approvers; at the
+    last stage, or before a committee stage (members vote only on their own stage), it is
+    raised to the admins."""
+    following = proposal.stage + 1
+    return following < len(rules.stages) and not rules.stage_at(following).committee
+
+
 async def escalation_chats(
     uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, today: dt.date
 ) -> list[int]:
     """Who an undecided card is raised to: the next stage's approvers, or at the last stage
     the admins."""
-    if proposal.stage + 1 < len(rules.stages):
+    if raised_to_next_stage(proposal, rules):
         return [
             c
             for _n, c, _l in await stage_approvers(uow, proposal, proposal.stage + 1, rules, today)

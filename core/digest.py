@@ -172,6 +172,11 @@ async def recipients_at(
     for proposal in proposals:
         assert proposal.id is not None
         stage = stage_of.get(proposal.id, proposal.stage)
+        if rules.stage_at(stage).committee:
+            from core.committee import reach_members  # committee builds on this module
+
+            await reach_members(uow, rules, proposal, found)
+            continue
         touched = [units.get(proposal.from_unit), units.get(proposal.to_unit)]
         reached: set[int] = set()
         for grant in grants:
@@ -224,7 +229,8 @@ async def enqueue_stage_messages(
                         uow, arrived, {p.id: stage for p in arrived if p.id}, rules, today
                     )
                 before = len(earlier[(plan_id, stage)].by_chat.get(chat_id, []))
-            if before + len(at_stage) <= rules.cards_max:
+            # A committee member votes on each card (a digest has no votes): always cards.
+            if rules.stage_at(stage).committee or before + len(at_stage) <= rules.cards_max:
                 for proposal in at_stage:
                     await enqueue_card(uow, proposal, chat_id, rules, now, not_before)
                 continue

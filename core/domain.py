@@ -243,6 +243,18 @@ class ApprovalDecision:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitteeVote:
+    """One committee member's vote on one proposal at the committee stage (core.committee)."""
+
+    proposal_id: int
+    stage: int
+    member_nip: str
+    approved: bool
+    reason: str | None
+    voted_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxMessage:
     """A notification to send, committed with the state change that caused it."""
 

@@ -24,6 +24,7 @@ from core.approval import (
     supervisors_of,
     transfer_alert_payload,
 )
+from core.committee import DEFAULT_NAME, Committee, ProposalMinutes, minutes_for
 from core.domain import AuditEvent, ProposalState, Role, TransferProposal
 from core.errors import InvalidInput, NotAllowed, NotFound, StaleAction
 from core.outbox import chats_of, enqueue
@@ -49,6 +50,7 @@ SK_COLUMNS = (
     "nomor_usulan",
     "disetujui_oleh",
     "tanggal_persetujuan",
+    "pertimbangan_tim",
 )
 
 
@@ -433,14 +435,38 @@ class SkRow:
     nomor_usulan: str
     disetujui_oleh: str
     tanggal_persetujuan: str
+    pertimbangan_tim: str = ""
 
     def values(self) -> tuple[str, ...]:
         """The row in SK_COLUMNS order."""
         return tuple(getattr(self, c) for c in SK_COLUMNS)
 
 
-async def sk_rows(uow: UnitOfWork, plan_id: int, zone: dt.tzinfo) -> list[SkRow]:
-    """SK draft rows of a plan's approved transfers, in proposal order."""
+def committee_note(minutes: ProposalMinutes, committee: Committee | None, zone: dt.tzinfo) -> str:
+    """The committee's consideration of one move as the SK draft cites it (in Indonesian, like
+    the SK): "Tim Penilai Kinerja, 2026-12-01: 2 dari 3 anggota setuju (kuorum 2) — A:
+    setuju; B: tidak setuju (alasan); C: setuju"."""
+    name = committee.name if committee else DEFAULT_NAME
+    when = minutes.decided_at or max(v.voted_at for v in minutes.votes)
+    count = (
+        f"{minutes.yes} dari {len(committee.members)} anggota setuju"
+        if committee
+        else (f"{minutes.yes} setuju, {minutes.no} tidak setuju")
+    )
+    quorum = f" (kuorum {committee.quorum})" if committee else ""
+    votes = "; ".join(
+        f"{v.member_name}: setuju" if v.approved else f"{v.member_name}: tidak setuju ({v.reason})"
+        for v in minutes.votes
+    )
+    return f"{name}, {when.astimezone(zone).date().isoformat()}: {count}{quorum} — {votes}"
+
+
+async def sk_rows(
+    uow: UnitOfWork, plan_id: int, zone: dt.tzinfo, committee: Committee | None = None
+) -> list[SkRow]:
+    """SK draft rows of a plan's approved transfers, in proposal order. A stage decided by a
+    committee (COMMITTEE names it; core.committee) is listed by the committee's name in
+    `disetujui_oleh`, and its votes make `pertimbangan_tim`."""
     rows: list[SkRow] = []
     plan = await uow.plans.get(plan_id)
     for proposal in sorted(await uow.proposals.list_for_plan(plan_id), key=lambda p: p.id or 0):
@@ -453,8 +479,12 @@ async def sk_rows(uow: UnitOfWork, plan_id: int, zone: dt.tzinfo) -> list[SkRow]
             for d in await uow.decisions.list_for(proposal.id or 0)
             if d.approved and d.stage < 99
         ]
+        minutes = await minutes_for(uow, proposal)
         approvers: list[str] = []
         for decision in sorted(approvals, key=lambda d: d.stage):
+            if minutes is not None and minutes.stage == decision.stage:
+                approvers.append(committee.name if committee else DEFAULT_NAME)
+                continue
             person = await uow.employees.get(decision.approver_nip)
             approvers.append(person.name if person else decision.approver_nip)
         last = max((d.decided_at for d in approvals), default=proposal.decided_at)
@@ -470,6 +500,7 @@ async def sk_rows(uow: UnitOfWork, plan_id: int, zone: dt.tzinfo) -> list[SkRow]
                 nomor_usulan=proposal_number(plan, proposal.id or 0),
                 disetujui_oleh="; ".join(approvers),
                 tanggal_persetujuan=last.astimezone(zone).date().isoformat() if last else "",
+                pertimbangan_tim=committee_note(minutes, committee, zone) if minutes else "",
             )
         )
     return rows

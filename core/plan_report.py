@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.committee import DEFAULT_NAME, Committee, ProposalMinutes, minutes_for
 from core.domain import ApprovalDecision, Plan, TransferProposal, Unit
 from core.errors import NotFound
 from core.notices import TransferContent, transfer_content
@@ -45,6 +46,8 @@ class ProposalLine:
     origin_opd: str
     destination_opd: str
     decisions: tuple[DecisionEntry, ...]
+    #: The committee's votes on it (berita acara), when a committee stage voted on it.
+    minutes: ProposalMinutes | None = None
 
     @property
     def opds(self) -> tuple[str, ...]:
@@ -68,6 +71,15 @@ class PlanReport:
     stage_names: tuple[str, ...]
     workload_flags: tuple[dict[str, Any], ...]
     not_granted: int
+    #: The committee stage's name, members as (NIP, name) and quorum; empty without one.
+    committee_name: str = ""
+    committee_members: tuple[tuple[str, str], ...] = ()
+    committee_quorum: int = 0
+
+    @property
+    def minutes(self) -> list[tuple[ProposalLine, ProposalMinutes]]:
+        """The proposals a committee voted on, with their minutes, in proposal order."""
+        return [(line, line.minutes) for line in self.lines if line.minutes is not None]
 
     @property
     def opds(self) -> list[str]:
@@ -92,12 +104,15 @@ async def plan_report(
     stage_names: Sequence[str],
     today: dt.date,
     visible: Callable[[Unit], bool] | None = None,
+    committee: Committee | None = None,
 ) -> PlanReport:
     """Gather plan PLAN_ID for the export; raises NotFound when there is no such plan.
 
     VISIBLE limits the proposals to those whose origin or destination unit it accepts (an
     approver scoped to one OPD sees that OPD's proposals); None shows every proposal.
-    STAGE_NAMES names the approval stages by index (the configured chain).
+    STAGE_NAMES names the approval stages by index (the configured chain). COMMITTEE, the
+    committee stage's members and quorum, names the team in the minutes; the votes are read
+    whenever there are some (also after the setting was removed).
     """
     plan = await uow.plans.get(plan_id)
     if plan is None or plan.id is None:
@@ -114,6 +129,7 @@ async def plan_report(
             continue
         employee = await uow.employees.get(proposal.nip)
         decisions: list[DecisionEntry] = []
+        minutes = await minutes_for(uow, proposal, names)
         for d in sorted(
             await uow.decisions.list_for(proposal.id), key=lambda d: (d.decided_at, d.stage)
         ):
@@ -126,14 +142,22 @@ async def plan_report(
                 origin_opd=origin.opd if origin else "",
                 destination_opd=destination.opd if destination else "",
                 decisions=tuple(decisions),
+                minutes=minutes,
             )
         )
+    members: list[tuple[str, str]] = []
+    for nip in committee.members if committee else ():
+        person = await uow.employees.get(nip)
+        members.append((nip, person.name if person else nip))
     return PlanReport(
         plan=plan,
         lines=tuple(lines),
         stage_names=tuple(stage_names),
         workload_flags=tuple(plan.solution.get("workload_flags") or ()),
         not_granted=len(plan.solution.get("not_granted") or ()),
+        committee_name=committee.name if committee else DEFAULT_NAME,
+        committee_members=tuple(members),
+        committee_quorum=committee.quorum if committee else 0,
     )
 
 

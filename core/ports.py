@@ -13,6 +13,7 @@ from core.domain import (
     ApprovalDecision,
     Aspiration,
     AuditEvent,
+    CommitteeVote,
     Delegation,
     Employee,
     Evaluation,
@@ -138,6 +139,12 @@ class DecisionRepository(Protocol):
     async def list_for(self, proposal_id: int) -> Sequence[ApprovalDecision]: ...
 
 
+class CommitteeVoteRepository(Protocol):
+    # add() returns False (and stores nothing) when the member already voted at that stage.
+    async def add(self, vote: CommitteeVote) -> bool: ...
+    async def list_for(self, proposal_id: int) -> Sequence[CommitteeVote]: ...
+
+
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> OutboxMessage: ...
     async def due(
@@ -222,6 +229,7 @@ class UnitOfWork(Protocol):
     evaluations: EvaluationRepository
     audit: AuditRepository
     delegations: DelegationRepository
+    committee_votes: CommitteeVoteRepository
     inbox: InboxRepository
     invitation_attempts: InvitationAttemptRepository
 

@@ -394,4 +394,18 @@ class DelegationRow(Base):
     ended_at: Mapped[dt.datetime | None]
 
 
+class CommitteeVoteRow(Base):
+    __tablename__ = "committee_votes"
+    # One vote per member and stage: a second tap (or two at once) records one.
+    __table_args__ = (UniqueConstraint("proposal_id", "stage", "member_nip"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("transfer_proposals.id"), index=True)
+    stage: Mapped[int] = mapped_column(Integer)
+    member_nip: Mapped[str] = mapped_column(NIP)
+    approved: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    voted_at: Mapped[dt.datetime]
+
+
 TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in Base.metadata.sorted_tables)

@@ -12,6 +12,7 @@ from core.ports import (
     ActivityRepository,
     AspirationRepository,
     AuditRepository,
+    CommitteeVoteRepository,
     DecisionRepository,
     DelegationRepository,
     EmployeeRepository,
@@ -35,6 +36,7 @@ from db.access_repositories import (
 )
 from db.aspiration_repository import SqlAspirationRepository
 from db.audit_repository import SqlAuditRepository
+from db.committee_repository import SqlCommitteeVoteRepository
 from db.delegation_repository import SqlDelegationRepository
 from db.engine import session_factory as make_session_factory
 from db.inbox_repository import (
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
     evaluations: EvaluationRepository
     audit: AuditRepository
     delegations: DelegationRepository
+    committee_votes: CommitteeVoteRepository
     inbox: InboxRepository
     invitation_attempts: InvitationAttemptRepository
 
@@ -113,6 +116,7 @@ class SqlUnitOfWork:
         self.evaluations = SqlEvaluationRepository(session)
         self.audit = SqlAuditRepository(session)
         self.delegations = SqlDelegationRepository(session)
+        self.committee_votes = SqlCommitteeVoteRepository(session)
         self.inbox = SqlInboxRepository(session)
         self.invitation_attempts = SqlInvitationAttemptRepository(session)
         return self

@@ -97,6 +97,10 @@ def card_text(t: Translator, payload: dict[str, Any], *, expanded: bool = False)
 
 def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     """An approval card with its buttons."""
+    if payload.get("committee"):
+        from handlers.committee import render_committee_card  # builds on this module
+
+        return render_committee_card(t, payload)
     return card_text(t, payload), card_keyboard(
         t, int(payload["proposal_id"]), int(payload.get("stage", 0))
     )
@@ -347,15 +351,7 @@ async def on_press(turn: Turn) -> None:
         except AlreadyDecided as error:
             await _stale(turn, error, target)
             return
-        message = turn.update.effective_message
-        await turn.start_dialogue(
-            REJECT_FLOW,
-            "reason",
-            proposal_id=target,
-            stage=stage,
-            card_message=message.message_id if message is not None else None,
-        )
-        await turn.say_key("approval.ask_reason", id=target)
+        await ask_reason(turn, REJECT_FLOW, "approval.ask_reason", target, stage)
     elif press.action in ("info", "less"):
         await _details(turn, target, expanded=press.action == "info")
     elif press.action == "all":
@@ -452,17 +448,40 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
         )
 
 
+async def ask_reason(turn: Turn, flow: str, ask_key: str, proposal_id: int, stage: int) -> None:
+    """Open FLOW's reason dialogue for the pressed card (remembered, to edit it afterwards)
+    and ask for the reason with ASK_KEY."""
+    message = turn.update.effective_message
+    await turn.start_dialogue(
+        flow,
+        "reason",
+        proposal_id=proposal_id,
+        stage=stage,
+        card_message=message.message_id if message is not None else None,
+    )
+    await turn.say_key(ask_key, id=proposal_id)
+
+
+async def typed_reason(turn: Turn, text: str, ask_key: str, proposal_id: int) -> str | None:
+    """The reason typed in a reason dialogue, which it then closes; None (the dialogue stays
+    open, the person is asked again or told the limit) when it is empty or too long."""
+    reason = text.strip()
+    if not reason:
+        await turn.say_key(ask_key, id=proposal_id)
+        return None
+    if len(reason) > MAX_REASON:  # said, not cut: the dialogue stays open for a shorter one
+        await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
+        return None
+    await turn.end_dialogue()
+    return reason
+
+
 async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
     """The reason typed after ❌ Tolak: record the rejection and edit the card it came from."""
     proposal_id = int(state.data["proposal_id"])
-    reason = text.strip()
-    if not reason:
-        await turn.say_key("approval.ask_reason", id=proposal_id)
+    reason = await typed_reason(turn, text, "approval.ask_reason", proposal_id)
+    if reason is None:
         return
-    if len(reason) > MAX_REASON:  # said, not cut: the dialogue stays open for a shorter one
-        await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
-        return
-    await turn.end_dialogue()
     card_message = state.data.get("card_message")
     try:
         await turn.run_use_case(

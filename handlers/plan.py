@@ -358,7 +358,12 @@ async def send_plan_workbook(turn: Turn) -> None:
     stages = tuple(stage.name for stage in turn.context.rules.approval.stages)
     async with turn.context.uow() as uow:
         report = await plan_report(
-            uow, plan_id, stage_names=stages, today=turn.context.today(), visible=visible
+            uow,
+            plan_id,
+            stage_names=stages,
+            today=turn.context.today(),
+            visible=visible,
+            committee=turn.context.rules.approval.committee,
         )
     data = build_plan_workbook(report, turn.t, turn.context.rules.zone)
     date = report.plan.plan_date.isoformat()

@@ -65,8 +65,8 @@ class Column:
 class CommitteeMinutes:
     """The committee's minutes (berita acara) of the meeting that read this plan.
 
-    Nothing fills this yet: the "Berita Acara" sheet is printed with empty fields to sign by
-    hand. A committee stage can pass its record here and the same sheet carries it.
+    Filled from a committee stage's votes (core.committee) when members voted on the plan;
+    otherwise the "Berita Acara" sheet is printed with empty fields to sign by hand.
     """
 
     number: str = ""
@@ -86,9 +86,19 @@ def _reasons(line: ProposalLine, t: Translator) -> str:
     return "\n".join(plain(r) for r in reason_lines(t, line.content))
 
 
-def _decision_text(t: Translator, d: DecisionEntry, zone: dt.tzinfo) -> str:
+def _decision_text(
+    t: Translator, d: DecisionEntry, zone: dt.tzinfo, line: ProposalLine | None = None
+) -> str:
     when = d.decided_at.astimezone(zone).strftime("%d-%m-%Y %H:%M")
-    if d.is_objection_ruling:
+    minutes = line.minutes if line is not None else None
+    if minutes is not None and minutes.stage == d.stage:
+        key = (
+            "export.plan.decision_committee_yes"
+            if d.approved
+            else "export.plan.decision_committee_no"
+        )
+        text = t(key, stage=d.stage_name, yes=minutes.yes, no=minutes.no, when=when)
+    elif d.is_objection_ruling:
         key = "export.plan.objection_kept" if d.approved else "export.plan.objection_cancelled"
         text = t(key, name=d.approver_name, nip=d.approver_nip, when=when)
     else:
@@ -103,7 +113,7 @@ def _decisions(zone: dt.tzinfo) -> Callable[[ProposalLine, Translator], Any]:
     def value(line: ProposalLine, t: Translator) -> str:
         if not line.decisions:
             return t("export.plan.no_decision")
-        return "\n".join(_decision_text(t, d, zone) for d in line.decisions)
+        return "\n".join(_decision_text(t, d, zone, line) for d in line.decisions)
 
     return value
 
@@ -387,11 +397,105 @@ def _summary_sheet(
     sheet.freeze_panes = sheet.cell(row=table_header + 1, column=1)
 
 
+def minutes_of(report: PlanReport, t: Translator, zone: dt.tzinfo) -> CommitteeMinutes | None:
+    """The header of the minutes from the committee's votes in REPORT (the day of the last
+    vote, the members, the result in numbers); None when no member voted on any proposal."""
+    voted = report.minutes
+    if not voted:
+        return None
+    last = max(v.voted_at for _line, m in voted for v in m.votes)
+    members = [f"{name} (NIP {nip})" for nip, name in report.committee_members]
+    if not members:  # the setting was removed since: name those who voted
+        seen = {v.member_nip: v.member_name for _line, m in voted for v in m.votes}
+        members = [f"{name} (NIP {nip})" for nip, name in seen.items()]
+    return CommitteeMinutes(
+        held_on=last.astimezone(zone).date(),
+        members=tuple(members),
+        decision=t(
+            "export.plan.minutes.summary",
+            name=report.committee_name,
+            approved=sum(1 for _l, m in voted if m.result == "approved"),
+            rejected=sum(1 for _l, m in voted if m.result == "rejected"),
+            open=sum(1 for _l, m in voted if m.result not in ("approved", "rejected")),
+            quorum=report.committee_quorum or "-",
+            members=len(report.committee_members) or len(members),
+        ),
+    )
+
+
+#: The votes table of the minutes: catalog key of each header and its width.
+VOTE_COLUMNS = (
+    ("export.plan.minutes.col.number", 24),
+    ("export.plan.minutes.col.employee", 28),
+    ("export.plan.minutes.col.route", 34),
+    ("export.plan.minutes.col.member", 24),
+    ("export.plan.minutes.col.member_nip", 20),
+    ("export.plan.minutes.col.vote", 12),
+    ("export.plan.minutes.col.reason", 36),
+    ("export.plan.minutes.col.time", 16),
+    ("export.plan.minutes.col.result", 14),
+)
+#: The row of the minutes sheet where the votes table starts (its title; header below it).
+VOTES_ROW = 12
+
+
+def _result_word(t: Translator, result: str) -> str:
+    if result in ("approved", "rejected", "pending"):
+        return t(f"export.plan.minutes.result.{result}")
+    return t(f"proposal.state.{result}")
+
+
+def _votes_table(sheet: Worksheet, report: PlanReport, t: Translator, zone: dt.tzinfo) -> None:
+    """One row per vote, proposal by proposal, in the order cast."""
+    sheet.cell(
+        row=VOTES_ROW,
+        column=1,
+        value=t("export.plan.minutes.votes_title", name=report.committee_name),
+    ).font = Font(bold=True)
+    header = VOTES_ROW + 1
+    _header(sheet, header, [t(k) for k, _w in VOTE_COLUMNS], [w for _k, w in VOTE_COLUMNS])
+    row = header
+    for line, minutes in report.minutes:
+        person = f"{line.content.name} (NIP {line.content.nip})"
+        route = f"{line.content.origin.unit_name} → {line.content.destination.unit_name}"
+        for vote in minutes.votes:
+            row += 1
+            values: list[Any] = [
+                line.number,
+                person,
+                route,
+                vote.member_name,
+                vote.member_nip,
+                t(
+                    "export.plan.minutes.vote_yes"
+                    if vote.approved
+                    else "export.plan.minutes.vote_no"
+                ),
+                vote.reason or "",
+                vote.voted_at.astimezone(zone).replace(tzinfo=None),
+                _result_word(t, minutes.result),
+            ]
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=row, column=column, value=value)
+                cell.font = BODY_FONT
+                cell.alignment = WRAP_TOP
+                cell.border = BOX
+            sheet.cell(row=row, column=8).number_format = "dd-mm-yyyy hh:mm"
+
+
 def _minutes_sheet(
-    book: Workbook, t: Translator, minutes: CommitteeMinutes | None, taken: set[str]
+    book: Workbook,
+    t: Translator,
+    minutes: CommitteeMinutes | None,
+    taken: set[str],
+    report: PlanReport | None = None,
+    zone: dt.tzinfo = dt.UTC,
 ) -> Worksheet:
-    """The place for the committee's minutes: filled from MINUTES, or empty fields to sign."""
+    """The committee's minutes: filled from MINUTES (or from the votes in REPORT) with the
+    votes table below, or empty fields to sign by hand."""
     sheet = book.create_sheet(sheet_title(t("export.plan.minutes_sheet"), taken))
+    if minutes is None and report is not None:
+        minutes = minutes_of(report, t, zone)
     m = minutes or CommitteeMinutes()
     sheet["A1"] = t("export.plan.minutes_title")
     sheet["A1"].font = TITLE_FONT
@@ -417,6 +521,11 @@ def _minutes_sheet(
         if isinstance(value, dt.date):
             cell.number_format = DATE
         sheet.row_dimensions[row].height = 60 if row >= 7 else 24
+    if report is not None and report.minutes:
+        _votes_table(sheet, report, t, zone)
+        last = get_column_letter(len(VOTE_COLUMNS))
+        for row in range(3, 3 + len(fields)):  # the field values span the table's width
+            sheet.merge_cells(f"B{row}:{last}{row}")
     _print_setup(sheet, 1)
     sheet.print_title_rows = None
     return sheet
@@ -442,7 +551,7 @@ def build_plan_workbook(
     for opd in report.opds:
         _opd_sheet(book, report, opd, titles[opd], t, zone)
     taken.discard(t("export.plan.minutes_sheet"))
-    _minutes_sheet(book, t, minutes, taken)
+    _minutes_sheet(book, t, minutes, taken, report, zone)
     book.properties.title = t("export.plan.title", date=_date(report))
     keep_text_cells(book)  # names and reasons that start with "=" stay text
     buffer = io.BytesIO()

@@ -16,6 +16,7 @@ from core.domain import (
     ApprovalDecision,
     Aspiration,
     AuditEvent,
+    CommitteeVote,
     Delegation,
     Employee,
     Evaluation,
@@ -38,6 +39,7 @@ from core.ports import (
     ActivityRepository,
     AspirationRepository,
     AuditRepository,
+    CommitteeVoteRepository,
     DecisionRepository,
     DelegationRepository,
     EmployeeRepository,
@@ -89,6 +91,7 @@ class Store:
     evaluations: list[Evaluation] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
     delegations: list[Delegation] = field(default_factory=list)
+    committee_votes: list[CommitteeVote] = field(default_factory=list)
     invitations: dict[str, Invitation] = field(default_factory=dict)
     invitation_attempts: list[tuple[int, dt.datetime]] = field(default_factory=list)
     #: update_id -> (payload, received_at, handled_at)
@@ -355,6 +358,21 @@ class Decisions(_Repo):
         return [d for d in self.s.decisions if d.proposal_id == proposal_id]
 
 
+class CommitteeVotes(_Repo):
+    async def add(self, vote: CommitteeVote) -> bool:
+        if any(
+            (v.proposal_id, v.stage, v.member_nip)
+            == (vote.proposal_id, vote.stage, vote.member_nip)
+            for v in self.s.committee_votes
+        ):
+            return False
+        self.s.committee_votes.append(vote)
+        return True
+
+    async def list_for(self, proposal_id: int) -> Sequence[CommitteeVote]:
+        return [v for v in self.s.committee_votes if v.proposal_id == proposal_id]
+
+
 class Outbox(_Repo):
     async def add(self, message: OutboxMessage) -> OutboxMessage:
         if message.dedupe_key and any(
@@ -592,6 +610,7 @@ class FakeUnitOfWork:
         self.evaluations: EvaluationRepository = Evaluations(self)
         self.audit: AuditRepository = Audit(self)
         self.delegations: DelegationRepository = Delegations(self)
+        self.committee_votes: CommitteeVoteRepository = CommitteeVotes(self)
 
     async def __aenter__(self) -> Self:
         self.base = copy.deepcopy(self.store)

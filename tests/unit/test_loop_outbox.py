@@ -82,9 +82,7 @@ async def test_retry_after_from_telegram_is_honoured() -> None:
 
 async def test_a_sender_exception_is_a_retry_not_a_crash() -> None:
     class Exploding(RecordingSender):
-        async def send(
-            self, message: OutboxMessage, edit_message_id: int | None
-        ) -> SendResult:
+        async def send(self, message: OutboxMessage, edit_message_id: int | None) -> SendResult:
             raise ConnectionError("network down")
 
     factory, clock = FakeUowFactory(), FakeClock(NOW)
@@ -167,9 +165,7 @@ async def test_crash_mid_send_repeats_only_that_message_at_restart_without_spend
         await queue(factory, 11, key)
 
     class Dying(RecordingSender):
-        async def send(
-            self, message: OutboxMessage, edit_message_id: int | None
-        ) -> SendResult:
+        async def send(self, message: OutboxMessage, edit_message_id: int | None) -> SendResult:
             raise ProcessDied  # stands in for the process dying mid-send
 
     with contextlib.suppress(ProcessDied):
@@ -190,9 +186,7 @@ async def test_crashes_do_not_spend_the_retry_budget() -> None:
     await queue(factory, 11, "a")
 
     class Dying(RecordingSender):
-        async def send(
-            self, message: OutboxMessage, edit_message_id: int | None
-        ) -> SendResult:
+        async def send(self, message: OutboxMessage, edit_message_id: int | None) -> SendResult:
             raise ProcessDied
 
     policy = DispatchPolicy(max_attempts=2)

@@ -1,0 +1,52 @@
+"""Committee votes (core.committee) in the `committee_votes` table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from core.domain import CommitteeVote
+from db.repositories import SqlRepository
+from db.rows import CommitteeVoteRow
+from db.statements import insert_unless_taken
+
+
+def vote_from_row(row: CommitteeVoteRow) -> CommitteeVote:
+    """The domain value of a committee vote row."""
+    return CommitteeVote(
+        proposal_id=row.proposal_id,
+        stage=row.stage,
+        member_nip=row.member_nip,
+        approved=row.approved,
+        reason=row.reason,
+        voted_at=row.voted_at,
+    )
+
+
+class SqlCommitteeVoteRepository(SqlRepository):
+    """core.ports.CommitteeVoteRepository over `committee_votes` (one per member and stage)."""
+
+    async def add(self, vote: CommitteeVote) -> bool:
+        """Record a vote; False (nothing stored) if the member already voted at that stage."""
+        return await insert_unless_taken(
+            self.session,
+            CommitteeVoteRow,
+            {
+                "proposal_id": vote.proposal_id,
+                "stage": vote.stage,
+                "member_nip": vote.member_nip,
+                "approved": vote.approved,
+                "reason": vote.reason,
+                "voted_at": vote.voted_at,
+            },
+        )
+
+    async def list_for(self, proposal_id: int) -> Sequence[CommitteeVote]:
+        """The votes on one proposal, in the order they were cast."""
+        rows = await self._all(
+            select(CommitteeVoteRow)
+            .where(CommitteeVoteRow.proposal_id == proposal_id)
+            .order_by(CommitteeVoteRow.voted_at, CommitteeVoteRow.id)
+        )
+        return [vote_from_row(r) for r in rows]

@@ -1,0 +1,326 @@
+"""The committee stage in the chat (core.committee): a member's card with ✅ Setuju ·
+❌ Tidak setuju (asks a reason) · ℹ️ Rincian, the vote's toast, and the pressed card edited to
+show the member's vote and the tally.
+
+Presses are `kom:<action>:<proposal id>:<stage>`; every press re-checks membership and the
+proposal's stage in core.committee, so a stale or forged press is refused with a toast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from core.approval import AlreadyDecided, content_of
+from core.committee import (
+    AlreadyVoted,
+    Committee,
+    Tally,
+    VoteOutcome,
+    check_may_vote,
+    committee_at,
+    minutes_for,
+    tally_of,
+    vote,
+)
+from core.dialogue import DialogueState
+from core.domain import ProposalState, Role
+from core.errors import NotFound
+from handlers.access import Turn, handler
+from handlers.approval import (
+    ask_reason,
+    card_text,
+    edit_best_effort,
+    render_card_outcome,
+    stale_text,
+    state_word,
+    typed_reason,
+)
+from handlers.i18n import Translator
+from handlers.keyboards import button, keyboard
+
+FEATURE = "kom"
+DISSENT_FLOW = "kom_no"
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def committee_keyboard(
+    t: Translator, proposal_id: int, stage: int, *, voting: bool = True, expanded: bool = False
+) -> InlineKeyboardMarkup:
+    """✅ Setuju · ❌ Tidak setuju (while VOTING), then ℹ️ Rincian or 🔼 Ringkas."""
+    toggle = (
+        button(t("transfer.less"), FEATURE, "less", proposal_id, stage)
+        if expanded
+        else button(t("card.details"), FEATURE, "info", proposal_id, stage)
+    )
+    votes = (
+        [
+            button(t("committee.yes"), FEATURE, "yes", proposal_id, stage),
+            button(t("committee.no"), FEATURE, "no", proposal_id, stage),
+        ]
+        if voting
+        else []
+    )
+    return keyboard(votes, [toggle])
+
+
+def committee_line(t: Translator, facts: dict[str, Any]) -> str:
+    """Who decides this stage and how: "🗳 Tim Penilai Kinerja: perlu 2 dari 3 anggota setuju"."""
+    return t(
+        "committee.card_line",
+        name=escape(str(facts.get("name") or "")),
+        quorum=int(facts.get("quorum", 1)),
+        members=int(facts.get("members", 1)),
+    )
+
+
+def tally_line(t: Translator, tally: Tally) -> str:
+    """The votes so far: agreeing, not agreeing, needed."""
+    return t(
+        "committee.tally",
+        yes=tally.yes,
+        no=tally.no,
+        quorum=tally.quorum,
+        members=tally.members,
+    )
+
+
+def render_committee_card(
+    t: Translator, payload: dict[str, Any]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A member's card (outbox kind approval_card with a `committee` entry): the approval
+    card's first screen, who decides and the quorum, and the vote buttons."""
+    lines = card_text(t, payload).split("\n")
+    lines.insert(1, committee_line(t, dict(payload["committee"])))
+    return "\n".join(lines), committee_keyboard(
+        t, int(payload["proposal_id"]), int(payload.get("stage", 0))
+    )
+
+
+def _when(t: Translator, moment: dt.datetime, zone: dt.tzinfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{t.date(local.date())} {local:%H:%M}"
+
+
+def own_vote_line(t: Translator, approved: bool, reason: str | None) -> str:
+    """The member's own vote, as their card shows it after the tap."""
+    if approved:
+        return t("committee.your_vote_yes")
+    return t("committee.your_vote_no", reason=escape(reason or ""))
+
+
+# --- presses -----------------------------------------------------------------------------------
+
+
+async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any]]:
+    """The proposal and a card payload as of now (members only: anyone else is refused)."""
+    rules = turn.context.rules.approval
+    async with turn.context.uow() as uow:
+        proposal = await uow.proposals.get(proposal_id)
+        if proposal is None:
+            raise NotFound()
+        content = await content_of(uow, proposal, rules, turn.context.now())
+    payload: dict[str, Any] = {
+        "proposal_id": proposal_id,
+        "stage": proposal.stage,
+        "stage_count": len(rules.stages),
+        "content": content.to_payload(),
+    }
+    return proposal, payload
+
+
+def _committee(turn: Turn, stage: int) -> Committee | None:
+    return committee_at(turn.context.rules.approval, stage)
+
+
+async def _refuse_outsider(turn: Turn, stage: int) -> bool:
+    committee = _committee(turn, stage) or turn.context.rules.approval.committee
+    if committee is None or turn.me.nip not in committee.members:
+        await turn.notify(turn.t("error.not_committee_member"))
+        return True
+    return False
+
+
+@handler(role=Role.ASN)
+async def on_press(turn: Turn) -> None:
+    """Every press on a member's card; each edits the card it came from."""
+    press = turn.press
+    if press is None:
+        return
+    proposal_id, stage = press.int_arg(0), press.int_arg(1)
+    if proposal_id is None or stage is None:
+        raise NotFound()
+    if await _refuse_outsider(turn, stage):
+        return
+    if press.action == "yes":
+        await _vote_yes(turn, proposal_id, stage)
+    elif press.action == "no":
+        await _ask_reason(turn, proposal_id, stage)
+    elif press.action in ("info", "less"):
+        await _details(turn, proposal_id, stage, expanded=press.action == "info")
+
+
+async def _refused(turn: Turn, error: AlreadyDecided | AlreadyVoted, proposal_id: int) -> None:
+    """A second tap or a tap after the stage decided: a toast saying what happened."""
+    if isinstance(error, AlreadyDecided):
+        await turn.notify(stale_text(turn.t, error, proposal_id))
+        return
+    at = error.values.get("at")
+    word = "committee.word_yes" if error.values.get("approved") else "committee.word_no"
+    when = _when(turn.t, at, turn.context.rules.zone) if isinstance(at, dt.datetime) else ""
+    await turn.notify(
+        turn.t("committee.already_voted", id=proposal_id, vote=turn.t(word), at=when)
+    )
+
+
+async def _cast(
+    turn: Turn, proposal_id: int, stage: int, dissent: str | None = None
+) -> VoteOutcome | None:
+    """The caller's vote (agreeing, or with DISSENT's reason); None when it was refused with
+    a toast (a second vote, or the stage decided)."""
+    try:
+        return await vote(
+            turn.context.services.uow_factory,
+            turn.context.clock,
+            turn.context.rules.approval,
+            proposal_id=proposal_id,
+            stage=stage,
+            member_nip=turn.me.nip,
+            approve=dissent is None,
+            reason=dissent,
+        )
+    except (AlreadyDecided, AlreadyVoted) as error:
+        await _refused(turn, error, proposal_id)
+        return None
+
+
+async def _vote_yes(turn: Turn, proposal_id: int, stage: int) -> None:
+    outcome = await _cast(turn, proposal_id, stage)
+    if outcome is None:
+        return
+    await turn.replace(*await _after_vote(turn, outcome, stage, None))
+    await turn.notify(_vote_toast(turn.t, outcome, proposal_id))
+
+
+def _vote_toast(t: Translator, outcome: VoteOutcome, proposal_id: int) -> str:
+    if outcome.settled is None:
+        return t(
+            "committee.voted",
+            id=proposal_id,
+            yes=outcome.tally.yes,
+            quorum=outcome.tally.quorum,
+        )
+    if outcome.settled.approved:
+        return t(
+            "committee.passed",
+            id=proposal_id,
+            yes=outcome.tally.yes,
+            members=outcome.tally.members,
+            next=outcome.proposal.stage + 1,
+        )
+    return t(
+        "committee.failed", id=proposal_id, yes=outcome.tally.yes, quorum=outcome.tally.quorum
+    )
+
+
+async def _after_vote(
+    turn: Turn, outcome: VoteOutcome, stage: int, reason: str | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The pressed card after the vote: its first screen, the member's vote, the tally, or
+    the stage's outcome once decided; only ℹ️ Rincian remains."""
+    proposal_id = outcome.proposal.id or 0
+    _proposal, payload = await _card_payload(turn, proposal_id)
+    payload["stage"] = stage
+    rules = turn.context.rules.approval
+    committee = rules.committee
+    lines = [card_text(turn.t, payload)]
+    lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else {}))
+    lines += [
+        "",
+        own_vote_line(turn.t, outcome.approved, reason),
+        tally_line(turn.t, outcome.tally),
+    ]
+    text = "\n".join(lines)
+    if outcome.settled is not None:
+        outcome_payload = {
+            **payload,
+            "outcome": ("forwarded" if not outcome.settled.final else "approved")
+            if outcome.settled.approved
+            else "rejected",
+            "by_name": committee.name if committee else "",
+            "reason": reason,
+            "decided_stage": stage,
+            "next_stage": outcome.proposal.stage,
+            "next_stage_name": rules.stage_at(outcome.proposal.stage).name,
+        }
+        text = render_card_outcome(turn.t, outcome_payload)[0]
+        text += "\n" + own_vote_line(turn.t, outcome.approved, reason)
+        text += "\n" + tally_line(turn.t, outcome.tally)
+    return text, committee_keyboard(turn.t, proposal_id, stage, voting=False)
+
+
+async def _ask_reason(turn: Turn, proposal_id: int, stage: int) -> None:
+    """❌ Tidak setuju: refuse a stale or second tap first, then ask for the reason."""
+    try:
+        async with turn.context.uow() as uow:
+            await check_may_vote(
+                uow,
+                turn.context.rules.approval,
+                proposal_id=proposal_id,
+                stage=stage,
+                member_nip=turn.me.nip,
+            )
+    except (AlreadyDecided, AlreadyVoted) as error:
+        await _refused(turn, error, proposal_id)
+        return
+    await ask_reason(turn, DISSENT_FLOW, "committee.ask_reason", proposal_id, stage)
+
+
+async def on_dissent_reason(turn: Turn, state: DialogueState, text: str) -> None:
+    """The reason typed after ❌ Tidak setuju: record the vote and edit the card."""
+    proposal_id, stage = int(state.data["proposal_id"]), int(state.data["stage"])
+    reason = await typed_reason(turn, text, "committee.ask_reason", proposal_id)
+    if reason is None:
+        return
+    outcome = await _cast(turn, proposal_id, stage, reason)
+    if outcome is None:
+        return
+    card_message = state.data.get("card_message")
+    if card_message is not None:
+        body, markup = await _after_vote(turn, outcome, stage, reason)
+        await edit_best_effort(turn, int(card_message), body, markup)
+    await turn.say(_vote_toast(turn.t, outcome, proposal_id))
+
+
+async def _details(turn: Turn, proposal_id: int, stage: int, *, expanded: bool) -> None:
+    """ℹ️ Rincian / 🔼 Ringkas: the card with the second layer and every vote so far."""
+    proposal, payload = await _card_payload(turn, proposal_id)
+    rules = turn.context.rules.approval
+    committee = rules.committee
+    lines = card_text(turn.t, payload, expanded=expanded).split("\n")
+    lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else {}))
+    async with turn.context.uow() as uow:
+        minutes = await minutes_for(uow, proposal)
+        tally = await tally_of(uow, committee, proposal_id, stage) if committee else None
+    mine = minutes is not None and any(v.member_nip == turn.me.nip for v in minutes.votes)
+    voting = proposal.state == ProposalState.PENDING and proposal.stage == stage and not mine
+    if expanded:
+        lines.append(turn.t("card.state", state=state_word(turn.t, proposal.state.value)))
+        if tally is not None:
+            lines.append(tally_line(turn.t, tally))
+        for entry in minutes.votes if minutes else ():
+            lines.append(
+                turn.t(
+                    "committee.vote_line_yes" if entry.approved else "committee.vote_line_no",
+                    name=escape(entry.member_name),
+                    at=_when(turn.t, entry.voted_at, turn.context.rules.zone),
+                    reason=escape(entry.reason or ""),
+                )
+            )
+    markup = committee_keyboard(turn.t, proposal_id, stage, voting=voting, expanded=expanded)
+    await turn.replace("\n".join(lines), markup)
