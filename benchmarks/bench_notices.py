@@ -58,6 +58,7 @@ from core.domain import (
 )
 from core.outbox import DispatchPolicy
 from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.rebalance.model import Solution
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
@@ -335,7 +336,7 @@ async def run(
         app = b.application()
         install_cycle(
             app,
-            solve_snapshot=lambda s, t: {},
+            solve_snapshot=lambda s, t: Solution("OPTIMAL", 0.0, 0.0, 0.0, (), ()),
             dispatch_interval=0.5,
             dispatch_policy=DispatchPolicy(
                 batch=200, concurrency=concurrency, max_per_second=rate or None
@@ -399,17 +400,19 @@ class PlanEngine:
     def __init__(self, moves: list[dict[str, Any]]) -> None:
         self.moves = moves
 
-    def __call__(self, snapshot: Any, time_limit: float) -> dict[str, Any]:
-        return {
-            "format": "mutasi-solution/1",
-            "status": "OPTIMAL",
-            "objective": 100.0,
-            "bound": 100.0,
-            "status_quo_objective": 400.0,
-            "moves": self.moves,
-            "not_granted": [],
-            "stats": {},
-        }
+    def __call__(self, snapshot: Any, time_limit: float) -> Solution:
+        return Solution.from_dict(
+            {
+                "format": "mutasi-solution/1",
+                "status": "OPTIMAL",
+                "objective": 100.0,
+                "bound": 100.0,
+                "status_quo_objective": 400.0,
+                "moves": self.moves,
+                "not_granted": [],
+                "stats": {},
+            }
+        )
 
 
 async def seed_plan(b: Bench, moves: int, others: int) -> PlanEngine:

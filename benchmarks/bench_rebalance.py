@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.rebalance.benchmark import format_table, rows_json, run_benchmark
+from benchmarks.solvers import format_table, rows_json, run_benchmark
 
 
 def main() -> None:

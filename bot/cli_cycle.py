@@ -14,7 +14,9 @@ from bot.cli_text import echo, examples, fail, language, t
 
 if TYPE_CHECKING:  # the CLI starts fast: Telegram and the engine load only when used
     from bot.settings import Settings
+    from core.domain import TransferProposal
     from core.planning import PlanOutcome
+    from core.rebalance.model import Move
 
 _TAG = re.compile(r"</?[a-z]+>")
 
@@ -28,26 +30,23 @@ def plain(text: str) -> str:
 
 def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20) -> str:
     """A plan run as text: the summary, then each move with the numbers behind it."""
+    from core.consistency import left_out_pairs
     from core.notices import transfer_content
-    from core.rebalance.model import Move
     from handlers.i18n import translator
     from handlers.plan import LEFT_OUT_LISTED, left_out_text, outcome_text
     from handlers.transfer_text import detail_lines, headline_lines
 
     t = translator(language)
     lines = [plain(outcome_text(t, outcome)).split("\n")[0], ""]
-    left_out = left_out_text(t, list(outcome.solution.get("left_out", [])), LEFT_OUT_LISTED)
+    left_out = left_out_text(t, left_out_pairs(outcome.left_out), LEFT_OUT_LISTED)
     if left_out:
         lines[1:1] = [plain(left_out)]
     units = outcome.units
     people = outcome.movers
     proposals = {p.nip: p for p in outcome.proposals}
     for index, move in enumerate(outcome.moves[:limit], start=1):
-        Move.from_dict(move)  # the engine's shape, checked
-        proposal = proposals.get(move["employee"])
-        content = transfer_content(
-            _as_proposal(move, proposal), people.get(move["employee"]), units
-        )
+        proposal = proposals.get(move.employee)
+        content = transfer_content(_as_proposal(move, proposal), people.get(move.employee), units)
         block = [*headline_lines(t, content), *detail_lines(t, content)]
         lines.append(f"{index}. " + plain("\n".join(block)).replace("\n", "\n   "))
         lines.append("")
@@ -56,13 +55,13 @@ def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _as_proposal(move: dict[str, Any], proposal: Any) -> Any:
+def _as_proposal(move: Move, proposal: TransferProposal | None) -> TransferProposal:
     if proposal is not None:
         return proposal
     from core.domain import TransferProposal
 
     return TransferProposal(
-        0, 0, move["employee"], move["from"], move["to"], dict(move.get("explanation") or {})
+        0, 0, move.employee, move.from_unit, move.to_unit, move.explanation.to_dict()
     )
 
 

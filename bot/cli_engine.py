@@ -76,31 +76,101 @@ def register(app: typer.Typer) -> None:
     @app.command(
         "bench",
         epilog=examples(
-            "mutasi bench --sizes S,M --seed 0", "mutasi bench --sizes S --out results.json"
+            "mutasi bench --sizes S,M --out results.json",
+            "mutasi bench --sizes S,M,L,XL --readme README.md --out results.json",
+            "mutasi bench --sizes L --postgres-url postgresql://bench@localhost/bench",
+            "mutasi bench --from-json results.json --readme README.md",
         ),
     )
     def bench_command(
         sizes: Annotated[
             str, typer.Option("--sizes", help="Ukuran dipisah koma / comma-separated: S,M,L,XL.")
-        ] = "S,M,L,XL",
+        ] = "S,M,L",
         seed: Annotated[
-            int, typer.Option("--seed", help="Benih pembuat instance. / Generator seed.")
-        ] = 0,
+            int, typer.Option("--seed", help="Benih agensi contoh. / Sample agency seed.")
+        ] = 1,
+        time_limit: Annotated[
+            float,
+            typer.Option("--time-limit", help="Batas waktu solver (detik). / Solver seconds."),
+        ] = 60.0,
+        postgres_url: Annotated[
+            str | None,
+            typer.Option(
+                "--postgres-url",
+                help="Juga di PostgreSQL ini (dikosongkan!). / Also on this PostgreSQL "
+                "database (emptied!).",
+            ),
+        ] = None,
+        reference_sizes: Annotated[
+            str,
+            typer.Option(
+                "--reference-sizes", help="LP HiGHS biasa pada ukuran ini. / Plain LP at these."
+            ),
+        ] = "L",
         out: Annotated[
             Path | None,
             typer.Option("--out", help="Tulis juga hasil sebagai JSON. / Also write JSON here."),
         ] = None,
+        readme: Annotated[
+            Path | None,
+            typer.Option(
+                "--readme", help="Tulis tabel ke berkas ini. / Write the tables into this file."
+            ),
+        ] = None,
+        from_json: Annotated[
+            Path | None,
+            typer.Option(
+                "--from-json", help="Tanpa mengukur: tabel dari JSON ini. / Tables from this JSON."
+            ),
+        ] = None,
     ) -> None:
-        """Bandingkan pipeline dengan descent dan CP-SAT saja pada instance yang sama.
-        / Compare the pipeline with single-move descent and CP-SAT alone."""
-        from core.rebalance.benchmark import format_table, rows_json, run_benchmark
-        from core.rebalance.generator import BENCH_SIZES
+        """Ukur langkah malam (snapshot, solve, simpan, antrean) pada agensi contoh.
+        / Measure the nightly step (snapshot, solve, store, queue) on the sample agency."""
+        from benchmarks.nightly import (
+            SIZES,
+            BenchError,
+            BenchResults,
+            render_tables,
+            replace_block,
+            run_bench,
+        )
 
         chosen = [s.strip().upper() for s in sizes.split(",") if s.strip()]
-        unknown = [s for s in chosen if s not in BENCH_SIZES]
+        unknown = [s for s in chosen if s not in SIZES]
         if unknown or not chosen:
-            fail("cli.bench_sizes", 2, sizes=",".join(unknown) or "-", known=",".join(BENCH_SIZES))
-        rows = run_benchmark(chosen, seed=seed)
-        print(format_table(rows))
-        if out is not None:
-            out.write_text(rows_json(rows, seed) + "\n", encoding="utf-8")
+            fail("cli.bench_sizes", 2, sizes=",".join(unknown) or "-", known=",".join(SIZES))
+        if time_limit <= 0:
+            fail("cli.time_limit_positive", 2)
+        if from_json is not None:
+            try:
+                results = BenchResults.from_json(from_json.read_text(encoding="utf-8"))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                fail("cli.bench_results_unreadable", 2, path=str(from_json), reason=str(exc))
+        else:
+            # What produced the figures, without local paths or the server's address.
+            command = (
+                f"mutasi bench --sizes {','.join(chosen)} --seed {seed} "
+                f"--time-limit {time_limit:g}" + (" --postgres-url …" if postgres_url else "")
+            )
+            try:
+                results = run_bench(
+                    chosen,
+                    seed=seed,
+                    time_limit=time_limit,
+                    postgres_url=postgres_url,
+                    reference_sizes=[s.strip().upper() for s in reference_sizes.split(",")],
+                    command=command,
+                    progress=lambda line: print(line, file=sys.stderr, flush=True),
+                )
+            except BenchError as exc:
+                fail("cli.bench_failed", 1, reason=str(exc))
+            if out is not None:
+                out.write_text(results.to_json(), encoding="utf-8")
+        tables = render_tables(results)
+        print(tables)
+        if readme is not None:
+            try:
+                text = readme.read_text(encoding="utf-8")
+                readme.write_text(replace_block(text, tables), encoding="utf-8")
+            except (OSError, ValueError) as exc:
+                fail("cli.bench_readme", 2, path=str(readme), reason=str(exc))

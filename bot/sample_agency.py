@@ -37,8 +37,8 @@ from core.domain import (
 from core.eligibility import SKP_RATINGS, JabatanInfo, default_jabatan_info
 from core.ports import UnitOfWorkFactory
 
-SampleSize = Literal["S", "M", "L"]
-SAMPLE_SIZES: tuple[SampleSize, ...] = ("S", "M", "L")
+SampleSize = Literal["S", "M", "L", "XL"]
+SAMPLE_SIZES: tuple[SampleSize, ...] = ("S", "M", "L", "XL")
 KABUPATEN = "Kabupaten Sidaharja"
 #: The audit subject that marks a database as holding the sample agency (and nothing else).
 DEMO_AUDIT_SUBJECT = "demo"
@@ -64,6 +64,9 @@ SIZE_PROFILES: dict[SampleSize, SizeProfile] = {
     "S": SizeProfile(3, 3, 1, 1, 6, 600),
     "M": SizeProfile(12, 6, 1, 1, 10, 5_000),
     "L": SizeProfile(30, 8, 2, 2, 10, 20_000),
+    # The benchmark's largest agency (about 100,000 ASN in 1,991 units): the same kabupaten and
+    # generator, many more schools and puskesmas per kecamatan.
+    "XL": SizeProfile(30, 46, 12, 7, 10, 100_000),
 }
 
 

@@ -1,5 +1,5 @@
 """The engine adapter of the cycle's plan step: a Snapshot -> `mutasi-instance/2` -> the
-rebalancing engine (core.rebalance) -> a validated `mutasi-solution/2` dict. The planning use
+rebalancing engine (core.rebalance) -> its validated, typed `Solution`. The planning use
 case (core.planning.propose_plan) runs it in a worker thread (the engine releases the GIL).
 
 Settings never reach this module: the composition root (bot.composition) builds the engine's
@@ -8,12 +8,10 @@ Policy once and hands it over.
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.eligibility import latest_plan_tmt
 from core.planning import Snapshot, SolveSnapshot
 from core.rebalance import solve
-from core.rebalance.model import Instance, Policy
+from core.rebalance.model import Instance, Policy, Solution
 from core.rebalance.snapshot import build_instance
 
 
@@ -53,10 +51,10 @@ def engine_solver(
     """A SolveSnapshot that runs the rebalancing engine (docs/optimisation.md) with `policy`;
     the time limit it is called with is in seconds."""
 
-    def solve_snapshot(snapshot: Snapshot, time_limit: float) -> dict[str, Any]:
+    def solve_snapshot(snapshot: Snapshot, time_limit: float) -> Solution:
         instance = instance_from_snapshot(
             snapshot, policy, wke_minutes, tmt_months_ahead, expiry_working_days
         )
-        return solve(instance, time_limit=time_limit).to_dict()
+        return solve(instance, time_limit=time_limit)
 
     return solve_snapshot

@@ -7,11 +7,13 @@ Everything here round-trips through JSON, because it travels in outbox payloads.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from core.domain import Employee, TransferProposal, Unit
 from core.eligibility import months_between
+from core.rebalance.model import Move
 
 #: PP 11/2017 Pasal 190: at most 5 years in one post; longer is shown as a reason to rotate.
 ROTATION_DUE_MONTHS = 60
@@ -193,7 +195,7 @@ class UnitBar:
 
 
 def unit_bars(
-    solution_moves: list[dict[str, Any]],
+    solution_moves: Sequence[Move],
     staff_by_unit_family: dict[tuple[str, str], int],
     demand: dict[tuple[str, str], float],
     units: dict[str, Unit],
@@ -204,11 +206,10 @@ def unit_bars(
     after = dict(staff_by_unit_family)
     families: dict[str, str] = {}
     for move in solution_moves:
-        origin = (move.get("explanation") or {}).get("origin") or {}
-        family = str(origin.get("family", move.get("family", "")))
-        families[str(move["employee"])] = family
-        after[(move["from"], family)] = after.get((move["from"], family), 0) - 1
-        after[(move["to"], family)] = after.get((move["to"], family), 0) + 1
+        family = move.explanation.origin.family
+        families[move.employee] = family
+        after[(move.from_unit, family)] = after.get((move.from_unit, family), 0) - 1
+        after[(move.to_unit, family)] = after.get((move.to_unit, family), 0) + 1
     keys = set(demand) | set(staff_by_unit_family)
     bars = [
         UnitBar(

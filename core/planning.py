@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +36,7 @@ from core.errors import Conflict
 from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import chats_with_role, enqueue
 from core.ports import Clock, UnitOfWorkFactory
+from core.rebalance.model import Move, Solution
 from core.sip import needs_sip
 
 #: Proposal states during which a person is "in transfer" and not moved again.
@@ -75,8 +77,9 @@ class PlanningRules:
     workload_months: int = DEFAULT_AVERAGE_MONTHS
 
 
-#: Turns a snapshot into a validated solution (`core.rebalance.model.Solution`). Runs in a thread.
-SolveSnapshot = Callable[[Snapshot, float], Any]
+#: Turns a snapshot into the engine's validated solution within a time limit (seconds). Runs in
+#: a worker thread.
+SolveSnapshot = Callable[[Snapshot, float], Solution]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +119,8 @@ class PlanOutcome:
     """What one run of the planning path produced."""
 
     plan: Plan | None
-    solution: dict[str, Any]
+    #: The engine's solution; its moves without people already in a transfer.
+    solution: Solution
     proposals: tuple[TransferProposal, ...]
     created: bool
     dry_run: bool
@@ -127,11 +131,18 @@ class PlanOutcome:
     units: dict[str, Unit] = field(default_factory=dict)
     movers: dict[str, Employee] = field(default_factory=dict)
     delivery: PlanDelivery | None = None
+    #: Wall seconds of the nightly step's phases, in order: snapshot, solve, store, queue
+    #: (the engine's own phases are in the solution's `stats["phase_seconds"]`).
+    phase_seconds: Mapping[str, float] = field(default_factory=dict)
+    #: The (unit, jabatan) pairs left out for lack of ABK (consistency findings `no_abk`).
+    left_out: tuple[Finding, ...] = ()
+    #: The accepted reports in use whose large FTE change a supervisor confirmed.
+    workload_flags: tuple[WorkloadReport, ...] = ()
 
     @property
-    def moves(self) -> list[dict[str, Any]]:
-        """The solution's moves (docs/optimisation.md, explanations)."""
-        return list(self.solution.get("moves", []))
+    def moves(self) -> tuple[Move, ...]:
+        """The plan's moves with their explanations (docs/optimisation.md, explanations)."""
+        return self.solution.moves
 
 
 async def take_snapshot(
@@ -217,11 +228,18 @@ def staff_by_unit_family(employees: Sequence[Employee]) -> dict[tuple[str, str],
     return staff
 
 
-def _solution_dict(solution: Any) -> dict[str, Any]:
-    if isinstance(solution, dict):
-        return solution
-    result: dict[str, Any] = solution.to_dict()
-    return result
+class Laps:
+    """Wall seconds per named phase (time.perf_counter; measurement only, not the Clock)."""
+
+    def __init__(self) -> None:
+        self._mark = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        """Charge the time since the previous lap to NAME."""
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._mark
+        self._mark = now
 
 
 async def propose_plan(
@@ -234,6 +252,7 @@ async def propose_plan(
     actor: str = "system",
 ) -> PlanOutcome:
     """Snapshot, solve off the event loop, and (unless dry_run) store the plan and its messages."""
+    laps = Laps()
     zone = rules.approval.working_time.zone
     now = clock.now()
     plan_date = now.astimezone(zone).date()
@@ -242,26 +261,27 @@ async def propose_plan(
             existing = await uow.plans.get_for_date(plan_date)
             if existing is not None:
                 return await _existing(uow_factory, existing)
-    snapshot, findings = consistent_snapshot(
-        await take_snapshot(uow_factory, clock, zone, rules.workload_months)
+    snapshot, findings = await asyncio.to_thread(
+        consistent_snapshot, await take_snapshot(uow_factory, clock, zone, rules.workload_months)
     )
-    solution = _solution_dict(
-        await asyncio.to_thread(solve_snapshot, snapshot, rules.time_limit_seconds)
-    )
+    laps.lap("snapshot")
+    solution = await asyncio.to_thread(solve_snapshot, snapshot, rules.time_limit_seconds)
+    laps.lap("solve")
     # Staff whose (unit, jabatan) has no ABK keep need = staff in post (nobody moves in or out):
     # the plan says which pairs it left out, so no headcount silently leaves anyone out.
-    solution = {**solution, "left_out": left_out_pairs(findings)}
+    left_out = tuple(f for f in findings if f.kind == "no_abk")
     staff = staff_by_unit_family(snapshot.employees)
     demand = demand_by_unit_family(snapshot.activities, rules.wke_minutes)
     for key, count in staff.items():
         demand.setdefault(key, float(count))  # no ABK: need taken as current staff
     units = {u.code: u for u in snapshot.units}
-    moves = [m for m in solution.get("moves", []) if m["employee"] not in snapshot.busy_nips]
-    solution = {**solution, "moves": moves}
-    bars = tuple(unit_bars(moves, staff, demand, units))
+    solution = replace(
+        solution,
+        moves=tuple(m for m in solution.moves if m.employee not in snapshot.busy_nips),
+    )
+    bars = tuple(unit_bars(solution.moves, staff, demand, units))
     names = {u.code: u.name for u in snapshot.units}
-    solution["workload_flags"] = workload_flags_payload(snapshot.workload_flags, names)
-    moving = {str(m["employee"]) for m in moves}
+    moving = {m.employee for m in solution.moves}
     movers = {e.nip: e for e in snapshot.employees if e.nip in moving}
     people = {nip: e.name for nip, e in movers.items()}
     if dry_run:
@@ -277,10 +297,16 @@ async def propose_plan(
             people,
             units,
             movers,
+            phase_seconds=laps.seconds,
+            left_out=left_out,
+            workload_flags=snapshot.workload_flags,
         )
+    document = plan_document(
+        solution, left_out, bars, workload_flags_payload(snapshot.workload_flags, names)
+    )
     try:
         stored, proposals, delivery = await _store(
-            uow_factory, now, plan_date, solution, bars, rules.approval, actor
+            uow_factory, now, plan_date, solution, document, rules.approval, actor, snapshot, laps
         )
     except Conflict:
         # Another process or firing stored tonight's plan first: that one is the plan.
@@ -301,6 +327,9 @@ async def propose_plan(
         units,
         movers,
         delivery,
+        laps.seconds,
+        left_out,
+        snapshot.workload_flags,
     )
 
 
@@ -312,28 +341,55 @@ async def _existing(uow_factory: UnitOfWorkFactory, plan: Plan) -> PlanOutcome:
         movers = {p.nip: e for p in proposals if (e := await uow.employees.get(p.nip))}
     names = {code: unit.name for code, unit in units.items()}
     people = {nip: e.name for nip, e in movers.items()}
-    bars = tuple(_bars_from(plan.solution))
+    document = plan.solution
     return PlanOutcome(
-        plan, plan.solution, proposals, False, False, bars, 0, names, people, units, movers
+        plan,
+        Solution.from_dict(document),
+        proposals,
+        False,
+        False,
+        tuple(UnitBar(**b) for b in document.get("chart", [])),
+        0,
+        names,
+        people,
+        units,
+        movers,
+        left_out=tuple(
+            Finding("no_abk", str(p["jabatan"]), str(p["unit"]), int(p["staff"]))
+            for p in document.get("left_out", [])
+        ),
     )
 
 
-def _bars_from(solution: dict[str, Any]) -> list[UnitBar]:
-    return [UnitBar(**b) for b in solution.get("chart", [])]
+def plan_document(
+    solution: Solution,
+    left_out: Sequence[Finding],
+    bars: Sequence[UnitBar],
+    workload_flags: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The plan as stored (`plans.solution`): the engine's `mutasi-solution/2` document plus the
+    pairs left out for lack of ABK, the chart's bars and the confirmed large workload changes."""
+    return {
+        **solution.to_dict(),
+        "left_out": left_out_pairs(left_out),
+        "chart": bars_to_payload(list(bars)),
+        "workload_flags": workload_flags,
+    }
 
 
 async def _store(
     uow_factory: UnitOfWorkFactory,
     now: dt.datetime,
     plan_date: dt.date,
-    solution: dict[str, Any],
-    bars: tuple[UnitBar, ...],
+    solution: Solution,
+    document: dict[str, Any],
     rules: ApprovalRules,
     actor: str,
+    snapshot: Snapshot,
+    laps: Laps,
 ) -> tuple[Plan, tuple[TransferProposal, ...], PlanDelivery]:
-    moves = solution.get("moves", [])
+    moves = solution.moves
     opening = rules.working_time.next_open(now)
-    stored_solution = {**solution, "chart": bars_to_payload(list(bars))}
     async with uow_factory() as uow:
         plan = await uow.plans.add(
             Plan(
@@ -341,31 +397,37 @@ async def _store(
                 plan_date=plan_date,
                 created_at=now,
                 status="awaiting_approval" if moves else "no_moves",
-                objective=float(solution.get("objective", 0.0)),
-                status_quo_objective=float(solution.get("status_quo_objective", 0.0)),
-                bound=float(solution.get("bound", 0.0)),
-                solution=stored_solution,
+                objective=solution.objective,
+                status_quo_objective=solution.status_quo_objective,
+                bound=solution.bound,
+                solution=document,
                 dry_run=False,
             )
         )
         assert plan.id is not None
-        proposals: list[TransferProposal] = []
-        catalogue = catalogue_by_key(await uow.jabatan.list())
-        for move in moves:
-            mover = await uow.employees.get(str(move["employee"]))
-            proposals.append(
-                await uow.proposals.add(
+        catalogue = catalogue_by_key(snapshot.catalogue)
+        jabatan = {e.nip: e.jabatan for e in snapshot.employees}
+        proposals = list(
+            await uow.proposals.add_many(
+                [
                     TransferProposal(
                         id=None,
                         plan_id=plan.id,
-                        nip=str(move["employee"]),
-                        from_unit=str(move["from"]),
-                        to_unit=str(move["to"]),
-                        explanation=dict(move.get("explanation") or {}),
-                        butuh_sip=needs_sip(mover.jabatan, catalogue) if mover else False,
+                        nip=move.employee,
+                        from_unit=move.from_unit,
+                        to_unit=move.to_unit,
+                        explanation=move.explanation.to_dict(),
+                        butuh_sip=(
+                            needs_sip(jabatan[move.employee], catalogue)
+                            if move.employee in jabatan
+                            else False
+                        ),
                     )
-                )
+                    for move in moves
+                ]
             )
+        )
+        laps.lap("store")
         # Each approver chat: the summary first (queued first, and a second earlier), then a
         # card per move when it has few, else one digest (core.digest).
         today = rules.working_time.local(now).date()
@@ -383,12 +445,10 @@ async def _store(
                     "objective": plan.objective,
                     "status_quo_objective": plan.status_quo_objective,
                     "bound": plan.bound,
-                    "not_granted": len(
-                        {n.get("employee") for n in solution.get("not_granted", [])}
-                    ),
-                    "left_out": list(solution.get("left_out", [])),
-                    "bars": bars_to_payload(list(bars)),
-                    "workload_flags": list(solution.get("workload_flags", [])),
+                    "not_granted": len({n.employee for n in solution.not_granted}),
+                    "left_out": list(document["left_out"]),
+                    "bars": list(document["chart"]),
+                    "workload_flags": list(document["workload_flags"]),
                 },
                 now=now,
                 dedupe_key=f"summary:{plan.id}:{chat_id}",
@@ -422,6 +482,7 @@ async def _store(
             )
         )
         await uow.commit()
+    laps.lap("queue")
     return plan, tuple(proposals), delivery
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 
 from core.domain import Aspiration, ReasonCategory
 from db.repositories import SqlRepository
@@ -15,7 +16,7 @@ from db.rows import AspirationRow
 from db.statements import insert_rows
 
 
-def aspiration_from_row(row: AspirationRow) -> Aspiration:
+def aspiration_from_row(row: AspirationRow | Row[Any]) -> Aspiration:
     """The domain value of an aspiration row."""
     return Aspiration(
         id=row.id,
@@ -48,14 +49,15 @@ class SqlAspirationRepository(SqlRepository):
 
     async def list_active(self, at: dt.datetime) -> Sequence[Aspiration]:
         """The newest live aspiration of each employee (not withdrawn, not expired at `at`)."""
-        rows = await self._all(
-            select(AspirationRow)
+        rows = await self._records(
+            select(AspirationRow.__table__)
             .where(AspirationRow.withdrawn_at.is_(None), AspirationRow.expires_at > at)
             .order_by(AspirationRow.nip, *self._newest_first)
         )
         newest: dict[str, Aspiration] = {}
         for row in rows:
-            newest.setdefault(row.nip, aspiration_from_row(row))
+            if row.nip not in newest:
+                newest[row.nip] = aspiration_from_row(row)
         return builtins.list(newest.values())
 
     async def add(self, aspiration: Aspiration) -> Aspiration:

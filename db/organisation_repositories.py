@@ -159,8 +159,9 @@ class SqlEmployeeRepository(SqlRepository):
 
     async def list(self) -> Sequence[Employee]:
         """Every employee, by NIP."""
-        rows = await self._records(select(*_EMPLOYEE_COLUMNS).order_by(EmployeeRow.nip))
-        return [_employee_from_record(r) for r in rows]
+        return await self._converted(
+            select(*_EMPLOYEE_COLUMNS).order_by(EmployeeRow.nip), _employee_from_record
+        )
 
     async def list_by_unit(self, unit_code: str) -> Sequence[Employee]:
         """The employees in one unit, by NIP."""
@@ -243,8 +244,9 @@ class SqlActivityRepository(SqlRepository):
 
     async def list(self) -> Sequence[Activity]:
         """Every activity, grouped by unit and jabatan in insertion order."""
-        rows = await self._records(select(ActivityRow.__table__).order_by(*self._order))
-        return [activity_from_row(r) for r in rows]
+        return await self._converted(
+            select(ActivityRow.__table__).order_by(*self._order), activity_from_row
+        )
 
     async def list_for(self, unit_code: str, jabatan: str) -> Sequence[Activity]:
         """The activities of one (unit, jabatan), in insertion order."""

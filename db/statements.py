@@ -96,3 +96,20 @@ async def insert_new_rows(
         result = await session.execute(statement, chunk)
         inserted += len(result.all())
     return inserted
+
+
+async def insert_rows_returning(
+    session: AsyncSession, table: Any, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """INSERT every row, one multi-row INSERT ... RETURNING COLUMNS per chunk (not a statement
+    per row); the returned tuples come in no promised order (match them on COLUMNS). A clash
+    with a unique constraint raises IntegrityError; earlier chunks may then be in, so the
+    caller's transaction must be rolled back (a unit of work left without commit is)."""
+    if not rows:
+        return []
+    statement = insert_for(session, table).returning(*(table.c[name] for name in columns))
+    found: list[tuple[Any, ...]] = []
+    for chunk in _chunks(rows):
+        result = await session.execute(statement, chunk)
+        found.extend(tuple(row) for row in result.all())
+    return found

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import Update, select, update
+from sqlalchemy import Row, Update, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.domain import ApprovalDecision, Evaluation, Plan, ProposalState, TransferProposal
 from core.errors import Conflict
 from db.repositories import SqlRepository
 from db.rows import ApprovalDecisionRow, EvaluationRow, PlanRow, TransferProposalRow
-from db.statements import insert_returning_id_unless_taken, insert_unless_taken
+from db.statements import (
+    insert_returning_id_unless_taken,
+    insert_rows_returning,
+    insert_unless_taken,
+)
 
 # ----------------------------------------------------------------------------- plans
 
@@ -101,7 +107,7 @@ class SqlPlanRepository(SqlRepository):
 # ------------------------------------------------------------------------- proposals
 
 
-def proposal_from_row(row: TransferProposalRow) -> TransferProposal:
+def proposal_from_row(row: TransferProposalRow | Row[Any]) -> TransferProposal:
     """The domain value of a proposal row."""
     return TransferProposal(
         id=row.id,
@@ -147,6 +153,34 @@ class SqlProposalRepository(SqlRepository):
         assert stored is not None
         return stored
 
+    async def add_many(self, proposals: Sequence[TransferProposal]) -> list[TransferProposal]:
+        """Store many proposals with one multi-row INSERT ... RETURNING per chunk of rows (not
+        one per proposal); returns them with their ids, in the given order. Conflict if an
+        employee already has a pending proposal (the unit of work must then be left without
+        commit: nothing of it is stored). (plan, NIP) must not repeat within PROPOSALS."""
+        keys = [(p.plan_id, p.nip) for p in proposals]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a plan proposes at most one move per employee")
+        rows = [
+            {
+                "plan_id": p.plan_id,
+                "nip": p.nip,
+                "from_unit": p.from_unit,
+                "to_unit": p.to_unit,
+                **_mutable_fields(p),
+                "butuh_sip": p.butuh_sip,
+            }
+            for p in proposals
+        ]
+        try:
+            returned = await insert_rows_returning(
+                self.session, TransferProposalRow.__table__, rows, ("plan_id", "nip", "id")
+            )
+        except IntegrityError as error:
+            raise Conflict("employee already has a pending transfer") from error
+        ids = {(plan_id, nip): int(new_id) for plan_id, nip, new_id in returned}
+        return [replace(p, id=ids[key]) for p, key in zip(proposals, keys, strict=True)]
+
     async def get(self, proposal_id: int) -> TransferProposal | None:
         """The proposal with this id."""
         row = await self._one_or_none(
@@ -165,12 +199,12 @@ class SqlProposalRepository(SqlRepository):
 
     async def list_by_state(self, state: str) -> Sequence[TransferProposal]:
         """The proposals in one state, in creation order."""
-        rows = await self._all(
-            select(TransferProposalRow)
+        return await self._converted(
+            select(TransferProposalRow.__table__)
             .where(TransferProposalRow.state == str(state))
-            .order_by(TransferProposalRow.id)
+            .order_by(TransferProposalRow.id),
+            proposal_from_row,
         )
-        return [proposal_from_row(r) for r in rows]
 
     async def list_for_nip(self, nip: str) -> Sequence[TransferProposal]:
         """Every proposal ever made for one employee, in creation order."""

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, InputFile
 
 from core.approval import awaiting, record_card_copy
+from core.consistency import left_out_pairs
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
 from core.evaluations import plan_evaluations
@@ -311,7 +313,11 @@ async def show_plan(turn: Turn) -> None:
     if payload is None:
         await turn.say_key("rencana.none")
         return
-    caption, markup, png = render_summary(turn.t, payload, LEFT_OUT_LISTED)
+    # Drawing the chart takes a CPU for a while: off the event loop, like the summary's in
+    # bot.outbox_sender, so replies to other people go on meanwhile.
+    caption, markup, png = await asyncio.to_thread(
+        render_summary, turn.t, payload, LEFT_OUT_LISTED
+    )
     states = ", ".join(
         f"{state_word(turn.t, s)}: {n}" for s, n in sorted(payload["states"].items())
     )
@@ -392,8 +398,8 @@ def _solver(context: BotContext) -> SolveSnapshot:
 
 def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
     """A plan run's result in words, with the first moves listed."""
-    before = float(outcome.solution.get("status_quo_objective", 0.0))
-    after = float(outcome.solution.get("objective", 0.0))
+    before = outcome.solution.status_quo_objective
+    after = outcome.solution.objective
     if outcome.dry_run:
         head = t(
             "simulasi.result",
@@ -420,7 +426,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
             count=len(outcome.proposals),
         )
     lines = [head]
-    left_out = left_out_text(t, list(outcome.solution.get("left_out", [])), LEFT_OUT_LISTED)
+    left_out = left_out_text(t, left_out_pairs(outcome.left_out), LEFT_OUT_LISTED)
     if left_out:
         lines.append(left_out)
     if outcome.delivery is not None:
@@ -429,9 +435,9 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
         lines.append(
             t(
                 "simulasi.move",
-                name=escape(outcome.employee_names.get(move["employee"], move["employee"])),
-                origin=escape(outcome.unit_names.get(move["from"], move["from"])),
-                destination=escape(outcome.unit_names.get(move["to"], move["to"])),
+                name=escape(outcome.employee_names.get(move.employee, move.employee)),
+                origin=escape(outcome.unit_names.get(move.from_unit, move.from_unit)),
+                destination=escape(outcome.unit_names.get(move.to_unit, move.to_unit)),
             )
         )
     if len(outcome.moves) > MOVES_LISTED:
@@ -458,9 +464,8 @@ async def _run_and_report(turn: Turn, dry_run: bool) -> None:
         return
     await turn.say(outcome_text(turn.t, outcome))
     if dry_run and outcome.bars:
-        png = render_plan_chart(
-            list(outcome.bars), chart_labels(turn.t, turn.t.date(turn.context.today()))
-        )
+        labels = chart_labels(turn.t, turn.t.date(turn.context.today()))
+        png = await asyncio.to_thread(render_plan_chart, list(outcome.bars), labels)
         await turn.context.bot.send_photo(turn.chat_id, InputFile(png, filename="simulasi.png"))
 
 

@@ -3,9 +3,14 @@ workbook (summary, one sheet per OPD, minutes), and an OPD approver gets only th
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
 import io
+import threading
+import time
 
+import pytest
 from openpyxl import load_workbook
 
 from core.domain import Plan, Role, RoleGrant, ScopeKind, TransferProposal
@@ -117,3 +122,50 @@ async def test_someone_without_approver_or_admin_role_gets_no_file(h: Harness) -
     # a refused press is answered as a toast (answerCallbackQuery text)
     assert reply.method == "answerCallbackQuery" and "tidak berwenang" in reply.text
     assert all(c.method != "sendDocument" for c in h.request.calls)
+
+
+async def test_the_rencana_chart_is_drawn_off_the_event_loop(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import handlers.plan
+
+    plan_id = await store_plan(h)
+    bar = {
+        "unit_code": "PKM-A",
+        "unit_name": "Puskesmas Sukamaju",
+        "family": "Perawat Terampil",
+        "required": 1.02,
+        "before": 2,
+        "after": 1,
+    }
+    async with h.uows() as uow:
+        plan = await uow.plans.get(plan_id)
+        assert plan is not None
+        charted = dataclasses.replace(plan, solution={**plan.solution, "chart": [bar]})
+        await uow.plans.update(charted)
+        await uow.commit()
+    drawn_on: list[int] = []
+
+    def slow_chart(bars: object, labels: object) -> bytes:
+        drawn_on.append(threading.get_ident())
+        time.sleep(0.3)  # a big chart on a slow CPU
+        return b"png"
+
+    monkeypatch.setattr(handlers.plan, "render_plan_chart", slow_chart)
+    ticks = 0
+
+    async def other_work() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    await h.register(ADMIN_ID, ADMIN.nip)
+    ticker = asyncio.create_task(other_work())
+    await h.command(ADMIN_ID, "/rencana")
+    ticker.cancel()
+    [photo] = [c for c in h.request.calls if c.method == "sendPhoto"]
+    assert list(photo.files.values()) == [b"png"]
+    assert f"rencana:xlsx:{plan_id}" in str(photo.params.get("reply_markup"))
+    assert drawn_on and drawn_on[0] != threading.get_ident()
+    assert ticks >= 10  # the loop went on while the chart was drawn

@@ -10,11 +10,13 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import build_app
+from core.consistency import left_out_pairs
 from core.importing.apply import import_checked
 from core.importing.report import describe_report
 from core.importing.sheets import ImportBatch
 from core.planning import Snapshot, propose_plan
 from core.ports import UnitOfWorkFactory
+from core.rebalance.model import Solution
 from db.spreadsheets import read_sheet_bytes
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import rules
@@ -133,9 +135,9 @@ async def test_the_plan_counts_variants_as_one_jabatan_and_names_pairs_without_a
     await import_checked(batch(), uow_factory, actor="test", now=NOW)
     seen: list[Snapshot] = []
 
-    def solve(snapshot: Snapshot, _limit: float) -> dict[str, object]:
+    def solve(snapshot: Snapshot, _limit: float) -> Solution:
         seen.append(snapshot)
-        return {"moves": [], "objective": 0.0, "status_quo_objective": 0.0, "bound": 0.0}
+        return Solution("OPTIMAL", 0.0, 0.0, 0.0, (), ())
 
     outcome = await propose_plan(uow_factory, FakeClock(NOW), rules(), solve, dry_run=True)
     (snapshot,) = seen
@@ -143,7 +145,7 @@ async def test_the_plan_counts_variants_as_one_jabatan_and_names_pairs_without_a
     assert in_kec_a == [ADMIN] * 4  # four staff of one jabatan, not 2 + 1 + 1
     bars = {(b.unit_code, b.family): b.before for b in outcome.bars}
     assert bars[("KEC-A", ADMIN)] == 4
-    assert outcome.solution["left_out"] == [
+    assert left_out_pairs(outcome.left_out) == [
         {"unit": "KEC-B", "jabatan": "Pengelola Keuangan", "staff": 1}
     ]
 

@@ -11,7 +11,7 @@ import pytest
 
 from core.abk import need_by_family
 from core.domain import WorkloadReport
-from core.planning import propose_plan, take_snapshot
+from core.planning import propose_plan, take_snapshot, workload_flags_payload
 from core.ports import UnitOfWorkFactory
 from core.rebalance.snapshot import build_instance
 from core.staffing_gaps import read_staffing_summary
@@ -143,7 +143,7 @@ async def test_a_confirmed_large_change_in_use_is_marked_on_the_plan(
     outcome = await propose_plan(
         factory, FakeClock(START), rules(), ScriptedEngine([]), dry_run=True
     )
-    assert outcome.solution["workload_flags"] == [
+    assert workload_flags_payload(outcome.workload_flags, outcome.unit_names) == [
         {
             "unit": "PKM-A",
             "unit_name": "Puskesmas Sukamaju",

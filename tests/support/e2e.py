@@ -37,6 +37,7 @@ from core.invitations import hash_invitation_code
 from core.outbox import DispatchPolicy
 from core.planning import Snapshot
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
+from core.rebalance.model import Solution
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
@@ -58,10 +59,9 @@ class EnginePlanner:
         self.calls = 0
         self.solve = solver_of(rules_of(Settings(_env_file=None)))  # type: ignore[call-arg]
 
-    def __call__(self, snapshot: Snapshot, time_limit: float) -> dict[str, Any]:
+    def __call__(self, snapshot: Snapshot, time_limit: float) -> Solution:
         self.calls += 1
-        solution: dict[str, Any] = self.solve(snapshot, time_limit)
-        return solution
+        return self.solve(snapshot, time_limit)
 
 
 def bot_settings(token: str, api_url: str, database_path: Path, **overrides: Any) -> Settings:

@@ -319,6 +319,18 @@ class Proposals(_Repo):
         self.s.proposals[stored_id(stored)] = stored
         return stored
 
+    async def add_many(self, proposals: Sequence[TransferProposal]) -> list[TransferProposal]:
+        keys = [(p.plan_id, p.nip) for p in proposals]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a plan proposes at most one move per employee")
+        before = dict(self.s.proposals)
+        try:
+            return [await self.add(p) for p in proposals]
+        except Conflict:
+            self.s.proposals.clear()
+            self.s.proposals.update(before)
+            raise
+
     async def get(self, proposal_id: int) -> TransferProposal | None:
         return self.s.proposals.get(proposal_id)
 

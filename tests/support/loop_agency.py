@@ -10,6 +10,7 @@ from typing import Any
 from core.approval import ApprovalRules, parse_chain
 from core.domain import Activity, Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
 from core.planning import PlanningRules, Snapshot
+from core.rebalance.model import Solution
 from core.working_time import WorkingTime
 from tests.support.agency import Agency
 from tests.support.clock import FakeClock
@@ -134,8 +135,12 @@ class ScriptedEngine:
         self.moves = moves
         self.seen: list[Snapshot] = []
 
-    def __call__(self, snapshot: Snapshot, time_limit: float) -> dict[str, Any]:
+    def __call__(self, snapshot: Snapshot, time_limit: float) -> Solution:
         self.seen.append(snapshot)
+        return Solution.from_dict(self.document())
+
+    def document(self) -> dict[str, Any]:
+        """The fixed solution as `mutasi-solution/1` JSON data."""
         return {
             "format": "mutasi-solution/1",
             "status": "OPTIMAL",

@@ -69,10 +69,14 @@ def test_no_upward_imports() -> None:
 
 
 def test_production_never_imports_development_code() -> None:
-    # The installed package holds bot, handlers, core and db only (pyproject.toml).
+    # The installed package holds bot, handlers, core and db, and benchmarks for one command:
+    # `mutasi bench` (bot/cli_engine.py) measures the nightly step (pyproject.toml, issue 12).
     development = {"tests", "devtools", "benchmarks"}
+    the_bench_command = "bot/cli_engine.py: benchmarks"
     for package in sorted(FIRST_PARTY):
-        assert violations(package, None, forbidden=development) == []
+        found = violations(package, None, forbidden=development)
+        assert [v for v in found if v != the_bench_command] == []
+    assert violations("bot", None, forbidden=development) == [the_bench_command]
 
 
 def test_benchmarks_and_devtools_never_import_the_tests() -> None:

@@ -13,6 +13,7 @@ from core.notices import (
     transfer_content,
     unit_bars,
 )
+from core.rebalance.model import Move
 from handlers.charts import ChartLabels, render_plan_chart
 
 UNITS = {
@@ -90,7 +91,11 @@ def test_content_survives_a_trip_through_the_outbox_payload() -> None:
 
 
 def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
-    moves = [{"employee": NURSE.nip, "from": "PKM-A", "to": "PKM-B", "explanation": EXPLANATION}]
+    moves = [
+        Move.from_dict(
+            {"employee": NURSE.nip, "from": "PKM-A", "to": "PKM-B", "explanation": EXPLANATION}
+        )
+    ]
     staff = {("PKM-A", "Perawat Terampil"): 14, ("PKM-B", "Perawat Terampil"): 7}
     demand = {("PKM-A", "Perawat Terampil"): 11.2, ("PKM-B", "Perawat Terampil"): 9.6}
     bars = unit_bars(moves, staff, demand, UNITS)
@@ -99,7 +104,7 @@ def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
 
 
 def test_plan_chart_is_a_png() -> None:
-    moves: list[dict[str, object]] = []
+    moves: list[Move] = []
     bars = unit_bars(moves, {("PKM-A", "x"): 3}, {("PKM-A", "x"): 2.5}, UNITS)
     png = render_plan_chart(bars, ChartLabels("Plan", "ABK need", "Before", "After", "staff"))
     assert png.startswith(b"\x89PNG") and len(png) > 1000

@@ -1,8 +1,10 @@
-"""Benchmark: the pipeline against single-move descent and CP-SAT alone, on the same instances.
+"""The engine against single-move descent and CP-SAT alone, on the same generated instances
+(`python benchmarks/bench_rebalance.py`; the nightly step itself is `mutasi bench`,
+benchmarks/nightly.py).
 
 Each method runs in its own process so wall time and peak memory are the whole process's: the
 pipeline as the real `mutasi solve` command (instance read to solution written), the baselines
-through `python -m core.rebalance.benchmark run METHOD ...` with the same time budget.
+through `python -m benchmarks.solvers run METHOD ...` with the same time budget.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ class BenchRow:
     status: str
 
 
-def _run(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
-    """Run a command; wall seconds, peak RSS (MiB), exit code, stderr tail."""
+def run_measured(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
+    """Run a command (killed after TIMEOUT seconds); its wall seconds, peak RSS of the whole
+    process (MiB, from wait4), exit code and stderr tail."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = start + timeout
@@ -170,7 +173,7 @@ def run_benchmark(
                         str(out),
                         str(limit),
                     ]
-                seconds, mib, code, err = _run(cmd, timeout=limit * 3 + 60)
+                seconds, mib, code, err = run_measured(cmd, timeout=limit * 3 + 60)
                 data: dict[str, Any]
                 if code != 0 or not out.exists():
                     data = {"status": f"FAILED (exit {code}): {err}"}
@@ -247,7 +250,7 @@ if __name__ == "__main__":
         run_method(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
     else:
         print(
-            "usage: python -m core.rebalance.benchmark run METHOD INSTANCE OUT SECONDS",
+            "usage: python -m benchmarks.solvers run METHOD INSTANCE OUT SECONDS",
             file=sys.stderr,
         )
         raise SystemExit(2)
