@@ -43,7 +43,7 @@ from bot.composition import approval_rules_of
 from bot.jobs import NIGHTLY, install_cycle
 from bot.serve import running_bot
 from bot.settings import Settings
-from core.approval import enqueue_notice
+from core.approval.cards import enqueue_notice
 from core.domain import (
     Employee,
     OutboxStatus,

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from bot.settings import Settings
 from core.abk import CategoryThresholds
-from core.approval import ApprovalRules, parse_chain
+from core.approval.chain import ApprovalRules, parse_chain
 from core.aspirations import EligibilityPolicy
 from core.committee import with_committee
 from core.outbox import DispatchPolicy

@@ -22,7 +22,7 @@ from telegram.ext import Application
 
 from bot.composition import solver_of
 from bot.outbox_sender import TelegramSender
-from core.approval import remind_and_expire
+from core.approval.reminders import remind_and_expire
 from core.delegation import announce_delegations
 from core.effect import apply_due_transfers
 from core.evaluations import request_due_evaluations

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot.rate_limit import NO_RETRY, retry_seconds
-from core.approval import ApprovalRules
+from core.approval.chain import ApprovalRules
 from core.delegation import principals_of
 from core.digest import digest_view
 from core.domain import OutboxMessage

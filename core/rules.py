@@ -9,7 +9,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from core.approval import ApprovalRules
+from core.approval.chain import ApprovalRules
 from core.aspirations import EligibilityPolicy
 from core.outbox import DispatchPolicy
 from core.planning import PlanningRules

@@ -26,7 +26,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
 from core.access import Caller, load_caller
-from core.approval import ApprovalRules
+from core.approval.chain import ApprovalRules
 from core.dialogue import DialogueState
 from core.domain import Role
 from core.errors import DomainError, StaleAction

@@ -12,12 +12,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from core.approval import (
-    AlreadyDecided,
-    approve_all,
-    check_may_decide,
-    decide,
-)
+from core.approval.decisions import AlreadyDecided, check_may_decide, decide
+from core.approval.groups import approve_all
 from core.delegation import principals_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role

@@ -14,7 +14,8 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from core.approval import AlreadyDecided, content_of
+from core.approval.cards import content_of
+from core.approval.decisions import AlreadyDecided
 from core.committee import (
     AlreadyVoted,
     Committee,

@@ -16,13 +16,9 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.access import OutOfScope, grant_covers_unit
-from core.approval import (
-    ApprovalRules,
-    approve_many,
-    card_payload,
-    content_of,
-    record_card_copy,
-)
+from core.approval.cards import card_payload, content_of, record_card_copy
+from core.approval.chain import ApprovalRules
+from core.approval.groups import approve_many
 from core.delegation import principals_of
 from core.digest import DigestEntry, DigestGroup, DigestView, digest_view
 from core.domain import Employee, ProposalState, Role, Unit

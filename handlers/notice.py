@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from core.approval import content_of
+from core.approval.cards import content_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
 from core.errors import NotFound

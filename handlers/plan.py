@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile
 
-from core.approval import awaiting, record_card_copy
+from core.approval.cards import record_card_copy
 from core.consistency import left_out_pairs
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
@@ -22,6 +22,7 @@ from core.notices import bars_from_payload, transfer_content
 from core.plan_report import plan_report
 from core.planning import PlanDelivery, PlanOutcome, SolveSnapshot, propose_plan
 from core.ports import UnitOfWork
+from core.views.proposals import awaiting
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
 from handlers.approval import (

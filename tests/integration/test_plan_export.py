@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
 from bot.cli import build_app
-from core.approval import decide
+from core.approval.decisions import decide
 from core.domain import Role, RoleGrant, ScopeKind
 from core.plan_report import plan_report
 from core.planning import propose_plan

@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from core.approval import ApprovalRules, decide
+from core.approval.chain import ApprovalRules
+from core.approval.decisions import decide
 from core.domain import OutboxMessage, ProposalState
 from core.effect import (
     ArrivalAlreadyConfirmed,

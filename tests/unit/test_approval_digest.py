@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.approval import AlreadyDecided, approve_many, decide
+from core.approval.decisions import AlreadyDecided, decide
+from core.approval.groups import approve_many
 from core.digest import digest_view
 from core.domain import ProposalState, Role, RoleGrant, ScopeKind, Unit
 from core.planning import propose_plan

@@ -6,12 +6,8 @@ import datetime as dt
 
 import pytest
 
-from core.approval import (
-    DecidedEarlierStage,
-    NotYourStage,
-    decide,
-    remind_and_expire,
-)
+from core.approval.decisions import DecidedEarlierStage, NotYourStage, decide
+from core.approval.reminders import remind_and_expire
 from core.delegation import (
     DelegationDates,
     DelegationOverlaps,
