@@ -71,7 +71,7 @@ async def _approve_first(url: str) -> tuple[int, str]:
 
 
 def test_plan_preview_for_the_demo_stores_nothing(database: str) -> None:
-    from bot.cli_loop import preview_plan_text
+    from bot.cli_cycle import preview_plan_text
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, database_url=database)  # type: ignore[call-arg]

@@ -146,9 +146,9 @@ async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() ->
     waits for (docs/after-approval.md), not just "approved" while the unit does not change."""
     import dataclasses
 
-    from bot.i18n import translator
     from core.effect import confirm_arrival
     from core.views.status import transfers_view
+    from handlers.i18n import translator
     from handlers.status import transfer_lines
     from tests.support.loop_agency import NURSE_A, SUP_B, rules
     from tests.unit.test_after_approval import TMT, approved_move
