@@ -12,9 +12,8 @@ from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.i18n import Translator, translator
 from bot.rate_limit import NO_RETRY, retry_seconds
-from core.approval import ApprovalRules
+from core.approval.chain import ApprovalRules
 from core.delegation import principals_of
 from core.digest import digest_view
 from core.domain import OutboxMessage
@@ -22,6 +21,7 @@ from core.messages import ApprovalDigest, DigestRefresh, EditPayload, LiveDigest
 from core.outbox import SendResult
 from core.ports import Clock, UnitOfWorkFactory
 from handlers import digest, plan
+from handlers.i18n import Translator, translator
 from handlers.outbox_render import Rendered, render_text
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class TelegramSender:
         chat_id = message.chat_id
         if isinstance(payload, PlanSummary):
             # Drawing the chart takes a CPU for a while: off the event loop, so replies to
-            # people go on meanwhile (bot.charts draws without pyplot's global state).
+            # people go on meanwhile (handlers.charts draws without pyplot's global state).
             caption, markup, png = await asyncio.to_thread(plan.render_summary, t, payload)
             if png is not None:
                 photo: Message = await self.bot.send_photo(

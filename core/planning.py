@@ -20,7 +20,7 @@ from core.abk import (
     engine_families,
     staffing_by_family,
 )
-from core.approval import ApprovalRules
+from core.approval.chain import ApprovalRules
 from core.consistency import Finding, canonical_names, check_consistency, left_out_pairs
 from core.digest import Recipients, enqueue_stage_messages, recipients_at
 from core.domain import (

@@ -7,13 +7,11 @@ from dataclasses import replace
 from html import escape
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.aspirations import (
     MAX_CHOICES,
     WILLINGNESS_LEVELS,
     AspirationDraft,
-    EligibilityPolicy,
     choice_problems,
     person_problems,
     submit_aspiration,
@@ -23,28 +21,12 @@ from core.dialogue import AspirationAnswers, DialogueState
 from core.domain import ReasonCategory, Role, Unit
 from core.errors import InvalidInput
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, BotContext, CommandSpec, DialogueRoute, Services
 from handlers.formatting import aspiration_text, problems_block, unit_label
-from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
+from handlers.keyboards import button, keyboard, unit_keyboard
 
 FEATURE = AspirationAnswers.FLOW
-COMMANDS = (CommandSpec("aspirasi", "cmd.aspirasi", Role.ASN),)
 PER_PAGE = 8
 MAX_TEXT = 1000
-
-
-def policy_of(context: BotContext) -> EligibilityPolicy:
-    """The eligibility settings of the agency."""
-    s = context.settings
-    return EligibilityPolicy(
-        s.min_tenure_months,
-        s.retirement_guard_months,
-        s.aspiration_months,
-        teacher_min_tenure_months=s.teacher_min_tenure_months,
-        skp_gate=s.skp_gate,
-        tmt_months_ahead=s.tmt_months_ahead,
-        expiry_working_days=s.expiry_working_days,
-    )
 
 
 @handler(role=Role.ASN)
@@ -68,7 +50,7 @@ async def start_aspiration(turn: Turn) -> None:
 async def _begin(turn: Turn) -> None:
     async with turn.context.uow() as uow:
         problems = await person_problems(
-            uow, turn.me.employee, turn.context.today(), policy_of(turn.context)
+            uow, turn.me.employee, turn.context.today(), turn.context.rules.eligibility
         )
     if problems:
         await turn.say(
@@ -102,14 +84,12 @@ def _choice_prompt(turn: Turn, state: DialogueState) -> str:
 
 
 def _results_keyboard(turn: Turn, state: DialogueState, units: list[Unit]) -> InlineKeyboardMarkup:
-    return paged_keyboard(
-        [unit_label(u) for u in units],
+    return unit_keyboard(
+        turn.t,
+        units,
         feature=FEATURE,
-        pick_action="pick",
-        page_action="page",
         page=_answers(state).page,
-        previous_label=turn.t("paging.previous"),
-        next_label=turn.t("paging.next"),
+        pick_action="pick",
         per_page=PER_PAGE,
     )
 
@@ -162,9 +142,7 @@ async def on_press(turn: Turn) -> None:
     elif press.action == "send":
         await _send(turn)
     elif press.action == "cancel":
-        await turn.dialogue_in(FEATURE)
-        await turn.end_dialogue()
-        await turn.say_key("cancel.done")
+        await turn.cancel_dialogue(FEATURE)
     else:
         raise StaleButton()
 
@@ -309,7 +287,7 @@ async def _send(turn: Turn) -> None:
             draft=draft,
             now=turn.context.now(),
             today=turn.context.today(),
-            policy=policy_of(turn.context),
+            policy=turn.context.rules.eligibility,
         )
         names = {u.code: u.name for u in await uow.units.list()}
     await turn.end_dialogue()
@@ -341,10 +319,3 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
         await _ask_willingness(turn, await turn.advance(state, "willing", given))
     else:
         await turn.say_key("dialogue.use_buttons")
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /aspirasi, its buttons and its dialogue route."""
-    application.add_handler(CommandHandler("aspirasi", start_aspiration))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[FEATURE] = DialogueRoute(Role.ASN, on_text)

@@ -8,10 +8,8 @@ import datetime as dt
 from html import escape
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
-from core.approval import content_of
+from core.approval.cards import content_of
 from core.dialogue import DialogueState, ObjectionAnswers
 from core.domain import ProposalState, Role
 from core.errors import NotFound
@@ -26,14 +24,13 @@ from core.messages import (
 from core.objections import accept_transfer, object_transfer
 from core.text import MAX_REASON
 from handlers.access import Turn, handler
-from handlers.approval import edit_best_effort, rules_of
-from handlers.context import CommandSpec, DialogueRoute, Services
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.approval import edit_best_effort
+from handlers.i18n import Translator
+from handlers.keyboards import button, keyboard
 from handlers.transfer_text import detail_lines, headline_lines
 
 FEATURE = "ntc"
 OBJECTION_FLOW = ObjectionAnswers.FLOW
-COMMANDS: tuple[CommandSpec, ...] = ()
 
 
 def notice_first_screen(t: Translator, notice: Notice) -> str:
@@ -175,11 +172,11 @@ async def _notice_payload(turn: Turn, proposal_id: int) -> Notice:
         for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal_id}:"):
             if isinstance(message.payload, Notice):
                 return message.payload
-        content = await content_of(uow, proposal, rules_of(turn.context), turn.context.now())
+        content = await content_of(uow, proposal, turn.context.rules.approval, turn.context.now())
     return Notice(
         proposal_id=proposal_id,
         content=content,
-        objection_days=turn.context.settings.objection_days,
+        objection_days=turn.context.rules.approval.objection_days,
     )
 
 
@@ -241,14 +238,12 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         return
     answers = state.answers_as(ObjectionAnswers)
     await turn.end_dialogue()
-    await object_transfer(
-        turn.context.services.uow_factory,
-        turn.context.clock,
-        rules_of(turn.context),
+    await turn.run_use_case(
+        object_transfer,
         proposal_id=answers.proposal_id,
         nip=turn.me.nip,
         reason=reason,
-        window_days=turn.context.settings.objection_days,
+        window_days=turn.context.rules.approval.objection_days,
     )
     if answers.notice_message is not None:
         payload = await _notice_payload(turn, answers.proposal_id)
@@ -259,12 +254,6 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         + "\n"
         + turn.t(
             "notice.objected_deadline",
-            count=turn.context.settings.objection_decision_working_days,
+            count=turn.context.rules.approval.objection_decision_working_days,
         )
     )
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the notice presses and the objection-reason dialogue."""
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[OBJECTION_FLOW] = DialogueRoute(Role.ASN, on_objection_reason)

@@ -13,7 +13,6 @@ from typing import assert_never
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import Translator
 from core import messages as m
 from core.messages import TextPayload
 from handlers import (
@@ -26,6 +25,7 @@ from handlers import (
     privacy,
     reminders,
 )
+from handlers.i18n import Translator
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 

@@ -9,8 +9,8 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import Translator
 from core.messages import AspirationRenew, WorkloadReminder
+from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard
 
 

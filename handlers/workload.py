@@ -7,9 +7,7 @@ from dataclasses import replace
 from html import escape
 
 from telegram import Document, InlineKeyboardMarkup
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from core.abk import CategoryThresholds
 from core.access import OutOfScope, units_in_scope
 from core.dialogue import DialogueState, WorkloadAnswers
 from core.domain import Activity, Role, Unit
@@ -17,7 +15,6 @@ from core.errors import NotFound
 from core.safe_files import parse_with_budget
 from core.workload import (
     FiguresChanged,
-    WorkloadPolicy,
     WorkloadPreview,
     parse_volume,
     preview_workload,
@@ -26,25 +23,12 @@ from core.workload import (
     reportable_jabatan,
 )
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, BotContext, CommandSpec, DialogueRoute, Services
-from handlers.formatting import figures_text, preview_text, unit_label
-from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
+from handlers.formatting import figures_text, preview_text
+from handlers.keyboards import button, keyboard, unit_keyboard
 from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
 
 FEATURE = WorkloadAnswers.FLOW
-COMMANDS = (CommandSpec("bebankerja", "cmd.bebankerja", Role.SUPERVISOR),)
 PER_PAGE = 8
-
-
-def policy_of(context: BotContext) -> WorkloadPolicy:
-    """The ABK settings of the agency."""
-    s = context.settings
-    return WorkloadPolicy(
-        s.wke_minutes,
-        CategoryThresholds(),
-        average_months=s.workload_average_months,
-        change_percent=s.workload_change_percent,
-    )
 
 
 async def _scoped_units(turn: Turn) -> list[Unit]:
@@ -73,16 +57,7 @@ async def _start(turn: Turn) -> None:
 
 
 def _units_keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
-    return paged_keyboard(
-        [unit_label(u) for u in units],
-        feature=FEATURE,
-        pick_action="unit",
-        page_action="page",
-        page=page,
-        previous_label=turn.t("paging.previous"),
-        next_label=turn.t("paging.next"),
-        per_page=PER_PAGE,
-    )
+    return unit_keyboard(turn.t, units, feature=FEATURE, page=page, per_page=PER_PAGE)
 
 
 async def _unit_chosen(turn: Turn, state: DialogueState, unit: Unit) -> None:
@@ -167,7 +142,7 @@ async def _show_preview(turn: Turn, state: DialogueState, note: str = "") -> Non
             jabatan=answers.jabatan,
             month=answers.month,
             volumes=dict(answers.volumes),
-            policy=policy_of(turn.context),
+            policy=turn.context.rules.workload,
         )
     # Saving checks that the figures are still those shown (see core.workload.FiguresChanged).
     await turn.advance(state, "confirm", replace(answers, seen=preview.basis))
@@ -204,30 +179,21 @@ async def on_press(turn: Turn) -> None:
         )
     elif press.action == "unit":
         state = await turn.dialogue_in(FEATURE, "unit")
-        codes = _answers(state).results
-        index = press.int_arg(0)
-        if index is None or index >= len(codes):
-            raise StaleButton()
-        units = await _units_from(turn, [codes[index]])
+        units = await _units_from(turn, [turn.pressed_option(_answers(state).results)])
         if not units:
             raise StaleButton()
         await _unit_chosen(turn, state, units[0])
     elif press.action == "jab":
         state = await turn.dialogue_in(FEATURE, "jabatan")
-        options = _answers(state).jabatan_list
-        index = press.int_arg(0)
-        if index is None or index >= len(options):
-            raise StaleButton()
-        chosen = replace(_answers(state), jabatan=options[index])
+        jabatan = turn.pressed_option(_answers(state).jabatan_list)
+        chosen = replace(_answers(state), jabatan=jabatan)
         await _ask_month(turn, await turn.advance(state, "month", chosen))
     elif press.action == "month":
         state = await turn.dialogue_in(FEATURE, "month")
-        months = _answers(state).months
-        index = press.int_arg(0)
-        if index is None or index >= len(months):
-            raise StaleButton()
-        month = replace(_answers(state), month=months[index], index=0, volumes={})
-        state = await turn.advance(state, "volume", month)
+        month = turn.pressed_option(_answers(state).months)
+        state = await turn.advance(
+            state, "volume", replace(_answers(state), month=month, index=0, volumes={})
+        )
         await _ask_volume(turn, state)
     elif press.action == "xlsx":
         await _send_template(turn, await turn.dialogue_in(FEATURE, "volume"))
@@ -240,9 +206,7 @@ async def on_press(turn: Turn) -> None:
         again = replace(_answers(state), index=0, volumes={})
         await _ask_volume(turn, await turn.advance(state, "volume", again))
     elif press.action == "cancel":
-        await turn.dialogue_in(FEATURE)
-        await turn.end_dialogue()
-        await turn.say_key("cancel.done")
+        await turn.cancel_dialogue(FEATURE)
     else:
         raise StaleButton()
 
@@ -281,7 +245,7 @@ async def _save(turn: Turn, state: DialogueState, *, confirmed: bool) -> None:
                 month=answers.month,
                 volumes=dict(answers.volumes),
                 now=turn.context.now(),
-                policy=policy_of(turn.context),
+                policy=turn.context.rules.workload,
                 confirmed_large_change=confirmed,
                 seen=answers.seen,
             )
@@ -363,10 +327,3 @@ async def on_document(turn: Turn, state: DialogueState, document: Document) -> N
     entered = replace(_answers(state), volumes=volumes, index=len(activities))
     state = await turn.advance(state, "volume", entered)
     await _show_preview(turn, state)
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /bebankerja, its buttons and its dialogue route (text and XLSX upload)."""
-    application.add_handler(CommandHandler("bebankerja", start_report))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[FEATURE] = DialogueRoute(Role.SUPERVISOR, on_text, on_document)

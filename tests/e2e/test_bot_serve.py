@@ -15,9 +15,9 @@ import pytest
 from bot.serve import ServeError, WebhookConfig, running_bot
 from core.domain import TelegramAccount
 from devtools.emulator.ptb_app import free_port
-from tests.outbox_samples import sample
 from tests.support.e2e import E2E, TOKEN
 from tests.support.handler_agency import KEPALA, SITI
+from tests.support.outbox_samples import sample
 
 pytestmark = pytest.mark.e2e
 MUTASI = str(Path(sys.executable).with_name("mutasi"))

@@ -13,8 +13,8 @@ import pytest
 
 from core.domain import OutboxMessage
 from devtools.emulator.ptb_app import free_port
-from tests.outbox_samples import sample
 from tests.support.e2e import E2E, TOKEN
+from tests.support.outbox_samples import sample
 
 pytestmark = pytest.mark.e2e
 MUTASI = str(Path(sys.executable).with_name("mutasi"))

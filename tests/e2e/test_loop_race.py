@@ -21,9 +21,9 @@ from core.domain import ProposalState
 from core.messages import CardOutcome
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from devtools.emulator import EmulatedUser
-from tests.outbox_samples import payload_of
 from tests.support.e2e import E2E, fire_nightly
 from tests.support.loop_agency import APPROVER, APPROVER_2, CHAT, JAKARTA, NURSE_A
+from tests.support.outbox_samples import payload_of
 
 pytestmark = pytest.mark.e2e
 

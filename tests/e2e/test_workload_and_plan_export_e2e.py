@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 
 from core.domain import Plan, TransferProposal, WorkloadReport
 from devtools.emulator import EmulatedUser
-from tests.outbox_samples import explanation
 from tests.support.e2e import E2E
 from tests.support.handler_agency import ADMIN, CARE, KEPALA, NURSE, OUTREACH, SITI
+from tests.support.outbox_samples import explanation
 
 pytestmark = pytest.mark.e2e
 

@@ -17,8 +17,8 @@ from core.domain import Plan, Role, RoleGrant, ScopeKind, TransferProposal
 from core.rebalance.model import Explanation
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
-from tests.outbox_samples import explanation as nurse_explanation
 from tests.support.handler_agency import ADMIN, KEPALA, RINA, SITI
+from tests.support.outbox_samples import explanation as nurse_explanation
 
 ADMIN_ID = 801
 KEPALA_ID = 701

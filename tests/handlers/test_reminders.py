@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.i18n import translator
 from core.domain import Aspiration, ReasonCategory, WorkloadReport
 from core.flow_reminders import FlowReminderPolicy, FlowReminders, queue_flow_reminders
 from core.messages import AspirationRenew, WorkloadReminder
+from handlers.i18n import translator
 from handlers.reminders import render_aspiration_renew, render_workload_reminder
 from tests.handlers.conftest import Harness
-from tests.outbox_samples import payload_of
 from tests.support.handler_agency import KEPALA, NURSE, SITI
+from tests.support.outbox_samples import payload_of
 
 SITI_ID, KEPALA_ID = 501, 701
 

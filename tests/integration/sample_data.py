@@ -11,8 +11,8 @@ from core.domain import (
     TransferProposal,
     Unit,
 )
-from tests.outbox_samples import explanation
 from tests.support.agency import Agency
+from tests.support.outbox_samples import explanation
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 #: A fixed local moment (WIB) so stored-and-read-back times are checked across a zone change.

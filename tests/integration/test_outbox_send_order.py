@@ -7,7 +7,7 @@ import datetime as dt
 
 from core.domain import OutboxMessage
 from core.ports import UnitOfWorkFactory
-from tests.outbox_samples import sample
+from tests.support.outbox_samples import sample
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 

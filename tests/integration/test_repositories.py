@@ -41,7 +41,7 @@ from tests.integration.sample_data import (
     nurse_move,
     real_plan,
 )
-from tests.outbox_samples import sample
+from tests.support.outbox_samples import sample
 
 UTC = dt.UTC
 

@@ -12,7 +12,7 @@ from core.notices import unit_bars
 from core.rebalance.model import Move
 from core.rebalance.snapshot import build_instance
 from core.staffing_gaps import staffing_summary
-from tests.outbox_samples import explanation
+from tests.support.outbox_samples import explanation
 
 WKE = 75_000.0
 TODAY = dt.date(2026, 11, 24)

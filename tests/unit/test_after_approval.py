@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from core.approval import ApprovalRules, decide
+from core.approval.chain import ApprovalRules
+from core.approval.decisions import decide
 from core.domain import OutboxMessage, ProposalState
 from core.effect import (
     ArrivalAlreadyConfirmed,
@@ -40,7 +41,6 @@ from core.objections import (
 from core.outbox import dispatch_due
 from core.planning import propose_plan
 from core.sip import needs_sip
-from tests.outbox_samples import payload_of
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender, stored_id
 from tests.support.loop_agency import (
@@ -57,6 +57,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 
 TMT = dt.date(2027, 1, 1)
 
@@ -484,8 +485,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> pytest.Monke
 
 
 def test_freeze_settings_reach_the_approval_rules(env: pytest.MonkeyPatch) -> None:
+    from bot.composition import approval_rules_of
     from bot.settings import load_settings
-    from handlers.approval import approval_rules_of
 
     env.setenv("MUTASI_ELECTION_FREEZE", "2026-03-22..2027-02-20")
     env.setenv("MUTASI_INAUGURATION_FREEZE", "2027-03-01..2027-08-31")

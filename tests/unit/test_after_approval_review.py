@@ -10,8 +10,8 @@ import pytest
 from core.domain import ProposalState
 from core.messages import ObjectionCard, TransferAlert
 from core.objections import chase_objections, decide_objection
-from tests.outbox_samples import payload_of
 from tests.support.loop_agency import APPROVER
+from tests.support.outbox_samples import payload_of
 from tests.unit.test_after_approval import at, objected, outbox
 
 
@@ -51,7 +51,7 @@ async def test_nothing_lapses_before_the_deadline_day_ends(hour: int) -> None:
 async def test_an_objection_nobody_was_asked_about_still_reaches_the_admins() -> None:
     """No approver of the last stage has a chat (none registered yet): no card went out, so the
     escalation must build the card itself rather than let the objection lapse unseen."""
-    from core.approval import ApprovalRules
+    from core.approval.chain import ApprovalRules
     from core.objections import object_transfer
     from tests.support.loop_agency import ADMIN, CHAT, NURSE_A
     from tests.unit.test_after_approval import approved_move
@@ -149,9 +149,9 @@ async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() ->
     waits for (docs/after-approval.md), not just "approved" while the unit does not change."""
     import dataclasses
 
-    from bot.i18n import translator
     from core.effect import confirm_arrival
     from core.views.status import transfers_view
+    from handlers.i18n import translator
     from handlers.status import transfer_lines
     from tests.support.loop_agency import NURSE_A, SUP_B, rules
     from tests.unit.test_after_approval import TMT, approved_move

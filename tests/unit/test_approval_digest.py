@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import translator
-from core.approval import AlreadyDecided, approve_many, decide
+from core.approval.decisions import AlreadyDecided, decide
+from core.approval.groups import approve_many
 from core.digest import digest_view
 from core.domain import ProposalState, Role, RoleGrant, ScopeKind, Unit
 from core.messages import (
@@ -19,8 +19,8 @@ from core.messages import (
 )
 from core.planning import propose_plan
 from handlers.approval import render_card_outcome, stale_text
+from handlers.i18n import translator
 from handlers.plan import render_admin_alert, render_plan_report
-from tests.outbox_samples import payload_of
 from tests.support.agency import Agency
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, stored_id
@@ -38,6 +38,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 
 ORIGINS = ("PKM-C", "PKM-D", "PKM-E")
 

@@ -9,15 +9,9 @@ import datetime as dt
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from core.approval import (
-    AlreadyDecided,
-    ApprovalRules,
-    DecidedEarlierStage,
-    NotYourStage,
-    decide,
-    parse_chain,
-    remind_and_expire,
-)
+from core.approval.chain import ApprovalRules, parse_chain
+from core.approval.decisions import AlreadyDecided, DecidedEarlierStage, NotYourStage, decide
+from core.approval.reminders import remind_and_expire
 from core.committee import (
     AlreadyVoted,
     Committee,
@@ -30,7 +24,6 @@ from core.domain import CommitteeVote, OutboxMessage, ProposalState, Role, RoleG
 from core.errors import InvalidInput
 from core.messages import ApprovalCard, CardOutcome, CommitteeFacts, Reminder
 from core.planning import PlanningRules, propose_plan
-from tests.outbox_samples import payload_of
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory
 from tests.support.loop_agency import (
@@ -48,6 +41,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 
 CHAIN = "kepala_opd:opd,tpk,ppk"
 MEMBERS = (SUP_A, SUP_B, CLERK)

@@ -6,13 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bot.i18n import translator
-from core.approval import (
-    DecidedEarlierStage,
-    NotYourStage,
-    decide,
-    remind_and_expire,
-)
+from core.approval.decisions import DecidedEarlierStage, NotYourStage, decide
+from core.approval.reminders import remind_and_expire
 from core.delegation import (
     DelegationDates,
     DelegationOverlaps,
@@ -32,7 +27,7 @@ from core.messages import (
 from core.planning import propose_plan
 from handlers.approval import card_text
 from handlers.delegation import parse_day, render_delegation_notice
-from tests.outbox_samples import payload_of
+from handlers.i18n import translator
 from tests.support.fakes import FakeUowFactory, stored_id
 from tests.support.loop_agency import (
     ADMIN,
@@ -49,6 +44,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 from tests.unit.test_approval_digest import with_many_movers
 
 TUESDAY = dt.date(2026, 11, 24)

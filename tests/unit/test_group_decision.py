@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.approval import DECISION_CHUNK, approve_many, decide
+from core.approval.decisions import decide
+from core.approval.groups import DECISION_CHUNK, approve_many
 from core.digest import digest_view
 from core.domain import ApprovalDecision, ProposalState, Unit
 from core.errors import Conflict
 from core.messages import SupervisorInfo
 from core.planning import propose_plan
-from tests.outbox_samples import payload_of
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUnitOfWork, FakeUowFactory
 from tests.support.loop_agency import APPROVER, APPROVER_2, ScriptedEngine, employee, move, rules
 from tests.support.loop_agency import world as agency_world
+from tests.support.outbox_samples import payload_of
 
 
 def nip_of(i: int) -> str:

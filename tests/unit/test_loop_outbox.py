@@ -18,9 +18,9 @@ from core.outbox import (
     release_claims,
     reopen_for_chat,
 )
-from tests.outbox_samples import payload_of, sample
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender
+from tests.support.outbox_samples import payload_of, sample
 
 
 class ProcessDied(BaseException):

@@ -16,8 +16,8 @@ from bot.outbox_sender import TelegramSender
 from core.domain import OutboxMessage, TelegramAccount
 from core.messages import Notice, NoticeOutcome, PlanSummary
 from core.notices import UnitBar, transfer_content
-from tests.outbox_samples import sample_of
 from tests.support.fakes import FakeUowFactory
+from tests.support.outbox_samples import sample_of
 from tests.unit.test_loop_notices import EXPLANATION, NURSE, UNITS, proposal
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)

@@ -16,7 +16,6 @@ from typing import get_args
 import pytest
 
 import core.messages
-from bot.i18n import translator
 from core.messages import (
     KIND_TYPES,
     AdminAlert,
@@ -31,9 +30,10 @@ from core.messages import (
     WorkloadReminder,
 )
 from db.outbox_codec import PayloadError, decode, encode
+from handlers.i18n import translator
 from handlers.outbox_render import render_text
 from handlers.reminders import render_aspiration_renew, render_workload_reminder
-from tests.outbox_samples import SAMPLES
+from tests.support.outbox_samples import SAMPLES
 
 KINDS = sorted(KIND_TYPES)
 

@@ -7,9 +7,9 @@ import datetime as dt
 
 from core.domain import OutboxStatus
 from core.outbox import ChatPacer, DispatchPolicy, SendResult, dispatch_due, enqueue
-from tests.outbox_samples import sample
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender
+from tests.support.outbox_samples import sample
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 

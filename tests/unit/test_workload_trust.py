@@ -7,15 +7,15 @@ import datetime as dt
 
 import pytest
 
-from bot.i18n import translator
 from core.abk import accepted_activities, accepted_annual_volume, is_large_change
 from core.domain import Activity, WorkloadReport
 from core.messages import PlanSummary
 from core.planning import propose_plan
 from core.workload import ReportMonth, report_months
+from handlers.i18n import translator
 from handlers.plan import render_summary
-from tests.outbox_samples import payload_of
 from tests.support.loop_agency import NURSE_A, NURSE_B, ScriptedEngine, move, rules, world
+from tests.support.outbox_samples import payload_of
 
 
 def test_finished_months_come_first_and_the_running_month_last() -> None:
