@@ -54,8 +54,6 @@ REMAINING = {
     "core/safe_files.py:parse_with_budget -> return",
     # SQLAlchemy's connect arguments for asyncpg (no owner this round).
     "db/engine.py:asyncpg_connect_args -> return",
-    # wiring: typed Services fields replace `extras`.
-    "handlers/context.py:Services.extras",
 }
 
 
