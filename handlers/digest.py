@@ -10,6 +10,7 @@ decision: after a restart the approver picks again).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -108,9 +109,9 @@ def _nav(
     return nav
 
 
-def reason_line(t: Translator, entry: DigestEntry) -> str:
-    """One line of why, from the engine's explanation: both units' gap against ABK need."""
-    explanation = entry.proposal.explanation
+def reason_line(t: Translator, explanation: Mapping[str, Any]) -> str:
+    """One line of why, from the engine's explanation of a move: both units' gap against ABK
+    need."""
     parts: list[str] = []
     origin, destination = explanation.get("origin") or {}, explanation.get("destination") or {}
     if origin and destination:
@@ -145,8 +146,10 @@ def group_page(
     selected: set[int],
     people: dict[str, Employee],
     units: dict[str, Unit],
+    explanations: Mapping[int, Mapping[str, Any]],
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """One page of a group: numbered entries with their reason and state; pick, card, decide."""
+    """One page of a group: numbered entries with their reason and state; pick, card, decide.
+    EXPLANATIONS: the engine's explanation of each shown entry, by proposal id."""
     shown = page_of(len(group.entries), page, ENTRIES_PER_PAGE)
     lines = [
         t(
@@ -177,7 +180,7 @@ def group_page(
                 id=proposal.id,
                 name=escape(name),
                 destination=escape(destination.name if destination else proposal.to_unit),
-                reason=escape(reason_line(t, entry)),
+                reason=escape(reason_line(t, explanations.get(proposal.id, {}))),
             )
             + status
         )
@@ -271,14 +274,20 @@ async def show_group(turn: Turn, plan_id: int, index: int, page: int) -> None:
     shown = page_of(len(group.entries), page, ENTRIES_PER_PAGE)
     async with turn.context.uow() as uow:
         people: dict[str, Employee] = {}
+        explanations: dict[int, Mapping[str, Any]] = {}
         for entry in group.entries[shown.start : shown.stop]:
             person = await uow.employees.get(entry.proposal.nip)
             if person is not None:
                 people[person.nip] = person
+            full = await uow.proposals.get(entry.proposal.id)
+            if full is not None:
+                explanations[entry.proposal.id] = full.explanation
         units = {u.code: u for u in await uow.units.list()}
     selected = _selection(turn, plan_id, index)
     selected &= {e.proposal.id for e in group.waiting if e.proposal.id is not None}
-    text, markup = group_page(turn.t, view, index, group, page, selected, people, units)
+    text, markup = group_page(
+        turn.t, view, index, group, page, selected, people, units, explanations
+    )
     await show(turn, text, markup)
 
 
