@@ -25,7 +25,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -525,25 +524,14 @@ def reference(instance_path: Path, time_limit: float) -> dict[str, Any]:
 def _child(args: Sequence[str], out: Path, timeout: float) -> tuple[dict[str, Any], float, float]:
     """Run `python -m benchmarks.nightly ARGS` writing its JSON to OUT; (result, wall seconds,
     peak resident MiB of the whole child). BenchError when it fails or overruns TIMEOUT."""
+    from benchmarks.solvers import run_measured
+
     command = [sys.executable, "-m", "benchmarks.nightly", *args, "--json-out", str(out)]
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() - started > timeout:
-            proc.kill()
-            pid, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.02)
-    seconds = time.perf_counter() - started
-    error = proc.stderr.read() if proc.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
+    seconds, peak_mib, code, error = run_measured(command, timeout)
     if code != 0 or not out.exists():
         tail = error.strip().splitlines()[-1:] or [f"exit {code}"]
         raise BenchError(f"{args[0]} failed (exit {code}): {tail[0]}")
-    return json.loads(out.read_text(encoding="utf-8")), seconds, usage.ru_maxrss / 1024.0
+    return json.loads(out.read_text(encoding="utf-8")), seconds, peak_mib
 
 
 def run_bench(

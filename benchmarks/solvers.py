@@ -45,8 +45,9 @@ class BenchRow:
     status: str
 
 
-def _run(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
-    """Run a command; wall seconds, peak RSS (MiB), exit code, stderr tail."""
+def run_measured(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
+    """Run a command (killed after TIMEOUT seconds); its wall seconds, peak RSS of the whole
+    process (MiB, from wait4), exit code and stderr tail."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = start + timeout
@@ -172,7 +173,7 @@ def run_benchmark(
                         str(out),
                         str(limit),
                     ]
-                seconds, mib, code, err = _run(cmd, timeout=limit * 3 + 60)
+                seconds, mib, code, err = run_measured(cmd, timeout=limit * 3 + 60)
                 data: dict[str, Any]
                 if code != 0 or not out.exists():
                     data = {"status": f"FAILED (exit {code}): {err}"}

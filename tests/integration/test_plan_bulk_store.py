@@ -23,12 +23,11 @@ import db.organisation_repositories
 import db.repositories
 from core.domain import Employee, OutboxStatus, ProposalState, TransferProposal
 from core.errors import Conflict
-from core.planning import Snapshot, propose_plan
+from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
-from core.rebalance.model import Solution
 from tests.integration.sample_data import SAMPLE, nurse_move, real_plan
 from tests.support.clock import FakeClock
-from tests.support.loop_agency import LOOP_AGENCY, NIGHT, move, rules
+from tests.support.loop_agency import LOOP_AGENCY, NIGHT, ScriptedEngine, move, rules
 
 
 def pending(plan_id: int, nip: str, to_unit: str = "PKM-B") -> TransferProposal:
@@ -101,27 +100,6 @@ def nurses(count: int, offset: int) -> list[Employee]:
     ]
 
 
-class ManyMoves:
-    """A solver that moves the given nurses from PKM-A to PKM-B."""
-
-    def __init__(self, people: list[Employee]) -> None:
-        self.people = people
-
-    def __call__(self, snapshot: Snapshot, time_limit: float) -> Solution:
-        return Solution.from_dict(
-            {
-                "format": "mutasi-solution/2",
-                "status": "OPTIMAL",
-                "objective": 100.0,
-                "bound": 100.0,
-                "status_quo_objective": 400.0,
-                "moves": [move(p.nip) for p in self.people],
-                "not_granted": [],
-                "stats": {},
-            }
-        )
-
-
 @contextmanager
 def counted(engine: AsyncEngine) -> Iterator[list[str]]:
     """The SQL statements sent to the database inside the block."""
@@ -149,7 +127,8 @@ async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
     for day, people in ((0, few), (1, many)):
         clock = FakeClock((NIGHT + dt.timedelta(days=day)).astimezone(dt.UTC))
         with counted(engine) as statements:
-            outcome = await propose_plan(uow_factory, clock, rules(), ManyMoves(people))
+            solver = ScriptedEngine([move(p.nip) for p in people])
+            outcome = await propose_plan(uow_factory, clock, rules(), solver)
         assert outcome.created and len(outcome.proposals) == len(people)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
