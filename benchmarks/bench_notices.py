@@ -14,7 +14,7 @@ refusals (429), the other users' reply latency, and where the event loop was blo
 
     .venv/bin/python -m benchmarks.bench_notices --plan-moves 1330 --others 10
 
-The real bot (build_application + install_loop, PTB's AIORateLimiter) polls the emulator over
+The real bot (build_application + install_cycle, PTB's AIORateLimiter) polls the emulator over
 HTTP; the database is a fresh migrated SQLite file.
 """
 
@@ -39,10 +39,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks.loop_stalls import watching_loop
 from bot.app import build_application
-from bot.jobs import NIGHTLY, install_loop
+from bot.composition import approval_rules_of
+from bot.jobs import NIGHTLY, install_cycle
 from bot.serve import running_bot
 from bot.settings import Settings
-from core.approval import enqueue_notice
+from core.approval.cards import enqueue_notice
 from core.domain import (
     Employee,
     OutboxStatus,
@@ -63,7 +64,6 @@ from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
 from db.uow import uow_factory as make_uow_factory
 from devtools.emulator import BotApiEmulator, EmulatedUser, RateLimits, SeenMessage
-from handlers.approval import approval_rules_of
 
 TOKEN = "616161:BENCH-token"
 #: Tuesday 09:00 in Jakarta: working hours, so notices are due at once.
@@ -334,7 +334,7 @@ async def run(
         for i in range(notices):
             b.emulator.user(FIRST_CHAT + i, f"Asn{i}")
         app = b.application()
-        install_loop(
+        install_cycle(
             app,
             solve_snapshot=lambda s, t: Solution("OPTIMAL", 0.0, 0.0, 0.0, (), ()),
             dispatch_interval=0.5,
@@ -511,7 +511,7 @@ async def run_plan(
         approvers = [b.emulator.user(APPROVER_CHAT + opd, f"Pejabat{opd}") for opd in range(8)]
         b.emulator.user(ADMIN_CHAT, "Operator")
         app = b.application()
-        install_loop(app, solve_snapshot=solver, dispatch_interval=0.5)
+        install_cycle(app, solve_snapshot=solver, dispatch_interval=0.5)
         async with running_bot(app, poll_timeout=1), watching_loop() as stalls:
             async with others_talking(b.emulator, others, pause, command) as latencies:
                 # First the other users alone: this machine's reply times without a plan.

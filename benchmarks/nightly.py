@@ -363,8 +363,7 @@ async def load_agency(url: str, size: str, seed: int, instance_out: Path | None)
     """Migrate the database at URL (which must be empty or hold an earlier bench/demo agency)
     and fill it with the sample agency of SIZE; write that night's optimiser instance to
     INSTANCE_OUT. Returns the counts loaded."""
-    from bot.composition import engine_policy
-    from bot.jobs import planning_rules
+    from bot.composition import engine_policy, planning_rules_of
     from bot.sample_agency import DEMO_AUDIT_SUBJECT, generate_sample_agency, store_sample_people
     from bot.settings import Settings
     from core.domain import Role, TelegramAccount
@@ -391,7 +390,7 @@ async def load_agency(url: str, size: str, seed: int, instance_out: Path | None)
         await downgrade_async(url, "base")
         await ensure_schema_async(url)
     settings = Settings(database_url=url)
-    today = NIGHT.astimezone(planning_rules(settings).approval.working_time.zone).date()
+    today = NIGHT.astimezone(planning_rules_of(settings).approval.working_time.zone).date()
     agency = generate_sample_agency(size, seed, today, settings.wke_minutes)  # type: ignore[arg-type]
     engine = create_engine(url)
     try:
@@ -411,7 +410,7 @@ async def load_agency(url: str, size: str, seed: int, instance_out: Path | None)
                     chat += 1
             await uow.commit()
         if instance_out is not None:
-            rules = planning_rules(settings)
+            rules = planning_rules_of(settings)
             snapshot, _ = consistent_snapshot(
                 await take_snapshot(factory, _FixedClock(NIGHT), rules.approval.working_time.zone)
             )
@@ -462,8 +461,7 @@ def phases_of(
 
 async def nightly_step(url: str, time_limit: float) -> dict[str, Any]:
     """Run the nightly step once on the database at URL, as the bot's job does."""
-    from bot.composition import solver_of
-    from bot.jobs import planning_rules
+    from bot.composition import planning_rules_of, rules_of, solver_of
     from bot.settings import Settings
     from core.planning import propose_plan
     from db.engine import create_engine
@@ -473,8 +471,8 @@ async def nightly_step(url: str, time_limit: float) -> dict[str, Any]:
     engine = create_engine(url)
     try:
         factory = uow_factory(engine)
-        rules = planning_rules(settings)
-        solver = solver_of(settings)
+        rules = planning_rules_of(settings)
+        solver = solver_of(rules_of(settings))
         with RssSampler() as sampler:
             started = time.perf_counter()
             outcome = await propose_plan(factory, _FixedClock(NIGHT), rules, solver)

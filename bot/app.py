@@ -1,8 +1,6 @@
-"""The Application builder: wires settings, the unit-of-work factory, clock and dialogue store
-into python-telegram-bot, registers every feature's handlers and the per-role command menus.
-
-A feature is a module with `COMMANDS: tuple[CommandSpec, ...]` and
-`register(application, services) -> None`; add it to FEATURES (or pass `features=`).
+"""The Application builder: wires the agency's rules (bot.composition), the unit-of-work
+factory, clock and dialogue store into python-telegram-bot, adds the handlers of the one
+ordered table (bot.handler_table.HANDLERS) and publishes the per-role command menus.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ import datetime as dt
 import importlib
 import logging
 from collections.abc import Sequence
-from types import ModuleType
 from typing import Any
 
 from telegram import Update
@@ -19,12 +16,16 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
+    MessageHandler,
     TypeHandler,
+    filters,
 )
 from telegram.request import BaseRequest
 
-from bot.i18n import translator
+from bot.composition import rules_of
 from bot.rate_limit import PerRequestRateLimiter
 from bot.settings import Settings
 from bot.update_order import update_processor_for
@@ -34,34 +35,32 @@ from core.outbox import reopen_for_chat
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
 from core.safe_files import MB, FileBudget, parse_with_budget
 from handlers.commands import publish_default_menus, publish_profile, publish_role_menus
-from handlers.context import BotContext, BotData, CommandSpec, Services
+from handlers.context import (
+    BotContext,
+    BotData,
+    CaptionedDocument,
+    Command,
+    Press,
+    Row,
+    Services,
+)
 from handlers.dialogue import register_routers
+from handlers.i18n import translator
+from handlers.keyboards import pattern_for
 
 log = logging.getLogger(__name__)
 
-FEATURES: tuple[str, ...] = (
-    "handlers.start",
-    "handlers.help",
-    "handlers.aspiration",
-    "handlers.status",
-    "handlers.workload",
-    "handlers.unit",
-    "handlers.invitations",
-    "handlers.importing",
-    "handlers.language",
-    "handlers.privacy",
-    "handlers.cancel",
-    "handlers.plan",
-    "handlers.approval",
-    "handlers.digest",
-    "handlers.delegation",
-    "handlers.committee",
-    "handlers.notice",
-    "handlers.arrival",
-    "handlers.evaluation",
-)
 
-BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+class AppData(BotData):
+    """The Application's bot_data: the handlers' Services and, for the composition root only
+    (the health report), the settings they were built from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings: Settings | None = None
+
+
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], AppData, Any]
 
 
 class SystemClock:
@@ -101,9 +100,28 @@ async def read_uploaded_sheet(data: bytes, file_name: str, kind: ImportKind | No
     return sheet
 
 
-def load_features(names: Sequence[str]) -> list[ModuleType]:
-    """Import the feature modules (each has COMMANDS and register)."""
-    return [importlib.import_module(name) for name in names]
+def add_handlers(application: BotApplication, services: Services, table: Sequence[Row]) -> None:
+    """Add the table's rows in order: commands and their menu entries, button presses,
+    captioned documents, dialogue flows."""
+    for row in table:
+        if isinstance(row, Command):
+            application.add_handler(CommandHandler(list(row.names), row.callback))
+            services.commands.extend(row.specs())
+        elif isinstance(row, Press):
+            application.add_handler(
+                CallbackQueryHandler(row.callback, pattern=pattern_for(row.feature))
+            )
+        elif isinstance(row, CaptionedDocument):
+            application.add_handler(
+                MessageHandler(
+                    filters.ChatType.PRIVATE
+                    & filters.Document.ALL
+                    & filters.CaptionRegex(row.caption),
+                    row.callback,
+                )
+            )
+        else:
+            services.routes[row.name] = row.route
 
 
 def build_application(
@@ -113,18 +131,21 @@ def build_application(
     *,
     dialogues: DialogueStore,
     token: str | None = None,
-    features: Sequence[str] = FEATURES,
+    table: Sequence[Row] | None = None,
     extra_features: Sequence[str] = (),
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limit: bool = False,
     publish_menus: bool = True,
 ) -> BotApplication:
-    """The configured, not yet initialised Application (nothing talks to Telegram here)."""
+    """The configured, not yet initialised Application (nothing talks to Telegram here).
+
+    `table` replaces the handler table (bot.handler_table.HANDLERS); `extra_features` names
+    modules whose `HANDLERS` rows are added after it (tests)."""
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(token or settings.require_token())
-        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .context_types(ContextTypes(context=BotContext, bot_data=AppData))
         .post_init(_post_init)
         .concurrent_updates(update_processor_for(settings.concurrent_updates))
     )
@@ -140,18 +161,21 @@ def build_application(
         builder = builder.rate_limiter(PerRequestRateLimiter(max_retries=3))
     application: BotApplication = builder.build()
     services = Services(
-        settings=settings,
+        rules=rules_of(settings),
         uow_factory=uow_factory,
         clock=clock or SystemClock(),
         dialogues=dialogues,
+        read_sheet=read_uploaded_sheet,
+        publish_menus=publish_menus,
     )
-    services.extras["publish_menus"] = publish_menus
-    services.extras["read_sheet"] = read_uploaded_sheet
     application.bot_data.services = services
-    for module in load_features([*features, *extra_features]):
-        commands: Sequence[CommandSpec] = module.COMMANDS
-        services.commands.extend(commands)
-        module.register(application, services)
+    application.bot_data.settings = settings
+    if table is None:
+        from bot.handler_table import HANDLERS  # the feature modules load with the bot
+
+        table = HANDLERS
+    extra = [row for name in extra_features for row in importlib.import_module(name).HANDLERS]
+    add_handlers(application, services, [*table, *extra])
     register_routers(application)
     # Before any feature: a person who had blocked the bot and writes again can receive again.
     application.add_handler(TypeHandler(Update, _reachable_again), group=REACHABLE_GROUP)
@@ -189,12 +213,12 @@ async def _post_init(application: BotApplication) -> None:
     if services is None:  # pragma: no cover - build_application always sets it
         return
     services.bot_username = application.bot.username
-    settings = services.settings
-    await publish_profile(application.bot, settings.agency_name, settings.language)
-    if services.extras.get("publish_menus", True):
-        await publish_default_menus(application.bot, services.commands, services.settings.language)
+    rules = services.rules
+    await publish_profile(application.bot, rules.name, rules.language)
+    if services.publish_menus:
+        await publish_default_menus(application.bot, services.commands, rules.language)
         count = await publish_role_menus(
-            application.bot, services.commands, services.uow_factory, services.settings.language
+            application.bot, services.commands, services.uow_factory, rules.language
         )
         log.info("command menus published (%d per-chat menus)", count)
 
@@ -205,7 +229,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     services = context.bot_data.services
-    language = services.settings.language if services else "id"
+    language = services.rules.language if services else "id"
     try:
         await context.bot.send_message(
             update.effective_chat.id, translator(language)("error.unexpected")

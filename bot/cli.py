@@ -68,13 +68,13 @@ def build_app() -> typer.Typer:
         choose_language(lang)
 
     # Imported here, not at module import time: nothing is built at import.
-    from bot import cli_bot, cli_data, cli_db, cli_engine, cli_health, cli_loop
+    from bot import cli_bot, cli_cycle, cli_data, cli_db, cli_engine, cli_health
 
     cli_db.register(app)
     cli_data.register(app)
     cli_bot.register(app)
     cli_engine.register(app)
-    cli_loop.register(app)
+    cli_cycle.register(app)
     cli_health.register(app)
     return app
 

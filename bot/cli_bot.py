@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli_text import echo, fail, fail_text, t
+from bot.cli_text import echo, examples, fail, fail_text, t
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -109,8 +109,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "serve",
-        epilog="\b\nContoh / examples:\n  mutasi serve\n"
-        "  mutasi serve --webhook https://bot.example.go.id/telegram/rahasia",
+        epilog=examples(
+            "mutasi serve", "mutasi serve --webhook https://bot.example.go.id/telegram/rahasia"
+        ),
     )
     def serve(
         webhook: str | None = typer.Option(
@@ -144,9 +145,9 @@ def register(app: typer.Typer) -> None:
         application = build_application(
             settings, uows, SystemClock(), dialogues=dialogues, token=token, rate_limit=True
         )
-        from bot.jobs import install_loop
+        from bot.jobs import install_cycle
 
-        install_loop(application)  # nightly plan, outbox dispatcher, reminders, TMT effect
+        install_cycle(application)  # nightly plan, outbox dispatcher, reminders, TMT effect
 
         async def main() -> None:
             try:
@@ -163,10 +164,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "invite",
-        epilog="\b\nContoh / examples:\n"
-        "  mutasi invite --nip 198001012005011001\n"
-        "  mutasi invite --unit PKM-WONOSARI-1 --out tautan-pkm.csv\n"
-        "  mutasi invite --all --out links.csv",
+        epilog=examples(
+            "mutasi invite --nip 198001012005011001",
+            "mutasi invite --unit PKM-WONOSARI-1 --out tautan-pkm.csv",
+            "mutasi invite --all --out links.csv",
+        ),
     )
     def invite(
         nip: str | None = typer.Option(
@@ -309,11 +311,12 @@ def register(app: typer.Typer) -> None:
 
     @role_app.command(
         "grant",
-        epilog="\b\nContoh / examples:\n"
-        "  mutasi role grant 198001012005011001 admin --scope all\n"
-        "  mutasi role grant 197505052000031002 approver --scope all\n"
-        "  mutasi role grant 197505052000031002 approver --scope opd:Dinas Kesehatan\n"
-        "  mutasi role grant 198203032006042003 supervisor --scope PKM-WONOSARI-1",
+        epilog=examples(
+            "mutasi role grant 198001012005011001 admin --scope all",
+            "mutasi role grant 197505052000031002 approver --scope all",
+            "mutasi role grant 197505052000031002 approver --scope opd:Dinas Kesehatan",
+            "mutasi role grant 198203032006042003 supervisor --scope PKM-WONOSARI-1",
+        ),
     )
     def grant(
         nip: str = typer.Argument(..., help="NIP pegawai. / The employee's NIP."),
@@ -331,8 +334,7 @@ def register(app: typer.Typer) -> None:
 
     @role_app.command(
         "revoke",
-        epilog="\b\nContoh / examples:\n"
-        "  mutasi role revoke 198203032006042003 supervisor --scope PKM-WONOSARI-1",
+        epilog=examples("mutasi role revoke 198203032006042003 supervisor --scope PKM-WONOSARI-1"),
     )
     def revoke(
         nip: str = typer.Argument(..., help="NIP pegawai. / The employee's NIP."),
@@ -353,7 +355,7 @@ def register(app: typer.Typer) -> None:
 
     @account_app.command(
         "unbind",
-        epilog="\b\nContoh / examples:\n  mutasi account unbind 198001012005011001",
+        epilog=examples("mutasi account unbind 198001012005011001"),
     )
     def unbind(nip: str = typer.Argument(..., help="NIP pegawai. / The employee's NIP.")) -> None:
         """Lepas akun Telegram NIP (ganti HP), lalu buat undangan baru dengan `mutasi invite
@@ -401,7 +403,7 @@ def _replaced_line(nips: list[str], names: dict[str, str]) -> str:
 def _expiry_writer(settings: Settings) -> Any:
     """Writes an expiry people read: 14 Desember 2026 16.00 WIB."""
     from bot.cli_text import language
-    from bot.i18n import translator
+    from handlers.i18n import translator
 
     tr = translator(language())
     zone = _ZONE_NAMES.get(settings.timezone, settings.timezone)
@@ -419,7 +421,7 @@ def domain_error_text(error: Any) -> str:
     """A domain error in the CLI's words: the most specific `cli.*` message for what it names
     (a NIP, unit, OPD or scope not found), else the bot's own message for the error."""
     from bot.cli_text import language
-    from bot.i18n import catalog_messages
+    from handlers.i18n import catalog_messages
 
     known = catalog_messages(language())
     for name, value in error.values.items():

@@ -240,16 +240,16 @@ async def demo_plan_section(
 ) -> str:
     """Run tonight's plan over the demo database, as the nightly job does, and render it."""
     from bot.app import SystemClock
-    from bot.cli_loop import render_plan_text
-    from bot.composition import solver_of
-    from bot.jobs import planning_rules
+    from bot.cli_cycle import render_plan_text
+    from bot.composition import rules_of, solver_of
     from core.planning import propose_plan
 
+    rules = rules_of(settings)
     outcome = await propose_plan(
         uow_factory,
         SystemClock(),
-        planning_rules(settings),
-        solver_of(settings),
+        rules.planning,
+        solver_of(rules),
         dry_run=False,
         actor="demo",
     )
@@ -426,13 +426,18 @@ def run_demo(
 
 def register(app: typer.Typer) -> None:
     """Add the `import` and `demo` commands."""
+    from bot.cli_text import examples
     from bot.cli_text import language as cli_language
 
     @app.command(
         "import",
-        epilog="\b\nContoh / examples:\n  mutasi import units unit.xlsx\n"
-        "  mutasi import employees pegawai.csv\n  mutasi import activities abk.xlsx\n"
-        "  mutasi import jabatan jabatan.xlsx\n  mutasi import employees pegawai.csv --strict",
+        epilog=examples(
+            "mutasi import units unit.xlsx",
+            "mutasi import employees pegawai.csv",
+            "mutasi import activities abk.xlsx",
+            "mutasi import jabatan jabatan.xlsx",
+            "mutasi import employees pegawai.csv --strict",
+        ),
     )
     def import_command(
         kind: Annotated[
@@ -477,8 +482,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "demo",
-        epilog="\b\nContoh / examples:\n  mutasi demo\n  mutasi demo --size M --seed 3\n"
-        "  mutasi demo --database sqlite:///coba.sqlite3 --lang en",
+        epilog=examples(
+            "mutasi demo",
+            "mutasi demo --size M --seed 3",
+            "mutasi demo --database sqlite:///coba.sqlite3 --lang en",
+        ),
     )
     def demo_command(
         size: Annotated[

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_text import echo, fail, fail_text, t
+from bot.cli_text import echo, examples, fail, fail_text, t
 
 
 def _confirm(question: str, yes: bool) -> None:
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
 
     @db_app.command(
         "upgrade",
-        epilog="\b\nContoh / examples:\n  mutasi db upgrade\n  mutasi db upgrade 0001",
+        epilog=examples("mutasi db upgrade", "mutasi db upgrade 0001"),
     )
     def upgrade(revision: str = typer.Argument("head")) -> None:
         """Naikkan skema ke REVISION (bawaan: terbaru). / Bring the schema up to REVISION."""
@@ -61,8 +61,7 @@ def register(app: typer.Typer) -> None:
 
     @db_app.command(
         "downgrade",
-        epilog="\b\nContoh / examples:\n  mutasi db downgrade 0001\n"
-        "  mutasi db downgrade base --yes",
+        epilog=examples("mutasi db downgrade 0001", "mutasi db downgrade base --yes"),
     )
     def downgrade(
         revision: Annotated[
@@ -91,7 +90,7 @@ def register(app: typer.Typer) -> None:
 
     @db_app.command(
         "backup",
-        epilog="\b\nContoh / examples:\n  mutasi db backup /var/backups/mutasi/2026-11-30.dump",
+        epilog=examples("mutasi db backup /var/backups/mutasi/2026-11-30.dump"),
     )
     def backup_command(
         file: Annotated[
@@ -115,7 +114,7 @@ def register(app: typer.Typer) -> None:
 
     @db_app.command(
         "restore",
-        epilog="\b\nContoh / examples:\n  mutasi db restore /var/backups/mutasi/2026-11-30.dump",
+        epilog=examples("mutasi db restore /var/backups/mutasi/2026-11-30.dump"),
     )
     def restore_command(
         file: Annotated[

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_text import fail, fail_text, t
+from bot.cli_text import examples, fail, fail_text, t
 
 
 def register(app: typer.Typer) -> None:
@@ -17,8 +17,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "solve",
-        epilog="\b\nContoh / examples:\n  mutasi solve instance.json --out solution.json\n"
-        "  mutasi solve instance.json --time-limit 10",
+        epilog=examples(
+            "mutasi solve instance.json --out solution.json",
+            "mutasi solve instance.json --time-limit 10",
+        ),
     )
     def solve_command(
         instance: Annotated[
@@ -73,10 +75,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "bench",
-        epilog="\b\nContoh / examples:\n  mutasi bench --sizes S,M --out results.json\n"
-        "  mutasi bench --sizes S,M,L,XL --readme README.md --out results.json\n"
-        "  mutasi bench --sizes L --postgres-url postgresql://bench@localhost/bench\n"
-        "  mutasi bench --from-json results.json --readme README.md",
+        epilog=examples(
+            "mutasi bench --sizes S,M --out results.json",
+            "mutasi bench --sizes S,M,L,XL --readme README.md --out results.json",
+            "mutasi bench --sizes L --postgres-url postgresql://bench@localhost/bench",
+            "mutasi bench --from-json results.json --readme README.md",
+        ),
     )
     def bench_command(
         sizes: Annotated[

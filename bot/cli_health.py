@@ -9,7 +9,7 @@ import json
 
 import typer
 
-from bot.cli_text import language
+from bot.cli_text import examples, language
 
 
 def register(app: typer.Typer) -> None:
@@ -17,8 +17,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "health",
-        epilog="\b\nContoh / examples:\n  mutasi health\n  mutasi health --json\n"
-        "  mutasi --lang en health",
+        epilog=examples("mutasi health", "mutasi health --json", "mutasi --lang en health"),
     )
     def health(
         as_json: bool = typer.Option(
@@ -28,8 +27,8 @@ def register(app: typer.Typer) -> None:
         """Periksa database, skema, outbox, rencana malam dan Bot API; keluar 1 bila ada masalah.
         / Check database, schema, outbox, nightly plan and Bot API; exit 1 on any problem."""
         from bot.health import check_health
-        from bot.i18n import translator
         from bot.settings import load_settings
+        from handlers.i18n import translator
 
         settings = load_settings()
         t = translator(language())

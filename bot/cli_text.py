@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from bot.i18n import LANGUAGES, translator
+from handlers.i18n import LANGUAGES, translator
 
 _chosen: dict[str, str] = {}
 
@@ -53,3 +53,9 @@ def fail_text(message: str, code: int = 1) -> NoReturn:
     """Print an already translated MESSAGE as one error line and stop with CODE."""
     typer.echo(error_line(message), err=True)
     raise typer.Exit(code)
+
+
+def examples(*commands: str) -> str:
+    """A command's `--help` epilog: "Contoh / examples:" and COMMANDS, one a line (\b keeps
+    click from re-wrapping them)."""
+    return "\b\nContoh / examples:\n" + "\n".join(f"  {command}" for command in commands)

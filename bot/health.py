@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import Translator
+from handlers.i18n import Translator
 
 if TYPE_CHECKING:
     from telegram import Bot

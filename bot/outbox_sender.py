@@ -13,9 +13,8 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.i18n import Translator, translator
 from bot.rate_limit import NO_RETRY, retry_seconds
-from core.approval import ApprovalRules
+from core.approval.chain import ApprovalRules
 from core.delegation import principals_of
 from core.digest import digest_view
 from core.domain import OutboxMessage
@@ -32,6 +31,7 @@ from handlers import (
     privacy,
     reminders,
 )
+from handlers.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class TelegramSender:
         chat_id = message.chat_id
         if message.kind == "plan_summary":
             # Drawing the chart takes a CPU for a while: off the event loop, so replies to
-            # people go on meanwhile (bot.charts draws without pyplot's global state).
+            # people go on meanwhile (handlers.charts draws without pyplot's global state).
             caption, markup, png = await asyncio.to_thread(plan.render_summary, t, payload)
             if png is not None:
                 photo: Message = await self.bot.send_photo(

@@ -150,15 +150,13 @@ async def health_probe(
     import datetime as dt
 
     from bot.health import check_health
-    from bot.i18n import translator
+    from handlers.i18n import translator
 
-    services = getattr(application.bot_data, "services", None)
-    if services is None:
+    settings = getattr(application.bot_data, "settings", None)
+    if settings is None:
         return True, {"status": "ok", "checks": {}}
-    t = translator(services.settings.language)
-    report = await check_health(
-        services.settings, now=dt.datetime.now(dt.UTC), bot=application.bot, t=t
-    )
+    t = translator(settings.language)
+    report = await check_health(settings, now=dt.datetime.now(dt.UTC), bot=application.bot, t=t)
     return report.ok, report.as_json(t)
 
 

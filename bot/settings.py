@@ -159,7 +159,7 @@ class Settings(BaseSettings):
     @field_validator("approval_chain")
     @classmethod
     def _approval_chain(cls, value: str) -> str:
-        from core.approval import parse_chain
+        from core.approval.chain import parse_chain
         from core.errors import InvalidInput
 
         parts = [p.strip() for p in value.split(",")]
@@ -309,7 +309,7 @@ class Settings(BaseSettings):
     def committee_rules(self) -> Committee | None:
         """The committee stage's members and quorum (core.committee), checked against the
         approval chain; None when no stage is a committee. Raises core.errors.InvalidInput."""
-        from core.approval import parse_chain
+        from core.approval.chain import parse_chain
         from core.committee import Committee, majority, with_committee
 
         if self.committee_stage is None:

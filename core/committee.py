@@ -33,13 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.approval import (
-    ApprovalRules,
-    ApprovalStage,
-    DecisionOutcome,
-    settle_stage,
-    stale_refusal,
-)
+from core.approval.chain import ApprovalRules, ApprovalStage
+from core.approval.decisions import DecisionOutcome, settle_stage, stale_refusal
 from core.domain import AuditEvent, CommitteeVote, ProposalState, TransferProposal
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.outbox import chats_of
@@ -276,7 +271,7 @@ async def check_may_vote(
 ) -> tuple[TransferProposal, Committee]:
     """Whether MEMBER_NIP may vote on PROPOSAL_ID at STAGE now (asked before a dissent's reason
     is, and again when voting): the proposal and its committee, else the errors of `vote`."""
-    from core.approval import DecidedEarlierStage
+    from core.approval.decisions import DecidedEarlierStage
 
     proposal = await uow.proposals.get(proposal_id)
     if proposal is None:

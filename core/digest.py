@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.access import grant_covers_unit
-from core.approval import ApprovalRules, enqueue_card, grant_decides
+from core.approval.cards import enqueue_card
+from core.approval.chain import ApprovalRules, grant_decides
 from core.domain import (
     OutboxMessage,
     OutboxStatus,

@@ -17,13 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.access import grant_covers_unit
-from core.approval import (
-    ApprovalRules,
-    ApprovalStage,
-    alert_admins,
-    supervisors_of,
-    transfer_alert_payload,
-)
+from core.approval.cards import alert_admins, transfer_alert_payload
+from core.approval.chain import ApprovalRules, ApprovalStage, supervisors_of
 from core.committee import DEFAULT_NAME, Committee, ProposalMinutes, minutes_for
 from core.domain import AuditEvent, ProposalState, Role, TransferProposal
 from core.errors import InvalidInput, NotAllowed, NotFound, StaleAction

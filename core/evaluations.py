@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from core.approval import supervisors_of
+from core.approval.chain import supervisors_of
 from core.domain import AuditEvent, Evaluation, ProposalState
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.outbox import chats_of, enqueue

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from core.approval import ApprovalRules, grant_decides, stage_approvers, supervisors_of
+from core.approval.chain import ApprovalRules, grant_decides, stage_approvers, supervisors_of
 from core.domain import ApprovalDecision, AuditEvent, ProposalState, Role, TransferProposal
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.outbox import chats_of, chats_with_role, enqueue

@@ -1,6 +1,6 @@
 """A plan as a committee reads it: every proposal with the numbers of its explanation, its state
 and who decided it when, grouped by OPD. The words and the spreadsheet are the bot's
-(`bot/plan_workbook.py`); the figures come from here.
+(`handlers/plan_workbook.py`); the figures come from here.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.abk import DEFAULT_AVERAGE_MONTHS, accepted_activities, need_by_family
-from core.approval import ApprovalRules
+from core.approval.chain import ApprovalRules
 from core.consistency import Finding, canonical_names, check_consistency, left_out_pairs
 from core.digest import Recipients, enqueue_stage_messages, recipients_at
 from core.domain import (

@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from core.domain import Invitation, Role, RoleGrant, ScopeKind, TelegramAccount
 from core.errors import Conflict
+from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import InvitationRow, RoleGrantRow, TelegramAccountRow
 from db.statements import insert_for, insert_new_rows, insert_unless_taken
@@ -25,8 +26,9 @@ def _all_but(values: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 def grant_from_row(row: RoleGrantRow) -> RoleGrant:
     """The domain value of a role grant row ('' scope means none)."""
-    return RoleGrant(
-        nip=row.nip,
+    return from_row(
+        RoleGrant,
+        row,
         role=Role(row.role),
         scope_kind=ScopeKind(row.scope_kind),
         scope_value=row.scope_value or None,
@@ -94,14 +96,7 @@ class SqlRoleRepository(SqlRepository):
 
 def account_from_row(row: TelegramAccountRow) -> TelegramAccount:
     """The domain value of a Telegram account row."""
-    return TelegramAccount(
-        telegram_user_id=row.telegram_user_id,
-        nip=row.nip,
-        language=row.language,
-        chat_id=row.chat_id,
-        blocked=row.blocked,
-        undeliverable=row.undeliverable,
-    )
+    return from_row(TelegramAccount, row)
 
 
 class SqlAccountRepository(SqlRepository):
@@ -166,16 +161,7 @@ class SqlAccountRepository(SqlRepository):
 
 def invitation_from_row(row: InvitationRow) -> Invitation:
     """The domain value of an invitation row."""
-    return Invitation(
-        code_hash=row.code_hash,
-        nip=row.nip,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        created_by=row.created_by,
-        used_at=row.used_at,
-        used_by_telegram_id=row.used_by_telegram_id,
-        replaced_at=row.replaced_at,
-    )
+    return from_row(Invitation, row)
 
 
 class SqlInvitationRepository(SqlRepository):

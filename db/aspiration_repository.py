@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 
 from core.domain import Aspiration, ReasonCategory
+from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import AspirationRow
 from db.statements import insert_rows
@@ -18,18 +19,7 @@ from db.statements import insert_rows
 
 def aspiration_from_row(row: AspirationRow | Row[Any]) -> Aspiration:
     """The domain value of an aspiration row."""
-    return Aspiration(
-        id=row.id,
-        nip=row.nip,
-        choices=tuple(row.choices),
-        work_wished=row.work_wished,
-        reason=ReasonCategory(row.reason),
-        reason_text=row.reason_text,
-        willingness=row.willingness,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        withdrawn_at=row.withdrawn_at,
-    )
+    return from_row(Aspiration, row, choices=tuple(row.choices), reason=ReasonCategory(row.reason))
 
 
 class SqlAspirationRepository(SqlRepository):

@@ -7,21 +7,14 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from core.domain import AuditEvent
+from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import AuditEventRow
 
 
 def audit_from_row(row: AuditEventRow) -> AuditEvent:
     """The domain value of an audit row."""
-    return AuditEvent(
-        id=row.id,
-        actor=row.actor,
-        action=row.action,
-        subject=row.subject,
-        at=row.at,
-        before=row.before,
-        after=row.after,
-    )
+    return from_row(AuditEvent, row)
 
 
 class SqlAuditRepository(SqlRepository):

@@ -27,8 +27,18 @@ def column_values(value: Any, *, skip: Collection[str] = ("id",)) -> dict[str, A
 def from_row(kind: type[T], row: object, **read: Any) -> T:
     """The dataclass KIND with each field read from ROW's column of that name, or from READ
     (fields stored another way, e.g. an enum kept as its value)."""
-    names = [f.name for f in dataclasses.fields(kind)]  # type: ignore[arg-type]
+    names = _field_names(kind)
     return kind(**{name: read[name] if name in read else getattr(row, name) for name in names})
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
 
 
 def _stored(value: object) -> object:

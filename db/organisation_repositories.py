@@ -11,6 +11,7 @@ from sqlalchemy import Row, func, or_, select
 
 from core.domain import Activity, Employee, Unit
 from core.eligibility import JENIS, JabatanInfo, Jenis, catalogue_key
+from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import ActivityRow, EmployeeRow, JabatanRow, UnitRow
 from db.statements import upsert_rows
@@ -24,15 +25,8 @@ _IN_LIST_CHUNK = 900
 
 def unit_from_row(row: UnitRow) -> Unit:
     """The domain value of a unit row."""
-    return Unit(
-        code=row.code,
-        name=row.name,
-        opd=row.opd,
-        lat=row.lat,
-        lon=row.lon,
-        skills_needed=tuple(row.skills_needed),
-        daerah_khusus=bool(row.daerah_khusus),
-        head_nip=row.head_nip,
+    return from_row(
+        Unit, row, skills_needed=tuple(row.skills_needed), daerah_khusus=bool(row.daerah_khusus)
     )
 
 
@@ -102,27 +96,7 @@ def _escape_like(text: str) -> str:
 
 def employee_from_row(row: EmployeeRow) -> Employee:
     """The domain value of an employee row."""
-    return Employee(
-        nip=row.nip,
-        name=row.name,
-        status=row.status,  # type: ignore[arg-type]
-        unit_code=row.unit_code,
-        jabatan=row.jabatan,
-        golongan=row.golongan,
-        tmt_unit=row.tmt_unit,
-        retirement_age=row.retirement_age,
-        skills=tuple(row.skills),
-        home_lat=row.home_lat,
-        home_lon=row.home_lon,
-        spouse_nip=row.spouse_nip,
-        lock_reason=row.lock_reason,
-        lock_kind=row.lock_kind,
-        lock_until=row.lock_until,
-        contract_end=row.contract_end,
-        skp_1=row.skp_1,
-        skp_2=row.skp_2,
-        mapel=row.mapel,
-    )
+    return from_row(Employee, row, skills=tuple(row.skills))
 
 
 #: The columns `_employee_from_record` unpacks, in Employee's field order.

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select, update
 from core.domain import OutboxMessage, OutboxStatus
 from core.errors import Conflict
 from core.outbox import KIND_PRIORITY, PRIORITY_NOTICE
+from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import OutboxMessageRow
 from db.statements import insert_returning_id_unless_taken
@@ -25,19 +26,7 @@ from db.statements import insert_returning_id_unless_taken
 
 def outbox_from_row(row: OutboxMessageRow) -> OutboxMessage:
     """The domain value of an outbox row."""
-    return OutboxMessage(
-        id=row.id,
-        chat_id=row.chat_id,
-        kind=row.kind,
-        payload=row.payload,
-        created_at=row.created_at,
-        status=OutboxStatus(row.status),
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        telegram_message_id=row.telegram_message_id,
-        dedupe_key=row.dedupe_key,
-        claimed_by=row.claimed_by,
-    )
+    return from_row(OutboxMessage, row, status=OutboxStatus(row.status))
 
 
 class SqlOutboxRepository(SqlRepository):

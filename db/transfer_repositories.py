@@ -20,6 +20,7 @@ from core.domain import (
     TransferProposal,
 )
 from core.errors import Conflict
+from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import ApprovalDecisionRow, EvaluationRow, PlanRow, TransferProposalRow
 from db.statements import (
@@ -33,17 +34,7 @@ from db.statements import (
 
 def plan_from_row(row: PlanRow) -> Plan:
     """The domain value of a plan row."""
-    return Plan(
-        id=row.id,
-        plan_date=row.plan_date,
-        created_at=row.created_at,
-        status=row.status,
-        objective=row.objective,
-        status_quo_objective=row.status_quo_objective,
-        bound=row.bound,
-        solution=row.solution,
-        dry_run=row.dry_run,
-    )
+    return from_row(Plan, row)
 
 
 class SqlPlanRepository(SqlRepository):
@@ -116,25 +107,7 @@ class SqlPlanRepository(SqlRepository):
 
 def proposal_from_row(row: TransferProposalRow | Row[Any]) -> TransferProposal:
     """The domain value of a proposal row."""
-    return TransferProposal(
-        id=row.id,
-        plan_id=row.plan_id,
-        nip=row.nip,
-        from_unit=row.from_unit,
-        to_unit=row.to_unit,
-        explanation=row.explanation,
-        state=ProposalState(row.state),
-        stage=row.stage,
-        tmt=row.tmt,
-        decided_at=row.decided_at,
-        butuh_sip=row.butuh_sip,
-        notice_delivered_at=row.notice_delivered_at,
-        objected_at=row.objected_at,
-        arrival_confirmed_at=row.arrival_confirmed_at,
-        arrival_confirmed_by=row.arrival_confirmed_by,
-        minister_letter_number=row.minister_letter_number,
-        minister_letter_date=row.minister_letter_date,
-    )
+    return from_row(TransferProposal, row, state=ProposalState(row.state))
 
 
 def _line_from_row(row: Row[Any]) -> ProposalLine:
@@ -345,14 +318,7 @@ def _mutable_fields(proposal: TransferProposal) -> dict[str, object]:
 
 def decision_from_row(row: ApprovalDecisionRow) -> ApprovalDecision:
     """The domain value of an approval decision row."""
-    return ApprovalDecision(
-        proposal_id=row.proposal_id,
-        stage=row.stage,
-        approver_nip=row.approver_nip,
-        approved=row.approved,
-        reason=row.reason,
-        decided_at=row.decided_at,
-    )
+    return from_row(ApprovalDecision, row)
 
 
 class SqlDecisionRepository(SqlRepository):
@@ -394,13 +360,7 @@ class SqlDecisionRepository(SqlRepository):
 
 def evaluation_from_row(row: EvaluationRow) -> Evaluation:
     """The domain value of an evaluation row."""
-    return Evaluation(
-        proposal_id=row.proposal_id,
-        rater_nip=row.rater_nip,
-        kind=row.kind,  # type: ignore[arg-type]
-        score=row.score,
-        rated_at=row.rated_at,
-    )
+    return from_row(Evaluation, row)
 
 
 class SqlEvaluationRepository(SqlRepository):

@@ -16,22 +16,24 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot.i18n import Translator, normalise_language, translator
 from core.access import Caller, load_caller
+from core.approval.chain import ApprovalRules
 from core.dialogue import DialogueState
 from core.domain import Role
 from core.errors import DomainError, StaleAction
+from core.ports import Clock, UnitOfWorkFactory
 from core.values import Reading, format_reading
 from handlers.context import BotContext
+from handlers.i18n import Translator, normalise_language, translator
 from handlers.keyboards import CallbackId, parse_callback_id
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,10 @@ TOAST_LIMIT = 200
 
 HandlerFn = Callable[["Turn"], Awaitable[None]]
 PtbCallback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class StaleButton(StaleAction):
@@ -173,6 +179,34 @@ class Turn:
         """Close the caller's dialogue."""
         await self.context.dialogues.clear(self.user_id)
 
+    async def run_use_case(
+        self,
+        use_case: Callable[Concatenate[UnitOfWorkFactory, Clock, ApprovalRules, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run one of the cycle's use cases that take the unit-of-work factory, the clock and
+        the approval rules first (core.approval, core.objections, core.effect, ...)."""
+        context = self.context
+        return await use_case(
+            context.services.uow_factory, context.clock, context.rules.approval, *args, **kwargs
+        )
+
+    def pressed_option(self, options: Sequence[T]) -> T:
+        """The one of OPTIONS the pressed button names by its index (its first argument);
+        StaleButton when it names none of them (a keyboard from before the list changed)."""
+        index = self.press.int_arg(0) if self.press is not None else None
+        if index is None or not 0 <= index < len(options):
+            raise StaleButton()
+        return options[index]
+
+    async def cancel_dialogue(self, flow: str) -> None:
+        """A dialogue's own cancel button: close FLOW's dialogue and say so (StaleButton when
+        the caller is no longer in FLOW)."""
+        await self.dialogue_in(flow)
+        await self.end_dialogue()
+        await self.say_key("cancel.done")
+
 
 async def open_turn(update: Update, context: BotContext) -> Turn | None:
     """Build the Turn for UPDATE: load the caller and pick the language; None if no user."""
@@ -185,7 +219,7 @@ async def open_turn(update: Update, context: BotContext) -> Turn | None:
     language = (
         caller.account.language
         if caller is not None
-        else normalise_language(user.language_code, context.settings.language)
+        else normalise_language(user.language_code, context.rules.language)
     )
     press = parse_callback_id(update.callback_query.data) if update.callback_query else None
     chat_id = chat.id if chat is not None else user.id

@@ -11,19 +11,9 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
-from bot.settings import Settings
-from core.approval import (
-    AlreadyDecided,
-    ApprovalRules,
-    approve_all,
-    check_may_decide,
-    decide,
-    parse_chain,
-)
-from core.committee import with_committee
+from core.approval.decisions import AlreadyDecided, check_may_decide, decide
+from core.approval.groups import approve_all
 from core.delegation import principals_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
@@ -32,55 +22,17 @@ from core.notices import TransferContent
 from core.objections import TransferNotOpen, decide_objection
 from core.text import MAX_REASON
 from core.views.proposals import proposal_details
-from core.working_time import WorkingTime, parse_work_days
 from handlers.access import Turn, handler
-from handlers.context import BotContext, CommandSpec, DialogueRoute, Services
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.i18n import Translator
+from handlers.keyboards import CallbackId, button, keyboard
 from handlers.transfer_text import detail_lines, headline_lines
 
 log = logging.getLogger(__name__)
 
 FEATURE = "apv"
 REJECT_FLOW = "reject"
-COMMANDS: tuple[CommandSpec, ...] = ()
 #: Proposal numbers a reminder or escalation list names before "…".
 IDS_LISTED = 20
-
-
-def working_time_of(settings: Settings) -> WorkingTime:
-    """The agency's working hours from settings."""
-    return WorkingTime(
-        zone=settings.zone,
-        start=settings.work_hours_start,
-        end=settings.work_hours_end,
-        days=parse_work_days(settings.work_days),
-    )
-
-
-def approval_rules_of(settings: Settings) -> ApprovalRules:
-    """The approval chain and its timings from settings."""
-    committee = settings.committee_rules()
-    return ApprovalRules(
-        stages=with_committee(parse_chain(settings.approval_chain), committee),
-        working_time=working_time_of(settings),
-        tmt_months_ahead=settings.tmt_months_ahead,
-        reminder_working_days=settings.reminder_working_days,
-        expiry_working_days=settings.expiry_working_days,
-        freeze_window=settings.freeze_dates,
-        objection_days=settings.objection_days,
-        cards_max=settings.approval_cards_max,
-        escalation_working_days=settings.escalation_working_days,
-        freeze_windows=settings.election_freeze_windows,
-        acting_head=settings.acting_head,
-        objection_decision_working_days=settings.objection_decision_working_days,
-        objection_escalation_working_days=settings.objection_escalation_working_days,
-        committee=committee,
-    )
-
-
-def rules_of(context: BotContext) -> ApprovalRules:
-    """The approval rules of this agency."""
-    return approval_rules_of(context.settings)
 
 
 # --- rendering (used by the outbox sender and by /usulan) -------------------------------------
@@ -265,7 +217,7 @@ def state_word(t: Translator, state: str) -> str:
 async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any], list[Any]]:
     """The proposal, the card payload as the outbox would build it now, and its decisions;
     refuses approvers whose scope covers neither unit of the move."""
-    rules = rules_of(turn.context)
+    rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         # core.views.proposals refuses approvers whose scope covers neither unit (NotFound,
         # OutOfScope); the handler only renders what it returns.
@@ -352,20 +304,32 @@ async def refuse_non_approver(turn: Turn) -> None:
 RAISED_ACTIONS = frozenset({"ok", "no"})
 
 
-@handler(role=Role.ASN)
-async def on_press(turn: Turn) -> None:
-    """Every press on a card, summary or objection card; each edits the message it came from."""
+async def approver_press(
+    turn: Turn, *, admin_actions: frozenset[str] = frozenset()
+) -> tuple[CallbackId, int] | None:
+    """An approver's (or their deputy's) press and the number it carries first; an admin may
+    make ADMIN_ACTIONS too. None when there is nothing to do: no press, or a refusal (said).
+    Raises NotFound when the press carries no number."""
     press = turn.press
     if press is None:
-        return
-    if not await acts_as_approver(turn) and not (
-        press.action in RAISED_ACTIONS and turn.me.has_role(Role.ADMIN)
-    ):
+        return None
+    admin = press.action in admin_actions and turn.me.has_role(Role.ADMIN)
+    if not admin and not await acts_as_approver(turn):
         await refuse_non_approver(turn)
-        return
+        return None
     target = press.int_arg(0)
     if target is None:
         raise NotFound()
+    return press, target
+
+
+@handler(role=Role.ASN)
+async def on_press(turn: Turn) -> None:
+    """Every press on a card, summary or objection card; each edits the message it came from."""
+    pressed = await approver_press(turn, admin_actions=RAISED_ACTIONS)
+    if pressed is None:
+        return
+    press, target = pressed
     if press.action == "ok":
         await _approve(turn, target, press.int_arg(1) or 0)
     elif press.action == "no":
@@ -374,7 +338,7 @@ async def on_press(turn: Turn) -> None:
             async with turn.context.uow() as uow:
                 await check_may_decide(
                     uow,
-                    rules_of(turn.context),
+                    turn.context.rules.approval,
                     proposal_id=target,
                     stage=stage,
                     approver_nip=turn.me.nip,
@@ -397,10 +361,8 @@ async def on_press(turn: Turn) -> None:
             ),
         )
     elif press.action == "allyes":
-        result = await approve_all(
-            turn.context.services.uow_factory,
-            turn.context.clock,
-            rules_of(turn.context),
+        result = await turn.run_use_case(
+            approve_all,
             plan_id=target,
             approver_nip=turn.me.nip,
         )
@@ -452,10 +414,8 @@ async def _decider_name(turn: Turn, proposal_id: int) -> str:
 
 async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
     try:
-        outcome = await decide(
-            turn.context.services.uow_factory,
-            turn.context.clock,
-            rules_of(turn.context),
+        outcome = await turn.run_use_case(
+            decide,
             proposal_id=proposal_id,
             stage=stage,
             approver_nip=turn.me.nip,
@@ -465,7 +425,7 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
         await _stale(turn, error, proposal_id)
         return
     payload = await _outcome_edit(turn, proposal_id, "approved" if outcome.final else "forwarded")
-    rules = rules_of(turn.context)
+    rules = turn.context.rules.approval
     payload.update(
         stage=stage,
         decided_stage=stage,
@@ -520,10 +480,8 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
         return
     card_message = state.data.get("card_message")
     try:
-        await decide(
-            turn.context.services.uow_factory,
-            turn.context.clock,
-            rules_of(turn.context),
+        await turn.run_use_case(
+            decide,
             proposal_id=proposal_id,
             stage=int(state.data["stage"]),
             approver_nip=turn.me.nip,
@@ -587,10 +545,8 @@ async def _details(turn: Turn, proposal_id: int, *, expanded: bool) -> None:
 async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
     """Uphold or cancel on an objection card (approvers; admins once it is escalated)."""
     try:
-        outcome = await decide_objection(
-            turn.context.services.uow_factory,
-            turn.context.clock,
-            rules_of(turn.context),
+        outcome = await turn.run_use_case(
+            decide_objection,
             proposal_id=proposal_id,
             approver_nip=turn.me.nip,
             cancel=cancel,
@@ -627,10 +583,3 @@ async def _drop_buttons(turn: Turn) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
     except TelegramError as error:
         log.info("could not drop the buttons of a pressed message: %s", error)
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the card presses and the rejection-reason dialogue."""
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    # ASN: the reason may come from an admin deciding a raised card; `decide` checks who.
-    services.routes[REJECT_FLOW] = DialogueRoute(Role.ASN, on_reject_reason)

@@ -10,21 +10,18 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
 from core.domain import Role
 from core.effect import confirm_arrival
 from core.errors import NotFound
 from handlers.access import Turn, handler
-from handlers.approval import rule_objection, rules_of
-from handlers.context import CommandSpec, Services
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.approval import rule_objection
+from handlers.i18n import Translator
+from handlers.keyboards import button, keyboard
 
 FEATURE = "arr"
 #: Presses on an objection card raised to the admins.
 ESCALATED_FEATURE = "esc"
-COMMANDS: tuple[CommandSpec, ...] = ()
 
 
 def _values(payload: dict[str, Any]) -> dict[str, Any]:
@@ -73,10 +70,8 @@ async def on_press(turn: Turn) -> None:
         proposal = await uow.proposals.get(target)
     if proposal is None:
         raise NotFound()
-    outcome = await confirm_arrival(
-        turn.context.services.uow_factory,
-        turn.context.clock,
-        rules_of(turn.context),
+    outcome = await turn.run_use_case(
+        confirm_arrival,
         proposal_id=target,
         nip=turn.me.nip,
         # The button a butuh_sip request carries says the new SIP is held.
@@ -111,11 +106,3 @@ async def on_escalated_press(turn: Turn) -> None:
     if press is None or target is None or press.action not in ("keep", "drop"):
         raise NotFound()
     await rule_objection(turn, target, cancel=press.action == "drop")
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the SPMT presses and the admins' objection presses."""
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    application.add_handler(
-        CallbackQueryHandler(on_escalated_press, pattern=pattern_for(ESCALATED_FEATURE))
-    )

@@ -5,13 +5,11 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.aspirations import (
     MAX_CHOICES,
     WILLINGNESS_LEVELS,
     AspirationDraft,
-    EligibilityPolicy,
     choice_problems,
     person_problems,
     submit_aspiration,
@@ -21,28 +19,12 @@ from core.dialogue import DialogueState
 from core.domain import ReasonCategory, Role, Unit
 from core.errors import InvalidInput
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, BotContext, CommandSpec, DialogueRoute, Services
 from handlers.formatting import aspiration_text, problems_block, unit_label
-from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
+from handlers.keyboards import button, keyboard, unit_keyboard
 
 FEATURE = "asp"
-COMMANDS = (CommandSpec("aspirasi", "cmd.aspirasi", Role.ASN),)
 PER_PAGE = 8
 MAX_TEXT = 1000
-
-
-def policy_of(context: BotContext) -> EligibilityPolicy:
-    """The eligibility settings of the agency."""
-    s = context.settings
-    return EligibilityPolicy(
-        s.min_tenure_months,
-        s.retirement_guard_months,
-        s.aspiration_months,
-        teacher_min_tenure_months=s.teacher_min_tenure_months,
-        skp_gate=s.skp_gate,
-        tmt_months_ahead=s.tmt_months_ahead,
-        expiry_working_days=s.expiry_working_days,
-    )
 
 
 @handler(role=Role.ASN)
@@ -66,7 +48,7 @@ async def start_aspiration(turn: Turn) -> None:
 async def _begin(turn: Turn) -> None:
     async with turn.context.uow() as uow:
         problems = await person_problems(
-            uow, turn.me.employee, turn.context.today(), policy_of(turn.context)
+            uow, turn.me.employee, turn.context.today(), turn.context.rules.eligibility
         )
     if problems:
         await turn.say(
@@ -99,15 +81,9 @@ def _choice_prompt(turn: Turn, state: DialogueState) -> str:
 
 
 def _results_keyboard(turn: Turn, state: DialogueState, units: list[Unit]) -> InlineKeyboardMarkup:
-    return paged_keyboard(
-        [unit_label(u) for u in units],
-        feature=FEATURE,
-        pick_action="pick",
-        page_action="page",
-        page=int(state.data.get("page", 0)),
-        previous_label=turn.t("paging.previous"),
-        next_label=turn.t("paging.next"),
-        per_page=PER_PAGE,
+    page = int(state.data.get("page", 0))
+    return unit_keyboard(
+        turn.t, units, feature=FEATURE, page=page, pick_action="pick", per_page=PER_PAGE
     )
 
 
@@ -152,9 +128,7 @@ async def on_press(turn: Turn) -> None:
     elif press.action == "send":
         await _send(turn)
     elif press.action == "cancel":
-        await turn.dialogue_in(FEATURE)
-        await turn.end_dialogue()
-        await turn.say_key("cancel.done")
+        await turn.cancel_dialogue(FEATURE)
     else:
         raise StaleButton()
 
@@ -294,7 +268,7 @@ async def _send(turn: Turn) -> None:
             draft=draft,
             now=turn.context.now(),
             today=turn.context.today(),
-            policy=policy_of(turn.context),
+            policy=turn.context.rules.eligibility,
         )
         names = {u.code: u.name for u in await uow.units.list()}
     await turn.end_dialogue()
@@ -323,10 +297,3 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
         await _ask_willingness(turn, await turn.advance(state, "willing", reason_text=text))
     else:
         await turn.say_key("dialogue.use_buttons")
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /aspirasi, its buttons and its dialogue route."""
-    application.add_handler(CommandHandler("aspirasi", start_aspiration))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[FEATURE] = DialogueRoute(Role.ASN, on_text)

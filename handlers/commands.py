@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.i18n import LANGUAGES, Translator, translator
 from core.access import Caller
 from core.domain import Role
 from core.ports import UnitOfWorkFactory
 from handlers.context import CommandSpec
+from handlers.i18n import LANGUAGES, Translator, translator
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,9 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
-from core.approval import AlreadyDecided, content_of
+from core.approval.cards import content_of
+from core.approval.decisions import AlreadyDecided
 from core.committee import (
     AlreadyVoted,
     Committee,
@@ -37,17 +36,15 @@ from handlers.approval import (
     card_text,
     edit_best_effort,
     render_card_outcome,
-    rules_of,
     stale_text,
     state_word,
     typed_reason,
 )
-from handlers.context import CommandSpec, DialogueRoute, Services
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.i18n import Translator
+from handlers.keyboards import button, keyboard
 
 FEATURE = "kom"
 DISSENT_FLOW = "kom_no"
-COMMANDS: tuple[CommandSpec, ...] = ()
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -123,7 +120,7 @@ def own_vote_line(t: Translator, approved: bool, reason: str | None) -> str:
 
 async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any]]:
     """The proposal and a card payload as of now (members only: anyone else is refused)."""
-    rules = rules_of(turn.context)
+    rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
@@ -139,11 +136,11 @@ async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, An
 
 
 def _committee(turn: Turn, stage: int) -> Committee | None:
-    return committee_at(rules_of(turn.context), stage)
+    return committee_at(turn.context.rules.approval, stage)
 
 
 async def _refuse_outsider(turn: Turn, stage: int) -> bool:
-    committee = _committee(turn, stage) or rules_of(turn.context).committee
+    committee = _committee(turn, stage) or turn.context.rules.approval.committee
     if committee is None or turn.me.nip not in committee.members:
         await turn.notify(turn.t("error.not_committee_member"))
         return True
@@ -176,7 +173,7 @@ async def _refused(turn: Turn, error: AlreadyDecided | AlreadyVoted, proposal_id
         return
     at = error.values.get("at")
     word = "committee.word_yes" if error.values.get("approved") else "committee.word_no"
-    when = _when(turn.t, at, turn.context.settings.zone) if isinstance(at, dt.datetime) else ""
+    when = _when(turn.t, at, turn.context.rules.zone) if isinstance(at, dt.datetime) else ""
     await turn.notify(
         turn.t("committee.already_voted", id=proposal_id, vote=turn.t(word), at=when)
     )
@@ -191,7 +188,7 @@ async def _cast(
         return await vote(
             turn.context.services.uow_factory,
             turn.context.clock,
-            rules_of(turn.context),
+            turn.context.rules.approval,
             proposal_id=proposal_id,
             stage=stage,
             member_nip=turn.me.nip,
@@ -240,7 +237,7 @@ async def _after_vote(
     proposal_id = outcome.proposal.id or 0
     _proposal, payload = await _card_payload(turn, proposal_id)
     payload["stage"] = stage
-    rules = rules_of(turn.context)
+    rules = turn.context.rules.approval
     committee = rules.committee
     lines = [card_text(turn.t, payload)]
     lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else {}))
@@ -274,7 +271,7 @@ async def _ask_reason(turn: Turn, proposal_id: int, stage: int) -> None:
         async with turn.context.uow() as uow:
             await check_may_vote(
                 uow,
-                rules_of(turn.context),
+                turn.context.rules.approval,
                 proposal_id=proposal_id,
                 stage=stage,
                 member_nip=turn.me.nip,
@@ -304,7 +301,7 @@ async def on_dissent_reason(turn: Turn, state: DialogueState, text: str) -> None
 async def _details(turn: Turn, proposal_id: int, stage: int, *, expanded: bool) -> None:
     """ℹ️ Rincian / 🔼 Ringkas: the card with the second layer and every vote so far."""
     proposal, payload = await _card_payload(turn, proposal_id)
-    rules = rules_of(turn.context)
+    rules = turn.context.rules.approval
     committee = rules.committee
     lines = card_text(turn.t, payload, expanded=expanded).split("\n")
     lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else {}))
@@ -322,15 +319,9 @@ async def _details(turn: Turn, proposal_id: int, stage: int, *, expanded: bool) 
                 turn.t(
                     "committee.vote_line_yes" if entry.approved else "committee.vote_line_no",
                     name=escape(entry.member_name),
-                    at=_when(turn.t, entry.voted_at, turn.context.settings.zone),
+                    at=_when(turn.t, entry.voted_at, turn.context.rules.zone),
                     reason=escape(entry.reason or ""),
                 )
             )
     markup = committee_keyboard(turn.t, proposal_id, stage, voting=voting, expanded=expanded)
     await turn.replace("\n".join(lines), markup)
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the members' presses and the dissent-reason dialogue."""
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[DISSENT_FLOW] = DialogueRoute(Role.ASN, on_dissent_reason)

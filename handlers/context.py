@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from telegram import Document
+from telegram import Document, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.settings import Settings
 from core.dialogue import DialogueState
 from core.domain import Role
+from core.importing.columns import ImportKind
+from core.importing.sheets import Sheet
+from core.planning import SolveSnapshot
 from core.ports import Clock, DialogueStore, UnitOfWork, UnitOfWorkFactory
+from core.rules import AgencyRules
 
 if TYPE_CHECKING:  # avoids an import cycle with handlers.access
     from handlers.access import Turn
@@ -45,18 +48,92 @@ class DialogueRoute:
     on_document: DocumentStep | None = None
 
 
+#: What python-telegram-bot calls for an update (handlers.access.handler makes one of a Turn
+#: handler).
+Callback = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
+
+
+# --- the rows of the handler table (bot.app.HANDLERS) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """`/name` -> callback; the other names are aliases that answer too but are never shown.
+    With a catalog key `menu`, the command is in the menus of `roles` (None: everyone,
+    registered or not)."""
+
+    names: tuple[str, ...]
+    callback: Callback
+    menu: str | None = None
+    roles: tuple[Role | None, ...] = (None,)
+
+    def specs(self) -> tuple[CommandSpec, ...]:
+        """The command as Telegram's menus list it: the name per role, then the aliases."""
+        if self.menu is None:
+            return ()
+        name, *aliases = self.names
+        shown = tuple(CommandSpec(name, self.menu, role) for role in self.roles)
+        hidden = tuple(
+            CommandSpec(alias, self.menu, role, in_menu=False)
+            for alias in aliases
+            for role in self.roles
+        )
+        return shown + hidden
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """Button presses of one feature (callback data `feature:...`, handlers.keyboards)."""
+
+    feature: str
+    callback: Callback
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionedDocument:
+    """A document sent in a private chat whose caption matches the regular expression."""
+
+    caption: str
+    callback: Callback
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A dialogue flow by name: who may be in it and what handles its free text."""
+
+    name: str
+    route: DialogueRoute
+
+
+#: One row of the handler table.
+Row = Command | Press | CaptionedDocument | Flow
+
+
+#: Reads an uploaded file's bytes as a Sheet (db.spreadsheets in a budgeted process, injected
+#: by bot.app); raises core.importing.UnreadableFile or core.safe_files.UnsafeFile.
+SheetReader = Callable[[bytes, str, ImportKind | None], Awaitable[Sheet]]
+
+
 @dataclass(slots=True)
 class Services:
-    """Everything handlers need from the outside world, injected by bot.app."""
+    """Everything handlers need from the outside world, injected by bot.app.
 
-    settings: Settings
+    `rules` are the agency's rules, built once from its settings (bot.composition); `solve`
+    is the plan step's solver (None until bot.jobs.install_cycle puts it there); `read_sheet`
+    reads uploads for /impor and /bebankerja; `publish_menus` is False where no command menu
+    may be published (tests that count Bot API calls).
+    """
+
+    rules: AgencyRules
     uow_factory: UnitOfWorkFactory
     clock: Clock
     dialogues: DialogueStore
+    read_sheet: SheetReader
+    solve: SolveSnapshot | None = None
+    publish_menus: bool = True
     routes: dict[str, DialogueRoute] = field(default_factory=dict)
     commands: list[CommandSpec] = field(default_factory=list)
     bot_username: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class BotData:
@@ -79,16 +156,16 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     @property
     def services(self) -> Services:
-        """The injected services (settings, UoW factory, clock, dialogue store, routes)."""
+        """The injected services (rules, UoW factory, clock, dialogue store, routes)."""
         services = self.bot_data.services
         if services is None:
             raise RuntimeError("build_application did not install the services")
         return services
 
     @property
-    def settings(self) -> Settings:
-        """The agency's settings."""
-        return self.services.settings
+    def rules(self) -> AgencyRules:
+        """The agency's rules (built once from its settings)."""
+        return self.services.rules
 
     @property
     def clock(self) -> Clock:
@@ -110,4 +187,4 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     def today(self) -> dt.date:
         """Today's date in the agency's time zone."""
-        return self.clock.now().astimezone(self.settings.zone).date()
+        return self.clock.now().astimezone(self.rules.zone).date()

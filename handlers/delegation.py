@@ -15,15 +15,11 @@ import re
 from html import escape
 from typing import Any
 
-from telegram.ext import Application, CommandHandler
-
-from bot.i18n import Translator
 from core.delegation import create_delegation, end_delegation
 from core.domain import Delegation, Role
 from handlers.access import Turn, handler
-from handlers.context import CommandSpec, Services
+from handlers.i18n import Translator
 
-COMMANDS = (CommandSpec("wakil", "cmd.wakil", Role.APPROVER),)
 END_WORDS = frozenset({"selesai", "batal", "end", "stop"})
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$|^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
 
@@ -57,7 +53,7 @@ def _line(t: Translator, delegation: Delegation, names: dict[str, str], mine: bo
 async def wakil(turn: Turn) -> None:
     """/wakil: show, create or end a delegation."""
     args = turn.command_args
-    zone = turn.context.settings.zone
+    zone = turn.context.rules.zone
     services = turn.context.services
     if not args:
         await _show(turn)
@@ -124,8 +120,3 @@ def render_delegation_notice(t: Translator, payload: dict[str, Any]) -> tuple[st
         first=dt.date.fromisoformat(str(payload["first_day"])),
         last=dt.date.fromisoformat(str(payload["last_day"])),
     ), None
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add /wakil."""
-    application.add_handler(CommandHandler("wakil", wakil))

@@ -15,17 +15,11 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
 from core.access import OutOfScope, grant_covers_unit
-from core.approval import (
-    ApprovalRules,
-    approve_many,
-    card_payload,
-    content_of,
-    record_card_copy,
-)
+from core.approval.cards import card_payload, content_of, record_card_copy
+from core.approval.chain import ApprovalRules
+from core.approval.groups import approve_many
 from core.delegation import principals_of
 from core.digest import DigestEntry, DigestGroup, DigestView, digest_view
 from core.domain import Employee, ProposalState, Role, Unit
@@ -33,14 +27,12 @@ from core.errors import NotFound
 from core.ports import UnitOfWork
 from handlers.access import Turn, handler, show
 from handlers.approval import (
-    acts_as_approver,
-    refuse_non_approver,
+    approver_press,
     render_card,
-    rules_of,
     state_word,
 )
-from handlers.context import CommandSpec, Services
-from handlers.keyboards import button, keyboard, page_of, pattern_for
+from handlers.i18n import Translator
+from handlers.keyboards import button, keyboard, page_of
 
 FEATURE = "dg"
 #: Groups listed on one overview page, entries on one group page (both keep a page short).
@@ -49,7 +41,6 @@ ENTRIES_PER_PAGE = 8
 #: How many picked moves the confirmation names before "and N more".
 NAMED_IN_CONFIRMATION = 10
 SELECTION_KEY = "digest_selection"
-COMMANDS: tuple[CommandSpec, ...] = ()
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -255,7 +246,7 @@ async def load_view(turn: Turn, plan_id: int) -> DigestView:
     """The caller's digest of PLAN_ID as of now."""
     async with turn.context.uow() as uow:
         return await digest_view(
-            uow, plan_id, await viewer_nips(uow, turn), rules_of(turn.context)
+            uow, plan_id, await viewer_nips(uow, turn), turn.context.rules.approval
         )
 
 
@@ -299,11 +290,7 @@ async def open_digest(turn: Turn, plan_id: int, page: int = 0) -> None:
 
 
 async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
-    view = await load_view(turn, plan_id)
-    group = view.group(index)
-    if group is None:
-        raise NotFound()
-    chosen = _chosen(turn, group, plan_id, index, selected_only)
+    group, chosen = await _chosen(turn, plan_id, index, selected_only)
     if not chosen:
         await show(turn, turn.t("usulan.none"), _back(turn.t, plan_id, index))
         return
@@ -333,13 +320,17 @@ async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
     await show(turn, text, markup)
 
 
-def _chosen(
-    turn: Turn, group: DigestGroup, plan_id: int, index: int, selected_only: bool
-) -> list[DigestEntry]:
+async def _chosen(
+    turn: Turn, plan_id: int, index: int, selected_only: bool
+) -> tuple[DigestGroup, list[DigestEntry]]:
+    """Group INDEX of the plan's digest and its waiting moves: all, or the selected ones."""
+    group = (await load_view(turn, plan_id)).group(index)
+    if group is None:
+        raise NotFound()
     if not selected_only:
-        return list(group.waiting)
+        return group, list(group.waiting)
     selected = _selection(turn, plan_id, index)
-    return [e for e in group.waiting if e.proposal.id in selected]
+    return group, [e for e in group.waiting if e.proposal.id in selected]
 
 
 def _back(t: Translator, plan_id: int, index: int) -> InlineKeyboardMarkup:
@@ -347,16 +338,10 @@ def _back(t: Translator, plan_id: int, index: int) -> InlineKeyboardMarkup:
 
 
 async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
-    view = await load_view(turn, plan_id)
-    group = view.group(index)
-    if group is None:
-        raise NotFound()
-    chosen = _chosen(turn, group, plan_id, index, selected_only)
+    _, chosen = await _chosen(turn, plan_id, index, selected_only)
     ids = [e.proposal.id for e in chosen if e.proposal.id is not None]
-    result = await approve_many(
-        turn.context.services.uow_factory,
-        turn.context.clock,
-        rules_of(turn.context),
+    result = await turn.run_use_case(
+        approve_many,
         proposal_ids=ids,
         approver_nip=turn.me.nip,
     )
@@ -370,7 +355,7 @@ async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
 
 
 async def _open_card(turn: Turn, proposal_id: int) -> None:
-    rules: ApprovalRules = rules_of(turn.context)
+    rules: ApprovalRules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
@@ -402,15 +387,10 @@ async def _open_card(turn: Turn, proposal_id: int) -> None:
 @handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
     """Every press on a digest (approvers and their deputies)."""
-    press = turn.press
-    if press is None:
+    pressed = await approver_press(turn)
+    if pressed is None:
         return
-    if not await acts_as_approver(turn):
-        await refuse_non_approver(turn)
-        return
-    first = press.int_arg(0)
-    if first is None:
-        raise NotFound()
+    press, first = pressed
     if press.action == "v":
         await open_digest(turn, first, press.int_arg(1) or 0)
     elif press.action == "g":
@@ -428,8 +408,3 @@ async def on_press(turn: Turn) -> None:
         await _approve(turn, first, press.int_arg(1) or 0, selected_only=press.action == "ys")
     elif press.action == "c":
         await _open_card(turn, first)
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the digest's presses."""
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))

@@ -6,18 +6,15 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
 from core.domain import Role
 from core.errors import NotFound
 from core.evaluations import AlreadyRated, record_evaluation
 from handlers.access import Turn, handler
-from handlers.context import CommandSpec, Services
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.i18n import Translator
+from handlers.keyboards import button, keyboard
 
 FEATURE = "eval"
-COMMANDS: tuple[CommandSpec, ...] = ()
 KINDS = ("performance", "adaptation", "move")
 
 
@@ -64,8 +61,3 @@ async def on_score(turn: Turn) -> None:
     question = message.text_html if message is not None and message.text else ""
     thanks = turn.t("evaluation.thanks", score=score)
     await turn.replace(f"{question}\n\n{thanks}" if question else thanks)
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the rating buttons."""
-    application.add_handler(CallbackQueryHandler(on_score, pattern=pattern_for(FEATURE)))

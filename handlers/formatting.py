@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
-from bot.i18n import Translator
 from core.abk import WorkloadFigures
 from core.aspirations import EligibilityProblem
 from core.domain import Aspiration, Role, Unit
 from core.eligibility import Months
 from core.workload import WorkloadPreview
 from handlers.context import CommandSpec
+from handlers.i18n import Translator
 
 
 def menu_text(t: Translator, roles: frozenset[Role] | None, specs: Iterable[CommandSpec]) -> str:

@@ -15,12 +15,10 @@ Only an admin whose scope is the whole agency may import: the files are agency-w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from html import escape
 from pathlib import Path
 
 from telegram import Document
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.dialogue import DialogueState
 from core.domain import Role, ScopeKind
@@ -30,11 +28,10 @@ from core.importing.columns import IMPORT_KINDS, ImportKind, guess_kind
 from core.importing.report import REPORT_LIMIT, describe_report
 from core.importing.sheets import ImportBatch, ImportReport, Language, Sheet, UnreadableFile
 from handlers.access import StaleButton, Turn, handler
-from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.context import SheetReader
+from handlers.keyboards import button, keyboard
 
 FEATURE = "imp"
-COMMANDS = (CommandSpec("impor", "cmd.impor", Role.ADMIN),)
 #: The largest file the chat accepts (a 20,000-person employees XLSX is about 2 MB).
 MAX_BYTES = 8_000_000
 #: Telegram refuses messages above 4096 characters; reports are cut into parts below it.
@@ -59,10 +56,9 @@ KIND_WORDS: dict[str, ImportKind] = {
 }
 STRICT_WORDS = ("ketat", "strict", "--strict")
 
-#: Reads an uploaded file's bytes as a Sheet (db.spreadsheets in a budgeted process, injected
-#: by bot.app as services.extras["read_sheet"]); raises core.importing.sheets.UnreadableFile or
-#: core.safe_files.UnsafeFile.
-SheetReader = Callable[[bytes, str, ImportKind | None], Awaitable[Sheet]]
+#: A document whose caption starts with one of those words (or /impor) is an import.
+_CAPTION_WORDS = "|".join(sorted({*KIND_WORDS, "impor"}, key=len, reverse=True))
+CAPTION = rf"(?i)^\s*/?(?:{_CAPTION_WORDS})\b"
 
 
 def _words(text: str) -> list[str]:
@@ -143,9 +139,22 @@ async def _download(turn: Turn, file_id: str) -> bytes:
     return bytes(await tg_file.download_as_bytearray())
 
 
+async def _import(
+    turn: Turn, kind: ImportKind, sheet: Sheet, *, strict: bool, dry_run: bool
+) -> ImportReport:
+    """Check (DRY_RUN: nothing written) or import one sheet of KIND as the caller."""
+    return await import_checked(
+        ImportBatch(**{kind: sheet}),
+        turn.context.services.uow_factory,
+        actor=turn.me.nip,
+        now=turn.context.now(),
+        strict=strict,
+        dry_run=dry_run,
+    )
+
+
 def _reader(turn: Turn) -> SheetReader:
-    reader: SheetReader = turn.context.services.extras["read_sheet"]
-    return reader
+    return turn.context.services.read_sheet
 
 
 async def _check(turn: Turn, state: DialogueState, document: Document) -> None:
@@ -164,14 +173,7 @@ async def _check(turn: Turn, state: DialogueState, document: Document) -> None:
         return
     kind, sheet = batch
     strict = bool(state.data.get("strict"))
-    report = await import_checked(
-        ImportBatch(**{kind: sheet}),
-        turn.context.services.uow_factory,
-        actor=turn.me.nip,
-        now=turn.context.now(),
-        strict=strict,
-        dry_run=True,
-    )
+    report = await _import(turn, kind, sheet, strict=strict, dry_run=True)
     await _say_report(turn, "impor.checked", report, name, kind, strict, dry_run=True)
     if not report.ok:
         await turn.say_key("impor.refused")
@@ -285,28 +287,6 @@ async def on_press(turn: Turn) -> None:
         return
     _, sheet = batch
     await turn.end_dialogue()  # one press imports once, whatever happens next
-    report = await import_checked(
-        ImportBatch(**{kind: sheet}),
-        turn.context.services.uow_factory,
-        actor=turn.me.nip,
-        now=turn.context.now(),
-        strict=strict,
-    )
+    report = await _import(turn, kind, sheet, strict=strict, dry_run=False)
     key = "impor.done" if report.ok else "impor.changed_meanwhile"
     await _say_report(turn, key, report, name, kind, strict, dry_run=False)
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /impor, its buttons, captioned documents and the dialogue route."""
-    application.add_handler(CommandHandler("impor", start_import))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    words = "|".join(sorted({*KIND_WORDS, "impor"}, key=len, reverse=True))
-    application.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE
-            & filters.Document.ALL
-            & filters.CaptionRegex(rf"(?i)^\s*/?(?:{words})\b"),
-            on_captioned_document,
-        )
-    )
-    services.routes[FEATURE] = DialogueRoute(Role.ADMIN, on_text, on_document)

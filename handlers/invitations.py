@@ -5,19 +5,15 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from core.access import OutOfScope, units_in_scope
 from core.dialogue import DialogueState
 from core.domain import Role, ScopeKind, Unit
 from core.invitations import invitations_csv, issue_invitations
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
-from handlers.formatting import unit_label
-from handlers.keyboards import button, paged_keyboard, pattern_for
+from handlers.keyboards import button, unit_keyboard
 
 FEATURE = "inv"
-COMMANDS = (CommandSpec("undang", "cmd.undang", Role.ADMIN),)
 PER_PAGE = 8
 
 
@@ -34,16 +30,8 @@ def _keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
     extra = (
         [[button(turn.t("invite.all_units"), FEATURE, "all")]] if _admin_everywhere(turn) else []
     )
-    return paged_keyboard(
-        [unit_label(u) for u in units],
-        feature=FEATURE,
-        pick_action="unit",
-        page_action="page",
-        page=page,
-        previous_label=turn.t("paging.previous"),
-        next_label=turn.t("paging.next"),
-        per_page=PER_PAGE,
-        extra_rows=extra,
+    return unit_keyboard(
+        turn.t, units, feature=FEATURE, page=page, per_page=PER_PAGE, extra_rows=extra
     )
 
 
@@ -100,19 +88,19 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
             unit_code=unit.code if unit else None,
             actor=turn.me.nip,
             now=turn.context.now(),
-            valid_days=services.settings.invitation_days,
+            valid_days=services.rules.invitation_days,
         )
     if not issued:
         await turn.say_key("invite.none")
         return
-    data = invitations_csv(issued, services.bot_username, services.settings.zone).encode("utf-8")
+    data = invitations_csv(issued, services.bot_username, services.rules.zone).encode("utf-8")
     name = f"undangan-{unit.code if unit else 'semua'}.csv"
     await turn.send_file(
         data,
         name,
         caption=turn.t("invite.caption", count=len(issued))
         + " "
-        + turn.t("invite.valid", count=services.settings.invitation_days),
+        + turn.t("invite.valid", count=services.rules.invitation_days),
     )
 
 
@@ -125,10 +113,3 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
         return
     state = await turn.advance(state, "unit", results=[u.code for u in units])
     await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /undang and its buttons."""
-    application.add_handler(CommandHandler("undang", start_invite))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[FEATURE] = DialogueRoute(Role.ADMIN, on_text)

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from core.domain import Unit
+from handlers.formatting import unit_label
+from handlers.i18n import Translator
+
 MAX_CALLBACK_BYTES = 64
 SEPARATOR = ":"
 
@@ -127,3 +131,28 @@ def paged_keyboard(
     rows.append(nav)
     rows.extend(list(r) for r in extra_rows)
     return keyboard(*rows)
+
+
+def unit_keyboard(
+    t: Translator,
+    units: Sequence[Unit],
+    *,
+    feature: str,
+    page: int,
+    pick_action: str = "unit",
+    per_page: int = 8,
+    extra_rows: Sequence[Sequence[InlineKeyboardButton]] = (),
+) -> InlineKeyboardMarkup:
+    """A paged list of units by name and code (`feature:pick_action:<index>`; pages
+    `feature:page:<n>`), then EXTRA_ROWS."""
+    return paged_keyboard(
+        [unit_label(u) for u in units],
+        feature=feature,
+        pick_action=pick_action,
+        page_action="page",
+        page=page,
+        previous_label=t("paging.previous"),
+        next_label=t("paging.next"),
+        per_page=per_page,
+        extra_rows=extra_rows,
+    )

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from telegram.ext import CallbackQueryHandler, CommandHandler
-
-from bot.i18n import LANGUAGES, translator
 from core.access import load_caller
 from core.registration import set_language
 from handlers.access import StaleButton, Turn, handler
 from handlers.commands import publish_menu_for
-from handlers.context import AnyApplication, CommandSpec, Services
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.i18n import LANGUAGES, translator
+from handlers.keyboards import button, keyboard
 
 FEATURE = "lang"
-COMMANDS = (CommandSpec("bahasa", "cmd.bahasa", None),)
 
 
 @handler(role=None)
@@ -45,9 +41,3 @@ async def choose_language(turn: Turn) -> None:
     await turn.say(t("language.saved"))
     if caller is not None:
         await publish_menu_for(turn.context.bot, turn.context.services.commands, caller)
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /bahasa and its buttons."""
-    application.add_handler(CommandHandler("bahasa", ask_language))
-    application.add_handler(CallbackQueryHandler(choose_language, pattern=pattern_for(FEATURE)))

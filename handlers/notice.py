@@ -9,10 +9,8 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
-from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import Translator
-from core.approval import content_of
+from core.approval.cards import content_of
 from core.dialogue import DialogueState
 from core.domain import ProposalState, Role
 from core.errors import NotFound
@@ -20,14 +18,13 @@ from core.notices import TransferContent
 from core.objections import accept_transfer, object_transfer
 from core.text import MAX_REASON
 from handlers.access import Turn, handler
-from handlers.approval import edit_best_effort, rules_of
-from handlers.context import CommandSpec, DialogueRoute, Services
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.approval import edit_best_effort
+from handlers.i18n import Translator
+from handlers.keyboards import button, keyboard
 from handlers.transfer_text import detail_lines, headline_lines
 
 FEATURE = "ntc"
 OBJECTION_FLOW = "objection"
-COMMANDS: tuple[CommandSpec, ...] = ()
 
 
 def notice_first_screen(t: Translator, payload: dict[str, Any]) -> str:
@@ -155,11 +152,11 @@ async def _notice_payload(turn: Turn, proposal_id: int) -> dict[str, Any]:
         for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal_id}:"):
             if message.kind == "notice" and message.payload.get("content"):
                 return dict(message.payload)
-        content = await content_of(uow, proposal, rules_of(turn.context), turn.context.now())
+        content = await content_of(uow, proposal, turn.context.rules.approval, turn.context.now())
     return {
         "proposal_id": proposal_id,
         "content": content.to_payload(),
-        "objection_days": turn.context.settings.objection_days,
+        "objection_days": turn.context.rules.approval.objection_days,
     }
 
 
@@ -219,14 +216,12 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
         return
     await turn.end_dialogue()
-    await object_transfer(
-        turn.context.services.uow_factory,
-        turn.context.clock,
-        rules_of(turn.context),
+    await turn.run_use_case(
+        object_transfer,
         proposal_id=int(state.data["proposal_id"]),
         nip=turn.me.nip,
         reason=reason,
-        window_days=turn.context.settings.objection_days,
+        window_days=turn.context.rules.approval.objection_days,
     )
     notice_message = state.data.get("notice_message")
     if notice_message is not None:
@@ -238,12 +233,6 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         + "\n"
         + turn.t(
             "notice.objected_deadline",
-            count=turn.context.settings.objection_decision_working_days,
+            count=turn.context.rules.approval.objection_decision_working_days,
         )
     )
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add the notice presses and the objection-reason dialogue."""
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[OBJECTION_FLOW] = DialogueRoute(Role.ASN, on_objection_reason)

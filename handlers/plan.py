@@ -12,42 +12,34 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.charts import ChartLabels, render_plan_chart
-from bot.i18n import Translator
-from bot.plan_workbook import build_plan_workbook
-from core.approval import awaiting, record_card_copy
+from core.approval.cards import record_card_copy
 from core.consistency import left_out_pairs
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
 from core.evaluations import plan_evaluations
 from core.notices import bars_from_payload, transfer_content
 from core.plan_report import plan_report
-from core.planning import PlanDelivery, PlanningRules, PlanOutcome, propose_plan
+from core.planning import PlanDelivery, PlanOutcome, SolveSnapshot, propose_plan
 from core.ports import UnitOfWork
+from core.views.proposals import awaiting
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
 from handlers.approval import (
     acts_as_approver,
     refuse_non_approver,
     render_card,
-    rules_of,
     state_word,
 )
-from handlers.context import BotContext, CommandSpec, Services
+from handlers.charts import ChartLabels, render_plan_chart
+from handlers.context import BotContext
 from handlers.digest import open_digest
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.i18n import Translator
+from handlers.keyboards import button, keyboard
+from handlers.plan_workbook import build_plan_workbook
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    CommandSpec("usulan", "cmd.usulan", Role.APPROVER),
-    CommandSpec("rencana", "cmd.rencana", Role.APPROVER),
-    CommandSpec("rencana", "cmd.rencana", Role.ADMIN),
-    CommandSpec("jalankan", "cmd.jalankan", Role.ADMIN),
-    CommandSpec("simulasi", "cmd.simulasi", Role.ADMIN),
-)
 #: Buttons under /rencana (the plan as a spreadsheet).
 FEATURE = "rencana"
 #: How many cards /usulan shows at once (the rest: "and N more").
@@ -239,7 +231,7 @@ async def show_awaiting(turn: Turn) -> None:
     if not await acts_as_approver(turn):
         await refuse_non_approver(turn)
         return
-    rules = rules_of(turn.context)
+    rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         pending = await awaiting(uow, turn.me.nip, rules, turn.context.today())
         units = {u.code: u for u in await uow.units.list()}
@@ -290,7 +282,7 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
     if plan is None or plan.id is None:
         return None
     proposals = await uow.proposals.list_for_plan(plan.id)
-    mine = await awaiting(uow, nip, rules_of(turn.context), turn.context.today())
+    mine = await awaiting(uow, nip, turn.context.rules.approval, turn.context.today())
     mine_ids = {p.id for p in mine}
     states: dict[str, int] = {}
     for proposal in proposals:
@@ -370,7 +362,7 @@ async def send_plan_workbook(turn: Turn) -> None:
         raise StaleButton()
     me = turn.me
     visible = None if me.has_role(Role.ADMIN) else _approver_scope(turn)
-    stages = tuple(stage.name for stage in rules_of(turn.context).stages)
+    stages = tuple(stage.name for stage in turn.context.rules.approval.stages)
     async with turn.context.uow() as uow:
         report = await plan_report(
             uow,
@@ -378,9 +370,9 @@ async def send_plan_workbook(turn: Turn) -> None:
             stage_names=stages,
             today=turn.context.today(),
             visible=visible,
-            committee=rules_of(turn.context).committee,
+            committee=turn.context.rules.approval.committee,
         )
-    data = build_plan_workbook(report, turn.t, turn.context.settings.zone)
+    data = build_plan_workbook(report, turn.t, turn.context.rules.zone)
     date = report.plan.plan_date.isoformat()
     await turn.send_file(
         data,
@@ -398,19 +390,8 @@ def _approver_scope(turn: Turn) -> Any:
     return visible
 
 
-def planning_rules_of(context: BotContext) -> PlanningRules:
-    """Planning settings (time limit, WKE) and the approval rules."""
-    s = context.settings
-    return PlanningRules(
-        rules_of(context),
-        time_limit_seconds=s.solver_time_limit,
-        wke_minutes=s.wke_minutes,
-        workload_months=s.workload_average_months,
-    )
-
-
-def _solver(context: BotContext) -> Any:
-    solve = context.services.extras.get("solve_snapshot")
+def _solver(context: BotContext) -> SolveSnapshot:
+    solve = context.services.solve
     if solve is None:
         raise DomainError("no solver installed")
     return solve
@@ -470,7 +451,7 @@ async def _run_and_report(turn: Turn, dry_run: bool) -> None:
         outcome = await propose_plan(
             turn.context.services.uow_factory,
             turn.context.clock,
-            planning_rules_of(turn.context),
+            turn.context.rules.planning,
             _solver(turn.context),
             dry_run=dry_run,
             actor=turn.me.nip,
@@ -506,12 +487,3 @@ async def simulate_plan(turn: Turn) -> None:
     """/simulasi: what-if; the plan is shown to the admin only, nothing stored or sent."""
     await turn.say_key("simulasi.started")
     _start_run(turn, dry_run=True)
-
-
-def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Add /usulan, /rencana, /jalankan, /simulasi."""
-    application.add_handler(CommandHandler("usulan", show_awaiting))
-    application.add_handler(CommandHandler("rencana", show_plan))
-    application.add_handler(CommandHandler("jalankan", run_plan))
-    application.add_handler(CommandHandler("simulasi", simulate_plan))
-    application.add_handler(CallbackQueryHandler(send_plan_workbook, pattern=pattern_for(FEATURE)))

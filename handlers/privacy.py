@@ -11,22 +11,14 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from telegram.ext import CommandHandler
 
-from bot.i18n import Translator
 from core.corrections import request_correction
 from core.dialogue import DialogueState
-from core.domain import Role
 from core.personal_data import DataTable, held_summary, personal_data
 from handlers.access import Turn, handler
-from handlers.context import AnyApplication, CommandSpec, DialogueRoute, Services
+from handlers.i18n import Translator
 
 CORRECTION_FLOW = "correction"
-COMMANDS = (
-    CommandSpec("privasi", "cmd.privasi", None),
-    CommandSpec("dataku", "cmd.dataku", None),
-    CommandSpec("koreksi", "cmd.koreksi", Role.ASN),
-)
 #: A column is made no wider than this many characters (long JSON cells wrap instead).
 MAX_COLUMN_WIDTH = 60
 
@@ -34,11 +26,11 @@ MAX_COLUMN_WIDTH = 60
 @handler(role=None)
 async def privacy_notice(turn: Turn) -> None:
     """Every stored field, why, for how long, and how to see and correct it."""
-    settings = turn.context.settings
+    rules = turn.context.rules
     await turn.say_key(
         "privacy.notice",
-        agency=escape(settings.agency_name),
-        months=settings.aspiration_months,
+        agency=escape(rules.name),
+        months=rules.eligibility.aspiration_months,
     )
 
 
@@ -125,11 +117,3 @@ def render_correction_request(t: Translator, payload: dict[str, Any]) -> tuple[s
         unit=escape(str(payload.get("unit") or "")),
         request=escape(str(payload.get("request") or "")),
     ), None
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /privasi, /dataku and /koreksi (with its one-step dialogue)."""
-    application.add_handler(CommandHandler("privasi", privacy_notice))
-    application.add_handler(CommandHandler("dataku", my_data))
-    application.add_handler(CommandHandler("koreksi", ask_correction))
-    services.routes[CORRECTION_FLOW] = DialogueRoute(Role.ASN, on_correction_text)

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import Translator
+from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard
 
 

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import CommandHandler
-
-from bot.i18n import normalise_language, translator
 from core.access import load_caller
 from core.registration import note_invitation_attempt, register_with_invitation
 from handlers.access import Turn, handler
 from handlers.commands import publish_menu_for
-from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import menu_text
-
-COMMANDS = (CommandSpec("start", "cmd.start", None),)
+from handlers.i18n import normalise_language, translator
 
 
 @handler(role=None)
@@ -32,13 +27,13 @@ async def start(turn: Turn) -> None:
         )
         return
     user = turn.update.effective_user
-    language = normalise_language(user.language_code if user else None, services.settings.language)
+    language = normalise_language(user.language_code if user else None, services.rules.language)
     async with turn.context.uow() as uow:
         await note_invitation_attempt(
             uow,
             telegram_user_id=turn.user_id,
             now=turn.context.now(),
-            per_hour=services.settings.invitation_attempts_per_hour,
+            per_hour=services.rules.invitation_attempts_per_hour,
         )
     async with turn.context.uow() as uow:
         registration = await register_with_invitation(
@@ -61,8 +56,3 @@ async def start(turn: Turn) -> None:
     )
     await turn.say(greeting + "\n\n" + menu_text(t, caller.roles, services.commands))
     await publish_menu_for(turn.context.bot, services.commands, caller, turn.chat_id)
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /start."""
-    application.add_handler(CommandHandler("start", start))

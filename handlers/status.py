@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import CommandHandler
-
-from bot.i18n import Translator
 from core.domain import Role
 from core.views.status import StatusView, TransfersView, status_view
 from handlers.access import Turn, handler
-from handlers.approval import rules_of, state_word
-from handlers.aspiration import policy_of
-from handlers.context import AnyApplication, CommandSpec, Services
+from handlers.approval import state_word
 from handlers.formatting import aspiration_text, problems_block
-
-COMMANDS = (CommandSpec("status", "cmd.status", Role.ASN),)
+from handlers.i18n import Translator
 
 
 @handler(role=Role.ASN)
@@ -26,8 +20,8 @@ async def show_status(turn: Turn) -> None:
         view = await status_view(
             uow,
             turn.me.employee,
-            rules_of(turn.context),
-            policy_of(turn.context),
+            turn.context.rules.approval,
+            turn.context.rules.eligibility,
             turn.context.now(),
         )
     await turn.say(status_text(turn.t, view))
@@ -84,8 +78,3 @@ def transfer_lines(t: Translator, view: TransfersView) -> list[str]:
         key = "status.granted" if view.moved_as_asked else "status.moved_unasked"
         lines.append(t(key, unit=escape(view.moved_to)))
     return lines
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /status."""
-    application.add_handler(CommandHandler("status", show_status))

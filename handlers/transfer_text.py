@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from bot.i18n import Translator
 from core.abk import round_half_up
 from core.domain import ReasonCategory
 from core.eligibility import Months
 from core.notices import ROTATION_DUE_MONTHS, SideFigures, TransferContent
 from handlers.formatting import duration_text
+from handlers.i18n import Translator
 
 REASON_KEYS = frozenset(r.value for r in ReasonCategory)
 

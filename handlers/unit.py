@@ -4,28 +4,24 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram.ext import CallbackQueryHandler, CommandHandler
-
 from core.abk import minutes_by_family, workload_figures
 from core.access import OutOfScope, units_in_scope
 from core.domain import Role, Unit
 from core.workload import accepted_workload
 from handlers.access import Turn, handler, show
-from handlers.context import AnyApplication, CommandSpec, Services
 from handlers.formatting import figures_text
-from handlers.keyboards import button, keyboard, pattern_for
+from handlers.keyboards import button, keyboard
 
 FEATURE = "unit"
-COMMANDS = (CommandSpec("unit", "cmd.unit", Role.SUPERVISOR),)
 PER_PAGE = 5
 #: Characters of unit blocks per message (Telegram allows 4096; the header needs the rest).
 PAGE_BUDGET = 3800
 
 
 async def _unit_blocks(turn: Turn, units: list[Unit]) -> list[str]:
-    wke = turn.context.settings.wke_minutes
+    wke = turn.context.rules.workload.wke_minutes
     async with turn.context.uow() as uow:
-        activities = await accepted_workload(uow, turn.context.settings.workload_average_months)
+        activities = await accepted_workload(uow, turn.context.rules.workload.average_months)
         employees = await uow.employees.list()
     minutes_of = minutes_by_family(activities)
     blocks: list[str] = []
@@ -88,9 +84,3 @@ async def show_units(turn: Turn) -> None:
 async def on_page(turn: Turn) -> None:
     """Another page (the scope is recomputed from the caller's grants on every press)."""
     await _render(turn, (turn.press.int_arg(0) if turn.press else 0) or 0)
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /unit and its paging buttons."""
-    application.add_handler(CommandHandler("unit", show_units))
-    application.add_handler(CallbackQueryHandler(on_page, pattern=pattern_for(FEATURE)))

@@ -5,9 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Document, InlineKeyboardMarkup
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from core.abk import CategoryThresholds
 from core.access import OutOfScope, units_in_scope
 from core.dialogue import DialogueState
 from core.domain import Activity, Role, Unit
@@ -15,7 +13,6 @@ from core.errors import NotFound
 from core.safe_files import parse_with_budget
 from core.workload import (
     FiguresChanged,
-    WorkloadPolicy,
     WorkloadPreview,
     parse_volume,
     preview_workload,
@@ -24,25 +21,12 @@ from core.workload import (
     reportable_jabatan,
 )
 from handlers.access import StaleButton, Turn, handler, show
-from handlers.context import AnyApplication, BotContext, CommandSpec, DialogueRoute, Services
-from handlers.formatting import figures_text, preview_text, unit_label
-from handlers.keyboards import button, keyboard, paged_keyboard, pattern_for
+from handlers.formatting import figures_text, preview_text
+from handlers.keyboards import button, keyboard, unit_keyboard
 from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
 
 FEATURE = "wl"
-COMMANDS = (CommandSpec("bebankerja", "cmd.bebankerja", Role.SUPERVISOR),)
 PER_PAGE = 8
-
-
-def policy_of(context: BotContext) -> WorkloadPolicy:
-    """The ABK settings of the agency."""
-    s = context.settings
-    return WorkloadPolicy(
-        s.wke_minutes,
-        CategoryThresholds(),
-        average_months=s.workload_average_months,
-        change_percent=s.workload_change_percent,
-    )
 
 
 async def _scoped_units(turn: Turn) -> list[Unit]:
@@ -69,16 +53,7 @@ async def _start(turn: Turn) -> None:
 
 
 def _units_keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
-    return paged_keyboard(
-        [unit_label(u) for u in units],
-        feature=FEATURE,
-        pick_action="unit",
-        page_action="page",
-        page=page,
-        previous_label=turn.t("paging.previous"),
-        next_label=turn.t("paging.next"),
-        per_page=PER_PAGE,
-    )
+    return unit_keyboard(turn.t, units, feature=FEATURE, page=page, per_page=PER_PAGE)
 
 
 async def _unit_chosen(turn: Turn, state: DialogueState, unit: Unit) -> None:
@@ -155,7 +130,7 @@ async def _show_preview(turn: Turn, state: DialogueState, note: str = "") -> Non
             jabatan=str(state.data["jabatan"]),
             month=str(state.data["month"]),
             volumes=volumes,
-            policy=policy_of(turn.context),
+            policy=turn.context.rules.workload,
         )
     # Saving checks that the figures are still those shown (see core.workload.FiguresChanged).
     await turn.advance(state, "confirm", seen=preview.basis)
@@ -192,28 +167,18 @@ async def on_press(turn: Turn) -> None:
         )
     elif press.action == "unit":
         state = await turn.dialogue_in(FEATURE, "unit")
-        codes = list(state.data["results"])
-        index = press.int_arg(0)
-        if index is None or index >= len(codes):
-            raise StaleButton()
-        units = await _units_from(turn, [codes[index]])
+        units = await _units_from(turn, [turn.pressed_option(state.data["results"])])
         if not units:
             raise StaleButton()
         await _unit_chosen(turn, state, units[0])
     elif press.action == "jab":
         state = await turn.dialogue_in(FEATURE, "jabatan")
-        options = list(state.data["jabatan_list"])
-        index = press.int_arg(0)
-        if index is None or index >= len(options):
-            raise StaleButton()
-        await _ask_month(turn, await turn.advance(state, "month", jabatan=options[index]))
+        jabatan = turn.pressed_option(state.data["jabatan_list"])
+        await _ask_month(turn, await turn.advance(state, "month", jabatan=jabatan))
     elif press.action == "month":
         state = await turn.dialogue_in(FEATURE, "month")
-        months = list(state.data.get("months", []))
-        index = press.int_arg(0)
-        if index is None or index >= len(months):
-            raise StaleButton()
-        state = await turn.advance(state, "volume", month=months[index], index=0, volumes={})
+        month = turn.pressed_option(state.data.get("months", []))
+        state = await turn.advance(state, "volume", month=month, index=0, volumes={})
         await _ask_volume(turn, state)
     elif press.action == "xlsx":
         await _send_template(turn, await turn.dialogue_in(FEATURE, "volume"))
@@ -225,9 +190,7 @@ async def on_press(turn: Turn) -> None:
         state = await turn.dialogue_in(FEATURE, "confirm")
         await _ask_volume(turn, await turn.advance(state, "volume", index=0, volumes={}))
     elif press.action == "cancel":
-        await turn.dialogue_in(FEATURE)
-        await turn.end_dialogue()
-        await turn.say_key("cancel.done")
+        await turn.cancel_dialogue(FEATURE)
     else:
         raise StaleButton()
 
@@ -268,7 +231,7 @@ async def _save(turn: Turn, state: DialogueState, *, confirmed: bool) -> None:
                 month=str(state.data["month"]),
                 volumes=volumes,
                 now=turn.context.now(),
-                policy=policy_of(turn.context),
+                policy=turn.context.rules.workload,
                 confirmed_large_change=confirmed,
                 seen=str(seen) if seen is not None else None,
             )
@@ -348,10 +311,3 @@ async def on_document(turn: Turn, state: DialogueState, document: Document) -> N
     )
     state = await turn.advance(state, "volume", volumes=volumes, index=len(activities))
     await _show_preview(turn, state)
-
-
-def register(application: AnyApplication, services: Services) -> None:
-    """Add /bebankerja, its buttons and its dialogue route (text and XLSX upload)."""
-    application.add_handler(CommandHandler("bebankerja", start_report))
-    application.add_handler(CallbackQueryHandler(on_press, pattern=pattern_for(FEATURE)))
-    services.routes[FEATURE] = DialogueRoute(Role.SUPERVISOR, on_text, on_document)

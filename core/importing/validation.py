@@ -34,6 +34,7 @@ from core.nip import InvalidNip, parse_nip
 
 T = TypeVar("T")
 K = TypeVar("K")
+V = TypeVar("V")
 
 FORMULA_WITHOUT_VALUE_ID = (
     "sel berisi rumus tanpa nilai tersimpan: buka dan simpan ulang di Excel/LibreOffice, "
@@ -68,14 +69,10 @@ class _RowReader:
         return value
 
     def parsed(self, column: str, parse: Callable[[str], T], *, required: bool = True) -> T | None:
+        """PARSE of the cell's text (spaces collapsed); None, with a problem, when the cell is
+        empty and REQUIRED, or PARSE refuses it."""
         value = self.text(column, required=required)
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except CellError as error:
-            self.fail(column, error.message_id, error.message_en)
-            return None
+        return None if value is None else self._read(column, parse, value)
 
     def typed(
         self, column: str, parse: Callable[[RawCell], T], *, required: bool = True
@@ -83,7 +80,9 @@ class _RowReader:
         """Like `parsed`, but PARSE gets the XLSX cell's typed value when there is one."""
         if self.text(column, required=required) is None:
             return None
-        value = self.row.values.get(column, self.row.get(column))
+        return self._read(column, parse, self.row.values.get(column, self.row.get(column)))
+
+    def _read(self, column: str, parse: Callable[[V], T], value: V) -> T | None:
         try:
             return parse(value)
         except CellError as error:

@@ -408,8 +408,13 @@ def solve_relaxation(
     backend: str = "highs",
     gap_tolerance: float = 0.0,
     index: PricingIndex | None = None,
+    pricing_estimate: float = 0.0,
 ) -> Relaxation:
     """Column generation until pricing is clean, the gap is closed, or the deadline passes.
+
+    `pricing_estimate` (seconds, implicit pricing only): how long one pricing pass over every
+    employee is expected to take before one was measured; each LP solve stops early enough to
+    leave that time for pricing (and the bound) before `deadline`.
 
     `gap_tolerance` stops early once (LP objective - bound) is at most that share of
     (status quo - bound), i.e. of the improvement still achievable.
@@ -419,7 +424,7 @@ def solve_relaxation(
     it are priced implicitly (`price_outside`); the pool grows by the moves pricing adds.
     """
     if index is not None:
-        return _solve_implicit(ci, cols, segs, deadline, gap_tolerance, index)
+        return _solve_implicit(ci, cols, segs, deadline, gap_tolerance, index, pricing_estimate)
     start = time.perf_counter()
     status_quo = float(
         ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
@@ -526,9 +531,16 @@ def _solve_implicit(
     deadline: float,
     gap_tolerance: float,
     index: PricingIndex,
+    pricing_estimate: float = 0.0,
 ) -> Relaxation:
     """Column generation with the moves outside the pool priced implicitly and the master LP
-    re-optimised from its last basis (master.py)."""
+    re-optimised from its last basis (master.py).
+
+    Deadline bookkeeping: building the master and each HiGHS solve are measured; a solve gets
+    the time left minus what pricing after it is expected to take (the last measured pricing
+    pass, or `pricing_estimate` before the first), and the smoothed second pricing point is
+    skipped when it would not fit.
+    """
     from core.rebalance.master import MasterLP, MasterSolution
 
     start = time.perf_counter()
@@ -556,12 +568,16 @@ def _solve_implicit(
     priced_out = False
     rounds = 0
     last_round = 0.0
+    pricing_seconds = max(0.0, pricing_estimate)  # one pricing pass, measured once done
     while True:
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05 or (last is not None and remaining < 0.8 * last_round):
             break
+        lp_limit = remaining - pricing_seconds
+        if lp_limit <= 0.05:
+            break  # no time to price after a solve: its duals would be of no use
         round_start = time.perf_counter()
-        sol = master.solve(remaining)
+        sol = master.solve(lp_limit)
         rounds += 1
         if sol.status != "OPTIMAL":
             break
@@ -575,12 +591,18 @@ def _solve_implicit(
             grown = np.concatenate([center, y[center.shape[0] :]])
             points = [SMOOTHING * grown + (1.0 - SMOOTHING) * y, y]
         outside: OutsidePrices | None = None
-        for y_at in points:
+        at_master = False  # whether the last point priced is the master's own duals
+        for i, y_at in enumerate(points):
+            if i > 0 and deadline - time.perf_counter() < pricing_seconds:
+                break  # the master's own duals would not be priced in time: keep the bound
+            pricing_start = time.perf_counter()
             rc = reduced_costs_without_assign(ci, cols, rows, y_at)
             outside = price_outside(
                 ci, index, cols, rows, y_at, NEAR_ZERO_IMPLICIT, ADDED_PER_EMPLOYEE
             )
             value = lagrangian_bound(ci, cols, rows, y_at, rc, outside.min_rc)
+            pricing_seconds = time.perf_counter() - pricing_start
+            at_master = y_at is y
             if value > best_bound:
                 best_bound, center = value, y_at
             if outside.negative:
@@ -594,7 +616,7 @@ def _solve_implicit(
                 file=sys.stderr,
             )
         last_round = time.perf_counter() - round_start
-        if outside.negative == 0:  # at the master's own duals: the LP over all moves is solved
+        if outside.negative == 0 and at_master:  # the LP over all moves is solved
             priced_out = True
             break
         gap = sol.objective - best_bound

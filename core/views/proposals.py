@@ -1,6 +1,8 @@
 """A proposal as an approver opens it: the card's content as of now, its state and stage, and
 every stage decision so far.
 
+`awaiting` lists what an approver may decide now (for /usulan and the plan summary).
+
 Authorisation: only an approver whose own grants, or those of an approver who delegated to
 them for today (/wakil, `core.delegation.principals_of`), cover the origin or the destination
 unit may open a proposal; anyone else gets `OutOfScope`, an unknown number `NotFound`.
@@ -12,9 +14,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core.access import OutOfScope, grant_covers_unit
-from core.approval import ApprovalRules, content_of
+from core.approval.cards import content_of
+from core.approval.chain import ApprovalRules, grant_decides
+from core.approval.decisions import decided_earlier
 from core.delegation import principals_of
-from core.domain import ApprovalDecision, Role, TransferProposal
+from core.domain import ApprovalDecision, ProposalState, Role, TransferProposal
 from core.errors import NotFound
 from core.notices import TransferContent
 from core.ports import UnitOfWork
@@ -57,3 +61,27 @@ async def proposal_details(
     content = await content_of(uow, proposal, rules, now)
     decisions = sorted(await uow.decisions.list_for(proposal_id), key=lambda d: d.stage)
     return ProposalDetails(proposal, len(rules.stages), content, tuple(decisions))
+
+
+async def awaiting(
+    uow: UnitOfWork, approver_nip: str, rules: ApprovalRules, today: dt.date | None = None
+) -> list[TransferProposal]:
+    """Pending proposals the caller may decide now, in their own name or for an approver whose
+    delegation to them runs today (for /usulan and the summary)."""
+    principals = [approver_nip] if today is None else await principals_of(uow, approver_nip, today)
+    grants = [g for nip in principals for g in await uow.roles.list_for(nip)]
+    all_units = {u.code: u for u in await uow.units.list()}
+    found: list[TransferProposal] = []
+    for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
+        units = [all_units.get(proposal.from_unit), all_units.get(proposal.to_unit)]
+        stage = rules.stage_at(proposal.stage)
+        if not any(grant_decides(g, stage, len(rules.stages), units) for g in grants):
+            continue
+        already = (
+            proposal.stage > 0
+            and proposal.id is not None
+            and await decided_earlier(uow, proposal.id, approver_nip)
+        )
+        if not already:
+            found.append(proposal)
+    return sorted(found, key=lambda p: p.id or 0)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.approval import ApprovalRules
+from core.approval.chain import ApprovalRules
 from core.aspirations import EligibilityPolicy, EligibilityProblem, person_problems
 from core.domain import Aspiration, Employee, ProposalState
 from core.eligibility import months_between

@@ -7,11 +7,8 @@ from typing import Any
 
 from sqlalchemy import text
 from telegram import Update
-from telegram.ext import CommandHandler
 
-from handlers.context import BotContext, CommandSpec, Services
-
-COMMANDS: tuple[CommandSpec, ...] = ()
+from handlers.context import BotContext, Command, Row
 
 
 async def _raise(update: Update, context: BotContext) -> None:
@@ -33,7 +30,8 @@ async def _failing_sql(update: Update, context: BotContext) -> None:
         await uow.commit()
 
 
-def register(application: Any, services: Services) -> None:
-    """Add /gagal and /gagalsql."""
-    application.add_handler(CommandHandler("gagal", _raise))
-    application.add_handler(CommandHandler("gagalsql", _failing_sql))
+#: Rows added after the bot's own table (build_application's `extra_features`); in no menu.
+HANDLERS: tuple[Row, ...] = (
+    Command(("gagal",), _raise),
+    Command(("gagalsql",), _failing_sql),
+)

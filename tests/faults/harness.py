@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.approval import ApprovalRules, parse_chain
+from core.approval.chain import ApprovalRules, parse_chain
 from core.domain import Activity, OutboxStatus, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
 from core.planning import PlanningRules
 from core.ports import UnitOfWorkFactory

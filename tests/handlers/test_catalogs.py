@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LANGUAGES, catalog_messages, translator
+from bot.handler_table import HANDLERS
 from core.abk import efficiency_category
 from core.aspirations import WILLINGNESS_LEVELS
 from core.domain import ReasonCategory, Role
 from core.errors import DomainError
+from handlers.context import Command
+from handlers.i18n import LANGUAGES, catalog_messages, translator
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_LITERAL = re.compile(
@@ -58,6 +60,8 @@ def used_keys() -> set[str]:
     keys.update(f"role.{r.value}" for r in Role)
     keys.update(f"category.{efficiency_category(x)}" for x in (1.2, 0.95, 0.8, 0.6, 0.1))
     keys.update(_domain_error_keys())
+    # The command menus' descriptions, from the handler table itself.
+    keys.update(row.menu for row in HANDLERS if isinstance(row, Command) and row.menu)
     return keys
 
 
@@ -178,7 +182,7 @@ def _visible(text: str) -> str:
 
 def _renderings(language: str) -> list[tuple[str, str]]:
     """(key, rendered text) for every catalog message, plural ones at 1, 2 and 5."""
-    from bot.i18n import catalog_forms
+    from handlers.i18n import catalog_forms
 
     t = translator(language)
     rendered: list[tuple[str, str]] = []
@@ -214,7 +218,7 @@ def test_every_message_is_within_its_length_budget(language: str) -> None:
 
 
 def test_plural_messages_have_every_form_in_both_catalogs() -> None:
-    from bot.i18n import catalog_forms, plural_count
+    from handlers.i18n import catalog_forms, plural_count
 
     forms = {lang: catalog_forms(lang) for lang in LANGUAGES}
     plural = {lang: {k for k, f in forms[lang].items() if len(f) > 1} for lang in LANGUAGES}

@@ -9,13 +9,13 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import build_application
-from bot.i18n import translator
 from bot.settings import Settings
-from core.approval import card_payload, content_of
+from core.approval.cards import card_payload, content_of
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
-from handlers.approval import approval_rules_of, render_card
+from handlers.approval import render_card
+from handlers.i18n import translator
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import RecordingRequest, UpdateFactory
 from tests.handlers.test_phone import seed_move
@@ -69,7 +69,7 @@ async def test_members_vote_on_the_card_until_the_quorum_agrees(h: Harness) -> N
         (SITI_ID, SITI, "id"),
     ):
         await h.register(user_id, person.nip, language)
-    rules = approval_rules_of(h.app.bot_data.services.settings)
+    rules = h.app.bot_data.services.rules.approval
     # The card as a member receives it: the stage, the team and its quorum, the vote buttons.
     async with h.uows() as uow:
         proposal = await uow.proposals.get(pid)

@@ -16,7 +16,6 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from bot.i18n import translator
 from core.domain import (
     Aspiration,
     Plan,
@@ -31,6 +30,7 @@ from core.notices import transfer_content
 from core.ports import UnitOfWorkFactory
 from handlers.approval import render_card
 from handlers.commands import publish_profile
+from handlers.i18n import translator
 from handlers.notice import render_notice
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import RecordingRequest
@@ -489,13 +489,11 @@ async def test_dataku_sends_a_short_list_and_an_xlsx_of_everything(h: Harness) -
     await h.command(SITI_ID, "/aspirasi")
     await h.command(SITI_ID, "/batal")
     from core.objections import object_transfer
-    from handlers.approval import approval_rules_of
 
-    settings = h.app.bot_data.services.settings
     await object_transfer(
         h.uows,
         h.clock,
-        approval_rules_of(settings),
+        h.app.bot_data.services.rules.approval,
         proposal_id=pid,
         nip=SITI.nip,
         reason="Anak saya sekolah di dekat rumah",

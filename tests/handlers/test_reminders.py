@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.i18n import translator
 from core.domain import Aspiration, ReasonCategory, WorkloadReport
 from core.flow_reminders import FlowReminderPolicy, FlowReminders, queue_flow_reminders
+from handlers.i18n import translator
 from handlers.reminders import render_aspiration_renew, render_workload_reminder
 from tests.handlers.conftest import Harness
 from tests.support.handler_agency import KEPALA, NURSE, SITI

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_app, main
-from bot.i18n import catalog_messages
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
+from handlers.i18n import catalog_messages
 from tests.integration.sample_data import NURSE, SAMPLE
 
 UNKNOWN_NIP = "190001012000011999"

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from bot.cli import build_app
-from core.approval import decide, parse_chain
+from core.approval.chain import parse_chain
+from core.approval.decisions import decide
 from core.committee import Committee, vote, with_committee
 from core.domain import Role, RoleGrant, ScopeKind
 from core.effect import SK_COLUMNS

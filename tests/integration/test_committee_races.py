@@ -14,7 +14,8 @@ import datetime as dt
 from types import TracebackType
 from typing import Any
 
-from core.approval import decide, parse_chain
+from core.approval.chain import parse_chain
+from core.approval.decisions import decide
 from core.committee import AlreadyVoted, Committee, vote, with_committee
 from core.domain import CommitteeVote, ProposalState, Role, RoleGrant, ScopeKind
 from core.planning import propose_plan

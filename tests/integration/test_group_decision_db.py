@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from core.approval import approve_many
+from core.approval.groups import approve_many
 from core.domain import ProposalLine, ProposalState, TransferProposal, Unit
 from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory

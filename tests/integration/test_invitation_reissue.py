@@ -81,7 +81,7 @@ async def test_a_reissued_link_ends_the_unused_old_one_and_only_the_new_one_bind
 async def test_a_link_that_ran_out_says_expired_and_a_replaced_one_says_replaced(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    from bot.i18n import translator
+    from handlers.i18n import translator
 
     async with uow_factory() as uow:
         await SAMPLE.write(uow)

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from bot.cli import build_app
-from core.approval import decide
+from core.approval.decisions import decide
 from core.effect import SK_COLUMNS
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
@@ -71,7 +71,7 @@ async def _approve_first(url: str) -> tuple[int, str]:
 
 
 def test_plan_preview_for_the_demo_stores_nothing(database: str) -> None:
-    from bot.cli_loop import preview_plan_text
+    from bot.cli_cycle import preview_plan_text
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, database_url=database)  # type: ignore[call-arg]

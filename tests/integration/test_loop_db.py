@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from core.approval import AlreadyDecided, decide
+from core.approval.decisions import AlreadyDecided, decide
 from core.domain import OutboxStatus, ProposalState
 from core.objections import decide_objection, object_transfer
 from core.outbox import DispatchPolicy, dispatch_due, new_message

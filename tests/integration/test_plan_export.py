@@ -14,15 +14,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
 from bot.cli import build_app
-from bot.i18n import translator
-from bot.plan_workbook import build_plan_workbook
-from core.approval import decide
+from core.approval.decisions import decide
 from core.domain import Role, RoleGrant, ScopeKind
 from core.plan_report import plan_report
 from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
+from handlers.i18n import translator
+from handlers.plan_workbook import build_plan_workbook
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import (
     APPROVER,
@@ -268,7 +268,7 @@ async def test_an_opd_approver_gets_only_the_proposals_of_their_opd(
 
 @pytest.mark.parametrize("name", ["Dinas Pendidikan, Pemuda dan Olahraga Kabupaten X", "A/B: C"])
 def test_sheet_names_are_valid_for_excel(name: str) -> None:
-    from bot.plan_workbook import sheet_title
+    from handlers.plan_workbook import sheet_title
 
     taken: set[str] = set()
     first, second = sheet_title(name, taken), sheet_title(name, taken)
@@ -277,7 +277,7 @@ def test_sheet_names_are_valid_for_excel(name: str) -> None:
 
 
 def test_a_long_opd_name_is_cut_after_a_whole_word() -> None:
-    from bot.plan_workbook import sheet_title
+    from handlers.plan_workbook import sheet_title
 
     taken: set[str] = set()
     assert sheet_title("Badan Kepegawaian dan Pengembangan SDM", taken) == (

@@ -28,8 +28,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application
-from bot.composition import solver_of
-from bot.jobs import NIGHTLY, install_loop
+from bot.composition import rules_of, solver_of
+from bot.jobs import NIGHTLY, install_cycle
 from bot.serve import WebhookConfig, running_bot
 from bot.settings import Settings
 from core.domain import Invitation
@@ -57,7 +57,7 @@ class EnginePlanner:
 
     def __init__(self) -> None:
         self.calls = 0
-        self.solve = solver_of(Settings(_env_file=None))  # type: ignore[call-arg]
+        self.solve = solver_of(rules_of(Settings(_env_file=None)))  # type: ignore[call-arg]
 
     def __call__(self, snapshot: Snapshot, time_limit: float) -> Solution:
         self.calls += 1
@@ -95,7 +95,7 @@ def build_bot(
         rate_limit=rate_limit,
     )
     if planner is not None:
-        install_loop(
+        install_cycle(
             app, solve_snapshot=planner, dispatch_interval=0.2, dispatch_policy=DispatchPolicy()
         )
     return app

@@ -7,7 +7,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from core.approval import ApprovalRules, parse_chain
+from core.approval.chain import ApprovalRules, parse_chain
 from core.domain import Activity, Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
 from core.planning import PlanningRules, Snapshot
 from core.rebalance.model import Solution

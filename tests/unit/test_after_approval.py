@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from core.approval import ApprovalRules, decide
+from core.approval.chain import ApprovalRules
+from core.approval.decisions import decide
 from core.domain import OutboxMessage, ProposalState
 from core.effect import (
     ArrivalAlreadyConfirmed,
@@ -467,8 +468,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> pytest.Monke
 
 
 def test_freeze_settings_reach_the_approval_rules(env: pytest.MonkeyPatch) -> None:
+    from bot.composition import approval_rules_of
     from bot.settings import load_settings
-    from handlers.approval import approval_rules_of
 
     env.setenv("MUTASI_ELECTION_FREEZE", "2026-03-22..2027-02-20")
     env.setenv("MUTASI_INAUGURATION_FREEZE", "2027-03-01..2027-08-31")

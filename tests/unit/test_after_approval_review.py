@@ -48,7 +48,7 @@ async def test_nothing_lapses_before_the_deadline_day_ends(hour: int) -> None:
 async def test_an_objection_nobody_was_asked_about_still_reaches_the_admins() -> None:
     """No approver of the last stage has a chat (none registered yet): no card went out, so the
     escalation must build the card itself rather than let the objection lapse unseen."""
-    from core.approval import ApprovalRules
+    from core.approval.chain import ApprovalRules
     from core.objections import object_transfer
     from tests.support.loop_agency import ADMIN, CHAT, NURSE_A
     from tests.unit.test_after_approval import approved_move
@@ -146,9 +146,9 @@ async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() ->
     waits for (docs/after-approval.md), not just "approved" while the unit does not change."""
     import dataclasses
 
-    from bot.i18n import translator
     from core.effect import confirm_arrival
     from core.views.status import transfers_view
+    from handlers.i18n import translator
     from handlers.status import transfer_lines
     from tests.support.loop_agency import NURSE_A, SUP_B, rules
     from tests.unit.test_after_approval import TMT, approved_move

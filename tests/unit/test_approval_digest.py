@@ -7,8 +7,8 @@ from collections.abc import Collection, Sequence
 
 import pytest
 
-from bot.i18n import translator
-from core.approval import AlreadyDecided, approve_many, decide
+from core.approval.decisions import AlreadyDecided, decide
+from core.approval.groups import approve_many
 from core.digest import digest_view
 from core.domain import (
     ProposalLine,
@@ -21,6 +21,7 @@ from core.domain import (
 )
 from core.planning import propose_plan
 from handlers.approval import render_card_outcome, stale_text
+from handlers.i18n import translator
 from handlers.plan import render_admin_alert, render_plan_report
 from tests.support.agency import Agency
 from tests.support.clock import FakeClock

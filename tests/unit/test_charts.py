@@ -6,7 +6,8 @@ import io
 
 from PIL import Image
 
-from bot.charts import (
+from core.notices import UnitBar
+from handlers.charts import (
     AFTER_COLOUR,
     BEFORE_COLOUR,
     MAX_ROWS,
@@ -15,7 +16,6 @@ from bot.charts import (
     render_plan_chart,
     row_label,
 )
-from core.notices import UnitBar
 
 LABELS = ChartLabels(
     "Pegawai dibanding kebutuhan ABK · 30 November 2026",

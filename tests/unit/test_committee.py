@@ -9,15 +9,9 @@ import datetime as dt
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from core.approval import (
-    AlreadyDecided,
-    ApprovalRules,
-    DecidedEarlierStage,
-    NotYourStage,
-    decide,
-    parse_chain,
-    remind_and_expire,
-)
+from core.approval.chain import ApprovalRules, parse_chain
+from core.approval.decisions import AlreadyDecided, DecidedEarlierStage, NotYourStage, decide
+from core.approval.reminders import remind_and_expire
 from core.committee import (
     AlreadyVoted,
     Committee,

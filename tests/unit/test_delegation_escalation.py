@@ -6,13 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bot.i18n import translator
-from core.approval import (
-    DecidedEarlierStage,
-    NotYourStage,
-    decide,
-    remind_and_expire,
-)
+from core.approval.decisions import DecidedEarlierStage, NotYourStage, decide
+from core.approval.reminders import remind_and_expire
 from core.delegation import (
     DelegationDates,
     DelegationOverlaps,
@@ -25,6 +20,7 @@ from core.domain import OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
 from core.planning import propose_plan
 from handlers.approval import card_text
 from handlers.delegation import parse_day, render_delegation_notice
+from handlers.i18n import translator
 from tests.support.fakes import FakeUowFactory, stored_id
 from tests.support.loop_agency import (
     ADMIN,

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.i18n import translator
 from core.aspirations import EligibilityPolicy, PersonContext, personal_eligibility
 from core.domain import Employee, Unit
 from core.eligibility import JabatanInfo
 from core.rebalance.compiled import IMMOVABLE_REASONS, compile_instance
 from core.rebalance.snapshot import build_instance
 from handlers.formatting import problem_text
+from handlers.i18n import translator
 
 TODAY = dt.date(2026, 1, 1)
 TEACHER = Employee(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.approval import DECISION_CHUNK, approve_many, decide
+from core.approval.decisions import decide
+from core.approval.groups import DECISION_CHUNK, approve_many
 from core.digest import digest_view
 from core.domain import ApprovalDecision, ProposalState, Unit
 from core.errors import Conflict

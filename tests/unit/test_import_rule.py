@@ -11,10 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = {"bot", "handlers", "core", "db"}
 
 
-def imported_top_levels(package: str) -> dict[str, set[str]]:
+def imported_top_levels(package: str, root: Path = ROOT) -> dict[str, set[str]]:
     """Map each module file of a package to the top-level names it imports."""
     found: dict[str, set[str]] = {}
-    for path in sorted((ROOT / package).rglob("*.py")):
+    for path in sorted((root / package).rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         names: set[str] = set()
         for node in ast.walk(tree):
@@ -22,7 +22,7 @@ def imported_top_levels(package: str) -> dict[str, set[str]]:
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
-        found[str(path.relative_to(ROOT))] = names
+        found[path.relative_to(root).as_posix()] = names
     return found
 
 
@@ -48,6 +48,24 @@ def test_handlers_never_touch_the_database() -> None:
 
 def test_db_never_imports_handlers_or_bot() -> None:
     assert violations("db", None, forbidden={"handlers", "bot", "telegram"}) == []
+
+
+#: What each layer sits on: a layer may import the ones below it, never one above it
+#: (bot -> handlers -> core; bot -> db -> core). Imports inside functions count too.
+ABOVE = {
+    "core": {"handlers", "bot", "db"},
+    "handlers": {"bot"},
+    "db": {"handlers", "bot"},
+}
+
+
+def test_no_upward_imports() -> None:
+    bad = [
+        found
+        for package, above in ABOVE.items()
+        for found in violations(package, None, forbidden=above)
+    ]
+    assert bad == []
 
 
 def test_production_never_imports_development_code() -> None:
@@ -78,3 +96,13 @@ def test_the_rule_checker_sees_a_violation(tmp_path: Path) -> None:
         if isinstance(n, ast.Import | ast.ImportFrom)
     }
     assert names == {"sqlalchemy", "db"}
+
+
+def test_the_checker_sees_an_upward_import_inside_a_function(tmp_path: Path) -> None:
+    package = tmp_path / "handlers"
+    package.mkdir()
+    (package / "late.py").write_text(
+        "def f() -> None:\n    from bot.settings import Settings\n", encoding="utf-8"
+    )
+    found = imported_top_levels("handlers", root=tmp_path)
+    assert found == {"handlers/late.py": {"bot"}}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot.charts import ChartLabels, render_plan_chart
 from core.domain import Employee, TransferProposal, Unit
 from core.notices import (
     TransferContent,
@@ -15,6 +14,7 @@ from core.notices import (
     unit_bars,
 )
 from core.rebalance.model import Move
+from handlers.charts import ChartLabels, render_plan_chart
 
 UNITS = {
     "PKM-A": Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.6, ("keperawatan",)),
@@ -111,7 +111,7 @@ def test_plan_chart_is_a_png() -> None:
 
 
 def test_the_card_names_the_next_best_unit_by_name_without_a_score() -> None:
-    from bot.i18n import translator
+    from handlers.i18n import translator
     from handlers.transfer_text import detail_lines
 
     explained = {**EXPLANATION, "alternative": {"unit": "PKM-A", "objective_delta": 42.25}}
@@ -126,7 +126,7 @@ def test_the_card_names_the_next_best_unit_by_name_without_a_score() -> None:
 
 
 def test_more_than_five_years_in_the_unit_is_shown_as_a_reason_to_rotate() -> None:
-    from bot.i18n import translator
+    from handlers.i18n import translator
     from handlers.transfer_text import reason_lines
 
     # NURSE has been in PKM-A since 2019-01-01.
@@ -142,7 +142,7 @@ def test_more_than_five_years_in_the_unit_is_shown_as_a_reason_to_rotate() -> No
 
 def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_one_line() -> None:
     """The engine's long_tenure (MUTASI_MAX_TENURE_MONTHS) wins over the 60-month fallback."""
-    from bot.i18n import translator
+    from handlers.i18n import translator
     from handlers.transfer_text import reason_lines
 
     seven_years = dt.date(2026, 1, 2)  # NURSE arrived 2019-01-01

@@ -6,15 +6,14 @@ import datetime as dt
 
 import pytest
 
-from core.approval import (
+from core.approval.decisions import (
     AlreadyDecided,
     DecidedEarlierStage,
     NotYourStage,
-    approve_all,
-    awaiting,
     decide,
-    remind_and_expire,
 )
+from core.approval.groups import approve_all
+from core.approval.reminders import remind_and_expire
 from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
 from core.effect import apply_due_transfers, confirm_arrival, sk_rows
 from core.errors import InvalidInput
@@ -28,6 +27,7 @@ from core.objections import (
 )
 from core.outbox import dispatch_due
 from core.planning import PlanOutcome, propose_plan
+from core.views.proposals import awaiting
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender, stored_id
 from tests.support.loop_agency import (

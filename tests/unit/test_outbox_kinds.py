@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from bot.i18n import translator
 from bot.outbox_sender import LIVE_KINDS, TEXT_RENDERERS
 from core.flow_reminders import ASPIRATION_RENEW_KIND, WORKLOAD_REMINDER_KIND
+from handlers.i18n import translator
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTO_KINDS = {"plan_summary"}  # sent with sendPhoto by the sender itself

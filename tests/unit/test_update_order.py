@@ -217,7 +217,7 @@ def test_the_setting_chooses_the_processor() -> None:
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         no_dialogues: Any = None
         return build_application(
-            settings, _no_uow, dialogues=no_dialogues, features=(), publish_menus=False
+            settings, _no_uow, dialogues=no_dialogues, table=(), publish_menus=False
         )
 
     assert app_with().concurrent_updates == 8

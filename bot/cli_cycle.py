@@ -1,5 +1,5 @@
-"""`mutasi rebalance` (the nightly path, now), `mutasi export sk` (SK draft rows) and
-`mutasi export plan` (the plan as a workbook for the committee)."""
+"""The cycle from the command line: `mutasi rebalance` (the plan step, now), `mutasi export sk`
+(SK draft rows) and `mutasi export plan` (the plan as a workbook for the committee)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli_text import echo, fail, language, t
+from bot.cli_text import echo, examples, fail, language, t
 
 if TYPE_CHECKING:  # the CLI starts fast: Telegram and the engine load only when used
     from bot.settings import Settings
@@ -30,9 +30,9 @@ def plain(text: str) -> str:
 
 def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20) -> str:
     """A plan run as text: the summary, then each move with the numbers behind it."""
-    from bot.i18n import translator
     from core.consistency import left_out_pairs
     from core.notices import transfer_content
+    from handlers.i18n import translator
     from handlers.plan import LEFT_OUT_LISTED, left_out_text, outcome_text
     from handlers.transfer_text import detail_lines, headline_lines
 
@@ -75,8 +75,7 @@ async def preview_plan_text(
 
 async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None) -> PlanOutcome:
     from bot.app import SystemClock
-    from bot.composition import solver_of
-    from bot.jobs import planning_rules
+    from bot.composition import rules_of, solver_of
     from core.planning import propose_plan
     from db.engine import create_engine, session_factory
     from db.migrate import ensure_schema_async
@@ -85,7 +84,8 @@ async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None
     await ensure_schema_async(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        rules = planning_rules(settings)
+        agency = rules_of(settings)
+        rules = agency.planning
         if time_limit is not None:
             from dataclasses import replace
 
@@ -94,7 +94,7 @@ async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None
             uow_factory(session_factory(engine)),
             SystemClock(),
             rules,
-            solver_of(settings),
+            solver_of(agency),
             dry_run=dry_run,
             actor="cli",
         )
@@ -125,9 +125,9 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
 
 async def _render_chart(settings: Settings, plan_id: int, language: str) -> tuple[bytes, str]:
     """The approvers' chart of PLAN_ID and its caption (the summary text), as sent in chat."""
-    from bot.i18n import translator
     from db.engine import create_engine, session_factory
     from db.uow import uow_factory
+    from handlers.i18n import translator
     from handlers.plan import render_summary
 
     engine = create_engine(settings.database_url)
@@ -156,16 +156,16 @@ async def _render_chart(settings: Settings, plan_id: int, language: str) -> tupl
 
 
 async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple[bytes, int]:
-    from bot.i18n import translator
-    from bot.jobs import planning_rules
-    from bot.plan_workbook import build_plan_workbook
+    from bot.composition import approval_rules_of
     from core.errors import NotFound
     from core.plan_report import plan_report
     from db.engine import create_engine, session_factory
     from db.uow import uow_factory
+    from handlers.i18n import translator
+    from handlers.plan_workbook import build_plan_workbook
 
     engine = create_engine(settings.database_url)
-    stages = tuple(s.name for s in planning_rules(settings).approval.stages)
+    stages = tuple(s.name for s in approval_rules_of(settings).stages)
     try:
         async with uow_factory(session_factory(engine))() as uow:
             try:
@@ -225,9 +225,9 @@ def _today(settings: Settings) -> Any:
 async def _after_approval(settings: Settings, action: Any) -> Any:
     """Run ACTION(uow_factory, clock, rules) against the agency's database."""
     from bot.app import SystemClock
+    from bot.composition import approval_rules_of
     from db.engine import create_engine, session_factory
     from db.uow import uow_factory
-    from handlers.approval import approval_rules_of
 
     engine = create_engine(settings.database_url)
     try:
@@ -250,16 +250,22 @@ def _run_after_approval(settings: Settings, action: Any) -> Any:
         fail_text(plain(domain_error_text(error)))
 
 
+#: The `--plan` option of the commands about one plan.
+PlanId = Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")]
+
+
 def register(app: typer.Typer) -> None:
     """Add `rebalance`, `chart`, `export sk`, `export plan`, `spmt` and `surat-menteri`."""
 
     @app.command(
         "chart",
-        epilog="\b\nContoh / examples:\n  mutasi chart --plan 1 --out grafik.png\n"
-        "  mutasi chart --plan 1 --out chart.png --lang en",
+        epilog=examples(
+            "mutasi chart --plan 1 --out grafik.png",
+            "mutasi chart --plan 1 --out chart.png --lang en",
+        ),
     )
     def chart(
-        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        plan: PlanId,
         out: Annotated[Path, typer.Option("--out", help="BERKAS.png / FILE.png")],
         lang: Annotated[
             str | None,
@@ -282,8 +288,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "spmt",
-        epilog="\b\nContoh / examples:\n  mutasi spmt 12 --admin 198001012005011001\n"
-        "  mutasi spmt 12 --admin 198001012005011001 --sip",
+        epilog=examples(
+            "mutasi spmt 12 --admin 198001012005011001",
+            "mutasi spmt 12 --admin 198001012005011001 --sip",
+        ),
     )
     def spmt(
         proposal: Annotated[
@@ -318,8 +326,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "surat-menteri",
-        epilog="\b\nContoh / examples:\n  mutasi surat-menteri 12 13 --nomor 800/123/OTDA "
-        "--tanggal 2026-12-01 --admin 198001012005011001",
+        epilog=examples(
+            "mutasi surat-menteri 12 13 --nomor 800/123/OTDA --tanggal 2026-12-01"
+            " --admin 198001012005011001"
+        ),
     )
     def minister_letter(
         proposals: Annotated[
@@ -366,8 +376,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "rebalance",
-        epilog="\b\nContoh / examples:\n  mutasi rebalance --dry-run\n"
-        "  mutasi rebalance --time-limit 30",
+        epilog=examples("mutasi rebalance --dry-run", "mutasi rebalance --time-limit 30"),
     )
     def rebalance(
         dry_run: Annotated[
@@ -399,10 +408,10 @@ def register(app: typer.Typer) -> None:
 
     @export_app.command(
         "sk",
-        epilog="\b\nContoh / examples:\n  mutasi export sk --plan 12 --out sk-desember.xlsx",
+        epilog=examples("mutasi export sk --plan 12 --out sk-desember.xlsx"),
     )
     def export_sk(
-        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        plan: PlanId,
         out: Annotated[
             Path, typer.Option("--out", help="BERKAS.xlsx atau BERKAS.csv / FILE.xlsx or .csv")
         ],
@@ -421,11 +430,13 @@ def register(app: typer.Typer) -> None:
 
     @export_app.command(
         "plan",
-        epilog="\b\nContoh / examples:\n  mutasi export plan --plan 12 --out rencana-12.xlsx\n"
-        "  mutasi export plan --plan 12 --out plan-12.xlsx --lang en",
+        epilog=examples(
+            "mutasi export plan --plan 12 --out rencana-12.xlsx",
+            "mutasi export plan --plan 12 --out plan-12.xlsx --lang en",
+        ),
     )
     def export_plan(
-        plan: Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")],
+        plan: PlanId,
         out: Annotated[Path, typer.Option("--out", help="BERKAS.xlsx / FILE.xlsx")],
         lang: Annotated[
             str | None,

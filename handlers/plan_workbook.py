@@ -21,10 +21,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.i18n import Translator
 from core.domain import ProposalState
 from core.plan_report import DecisionEntry, PlanReport, ProposalLine
 from core.safe_files import keep_text_cells
+from handlers.i18n import Translator
 from handlers.transfer_text import reason_lines
 
 #: Excel refuses sheet names longer than this or holding any of these characters.

@@ -1,4 +1,5 @@
-"""Translations: gettext catalogs (bot/locale/<lang>/LC_MESSAGES/mutasi.po), Indonesian first.
+"""Translations: gettext catalogs (handlers/locale/<lang>/LC_MESSAGES/mutasi.po), Indonesian
+first.
 
 Message ids are stable keys ("aspiration.ask_choice"); both catalogs translate every key, and a
 test fails when one does not. Values are formatted with str.format after locale-aware rendering

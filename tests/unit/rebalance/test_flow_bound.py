@@ -1,0 +1,66 @@
+"""The min-cost-flow bound (flow_bound.py): never above the LP optimum over every allowed move,
+better than the trivial bound, and carried by the solve when moves are priced implicitly."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from core.rebalance import check_plan, solve
+from core.rebalance.candidates import build_columns
+from core.rebalance.compiled import compile_instance
+from core.rebalance.flow_bound import build_network, flow_bound
+from core.rebalance.formulation import build_segments
+from core.rebalance.generator import generate_instance
+from core.rebalance.pipeline import trivial_bound
+from core.rebalance.relaxation import solve_relaxation
+
+TOL = 1e-6
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_flow_bound_is_never_above_the_lp_over_every_allowed_move(seed: int) -> None:
+    inst = generate_instance(900, 30, seed=seed)
+    ci = compile_instance(inst)
+    cols = build_columns(ci)  # every allowed move listed: the full LP is solvable here
+    rel = solve_relaxation(ci, cols, build_segments(ci, cols), time.perf_counter() + 120)
+    assert rel.priced_out
+    status_quo = ci.objective(ci.emp_unit)
+    fb = flow_bound(ci, upper=status_quo, max_iterations=40)
+    assert fb.bound <= rel.lp_objective + TOL * abs(rel.lp_objective)
+    # the caps' prices do work: far above the bound with every person at their best move
+    assert fb.bound > trivial_bound(ci, cols)
+    assert (fb.arrivals_price >= 0).all() and (fb.departures_price >= 0).all()
+    # fewer arcs than allowed moves: the network never lists them
+    assert fb.arcs < cols.size + ci.n_employees + 10 * ci.n_pairs
+
+
+def test_the_network_sends_every_movable_employee_and_cap_prices_only_raise_the_bound() -> None:
+    inst = generate_instance(600, 20, seed=4)
+    ci = compile_instance(inst)
+    net = build_network(ci)
+    # every movable employee is a source of one unit; the sink takes them all
+    assert int(net.supplies.sum()) == 0
+    assert int(net.supplies.max()) == 1
+    assert int((net.supplies == 1).sum()) == int(ci.movable.sum())
+    one = flow_bound(ci, max_iterations=1)  # zero prices: the caps are simply dropped
+    more = flow_bound(ci, upper=ci.objective(ci.emp_unit), max_iterations=20)
+    assert one.iterations == 1
+    assert more.bound >= one.bound - TOL
+    assert np.isfinite(one.bound)
+
+
+def test_a_solve_with_implicit_pricing_carries_the_flow_bound() -> None:
+    inst = generate_instance(900, 30, seed=1)
+    solution = solve(inst, time_limit=20, full_enumeration_max=0)
+    assert solution.stats["implicit_pricing"] is True
+    flow = solution.stats["flow_bound"]
+    assert isinstance(flow, float)
+    assert solution.bound >= flow - TOL * max(1.0, abs(flow))
+    assert solution.bound <= solution.objective + TOL * max(1.0, abs(solution.objective))
+    result = check_plan(inst, {m.employee: m.to_unit for m in solution.moves})
+    assert result.ok, result.violations
+    assert isinstance(solution.stats["flow_bound_iterations"], int)
+    assert solution.stats["flow_bound_iterations"] >= 1
