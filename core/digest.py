@@ -14,7 +14,7 @@ picked) is decided behind a confirmation. Who receives what is decided here too:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.access import grant_covers_unit
@@ -23,9 +23,11 @@ from core.approval.chain import ApprovalRules, grant_decides
 from core.domain import (
     OutboxMessage,
     OutboxStatus,
+    ProposalLine,
     ProposalState,
     Role,
     RoleGrant,
+    ScopeKind,
     TransferProposal,
     Unit,
 )
@@ -38,7 +40,7 @@ from core.ports import UnitOfWork
 class DigestEntry:
     """One move as a digest line; `mine` when the viewer decides it now."""
 
-    proposal: TransferProposal
+    proposal: ProposalLine
     mine: bool
 
 
@@ -82,7 +84,7 @@ class DigestView:
 
 def _decides_now(
     grants: Sequence[RoleGrant],
-    proposal: TransferProposal,
+    proposal: ProposalLine,
     units: Sequence[Unit | None],
     rules: ApprovalRules,
 ) -> bool:
@@ -100,15 +102,26 @@ async def viewer_grants(uow: UnitOfWork, nips: Iterable[str]) -> list[RoleGrant]
     return found
 
 
+def scope_units(grants: Sequence[RoleGrant], units: Mapping[str, Unit]) -> set[str] | None:
+    """Codes of the UNITS some grant covers; None when a grant covers every unit. A viewer
+    sees (and decides) only moves from or to these units (`grant_decides` needs a covered
+    unit, or a grant over everything)."""
+    if any(g.scope_kind == ScopeKind.ALL for g in grants):
+        return None
+    return {code for code, u in units.items() if any(grant_covers_unit(g, u) for g in grants)}
+
+
 async def digest_view(
     uow: UnitOfWork, plan_id: int, viewer_nips: Sequence[str], rules: ApprovalRules
 ) -> DigestView:
     """The viewer's digest of PLAN_ID (VIEWER_NIPS: the viewer first, then whom they stand in
-    for): every move touching a unit in their approver scope, grouped by origin OPD and unit."""
+    for): every move touching a unit in their approver scope, grouped by origin OPD and unit.
+    Only the moves touching a unit in that scope are read, as light lines (no explanation): a
+    page of the digest reads the explanations of the entries it shows."""
     grants = await viewer_grants(uow, viewer_nips)
     units = {u.code: u for u in await uow.units.list()}
     groups: dict[tuple[str, str], list[DigestEntry]] = {}
-    for proposal in await uow.proposals.list_for_plan(plan_id):
+    for proposal in await uow.proposals.lines_for_plan(plan_id, scope_units(grants, units)):
         touched = [units.get(proposal.from_unit), units.get(proposal.to_unit)]
         mine = _decides_now(grants, proposal, touched, rules)
         visible = mine or any(

@@ -235,6 +235,21 @@ class TransferProposal:
 
 
 @dataclass(frozen=True, slots=True)
+class ProposalLine:
+    """A proposal as one line of a list (the approval digest): who moves from where to where,
+    its state and stage; without the engine's explanation (read it with
+    `ProposalRepository.get` for the few lines shown)."""
+
+    id: int
+    plan_id: int
+    nip: str
+    from_unit: str
+    to_unit: str
+    state: ProposalState = ProposalState.PENDING
+    stage: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ApprovalDecision:
     """One stage's decision on one proposal, by whom and when."""
 

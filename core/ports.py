@@ -20,6 +20,7 @@ from core.domain import (
     Invitation,
     OutboxMessage,
     Plan,
+    ProposalLine,
     RoleGrant,
     TelegramAccount,
     TransferProposal,
@@ -129,6 +130,11 @@ class ProposalRepository(Protocol):
     ) -> Sequence[TransferProposal]: ...
     async def get(self, proposal_id: int) -> TransferProposal | None: ...
     async def list_for_plan(self, plan_id: int) -> Sequence[TransferProposal]: ...
+    # Added for the digest (issue 10): the moves of one plan from or to any of UNIT_CODES
+    # (None: every move) as light lines, in creation order; no explanation is read.
+    async def lines_for_plan(
+        self, plan_id: int, unit_codes: Collection[str] | None
+    ) -> Sequence[ProposalLine]: ...
     async def list_pending_nips(self) -> Sequence[str]: ...
     async def update(self, proposal: TransferProposal) -> None: ...
     # Added for flows 5-7: compare-and-set; True only if the stored row still had

@@ -4,14 +4,21 @@ Uniqueness rules are enforced by the database and surface as core.errors.Conflic
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, Update, select, update
+from sqlalchemy import Row, Update, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.domain import ApprovalDecision, Evaluation, Plan, ProposalState, TransferProposal
+from core.domain import (
+    ApprovalDecision,
+    Evaluation,
+    Plan,
+    ProposalLine,
+    ProposalState,
+    TransferProposal,
+)
 from core.errors import Conflict
 from core.rebalance.model import Explanation
 from db.mapping import from_row
@@ -109,6 +116,18 @@ def proposal_from_row(row: TransferProposalRow | Row[Any]) -> TransferProposal:
     )
 
 
+def _line_from_row(row: Row[Any]) -> ProposalLine:
+    return ProposalLine(
+        row.id,
+        row.plan_id,
+        row.nip,
+        row.from_unit,
+        row.to_unit,
+        ProposalState(row.state),
+        row.stage,
+    )
+
+
 class SqlProposalRepository(SqlRepository):
     """core.ports.ProposalRepository over `transfer_proposals` (one pending per employee)."""
 
@@ -175,6 +194,30 @@ class SqlProposalRepository(SqlRepository):
             .order_by(TransferProposalRow.id)
         )
         return [proposal_from_row(r) for r in rows]
+
+    async def lines_for_plan(
+        self, plan_id: int, unit_codes: Collection[str] | None
+    ) -> Sequence[ProposalLine]:
+        """The moves of one plan from or to any of UNIT_CODES (None: every move), as light
+        lines in creation order: seven plain columns, the explanation's JSON is not read."""
+        proposal = TransferProposalRow
+        statement = select(
+            proposal.id,
+            proposal.plan_id,
+            proposal.nip,
+            proposal.from_unit,
+            proposal.to_unit,
+            proposal.state,
+            proposal.stage,
+        ).where(proposal.plan_id == plan_id)
+        if unit_codes is not None:
+            codes = sorted(set(unit_codes))
+            if not codes:
+                return []
+            statement = statement.where(
+                or_(proposal.from_unit.in_(codes), proposal.to_unit.in_(codes))
+            )
+        return await self._converted(statement.order_by(proposal.id), _line_from_row)
 
     async def list_by_state(self, state: str) -> Sequence[TransferProposal]:
         """The proposals in one state, in creation order."""

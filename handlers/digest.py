@@ -10,6 +10,7 @@ decision: after a restart the approver picks again).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -24,6 +25,7 @@ from core.digest import DigestEntry, DigestGroup, DigestView, digest_view
 from core.domain import Employee, ProposalState, Role, Unit
 from core.errors import NotFound
 from core.ports import UnitOfWork
+from core.rebalance.model import Explanation
 from handlers.access import Turn, handler, show
 from handlers.approval import (
     approver_press,
@@ -99,9 +101,11 @@ def _nav(
     return nav
 
 
-def reason_line(t: Translator, entry: DigestEntry) -> str:
-    """One line of why, from the engine's explanation: both units' gap against ABK need."""
-    explanation = entry.proposal.explanation
+def reason_line(t: Translator, explanation: Explanation | None) -> str:
+    """One line of why, from the engine's explanation of a move: both units' gap against ABK
+    need (empty without an explanation)."""
+    if explanation is None:
+        return ""
     parts: list[str] = []
     origin, destination = explanation.origin, explanation.destination
     if origin.unit and destination.unit:
@@ -134,8 +138,10 @@ def group_page(
     selected: set[int],
     people: dict[str, Employee],
     units: dict[str, Unit],
+    explanations: Mapping[int, Explanation],
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """One page of a group: numbered entries with their reason and state; pick, card, decide."""
+    """One page of a group: numbered entries with their reason and state; pick, card, decide.
+    EXPLANATIONS: the engine's explanation of each shown entry, by proposal id."""
     shown = page_of(len(group.entries), page, ENTRIES_PER_PAGE)
     lines = [
         t(
@@ -166,7 +172,7 @@ def group_page(
                 id=proposal.id,
                 name=escape(name),
                 destination=escape(destination.name if destination else proposal.to_unit),
-                reason=escape(reason_line(t, entry)),
+                reason=escape(reason_line(t, explanations.get(proposal.id))),
             )
             + status
         )
@@ -260,14 +266,20 @@ async def show_group(turn: Turn, plan_id: int, index: int, page: int) -> None:
     shown = page_of(len(group.entries), page, ENTRIES_PER_PAGE)
     async with turn.context.uow() as uow:
         people: dict[str, Employee] = {}
+        explanations: dict[int, Explanation] = {}
         for entry in group.entries[shown.start : shown.stop]:
             person = await uow.employees.get(entry.proposal.nip)
             if person is not None:
                 people[person.nip] = person
+            full = await uow.proposals.get(entry.proposal.id)
+            if full is not None:
+                explanations[entry.proposal.id] = full.explanation
         units = {u.code: u for u in await uow.units.list()}
     selected = _selection(turn, plan_id, index)
     selected &= {e.proposal.id for e in group.waiting if e.proposal.id is not None}
-    text, markup = group_page(turn.t, view, index, group, page, selected, people, units)
+    text, markup = group_page(
+        turn.t, view, index, group, page, selected, people, units, explanations
+    )
     await show(turn, text, markup)
 
 

@@ -8,17 +8,20 @@ import datetime as dt
 from typing import Any
 
 from core.approval.groups import approve_many
-from core.domain import ProposalState
+from core.domain import ProposalLine, ProposalState, TransferProposal, Unit
 from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
 from tests.support.clock import FakeClock
+from tests.support.fakes import stored_id
 from tests.support.loop_agency import (
     APPROVER,
     APPROVER_2,
+    CLERK,
     LOOP_AGENCY,
     NIGHT,
     ScriptedEngine,
     employee,
+    explained,
     move,
     rules,
 )
@@ -66,3 +69,31 @@ async def test_two_approvers_deciding_the_same_group_at_once_decide_each_move_on
     # Each move's word to each supervisor once, and one audit event per move.
     assert len({m.dedupe_key for m in notices}) == len(notices)
     assert sorted(int(e.subject.split(":")[1]) for e in audits) == sorted(ids)
+
+
+async def test_a_plans_lines_are_the_moves_touching_the_given_units_in_creation_order(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    ids = await group_plan(uow_factory)  # PKM-A -> PKM-B (Dinkes)
+    async with uow_factory() as uow:
+        await uow.units.upsert(Unit("SD-2", "SD Negeri 2 Wonosari", "Dindik", -7.98, 110.62))
+        # a school clerk between two schools (Dindik)
+        first = await uow.proposals.get(ids[0])
+        assert first is not None
+        plan_id = first.plan_id
+        [school] = await uow.proposals.add_many(
+            [TransferProposal(None, plan_id, CLERK, "SD-1", "SD-2", explained("SD-1", "SD-2"))]
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        everything = await uow.proposals.lines_for_plan(plan_id, None)
+        schools = await uow.proposals.lines_for_plan(plan_id, {"SD-2"})
+        nurses = await uow.proposals.lines_for_plan(plan_id, ["PKM-B", "PKM-A"])
+        nobody = await uow.proposals.lines_for_plan(plan_id, set())
+        other_plan = await uow.proposals.lines_for_plan(plan_id + 1, None)
+    assert [line.id for line in everything] == [*ids, school.id]
+    assert schools == [
+        ProposalLine(stored_id(school), plan_id, CLERK, "SD-1", "SD-2", ProposalState.PENDING, 0)
+    ]
+    assert [line.id for line in nurses] == ids
+    assert (nobody, other_plan) == ([], [])

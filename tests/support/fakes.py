@@ -24,6 +24,7 @@ from core.domain import (
     OutboxMessage,
     OutboxStatus,
     Plan,
+    ProposalLine,
     ProposalState,
     RoleGrant,
     TelegramAccount,
@@ -339,6 +340,16 @@ class Proposals(_Repo):
 
     async def list_pending_nips(self) -> Sequence[str]:
         return [p.nip for p in self.s.proposals.values() if p.state == ProposalState.PENDING]
+
+    async def lines_for_plan(
+        self, plan_id: int, unit_codes: Collection[str] | None
+    ) -> Sequence[ProposalLine]:
+        return [
+            ProposalLine(stored_id(p), p.plan_id, p.nip, p.from_unit, p.to_unit, p.state, p.stage)
+            for p in sorted(self.s.proposals.values(), key=stored_id)
+            if p.plan_id == plan_id
+            and (unit_codes is None or {p.from_unit, p.to_unit} & set(unit_codes))
+        ]
 
     async def update(self, proposal: TransferProposal) -> None:
         self.s.proposals[stored_id(proposal)] = proposal

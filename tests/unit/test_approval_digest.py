@@ -3,12 +3,22 @@ decisions, chains that say what each stage did, stale taps, and moves nobody can
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 import pytest
 
 from core.approval.decisions import AlreadyDecided, decide
 from core.approval.groups import approve_many
 from core.digest import digest_view
-from core.domain import ProposalState, Role, RoleGrant, ScopeKind, Unit
+from core.domain import (
+    ProposalLine,
+    ProposalState,
+    Role,
+    RoleGrant,
+    ScopeKind,
+    TransferProposal,
+    Unit,
+)
 from core.messages import (
     AdminAlert,
     ApprovalCard,
@@ -34,6 +44,7 @@ from tests.support.loop_agency import (
     OUTSIDER,
     ScriptedEngine,
     employee,
+    explained,
     move,
     rules,
     world,
@@ -279,3 +290,45 @@ async def test_english_catalog_renders_the_stage_outcome() -> None:
     )
     text, _ = render_card_outcome(translator("en"), payload)
     assert "Stage 1/2 approved by Kepala Dinkes, forwarded to stage 2 (sekda)." in text
+
+
+async def test_the_digest_reads_only_the_moves_in_the_viewers_scope_without_explanations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.support.fakes import Proposals
+
+    factory, clock = await world()
+    moves = await with_many_movers(factory, 30)  # Dinkes
+    outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
+    plan_id = stored_id(outcome.plan)
+    async with factory() as uow:  # one Dindik move, between two schools
+        await uow.units.upsert(Unit("SD-2", "SD Negeri 2 Wonosari", "Dindik", -7.98, 110.62))
+        teacher = await uow.proposals.add(
+            TransferProposal(None, plan_id, NURSE_B, "SD-1", "SD-2", explained("SD-1", "SD-2"))
+        )
+        await uow.commit()
+    read: list[ProposalLine] = []
+    lines_for_plan = Proposals.lines_for_plan
+
+    async def recorded(
+        self: Proposals, plan: int, unit_codes: Collection[str] | None
+    ) -> Sequence[ProposalLine]:
+        lines = await lines_for_plan(self, plan, unit_codes)
+        read.extend(lines)
+        return lines
+
+    async def whole_plan(self: Proposals, plan: int) -> Sequence[TransferProposal]:
+        raise AssertionError("the digest read the whole plan")
+
+    monkeypatch.setattr(Proposals, "lines_for_plan", recorded)
+    monkeypatch.setattr(Proposals, "list_for_plan", whole_plan)
+    async with factory() as uow:
+        outsider = await digest_view(uow, plan_id, [OUTSIDER], rules().approval)
+    assert [line.id for line in read] == [stored_id(teacher)]  # no Dinkes move was read
+    assert [(g.opd, g.unit_code) for g in outsider.groups] == [("Dindik", "SD-1")]
+    assert [e.proposal.id for e in outsider.groups[0].entries] == [stored_id(teacher)]
+    read.clear()
+    async with factory() as uow:
+        view = await digest_view(uow, plan_id, [APPROVER], rules().approval)
+    assert len(read) == view.total == view.waiting == 30  # the Dindik move was not read
+    assert stored_id(teacher) not in {line.id for line in read}
