@@ -3,12 +3,9 @@ workbook (summary, one sheet per OPD, minutes), and an OPD approver gets only th
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import io
-import threading
-import time
 
 import pytest
 from openpyxl import load_workbook
@@ -18,6 +15,7 @@ from core.rebalance.model import Explanation
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
 from tests.support.handler_agency import ADMIN, KEPALA, RINA, SITI
+from tests.support.off_loop import LoopTicker, SlowChart
 from tests.support.outbox_samples import explanation as nurse_explanation
 
 ADMIN_ID = 801
@@ -128,28 +126,15 @@ async def test_the_rencana_chart_is_drawn_off_the_event_loop(
         charted = dataclasses.replace(plan, solution={**plan.solution, "chart": [bar]})
         await uow.plans.update(charted)
         await uow.commit()
-    drawn_on: list[int] = []
-
-    def slow_chart(bars: object, labels: object) -> bytes:
-        drawn_on.append(threading.get_ident())
-        time.sleep(0.3)  # a big chart on a slow CPU
-        return b"png"
-
+    slow_chart, ticker = SlowChart(), LoopTicker()
     monkeypatch.setattr(handlers.plan, "render_plan_chart", slow_chart)
-    ticks = 0
-
-    async def other_work() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
 
     await h.register(ADMIN_ID, ADMIN.nip)
-    ticker = asyncio.create_task(other_work())
+    ticker.start()
     await h.command(ADMIN_ID, "/rencana")
-    ticker.cancel()
+    ticker.stop()
     [photo] = [c for c in h.request.calls if c.method == "sendPhoto"]
     assert list(photo.files.values()) == [b"png"]
     assert f"rencana:xlsx:{plan_id}" in str(photo.params.get("reply_markup"))
-    assert drawn_on and drawn_on[0] != threading.get_ident()
-    assert ticks >= 10  # the loop went on while the chart was drawn
+    assert slow_chart.drawn_off_the_loop()
+    assert ticker.ticks >= 10  # the loop went on while the chart was drawn

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -17,6 +14,7 @@ from core.domain import OutboxMessage, TelegramAccount
 from core.messages import Notice, NoticeOutcome, PlanSummary
 from core.notices import UnitBar, transfer_content
 from tests.support.fakes import FakeUowFactory
+from tests.support.off_loop import LoopTicker, SlowChart
 from tests.support.outbox_samples import sample_of
 from tests.unit.test_loop_notices import EXPLANATION, NURSE, UNITS, proposal
 
@@ -111,28 +109,15 @@ async def test_the_summary_chart_is_drawn_off_the_event_loop(
 ) -> None:
     import handlers.plan
 
-    drawn_on: list[int] = []
-
-    def slow_chart(bars: object, labels: object) -> bytes:
-        drawn_on.append(threading.get_ident())
-        time.sleep(0.3)  # a big chart on a slow CPU
-        return b"png"
-
+    slow_chart, ticker = SlowChart(), LoopTicker()
     monkeypatch.setattr(handlers.plan, "render_plan_chart", slow_chart)
-    ticks = 0
 
-    async def other_work() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    ticker = asyncio.create_task(other_work())
+    ticker.start()
     message = OutboxMessage(2, 201, SUMMARY, NOW)
     assert (await sender(FakeBot()).send(message, None)).status == "sent"
-    ticker.cancel()
-    assert drawn_on and drawn_on[0] != threading.get_ident()
-    assert ticks >= 10  # the loop went on while the chart was drawn
+    ticker.stop()
+    assert slow_chart.drawn_off_the_loop()
+    assert ticker.ticks >= 10  # the loop went on while the chart was drawn
 
 
 async def test_telegram_answers_map_to_blocked_retry_and_gone() -> None:
