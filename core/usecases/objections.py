@@ -34,7 +34,7 @@ from core.usecases.approval.chain import (
     stage_approvers,
     supervisors_of,
 )
-from core.usecases.outbox import chats_of, chats_with_role, enqueue
+from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_person
 
 #: Decisions on objections are recorded with this stage number (one per proposal).
 OBJECTION_STAGE = 99
@@ -96,8 +96,7 @@ async def _edit_notice(
 ) -> None:
     assert proposal.id is not None
     for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal.id}:"):
-        key = f"notice-outcome:{proposal.id}:{outcome}:{message.chat_id}"
-        if await uow.outbox.get_by_dedupe_key(key) is None and isinstance(message.payload, Notice):
+        if isinstance(message.payload, Notice):
             await enqueue(
                 uow,
                 message.chat_id,
@@ -109,7 +108,8 @@ async def _edit_notice(
                     objection_days=message.payload.objection_days,
                 ),
                 now=now,
-                dedupe_key=key,
+                dedupe_key=f"notice-outcome:{proposal.id}:{outcome}:{message.chat_id}",
+                once=True,
             )
 
 
@@ -163,17 +163,7 @@ async def accept_transfer(
         updated = dataclasses.replace(proposal, state=ProposalState.ACCEPTED)
         if not await uow.proposals.transition(proposal, updated):
             raise TransferNotOpen(state="changed")
-        await _edit_notice(uow, proposal, "accepted", now)
-        await uow.audit.add(
-            AuditEvent(
-                nip,
-                "proposal.accept",
-                f"proposal:{proposal_id}",
-                now,
-                {"state": "approved"},
-                {"state": "accepted"},
-            )
-        )
+        await _answered(uow, proposal, nip, "accept", "accepted", now)
         await uow.commit()
     return ObjectionOutcome(updated)
 
@@ -214,19 +204,27 @@ async def object_transfer(
                 now=now,
                 dedupe_key=f"objection:{proposal_id}:{chat_id}",
             )
-        await _edit_notice(uow, proposal, "objected", now)
-        await uow.audit.add(
-            AuditEvent(
-                nip,
-                "proposal.object",
-                f"proposal:{proposal_id}",
-                now,
-                {"state": "approved"},
-                {"state": "objected", "reason": reason.strip()},
-            )
-        )
+        await _answered(uow, proposal, nip, "object", "objected", now, reason=reason.strip())
         await uow.commit()
     return ObjectionOutcome(updated)
+
+
+async def _answered(
+    uow: UnitOfWork,
+    proposal: TransferProposal,
+    nip: str,
+    verb: str,
+    state: str,
+    now: dt.datetime,
+    **details: str,
+) -> None:
+    """The ASN NIP's answer to the notice (VERB accept or object, the proposal now in STATE):
+    the sent notice shows it and the audit records `proposal.VERB` with DETAILS."""
+    await _edit_notice(uow, proposal, state, now)
+    before, after = {"state": "approved"}, {"state": state, **details}
+    await uow.audit.add(
+        AuditEvent(nip, f"proposal.{verb}", f"proposal:{proposal.id}", now, before, after)
+    )
 
 
 def waited_working_days(proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime) -> int:
@@ -316,21 +314,16 @@ async def _rule(
         raise TransferNotOpen(state="changed")
     units = await _move_units(uow, proposal)
     opening = rules.working_time.next_open(now)
-    for chat_id, _lang in await chats_of(uow, proposal.nip):
-        await enqueue(
-            uow,
-            chat_id,
-            ObjectionRuling(
-                proposal_id=proposal_id,
-                outcome=outcome,
-                reason=reason,
-                from_unit=proposal.from_unit,
-                to_unit=proposal.to_unit,
-            ),
-            now=now,
-            dedupe_key=f"objection-outcome:{proposal_id}:{chat_id}",
-            not_before=opening,
-        )
+    ruling = ObjectionRuling(
+        proposal_id=proposal_id,
+        outcome=outcome,
+        reason=reason,
+        from_unit=proposal.from_unit,
+        to_unit=proposal.to_unit,
+    )
+    await enqueue_to_person(
+        uow, proposal.nip, ruling, key=f"objection-outcome:{proposal_id}", now=now, opening=opening
+    )
     if cancel:
         sides: tuple[tuple[Direction, str], ...] = (
             ("out", proposal.from_unit),
@@ -429,35 +422,31 @@ async def chase_objections(
                     card = await _card_for_admins(uow, current, rules, now)
                     if waited >= rules.objection_escalation_working_days:
                         for _n, chat_id, _l in await chats_with_role(uow, Role.ADMIN):
-                            key = f"objection:{pid}:esc:{chat_id}"
-                            if await uow.outbox.get_by_dedupe_key(key) is None:
-                                await enqueue(
-                                    uow,
-                                    chat_id,
-                                    dataclasses.replace(card, escalated=True),
-                                    now=now,
-                                    dedupe_key=key,
-                                    not_before=opening,
-                                )
-                                raised += 1
+                            queued = await enqueue(
+                                uow,
+                                chat_id,
+                                dataclasses.replace(card, escalated=True),
+                                now=now,
+                                dedupe_key=f"objection:{pid}:esc:{chat_id}",
+                                not_before=opening,
+                                once=True,
+                            )
+                            raised += queued is not None
                     if waited >= rules.reminder_working_days:
                         last = len(rules.stages) - 1
                         for _n, chat_id, _l in await stage_approvers(uow, current, last, rules):
-                            key = f"objection-reminder:{pid}:{chat_id}"
-                            if await uow.outbox.get_by_dedupe_key(key) is None:
-                                await enqueue(
-                                    uow,
-                                    chat_id,
-                                    ObjectionReminder(
-                                        proposal_id=pid,
-                                        waited_days=waited,
-                                        deadline=card.deadline,
-                                    ),
-                                    now=now,
-                                    dedupe_key=key,
-                                    not_before=opening,
-                                )
-                                reminded += 1
+                            queued = await enqueue(
+                                uow,
+                                chat_id,
+                                ObjectionReminder(
+                                    proposal_id=pid, waited_days=waited, deadline=card.deadline
+                                ),
+                                now=now,
+                                dedupe_key=f"objection-reminder:{pid}:{chat_id}",
+                                not_before=opening,
+                                once=True,
+                            )
+                            reminded += queued is not None
                 await uow.commit()
         except Conflict:
             continue  # ruled on by a person meanwhile
