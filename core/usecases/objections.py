@@ -34,7 +34,7 @@ from core.usecases.approval.chain import (
     stage_approvers,
     supervisors_of,
 )
-from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_person
+from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_chats, enqueue_to_person
 
 #: Decisions on objections are recorded with this stage number (one per proposal).
 OBJECTION_STAGE = 99
@@ -330,15 +330,14 @@ async def _rule(
             ("in", proposal.to_unit),
         )
         for side, unit in sides:
-            for _n, chat_id, _lang in await supervisors_of(uow, unit):
-                await enqueue(
-                    uow,
-                    chat_id,
-                    SupervisorCancelled.of(units, direction=side),
-                    now=now,
-                    dedupe_key=f"supervisor-cancel:{proposal_id}:{chat_id}",
-                    not_before=opening,
-                )
+            await enqueue_to_chats(
+                uow,
+                [chat_id for _n, chat_id, _lang in await supervisors_of(uow, unit)],
+                SupervisorCancelled.of(units, direction=side),
+                key=f"supervisor-cancel:{proposal_id}",
+                now=now,
+                opening=opening,
+            )
     for message in await uow.outbox.list_by_dedupe_prefix(f"objection:{proposal_id}:"):
         if not isinstance(message.payload, ObjectionCard):
             continue
@@ -421,32 +420,32 @@ async def chase_objections(
                 else:
                     card = await _card_for_admins(uow, current, rules, now)
                     if waited >= rules.objection_escalation_working_days:
-                        for _n, chat_id, _l in await chats_with_role(uow, Role.ADMIN):
-                            queued = await enqueue(
-                                uow,
-                                chat_id,
-                                dataclasses.replace(card, escalated=True),
-                                now=now,
-                                dedupe_key=f"objection:{pid}:esc:{chat_id}",
-                                not_before=opening,
-                                once=True,
-                            )
-                            raised += queued is not None
+                        raised += await enqueue_to_chats(
+                            uow,
+                            [
+                                chat_id
+                                for _n, chat_id, _l in await chats_with_role(uow, Role.ADMIN)
+                            ],
+                            dataclasses.replace(card, escalated=True),
+                            key=f"objection:{pid}:esc",
+                            now=now,
+                            opening=opening,
+                            once=True,
+                        )
                     if waited >= rules.reminder_working_days:
                         last = len(rules.stages) - 1
-                        for _n, chat_id, _l in await stage_approvers(uow, current, last, rules):
-                            queued = await enqueue(
-                                uow,
-                                chat_id,
-                                ObjectionReminder(
-                                    proposal_id=pid, waited_days=waited, deadline=card.deadline
-                                ),
-                                now=now,
-                                dedupe_key=f"objection-reminder:{pid}:{chat_id}",
-                                not_before=opening,
-                                once=True,
-                            )
-                            reminded += queued is not None
+                        approvers = await stage_approvers(uow, current, last, rules)
+                        reminded += await enqueue_to_chats(
+                            uow,
+                            [chat_id for _n, chat_id, _l in approvers],
+                            ObjectionReminder(
+                                proposal_id=pid, waited_days=waited, deadline=card.deadline
+                            ),
+                            key=f"objection-reminder:{pid}",
+                            now=now,
+                            opening=opening,
+                            once=True,
+                        )
                 await uow.commit()
         except Conflict:
             continue  # ruled on by a person meanwhile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -487,6 +487,34 @@ def pending_kinds(messages: Sequence[OutboxMessage]) -> dict[str, int]:
     return counts
 
 
+async def enqueue_to_chats(
+    uow: UnitOfWork,
+    chat_ids: Iterable[int],
+    payload: OutboxPayload,
+    *,
+    key: str,
+    now: dt.datetime,
+    opening: dt.datetime,
+    once: bool = False,
+) -> int:
+    """PAYLOAD to each of CHAT_IDS, each with the dedupe key `KEY:<chat id>`, held until
+    OPENING (the next working hour); with ONCE, chats that already have it are skipped.
+    Returns how many were queued."""
+    queued = 0
+    for chat_id in chat_ids:
+        message = await enqueue(
+            uow,
+            chat_id,
+            payload,
+            now=now,
+            dedupe_key=f"{key}:{chat_id}",
+            not_before=opening,
+            once=once,
+        )
+        queued += message is not None
+    return queued
+
+
 async def enqueue_to_person(
     uow: UnitOfWork,
     nip: str,
@@ -496,9 +524,6 @@ async def enqueue_to_person(
     now: dt.datetime,
     opening: dt.datetime,
 ) -> None:
-    """PAYLOAD to every reachable chat of the employee NIP (`chats_of`), each with the dedupe key
-    `KEY:<chat id>`, held until OPENING (the next working hour)."""
-    for chat_id, _language in await chats_of(uow, nip):
-        await enqueue(
-            uow, chat_id, payload, now=now, dedupe_key=f"{key}:{chat_id}", not_before=opening
-        )
+    """PAYLOAD to every reachable chat of the employee NIP (`chats_of`): `enqueue_to_chats`."""
+    chats = [chat_id for chat_id, _language in await chats_of(uow, nip)]
+    await enqueue_to_chats(uow, chats, payload, key=key, now=now, opening=opening)

@@ -20,7 +20,7 @@ from core.domain.messages import (
 from core.domain.notices import TransferContent, transfer_content
 from core.ports import UnitOfWork
 from core.usecases.approval.chain import ApprovalRules, stage_approvers, supervisors_of
-from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_person
+from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_chats, enqueue_to_person
 
 
 def card_key(proposal_id: int, stage: int, chat_id: int) -> str:
@@ -217,19 +217,20 @@ async def transfer_facts(uow: UnitOfWork, proposal: TransferProposal) -> Transfe
 async def alert_admins(
     uow: UnitOfWork, alert: str, proposal: TransferProposal, now: dt.datetime, opening: dt.datetime
 ) -> int:
-    sent = 0
-    for _nip, chat_id, _lang in await chats_with_role(uow, Role.ADMIN):
-        queued = await enqueue(
-            uow,
-            chat_id,
-            TransferAlert.of(await transfer_facts(uow, proposal), alert=alert),
-            now=now,
-            dedupe_key=f"{alert}:{proposal.id}:{chat_id}",
-            not_before=opening,
-            once=True,
-        )
-        sent += queued is not None
-    return sent
+    """TransferAlert ALERT about PROPOSAL to every admin once; returns how many were queued."""
+    admins = [chat_id for _nip, chat_id, _lang in await chats_with_role(uow, Role.ADMIN)]
+    if not admins:
+        return 0
+    facts = await transfer_facts(uow, proposal)
+    return await enqueue_to_chats(
+        uow,
+        admins,
+        TransferAlert.of(facts, alert=alert),
+        key=f"{alert}:{proposal.id}",
+        now=now,
+        opening=opening,
+        once=True,
+    )
 
 
 async def record_card_copy(
