@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 if (
     TYPE_CHECKING
@@ -14,6 +14,11 @@ if (
     from core.rebalance.model import Explanation
 
 EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
+
+#: Any JSON value (RFC 8259): what `json.loads` returns and `json.dumps` takes. For values that
+#: really are free-form JSON (an audit record's details, a Telegram update as the Bot API sent
+#: it); a document with known keys gets its own TypedDict or dataclass instead.
+JsonValue: TypeAlias = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
 class Role(StrEnum):
@@ -317,8 +322,8 @@ class AuditEvent:
     action: str
     subject: str
     at: dt.datetime
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    before: dict[str, JsonValue] | None = None
+    after: dict[str, JsonValue] | None = None
     id: int | None = None
 
 

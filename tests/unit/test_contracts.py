@@ -37,23 +37,6 @@ REMAINING = {
     "core/rebalance/model.py:Explanation.to_dict -> return",
     "core/rebalance/model.py:Move.from_dict(raw)",
     "core/rebalance/model.py:Move.to_dict -> return",
-    # Audit records: free-form before/after details of every action (no owner this round).
-    "core/domain/__init__.py:AuditEvent.before",
-    "core/domain/__init__.py:AuditEvent.after",
-    # Message values for the catalogs (formatting arguments, not a payload).
-    "core/usecases/aspirations.py:EligibilityProblem.values",
-    # Telegram's updates as JSON: the inbox stores and replays them (no owner this round).
-    "core/ports.py:InboxRepository.store(payload)",
-    "core/ports.py:InboxRepository.unhandled -> return",
-    "db/inbox_repository.py:SqlInboxRepository.store(payload)",
-    "db/inbox_repository.py:SqlInboxRepository.unhandled -> return",
-    "core/domain/text.py:cleaned(value)",
-    "core/domain/text.py:cleaned -> return",
-    # openpyxl's untyped workbook objects (no owner this round).
-    "core/usecases/safe_files.py:keep_text_cells(book)",
-    "core/usecases/safe_files.py:parse_with_budget -> return",
-    # SQLAlchemy's connect arguments for asyncpg (no owner this round).
-    "db/engine.py:asyncpg_connect_args -> return",
 }
 
 
