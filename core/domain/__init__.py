@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 if (
     TYPE_CHECKING
 ):  # core.domain.messages builds on core.domain.notices, which builds on this module
     from core.domain.messages import OutboxPayload
+    from core.domain.plan_document import PlanDocument
     from core.rebalance.model import Explanation
 
 EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
@@ -209,7 +210,8 @@ class Plan:
     objective: float
     status_quo_objective: float
     bound: float
-    solution: dict[str, Any] = field(default_factory=dict)
+    #: The engine's solution document with the chart, left-out pairs and workload flags.
+    solution: PlanDocument
     dry_run: bool = False
 
 
