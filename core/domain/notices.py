@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import cast
 
 from core.domain import Employee, TransferProposal, Unit
 from core.domain.abk import FamilyKey, FamilyStaffing, demand_by_family
@@ -202,17 +203,7 @@ def unit_bars(
 
 def bars_to_payload(bars: list[UnitBar]) -> list[BarDocument]:
     """JSON-ready bars (the plan document's `chart`)."""
-    return [
-        BarDocument(
-            unit_code=bar.unit_code,
-            unit_name=bar.unit_name,
-            family=bar.family,
-            required=bar.required,
-            before=bar.before,
-            after=bar.after,
-        )
-        for bar in bars
-    ]
+    return [cast(BarDocument, asdict(bar)) for bar in bars]  # the same keys, by definition
 
 
 def format_date(value: str | dt.date | None) -> str | None:

@@ -21,27 +21,26 @@ class LeftOutDocument(TypedDict):
 
 
 class BarDocument(TypedDict):
-    """One bar group of the plan's chart (core.domain.notices.UnitBar): a (unit, family)'s FTE
-    need and its headcount before and after the plan."""
+    """One bar group of the plan's chart, the JSON of core.domain.notices.UnitBar."""
 
     unit_code: str
-    unit_name: str
-    family: str
-    required: float
-    before: int
-    after: int
+    unit_name: str  # as the chart labels it
+    family: str  # the jabatan, or "jabatan · mapel" for a teacher
+    required: float  # FTE the ABK asks for
+    before: int  # headcount now
+    after: int  # headcount once the plan's moves take effect
 
 
 class WorkloadFlagDocument(TypedDict):
-    """A supervisor's workload report whose FTE changed by more than the threshold and was
-    confirmed (core.usecases.workload): unit, jabatan, month `YYYY-MM`, FTE before and now."""
+    """A supervisor's workload report confirmed despite an FTE change over the threshold
+    (core.usecases.workload), the JSON of core.domain.messages.WorkloadFlag."""
 
-    unit: str
+    unit: str  # unit code
     unit_name: str
     jabatan: str
-    month: str
-    previous_fte: float | None
-    required_fte: float | None
+    month: str  # YYYY-MM
+    previous_fte: float | None  # the figure it was compared with (None: no earlier report)
+    required_fte: float | None  # the month's FTE, annualised
 
 
 class PlanDocument(SolutionDocument):
