@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 
-from core.dialogue import DialogueState
 from core.domain import (
     Activity,
     ApprovalDecision,
@@ -18,6 +17,7 @@ from core.domain import (
     Employee,
     Evaluation,
     Invitation,
+    JsonValue,
     OutboxMessage,
     Plan,
     ProposalLine,
@@ -27,7 +27,8 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
-from core.eligibility import JabatanInfo
+from core.domain.eligibility import JabatanInfo
+from core.usecases.dialogue import DialogueState
 
 
 class UnitRepository(Protocol):
@@ -115,7 +116,7 @@ class PlanRepository(Protocol):
     async def add(self, plan: Plan) -> Plan: ...
     async def get(self, plan_id: int) -> Plan | None: ...
     async def latest(self) -> Plan | None: ...
-    # Added for flows 4-9 (planning): add() raises core.errors.Conflict when a non-dry-run
+    # Added for flows 4-9 (planning): add() raises core.domain.errors.Conflict when a non-dry-run
     # plan already exists for plan_date (DB-enforced).
     async def get_for_date(self, plan_date: dt.date) -> Plan | None: ...
     async def update(self, plan: Plan) -> None: ...
@@ -145,7 +146,7 @@ class ProposalRepository(Protocol):
 
 
 class DecisionRepository(Protocol):
-    # add() raises core.errors.Conflict for a second decision on (proposal, stage).
+    # add() raises core.domain.errors.Conflict for a second decision on (proposal, stage).
     async def add(self, decision: ApprovalDecision) -> None: ...
     async def list_for(self, proposal_id: int) -> Sequence[ApprovalDecision]: ...
 
@@ -172,7 +173,7 @@ class OutboxRepository(Protocol):
         """Pending -> sent with the Bot API message id; False if it was not pending."""
         ...
 
-    # Added for the outbox dispatcher: add() raises core.errors.Conflict on a duplicate
+    # Added for the outbox dispatcher: add() raises core.domain.errors.Conflict on a duplicate
     # dedupe_key; claim() is compare-and-set on (status, attempts) of `expected`.
     async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxMessage | None: ...
     async def claim(self, expected: OutboxMessage, new: OutboxMessage) -> bool: ...
@@ -196,8 +197,10 @@ class InvitationAttemptRepository(Protocol):
 class InboxRepository(Protocol):
     """Updates from Telegram, stored before they are acknowledged and handled once."""
 
-    async def store(self, update_id: int, payload: dict[str, Any], now: dt.datetime) -> bool: ...
-    async def unhandled(self, limit: int = 1000) -> Sequence[tuple[int, dict[str, Any]]]: ...
+    async def store(
+        self, update_id: int, payload: dict[str, JsonValue], now: dt.datetime
+    ) -> bool: ...
+    async def unhandled(self, limit: int = 1000) -> Sequence[tuple[int, dict[str, JsonValue]]]: ...
     async def mark_handled(self, update_id: int, now: dt.datetime) -> None: ...
     async def is_handled(self, update_id: int) -> bool: ...
     async def last_update_id(self) -> int | None: ...

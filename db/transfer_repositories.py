@@ -1,5 +1,5 @@
 """Repositories for the transfer loop: plans, proposals, approval decisions, evaluations.
-Uniqueness rules are enforced by the database and surface as core.errors.Conflict."""
+Uniqueness rules are enforced by the database and surface as core.domain.errors.Conflict."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from core.domain import (
     ProposalState,
     TransferProposal,
 )
-from core.errors import Conflict
+from core.domain.errors import Conflict
+from core.rebalance.model import Explanation
 from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import ApprovalDecisionRow, EvaluationRow, PlanRow, TransferProposalRow
@@ -107,7 +108,12 @@ class SqlPlanRepository(SqlRepository):
 
 def proposal_from_row(row: TransferProposalRow | Row[Any]) -> TransferProposal:
     """The domain value of a proposal row."""
-    return from_row(TransferProposal, row, state=ProposalState(row.state))
+    return from_row(
+        TransferProposal,
+        row,
+        explanation=Explanation.from_dict(row.explanation),
+        state=ProposalState(row.state),
+    )
 
 
 def _line_from_row(row: Row[Any]) -> ProposalLine:
@@ -303,7 +309,7 @@ def _mutable_fields(proposal: TransferProposal) -> dict[str, object]:
         "stage": proposal.stage,
         "tmt": proposal.tmt,
         "decided_at": proposal.decided_at,
-        "explanation": proposal.explanation,
+        "explanation": proposal.explanation.to_dict(),
         "notice_delivered_at": proposal.notice_delivered_at,
         "objected_at": proposal.objected_at,
         "arrival_confirmed_at": proposal.arrival_confirmed_at,

@@ -22,8 +22,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.domain import ProposalState
-from core.plan_report import DecisionEntry, PlanReport, ProposalLine
-from core.safe_files import keep_text_cells
+from core.usecases.safe_files import keep_text_cells
+from core.views.plan_report import DecisionEntry, PlanReport, ProposalLine
 from handlers.i18n import Translator
 from handlers.transfer_text import reason_lines
 
@@ -65,7 +65,7 @@ class Column:
 class CommitteeMinutes:
     """The committee's minutes (berita acara) of the meeting that read this plan.
 
-    Filled from a committee stage's votes (core.committee) when members voted on the plan;
+    Filled from a committee stage's votes (core.usecases.committee) when members voted on the plan;
     otherwise the "Berita Acara" sheet is printed with empty fields to sign by hand.
     """
 
@@ -383,11 +383,11 @@ def _summary_sheet(
                 column=1,
                 value=t(
                     "export.plan.flag",
-                    unit=str(flag.get("unit_name") or flag.get("unit", "")),
-                    jabatan=str(flag.get("jabatan", "")),
-                    month=t.month(str(flag["month"])),
-                    old=t.fixed(float(flag.get("previous_fte") or 0.0)),
-                    new=t.fixed(float(flag.get("required_fte") or 0.0)),
+                    unit=flag.unit_name or flag.unit,
+                    jabatan=flag.jabatan,
+                    month=t.month(flag.month),
+                    old=t.fixed(flag.previous_fte or 0.0),
+                    new=t.fixed(flag.required_fte or 0.0),
                 ),
             )
     row += 2

@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 
-from core.abk import DEFAULT_WKE_MINUTES, need_by_family
-from core.aspirations import retirement_date
 from core.domain import Activity, Aspiration, Employee, Unit
-from core.eligibility import JabatanInfo, catalogue_by_key, jabatan_info, months_between
+from core.domain.abk import (
+    DEFAULT_WKE_MINUTES,
+    demand_by_family,
+    engine_families,
+    staffing_by_family,
+)
+from core.domain.eligibility import JabatanInfo, catalogue_by_key, jabatan_info, months_between
 from core.rebalance import model
 from core.rebalance.model import Instance, InstanceError, Policy, instance_problems
+from core.usecases.aspirations import retirement_date
 
 
 def build_instance(
@@ -33,7 +37,8 @@ def build_instance(
 
     A teacher's family is (jabatan, mapel) when the employee has a `mapel`, and an ABK activity
     with a `mapel` counts for that subject only: a teacher fills only their subject's need.
-    Whether a jabatan is a teacher's comes from CATALOGUE (core.eligibility defaults when it is
+    Whether a jabatan is a teacher's comes from CATALOGUE (core.domain.eligibility defaults when it
+    is
     not listed). A unit's heads are its `head_nip`, else UNIT_HEADS[code] (the supervisor
     grants). TMT is the latest day a move of this plan can take effect (PPPK contract ends).
     Employees with a pending proposal are locked (not movable again). Only live aspirations
@@ -52,21 +57,11 @@ def build_instance(
 
     lookup = catalogue_by_key(catalogue)
     heads_of = unit_heads or {}
-
-    def family(jabatan: str, mapel: str | None) -> str:
-        if mapel and jabatan_info(jabatan, lookup).jenis == "guru":
-            return f"{jabatan} · {mapel}"
-        return jabatan
-
-    per_subject = [replace(a, jabatan=family(a.jabatan, a.mapel)) for a in activities]
-    staff: dict[tuple[str, str], int] = defaultdict(int)
-    for e in emp_list:
-        staff[(e.unit_code, family(e.jabatan, e.mapel))] += 1
+    family = engine_families(catalogue)
     demand: dict[str, dict[str, float]] = defaultdict(dict)
-    for (code, jabatan), need in need_by_family(per_subject, wke_minutes).items():
+    table = staffing_by_family(emp_list, activities, wke_minutes, family)
+    for (code, jabatan), need in demand_by_family(table).items():
         demand[code][jabatan] = need
-    for (code, jabatan), count in staff.items():
-        demand[code].setdefault(jabatan, float(count))
 
     live: dict[str, Aspiration] = {}
     for asp in aspirations:

@@ -27,8 +27,9 @@ from typing import Any
 import pytest
 
 from bot.app import SystemClock
-from core.outbox import enqueue
-from core.planning import propose_plan
+from core.domain.messages import AdminAlert
+from core.usecases.outbox import enqueue
+from core.usecases.planning import propose_plan
 from db.engine import create_engine
 from db.migrate import upgrade
 from db.uow import uow_factory as make_uow_factory
@@ -114,8 +115,7 @@ async def test_kills_while_sending_lose_nothing_and_repeat_at_most_one_per_kill(
                 row = await enqueue(
                     uow,
                     nurse_chat(i),
-                    "admin_alert",
-                    {"alert": "failed", "nips": [token], "kind": "probe"},
+                    AdminAlert(alert="failed", nips=(token,), kind="probe"),
                     now=now,
                     dedupe_key=f"probe:{token}",
                 )

@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from bot.cli import build_app
-from core.approval.decisions import decide
-from core.planning import propose_plan
+from core.domain import JsonValue
+from core.usecases.approval.decisions import decide
+from core.usecases.planning import propose_plan
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from tests.support.clock import FakeClock
@@ -68,7 +69,9 @@ async def _approved_with_past_tmt(url: str) -> int:
     return pid
 
 
-async def _read(url: str, pid: int) -> tuple[str, list[tuple[str, str, dict[str, object] | None]]]:
+async def _read(
+    url: str, pid: int
+) -> tuple[str, list[tuple[str, str, dict[str, JsonValue] | None]]]:
     engine = create_engine(url)
     async with make_uow_factory(engine)() as uow:
         person = await uow.employees.get(NURSE_A)

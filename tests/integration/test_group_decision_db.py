@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 
-from core.approval.groups import approve_many
 from core.domain import ProposalLine, ProposalState, TransferProposal, Unit
-from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
+from core.rebalance.documents import MoveDocument
+from core.usecases.approval.groups import approve_many
+from core.usecases.planning import propose_plan
 from tests.support.clock import FakeClock
 from tests.support.fakes import stored_id
 from tests.support.loop_agency import (
@@ -21,6 +21,7 @@ from tests.support.loop_agency import (
     NIGHT,
     ScriptedEngine,
     employee,
+    explained,
     move,
     rules,
 )
@@ -39,7 +40,7 @@ async def group_plan(uows: UnitOfWorkFactory) -> list[int]:
         for i in range(MOVERS):
             await uow.employees.upsert(employee(nip_of(i), f"Perawat {i}", "PKM-A"))
         await uow.commit()
-    moves: list[dict[str, Any]] = [move(nip_of(i), "PKM-A", "PKM-B") for i in range(MOVERS)]
+    moves: list[MoveDocument] = [move(nip_of(i), "PKM-A", "PKM-B") for i in range(MOVERS)]
     clock = FakeClock(NIGHT.astimezone(dt.UTC))
     outcome = await propose_plan(uows, clock, rules(), ScriptedEngine(moves))
     return [p.id for p in outcome.proposals if p.id is not None]
@@ -81,7 +82,7 @@ async def test_a_plans_lines_are_the_moves_touching_the_given_units_in_creation_
         assert first is not None
         plan_id = first.plan_id
         [school] = await uow.proposals.add_many(
-            [TransferProposal(None, plan_id, CLERK, "SD-1", "SD-2", {"origin": {}})]
+            [TransferProposal(None, plan_id, CLERK, "SD-1", "SD-2", explained("SD-1", "SD-2"))]
         )
         await uow.commit()
     async with uow_factory() as uow:

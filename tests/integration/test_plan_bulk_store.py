@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import db.organisation_repositories
 import db.repositories
 from core.domain import Employee, OutboxStatus, ProposalState, TransferProposal
-from core.errors import Conflict
-from core.planning import propose_plan
+from core.domain.errors import Conflict
 from core.ports import UnitOfWorkFactory
+from core.usecases.planning import propose_plan
 from tests.integration.sample_data import SAMPLE, nurse_move, real_plan
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import LOOP_AGENCY, NIGHT, ScriptedEngine, move, rules
@@ -138,7 +138,7 @@ async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
         assert plan is not None and plan.id is not None
         stored = await uow.proposals.list_for_plan(plan.id)
         assert sorted(p.nip for p in stored) == sorted(p.nip for p in many)
-        assert all(p.explanation["origin"]["unit"] == "PKM-A" for p in stored)
+        assert all(p.explanation.origin.unit == "PKM-A" for p in stored)
         queued = await uow.outbox.due(NIGHT + dt.timedelta(days=30), 1_000)
         kinds = {m.kind for m in queued if m.status == OutboxStatus.PENDING}
         assert {"plan_summary", "approval_digest"} <= kinds

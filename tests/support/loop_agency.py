@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import zoneinfo
-from typing import Any
 
-from core.approval.chain import ApprovalRules, parse_chain
 from core.domain import Activity, Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
-from core.planning import PlanningRules, Snapshot
-from core.rebalance.model import Solution
-from core.working_time import WorkingTime
+from core.domain.working_time import WorkingTime
+from core.rebalance.documents import MoveDocument, SolutionDocument
+from core.rebalance.model import Explanation, Solution
+from core.usecases.approval.chain import ApprovalRules, parse_chain
+from core.usecases.planning import PlanningRules, Snapshot
 from tests.support.agency import Agency
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory
@@ -99,7 +99,7 @@ LOOP_AGENCY = Agency(
 )
 
 
-def move(nip: str, src: str = "PKM-A", dst: str = "PKM-B") -> dict[str, Any]:
+def move(nip: str, src: str = "PKM-A", dst: str = "PKM-B") -> MoveDocument:
     return {
         "employee": nip,
         "from": src,
@@ -128,10 +128,16 @@ def move(nip: str, src: str = "PKM-A", dst: str = "PKM-B") -> dict[str, Any]:
     }
 
 
+def explained(src: str = "PKM-A", dst: str = "PKM-B") -> Explanation:
+    """The engine's explanation of a move from SRC to DST (that of `move`), for a proposal
+    stored by hand."""
+    return Explanation.from_dict(move("", src, dst)["explanation"])
+
+
 class ScriptedEngine:
     """Returns a fixed solution; records the snapshots it was given."""
 
-    def __init__(self, moves: list[dict[str, Any]]) -> None:
+    def __init__(self, moves: list[MoveDocument]) -> None:
         self.moves = moves
         self.seen: list[Snapshot] = []
 
@@ -139,7 +145,7 @@ class ScriptedEngine:
         self.seen.append(snapshot)
         return Solution.from_dict(self.document())
 
-    def document(self) -> dict[str, Any]:
+    def document(self) -> SolutionDocument:
         """The fixed solution as `mutasi-solution/1` JSON data."""
         return {
             "format": "mutasi-solution/1",

@@ -6,27 +6,28 @@ import datetime as dt
 
 import pytest
 
-from core.approval.decisions import (
+from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
+from core.domain.errors import InvalidInput
+from core.domain.messages import ApprovalCard, ObjectionCard
+from core.usecases.approval.decisions import (
     AlreadyDecided,
     DecidedEarlierStage,
     NotYourStage,
     decide,
 )
-from core.approval.groups import approve_all
-from core.approval.reminders import remind_and_expire
-from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
-from core.effect import apply_due_transfers, confirm_arrival, sk_rows
-from core.errors import InvalidInput
-from core.evaluations import AlreadyRated, record_evaluation, request_due_evaluations
-from core.objections import (
+from core.usecases.approval.groups import approve_all
+from core.usecases.approval.reminders import remind_and_expire
+from core.usecases.effect import apply_due_transfers, confirm_arrival, sk_rows
+from core.usecases.evaluations import AlreadyRated, record_evaluation, request_due_evaluations
+from core.usecases.objections import (
     NotYourTransfer,
     ObjectionWindowClosed,
     accept_transfer,
     decide_objection,
     object_transfer,
 )
-from core.outbox import dispatch_due
-from core.planning import PlanOutcome, propose_plan
+from core.usecases.outbox import dispatch_due
+from core.usecases.planning import PlanOutcome, propose_plan
 from core.views.proposals import awaiting
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender, stored_id
@@ -46,6 +47,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 
 
 def kinds(factory: FakeUowFactory, chat: int | None = None) -> list[str]:
@@ -262,7 +264,7 @@ async def test_objection_goes_to_approvers_who_cancel_the_transfer() -> None:
     assert factory.store.proposals[pid].state == ProposalState.OBJECTED
     objection = [m for m in factory.store.outbox.values() if m.kind == "objection"]
     assert {m.chat_id for m in objection} == {CHAT[APPROVER], CHAT[APPROVER_2]}
-    assert objection[0].payload["reason"] == "merawat orang tua"
+    assert payload_of(objection[0], ObjectionCard).reason == "merawat orang tua"
     result = await decide_objection(
         factory,
         clock,
@@ -362,7 +364,7 @@ async def test_cards_made_or_taking_effect_inside_the_freeze_window_say_the_mini
     frozen_rules = replace(base, approval=replace(base.approval, freeze_window=window))
     await propose_plan(factory, clock, frozen_rules, ScriptedEngine([move(NURSE_A)]))
     card = next(m for m in factory.store.outbox.values() if m.kind == "approval_card")
-    assert card.payload["content"]["freeze_note"] is frozen
+    assert payload_of(card, ApprovalCard).content.freeze_note is frozen
 
 
 async def test_one_official_cannot_approve_two_stages_of_the_same_transfer() -> None:
