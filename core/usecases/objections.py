@@ -14,7 +14,14 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from core.domain import ApprovalDecision, AuditEvent, ProposalState, Role, TransferProposal
+from core.domain import (
+    ApprovalDecision,
+    AuditEvent,
+    JsonValue,
+    ProposalState,
+    Role,
+    TransferProposal,
+)
 from core.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.domain.messages import (
     Direction,
@@ -221,7 +228,8 @@ async def _answered(
     """The ASN NIP's answer to the notice (VERB accept or object, the proposal now in STATE):
     the sent notice shows it and the audit records `proposal.VERB` with DETAILS."""
     await _edit_notice(uow, proposal, state, now)
-    before, after = {"state": "approved"}, {"state": state, **details}
+    before: dict[str, JsonValue] = {"state": "approved"}
+    after: dict[str, JsonValue] = {"state": state, **details}
     await uow.audit.add(
         AuditEvent(nip, f"proposal.{verb}", f"proposal:{proposal.id}", now, before, after)
     )
