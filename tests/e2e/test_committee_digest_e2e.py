@@ -13,20 +13,17 @@ from typing import Any
 import pytest
 
 import tests.e2e.test_approval_digest_e2e as big
+import tests.e2e.test_committee_e2e as single
 from core.domain import ProposalState, Role, RoleGrant, ScopeKind
 from devtools.emulator import EmulatedUser, RateLimits, SeenMessage
 from tests.support.e2e import E2E, fire_nightly
-from tests.support.loop_agency import CLERK, JAKARTA, OUTSIDER, SUP_A, SUP_B
+from tests.support.loop_agency import CLERK, JAKARTA, OUTSIDER, SUP_A
 
 pytestmark = pytest.mark.e2e
 
-MEMBERS = (SUP_A, SUP_B, CLERK)
-TEAM: dict[str, Any] = {
-    "approval_chain": "tpk,ppk",
-    "committee_stage": "tpk",
-    "committee_members": ",".join(MEMBERS),
-    "committee_quorum": 2,
-}
+#: The team decides the first stage, the PPK (an all-scope approver) the second.
+TEAM: dict[str, Any] = {**single.TEAM, "approval_chain": "tpk,ppk"}
+MEMBERS = single.MEMBERS
 #: The sample agency's L plan, with one small origin unit for the group vote.
 L_MOVES = big.L_MOVES
 SMALL_GROUP = 12

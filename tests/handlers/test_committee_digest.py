@@ -11,20 +11,13 @@ import html
 from collections.abc import AsyncIterator
 
 import pytest
-from pydantic import SecretStr
 
-from bot.app import build_application
-from bot.settings import Settings
 from core.domain import Plan, ProposalState, Role, RoleGrant, ScopeKind, TransferProposal
 from core.rebalance.model import Explanation
-from db.dialogue_store import SqlDialogueStore
-from db.engine import create_engine, session_factory
-from db.uow import uow_factory as make_uow_factory
-from tests.handlers.conftest import Harness
-from tests.handlers.fake_telegram import RecordingRequest, UpdateFactory
+from tests.handlers.conftest import Harness, running_harness
+from tests.handlers.test_committee import TEAM
 from tests.handlers.test_phone import EXPLANATION
 from tests.support.agency import person
-from tests.support.clock import FakeClock
 from tests.support.handler_agency import (
     ADMIN,
     DEWI,
@@ -37,7 +30,6 @@ from tests.support.handler_agency import (
 )
 
 SITI_ID, DEWI_ID, KEPALA_ID, RINA_ID = 701, 702, 703, 704
-MEMBERS = (KEPALA.nip, RINA.nip, DEWI.nip)
 #: Ten moves out of Puskesmas Cempaka, two out of Puskesmas Sukajaya (more than the eight a
 #: member gets as cards).
 FROM_CEMPAKA, FROM_SUKAJAYA = 10, 2
@@ -52,11 +44,8 @@ NURSES = [
 
 @pytest.fixture
 async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
-    """The whole bot with a chain `tpk,ppk` whose first stage is a committee of three (two
+    """The whole bot with the chain `tpk,ppk` whose first stage is a committee of three (two
     agree); ADMIN approves the second stage."""
-    engine = create_engine(migrated_database_url)
-    sessions = session_factory(engine)
-    uows = make_uow_factory(sessions)
     agency = dataclasses.replace(
         HANDLER_AGENCY,
         people=(*HANDLER_AGENCY.people, *NURSES),
@@ -65,32 +54,8 @@ async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
             RoleGrant(ADMIN.nip, Role.APPROVER, ScopeKind.ALL, "ppk"),
         ),
     )
-    async with uows() as uow:
-        await agency.write(uow)
-    clock = FakeClock(START)
-    request = RecordingRequest()
-    settings = Settings(  # type: ignore[call-arg]
-        bot_token=SecretStr("123:TEST"),
-        _env_file=None,
-        approval_chain="tpk,ppk",
-        committee_stage="tpk",
-        committee_members=",".join(MEMBERS),
-        committee_quorum=2,
-    )
-    app = build_application(
-        settings,
-        uows,
-        clock,
-        dialogues=SqlDialogueStore(sessions),
-        request=request,
-        get_updates_request=request,
-    )
-    await app.initialize()
-    try:
-        yield Harness(app, request, UpdateFactory(app.bot), uows, clock)
-    finally:
-        await app.shutdown()
-        await engine.dispose()
+    async with running_harness(migrated_database_url, agency, **TEAM) as harness:
+        yield harness
 
 
 async def seed_plan(h: Harness) -> tuple[int, list[int], list[int]]:

@@ -11,32 +11,18 @@ and each move's stage is settled by the re-check after commit.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 from typing import Any
 
-from core.approval.chain import parse_chain
-from core.approval.decisions import decide
-from core.committee import Committee, GroupVote, vote_many, with_committee
+from core.committee import GroupVote, vote_many
 from core.domain import ProposalState, Role, RoleGrant, ScopeKind
 from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
-from tests.integration.test_committee_races import HoldVotes
+from tests.integration.test_committee_races import HoldVotes, waiting_for_the_team
+from tests.support import loop_agency as tiny
 from tests.support.clock import FakeClock
-from tests.support.loop_agency import (
-    CLERK,
-    LOOP_AGENCY,
-    NIGHT,
-    OUTSIDER,
-    SUP_A,
-    SUP_B,
-    ScriptedEngine,
-    employee,
-    move,
-    rules,
-)
+from tests.unit.test_committee_digest import nurse, team_rules
 
-CHAIN = "tpk,ppk"
 GROUP = 6
 
 
@@ -45,26 +31,22 @@ async def a_group_before_the_team(
 ) -> tuple[Any, FakeClock, list[int], int]:
     """GROUP nurses of PKM-A proposed to move to PKM-B, waiting for the team (2 of 3) at the
     first stage; the approval rules, the clock, the proposal ids and the plan id."""
-    await LOOP_AGENCY.write_to(uow_factory)
+    await tiny.LOOP_AGENCY.write_to(uow_factory)
     async with uow_factory() as uow:
-        await uow.roles.grant(RoleGrant(OUTSIDER, Role.APPROVER, ScopeKind.ALL, "ppk"))
+        await uow.roles.grant(RoleGrant(tiny.OUTSIDER, Role.APPROVER, ScopeKind.ALL, "ppk"))
         for i in range(GROUP):
-            await uow.employees.upsert(employee(f"19950101202001100{i}", f"Perawat {i}", "PKM-A"))
+            await uow.employees.upsert(tiny.employee(nurse(i), f"Perawat {i}", "PKM-A"))
         await uow.commit()
-    committee = Committee("tpk", (SUP_A, SUP_B, CLERK), 2)
-    base = rules(CHAIN)
-    approval = dataclasses.replace(
-        base.approval, stages=with_committee(parse_chain(CHAIN), committee), committee=committee
-    )
-    clock = FakeClock(NIGHT.astimezone(dt.UTC))
+    planning = team_rules()
+    clock = FakeClock(tiny.NIGHT.astimezone(dt.UTC))
     outcome = await propose_plan(
         uow_factory,
         clock,
-        dataclasses.replace(base, approval=approval),
-        ScriptedEngine([move(f"19950101202001100{i}") for i in range(GROUP)]),
+        planning,
+        tiny.ScriptedEngine([tiny.move(nurse(i)) for i in range(GROUP)]),
     )
     ids = [p.id or 0 for p in outcome.proposals]
-    return approval, clock, ids, outcome.proposals[0].plan_id
+    return planning.approval, clock, ids, outcome.proposals[0].plan_id
 
 
 async def test_two_members_agreeing_to_one_group_at_once_settle_each_move_once(
@@ -75,8 +57,8 @@ async def test_two_members_agreeing_to_one_group_at_once_settle_each_move_once(
     held = gate.wrap(uow_factory)
     ballots = [(i, 0) for i in ids]
     first, second = await asyncio.gather(
-        vote_many(held, clock, approval, ballots=ballots, member_nip=SUP_A),
-        vote_many(held, clock, approval, ballots=ballots, member_nip=CLERK),
+        vote_many(held, clock, approval, ballots=ballots, member_nip=tiny.SUP_A),
+        vote_many(held, clock, approval, ballots=ballots, member_nip=tiny.CLERK),
     )
     assert (first.voted, second.voted) == (GROUP, GROUP)
     assert first.passed + second.passed == GROUP  # each move passed by exactly one of them
@@ -90,7 +72,7 @@ async def test_two_members_agreeing_to_one_group_at_once_settle_each_move_once(
             assert stored is not None and stored.state == ProposalState.PENDING
             assert stored.stage == 1
             assert len(decisions) == 1 and decisions[0].approved
-            assert sorted(v.member_nip for v in votes) == sorted([SUP_A, CLERK])
+            assert sorted(v.member_nip for v in votes) == sorted([tiny.SUP_A, tiny.CLERK])
             assert events.count("committee.vote") == 2
             assert events.count("proposal.approve") == 1
             assert len(cards) <= 1  # the PPK's card (or their digest), never twice
@@ -102,8 +84,8 @@ async def test_one_member_confirming_a_group_twice_at_once_votes_once_per_move(
     approval, clock, ids, plan_id = await a_group_before_the_team(uow_factory)
     ballots = [(i, 0) for i in ids]
     results: tuple[GroupVote, GroupVote] = await asyncio.gather(
-        vote_many(uow_factory, clock, approval, ballots=ballots, member_nip=SUP_B),
-        vote_many(uow_factory, clock, approval, ballots=ballots, member_nip=SUP_B),
+        vote_many(uow_factory, clock, approval, ballots=ballots, member_nip=tiny.SUP_B),
+        vote_many(uow_factory, clock, approval, ballots=ballots, member_nip=tiny.SUP_B),
     )
     assert sum(r.voted for r in results) == GROUP
     assert sum(r.skipped for r in results) == GROUP
@@ -113,48 +95,22 @@ async def test_one_member_confirming_a_group_twice_at_once_votes_once_per_move(
             votes = await uow.committee_votes.list_for(pid)
             stored = await uow.proposals.get(pid)
             events = [e.action for e in await uow.audit.list(f"proposal:{pid}")]
-            assert [v.member_nip for v in votes] == [SUP_B]
+            assert [v.member_nip for v in votes] == [tiny.SUP_B]
             assert events.count("committee.vote") == 1
             assert stored is not None and stored.stage == 0
-        assert set(await uow.committee_votes.acted_on(plan_id, SUP_B)) == set(ids)
-        assert set(await uow.committee_votes.acted_on(plan_id, SUP_A)) == set()
-        assert set(await uow.committee_votes.acted_on(plan_id + 1, SUP_B)) == set()
+        assert set(await uow.committee_votes.acted_on(plan_id, tiny.SUP_B)) == set(ids)
+        assert set(await uow.committee_votes.acted_on(plan_id, tiny.SUP_A)) == set()
+        assert set(await uow.committee_votes.acted_on(plan_id + 1, tiny.SUP_B)) == set()
 
 
 async def test_acted_on_counts_a_stage_decided_as_well_as_a_vote(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    """A member who decided an earlier stage of a move may not vote on it: the digest's one
-    query returns those moves too."""
-    await LOOP_AGENCY.write_to(uow_factory)
-    committee = Committee("tpk", (SUP_A, SUP_B, CLERK), 2)
-    chain = "kepala_opd:opd,tpk,ppk"
-    base = rules(chain)
-    approval = dataclasses.replace(
-        base.approval, stages=with_committee(parse_chain(chain), committee), committee=committee
-    )
+    """Whoever decided an earlier stage of a move may not vote on it: the digest's one query
+    returns those moves too."""
+    _approval, _clock, pid = await waiting_for_the_team(uow_factory)
     async with uow_factory() as uow:
-        # SUP_A approves for Dinkes too (the head of a puskesmas standing as Kepala OPD).
-        await uow.roles.grant(RoleGrant(SUP_A, Role.APPROVER, ScopeKind.OPD, "Dinkes"))
-        await uow.commit()
-    clock = FakeClock(NIGHT.astimezone(dt.UTC))
-    outcome = await propose_plan(
-        uow_factory,
-        clock,
-        dataclasses.replace(base, approval=approval),
-        ScriptedEngine([move("199001012015031001")]),
-    )
-    [proposal] = outcome.proposals
-    assert proposal.id is not None
-    await decide(
-        uow_factory,
-        clock,
-        approval,
-        proposal_id=proposal.id,
-        stage=0,
-        approver_nip=SUP_A,
-        approve=True,
-    )
-    async with uow_factory() as uow:
-        assert set(await uow.committee_votes.acted_on(proposal.plan_id, SUP_A)) == {proposal.id}
-        assert set(await uow.committee_votes.acted_on(proposal.plan_id, SUP_B)) == set()
+        proposal = await uow.proposals.get(pid)
+        assert proposal is not None
+        assert set(await uow.committee_votes.acted_on(proposal.plan_id, tiny.APPROVER)) == {pid}
+        assert set(await uow.committee_votes.acted_on(proposal.plan_id, tiny.SUP_A)) == set()
