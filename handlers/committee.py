@@ -1,9 +1,9 @@
-"""The committee stage in the chat (core.committee): a member's card with ✅ Setuju ·
+"""The committee stage in the chat (core.usecases.committee): a member's card with ✅ Setuju ·
 ❌ Tidak setuju (asks a reason) · ℹ️ Rincian, the vote's toast, and the pressed card edited to
 show the member's vote and the tally.
 
 Presses are `kom:<action>:<proposal id>:<stage>`; every press re-checks membership and the
-proposal's stage in core.committee, so a stale or forged press is refused with a toast.
+proposal's stage in core.usecases.committee, so a stale or forged press is refused with a toast.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from core.approval.cards import card_payload, content_of, record_card_copy
-from core.approval.decisions import AlreadyDecided
-from core.committee import (
+from core.domain import ProposalState, Role, TransferProposal
+from core.domain.errors import NotFound
+from core.domain.messages import ApprovalCard, CardOutcome, CommitteeFacts, CommitteeTally
+from core.usecases.approval.cards import card_payload, content_of, record_card_copy
+from core.usecases.approval.decisions import AlreadyDecided
+from core.usecases.committee import (
     AlreadyVoted,
     Committee,
     GroupVote,
@@ -31,11 +34,8 @@ from core.committee import (
     vote_many,
     votes_at,
 )
-from core.dialogue import DialogueState, DissentAnswers
-from core.digest import DigestEntry, DigestGroup, DigestView
-from core.domain import ProposalState, Role, TransferProposal
-from core.errors import NotFound
-from core.messages import ApprovalCard, CardOutcome, CommitteeFacts, CommitteeTally
+from core.usecases.dialogue import DialogueState, DissentAnswers
+from core.usecases.digest import DigestEntry, DigestGroup, DigestView
 from handlers.access import Turn, handler
 from handlers.approval import (
     ask_reason,
@@ -274,7 +274,7 @@ async def _after_vote(
     card = dataclasses.replace(
         card, stage=stage, committee=committee.card_facts() if committee else None
     )
-    # The same text the other copies get (core.committee.enqueue_tally_edits).
+    # The same text the other copies get (core.usecases.committee.enqueue_tally_edits).
     text, _markup = render_committee_tally(
         turn.t,
         CommitteeTally(
@@ -472,7 +472,7 @@ def group_vote_result(t: Translator, result: GroupVote) -> str:
 
 
 async def cast_group_vote(turn: Turn, entries: Sequence[DigestEntry]) -> GroupVote:
-    """The caller's agreeing vote on each of ENTRIES (core.committee.vote_many)."""
+    """The caller's agreeing vote on each of ENTRIES (core.usecases.committee.vote_many)."""
     return await turn.run_use_case(
         vote_many,
         ballots=[(e.proposal.id, e.proposal.stage) for e in entries],

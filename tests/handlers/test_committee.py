@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.approval.cards import card_payload, content_of
+from core.usecases.approval.cards import card_payload, content_of
 from handlers.approval import render_card
 from handlers.i18n import translator
 from tests.handlers.conftest import Harness, running_harness

@@ -14,10 +14,10 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from core.committee import GroupVote, vote_many
 from core.domain import ProposalState, Role, RoleGrant, ScopeKind
-from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
+from core.usecases.committee import GroupVote, vote_many
+from core.usecases.planning import propose_plan
 from tests.integration.test_committee_races import HoldVotes, waiting_for_the_team
 from tests.support import loop_agency as tiny
 from tests.support.clock import FakeClock

@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import dataclasses
 
-from core.approval.chain import ApprovalRules, parse_chain
-from core.committee import Committee, awaiting_votes, ballot_of, vote, vote_many, with_committee
-from core.digest import digest_view
 from core.domain import OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
-from core.messages import ApprovalCard, CommitteeTally
-from core.planning import PlanningRules, propose_plan
+from core.domain.messages import ApprovalCard, CommitteeTally
+from core.usecases.approval.chain import ApprovalRules, parse_chain
+from core.usecases.committee import (
+    Committee,
+    awaiting_votes,
+    ballot_of,
+    vote,
+    vote_many,
+    with_committee,
+)
+from core.usecases.digest import digest_view
+from core.usecases.planning import PlanningRules, propose_plan
 from handlers.committee import render_committee_tally
 from handlers.i18n import translator
 from tests.support.clock import FakeClock
