@@ -28,6 +28,7 @@ from tests.support.handler_agency import (
     SITI,
     START,
 )
+from tests.support.plan_documents import plan_document
 
 SITI_ID, DEWI_ID, KEPALA_ID, RINA_ID = 701, 702, 703, 704
 #: Ten moves out of Puskesmas Cempaka, two out of Puskesmas Sukajaya (more than the eight a
@@ -63,7 +64,7 @@ async def seed_plan(h: Harness) -> tuple[int, list[int], list[int]]:
     Cempaka and out of Sukajaya."""
     async with h.uows() as uow:
         plan = await uow.plans.add(
-            Plan(None, START.date(), START, "optimal", 10.0, 20.0, 9.0, solution={"moves": []})
+            Plan(None, START.date(), START, "optimal", 10.0, 20.0, 9.0, solution=plan_document())
         )
         assert plan.id is not None
         ids: dict[str, list[int]] = {"PKM-C": [], "PKM-B": []}
