@@ -26,19 +26,21 @@ from core.usecases.workload import accepted_workload
 
 
 @dataclass(frozen=True, slots=True)
-class JabatanStatus:
-    """One jabatan of a unit, under the spelling it is counted under, and its ABK figures."""
+class UnitStatus:
+    """A unit and each of its jabatan that has ABK activities there, sorted by name."""
 
-    jabatan: str
-    figures: WorkloadFigures
+    unit: Unit
+    #: Empty when the unit has no ABK activity list yet.
+    jabatan: tuple[JabatanStatus, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class UnitStatus:
-    """A unit and its jabatan with ABK activities, by name (empty: no ABK list yet)."""
+class JabatanStatus:
+    """One jabatan of a unit and its ABK figures. JABATAN is the spelling it is counted
+    under (core.domain.abk.canonical_jabatan), whatever spellings its staff hold."""
 
-    unit: Unit
-    jabatan: tuple[JabatanStatus, ...]
+    jabatan: str
+    figures: WorkloadFigures
 
 
 def unit_statuses(
