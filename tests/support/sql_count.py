@@ -1,0 +1,26 @@
+"""The SQL statements an engine sends inside a block, for tests that show how much a step reads
+(a count that must not grow with a plan's size, a column that must not be read)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+@contextmanager
+def sql_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The text of every SQL statement ENGINE sends inside the block, in order."""
+    seen: list[str] = []
+
+    def before(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
