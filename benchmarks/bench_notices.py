@@ -58,7 +58,7 @@ from core.domain import (
 )
 from core.outbox import DispatchPolicy
 from core.ports import UnitOfWork, UnitOfWorkFactory
-from core.rebalance.model import Solution
+from core.rebalance.model import Explanation, Solution
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
@@ -312,7 +312,7 @@ async def seed_notices(b: Bench, notices: int, others: int) -> None:
                 nip,
                 origin,
                 destination,
-                explanation(origin, destination),
+                Explanation.from_dict(explanation(origin, destination)),
                 state=ProposalState.APPROVED,
                 tmt=dt.date(2027, 1, 1),
                 decided_at=now,

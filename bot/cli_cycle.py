@@ -30,15 +30,15 @@ def plain(text: str) -> str:
 
 def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20) -> str:
     """A plan run as text: the summary, then each move with the numbers behind it."""
-    from core.consistency import left_out_pairs
     from core.notices import transfer_content
+    from core.plan_summary import left_out_pairs_of
     from handlers.i18n import translator
     from handlers.plan import LEFT_OUT_LISTED, left_out_text, outcome_text
     from handlers.transfer_text import detail_lines, headline_lines
 
     t = translator(language)
     lines = [plain(outcome_text(t, outcome)).split("\n")[0], ""]
-    left_out = left_out_text(t, left_out_pairs(outcome.left_out), LEFT_OUT_LISTED)
+    left_out = left_out_text(t, left_out_pairs_of(outcome.left_out), LEFT_OUT_LISTED)
     if left_out:
         lines[1:1] = [plain(left_out)]
     units = outcome.units
@@ -60,9 +60,7 @@ def _as_proposal(move: Move, proposal: TransferProposal | None) -> TransferPropo
         return proposal
     from core.domain import TransferProposal
 
-    return TransferProposal(
-        0, 0, move.employee, move.from_unit, move.to_unit, move.explanation.to_dict()
-    )
+    return TransferProposal(0, 0, move.employee, move.from_unit, move.to_unit, move.explanation)
 
 
 async def preview_plan_text(
@@ -125,6 +123,7 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
 
 async def _render_chart(settings: Settings, plan_id: int, language: str) -> tuple[bytes, str]:
     """The approvers' chart of PLAN_ID and its caption (the summary text), as sent in chat."""
+    from core.plan_summary import plan_summary
     from db.engine import create_engine, session_factory
     from db.uow import uow_factory
     from handlers.i18n import translator
@@ -139,17 +138,8 @@ async def _render_chart(settings: Settings, plan_id: int, language: str) -> tupl
             proposals = await uow.proposals.list_for_plan(plan.id)
     finally:
         await engine.dispose()
-    payload = {
-        "plan_id": plan.id,
-        "plan_date": plan.plan_date.isoformat(),
-        "moves": len(proposals),
-        "your_cards": None,
-        "objective": plan.objective,
-        "status_quo_objective": plan.status_quo_objective,
-        "not_granted": len({n.get("employee") for n in plan.solution.get("not_granted", [])}),
-        "bars": plan.solution.get("chart", []),
-    }
-    caption, _markup, png = render_summary(translator(language), payload)
+    summary = plan_summary(plan, moves=len(proposals), your_cards=None)
+    caption, _markup, png = render_summary(translator(language), summary)
     if png is None:
         fail("cli.chart_empty", 2, plan=plan_id)
     return png, caption

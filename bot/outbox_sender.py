@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
@@ -18,59 +17,14 @@ from core.approval.chain import ApprovalRules
 from core.delegation import principals_of
 from core.digest import digest_view
 from core.domain import OutboxMessage
+from core.messages import ApprovalDigest, DigestRefresh, EditPayload, LiveDigest, PlanSummary
 from core.outbox import SendResult
 from core.ports import Clock, UnitOfWorkFactory
-from handlers import (
-    approval,
-    arrival,
-    delegation,
-    digest,
-    evaluation,
-    notice,
-    plan,
-    privacy,
-    reminders,
-)
+from handlers import digest, plan
 from handlers.i18n import Translator, translator
+from handlers.outbox_render import Rendered, render_text
 
 log = logging.getLogger(__name__)
-
-Rendered = tuple[str, InlineKeyboardMarkup | None]
-Renderer = Callable[[Translator, dict[str, Any]], Rendered]
-
-TEXT_RENDERERS: dict[str, Renderer] = {
-    "approval_card": approval.render_card,
-    "card_outcome": approval.render_card_outcome,
-    "reminder": approval.render_reminder,
-    "reminder_digest": approval.render_reminder_digest,
-    "escalation_digest": approval.render_escalation_digest,
-    "objection": approval.render_objection,
-    "objection_card_outcome": approval.render_objection_outcome_card,
-    "notice": notice.render_notice,
-    "notice_outcome": notice.render_notice_outcome,
-    "supervisor_info": notice.render_supervisor_info,
-    "supervisor_cancelled": notice.render_supervisor_cancelled,
-    "objection_outcome": notice.render_objection_outcome,
-    "transfer_effective": notice.render_effective,
-    "arrival_request": arrival.render_arrival_request,
-    "transfer_alert": arrival.render_transfer_alert,
-    "objection_reminder": approval.render_objection_reminder,
-    "evaluation_request": evaluation.render_evaluation_request,
-    "admin_alert": plan.render_admin_alert,
-    "plan_report": plan.render_plan_report,
-    "delegation_notice": delegation.render_delegation_notice,
-    "aspiration_renew": reminders.render_aspiration_renew,
-    "workload_reminder": reminders.render_workload_reminder,
-    "correction_request": privacy.render_correction_request,
-}
-#: Kinds that edit an earlier message (the dispatcher resolves its Telegram id).
-EDIT_KINDS = frozenset(
-    {"card_outcome", "notice_outcome", "objection_card_outcome", "digest_refresh"}
-)
-
-
-#: Kinds rendered from the database at sending time (a digest shows the numbers of that moment).
-LIVE_KINDS = frozenset({"approval_digest", "digest_refresh"})
 
 
 class TelegramSender:
@@ -125,7 +79,7 @@ class TelegramSender:
     ) -> int | None:
         payload = message.payload
         chat_id = message.chat_id
-        if message.kind == "plan_summary":
+        if isinstance(payload, PlanSummary):
             # Drawing the chart takes a CPU for a while: off the event loop, so replies to
             # people go on meanwhile (handlers.charts draws without pyplot's global state).
             caption, markup, png = await asyncio.to_thread(plan.render_summary, t, payload)
@@ -144,14 +98,11 @@ class TelegramSender:
                     chat_id, caption, parse_mode="HTML", reply_markup=markup, **self.limit_args
                 )
             ).message_id
-        if message.kind in LIVE_KINDS:
+        if isinstance(payload, ApprovalDigest | DigestRefresh):
             text, markup = await self._render_digest(t, payload)
         else:
-            renderer = TEXT_RENDERERS.get(message.kind)
-            if renderer is None:
-                raise BadRequest(f"unknown outbox kind {message.kind!r}")
-            text, markup = renderer(t, payload)
-        if message.kind in EDIT_KINDS and edit_message_id is not None:
+            text, markup = render_text(t, payload)
+        if isinstance(payload, EditPayload) and edit_message_id is not None:
             await self.bot.edit_message_text(
                 text,
                 chat_id=chat_id,
@@ -166,13 +117,12 @@ class TelegramSender:
         )
         return sent.message_id
 
-    async def _render_digest(self, t: Translator, payload: dict[str, Any]) -> Rendered:
+    async def _render_digest(self, t: Translator, payload: LiveDigest) -> Rendered:
         """A digest's first page from the database as of now."""
         if self.rules is None or self.clock is None:
             raise BadRequest("a digest needs the approval rules and a clock")
-        nip = str(payload["nip"])
         async with self.uow_factory() as uow:
             today = self.rules.working_time.local(self.clock.now()).date()
-            viewers = await principals_of(uow, nip, today)
-            view = await digest_view(uow, int(payload["plan_id"]), viewers, self.rules)
+            viewers = await principals_of(uow, payload.nip, today)
+            view = await digest_view(uow, payload.plan_id, viewers, self.rules)
         return digest.render_digest_payload(t, view)

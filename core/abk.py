@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from core.domain import Activity, WorkloadReport
+from core.domain import Activity, Employee, WorkloadReport
+from core.eligibility import JabatanInfo, catalogue_by_key, jabatan_info
 
 DEFAULT_WKE_MINUTES = 75_000.0
 #: How many of the latest accepted monthly reports make the need (a setting).
@@ -116,6 +117,87 @@ def minutes_by_family(activities: Iterable[Activity]) -> dict[FamilyKey, float]:
     for a in activities:
         minutes[(a.unit_code, a.jabatan)] += a.annual_volume * a.minutes_per_output
     return dict(minutes)
+
+
+#: The family a (jabatan, mapel) counts in: a person's or an ABK activity's.
+FamilyOf = Callable[[str, str | None], str]
+
+
+def by_jabatan(jabatan: str, mapel: str | None) -> str:
+    """Families are jabatan (the staffing-gap report's reading)."""
+    return jabatan
+
+
+def engine_families(catalogue: Iterable[JabatanInfo] = ()) -> FamilyOf:
+    """The engine's families: a teacher with a `mapel` (and an ABK activity with one) counts
+    in "jabatan · mapel", so a teacher fills only their subject's need; everyone else in their
+    jabatan. Whether a jabatan is a teacher's comes from CATALOGUE (core.eligibility defaults
+    for jabatan it does not list)."""
+    lookup = catalogue_by_key(catalogue)
+
+    def family(jabatan: str, mapel: str | None) -> str:
+        if mapel and jabatan_info(jabatan, lookup).jenis == "guru":
+            return f"{jabatan} · {mapel}"
+        return jabatan
+
+    return family
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyStaffing:
+    """The ABK figures of one (unit, family): workload minutes, FTE need (minutes / WKE) and
+    the staff in post; `has_abk` when any ABK activity is recorded for it."""
+
+    minutes: float
+    required_fte: float
+    staff: int
+    has_abk: bool
+
+    @property
+    def demand(self) -> float:
+        """The need a plan works to: the FTE need, or the staff in post when the (unit,
+        family) has no ABK activity (nobody is moved in or out on a guess)."""
+        return self.required_fte if self.has_abk else float(self.staff)
+
+
+def staffing_by_family(
+    employees: Iterable[Employee],
+    activities: Iterable[Activity],
+    wke_minutes: float = DEFAULT_WKE_MINUTES,
+    family: FamilyOf = by_jabatan,
+) -> dict[FamilyKey, FamilyStaffing]:
+    """The one ABK aggregation: per (unit code, family) of every pair that has staff or ABK
+    activities, the workload minutes (Σ annual volume × norma waktu), the FTE need (minutes /
+    WKE, PermenPANRB 1/2020) and the headcount. FAMILY groups jabatan (`by_jabatan`, or
+    `engine_families` for the rebalancing engine's subject families). The engine's snapshot,
+    the plan's chart and the staffing-gap report all read their numbers here.
+
+    Raises ValueError when WKE is not positive.
+    """
+    if wke_minutes <= 0:
+        raise ValueError("WKE must be positive")
+    minutes = minutes_by_family(
+        replace(a, jabatan=family(a.jabatan, a.mapel)) for a in activities
+    )
+    staff: dict[FamilyKey, int] = defaultdict(int)
+    for e in employees:
+        staff[(e.unit_code, family(e.jabatan, e.mapel))] += 1
+    return {
+        key: FamilyStaffing(
+            minutes=minutes.get(key, 0.0),
+            required_fte=minutes.get(key, 0.0) / wke_minutes,
+            staff=staff.get(key, 0),
+            has_abk=key in minutes,
+        )
+        # ABK pairs in activity order, then pairs with staff only: the engine sees its units'
+        # families in a stable order.
+        for key in [*minutes, *(k for k in staff if k not in minutes)]
+    }
+
+
+def demand_by_family(table: Mapping[FamilyKey, FamilyStaffing]) -> dict[FamilyKey, float]:
+    """The need a plan works to per (unit, family) (`FamilyStaffing.demand`)."""
+    return {key: figures.demand for key, figures in table.items()}
 
 
 def need_by_family(

@@ -31,12 +31,13 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.approval.chain import ApprovalRules, ApprovalStage
 from core.approval.decisions import DecisionOutcome, settle_stage, stale_refusal
 from core.domain import AuditEvent, CommitteeVote, ProposalState, TransferProposal
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
+from core.messages import CommitteeFacts
 from core.outbox import chats_of
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -90,9 +91,9 @@ class Committee:
                 f"the quorum must be between 1 and the number of members ({len(self.members)})"
             )
 
-    def card_facts(self) -> dict[str, Any]:
+    def card_facts(self) -> CommitteeFacts:
         """What a card shows of the committee: its name, how many members, the quorum."""
-        return {"name": self.name, "members": len(self.members), "quorum": self.quorum}
+        return CommitteeFacts(name=self.name, members=len(self.members), quorum=self.quorum)
 
 
 def with_committee(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.access import grant_covers_unit
 from core.domain import AuditEvent, Role
 from core.errors import InvalidInput
+from core.messages import CorrectionRequest
 from core.outbox import chats_of, enqueue
 from core.ports import Clock, UnitOfWorkFactory
 
@@ -42,14 +43,13 @@ async def request_correction(
                 await enqueue(
                     uow,
                     chat_id,
-                    "correction_request",
-                    {
-                        "nip": nip,
-                        "name": employee.name if employee else nip,
-                        "unit": unit.name if unit else "",
-                        "request": request,
-                        "at": now.isoformat(),
-                    },
+                    CorrectionRequest(
+                        nip=nip,
+                        name=employee.name if employee else nip,
+                        unit=unit.name if unit else "",
+                        request=request,
+                        at=now,
+                    ),
                     now=now,
                     dedupe_key=f"correction:{nip}:{now.isoformat()}:{chat_id}",
                 )

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Literal
 
 from core.domain import AuditEvent, Delegation, Role, ScopeKind
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.messages import DelegationNotice
 from core.outbox import chats_of, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -183,6 +185,7 @@ async def _announce(
     uow: UnitOfWork, delegation: Delegation, today: dt.date, now: dt.datetime
 ) -> int:
     """Queue the start or end notices that are due on TODAY (each once); returns how many."""
+    event: Literal["start", "end"]
     if delegation.over_by(today):
         event = "end"
     elif delegation.runs_on(today):
@@ -192,7 +195,10 @@ async def _announce(
     approver = await uow.employees.get(delegation.approver_nip)
     delegate = await uow.employees.get(delegation.delegate_nip)
     queued = 0
-    people = (("approver", delegation.approver_nip), ("delegate", delegation.delegate_nip))
+    people: tuple[tuple[Literal["approver", "delegate"], str], ...] = (
+        ("approver", delegation.approver_nip),
+        ("delegate", delegation.delegate_nip),
+    )
     for role, nip in people:
         for chat_id, _language in await chats_of(uow, nip):
             key = f"delegation:{delegation.id}:{event}:{chat_id}"
@@ -201,15 +207,14 @@ async def _announce(
             await enqueue(
                 uow,
                 chat_id,
-                "delegation_notice",
-                {
-                    "event": event,
-                    "to": role,
-                    "approver": approver.name if approver else delegation.approver_nip,
-                    "delegate": delegate.name if delegate else delegation.delegate_nip,
-                    "first_day": delegation.first_day.isoformat(),
-                    "last_day": delegation.last_day.isoformat(),
-                },
+                DelegationNotice(
+                    event=event,
+                    to=role,
+                    approver=approver.name if approver else delegation.approver_nip,
+                    delegate=delegate.name if delegate else delegation.delegate_nip,
+                    first_day=delegation.first_day,
+                    last_day=delegation.last_day,
+                ),
                 now=now,
                 dedupe_key=key,
             )

@@ -31,6 +31,7 @@ from core.domain import (
     TransferProposal,
     Unit,
 )
+from core.messages import AdminAlert, ApprovalDigest, DigestRefresh, UnreachedMove
 from core.outbox import chats_with_role, enqueue
 from core.ports import UnitOfWork
 
@@ -251,13 +252,12 @@ async def enqueue_stage_messages(
             await enqueue(
                 uow,
                 chat_id,
-                "approval_digest",
-                {
-                    "plan_id": plan_id,
-                    "stage": stage,
-                    "nip": found.nip_of_chat[chat_id],
-                    "count": len(at_stage),
-                },
+                ApprovalDigest(
+                    plan_id=plan_id,
+                    stage=stage,
+                    nip=found.nip_of_chat[chat_id],
+                    count=len(at_stage),
+                ),
                 now=now,
                 dedupe_key=key,
                 not_before=not_before,
@@ -271,6 +271,8 @@ async def _refresh(uow: UnitOfWork, digest: OutboxMessage, now: dt.datetime) -> 
     """Edit a sent digest to its current numbers (at most one edit waiting at a time)."""
     if digest.status != OutboxStatus.SENT or digest.dedupe_key is None:
         return  # not sent yet: it is rendered with the numbers of its sending time
+    if not isinstance(digest.payload, ApprovalDigest):
+        return
     prefix = f"digest-refresh:{digest.dedupe_key}:"
     earlier = await uow.outbox.list_by_dedupe_prefix(prefix)
     if any(m.status == OutboxStatus.PENDING for m in earlier):
@@ -278,8 +280,13 @@ async def _refresh(uow: UnitOfWork, digest: OutboxMessage, now: dt.datetime) -> 
     await enqueue(
         uow,
         digest.chat_id,
-        "digest_refresh",
-        {**digest.payload, "edit_of": digest.dedupe_key},
+        DigestRefresh(
+            edit_of=digest.dedupe_key,
+            plan_id=digest.payload.plan_id,
+            stage=digest.payload.stage,
+            nip=digest.payload.nip,
+            count=digest.payload.count,
+        ),
         now=now,
         dedupe_key=f"{prefix}{len(earlier)}",
     )
@@ -300,15 +307,15 @@ async def report_unreached(
         await enqueue(
             uow,
             chat_id,
-            "admin_alert",
-            {
-                "alert": "no_approver",
-                "proposals": [
-                    {"id": p.id, "nip": p.nip, "from": p.from_unit, "to": p.to_unit}
+            AdminAlert(
+                alert="no_approver",
+                proposals=tuple(
+                    UnreachedMove(id=p.id, nip=p.nip, from_unit=p.from_unit, to_unit=p.to_unit)
                     for p in sorted(proposals, key=lambda p: p.id or 0)
-                ],
-                "stage": proposals[0].stage,
-            },
+                    if p.id is not None
+                ),
+                stage=proposals[0].stage,
+            ),
             now=now,
             dedupe_key=key,
         )

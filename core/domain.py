@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # core.messages builds on core.notices, which builds on this module
+    from core.messages import OutboxPayload
+    from core.rebalance.model import Explanation
 
 EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
 
@@ -211,7 +215,7 @@ class TransferProposal:
     nip: str
     from_unit: str
     to_unit: str
-    explanation: dict[str, Any]
+    explanation: Explanation
     state: ProposalState = ProposalState.PENDING
     stage: int = 0
     tmt: dt.date | None = None
@@ -271,12 +275,12 @@ class CommitteeVote:
 
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
-    """A notification to send, committed with the state change that caused it."""
+    """A notification to send, committed with the state change that caused it; its kind is
+    its payload's (core.messages)."""
 
     id: int | None
     chat_id: int
-    kind: str
-    payload: dict[str, Any]
+    payload: OutboxPayload
     created_at: dt.datetime
     status: OutboxStatus = OutboxStatus.PENDING
     attempts: int = 0
@@ -284,6 +288,11 @@ class OutboxMessage:
     telegram_message_id: int | None = None
     dedupe_key: str | None = None
     claimed_by: str | None = None  # the dispatcher process whose send is in flight
+
+    @property
+    def kind(self) -> str:
+        """The outbox kind (core.messages: each payload class names its own)."""
+        return self.payload.KIND
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.access import grant_covers_unit
-from core.approval.cards import alert_admins, transfer_alert_payload
+from core.approval.cards import alert_admins, transfer_facts
 from core.approval.chain import ApprovalRules, ApprovalStage, supervisors_of
 from core.committee import DEFAULT_NAME, Committee, ProposalMinutes, minutes_for
 from core.domain import AuditEvent, ProposalState, Role, TransferProposal
 from core.errors import InvalidInput, NotAllowed, NotFound, StaleAction
+from core.messages import ArrivalRequest, TransferEffective
 from core.outbox import chats_of, enqueue
 from core.plan_report import proposal_number
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -159,13 +160,12 @@ async def _apply(
         await enqueue(
             uow,
             chat_id,
-            "transfer_effective",
-            {
-                "proposal_id": proposal.id,
-                "to_unit": proposal.to_unit,
-                "to_name": destination.name if destination else proposal.to_unit,
-                "tmt": proposal.tmt.isoformat(),
-            },
+            TransferEffective(
+                proposal_id=proposal.id,
+                to_unit=proposal.to_unit,
+                to_name=destination.name if destination else proposal.to_unit,
+                tmt=proposal.tmt,
+            ),
             now=now,
             dedupe_key=f"effective:{proposal.id}:{chat_id}",
             not_before=working_time.next_open(now),
@@ -195,7 +195,7 @@ async def _ask_for_arrival(
     queued = 0
     waited = rules.working_time.working_days_between(proposal.tmt, today)
     round_ = waited // rules.reminder_working_days
-    payload = await transfer_alert_payload(uow, proposal)
+    facts = await transfer_facts(uow, proposal)
     for _nip, chat_id, _lang in heads:
         first = f"arrival:{proposal.id}:{chat_id}"
         key = first if round_ == 0 else f"arrival-reminder:{proposal.id}:{round_}:{chat_id}"
@@ -206,8 +206,7 @@ async def _ask_for_arrival(
         await enqueue(
             uow,
             chat_id,
-            "arrival_request",
-            {**payload, "reminder": round_ > 0, "waited_days": waited},
+            ArrivalRequest.of(facts, reminder=round_ > 0, waited_days=waited),
             now=now,
             dedupe_key=key,
             not_before=opening,

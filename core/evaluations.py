@@ -9,6 +9,7 @@ from typing import Literal, cast
 from core.approval.chain import supervisors_of
 from core.domain import AuditEvent, Evaluation, ProposalState
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
+from core.messages import EvaluationRequest
 from core.outbox import chats_of, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.working_time import WorkingTime
@@ -53,16 +54,14 @@ async def request_due_evaluations(
                     await enqueue(
                         uow,
                         chat_id,
-                        "evaluation_request",
-                        {
-                            "proposal_id": proposal.id,
-                            "kind": kind,
-                            "nip": proposal.nip,
-                            "name": employee.name if employee else proposal.nip,
-                            "to_unit": proposal.to_unit,
-                            "to_name": unit.name if unit else proposal.to_unit,
-                            "tmt": proposal.tmt.isoformat(),
-                        },
+                        EvaluationRequest(
+                            proposal_id=proposal.id,
+                            kind=kind,
+                            nip=proposal.nip,
+                            name=employee.name if employee else proposal.nip,
+                            to_unit=proposal.to_unit,
+                            to_name=unit.name if unit else proposal.to_unit,
+                        ),
                         now=now,
                         dedupe_key=key,
                         not_before=working_time.next_open(now),

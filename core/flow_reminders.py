@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from core.access import grant_covers_unit
 from core.domain import Role
+from core.messages import AspirationRenew, WorkloadReminder
 from core.outbox import chats_of, enqueue
 from core.ports import UnitOfWork
-
-ASPIRATION_RENEW_KIND = "aspiration_renew"
-WORKLOAD_REMINDER_KIND = "workload_reminder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +38,13 @@ def previous_month(today: dt.date) -> str:
 async def _queue_once(
     uow: UnitOfWork,
     chat_id: int,
-    kind: str,
-    payload: dict[str, Any],
+    payload: AspirationRenew | WorkloadReminder,
     key: str,
     now: dt.datetime,
 ) -> bool:
     if await uow.outbox.get_by_dedupe_key(key) is not None:
         return False
-    await enqueue(uow, chat_id, kind, dict(payload), now=now, dedupe_key=key)
+    await enqueue(uow, chat_id, payload, now=now, dedupe_key=key)
     return True
 
 
@@ -62,9 +58,9 @@ async def queue_flow_reminders(
         if aspiration.expires_at > horizon or aspiration.id is None:
             continue
         for chat_id, _ in await chats_of(uow, aspiration.nip):
-            payload: dict[str, Any] = {"expires_at": aspiration.expires_at.isoformat()}
+            renew = AspirationRenew(expires_at=aspiration.expires_at)
             key = f"aspiration-renew:{aspiration.id}:{chat_id}"
-            renewals += await _queue_once(uow, chat_id, ASPIRATION_RENEW_KIND, payload, key, now)
+            renewals += await _queue_once(uow, chat_id, renew, key, now)
     workload = 0
     if today.day >= policy.workload_due_day:
         month = previous_month(today)
@@ -81,10 +77,8 @@ async def queue_flow_reminders(
                     missing_by_nip.setdefault(grant.nip, set()).add(unit.name)
         for nip, names in sorted(missing_by_nip.items()):
             for chat_id, _ in await chats_of(uow, nip):
-                payload = {"month": month, "units": sorted(names)}
+                remind = WorkloadReminder(month=month, units=tuple(sorted(names)))
                 key = f"workload-remind:{month}:{chat_id}"
-                workload += await _queue_once(
-                    uow, chat_id, WORKLOAD_REMINDER_KIND, payload, key, now
-                )
+                workload += await _queue_once(uow, chat_id, remind, key, now)
     await uow.commit()
     return FlowReminders(renewals, workload)

@@ -1,19 +1,20 @@
 """What a card and a transfer notice say, as data built from the engine's explanation.
 
 The words are the bot's (handlers render them through i18n); the numbers come from here.
-Everything here round-trips through JSON, because it travels in outbox payloads.
+These values travel in outbox payloads (core.messages), stored as JSON by db.outbox_codec.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from core.abk import FamilyKey, FamilyStaffing, demand_by_family
 from core.domain import Employee, TransferProposal, Unit
 from core.eligibility import months_between
-from core.rebalance.model import Move
+from core.rebalance.model import Move, StaffingSide
 
 #: PP 11/2017 Pasal 190: at most 5 years in one post; longer is shown as a reason to rotate.
 ROTATION_DUE_MONTHS = 60
@@ -82,35 +83,22 @@ class TransferContent:
     #: The jabatan needs a new SIP for the destination facility before the TMT (PP 28/2024).
     butuh_sip: bool = False
 
-    def to_payload(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return asdict(self)
 
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> TransferContent:
-        """Back from `to_payload`."""
-        values = dict(data)
-        values["origin"] = SideFigures(**values["origin"])
-        values["destination"] = SideFigures(**values["destination"])
-        for key in ("skills_matched", "training", "legal_basis"):
-            values[key] = tuple(values.get(key) or ())
-        return cls(**values)
-
-
-def _side(
-    raw: dict[str, Any] | None, unit_code: str, units: dict[str, Unit], family: str
-) -> SideFigures:
-    raw = raw or {}
-    code = str(raw.get("unit", unit_code))
-    unit = units.get(code)
+def _side(side: StaffingSide, units: dict[str, Unit]) -> SideFigures:
+    """One side of the engine's explanation, with its unit's name."""
     return SideFigures(
-        unit_code=code,
-        unit_name=unit.name if unit else code,
-        family=str(raw.get("family", family)),
-        required=float(raw.get("required", 0.0)),
-        staff_before=int(raw.get("staff_before", 0)),
-        staff_after=int(raw.get("staff_after", 0)),
+        unit_code=side.unit,
+        unit_name=_unit_name(side.unit, units),
+        family=side.family,
+        required=side.required,
+        staff_before=side.staff_before,
+        staff_after=side.staff_after,
     )
+
+
+def _unit_name(code: str, units: dict[str, Unit]) -> str:
+    unit = units.get(code)
+    return unit.name if unit else code
 
 
 def transfer_content(
@@ -124,16 +112,13 @@ def transfer_content(
     """Card/notice content for `proposal` from its stored explanation
     (docs/optimisation.md, explanations)."""
     explanation = proposal.explanation
-    family = employee.jabatan if employee else ""
     destination_unit = units.get(proposal.to_unit)
     person_skills = set(employee.skills) if employee else set()
     needed = destination_unit.skills_needed if destination_unit else ()
     training = tuple(skill for skill in needed if skill not in person_skills)
     # No home on record: no distance (the engine's figure would be from a default point).
     home_known = employee is not None and None not in (employee.home_lat, employee.home_lon)
-    distance = (explanation.get("distance_km") or {}) if home_known else {}
-    rank = explanation.get("aspiration_rank")
-    chain = explanation.get("chain") or []
+    alternative = explanation.alternative
     assert proposal.id is not None
     return TransferContent(
         proposal_id=proposal.id,
@@ -141,45 +126,28 @@ def transfer_content(
         name=employee.name if employee else proposal.nip,
         jabatan=employee.jabatan if employee else "",
         golongan=employee.golongan if employee else "",
-        origin=_side(explanation.get("origin"), proposal.from_unit, units, family),
-        destination=_side(explanation.get("destination"), proposal.to_unit, units, family),
+        origin=_side(explanation.origin, units),
+        destination=_side(explanation.destination, units),
         tmt=proposal.tmt.isoformat() if proposal.tmt else None,
-        aspiration_rank=int(rank) if rank is not None else None,
-        skills_matched=tuple(explanation.get("skills_matched") or ()),
+        aspiration_rank=explanation.aspiration_rank,
+        skills_matched=explanation.skills_matched,
         training=training,
-        distance_before_km=_maybe_float(distance.get("before")),
-        distance_after_km=_maybe_float(distance.get("after")),
-        objective_delta=_maybe_float(explanation.get("objective_delta")),
-        chain_size=len(chain),
-        alternative=_alternative_name(explanation.get("alternative"), units),
-        alternative_delta=_maybe_float(
-            (explanation.get("alternative") or {}).get("objective_delta")
-        ),
+        distance_before_km=explanation.distance_before_km if home_known else None,
+        distance_after_km=explanation.distance_after_km if home_known else None,
+        objective_delta=explanation.objective_delta,
+        chain_size=len(explanation.chain),
+        alternative=_unit_name(alternative.unit, units)
+        if alternative and alternative.unit
+        else None,
+        alternative_delta=alternative.objective_delta if alternative else None,
         freeze_note=freeze,
         butuh_sip=proposal.butuh_sip,
         months_in_unit=(
             months_between(employee.tmt_unit, today) if employee and today is not None else None
         ),
-        aspiration_reason=_maybe_str(explanation.get("aspiration_reason")),
-        long_tenure=(bool(explanation["long_tenure"]) if "long_tenure" in explanation else None),
+        aspiration_reason=explanation.aspiration_reason or None,
+        long_tenure=explanation.long_tenure,
     )
-
-
-def _maybe_str(value: Any) -> str | None:
-    return str(value) if isinstance(value, str) and value else None
-
-
-def _alternative_name(raw: Any, units: dict[str, Unit]) -> str | None:
-    """The next-best unit's name from the engine's `alternative` ({unit, objective_delta})."""
-    if not isinstance(raw, dict) or not raw.get("unit"):
-        return None
-    code = str(raw["unit"])
-    unit = units.get(code)
-    return unit.name if unit else code
-
-
-def _maybe_float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,13 +164,15 @@ class UnitBar:
 
 def unit_bars(
     solution_moves: Sequence[Move],
-    staff_by_unit_family: dict[tuple[str, str], int],
-    demand: dict[tuple[str, str], float],
+    table: Mapping[FamilyKey, FamilyStaffing],
     units: dict[str, Unit],
     limit: int = 15,
 ) -> list[UnitBar]:
     """Bars for the plan chart: the (unit, family) rows the plan changes, largest absolute gap
-    before the plan first, then unchanged rows; at most LIMIT."""
+    before the plan first, then unchanged rows; at most LIMIT. TABLE is the ABK aggregation
+    the engine's instance was built from (core.abk.staffing_by_family): need is its demand."""
+    staff_by_unit_family = {key: figures.staff for key, figures in table.items()}
+    demand = demand_by_family(table)
     after = dict(staff_by_unit_family)
     families: dict[str, str] = {}
     for move in solution_moves:
@@ -232,11 +202,6 @@ def unit_bars(
 def bars_to_payload(bars: list[UnitBar]) -> list[dict[str, Any]]:
     """JSON-ready bars."""
     return [asdict(bar) for bar in bars]
-
-
-def bars_from_payload(data: list[dict[str, Any]]) -> list[UnitBar]:
-    """Back from `bars_to_payload`."""
-    return [UnitBar(**item) for item in data]
 
 
 def format_date(value: str | dt.date | None) -> str | None:

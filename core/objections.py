@@ -17,6 +17,17 @@ from dataclasses import dataclass
 from core.approval.chain import ApprovalRules, grant_decides, stage_approvers, supervisors_of
 from core.domain import ApprovalDecision, AuditEvent, ProposalState, Role, TransferProposal
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
+from core.messages import (
+    Direction,
+    MoveUnits,
+    Notice,
+    NoticeOutcome,
+    ObjectionCard,
+    ObjectionCardOutcome,
+    ObjectionReminder,
+    ObjectionRuling,
+    SupervisorCancelled,
+)
 from core.outbox import chats_of, chats_with_role, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -60,13 +71,19 @@ async def _own_open_proposal(uow: UnitOfWork, proposal_id: int, nip: str) -> Tra
     return proposal
 
 
-async def _unit_names(uow: UnitOfWork, proposal: TransferProposal) -> dict[str, str]:
+async def _move_units(uow: UnitOfWork, proposal: TransferProposal) -> MoveUnits:
+    """The move's person and units, with the units' names (their codes when unknown)."""
+    assert proposal.id is not None
     origin = await uow.units.get(proposal.from_unit)
     destination = await uow.units.get(proposal.to_unit)
-    return {
-        "from_name": origin.name if origin else proposal.from_unit,
-        "to_name": destination.name if destination else proposal.to_unit,
-    }
+    return MoveUnits(
+        proposal_id=proposal.id,
+        nip=proposal.nip,
+        from_unit=proposal.from_unit,
+        to_unit=proposal.to_unit,
+        from_name=origin.name if origin else proposal.from_unit,
+        to_name=destination.name if destination else proposal.to_unit,
+    )
 
 
 async def _edit_notice(
@@ -75,18 +92,17 @@ async def _edit_notice(
     assert proposal.id is not None
     for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal.id}:"):
         key = f"notice-outcome:{proposal.id}:{outcome}:{message.chat_id}"
-        if await uow.outbox.get_by_dedupe_key(key) is None:
+        if await uow.outbox.get_by_dedupe_key(key) is None and isinstance(message.payload, Notice):
             await enqueue(
                 uow,
                 message.chat_id,
-                "notice_outcome",
-                {
-                    "edit_of": message.dedupe_key,
-                    "proposal_id": proposal.id,
-                    "outcome": outcome,
-                    "content": message.payload.get("content"),
-                    "objection_days": message.payload.get("objection_days"),
-                },
+                NoticeOutcome(
+                    edit_of=message.dedupe_key,
+                    proposal_id=proposal.id,
+                    outcome=outcome,
+                    content=message.payload.content,
+                    objection_days=message.payload.objection_days,
+                ),
                 now=now,
                 dedupe_key=key,
             )
@@ -94,30 +110,27 @@ async def _edit_notice(
 
 async def _objection_card(
     uow: UnitOfWork, proposal: TransferProposal, reason: str, deadline: dt.date
-) -> dict[str, object]:
-    """The objection card's payload (the approvers' and, once escalated, the admins')."""
+) -> ObjectionCard:
+    """The objection card (the approvers' and, once escalated, the admins')."""
     employee = await uow.employees.get(proposal.nip)
-    return {
-        "proposal_id": proposal.id,
-        "reason": reason,
-        "name": employee.name if employee else proposal.nip,
-        "nip": proposal.nip,
-        "from_unit": proposal.from_unit,
-        "to_unit": proposal.to_unit,
-        "deadline": deadline.isoformat(),
-        **await _unit_names(uow, proposal),
-    }
+    return ObjectionCard.of(
+        await _move_units(uow, proposal),
+        reason=reason,
+        name=employee.name if employee else proposal.nip,
+        deadline=deadline,
+    )
 
 
 async def _card_for_admins(
     uow: UnitOfWork, proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime
-) -> dict[str, object]:
+) -> ObjectionCard:
     """The card as the approvers got it; when none went out (no approver could be reached),
     the same card rebuilt from the proposal and the objection's audit record."""
     assert proposal.id is not None
     cards = await uow.outbox.list_by_dedupe_prefix(f"objection:{proposal.id}:")
-    if cards:
-        return dict(cards[0].payload)
+    sent = [c.payload for c in cards if isinstance(c.payload, ObjectionCard)]
+    if sent:
+        return sent[0]
     filed = [
         e for e in await uow.audit.list(f"proposal:{proposal.id}") if e.action == "proposal.object"
     ]
@@ -192,7 +205,6 @@ async def object_transfer(
             await enqueue(
                 uow,
                 chat_id,
-                "objection",
                 card,
                 now=now,
                 dedupe_key=f"objection:{proposal_id}:{chat_id}",
@@ -297,55 +309,51 @@ async def _rule(
     updated = dataclasses.replace(proposal, state=state)
     if not await uow.proposals.transition(proposal, updated):
         raise TransferNotOpen(state="changed")
-    names = await _unit_names(uow, proposal)
+    units = await _move_units(uow, proposal)
     opening = rules.working_time.next_open(now)
     for chat_id, _lang in await chats_of(uow, proposal.nip):
         await enqueue(
             uow,
             chat_id,
-            "objection_outcome",
-            {
-                "proposal_id": proposal_id,
-                "outcome": outcome,
-                "reason": reason,
-                "from_unit": proposal.from_unit,
-                "to_unit": proposal.to_unit,
-            },
+            ObjectionRuling(
+                proposal_id=proposal_id,
+                outcome=outcome,
+                reason=reason,
+                from_unit=proposal.from_unit,
+                to_unit=proposal.to_unit,
+            ),
             now=now,
             dedupe_key=f"objection-outcome:{proposal_id}:{chat_id}",
             not_before=opening,
         )
     if cancel:
-        for side, unit in (("out", proposal.from_unit), ("in", proposal.to_unit)):
+        sides: tuple[tuple[Direction, str], ...] = (
+            ("out", proposal.from_unit),
+            ("in", proposal.to_unit),
+        )
+        for side, unit in sides:
             for _n, chat_id, _lang in await supervisors_of(uow, unit):
                 await enqueue(
                     uow,
                     chat_id,
-                    "supervisor_cancelled",
-                    {
-                        "proposal_id": proposal_id,
-                        "direction": side,
-                        "nip": proposal.nip,
-                        "from_unit": proposal.from_unit,
-                        "to_unit": proposal.to_unit,
-                        **names,
-                    },
+                    SupervisorCancelled.of(units, direction=side),
                     now=now,
                     dedupe_key=f"supervisor-cancel:{proposal_id}:{chat_id}",
                     not_before=opening,
                 )
     for message in await uow.outbox.list_by_dedupe_prefix(f"objection:{proposal_id}:"):
+        if not isinstance(message.payload, ObjectionCard):
+            continue
         await enqueue(
             uow,
             message.chat_id,
-            "objection_card_outcome",
-            {
-                "edit_of": message.dedupe_key,
-                "proposal_id": proposal_id,
-                "outcome": outcome,
-                "by_name": actor_name,
-                "objection": message.payload,
-            },
+            ObjectionCardOutcome(
+                edit_of=message.dedupe_key,
+                proposal_id=proposal_id,
+                outcome=outcome,
+                by_name=actor_name,
+                objection=message.payload,
+            ),
             now=now,
             dedupe_key=f"objection-card-outcome:{proposal_id}:{message.chat_id}",
         )
@@ -421,8 +429,7 @@ async def chase_objections(
                                 await enqueue(
                                     uow,
                                     chat_id,
-                                    "objection",
-                                    {**card, "escalated": True},
+                                    dataclasses.replace(card, escalated=True),
                                     now=now,
                                     dedupe_key=key,
                                     not_before=opening,
@@ -436,12 +443,11 @@ async def chase_objections(
                                 await enqueue(
                                     uow,
                                     chat_id,
-                                    "objection_reminder",
-                                    {
-                                        "proposal_id": pid,
-                                        "waited_days": waited,
-                                        "deadline": card.get("deadline"),
-                                    },
+                                    ObjectionReminder(
+                                        proposal_id=pid,
+                                        waited_days=waited,
+                                        deadline=card.deadline,
+                                    ),
                                     now=now,
                                     dedupe_key=key,
                                     not_before=opening,

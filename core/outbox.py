@@ -7,9 +7,10 @@ import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from core.domain import AuditEvent, OutboxMessage, OutboxStatus, Role
+from core.messages import AdminAlert, Notice, OutboxPayload, edit_of
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 SendStatus = Literal["sent", "retry", "blocked", "gone"]
@@ -179,18 +180,16 @@ def backoff_delay(attempts: int, policy: DispatchPolicy) -> dt.timedelta:
 
 def new_message(
     chat_id: int,
-    kind: str,
-    payload: dict[str, Any],
+    payload: OutboxPayload,
     *,
     now: dt.datetime,
     dedupe_key: str,
     not_before: dt.datetime | None = None,
 ) -> OutboxMessage:
-    """An outbox row to add inside the caller's unit of work."""
+    """An outbox row to add inside the caller's unit of work (its kind is PAYLOAD's)."""
     return OutboxMessage(
         id=None,
         chat_id=chat_id,
-        kind=kind,
         payload=payload,
         created_at=now,
         status=OutboxStatus.PENDING,
@@ -225,8 +224,7 @@ async def chats_with_role(uow: UnitOfWork, role: Role) -> list[tuple[str, int, s
 async def enqueue(
     uow: UnitOfWork,
     chat_id: int,
-    kind: str,
-    payload: dict[str, Any],
+    payload: OutboxPayload,
     *,
     now: dt.datetime,
     dedupe_key: str,
@@ -234,7 +232,7 @@ async def enqueue(
 ) -> OutboxMessage:
     """Add one notification to the caller's transaction (no commit here)."""
     return await uow.outbox.add(
-        new_message(chat_id, kind, payload, now=now, dedupe_key=dedupe_key, not_before=not_before)
+        new_message(chat_id, payload, now=now, dedupe_key=dedupe_key, not_before=not_before)
     )
 
 
@@ -258,9 +256,9 @@ async def _claim_one(
         if current is None or current.status != OutboxStatus.PENDING:
             return None
         edit_target: int | None = None
-        edit_of = current.payload.get("edit_of")
-        if isinstance(edit_of, str):
-            original = await uow.outbox.get_by_dedupe_key(edit_of)
+        edited = edit_of(current.payload)
+        if edited is not None:
+            original = await uow.outbox.get_by_dedupe_key(edited)
             if original is not None and original.status == OutboxStatus.UNDELIVERABLE:
                 # The card waits for the person to come back; its edit waits with it.
                 await uow.outbox.update(
@@ -302,8 +300,7 @@ async def _alert_admins(
         await enqueue(
             uow,
             chat_id,
-            "admin_alert",
-            {"alert": alert, "nips": nips, "kind": message.kind},
+            AdminAlert(alert=alert, nips=tuple(nips), kind=message.kind),
             now=now,
             dedupe_key=f"{alert}:{message.id}:{chat_id}",
         )
@@ -325,12 +322,9 @@ async def _mark_chat_undeliverable(uow: UnitOfWork, chat_id: int) -> None:
             await uow.accounts.save(dataclasses.replace(account, undeliverable=True))
 
 
-async def _note_notice_delivered(
-    uow: UnitOfWork, message: OutboxMessage, now: dt.datetime
-) -> None:
+async def _note_notice_delivered(uow: UnitOfWork, notice: Notice, now: dt.datetime) -> None:
     """The first delivery of a transfer notice starts the objection window (flow 6)."""
-    proposal_id = message.payload.get("proposal_id")
-    proposal = await uow.proposals.get(int(proposal_id)) if proposal_id is not None else None
+    proposal = await uow.proposals.get(notice.proposal_id)
     if proposal is not None and proposal.notice_delivered_at is None:
         await uow.proposals.transition(
             proposal, dataclasses.replace(proposal, notice_delivered_at=now)
@@ -352,8 +346,8 @@ async def _record(
             updated = dataclasses.replace(
                 done, status=OutboxStatus.SENT, telegram_message_id=result.message_id
             )
-            if message.kind == "notice":
-                await _note_notice_delivered(uow, message, now)
+            if isinstance(message.payload, Notice):
+                await _note_notice_delivered(uow, message.payload, now)
         elif result.status == "blocked":
             updated = dataclasses.replace(done, status=OutboxStatus.UNDELIVERABLE)
             await _mark_chat_undeliverable(uow, message.chat_id)

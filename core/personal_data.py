@@ -164,7 +164,7 @@ async def personal_data(uow: UnitOfWork, nip: str) -> list[DataTable]:
                 proposal.stage + 1,
                 proposal.tmt,
                 _naive(proposal.decided_at),
-                _json(proposal.explanation),
+                _json(proposal.explanation.to_dict()),
             )
         )
         for decision in await uow.decisions.list_for(proposal.id):

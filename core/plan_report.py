@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from core.committee import DEFAULT_NAME, Committee, ProposalMinutes, minutes_for
 from core.domain import ApprovalDecision, Plan, TransferProposal, Unit
 from core.errors import NotFound
+from core.messages import WorkloadFlag
 from core.notices import TransferContent, transfer_content
 from core.objections import OBJECTION_STAGE
+from core.plan_summary import workload_flags_of
 from core.ports import UnitOfWork
 
 
@@ -69,7 +70,7 @@ class PlanReport:
     plan: Plan
     lines: tuple[ProposalLine, ...]
     stage_names: tuple[str, ...]
-    workload_flags: tuple[dict[str, Any], ...]
+    workload_flags: tuple[WorkloadFlag, ...]
     not_granted: int
     #: The committee stage's name, members as (NIP, name) and quorum; empty without one.
     committee_name: str = ""
@@ -153,7 +154,7 @@ async def plan_report(
         plan=plan,
         lines=tuple(lines),
         stage_names=tuple(stage_names),
-        workload_flags=tuple(plan.solution.get("workload_flags") or ()),
+        workload_flags=workload_flags_of(plan.solution),
         not_granted=len(plan.solution.get("not_granted") or ()),
         committee_name=committee.name if committee else DEFAULT_NAME,
         committee_members=tuple(members),

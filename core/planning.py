@@ -14,7 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from core.abk import DEFAULT_AVERAGE_MONTHS, accepted_activities, need_by_family
+from core.abk import (
+    DEFAULT_AVERAGE_MONTHS,
+    accepted_activities,
+    engine_families,
+    staffing_by_family,
+)
 from core.approval.chain import ApprovalRules
 from core.consistency import Finding, canonical_names, check_consistency, left_out_pairs
 from core.digest import Recipients, enqueue_stage_messages, recipients_at
@@ -33,8 +38,10 @@ from core.domain import (
 )
 from core.eligibility import JabatanInfo, catalogue_by_key
 from core.errors import Conflict
+from core.messages import PlanReport
 from core.notices import UnitBar, bars_to_payload, unit_bars
 from core.outbox import chats_with_role, enqueue
+from core.plan_summary import plan_summary
 from core.ports import Clock, UnitOfWorkFactory
 from core.rebalance.model import Move, Solution
 from core.sip import needs_sip
@@ -97,21 +104,6 @@ class PlanDelivery:
 
     approvers: tuple[DeliveredTo, ...]
     unreached: tuple[int, ...]
-
-    def to_payload(self) -> dict[str, Any]:
-        """A JSON-ready dict (for the admins' report in the outbox)."""
-        return {
-            "approvers": [[a.name, a.moves, a.digest] for a in self.approvers],
-            "unreached": list(self.unreached),
-        }
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> PlanDelivery:
-        """Back from `to_payload`."""
-        return cls(
-            tuple(DeliveredTo(str(n), int(m), bool(d)) for n, m, d in data.get("approvers", [])),
-            tuple(int(i) for i in data.get("unreached", [])),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,13 +188,6 @@ def consistent_snapshot(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ..
     return replace(snapshot, employees=employees, activities=activities), findings
 
 
-def demand_by_unit_family(
-    activities: Sequence[Activity], wke_minutes: float
-) -> dict[tuple[str, str], float]:
-    """FTE need per (unit, jabatan) from ABK activities (core.abk.need_by_family)."""
-    return need_by_family(activities, wke_minutes)
-
-
 def workload_flags_payload(
     reports: Sequence[WorkloadReport], unit_names: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -218,14 +203,6 @@ def workload_flags_payload(
         }
         for r in sorted(reports, key=lambda r: (r.unit_code, r.jabatan, r.month))
     ]
-
-
-def staff_by_unit_family(employees: Sequence[Employee]) -> dict[tuple[str, str], int]:
-    """Headcount per (unit, jabatan)."""
-    staff: dict[tuple[str, str], int] = {}
-    for e in employees:
-        staff[(e.unit_code, e.jabatan)] = staff.get((e.unit_code, e.jabatan), 0) + 1
-    return staff
 
 
 class Laps:
@@ -270,16 +247,19 @@ async def propose_plan(
     # Staff whose (unit, jabatan) has no ABK keep need = staff in post (nobody moves in or out):
     # the plan says which pairs it left out, so no headcount silently leaves anyone out.
     left_out = tuple(f for f in findings if f.kind == "no_abk")
-    staff = staff_by_unit_family(snapshot.employees)
-    demand = demand_by_unit_family(snapshot.activities, rules.wke_minutes)
-    for key, count in staff.items():
-        demand.setdefault(key, float(count))  # no ABK: need taken as current staff
+    # The chart's numbers are the engine's: the same ABK aggregation and families (core.abk).
+    table = staffing_by_family(
+        snapshot.employees,
+        snapshot.activities,
+        rules.wke_minutes,
+        engine_families(snapshot.catalogue),
+    )
     units = {u.code: u for u in snapshot.units}
     solution = replace(
         solution,
         moves=tuple(m for m in solution.moves if m.employee not in snapshot.busy_nips),
     )
-    bars = tuple(unit_bars(solution.moves, staff, demand, units))
+    bars = tuple(unit_bars(solution.moves, table, units))
     names = {u.code: u.name for u in snapshot.units}
     moving = {m.employee for m in solution.moves}
     movers = {e.nip: e for e in snapshot.employees if e.nip in moving}
@@ -416,7 +396,7 @@ async def _store(
                         nip=move.employee,
                         from_unit=move.from_unit,
                         to_unit=move.to_unit,
-                        explanation=move.explanation.to_dict(),
+                        explanation=move.explanation,
                         butuh_sip=(
                             needs_sip(jabatan[move.employee], catalogue)
                             if move.employee in jabatan
@@ -436,20 +416,7 @@ async def _store(
             await enqueue(
                 uow,
                 chat_id,
-                "plan_summary",
-                {
-                    "plan_id": plan.id,
-                    "plan_date": plan_date.isoformat(),
-                    "moves": len(moves),
-                    "your_cards": len(theirs),
-                    "objective": plan.objective,
-                    "status_quo_objective": plan.status_quo_objective,
-                    "bound": plan.bound,
-                    "not_granted": len({n.employee for n in solution.not_granted}),
-                    "left_out": list(document["left_out"]),
-                    "bars": list(document["chart"]),
-                    "workload_flags": list(document["workload_flags"]),
-                },
+                plan_summary(plan, moves=len(moves), your_cards=len(theirs)),
                 now=now,
                 dedupe_key=f"summary:{plan.id}:{chat_id}",
                 not_before=opening - dt.timedelta(seconds=1),
@@ -461,8 +428,12 @@ async def _store(
                 await enqueue(
                     uow,
                     chat_id,
-                    "plan_report",
-                    {"plan_id": plan.id, "moves": len(moves), **delivery.to_payload()},
+                    PlanReport(
+                        plan_id=plan.id,
+                        moves=len(moves),
+                        approvers=tuple((a.name, a.moves, a.digest) for a in delivery.approvers),
+                        unreached=delivery.unreached,
+                    ),
                     now=now,
                     dedupe_key=f"plan-report:{plan.id}:{chat_id}",
                     not_before=opening,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from core.abk import (
     DEFAULT_AVERAGE_MONTHS,
     DEFAULT_WKE_MINUTES,
     CategoryThresholds,
     EfficiencyCategory,
-    minutes_by_family,
+    staffing_by_family,
     workload_figures,
 )
 from core.consistency import canonical_names
@@ -71,19 +71,15 @@ def staffing_summary(
     # Jabatan written differently (case, punctuation, abbreviation) count as one: core.consistency
     employees, activities = list(employees), list(activities)
     names = canonical_names(employees, activities)
-    minutes = minutes_by_family(
-        replace(a, jabatan=names.get(a.jabatan, a.jabatan)) for a in activities
-    )
-    staff: dict[tuple[str, str], int] = {}
-    for employee in employees:
-        key = (employee.unit_code, names.get(employee.jabatan, employee.jabatan))
-        staff[key] = staff.get(key, 0) + 1
+
+    def canonical(jabatan: str, mapel: str | None) -> str:
+        return names.get(jabatan, jabatan)
+
+    table = staffing_by_family(employees, activities, wke_minutes, canonical)
     gaps: list[StaffingGap] = []
-    for key in sorted(set(minutes) | set(staff)):
+    for key in sorted(table):
         unit_code, jabatan = key
-        figures = workload_figures(
-            minutes.get(key, 0.0), staff.get(key, 0), wke_minutes, thresholds
-        )
+        figures = workload_figures(table[key].minutes, table[key].staff, wke_minutes, thresholds)
         unit = unit_by_code.get(unit_code)
         gaps.append(
             StaffingGap(

@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
+import logging
+
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.dialogue import DialogueState
+from core.dialogue import FLOW_TYPES, Answers, DialogueState
 from db.inbox_repository import mark_handled_in
 from db.rows import DialogueRow
 from db.statements import insert_for
 
+log = logging.getLogger(__name__)
 
-def dialogue_from_row(row: DialogueRow) -> DialogueState:
-    """The domain value of a dialogue row."""
+
+_ADAPTERS: dict[str, TypeAdapter[Answers]] = {
+    flow: TypeAdapter(cls) for flow, cls in FLOW_TYPES.items()
+}
+
+
+def dialogue_from_row(row: DialogueRow) -> DialogueState | None:
+    """The domain value of a dialogue row; None when its answers no longer read as its flow's
+    (the person starts the dialogue again)."""
+    data = dict(row.data or {})
+    list_message = data.pop("list_message", None)
+    adapter = _ADAPTERS.get(row.flow)
+    if adapter is None:
+        log.warning("dialogue of unknown flow %r dropped", row.flow)
+        return None
+    try:
+        answers = adapter.validate_python(data)
+    except ValidationError as error:
+        log.warning("dialogue of flow %r does not read: %s", row.flow, error)
+        return None
     return DialogueState(
         telegram_user_id=row.telegram_user_id,
-        flow=row.flow,
         step=row.step,
-        data=row.data,
+        answers=answers,
         updated_at=row.updated_at,
+        list_message=list_message if isinstance(list_message, int) else None,
     )
+
+
+def _data_of(state: DialogueState) -> dict[str, object]:
+    """The JSON stored for STATE's answers (and the list it showed)."""
+    data: dict[str, object] = _ADAPTERS[state.flow].dump_python(state.answers, mode="json")
+    if state.list_message is not None:
+        data["list_message"] = state.list_message
+    return data
 
 
 class SqlDialogueStore:
@@ -42,7 +72,7 @@ class SqlDialogueStore:
             "telegram_user_id": state.telegram_user_id,
             "flow": state.flow,
             "step": state.step,
-            "data": state.data,
+            "data": _data_of(state),
             "updated_at": state.updated_at,
         }
         async with self._sessions() as session, session.begin():

@@ -19,6 +19,7 @@ from core.domain import OutboxMessage, OutboxStatus
 from core.errors import Conflict
 from core.outbox import KIND_PRIORITY, PRIORITY_NOTICE
 from db.mapping import from_row
+from db.outbox_codec import decode, encode
 from db.repositories import SqlRepository
 from db.rows import OutboxMessageRow
 from db.statements import insert_returning_id_unless_taken
@@ -26,7 +27,12 @@ from db.statements import insert_returning_id_unless_taken
 
 def outbox_from_row(row: OutboxMessageRow) -> OutboxMessage:
     """The domain value of an outbox row."""
-    return from_row(OutboxMessage, row, status=OutboxStatus(row.status))
+    return from_row(
+        OutboxMessage,
+        row,
+        payload=decode(row.kind, row.payload),
+        status=OutboxStatus(row.status),
+    )
 
 
 class SqlOutboxRepository(SqlRepository):
@@ -40,7 +46,7 @@ class SqlOutboxRepository(SqlRepository):
             {
                 "chat_id": message.chat_id,
                 "kind": message.kind,
-                "payload": message.payload,
+                "payload": encode(message.payload),
                 "created_at": message.created_at,
                 "status": message.status.value,
                 "attempts": message.attempts,

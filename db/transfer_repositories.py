@@ -20,6 +20,7 @@ from core.domain import (
     TransferProposal,
 )
 from core.errors import Conflict
+from core.rebalance.model import Explanation
 from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import ApprovalDecisionRow, EvaluationRow, PlanRow, TransferProposalRow
@@ -128,7 +129,12 @@ class SqlPlanRepository(SqlRepository):
 
 def proposal_from_row(row: TransferProposalRow | Row[Any]) -> TransferProposal:
     """The domain value of a proposal row."""
-    return from_row(TransferProposal, row, state=ProposalState(row.state))
+    return from_row(
+        TransferProposal,
+        row,
+        explanation=Explanation.from_dict(row.explanation),
+        state=ProposalState(row.state),
+    )
 
 
 def _line_from_row(row: Row[Any]) -> ProposalLine:
@@ -324,7 +330,7 @@ def _mutable_fields(proposal: TransferProposal) -> dict[str, object]:
         "stage": proposal.stage,
         "tmt": proposal.tmt,
         "decided_at": proposal.decided_at,
-        "explanation": proposal.explanation,
+        "explanation": proposal.explanation.to_dict(),
         "notice_delivered_at": proposal.notice_delivered_at,
         "objected_at": proposal.objected_at,
         "arrival_confirmed_at": proposal.arrival_confirmed_at,

@@ -27,7 +27,7 @@ from telegram.error import BadRequest, TelegramError
 
 from core.access import Caller, load_caller
 from core.approval.chain import ApprovalRules
-from core.dialogue import DialogueState
+from core.dialogue import Answers, DialogueState
 from core.domain import Role
 from core.errors import DomainError, StaleAction
 from core.ports import Clock, UnitOfWorkFactory
@@ -138,13 +138,15 @@ class Turn:
         (a new search result replaces the old list; its buttons could only go stale). The
         new list's message id is kept in the dialogue (`list_message`)."""
         sent = await self.say(text, keyboard)
-        previous = state.data.get("list_message")
-        if isinstance(previous, int) and previous != sent.message_id:
+        previous = state.list_message
+        if previous is not None and previous != sent.message_id:
             try:
                 await self.context.bot.delete_message(self.chat_id, previous)
             except TelegramError as error:  # older than 48 h, or already gone
                 log.info("could not delete the old list %s: %s", previous, error)
-        return await self.advance(state, state.step, list_message=sent.message_id)
+        moved = state.at(state.step, self.context.now(), list_message=sent.message_id)
+        await self.context.dialogues.save(moved)
+        return moved
 
     async def dialogue(self) -> DialogueState | None:
         """The caller's open dialogue, if any (one untouched for DIALOGUE_TTL is dropped)."""
@@ -163,15 +165,17 @@ class Turn:
             raise StaleButton()
         return state
 
-    async def start_dialogue(self, flow: str, step: str, **data: Any) -> DialogueState:
-        """Open (or replace) the caller's dialogue at FLOW/STEP."""
-        state = DialogueState(self.user_id, flow, step, dict(data), self.context.now())
+    async def start_dialogue(self, answers: Answers, step: str) -> DialogueState:
+        """Open (or replace) the caller's dialogue of ANSWERS' flow at STEP."""
+        state = DialogueState(self.user_id, step, answers, self.context.now())
         await self.context.dialogues.save(state)
         return state
 
-    async def advance(self, state: DialogueState, step: str, **changes: Any) -> DialogueState:
-        """Move the dialogue to STEP, storing CHANGES; survives a restart."""
-        moved = state.at(step, self.context.now(), **changes)
+    async def advance(
+        self, state: DialogueState, step: str, answers: Answers | None = None
+    ) -> DialogueState:
+        """Move the dialogue to STEP with ANSWERS (unchanged when None); survives a restart."""
+        moved = state.at(step, self.context.now(), answers)
         await self.context.dialogues.save(moved)
         return moved
 

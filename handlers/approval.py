@@ -4,10 +4,9 @@ the rejection reason, and the approvers' ruling on an objection.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+from collections.abc import Sequence
 from html import escape
-from typing import Any
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
@@ -15,10 +14,19 @@ from telegram.error import TelegramError
 from core.approval.decisions import AlreadyDecided, check_may_decide, decide
 from core.approval.groups import approve_all
 from core.delegation import principals_of
-from core.dialogue import DialogueState
-from core.domain import ProposalState, Role
+from core.dialogue import DialogueState, DissentAnswers, RejectAnswers
+from core.domain import ApprovalDecision, ProposalState, Role, TransferProposal
 from core.errors import NotFound
-from core.notices import TransferContent
+from core.messages import (
+    ApprovalCard,
+    CardOutcome,
+    EscalationDigest,
+    ObjectionCard,
+    ObjectionCardOutcome,
+    ObjectionReminder,
+    Reminder,
+    ReminderDigest,
+)
 from core.objections import TransferNotOpen, decide_objection
 from core.text import MAX_REASON
 from core.views.proposals import proposal_details
@@ -30,7 +38,7 @@ from handlers.transfer_text import detail_lines, headline_lines
 log = logging.getLogger(__name__)
 
 FEATURE = "apv"
-REJECT_FLOW = "reject"
+REJECT_FLOW = RejectAnswers.FLOW
 #: Proposal numbers a reminder or escalation list names before "…".
 IDS_LISTED = 20
 
@@ -56,19 +64,19 @@ def card_keyboard(
     )
 
 
-def card_first_screen(t: Translator, payload: dict[str, Any]) -> str:
+def card_first_screen(t: Translator, card: ApprovalCard) -> str:
     """First layer of an approval card (≤ 600 characters, docs/messages.md): stage, who, from,
     to, TMT, the main reason, whether the employee asked for it, a freeze warning."""
-    content = TransferContent.from_payload(payload["content"])
+    content = card.content
     title = t(
         "card.title",
         id=content.proposal_id,
-        stage=int(payload.get("stage", 0)) + 1,
-        stages=int(payload.get("stage_count", 1)),
+        stage=card.stage + 1,
+        stages=card.stage_count,
     )
     lines = [title]
-    if payload.get("escalated"):
-        lines.append(t("card.escalated", days=int(payload.get("waited_limit", 0))))
+    if card.escalated:
+        lines.append(t("card.escalated", days=card.waited_limit))
     lines += headline_lines(t, content)
     if content.aspiration_rank is not None:
         lines.append(t("card.asked", rank=content.aspiration_rank))
@@ -81,101 +89,105 @@ def card_first_screen(t: Translator, payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def card_text(t: Translator, payload: dict[str, Any], *, expanded: bool = False) -> str:
+def card_text(t: Translator, card: ApprovalCard, *, expanded: bool = False) -> str:
     """The body of an approval card; with EXPANDED, the second layer (ℹ️ Rincian) below."""
-    first = card_first_screen(t, payload)
+    first = card_first_screen(t, card)
     if not expanded:
         return first
-    content = TransferContent.from_payload(payload["content"])
+    content = card.content
     freeze = [t("transfer.freeze")] if content.freeze_note else []
     return "\n".join([first, "", t("transfer.details_title"), *freeze, *detail_lines(t, content)])
 
 
-def render_card(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+def render_card(t: Translator, card: ApprovalCard) -> tuple[str, InlineKeyboardMarkup]:
     """An approval card with its buttons."""
-    if payload.get("committee"):
+    if card.committee is not None:
         from handlers.committee import render_committee_card  # builds on this module
 
-        return render_committee_card(t, payload)
-    return card_text(t, payload), card_keyboard(
-        t, int(payload["proposal_id"]), int(payload.get("stage", 0))
-    )
+        return render_committee_card(t, card)
+    return card_text(t, card), card_keyboard(t, card.proposal_id, card.stage)
 
 
-def outcome_line(t: Translator, payload: dict[str, Any]) -> str:
+def outcome_line(t: Translator, outcome: CardOutcome) -> str:
     """What a stage decided, in words: with several stages it names the stage and what follows
     ("tahap 1/2 disetujui oleh …, diteruskan ke tahap 2")."""
-    outcome = str(payload["outcome"])
-    stages = int(payload.get("stage_count", 1))
+    stages = outcome.stage_count
+    decided = outcome.decided_stage if outcome.decided_stage is not None else outcome.stage
     values = {
-        "by": escape(str(payload.get("by_name") or "")),
-        "reason": escape(str(payload.get("reason") or "")),
-        "stage": int(payload.get("decided_stage", payload.get("stage", 0))) + 1,
+        "by": escape(outcome.by_name or ""),
+        "reason": escape(outcome.reason or ""),
+        "stage": decided + 1,
         "stages": stages,
-        "next": int(payload.get("next_stage", 0)) + 1,
-        "next_name": escape(str(payload.get("next_stage_name") or "")),
+        "next": outcome.next_stage + 1,
+        "next_name": escape(outcome.next_stage_name or ""),
     }
-    if stages > 1 and outcome in ("approved", "rejected", "forwarded"):
-        return t(f"card.outcome_stage.{outcome}", **values)
-    return t(f"card.outcome.{outcome}", **values)
+    if stages > 1 and outcome.outcome in ("approved", "rejected", "forwarded"):
+        return t(f"card.outcome_stage.{outcome.outcome}", **values)
+    return t(f"card.outcome.{outcome.outcome}", **values)
 
 
-def render_card_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_card_outcome(t: Translator, outcome: CardOutcome) -> tuple[str, None]:
     """The card as edited once decided: the same first screen and the outcome, no buttons."""
-    body = card_text(t, payload) if payload.get("content") else ""
-    return (body + "\n\n" + outcome_line(t, payload)).strip(), None
+    body = ""
+    if outcome.content is not None:
+        card = ApprovalCard(
+            proposal_id=outcome.proposal_id,
+            content=outcome.content,
+            stage=outcome.stage,
+            stage_count=outcome.stage_count,
+        )
+        body = card_text(t, card)
+    return (body + "\n\n" + outcome_line(t, outcome)).strip(), None
 
 
-def render_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_reminder(t: Translator, reminder: Reminder) -> tuple[str, None]:
     """A reminder of an undecided card."""
-    return t(
-        "approval.reminder", id=int(payload["proposal_id"]), count=int(payload["waited_days"])
-    ) + " " + t("approval.reminder_left", count=int(payload["expires_in"])), None
+    waited = t("approval.reminder", id=reminder.proposal_id, count=reminder.waited_days)
+    return waited + " " + t("approval.reminder_left", count=reminder.expires_in), None
 
 
-def _id_list(ids: list[int]) -> str:
+def _id_list(ids: Sequence[int]) -> str:
     shown = ", ".join(f"#{i}" for i in ids[:IDS_LISTED])
     return shown + (" …" if len(ids) > IDS_LISTED else "")
 
 
-def render_reminder_digest(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_reminder_digest(t: Translator, digest: ReminderDigest) -> tuple[str, None]:
     """One reminder for many undecided moves (instead of one message each)."""
     return t(
         "approval.reminder_many",
-        count=int(payload["count"]),
-        ids=_id_list(list(payload.get("ids", []))),
-        left=int(payload["expires_in"]),
+        count=digest.count,
+        ids=_id_list(digest.ids),
+        left=digest.expires_in,
     ), None
 
 
-def render_escalation_digest(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_escalation_digest(t: Translator, digest: EscalationDigest) -> tuple[str, None]:
     """Many undecided moves raised to this chat at once (instead of a card each)."""
     return t(
         "approval.escalated_many",
-        count=int(payload["count"]),
-        days=int(payload["days"]),
-        ids=_id_list(list(payload.get("ids", []))),
+        count=digest.count,
+        days=digest.days,
+        ids=_id_list(digest.ids),
     ), None
 
 
-def render_objection(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+def render_objection(t: Translator, card: ObjectionCard) -> tuple[str, InlineKeyboardMarkup]:
     """An objection put to the approvers, with uphold / cancel buttons."""
-    pid = int(payload["proposal_id"])
+    pid = card.proposal_id
     text = t(
         "objection.card",
         id=pid,
-        name=escape(str(payload["name"])),
-        nip=payload["nip"],
-        origin=escape(str(payload.get("from_name") or payload["from_unit"])),
-        destination=escape(str(payload.get("to_name") or payload["to_unit"])),
-        reason=escape(str(payload["reason"])),
+        name=escape(card.name),
+        nip=card.nip,
+        origin=escape(card.from_name or card.from_unit),
+        destination=escape(card.to_name or card.to_unit),
+        reason=escape(card.reason),
     )
-    if payload.get("deadline"):
-        deadline = dt.date.fromisoformat(str(payload["deadline"]))
-        text += "\n" + t("objection.deadline", date=deadline)
+    if card.deadline:
+        text += "\n" + t("objection.deadline", date=card.deadline)
     # An objection raised to the admins is pressed through their own handler.
-    feature = "esc" if payload.get("escalated") else FEATURE
-    if payload.get("escalated"):
+    feature = "esc" if card.escalated else FEATURE
+    if card.escalated:
         text = t("objection.escalated") + "\n" + text
     return text, keyboard(
         [
@@ -185,23 +197,24 @@ def render_objection(t: Translator, payload: dict[str, Any]) -> tuple[str, Inlin
     )
 
 
-def render_objection_reminder(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_objection_reminder(t: Translator, reminder: ObjectionReminder) -> tuple[str, None]:
     """A reminder of an objection waiting for a ruling."""
-    deadline = payload.get("deadline")
     return t(
         "objection.reminder",
-        id=int(payload["proposal_id"]),
-        count=int(payload["waited_days"]),
-        date=dt.date.fromisoformat(str(deadline)) if deadline else "",
+        id=reminder.proposal_id,
+        count=reminder.waited_days,
+        date=reminder.deadline or "",
     ), None
 
 
-def render_objection_outcome_card(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_objection_outcome_card(
+    t: Translator, outcome: ObjectionCardOutcome
+) -> tuple[str, None]:
     """The objection card as edited once ruled on."""
-    text, _ = render_objection(t, payload["objection"])
+    text, _ = render_objection(t, outcome.objection)
     line = t(
-        f"objection.card_outcome.{payload['outcome']}",
-        by=escape(str(payload.get("by_name") or "")),
+        f"objection.card_outcome.{outcome.outcome}",
+        by=escape(outcome.by_name or ""),
     )
     return text + "\n\n" + line, None
 
@@ -214,8 +227,10 @@ def state_word(t: Translator, state: str) -> str:
     return t(f"proposal.state.{state}")
 
 
-async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any], list[Any]]:
-    """The proposal, the card payload as the outbox would build it now, and its decisions;
+async def _card_payload(
+    turn: Turn, proposal_id: int
+) -> tuple[TransferProposal, ApprovalCard, list[ApprovalDecision]]:
+    """The proposal, the card as the outbox would build it now, and its decisions;
     refuses approvers whose scope covers neither unit of the move."""
     rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
@@ -225,21 +240,20 @@ async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, An
             uow, rules, proposal_id=proposal_id, viewer_nip=turn.me.nip, now=turn.context.now()
         )
     proposal, content, decisions = details.proposal, details.content, list(details.decisions)
-    payload = {
-        "proposal_id": proposal_id,
-        "stage": proposal.stage,
-        "stage_count": len(rules.stages),
-        "content": content.to_payload(),
-    }
-    return proposal, payload, decisions
+    card = ApprovalCard(
+        proposal_id=proposal_id,
+        content=content,
+        stage=proposal.stage,
+        stage_count=len(rules.stages),
+    )
+    return proposal, card, decisions
 
 
 async def _show_state(turn: Turn, proposal_id: int) -> None:
     """Edit the pressed card to its current state, without buttons (a stale or decided card)."""
-    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
-    proposal = _proposal
+    proposal, card, _decisions = await _card_payload(turn, proposal_id)
     await turn.replace(
-        card_text(turn.t, payload)
+        card_text(turn.t, card)
         + "\n\n"
         + turn.t("card.state", state=state_word(turn.t, proposal.state.value))
     )
@@ -347,7 +361,7 @@ async def on_press(turn: Turn) -> None:
         except AlreadyDecided as error:
             await _stale(turn, error, target)
             return
-        await ask_reason(turn, REJECT_FLOW, "approval.ask_reason", target, stage)
+        await ask_reason(turn, RejectAnswers, "approval.ask_reason", target, stage)
     elif press.action in ("info", "less"):
         await _details(turn, target, expanded=press.action == "info")
     elif press.action == "all":
@@ -380,17 +394,30 @@ async def on_press(turn: Turn) -> None:
 
 
 async def _outcome_edit(
-    turn: Turn, proposal_id: int, outcome: str, reason: str | None = None
-) -> dict[str, Any]:
-    """The card body with OUTCOME's line, as the outbox edits the other copies."""
-    _proposal, payload, _decisions = await _card_payload(turn, proposal_id)
-    payload = {
-        **payload,
-        "outcome": outcome,
-        "by_name": await _decider_name(turn, proposal_id),
-        "reason": reason,
-    }
-    return payload
+    turn: Turn,
+    proposal_id: int,
+    outcome: str,
+    reason: str | None = None,
+    *,
+    stage: int,
+    next_stage: int = 0,
+    next_stage_name: str | None = None,
+) -> CardOutcome:
+    """The card of STAGE with OUTCOME's line, as the outbox edits the other copies."""
+    _proposal, card, _decisions = await _card_payload(turn, proposal_id)
+    return CardOutcome(
+        edit_of=None,
+        proposal_id=proposal_id,
+        outcome=outcome,
+        by_name=await _decider_name(turn, proposal_id),
+        reason=reason,
+        content=card.content,
+        stage=stage,
+        decided_stage=stage,
+        stage_count=card.stage_count,
+        next_stage=next_stage,
+        next_stage_name=next_stage_name,
+    )
 
 
 async def _decider_name(turn: Turn, proposal_id: int) -> str:
@@ -424,15 +451,16 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)
         return
-    payload = await _outcome_edit(turn, proposal_id, "approved" if outcome.final else "forwarded")
     rules = turn.context.rules.approval
-    payload.update(
+    edit = await _outcome_edit(
+        turn,
+        proposal_id,
+        "approved" if outcome.final else "forwarded",
         stage=stage,
-        decided_stage=stage,
         next_stage=outcome.proposal.stage,
         next_stage_name=rules.stage_at(outcome.proposal.stage).name,
     )
-    text, _ = render_card_outcome(turn.t, payload)
+    text, _ = render_card_outcome(turn.t, edit)
     await turn.replace(text)
     if outcome.final:
         await turn.notify(turn.t("approval.approved", id=proposal_id))
@@ -444,16 +472,23 @@ async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:
         )
 
 
-async def ask_reason(turn: Turn, flow: str, ask_key: str, proposal_id: int, stage: int) -> None:
+async def ask_reason(
+    turn: Turn,
+    flow: type[RejectAnswers] | type[DissentAnswers],
+    ask_key: str,
+    proposal_id: int,
+    stage: int,
+) -> None:
     """Open FLOW's reason dialogue for the pressed card (remembered, to edit it afterwards)
     and ask for the reason with ASK_KEY."""
     message = turn.update.effective_message
     await turn.start_dialogue(
-        flow,
+        flow(
+            proposal_id=proposal_id,
+            stage=stage,
+            card_message=message.message_id if message is not None else None,
+        ),
         "reason",
-        proposal_id=proposal_id,
-        stage=stage,
-        card_message=message.message_id if message is not None else None,
     )
     await turn.say_key(ask_key, id=proposal_id)
 
@@ -474,16 +509,17 @@ async def typed_reason(turn: Turn, text: str, ask_key: str, proposal_id: int) ->
 
 async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
     """The reason typed after ❌ Tolak: record the rejection and edit the card it came from."""
-    proposal_id = int(state.data["proposal_id"])
+    answers = state.answers_as(RejectAnswers)
+    proposal_id = answers.proposal_id
     reason = await typed_reason(turn, text, "approval.ask_reason", proposal_id)
     if reason is None:
         return
-    card_message = state.data.get("card_message")
+    card_message = answers.card_message
     try:
         await turn.run_use_case(
             decide,
             proposal_id=proposal_id,
-            stage=int(state.data["stage"]),
+            stage=answers.stage,
             approver_nip=turn.me.nip,
             approve=False,
             reason=reason,
@@ -492,10 +528,11 @@ async def on_reject_reason(turn: Turn, state: DialogueState, text: str) -> None:
         await _stale(turn, error, proposal_id)
         return
     if card_message is not None:
-        payload = await _outcome_edit(turn, proposal_id, "rejected", reason[:1000])
-        payload.update(stage=int(state.data["stage"]), decided_stage=int(state.data["stage"]))
-        body, _ = render_card_outcome(turn.t, payload)
-        await edit_best_effort(turn, int(card_message), body)
+        edit = await _outcome_edit(
+            turn, proposal_id, "rejected", reason[:1000], stage=answers.stage
+        )
+        body, _ = render_card_outcome(turn.t, edit)
+        await edit_best_effort(turn, card_message, body)
     await turn.say_key("approval.rejected", id=proposal_id)
 
 
@@ -518,8 +555,8 @@ async def edit_best_effort(
 
 async def _details(turn: Turn, proposal_id: int, *, expanded: bool) -> None:
     """ℹ️ Rincian / 🔼 Ringkas: the same card, edited to show or hide the second layer."""
-    proposal, payload, decisions = await _card_payload(turn, proposal_id)
-    text = card_text(turn.t, payload, expanded=expanded)
+    proposal, card, decisions = await _card_payload(turn, proposal_id)
+    text = card_text(turn.t, card, expanded=expanded)
     if expanded:
         lines = [text, turn.t("card.state", state=state_word(turn.t, proposal.state.value))]
         for decision in sorted(decisions, key=lambda d: d.stage):

@@ -5,7 +5,6 @@ and the admins' ruling on an objection raised to them after the approvers let it
 
 from __future__ import annotations
 
-import datetime as dt
 from html import escape
 from typing import Any
 
@@ -14,6 +13,7 @@ from telegram import InlineKeyboardMarkup
 from core.domain import Role
 from core.effect import confirm_arrival
 from core.errors import NotFound
+from core.messages import ArrivalRequest, TransferAlert, TransferFacts
 from handlers.access import Turn, handler
 from handlers.approval import rule_objection
 from handlers.i18n import Translator
@@ -24,39 +24,39 @@ FEATURE = "arr"
 ESCALATED_FEATURE = "esc"
 
 
-def _values(payload: dict[str, Any]) -> dict[str, Any]:
+def _values(facts: TransferFacts) -> dict[str, Any]:
     return {
-        "id": int(payload["proposal_id"]),
-        "name": escape(str(payload.get("name") or payload.get("nip") or "")),
-        "nip": payload.get("nip", ""),
-        "jabatan": escape(str(payload.get("jabatan") or "")),
-        "origin": escape(str(payload.get("from_name") or "")),
-        "destination": escape(str(payload.get("to_name") or "")),
-        "tmt": dt.date.fromisoformat(str(payload["tmt"])),
+        "id": facts.proposal_id,
+        "name": escape(facts.name or facts.nip),
+        "nip": facts.nip,
+        "jabatan": escape(facts.jabatan),
+        "origin": escape(facts.from_name),
+        "destination": escape(facts.to_name),
+        "tmt": facts.tmt or "",
     }
 
 
 def render_arrival_request(
-    t: Translator, payload: dict[str, Any]
+    t: Translator, request: ArrivalRequest
 ) -> tuple[str, InlineKeyboardMarkup]:
     """To the destination head on (and after) the TMT: confirm the SPMT with one tap."""
-    values = _values(payload)
+    values = _values(request)
     lines = []
-    if payload.get("reminder"):
-        lines.append(t("arrival.reminder", count=int(payload.get("waited_days", 0))))
+    if request.reminder:
+        lines.append(t("arrival.reminder", count=request.waited_days))
     lines.append(t("arrival.request", **values))
-    sip = bool(payload.get("butuh_sip"))
+    sip = request.butuh_sip
     if sip:
         lines.append(t("arrival.request_sip", destination=values["destination"]))
     label = t("arrival.button_sip" if sip else "arrival.button")
     return "\n".join(lines), keyboard([button(label, FEATURE, "ok", values["id"])])
 
 
-def render_transfer_alert(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_transfer_alert(t: Translator, alert: TransferAlert) -> tuple[str, None]:
     """To admins: an SPMT nobody can tap, an overdue one, or a missing Minister's letter."""
-    values = _values(payload)
-    sip = " --sip" if payload.get("butuh_sip") else ""
-    return t(f"transfer_alert.{payload['alert']}", sip=sip, **values), None
+    values = _values(alert)
+    sip = " --sip" if alert.butuh_sip else ""
+    return t(f"transfer_alert.{alert.alert}", sip=sip, **values), None
 
 
 @handler(role=Role.SUPERVISOR)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from html import escape
 
 from telegram import InlineKeyboardMarkup
@@ -15,14 +17,14 @@ from core.aspirations import (
     submit_aspiration,
     withdraw_aspiration,
 )
-from core.dialogue import DialogueState
+from core.dialogue import AspirationAnswers, DialogueState
 from core.domain import ReasonCategory, Role, Unit
 from core.errors import InvalidInput
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.formatting import aspiration_text, problems_block, unit_label
 from handlers.keyboards import button, keyboard, unit_keyboard
 
-FEATURE = "asp"
+FEATURE = AspirationAnswers.FLOW
 PER_PAGE = 8
 MAX_TEXT = 1000
 
@@ -54,12 +56,12 @@ async def _begin(turn: Turn) -> None:
         await turn.say(
             turn.t("aspiration.cannot_be_granted") + "\n" + problems_block(turn.t, problems)
         )
-    state = await turn.start_dialogue(FEATURE, "choice", choices=[], results=[], page=0)
+    state = await turn.start_dialogue(AspirationAnswers(), "choice")
     await _list_units(turn, state, query=None)
 
 
 async def _candidates(turn: Turn, state: DialogueState, query: str | None) -> list[Unit]:
-    chosen = set(state.data.get("choices", []))
+    chosen = set(_answers(state).choices)
     async with turn.context.uow() as uow:
         units = await uow.units.search(query, limit=50) if query else await uow.units.list()
     own = turn.me.employee.unit_code
@@ -72,22 +74,31 @@ async def _list_units(turn: Turn, state: DialogueState, query: str | None) -> No
     if not units:
         await turn.say_key("aspiration.no_match", text=escape(query or ""))
         return
-    state = await turn.advance(state, "choice", results=[u.code for u in units], page=0)
+    answers = replace(_answers(state), results=tuple(u.code for u in units), page=0)
+    state = await turn.advance(state, "choice", answers)
     await turn.show_list(state, _choice_prompt(turn, state), _results_keyboard(turn, state, units))
 
 
 def _choice_prompt(turn: Turn, state: DialogueState) -> str:
-    return turn.t("aspiration.ask_choice", rank=len(state.data["choices"]) + 1)
+    return turn.t("aspiration.ask_choice", rank=len(_answers(state).choices) + 1)
 
 
 def _results_keyboard(turn: Turn, state: DialogueState, units: list[Unit]) -> InlineKeyboardMarkup:
-    page = int(state.data.get("page", 0))
     return unit_keyboard(
-        turn.t, units, feature=FEATURE, page=page, pick_action="pick", per_page=PER_PAGE
+        turn.t,
+        units,
+        feature=FEATURE,
+        page=_answers(state).page,
+        pick_action="pick",
+        per_page=PER_PAGE,
     )
 
 
-async def _units_by_code(turn: Turn, codes: list[str]) -> list[Unit]:
+def _answers(state: DialogueState) -> AspirationAnswers:
+    return state.answers_as(AspirationAnswers)
+
+
+async def _units_by_code(turn: Turn, codes: Sequence[str]) -> list[Unit]:
     async with turn.context.uow() as uow:
         known = {u.code: u for u in await uow.units.list()}
     return [known[c] for c in codes if c in known]
@@ -105,8 +116,9 @@ async def on_press(turn: Turn) -> None:
         await _withdraw(turn, press.int_arg(0))
     elif press.action == "page":
         state = await turn.dialogue_in(FEATURE, "choice")
-        state = await turn.advance(state, "choice", page=press.int_arg(0) or 0)
-        units = await _units_by_code(turn, list(state.data["results"]))
+        page = press.int_arg(0) or 0
+        state = await turn.advance(state, "choice", replace(_answers(state), page=page))
+        units = await _units_by_code(turn, _answers(state).results)
         await show(turn, _choice_prompt(turn, state), _results_keyboard(turn, state, units))
     elif press.action == "pick":
         await _pick(turn, press.int_arg(0))
@@ -117,12 +129,14 @@ async def on_press(turn: Turn) -> None:
         await _ask_work(turn, await turn.dialogue_in(FEATURE, "more"))
     elif press.action == "worksame":
         state = await turn.dialogue_in(FEATURE, "work")
-        await _ask_reason(turn, await turn.advance(state, "reason", work=turn.me.employee.jabatan))
+        same = replace(_answers(state), work=turn.me.employee.jabatan)
+        await _ask_reason(turn, await turn.advance(state, "reason", same))
     elif press.action == "reason":
         await _reason(turn, press.arg(0))
     elif press.action == "skip":
         state = await turn.dialogue_in(FEATURE, "reason_text")
-        await _ask_willingness(turn, await turn.advance(state, "willing", reason_text=""))
+        skipped = replace(_answers(state), reason_text="")
+        await _ask_willingness(turn, await turn.advance(state, "willing", skipped))
     elif press.action == "will":
         await _willing(turn, press.int_arg(0))
     elif press.action == "send":
@@ -146,11 +160,11 @@ async def _withdraw(turn: Turn, aspiration_id: int | None) -> None:
 
 async def _pick(turn: Turn, index: int | None) -> None:
     state = await turn.dialogue_in(FEATURE, "choice")
-    results: list[str] = list(state.data.get("results", []))
+    results = _answers(state).results
     if index is None or index >= len(results):
         raise StaleButton()
     code = results[index]
-    choices: list[str] = list(state.data.get("choices", []))
+    choices = _answers(state).choices
     if code in choices or code == turn.me.employee.unit_code:
         raise StaleButton()
     async with turn.context.uow() as uow:
@@ -161,8 +175,10 @@ async def _pick(turn: Turn, index: int | None) -> None:
             turn.t("aspiration.choice_refused") + "\n" + problems_block(turn.t, problems)
         )
         return
-    choices.append(code)
-    state = await turn.advance(state, "more", choices=choices, results=[], page=0)
+    choices = (*choices, code)
+    state = await turn.advance(
+        state, "more", replace(_answers(state), choices=choices, results=(), page=0)
+    )
     rank = len(choices)
     await turn.say_key("aspiration.choice_taken", rank=rank, unit=escape(unit_label(unit)))
     if rank >= MAX_CHOICES:
@@ -209,7 +225,7 @@ async def _reason(turn: Turn, value: str | None) -> None:
     state = await turn.dialogue_in(FEATURE, "reason")
     if value not in {r.value for r in ReasonCategory}:
         raise StaleButton()
-    await turn.advance(state, "reason_text", reason=value)
+    await turn.advance(state, "reason_text", replace(_answers(state), reason=value))
     await turn.say(
         turn.t("aspiration.ask_reason_text"),
         keyboard([button(turn.t("aspiration.skip"), FEATURE, "skip")]),
@@ -229,8 +245,9 @@ async def _willing(turn: Turn, level: int | None) -> None:
     state = await turn.dialogue_in(FEATURE, "willing")
     if level not in WILLINGNESS_LEVELS:
         raise StaleButton()
-    state = await turn.advance(state, "confirm", willingness=level)
-    units = await _units_by_code(turn, list(state.data["choices"]))
+    state = await turn.advance(state, "confirm", replace(_answers(state), willingness=level))
+    answers = _answers(state)
+    units = await _units_by_code(turn, answers.choices)
     lines = "\n".join(
         turn.t("aspiration.choice_line", rank=i + 1, unit=escape(unit_label(u)))
         for i, u in enumerate(units)
@@ -239,9 +256,9 @@ async def _willing(turn: Turn, level: int | None) -> None:
         turn.t(
             "aspiration.confirm",
             choices=lines,
-            work=escape(str(state.data.get("work", ""))),
-            reason=turn.t(f"reason.{state.data['reason']}"),
-            reason_text=escape(str(state.data.get("reason_text") or "—")),
+            work=escape(answers.work),
+            reason=turn.t(f"reason.{answers.reason}"),
+            reason_text=escape(answers.reason_text or "—"),
             willingness=turn.t(f"willingness.{level}"),
         ),
         keyboard(
@@ -253,13 +270,15 @@ async def _willing(turn: Turn, level: int | None) -> None:
 
 async def _send(turn: Turn) -> None:
     state = await turn.dialogue_in(FEATURE, "confirm")
-    data = state.data
+    answers = _answers(state)
+    if answers.reason is None or answers.willingness is None:
+        raise StaleButton()
     draft = AspirationDraft(
-        choices=tuple(data["choices"]),
-        work_wished=str(data.get("work", "")),
-        reason=ReasonCategory(data["reason"]),
-        reason_text=str(data.get("reason_text", "")),
-        willingness=int(data["willingness"]),
+        choices=answers.choices,
+        work_wished=answers.work,
+        reason=ReasonCategory(answers.reason),
+        reason_text=answers.reason_text,
+        willingness=answers.willingness,
     )
     async with turn.context.uow() as uow:
         result = await submit_aspiration(
@@ -290,10 +309,13 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
     elif state.step == "work":
         if not text or len(text) > 200:
             raise InvalidInput(field="text")
-        await _ask_reason(turn, await turn.advance(state, "reason", work=text))
+        await _ask_reason(
+            turn, await turn.advance(state, "reason", replace(_answers(state), work=text))
+        )
     elif state.step == "reason_text":
         if len(text) > MAX_TEXT:
             raise InvalidInput(field="text")
-        await _ask_willingness(turn, await turn.advance(state, "willing", reason_text=text))
+        given = replace(_answers(state), reason_text=text)
+        await _ask_willingness(turn, await turn.advance(state, "willing", given))
     else:
         await turn.say_key("dialogue.use_buttons")

@@ -8,9 +8,9 @@ proposal's stage in core.committee, so a stale or forged press is refused with a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from html import escape
-from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
@@ -27,9 +27,10 @@ from core.committee import (
     tally_of,
     vote,
 )
-from core.dialogue import DialogueState
-from core.domain import ProposalState, Role
+from core.dialogue import DialogueState, DissentAnswers
+from core.domain import ProposalState, Role, TransferProposal
 from core.errors import NotFound
+from core.messages import ApprovalCard, CardOutcome, CommitteeFacts
 from handlers.access import Turn, handler
 from handlers.approval import (
     ask_reason,
@@ -44,7 +45,7 @@ from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard
 
 FEATURE = "kom"
-DISSENT_FLOW = "kom_no"
+DISSENT_FLOW = DissentAnswers.FLOW
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -70,13 +71,13 @@ def committee_keyboard(
     return keyboard(votes, [toggle])
 
 
-def committee_line(t: Translator, facts: dict[str, Any]) -> str:
+def committee_line(t: Translator, facts: CommitteeFacts | None) -> str:
     """Who decides this stage and how: "🗳 Tim Penilai Kinerja: perlu 2 dari 3 anggota setuju"."""
     return t(
         "committee.card_line",
-        name=escape(str(facts.get("name") or "")),
-        quorum=int(facts.get("quorum", 1)),
-        members=int(facts.get("members", 1)),
+        name=escape(facts.name if facts else ""),
+        quorum=facts.quorum if facts else 1,
+        members=facts.members if facts else 1,
     )
 
 
@@ -91,16 +92,12 @@ def tally_line(t: Translator, tally: Tally) -> str:
     )
 
 
-def render_committee_card(
-    t: Translator, payload: dict[str, Any]
-) -> tuple[str, InlineKeyboardMarkup]:
-    """A member's card (outbox kind approval_card with a `committee` entry): the approval
-    card's first screen, who decides and the quorum, and the vote buttons."""
-    lines = card_text(t, payload).split("\n")
-    lines.insert(1, committee_line(t, dict(payload["committee"])))
-    return "\n".join(lines), committee_keyboard(
-        t, int(payload["proposal_id"]), int(payload.get("stage", 0))
-    )
+def render_committee_card(t: Translator, card: ApprovalCard) -> tuple[str, InlineKeyboardMarkup]:
+    """A member's card (outbox kind approval_card with a `committee`): the approval card's
+    first screen, who decides and the quorum, and the vote buttons."""
+    lines = card_text(t, card).split("\n")
+    lines.insert(1, committee_line(t, card.committee))
+    return "\n".join(lines), committee_keyboard(t, card.proposal_id, card.stage)
 
 
 def _when(t: Translator, moment: dt.datetime, zone: dt.tzinfo) -> str:
@@ -118,21 +115,21 @@ def own_vote_line(t: Translator, approved: bool, reason: str | None) -> str:
 # --- presses -----------------------------------------------------------------------------------
 
 
-async def _card_payload(turn: Turn, proposal_id: int) -> tuple[Any, dict[str, Any]]:
-    """The proposal and a card payload as of now (members only: anyone else is refused)."""
+async def _card_payload(turn: Turn, proposal_id: int) -> tuple[TransferProposal, ApprovalCard]:
+    """The proposal and its card as of now (members only: anyone else is refused)."""
     rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None:
             raise NotFound()
         content = await content_of(uow, proposal, rules, turn.context.now())
-    payload: dict[str, Any] = {
-        "proposal_id": proposal_id,
-        "stage": proposal.stage,
-        "stage_count": len(rules.stages),
-        "content": content.to_payload(),
-    }
-    return proposal, payload
+    card = ApprovalCard(
+        proposal_id=proposal_id,
+        content=content,
+        stage=proposal.stage,
+        stage_count=len(rules.stages),
+    )
+    return proposal, card
 
 
 def _committee(turn: Turn, stage: int) -> Committee | None:
@@ -235,12 +232,12 @@ async def _after_vote(
     """The pressed card after the vote: its first screen, the member's vote, the tally, or
     the stage's outcome once decided; only ℹ️ Rincian remains."""
     proposal_id = outcome.proposal.id or 0
-    _proposal, payload = await _card_payload(turn, proposal_id)
-    payload["stage"] = stage
+    _proposal, card = await _card_payload(turn, proposal_id)
+    card = dataclasses.replace(card, stage=stage)
     rules = turn.context.rules.approval
     committee = rules.committee
-    lines = [card_text(turn.t, payload)]
-    lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else {}))
+    lines = [card_text(turn.t, card)]
+    lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else None))
     lines += [
         "",
         own_vote_line(turn.t, outcome.approved, reason),
@@ -248,18 +245,22 @@ async def _after_vote(
     ]
     text = "\n".join(lines)
     if outcome.settled is not None:
-        outcome_payload = {
-            **payload,
-            "outcome": ("forwarded" if not outcome.settled.final else "approved")
+        settled = CardOutcome(
+            edit_of=None,
+            proposal_id=proposal_id,
+            outcome=("forwarded" if not outcome.settled.final else "approved")
             if outcome.settled.approved
             else "rejected",
-            "by_name": committee.name if committee else "",
-            "reason": reason,
-            "decided_stage": stage,
-            "next_stage": outcome.proposal.stage,
-            "next_stage_name": rules.stage_at(outcome.proposal.stage).name,
-        }
-        text = render_card_outcome(turn.t, outcome_payload)[0]
+            by_name=committee.name if committee else "",
+            reason=reason,
+            content=card.content,
+            stage=stage,
+            decided_stage=stage,
+            stage_count=card.stage_count,
+            next_stage=outcome.proposal.stage,
+            next_stage_name=rules.stage_at(outcome.proposal.stage).name,
+        )
+        text = render_card_outcome(turn.t, settled)[0]
         text += "\n" + own_vote_line(turn.t, outcome.approved, reason)
         text += "\n" + tally_line(turn.t, outcome.tally)
     return text, committee_keyboard(turn.t, proposal_id, stage, voting=False)
@@ -279,32 +280,32 @@ async def _ask_reason(turn: Turn, proposal_id: int, stage: int) -> None:
     except (AlreadyDecided, AlreadyVoted) as error:
         await _refused(turn, error, proposal_id)
         return
-    await ask_reason(turn, DISSENT_FLOW, "committee.ask_reason", proposal_id, stage)
+    await ask_reason(turn, DissentAnswers, "committee.ask_reason", proposal_id, stage)
 
 
 async def on_dissent_reason(turn: Turn, state: DialogueState, text: str) -> None:
     """The reason typed after ❌ Tidak setuju: record the vote and edit the card."""
-    proposal_id, stage = int(state.data["proposal_id"]), int(state.data["stage"])
+    answers = state.answers_as(DissentAnswers)
+    proposal_id, stage = answers.proposal_id, answers.stage
     reason = await typed_reason(turn, text, "committee.ask_reason", proposal_id)
     if reason is None:
         return
     outcome = await _cast(turn, proposal_id, stage, reason)
     if outcome is None:
         return
-    card_message = state.data.get("card_message")
-    if card_message is not None:
+    if answers.card_message is not None:
         body, markup = await _after_vote(turn, outcome, stage, reason)
-        await edit_best_effort(turn, int(card_message), body, markup)
+        await edit_best_effort(turn, answers.card_message, body, markup)
     await turn.say(_vote_toast(turn.t, outcome, proposal_id))
 
 
 async def _details(turn: Turn, proposal_id: int, stage: int, *, expanded: bool) -> None:
     """ℹ️ Rincian / 🔼 Ringkas: the card with the second layer and every vote so far."""
-    proposal, payload = await _card_payload(turn, proposal_id)
+    proposal, card = await _card_payload(turn, proposal_id)
     rules = turn.context.rules.approval
     committee = rules.committee
-    lines = card_text(turn.t, payload, expanded=expanded).split("\n")
-    lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else {}))
+    lines = card_text(turn.t, card, expanded=expanded).split("\n")
+    lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else None))
     async with turn.context.uow() as uow:
         minutes = await minutes_for(uow, proposal)
         tally = await tally_of(uow, committee, proposal_id, stage) if committee else None

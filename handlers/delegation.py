@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from html import escape
-from typing import Any
 
 from core.delegation import create_delegation, end_delegation
 from core.domain import Delegation, Role
+from core.messages import DelegationNotice
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
 
@@ -111,12 +111,12 @@ async def _show(turn: Turn) -> None:
     await turn.say("\n".join(lines))
 
 
-def render_delegation_notice(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_delegation_notice(t: Translator, notice: DelegationNotice) -> tuple[str, None]:
     """A delegation's start or end, told to the approver and to the delegate."""
     return t(
-        f"delegation.{payload['event']}.{payload['to']}",
-        approver=escape(str(payload["approver"])),
-        delegate=escape(str(payload["delegate"])),
-        first=dt.date.fromisoformat(str(payload["first_day"])),
-        last=dt.date.fromisoformat(str(payload["last_day"])),
+        f"delegation.{notice.event}.{notice.to}",
+        approver=escape(notice.approver),
+        delegate=escape(notice.delegate),
+        first=notice.first_day,
+        last=notice.last_day,
     ), None

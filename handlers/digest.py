@@ -25,6 +25,7 @@ from core.digest import DigestEntry, DigestGroup, DigestView, digest_view
 from core.domain import Employee, ProposalState, Role, Unit
 from core.errors import NotFound
 from core.ports import UnitOfWork
+from core.rebalance.model import Explanation
 from handlers.access import Turn, handler, show
 from handlers.approval import (
     approver_press,
@@ -100,16 +101,16 @@ def _nav(
     return nav
 
 
-def reason_line(t: Translator, explanation: Mapping[str, Any]) -> str:
+def reason_line(t: Translator, explanation: Explanation | None) -> str:
     """One line of why, from the engine's explanation of a move: both units' gap against ABK
-    need."""
+    need (empty without an explanation)."""
+    if explanation is None:
+        return ""
     parts: list[str] = []
-    origin, destination = explanation.get("origin") or {}, explanation.get("destination") or {}
-    if origin and destination:
-        gap_origin = float(origin.get("staff_before", 0)) - float(origin.get("required", 0))
-        gap_destination = float(destination.get("staff_before", 0)) - float(
-            destination.get("required", 0)
-        )
+    origin, destination = explanation.origin, explanation.destination
+    if origin.unit and destination.unit:
+        gap_origin = origin.staff_before - origin.required
+        gap_destination = destination.staff_before - destination.required
         parts.append(
             t(
                 "digest.reason_gaps",
@@ -117,9 +118,9 @@ def reason_line(t: Translator, explanation: Mapping[str, Any]) -> str:
                 destination=_signed(t, gap_destination),
             )
         )
-    rank = explanation.get("aspiration_rank")
+    rank = explanation.aspiration_rank
     if rank:
-        parts.append(t("digest.reason_aspiration", rank=int(rank)))
+        parts.append(t("digest.reason_aspiration", rank=rank))
     return "; ".join(parts)
 
 
@@ -137,7 +138,7 @@ def group_page(
     selected: set[int],
     people: dict[str, Employee],
     units: dict[str, Unit],
-    explanations: Mapping[int, Mapping[str, Any]],
+    explanations: Mapping[int, Explanation],
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One page of a group: numbered entries with their reason and state; pick, card, decide.
     EXPLANATIONS: the engine's explanation of each shown entry, by proposal id."""
@@ -171,7 +172,7 @@ def group_page(
                 id=proposal.id,
                 name=escape(name),
                 destination=escape(destination.name if destination else proposal.to_unit),
-                reason=escape(reason_line(t, explanations.get(proposal.id, {}))),
+                reason=escape(reason_line(t, explanations.get(proposal.id))),
             )
             + status
         )
@@ -265,7 +266,7 @@ async def show_group(turn: Turn, plan_id: int, index: int, page: int) -> None:
     shown = page_of(len(group.entries), page, ENTRIES_PER_PAGE)
     async with turn.context.uow() as uow:
         people: dict[str, Employee] = {}
-        explanations: dict[int, Mapping[str, Any]] = {}
+        explanations: dict[int, Explanation] = {}
         for entry in group.entries[shown.start : shown.stop]:
             person = await uow.employees.get(entry.proposal.nip)
             if person is not None:
@@ -367,10 +368,10 @@ async def _open_card(turn: Turn, proposal_id: int) -> None:
             g.role == Role.APPROVER and grant_covers_unit(g, u) for g in grants for u in units if u
         ):
             raise OutOfScope(proposal=proposal_id)
-        payload = card_payload(
+        card = card_payload(
             proposal, rules, await content_of(uow, proposal, rules, turn.context.now())
         )
-    text, markup = render_card(turn.t, payload)
+    text, markup = render_card(turn.t, card)
     if proposal.state != ProposalState.PENDING:
         await turn.say(
             text + "\n\n" + turn.t("card.state", state=state_word(turn.t, proposal.state.value))

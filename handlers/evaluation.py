@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
 from core.domain import Role
 from core.errors import NotFound
 from core.evaluations import AlreadyRated, record_evaluation
+from core.messages import EvaluationRequest
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard
@@ -19,15 +19,15 @@ KINDS = ("performance", "adaptation", "move")
 
 
 def render_evaluation_request(
-    t: Translator, payload: dict[str, Any]
+    t: Translator, request: EvaluationRequest
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The question and five buttons."""
-    kind = str(payload["kind"])
-    pid = int(payload["proposal_id"])
+    kind = request.kind
+    pid = request.proposal_id
     text = t(
         f"evaluation.ask.{kind}",
-        name=escape(str(payload.get("name") or payload["nip"])),
-        unit=escape(str(payload.get("to_name") or payload["to_unit"])),
+        name=escape(request.name or request.nip),
+        unit=escape(request.to_name or request.to_unit),
     )
     return text, keyboard(
         [button(str(score), FEATURE, kind[0], pid, score) for score in range(1, 6)]

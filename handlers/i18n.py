@@ -113,9 +113,9 @@ class Translator:
             template = translations.gettext(key)
         if not values:
             return template
-        return template.format(**{name: self.render(v) for name, v in values.items()})
+        return template.format(**{name: self._render(v) for name, v in values.items()})
 
-    def render(self, value: Any) -> Any:
+    def _render(self, value: Any) -> Any:
         """A value as this language writes it (floats, dates); others unchanged."""
         if isinstance(value, int):  # bools are ints too
             return value

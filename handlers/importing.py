@@ -15,12 +15,13 @@ Only an admin whose scope is the whole agency may import: the files are agency-w
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 
 from telegram import Document
 
-from core.dialogue import DialogueState
+from core.dialogue import DialogueState, ImportAnswers
 from core.domain import Role, ScopeKind
 from core.errors import NotAllowed
 from core.importing.apply import import_checked
@@ -31,7 +32,7 @@ from handlers.access import StaleButton, Turn, handler
 from handlers.context import SheetReader
 from handlers.keyboards import button, keyboard
 
-FEATURE = "imp"
+FEATURE = ImportAnswers.FLOW
 #: The largest file the chat accepts (a 20,000-person employees XLSX is about 2 MB).
 MAX_BYTES = 8_000_000
 #: Telegram refuses messages above 4096 characters; reports are cut into parts below it.
@@ -93,7 +94,9 @@ async def start_import(turn: Turn) -> None:
     """`/impor [kind] [ketat]`: wait for the file."""
     _require_agency_admin(turn)
     args = " ".join(turn.command_args)
-    await turn.start_dialogue(FEATURE, "file", kind=kind_named_in(args), strict=_strict_in(args))
+    await turn.start_dialogue(
+        ImportAnswers(kind=kind_named_in(args), strict=_strict_in(args)), "file"
+    )
     await turn.say_key("impor.ask_file")
 
 
@@ -106,7 +109,7 @@ async def on_captioned_document(turn: Turn) -> None:
         raise StaleButton()
     caption = message.caption or ""
     state = await turn.start_dialogue(
-        FEATURE, "file", kind=kind_named_in(caption), strict=_strict_in(caption)
+        ImportAnswers(kind=kind_named_in(caption), strict=_strict_in(caption)), "file"
     )
     await _check(turn, state, message.document)
 
@@ -120,11 +123,15 @@ async def on_document(turn: Turn, state: DialogueState, document: Document) -> N
     message = turn.update.effective_message
     caption = (message.caption or "") if message is not None else ""
     if caption:
+        answers = state.answers_as(ImportAnswers)
         state = await turn.advance(
             state,
             "file",
-            kind=kind_named_in(caption) or state.data.get("kind"),
-            strict=bool(state.data.get("strict")) or _strict_in(caption),
+            replace(
+                answers,
+                kind=kind_named_in(caption) or answers.kind,
+                strict=answers.strict or _strict_in(caption),
+            ),
         )
     await _check(turn, state, document)
 
@@ -167,12 +174,13 @@ async def _check(turn: Turn, state: DialogueState, document: Document) -> None:
     if len(data) > MAX_BYTES:
         await turn.say_key("impor.too_big", limit=MAX_BYTES // 1_000_000)
         return
-    kind = state.data.get("kind") or kind_named_in(Path(name).stem)
+    answers = state.answers_as(ImportAnswers)
+    kind = answers.kind or kind_named_in(Path(name).stem)
     batch = await _read(turn, data, name, kind)
     if batch is None:
         return
     kind, sheet = batch
-    strict = bool(state.data.get("strict"))
+    strict = answers.strict
     report = await _import(turn, kind, sheet, strict=strict, dry_run=True)
     await _say_report(turn, "impor.checked", report, name, kind, strict, dry_run=True)
     if not report.ok:
@@ -186,11 +194,14 @@ async def _check(turn: Turn, state: DialogueState, document: Document) -> None:
     await turn.advance(
         state,
         "confirm",
-        file_id=document.file_id,
-        name=name,
-        kind=kind,
-        strict=strict,
-        sha256=hashlib.sha256(data).hexdigest(),
+        replace(
+            answers,
+            file_id=document.file_id,
+            name=name,
+            kind=kind,
+            strict=strict,
+            sha256=hashlib.sha256(data).hexdigest(),
+        ),
     )
     await turn.say(
         turn.t("impor.confirm_question"),
@@ -270,14 +281,15 @@ async def on_press(turn: Turn) -> None:
     if press.action != "go":
         raise StaleButton()
     _require_agency_admin(turn)
-    name = str(state.data["name"])
-    kind: ImportKind = state.data["kind"]
-    strict = bool(state.data.get("strict"))
+    answers = state.answers_as(ImportAnswers)
+    name, kind, strict = answers.name or "berkas", answers.kind, answers.strict
+    if kind is None or answers.file_id is None:
+        raise StaleButton()
     try:
-        data = await _download(turn, str(state.data["file_id"]))
+        data = await _download(turn, answers.file_id)
     except Exception:  # noqa: BLE001 - any failure to fetch means "send it again"
         data = b""
-    if hashlib.sha256(data).hexdigest() != state.data.get("sha256"):
+    if hashlib.sha256(data).hexdigest() != answers.sha256:
         await turn.advance(state, "file")
         await turn.say_key("impor.file_gone")
         return

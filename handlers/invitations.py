@@ -7,13 +7,13 @@ from html import escape
 from telegram import InlineKeyboardMarkup
 
 from core.access import OutOfScope, units_in_scope
-from core.dialogue import DialogueState
+from core.dialogue import DialogueState, InvitationAnswers
 from core.domain import Role, ScopeKind, Unit
 from core.invitations import invitations_csv, issue_invitations
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.keyboards import button, unit_keyboard
 
-FEATURE = "inv"
+FEATURE = InvitationAnswers.FLOW
 PER_PAGE = 8
 
 
@@ -48,7 +48,9 @@ async def start_invite(turn: Turn) -> None:
         return
     if not units:
         raise OutOfScope()
-    state = await turn.start_dialogue(FEATURE, "unit", results=[u.code for u in units])
+    state = await turn.start_dialogue(
+        InvitationAnswers(results=tuple(u.code for u in units)), "unit"
+    )
     await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
 
 
@@ -69,7 +71,7 @@ async def on_press(turn: Turn) -> None:
         await turn.end_dialogue()
         await _issue(turn, None)
         return
-    codes = list(state.data.get("results", []))
+    codes = state.answers_as(InvitationAnswers).results
     index = press.int_arg(0)
     if press.action != "unit" or index is None or index >= len(codes):
         raise StaleButton()
@@ -111,5 +113,7 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
     if not needle or not units:
         await turn.say_key("aspiration.no_match", text=escape(text.strip()[:60]))
         return
-    state = await turn.advance(state, "unit", results=[u.code for u in units])
+    state = await turn.advance(
+        state, "unit", InvitationAnswers(results=tuple(u.code for u in units))
+    )
     await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, units, 0))

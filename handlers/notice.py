@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
-from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
 from core.approval.cards import content_of
-from core.dialogue import DialogueState
+from core.dialogue import DialogueState, ObjectionAnswers
 from core.domain import ProposalState, Role
 from core.errors import NotFound
-from core.notices import TransferContent
+from core.messages import (
+    Notice,
+    NoticeOutcome,
+    ObjectionRuling,
+    SupervisorCancelled,
+    SupervisorInfo,
+    TransferEffective,
+)
 from core.objections import accept_transfer, object_transfer
 from core.text import MAX_REASON
 from handlers.access import Turn, handler
@@ -24,14 +30,14 @@ from handlers.keyboards import button, keyboard
 from handlers.transfer_text import detail_lines, headline_lines
 
 FEATURE = "ntc"
-OBJECTION_FLOW = "objection"
+OBJECTION_FLOW = ObjectionAnswers.FLOW
 
 
-def notice_first_screen(t: Translator, payload: dict[str, Any]) -> str:
+def notice_first_screen(t: Translator, notice: Notice) -> str:
     """First layer (one phone screen, ≤ 600 characters; docs/messages.md): what, from, to, TMT,
     the main reason and what to do. The opening says whether the person asked for it."""
-    content = TransferContent.from_payload(payload["content"])
-    days = int(payload.get("objection_days", 7))
+    content = notice.content
+    days = notice.objection_days
     if content.aspiration_rank is not None:
         intro = t("notice.intro_asked", rank=content.aspiration_rank)
     else:
@@ -44,15 +50,15 @@ def notice_first_screen(t: Translator, payload: dict[str, Any]) -> str:
 
 
 def notice_text(
-    t: Translator, payload: dict[str, Any], *, expanded: bool = False, outcome: str | None = None
+    t: Translator, notice: Notice, *, expanded: bool = False, outcome: str | None = None
 ) -> str:
     """The notice; OUTCOME (the person's answer, once given) follows the first screen; with
     EXPANDED the second layer (ℹ️ Rincian) comes last."""
-    parts = [notice_first_screen(t, payload)]
+    parts = [notice_first_screen(t, notice)]
     if outcome:
         parts.append(outcome)
     if expanded:
-        content = TransferContent.from_payload(payload["content"])
+        content = notice.content
         # The freeze window binds the approvers (the Minister's approval), not the answer.
         freeze = [t("transfer.freeze")] if content.freeze_note else []
         details = [
@@ -82,30 +88,33 @@ def notice_keyboard(
     return keyboard(answer if open_ else [], [toggle])
 
 
-def render_notice(t: Translator, payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+def render_notice(t: Translator, notice: Notice) -> tuple[str, InlineKeyboardMarkup]:
     """The notice with ✅ Terima · 📝 Ajukan keberatan · ℹ️ Rincian."""
-    pid = int(payload["proposal_id"])
-    return notice_text(t, payload), notice_keyboard(t, pid, expanded=False)
+    return notice_text(t, notice), notice_keyboard(t, notice.proposal_id, expanded=False)
 
 
 def render_notice_outcome(
-    t: Translator, payload: dict[str, Any]
+    t: Translator, answered: NoticeOutcome
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The notice as edited after the ASN's answer: the answer buttons go, ℹ️ Rincian stays."""
-    outcome = t(f"notice.outcome.{payload['outcome']}")
-    if not payload.get("content"):
+    outcome = t(f"notice.outcome.{answered.outcome}")
+    if answered.content is None:
         return outcome, None
-    pid = int(payload["proposal_id"])
-    return notice_text(t, payload, outcome=outcome), notice_keyboard(
-        t, pid, expanded=False, open_=False
+    notice = Notice(
+        proposal_id=answered.proposal_id,
+        content=answered.content,
+        objection_days=answered.objection_days,
+    )
+    return notice_text(t, notice, outcome=outcome), notice_keyboard(
+        t, answered.proposal_id, expanded=False, open_=False
     )
 
 
-def render_supervisor_info(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_supervisor_info(t: Translator, info: SupervisorInfo) -> tuple[str, None]:
     """To a supervisor: someone leaves or joins the unit."""
-    content = TransferContent.from_payload(payload["content"])
+    content = info.content
     tmt = dt.date.fromisoformat(content.tmt) if content.tmt else ""
-    key = "supervisor.out" if payload["direction"] == "out" else "supervisor.in"
+    key = "supervisor.out" if info.direction == "out" else "supervisor.in"
     text = t(
         key,
         name=escape(content.name),
@@ -114,50 +123,61 @@ def render_supervisor_info(t: Translator, payload: dict[str, Any]) -> tuple[str,
         destination=escape(content.destination.unit_name),
         tmt=tmt,
     )
-    if payload["direction"] == "in":
+    if info.direction == "in":
         text += "\n" + t("supervisor.in_spmt")
     return text, None
 
 
-def render_supervisor_cancelled(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_supervisor_cancelled(t: Translator, cancelled: SupervisorCancelled) -> tuple[str, None]:
     """To a supervisor: the transfer was cancelled after an objection."""
     return t(
         "supervisor.cancelled",
-        nip=payload["nip"],
-        origin=escape(str(payload.get("from_name") or payload["from_unit"])),
-        destination=escape(str(payload.get("to_name") or payload["to_unit"])),
+        nip=cancelled.nip,
+        origin=escape(cancelled.from_name or cancelled.from_unit),
+        destination=escape(cancelled.to_name or cancelled.to_unit),
     ), None
 
 
-def render_objection_outcome(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_objection_outcome(t: Translator, ruling: ObjectionRuling) -> tuple[str, None]:
     """To the ASN: what the approvers ruled on the objection."""
-    return t(f"objection.outcome.{payload['outcome']}", id=int(payload["proposal_id"])), None
+    return t(f"objection.outcome.{ruling.outcome}", id=ruling.proposal_id), None
 
 
-def render_effective(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_effective(t: Translator, effective: TransferEffective) -> tuple[str, None]:
     """To the ASN on the TMT."""
     return t(
         "effective.notice",
-        tmt=dt.date.fromisoformat(str(payload["tmt"])),
-        destination=escape(str(payload.get("to_name") or payload["to_unit"])),
+        tmt=effective.tmt,
+        destination=escape(effective.to_name or effective.to_unit),
     ), None
 
 
-async def _notice_payload(turn: Turn, proposal_id: int) -> dict[str, Any]:
+def answered(notice: Notice, outcome: str) -> NoticeOutcome:
+    """NOTICE as edited after the ASN's answer OUTCOME (accepted, objected)."""
+    return NoticeOutcome(
+        edit_of=None,
+        proposal_id=notice.proposal_id,
+        outcome=outcome,
+        content=notice.content,
+        objection_days=notice.objection_days,
+    )
+
+
+async def _notice_payload(turn: Turn, proposal_id: int) -> Notice:
     """The caller's own notice as the outbox built it (its content), else rebuilt now."""
     async with turn.context.uow() as uow:
         proposal = await uow.proposals.get(proposal_id)
         if proposal is None or proposal.nip != turn.me.nip:
             raise NotFound()
         for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal_id}:"):
-            if message.kind == "notice" and message.payload.get("content"):
-                return dict(message.payload)
+            if isinstance(message.payload, Notice):
+                return message.payload
         content = await content_of(uow, proposal, turn.context.rules.approval, turn.context.now())
-    return {
-        "proposal_id": proposal_id,
-        "content": content.to_payload(),
-        "objection_days": turn.context.rules.approval.objection_days,
-    }
+    return Notice(
+        proposal_id=proposal_id,
+        content=content,
+        objection_days=turn.context.rules.approval.objection_days,
+    )
 
 
 @handler(role=Role.ASN)
@@ -175,17 +195,18 @@ async def on_press(turn: Turn) -> None:
             nip=turn.me.nip,
         )
         payload = await _notice_payload(turn, target)
-        text, markup = render_notice_outcome(turn.t, {**payload, "outcome": "accepted"})
+        text, markup = render_notice_outcome(turn.t, answered(payload, "accepted"))
         await turn.replace(text, markup)
         await turn.notify(turn.t("notice.accepted"))
     elif press.action == "object":
         payload = await _notice_payload(turn, target)
         message = turn.update.effective_message
         await turn.start_dialogue(
-            OBJECTION_FLOW,
+            ObjectionAnswers(
+                proposal_id=target,
+                notice_message=message.message_id if message is not None else None,
+            ),
             "reason",
-            proposal_id=target,
-            notice_message=message.message_id if message is not None else None,
         )
         await turn.say_key("notice.ask_reason")
     elif press.action in ("info", "less"):
@@ -215,19 +236,19 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
     if len(reason) > MAX_REASON:  # said, not cut: the dialogue stays open for a shorter one
         await turn.say_key("error.reason_too_long", length=len(reason), limit=MAX_REASON)
         return
+    answers = state.answers_as(ObjectionAnswers)
     await turn.end_dialogue()
     await turn.run_use_case(
         object_transfer,
-        proposal_id=int(state.data["proposal_id"]),
+        proposal_id=answers.proposal_id,
         nip=turn.me.nip,
         reason=reason,
         window_days=turn.context.rules.approval.objection_days,
     )
-    notice_message = state.data.get("notice_message")
-    if notice_message is not None:
-        payload = await _notice_payload(turn, int(state.data["proposal_id"]))
-        text, markup = render_notice_outcome(turn.t, {**payload, "outcome": "objected"})
-        await edit_best_effort(turn, int(notice_message), text, markup)
+    if answers.notice_message is not None:
+        payload = await _notice_payload(turn, answers.proposal_id)
+        text, markup = render_notice_outcome(turn.t, answered(payload, "objected"))
+        await edit_best_effort(turn, answers.notice_message, text, markup)
     await turn.say(
         turn.t("notice.objected")
         + "\n"

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections.abc import Sequence
 from html import escape
@@ -14,13 +13,22 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, InputFile
 
 from core.approval.cards import record_card_copy
-from core.consistency import left_out_pairs
 from core.domain import Role
 from core.errors import DomainError, NotAllowed
-from core.evaluations import plan_evaluations
-from core.notices import bars_from_payload, transfer_content
+from core.evaluations import PlanEvaluationSummary, plan_evaluations
+from core.messages import (
+    AdminAlert,
+    ApprovalCard,
+    LeftOutPair,
+    PlanReport,
+    PlanSummary,
+    UnreachedMove,
+    WorkloadFlag,
+)
+from core.notices import transfer_content
 from core.plan_report import plan_report
-from core.planning import PlanDelivery, PlanOutcome, SolveSnapshot, propose_plan
+from core.plan_summary import left_out_pairs_of, plan_summary
+from core.planning import DeliveredTo, PlanDelivery, PlanOutcome, SolveSnapshot, propose_plan
 from core.ports import UnitOfWork
 from core.views.proposals import awaiting
 from handlers.access import StaleButton, Turn, handler
@@ -68,30 +76,28 @@ def improvement_percent(before: float, after: float) -> float:
     return 0.0 if before <= 0 else round(100.0 * (before - after) / before, 1)
 
 
-def summary_caption(t: Translator, payload: dict[str, Any]) -> str:
+def summary_caption(t: Translator, summary: PlanSummary) -> str:
     """The words of an approver's plan summary."""
-    before = float(payload["status_quo_objective"])
-    after = float(payload["objective"])
-    not_granted = int(payload.get("not_granted", 0))
+    before = summary.status_quo_objective
+    after = summary.objective
+    not_granted = summary.not_granted
     text = t(
         "summary.caption",
-        date=t.date(dt.date.fromisoformat(str(payload["plan_date"]))),
-        count=int(payload["moves"]),
-        mine=t("summary.mine", count=int(payload["your_cards"]))
-        if payload.get("your_cards") is not None
-        else "",
+        date=t.date(summary.plan_date),
+        count=summary.moves,
+        mine=t("summary.mine", count=summary.your_cards) if summary.your_cards is not None else "",
         before=t.fixed(before, 0),
         after=t.fixed(after, 0),
         pct=t.fixed(improvement_percent(before, after), 1),
         not_granted=t("summary.not_granted", count=not_granted) if not_granted else "",
     )
     text = "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
-    flags = workload_flag_lines(t, list(payload.get("workload_flags") or []))
+    flags = workload_flag_lines(t, summary.workload_flags)
     return "\n".join([text, *flags])
 
 
 def workload_flag_lines(
-    t: Translator, flags: list[dict[str, Any]], limit: int = FLAGS_LISTED
+    t: Translator, flags: Sequence[WorkloadFlag], limit: int = FLAGS_LISTED
 ) -> list[str]:
     """The mark on a plan resting on workload reports confirmed despite a large FTE change."""
     if not flags:
@@ -101,11 +107,11 @@ def workload_flag_lines(
         lines.append(
             t(
                 "summary.workload_flag",
-                unit=escape(str(flag.get("unit_name") or flag.get("unit", ""))[:40]),
-                jabatan=escape(str(flag.get("jabatan", ""))[:40]),
-                month=t.month(str(flag["month"])),
-                old=t.fixed(float(flag.get("previous_fte") or 0.0)),
-                new=t.fixed(float(flag.get("required_fte") or 0.0)),
+                unit=escape((flag.unit_name or flag.unit)[:40]),
+                jabatan=escape(flag.jabatan[:40]),
+                month=t.month(flag.month),
+                old=t.fixed(flag.previous_fte or 0.0),
+                new=t.fixed(flag.required_fte or 0.0),
             )
         )
     if len(flags) > limit:
@@ -117,20 +123,20 @@ def workload_flag_lines(
 LEFT_OUT_LISTED = 10
 
 
-def left_out_text(t: Translator, pairs: list[dict[str, Any]], listed: int = 0) -> str:
+def left_out_text(t: Translator, pairs: Sequence[LeftOutPair], listed: int = 0) -> str:
     """The (unit, jabatan) pairs a plan left out for lack of ABK: a count line, then (LISTED > 0)
     up to LISTED pairs; "" when there are none."""
     if not pairs:
         return ""
-    staff = sum(int(p.get("staff", 0)) for p in pairs)
+    staff = sum(p.staff for p in pairs)
     lines = [t("summary.left_out", pairs=len(pairs), staff=staff)]
     for pair in pairs[:listed]:
         lines.append(
             t(
                 "summary.left_out_pair",
-                unit=escape(str(pair.get("unit", ""))),
-                jabatan=escape(str(pair.get("jabatan", ""))),
-                staff=int(pair.get("staff", 0)),
+                unit=escape(pair.unit),
+                jabatan=escape(pair.jabatan),
+                staff=pair.staff,
             )
         )
     if 0 < listed < len(pairs):
@@ -139,20 +145,18 @@ def left_out_text(t: Translator, pairs: list[dict[str, Any]], listed: int = 0) -
 
 
 def render_summary(
-    t: Translator, payload: dict[str, Any], left_out_listed: int = 0
+    t: Translator, summary: PlanSummary, left_out_listed: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None, bytes | None]:
     """Caption, "Setujui semua" button and the chart PNG of a plan summary (the pairs left out
     for lack of ABK are counted, and the first LEFT_OUT_LISTED named)."""
-    bars = bars_from_payload(payload.get("bars", []))
-    day = t.date(dt.date.fromisoformat(str(payload["plan_date"])))
+    bars = list(summary.bars)
+    day = t.date(summary.plan_date)
     png = render_plan_chart(bars, chart_labels(t, day)) if bars else None
     markup = None
-    if int(payload.get("your_cards") or 0) > 0:
-        markup = keyboard(
-            [button(t("summary.approve_all"), APPROVAL, "all", int(payload["plan_id"]))]
-        )
-    caption = summary_caption(t, payload)
-    left_out = left_out_text(t, list(payload.get("left_out", [])), left_out_listed)
+    if (summary.your_cards or 0) > 0:
+        markup = keyboard([button(t("summary.approve_all"), APPROVAL, "all", summary.plan_id)])
+    caption = summary_caption(t, summary)
+    left_out = left_out_text(t, summary.left_out, left_out_listed)
     return (caption + "\n" + left_out if left_out else caption), markup, png
 
 
@@ -160,15 +164,15 @@ def render_summary(
 UNREACHED_LISTED = 30
 
 
-def unreached_lines(t: Translator, proposals: Sequence[dict[str, Any]]) -> list[str]:
+def unreached_lines(t: Translator, proposals: Sequence[UnreachedMove]) -> list[str]:
     """The moves nobody can decide, one line each (NIP, from -> to), then "and N more"."""
     lines = [
         t(
             "admin.no_approver_line",
-            id=p["id"],
-            nip=p["nip"],
-            origin=p["from"],
-            destination=p["to"],
+            id=p.id,
+            nip=p.nip,
+            origin=p.from_unit,
+            destination=p.to_unit,
         )
         for p in proposals[:UNREACHED_LISTED]
     ]
@@ -194,27 +198,29 @@ def delivery_lines(t: Translator, delivery: PlanDelivery) -> list[str]:
     return lines
 
 
-def render_plan_report(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_plan_report(t: Translator, report: PlanReport) -> tuple[str, None]:
     """The admins' morning report of the nightly plan: who got what, who has no approver."""
-    delivery = PlanDelivery.from_payload(payload)
-    head = t("delivery.report", id=int(payload["plan_id"]), moves=int(payload["moves"]))
+    delivery = PlanDelivery(
+        tuple(DeliveredTo(name, moves, digest) for name, moves, digest in report.approvers),
+        report.unreached,
+    )
+    head = t("delivery.report", id=report.plan_id, moves=report.moves)
     return "\n".join([head, *delivery_lines(t, delivery)]), None
 
 
-def render_admin_alert(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_admin_alert(t: Translator, alert: AdminAlert) -> tuple[str, None]:
     """A note to admins (e.g. someone blocked the bot, moves no approver can decide)."""
-    if payload.get("alert") == "no_approver":
-        proposals = list(payload.get("proposals", []))
+    if alert.alert == "no_approver":
         head = t(
             "admin.no_approver",
-            count=len(proposals),
-            stage=int(payload.get("stage", 0)) + 1,
+            count=len(alert.proposals),
+            stage=alert.stage + 1,
         )
-        return "\n".join([head, *unreached_lines(t, proposals)]), None
+        return "\n".join([head, *unreached_lines(t, alert.proposals)]), None
     return t(
-        f"admin.{payload['alert']}",
-        nips=", ".join(payload.get("nips", [])) or "?",
-        kind=payload.get("kind", ""),
+        f"admin.{alert.alert}",
+        nips=", ".join(alert.nips) or "?",
+        kind=alert.kind,
     ), None
 
 
@@ -262,12 +268,12 @@ async def show_awaiting(turn: Turn) -> None:
         assert proposal.id is not None
         text, markup = render_card(
             turn.t,
-            {
-                "proposal_id": proposal.id,
-                "stage": proposal.stage,
-                "stage_count": len(rules.stages),
-                "content": content.to_payload(),
-            },
+            ApprovalCard(
+                proposal_id=proposal.id,
+                content=content,
+                stage=proposal.stage,
+                stage_count=len(rules.stages),
+            ),
         )
         sent = await turn.say(text, markup)
         async with turn.context.uow() as uow:
@@ -277,7 +283,10 @@ async def show_awaiting(turn: Turn) -> None:
             await uow.commit()
 
 
-async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, Any] | None:
+async def _latest_summary(
+    uow: UnitOfWork, nip: str, turn: Turn
+) -> tuple[PlanSummary, dict[str, int], PlanEvaluationSummary] | None:
+    """The latest plan's summary for NIP, its proposals per state and its evaluations."""
     plan = await uow.plans.latest()
     if plan is None or plan.id is None:
         return None
@@ -287,22 +296,10 @@ async def _latest_summary(uow: UnitOfWork, nip: str, turn: Turn) -> dict[str, An
     states: dict[str, int] = {}
     for proposal in proposals:
         states[proposal.state.value] = states.get(proposal.state.value, 0) + 1
-    evaluations = await plan_evaluations(uow, plan.id)
-    return {
-        "plan_id": plan.id,
-        "plan_date": plan.plan_date.isoformat(),
-        "moves": len(proposals),
-        "your_cards": sum(1 for p in proposals if p.id in mine_ids),
-        "objective": plan.objective,
-        "status_quo_objective": plan.status_quo_objective,
-        "not_granted": len({n.get("employee") for n in plan.solution.get("not_granted", [])}),
-        "left_out": list(plan.solution.get("left_out", [])),
-        "bars": plan.solution.get("chart", []),
-        "workload_flags": plan.solution.get("workload_flags", []),
-        "states": states,
-        "rated": evaluations.rated_transfers,
-        "averages": evaluations.averages,
-    }
+    summary = plan_summary(
+        plan, moves=len(proposals), your_cards=sum(1 for p in proposals if p.id in mine_ids)
+    )
+    return summary, states, await plan_evaluations(uow, plan.id)
 
 
 @handler(role=Role.ASN)
@@ -310,27 +307,28 @@ async def show_plan(turn: Turn) -> None:
     """/rencana: the latest plan's summary, its states and the chart."""
     _require_any(turn, Role.APPROVER, Role.ADMIN)
     async with turn.context.uow() as uow:
-        payload = await _latest_summary(uow, turn.me.nip, turn)
-    if payload is None:
+        latest = await _latest_summary(uow, turn.me.nip, turn)
+    if latest is None:
         await turn.say_key("rencana.none")
         return
+    summary, by_state, evaluations = latest
     # Drawing the chart takes a CPU for a while: off the event loop, like the summary's in
     # bot.outbox_sender, so replies to other people go on meanwhile.
     caption, markup, png = await asyncio.to_thread(
-        render_summary, turn.t, payload, LEFT_OUT_LISTED
+        render_summary, turn.t, summary, LEFT_OUT_LISTED
     )
-    states = ", ".join(
-        f"{state_word(turn.t, s)}: {n}" for s, n in sorted(payload["states"].items())
-    )
+    states = ", ".join(f"{state_word(turn.t, s)}: {n}" for s, n in sorted(by_state.items()))
     text = caption + ("\n" + turn.t("rencana.states", states=states) if states else "")
-    if payload["rated"]:
+    if evaluations.rated_transfers:
         scores = ", ".join(
             f"{turn.t(f'evaluation.kind.{kind}')} {turn.t.fixed(avg, 1)}"
-            for kind, avg in payload["averages"].items()
+            for kind, avg in evaluations.averages.items()
         )
-        text += "\n" + turn.t("rencana.evaluations", count=payload["rated"], scores=scores)
+        text += "\n" + turn.t(
+            "rencana.evaluations", count=evaluations.rated_transfers, scores=scores
+        )
     rows = [list(row) for row in markup.inline_keyboard] if markup else []
-    rows.append([button(turn.t("export.plan.button"), FEATURE, "xlsx", int(payload["plan_id"]))])
+    rows.append([button(turn.t("export.plan.button"), FEATURE, "xlsx", summary.plan_id)])
     buttons = InlineKeyboardMarkup(rows)
     if png is None:
         await turn.say(text, buttons)
@@ -427,7 +425,7 @@ def outcome_text(t: Translator, outcome: PlanOutcome) -> str:
             count=len(outcome.proposals),
         )
     lines = [head]
-    left_out = left_out_text(t, left_out_pairs(outcome.left_out), LEFT_OUT_LISTED)
+    left_out = left_out_text(t, left_out_pairs_of(outcome.left_out), LEFT_OUT_LISTED)
     if left_out:
         lines.append(left_out)
     if outcome.delivery is not None:

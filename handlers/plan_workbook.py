@@ -383,11 +383,11 @@ def _summary_sheet(
                 column=1,
                 value=t(
                     "export.plan.flag",
-                    unit=str(flag.get("unit_name") or flag.get("unit", "")),
-                    jabatan=str(flag.get("jabatan", "")),
-                    month=t.month(str(flag["month"])),
-                    old=t.fixed(float(flag.get("previous_fte") or 0.0)),
-                    new=t.fixed(float(flag.get("required_fte") or 0.0)),
+                    unit=flag.unit_name or flag.unit,
+                    jabatan=flag.jabatan,
+                    month=t.month(flag.month),
+                    old=t.fixed(flag.previous_fte or 0.0),
+                    new=t.fixed(flag.required_fte or 0.0),
                 ),
             )
     row += 2

@@ -7,18 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 from html import escape
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.corrections import request_correction
-from core.dialogue import DialogueState
+from core.dialogue import CorrectionAnswers, DialogueState
+from core.messages import CorrectionRequest
 from core.personal_data import DataTable, held_summary, personal_data
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
 
-CORRECTION_FLOW = "correction"
+CORRECTION_FLOW = CorrectionAnswers.FLOW
 #: A column is made no wider than this many characters (long JSON cells wrap instead).
 MAX_COLUMN_WIDTH = 60
 
@@ -88,7 +88,7 @@ async def ask_correction(turn: Turn) -> None:
     if text:
         await _send_correction(turn, text)
         return
-    await turn.start_dialogue(CORRECTION_FLOW, "text")
+    await turn.start_dialogue(CorrectionAnswers(), "text")
     await turn.say_key("correction.ask")
 
 
@@ -108,12 +108,12 @@ async def _send_correction(turn: Turn, text: str) -> None:
     await turn.say_key("correction.sent" if reached else "correction.recorded")
 
 
-def render_correction_request(t: Translator, payload: dict[str, Any]) -> tuple[str, None]:
+def render_correction_request(t: Translator, task: CorrectionRequest) -> tuple[str, None]:
     """To an admin: a person asks for a correction of their data (a task)."""
     return t(
         "correction.task",
-        name=escape(str(payload.get("name") or "")),
-        nip=str(payload.get("nip") or ""),
-        unit=escape(str(payload.get("unit") or "")),
-        request=escape(str(payload.get("request") or "")),
+        name=escape(task.name),
+        nip=task.nip,
+        unit=escape(task.unit),
+        request=escape(task.request),
     ), None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from core.abk import minutes_by_family, workload_figures
+from core.abk import staffing_by_family, workload_figures
 from core.access import OutOfScope, units_in_scope
 from core.domain import Role, Unit
 from core.workload import accepted_workload
@@ -23,16 +23,14 @@ async def _unit_blocks(turn: Turn, units: list[Unit]) -> list[str]:
     async with turn.context.uow() as uow:
         activities = await accepted_workload(uow, turn.context.rules.workload.average_months)
         employees = await uow.employees.list()
-    minutes_of = minutes_by_family(activities)
+    table = staffing_by_family(employees, activities, wke)
     blocks: list[str] = []
     for unit in units:
-        staff = [e for e in employees if e.unit_code == unit.code]
         lines = [f"<b>{escape(unit.name)}</b> ({escape(unit.code)})"]
         jabatan = sorted({a.jabatan for a in activities if a.unit_code == unit.code})
         for j in jabatan:
-            minutes = minutes_of.get((unit.code, j), 0.0)
-            in_post = sum(1 for e in staff if e.jabatan == j)
-            figures = workload_figures(minutes, in_post, wke)
+            family = table[(unit.code, j)]
+            figures = workload_figures(family.minutes, family.staff, wke)
             line = f"• {escape(j)}: {figures_text(turn.t, figures)}"
             if len(lines) > 1 and sum(len(x) + 1 for x in lines) + len(line) > PAGE_BUDGET:
                 lines.append("…")  # a unit too big for one message: the rest is cut

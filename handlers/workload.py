@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from html import escape
 
 from telegram import Document, InlineKeyboardMarkup
 
 from core.access import OutOfScope, units_in_scope
-from core.dialogue import DialogueState
+from core.dialogue import DialogueState, WorkloadAnswers
 from core.domain import Activity, Role, Unit
 from core.errors import NotFound
 from core.safe_files import parse_with_budget
@@ -25,7 +27,7 @@ from handlers.formatting import figures_text, preview_text
 from handlers.keyboards import button, keyboard, unit_keyboard
 from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
 
-FEATURE = "wl"
+FEATURE = WorkloadAnswers.FLOW
 PER_PAGE = 8
 
 
@@ -45,7 +47,9 @@ async def _start(turn: Turn) -> None:
     units = await _scoped_units(turn)
     if not units:
         raise OutOfScope()
-    state = await turn.start_dialogue(FEATURE, "unit", results=[u.code for u in units], page=0)
+    state = await turn.start_dialogue(
+        WorkloadAnswers(results=tuple(u.code for u in units)), "unit"
+    )
     if len(units) == 1:
         await _unit_chosen(turn, state, units[0])
         return
@@ -65,11 +69,13 @@ async def _unit_chosen(turn: Turn, state: DialogueState, unit: Unit) -> None:
         await turn.end_dialogue()
         await turn.say_key("workload.no_activities", unit=escape(unit.name))
         return
-    state = await turn.advance(
-        state, "jabatan", unit=unit.code, unit_name=unit.name, jabatan_list=jabatan
+    answers = replace(
+        _answers(state), unit=unit.code, unit_name=unit.name, jabatan_list=tuple(jabatan)
     )
+    state = await turn.advance(state, "jabatan", answers)
     if len(jabatan) == 1:
-        await _ask_month(turn, await turn.advance(state, "month", jabatan=jabatan[0]))
+        only = replace(answers, jabatan=jabatan[0])
+        await _ask_month(turn, await turn.advance(state, "month", only))
         return
     await turn.say(
         turn.t("workload.ask_jabatan", unit=escape(unit.name)),
@@ -80,7 +86,8 @@ async def _unit_chosen(turn: Turn, state: DialogueState, unit: Unit) -> None:
 async def _ask_month(turn: Turn, state: DialogueState) -> None:
     # Finished months first (newest first); the running month last and marked as running.
     months = report_months(turn.context.today(), 3)
-    await turn.advance(state, "month", months=[m.month for m in months])
+    answers = replace(_answers(state), months=tuple(m.month for m in months))
+    await turn.advance(state, "month", answers)
     labels = [
         turn.t("workload.month_running", month=turn.t.month(m.month))
         if m.running
@@ -88,22 +95,27 @@ async def _ask_month(turn: Turn, state: DialogueState) -> None:
         for m in months
     ]
     await turn.say(
-        turn.t("workload.ask_month", jabatan=escape(str(state.data["jabatan"]))),
+        turn.t("workload.ask_month", jabatan=escape(answers.jabatan)),
         keyboard(*[[button(label, FEATURE, "month", i)] for i, label in enumerate(labels)]),
     )
 
 
+def _answers(state: DialogueState) -> WorkloadAnswers:
+    return state.answers_as(WorkloadAnswers)
+
+
 async def _activities(turn: Turn, state: DialogueState) -> list[Activity]:
+    answers = _answers(state)
     async with turn.context.uow() as uow:
-        found = await uow.activities.list_for(str(state.data["unit"]), str(state.data["jabatan"]))
+        found = await uow.activities.list_for(answers.unit, answers.jabatan)
     if not found:
-        raise NotFound(unit=state.data["unit"])
+        raise NotFound(unit=answers.unit)
     return list(found)
 
 
 async def _ask_volume(turn: Turn, state: DialogueState) -> None:
     activities = await _activities(turn, state)
-    index = int(state.data.get("index", 0))
+    index = _answers(state).index
     if index >= len(activities):
         await _show_preview(turn, state)
         return
@@ -115,26 +127,26 @@ async def _ask_volume(turn: Turn, state: DialogueState) -> None:
             total=len(activities),
             activity=escape(activity.name),
             output=escape(activity.output_unit),
-            month=turn.t.month(str(state.data["month"])),
+            month=turn.t.month(_answers(state).month),
         ),
         keyboard([button(turn.t("workload.template_button"), FEATURE, "xlsx")]),
     )
 
 
 async def _show_preview(turn: Turn, state: DialogueState, note: str = "") -> None:
-    volumes = {str(k): float(v) for k, v in dict(state.data.get("volumes", {})).items()}
+    answers = _answers(state)
     async with turn.context.uow() as uow:
         preview = await preview_workload(
             uow,
-            unit_code=str(state.data["unit"]),
-            jabatan=str(state.data["jabatan"]),
-            month=str(state.data["month"]),
-            volumes=volumes,
+            unit_code=answers.unit,
+            jabatan=answers.jabatan,
+            month=answers.month,
+            volumes=dict(answers.volumes),
             policy=turn.context.rules.workload,
         )
     # Saving checks that the figures are still those shown (see core.workload.FiguresChanged).
-    await turn.advance(state, "confirm", seen=preview.basis)
-    text = preview_text(turn.t, preview, str(state.data.get("unit_name", state.data["unit"])))
+    await turn.advance(state, "confirm", replace(answers, seen=preview.basis))
+    text = preview_text(turn.t, preview, answers.unit_name or answers.unit)
     await turn.say(note + text, _confirm_keyboard(turn, preview))
 
 
@@ -161,24 +173,27 @@ async def on_press(turn: Turn) -> None:
         await _start(turn)
     elif press.action == "page":
         state = await turn.dialogue_in(FEATURE, "unit")
-        units = await _units_from(turn, list(state.data["results"]))
+        units = await _units_from(turn, _answers(state).results)
         await show(
             turn, turn.t("workload.ask_unit"), _units_keyboard(turn, units, press.int_arg(0) or 0)
         )
     elif press.action == "unit":
         state = await turn.dialogue_in(FEATURE, "unit")
-        units = await _units_from(turn, [turn.pressed_option(state.data["results"])])
+        units = await _units_from(turn, [turn.pressed_option(_answers(state).results)])
         if not units:
             raise StaleButton()
         await _unit_chosen(turn, state, units[0])
     elif press.action == "jab":
         state = await turn.dialogue_in(FEATURE, "jabatan")
-        jabatan = turn.pressed_option(state.data["jabatan_list"])
-        await _ask_month(turn, await turn.advance(state, "month", jabatan=jabatan))
+        jabatan = turn.pressed_option(_answers(state).jabatan_list)
+        chosen = replace(_answers(state), jabatan=jabatan)
+        await _ask_month(turn, await turn.advance(state, "month", chosen))
     elif press.action == "month":
         state = await turn.dialogue_in(FEATURE, "month")
-        month = turn.pressed_option(state.data.get("months", []))
-        state = await turn.advance(state, "volume", month=month, index=0, volumes={})
+        month = turn.pressed_option(_answers(state).months)
+        state = await turn.advance(
+            state, "volume", replace(_answers(state), month=month, index=0, volumes={})
+        )
         await _ask_volume(turn, state)
     elif press.action == "xlsx":
         await _send_template(turn, await turn.dialogue_in(FEATURE, "volume"))
@@ -188,23 +203,23 @@ async def on_press(turn: Turn) -> None:
         await _save(turn, await turn.dialogue_in(FEATURE, "confirm"), confirmed=True)
     elif press.action == "redo":  # enter the volumes again from the first activity
         state = await turn.dialogue_in(FEATURE, "confirm")
-        await _ask_volume(turn, await turn.advance(state, "volume", index=0, volumes={}))
+        again = replace(_answers(state), index=0, volumes={})
+        await _ask_volume(turn, await turn.advance(state, "volume", again))
     elif press.action == "cancel":
         await turn.cancel_dialogue(FEATURE)
     else:
         raise StaleButton()
 
 
-async def _units_from(turn: Turn, codes: list[str]) -> list[Unit]:
+async def _units_from(turn: Turn, codes: Sequence[str]) -> list[Unit]:
     async with turn.context.uow() as uow:
         found = [await uow.units.get(c) for c in codes]
     return [u for u in found if u is not None and turn.me.may_act_on_unit(Role.SUPERVISOR, u)]
 
 
 def _info(state: DialogueState) -> TemplateInfo:
-    return TemplateInfo(
-        str(state.data["unit"]), str(state.data["jabatan"]), str(state.data["month"])
-    )
+    answers = _answers(state)
+    return TemplateInfo(answers.unit, answers.jabatan, answers.month)
 
 
 async def _send_template(turn: Turn, state: DialogueState) -> None:
@@ -219,21 +234,20 @@ async def _send_template(turn: Turn, state: DialogueState) -> None:
 
 
 async def _save(turn: Turn, state: DialogueState, *, confirmed: bool) -> None:
-    volumes = {str(k): float(v) for k, v in dict(state.data.get("volumes", {})).items()}
-    seen = state.data.get("seen")
+    answers = _answers(state)
     try:
         async with turn.context.uow() as uow:
             preview = await record_workload_report(
                 uow,
                 caller=turn.me,
-                unit_code=str(state.data["unit"]),
-                jabatan=str(state.data["jabatan"]),
-                month=str(state.data["month"]),
-                volumes=volumes,
+                unit_code=answers.unit,
+                jabatan=answers.jabatan,
+                month=answers.month,
+                volumes=dict(answers.volumes),
                 now=turn.context.now(),
                 policy=turn.context.rules.workload,
                 confirmed_large_change=confirmed,
-                seen=str(seen) if seen is not None else None,
+                seen=answers.seen,
             )
     except FiguresChanged:  # another report arrived meanwhile: show what it changes first
         await _show_preview(turn, state, turn.t("workload.changed_meanwhile") + "\n\n")
@@ -242,7 +256,7 @@ async def _save(turn: Turn, state: DialogueState, *, confirmed: bool) -> None:
     await turn.say(
         turn.t(
             "workload.saved",
-            unit=escape(str(state.data.get("unit_name", preview.unit_code))),
+            unit=escape(answers.unit_name or preview.unit_code),
             month=turn.t.month(preview.month),
         )
         + "\n"
@@ -272,7 +286,8 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
         if not units:
             await turn.say_key("aspiration.no_match", text=escape(text.strip()[:60]))
             return
-        state = await turn.advance(state, "unit", results=[u.code for u in units], page=0)
+        listed = replace(_answers(state), results=tuple(u.code for u in units), page=0)
+        state = await turn.advance(state, "unit", listed)
         await turn.show_list(state, turn.t("workload.ask_unit"), _units_keyboard(turn, units, 0))
         return
     if state.step != "volume":
@@ -280,12 +295,12 @@ async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
         return
     value = parse_volume(text)  # NotANumber -> friendly message, state unchanged
     activities = await _activities(turn, state)
-    index = int(state.data.get("index", 0))
+    answers = _answers(state)
+    index = answers.index
     if index >= len(activities):
         raise StaleButton()
-    volumes = dict(state.data.get("volumes", {}))
-    volumes[activities[index].name] = value
-    state = await turn.advance(state, "volume", volumes=volumes, index=index + 1)
+    volumes = {**answers.volumes, activities[index].name: value}
+    state = await turn.advance(state, "volume", replace(answers, volumes=volumes, index=index + 1))
     await _ask_volume(turn, state)
 
 
@@ -309,5 +324,6 @@ async def on_document(turn: Turn, state: DialogueState, document: Document) -> N
         activities,
         budget=TEMPLATE_BUDGET,
     )
-    state = await turn.advance(state, "volume", volumes=volumes, index=len(activities))
+    entered = replace(_answers(state), volumes=volumes, index=len(activities))
+    state = await turn.advance(state, "volume", entered)
     await _show_preview(turn, state)

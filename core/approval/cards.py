@@ -6,10 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
 
 from core.approval.chain import ApprovalRules, stage_approvers, supervisors_of
 from core.domain import OutboxStatus, Role, TransferProposal
+from core.messages import (
+    ApprovalCard,
+    CardOutcome,
+    Direction,
+    Notice,
+    SupervisorInfo,
+    TransferAlert,
+    TransferFacts,
+)
 from core.notices import TransferContent, transfer_content
 from core.outbox import chats_of, chats_with_role, enqueue
 from core.ports import UnitOfWork
@@ -37,20 +45,29 @@ async def content_of(
 
 
 def card_payload(
-    proposal: TransferProposal, rules: ApprovalRules, content: TransferContent
-) -> dict[str, Any]:
-    """What an approval card of PROPOSAL at its current stage shows."""
+    proposal: TransferProposal,
+    rules: ApprovalRules,
+    content: TransferContent,
+    *,
+    escalated: bool = False,
+) -> ApprovalCard:
+    """What an approval card of PROPOSAL at its current stage shows (ESCALATED: raised to the
+    chat after `rules.escalation_working_days` working days without a decision)."""
     assert proposal.id is not None
-    payload: dict[str, Any] = {
-        "proposal_id": proposal.id,
-        "stage": proposal.stage,
-        "stage_name": rules.stage_at(proposal.stage).name,
-        "stage_count": len(rules.stages),
-        "content": content.to_payload(),
-    }
-    if rules.stage_at(proposal.stage).committee and rules.committee is not None:
-        payload["committee"] = rules.committee.card_facts()
-    return payload
+    return ApprovalCard(
+        proposal_id=proposal.id,
+        stage=proposal.stage,
+        stage_name=rules.stage_at(proposal.stage).name,
+        stage_count=len(rules.stages),
+        content=content,
+        escalated=escalated,
+        waited_limit=rules.escalation_working_days if escalated else 0,
+        committee=(
+            rules.committee.card_facts()
+            if rules.stage_at(proposal.stage).committee and rules.committee is not None
+            else None
+        ),
+    )
 
 
 async def enqueue_card(
@@ -61,9 +78,10 @@ async def enqueue_card(
     now: dt.datetime,
     not_before: dt.datetime | None = None,
     *,
-    extra: dict[str, Any] | None = None,
+    escalated: bool = False,
 ) -> bool:
-    """One approval card of PROPOSAL's current stage to CHAT_ID; False if it was queued before."""
+    """One approval card of PROPOSAL's current stage to CHAT_ID (ESCALATED: see
+    `card_payload`); False if it was queued before."""
     assert proposal.id is not None
     key = card_key(proposal.id, proposal.stage, chat_id)
     if await uow.outbox.get_by_dedupe_key(key) is not None:
@@ -72,8 +90,7 @@ async def enqueue_card(
     await enqueue(
         uow,
         chat_id,
-        "approval_card",
-        {**card_payload(proposal, rules, content), **(extra or {})},
+        card_payload(proposal, rules, content, escalated=escalated),
         now=now,
         dedupe_key=key,
         not_before=not_before,
@@ -112,13 +129,9 @@ async def enqueue_card_outcome(
     not the last). A final outcome also edits the copies of earlier stages' cards."""
     assert proposal.id is not None
     stage_count = len(rules.stages) if rules else 1
-    payload_extra: dict[str, Any] = {
-        "decided_stage": stage,
-        "stage_count": stage_count,
-    }
-    if rules is not None and outcome == "forwarded":
-        payload_extra["next_stage"] = stage + 1
-        payload_extra["next_stage_name"] = rules.stage_at(stage + 1).name
+    forwarded = rules is not None and outcome == "forwarded"
+    next_stage = stage + 1 if forwarded else 0
+    next_stage_name = rules.stage_at(stage + 1).name if rules is not None and forwarded else None
     stages = [stage] if outcome == "forwarded" else list(range(stage + 1))
     for card_stage in stages:
         for message in await uow.outbox.list_by_dedupe_prefix(f"card:{proposal.id}:{card_stage}:"):
@@ -131,17 +144,23 @@ async def enqueue_card_outcome(
             await enqueue(
                 uow,
                 chat_id,
-                "card_outcome",
-                {
-                    "edit_of": message.dedupe_key,
-                    "proposal_id": proposal.id,
-                    "outcome": outcome,
-                    "by_name": by_name,
-                    "reason": reason,
-                    "content": message.payload.get("content"),
-                    "stage": card_stage,
-                    **payload_extra,
-                },
+                CardOutcome(
+                    edit_of=message.dedupe_key,
+                    proposal_id=proposal.id,
+                    outcome=outcome,
+                    by_name=by_name,
+                    reason=reason,
+                    content=(
+                        message.payload.content
+                        if isinstance(message.payload, ApprovalCard)
+                        else None
+                    ),
+                    stage=card_stage,
+                    decided_stage=stage,
+                    stage_count=stage_count,
+                    next_stage=next_stage,
+                    next_stage_name=next_stage_name,
+                ),
                 now=now,
                 dedupe_key=key,
             )
@@ -152,55 +171,58 @@ async def enqueue_notice(
 ) -> None:
     """The transfer notice to the ASN and a word to both supervisors (flow 6)."""
     assert proposal.id is not None
-    content = (await content_of(uow, proposal, rules, now)).to_payload()
+    content = await content_of(uow, proposal, rules, now)
     opening = rules.working_time.next_open(now)
     for chat_id, _language in await chats_of(uow, proposal.nip):
         await enqueue(
             uow,
             chat_id,
-            "notice",
-            {
-                "proposal_id": proposal.id,
-                "content": content,
-                "objection_days": rules.objection_days,
-            },
+            Notice(
+                proposal_id=proposal.id,
+                content=content,
+                objection_days=rules.objection_days,
+            ),
             now=now,
             dedupe_key=f"notice:{proposal.id}:{chat_id}",
             not_before=opening,
         )
-    for side, unit_code in (("out", proposal.from_unit), ("in", proposal.to_unit)):
+    sides: tuple[tuple[Direction, str], ...] = (
+        ("out", proposal.from_unit),
+        ("in", proposal.to_unit),
+    )
+    for side, unit_code in sides:
         for nip, chat_id, _language in await supervisors_of(uow, unit_code):
             if nip == proposal.nip:
                 continue
             await enqueue(
                 uow,
                 chat_id,
-                "supervisor_info",
-                {"proposal_id": proposal.id, "direction": side, "content": content},
+                SupervisorInfo(proposal_id=proposal.id, direction=side, content=content),
                 now=now,
                 dedupe_key=f"supervisor:{proposal.id}:{side}:{chat_id}",
                 not_before=opening,
             )
-    if content.get("freeze_note"):
+    if content.freeze_note:
         # The letter can be asked for now; the move waits for it after the SPMT.
         await alert_admins(uow, "minister_letter_needed", proposal, now, opening)
 
 
-async def transfer_alert_payload(uow: UnitOfWork, proposal: TransferProposal) -> dict[str, object]:
+async def transfer_facts(uow: UnitOfWork, proposal: TransferProposal) -> TransferFacts:
     """Who moves where and when, for the SPMT request and the alerts to admins."""
+    assert proposal.id is not None
     employee = await uow.employees.get(proposal.nip)
     origin = await uow.units.get(proposal.from_unit)
     destination = await uow.units.get(proposal.to_unit)
-    return {
-        "proposal_id": proposal.id,
-        "nip": proposal.nip,
-        "name": employee.name if employee else proposal.nip,
-        "jabatan": employee.jabatan if employee else "",
-        "from_name": origin.name if origin else proposal.from_unit,
-        "to_name": destination.name if destination else proposal.to_unit,
-        "tmt": proposal.tmt.isoformat() if proposal.tmt else None,
-        "butuh_sip": proposal.butuh_sip,
-    }
+    return TransferFacts(
+        proposal_id=proposal.id,
+        nip=proposal.nip,
+        name=employee.name if employee else proposal.nip,
+        jabatan=employee.jabatan if employee else "",
+        from_name=origin.name if origin else proposal.from_unit,
+        to_name=destination.name if destination else proposal.to_unit,
+        tmt=proposal.tmt,
+        butuh_sip=proposal.butuh_sip,
+    )
 
 
 async def alert_admins(
@@ -214,8 +236,7 @@ async def alert_admins(
         await enqueue(
             uow,
             chat_id,
-            "transfer_alert",
-            {"alert": alert, **await transfer_alert_payload(uow, proposal)},
+            TransferAlert.of(await transfer_facts(uow, proposal), alert=alert),
             now=now,
             dedupe_key=key,
             not_before=opening,
@@ -240,7 +261,6 @@ async def record_card_copy(
     stored = await enqueue(
         uow,
         chat_id,
-        "approval_card",
         card_payload(proposal, rules, content),
         now=now,
         dedupe_key=key,

@@ -7,11 +7,11 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from core.approval.cards import enqueue_card, enqueue_card_outcome
 from core.approval.chain import ApprovalRules, escalated_at, raised_to_next_stage, stage_approvers
 from core.domain import AuditEvent, ProposalState, Role, TransferProposal
+from core.messages import EscalationDigest, OutboxPayload, Reminder, ReminderDigest
 from core.outbox import chats_with_role, enqueue
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -37,7 +37,7 @@ async def remind_and_expire(
     today = rules.working_time.local(now).date()
     opening = rules.working_time.next_open(now)
     reminded = expired = escalated = 0
-    reminders: dict[int, list[dict[str, Any]]] = {}
+    reminders: dict[int, list[Reminder]] = {}
     raised: dict[int, list[TransferProposal]] = {}
     async with uow_factory() as uow:
         for proposal in await uow.proposals.list_by_state(ProposalState.PENDING.value):
@@ -94,12 +94,12 @@ async def remind_and_expire(
                     if await uow.outbox.get_by_dedupe_key(key) is not None:
                         continue
                     reminders.setdefault(chat_id, []).append(
-                        {
-                            "proposal_id": proposal.id,
-                            "stage": proposal.stage,
-                            "waited_days": waited,
-                            "expires_in": rules.expiry_working_days - waited,
-                        }
+                        Reminder(
+                            proposal_id=proposal.id,
+                            stage=proposal.stage,
+                            waited_days=waited,
+                            expires_in=rules.expiry_working_days - waited,
+                        )
                     )
         for chat_id, due in reminders.items():
             if len(due) <= rules.cards_max:
@@ -107,22 +107,20 @@ async def remind_and_expire(
                     await enqueue(
                         uow,
                         chat_id,
-                        "reminder",
                         item,
                         now=now,
-                        dedupe_key=f"reminder:{item['proposal_id']}:{item['stage']}:{chat_id}",
+                        dedupe_key=f"reminder:{item.proposal_id}:{item.stage}:{chat_id}",
                         not_before=opening,
                     )
             else:
                 await _enqueue_once(
                     uow,
                     chat_id,
-                    "reminder_digest",
-                    {
-                        "count": len(due),
-                        "ids": sorted(int(i["proposal_id"]) for i in due),
-                        "expires_in": min(int(i["expires_in"]) for i in due),
-                    },
+                    ReminderDigest(
+                        count=len(due),
+                        ids=tuple(sorted(i.proposal_id for i in due)),
+                        expires_in=min(i.expires_in for i in due),
+                    ),
                     now,
                     f"reminders:{chat_id}:{today.isoformat()}",
                     opening,
@@ -137,14 +135,13 @@ async def remind_and_expire(
 async def _enqueue_once(
     uow: UnitOfWork,
     chat_id: int,
-    kind: str,
-    payload: dict[str, Any],
+    payload: OutboxPayload,
     now: dt.datetime,
     key: str,
     not_before: dt.datetime,
 ) -> None:
     if await uow.outbox.get_by_dedupe_key(key) is None:
-        await enqueue(uow, chat_id, kind, payload, now=now, dedupe_key=key, not_before=not_before)
+        await enqueue(uow, chat_id, payload, now=now, dedupe_key=key, not_before=not_before)
 
 
 async def waited_working_days(
@@ -192,19 +189,18 @@ async def _raise(
                 rules,
                 now,
                 opening,
-                extra={"escalated": True, "waited_limit": rules.escalation_working_days},
+                escalated=True,
             )
         return
     today = rules.working_time.local(now).date()
     await _enqueue_once(
         uow,
         chat_id,
-        "escalation_digest",
-        {
-            "count": len(proposals),
-            "ids": sorted(p.id for p in proposals if p.id is not None),
-            "days": rules.escalation_working_days,
-        },
+        EscalationDigest(
+            count=len(proposals),
+            ids=tuple(sorted(p.id for p in proposals if p.id is not None)),
+            days=rules.escalation_working_days,
+        ),
         now,
         f"escalation:{chat_id}:{today.isoformat()}",
         opening,

@@ -637,7 +637,8 @@ class Explanation:
     chain: tuple[str, ...]
     alternative: Alternative | None = None
     aspiration_reason: str | None = None  # the person's reason category, when they asked
-    long_tenure: bool = False  # over max_tenure_months in the origin unit
+    #: Over max_tenure_months in the origin unit (None: stored before the engine said it).
+    long_tenure: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON data of this explanation."""
@@ -669,7 +670,7 @@ class Explanation:
             chain=tuple(raw.get("chain", ())),
             alternative=Alternative.from_dict(raw.get("alternative")),
             aspiration_reason=raw.get("aspiration_reason"),
-            long_tenure=bool(raw.get("long_tenure", False)),
+            long_tenure=None if raw.get("long_tenure") is None else bool(raw["long_tenure"]),
         )
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 
-from core.abk import DEFAULT_WKE_MINUTES, need_by_family
+from core.abk import DEFAULT_WKE_MINUTES, demand_by_family, engine_families, staffing_by_family
 from core.aspirations import retirement_date
 from core.domain import Activity, Aspiration, Employee, Unit
 from core.eligibility import JabatanInfo, catalogue_by_key, jabatan_info, months_between
@@ -52,21 +51,11 @@ def build_instance(
 
     lookup = catalogue_by_key(catalogue)
     heads_of = unit_heads or {}
-
-    def family(jabatan: str, mapel: str | None) -> str:
-        if mapel and jabatan_info(jabatan, lookup).jenis == "guru":
-            return f"{jabatan} · {mapel}"
-        return jabatan
-
-    per_subject = [replace(a, jabatan=family(a.jabatan, a.mapel)) for a in activities]
-    staff: dict[tuple[str, str], int] = defaultdict(int)
-    for e in emp_list:
-        staff[(e.unit_code, family(e.jabatan, e.mapel))] += 1
+    family = engine_families(catalogue)
     demand: dict[str, dict[str, float]] = defaultdict(dict)
-    for (code, jabatan), need in need_by_family(per_subject, wke_minutes).items():
+    table = staffing_by_family(emp_list, activities, wke_minutes, family)
+    for (code, jabatan), need in demand_by_family(table).items():
         demand[code][jabatan] = need
-    for (code, jabatan), count in staff.items():
-        demand[code].setdefault(jabatan, float(count))
 
     live: dict[str, Aspiration] = {}
     for asp in aspirations:

@@ -17,6 +17,7 @@ from core.domain import TelegramAccount
 from devtools.emulator.ptb_app import free_port
 from tests.support.e2e import E2E, TOKEN
 from tests.support.handler_agency import KEPALA, SITI
+from tests.support.outbox_samples import sample
 
 pytestmark = pytest.mark.e2e
 MUTASI = str(Path(sys.executable).with_name("mutasi"))
@@ -190,7 +191,7 @@ async def test_webhook_mode_serves_the_health_report_at_healthz(runtime: E2E) ->
             healthy = (response.status, await response.json())
         async with runtime.uows() as uow:
             overdue = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
-            await uow.outbox.add(OutboxMessage(None, 1001, "text", {"text": "x"}, overdue))
+            await uow.outbox.add(OutboxMessage(None, 1001, sample("reminder"), overdue))
             await uow.commit()
         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
             unhealthy = (response.status, await response.json())

@@ -14,6 +14,7 @@ import pytest
 from core.domain import OutboxMessage
 from devtools.emulator.ptb_app import free_port
 from tests.support.e2e import E2E, TOKEN
+from tests.support.outbox_samples import sample
 
 pytestmark = pytest.mark.e2e
 MUTASI = str(Path(sys.executable).with_name("mutasi"))
@@ -52,7 +53,7 @@ async def test_a_healthy_bot_reports_every_check_ok_and_exits_zero(runtime: E2E)
 async def test_an_overdue_message_makes_the_bot_unhealthy(runtime: E2E) -> None:
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     async with runtime.uows() as uow:
-        await uow.outbox.add(OutboxMessage(None, 1001, "text", {"text": "x"}, long_ago))
+        await uow.outbox.add(OutboxMessage(None, 1001, sample("reminder"), long_ago))
         await uow.commit()
     code, out, _ = await _health(runtime, "--lang", "en")
     assert code == 1

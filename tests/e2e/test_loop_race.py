@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 
 from core.domain import ProposalState
+from core.messages import CardOutcome
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from devtools.emulator import EmulatedUser
 from tests.support.e2e import E2E, fire_nightly
 from tests.support.loop_agency import APPROVER, APPROVER_2, CHAT, JAKARTA, NURSE_A
+from tests.support.outbox_samples import payload_of
 
 pytestmark = pytest.mark.e2e
 
@@ -176,7 +178,9 @@ async def test_two_approvers_pressing_the_same_card_at_once_decide_it_exactly_on
     notices = [m for m in outbox if m.kind == "notice" and m.chat_id == CHAT[NURSE_A]]
     assert len(notices) == 1
     outcomes = [
-        m for m in outbox if m.kind == "card_outcome" and m.payload["proposal_id"] == siti.id
+        m
+        for m in outbox
+        if m.kind == "card_outcome" and payload_of(m, CardOutcome).proposal_id == siti.id
     ]
     assert sorted(m.chat_id for m in outcomes) == sorted(CHAT[nip] for nip in approvers)
     delivered = [

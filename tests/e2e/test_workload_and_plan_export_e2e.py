@@ -13,6 +13,7 @@ from core.domain import Plan, TransferProposal, WorkloadReport
 from devtools.emulator import EmulatedUser
 from tests.support.e2e import E2E
 from tests.support.handler_agency import ADMIN, CARE, KEPALA, NURSE, OUTREACH, SITI
+from tests.support.outbox_samples import explanation
 
 pytestmark = pytest.mark.e2e
 
@@ -83,21 +84,7 @@ async def test_the_rencana_button_sends_the_plan_workbook(runtime: E2E) -> None:
                 SITI.nip,
                 "PKM-A",
                 "PKM-B",
-                {
-                    "origin": {
-                        "unit": "PKM-A",
-                        "required": 1.02,
-                        "staff_before": 2,
-                        "staff_after": 1,
-                    },
-                    "destination": {
-                        "unit": "PKM-B",
-                        "required": 2.4,
-                        "staff_before": 1,
-                        "staff_after": 2,
-                    },
-                    "aspiration_rank": 2,
-                },
+                explanation(),
             )
         )
         await uow.commit()

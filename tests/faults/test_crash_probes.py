@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from bot.app import SystemClock
+from core.messages import AdminAlert
 from core.outbox import enqueue
 from core.planning import propose_plan
 from db.engine import create_engine
@@ -114,8 +115,7 @@ async def test_kills_while_sending_lose_nothing_and_repeat_at_most_one_per_kill(
                 row = await enqueue(
                     uow,
                     nurse_chat(i),
-                    "admin_alert",
-                    {"alert": "failed", "nips": [token], "kind": "probe"},
+                    AdminAlert(alert="failed", nips=(token,), kind="probe"),
                     now=now,
                     dedupe_key=f"probe:{token}",
                 )

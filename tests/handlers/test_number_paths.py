@@ -9,6 +9,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from core.dialogue import WorkloadAnswers
 from core.importing.columns import ACTIVITY_COLUMNS
 from core.importing.validation import validate_activities
 from db.spreadsheets import read_sheet_bytes
@@ -42,7 +43,7 @@ async def _typed(h: Harness, written: str) -> float | str:
     await h.press(KEPALA_ID, data_of(months, "Oktober 2026"))
     reply = await h.command(KEPALA_ID, written)
     state = await h.app.bot_data.services.dialogues.get(KEPALA_ID)
-    volumes = dict(state.data.get("volumes", {}))
+    volumes = state.answers_as(WorkloadAnswers).volumes
     return float(volumes[CARE]) if CARE in volumes else reply.text
 
 
@@ -58,7 +59,8 @@ async def _template(h: Harness, written: str) -> float | str:
     reply = await h.upload(KEPALA_ID, "bebankerja.xlsx", filled.getvalue())
     state = await h.app.bot_data.services.dialogues.get(KEPALA_ID)
     if state.step == "confirm":
-        return float(dict(state.data["volumes"])[CARE])
+        kept: float = state.answers_as(WorkloadAnswers).volumes[CARE]
+        return kept
     return reply.text
 
 

@@ -26,8 +26,10 @@ from core.domain import (
     ScopeKind,
     TransferProposal,
 )
-from core.notices import transfer_content
+from core.messages import ApprovalCard, CorrectionRequest, Notice, WorkloadReminder
+from core.notices import TransferContent, transfer_content
 from core.ports import UnitOfWorkFactory
+from core.rebalance.model import Explanation
 from handlers.approval import render_card
 from handlers.commands import publish_profile
 from handlers.i18n import translator
@@ -35,6 +37,7 @@ from handlers.notice import render_notice
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import RecordingRequest
 from tests.support.handler_agency import ADMIN, DEWI, KEPALA, RINA, SITI, START
+from tests.support.outbox_samples import payload_of
 
 SITI_ID, DEWI_ID, ADMIN_ID, KEPALA_ID, RINA_ID = 601, 602, 609, 603, 604
 FIRST_SCREEN = 600
@@ -100,7 +103,7 @@ async def seed_move_in(
                 nip,
                 "PKM-A",
                 "PKM-B",
-                EXPLANATION,
+                Explanation.from_dict(EXPLANATION),
                 state=state,
                 tmt=dt.date(2027, 1, 1),
                 decided_at=START if state != ProposalState.PENDING else None,
@@ -112,36 +115,39 @@ async def seed_move_in(
     return proposal.id
 
 
-async def content_payload(h: Harness, proposal_id: int) -> dict[str, Any]:
+async def content_payload(h: Harness, proposal_id: int) -> TransferContent:
     async with h.uows() as uow:
         proposal = await uow.proposals.get(proposal_id)
         assert proposal is not None
         employee = await uow.employees.get(proposal.nip)
         units = {u.code: u for u in await uow.units.list()}
-    content = transfer_content(proposal, employee, units, today=START.date())
-    return {
-        "proposal_id": proposal_id,
-        "stage": 0,
-        "stage_count": 1,
-        "content": content.to_payload(),
-        "objection_days": 7,
-    }
+    return transfer_content(proposal, employee, units, today=START.date())
 
 
-def long_names(payload: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """The same payload with the longest names an agency is likely to have."""
-    content = {**payload["content"], **changes}
-    content["name"] = "Dr. Raden Ayu Siti Nurhaliza Kusumawardhani, S.Kep., Ns., M.Kep."
-    content["jabatan"] = "Perawat Ahli Muda pada Unit Pelayanan Kesehatan Masyarakat"
-    content["origin"] = {
-        **content["origin"],
-        "unit_name": "UPT Puskesmas Wonosari II Kecamatan Wonosari Kabupaten Gunungkidul",
-    }
-    content["destination"] = {
-        **content["destination"],
-        "unit_name": "UPT Puskesmas Tanjungsari Kecamatan Tanjungsari Kabupaten Gunungkidul",
-    }
-    return {**payload, "content": content}
+def as_notice(content: TransferContent) -> Notice:
+    return Notice(proposal_id=content.proposal_id, content=content, objection_days=7)
+
+
+def as_card(content: TransferContent) -> ApprovalCard:
+    return ApprovalCard(proposal_id=content.proposal_id, content=content, stage=0, stage_count=1)
+
+
+def long_names(content: TransferContent, **changes: Any) -> TransferContent:
+    """The same content with the longest names an agency is likely to have."""
+    content = dataclasses.replace(content, **changes)
+    return dataclasses.replace(
+        content,
+        name="Dr. Raden Ayu Siti Nurhaliza Kusumawardhani, S.Kep., Ns., M.Kep.",
+        jabatan="Perawat Ahli Muda pada Unit Pelayanan Kesehatan Masyarakat",
+        origin=dataclasses.replace(
+            content.origin,
+            unit_name="UPT Puskesmas Wonosari II Kecamatan Wonosari Kabupaten Gunungkidul",
+        ),
+        destination=dataclasses.replace(
+            content.destination,
+            unit_name="UPT Puskesmas Tanjungsari Kecamatan Tanjungsari Kabupaten Gunungkidul",
+        ),
+    )
 
 
 # --- item 1: two layers -------------------------------------------------------------------------
@@ -151,7 +157,7 @@ async def test_the_notice_fits_one_phone_screen_and_says_what_to_do(h: Harness) 
     pid = await seed_move(h, state=ProposalState.APPROVED)
     payload = await content_payload(h, pid)
     # the longest first screens: a chain reason, a freeze warning, an asked-for move
-    even = {**payload["content"]["origin"], "staff_before": 10}
+    even = dataclasses.replace(payload.origin, staff_before=10)
     worst = (
         long_names(payload),
         long_names(payload, origin=even, chain_size=3, freeze_note=True),
@@ -159,9 +165,9 @@ async def test_the_notice_fits_one_phone_screen_and_says_what_to_do(h: Harness) 
     )
     for language in ("id", "en"):
         for sample in (payload, *worst):
-            text, markup = render_notice(translator(language), sample)
+            text, markup = render_notice(translator(language), as_notice(sample))
             assert len(visible(text)) <= FIRST_SCREEN, (language, len(visible(text)), text)
-    text, markup = render_notice(translator("id"), payload)
+    text, markup = render_notice(translator("id"), as_notice(payload))
     shown = visible(text)
     # what, from, to, TMT, the main reason in whole people, what to do
     assert "Puskesmas Sukamaju → Puskesmas Sukajaya" in shown
@@ -208,34 +214,33 @@ async def test_distance_is_straight_line_and_only_with_a_home_on_record(h: Harne
     async with h.uows() as uow:
         await uow.employees.upsert(dataclasses.replace(SITI, home_lat=-7.9, home_lon=110.5))
         await uow.commit()
-    payload = await content_payload(h, pid)
-    content = payload["content"]
-    assert (content["distance_before_km"], content["distance_after_km"]) == (0.0, 12.0)
+    content = await content_payload(h, pid)
+    assert (content.distance_before_km, content.distance_after_km) == (0.0, 12.0)
     from handlers.approval import card_text
 
-    expanded = visible(card_text(translator("id"), payload, expanded=True))
+    expanded = visible(card_text(translator("id"), as_card(content), expanded=True))
     assert "Jarak garis lurus dari rumah: 0,0 → 12,0 km" in expanded
-    english = visible(card_text(translator("en"), payload, expanded=True))
+    english = visible(card_text(translator("en"), as_card(content), expanded=True))
     assert "Straight-line distance from home: 0.0 → 12.0 km" in english
 
 
 async def test_the_aspiration_line_and_opening_follow_what_the_person_asked(h: Harness) -> None:
     pid = await seed_move(h, state=ProposalState.APPROVED)
     payload = await content_payload(h, pid)
-    asked = {**payload, "content": {**payload["content"], "aspiration_rank": 2}}
-    shown = visible(render_notice(translator("id"), asked)[0])
+    asked = dataclasses.replace(payload, aspiration_rank=2)
+    shown = visible(render_notice(translator("id"), as_notice(asked))[0])
     assert "Aspirasi mutasi Anda (pilihan ke-2) disetujui" in shown
     assert "bukan atas permintaan" not in shown
-    card = visible(render_card(translator("id"), asked)[0])
+    card = visible(render_card(translator("id"), as_card(asked))[0])
     assert "Sesuai aspirasi pilihan ke-2" in card
-    card_unasked = visible(render_card(translator("id"), payload)[0])
+    card_unasked = visible(render_card(translator("id"), as_card(payload))[0])
     assert "tidak mengajukan mutasi ini" in card_unasked and "pilihan ke-" not in card_unasked
 
 
 async def test_the_card_fits_one_screen_with_names_not_codes(h: Harness) -> None:
     pid = await seed_move(h)
     payload = await content_payload(h, pid)
-    even = {**payload["content"]["origin"], "staff_before": 10}
+    even = dataclasses.replace(payload.origin, staff_before=10)
     worst = (
         long_names(payload),
         long_names(payload, origin=even, chain_size=3, freeze_note=True),
@@ -243,17 +248,19 @@ async def test_the_card_fits_one_screen_with_names_not_codes(h: Harness) -> None
     )
     for language in ("id", "en"):
         for sample in (payload, *worst):
-            text, _ = render_card(translator(language), sample)
+            text, _ = render_card(translator(language), as_card(sample))
             assert len(visible(text)) <= FIRST_SCREEN, (language, len(visible(text)))
             assert "PKM-" not in text and "poin" not in text and "points" not in text
-    text, markup = render_card(translator("en"), payload)
+    text, markup = render_card(translator("en"), as_card(payload))
     assert "origin unit needs 10 people and has 14" in visible(text)
     chained = visible(
-        render_card(translator("id"), long_names(payload, origin=even, chain_size=3))[0]
+        render_card(translator("id"), as_card(long_names(payload, origin=even, chain_size=3)))[0]
     )
     assert "satu dari 3 mutasi terkait" in chained  # the move alone does not help
     stayed = visible(
-        render_card(translator("id"), long_names(payload, origin=even, months_in_unit=75))[0]
+        render_card(
+            translator("id"), as_card(long_names(payload, origin=even, months_in_unit=75))
+        )[0]
     )
     assert "sudah 75 bulan di unit asal" in stayed
     labels = [b.text for row in markup.inline_keyboard for b in row]
@@ -369,10 +376,10 @@ async def test_an_edited_message_in_a_dialogue_is_not_taken_as_the_answer(h: Har
     assert "Pesan yang diubah tidak dibaca" in reply.text
     assert "kirim nilai yang benar sebagai pesan baru" in reply.text.lower()
     state_after = await h.app.bot_data.services.dialogues.get(SITI_ID)
-    assert (state_after.flow, state_after.step, state_after.data) == (
+    assert (state_after.flow, state_after.step, state_after.answers) == (
         state_before.flow,
         state_before.step,
-        state_before.data,
+        state_before.answers,
     )
     async with h.uows() as uow:
         assert len(await uow.audit.list()) == audit_before
@@ -456,7 +463,7 @@ async def test_the_workload_reminder_has_real_line_breaks() -> None:
 
     for language in ("id", "en"):
         text, _ = render_workload_reminder(
-            translator(language), {"month": "2026-10", "units": ["Puskesmas A", "RSUD"]}
+            translator(language), WorkloadReminder(month="2026-10", units=("Puskesmas A", "RSUD"))
         )
         assert "\\n" not in text and "\n• Puskesmas A\n• RSUD\n" in text
 
@@ -580,11 +587,13 @@ async def test_koreksi_reaches_the_admins_as_a_task(h: Harness) -> None:
         tasks = [m for m in await uow.outbox.list() if m.kind == "correction_request"]
         audit = [e for e in await uow.audit.list() if e.action == "correction.request"]
     assert [t.chat_id for t in tasks] == [ADMIN_ID]
-    assert tasks[0].payload["request"] == "Golongan saya sudah III/b sejak April"
+    assert (
+        payload_of(tasks[0], CorrectionRequest).request == "Golongan saya sudah III/b sejak April"
+    )
     assert audit and audit[0].actor == SITI.nip
     from handlers.privacy import render_correction_request
 
-    text, _ = render_correction_request(translator("id"), tasks[0].payload)
+    text, _ = render_correction_request(translator("id"), payload_of(tasks[0], CorrectionRequest))
     assert "Permintaan koreksi data" in text and SITI.nip in text and "III/b" in text
 
 
@@ -629,4 +638,4 @@ async def test_a_new_search_result_replaces_the_old_list(h: Harness) -> None:
     [gone] = [c for c in h.request.calls if c.method == "deleteMessage"]
     assert int(gone.params["message_id"]) == second.result["message_id"]
     state = await h.app.bot_data.services.dialogues.get(SITI_ID)
-    assert state is not None and state.data["list_message"] == third.result["message_id"]
+    assert state is not None and state.list_message == third.result["message_id"]

@@ -11,36 +11,20 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain import Plan, Role, RoleGrant, ScopeKind, TransferProposal
+from core.rebalance.model import Explanation
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
 from tests.support.handler_agency import ADMIN, KEPALA, RINA, SITI
 from tests.support.off_loop import LoopTicker, SlowChart
+from tests.support.outbox_samples import explanation as nurse_explanation
 
 ADMIN_ID = 801
 KEPALA_ID = 701
 
 
-def explanation(unit: str, other: str) -> dict[str, object]:
-    return {
-        "origin": {
-            "unit": unit,
-            "family": "Perawat Terampil",
-            "required": 1.02,
-            "staff_before": 2,
-            "staff_after": 1,
-        },
-        "destination": {
-            "unit": other,
-            "family": "Perawat Terampil",
-            "required": 2.4,
-            "staff_before": 1,
-            "staff_after": 2,
-        },
-        "aspiration_rank": None,
-        "distance_km": {"before": 3.0, "after": 6.5},
-        "objective_delta": -42.0,
-        "chain": [],
-    }
+def explanation(unit: str, other: str) -> Explanation:
+    """A move nobody asked for (no aspiration rank)."""
+    return dataclasses.replace(nurse_explanation(unit, other), aspiration_rank=None)
 
 
 async def store_plan(h: Harness) -> int:

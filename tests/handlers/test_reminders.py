@@ -6,10 +6,12 @@ import datetime as dt
 
 from core.domain import Aspiration, ReasonCategory, WorkloadReport
 from core.flow_reminders import FlowReminderPolicy, FlowReminders, queue_flow_reminders
+from core.messages import AspirationRenew, WorkloadReminder
 from handlers.i18n import translator
 from handlers.reminders import render_aspiration_renew, render_workload_reminder
 from tests.handlers.conftest import Harness
 from tests.support.handler_agency import KEPALA, NURSE, SITI
+from tests.support.outbox_samples import payload_of
 
 SITI_ID, KEPALA_ID = 501, 701
 
@@ -42,7 +44,7 @@ async def test_an_aspiration_ending_within_a_month_is_reminded_once(h: Harness) 
     async with h.uows() as uow:
         [queued] = await uow.outbox.list_by_dedupe_prefix("aspiration-renew:")
     assert queued.chat_id == SITI_ID
-    text, markup = render_aspiration_renew(translator("id"), queued.payload)
+    text, markup = render_aspiration_renew(translator("id"), payload_of(queued, AspirationRenew))
     assert "berakhir pada 1 Desember 2026" in text
     assert markup is not None
     data = markup.inline_keyboard[0][0].callback_data
@@ -59,7 +61,7 @@ async def test_supervisors_without_last_months_report_are_reminded_from_the_5th(
     assert (await _run(h, dt.date(2026, 11, 6))).workload_reminders == 0
     async with h.uows() as uow:
         [queued] = await uow.outbox.list_by_dedupe_prefix("workload-remind:2026-10:")
-    text, markup = render_workload_reminder(translator("en"), queued.payload)
+    text, markup = render_workload_reminder(translator("en"), payload_of(queued, WorkloadReminder))
     assert "October 2026" in text and "Puskesmas Sukamaju" in text
     assert markup is not None
     reply = await h.press(KEPALA_ID, str(markup.inline_keyboard[0][0].callback_data))

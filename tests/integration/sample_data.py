@@ -12,6 +12,7 @@ from core.domain import (
     Unit,
 )
 from tests.support.agency import Agency
+from tests.support.outbox_samples import explanation
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 #: A fixed local moment (WIB) so stored-and-read-back times are checked across a zone change.
@@ -88,5 +89,5 @@ def nurse_move(plan_id: int) -> TransferProposal:
         nip=NURSE.nip,
         from_unit="PKM-A",
         to_unit="PKM-B",
-        explanation={"surplus_from": 2.8, "deficit_to": 3.4, "aspiration_rank": 1},
+        explanation=explanation(),
     )

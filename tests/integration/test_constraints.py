@@ -33,6 +33,7 @@ from tests.integration.sample_data import (
     nurse_move,
     real_plan,
 )
+from tests.support.outbox_samples import sample
 
 Outcome = str
 
@@ -186,8 +187,7 @@ async def test_the_same_notice_is_queued_once_when_two_transactions_race(
     notice = OutboxMessage(
         id=None,
         chat_id=4242,
-        kind="transfer_notice",
-        payload={"proposal_id": 1},
+        payload=sample("notice"),
         created_at=NOW,
         next_attempt_at=NOW,
         dedupe_key="notice:1",
@@ -207,7 +207,7 @@ async def test_the_same_notice_is_queued_once_when_two_transactions_race(
 async def test_two_dispatchers_claim_a_message_once(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
         queued = await uow.outbox.add(
-            OutboxMessage(None, 4242, "plan_ready", {}, NOW, next_attempt_at=NOW)
+            OutboxMessage(None, 4242, sample("plan_report"), NOW, next_attempt_at=NOW)
         )
         await uow.commit()
 
@@ -232,7 +232,7 @@ async def test_outbox_message_goes_from_pending_to_sent_once(
 ) -> None:
     async with uow_factory() as uow:
         queued = await uow.outbox.add(
-            OutboxMessage(None, 4242, "plan_ready", {}, NOW, next_attempt_at=NOW)
+            OutboxMessage(None, 4242, sample("plan_report"), NOW, next_attempt_at=NOW)
         )
         mid = queued.id or 0
         assert await uow.outbox.mark_sent(mid, 9_876_543_210) is True

@@ -21,6 +21,7 @@ from tests.support.loop_agency import (
     NIGHT,
     ScriptedEngine,
     employee,
+    explained,
     move,
     rules,
 )
@@ -81,7 +82,7 @@ async def test_a_plans_lines_are_the_moves_touching_the_given_units_in_creation_
         assert first is not None
         plan_id = first.plan_id
         [school] = await uow.proposals.add_many(
-            [TransferProposal(None, plan_id, CLERK, "SD-1", "SD-2", {"origin": {}})]
+            [TransferProposal(None, plan_id, CLERK, "SD-1", "SD-2", explained("SD-1", "SD-2"))]
         )
         await uow.commit()
     async with uow_factory() as uow:

@@ -9,6 +9,7 @@ import pytest
 
 from core.approval.decisions import AlreadyDecided, decide
 from core.domain import OutboxStatus, ProposalState
+from core.messages import AdminAlert
 from core.objections import decide_objection, object_transfer
 from core.outbox import DispatchPolicy, dispatch_due, new_message
 from core.planning import propose_plan
@@ -142,7 +143,10 @@ async def test_two_dispatchers_racing_send_each_message_once(agency: UnitOfWorkF
         for i in range(40):
             await uow.outbox.add(
                 new_message(
-                    1000 + i % 5, "admin_alert", {"i": i}, now=clock.now(), dedupe_key=f"race:{i}"
+                    1000 + i % 5,
+                    AdminAlert(alert="failed", nips=(str(i),)),
+                    now=clock.now(),
+                    dedupe_key=f"race:{i}",
                 )
             )
         await uow.commit()

@@ -7,6 +7,7 @@ import datetime as dt
 
 from core.domain import OutboxMessage
 from core.ports import UnitOfWorkFactory
+from tests.support.outbox_samples import sample
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 
@@ -28,7 +29,7 @@ async def test_due_messages_come_by_priority_a_few_per_chat_without_paced_chats(
     async with uow_factory() as uow:
         for chat, kind, key in rows:
             await uow.outbox.add(
-                OutboxMessage(None, chat, kind, {}, NOW, next_attempt_at=NOW, dedupe_key=key)
+                OutboxMessage(None, chat, sample(kind), NOW, next_attempt_at=NOW, dedupe_key=key)
             )
         await uow.commit()
     async with uow_factory() as uow:

@@ -121,7 +121,7 @@ async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
         assert plan is not None and plan.id is not None
         stored = await uow.proposals.list_for_plan(plan.id)
         assert sorted(p.nip for p in stored) == sorted(p.nip for p in many)
-        assert all(p.explanation["origin"]["unit"] == "PKM-A" for p in stored)
+        assert all(p.explanation.origin.unit == "PKM-A" for p in stored)
         queued = await uow.outbox.due(NIGHT + dt.timedelta(days=30), 1_000)
         kinds = {m.kind for m in queued if m.status == OutboxStatus.PENDING}
         assert {"plan_summary", "approval_digest"} <= kinds

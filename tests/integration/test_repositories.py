@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from core.dialogue import DialogueState
+from sqlalchemy import update
+
+from core.dialogue import AspirationAnswers, DialogueState, WorkloadAnswers
 from core.domain import (
     Activity,
     ApprovalDecision,
@@ -26,6 +28,7 @@ from core.domain import (
 )
 from core.ports import UnitOfWorkFactory
 from db.dialogue_store import SqlDialogueStore
+from db.rows import DialogueRow
 from tests.integration.sample_data import (
     APPROVER,
     NOW,
@@ -38,6 +41,7 @@ from tests.integration.sample_data import (
     nurse_move,
     real_plan,
 )
+from tests.support.outbox_samples import sample
 
 UTC = dt.UTC
 
@@ -310,8 +314,7 @@ async def test_outbox_message_round_trips_and_is_found_by_dedupe_key(
     card = OutboxMessage(
         id=None,
         chat_id=-1_001_234_567_890,
-        kind="approval_card",
-        payload={"proposal_id": 7, "lines": ["a", "b"], "nested": {"x": 1.5}},
+        payload=sample("approval_card"),
         created_at=NOW,
         next_attempt_at=NOW,
         dedupe_key="card:7:stage:0:chat:-1001234567890",
@@ -335,15 +338,35 @@ async def test_outbox_message_round_trips_and_is_found_by_dedupe_key(
 
 async def test_dialogue_state_survives_between_calls(sessions: object) -> None:
     store = SqlDialogueStore(sessions)  # type: ignore[arg-type]
-    state = DialogueState(7_000_000_001, "aspiration", "choices", {"picked": ["PKM-B"]}, NOW)
+    state = DialogueState(
+        7_000_000_001, "choice", AspirationAnswers(choices=("PKM-B",), page=2), NOW
+    )
     assert await store.get(7_000_000_001) is None
     await store.save(state)
     assert await store.get(7_000_000_001) == dataclasses.replace(
         state, updated_at=NOW.astimezone(UTC)
     )
-    moved = state.at("reason", NOW, reason="family")
+    assert (await store.get(7_000_000_001)).flow == "asp"  # type: ignore[union-attr]
+    answers = state.answers_as(AspirationAnswers)
+    moved = state.at("reason", NOW, dataclasses.replace(answers, reason="family"), list_message=42)
     await store.save(moved)
     assert (await store.get(7_000_000_001)) == moved
+
+
+async def test_a_stored_dialogue_that_no_longer_reads_is_dropped_not_a_crash(
+    sessions: object,
+) -> None:
+    """Answers stored by another version of the bot that do not fit the flow's answers any
+    more: the person simply starts the dialogue again."""
+    store = SqlDialogueStore(sessions)  # type: ignore[arg-type]
+    await store.save(DialogueState(7_000_000_002, "volume", WorkloadAnswers(unit="PKM-A"), NOW))
+    async with sessions() as session, session.begin():  # type: ignore[operator]
+        await session.execute(
+            update(DialogueRow)
+            .where(DialogueRow.telegram_user_id == 7_000_000_002)
+            .values(data={"volumes": "many"})
+        )
+    assert await store.get(7_000_000_002) is None
     await store.clear(7_000_000_001)
     await store.clear(7_000_000_001)
     assert await store.get(7_000_000_001) is None

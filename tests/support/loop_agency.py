@@ -10,7 +10,7 @@ from typing import Any
 from core.approval.chain import ApprovalRules, parse_chain
 from core.domain import Activity, Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
 from core.planning import PlanningRules, Snapshot
-from core.rebalance.model import Solution
+from core.rebalance.model import Explanation, Solution
 from core.working_time import WorkingTime
 from tests.support.agency import Agency
 from tests.support.clock import FakeClock
@@ -126,6 +126,12 @@ def move(nip: str, src: str = "PKM-A", dst: str = "PKM-B") -> dict[str, Any]:
             "chain": [],
         },
     }
+
+
+def explained(src: str = "PKM-A", dst: str = "PKM-B") -> Explanation:
+    """The engine's explanation of a move from SRC to DST (that of `move`), for a proposal
+    stored by hand."""
+    return Explanation.from_dict(move("", src, dst)["explanation"])
 
 
 class ScriptedEngine:

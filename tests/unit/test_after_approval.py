@@ -23,6 +23,14 @@ from core.effect import (
 )
 from core.eligibility import JabatanInfo, catalogue_by_key
 from core.errors import InvalidInput, NotAllowed
+from core.messages import (
+    ApprovalCard,
+    ArrivalRequest,
+    Notice,
+    ObjectionCard,
+    ObjectionRuling,
+    TransferAlert,
+)
 from core.objections import (
     ObjectionWindowClosed,
     TransferNotOpen,
@@ -49,6 +57,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 
 TMT = dt.date(2027, 1, 1)
 
@@ -135,9 +144,9 @@ async def test_planning_stores_the_sip_flag_and_the_card_carries_it() -> None:
     outcome = await propose_plan(factory, clock, rules(), engine)
     flags = {p.nip: p.butuh_sip for p in outcome.proposals}
     assert flags == {NURSE_A: True, CLERK: False}
-    cards = {m.payload["content"]["nip"]: m for m in outbox(factory, "approval_card")}
-    assert cards[NURSE_A].payload["content"]["butuh_sip"] is True
-    assert cards[CLERK].payload["content"]["butuh_sip"] is False
+    cards = {payload_of(m, ApprovalCard).content.nip: m for m in outbox(factory, "approval_card")}
+    assert payload_of(cards[NURSE_A], ApprovalCard).content.butuh_sip is True
+    assert payload_of(cards[CLERK], ApprovalCard).content.butuh_sip is False
 
 
 async def test_the_unit_changes_only_after_the_heads_spmt_with_the_sip() -> None:
@@ -147,7 +156,7 @@ async def test_the_unit_changes_only_after_the_heads_spmt_with_the_sip() -> None
     assert report.applied == ()
     assert factory.store.employees[NURSE_A].unit_code == "PKM-A"
     [request] = outbox(factory, "arrival_request")
-    assert request.chat_id == CHAT[SUP_B] and request.payload["butuh_sip"] is True
+    assert request.chat_id == CHAT[SUP_B] and payload_of(request, ArrivalRequest).butuh_sip is True
     # A second pass the same day asks nobody twice.
     await apply_due_transfers(factory, clock, approval)
     assert len(outbox(factory, "arrival_request")) == 1
@@ -215,12 +224,15 @@ async def test_the_head_is_reminded_and_admins_told_when_the_spmt_is_overdue() -
     clock.current = at(dt.date(2027, 1, 5))  # two working days later
     await apply_due_transfers(factory, clock, approval)
     requests = outbox(factory, "arrival_request", CHAT[SUP_B])
-    assert [m.payload["reminder"] for m in requests] == [False, True]
+    assert [payload_of(m, ArrivalRequest).reminder for m in requests] == [False, True]
     assert outbox(factory, "transfer_alert") == []
     clock.current = at(dt.date(2027, 1, 15))  # ten working days
     await apply_due_transfers(factory, clock, approval)
     [alert] = outbox(factory, "transfer_alert")
-    assert alert.chat_id == CHAT[ADMIN] and alert.payload["alert"] == "arrival_overdue"
+    assert (
+        alert.chat_id == CHAT[ADMIN]
+        and payload_of(alert, TransferAlert).alert == "arrival_overdue"
+    )
     assert factory.store.employees[NURSE_A].unit_code == "PKM-A"
 
 
@@ -230,7 +242,10 @@ async def test_admins_are_told_at_once_when_the_destination_has_no_head() -> Non
     clock.current = at(TMT)
     await apply_due_transfers(factory, clock, approval)
     [alert] = outbox(factory, "transfer_alert")
-    assert alert.payload["alert"] == "arrival_no_head" and alert.chat_id == CHAT[ADMIN]
+    assert (
+        payload_of(alert, TransferAlert).alert == "arrival_no_head"
+        and alert.chat_id == CHAT[ADMIN]
+    )
 
 
 async def test_an_open_objection_blocks_the_spmt() -> None:
@@ -291,10 +306,10 @@ async def test_a_frozen_move_takes_effect_only_once_the_ministers_letter_is_reco
     approval = dataclasses.replace(rules().approval, freeze_windows=window)
     factory, clock, pid, approval = await approved_move(approval)
     [notice] = outbox(factory, "notice")
-    assert notice.payload["content"]["freeze_note"] is True
+    assert payload_of(notice, Notice).content.freeze_note is True
     # The admins can ask for the letter as soon as the move is approved.
     [needed] = outbox(factory, "transfer_alert", CHAT[ADMIN])
-    assert needed.payload["alert"] == "minister_letter_needed"
+    assert payload_of(needed, TransferAlert).alert == "minister_letter_needed"
     clock.current = at(TMT)
     waiting = await confirm_arrival(
         factory, clock, approval, proposal_id=pid, nip=SUP_B, sip_held=True
@@ -303,7 +318,7 @@ async def test_a_frozen_move_takes_effect_only_once_the_ministers_letter_is_reco
     assert factory.store.employees[NURSE_A].unit_code == "PKM-A"
     report = await apply_due_transfers(factory, clock, approval)
     assert report.applied == () and report.waiting_minister == (pid,)
-    assert {m.payload["alert"] for m in outbox(factory, "transfer_alert")} == {
+    assert {payload_of(m, TransferAlert).alert for m in outbox(factory, "transfer_alert")} == {
         "minister_letter_needed",
         "minister_letter_missing",
     }
@@ -405,7 +420,9 @@ async def objected() -> tuple[FakeUowFactory, FakeClock, int, ApprovalRules]:
 async def test_an_objection_card_names_its_deadline() -> None:
     factory, clock, pid, approval = await objected()
     cards = outbox(factory, "objection")
-    assert {m.payload["deadline"] for m in cards} == {"2026-12-09"}  # ten working days
+    assert {payload_of(m, ObjectionCard).deadline for m in cards} == {
+        dt.date(2026, 12, 9)
+    }  # ten working days
 
 
 async def test_an_undecided_objection_is_reminded_escalated_and_then_granted() -> None:
@@ -424,7 +441,7 @@ async def test_an_undecided_objection_is_reminded_escalated_and_then_granted() -
     chores = await chase_objections(factory, clock, approval)
     assert chores.escalated == 1 and chores.reminded == 0
     [raised] = [m for m in outbox(factory, "objection") if m.chat_id == CHAT[ADMIN]]
-    assert raised.payload["escalated"] is True
+    assert payload_of(raised, ObjectionCard).escalated is True
     clock.current = at(dt.date(2026, 12, 9))  # ten working days: the deadline, still open
     assert (await chase_objections(factory, clock, approval)).lapsed == ()
     clock.current = at(dt.date(2026, 12, 10))  # the day after the deadline
@@ -432,7 +449,7 @@ async def test_an_undecided_objection_is_reminded_escalated_and_then_granted() -
     assert chores.lapsed == (pid,)
     assert factory.store.proposals[pid].state == ProposalState.CANCELLED
     [told] = outbox(factory, "objection_outcome", CHAT[NURSE_A])
-    assert told.payload["outcome"] == "lapsed"
+    assert payload_of(told, ObjectionRuling).outcome == "lapsed"
     assert outbox(factory, "supervisor_cancelled", CHAT[SUP_B])
     assert any(e.action == "objection.lapsed" for e in factory.store.audit)
     with pytest.raises(TransferNotOpen):

@@ -8,15 +8,18 @@ import datetime as dt
 import pytest
 
 from core.domain import ProposalState
+from core.messages import ObjectionCard, TransferAlert
 from core.objections import chase_objections, decide_objection
 from tests.support.loop_agency import APPROVER
+from tests.support.outbox_samples import payload_of
 from tests.unit.test_after_approval import at, objected, outbox
 
 
 async def test_the_approver_may_still_rule_on_the_deadline_day_the_card_names() -> None:
     factory, clock, pid, approval = await objected()  # Wednesday 25 November 2026
     [card, *_] = outbox(factory, "objection")
-    deadline = dt.date.fromisoformat(card.payload["deadline"])
+    deadline = payload_of(card, ObjectionCard).deadline
+    assert deadline is not None
     assert deadline == dt.date(2026, 12, 9)
     # The daily job runs before working hours on the deadline day: the objection is still open.
     clock.current = at(deadline, 7)
@@ -69,10 +72,10 @@ async def test_an_objection_nobody_was_asked_about_still_reaches_the_admins() ->
     chores = await chase_objections(factory, clock, approval)
     assert chores.escalated == 1
     [raised] = outbox(factory, "objection", CHAT[ADMIN])
-    assert raised.payload["escalated"] is True
-    assert raised.payload["reason"] == "ibu saya sakit"
-    assert raised.payload["deadline"] == "2026-12-09"
-    assert raised.payload["to_name"] and raised.payload["name"]
+    assert payload_of(raised, ObjectionCard).escalated is True
+    assert payload_of(raised, ObjectionCard).reason == "ibu saya sakit"
+    assert payload_of(raised, ObjectionCard).deadline == dt.date(2026, 12, 9)
+    assert payload_of(raised, ObjectionCard).to_name and payload_of(raised, ObjectionCard).name
 
 
 async def test_a_notice_to_a_chat_that_blocked_the_bot_does_not_start_the_window() -> None:
@@ -137,7 +140,7 @@ async def test_a_person_moved_elsewhere_meanwhile_is_told_to_the_admins_not_as_a
     assert not outcome.applied
     assert outcome.waiting == ("unit",)
     [alert] = outbox(factory, "transfer_alert", CHAT[ADMIN])
-    assert alert.payload["alert"] == "unit_changed"
+    assert payload_of(alert, TransferAlert).alert == "unit_changed"
     assert factory.store.employees[NURSE_A].unit_code == "SD-1"
 
 

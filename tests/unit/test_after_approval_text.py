@@ -9,20 +9,30 @@ import re
 
 import pytest
 
-from bot.outbox_sender import TEXT_RENDERERS
+from core.messages import (
+    ApprovalCard,
+    ArrivalRequest,
+    Notice,
+    NoticeOutcome,
+    ObjectionCard,
+    ObjectionReminder,
+    TransferAlert,
+)
 from core.notices import LEGAL_BASIS, transfer_content
 from handlers.approval import card_text, render_card, render_objection
 from handlers.arrival import render_arrival_request, render_transfer_alert
 from handlers.i18n import catalog_path, translator
 from handlers.notice import notice_text, render_notice
+from handlers.outbox_render import render_text
+from tests.support.outbox_samples import FACTS
 from tests.unit.test_loop_notices import NURSE, UNITS, proposal
 
 
-def notice_payload(sip: bool, freeze: bool = False) -> dict[str, object]:
+def notice_payload(sip: bool, freeze: bool = False) -> Notice:
     data = transfer_content(
         dataclasses.replace(proposal(), butuh_sip=sip), NURSE, UNITS, freeze=freeze
-    ).to_payload()
-    return {"proposal_id": 7, "content": data, "objection_days": 7}
+    )
+    return Notice(proposal_id=7, content=data, objection_days=7)
 
 
 @pytest.mark.parametrize(
@@ -50,34 +60,26 @@ def test_the_notice_says_sip_spmt_window_from_delivery_and_the_route_after_the_s
 
 def test_the_card_says_sip_and_the_minister_when_frozen() -> None:
     t = translator("id")
-    payload = {
-        "proposal_id": 7,
-        "stage": 0,
-        "stage_count": 1,
-        "content": notice_payload(sip=True, freeze=True)["content"],
-    }
+    payload = ApprovalCard(
+        proposal_id=7,
+        stage=0,
+        stage_count=1,
+        content=notice_payload(sip=True, freeze=True).content,
+    )
     text, _ = render_card(t, payload)
     assert "Perlu SIP baru" in text and "persetujuan tertulis Mendagri" in text
     assert "Menteri Dalam Negeri" in card_text(t, payload, expanded=True)
-    payload["content"] = notice_payload(sip=False)["content"]
+    payload = dataclasses.replace(payload, content=notice_payload(sip=False).content)
     text, _ = render_card(t, payload)
     assert "SIP" not in text and "Mendagri" not in text
     assert "Menteri" not in card_text(t, payload, expanded=True)
 
 
 def test_the_arrival_request_has_one_button_that_says_the_sip_is_held() -> None:
-    payload = {
-        "proposal_id": 7,
-        "nip": NURSE.nip,
-        "name": "Siti <Aminah>",
-        "jabatan": "Perawat Terampil",
-        "from_name": "Puskesmas Wonosari I",
-        "to_name": "Puskesmas Playen",
-        "tmt": "2027-01-01",
-        "butuh_sip": True,
-        "reminder": False,
-        "waited_days": 0,
-    }
+    facts = dataclasses.replace(
+        FACTS, nip=NURSE.nip, name="Siti <Aminah>", jabatan="Perawat Terampil"
+    )
+    payload = ArrivalRequest.of(facts, reminder=False, waited_days=0)
     text, markup = render_arrival_request(translator("id"), payload)
     assert "1 Januari 2027" in text and "Siti &lt;Aminah&gt;" in text
     assert "SIP baru untuk Puskesmas Playen" in text
@@ -85,7 +87,8 @@ def test_the_arrival_request_has_one_button_that_says_the_sip_is_held() -> None:
     assert button.text == "✅ Sudah bertugas + SIP baru ada"
     assert button.callback_data == "arr:ok:7"
     text, markup = render_arrival_request(
-        translator("en"), {**payload, "butuh_sip": False, "reminder": True, "waited_days": 2}
+        translator("en"),
+        dataclasses.replace(payload, butuh_sip=False, reminder=True, waited_days=2),
     )
     assert text.startswith("⏰ Reminder: 2 working days") and "SIP" not in text
     assert markup.inline_keyboard[0][0].text == "✅ Started work (SPMT)"
@@ -95,16 +98,7 @@ def test_the_arrival_request_has_one_button_that_says_the_sip_is_held() -> None:
     "alert", ["arrival_no_head", "arrival_overdue", "minister_letter_missing"]
 )
 def test_admin_alerts_name_the_command_that_unblocks_the_move(alert: str) -> None:
-    payload = {
-        "alert": alert,
-        "proposal_id": 7,
-        "nip": NURSE.nip,
-        "name": "Siti Aminah",
-        "from_name": "Puskesmas Wonosari I",
-        "to_name": "Puskesmas Playen",
-        "tmt": "2027-01-01",
-        "butuh_sip": True,
-    }
+    payload = TransferAlert.of(dataclasses.replace(FACTS, nip=NURSE.nip, jabatan=""), alert=alert)
     for language in ("id", "en"):
         text, _ = render_transfer_alert(translator(language), payload)
         command = "mutasi surat-menteri 7" if alert.startswith("minister") else "mutasi spmt 7"
@@ -114,28 +108,27 @@ def test_admin_alerts_name_the_command_that_unblocks_the_move(alert: str) -> Non
 
 
 def test_an_escalated_objection_card_is_pressed_by_the_admins_handler_and_has_a_deadline() -> None:
-    payload = {
-        "proposal_id": 7,
-        "reason": "orang tua",
-        "name": "Siti Aminah",
-        "nip": NURSE.nip,
-        "from_unit": "PKM-A",
-        "to_unit": "PKM-B",
-        "deadline": "2026-12-09",
-    }
+    payload = ObjectionCard(
+        proposal_id=7,
+        reason="orang tua",
+        name="Siti Aminah",
+        nip=NURSE.nip,
+        from_unit="PKM-A",
+        to_unit="PKM-B",
+        deadline=dt.date(2026, 12, 9),
+    )
     text, markup = render_objection(translator("id"), payload)
     assert "9 Desember 2026" in text
     assert markup.inline_keyboard[0][0].callback_data == "apv:keep:7"
-    text, markup = render_objection(translator("id"), {**payload, "escalated": True})
+    text, markup = render_objection(translator("id"), dataclasses.replace(payload, escalated=True))
     assert text.startswith("⬆️")
     assert [b.callback_data for b in markup.inline_keyboard[0]] == ["esc:keep:7", "esc:drop:7"]
 
 
 def test_new_kinds_render() -> None:
-    for kind in ("arrival_request", "transfer_alert", "objection_reminder"):
-        assert kind in TEXT_RENDERERS
-    text, _ = TEXT_RENDERERS["objection_reminder"](
-        translator("id"), {"proposal_id": 7, "waited_days": 2, "deadline": "2026-12-09"}
+    text, _ = render_text(
+        translator("id"),
+        ObjectionReminder(proposal_id=7, waited_days=2, deadline=dt.date(2026, 12, 9)),
     )
     assert "9 Desember 2026" in text
 
@@ -170,6 +163,13 @@ def test_transfer_content_carries_the_sip_flag() -> None:
 def test_the_edited_notice_keeps_the_agencys_window() -> None:
     from handlers.notice import render_notice_outcome
 
-    payload = {**notice_payload(sip=False), "objection_days": 14, "outcome": "accepted"}
+    notice = notice_payload(sip=False)
+    payload = NoticeOutcome(
+        edit_of=None,
+        proposal_id=notice.proposal_id,
+        outcome="accepted",
+        content=notice.content,
+        objection_days=14,
+    )
     text, _ = render_notice_outcome(translator("id"), payload)
     assert "dalam 14 hari sejak" in text

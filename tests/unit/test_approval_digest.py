@@ -19,6 +19,14 @@ from core.domain import (
     TransferProposal,
     Unit,
 )
+from core.messages import (
+    AdminAlert,
+    ApprovalCard,
+    CardOutcome,
+    OutboxPayload,
+    PlanReport,
+    PlanSummary,
+)
 from core.planning import propose_plan
 from handlers.approval import render_card_outcome, stale_text
 from handlers.i18n import translator
@@ -36,10 +44,12 @@ from tests.support.loop_agency import (
     OUTSIDER,
     ScriptedEngine,
     employee,
+    explained,
     move,
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 
 ORIGINS = ("PKM-C", "PKM-D", "PKM-E")
 
@@ -59,7 +69,7 @@ async def with_many_movers(factory: FakeUowFactory, count: int) -> list[dict[str
     return [move(p.nip, p.unit_code, "PKM-B") for p in people]
 
 
-def messages_to(factory: FakeUowFactory, chat: int) -> list[tuple[str, object]]:
+def messages_to(factory: FakeUowFactory, chat: int) -> list[tuple[str, OutboxPayload]]:
     rows = sorted(
         (m for m in factory.store.outbox.values() if m.chat_id == chat),
         key=lambda m: (m.next_attempt_at, m.id),
@@ -75,12 +85,12 @@ async def test_a_plan_of_many_moves_reaches_each_approver_as_summary_then_one_di
     for approver in (APPROVER, APPROVER_2):
         sent = messages_to(factory, CHAT[approver])
         assert [kind for kind, _ in sent] == ["plan_summary", "approval_digest"]
-        assert sent[0][1]["your_cards"] == 30  # type: ignore[index]
+        assert isinstance(sent[0][1], PlanSummary) and sent[0][1].your_cards == 30
     assert messages_to(factory, CHAT[OUTSIDER]) == []
     # The admin's report says who got what and that every move has an approver.
     [(kind, report)] = messages_to(factory, CHAT[ADMIN])
-    assert kind == "plan_report"
-    text, _ = render_plan_report(translator("id"), report)  # type: ignore[arg-type]
+    assert kind == "plan_report" and isinstance(report, PlanReport)
+    text, _ = render_plan_report(translator("id"), report)
     assert "Kepala Dinkes: 1 ikhtisar berisi 30 usulan" in text
     assert "Sekretaris Dinkes: 1 ikhtisar berisi 30 usulan" in text
     assert "tanpa pejabat" not in text
@@ -144,7 +154,8 @@ async def test_moves_no_approver_can_decide_are_reported_to_admins_with_the_list
     kinds = [k for k, _ in messages_to(factory, CHAT[ADMIN])]
     assert sorted(kinds) == ["admin_alert", "plan_report"]
     [alert] = [p for k, p in messages_to(factory, CHAT[ADMIN]) if k == "admin_alert"]
-    text, _ = render_admin_alert(translator("id"), alert)  # type: ignore[arg-type]
+    assert isinstance(alert, AdminAlert)
+    text, _ = render_admin_alert(translator("id"), alert)
     lonely = next(p for p in outcome.proposals if p.nip == nip_of(900))
     assert f"#{lonely.id} NIP {nip_of(900)}: DSOS-1 → DSOS-2" in text
     assert "1 usulan tidak punya pejabat penyetuju pada tahap 1" in text
@@ -175,9 +186,12 @@ async def test_two_stage_cards_say_what_each_stage_did_and_stale_taps_say_who_de
         for m in factory.store.outbox.values()
         if m.kind == "approval_card"
         and m.chat_id == CHAT[APPROVER_2]
-        and m.payload["proposal_id"] == pid
+        and payload_of(m, ApprovalCard).proposal_id == pid
     )
-    assert (card.payload["stage"], card.payload["stage_count"]) == (0, 2)
+    assert (payload_of(card, ApprovalCard).stage, payload_of(card, ApprovalCard).stage_count) == (
+        0,
+        2,
+    )
     await decide(
         factory, clock, approval, proposal_id=pid, stage=0, approver_nip=APPROVER, approve=True
     )
@@ -186,10 +200,10 @@ async def test_two_stage_cards_say_what_each_stage_did_and_stale_taps_say_who_de
     edits = [
         m
         for m in factory.store.outbox.values()
-        if m.kind == "card_outcome" and m.payload["proposal_id"] == pid
+        if m.kind == "card_outcome" and payload_of(m, CardOutcome).proposal_id == pid
     ]
     assert {m.chat_id for m in edits} == {CHAT[APPROVER], CHAT[APPROVER_2]}
-    text, buttons = render_card_outcome(t, edits[0].payload)
+    text, buttons = render_card_outcome(t, payload_of(edits[0], CardOutcome))
     assert "Tahap 1/2 disetujui oleh Kepala Dinkes, diteruskan ke tahap 2 (sekda)." in text
     assert buttons is None
     # The card reaches the stage-2 approver, showing stage 2/2.
@@ -198,9 +212,12 @@ async def test_two_stage_cards_say_what_each_stage_did_and_stale_taps_say_who_de
         for m in factory.store.outbox.values()
         if m.kind == "approval_card"
         and m.chat_id == CHAT[OUTSIDER]
-        and m.payload["proposal_id"] == pid
+        and payload_of(m, ApprovalCard).proposal_id == pid
     ]
-    assert (second.payload["stage"], second.payload["stage_count"]) == (1, 2)
+    assert (
+        payload_of(second, ApprovalCard).stage,
+        payload_of(second, ApprovalCard).stage_count,
+    ) == (1, 2)
     # A stale stage-1 tap says which stage decided, by whom, and who decides now.
     with pytest.raises(AlreadyDecided) as stale:
         await decide(
@@ -223,11 +240,11 @@ async def test_two_stage_cards_say_what_each_stage_did_and_stale_taps_say_who_de
         m
         for m in factory.store.outbox.values()
         if m.kind == "card_outcome"
-        and m.payload["proposal_id"] == pid
-        and m.payload["outcome"] == "approved"
+        and payload_of(m, CardOutcome).proposal_id == pid
+        and payload_of(m, CardOutcome).outcome == "approved"
     ]
     assert {m.chat_id for m in finals} == {CHAT[APPROVER], CHAT[APPROVER_2], CHAT[OUTSIDER]}
-    final_text, _ = render_card_outcome(t, finals[0].payload)
+    final_text, _ = render_card_outcome(t, payload_of(finals[0], CardOutcome))
     assert "Tahap 2/2 disetujui oleh Kepala Dindik: mutasi disetujui." in final_text
     with pytest.raises(AlreadyDecided) as late:
         await decide(
@@ -261,15 +278,16 @@ async def test_many_moves_reaching_a_later_stage_become_one_digest_not_a_card_ea
 
 
 async def test_english_catalog_renders_the_stage_outcome() -> None:
-    payload = {
-        "outcome": "forwarded",
-        "by_name": "Kepala Dinkes",
-        "decided_stage": 0,
-        "stage_count": 2,
-        "next_stage": 1,
-        "next_stage_name": "sekda",
-        "proposal_id": 3,
-    }
+    payload = CardOutcome(
+        edit_of=None,
+        outcome="forwarded",
+        by_name="Kepala Dinkes",
+        decided_stage=0,
+        stage_count=2,
+        next_stage=1,
+        next_stage_name="sekda",
+        proposal_id=3,
+    )
     text, _ = render_card_outcome(translator("en"), payload)
     assert "Stage 1/2 approved by Kepala Dinkes, forwarded to stage 2 (sekda)." in text
 
@@ -286,7 +304,7 @@ async def test_the_digest_reads_only_the_moves_in_the_viewers_scope_without_expl
     async with factory() as uow:  # one Dindik move, between two schools
         await uow.units.upsert(Unit("SD-2", "SD Negeri 2 Wonosari", "Dindik", -7.98, 110.62))
         teacher = await uow.proposals.add(
-            TransferProposal(None, plan_id, NURSE_B, "SD-1", "SD-2", {"origin": {}})
+            TransferProposal(None, plan_id, NURSE_B, "SD-1", "SD-2", explained("SD-1", "SD-2"))
         )
         await uow.commit()
     read: list[ProposalLine] = []

@@ -22,6 +22,7 @@ from core.committee import (
 )
 from core.domain import CommitteeVote, OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
 from core.errors import InvalidInput
+from core.messages import ApprovalCard, CardOutcome, CommitteeFacts, Reminder
 from core.planning import PlanningRules, propose_plan
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory
@@ -40,6 +41,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 
 CHAIN = "kepala_opd:opd,tpk,ppk"
 MEMBERS = (SUP_A, SUP_B, CLERK)
@@ -104,12 +106,10 @@ async def test_members_get_the_card_and_the_stage_passes_when_the_quorum_agrees(
     # Every member gets a card of stage 2 that says it is the committee's; approvers do not.
     for member in MEMBERS:
         [card] = sent(factory, CHAT[member], "approval_card")
-        assert card.payload["stage"] == 1
-        assert card.payload["committee"] == {
-            "name": "Tim Penilai Kinerja",
-            "members": 3,
-            "quorum": 2,
-        }
+        assert payload_of(card, ApprovalCard).stage == 1
+        assert payload_of(card, ApprovalCard).committee == CommitteeFacts(
+            name="Tim Penilai Kinerja", members=3, quorum=2
+        )
     assert sent(factory, CHAT[OUTSIDER], "approval_card") == []
     # An approver with an all-scope grant does not decide the committee's stage.
     with pytest.raises(NotYourStage):
@@ -150,8 +150,8 @@ async def test_members_get_the_card_and_the_stage_passes_when_the_quorum_agrees(
     edits = [m for m in factory.store.outbox.values() if m.kind == "card_outcome"]
     member_edits = [m for m in edits if m.chat_id in {CHAT[m] for m in MEMBERS}]
     assert len(member_edits) == 3
-    assert {m.payload["by_name"] for m in member_edits} == {"Tim Penilai Kinerja"}
-    assert {m.payload["outcome"] for m in member_edits} == {"forwarded"}
+    assert {payload_of(m, CardOutcome).by_name for m in member_edits} == {"Tim Penilai Kinerja"}
+    assert {payload_of(m, CardOutcome).outcome for m in member_edits} == {"forwarded"}
     assert len(sent(factory, CHAT[OUTSIDER], "approval_card")) == 1
     # A late vote changes nothing and is told what happened.
     with pytest.raises(AlreadyDecided):
@@ -262,7 +262,7 @@ async def test_at_the_committee_stage_nobody_is_raised_and_only_open_members_are
     for_pid = {
         m.chat_id
         for m in factory.store.outbox.values()
-        if m.kind == "reminder" and m.payload["proposal_id"] == pid
+        if m.kind == "reminder" and payload_of(m, Reminder).proposal_id == pid
     }
     assert for_pid == {CHAT[SUP_B], CHAT[CLERK]}
     assert sent(factory, CHAT[OUTSIDER], "approval_card") == []

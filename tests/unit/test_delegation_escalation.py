@@ -17,6 +17,13 @@ from core.delegation import (
     end_delegation,
 )
 from core.domain import OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
+from core.messages import (
+    ApprovalCard,
+    ApprovalDigest,
+    DelegationNotice,
+    EscalationDigest,
+    ReminderDigest,
+)
 from core.planning import propose_plan
 from handlers.approval import card_text
 from handlers.delegation import parse_day, render_delegation_notice
@@ -37,6 +44,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 from tests.unit.test_approval_digest import with_many_movers
 
 TUESDAY = dt.date(2026, 11, 24)
@@ -60,9 +68,9 @@ async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_the
     # Both are told at the start.
     [to_deputy] = sent(factory, CHAT[SUP_A], "delegation_notice")
     [to_approver] = sent(factory, CHAT[APPROVER], "delegation_notice")
-    text, _ = render_delegation_notice(translator("id"), to_deputy.payload)
+    text, _ = render_delegation_notice(translator("id"), payload_of(to_deputy, DelegationNotice))
     assert "Anda mewakili Kepala Dinkes" in text and "27 November 2026" in text
-    assert to_approver.payload["event"] == "start"
+    assert payload_of(to_approver, DelegationNotice).event == "start"
     # The plan's digest for the approver goes to the deputy's chat instead.
     moves = await with_many_movers(factory, 20)
     outcome = await propose_plan(factory, clock, rules(), ScriptedEngine(moves))
@@ -70,7 +78,7 @@ async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_the
     assert sent(factory, CHAT[APPROVER], "approval_digest") == []
     assert len(sent(factory, CHAT[APPROVER_2], "approval_digest")) == 1
     [digest] = sent(factory, CHAT[SUP_A], "approval_digest")
-    assert digest.payload["nip"] == SUP_A
+    assert payload_of(digest, ApprovalDigest).nip == SUP_A
     # The deputy decides; the decision is the approver's and the audit names both.
     pid = stored_id(outcome.proposals[0])
     await decide(
@@ -104,10 +112,10 @@ async def test_an_approver_names_a_deputy_who_gets_the_digest_and_decides_in_the
     ends = [
         m
         for m in factory.store.outbox.values()
-        if m.kind == "delegation_notice" and m.payload["event"] == "end"
+        if m.kind == "delegation_notice" and payload_of(m, DelegationNotice).event == "end"
     ]
     assert {m.chat_id for m in ends} == {CHAT[APPROVER], CHAT[SUP_A]}
-    end_text, _ = render_delegation_notice(translator("id"), ends[0].payload)
+    end_text, _ = render_delegation_notice(translator("id"), payload_of(ends[0], DelegationNotice))
     assert "berakhir" in end_text or "tidak lagi mewakili" in end_text
 
 
@@ -173,9 +181,15 @@ async def test_an_undecided_card_is_raised_to_the_next_stage_after_three_working
     report = await remind_and_expire(factory, clock, approval)
     assert report.escalated == 2 and report.expired == 0
     assert (await remind_and_expire(factory, clock, approval)).escalated == 0  # once
-    raised = [m for m in sent(factory, CHAT[OUTSIDER], "approval_card") if m.payload["stage"] == 0]
-    assert len(raised) == 2 and all(m.payload["escalated"] for m in raised)
-    assert "Dinaikkan kepada Anda" in card_text(translator("id"), raised[0].payload)
+    raised = [
+        m
+        for m in sent(factory, CHAT[OUTSIDER], "approval_card")
+        if payload_of(m, ApprovalCard).stage == 0
+    ]
+    assert len(raised) == 2 and all(payload_of(m, ApprovalCard).escalated for m in raised)
+    assert "Dinaikkan kepada Anda" in card_text(
+        translator("id"), payload_of(raised[0], ApprovalCard)
+    )
     # The stage-2 approver decides stage 1 with the same buttons ...
     result = await decide(
         factory, clock, approval, proposal_id=pid, stage=0, approver_nip=OUTSIDER, approve=True
@@ -220,8 +234,11 @@ async def test_many_reminders_and_raised_cards_come_as_one_message_per_chat() ->
     clock.current = dt.datetime(2026, 11, 27, 8, 0, tzinfo=JAKARTA)
     report = await remind_and_expire(factory, clock, approval)
     assert report.escalated == 30
-    assert [m.payload["count"] for m in sent(factory, CHAT[APPROVER], "reminder_digest")] == [30]
+    assert [
+        payload_of(m, ReminderDigest).count
+        for m in sent(factory, CHAT[APPROVER], "reminder_digest")
+    ] == [30]
     assert sent(factory, CHAT[APPROVER], "reminder") == []
     [raised] = sent(factory, CHAT[ADMIN], "escalation_digest")
-    assert raised.payload["count"] == 30
+    assert payload_of(raised, EscalationDigest).count == 30
     assert sent(factory, CHAT[ADMIN], "approval_card") == []

@@ -11,11 +11,13 @@ from core.approval.groups import DECISION_CHUNK, approve_many
 from core.digest import digest_view
 from core.domain import ApprovalDecision, ProposalState, Unit
 from core.errors import Conflict
+from core.messages import SupervisorInfo
 from core.planning import propose_plan
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUnitOfWork, FakeUowFactory
 from tests.support.loop_agency import APPROVER, APPROVER_2, ScriptedEngine, employee, move, rules
 from tests.support.loop_agency import world as agency_world
+from tests.support.outbox_samples import payload_of
 
 
 def nip_of(i: int) -> str:
@@ -72,7 +74,7 @@ async def test_a_group_of_twenty_moves_is_decided_a_chunk_per_transaction() -> N
     assert {proposals[i].state for i in ids} == {ProposalState.APPROVED}
     # The word to the destination's supervisor (the movers of this world have no account).
     words = [m for m in factory.store.outbox.values() if m.kind == "supervisor_info"]
-    assert sorted(m.payload["proposal_id"] for m in words) == sorted(ids)
+    assert sorted(payload_of(m, SupervisorInfo).proposal_id for m in words) == sorted(ids)
     audits = [e for e in factory.store.audit if e.action == "proposal.approve"]
     assert sorted(e.subject for e in audits) == sorted(f"proposal:{i}" for i in ids)
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
+from core.abk import FamilyStaffing
 from core.domain import Employee, TransferProposal, Unit
+from core.messages import Notice, PlanSummary
 from core.notices import (
-    TransferContent,
-    bars_from_payload,
-    bars_to_payload,
     transfer_content,
     unit_bars,
 )
-from core.rebalance.model import Move
+from core.rebalance.model import Explanation, Move
+from db.outbox_codec import decode, encode
 from handlers.charts import ChartLabels, render_plan_chart
+from tests.support.outbox_samples import sample_of
 
 UNITS = {
     "PKM-A": Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.6, ("keperawatan",)),
@@ -59,8 +61,9 @@ EXPLANATION = {
 
 
 def proposal() -> TransferProposal:
+    explanation = Explanation.from_dict(EXPLANATION)
     return TransferProposal(
-        7, 1, NURSE.nip, "PKM-A", "PKM-B", EXPLANATION, tmt=dt.date(2027, 1, 1)
+        7, 1, NURSE.nip, "PKM-A", "PKM-B", explanation, tmt=dt.date(2027, 1, 1)
     )
 
 
@@ -87,7 +90,8 @@ def test_training_is_recommended_for_destination_skills_the_person_lacks() -> No
 
 def test_content_survives_a_trip_through_the_outbox_payload() -> None:
     content = transfer_content(proposal(), NURSE, UNITS)
-    assert TransferContent.from_payload(content.to_payload()) == content
+    notice = Notice(proposal_id=7, content=content)
+    assert decode("notice", json.loads(json.dumps(encode(notice)))) == notice
 
 
 def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
@@ -96,16 +100,20 @@ def test_chart_bars_put_the_largest_gap_first_and_apply_the_moves() -> None:
             {"employee": NURSE.nip, "from": "PKM-A", "to": "PKM-B", "explanation": EXPLANATION}
         )
     ]
-    staff = {("PKM-A", "Perawat Terampil"): 14, ("PKM-B", "Perawat Terampil"): 7}
-    demand = {("PKM-A", "Perawat Terampil"): 11.2, ("PKM-B", "Perawat Terampil"): 9.6}
-    bars = unit_bars(moves, staff, demand, UNITS)
+    table = {
+        ("PKM-A", "Perawat Terampil"): FamilyStaffing(840_000.0, 11.2, 14, has_abk=True),
+        ("PKM-B", "Perawat Terampil"): FamilyStaffing(720_000.0, 9.6, 7, has_abk=True),
+    }
+    bars = unit_bars(moves, table, UNITS)
     assert [(b.unit_code, b.before, b.after) for b in bars] == [("PKM-A", 14, 13), ("PKM-B", 7, 8)]
-    assert bars_from_payload(bars_to_payload(bars)) == bars
+    summary = dataclasses.replace(sample_of(PlanSummary), bars=tuple(bars))
+    assert decode("plan_summary", json.loads(json.dumps(encode(summary)))) == summary
 
 
 def test_plan_chart_is_a_png() -> None:
     moves: list[Move] = []
-    bars = unit_bars(moves, {("PKM-A", "x"): 3}, {("PKM-A", "x"): 2.5}, UNITS)
+    table = {("PKM-A", "x"): FamilyStaffing(187_500.0, 2.5, 3, has_abk=True)}
+    bars = unit_bars(moves, table, UNITS)
     png = render_plan_chart(bars, ChartLabels("Plan", "ABK need", "Before", "After", "staff"))
     assert png.startswith(b"\x89PNG") and len(png) > 1000
 
@@ -116,7 +124,9 @@ def test_the_card_names_the_next_best_unit_by_name_without_a_score() -> None:
 
     explained = {**EXPLANATION, "alternative": {"unit": "PKM-A", "objective_delta": 42.25}}
     content = transfer_content(
-        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", explained), NURSE, UNITS
+        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", Explanation.from_dict(explained)),
+        NURSE,
+        UNITS,
     )
     assert (content.alternative, content.alternative_delta) == ("Puskesmas Wonosari I", 42.25)
     card = "\n".join(detail_lines(translator("id"), content))
@@ -148,7 +158,8 @@ def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_
     seven_years = dt.date(2026, 1, 2)  # NURSE arrived 2019-01-01
     flagged = {**EXPLANATION, "long_tenure": True, "aspiration_reason": "family"}
     content = transfer_content(
-        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", flagged), NURSE, UNITS,
+        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", Explanation.from_dict(flagged)),
+        NURSE, UNITS,
         today=seven_years,
     )  # fmt: skip
     card = reason_lines(translator("id"), content)
@@ -160,7 +171,8 @@ def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_
     ]
     unflagged = {**EXPLANATION, "long_tenure": False}
     quiet = transfer_content(
-        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", unflagged), NURSE, UNITS,
+        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", Explanation.from_dict(unflagged)),
+        NURSE, UNITS,
         today=seven_years,
     )  # fmt: skip
     assert "di unit ini" not in "\n".join(reason_lines(translator("id"), quiet))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 
 from core.domain import OutboxMessage, OutboxStatus, Role, RoleGrant, TelegramAccount
+from core.messages import AdminAlert, CardOutcome
 from core.outbox import (
     DispatchPolicy,
     Pacer,
@@ -18,6 +20,7 @@ from core.outbox import (
 )
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender
+from tests.support.outbox_samples import payload_of, sample
 
 
 class ProcessDied(BaseException):
@@ -27,9 +30,9 @@ class ProcessDied(BaseException):
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 
 
-async def queue(factory: FakeUowFactory, chat_id: int, key: str, **extra: object) -> None:
+async def queue(factory: FakeUowFactory, chat_id: int, key: str) -> None:
     async with factory() as uow:
-        await enqueue(uow, chat_id, "notice", {"x": 1, **extra}, now=NOW, dedupe_key=key)
+        await enqueue(uow, chat_id, sample("notice"), now=NOW, dedupe_key=key)
         await uow.commit()
 
 
@@ -48,7 +51,12 @@ async def test_a_message_not_yet_due_waits() -> None:
     factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     async with factory() as uow:
         await enqueue(
-            uow, 11, "notice", {}, now=NOW, dedupe_key="a", not_before=NOW + dt.timedelta(hours=4)
+            uow,
+            11,
+            sample("notice"),
+            now=NOW,
+            dedupe_key="a",
+            not_before=NOW + dt.timedelta(hours=4),
         )
         await uow.commit()
     assert (await dispatch_due(factory, sender, clock)).claimed == 0
@@ -117,7 +125,7 @@ async def test_blocked_user_becomes_undeliverable_not_unbound_and_admins_are_tol
     await dispatch_due(factory, sender, clock)
     alert = [m for m, _ in sender.sent if m.kind == "admin_alert"]
     assert alert and alert[0].chat_id == 99
-    assert alert[0].payload["nips"] == ["199001012015031001"]
+    assert payload_of(alert[0], AdminAlert).nips == ("199001012015031001",)
     assert any(e.action == "outbox.undeliverable" for e in factory.store.audit)
 
 
@@ -154,7 +162,7 @@ async def test_a_message_that_finally_fails_is_reported_to_admins_with_recipient
     await dispatch_due(factory, sender, clock)
     [alert] = [m for m, _ in sender.sent if m.kind == "admin_alert"]
     assert alert.chat_id == 99
-    assert alert.payload == {"alert": "failed", "nips": ["199001012015031001"], "kind": "notice"}
+    assert alert.payload == AdminAlert(alert="failed", nips=("199001012015031001",), kind="notice")
 
 
 async def test_crash_mid_send_repeats_only_that_message_at_restart_without_spending_a_try() -> (
@@ -204,15 +212,19 @@ async def test_edit_waits_for_the_card_it_edits_and_targets_its_message() -> Non
     factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     async with factory() as uow:
         later = NOW + dt.timedelta(hours=1)
-        await enqueue(uow, 11, "card", {}, now=NOW, dedupe_key="card", not_before=later)
-        await enqueue(uow, 11, "card_outcome", {"edit_of": "card"}, now=NOW, dedupe_key="edit")
+        card, edit = sample("approval_card"), sample("card_outcome")
+        assert isinstance(edit, CardOutcome)
+        await enqueue(uow, 11, card, now=NOW, dedupe_key="card", not_before=later)
+        await enqueue(
+            uow, 11, dataclasses.replace(edit, edit_of="card"), now=NOW, dedupe_key="edit"
+        )
         await uow.commit()
     assert (await dispatch_due(factory, sender, clock)).claimed == 0
     clock.advance(dt.timedelta(hours=1))
     await dispatch_due(factory, sender, clock)
     await dispatch_due(factory, sender, clock)
     assert [(m.kind, target) for m, target in sender.sent] == [
-        ("card", None),
+        ("approval_card", None),
         ("card_outcome", 1001),
     ]
 
@@ -220,7 +232,9 @@ async def test_edit_waits_for_the_card_it_edits_and_targets_its_message() -> Non
 async def test_edit_of_a_card_that_never_existed_is_dropped() -> None:
     factory, clock, sender = FakeUowFactory(), FakeClock(NOW), RecordingSender()
     async with factory() as uow:
-        await enqueue(uow, 11, "card_outcome", {"edit_of": "nope"}, now=NOW, dedupe_key="e")
+        edit = sample("card_outcome")
+        assert isinstance(edit, CardOutcome)
+        await enqueue(uow, 11, dataclasses.replace(edit, edit_of="nope"), now=NOW, dedupe_key="e")
         await uow.commit()
     await dispatch_due(factory, sender, clock)
     [row] = factory.store.outbox.values()

@@ -18,6 +18,7 @@ from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
 from core.effect import apply_due_transfers, confirm_arrival, sk_rows
 from core.errors import InvalidInput
 from core.evaluations import AlreadyRated, record_evaluation, request_due_evaluations
+from core.messages import ApprovalCard, ObjectionCard
 from core.objections import (
     NotYourTransfer,
     ObjectionWindowClosed,
@@ -46,6 +47,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
+from tests.support.outbox_samples import payload_of
 
 
 def kinds(factory: FakeUowFactory, chat: int | None = None) -> list[str]:
@@ -262,7 +264,7 @@ async def test_objection_goes_to_approvers_who_cancel_the_transfer() -> None:
     assert factory.store.proposals[pid].state == ProposalState.OBJECTED
     objection = [m for m in factory.store.outbox.values() if m.kind == "objection"]
     assert {m.chat_id for m in objection} == {CHAT[APPROVER], CHAT[APPROVER_2]}
-    assert objection[0].payload["reason"] == "merawat orang tua"
+    assert payload_of(objection[0], ObjectionCard).reason == "merawat orang tua"
     result = await decide_objection(
         factory,
         clock,
@@ -362,7 +364,7 @@ async def test_cards_made_or_taking_effect_inside_the_freeze_window_say_the_mini
     frozen_rules = replace(base, approval=replace(base.approval, freeze_window=window))
     await propose_plan(factory, clock, frozen_rules, ScriptedEngine([move(NURSE_A)]))
     card = next(m for m in factory.store.outbox.values() if m.kind == "approval_card")
-    assert card.payload["content"]["freeze_note"] is frozen
+    assert payload_of(card, ApprovalCard).content.freeze_note is frozen
 
 
 async def test_one_official_cannot_approve_two_stages_of_the_same_transfer() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -10,30 +11,22 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.outbox_sender import TelegramSender
 from core.domain import OutboxMessage, TelegramAccount
+from core.messages import Notice, NoticeOutcome, PlanSummary
+from core.notices import UnitBar, transfer_content
 from tests.support.fakes import FakeUowFactory
 from tests.support.off_loop import LoopTicker, SlowChart
+from tests.support.outbox_samples import sample_of
 from tests.unit.test_loop_notices import EXPLANATION, NURSE, UNITS, proposal
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
-SUMMARY: dict[str, Any] = {
-    "plan_id": 1,
-    "plan_date": "2026-11-24",
-    "moves": 2,
-    "your_cards": 2,
-    "objective": 100.0,
-    "status_quo_objective": 400.0,
-    "not_granted": 0,
-    "bars": [
-        {
-            "unit_code": "PKM-A",
-            "unit_name": "A",
-            "family": "x",
-            "required": 1.0,
-            "before": 2,
-            "after": 1,
-        }
-    ],
-}
+SUMMARY = dataclasses.replace(
+    sample_of(PlanSummary),
+    moves=2,
+    your_cards=2,
+    objective=100.0,
+    status_quo_objective=400.0,
+    bars=(UnitBar(unit_code="PKM-A", unit_name="A", family="x", required=1.0, before=2, after=1),),
+)
 
 
 class Sent:
@@ -63,11 +56,15 @@ class FakeBot:
         return await self._call("edit_message_text", text=text, **kwargs)
 
 
-def notice(kind: str = "notice", **payload: Any) -> OutboxMessage:
-    from core.notices import transfer_content
-
-    content = transfer_content(proposal(), NURSE, UNITS).to_payload()
-    return OutboxMessage(1, 101, kind, {"proposal_id": 7, "content": content, **payload}, NOW)
+def notice(outcome: str | None = None) -> OutboxMessage:
+    """The transfer notice of proposal 7, or (OUTCOME) the edit after the person's answer."""
+    content = transfer_content(proposal(), NURSE, UNITS)
+    payload: Notice | NoticeOutcome = Notice(proposal_id=7, content=content)
+    if outcome is not None:
+        payload = NoticeOutcome(
+            edit_of="notice:7:101", proposal_id=7, outcome=outcome, content=content
+        )
+    return OutboxMessage(1, 101, payload, NOW)
 
 
 def sender(bot: FakeBot, language: str = "id") -> TelegramSender:
@@ -92,7 +89,7 @@ async def test_notice_is_rendered_in_the_recipients_language_with_its_buttons() 
 
 async def test_an_edit_kind_edits_the_message_it_names() -> None:
     bot = FakeBot()
-    message = notice("notice_outcome", outcome="accepted", edit_of="notice:7:101")
+    message = notice(outcome="accepted")
     result = await sender(bot).send(message, 55)
     assert result.message_id == 55
     [(name, call)] = bot.calls
@@ -101,7 +98,7 @@ async def test_an_edit_kind_edits_the_message_it_names() -> None:
 
 async def test_plan_summary_goes_as_a_photo_with_the_chart() -> None:
     bot = FakeBot()
-    message = OutboxMessage(2, 201, "plan_summary", SUMMARY, NOW)
+    message = OutboxMessage(2, 201, SUMMARY, NOW)
     assert (await sender(bot).send(message, None)).status == "sent"
     [(name, call)] = bot.calls
     assert name == "send_photo" and "75" in call["caption"]
@@ -116,7 +113,7 @@ async def test_the_summary_chart_is_drawn_off_the_event_loop(
     monkeypatch.setattr(handlers.plan, "render_plan_chart", slow_chart)
 
     ticker.start()
-    message = OutboxMessage(2, 201, "plan_summary", SUMMARY, NOW)
+    message = OutboxMessage(2, 201, SUMMARY, NOW)
     assert (await sender(FakeBot()).send(message, None)).status == "sent"
     ticker.stop()
     assert slow_chart.drawn_off_the_loop()

@@ -1,49 +1,119 @@
-"""Every kind of notification that core queues has a renderer in the outbox sender."""
+"""The outbox's message kinds (core.messages): one class per kind, each stored as JSON and read
+back the same at the db edge, each drawn by the sender in both languages.
+
+That every kind HAS a renderer is checked by mypy (the exhaustive `match` in
+handlers/outbox_render.py over core.messages.TextPayload, and the narrowing in
+bot/outbox_sender.py); these tests check that the registry is one-to-one and that what is
+drawn reads as words in both languages.
+"""
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
+import inspect
+import json
+from typing import get_args
 
-from bot.outbox_sender import LIVE_KINDS, TEXT_RENDERERS
-from core.flow_reminders import ASPIRATION_RENEW_KIND, WORKLOAD_REMINDER_KIND
+import pytest
+
+import core.messages
+from core.messages import (
+    KIND_TYPES,
+    AdminAlert,
+    ApprovalDigest,
+    AspirationRenew,
+    DigestRefresh,
+    LiveDigest,
+    OutboxPayload,
+    PlanSummary,
+    TextPayload,
+    UnreachedMove,
+    WorkloadReminder,
+)
+from db.outbox_codec import PayloadError, decode, encode
 from handlers.i18n import translator
+from handlers.outbox_render import render_text
+from handlers.reminders import render_aspiration_renew, render_workload_reminder
+from tests.support.outbox_samples import SAMPLES
 
-ROOT = Path(__file__).resolve().parents[2]
-PHOTO_KINDS = {"plan_summary"}  # sent with sendPhoto by the sender itself
-
-
-def queued_kinds() -> set[str]:
-    """The literal kinds passed to `enqueue(uow, chat_id, KIND, ...)` anywhere in core."""
-    kinds: set[str] = set()
-    for path in (ROOT / "core").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", None) == "enqueue"
-                and len(node.args) > 2
-                and isinstance(node.args[2], ast.Constant)
-            ):
-                kinds.add(str(node.args[2].value))
-    return kinds
+KINDS = sorted(KIND_TYPES)
 
 
-def test_every_queued_kind_can_be_rendered() -> None:
-    kinds = queued_kinds() | {ASPIRATION_RENEW_KIND, WORKLOAD_REMINDER_KIND}
-    assert len(kinds) >= 10
-    assert kinds - PHOTO_KINDS - LIVE_KINDS - set(TEXT_RENDERERS) == set()
-    assert kinds >= LIVE_KINDS  # digests are rendered from the database when sent
+def test_each_kind_is_one_class_and_each_class_one_kind() -> None:
+    members = get_args(OutboxPayload)
+    assert len(KIND_TYPES) == len(members) >= 26
+    assert set(KIND_TYPES.values()) == set(members)
+    assert all(KIND_TYPES[cls.KIND] is cls for cls in members)
+    # Every class of core.messages that names a kind is in the union (none forgotten).
+    named = {
+        cls
+        for _, cls in inspect.getmembers(core.messages, inspect.isclass)
+        if cls.__module__ == "core.messages" and isinstance(getattr(cls, "KIND", None), str)
+    }
+    assert named == set(members)
+
+
+def test_the_sender_has_exactly_one_way_for_each_kind() -> None:
+    text = set(get_args(TextPayload))
+    live = set(get_args(LiveDigest))
+    assert live == {ApprovalDigest, DigestRefresh}
+    assert text.isdisjoint(live | {PlanSummary})
+    assert text | live | {PlanSummary} == set(get_args(OutboxPayload))
+
+
+def test_there_is_a_sample_of_every_kind() -> None:
+    assert set(SAMPLES) == set(KIND_TYPES.values())
+    assert all(type(sample) is cls for cls, sample in SAMPLES.items())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_is_stored_as_json_and_read_back_the_same(kind: str) -> None:
+    payload = SAMPLES[KIND_TYPES[kind]]
+    stored = json.loads(json.dumps(encode(payload)))
+    assert "KIND" not in stored and isinstance(stored, dict)
+    assert decode(kind, stored) == payload
+
+
+def test_a_payload_that_does_not_fit_its_kind_is_refused_by_name() -> None:
+    with pytest.raises(PayloadError, match="reminder"):
+        decode("reminder", {"proposal_id": "seven"})
+    with pytest.raises(PayloadError, match="no_such_kind"):
+        decode("no_such_kind", {})
+
+
+def test_a_no_approver_alert_stored_before_the_payloads_were_typed_still_reads() -> None:
+    stored = {
+        "alert": "no_approver",
+        "proposals": [{"id": 9, "nip": "199001012015032001", "from": "PKM-A", "to": "PKM-B"}],
+        "stage": 1,
+    }
+    assert decode("admin_alert", stored) == AdminAlert(
+        alert="no_approver",
+        proposals=(
+            UnreachedMove(id=9, nip="199001012015032001", from_unit="PKM-A", to_unit="PKM-B"),
+        ),
+        stage=1,
+    )
+
+
+TEXT_KINDS: list[type[TextPayload]] = sorted(get_args(TextPayload), key=lambda c: c.__name__)
+
+
+@pytest.mark.parametrize("cls", TEXT_KINDS, ids=lambda c: c.__name__)
+def test_every_text_kind_reads_as_words_in_both_languages(cls: type[TextPayload]) -> None:
+    payload = SAMPLES[cls]
+    assert isinstance(payload, cls)
+    texts = {language: render_text(translator(language), payload)[0] for language in ("id", "en")}
+    assert texts["id"].strip() and texts["en"].strip()
+    assert texts["id"] != texts["en"]
 
 
 def test_flow_reminders_render_in_both_languages() -> None:
+    renewal, missing = SAMPLES[AspirationRenew], SAMPLES[WorkloadReminder]
+    assert isinstance(renewal, AspirationRenew) and isinstance(missing, WorkloadReminder)
     for language in ("id", "en"):
         t = translator(language)
-        renew, renew_keys = TEXT_RENDERERS[ASPIRATION_RENEW_KIND](
-            t, {"expires_at": "2027-01-15T00:00:00+00:00"}
-        )
-        work, work_keys = TEXT_RENDERERS[WORKLOAD_REMINDER_KIND](
-            t, {"month": "2026-10", "units": ["Puskesmas Playen"]}
-        )
+        renew, renew_keys = render_aspiration_renew(t, renewal)
+        work, work_keys = render_workload_reminder(t, missing)
         assert "2027" in renew and renew_keys is not None
         assert "Puskesmas Playen" in work and work_keys is not None
     assert translator("id")("reminder.workload_button") != translator("en")(

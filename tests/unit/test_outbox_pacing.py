@@ -9,6 +9,7 @@ from core.domain import OutboxStatus
 from core.outbox import ChatPacer, DispatchPolicy, SendResult, dispatch_due, enqueue
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender
+from tests.support.outbox_samples import sample
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 
@@ -31,7 +32,7 @@ def pacer(time: FakeTime) -> ChatPacer:
 
 async def queue(factory: FakeUowFactory, chat: int, kind: str, key: str) -> None:
     async with factory() as uow:
-        await enqueue(uow, chat, kind, {"n": key}, now=NOW, dedupe_key=key)
+        await enqueue(uow, chat, sample(kind), now=NOW, dedupe_key=key)
         await uow.commit()
 
 

@@ -9,11 +9,13 @@ import pytest
 
 from core.abk import accepted_activities, accepted_annual_volume, is_large_change
 from core.domain import Activity, WorkloadReport
+from core.messages import PlanSummary
 from core.planning import propose_plan
 from core.workload import ReportMonth, report_months
 from handlers.i18n import translator
 from handlers.plan import render_summary
 from tests.support.loop_agency import NURSE_A, NURSE_B, ScriptedEngine, move, rules, world
+from tests.support.outbox_samples import payload_of
 
 
 def test_finished_months_come_first_and_the_running_month_last() -> None:
@@ -85,10 +87,10 @@ async def test_the_approvers_summary_marks_a_plan_resting_on_a_confirmed_large_c
     )
     await propose_plan(factory, clock, rules(), ScriptedEngine([move(NURSE_A), move(NURSE_B)]))
     summary = next(m for m in factory.store.outbox.values() if m.kind == "plan_summary")
-    caption, _markup, _png = render_summary(translator("id"), summary.payload)
+    caption, _markup, _png = render_summary(translator("id"), payload_of(summary, PlanSummary))
     assert "1 kebutuhan memakai laporan beban kerja dengan perubahan besar" in caption
     assert (
         "• Puskesmas Wonosari I — Perawat Terampil, Oktober 2026: 1,02 → 0,10 pegawai" in caption
     )
-    english, _m, _p = render_summary(translator("en"), summary.payload)
+    english, _m, _p = render_summary(translator("en"), payload_of(summary, PlanSummary))
     assert "Puskesmas Wonosari I — Perawat Terampil, October 2026: 1.02 → 0.10 staff" in english

@@ -1,0 +1,113 @@
+"""One ABK aggregation (core.abk.staffing_by_family): the engine's instance, the plan's chart and
+the staffing-gap report read the same need and headcount from the same records."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from core.abk import engine_families, staffing_by_family
+from core.domain import Activity, Employee, Unit
+from core.notices import unit_bars
+from core.rebalance.model import Move
+from core.rebalance.snapshot import build_instance
+from core.staffing_gaps import staffing_summary
+from tests.support.outbox_samples import explanation
+
+WKE = 75_000.0
+TODAY = dt.date(2026, 11, 24)
+UNITS = [
+    Unit("PKM-A", "Puskesmas Wonosari I", "Dinkes", -7.96, 110.6),
+    Unit("PKM-B", "Puskesmas Playen", "Dinkes", -7.94, 110.55),
+    Unit("SMP-1", "SMP Negeri 1 Wonosari", "Disdik", -7.96, 110.6),
+    Unit("SMP-2", "SMP Negeri 2 Playen", "Disdik", -7.94, 110.55),
+]
+NURSE, CLERK, TEACHER = "Perawat Terampil", "Pengadministrasi Umum", "Guru Ahli Pertama"
+
+
+def person(i: int, unit: str, jabatan: str, mapel: str | None = None) -> Employee:
+    nip = f"198501012010012{i:03d}"
+    return Employee(
+        nip, f"Pegawai {i}", "PNS", unit, jabatan, "III/a", dt.date(2018, 1, 1), 58, mapel=mapel
+    )
+
+
+EMPLOYEES = [
+    *(person(i, "PKM-A", NURSE) for i in range(1, 7)),  # 6 nurses where 3.2 are needed
+    *(person(i, "PKM-B", NURSE) for i in range(7, 9)),  # 2 where 4.8 are needed
+    person(9, "PKM-B", CLERK),  # no ABK for clerks at PKM-B: need = staff
+    person(10, "SMP-1", TEACHER, "Matematika"),
+    person(11, "SMP-1", TEACHER, "Matematika"),
+    person(12, "SMP-1", TEACHER, "IPA"),
+    person(13, "SMP-2", TEACHER, "IPA"),
+]
+ACTIVITIES = [
+    Activity("PKM-A", NURSE, "Asuhan keperawatan", "pasien", 60.0, 2_500.0),
+    Activity("PKM-A", NURSE, "Penyuluhan", "kegiatan", 120.0, 750.0),
+    Activity("PKM-B", NURSE, "Asuhan keperawatan", "pasien", 60.0, 6_000.0),
+    Activity("SMP-1", TEACHER, "Mengajar", "jam", 45.0, 1_000.0, mapel="Matematika"),
+    Activity("SMP-1", TEACHER, "Mengajar", "jam", 45.0, 1_500.0, mapel="IPA"),
+    Activity("SMP-2", TEACHER, "Mengajar", "jam", 45.0, 2_500.0, mapel="Matematika"),
+]
+
+
+def test_the_engine_the_chart_and_the_gaps_report_agree_on_need_and_staff() -> None:
+    instance = build_instance(UNITS, EMPLOYEES, ACTIVITIES, [], [], TODAY, wke_minutes=WKE)
+    engine = {(u.id, family): need for u in instance.units for family, need in u.demand.items()}
+    table = staffing_by_family(EMPLOYEES, ACTIVITIES, WKE, engine_families())
+    chart = {
+        (b.unit_code, b.family): b
+        for b in unit_bars([], table, {u.code: u for u in UNITS}, limit=100)
+    }
+    gaps = staffing_summary(UNITS, EMPLOYEES, ACTIVITIES, wke_minutes=WKE, min_gap_fte=0.0)
+    report = {(g.unit_code, g.jabatan): g for g in (*gaps.over, *gaps.under)}
+    assert gaps.families == len(report) == 5
+
+    # The engine's families are the chart's, one bar each, with the engine's need.
+    assert set(chart) == set(engine) == set(table)
+    for key, need in engine.items():
+        assert chart[key].required == round(need, 2), key
+        assert chart[key].before == table[key].staff, key
+    # The numbers themselves (minutes / WKE; no ABK: need = staff in post).
+    assert engine[("PKM-A", NURSE)] == (2_500 * 60 + 750 * 120) / WKE == 3.2
+    assert engine[("PKM-B", NURSE)] == 6_000 * 60 / WKE == 4.8
+    assert engine[("PKM-B", CLERK)] == 1.0 and chart[("PKM-B", CLERK)].before == 1
+    # A teacher fills only their subject's need, in the engine and on the chart alike.
+    assert engine[("SMP-1", f"{TEACHER} · Matematika")] == 1_000 * 45 / WKE
+    # An IPA teacher where the ABK has only Matematika hours: need = staff, never a guess.
+    assert engine[("SMP-2", f"{TEACHER} · IPA")] == chart[("SMP-2", f"{TEACHER} · IPA")].required
+    assert chart[("SMP-2", f"{TEACHER} · IPA")].required == 1.0
+    assert engine[("SMP-2", f"{TEACHER} · Matematika")] == 2_500 * 45 / WKE
+    assert chart[("SMP-2", f"{TEACHER} · Matematika")].before == 0
+
+    # The gaps report reads jabatan, not subjects: the same minutes and people, summed.
+    for (unit, jabatan), gap in report.items():
+        families = [k for k in table if k[0] == unit and k[1].split(" · ")[0] == jabatan]
+        assert families, (unit, jabatan)
+        minutes = sum(table[k].minutes for k in families)
+        assert gap.required_fte == minutes / WKE, (unit, jabatan)
+        assert gap.staff_in_post == sum(table[k].staff for k in families), (unit, jabatan)
+        if jabatan != TEACHER and table[(unit, jabatan)].has_abk:
+            assert gap.required_fte == engine[(unit, jabatan)]
+    assert report[("PKM-A", NURSE)].staff_in_post == 6
+    assert report[("SMP-1", TEACHER)].required_fte == 2_500 * 45 / WKE
+
+
+def test_the_chart_applies_the_moves_to_the_engines_subject_families() -> None:
+    """A teacher's move is charted in their subject family (the engine's), not in a bare
+    jabatan row the instance never had."""
+    table = staffing_by_family(EMPLOYEES, ACTIVITIES, WKE, engine_families())
+    family = f"{TEACHER} · Matematika"
+    move = Move(
+        EMPLOYEES[9].nip,
+        "SMP-1",
+        "SMP-2",
+        dataclasses.replace(explanation("SMP-1", "SMP-2", family), aspiration_rank=None),
+    )
+    bars = {
+        (b.unit_code, b.family): b
+        for b in unit_bars([move], table, {u.code: u for u in UNITS}, limit=100)
+    }
+    assert (bars[("SMP-1", family)].before, bars[("SMP-1", family)].after) == (2, 1)
+    assert (bars[("SMP-2", family)].before, bars[("SMP-2", family)].after) == (0, 1)
+    assert ("SMP-1", TEACHER) not in bars and ("SMP-2", TEACHER) not in bars
