@@ -43,7 +43,6 @@ from bot.composition import approval_rules_of
 from bot.jobs import NIGHTLY, install_cycle
 from bot.serve import running_bot
 from bot.settings import Settings
-from core.approval.cards import enqueue_notice
 from core.domain import (
     Employee,
     OutboxStatus,
@@ -56,9 +55,10 @@ from core.domain import (
     TransferProposal,
     Unit,
 )
-from core.outbox import DispatchPolicy
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from core.rebalance.model import Explanation, Solution
+from core.usecases.approval.cards import enqueue_notice
+from core.usecases.outbox import DispatchPolicy
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async

@@ -9,7 +9,8 @@ A "stall" is a time span in which a callback scheduled every `interval` seconds 
 `threshold` seconds late: the loop thread was busy in one callback (or starved of the CPU) for
 that long, so no reply to anyone could go out. Each sample names the innermost frame of the
 project's packages on the loop thread's stack (and the outermost one, the task's entry point),
-so the report reads "core/approval.py:612 approve_many <- handlers/digest.py:347 _approve".
+so the report reads "core/usecases/approval.py:612 approve_many <- handlers/digest.py:347
+_approve".
 """
 
 from __future__ import annotations

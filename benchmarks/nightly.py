@@ -6,7 +6,8 @@ PostgreSQL when a server URL is given) three processes run one after the other:
 1. `load`: an empty database is migrated and filled with the sample agency (units, ASN, ABK,
    the jabatan catalogue, aspirations, role grants, a Telegram chat for the admin and the
    approver), and the optimiser's instance of that night is written for the reference LP;
-2. `step`: the nightly step exactly as the bot's job runs it (`core.planning.propose_plan` with
+2. `step`: the nightly step exactly as the bot's job runs it (`core.usecases.planning.propose_plan`
+with
    the engine and the default settings: snapshot -> solve -> store -> queue), timed per phase,
    with the process's resident memory sampled every 20 ms to give each phase's peak;
 3. `reference` (at the sizes asked for, L by default): a plain HiGHS LP of the whole model
@@ -367,8 +368,8 @@ async def load_agency(url: str, size: str, seed: int, instance_out: Path | None)
     from bot.sample_agency import DEMO_AUDIT_SUBJECT, generate_sample_agency, store_sample_people
     from bot.settings import Settings
     from core.domain import Role, TelegramAccount
-    from core.engine_adapter import instance_from_snapshot
-    from core.planning import consistent_snapshot, take_snapshot
+    from core.usecases.engine_adapter import instance_from_snapshot
+    from core.usecases.planning import consistent_snapshot, take_snapshot
     from db.engine import create_engine
     from db.migrate import downgrade_async, ensure_schema_async
     from db.uow import uow_factory
@@ -463,7 +464,7 @@ async def nightly_step(url: str, time_limit: float) -> dict[str, Any]:
     """Run the nightly step once on the database at URL, as the bot's job does."""
     from bot.composition import planning_rules_of, rules_of, solver_of
     from bot.settings import Settings
-    from core.planning import propose_plan
+    from core.usecases.planning import propose_plan
     from db.engine import create_engine
     from db.uow import uow_factory
 

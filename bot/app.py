@@ -29,11 +29,11 @@ from bot.composition import rules_of
 from bot.rate_limit import PerRequestRateLimiter
 from bot.settings import Settings
 from bot.update_order import update_processor_for
-from core.importing.columns import ImportKind
-from core.importing.sheets import Sheet, UnreadableFile
-from core.outbox import reopen_for_chat
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
-from core.safe_files import MB, FileBudget, parse_with_budget
+from core.usecases.importing.columns import ImportKind
+from core.usecases.importing.sheets import Sheet, UnreadableFile
+from core.usecases.outbox import reopen_for_chat
+from core.usecases.safe_files import MB, FileBudget, parse_with_budget
 from handlers.commands import publish_default_menus, publish_profile, publish_role_menus
 from handlers.context import (
     BotContext,
@@ -79,7 +79,7 @@ def file_url_for(api_url: str) -> str:
     return stem + "/file/bot"
 
 
-#: What a file sent to /impor may be and unpack to (core.safe_files): a 20,000-person
+#: What a file sent to /impor may be and unpack to (core.usecases.safe_files): a 20,000-person
 #: employees workbook is about 2 MB and 260,000 cells.
 IMPORT_BUDGET = FileBudget(max_bytes=8 * MB, max_rows=100_000, max_columns=200, seconds=60.0)
 
@@ -87,7 +87,8 @@ IMPORT_BUDGET = FileBudget(max_bytes=8 * MB, max_rows=100_000, max_columns=200, 
 async def read_uploaded_sheet(data: bytes, file_name: str, kind: ImportKind | None) -> Sheet:
     """An uploaded CSV/XLSX as a Sheet (db.spreadsheets), read in a separate process within
     IMPORT_BUDGET, for handlers that may not import db; raises
-    core.importing.sheets.UnreadableFile, or core.safe_files.UnsafeFile for a file over the
+    core.usecases.importing.sheets.UnreadableFile, or core.usecases.safe_files.UnsafeFile for a
+    file over the
     budget."""
     from db.spreadsheets import UnreadableSheet
 

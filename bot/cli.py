@@ -82,7 +82,7 @@ def build_app() -> typer.Typer:
 def refused_argument(arguments: list[str]) -> str | None:
     """A one-line error for the first command-line argument holding a character the database
     or Telegram refuses (bytes that are not UTF-8 arrive as lone surrogates), or None."""
-    from core.text import code_point, first_refused
+    from core.domain.text import code_point, first_refused
 
     for number, argument in enumerate(arguments, start=1):
         position = first_refused(argument)

@@ -197,8 +197,12 @@ def register(app: typer.Typer) -> None:
         / Issue one-time registration links; unused older links of the same people end."""
         from bot.app import SystemClock
         from bot.settings import load_settings
-        from core.errors import DomainError
-        from core.invitations import invitation_link, invitations_csv, issue_invitation_batch
+        from core.domain.errors import DomainError
+        from core.usecases.invitations import (
+            invitation_link,
+            invitations_csv,
+            issue_invitation_batch,
+        )
 
         if sum((nip is not None, unit is not None, all_units)) != 1:
             fail("cli.invite_choose", 2)
@@ -262,8 +266,8 @@ def register(app: typer.Typer) -> None:
         from bot.app import SystemClock
         from bot.settings import load_settings
         from core.domain import Role
-        from core.errors import DomainError
-        from core.role_grants import change_role, resolve_scope
+        from core.domain.errors import DomainError
+        from core.usecases.role_grants import change_role, resolve_scope
 
         try:
             parsed = Role(role.lower())
@@ -362,7 +366,7 @@ def register(app: typer.Typer) -> None:
         --nip`. / Unbind NIP's Telegram account(s) so a new invitation can bind another."""
         from bot.app import SystemClock
         from bot.settings import load_settings
-        from core.registration import unbind_accounts
+        from core.usecases.registration import unbind_accounts
 
         settings = load_settings()
 

@@ -15,8 +15,8 @@ from bot.cli_text import echo, examples, fail, language, t
 if TYPE_CHECKING:  # the CLI starts fast: Telegram and the engine load only when used
     from bot.settings import Settings
     from core.domain import TransferProposal
-    from core.planning import PlanOutcome
     from core.rebalance.model import Move
+    from core.usecases.planning import PlanOutcome
 
 _TAG = re.compile(r"</?[a-z]+>")
 
@@ -30,8 +30,8 @@ def plain(text: str) -> str:
 
 def render_plan_text(outcome: PlanOutcome, language: str = "id", limit: int = 20) -> str:
     """A plan run as text: the summary, then each move with the numbers behind it."""
-    from core.notices import transfer_content
-    from core.plan_summary import left_out_pairs_of
+    from core.domain.notices import transfer_content
+    from core.views.plan_summary import left_out_pairs_of
     from handlers.i18n import translator
     from handlers.plan import LEFT_OUT_LISTED, left_out_text, outcome_text
     from handlers.transfer_text import detail_lines, headline_lines
@@ -74,7 +74,7 @@ async def preview_plan_text(
 async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None) -> PlanOutcome:
     from bot.app import SystemClock
     from bot.composition import rules_of, solver_of
-    from core.planning import propose_plan
+    from core.usecases.planning import propose_plan
     from db.engine import create_engine, session_factory
     from db.migrate import ensure_schema_async
     from db.uow import uow_factory
@@ -101,7 +101,7 @@ async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None
 
 
 async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
-    from core.effect import SK_COLUMNS, sk_rows
+    from core.usecases.effect import SK_COLUMNS, sk_rows
     from db.engine import create_engine, session_factory
     from db.spreadsheets import write_sheet
     from db.uow import uow_factory
@@ -123,7 +123,7 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
 
 async def _render_chart(settings: Settings, plan_id: int, language: str) -> tuple[bytes, str]:
     """The approvers' chart of PLAN_ID and its caption (the summary text), as sent in chat."""
-    from core.plan_summary import plan_summary
+    from core.views.plan_summary import plan_summary
     from db.engine import create_engine, session_factory
     from db.uow import uow_factory
     from handlers.i18n import translator
@@ -147,8 +147,8 @@ async def _render_chart(settings: Settings, plan_id: int, language: str) -> tupl
 
 async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple[bytes, int]:
     from bot.composition import approval_rules_of
-    from core.errors import NotFound
-    from core.plan_report import plan_report
+    from core.domain.errors import NotFound
+    from core.views.plan_report import plan_report
     from db.engine import create_engine, session_factory
     from db.uow import uow_factory
     from handlers.i18n import translator
@@ -232,7 +232,7 @@ def _run_after_approval(settings: Settings, action: Any) -> Any:
     """ACTION's result, or exit 1 with the domain error in the agency's language."""
     from bot.cli_bot import domain_error_text
     from bot.cli_text import fail_text
-    from core.errors import DomainError
+    from core.domain.errors import DomainError
 
     try:
         return asyncio.run(_after_approval(settings, action))
@@ -300,7 +300,7 @@ def register(app: typer.Typer) -> None:
         """Catat SPMT atas nama kepala unit tujuan (diaudit sebagai tindakan admin).
         / Confirm the SPMT on the destination head's behalf (audited as the admin's)."""
         from bot.settings import load_settings
-        from core.effect import confirm_arrival
+        from core.usecases.effect import confirm_arrival
 
         async def action(uows: Any, clock: Any, rules: Any) -> Any:
             return await confirm_arrival(
@@ -338,7 +338,7 @@ def register(app: typer.Typer) -> None:
         import datetime as dt
 
         from bot.settings import load_settings
-        from core.effect import record_minister_letter
+        from core.usecases.effect import record_minister_letter
 
         try:
             letter_date = dt.date.fromisoformat(tanggal)

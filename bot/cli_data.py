@@ -25,10 +25,10 @@ import typer
 if TYPE_CHECKING:
     from bot.sample_agency import SampleAgency
     from bot.settings import Settings
-    from core.importing.columns import ImportKind
-    from core.importing.sheets import ImportOutcome, ImportReport, Sheet
     from core.ports import UnitOfWorkFactory
-    from core.staffing_gaps import StaffingGap, StaffingSummary
+    from core.usecases.importing.columns import ImportKind
+    from core.usecases.importing.sheets import ImportOutcome, ImportReport, Sheet
+    from core.views.staffing_gaps import StaffingGap, StaffingSummary
 
 Language = Literal["id", "en"]
 
@@ -97,7 +97,7 @@ def _fit(text: str, width: int) -> str:
 
 def render_import_outcome(outcome: ImportOutcome, language: Language) -> str:
     """One line for a successful import, or a heading and one line per problem."""
-    from core.importing.report import describe_outcome
+    from core.usecases.importing.report import describe_outcome
 
     return describe_outcome(outcome, language)
 
@@ -118,8 +118,8 @@ async def _import_file(
 ) -> ImportReport:
     from sqlalchemy.exc import DBAPIError
 
-    from core.importing.apply import import_checked
-    from core.importing.sheets import ImportBatch
+    from core.usecases.importing.apply import import_checked
+    from core.usecases.importing.sheets import ImportBatch
     from db.engine import create_engine
     from db.uow import uow_factory
 
@@ -242,7 +242,7 @@ async def demo_plan_section(
     from bot.app import SystemClock
     from bot.cli_cycle import render_plan_text
     from bot.composition import rules_of, solver_of
-    from core.planning import propose_plan
+    from core.usecases.planning import propose_plan
 
     rules = rules_of(settings)
     outcome = await propose_plan(
@@ -261,13 +261,18 @@ def write_agency_files(
 ) -> dict[ImportKind, Path]:
     """Write the sample agency's units, employees, activities and jabatan catalogue files;
     returns their paths."""
-    from core.importing.columns import (
+    from core.usecases.importing.columns import (
         ACTIVITY_COLUMNS,
         EMPLOYEE_COLUMNS,
         JABATAN_COLUMNS,
         UNIT_COLUMNS,
     )
-    from core.importing.writing import activity_cells, employee_cells, jabatan_cells, unit_cells
+    from core.usecases.importing.writing import (
+        activity_cells,
+        employee_cells,
+        jabatan_cells,
+        unit_cells,
+    )
     from db.spreadsheets import write_sheet
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -321,9 +326,9 @@ async def _run_demo_async(
     language: Language,
 ) -> str:
     from bot.sample_agency import SampleSize, generate_sample_agency, store_sample_people
-    from core.importing.apply import import_batch, problems_of
-    from core.importing.sheets import ImportBatch
-    from core.staffing_gaps import read_staffing_summary
+    from core.usecases.importing.apply import import_batch, problems_of
+    from core.usecases.importing.sheets import ImportBatch
+    from core.views.staffing_gaps import read_staffing_summary
     from db.engine import create_engine
     from db.migrate import downgrade_async, ensure_schema_async
     from db.spreadsheets import read_sheet
@@ -466,7 +471,7 @@ def register(app: typer.Typer) -> None:
         each other; the warnings are listed and counted (with --strict they refuse the file).
         """
         from bot.settings import load_settings
-        from core.importing.report import describe_report
+        from core.usecases.importing.report import describe_report
 
         settings = load_settings()
         language: Language = "en" if (lang or cli_language()) == "en" else "id"

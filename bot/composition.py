@@ -10,16 +10,16 @@ import dataclasses
 from typing import Any, TypeVar
 
 from bot.settings import Settings
-from core.abk import CategoryThresholds
-from core.approval.chain import ApprovalRules, parse_chain
-from core.aspirations import EligibilityPolicy
-from core.committee import with_committee
-from core.outbox import DispatchPolicy
-from core.planning import PlanningRules, SolveSnapshot
+from core.domain.abk import CategoryThresholds
+from core.domain.working_time import WorkingTime, parse_work_days
 from core.rebalance.model import Policy, Weights
-from core.rules import AgencyRules
-from core.working_time import WorkingTime, parse_work_days
-from core.workload import WorkloadPolicy
+from core.usecases.approval.chain import ApprovalRules, parse_chain
+from core.usecases.aspirations import EligibilityPolicy
+from core.usecases.committee import with_committee
+from core.usecases.outbox import DispatchPolicy
+from core.usecases.planning import PlanningRules, SolveSnapshot
+from core.usecases.rules import AgencyRules
+from core.usecases.workload import WorkloadPolicy
 
 T = TypeVar("T")
 
@@ -104,7 +104,7 @@ def engine_policy(settings: Settings) -> Policy:
 
 def solver_of(rules: AgencyRules) -> SolveSnapshot:
     """The rebalancing engine with the agency's policy, as the plan step's SolveSnapshot."""
-    from core.engine_adapter import engine_solver  # OR-Tools loads when a plan is made
+    from core.usecases.engine_adapter import engine_solver  # OR-Tools loads when a plan is made
 
     return engine_solver(
         rules.engine,

@@ -13,7 +13,7 @@ before Telegram is told it arrived, then handed to the Application in order and 
 
 Text is cleaned here, at the edge: characters the database or Telegram refuse (NUL, other
 control characters, lone surrogates) are removed from every string of the update before it is
-stored (core.text).
+stored (core.domain.text).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
+from core.domain.text import cleaned
 from core.ports import Clock, UnitOfWorkFactory
-from core.text import cleaned
 from db.inbox_repository import HANDLING_UPDATE
 
 log = logging.getLogger(__name__)

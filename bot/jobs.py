@@ -22,14 +22,14 @@ from telegram.ext import Application
 
 from bot.composition import solver_of
 from bot.outbox_sender import TelegramSender
-from core.approval.reminders import remind_and_expire
-from core.delegation import announce_delegations
-from core.effect import apply_due_transfers
-from core.evaluations import request_due_evaluations
-from core.flow_reminders import FlowReminderPolicy, queue_flow_reminders
-from core.objections import chase_objections
-from core.outbox import ChatPacer, DispatchPolicy, Pacer, dispatch_due, release_claims
-from core.planning import SolveSnapshot, propose_plan
+from core.usecases.approval.reminders import remind_and_expire
+from core.usecases.delegation import announce_delegations
+from core.usecases.effect import apply_due_transfers
+from core.usecases.evaluations import request_due_evaluations
+from core.usecases.flow_reminders import FlowReminderPolicy, queue_flow_reminders
+from core.usecases.objections import chase_objections
+from core.usecases.outbox import ChatPacer, DispatchPolicy, Pacer, dispatch_due, release_claims
+from core.usecases.planning import SolveSnapshot, propose_plan
 from handlers.context import BotContext, Services
 
 log = logging.getLogger(__name__)

@@ -13,13 +13,19 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot.rate_limit import NO_RETRY, retry_seconds
-from core.approval.chain import ApprovalRules
-from core.delegation import principals_of
-from core.digest import digest_view
 from core.domain import OutboxMessage
-from core.messages import ApprovalDigest, DigestRefresh, EditPayload, LiveDigest, PlanSummary
-from core.outbox import SendResult
+from core.domain.messages import (
+    ApprovalDigest,
+    DigestRefresh,
+    EditPayload,
+    LiveDigest,
+    PlanSummary,
+)
 from core.ports import Clock, UnitOfWorkFactory
+from core.usecases.approval.chain import ApprovalRules
+from core.usecases.delegation import principals_of
+from core.usecases.digest import digest_view
+from core.usecases.outbox import SendResult
 from handlers import digest, plan
 from handlers.i18n import Translator, translator
 from handlers.outbox_render import Rendered, render_text
@@ -28,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 class TelegramSender:
-    """core.outbox.Sender over the application's (rate-limited) bot."""
+    """core.usecases.outbox.Sender over the application's (rate-limited) bot."""
 
     def __init__(
         self,

@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from core.abk import DEFAULT_WKE_MINUTES
-from core.aspirations import validate_aspiration
 from core.domain import (
     Activity,
     Aspiration,
@@ -34,8 +32,10 @@ from core.domain import (
     ScopeKind,
     Unit,
 )
-from core.eligibility import SKP_RATINGS, JabatanInfo, default_jabatan_info
+from core.domain.abk import DEFAULT_WKE_MINUTES
+from core.domain.eligibility import SKP_RATINGS, JabatanInfo, default_jabatan_info
 from core.ports import UnitOfWorkFactory
+from core.usecases.aspirations import validate_aspiration
 
 SampleSize = Literal["S", "M", "L", "XL"]
 SAMPLE_SIZES: tuple[SampleSize, ...] = ("S", "M", "L", "XL")

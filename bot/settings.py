@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.errors import SettingsError
 
 if TYPE_CHECKING:
-    from core.committee import Committee
+    from core.usecases.committee import Committee
 
 __all__ = [
     "ENV_PREFIX",
@@ -144,8 +144,8 @@ class Settings(BaseSettings):
     @field_validator("work_days")
     @classmethod
     def _work_days(cls, value: str) -> str:
-        from core.errors import InvalidInput
-        from core.working_time import parse_work_days
+        from core.domain.errors import InvalidInput
+        from core.domain.working_time import parse_work_days
 
         try:
             parse_work_days(value)
@@ -159,8 +159,8 @@ class Settings(BaseSettings):
     @field_validator("approval_chain")
     @classmethod
     def _approval_chain(cls, value: str) -> str:
-        from core.approval.chain import parse_chain
-        from core.errors import InvalidInput
+        from core.domain.errors import InvalidInput
+        from core.usecases.approval.chain import parse_chain
 
         parts = [p.strip() for p in value.split(",")]
         if not value.strip() or any(not p for p in parts):
@@ -210,7 +210,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _committee_fits_chain(self) -> Settings:
-        from core.errors import InvalidInput
+        from core.domain.errors import InvalidInput
 
         if self.committee_stage is None:
             if self.committee_members:
@@ -307,10 +307,11 @@ class Settings(BaseSettings):
         return tuple(s.strip() for s in self.approval_chain.split(",") if s.strip())
 
     def committee_rules(self) -> Committee | None:
-        """The committee stage's members and quorum (core.committee), checked against the
-        approval chain; None when no stage is a committee. Raises core.errors.InvalidInput."""
-        from core.approval.chain import parse_chain
-        from core.committee import Committee, majority, with_committee
+        """The committee stage's members and quorum (core.usecases.committee), checked against the
+        approval chain; None when no stage is a committee. Raises
+        core.domain.errors.InvalidInput."""
+        from core.usecases.approval.chain import parse_chain
+        from core.usecases.committee import Committee, majority, with_committee
 
         if self.committee_stage is None:
             return None

@@ -7,7 +7,6 @@ from collections.abc import Collection, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from core.dialogue import DialogueState
 from core.domain import (
     Activity,
     ApprovalDecision,
@@ -27,7 +26,8 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
-from core.eligibility import JabatanInfo
+from core.domain.eligibility import JabatanInfo
+from core.usecases.dialogue import DialogueState
 
 
 class UnitRepository(Protocol):
@@ -115,7 +115,7 @@ class PlanRepository(Protocol):
     async def add(self, plan: Plan) -> Plan: ...
     async def get(self, plan_id: int) -> Plan | None: ...
     async def latest(self) -> Plan | None: ...
-    # Added for flows 4-9 (planning): add() raises core.errors.Conflict when a non-dry-run
+    # Added for flows 4-9 (planning): add() raises core.domain.errors.Conflict when a non-dry-run
     # plan already exists for plan_date (DB-enforced).
     async def get_for_date(self, plan_date: dt.date) -> Plan | None: ...
     async def update(self, plan: Plan) -> None: ...
@@ -150,7 +150,7 @@ class ProposalRepository(Protocol):
 
 
 class DecisionRepository(Protocol):
-    # add() raises core.errors.Conflict for a second decision on (proposal, stage).
+    # add() raises core.domain.errors.Conflict for a second decision on (proposal, stage).
     async def add(self, decision: ApprovalDecision) -> None: ...
     async def list_for(self, proposal_id: int) -> Sequence[ApprovalDecision]: ...
 
@@ -177,7 +177,7 @@ class OutboxRepository(Protocol):
         """Pending -> sent with the Bot API message id; False if it was not pending."""
         ...
 
-    # Added for the outbox dispatcher: add() raises core.errors.Conflict on a duplicate
+    # Added for the outbox dispatcher: add() raises core.domain.errors.Conflict on a duplicate
     # dedupe_key; claim() is compare-and-set on (status, attempts) of `expected`.
     async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxMessage | None: ...
     async def claim(self, expected: OutboxMessage, new: OutboxMessage) -> bool: ...

@@ -15,7 +15,7 @@ Wiring (the composition root does this; nothing is built at import time)::
     ...
     await engine.dispose()
 
-Concurrency: uniqueness rules live in the database and surface as core.errors.Conflict;
+Concurrency: uniqueness rules live in the database and surface as core.domain.errors.Conflict;
 compare-and-set updates (`transition`, `claim`, `mark_used`, `mark_sent`) return False when
 another transaction changed the row first. On SQLite writers are serialised (a second writer
 waits up to the busy timeout), so never hold one unit of work open while writing in another

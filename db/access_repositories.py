@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 
 from core.domain import Invitation, Role, RoleGrant, ScopeKind, TelegramAccount
-from core.errors import Conflict
+from core.domain.errors import Conflict
 from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import InvitationRow, RoleGrantRow, TelegramAccountRow

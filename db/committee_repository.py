@@ -1,4 +1,4 @@
-"""Committee votes (core.committee) in the `committee_votes` table."""
+"""Committee votes (core.usecases.committee) in the `committee_votes` table."""
 
 from __future__ import annotations
 

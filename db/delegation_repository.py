@@ -1,4 +1,4 @@
-"""Delegations (core.delegation) in the `delegations` table."""
+"""Delegations (core.usecases.delegation) in the `delegations` table."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.dialogue import FLOW_TYPES, Answers, DialogueState
+from core.usecases.dialogue import FLOW_TYPES, Answers, DialogueState
 from db.inbox_repository import mark_handled_in
 from db.rows import DialogueRow
 from db.statements import insert_for

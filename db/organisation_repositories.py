@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, func, or_, select
 
 from core.domain import Activity, Employee, Unit
-from core.eligibility import JENIS, JabatanInfo, Jenis, catalogue_key
+from core.domain.eligibility import JENIS, JabatanInfo, Jenis, catalogue_key
 from db.mapping import from_row
 from db.repositories import SqlRepository
 from db.rows import ActivityRow, EmployeeRow, JabatanRow, UnitRow

@@ -1,4 +1,5 @@
-"""Outbox payloads to and from JSON: the one place where a message kind (core.messages) becomes
+"""Outbox payloads to and from JSON: the one place where a message kind (core.domain.messages)
+becomes
 a dict and back.
 
 `encode(payload)` gives the JSON-ready dict stored in `outbox_messages.payload` (the keys are
@@ -13,7 +14,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from core.messages import KIND_TYPES, OutboxPayload
+from core.domain.messages import KIND_TYPES, OutboxPayload
 
 
 class PayloadError(ValueError):

@@ -18,8 +18,8 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import ColumnElement, case, func, or_, select, update
 
 from core.domain import OutboxMessage, OutboxStatus
-from core.errors import Conflict
-from core.outbox import KIND_PRIORITY, PRIORITY_NOTICE
+from core.domain.errors import Conflict
+from core.usecases.outbox import KIND_PRIORITY, PRIORITY_NOTICE
 from db.mapping import from_row
 from db.outbox_codec import decode, encode
 from db.repositories import SqlRepository
@@ -220,7 +220,7 @@ class SqlOutboxRepository(SqlRepository):
 
 
 def _priority() -> ColumnElement[int]:
-    """The send priority of a row's kind (core.outbox.KIND_PRIORITY) as SQL."""
+    """The send priority of a row's kind (core.usecases.outbox.KIND_PRIORITY) as SQL."""
     return case(KIND_PRIORITY, value=OutboxMessageRow.kind, else_=PRIORITY_NOTICE)
 
 

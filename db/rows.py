@@ -139,7 +139,9 @@ class JabatanRow(Base):
 
     __tablename__ = "jabatan_catalogue"
 
-    key: Mapped[str] = mapped_column(NAME, primary_key=True)  # core.eligibility.catalogue_key
+    key: Mapped[str] = mapped_column(
+        NAME, primary_key=True
+    )  # core.domain.eligibility.catalogue_key
     jabatan: Mapped[str] = mapped_column(NAME)
     jenis: Mapped[str] = mapped_column(String(16))
     needs_sip: Mapped[bool] = mapped_column(Boolean)

@@ -1,6 +1,7 @@
 """Reading and writing the files an agency exchanges: CSV (UTF-8) and XLSX, with a header row.
 
-Reading gives a `core.importing.sheets.Sheet`: header names normalised (lower case, spaces to
+Reading gives a `core.usecases.importing.sheets.Sheet`: header names normalised (lower case, spaces
+to
 `_`) and aliases of SIMPEG/SIASN exports mapped to the bot's names, each data row's cells as
 stripped text (XLSX number and date cells also typed), and the line number a spreadsheet
 program shows.
@@ -30,9 +31,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 
-from core.importing.columns import HEADER_SEARCH_ROWS, ImportKind, header_columns, header_score
-from core.importing.sheets import Cell, RawCell, Sheet, SheetRow, UnreadableFile
-from core.text import code_point, first_refused
+from core.domain.text import code_point, first_refused
+from core.usecases.importing.columns import (
+    HEADER_SEARCH_ROWS,
+    ImportKind,
+    header_columns,
+    header_score,
+)
+from core.usecases.importing.sheets import Cell, RawCell, Sheet, SheetRow, UnreadableFile
 
 CSV_SUFFIXES = (".csv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -59,7 +65,8 @@ def read_sheet(
 
 
 def read_upload(data: bytes, file_name: str, kind: ImportKind | None) -> Sheet:
-    """`read_sheet_bytes` with positional arguments, for core.safe_files.parse_with_budget."""
+    """`read_sheet_bytes` with positional arguments, for
+    core.usecases.safe_files.parse_with_budget."""
     return read_sheet_bytes(data, file_name, sheet_name=kind, kind=kind)
 
 
@@ -379,7 +386,7 @@ def _xlsx_cell(worksheet: Any, value: Cell) -> Any:
 
 
 def _csv_text(cell: Cell) -> str:
-    """A cell as CSV text that `core.values.read_number` reads back to the same value: a
+    """A cell as CSV text that `core.domain.values.read_number` reads back to the same value: a
     decimal dot before exactly three digits ("1.125") would read as thousands, so such a
     number gets a trailing zero ("1.1250")."""
     if isinstance(cell, float):

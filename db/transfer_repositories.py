@@ -1,5 +1,5 @@
 """Repositories for the transfer loop: plans, proposals, approval decisions, evaluations.
-Uniqueness rules are enforced by the database and surface as core.errors.Conflict."""
+Uniqueness rules are enforced by the database and surface as core.domain.errors.Conflict."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from core.domain import (
     ProposalState,
     TransferProposal,
 )
-from core.errors import Conflict
+from core.domain.errors import Conflict
 from core.rebalance.model import Explanation
 from db.mapping import from_row
 from db.repositories import SqlRepository

@@ -25,13 +25,13 @@ from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from core.access import Caller, load_caller
-from core.approval.chain import ApprovalRules
-from core.dialogue import Answers, DialogueState
 from core.domain import Role
-from core.errors import DomainError, StaleAction
+from core.domain.access import Caller, load_caller
+from core.domain.errors import DomainError, StaleAction
+from core.domain.values import Reading, format_reading
 from core.ports import Clock, UnitOfWorkFactory
-from core.values import Reading, format_reading
+from core.usecases.approval.chain import ApprovalRules
+from core.usecases.dialogue import Answers, DialogueState
 from handlers.context import BotContext
 from handlers.i18n import Translator, normalise_language, translator
 from handlers.keyboards import CallbackId, parse_callback_id
@@ -190,7 +190,8 @@ class Turn:
         **kwargs: P.kwargs,
     ) -> T:
         """Run one of the cycle's use cases that take the unit-of-work factory, the clock and
-        the approval rules first (core.approval, core.objections, core.effect, ...)."""
+        the approval rules first (core.usecases.approval, core.usecases.objections,
+        core.usecases.effect, ...)."""
         context = self.context
         return await use_case(
             context.services.uow_factory, context.clock, context.rules.approval, *args, **kwargs

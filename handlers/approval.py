@@ -11,13 +11,9 @@ from html import escape
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from core.approval.decisions import AlreadyDecided, check_may_decide, decide
-from core.approval.groups import approve_all
-from core.delegation import principals_of
-from core.dialogue import DialogueState, DissentAnswers, RejectAnswers
 from core.domain import ApprovalDecision, ProposalState, Role, TransferProposal
-from core.errors import NotFound
-from core.messages import (
+from core.domain.errors import NotFound
+from core.domain.messages import (
     ApprovalCard,
     CardOutcome,
     EscalationDigest,
@@ -27,8 +23,12 @@ from core.messages import (
     Reminder,
     ReminderDigest,
 )
-from core.objections import TransferNotOpen, decide_objection
-from core.text import MAX_REASON
+from core.domain.text import MAX_REASON
+from core.usecases.approval.decisions import AlreadyDecided, check_may_decide, decide
+from core.usecases.approval.groups import approve_all
+from core.usecases.delegation import principals_of
+from core.usecases.dialogue import DialogueState, DissentAnswers, RejectAnswers
+from core.usecases.objections import TransferNotOpen, decide_objection
 from core.views.proposals import proposal_details
 from handlers.access import Turn, handler
 from handlers.i18n import Translator

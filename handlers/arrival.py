@@ -11,9 +11,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from core.domain import Role
-from core.effect import confirm_arrival
-from core.errors import NotFound
-from core.messages import ArrivalRequest, TransferAlert, TransferFacts
+from core.domain.errors import NotFound
+from core.domain.messages import ArrivalRequest, TransferAlert, TransferFacts
+from core.usecases.effect import confirm_arrival
 from handlers.access import Turn, handler
 from handlers.approval import rule_objection
 from handlers.i18n import Translator

@@ -8,7 +8,9 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from core.aspirations import (
+from core.domain import ReasonCategory, Role, Unit
+from core.domain.errors import InvalidInput
+from core.usecases.aspirations import (
     MAX_CHOICES,
     WILLINGNESS_LEVELS,
     AspirationDraft,
@@ -17,9 +19,7 @@ from core.aspirations import (
     submit_aspiration,
     withdraw_aspiration,
 )
-from core.dialogue import AspirationAnswers, DialogueState
-from core.domain import ReasonCategory, Role, Unit
-from core.errors import InvalidInput
+from core.usecases.dialogue import AspirationAnswers, DialogueState
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.formatting import aspiration_text, problems_block, unit_label
 from handlers.keyboards import button, keyboard, unit_keyboard

@@ -17,7 +17,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.notices import UnitBar
+from core.domain.notices import UnitBar
 
 #: At most this many rows (a phone screen holds about this many before scrolling).
 MAX_ROWS = 10

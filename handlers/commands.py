@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from core.access import Caller
 from core.domain import Role
+from core.domain.access import Caller
 from core.ports import UnitOfWorkFactory
 from handlers.context import CommandSpec
 from handlers.i18n import LANGUAGES, Translator, translator
@@ -58,7 +58,7 @@ async def publish_role_menus(
     bot: Bot, specs: Sequence[CommandSpec], uow_factory: UnitOfWorkFactory, default: str
 ) -> int:
     """Per-chat menus for everyone holding a role beyond `asn` or another language; a count."""
-    from core.access import load_caller
+    from core.domain.access import load_caller
 
     async with uow_factory() as uow:
         nips: set[str] = set()

@@ -1,9 +1,9 @@
-"""The committee stage in the chat (core.committee): a member's card with ✅ Setuju ·
+"""The committee stage in the chat (core.usecases.committee): a member's card with ✅ Setuju ·
 ❌ Tidak setuju (asks a reason) · ℹ️ Rincian, the vote's toast, and the pressed card edited to
 show the member's vote and the tally.
 
 Presses are `kom:<action>:<proposal id>:<stage>`; every press re-checks membership and the
-proposal's stage in core.committee, so a stale or forged press is refused with a toast.
+proposal's stage in core.usecases.committee, so a stale or forged press is refused with a toast.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from core.approval.cards import content_of
-from core.approval.decisions import AlreadyDecided
-from core.committee import (
+from core.domain import ProposalState, Role, TransferProposal
+from core.domain.errors import NotFound
+from core.domain.messages import ApprovalCard, CardOutcome, CommitteeFacts
+from core.usecases.approval.cards import content_of
+from core.usecases.approval.decisions import AlreadyDecided
+from core.usecases.committee import (
     AlreadyVoted,
     Committee,
     Tally,
@@ -27,10 +30,7 @@ from core.committee import (
     tally_of,
     vote,
 )
-from core.dialogue import DialogueState, DissentAnswers
-from core.domain import ProposalState, Role, TransferProposal
-from core.errors import NotFound
-from core.messages import ApprovalCard, CardOutcome, CommitteeFacts
+from core.usecases.dialogue import DialogueState, DissentAnswers
 from handlers.access import Turn, handler
 from handlers.approval import (
     ask_reason,

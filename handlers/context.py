@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from telegram import Document, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from core.dialogue import DialogueState
 from core.domain import Role
-from core.importing.columns import ImportKind
-from core.importing.sheets import Sheet
-from core.planning import SolveSnapshot
 from core.ports import Clock, DialogueStore, UnitOfWork, UnitOfWorkFactory
-from core.rules import AgencyRules
+from core.usecases.dialogue import DialogueState
+from core.usecases.importing.columns import ImportKind
+from core.usecases.importing.sheets import Sheet
+from core.usecases.planning import SolveSnapshot
+from core.usecases.rules import AgencyRules
 
 if TYPE_CHECKING:  # avoids an import cycle with handlers.access
     from handlers.access import Turn
@@ -110,7 +110,8 @@ Row = Command | Press | CaptionedDocument | Flow
 
 
 #: Reads an uploaded file's bytes as a Sheet (db.spreadsheets in a budgeted process, injected
-#: by bot.app); raises core.importing.UnreadableFile or core.safe_files.UnsafeFile.
+#: by bot.app); raises core.usecases.importing.UnreadableFile or
+#: core.usecases.safe_files.UnsafeFile.
 SheetReader = Callable[[bytes, str, ImportKind | None], Awaitable[Sheet]]
 
 

@@ -1,4 +1,4 @@
-"""/wakil: an approver names a delegate for a range of dates (core.delegation).
+"""/wakil: an approver names a delegate for a range of dates (core.usecases.delegation).
 
     /wakil                         what runs or is coming, and how to use the command
     /wakil NIP SAMPAI              from today until SAMPAI (a date)
@@ -14,9 +14,9 @@ import datetime as dt
 import re
 from html import escape
 
-from core.delegation import create_delegation, end_delegation
 from core.domain import Delegation, Role
-from core.messages import DelegationNotice
+from core.domain.messages import DelegationNotice
+from core.usecases.delegation import create_delegation, end_delegation
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
 

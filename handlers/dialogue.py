@@ -16,7 +16,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
-from core.errors import DomainError
+from core.domain.errors import DomainError
 from handlers.access import Turn, domain_message, handler, open_turn, refusal_for
 from handlers.context import AnyApplication, BotContext
 

@@ -16,16 +16,16 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.access import OutOfScope, grant_covers_unit
-from core.approval.cards import card_payload, content_of, record_card_copy
-from core.approval.chain import ApprovalRules
-from core.approval.groups import approve_many
-from core.delegation import principals_of
-from core.digest import DigestEntry, DigestGroup, DigestView, digest_view
 from core.domain import Employee, ProposalState, Role, Unit
-from core.errors import NotFound
+from core.domain.access import OutOfScope, grant_covers_unit
+from core.domain.errors import NotFound
 from core.ports import UnitOfWork
 from core.rebalance.model import Explanation
+from core.usecases.approval.cards import card_payload, content_of, record_card_copy
+from core.usecases.approval.chain import ApprovalRules
+from core.usecases.approval.groups import approve_many
+from core.usecases.delegation import principals_of
+from core.usecases.digest import DigestEntry, DigestGroup, DigestView, digest_view
 from handlers.access import Turn, handler, show
 from handlers.approval import (
     approver_press,

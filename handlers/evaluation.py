@@ -7,9 +7,9 @@ from html import escape
 from telegram import InlineKeyboardMarkup
 
 from core.domain import Role
-from core.errors import NotFound
-from core.evaluations import AlreadyRated, record_evaluation
-from core.messages import EvaluationRequest
+from core.domain.errors import NotFound
+from core.domain.messages import EvaluationRequest
+from core.usecases.evaluations import AlreadyRated, record_evaluation
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
-from core.abk import WorkloadFigures
-from core.aspirations import EligibilityProblem
 from core.domain import Aspiration, Role, Unit
-from core.eligibility import Months
-from core.workload import WorkloadPreview
+from core.domain.abk import WorkloadFigures
+from core.domain.eligibility import Months
+from core.usecases.aspirations import EligibilityProblem
+from core.usecases.workload import WorkloadPreview
 from handlers.context import CommandSpec
 from handlers.i18n import Translator
 

@@ -21,13 +21,19 @@ from pathlib import Path
 
 from telegram import Document
 
-from core.dialogue import DialogueState, ImportAnswers
 from core.domain import Role, ScopeKind
-from core.errors import NotAllowed
-from core.importing.apply import import_checked
-from core.importing.columns import IMPORT_KINDS, ImportKind, guess_kind
-from core.importing.report import REPORT_LIMIT, describe_report
-from core.importing.sheets import ImportBatch, ImportReport, Language, Sheet, UnreadableFile
+from core.domain.errors import NotAllowed
+from core.usecases.dialogue import DialogueState, ImportAnswers
+from core.usecases.importing.apply import import_checked
+from core.usecases.importing.columns import IMPORT_KINDS, ImportKind, guess_kind
+from core.usecases.importing.report import REPORT_LIMIT, describe_report
+from core.usecases.importing.sheets import (
+    ImportBatch,
+    ImportReport,
+    Language,
+    Sheet,
+    UnreadableFile,
+)
 from handlers.access import StaleButton, Turn, handler
 from handlers.context import SheetReader
 from handlers.keyboards import button, keyboard

@@ -6,10 +6,10 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from core.access import OutOfScope, units_in_scope
-from core.dialogue import DialogueState, InvitationAnswers
 from core.domain import Role, ScopeKind, Unit
-from core.invitations import invitations_csv, issue_invitations
+from core.domain.access import OutOfScope, units_in_scope
+from core.usecases.dialogue import DialogueState, InvitationAnswers
+from core.usecases.invitations import invitations_csv, issue_invitations
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.keyboards import button, unit_keyboard
 

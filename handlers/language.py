@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.access import load_caller
-from core.registration import set_language
+from core.domain.access import load_caller
+from core.usecases.registration import set_language
 from handlers.access import StaleButton, Turn, handler
 from handlers.commands import publish_menu_for
 from handlers.i18n import LANGUAGES, translator

@@ -9,11 +9,9 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from core.approval.cards import content_of
-from core.dialogue import DialogueState, ObjectionAnswers
 from core.domain import ProposalState, Role
-from core.errors import NotFound
-from core.messages import (
+from core.domain.errors import NotFound
+from core.domain.messages import (
     Notice,
     NoticeOutcome,
     ObjectionRuling,
@@ -21,8 +19,10 @@ from core.messages import (
     SupervisorInfo,
     TransferEffective,
 )
-from core.objections import accept_transfer, object_transfer
-from core.text import MAX_REASON
+from core.domain.text import MAX_REASON
+from core.usecases.approval.cards import content_of
+from core.usecases.dialogue import DialogueState, ObjectionAnswers
+from core.usecases.objections import accept_transfer, object_transfer
 from handlers.access import Turn, handler
 from handlers.approval import edit_best_effort
 from handlers.i18n import Translator

@@ -1,10 +1,11 @@
-"""Which renderer draws which outbox message kind (core.messages): one exhaustive `match` over
+"""Which renderer draws which outbox message kind (core.domain.messages): one exhaustive `match`
+over
 the payload types, so `mypy --strict` rejects a kind without a renderer (`assert_never`).
 
 Three kinds are not text renderers: the plan summary goes out as a photo with a caption
-(`handlers.plan.render_summary`), and the digests (`core.messages.LiveDigest`) are rendered
+(`handlers.plan.render_summary`), and the digests (`core.domain.messages.LiveDigest`) are rendered
 from the database at sending time (`handlers.digest`); `render_text` takes every other kind
-(`core.messages.TextPayload`).
+(`core.domain.messages.TextPayload`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import assert_never
 
 from telegram import InlineKeyboardMarkup
 
-from core import messages as m
-from core.messages import TextPayload
+from core.domain import messages as m
+from core.domain.messages import TextPayload
 from handlers import (
     approval,
     arrival,

@@ -12,11 +12,9 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile
 
-from core.approval.cards import record_card_copy
 from core.domain import Role
-from core.errors import DomainError, NotAllowed
-from core.evaluations import PlanEvaluationSummary, plan_evaluations
-from core.messages import (
+from core.domain.errors import DomainError, NotAllowed
+from core.domain.messages import (
     AdminAlert,
     ApprovalCard,
     LeftOutPair,
@@ -25,11 +23,19 @@ from core.messages import (
     UnreachedMove,
     WorkloadFlag,
 )
-from core.notices import transfer_content
-from core.plan_report import plan_report
-from core.plan_summary import left_out_pairs_of, plan_summary
-from core.planning import DeliveredTo, PlanDelivery, PlanOutcome, SolveSnapshot, propose_plan
+from core.domain.notices import transfer_content
 from core.ports import UnitOfWork
+from core.usecases.approval.cards import record_card_copy
+from core.usecases.evaluations import PlanEvaluationSummary, plan_evaluations
+from core.usecases.planning import (
+    DeliveredTo,
+    PlanDelivery,
+    PlanOutcome,
+    SolveSnapshot,
+    propose_plan,
+)
+from core.views.plan_report import plan_report
+from core.views.plan_summary import left_out_pairs_of, plan_summary
 from core.views.proposals import awaiting
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL

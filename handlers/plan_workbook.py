@@ -22,8 +22,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.domain import ProposalState
-from core.plan_report import DecisionEntry, PlanReport, ProposalLine
-from core.safe_files import keep_text_cells
+from core.usecases.safe_files import keep_text_cells
+from core.views.plan_report import DecisionEntry, PlanReport, ProposalLine
 from handlers.i18n import Translator
 from handlers.transfer_text import reason_lines
 
@@ -65,7 +65,7 @@ class Column:
 class CommitteeMinutes:
     """The committee's minutes (berita acara) of the meeting that read this plan.
 
-    Filled from a committee stage's votes (core.committee) when members voted on the plan;
+    Filled from a committee stage's votes (core.usecases.committee) when members voted on the plan;
     otherwise the "Berita Acara" sheet is printed with empty fields to sign by hand.
     """
 

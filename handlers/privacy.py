@@ -11,10 +11,10 @@ from html import escape
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from core.corrections import request_correction
-from core.dialogue import CorrectionAnswers, DialogueState
-from core.messages import CorrectionRequest
-from core.personal_data import DataTable, held_summary, personal_data
+from core.domain.messages import CorrectionRequest
+from core.usecases.corrections import request_correction
+from core.usecases.dialogue import CorrectionAnswers, DialogueState
+from core.views.personal_data import DataTable, held_summary, personal_data
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
 

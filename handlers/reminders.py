@@ -9,7 +9,7 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from core.messages import AspirationRenew, WorkloadReminder
+from core.domain.messages import AspirationRenew, WorkloadReminder
 from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from core.access import load_caller
-from core.registration import note_invitation_attempt, register_with_invitation
+from core.domain.access import load_caller
+from core.usecases.registration import note_invitation_attempt, register_with_invitation
 from handlers.access import Turn, handler
 from handlers.commands import publish_menu_for
 from handlers.formatting import menu_text

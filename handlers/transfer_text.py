@@ -1,8 +1,9 @@
 """Words for a transfer, in two layers (docs/messages.md): the lines a card and a notice show on
-the first screen, and the details one tap away (ℹ️ Rincian), from `core.notices` content.
+the first screen, and the details one tap away (ℹ️ Rincian), from `core.domain.notices` content.
 
 People are counted whole: the ABK need (fractional FTE) is rounded half-up to people, as
-`core.abk.WorkloadFigures.required_headcount` does, and every count is "after this move": this
+`core.domain.abk.WorkloadFigures.required_headcount` does, and every count is "after this move":
+this
 person only, whatever happens to the plan's other moves.
 """
 
@@ -11,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from core.abk import round_half_up
 from core.domain import ReasonCategory
-from core.eligibility import Months
-from core.notices import ROTATION_DUE_MONTHS, SideFigures, TransferContent
+from core.domain.abk import round_half_up
+from core.domain.eligibility import Months
+from core.domain.notices import ROTATION_DUE_MONTHS, SideFigures, TransferContent
 from handlers.formatting import duration_text
 from handlers.i18n import Translator
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from core.abk import staffing_by_family, workload_figures
-from core.access import OutOfScope, units_in_scope
 from core.domain import Role, Unit
-from core.workload import accepted_workload
+from core.domain.abk import staffing_by_family, workload_figures
+from core.domain.access import OutOfScope, units_in_scope
+from core.usecases.workload import accepted_workload
 from handlers.access import Turn, handler, show
 from handlers.formatting import figures_text
 from handlers.keyboards import button, keyboard

@@ -8,12 +8,12 @@ from html import escape
 
 from telegram import Document, InlineKeyboardMarkup
 
-from core.access import OutOfScope, units_in_scope
-from core.dialogue import DialogueState, WorkloadAnswers
 from core.domain import Activity, Role, Unit
-from core.errors import NotFound
-from core.safe_files import parse_with_budget
-from core.workload import (
+from core.domain.access import OutOfScope, units_in_scope
+from core.domain.errors import NotFound
+from core.usecases.dialogue import DialogueState, WorkloadAnswers
+from core.usecases.safe_files import parse_with_budget
+from core.usecases.workload import (
     FiguresChanged,
     WorkloadPreview,
     parse_volume,
@@ -144,7 +144,8 @@ async def _show_preview(turn: Turn, state: DialogueState, note: str = "") -> Non
             volumes=dict(answers.volumes),
             policy=turn.context.rules.workload,
         )
-    # Saving checks that the figures are still those shown (see core.workload.FiguresChanged).
+    # Saving checks that the figures are still those shown (see
+    # core.usecases.workload.FiguresChanged).
     await turn.advance(state, "confirm", replace(answers, seen=preview.basis))
     text = preview_text(turn.t, preview, answers.unit_name or answers.unit)
     await turn.say(note + text, _confirm_keyboard(turn, preview))

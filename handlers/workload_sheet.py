@@ -13,15 +13,15 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from core.domain import Activity
-from core.errors import InvalidInput
-from core.safe_files import MB, FileBudget, keep_text_cells
-from core.workload import MAX_MONTHLY_VOLUME, AmbiguousVolume, NotANumber, parse_volume
+from core.domain.errors import InvalidInput
+from core.usecases.safe_files import MB, FileBudget, keep_text_cells
+from core.usecases.workload import MAX_MONTHLY_VOLUME, AmbiguousVolume, NotANumber, parse_volume
 
 HEADER = ("kegiatan", "satuan_hasil", "norma_waktu_menit", "volume_bulan_ini")
 META_SHEET = "info"
 MAX_BYTES = 1_000_000
 #: What a filled-in template may unpack to: generous for a few hundred activities, far below
-#: what would strain the bot (core.safe_files checks it before openpyxl sees the file).
+#: what would strain the bot (core.usecases.safe_files checks it before openpyxl sees the file).
 TEMPLATE_BUDGET = FileBudget(
     max_bytes=MAX_BYTES,
     max_part_bytes=10 * MB,

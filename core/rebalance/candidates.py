@@ -1,5 +1,5 @@
 """Eligibility (docs/optimisation.md §2: who may move and where; plus rule 8 where the spouse
-cannot move), vectorised. The person-level rules come from core.eligibility via compiled.py.
+cannot move), vectorised. The person-level rules come from core.domain.eligibility via compiled.py.
 
 Every allowed (employee, destination) pair becomes a column with its cost relative to staying.
 The solver later works on a subset of these columns and prices the rest with LP duals, so no

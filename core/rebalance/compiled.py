@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from core.eligibility import PersonFacts, RuleSettings, person_blocks, very_willing
+from core.domain.eligibility import PersonFacts, RuleSettings, person_blocks, very_willing
 from core.rebalance.model import Instance, Policy
 
 EARTH_RADIUS_KM = 6371.0088
@@ -36,7 +36,8 @@ def rule_settings(policy: Policy) -> RuleSettings:
 
 
 def immovable_codes(instance: Instance) -> list[str]:
-    """Per employee, the first reason (core.eligibility precedence) it may not move, or ""."""
+    """Per employee, the first reason (core.domain.eligibility precedence) it may not move, or
+    ""."""
     settings = rule_settings(instance.policy)
     special = {u.id for u in instance.units if u.daerah_khusus}
     heads = {h for u in instance.units for h in u.heads}

@@ -16,7 +16,7 @@ Null when there is none.
 
 `not_granted` has one entry per aspiration ranked above the one the plan grants (all of them
 when none is granted). Reasons, first that applies: the person may not move at all (CPNS,
-TENURE or TEACHER_TENURE, LOCKED, RETIREMENT, CONTRACT_END, SKP, HEAD: core.eligibility),
+TENURE or TEACHER_TENURE, LOCKED, RETIREMENT, CONTRACT_END, SKP, HEAD: core.domain.eligibility),
 FAMILY_NOT_IN_UNIT, SPOUSE_HEAD (the unit is headed by the spouse), SPOUSE (the spouse cannot
 move and the unit is too far from theirs); otherwise the move is tried alone on the plan:
 NOT_BETTER when it would raise the objective by itself, else the first plan-wide rule it would

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from core.errors import InvalidInput
+from core.domain.errors import InvalidInput
 
 INSTANCE_FORMAT = "mutasi-instance/2"
 INSTANCE_FORMAT_V1 = "mutasi-instance/1"

@@ -6,12 +6,17 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from core.abk import DEFAULT_WKE_MINUTES, demand_by_family, engine_families, staffing_by_family
-from core.aspirations import retirement_date
 from core.domain import Activity, Aspiration, Employee, Unit
-from core.eligibility import JabatanInfo, catalogue_by_key, jabatan_info, months_between
+from core.domain.abk import (
+    DEFAULT_WKE_MINUTES,
+    demand_by_family,
+    engine_families,
+    staffing_by_family,
+)
+from core.domain.eligibility import JabatanInfo, catalogue_by_key, jabatan_info, months_between
 from core.rebalance import model
 from core.rebalance.model import Instance, InstanceError, Policy, instance_problems
+from core.usecases.aspirations import retirement_date
 
 
 def build_instance(
@@ -32,7 +37,8 @@ def build_instance(
 
     A teacher's family is (jabatan, mapel) when the employee has a `mapel`, and an ABK activity
     with a `mapel` counts for that subject only: a teacher fills only their subject's need.
-    Whether a jabatan is a teacher's comes from CATALOGUE (core.eligibility defaults when it is
+    Whether a jabatan is a teacher's comes from CATALOGUE (core.domain.eligibility defaults when it
+    is
     not listed). A unit's heads are its `head_nip`, else UNIT_HEADS[code] (the supervisor
     grants). TMT is the latest day a move of this plan can take effect (PPPK contract ends).
     Employees with a pending proposal are locked (not movable again). Only live aspirations

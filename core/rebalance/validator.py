@@ -1,6 +1,7 @@
 """A solver-independent check of the contract (docs/optimisation.md §2 and §3), in plain Python.
 
-It shares no code with the solver beyond the instance types — not even core.eligibility, whose
+It shares no code with the solver beyond the instance types — not even core.domain.eligibility,
+whose
 rules it re-derives here on purpose (docs/rules.md): it recomputes eligibility, the plan-wide
 rules and the objective from scratch, so a plan it accepts is a plan the contract accepts.
 """

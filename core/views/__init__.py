@@ -2,7 +2,8 @@
 
 A view is read through the ports in one unit of work and returned as a frozen dataclass; the
 handlers only render it (words, HTML, buttons). A caller who may not see a thing gets a typed
-refusal from `core.errors` (`NotFound`, `core.access.OutOfScope`), never a partial view.
+refusal from `core.domain.errors` (`NotFound`, `core.domain.access.OutOfScope`), never a partial
+view.
 
 - `core.views.status`: /status, the person's unit, tenure, aspiration, what stands in its way,
   their transfers and why an aspiration was not granted.

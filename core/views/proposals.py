@@ -4,7 +4,8 @@ every stage decision so far.
 `awaiting` lists what an approver may decide now (for /usulan and the plan summary).
 
 Authorisation: only an approver whose own grants, or those of an approver who delegated to
-them for today (/wakil, `core.delegation.principals_of`), cover the origin or the destination
+them for today (/wakil, `core.usecases.delegation.principals_of`), cover the origin or the
+destination
 unit may open a proposal; anyone else gets `OutOfScope`, an unknown number `NotFound`.
 """
 
@@ -13,15 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core.access import OutOfScope, grant_covers_unit
-from core.approval.cards import content_of
-from core.approval.chain import ApprovalRules, grant_decides
-from core.approval.decisions import decided_earlier
-from core.delegation import principals_of
 from core.domain import ApprovalDecision, ProposalState, Role, TransferProposal
-from core.errors import NotFound
-from core.notices import TransferContent
+from core.domain.access import OutOfScope, grant_covers_unit
+from core.domain.errors import NotFound
+from core.domain.notices import TransferContent
 from core.ports import UnitOfWork
+from core.usecases.approval.cards import content_of
+from core.usecases.approval.chain import ApprovalRules, grant_decides
+from core.usecases.approval.decisions import decided_earlier
+from core.usecases.delegation import principals_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,12 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.approval.chain import ApprovalRules
-from core.aspirations import EligibilityPolicy, EligibilityProblem, person_problems
 from core.domain import Aspiration, Employee, ProposalState
-from core.eligibility import months_between
+from core.domain.eligibility import months_between
 from core.ports import UnitOfWork
-from core.read_once import read_once
+from core.usecases.approval.chain import ApprovalRules
+from core.usecases.aspirations import EligibilityPolicy, EligibilityProblem, person_problems
+from core.usecases.read_once import read_once
 
 #: How many of the person's most recent transfers /status lists.
 TRANSFERS_SHOWN = 5

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from core.domain import OutboxStatus, ProposalState
-from core.planning import propose_plan
+from core.usecases.planning import propose_plan
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
 from devtools.emulator import BotApiEmulator

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from core.domain import ProposalState
-from core.messages import CardOutcome
+from core.domain.messages import CardOutcome
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from devtools.emulator import EmulatedUser
 from tests.support.e2e import E2E, fire_nightly

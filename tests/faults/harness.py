@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.approval.chain import ApprovalRules, parse_chain
 from core.domain import Activity, OutboxStatus, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
-from core.planning import PlanningRules
+from core.domain.working_time import WorkingTime
 from core.ports import UnitOfWorkFactory
-from core.working_time import WorkingTime
+from core.usecases.approval.chain import ApprovalRules, parse_chain
+from core.usecases.planning import PlanningRules
 from devtools.emulator import BotApiEmulator
 from tests.support.agency import Agency
 from tests.support.loop_agency import employee, move

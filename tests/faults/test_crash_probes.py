@@ -27,9 +27,9 @@ from typing import Any
 import pytest
 
 from bot.app import SystemClock
-from core.messages import AdminAlert
-from core.outbox import enqueue
-from core.planning import propose_plan
+from core.domain.messages import AdminAlert
+from core.usecases.outbox import enqueue
+from core.usecases.planning import propose_plan
 from db.engine import create_engine
 from db.migrate import upgrade
 from db.uow import uow_factory as make_uow_factory

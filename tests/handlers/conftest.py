@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from bot.app import build_application
 from bot.settings import Settings
 from core.domain import Invitation
-from core.invitations import hash_invitation_code
 from core.ports import UnitOfWorkFactory
+from core.usecases.invitations import hash_invitation_code
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory

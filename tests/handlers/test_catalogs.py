@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.handler_table import HANDLERS
-from core.abk import efficiency_category
-from core.aspirations import WILLINGNESS_LEVELS
 from core.domain import ReasonCategory, Role
-from core.errors import DomainError
+from core.domain.abk import efficiency_category
+from core.domain.errors import DomainError
+from core.usecases.aspirations import WILLINGNESS_LEVELS
 from handlers.context import Command
 from handlers.i18n import LANGUAGES, catalog_messages, translator
 
@@ -54,7 +54,9 @@ def used_keys() -> set[str]:
         keys.update(KEY_LITERAL.findall(text))
         keys.update(SPEC_KEY.findall(text))
         keys.update(f"error.sheet_{d}" for d in SHEET_DETAIL.findall(text))
-    keys.update(ELIGIBILITY_KEY.findall((ROOT / "core/aspirations.py").read_text("utf-8")))
+    keys.update(
+        ELIGIBILITY_KEY.findall((ROOT / "core/usecases/aspirations.py").read_text("utf-8"))
+    )
     keys.update(f"reason.{r.value}" for r in ReasonCategory)
     keys.update(f"willingness.{w}" for w in WILLINGNESS_LEVELS)
     keys.update(f"role.{r.value}" for r in Role)
@@ -288,7 +290,7 @@ def test_one_word_per_concept(language: str) -> None:
 def test_durations_count_years_and_months_with_plural_forms(
     months: int, english: str, indonesian: str
 ) -> None:
-    from core.eligibility import Months
+    from core.domain.eligibility import Months
     from handlers.formatting import duration_text
 
     assert duration_text(translator("en"), Months(months)) == english

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from bot.app import build_application
 from bot.settings import Settings
-from core.approval.cards import card_payload, content_of
+from core.usecases.approval.cards import card_payload, content_of
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory

@@ -9,9 +9,9 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from core.dialogue import WorkloadAnswers
-from core.importing.columns import ACTIVITY_COLUMNS
-from core.importing.validation import validate_activities
+from core.usecases.dialogue import WorkloadAnswers
+from core.usecases.importing.columns import ACTIVITY_COLUMNS
+from core.usecases.importing.validation import validate_activities
 from db.spreadsheets import read_sheet_bytes
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of

@@ -26,8 +26,8 @@ from core.domain import (
     ScopeKind,
     TransferProposal,
 )
-from core.messages import ApprovalCard, CorrectionRequest, Notice, WorkloadReminder
-from core.notices import TransferContent, transfer_content
+from core.domain.messages import ApprovalCard, CorrectionRequest, Notice, WorkloadReminder
+from core.domain.notices import TransferContent, transfer_content
 from core.ports import UnitOfWorkFactory
 from core.rebalance.model import Explanation
 from handlers.approval import render_card
@@ -495,7 +495,7 @@ async def test_dataku_sends_a_short_list_and_an_xlsx_of_everything(h: Harness) -
     await h.register(SITI_ID, SITI.nip)
     await h.command(SITI_ID, "/aspirasi")
     await h.command(SITI_ID, "/batal")
-    from core.objections import object_transfer
+    from core.usecases.objections import object_transfer
 
     await object_transfer(
         h.uows,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from core.domain import Aspiration, ReasonCategory, WorkloadReport
-from core.flow_reminders import FlowReminderPolicy, FlowReminders, queue_flow_reminders
-from core.messages import AspirationRenew, WorkloadReminder
+from core.domain.messages import AspirationRenew, WorkloadReminder
+from core.usecases.flow_reminders import FlowReminderPolicy, FlowReminders, queue_flow_reminders
 from handlers.i18n import translator
 from handlers.reminders import render_aspiration_renew, render_workload_reminder
 from tests.handlers.conftest import Harness

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from bot.cli import build_app
-from core.approval.decisions import decide
-from core.planning import propose_plan
+from core.usecases.approval.decisions import decide
+from core.usecases.planning import propose_plan
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from tests.support.clock import FakeClock

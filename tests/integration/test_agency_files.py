@@ -13,10 +13,14 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.importing.apply import import_batch
-from core.importing.sheets import ImportBatch, ImportProblem, Sheet
-from core.importing.validation import validate_activities, validate_employees, validate_units
 from core.ports import UnitOfWorkFactory
+from core.usecases.importing.apply import import_batch
+from core.usecases.importing.sheets import ImportBatch, ImportProblem, Sheet
+from core.usecases.importing.validation import (
+    validate_activities,
+    validate_employees,
+    validate_units,
+)
 from db.spreadsheets import read_sheet_bytes
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)

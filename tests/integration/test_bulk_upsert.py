@@ -22,11 +22,11 @@ from core.domain import (
     ScopeKind,
     Unit,
 )
-from core.importing.apply import import_batch
-from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
-from core.importing.sheets import Cell, ImportBatch, ImportCounts, Sheet, SheetRow
-from core.importing.writing import activity_cells, employee_cells, unit_cells
 from core.ports import UnitOfWorkFactory
+from core.usecases.importing.apply import import_batch
+from core.usecases.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.usecases.importing.sheets import Cell, ImportBatch, ImportCounts, Sheet, SheetRow
+from core.usecases.importing.writing import activity_cells, employee_cells, unit_cells
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 

@@ -12,12 +12,12 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from bot.cli import build_app
-from core.approval.chain import parse_chain
-from core.approval.decisions import decide
-from core.committee import Committee, vote, with_committee
 from core.domain import Role, RoleGrant, ScopeKind
-from core.effect import SK_COLUMNS
-from core.planning import propose_plan
+from core.usecases.approval.chain import parse_chain
+from core.usecases.approval.decisions import decide
+from core.usecases.committee import Committee, vote, with_committee
+from core.usecases.effect import SK_COLUMNS
+from core.usecases.planning import propose_plan
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from tests.support.clock import FakeClock

@@ -14,12 +14,12 @@ import datetime as dt
 from types import TracebackType
 from typing import Any
 
-from core.approval.chain import parse_chain
-from core.approval.decisions import decide
-from core.committee import AlreadyVoted, Committee, vote, with_committee
 from core.domain import CommitteeVote, ProposalState, Role, RoleGrant, ScopeKind
-from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
+from core.usecases.approval.chain import parse_chain
+from core.usecases.approval.decisions import decide
+from core.usecases.committee import AlreadyVoted, Committee, vote, with_committee
+from core.usecases.planning import propose_plan
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import (
     APPROVER,

@@ -22,7 +22,7 @@ from core.domain import (
     ProposalState,
     TransferProposal,
 )
-from core.errors import Conflict
+from core.domain.errors import Conflict
 from core.ports import UnitOfWork, UnitOfWorkFactory
 from tests.integration.sample_data import (
     APPROVER,

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli import build_app
 from core.ports import UnitOfWorkFactory
-from core.staffing_gaps import StaffingSummary, read_staffing_summary
+from core.views.staffing_gaps import StaffingSummary, read_staffing_summary
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from tests.conftest import PostgresServer

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from core.importing.apply import import_checked
-from core.importing.sheets import ImportBatch
 from core.ports import UnitOfWorkFactory
+from core.usecases.importing.apply import import_checked
+from core.usecases.importing.sheets import ImportBatch
 from db.spreadsheets import read_sheet
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"

@@ -7,10 +7,10 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from core.approval.groups import approve_many
 from core.domain import ProposalLine, ProposalState, TransferProposal, Unit
-from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
+from core.usecases.approval.groups import approve_many
+from core.usecases.planning import propose_plan
 from tests.support.clock import FakeClock
 from tests.support.fakes import stored_id
 from tests.support.loop_agency import (

@@ -10,13 +10,13 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import build_app
-from core.consistency import left_out_pairs
-from core.importing.apply import import_checked
-from core.importing.report import describe_report
-from core.importing.sheets import ImportBatch
-from core.planning import Snapshot, propose_plan
+from core.domain.consistency import left_out_pairs
 from core.ports import UnitOfWorkFactory
 from core.rebalance.model import Solution
+from core.usecases.importing.apply import import_checked
+from core.usecases.importing.report import describe_report
+from core.usecases.importing.sheets import ImportBatch
+from core.usecases.planning import Snapshot, propose_plan
 from db.spreadsheets import read_sheet_bytes
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import rules

@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 from bot.cli import build_app
 from bot.sample_agency import generate_sample_agency
 from core.domain import Activity, AuditEvent, Employee, Unit
-from core.importing.apply import import_batch, import_sheet
-from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
-from core.importing.sheets import ImportBatch
-from core.importing.writing import activity_cells, employee_cells, unit_cells
 from core.ports import UnitOfWorkFactory
+from core.usecases.importing.apply import import_batch, import_sheet
+from core.usecases.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.usecases.importing.sheets import ImportBatch
+from core.usecases.importing.writing import activity_cells, employee_cells, unit_cells
 from db.engine import create_engine
 from db.spreadsheets import read_sheet, write_sheet
 from db.uow import uow_factory as make_uow_factory

@@ -6,8 +6,8 @@ import asyncio
 import csv
 from pathlib import Path
 
-from core.eligibility import JabatanInfo
-from core.importing.columns import JABATAN_COLUMNS
+from core.domain.eligibility import JabatanInfo
+from core.usecases.importing.columns import JABATAN_COLUMNS
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from tests.integration.test_import_files import cli, small_agency_files

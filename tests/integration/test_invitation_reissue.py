@@ -7,9 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.invitations import hash_invitation_code, issue_invitations
 from core.ports import UnitOfWorkFactory
-from core.registration import InvitationExpired, InvitationReplaced, register_with_invitation
+from core.usecases.invitations import hash_invitation_code, issue_invitations
+from core.usecases.registration import (
+    InvitationExpired,
+    InvitationReplaced,
+    register_with_invitation,
+)
 from tests.integration.sample_data import NOW, NURSE, SAMPLE
 
 

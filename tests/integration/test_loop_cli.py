@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from bot.cli import build_app
-from core.approval.decisions import decide
-from core.effect import SK_COLUMNS
+from core.usecases.approval.decisions import decide
+from core.usecases.effect import SK_COLUMNS
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from tests.support.clock import FakeClock

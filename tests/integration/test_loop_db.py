@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 
-from core.approval.decisions import AlreadyDecided, decide
 from core.domain import OutboxStatus, ProposalState
-from core.messages import AdminAlert
-from core.objections import decide_objection, object_transfer
-from core.outbox import DispatchPolicy, dispatch_due, new_message
-from core.planning import propose_plan
+from core.domain.messages import AdminAlert
 from core.ports import UnitOfWorkFactory
+from core.usecases.approval.decisions import AlreadyDecided, decide
+from core.usecases.objections import decide_objection, object_transfer
+from core.usecases.outbox import DispatchPolicy, dispatch_due, new_message
+from core.usecases.planning import propose_plan
 from tests.support.clock import FakeClock
 from tests.support.fakes import RecordingSender, stored_id
 from tests.support.loop_agency import (

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import db.organisation_repositories
 import db.repositories
 from core.domain import Employee, OutboxStatus, ProposalState, TransferProposal
-from core.errors import Conflict
-from core.planning import propose_plan
+from core.domain.errors import Conflict
 from core.ports import UnitOfWorkFactory
+from core.usecases.planning import propose_plan
 from tests.integration.sample_data import SAMPLE, nurse_move, real_plan
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import LOOP_AGENCY, NIGHT, ScriptedEngine, move, rules

@@ -14,11 +14,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
 from bot.cli import build_app
-from core.approval.decisions import decide
 from core.domain import Role, RoleGrant, ScopeKind
-from core.plan_report import plan_report
-from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
+from core.usecases.approval.decisions import decide
+from core.usecases.planning import propose_plan
+from core.views.plan_report import plan_report
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from handlers.i18n import translator
@@ -250,7 +250,7 @@ async def test_an_opd_approver_gets_only_the_proposals_of_their_opd(
     await LOOP_AGENCY.write_to(uow_factory)
     plan_id, _ids = await make_plan(uow_factory)
     dindik = RoleGrant("x", Role.APPROVER, ScopeKind.OPD, "Dindik")
-    from core.access import grant_covers_unit
+    from core.domain.access import grant_covers_unit
 
     async with uow_factory() as uow:
         report = await plan_report(

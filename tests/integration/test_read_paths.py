@@ -14,9 +14,9 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.aspirations import EligibilityPolicy
-from core.planning import propose_plan
 from core.ports import UnitOfWorkFactory
+from core.usecases.aspirations import EligibilityPolicy
+from core.usecases.planning import propose_plan
 from core.views.status import NotGranted, status_view
 from tests.integration.sample_data import real_plan
 from tests.integration.test_plan_bulk_store import nurses

@@ -7,7 +7,6 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from core.dialogue import AspirationAnswers, DialogueState, WorkloadAnswers
 from core.domain import (
     Activity,
     ApprovalDecision,
@@ -27,6 +26,7 @@ from core.domain import (
     WorkloadReport,
 )
 from core.ports import UnitOfWorkFactory
+from core.usecases.dialogue import AspirationAnswers, DialogueState, WorkloadAnswers
 from db.dialogue_store import SqlDialogueStore
 from db.rows import DialogueRow
 from tests.integration.sample_data import (

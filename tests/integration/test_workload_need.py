@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.abk import need_by_family
 from core.domain import WorkloadReport
-from core.planning import propose_plan, take_snapshot, workload_flags_payload
+from core.domain.abk import need_by_family
 from core.ports import UnitOfWorkFactory
 from core.rebalance.snapshot import build_instance
-from core.staffing_gaps import read_staffing_summary
+from core.usecases.planning import propose_plan, take_snapshot, workload_flags_payload
+from core.views.staffing_gaps import read_staffing_summary
 from db.engine import create_engine
 from db.uow import uow_factory as make_uow_factory
 from tests.support.clock import FakeClock

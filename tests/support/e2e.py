@@ -33,11 +33,11 @@ from bot.jobs import NIGHTLY, install_cycle
 from bot.serve import WebhookConfig, running_bot
 from bot.settings import Settings
 from core.domain import Invitation
-from core.invitations import hash_invitation_code
-from core.outbox import DispatchPolicy
-from core.planning import Snapshot
 from core.ports import Clock, DialogueStore, UnitOfWorkFactory
 from core.rebalance.model import Solution
+from core.usecases.invitations import hash_invitation_code
+from core.usecases.outbox import DispatchPolicy
+from core.usecases.planning import Snapshot
 from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory

@@ -32,9 +32,8 @@ from core.domain import (
     Unit,
     WorkloadReport,
 )
-from core.eligibility import JabatanInfo
-from core.errors import Conflict
-from core.outbox import SendResult, send_order
+from core.domain.eligibility import JabatanInfo
+from core.domain.errors import Conflict
 from core.ports import (
     AccountRepository,
     ActivityRepository,
@@ -56,6 +55,7 @@ from core.ports import (
     UnitRepository,
     WorkloadReportRepository,
 )
+from core.usecases.outbox import SendResult, send_order
 
 
 def _gates(p: TransferProposal) -> tuple[object, ...]:

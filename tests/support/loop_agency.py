@@ -7,11 +7,11 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from core.approval.chain import ApprovalRules, parse_chain
 from core.domain import Activity, Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
-from core.planning import PlanningRules, Snapshot
+from core.domain.working_time import WorkingTime
 from core.rebalance.model import Explanation, Solution
-from core.working_time import WorkingTime
+from core.usecases.approval.chain import ApprovalRules, parse_chain
+from core.usecases.planning import PlanningRules, Snapshot
 from tests.support.agency import Agency
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory

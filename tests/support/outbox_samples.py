@@ -1,4 +1,5 @@
-"""One plausible message of every outbox kind (core.messages), for tests that need "a message"
+"""One plausible message of every outbox kind (core.domain.messages), for tests that need "a
+message"
 of a kind, and for the check that every kind stores, reads back and renders."""
 
 from __future__ import annotations
@@ -6,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TypeVar
 
-from core import messages as m
 from core.domain import OutboxMessage
-from core.messages import KIND_TYPES, OutboxPayload
-from core.notices import SideFigures, TransferContent, UnitBar
+from core.domain import messages as m
+from core.domain.messages import KIND_TYPES, OutboxPayload
+from core.domain.notices import SideFigures, TransferContent, UnitBar
 from core.rebalance.model import Explanation, StaffingSide
 
 NIP = "199001012015032001"

@@ -1,8 +1,9 @@
-"""Parsers for core.safe_files tests: one that never ends, one that wants all the memory."""
+"""Parsers for core.usecases.safe_files tests: one that never ends, one that wants all the
+memory."""
 
 from __future__ import annotations
 
-from core.errors import InvalidInput
+from core.domain.errors import InvalidInput
 
 
 def spin(data: bytes) -> None:

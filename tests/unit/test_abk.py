@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.abk import (
+from core.domain.abk import (
     CategoryThresholds,
     annualise_monthly,
     efficiency_category,

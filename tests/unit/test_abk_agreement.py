@@ -1,4 +1,5 @@
-"""One ABK aggregation (core.abk.staffing_by_family): the engine's instance, the plan's chart and
+"""One ABK aggregation (core.domain.abk.staffing_by_family): the engine's instance, the plan's
+chart and
 the staffing-gap report read the same need and headcount from the same records."""
 
 from __future__ import annotations
@@ -6,12 +7,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from core.abk import engine_families, staffing_by_family
 from core.domain import Activity, Employee, Unit
-from core.notices import unit_bars
+from core.domain.abk import engine_families, staffing_by_family
+from core.domain.notices import unit_bars
 from core.rebalance.model import Move
 from core.rebalance.snapshot import build_instance
-from core.staffing_gaps import staffing_summary
+from core.views.staffing_gaps import staffing_summary
 from tests.support.outbox_samples import explanation
 
 WKE = 75_000.0

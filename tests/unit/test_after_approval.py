@@ -8,10 +8,21 @@ import datetime as dt
 
 import pytest
 
-from core.approval.chain import ApprovalRules
-from core.approval.decisions import decide
 from core.domain import OutboxMessage, ProposalState
-from core.effect import (
+from core.domain.eligibility import JabatanInfo, catalogue_by_key
+from core.domain.errors import InvalidInput, NotAllowed
+from core.domain.messages import (
+    ApprovalCard,
+    ArrivalRequest,
+    Notice,
+    ObjectionCard,
+    ObjectionRuling,
+    TransferAlert,
+)
+from core.domain.sip import needs_sip
+from core.usecases.approval.chain import ApprovalRules
+from core.usecases.approval.decisions import decide
+from core.usecases.effect import (
     ArrivalAlreadyConfirmed,
     ArrivalNotDue,
     NotDestinationHead,
@@ -21,26 +32,15 @@ from core.effect import (
     confirm_arrival,
     record_minister_letter,
 )
-from core.eligibility import JabatanInfo, catalogue_by_key
-from core.errors import InvalidInput, NotAllowed
-from core.messages import (
-    ApprovalCard,
-    ArrivalRequest,
-    Notice,
-    ObjectionCard,
-    ObjectionRuling,
-    TransferAlert,
-)
-from core.objections import (
+from core.usecases.objections import (
     ObjectionWindowClosed,
     TransferNotOpen,
     chase_objections,
     decide_objection,
     object_transfer,
 )
-from core.outbox import dispatch_due
-from core.planning import propose_plan
-from core.sip import needs_sip
+from core.usecases.outbox import dispatch_due
+from core.usecases.planning import propose_plan
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender, stored_id
 from tests.support.loop_agency import (

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from core.domain import ProposalState
-from core.messages import ObjectionCard, TransferAlert
-from core.objections import chase_objections, decide_objection
+from core.domain.messages import ObjectionCard, TransferAlert
+from core.usecases.objections import chase_objections, decide_objection
 from tests.support.loop_agency import APPROVER
 from tests.support.outbox_samples import payload_of
 from tests.unit.test_after_approval import at, objected, outbox
@@ -51,8 +51,8 @@ async def test_nothing_lapses_before_the_deadline_day_ends(hour: int) -> None:
 async def test_an_objection_nobody_was_asked_about_still_reaches_the_admins() -> None:
     """No approver of the last stage has a chat (none registered yet): no card went out, so the
     escalation must build the card itself rather than let the objection lapse unseen."""
-    from core.approval.chain import ApprovalRules
-    from core.objections import object_transfer
+    from core.usecases.approval.chain import ApprovalRules
+    from core.usecases.objections import object_transfer
     from tests.support.loop_agency import ADMIN, CHAT, NURSE_A
     from tests.unit.test_after_approval import approved_move
 
@@ -80,8 +80,8 @@ async def test_an_objection_nobody_was_asked_about_still_reaches_the_admins() ->
 
 async def test_a_notice_to_a_chat_that_blocked_the_bot_does_not_start_the_window() -> None:
     from core.domain import OutboxStatus
-    from core.objections import object_transfer
-    from core.outbox import SendResult, dispatch_due
+    from core.usecases.objections import object_transfer
+    from core.usecases.outbox import SendResult, dispatch_due
     from tests.support.fakes import RecordingSender
     from tests.support.loop_agency import CHAT, NURSE_A
     from tests.unit.test_after_approval import approved_move
@@ -107,7 +107,7 @@ async def test_a_person_already_imported_into_the_destination_is_not_left_in_lim
     nobody needs (what the head was told) nor stay approved for ever."""
     import dataclasses
 
-    from core.effect import confirm_arrival
+    from core.usecases.effect import confirm_arrival
     from tests.support.loop_agency import NURSE_A, SUP_B
     from tests.unit.test_after_approval import TMT, approved_move
 
@@ -126,7 +126,7 @@ async def test_a_person_already_imported_into_the_destination_is_not_left_in_lim
 async def test_a_person_moved_elsewhere_meanwhile_is_told_to_the_admins_not_as_a_letter() -> None:
     import dataclasses
 
-    from core.effect import confirm_arrival
+    from core.usecases.effect import confirm_arrival
     from tests.support.loop_agency import ADMIN, CHAT, NURSE_A, SUP_B
     from tests.unit.test_after_approval import TMT, approved_move
 
@@ -149,7 +149,7 @@ async def test_status_tells_the_asn_the_move_waits_for_the_ministers_letter() ->
     waits for (docs/after-approval.md), not just "approved" while the unit does not change."""
     import dataclasses
 
-    from core.effect import confirm_arrival
+    from core.usecases.effect import confirm_arrival
     from core.views.status import transfers_view
     from handlers.i18n import translator
     from handlers.status import transfer_lines

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from core.messages import (
+from core.domain.messages import (
     ApprovalCard,
     ArrivalRequest,
     Notice,
@@ -18,7 +18,7 @@ from core.messages import (
     ObjectionReminder,
     TransferAlert,
 )
-from core.notices import LEGAL_BASIS, transfer_content
+from core.domain.notices import LEGAL_BASIS, transfer_content
 from handlers.approval import card_text, render_card, render_objection
 from handlers.arrival import render_arrival_request, render_transfer_alert
 from handlers.i18n import catalog_path, translator

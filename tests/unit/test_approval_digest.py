@@ -7,9 +7,6 @@ from collections.abc import Collection, Sequence
 
 import pytest
 
-from core.approval.decisions import AlreadyDecided, decide
-from core.approval.groups import approve_many
-from core.digest import digest_view
 from core.domain import (
     ProposalLine,
     ProposalState,
@@ -19,7 +16,7 @@ from core.domain import (
     TransferProposal,
     Unit,
 )
-from core.messages import (
+from core.domain.messages import (
     AdminAlert,
     ApprovalCard,
     CardOutcome,
@@ -27,7 +24,10 @@ from core.messages import (
     PlanReport,
     PlanSummary,
 )
-from core.planning import propose_plan
+from core.usecases.approval.decisions import AlreadyDecided, decide
+from core.usecases.approval.groups import approve_many
+from core.usecases.digest import digest_view
+from core.usecases.planning import propose_plan
 from handlers.approval import render_card_outcome, stale_text
 from handlers.i18n import translator
 from handlers.plan import render_admin_alert, render_plan_report

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from core.notices import UnitBar
+from core.domain.notices import UnitBar
 from handlers.charts import (
     AFTER_COLOUR,
     BEFORE_COLOUR,

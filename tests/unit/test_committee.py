@@ -9,10 +9,18 @@ import datetime as dt
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from core.approval.chain import ApprovalRules, parse_chain
-from core.approval.decisions import AlreadyDecided, DecidedEarlierStage, NotYourStage, decide
-from core.approval.reminders import remind_and_expire
-from core.committee import (
+from core.domain import CommitteeVote, OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
+from core.domain.errors import InvalidInput
+from core.domain.messages import ApprovalCard, CardOutcome, CommitteeFacts, Reminder
+from core.usecases.approval.chain import ApprovalRules, parse_chain
+from core.usecases.approval.decisions import (
+    AlreadyDecided,
+    DecidedEarlierStage,
+    NotYourStage,
+    decide,
+)
+from core.usecases.approval.reminders import remind_and_expire
+from core.usecases.committee import (
     AlreadyVoted,
     Committee,
     NotACommitteeMember,
@@ -20,10 +28,7 @@ from core.committee import (
     vote,
     with_committee,
 )
-from core.domain import CommitteeVote, OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
-from core.errors import InvalidInput
-from core.messages import ApprovalCard, CardOutcome, CommitteeFacts, Reminder
-from core.planning import PlanningRules, propose_plan
+from core.usecases.planning import PlanningRules, propose_plan
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory
 from tests.support.loop_agency import (

@@ -11,7 +11,7 @@ import pytest
 
 from bot.composition import rules_of, same_named
 from bot.settings import Settings
-from core.aspirations import EligibilityPolicy
+from core.usecases.aspirations import EligibilityPolicy
 
 #: The rule fields that take the setting of the same name (a setting renamed away fails here).
 SAME_NAMED = {

@@ -1,11 +1,17 @@
-"""core.consistency: employees and ABK compared per (unit, jabatan), name variants, suggestions."""
+"""core.domain.consistency: employees and ABK compared per (unit, jabatan), name variants,
+suggestions."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from core.consistency import canonical_names, check_consistency, jabatan_key, left_out_pairs
 from core.domain import Activity, Employee
+from core.domain.consistency import (
+    canonical_names,
+    check_consistency,
+    jabatan_key,
+    left_out_pairs,
+)
 
 ADMIN = "Pengadministrasi Umum"
 

@@ -6,9 +6,17 @@ import datetime as dt
 
 import pytest
 
-from core.approval.decisions import DecidedEarlierStage, NotYourStage, decide
-from core.approval.reminders import remind_and_expire
-from core.delegation import (
+from core.domain import OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
+from core.domain.messages import (
+    ApprovalCard,
+    ApprovalDigest,
+    DelegationNotice,
+    EscalationDigest,
+    ReminderDigest,
+)
+from core.usecases.approval.decisions import DecidedEarlierStage, NotYourStage, decide
+from core.usecases.approval.reminders import remind_and_expire
+from core.usecases.delegation import (
     DelegationDates,
     DelegationOverlaps,
     NotADelegate,
@@ -16,15 +24,7 @@ from core.delegation import (
     create_delegation,
     end_delegation,
 )
-from core.domain import OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
-from core.messages import (
-    ApprovalCard,
-    ApprovalDigest,
-    DelegationNotice,
-    EscalationDigest,
-    ReminderDigest,
-)
-from core.planning import propose_plan
+from core.usecases.planning import propose_plan
 from handlers.approval import card_text
 from handlers.delegation import parse_day, render_delegation_notice
 from handlers.i18n import translator

@@ -1,5 +1,5 @@
 """/aspirasi and /status tell the person which rule stops a move and until when, in words, from
-the same rules the engine uses (core.eligibility) — one message per rule, both languages."""
+the same rules the engine uses (core.domain.eligibility) — one message per rule, both languages."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.aspirations import EligibilityPolicy, PersonContext, personal_eligibility
 from core.domain import Employee, Unit
-from core.eligibility import JabatanInfo
+from core.domain.eligibility import JabatanInfo
 from core.rebalance.compiled import IMMOVABLE_REASONS, compile_instance
 from core.rebalance.snapshot import build_instance
+from core.usecases.aspirations import EligibilityPolicy, PersonContext, personal_eligibility
 from handlers.formatting import problem_text
 from handlers.i18n import translator
 
@@ -140,8 +140,8 @@ def test_the_aspiration_check_and_the_engine_give_the_same_first_reason(
 def test_a_choice_is_refused_for_another_subject_and_for_a_unit_the_spouse_heads() -> None:
     import asyncio
 
-    from core.aspirations import choice_problems, person_problems
     from core.domain import Activity, Role, RoleGrant, ScopeKind
+    from core.usecases.aspirations import choice_problems, person_problems
     from tests.support.fakes import FakeUowFactory, Store
 
     spouse = "198805052012122002"

@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
-from core.access import Caller, grant_covers_unit, units_in_scope
-from core.aspirations import EligibilityPolicy, personal_eligibility
 from core.domain import Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
-from core.eligibility import add_months, months_between
-from core.errors import InvalidInput
-from core.invitations import hash_invitation_code, invitation_link, new_invitation_code
-from core.workload import NotANumber, parse_month, parse_volume, recent_months
+from core.domain.access import Caller, grant_covers_unit, units_in_scope
+from core.domain.eligibility import add_months, months_between
+from core.domain.errors import InvalidInput
+from core.usecases.aspirations import EligibilityPolicy, personal_eligibility
+from core.usecases.invitations import hash_invitation_code, invitation_link, new_invitation_code
+from core.usecases.workload import NotANumber, parse_month, parse_volume, recent_months
 from handlers.keyboards import callback_id, page_of, parse_callback_id
 
 TODAY = dt.date(2026, 11, 2)

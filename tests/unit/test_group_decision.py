@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.approval.decisions import decide
-from core.approval.groups import DECISION_CHUNK, approve_many
-from core.digest import digest_view
 from core.domain import ApprovalDecision, ProposalState, Unit
-from core.errors import Conflict
-from core.messages import SupervisorInfo
-from core.planning import propose_plan
+from core.domain.errors import Conflict
+from core.domain.messages import SupervisorInfo
+from core.usecases.approval.decisions import decide
+from core.usecases.approval.groups import DECISION_CHUNK, approve_many
+from core.usecases.digest import digest_view
+from core.usecases.planning import propose_plan
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUnitOfWork, FakeUowFactory
 from tests.support.loop_agency import APPROVER, APPROVER_2, ScriptedEngine, employee, move, rules

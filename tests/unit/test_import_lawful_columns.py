@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.importing.columns import (
+from core.usecases.importing.columns import (
     ACTIVITY_COLUMNS,
     EMPLOYEE_COLUMNS,
     JABATAN_COLUMNS,
     UNIT_COLUMNS,
 )
-from core.importing.validation import (
+from core.usecases.importing.validation import (
     validate_activities,
     validate_employees,
     validate_jabatan,
     validate_units,
 )
-from core.importing.writing import activity_cells, employee_cells, jabatan_cells, unit_cells
+from core.usecases.importing.writing import (
+    activity_cells,
+    employee_cells,
+    jabatan_cells,
+    unit_cells,
+)
 from tests.unit.test_importing import (
     GOOD_NIP,
     PPPK_NIP,

@@ -68,6 +68,45 @@ def test_no_upward_imports() -> None:
     assert bad == []
 
 
+def core_imports(room: str, root: Path = ROOT) -> dict[str, set[str]]:
+    """Map each module of core/ROOM to the core sub-packages it imports (core.domain, ...)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((root / "core" / room).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            modules = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else []
+            )
+            names.update(".".join(m.split(".")[:2]) for m in modules if m.startswith("core."))
+        found[path.relative_to(root).as_posix()] = names
+    return found
+
+
+def test_the_domain_never_imports_use_cases_or_views() -> None:
+    # core/ is three rooms over the engine (docs/architecture.md): the domain (values, rules,
+    # the engine's contract types) sits below the use cases and the read side.
+    bad = [
+        f"{file}: {name}"
+        for file, names in core_imports("domain").items()
+        for name in sorted(names & {"core.usecases", "core.views"})
+    ]
+    assert bad == []
+
+
+def test_the_room_checker_sees_a_use_case_imported_by_the_domain(tmp_path: Path) -> None:
+    room = tmp_path / "core" / "domain"
+    room.mkdir(parents=True)
+    (room / "late.py").write_text(
+        "def f() -> None:\n    from core.usecases.outbox import enqueue\n", encoding="utf-8"
+    )
+    assert core_imports("domain", root=tmp_path) == {"core/domain/late.py": {"core.usecases"}}
+
+
 def test_production_never_imports_development_code() -> None:
     # The installed package holds bot, handlers, core and db, and benchmarks for one command:
     # `mutasi bench` (bot/cli_engine.py) measures the nightly step (pyproject.toml, issue 12).

@@ -9,11 +9,15 @@ from pathlib import Path
 import pytest
 
 from core.domain import Activity, Employee, Unit
-from core.importing.cells import parse_golongan
-from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
-from core.importing.sheets import ImportProblem, Sheet, SheetRow
-from core.importing.validation import validate_activities, validate_employees, validate_units
-from core.importing.writing import activity_cells, employee_cells, unit_cells
+from core.usecases.importing.cells import parse_golongan
+from core.usecases.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.usecases.importing.sheets import ImportProblem, Sheet, SheetRow
+from core.usecases.importing.validation import (
+    validate_activities,
+    validate_employees,
+    validate_units,
+)
+from core.usecases.importing.writing import activity_cells, employee_cells, unit_cells
 from db.spreadsheets import UnreadableSheet, read_sheet, read_sheet_bytes, write_sheet
 
 GOOD_NIP = "199001012015031001"

@@ -2,15 +2,15 @@
 
 "Kepala Bidang" contains "bidan" and "Pengelola Perawatan Gedung" contains "perawat": read by
 substring, both were health workers who need a SIP (and their moves waited for a SIP no one
-would ever issue). docs/rules.md, `core.eligibility.default_jabatan_info`.
+would ever issue). docs/rules.md, `core.domain.eligibility.default_jabatan_info`.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from core.eligibility import default_jabatan_info
-from core.sip import needs_sip
+from core.domain.eligibility import default_jabatan_info
+from core.domain.sip import needs_sip
 
 
 @pytest.mark.parametrize(

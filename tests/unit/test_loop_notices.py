@@ -6,10 +6,10 @@ import dataclasses
 import datetime as dt
 import json
 
-from core.abk import FamilyStaffing
 from core.domain import Employee, TransferProposal, Unit
-from core.messages import Notice, PlanSummary
-from core.notices import (
+from core.domain.abk import FamilyStaffing
+from core.domain.messages import Notice, PlanSummary
+from core.domain.notices import (
     transfer_content,
     unit_bars,
 )

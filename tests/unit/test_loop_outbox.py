@@ -7,8 +7,8 @@ import dataclasses
 import datetime as dt
 
 from core.domain import OutboxMessage, OutboxStatus, Role, RoleGrant, TelegramAccount
-from core.messages import AdminAlert, CardOutcome
-from core.outbox import (
+from core.domain.messages import AdminAlert, CardOutcome
+from core.usecases.outbox import (
     DispatchPolicy,
     Pacer,
     SendResult,

@@ -6,28 +6,28 @@ import datetime as dt
 
 import pytest
 
-from core.approval.decisions import (
+from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
+from core.domain.errors import InvalidInput
+from core.domain.messages import ApprovalCard, ObjectionCard
+from core.usecases.approval.decisions import (
     AlreadyDecided,
     DecidedEarlierStage,
     NotYourStage,
     decide,
 )
-from core.approval.groups import approve_all
-from core.approval.reminders import remind_and_expire
-from core.domain import OutboxStatus, ProposalState, Role, RoleGrant, ScopeKind
-from core.effect import apply_due_transfers, confirm_arrival, sk_rows
-from core.errors import InvalidInput
-from core.evaluations import AlreadyRated, record_evaluation, request_due_evaluations
-from core.messages import ApprovalCard, ObjectionCard
-from core.objections import (
+from core.usecases.approval.groups import approve_all
+from core.usecases.approval.reminders import remind_and_expire
+from core.usecases.effect import apply_due_transfers, confirm_arrival, sk_rows
+from core.usecases.evaluations import AlreadyRated, record_evaluation, request_due_evaluations
+from core.usecases.objections import (
     NotYourTransfer,
     ObjectionWindowClosed,
     accept_transfer,
     decide_objection,
     object_transfer,
 )
-from core.outbox import dispatch_due
-from core.planning import PlanOutcome, propose_plan
+from core.usecases.outbox import dispatch_due
+from core.usecases.planning import PlanOutcome, propose_plan
 from core.views.proposals import awaiting
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender, stored_id

@@ -11,8 +11,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.outbox_sender import TelegramSender
 from core.domain import OutboxMessage, TelegramAccount
-from core.messages import Notice, NoticeOutcome, PlanSummary
-from core.notices import UnitBar, transfer_content
+from core.domain.messages import Notice, NoticeOutcome, PlanSummary
+from core.domain.notices import UnitBar, transfer_content
 from tests.support.fakes import FakeUowFactory
 from tests.support.off_loop import LoopTicker, SlowChart
 from tests.support.outbox_samples import sample_of

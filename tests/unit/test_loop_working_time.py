@@ -7,8 +7,8 @@ import zoneinfo
 
 import pytest
 
-from core.errors import InvalidInput
-from core.working_time import WorkingTime, first_of_month_after, parse_work_days
+from core.domain.errors import InvalidInput
+from core.domain.working_time import WorkingTime, first_of_month_after, parse_work_days
 
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
 HOURS = WorkingTime(zone=JAKARTA)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from core.nip import InvalidNip, parse_nip
+from core.domain.nip import InvalidNip, parse_nip
 
 
 def test_valid_pns_nip_is_split_into_its_fields() -> None:

@@ -1,8 +1,9 @@
-"""The outbox's message kinds (core.messages): one class per kind, each stored as JSON and read
+"""The outbox's message kinds (core.domain.messages): one class per kind, each stored as JSON and
+read
 back the same at the db edge, each drawn by the sender in both languages.
 
 That every kind HAS a renderer is checked by mypy (the exhaustive `match` in
-handlers/outbox_render.py over core.messages.TextPayload, and the narrowing in
+handlers/outbox_render.py over core.domain.messages.TextPayload, and the narrowing in
 bot/outbox_sender.py); these tests check that the registry is one-to-one and that what is
 drawn reads as words in both languages.
 """
@@ -15,8 +16,8 @@ from typing import get_args
 
 import pytest
 
-import core.messages
-from core.messages import (
+import core.domain.messages
+from core.domain.messages import (
     KIND_TYPES,
     AdminAlert,
     ApprovalDigest,
@@ -43,11 +44,11 @@ def test_each_kind_is_one_class_and_each_class_one_kind() -> None:
     assert len(KIND_TYPES) == len(members) >= 26
     assert set(KIND_TYPES.values()) == set(members)
     assert all(KIND_TYPES[cls.KIND] is cls for cls in members)
-    # Every class of core.messages that names a kind is in the union (none forgotten).
+    # Every class of core.domain.messages that names a kind is in the union (none forgotten).
     named = {
         cls
-        for _, cls in inspect.getmembers(core.messages, inspect.isclass)
-        if cls.__module__ == "core.messages" and isinstance(getattr(cls, "KIND", None), str)
+        for _, cls in inspect.getmembers(core.domain.messages, inspect.isclass)
+        if cls.__module__ == "core.domain.messages" and isinstance(getattr(cls, "KIND", None), str)
     }
     assert named == set(members)
 

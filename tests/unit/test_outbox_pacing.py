@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.domain import OutboxStatus
-from core.outbox import ChatPacer, DispatchPolicy, SendResult, dispatch_due, enqueue
+from core.usecases.outbox import ChatPacer, DispatchPolicy, SendResult, dispatch_due, enqueue
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory, RecordingSender
 from tests.support.outbox_samples import sample

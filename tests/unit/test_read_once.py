@@ -1,9 +1,10 @@
-"""core.read_once: reference reads are asked once per transaction; writes make them fresh."""
+"""core.usecases.read_once: reference reads are asked once per transaction; writes make them
+fresh."""
 
 from __future__ import annotations
 
 from core.domain import Role, RoleGrant, ScopeKind, Unit
-from core.read_once import read_once
+from core.usecases.read_once import read_once
 from tests.support.loop_agency import APPROVER, world
 
 

@@ -1,12 +1,13 @@
-"""core.safe_files: what a file unpacks to is measured part by part before any parser sees it,
+"""core.usecases.safe_files: what a file unpacks to is measured part by part before any parser sees
+it,
 and parsing runs in its own process within a memory and time budget."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.errors import InvalidInput
-from core.safe_files import MB, FileBudget, UnsafeFile, check_upload, parse_with_budget
+from core.domain.errors import InvalidInput
+from core.usecases.safe_files import MB, FileBudget, UnsafeFile, check_upload, parse_with_budget
 from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
 from tests.faults.hostile_files import shared_strings_bomb, sheet_with_rows, styles_bomb
 

@@ -18,12 +18,16 @@ from bot.sample_agency import (
     generate_sample_agency,
 )
 from core.domain import Role, ScopeKind
-from core.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
-from core.importing.sheets import Sheet, SheetRow
-from core.importing.validation import validate_activities, validate_employees, validate_units
-from core.importing.writing import activity_cells, employee_cells, unit_cells
-from core.nip import parse_nip
-from core.staffing_gaps import staffing_summary
+from core.domain.nip import parse_nip
+from core.usecases.importing.columns import ACTIVITY_COLUMNS, EMPLOYEE_COLUMNS, UNIT_COLUMNS
+from core.usecases.importing.sheets import Sheet, SheetRow
+from core.usecases.importing.validation import (
+    validate_activities,
+    validate_employees,
+    validate_units,
+)
+from core.usecases.importing.writing import activity_cells, employee_cells, unit_cells
+from core.views.staffing_gaps import staffing_summary
 
 TODAY = dt.date(2026, 3, 2)
 
@@ -188,8 +192,8 @@ def test_sample_aspirations_pass_the_chat_rules_and_a_level_4_is_refused() -> No
 
     import pytest
 
-    from core.aspirations import validate_aspiration
-    from core.errors import InvalidInput
+    from core.domain.errors import InvalidInput
+    from core.usecases.aspirations import validate_aspiration
 
     agency = generate_sample_agency("S", 7, dt.date(2026, 1, 1))
     levels = {a.willingness for a in agency.aspirations}
@@ -201,7 +205,7 @@ def test_sample_aspirations_pass_the_chat_rules_and_a_level_4_is_refused() -> No
 
 
 def test_the_sample_has_every_lawful_detail_and_its_plan_respects_them() -> None:
-    from core.eligibility import SKP_PASSING
+    from core.domain.eligibility import SKP_PASSING
     from core.rebalance import check_plan, solve
     from core.rebalance.model import Policy
     from core.rebalance.snapshot import build_instance

@@ -1,4 +1,5 @@
-"""core.values: every accepted number and date form, and the refusals that name both readings."""
+"""core.domain.values: every accepted number and date form, and the refusals that name both
+readings."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ import datetime as dt
 
 import pytest
 
-from core.values import AmbiguousNumber, UnreadableValue, format_reading, read_date, read_number
+from core.domain.values import (
+    AmbiguousNumber,
+    UnreadableValue,
+    format_reading,
+    read_date,
+    read_number,
+)
 
 
 @pytest.mark.parametrize(

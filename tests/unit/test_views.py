@@ -7,11 +7,11 @@ import dataclasses
 
 import pytest
 
-from core.access import OutOfScope
-from core.aspirations import EligibilityPolicy
 from core.domain import ProposalState
-from core.errors import NotFound
-from core.planning import propose_plan
+from core.domain.access import OutOfScope
+from core.domain.errors import NotFound
+from core.usecases.aspirations import EligibilityPolicy
+from core.usecases.planning import propose_plan
 from core.views.proposals import proposal_details
 from core.views.status import NotGranted, status_view, transfers_view
 from tests.support.loop_agency import (

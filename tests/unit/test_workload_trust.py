@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from core.abk import accepted_activities, accepted_annual_volume, is_large_change
 from core.domain import Activity, WorkloadReport
-from core.messages import PlanSummary
-from core.planning import propose_plan
-from core.workload import ReportMonth, report_months
+from core.domain.abk import accepted_activities, accepted_annual_volume, is_large_change
+from core.domain.messages import PlanSummary
+from core.usecases.planning import propose_plan
+from core.usecases.workload import ReportMonth, report_months
 from handlers.i18n import translator
 from handlers.plan import render_summary
 from tests.support.loop_agency import NURSE_A, NURSE_B, ScriptedEngine, move, rules, world

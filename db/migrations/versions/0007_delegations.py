@@ -1,5 +1,4 @@
-"""Delegations: an approver's cards and digests go to a named delegate for a range of dates.
-"""
+"""Delegations: an approver's cards and digests go to a named delegate for a range of dates."""
 
 from __future__ import annotations
 

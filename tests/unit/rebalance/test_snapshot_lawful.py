@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli import build_app
 from core.domain import Activity, ReasonCategory, Unit
-from core.eligibility import JabatanInfo
+from core.domain.eligibility import JabatanInfo
 from core.rebalance import solve
 from core.rebalance.snapshot import build_instance
 from tests.unit.rebalance.test_snapshot import NOW, TODAY, A, B, staff, wish

@@ -1,0 +1,1 @@
+"""Use cases: the cycle's steps and the flows, over the ports (docs/architecture.md)."""
