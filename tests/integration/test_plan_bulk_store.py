@@ -25,7 +25,7 @@ from core.usecases.planning import propose_plan
 from tests.integration.sample_data import SAMPLE, nurse_move, real_plan
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import LOOP_AGENCY, NIGHT, ScriptedEngine, move, rules
-from tests.support.sql_count import sql_statements
+from tests.support.sql_count import sql_calls
 
 
 def pending(plan_id: int, nip: str, to_unit: str = "PKM-B") -> TransferProposal:
@@ -109,7 +109,7 @@ async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
     counts: list[int] = []
     for day, people in ((0, few), (1, many)):
         clock = FakeClock((NIGHT + dt.timedelta(days=day)).astimezone(dt.UTC))
-        with sql_statements(engine) as statements:
+        with sql_calls(engine) as statements:
             solver = ScriptedEngine([move(p.nip) for p in people])
             outcome = await propose_plan(uow_factory, clock, rules(), solver)
         assert outcome.created and len(outcome.proposals) == len(people)

@@ -14,6 +14,7 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.domain import OutboxMessage
 from core.ports import UnitOfWorkFactory
 from core.usecases.aspirations import EligibilityPolicy
 from core.usecases.planning import propose_plan
@@ -22,9 +23,13 @@ from tests.integration.sample_data import real_plan
 from tests.integration.test_plan_bulk_store import nurses
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import CLERK, LOOP_AGENCY, NIGHT, ScriptedEngine, move, rules
-from tests.support.sql_count import sql_statements
+from tests.support.outbox_samples import sample
+from tests.support.sql_count import sql_calls
 
 #: A statement that selects the plans' solution column as a whole (not a path inside it).
+#: Any aware time (the outbox stores UTC).
+NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
 WHOLE_SOLUTION = re.compile(r"(SELECT|,)\s*plans\.solution\s*(,|FROM\b)", re.IGNORECASE)
 
 
@@ -77,7 +82,7 @@ async def test_status_reads_as_much_for_a_plan_of_60_moves_as_of_20_and_never_th
             mover = await uow.employees.get(people[-1].nip)
             clerk = await uow.employees.get(CLERK)
         assert mover is not None and clerk is not None
-        with sql_statements(engine) as statements:
+        with sql_calls(engine) as statements:
             async with uow_factory() as uow:
                 moved = await status_view(
                     uow, mover, planning.approval, EligibilityPolicy(), clock.now()
@@ -98,6 +103,79 @@ async def test_status_reads_as_much_for_a_plan_of_60_moves_as_of_20_and_never_th
             NotGranted("Puskesmas Playen", "FAMILY_NOT_IN_UNIT"),
         )
         assert refused.transfers.moved_to is None
-        assert not [s for s in statements if WHOLE_SOLUTION.search(s)], statements
-        reads.append(statements)
+        texts = [text for text, _ in statements]
+        assert not [text for text in texts if WHOLE_SOLUTION.search(text)], texts
+        reads.append(texts)
     assert len(reads[0]) == len(reads[1]), reads
+
+
+async def test_the_copies_of_a_card_are_found_by_their_key_prefix_and_nothing_else(
+    engine: AsyncEngine, uow_factory: UnitOfWorkFactory
+) -> None:
+    keys = [
+        "card:7:0:5",
+        "card:70:0:5",
+        "CARD:7:0:9",
+        "card:7:1:5",
+        "card:7%:0:1",
+        "card:7_0:1",
+        "card:7:0:6",
+        "card:7;",
+    ]
+    async with uow_factory() as uow:
+        for key in keys:
+            await uow.outbox.add(
+                OutboxMessage(None, 5, sample("approval_card"), NOW, dedupe_key=key)
+            )
+        await uow.commit()
+
+    async def found(prefix: str) -> list[str | None]:
+        async with uow_factory() as uow:
+            return [m.dedupe_key for m in await uow.outbox.list_by_dedupe_prefix(prefix)]
+
+    # In queue order; the prefix is taken literally (no wildcards) and with its case.
+    assert await found("card:7:0:") == ["card:7:0:5", "card:7:0:6"]
+    assert await found("card:7:") == ["card:7:0:5", "card:7:1:5", "card:7:0:6"]
+    assert await found("card:7") == [k for k in keys if k.startswith("card:7")]
+    assert await found("card:7%") == ["card:7%:0:1"]
+    assert await found("card:7_") == ["card:7_0:1"]
+    assert await found("card:8") == []
+    with sql_calls(engine) as calls:
+        await found("card:7:0:")
+    if engine.dialect.name == "sqlite":
+        # SQLite answers the search from the dedupe key's unique index, not by reading every
+        # row of the outbox (it never uses an index for LIKE alone).
+        [(text, parameters)] = [(t, p) for t, p in calls if "outbox_messages" in t]
+        async with engine.connect() as connection:
+            plan = (
+                await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + text, parameters)
+            ).all()
+        details = " ".join(str(row[-1]) for row in plan)
+        assert "USING INDEX" in details and "SCAN outbox_messages" not in details, details
+
+
+async def test_a_queued_message_is_returned_as_a_read_of_its_row_would_give_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """`outbox.add` no longer reads the row back (thousands of notices are queued inside the
+    approvals' write transactions): what it returns is still what the row reads as."""
+    later = NOW + dt.timedelta(hours=2)
+    async with uow_factory() as uow:
+        queued = await uow.outbox.add(
+            OutboxMessage(
+                None,
+                5,
+                sample("notice"),
+                NOW,
+                next_attempt_at=later,
+                dedupe_key="n",
+                claimed_by="x",
+            )
+        )
+        bare = await uow.outbox.add(OutboxMessage(None, 6, sample("plan_report"), NOW))
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.outbox.get(queued.id or 0) == queued
+        assert await uow.outbox.get(bare.id or 0) == bare
+    assert queued.created_at.utcoffset() == dt.timedelta(0) and queued.claimed_by is None
+    assert (queued.created_at, queued.next_attempt_at) == (NOW, later)
