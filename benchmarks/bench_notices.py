@@ -41,7 +41,7 @@ from benchmarks.loop_stalls import watching_loop
 from bot.app import build_application
 from bot.composition import approval_rules_of
 from bot.jobs import NIGHTLY, install_cycle
-from bot.serve import running_bot
+from bot.serve import running_bot, settle_heap
 from bot.settings import Settings
 from core.domain import (
     Employee,
@@ -343,6 +343,7 @@ async def run(
             ),
         )
         async with running_bot(app, poll_timeout=1), watching_loop() as stalls:
+            settle_heap()  # as `mutasi serve` does once started
             began = time.monotonic()
             async with others_talking(b.emulator, others, pause, command) as latencies:
                 await b.drained()
@@ -513,6 +514,7 @@ async def run_plan(
         app = b.application()
         install_cycle(app, solve_snapshot=solver, dispatch_interval=0.5)
         async with running_bot(app, poll_timeout=1), watching_loop() as stalls:
+            settle_heap()  # as `mutasi serve` does once started
             async with others_talking(b.emulator, others, pause, command) as latencies:
                 # First the other users alone: this machine's reply times without a plan.
                 await asyncio.sleep(quiet)
