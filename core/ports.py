@@ -119,11 +119,12 @@ class PlanRepository(Protocol):
     # plan already exists for plan_date (DB-enforced).
     async def get_for_date(self, plan_date: dt.date) -> Plan | None: ...
     async def update(self, plan: Plan) -> None: ...
-    # Added for /status (issue 10): the newest real plan's id, and the entries of one plan's
-    # `not_granted` list about one employee, read without decoding the rest of its solution
-    # document (at L the moves and their explanations are most of it).
+    # Added for /status (issue 10): the newest real plan's id, and (aspiration unit code, the
+    # engine's reason code) of each entry of one plan's `not_granted` list about one employee,
+    # read without decoding the rest of its solution document (at L the moves and their
+    # explanations are most of it).
     async def latest_id(self) -> int | None: ...
-    async def not_granted_for(self, plan_id: int, nip: str) -> Sequence[Mapping[str, Any]]: ...
+    async def not_granted_for(self, plan_id: int, nip: str) -> Sequence[tuple[str, str]]: ...
 
 
 class ProposalRepository(Protocol):

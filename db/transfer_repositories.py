@@ -4,7 +4,7 @@ Uniqueness rules are enforced by the database and surface as core.domain.errors.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -88,16 +88,21 @@ class SqlPlanRepository(SqlRepository):
         )
         return result.first()
 
-    async def not_granted_for(self, plan_id: int, nip: str) -> list[Mapping[str, Any]]:
-        """The entries of plan PLAN_ID's `not_granted` list about NIP, in stored order. Only
-        that list is read out of the solution document (JSON path in SQL), not its moves."""
+    async def not_granted_for(self, plan_id: int, nip: str) -> list[tuple[str, str]]:
+        """(aspiration unit code, reason code) of each entry of plan PLAN_ID's `not_granted`
+        list about NIP, in stored order. Only that list is read out of the solution document
+        (a JSON path in SQL), not its moves."""
         result = await self.session.scalars(
             select(PlanRow.solution["not_granted"]).where(PlanRow.id == plan_id)
         )
         entries = result.first()
         if not isinstance(entries, list):
             return []
-        return [e for e in entries if isinstance(e, dict) and e.get("employee") == nip]
+        return [
+            (str(e["aspiration"]), str(e["reason"]))
+            for e in entries
+            if isinstance(e, dict) and e.get("employee") == nip
+        ]
 
     async def get_for_date(self, plan_date: dt.date) -> Plan | None:
         """The real (not dry-run) plan of that night, if any."""

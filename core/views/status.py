@@ -110,8 +110,8 @@ async def transfers_view(
     if plan_id is None:
         return TransfersView(lines, ())
     not_granted = tuple(
-        NotGranted(names.get(entry["aspiration"], entry["aspiration"]), entry["reason"])
-        for entry in await uow.plans.not_granted_for(plan_id, nip)
+        NotGranted(names.get(aspiration, aspiration), reason)
+        for aspiration, reason in await uow.plans.not_granted_for(plan_id, nip)
     )
     moved = {p.nip: p.to_unit for p in proposals if p.plan_id == plan_id}
     if not_granted or nip not in moved:

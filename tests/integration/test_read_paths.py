@@ -53,8 +53,8 @@ async def test_latest_id_and_the_not_granted_entries_of_one_person(
     async with uow_factory() as uow:
         assert await uow.plans.latest_id() == newer.id
         assert await uow.plans.not_granted_for(newer.id, CLERK) == [
-            entry,
-            {**entry, "reason": "X"},
+            ("PKM-B", "TENURE"),
+            ("PKM-B", "X"),
         ]
         assert await uow.plans.not_granted_for(newer.id, "198001012005011999") == []
         # A plan whose document has no not_granted list, and a plan that does not exist.

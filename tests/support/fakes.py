@@ -303,10 +303,10 @@ class Plans(_Repo):
         plan = await self.latest()
         return plan.id if plan is not None else None
 
-    async def not_granted_for(self, plan_id: int, nip: str) -> list[Mapping[str, Any]]:
+    async def not_granted_for(self, plan_id: int, nip: str) -> list[tuple[str, str]]:
         plan = self.s.plans.get(plan_id)
         entries = plan.solution.get("not_granted") if plan is not None else None
-        return [e for e in entries or [] if e.get("employee") == nip]
+        return [(e["aspiration"], e["reason"]) for e in entries or [] if e["employee"] == nip]
 
     async def get_for_date(self, plan_date: dt.date) -> Plan | None:
         for plan in self.s.plans.values():
