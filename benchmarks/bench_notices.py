@@ -55,8 +55,10 @@ from core.domain import (
     TransferProposal,
     Unit,
 )
+from core.domain.plan_document import PlanDocument
 from core.ports import UnitOfWork, UnitOfWorkFactory
-from core.rebalance.model import Explanation, Solution
+from core.rebalance.documents import ExplanationDocument, MoveDocument, SideDocument
+from core.rebalance.model import SOLUTION_FORMAT, Explanation, Solution
 from core.usecases.approval.cards import enqueue_notice
 from core.usecases.outbox import DispatchPolicy
 from db.dialogue_store import SqlDialogueStore
@@ -115,10 +117,16 @@ async def add_person(
     await uow.accounts.save(TelegramAccount(chat, nip, chat_id=chat))
 
 
-def _side(unit: str, required: float, before: int) -> dict[str, Any]:
+#: The stored document of the plan the notices belong to (its moves are not read).
+PLAN_DOCUMENT = PlanDocument(
+    format=SOLUTION_FORMAT, status="OPTIMAL", objective=1.0, bound=1.0, status_quo_objective=2.0
+)
+
+
+def _side(unit: str, required: float, before: int) -> SideDocument:
     """One end of a move as the engine explains it: the nurses' need and headcount."""
     after = before - 1 if required < before else before + 1
-    return dict(
+    return SideDocument(
         unit=unit,
         family="Perawat Terampil",
         required=required,
@@ -127,9 +135,9 @@ def _side(unit: str, required: float, before: int) -> dict[str, Any]:
     )
 
 
-def explanation(origin: str, destination: str) -> dict[str, Any]:
+def explanation(origin: str, destination: str) -> ExplanationDocument:
     """What the engine says about one move (the same numbers for every move)."""
-    return dict(
+    return ExplanationDocument(
         origin=_side(origin, 11.2, 14),
         destination=_side(destination, 9.6, 7),
         aspiration_rank=1,
@@ -297,7 +305,7 @@ async def seed_notices(b: Bench, notices: int, others: int) -> None:
             Unit("PKM-B", "Puskesmas Playen", "Dinkes", -7.94, 110.55, ("keperawatan", "farmasi"))
         )
         plan = await uow.plans.add(
-            Plan(None, START.date(), now, "awaiting_approval", 1.0, 2.0, 1.0, {}, False)
+            Plan(None, START.date(), now, "awaiting_approval", 1.0, 2.0, 1.0, PLAN_DOCUMENT, False)
         )
         await add_others(uow, others, "PKM-A")
         await uow.commit()
@@ -398,7 +406,7 @@ def plan_route(i: int) -> tuple[str, str]:
 class PlanEngine:
     """The solver stand-in: returns the planned moves as the engine's solution."""
 
-    def __init__(self, moves: list[dict[str, Any]]) -> None:
+    def __init__(self, moves: list[MoveDocument]) -> None:
         self.moves = moves
 
     def __call__(self, snapshot: Any, time_limit: float) -> Solution:

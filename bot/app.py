@@ -90,12 +90,10 @@ async def read_uploaded_sheet(data: bytes, file_name: str, kind: ImportKind | No
     core.usecases.importing.sheets.UnreadableFile, or core.usecases.safe_files.UnsafeFile for a
     file over the
     budget."""
-    from db.spreadsheets import UnreadableSheet
+    from db.spreadsheets import UnreadableSheet, read_upload
 
     try:
-        sheet: Sheet = await parse_with_budget(
-            "db.spreadsheets:read_upload", data, file_name, kind, budget=IMPORT_BUDGET
-        )
+        sheet = await parse_with_budget(read_upload, data, file_name, kind, budget=IMPORT_BUDGET)
     except UnreadableSheet as error:
         raise UnreadableFile(error.message_id, error.message_en) from None
     return sheet

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 
 from core.domain import (
     Activity,
@@ -17,6 +17,7 @@ from core.domain import (
     Employee,
     Evaluation,
     Invitation,
+    JsonValue,
     OutboxMessage,
     Plan,
     ProposalLine,
@@ -202,8 +203,10 @@ class InvitationAttemptRepository(Protocol):
 class InboxRepository(Protocol):
     """Updates from Telegram, stored before they are acknowledged and handled once."""
 
-    async def store(self, update_id: int, payload: dict[str, Any], now: dt.datetime) -> bool: ...
-    async def unhandled(self, limit: int = 1000) -> Sequence[tuple[int, dict[str, Any]]]: ...
+    async def store(
+        self, update_id: int, payload: dict[str, JsonValue], now: dt.datetime
+    ) -> bool: ...
+    async def unhandled(self, limit: int = 1000) -> Sequence[tuple[int, dict[str, JsonValue]]]: ...
     async def mark_handled(self, update_id: int, now: dt.datetime) -> None: ...
     async def is_handled(self, update_id: int) -> bool: ...
     async def last_update_id(self) -> int | None: ...

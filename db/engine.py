@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
@@ -58,7 +58,18 @@ class DatabaseUrlError(ValueError):
     """A database URL whose query parameters asyncpg cannot use; the message names the part."""
 
 
-def asyncpg_connect_args(url: URL) -> tuple[URL, dict[str, Any]]:
+class AsyncpgConnectArgs(TypedDict, total=False):
+    """The keyword arguments of asyncpg's `connect()` that libpq's URL parameters become (each
+    present only when its parameter was given)."""
+
+    #: An `sslmode` word, or a context checking the certificates named by `sslrootcert` & co.
+    ssl: ssl.SSLContext | str
+    timeout: float  # seconds, from `connect_timeout`
+    server_settings: dict[str, str]  # `application_name`
+    target_session_attrs: str
+
+
+def asyncpg_connect_args(url: URL) -> tuple[URL, AsyncpgConnectArgs]:
     """URL without libpq's query parameters, and the asyncpg `connect()` arguments for them.
 
     libpq (psql, pg_dump) reads `?sslmode=…&sslrootcert=…&connect_timeout=…&application_name=…`;
@@ -69,7 +80,7 @@ def asyncpg_connect_args(url: URL) -> tuple[URL, dict[str, Any]]:
     like `verify-ca`), `verify-ca` checks the chain, `verify-full` also the host name.
     """
     query = dict(url.query)
-    args: dict[str, Any] = {}
+    args: AsyncpgConnectArgs = {}
     mode = _single(query.pop("sslmode", None), "sslmode")
     files = {name: _single(query.pop(name, None), name) for name in _LIBPQ_SSL_FILES}
     if mode is not None and mode not in SSL_MODES:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from contextvars import ContextVar
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.domain import JsonValue
 from db.repositories import SqlRepository
 from db.rows import InboxUpdateRow, InvitationAttemptRow
 from db.statements import insert_unless_taken
@@ -44,7 +44,7 @@ async def mark_handled_in(session: AsyncSession) -> None:
 class SqlInboxRepository(SqlRepository):
     """core.ports.InboxRepository over `inbox_updates` (update_id is the primary key)."""
 
-    async def store(self, update_id: int, payload: dict[str, Any], now: dt.datetime) -> bool:
+    async def store(self, update_id: int, payload: dict[str, JsonValue], now: dt.datetime) -> bool:
         """Keep one update; False when this update_id was stored before (a re-delivery)."""
         return await insert_unless_taken(
             self.session,
@@ -52,7 +52,7 @@ class SqlInboxRepository(SqlRepository):
             {"update_id": update_id, "payload": payload, "received_at": now, "handled_at": None},
         )
 
-    async def unhandled(self, limit: int = 1000) -> Sequence[tuple[int, dict[str, Any]]]:
+    async def unhandled(self, limit: int = 1000) -> Sequence[tuple[int, dict[str, JsonValue]]]:
         """Stored updates not yet handled, oldest update_id first."""
         rows = await self._all(
             select(InboxUpdateRow)

@@ -28,6 +28,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from core.domain.plan_document import PlanDocument
+from core.rebalance.documents import ExplanationDocument
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -255,7 +258,7 @@ class PlanRow(Base):
     objective: Mapped[float] = mapped_column(Float)
     status_quo_objective: Mapped[float] = mapped_column(Float)
     bound: Mapped[float] = mapped_column(Float)
-    solution: Mapped[dict[str, Any]]
+    solution: Mapped[PlanDocument] = mapped_column(JsonDocument)
     dry_run: Mapped[bool] = mapped_column(Boolean)
 
 
@@ -273,7 +276,7 @@ class TransferProposalRow(Base):
     nip: Mapped[str] = mapped_column(ForeignKey("employees.nip"), index=True)
     from_unit: Mapped[str] = mapped_column(ForeignKey("units.code"))
     to_unit: Mapped[str] = mapped_column(ForeignKey("units.code"))
-    explanation: Mapped[dict[str, Any]]
+    explanation: Mapped[ExplanationDocument] = mapped_column(JsonDocument)
     state: Mapped[str] = mapped_column(String(16), index=True)
     stage: Mapped[int] = mapped_column(Integer)
     tmt: Mapped[dt.date | None] = mapped_column(Date)

@@ -25,7 +25,7 @@ from core.usecases.workload import (
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.formatting import figures_text, preview_text
 from handlers.keyboards import button, keyboard, unit_keyboard
-from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
+from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template, read_template
 
 FEATURE = WorkloadAnswers.FLOW
 PER_PAGE = 8
@@ -319,7 +319,7 @@ async def on_document(turn: Turn, state: DialogueState, document: Document) -> N
     # Checked and parsed in a separate process within a memory and time budget: a hostile
     # file is refused without stalling anyone else's replies.
     volumes = await parse_with_budget(
-        "handlers.workload_sheet:read_template",
+        read_template,
         data,
         _info(state),
         activities,

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 if (
     TYPE_CHECKING
 ):  # core.domain.messages builds on core.domain.notices, which builds on this module
     from core.domain.messages import OutboxPayload
+    from core.domain.plan_document import PlanDocument
     from core.rebalance.model import Explanation
 
 EmployeeStatus = Literal["PNS", "PPPK", "CPNS"]
+
+#: Any JSON value (RFC 8259): what `json.loads` returns and `json.dumps` takes. For values that
+#: really are free-form JSON (an audit record's details, a Telegram update as the Bot API sent
+#: it); a document with known keys gets its own TypedDict or dataclass instead.
+JsonValue: TypeAlias = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
 class Role(StrEnum):
@@ -204,7 +210,8 @@ class Plan:
     objective: float
     status_quo_objective: float
     bound: float
-    solution: dict[str, Any] = field(default_factory=dict)
+    #: The engine's solution document with the chart, left-out pairs and workload flags.
+    solution: PlanDocument
     dry_run: bool = False
 
 
@@ -317,8 +324,8 @@ class AuditEvent:
     action: str
     subject: str
     at: dt.datetime
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    before: dict[str, JsonValue] | None = None
+    after: dict[str, JsonValue] | None = None
     id: int | None = None
 
 

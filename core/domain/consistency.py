@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.domain import Activity, Employee
+from core.domain.plan_document import LeftOutDocument
 
 FindingKind = Literal["no_abk", "no_staff", "variant"]
 
@@ -197,10 +198,10 @@ def check_consistency(
     return (*findings, *pairs)
 
 
-def left_out_pairs(findings: Iterable[Finding]) -> list[dict[str, object]]:
+def left_out_pairs(findings: Iterable[Finding]) -> list[LeftOutDocument]:
     """The (unit, jabatan) pairs a plan leaves out for lack of ABK, as stored with the plan."""
     return [
-        {"unit": f.unit_code, "jabatan": f.jabatan, "staff": f.staff}
+        LeftOutDocument(unit=f.unit_code, jabatan=f.jabatan, staff=f.staff)
         for f in findings
         if f.kind == "no_abk"
     ]

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import cast
 
 from core.domain import Employee, TransferProposal, Unit
 from core.domain.abk import FamilyKey, FamilyStaffing, demand_by_family
 from core.domain.eligibility import months_between
+from core.domain.plan_document import BarDocument
 from core.rebalance.model import Move, StaffingSide
 
 #: PP 11/2017 Pasal 190: at most 5 years in one post; longer is shown as a reason to rotate.
@@ -200,9 +201,9 @@ def unit_bars(
     return bars[:limit]
 
 
-def bars_to_payload(bars: list[UnitBar]) -> list[dict[str, Any]]:
-    """JSON-ready bars."""
-    return [asdict(bar) for bar in bars]
+def bars_to_payload(bars: list[UnitBar]) -> list[BarDocument]:
+    """JSON-ready bars (the plan document's `chart`)."""
+    return [cast(BarDocument, asdict(bar)) for bar in bars]  # the same keys, by definition
 
 
 def format_date(value: str | dt.date | None) -> str | None:

@@ -10,7 +10,9 @@ lines are refused with the position of the first such character.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import overload
+
+from core.domain import JsonValue
 
 #: The longest reason (rejection, objection) a person may type, in characters.
 MAX_REASON = 1000
@@ -34,9 +36,17 @@ def code_point(character: str) -> str:
     return f"U+{ord(character):04X}"
 
 
-def cleaned(value: Any) -> Any:
-    """A JSON-like value (dicts, lists, strings, numbers) with refused characters removed from
-    every string, keys included."""
+@overload
+def cleaned(value: str) -> str: ...
+@overload
+def cleaned(value: dict[str, JsonValue]) -> dict[str, JsonValue]: ...
+@overload
+def cleaned(value: list[JsonValue]) -> list[JsonValue]: ...
+@overload
+def cleaned(value: JsonValue) -> JsonValue: ...
+def cleaned(value: JsonValue) -> JsonValue:
+    """The JSON VALUE (objects, arrays, strings, numbers, booleans, null) with refused characters
+    removed from every string, keys included; an object stays an object, an array an array."""
     if isinstance(value, str):
         return without_refused(value) if _REFUSED.search(value) else value
     if isinstance(value, dict):

@@ -29,10 +29,13 @@ def solve(
     *,
     seed: int = 0,
     workers: int | None = None,
-    gap_tolerance: float = 0.0,
+    gap_tolerance: float | None = None,
     full_enumeration_max: int | None = None,
 ) -> Solution:
     """The best plan within `time_limit` seconds, validated, with its bound and explanations.
+
+    `gap_tolerance`: the share of the achievable improvement (status quo - bound) the solve may
+    leave (None: the pipeline's stopping rule, `pipeline.default_gap_tolerance`).
 
     `full_enumeration_max` (default: the pipeline's): up to this many (movable employee, unit of
     their family) pairs every allowed move is listed; above it moves are priced implicitly.

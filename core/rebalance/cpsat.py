@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,6 +49,21 @@ def segment_values(ci: CompiledInstance, form: Formulation, assignment: IntArray
     return values
 
 
+def _stop_at(stop_at: float, constant: float) -> Any:
+    """A solution callback that stops the search at the first solution whose objective (in
+    points, `constant` the formulation's) is at most `stop_at`."""
+    from ortools.sat.python import cp_model
+
+    target = (stop_at - constant) * COST_SCALE  # in CP-SAT's scaled integers
+
+    class StopAt(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            if self.objective_value <= target:
+                self.stop_search()
+
+    return StopAt()
+
+
 def solve_cpsat(
     ci: CompiledInstance,
     cols: Columns,
@@ -57,10 +73,14 @@ def solve_cpsat(
     workers: int = 2,
     seed: int = 0,
     fixed_columns: IntArray | None = None,
+    stop_at: float | None = None,
 ) -> CpSatOutcome:
     """Solve the integer model over the formulation's columns within the time limit.
 
     `fixed_columns` (column indices, all in the formulation) are forced to be moves.
+    `stop_at` (objective points): the search stops at the first solution whose objective is at
+    most this (the caller's stopping rule: close enough to a bound it proved elsewhere); the
+    status is then FEASIBLE unless CP-SAT had proven it optimal.
     """
     from ortools.sat.python import cp_model
 
@@ -111,7 +131,8 @@ def solve_cpsat(
     solver.parameters.num_workers = max(1, min(workers, os.cpu_count() or 1))
     solver.parameters.random_seed = seed
     build_seconds = time.perf_counter() - start
-    status = solver.solve(model)
+    callback = None if stop_at is None else _stop_at(stop_at, form.constant)
+    status = solver.solve(model, callback)
     seconds = time.perf_counter() - start
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         assignment = ci.emp_unit.copy()

@@ -272,6 +272,7 @@ def flow_bound(
     deadline: float | None = None,
     upper: float | None = None,
     max_iterations: int = 30,
+    start: tuple[FloatArray, FloatArray] | None = None,
 ) -> FlowBound:
     """A lower bound on the §3 objective of every valid plan (module docstring).
 
@@ -282,15 +283,17 @@ def flow_bound(
     mu_u cap_out(u), gives a lower bound (every valid plan respects the caps, so the added
     terms are <= 0 on it). Prices are improved by subgradient steps (Polyak's step towards
     `upper`, the objective of a known plan) until `deadline` (perf_counter seconds) or
-    `max_iterations`; the best bound is kept. Bound -inf when no flow was solved.
+    `max_iterations`; the best bound is kept. Bound -inf when no flow was solved. `start`:
+    the arrival and departure prices to begin with (per unit, negatives taken as 0; e.g. the
+    LP's cap duals), else zero.
     """
     built_at = time.perf_counter()
     net = build_network(ci)
     # before the first flow is timed, assume it takes about as long as building the network
     last_seconds = time.perf_counter() - built_at
     n_units = len(ci.unit_ids)
-    lam = np.zeros(n_units)
-    mu = np.zeros(n_units)
+    lam = np.zeros(n_units) if start is None else np.maximum(0.0, start[0])
+    mu = np.zeros(n_units) if start is None else np.maximum(0.0, start[1])
     best = (-math.inf, lam.copy(), mu.copy())
     cap_in = ci.arrivals_cap.astype(np.float64)
     cap_out = ci.departures_cap.astype(np.float64)

@@ -370,3 +370,69 @@ class MasterLP:
         duals = np.asarray(sol.row_dual, dtype=np.float64)
         objective = float(self.h.getInfo().objective_function_value) + self.constant
         return MasterSolution("OPTIMAL", objective, x, duals, seconds)
+
+
+# A move variable this close to 0 or 1 counts as integral while diving.
+DIVE_TOL = 1e-6
+# Each dive step fixes to 1 every fractional move at or above this value (at most one per
+# employee: their moves sum to at most 1), or the largest fractional one when none is.
+DIVE_FIX_AT = 0.5
+
+
+def dive(master: MasterLP, x: FloatArray, deadline: float) -> FloatArray | None:
+    """An integral solution of the master by LP diving from its optimum `x` (per pool column).
+
+    Moves at 1 are fixed to 1, then step by step fractional moves are fixed to 1 - every one
+    at or above DIVE_FIX_AT at once, or the largest when none is or when such a batch made the
+    LP infeasible (a cap too tight for all of them) - and the master re-optimised from its
+    basis (dual simplex after bound changes), until the solution is integral. A single move
+    that cannot be fixed is forbidden instead. The master keeps every row, so the result
+    satisfies the caps and the couples' rows. Returns the 0/1 value per pool column, or None
+    when the LP becomes infeasible or `deadline` (perf_counter seconds) passes first. The
+    master's bounds are left changed: call it once, after column generation. (Diving:
+    Berthold, "Primal heuristics for mixed integer programs", ZIB 2006, ch. 3.)
+    """
+    assert master.cols is not None
+    ci = master.ci
+    position = np.searchsorted(column_codes(ci, master.cols), master.codes)
+    values = x[position]  # per move variable, in LP order
+    fixed = np.zeros(values.shape[0], dtype=bool)
+    batches = True
+
+    def bound(variables: IntArray, lb: float, ub: float) -> None:
+        idx = (master.n_seg + variables).astype(np.int32)
+        count = int(idx.shape[0])
+        master.h.changeColsBounds(count, idx, np.full(count, lb), np.full(count, ub))
+
+    while True:
+        frac = (values > DIVE_TOL) & (values < 1.0 - DIVE_TOL)
+        if not frac.any():
+            out = np.zeros(master.cols.size)
+            out[position] = np.rint(values)
+            return out
+        if time.perf_counter() >= deadline:
+            return None
+        at_one = np.nonzero((values >= 1.0 - DIVE_TOL) & ~fixed)[0]
+        bound(at_one, 1.0, 1.0)
+        fixed[at_one] = True
+        candidates = np.nonzero(frac)[0]
+        largest = candidates[np.argmax(values[candidates])][None]
+        pick = np.nonzero(frac & (values >= DIVE_FIX_AT))[0] if batches else largest
+        if pick.shape[0] == 0:
+            pick = largest
+        bound(pick, 1.0, 1.0)
+        sol = master.solve(deadline - time.perf_counter())
+        if sol.status == "STOPPED":
+            return None
+        if sol.status != "OPTIMAL":
+            bound(pick, 0.0, 1.0)
+            if pick.shape[0] > 1:
+                batches = False  # one at a time from now on
+                continue
+            bound(pick, 0.0, 0.0)  # this move cannot be made with the others: forbid it
+            sol = master.solve(deadline - time.perf_counter())
+            if sol.status != "OPTIMAL":
+                return None
+        else:
+            fixed[pick] = True
+        values = sol.x[position]

@@ -16,6 +16,14 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from core.domain.errors import InvalidInput
+from core.rebalance.documents import (
+    AlternativeDocument,
+    ExplanationDocument,
+    MoveDocument,
+    NotGrantedDocument,
+    SideDocument,
+    SolutionDocument,
+)
 
 INSTANCE_FORMAT = "mutasi-instance/2"
 INSTANCE_FORMAT_V1 = "mutasi-instance/1"
@@ -581,7 +589,7 @@ class StaffingSide:
     staff_before: int
     staff_after: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SideDocument:
         """JSON data of this side."""
         return {
             "unit": self.unit,
@@ -592,7 +600,7 @@ class StaffingSide:
         }
 
     @staticmethod
-    def from_dict(raw: Mapping[str, Any]) -> StaffingSide:
+    def from_dict(raw: SideDocument) -> StaffingSide:
         """Read a side back from JSON data."""
         return StaffingSide(
             str(raw["unit"]),
@@ -610,12 +618,12 @@ class Alternative:
     unit: str
     objective_delta: float  # objective with the employee there instead, minus the plan's
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AlternativeDocument:
         """JSON data of this alternative."""
         return {"unit": self.unit, "objective_delta": self.objective_delta}
 
     @staticmethod
-    def from_dict(raw: Mapping[str, Any] | None) -> Alternative | None:
+    def from_dict(raw: AlternativeDocument | None) -> Alternative | None:
         """Read an alternative back from JSON data (None stays None)."""
         if raw is None:
             return None
@@ -640,7 +648,7 @@ class Explanation:
     #: Over max_tenure_months in the origin unit (None: stored before the engine said it).
     long_tenure: bool | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ExplanationDocument:
         """JSON data of this explanation."""
         return {
             "origin": self.origin.to_dict(),
@@ -656,7 +664,7 @@ class Explanation:
         }
 
     @staticmethod
-    def from_dict(raw: Mapping[str, Any]) -> Explanation:
+    def from_dict(raw: ExplanationDocument) -> Explanation:
         """Read an explanation back from JSON data."""
         rank = raw.get("aspiration_rank")
         return Explanation(
@@ -683,7 +691,7 @@ class Move:
     to_unit: str
     explanation: Explanation
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> MoveDocument:
         """JSON data of this move."""
         return {
             "employee": self.employee,
@@ -693,7 +701,7 @@ class Move:
         }
 
     @staticmethod
-    def from_dict(raw: Mapping[str, Any]) -> Move:
+    def from_dict(raw: MoveDocument) -> Move:
         """Read a move back from JSON data."""
         return Move(
             str(raw["employee"]),
@@ -733,7 +741,7 @@ class NotGranted:
     reason: str
     cost_to_force: float | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> NotGrantedDocument:
         """JSON data of this entry."""
         return {
             "employee": self.employee,
@@ -743,7 +751,7 @@ class NotGranted:
         }
 
     @staticmethod
-    def from_dict(raw: Mapping[str, Any]) -> NotGranted:
+    def from_dict(raw: NotGrantedDocument) -> NotGranted:
         """Read an entry back from JSON data."""
         cost = raw.get("cost_to_force")
         return NotGranted(
@@ -772,7 +780,7 @@ class Solution:
         room = self.status_quo_objective - self.bound
         return 0.0 if room <= 1e-9 else max(0.0, (self.objective - self.bound) / room)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SolutionDocument:
         """The solution as `mutasi-solution/2` JSON data."""
         return {
             "format": SOLUTION_FORMAT,
@@ -790,7 +798,7 @@ class Solution:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     @staticmethod
-    def from_dict(raw: Mapping[str, Any]) -> Solution:
+    def from_dict(raw: SolutionDocument) -> Solution:
         """Read a solution back from JSON data."""
         if raw.get("format") not in SOLUTION_FORMATS:
             raise ValueError(

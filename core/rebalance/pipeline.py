@@ -28,7 +28,7 @@ from core.rebalance.candidates import (
     move_rules,
     potential_moves,
 )
-from core.rebalance.compiled import CompiledInstance, IntArray, compile_instance
+from core.rebalance.compiled import CompiledInstance, FloatArray, IntArray, compile_instance
 from core.rebalance.explain import ALTERNATIVES_RANKED, explain_moves, not_granted
 from core.rebalance.flow_bound import FlowBound, flow_bound
 from core.rebalance.formulation import Segments, build_formulation, build_segments
@@ -58,12 +58,35 @@ PRICING_PER_MARGINAL_PASS = 1.5
 # With implicit pricing, the min-cost-flow bound (flow_bound.py) gets at most this share.
 FLOW_BOUND_SHARE = 0.2
 FLOW_BOUND_MIN_SECONDS = 0.5  # less time than this left for it: no flow bound
+# The stopping rule of large instances (more than FULL_ENUMERATION_MAX potential moves): the
+# solve stops improving once the share of the achievable improvement left,
+# (objective - bound) / (status quo - bound), is at most this - column generation once its
+# LP objective is within half of it of its proven bound (the tailing-off of column
+# generation), the integer phase (rounding, descent, CP-SAT) once the plan is within it of the
+# best proven bound. The issue's targets are 0.1 % (M), 0.5 % (L), 1 % (XL). Smaller
+# instances are solved to proven optimality (OPTIMALITY_TOL) within their limit.
+IMPROVEMENT_LEFT_STOP = 5e-4
 
 
 def peak_rss_mib() -> float:
     """Peak resident memory of this process so far, in MiB (ru_maxrss: KiB on Linux)."""
     peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
+
+
+def default_gap_tolerance(potential: int) -> float:
+    """The share of the achievable improvement the solve may leave by default: the stopping
+    rule IMPROVEMENT_LEFT_STOP above FULL_ENUMERATION_MAX potential moves, else 0 (solve to
+    proven optimality)."""
+    return IMPROVEMENT_LEFT_STOP if potential > FULL_ENUMERATION_MAX else 0.0
+
+
+def stop_objective(bound: float, status_quo: float, gap_tolerance: float) -> float:
+    """The objective at or below which a plan meets the stopping rule: at most
+    `gap_tolerance` of the achievable improvement (status quo - bound) left."""
+    if not np.isfinite(bound):
+        return -np.inf
+    return bound + gap_tolerance * max(0.0, status_quo - bound)
 
 
 def trivial_bound(ci: CompiledInstance, cols: Columns, index: PricingIndex | None = None) -> float:
@@ -150,8 +173,14 @@ def assignment_map(ci: CompiledInstance, assignment: IntArray) -> dict[str, str]
 
 def rounded_plan(ci: CompiledInstance, cols: Columns, rel: Relaxation) -> IntArray:
     """Moves the LP makes fully, couples kept together by sending both home when needed."""
+    return plan_of(ci, cols, rel.x)
+
+
+def plan_of(ci: CompiledInstance, cols: Columns, x: FloatArray) -> IntArray:
+    """The moves whose value in `x` (per column) is 1, couples kept together by sending both
+    home when needed."""
     assignment = ci.emp_unit.copy()
-    whole = np.nonzero(rel.x >= 1.0 - 1e-6)[0]
+    whole = np.nonzero(x >= 1.0 - 1e-6)[0]
     assignment[cols.emp[whole]] = cols.unit[whole]
     for e in np.nonzero(ci.spouse >= 0)[0].tolist():
         s = int(ci.spouse[e])
@@ -179,11 +208,13 @@ def fractional_neighbourhood_cpsat(
     hint: IntArray | None,
     workers: int,
     seed: int,
+    stop_at: float | None = None,
 ) -> NeighbourhoodOutcome:
     """CP-SAT over the employees the LP splits, those sharing their pairs, and their spouses.
 
     Every other employee keeps the LP's whole move (or stays). All-free-stay is feasible, so
-    CP-SAT always has a plan to start from; the hint is the rounded LP plan.
+    CP-SAT always has a plan to start from; the hint is the rounded LP plan. `stop_at`: stop
+    at the first plan with at most that objective (`solve_cpsat`).
     """
     from core.rebalance.cpsat import solve_cpsat
 
@@ -210,6 +241,7 @@ def fractional_neighbourhood_cpsat(
         workers=workers,
         seed=seed,
         fixed_columns=np.nonzero(fixed)[0],
+        stop_at=stop_at,
     )
     return NeighbourhoodOutcome(out.status, out.assignment, int(free.sum()))
 
@@ -224,9 +256,12 @@ def integer_plan(
     seed: int,
     stats: dict[str, object],
     all_moves_listed: bool = True,
+    stop_at: float = -np.inf,
 ) -> tuple[IntArray, str, float]:
     """The plan from the LP: as is when integral; else rounding, descent and CP-SAT.
 
+    `stop_at` (objective points, from the stopping rule): a plan at or below it is good
+    enough - CP-SAT is not started, or stops at the first such plan.
     Returns the plan, how it was found, and CP-SAT's proven bound over every allowed move
     (-inf unless `cols` lists every allowed move and is small enough to run it).
     """
@@ -239,9 +274,33 @@ def integer_plan(
     method = "lp-highs+rounding+descent" if rel.solved else "descent"
     if not rel.solved:
         return plan, method, -np.inf
+    stats["rounded_objective"] = round(ci.objective(plan), 3)
+    hint = start_plan
+    if rel.master is not None and ci.objective(plan) > stop_at:
+        from core.rebalance.master import dive
+
+        dived = dive(rel.master, rel.x, until)
+        stats["dive"] = dived is not None
+        if dived is not None:
+            dived_plan = greedy_descent(
+                ci, cols, until, start=plan_of(ci, cols, dived), allowed=rel.active
+            )
+            stats["dive_objective"] = round(ci.objective(dived_plan), 3)
+            if ci.objective(dived_plan) < ci.objective(plan):
+                plan, method, hint = dived_plan, "lp-highs+dive+descent", dived_plan
+    if ci.objective(plan) <= stop_at:
+        return plan, method, -np.inf
     if until - time.perf_counter() > 0.2:
         out = fractional_neighbourhood_cpsat(
-            ci, cols, segs, rel, until - time.perf_counter(), start_plan, workers, seed
+            ci,
+            cols,
+            segs,
+            rel,
+            until - time.perf_counter(),
+            hint,
+            workers,
+            seed,
+            None if stop_at == -np.inf else stop_at,
         )
         stats["cpsat_status"] = out.status
         stats["cpsat_free_employees"] = out.free_employees
@@ -274,10 +333,16 @@ def solve(
     *,
     seed: int = 0,
     workers: int | None = None,
-    gap_tolerance: float = 0.0,
+    gap_tolerance: float | None = None,
     full_enumeration_max: int = FULL_ENUMERATION_MAX,
 ) -> Solution:
     """The best plan found within `time_limit` seconds, validated, with bound and explanations.
+
+    `gap_tolerance`: the stopping rule, a share of the achievable improvement (status quo -
+    bound) the solve may leave once its bound is proven (None: `default_gap_tolerance`, i.e.
+    IMPROVEMENT_LEFT_STOP on large instances, 0 on the others). Status OPTIMAL still means
+    objective - bound <= OPTIMALITY_TOL x |objective|; a solve stopped by the rule short of
+    that is FEASIBLE with its proven bound.
 
     `full_enumeration_max`: above this many (movable employee, unit of their family) pairs the
     allowed moves are priced implicitly instead of listed (tests lower it to exercise that path).
@@ -299,6 +364,8 @@ def solve(
 
     ci = compile_instance(instance)
     potential = potential_moves(ci)
+    if gap_tolerance is None:
+        gap_tolerance = default_gap_tolerance(potential)
     index: PricingIndex | None = None
     if potential > full_enumeration_max:
         index = build_index(ci, move_rules(ci))
@@ -334,17 +401,10 @@ def solve(
     # the candidates phase is now measured whole (the explanations' pricing pass is like its
     # second one): the reserve follows it
     reserve = max(reserve, RESERVE_PER_CANDIDATE_SECOND * phases["candidates"])
-    flow: FlowBound | None = None
-    if index is not None:
-        # a proven bound over every allowed move from a min-cost flow with Lagrangian cap
-        # prices: the LP may not finish a round on the largest instances
-        flow_until = min(
-            time.perf_counter() + FLOW_BOUND_SHARE * time_limit, deadline - reserve - cpsat_share
-        )
-        if flow_until - time.perf_counter() > FLOW_BOUND_MIN_SECONDS:
-            flow = flow_bound(ci, deadline=flow_until, upper=ci.objective(first_plan))
-        lap("lp")  # bounding is the LP phase's work (the benchmark's phases stay the same)
-    lp_deadline = deadline - reserve - cpsat_share
+    # with implicit pricing, time is kept after the LP for a min-cost-flow bound, in case the
+    # LP does not get close enough to its own bound (the largest instances)
+    flow_share = FLOW_BOUND_SHARE * time_limit if index is not None else 0.0
+    lp_deadline = deadline - reserve - cpsat_share - flow_share
     if index is not None and lp_deadline - time.perf_counter() < phases["candidates"]:
         lp_deadline = time.perf_counter()  # building the master alone would not fit: no LP
     rel = solve_relaxation(
@@ -352,12 +412,37 @@ def solve(
         cols,
         segs,
         lp_deadline,
-        gap_tolerance=gap_tolerance,
+        # the LP stops within half the rule's share, leaving the other half to the plan
+        gap_tolerance=gap_tolerance / 2.0,
         index=index,
         pricing_estimate=pricing_estimate,
     )
     cols = rel.columns
     lap("lp")
+    status_quo_objective = ci.objective(ci.emp_unit)
+    first_objective = ci.objective(first_plan)
+    known_bound = max(rel.bound, trivial_bound(ci, cols, index))
+    lp_close = rel.solved and rel.lp_objective <= stop_objective(
+        known_bound, status_quo_objective, gap_tolerance / 2.0
+    ) + OPTIMALITY_TOL * max(1.0, abs(rel.lp_objective))
+    flow: FlowBound | None = None
+    if index is not None and not (rel.priced_out or lp_close):
+        # a proven bound over every allowed move from a min-cost flow with Lagrangian cap
+        # prices (started at the LP's cap duals), aiming at the LP's objective
+        flow_until = min(time.perf_counter() + flow_share, deadline - reserve - cpsat_share)
+        if flow_until - time.perf_counter() > FLOW_BOUND_MIN_SECONDS:
+            upper = first_objective
+            if rel.solved:
+                upper = min(upper, rel.lp_objective)
+            flow = flow_bound(
+                ci,
+                deadline=flow_until,
+                upper=upper,
+                start=rel.cap_prices,
+            )
+            if np.isfinite(flow.bound):
+                known_bound = max(known_bound, flow.bound)
+        lap("lp")  # bounding is the LP phase's work (the benchmark's phases stay the same)
     stats: dict[str, object] = {
         "columns_allowed": cols.size if index is None else None,
         "moves_potential": potential,
@@ -369,25 +454,33 @@ def solve(
         "rows": rel.n_rows,
     }
     plan, method, cpsat_bound = integer_plan(
-        ci, cols, segs, rel, deadline - reserve, workers, seed, stats, index is None
+        ci,
+        cols,
+        segs,
+        rel,
+        deadline - reserve,
+        workers,
+        seed,
+        stats,
+        index is None,
+        stop_objective(known_bound, status_quo_objective, gap_tolerance),
     )
-    first_objective = ci.objective(first_plan)
     if first_objective < ci.objective(plan) - OPTIMALITY_TOL * max(1.0, abs(first_objective)):
         plan, method = first_plan, "descent"
-    if ci.objective(plan) > ci.objective(ci.emp_unit):
+    if ci.objective(plan) > status_quo_objective:
         plan = ci.emp_unit.copy()  # a rounded plan can be worse than doing nothing
         method += "+status-quo"
     lap("integer_plan")
     mapping = assignment_map(ci, plan)
     objective = validate_plan(instance, mapping)
     status_quo = validate_plan(instance, {})
-    bound = rel.bound if np.isfinite(rel.bound) else -np.inf
-    bound = max(bound, trivial_bound(ci, cols, index), cpsat_bound)
+    # the LP's Lagrangian bound, the trivial one, the flow bound: each proven over every move
+    bound = max(known_bound, cpsat_bound)
     if flow is not None and np.isfinite(flow.bound):
-        bound = max(bound, flow.bound)
         stats["flow_bound"] = round(flow.bound, 3)
         stats["flow_bound_iterations"] = flow.iterations
         stats["flow_bound_arcs"] = flow.arcs
+    stats["gap_tolerance"] = gap_tolerance
     tol = OPTIMALITY_TOL * max(1.0, abs(objective))
     if bound > objective + tol:
         raise PlanRejected([f"bound {bound} above the objective {objective} of a valid plan"])

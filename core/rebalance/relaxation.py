@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from core.rebalance.formulation import (
 )
 from core.rebalance.pricing import PricingIndex, price_moves
 
+if TYPE_CHECKING:
+    from core.rebalance.master import MasterLP
+
 INTEGRALITY_TOL = 1e-6
 PRICING_TOL = 1e-6
 INITIAL_PER_EMPLOYEE = 3  # best single moves per employee in the first LP
@@ -53,6 +57,9 @@ SMOOTHING = 0.5
 # LP objective within this relative distance of the bound counts as proven (as in pipeline).
 PROVEN_GAP = 1e-6
 TRACE = False  # print one line per round to stderr (profiling aid)
+# With implicit pricing, at most this many rounds (None: until pricing is clean, the gap is
+# closed or time runs out); tests lower it to stop column generation short of its bound.
+MAX_ROUNDS: int | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -82,6 +89,11 @@ class Relaxation:
     columns: Columns  # the columns x and active refer to (grown by pricing when implicit)
     n_vars: int = 0  # of the last LP solved
     n_rows: int = 0
+    # per unit, the arrival and departure caps' prices (minus their duals, >= 0) at the best
+    # bound found, for the flow bound to start from (implicit pricing only)
+    cap_prices: tuple[FloatArray, FloatArray] | None = None
+    # the restricted master at its last optimum (implicit pricing only), for diving
+    master: MasterLP | None = None
 
     @property
     def integral(self) -> bool:
@@ -576,6 +588,8 @@ def _solve_implicit(
         lp_limit = remaining - pricing_seconds
         if lp_limit <= 0.05:
             break  # no time to price after a solve: its duals would be of no use
+        if MAX_ROUNDS is not None and rounds >= MAX_ROUNDS:
+            break
         round_start = time.perf_counter()
         sol = master.solve(lp_limit)
         rounds += 1
@@ -630,9 +644,17 @@ def _solve_implicit(
     x = np.zeros(cols.size)
     lp_obj = float("nan")
     n_rows = 0
+    cap_prices: tuple[FloatArray, FloatArray] | None = None
+    if center is not None:
+        cap_prices = (
+            -_per_row(master.arrivals_row, center),
+            -_per_row(master.departures_row, center),
+        )
     if last is not None:
-        sol, cols, n_rows = last
-        x = sol.x
+        sol, solved_cols, n_rows = last
+        # columns added after the last solve (time ran out before the next one) stay in the
+        # pool at 0, as they are in the master: the pool matches the master's columns
+        x[np.searchsorted(column_codes(ci, cols), column_codes(ci, solved_cols))] = sol.x
         lp_obj = sol.objective
         if priced_out:
             best_bound = max(best_bound, lp_obj)
@@ -649,6 +671,8 @@ def _solve_implicit(
         columns=cols,
         n_vars=master.n_vars,
         n_rows=n_rows,
+        cap_prices=cap_prices,
+        master=master if last is not None else None,
     )
 
 

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeAlias
 
-from core.domain import Aspiration, AuditEvent, Employee, ReasonCategory, Role, ScopeKind, Unit
+from core.domain import (
+    Aspiration,
+    AuditEvent,
+    Employee,
+    JsonValue,
+    ReasonCategory,
+    Role,
+    ScopeKind,
+    Unit,
+)
 from core.domain.eligibility import (
     CONTRACT_END,
     CPNS,
@@ -34,6 +44,11 @@ from core.ports import UnitOfWork
 
 MAX_CHOICES = 3
 WILLINGNESS_LEVELS = (1, 2, 3)  # 1: only to my choices, 2: willing, 3: very willing
+
+
+#: A formatting argument of an eligibility message (the catalogs' `{unit}`, `{date}`, ...): a
+#: name or number as it is, a day, or a span of whole months said as "2 tahun 5 bulan".
+MessageValue: TypeAlias = str | int | float | dt.date | Months | None
 
 
 class NotYourAspiration(NotFound):
@@ -77,10 +92,11 @@ class PersonContext:
 
 @dataclass(frozen=True, slots=True)
 class EligibilityProblem:
-    """One reason a wish cannot be granted (now, or ever); `key` names the message."""
+    """One reason a wish cannot be granted (now, or ever); `key` names the message, `values`
+    its formatting arguments."""
 
     key: str
-    values: dict[str, Any] = field(default_factory=dict)
+    values: Mapping[str, MessageValue] = field(default_factory=dict)
     unit_code: str | None = None  # None: about the person, not one choice
 
 
@@ -145,7 +161,7 @@ def personal_eligibility(
                 info.jenis, info.min_tenure_months, ctx.daerah_khusus, policy.rules
             )
             minimum = int(needed)
-            values: dict[str, Any] = {
+            values: dict[str, MessageValue] = {
                 "months": tenure,
                 "minimum": minimum,
                 "from_date": add_months(employee.tmt_unit, minimum),
@@ -281,7 +297,7 @@ def validate_aspiration(aspiration: Aspiration) -> None:
     )
 
 
-def aspiration_record(aspiration: Aspiration) -> dict[str, Any]:
+def aspiration_record(aspiration: Aspiration) -> dict[str, JsonValue]:
     """The audit form of an aspiration."""
     return {
         "id": aspiration.id,

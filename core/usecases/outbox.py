@@ -310,7 +310,7 @@ async def _alert_admins(
             action=f"outbox.{alert}",
             subject=f"outbox:{message.id}",
             at=now,
-            after={"chat_id": message.chat_id, "nips": nips, "kind": message.kind},
+            after={"chat_id": message.chat_id, "nips": [*nips], "kind": message.kind},
         )
     )
 

@@ -38,6 +38,7 @@ from core.domain.eligibility import JabatanInfo, catalogue_by_key
 from core.domain.errors import Conflict
 from core.domain.messages import PlanReport
 from core.domain.notices import UnitBar, bars_to_payload, unit_bars
+from core.domain.plan_document import PlanDocument, WorkloadFlagDocument
 from core.domain.sip import needs_sip
 from core.ports import Clock, UnitOfWorkFactory
 from core.rebalance.model import Move, Solution
@@ -191,7 +192,7 @@ def consistent_snapshot(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ..
 
 def workload_flags_payload(
     reports: Sequence[WorkloadReport], unit_names: dict[str, str]
-) -> list[dict[str, Any]]:
+) -> list[WorkloadFlagDocument]:
     """The confirmed large workload changes a plan rests on, JSON-ready, for the summary."""
     return [
         {
@@ -347,8 +348,8 @@ def plan_document(
     solution: Solution,
     left_out: Sequence[Finding],
     bars: Sequence[UnitBar],
-    workload_flags: list[dict[str, Any]],
-) -> dict[str, Any]:
+    workload_flags: list[WorkloadFlagDocument],
+) -> PlanDocument:
     """The plan as stored (`plans.solution`): the engine's `mutasi-solution/2` document plus the
     pairs left out for lack of ABK, the chart's bars and the confirmed large workload changes."""
     return {
@@ -364,7 +365,7 @@ async def _store(
     now: dt.datetime,
     plan_date: dt.date,
     solution: Solution,
-    document: dict[str, Any],
+    document: PlanDocument,
     rules: ApprovalRules,
     actor: str,
     snapshot: Snapshot,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core.domain import AuditEvent, Role, RoleGrant, ScopeKind
+from core.domain import AuditEvent, JsonValue, Role, RoleGrant, ScopeKind
 from core.domain.errors import InvalidInput, NotFound
 from core.ports import UnitOfWork
 
@@ -62,7 +62,11 @@ async def change_role(
     value = RoleGrant(nip, role, scope_kind, scope_value)
     changed = await (uow.roles.grant(value) if grant else uow.roles.revoke(value))
     if changed:
-        described = {"role": role.value, "scope": scope_kind.value, "value": scope_value}
+        described: dict[str, JsonValue] = {
+            "role": role.value,
+            "scope": scope_kind.value,
+            "value": scope_value,
+        }
         await uow.audit.add(
             AuditEvent(
                 actor,

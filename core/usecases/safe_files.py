@@ -8,10 +8,10 @@ compressed 1000:1) or into millions of rows. So, before any spreadsheet library 
    limit (the sizes written in the zip's directory are not trusted), and counts the rows of
    every sheet and the cells of its widest row with a streaming XML parse. A CSV is checked
    for its size and line count.
-2. `parse_with_budget` runs the check and then the parser (named as "module:function") in a
-   separate Python process with a memory limit (RLIMIT_AS) and a wall-clock limit: the bot's
-   event loop keeps answering everyone else meanwhile, and a file that still needs too much is
-   stopped without harming the bot.
+2. `parse_with_budget` runs the check and then the parser (a module-level function, which the
+   process imports by its module and name) in a separate Python process with a memory limit
+   (RLIMIT_AS) and a wall-clock limit: the bot's event loop keeps answering everyone else
+   meanwhile, and a file that still needs too much is stopped without harming the bot.
 
 Every refusal is `UnsafeFile` with a message key `error.file_<detail>` and the limit that was
 hit, so the person is told what to change.
@@ -28,8 +28,9 @@ import io
 import pickle
 import sys
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar, TypeVarTuple
 from xml.etree.ElementTree import ParseError, iterparse
 
 from core.domain.errors import InvalidInput
@@ -132,12 +133,24 @@ def _mb(size: int) -> int:
     return max(1, size // MB)
 
 
+Arguments = TypeVarTuple("Arguments")
+Result = TypeVar("Result")
+
+
 async def parse_with_budget(
-    target: str, data: bytes, *arguments: Any, budget: FileBudget = FileBudget()
-) -> Any:
-    """`module:function`(DATA, *ARGUMENTS) run in its own process after `check_upload`, within
-    BUDGET's memory and time; returns its result or raises what it raised (its own errors, or
-    UnsafeFile). The event loop is free meanwhile."""
+    parser: Callable[[bytes, *Arguments], Result],
+    data: bytes,
+    *arguments: *Arguments,
+    budget: FileBudget = FileBudget(),
+) -> Result:
+    """PARSER(DATA, *ARGUMENTS) run in its own process after `check_upload`, within BUDGET's
+    memory and time; returns its result or raises what it raised (its own errors, or
+    UnsafeFile). The event loop is free meanwhile. PARSER must be a module-level function (the
+    process imports it by name); ARGUMENTS and the result cross the processes pickled. Raises
+    ValueError for a parser that cannot be imported by name (a lambda, a nested function)."""
+    target = f"{parser.__module__}:{parser.__qualname__}"
+    if "." in parser.__qualname__ or parser.__module__ == "__main__":
+        raise ValueError(f"{target}: not a module-level function another process can import")
     request = pickle.dumps((target, data, arguments, budget))
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -163,7 +176,8 @@ async def parse_with_budget(
         raise UnsafeFile("too_much_memory", megabytes=_mb(budget.memory_bytes))
     status, value = pickle.loads(output)
     if status == "ok":
-        return value
+        result: Result = value  # what PARSER returned, unpickled
+        return result
     raise value
 
 
@@ -201,7 +215,27 @@ if __name__ == "__main__":
     importlib.import_module("core.usecases.safe_files")._worker()
 
 
-def keep_text_cells(book: Any) -> None:
+class TextCell(Protocol):
+    """The part of a spreadsheet cell `keep_text_cells` uses (openpyxl's `Cell`): its type, "f"
+    for a formula, "s" for text."""
+
+    data_type: str
+
+
+class CellSheet(Protocol):
+    """The part of a worksheet `keep_text_cells` uses (openpyxl's `Worksheet`)."""
+
+    def iter_rows(self) -> Iterable[Iterable[TextCell]]: ...
+
+
+class CellBook(Protocol):
+    """The part of a workbook `keep_text_cells` uses (openpyxl's `Workbook`)."""
+
+    @property
+    def worksheets(self) -> Iterable[CellSheet]: ...
+
+
+def keep_text_cells(book: CellBook) -> None:
     """Store every text cell of the openpyxl workbook BOOK as text, not as a formula.
 
     openpyxl turns any string starting with "=" into a formula, so a name from an agency file

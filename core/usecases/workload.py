@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.domain import Activity, AuditEvent, Role, WorkloadReport
+from core.domain import Activity, AuditEvent, JsonValue, Role, WorkloadReport
 from core.domain.abk import (
     DEFAULT_AVERAGE_MONTHS,
     DEFAULT_CHANGE_PERCENT,
@@ -318,7 +318,7 @@ async def record_workload_report(
             replaces_id=replaced.id if replaced else None,
         )
     )
-    before = (
+    before: dict[str, JsonValue] | None = (
         {
             "report_id": replaced.id,
             "volumes": dict(replaced.volumes),

@@ -15,8 +15,8 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from core.domain import JsonValue
 from core.ports import UnitOfWork
 
 Cell = str | int | float | bool | dt.date | dt.datetime | None
@@ -31,11 +31,22 @@ class DataTable:
     rows: list[tuple[Cell, ...]] = field(default_factory=list)
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     """A nested value as compact JSON text ('' for nothing)."""
     if value in (None, {}, []):
         return ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _cell(value: JsonValue) -> Cell:
+    """A JSON value of an audit record as one cell: a scalar as it is, a nested value as JSON
+    text."""
+    return _json(value) if isinstance(value, list | dict) else value
+
+
+def _joined(value: JsonValue) -> str:
+    """A JSON array of an audit record as "a, b" ('' when there is none)."""
+    return ", ".join(str(item) for item in value) if isinstance(value, list) else ""
 
 
 def _naive(value: dt.datetime | None) -> dt.datetime | None:
@@ -125,11 +136,11 @@ async def personal_data(uow: UnitOfWork, nip: str) -> list[DataTable]:
                 (
                     "diajukan" if event.action == "aspiration.submit" else "ditarik",
                     _naive(event.at),
-                    ", ".join(record.get("choices") or []),
+                    _joined(record.get("choices")),
                     str(record.get("work_wished") or ""),
                     str(record.get("reason") or ""),
                     "",
-                    record.get("willingness"),
+                    _cell(record.get("willingness")),
                     str(record.get("expires_at") or ""),
                 )
             )
@@ -224,7 +235,7 @@ async def personal_data(uow: UnitOfWork, nip: str) -> list[DataTable]:
                     event.subject.removeprefix("unit:"),
                     str(after.get("month") or ""),
                     _json(volumes),
-                    after.get("required_fte"),
+                    _cell(after.get("required_fte")),
                     event.action == "workload.rereport",
                     _naive(event.at),
                 )
@@ -257,7 +268,7 @@ async def personal_data(uow: UnitOfWork, nip: str) -> list[DataTable]:
     ]
 
 
-def _mentions(after: dict[str, Any] | None, nip: str) -> bool:
+def _mentions(after: dict[str, JsonValue] | None, nip: str) -> bool:
     """Whether an audit record's `after` names NIP as its `nip` field."""
     return bool(after) and isinstance(after, dict) and after.get("nip") == nip
 

@@ -3,13 +3,13 @@ from the stored plan in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from core.domain import Plan
 from core.domain.consistency import Finding
 from core.domain.messages import LeftOutPair, PlanSummary, WorkloadFlag
 from core.domain.notices import UnitBar
+from core.domain.plan_document import PlanDocument, WorkloadFlagDocument
 
 
 def plan_summary(plan: Plan, *, moves: int, your_cards: int | None) -> PlanSummary:
@@ -33,7 +33,7 @@ def plan_summary(plan: Plan, *, moves: int, your_cards: int | None) -> PlanSumma
     )
 
 
-def left_out_of(solution: Mapping[str, Any]) -> tuple[LeftOutPair, ...]:
+def left_out_of(solution: PlanDocument) -> tuple[LeftOutPair, ...]:
     """The (unit, jabatan) pairs a plan's SOLUTION left out for lack of ABK (`left_out`)."""
     return tuple(
         LeftOutPair(
@@ -54,12 +54,12 @@ def left_out_pairs_of(findings: Iterable[Finding]) -> tuple[LeftOutPair, ...]:
     )
 
 
-def workload_flags_of(solution: Mapping[str, Any]) -> tuple[WorkloadFlag, ...]:
+def workload_flags_of(solution: PlanDocument) -> tuple[WorkloadFlag, ...]:
     """The confirmed large workload changes a plan's SOLUTION rests on (`workload_flags`)."""
     return tuple(_flag(flag) for flag in solution.get("workload_flags") or ())
 
 
-def _flag(flag: Mapping[str, Any]) -> WorkloadFlag:
+def _flag(flag: WorkloadFlagDocument) -> WorkloadFlag:
     previous, required = flag.get("previous_fte"), flag.get("required_fte")
     return WorkloadFlag(
         unit=str(flag.get("unit") or ""),

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from core.domain import ProposalState
+from core.domain import JsonValue, ProposalState
 from tests.e2e.test_loop_e2e import card_of, state
 from tests.support.e2e import E2E, fire_nightly
 from tests.support.loop_agency import APPROVER, CHAT, JAKARTA, NURSE_A
@@ -27,7 +27,7 @@ async def test_a_replayed_tap_decides_even_when_its_query_is_too_old_to_answer(
         card = card_of(approver, "Siti Aminah")
     siti_id = (await state(loop))["proposals"][NURSE_A].id
     chat = CHAT[APPROVER]
-    tap = {
+    tap: dict[str, JsonValue] = {
         "update_id": 990_000_001,
         "callback_query": {
             "id": "query-the-emulator-never-issued",

@@ -14,6 +14,7 @@ from devtools.emulator import EmulatedUser
 from tests.support.e2e import E2E
 from tests.support.handler_agency import ADMIN, CARE, KEPALA, NURSE, OUTREACH, SITI
 from tests.support.outbox_samples import explanation
+from tests.support.plan_documents import plan_document
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +74,7 @@ async def test_the_rencana_button_sends_the_plan_workbook(runtime: E2E) -> None:
                 10.0,
                 52.0,
                 10.0,
-                {"moves": [], "not_granted": []},
+                plan_document(),
             )
         )
         assert plan.id is not None

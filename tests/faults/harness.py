@@ -22,6 +22,7 @@ from typing import Any
 from core.domain import Activity, OutboxStatus, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
 from core.domain.working_time import WorkingTime
 from core.ports import UnitOfWorkFactory
+from core.rebalance.documents import MoveDocument
 from core.usecases.approval.chain import ApprovalRules, parse_chain
 from core.usecases.planning import PlanningRules
 from devtools.emulator import BotApiEmulator
@@ -215,7 +216,7 @@ def planning_rules() -> PlanningRules:
     )
 
 
-def moves() -> list[dict[str, Any]]:
+def moves() -> list[MoveDocument]:
     """Every nurse moves from SOURCE to TARGET."""
     return [move(nurse_nip(i), SOURCE, TARGET) for i in range(NURSES)]
 

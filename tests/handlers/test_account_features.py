@@ -12,6 +12,7 @@ from core.domain import Plan, Role, RoleGrant, ScopeKind
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
 from tests.support.handler_agency import ADMIN, DEWI, KEPALA, SITI
+from tests.support.plan_documents import plan_document
 
 SITI_ID, DEWI_ID, KEPALA_ID, ADMIN_ID = 501, 502, 701, 801
 
@@ -144,9 +145,8 @@ async def test_status_says_why_an_aspiration_was_not_granted_in_the_latest_plan(
                 1.0,
                 2.0,
                 1.0,
-                {
-                    "moves": [],
-                    "not_granted": [
+                plan_document(
+                    not_granted=[
                         {
                             "employee": DEWI.nip,
                             "aspiration": "PKM-C",
@@ -154,7 +154,7 @@ async def test_status_says_why_an_aspiration_was_not_granted_in_the_latest_plan(
                             "cost_to_force": 0.0,
                         }
                     ],
-                },
+                ),
             )
         )
         await uow.commit()

@@ -29,6 +29,7 @@ from core.domain import (
 from core.domain.messages import ApprovalCard, CorrectionRequest, Notice, WorkloadReminder
 from core.domain.notices import TransferContent, transfer_content
 from core.ports import UnitOfWorkFactory
+from core.rebalance.documents import ExplanationDocument
 from core.rebalance.model import Explanation
 from handlers.approval import render_card
 from handlers.commands import publish_profile
@@ -38,12 +39,13 @@ from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import RecordingRequest
 from tests.support.handler_agency import ADMIN, DEWI, KEPALA, RINA, SITI, START
 from tests.support.outbox_samples import payload_of
+from tests.support.plan_documents import plan_document
 
 SITI_ID, DEWI_ID, ADMIN_ID, KEPALA_ID, RINA_ID = 601, 602, 609, 603, 604
 FIRST_SCREEN = 600
 
 #: The plan moves two people out of PKM-A (staff_after 12) but a card counts only this move.
-EXPLANATION: dict[str, Any] = {
+EXPLANATION: ExplanationDocument = {
     "origin": {
         "unit": "PKM-A",
         "family": "Perawat Terampil",
@@ -92,7 +94,19 @@ async def seed_move_in(
                 10.0,
                 20.0,
                 9.0,
-                solution={"moves": [{"employee": nip, "from": "PKM-A", "to": "PKM-B"}]},
+                solution=plan_document(
+                    [
+                        {
+                            "employee": nip,
+                            "from": "PKM-A",
+                            "to": "PKM-B",
+                            "explanation": EXPLANATION,
+                        }
+                    ],
+                    objective=10.0,
+                    bound=9.0,
+                    status_quo_objective=20.0,
+                ),
             )
         )
         assert plan.id is not None

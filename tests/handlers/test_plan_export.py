@@ -11,12 +11,14 @@ import pytest
 from openpyxl import load_workbook
 
 from core.domain import Plan, Role, RoleGrant, ScopeKind, TransferProposal
+from core.domain.plan_document import BarDocument
 from core.rebalance.model import Explanation
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
 from tests.support.handler_agency import ADMIN, KEPALA, RINA, SITI
 from tests.support.off_loop import LoopTicker, SlowChart
 from tests.support.outbox_samples import explanation as nurse_explanation
+from tests.support.plan_documents import plan_document
 
 ADMIN_ID = 801
 KEPALA_ID = 701
@@ -38,7 +40,7 @@ async def store_plan(h: Harness) -> int:
                 10.0,
                 52.0,
                 10.0,
-                {"moves": [], "not_granted": []},
+                plan_document(),
             )
         )
         assert plan.id is not None
@@ -112,7 +114,7 @@ async def test_the_rencana_chart_is_drawn_off_the_event_loop(
     import handlers.plan
 
     plan_id = await store_plan(h)
-    bar = {
+    bar: BarDocument = {
         "unit_code": "PKM-A",
         "unit_name": "Puskesmas Sukamaju",
         "family": "Perawat Terampil",

@@ -13,6 +13,7 @@ from core.domain import (
 )
 from tests.support.agency import Agency
 from tests.support.outbox_samples import explanation
+from tests.support.plan_documents import plan_document
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 #: A fixed local moment (WIB) so stored-and-read-back times are checked across a zone change.
@@ -76,7 +77,19 @@ def real_plan(day: dt.date = dt.date(2026, 3, 2), *, dry_run: bool = False) -> P
         objective=12.5,
         status_quo_objective=20.25,
         bound=12.0,
-        solution={"moves": [{"nip": NURSE.nip, "to": "PKM-B"}], "gap": 0.04},
+        solution=plan_document(
+            [
+                {
+                    "employee": NURSE.nip,
+                    "from": "PKM-A",
+                    "to": "PKM-B",
+                    "explanation": explanation().to_dict(),
+                }
+            ],
+            objective=12.5,
+            bound=12.0,
+            status_quo_objective=20.25,
+        ),
         dry_run=dry_run,
     )
 

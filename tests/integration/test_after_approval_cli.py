@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from bot.cli import build_app
+from core.domain import JsonValue
 from core.usecases.approval.decisions import decide
 from core.usecases.planning import propose_plan
 from db.engine import create_engine
@@ -68,7 +69,9 @@ async def _approved_with_past_tmt(url: str) -> int:
     return pid
 
 
-async def _read(url: str, pid: int) -> tuple[str, list[tuple[str, str, dict[str, object] | None]]]:
+async def _read(
+    url: str, pid: int
+) -> tuple[str, list[tuple[str, str, dict[str, JsonValue] | None]]]:
     engine = create_engine(url)
     async with make_uow_factory(engine)() as uow:
         person = await uow.employees.get(NURSE_A)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 
 from core.domain import ProposalLine, ProposalState, TransferProposal, Unit
 from core.ports import UnitOfWorkFactory
+from core.rebalance.documents import MoveDocument
 from core.usecases.approval.groups import approve_many
 from core.usecases.planning import propose_plan
 from tests.support.clock import FakeClock
@@ -40,7 +40,7 @@ async def group_plan(uows: UnitOfWorkFactory) -> list[int]:
         for i in range(MOVERS):
             await uow.employees.upsert(employee(nip_of(i), f"Perawat {i}", "PKM-A"))
         await uow.commit()
-    moves: list[dict[str, Any]] = [move(nip_of(i), "PKM-A", "PKM-B") for i in range(MOVERS)]
+    moves: list[MoveDocument] = [move(nip_of(i), "PKM-A", "PKM-B") for i in range(MOVERS)]
     clock = FakeClock(NIGHT.astimezone(dt.UTC))
     outcome = await propose_plan(uows, clock, rules(), ScriptedEngine(moves))
     return [p.id for p in outcome.proposals if p.id is not None]

@@ -25,6 +25,7 @@ from core.domain import (
     TelegramAccount,
     WorkloadReport,
 )
+from core.domain.plan_document import PlanDocument
 from core.ports import UnitOfWorkFactory
 from core.usecases.dialogue import AspirationAnswers, DialogueState, WorkloadAnswers
 from db.dialogue_store import SqlDialogueStore
@@ -245,7 +246,13 @@ async def test_plan_round_trips_with_its_solution_and_latest_ignores_dry_runs(
         assert await uow.plans.latest() == night
         assert await uow.plans.get_for_date(dt.date(2026, 3, 2)) == night
         assert await uow.plans.get_for_date(dt.date(2026, 3, 3)) is None
-        finished = dataclasses.replace(night, status="feasible", objective=11.0, solution={})
+        solution: PlanDocument = {
+            **night.solution,
+            "status": "FEASIBLE",
+            "objective": 11.0,
+            "moves": [],
+        }
+        finished = dataclasses.replace(night, status="feasible", objective=11.0, solution=solution)
         await uow.plans.update(finished)
         assert await uow.plans.get(night.id or 0) == finished
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import zoneinfo
-from typing import Any
 
 from core.domain import Activity, Employee, Role, RoleGrant, ScopeKind, TelegramAccount, Unit
 from core.domain.working_time import WorkingTime
+from core.rebalance.documents import MoveDocument, SolutionDocument
 from core.rebalance.model import Explanation, Solution
 from core.usecases.approval.chain import ApprovalRules, parse_chain
 from core.usecases.planning import PlanningRules, Snapshot
@@ -99,7 +99,7 @@ LOOP_AGENCY = Agency(
 )
 
 
-def move(nip: str, src: str = "PKM-A", dst: str = "PKM-B") -> dict[str, Any]:
+def move(nip: str, src: str = "PKM-A", dst: str = "PKM-B") -> MoveDocument:
     return {
         "employee": nip,
         "from": src,
@@ -137,7 +137,7 @@ def explained(src: str = "PKM-A", dst: str = "PKM-B") -> Explanation:
 class ScriptedEngine:
     """Returns a fixed solution; records the snapshots it was given."""
 
-    def __init__(self, moves: list[dict[str, Any]]) -> None:
+    def __init__(self, moves: list[MoveDocument]) -> None:
         self.moves = moves
         self.seen: list[Snapshot] = []
 
@@ -145,7 +145,7 @@ class ScriptedEngine:
         self.seen.append(snapshot)
         return Solution.from_dict(self.document())
 
-    def document(self) -> dict[str, Any]:
+    def document(self) -> SolutionDocument:
         """The fixed solution as `mutasi-solution/1` JSON data."""
         return {
             "format": "mutasi-solution/1",

@@ -24,6 +24,7 @@ from core.domain.messages import (
     PlanReport,
     PlanSummary,
 )
+from core.rebalance.documents import MoveDocument
 from core.usecases.approval.decisions import AlreadyDecided, decide
 from core.usecases.approval.groups import approve_many
 from core.usecases.digest import digest_view
@@ -58,7 +59,7 @@ def nip_of(i: int) -> str:
     return f"19900101201503{1 + i % 2}{i:03d}"
 
 
-async def with_many_movers(factory: FakeUowFactory, count: int) -> list[dict[str, object]]:
+async def with_many_movers(factory: FakeUowFactory, count: int) -> list[MoveDocument]:
     """COUNT nurses spread over three more Dinkes units, each proposed to move to PKM-B."""
     units = [
         Unit(code, f"Puskesmas {code[-1]}", "Dinkes", -7.9 - index / 100, 110.6)

@@ -9,6 +9,7 @@ from typing import Any
 from core.domain import ApprovalDecision, ProposalState, Unit
 from core.domain.errors import Conflict
 from core.domain.messages import SupervisorInfo
+from core.rebalance.documents import MoveDocument
 from core.usecases.approval.decisions import decide
 from core.usecases.approval.groups import DECISION_CHUNK, approve_many
 from core.usecases.digest import digest_view
@@ -49,7 +50,7 @@ async def one_group_of(count: int) -> tuple[CountingFactory, FakeClock, list[int
     """COUNT moves out of one unit (PKM-C) to PKM-B; returns their proposal ids."""
     inner, clock = await agency_world()
     inner.store.units["PKM-C"] = Unit("PKM-C", "Puskesmas C", "Dinkes", -7.9, 110.6)
-    moves: list[dict[str, Any]] = []
+    moves: list[MoveDocument] = []
     for i in range(count):
         inner.store.employees[nip_of(i)] = employee(nip_of(i), f"Perawat {i}", "PKM-C")
         moves.append(move(nip_of(i), "PKM-C", "PKM-B"))

@@ -13,6 +13,7 @@ from core.domain.notices import (
     transfer_content,
     unit_bars,
 )
+from core.rebalance.documents import ExplanationDocument
 from core.rebalance.model import Explanation, Move
 from db.outbox_codec import decode, encode
 from handlers.charts import ChartLabels, render_plan_chart
@@ -37,7 +38,7 @@ NURSE = Employee(
     home_lat=-7.9,
     home_lon=110.5,
 )
-EXPLANATION = {
+EXPLANATION: ExplanationDocument = {
     "origin": {
         "unit": "PKM-A",
         "family": "Perawat Terampil",
@@ -122,7 +123,10 @@ def test_the_card_names_the_next_best_unit_by_name_without_a_score() -> None:
     from handlers.i18n import translator
     from handlers.transfer_text import detail_lines
 
-    explained = {**EXPLANATION, "alternative": {"unit": "PKM-A", "objective_delta": 42.25}}
+    explained: ExplanationDocument = {
+        **EXPLANATION,
+        "alternative": {"unit": "PKM-A", "objective_delta": 42.25},
+    }
     content = transfer_content(
         TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", Explanation.from_dict(explained)),
         NURSE,
@@ -156,7 +160,11 @@ def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_
     from handlers.transfer_text import reason_lines
 
     seven_years = dt.date(2026, 1, 2)  # NURSE arrived 2019-01-01
-    flagged = {**EXPLANATION, "long_tenure": True, "aspiration_reason": "family"}
+    flagged: ExplanationDocument = {
+        **EXPLANATION,
+        "long_tenure": True,
+        "aspiration_reason": "family",
+    }
     content = transfer_content(
         TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", Explanation.from_dict(flagged)),
         NURSE, UNITS,
@@ -169,7 +177,7 @@ def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_
     assert [line for line in card if "Alasan yang disampaikan" in line] == [
         "💬 Alasan yang disampaikan ASN: Keluarga / ikut pasangan."
     ]
-    unflagged = {**EXPLANATION, "long_tenure": False}
+    unflagged: ExplanationDocument = {**EXPLANATION, "long_tenure": False}
     quiet = transfer_content(
         TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", Explanation.from_dict(unflagged)),
         NURSE, UNITS,

@@ -10,6 +10,7 @@ from core.domain.errors import InvalidInput
 from core.usecases.safe_files import MB, FileBudget, UnsafeFile, check_upload, parse_with_budget
 from handlers.workload_sheet import TEMPLATE_BUDGET, TemplateInfo, build_template
 from tests.faults.hostile_files import shared_strings_bomb, sheet_with_rows, styles_bomb
+from tests.unit import greedy_parsers
 
 TEMPLATE = build_template(TemplateInfo("PKM-A", "Perawat Terampil", "2026-10"), [])
 
@@ -61,19 +62,29 @@ def test_a_csv_is_checked_for_size_and_lines() -> None:
 async def test_parsing_that_takes_too_long_is_stopped() -> None:
     budget = FileBudget(seconds=2.0)
     with pytest.raises(UnsafeFile) as refused:
-        await parse_with_budget("tests.unit.greedy_parsers:spin", b"x", budget=budget)
+        await parse_with_budget(greedy_parsers.spin, b"x", budget=budget)
     assert refused.value.key == "error.file_too_slow" and refused.value.values == {"seconds": 2}
 
 
 async def test_parsing_that_wants_too_much_memory_is_stopped() -> None:
     budget = FileBudget(memory_bytes=600 * MB)
     with pytest.raises(UnsafeFile) as refused:
-        await parse_with_budget("tests.unit.greedy_parsers:hog", b"x", budget=budget)
+        await parse_with_budget(greedy_parsers.hog, b"x", budget=budget)
     assert refused.value.key == "error.file_too_much_memory"
 
 
 async def test_the_parser_result_and_its_own_refusals_cross_back() -> None:
-    assert await parse_with_budget("tests.unit.greedy_parsers:size", b"abc", 4) == 7
+    assert await parse_with_budget(greedy_parsers.size, b"abc", 4) == 7
     with pytest.raises(InvalidInput) as refused:
-        await parse_with_budget("tests.unit.greedy_parsers:refuse", b"abc")
+        await parse_with_budget(greedy_parsers.refuse, b"abc")
     assert refused.value.values == {"line": 7}
+
+
+async def test_a_parser_the_process_cannot_import_by_name_is_refused_before_it_starts() -> None:
+    def nested(data: bytes) -> int:
+        return len(data)
+
+    with pytest.raises(ValueError, match="module-level"):
+        await parse_with_budget(nested, b"abc")
+    with pytest.raises(ValueError, match="module-level"):
+        await parse_with_budget(lambda data: data, b"abc")

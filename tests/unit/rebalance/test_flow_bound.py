@@ -1,5 +1,6 @@
 """The min-cost-flow bound (flow_bound.py): never above the LP optimum over every allowed move,
-better than the trivial bound, and carried by the solve when moves are priced implicitly."""
+better than the trivial bound, and carried by the solve when moves are priced implicitly and
+column generation stops short of its own bound."""
 
 from __future__ import annotations
 
@@ -52,9 +53,16 @@ def test_the_network_sends_every_movable_employee_and_cap_prices_only_raise_the_
     assert np.isfinite(one.bound)
 
 
-def test_a_solve_with_implicit_pricing_carries_the_flow_bound() -> None:
+def test_a_solve_with_implicit_pricing_carries_the_flow_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import core.rebalance.relaxation
+
+    # one round of column generation: its bound is far from its LP, so the flow bound runs
+    monkeypatch.setattr(core.rebalance.relaxation, "MAX_ROUNDS", 1)
     inst = generate_instance(900, 30, seed=1)
     solution = solve(inst, time_limit=20, full_enumeration_max=0)
+    assert solution.stats["lp_rounds"] == 1 and solution.stats["lp_priced_out"] is False
     assert solution.stats["implicit_pricing"] is True
     flow = solution.stats["flow_bound"]
     assert isinstance(flow, float)
