@@ -10,7 +10,10 @@ each OPD's approver opens their digest in the chat and approves every group in i
 confirmation, "Ya, setujui" — the same presses a person makes), and the notices to the ASN and
 the words to both supervisors go out, while the other users keep sending `/status`. It reports
 the messages each approver received, whether each got the summary before the digest, flood
-refusals (429), the other users' reply latency, and where the event loop was blocked.
+refusals (429), the other users' reply latency, where the event loop was blocked and how long
+the full garbage collections took, and the machine's load average at the start and the end.
+The bot sets its start-up heap aside from full collections once started, as `mutasi serve`
+does (`bot.serve.settle_heap`).
 
     .venv/bin/python -m benchmarks.bench_notices --plan-moves 1330 --others 10
 
@@ -25,6 +28,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -594,6 +598,7 @@ def main() -> None:
         "--quiet", type=float, default=20.0, help="seconds of other users alone before the plan"
     )
     args = parser.parse_args()
+    load_before = os.getloadavg()
     if args.plan_moves:
         result = asyncio.run(
             run_plan(args.plan_moves, args.others, args.pause, args.command, args.quiet)
@@ -604,6 +609,10 @@ def main() -> None:
             run(args.notices, args.others, args.concurrency, args.rate, args.pause, args.command)
         )
         ok = result["rows_sent"] == args.notices and result["duplicates"] == 0
+    # The machine's load (1, 5 and 15 minute averages) when the run began and ended: on a
+    # shared machine the reply times follow it.
+    result["load_average_start"] = [round(x, 2) for x in load_before]
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     text_out = json.dumps(result, indent=2)
     print(text_out)
     if args.out:
