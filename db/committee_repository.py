@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 
 from core.domain import CommitteeVote
 from db.repositories import SqlRepository
-from db.rows import CommitteeVoteRow
+from db.rows import ApprovalDecisionRow, CommitteeVoteRow, TransferProposalRow
 from db.statements import insert_unless_taken
 
 
@@ -50,3 +50,19 @@ class SqlCommitteeVoteRepository(SqlRepository):
             .order_by(CommitteeVoteRow.voted_at, CommitteeVoteRow.id)
         )
         return [vote_from_row(r) for r in rows]
+
+    async def acted_on(self, plan_id: int, nip: str) -> Collection[int]:
+        """Ids of the proposals of PLAN_ID that NIP voted on or decided a stage of."""
+        in_plan = select(TransferProposalRow.id).where(TransferProposalRow.plan_id == plan_id)
+        voted = await self._all(
+            select(CommitteeVoteRow.proposal_id).where(
+                CommitteeVoteRow.member_nip == nip, CommitteeVoteRow.proposal_id.in_(in_plan)
+            )
+        )
+        decided = await self._all(
+            select(ApprovalDecisionRow.proposal_id).where(
+                ApprovalDecisionRow.approver_nip == nip,
+                ApprovalDecisionRow.proposal_id.in_(in_plan),
+            )
+        )
+        return {*voted, *decided}

@@ -16,13 +16,16 @@ from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 SendStatus = Literal["sent", "retry", "blocked", "gone"]
 
 #: Kinds that answer a person's own action or edit an existing card: they skip working hours.
-IMMEDIATE_KINDS = frozenset({"card_outcome", "summary_outcome", "admin_alert", "plan_ready"})
+IMMEDIATE_KINDS = frozenset(
+    {"card_outcome", "committee_tally", "summary_outcome", "admin_alert", "plan_ready"}
+)
 
 #: Send order when several messages are due (lower first): replies to a person's own action,
 #: then plan summaries and digests, then notices, then reminders. Unknown kinds count as notices.
 PRIORITY_REPLY, PRIORITY_DIGEST, PRIORITY_NOTICE, PRIORITY_REMINDER = 0, 1, 2, 3
 KIND_PRIORITY: dict[str, int] = {
     "card_outcome": PRIORITY_REPLY,
+    "committee_tally": PRIORITY_REPLY,
     "summary_outcome": PRIORITY_REPLY,
     "notice_outcome": PRIORITY_REPLY,
     "objection_card_outcome": PRIORITY_REPLY,
