@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.domain import OutboxMessage
 from core.ports import UnitOfWorkFactory
+from core.rebalance.documents import NotGrantedDocument
 from core.usecases.aspirations import EligibilityPolicy
 from core.usecases.planning import propose_plan
 from core.views.status import NotGranted, status_view
@@ -24,6 +25,7 @@ from tests.integration.test_plan_bulk_store import nurses
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import CLERK, LOOP_AGENCY, NIGHT, ScriptedEngine, move, rules
 from tests.support.outbox_samples import sample
+from tests.support.plan_documents import plan_document
 from tests.support.sql_count import sql_calls
 
 #: A statement that selects the plans' solution column as a whole (not a path inside it).
@@ -36,15 +38,20 @@ WHOLE_SOLUTION = re.compile(r"(SELECT|,)\s*plans\.solution\s*(,|FROM\b)", re.IGN
 async def test_latest_id_and_the_not_granted_entries_of_one_person(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    entry = {"employee": CLERK, "aspiration": "PKM-B", "reason": "TENURE", "cost_to_force": 1.5}
-    other = {**entry, "employee": "199001012015031001", "reason": "NOT_BETTER"}
+    entry = NotGrantedDocument(
+        employee=CLERK, aspiration="PKM-B", reason="TENURE", cost_to_force=1.5
+    )
+    other = NotGrantedDocument(
+        employee="199001012015031001", aspiration="PKM-B", reason="NOT_BETTER"
+    )
+    again = NotGrantedDocument(employee=CLERK, aspiration="PKM-B", reason="X")
     async with uow_factory() as uow:
         assert await uow.plans.latest_id() is None
         older = await uow.plans.add(real_plan(dt.date(2026, 3, 2)))
         newer = await uow.plans.add(
             dataclasses.replace(
                 real_plan(dt.date(2026, 3, 3)),
-                solution={"moves": [], "not_granted": [entry, other, {**entry, "reason": "X"}]},
+                solution=plan_document(not_granted=[entry, other, again]),
             )
         )
         await uow.plans.add(real_plan(dt.date(2026, 3, 4), dry_run=True))
@@ -57,7 +64,7 @@ async def test_latest_id_and_the_not_granted_entries_of_one_person(
             ("PKM-B", "X"),
         ]
         assert await uow.plans.not_granted_for(newer.id, "198001012005011999") == []
-        # A plan whose document has no not_granted list, and a plan that does not exist.
+        # A plan with no entry about the clerk, and a plan that does not exist.
         assert await uow.plans.not_granted_for(older.id, CLERK) == []
         assert await uow.plans.not_granted_for(newer.id + 99, CLERK) == []
 
