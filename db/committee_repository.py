@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 
 from core.domain import CommitteeVote
+from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
 from db.rows import ApprovalDecisionRow, CommitteeVoteRow, TransferProposalRow
 from db.statements import insert_unless_taken
@@ -14,14 +15,7 @@ from db.statements import insert_unless_taken
 
 def vote_from_row(row: CommitteeVoteRow) -> CommitteeVote:
     """The domain value of a committee vote row."""
-    return CommitteeVote(
-        proposal_id=row.proposal_id,
-        stage=row.stage,
-        member_nip=row.member_nip,
-        approved=row.approved,
-        reason=row.reason,
-        voted_at=row.voted_at,
-    )
+    return from_row(CommitteeVote, row)
 
 
 class SqlCommitteeVoteRepository(SqlRepository):
@@ -32,14 +26,7 @@ class SqlCommitteeVoteRepository(SqlRepository):
         return await insert_unless_taken(
             self.session,
             CommitteeVoteRow,
-            {
-                "proposal_id": vote.proposal_id,
-                "stage": vote.stage,
-                "member_nip": vote.member_nip,
-                "approved": vote.approved,
-                "reason": vote.reason,
-                "voted_at": vote.voted_at,
-            },
+            column_values(vote),
         )
 
     async def list_for(self, proposal_id: int) -> Sequence[CommitteeVote]:

@@ -267,23 +267,24 @@ async def propose_plan(
     moving = {m.employee for m in solution.moves}
     movers = {e.nip: e for e in snapshot.employees if e.nip in moving}
     people = {nip: e.name for nip, e in movers.items()}
+    outcome = PlanOutcome(
+        None,
+        solution,
+        (),
+        False,
+        dry_run,
+        bars,
+        len(snapshot.busy_nips),
+        names,
+        people,
+        units,
+        movers,
+        phase_seconds=laps.seconds,
+        left_out=left_out,
+        workload_flags=snapshot.workload_flags,
+    )
     if dry_run:
-        return PlanOutcome(
-            None,
-            solution,
-            (),
-            False,
-            True,
-            bars,
-            len(snapshot.busy_nips),
-            names,
-            people,
-            units,
-            movers,
-            phase_seconds=laps.seconds,
-            left_out=left_out,
-            workload_flags=snapshot.workload_flags,
-        )
+        return outcome
     document = plan_document(
         solution, left_out, bars, workload_flags_payload(snapshot.workload_flags, names)
     )
@@ -297,23 +298,7 @@ async def propose_plan(
             existing = await uow.plans.get_for_date(plan_date)
         assert existing is not None
         return await _existing(uow_factory, existing)
-    return PlanOutcome(
-        stored,
-        solution,
-        proposals,
-        True,
-        False,
-        bars,
-        len(snapshot.busy_nips),
-        names,
-        people,
-        units,
-        movers,
-        delivery,
-        laps.seconds,
-        left_out,
-        snapshot.workload_flags,
-    )
+    return replace(outcome, plan=stored, proposals=proposals, created=True, delivery=delivery)
 
 
 async def _existing(uow_factory: UnitOfWorkFactory, plan: Plan) -> PlanOutcome:
