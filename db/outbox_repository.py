@@ -50,7 +50,7 @@ class SqlOutboxRepository(SqlRepository):
         if message_id is None:
             raise Conflict("message already queued", dedupe_key=message.dedupe_key)
         # What a read of the row would give, without reading it (a plan's approvals queue
-        # thousands inside write transactions): the id, times in UTC, no claim.
+        # thousands inside write transactions): the id, and the times in UTC.
         return dataclasses.replace(
             message,
             id=message_id,
@@ -60,7 +60,6 @@ class SqlOutboxRepository(SqlRepository):
                 if message.next_attempt_at is not None
                 else None
             ),
-            claimed_by=None,
         )
 
     async def get(self, message_id: int) -> OutboxMessage | None:
