@@ -98,14 +98,20 @@ def nurses(count: int, offset: int) -> list[Employee]:
     ]
 
 
-async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
-    engine: AsyncEngine, uow_factory: UnitOfWorkFactory
-) -> None:
+async def agency_with_nurses(uow_factory: UnitOfWorkFactory) -> tuple[list[Employee], ...]:
+    """The loop's tiny agency and 20 + 60 more nurses in Puskesmas A (stored, committed)."""
     await LOOP_AGENCY.write_to(uow_factory)
     few, many = nurses(20, 0), nurses(60, 100)
     async with uow_factory() as uow:
         await uow.employees.upsert_many([*few, *many])
         await uow.commit()
+    return few, many
+
+
+async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
+    engine: AsyncEngine, uow_factory: UnitOfWorkFactory
+) -> None:
+    few, many = await agency_with_nurses(uow_factory)
     counts: list[int] = []
     for day, people in ((0, few), (1, many)):
         clock = FakeClock((NIGHT + dt.timedelta(days=day)).astimezone(dt.UTC))

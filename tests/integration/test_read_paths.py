@@ -21,9 +21,9 @@ from core.usecases.aspirations import EligibilityPolicy
 from core.usecases.planning import propose_plan
 from core.views.status import NotGranted, status_view
 from tests.integration.sample_data import real_plan
-from tests.integration.test_plan_bulk_store import nurses
+from tests.integration.test_plan_bulk_store import agency_with_nurses
 from tests.support.clock import FakeClock
-from tests.support.loop_agency import CLERK, LOOP_AGENCY, NIGHT, ScriptedEngine, move, rules
+from tests.support.loop_agency import CLERK, NIGHT, ScriptedEngine, move, rules
 from tests.support.outbox_samples import sample
 from tests.support.plan_documents import plan_document
 from tests.support.sql_count import sql_calls
@@ -72,11 +72,7 @@ async def test_latest_id_and_the_not_granted_entries_of_one_person(
 async def test_status_reads_as_much_for_a_plan_of_60_moves_as_of_20_and_never_the_document(
     engine: AsyncEngine, uow_factory: UnitOfWorkFactory
 ) -> None:
-    await LOOP_AGENCY.write_to(uow_factory)
-    few, many = nurses(20, 0), nurses(60, 100)
-    async with uow_factory() as uow:
-        await uow.employees.upsert_many([*few, *many])
-        await uow.commit()
+    few, many = await agency_with_nurses(uow_factory)
     planning = rules()
     reads: list[list[str]] = []
     for day, people in ((0, few), (1, many)):
