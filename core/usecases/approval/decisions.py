@@ -6,9 +6,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from core.domain import ApprovalDecision, AuditEvent, ProposalState, TransferProposal
+from core.domain import (
+    ApprovalDecision,
+    AuditEvent,
+    JsonValue,
+    ProposalState,
+    TransferProposal,
+)
 from core.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.domain.working_time import first_of_month_after
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -24,9 +29,48 @@ from core.usecases.delegation import principals_of
 
 
 class AlreadyDecided(StaleAction):
-    """The card was already decided (or moved on); the values say what happened."""
+    """The card was already decided (or moved on): its STATE (a `ProposalState` value) and
+    current STAGE (0-based) against the EXPECTED_STAGE the tap was for, of STAGE_COUNT; the
+    earliest stage decided since (DECIDED_STAGE, by DECIDED_BY, approving or not:
+    DECIDED_APPROVED; None when no decision is recorded) and who decides now (the stage's
+    name, the deciders' names joined). The same facts are in `values` for the generic message."""
 
     key = "error.already_decided"
+
+    def __init__(
+        self,
+        *,
+        state: str,
+        stage: int,
+        expected_stage: int,
+        stage_count: int,
+        decided_stage: int | None,
+        decided_by: str | None,
+        decided_approved: bool | None,
+        now_stage_name: str,
+        now_deciders: str,
+    ) -> None:
+        super().__init__(
+            "already decided",
+            state=state,
+            stage=stage,
+            expected_stage=expected_stage,
+            stage_count=stage_count,
+            decided_stage=decided_stage,
+            decided_by=decided_by,
+            decided_approved=decided_approved,
+            now_stage_name=now_stage_name,
+            now_deciders=now_deciders,
+        )
+        self.state = state
+        self.stage = stage
+        self.expected_stage = expected_stage
+        self.stage_count = stage_count
+        self.decided_stage = decided_stage
+        self.decided_by = decided_by
+        self.decided_approved = decided_approved
+        self.now_stage_name = now_stage_name
+        self.now_deciders = now_deciders
 
 
 class NotYourStage(NotAllowed):
@@ -86,7 +130,6 @@ async def stale_refusal(
             if name not in deciders:
                 deciders.append(name)
     return AlreadyDecided(
-        "already decided",
         state=proposal.state.value,
         stage=proposal.stage,
         expected_stage=expected_stage,
@@ -231,7 +274,7 @@ async def settle_stage(
     reason: str | None,
     now: dt.datetime,
     by_name: str | None = None,
-    audit_extra: dict[str, Any] | None = None,
+    audit_extra: dict[str, JsonValue] | None = None,
 ) -> DecisionOutcome:
     """Record STAGE's decision on PROPOSAL inside UOW (the caller commits): the decision in
     DECIDING_NIP's name, the proposal moved on (next stage, approved with its TMT, or
@@ -278,7 +321,7 @@ async def settle_stage(
         await enqueue_stage_messages(uow, [updated], rules, now)
     if approve and final:
         await enqueue_notice(uow, updated, rules, now)
-    after: dict[str, Any] = {
+    after: dict[str, JsonValue] = {
         "state": updated.state.value,
         "stage": updated.stage,
         "reason": reason,
