@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from core.domain import Employee
+from core.domain.nip import InvalidNip, parse_nip
 from core.domain.working_time import first_of_month_after
 
 Jenis = Literal["guru", "kesehatan", "umum"]
@@ -166,6 +168,17 @@ def add_months(day: dt.date, months: int) -> dt.date:
         except ValueError:
             continue
     raise ValueError(f"cannot add {months} months to {day}")
+
+
+def retirement_date(employee: Employee) -> dt.date | None:
+    """The day EMPLOYEE reaches retirement age (`retirement_age` years after the birth date
+    the NIP carries), or None when the NIP does not parse. The agency's file gives each
+    person's retirement age."""
+    try:
+        birth = parse_nip(employee.nip, employee.status).birth_date
+    except InvalidNip:
+        return None
+    return add_months(birth, employee.retirement_age * 12)
 
 
 def latest_plan_tmt(day: dt.date, months_ahead: int, expiry_working_days: int) -> dt.date:

@@ -13,10 +13,15 @@ from core.domain.abk import (
     engine_families,
     staffing_by_family,
 )
-from core.domain.eligibility import JabatanInfo, catalogue_by_key, jabatan_info, months_between
+from core.domain.eligibility import (
+    JabatanInfo,
+    catalogue_by_key,
+    jabatan_info,
+    months_between,
+    retirement_date,
+)
 from core.rebalance import model
 from core.rebalance.model import Instance, InstanceError, Policy, instance_problems
-from core.usecases.aspirations import retirement_date
 
 
 def build_instance(

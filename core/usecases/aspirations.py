@@ -34,10 +34,10 @@ from core.domain.eligibility import (
     latest_plan_tmt,
     months_between,
     person_blocks,
+    retirement_date,
     tenure_rule,
 )
 from core.domain.errors import InvalidInput, MessageValue, NotFound
-from core.domain.nip import InvalidNip, parse_nip
 from core.domain.values import Months
 from core.ports import UnitOfWork
 
@@ -111,15 +111,6 @@ class SubmittedAspiration:
 
     aspiration: Aspiration
     problems: tuple[EligibilityProblem, ...]
-
-
-def retirement_date(employee: Employee) -> dt.date | None:
-    """The day the employee reaches retirement age (from the NIP's birth date), if known."""
-    try:
-        birth = parse_nip(employee.nip, employee.status).birth_date
-    except InvalidNip:
-        return None
-    return add_months(birth, employee.retirement_age * 12)
 
 
 def personal_eligibility(

@@ -11,19 +11,42 @@ ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = {"bot", "handlers", "core", "db"}
 
 
+def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
+    """Every module PATH imports, dotted: `import` and `from` statements anywhere (inside
+    functions and TYPE_CHECKING blocks too), relative ones resolved against PATH's package,
+    and `importlib.import_module` / `__import__` calls with a constant name."""
+    package = path.relative_to(root).with_suffix("").parts[:-1]
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = list(package[: len(package) - node.level + 1]) if node.level else []
+            module = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            names.add(module)
+            if node.level:  # `from . import outbox` names a module too
+                names.update(f"{module}.{alias.name}" for alias in node.names)
+        elif (
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func)
+            in {"importlib.import_module", "import_module", "__import__"}
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value.partition(":")[0])
+    return {n for n in names if n}
+
+
 def imported_top_levels(package: str, root: Path = ROOT) -> dict[str, set[str]]:
     """Map each module file of a package to the top-level names it imports."""
-    found: dict[str, set[str]] = {}
-    for path in sorted((root / package).rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        names: set[str] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
-        found[path.relative_to(root).as_posix()] = names
-    return found
+    return {
+        path.relative_to(root).as_posix(): {
+            name.split(".")[0] for name in imported_modules(path, root)
+        }
+        for path in sorted((root / package).rglob("*.py"))
+    }
 
 
 def violations(package: str, allowed: set[str] | None, forbidden: set[str]) -> list[str]:
@@ -68,23 +91,17 @@ def test_no_upward_imports() -> None:
     assert bad == []
 
 
-def core_imports(room: str, root: Path = ROOT) -> dict[str, set[str]]:
-    """Map each module of core/ROOM to the core sub-packages it imports (core.domain, ...)."""
-    found: dict[str, set[str]] = {}
-    for path in sorted((root / "core" / room).rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        names: set[str] = set()
-        for node in ast.walk(tree):
-            modules = (
-                [alias.name for alias in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module]
-                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
-                else []
-            )
-            names.update(".".join(m.split(".")[:2]) for m in modules if m.startswith("core."))
-        found[path.relative_to(root).as_posix()] = names
-    return found
+def core_imports(room: str, root: Path = ROOT, depth: int = 2) -> dict[str, set[str]]:
+    """Map each module of core/ROOM to the core modules it imports, cut to DEPTH parts
+    (2: core.domain, core.usecases, ...)."""
+    return {
+        path.relative_to(root).as_posix(): {
+            ".".join(name.split(".")[:depth])
+            for name in imported_modules(path, root)
+            if name.startswith("core.")
+        }
+        for path in sorted((root / "core" / room).rglob("*.py"))
+    }
 
 
 def test_the_domain_never_imports_use_cases_or_views() -> None:
@@ -96,6 +113,72 @@ def test_the_domain_never_imports_use_cases_or_views() -> None:
         for name in sorted(names & {"core.usecases", "core.views"})
     ]
     assert bad == []
+
+
+def test_the_engine_imports_only_the_domain() -> None:
+    # The engine (core/rebalance) is reusable on its own: it reads the domain's eligibility
+    # rules and nothing of the use cases or views.
+    bad = [
+        f"{file}: {name}"
+        for file, names in core_imports("rebalance").items()
+        for name in sorted(names - {"core.domain", "core.rebalance"})
+    ]
+    assert bad == []
+
+
+#: What the domain may use of the engine: its contract types (docs/optimisation.md), which a
+#: notice and a stored plan carry. Nothing that solves.
+ENGINE_CONTRACT = {"core.rebalance.model", "core.rebalance.documents"}
+
+
+def test_the_domain_uses_only_the_engines_contract_types() -> None:
+    bad = [
+        f"{file}: {name}"
+        for file, names in core_imports("domain", depth=3).items()
+        for name in sorted(names)
+        if name.startswith("core.rebalance") and name not in ENGINE_CONTRACT
+    ]
+    assert bad == []
+
+
+def test_every_core_module_is_in_a_room() -> None:
+    # A new module goes into exactly one room (docs/architecture.md, "Rooms"); only the ports
+    # sit beside them.
+    loose = sorted(
+        p.name for p in (ROOT / "core").glob("*.py") if p.name not in {"__init__.py", "ports.py"}
+    )
+    rooms = sorted(
+        p.name for p in (ROOT / "core").iterdir() if p.is_dir() and p.name != "__pycache__"
+    )
+    assert loose == []
+    assert rooms == ["domain", "rebalance", "usecases", "views"]
+
+
+def test_the_checker_resolves_relative_and_dynamic_imports(tmp_path: Path) -> None:
+    room = tmp_path / "core" / "domain"
+    room.mkdir(parents=True)
+    (room / "sly.py").write_text(
+        "import importlib\n"
+        "from ..usecases import outbox\n"
+        "from . import values\n"
+        "def f() -> None:\n"
+        "    importlib.import_module('db.rows')\n"
+        "    __import__('sqlalchemy')\n",
+        encoding="utf-8",
+    )
+    assert imported_modules(room / "sly.py", root=tmp_path) == {
+        "importlib",
+        "core.usecases",
+        "core.usecases.outbox",
+        "core.domain",
+        "core.domain.values",
+        "db.rows",
+        "sqlalchemy",
+    }
+    assert core_imports("domain", root=tmp_path)["core/domain/sly.py"] == {
+        "core.usecases",
+        "core.domain",
+    }
 
 
 def test_the_room_checker_sees_a_use_case_imported_by_the_domain(tmp_path: Path) -> None:
