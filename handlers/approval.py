@@ -261,16 +261,17 @@ async def _show_state(turn: Turn, proposal_id: int) -> None:
 
 def stale_text(t: Translator, error: AlreadyDecided, proposal_id: int) -> str:
     """The answer to a stale tap: what was decided (which stage, by whom) and who decides now."""
-    state = error.state
-    stages = error.stage_count or 1
-    if stages > 1 and error.decided_stage is not None and error.decided_by:
+    card = error.card
+    state = card.state
+    stages = card.stage_count or 1
+    if stages > 1 and card.decided_stage is not None and card.decided_by:
         head = t(
             "approval.already_stage",
             id=proposal_id,
-            stage=error.decided_stage + 1,
+            stage=card.decided_stage + 1,
             stages=stages,
-            verdict=t("approval.verdict_ok" if error.decided_approved else "approval.verdict_no"),
-            by=escape(error.decided_by),
+            verdict=t("approval.verdict_ok" if card.decided_approved else "approval.verdict_no"),
+            by=escape(card.decided_by),
         )
         if state == "pending":
             return (
@@ -278,10 +279,10 @@ def stale_text(t: Translator, error: AlreadyDecided, proposal_id: int) -> str:
                 + " "
                 + t(
                     "approval.now_deciding",
-                    stage=error.stage + 1,
+                    stage=card.stage + 1,
                     stages=stages,
-                    name=escape(error.now_stage_name),
-                    who=escape(error.now_deciders or "-"),
+                    name=escape(card.now_stage_name),
+                    who=escape(card.now_deciders or "-"),
                 )
             )
         return head + " " + t("approval.now_state", state=state_word(t, state))

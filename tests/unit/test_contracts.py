@@ -126,50 +126,47 @@ def _function_crossings(where: str, node: ast.FunctionDef | ast.AsyncFunctionDef
     return found
 
 
-def _class_crossings(where: str, node: ast.ClassDef) -> list[str]:
-    """Methods, annotated fields (any kind of class) and nested classes of a public class."""
+def _defined_name(node: ast.stmt) -> str | None:
+    """The name a statement of a module or class body defines, if one."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        return target.id if isinstance(target, ast.Name) else None
+    return None
+
+
+def _body_crossings(prefix: str, body: list[ast.stmt]) -> list[str]:
+    """Loose annotations of the public names of a module or class body: functions and methods,
+    classes of any kind (recursively), annotated names and fields, type aliases."""
     found: list[str] = []
-    for item in node.body:
-        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and _public(item.name):
-            found.extend(_function_crossings(f"{where}.{item.name}", item))
+    for node in body:
+        name = _defined_name(node)
+        if name is None or not _public(name):
+            continue
+        where = prefix + name
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.extend(_function_crossings(where, node))
+        elif isinstance(node, ast.ClassDef):
+            found.extend(_body_crossings(where + ".", node.body))
+        elif isinstance(node, ast.AnnAssign):
+            is_alias = _name(node.annotation) == "TypeAlias"  # X: TypeAlias = ...
+            if loose(node.value if is_alias else node.annotation):
+                found.append(where)
         elif (
-            isinstance(item, ast.AnnAssign)
-            and isinstance(item.target, ast.Name)
-            and _public(item.target.id)
-            and loose(item.annotation)
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Subscript | ast.BinOp)  # an alias: X = A[...] | B
+            and loose(node.value)
         ):
-            found.append(f"{where}.{item.target.id}")
-        elif isinstance(item, ast.ClassDef) and _public(item.name):
-            found.extend(_class_crossings(f"{where}.{item.name}", item))
+            found.append(where)
     return found
 
 
 def module_crossings(rel: str, tree: ast.Module) -> list[str]:
     """Every loose annotation in the public names of one module, as `path:Name.member(arg)`."""
-    found: list[str] = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _public(node.name):
-            found.extend(_function_crossings(f"{rel}:{node.name}", node))
-        elif isinstance(node, ast.ClassDef) and _public(node.name):
-            found.extend(_class_crossings(f"{rel}:{node.name}", node))
-        elif (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and _public(node.target.id)
-        ):
-            is_alias = _name(node.annotation) == "TypeAlias"
-            if loose(node.value if is_alias else node.annotation):
-                found.append(f"{rel}:{node.target.id}")
-        elif (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and _public(node.targets[0].id)
-            and isinstance(node.value, ast.Subscript | ast.BinOp)  # an alias: X = A[...] | B
-            and loose(node.value)
-        ):
-            found.append(f"{rel}:{node.targets[0].id}")
-    return found
+    return _body_crossings(f"{rel}:", tree.body)
 
 
 def crossings(root: Path = ROOT) -> set[str]:

@@ -28,49 +28,36 @@ from core.usecases.approval.chain import (
 from core.usecases.delegation import principals_of
 
 
+@dataclass(frozen=True, slots=True)
+class StaleCard:
+    """What a stale tap is told: the proposal's STATE (a `ProposalState` value) and current
+    STAGE (0-based) against the EXPECTED_STAGE the tap was for, of STAGE_COUNT; the earliest
+    stage decided since (DECIDED_STAGE, by DECIDED_BY, approving or not: DECIDED_APPROVED;
+    None when no decision is recorded) and who decides now (the stage's name, the deciders'
+    names joined)."""
+
+    state: str
+    stage: int
+    expected_stage: int
+    stage_count: int
+    decided_stage: int | None
+    decided_by: str | None
+    decided_approved: bool | None
+    now_stage_name: str
+    now_deciders: str
+
+
 class AlreadyDecided(StaleAction):
-    """The card was already decided (or moved on): its STATE (a `ProposalState` value) and
-    current STAGE (0-based) against the EXPECTED_STAGE the tap was for, of STAGE_COUNT; the
-    earliest stage decided since (DECIDED_STAGE, by DECIDED_BY, approving or not:
-    DECIDED_APPROVED; None when no decision is recorded) and who decides now (the stage's
-    name, the deciders' names joined). The same facts are in `values` for the generic message."""
+    """The card was already decided (or moved on); `card` says what happened (its fields are
+    also the `values` of the generic message)."""
 
     key = "error.already_decided"
 
-    def __init__(
-        self,
-        *,
-        state: str,
-        stage: int,
-        expected_stage: int,
-        stage_count: int,
-        decided_stage: int | None,
-        decided_by: str | None,
-        decided_approved: bool | None,
-        now_stage_name: str,
-        now_deciders: str,
-    ) -> None:
+    def __init__(self, card: StaleCard) -> None:
         super().__init__(
-            "already decided",
-            state=state,
-            stage=stage,
-            expected_stage=expected_stage,
-            stage_count=stage_count,
-            decided_stage=decided_stage,
-            decided_by=decided_by,
-            decided_approved=decided_approved,
-            now_stage_name=now_stage_name,
-            now_deciders=now_deciders,
+            "already decided", **{f.name: getattr(card, f.name) for f in dataclasses.fields(card)}
         )
-        self.state = state
-        self.stage = stage
-        self.expected_stage = expected_stage
-        self.stage_count = stage_count
-        self.decided_stage = decided_stage
-        self.decided_by = decided_by
-        self.decided_approved = decided_approved
-        self.now_stage_name = now_stage_name
-        self.now_deciders = now_deciders
+        self.card = card
 
 
 class NotYourStage(NotAllowed):
@@ -130,15 +117,17 @@ async def stale_refusal(
             if name not in deciders:
                 deciders.append(name)
     return AlreadyDecided(
-        state=proposal.state.value,
-        stage=proposal.stage,
-        expected_stage=expected_stage,
-        stage_count=len(rules.stages),
-        decided_stage=first.stage if first else None,
-        decided_by=await _decider_of(uow, first, rules) if first else None,
-        decided_approved=first.approved if first else None,
-        now_stage_name=rules.stage_at(proposal.stage).name,
-        now_deciders=", ".join(deciders),
+        StaleCard(
+            state=proposal.state.value,
+            stage=proposal.stage,
+            expected_stage=expected_stage,
+            stage_count=len(rules.stages),
+            decided_stage=first.stage if first else None,
+            decided_by=await _decider_of(uow, first, rules) if first else None,
+            decided_approved=first.approved if first else None,
+            now_stage_name=rules.stage_at(proposal.stage).name,
+            now_deciders=", ".join(deciders),
+        )
     )
 
 
