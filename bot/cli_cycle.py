@@ -242,6 +242,19 @@ def _run_after_approval(settings: Settings, action: Any) -> Any:
 
 #: The `--plan` option of the commands about one plan.
 PlanId = Annotated[int, typer.Option("--plan", help="Nomor rencana. / Plan id.")]
+#: The `--lang` option of the commands that write a chart or a workbook.
+OutputLanguage = Annotated[
+    str | None,
+    typer.Option("--lang", help="Bahasa berkas: id atau en. / The file's language."),
+]
+
+
+def _output_language(lang: str | None) -> str:
+    """LANG, the `--lang` given (id or en; anything else stops with exit status 2), or the
+    CLI's language."""
+    if lang not in (None, "id", "en"):
+        fail("cli.lang_choice", 2, value=str(lang))
+    return lang or language()
 
 
 def register(app: typer.Typer) -> None:
@@ -257,10 +270,7 @@ def register(app: typer.Typer) -> None:
     def chart(
         plan: PlanId,
         out: Annotated[Path, typer.Option("--out", help="BERKAS.png / FILE.png")],
-        lang: Annotated[
-            str | None,
-            typer.Option("--lang", help="Bahasa grafik: id atau en. / Chart language."),
-        ] = None,
+        lang: OutputLanguage = None,
     ) -> None:
         """Grafik rencana seperti tampil di ponsel penyetuju; keterangannya dicetak.
         / The plan's chart as approvers see it on a phone; its caption is printed."""
@@ -268,10 +278,9 @@ def register(app: typer.Typer) -> None:
 
         if out.suffix.lower() != ".png":
             fail("cli.chart_png", 2, path=str(out))
-        if lang not in (None, "id", "en"):
-            fail("cli.lang_choice", 2, value=str(lang))
+        chart_language = _output_language(lang)
         settings = load_settings()
-        png, caption = asyncio.run(_render_chart(settings, plan, lang or language()))
+        png, caption = asyncio.run(_render_chart(settings, plan, chart_language))
         out.write_bytes(png)
         typer.echo(plain(caption))
         echo("cli.chart_written", path=str(out))
@@ -428,10 +437,7 @@ def register(app: typer.Typer) -> None:
     def export_plan(
         plan: PlanId,
         out: Annotated[Path, typer.Option("--out", help="BERKAS.xlsx / FILE.xlsx")],
-        lang: Annotated[
-            str | None,
-            typer.Option("--lang", help="Bahasa buku kerja: id atau en. / Workbook language."),
-        ] = None,
+        lang: OutputLanguage = None,
     ) -> None:
         """Rencana sebagai buku kerja untuk tim: ringkasan, satu lembar per OPD, berita acara.
         / The plan as a workbook for the committee: a summary, one sheet per OPD, minutes."""
@@ -439,12 +445,11 @@ def register(app: typer.Typer) -> None:
 
         if out.suffix.lower() != ".xlsx":
             fail("cli.export_xlsx", 2, path=str(out))
-        if lang not in (None, "id", "en"):
-            fail("cli.lang_choice", 2, value=str(lang))
+        workbook_language = _output_language(lang)
         _check_out(out)
         settings = load_settings()
         _require_database_file(settings)
-        data, count = asyncio.run(_export_plan(settings, plan, lang or language()))
+        data, count = asyncio.run(_export_plan(settings, plan, workbook_language))
         _write_out(out, data)
         echo("cli.export_plan_written", count=count, path=str(out))
 

@@ -155,6 +155,9 @@ class CommitteeVoteRepository(Protocol):
     # add() returns False (and stores nothing) when the member already voted at that stage.
     async def add(self, vote: CommitteeVote) -> bool: ...
     async def list_for(self, proposal_id: int) -> Sequence[CommitteeVote]: ...
+    # Added for the members' digest (issue 10): ids of the proposals of PLAN_ID that NIP voted
+    # on or decided a stage of, in two statements whatever the plan's size.
+    async def acted_on(self, plan_id: int, nip: str) -> Collection[int]: ...
 
 
 class OutboxRepository(Protocol):

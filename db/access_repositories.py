@@ -11,15 +11,10 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from core.domain import Invitation, Role, RoleGrant, ScopeKind, TelegramAccount
 from core.domain.errors import Conflict
-from db.mapping import from_row
+from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
 from db.rows import InvitationRow, RoleGrantRow, TelegramAccountRow
-from db.statements import insert_for, insert_new_rows, insert_unless_taken
-
-
-def _all_but(values: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k not in keys}
-
+from db.statements import insert_new_rows, insert_unless_taken, upsert_rows
 
 # ----------------------------------------------------------------------------- roles
 
@@ -57,25 +52,12 @@ class SqlRoleRepository(SqlRepository):
         return await insert_unless_taken(
             self.session,
             RoleGrantRow,
-            {
-                "nip": grant.nip,
-                "role": grant.role.value,
-                "scope_kind": grant.scope_kind.value,
-                "scope_value": grant.scope_value or "",
-            },
+            _grant_values(grant),
         )
 
     async def grant_many(self, grants: Sequence[RoleGrant]) -> int:
         """Store every grant not already held; returns how many were new."""
-        rows = [
-            {
-                "nip": grant.nip,
-                "role": grant.role.value,
-                "scope_kind": grant.scope_kind.value,
-                "scope_value": grant.scope_value or "",
-            }
-            for grant in grants
-        ]
+        rows = [_grant_values(grant) for grant in grants]
         return await insert_new_rows(self.session, RoleGrantRow.__table__, rows, "id")
 
     async def revoke(self, grant: RoleGrant) -> bool:
@@ -89,6 +71,11 @@ class SqlRoleRepository(SqlRepository):
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _grant_values(grant: RoleGrant) -> dict[str, Any]:
+    """A grant's columns ('' scope means none: a NULL would not be unique)."""
+    return column_values(grant, scope_value=grant.scope_value or "")
 
 
 # -------------------------------------------------------------------------- accounts
@@ -139,20 +126,11 @@ class SqlAccountRepository(SqlRepository):
 
     async def save(self, account: TelegramAccount) -> None:
         """Insert the account or replace the stored one for the same Telegram user."""
-        values = {
-            "telegram_user_id": account.telegram_user_id,
-            "nip": account.nip,
-            "language": account.language,
-            "chat_id": account.chat_id,
-            "blocked": account.blocked,
-            "undeliverable": account.undeliverable,
-        }
-        statement = insert_for(self.session, TelegramAccountRow).values(**values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[TelegramAccountRow.telegram_user_id],
-                set_=_all_but(values, "telegram_user_id"),
-            )
+        await upsert_rows(
+            self.session,
+            TelegramAccountRow.__table__,
+            [column_values(account, skip=())],
+            ("telegram_user_id",),
         )
 
 
@@ -179,15 +157,7 @@ class SqlInvitationRepository(SqlRepository):
         inserted = await insert_unless_taken(
             self.session,
             InvitationRow,
-            {
-                "code_hash": invitation.code_hash,
-                "nip": invitation.nip,
-                "created_at": invitation.created_at,
-                "expires_at": invitation.expires_at,
-                "created_by": invitation.created_by,
-                "used_at": invitation.used_at,
-                "used_by_telegram_id": invitation.used_by_telegram_id,
-            },
+            column_values(invitation),
         )
         if not inserted:
             raise Conflict("invitation code already exists", table="invitations")

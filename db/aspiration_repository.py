@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 
 from core.domain import Aspiration, ReasonCategory
-from db.mapping import from_row
+from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
 from db.rows import AspirationRow
 from db.statements import insert_rows
@@ -52,37 +52,14 @@ class SqlAspirationRepository(SqlRepository):
 
     async def add(self, aspiration: Aspiration) -> Aspiration:
         """Store an aspiration; returns it with its id."""
-        row = AspirationRow(
-            nip=aspiration.nip,
-            choices=list(aspiration.choices),
-            work_wished=aspiration.work_wished,
-            reason=aspiration.reason.value,
-            reason_text=aspiration.reason_text,
-            willingness=aspiration.willingness,
-            created_at=aspiration.created_at,
-            expires_at=aspiration.expires_at,
-            withdrawn_at=aspiration.withdrawn_at,
-        )
+        row = AspirationRow(**column_values(aspiration))
         self.session.add(row)
         await self.session.flush()
         return aspiration_from_row(row)
 
     async def add_many(self, aspirations: Sequence[Aspiration]) -> None:
         """Store many aspirations at once, in order (their ids are not read back)."""
-        rows = [
-            {
-                "nip": aspiration.nip,
-                "choices": list(aspiration.choices),
-                "work_wished": aspiration.work_wished,
-                "reason": aspiration.reason.value,
-                "reason_text": aspiration.reason_text,
-                "willingness": aspiration.willingness,
-                "created_at": aspiration.created_at,
-                "expires_at": aspiration.expires_at,
-                "withdrawn_at": aspiration.withdrawn_at,
-            }
-            for aspiration in aspirations
-        ]
+        rows = [column_values(aspiration) for aspiration in aspirations]
         await insert_rows(self.session, AspirationRow.__table__, rows)
 
     async def withdraw(self, nip: str, at: dt.datetime) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from core.domain import AuditEvent
-from db.mapping import from_row
+from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
 from db.rows import AuditEventRow
 
@@ -22,16 +22,7 @@ class SqlAuditRepository(SqlRepository):
 
     async def add(self, event: AuditEvent) -> None:
         """Append one event."""
-        self.session.add(
-            AuditEventRow(
-                actor=event.actor,
-                action=event.action,
-                subject=event.subject,
-                at=event.at,
-                before=event.before,
-                after=event.after,
-            )
-        )
+        self.session.add(AuditEventRow(**column_values(event)))
         await self.session.flush()
 
     async def list(self, subject: str | None = None) -> Sequence[AuditEvent]:

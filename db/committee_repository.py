@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 
 from core.domain import CommitteeVote
+from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
-from db.rows import CommitteeVoteRow
+from db.rows import ApprovalDecisionRow, CommitteeVoteRow, TransferProposalRow
 from db.statements import insert_unless_taken
 
 
 def vote_from_row(row: CommitteeVoteRow) -> CommitteeVote:
     """The domain value of a committee vote row."""
-    return CommitteeVote(
-        proposal_id=row.proposal_id,
-        stage=row.stage,
-        member_nip=row.member_nip,
-        approved=row.approved,
-        reason=row.reason,
-        voted_at=row.voted_at,
-    )
+    return from_row(CommitteeVote, row)
 
 
 class SqlCommitteeVoteRepository(SqlRepository):
@@ -32,14 +26,7 @@ class SqlCommitteeVoteRepository(SqlRepository):
         return await insert_unless_taken(
             self.session,
             CommitteeVoteRow,
-            {
-                "proposal_id": vote.proposal_id,
-                "stage": vote.stage,
-                "member_nip": vote.member_nip,
-                "approved": vote.approved,
-                "reason": vote.reason,
-                "voted_at": vote.voted_at,
-            },
+            column_values(vote),
         )
 
     async def list_for(self, proposal_id: int) -> Sequence[CommitteeVote]:
@@ -50,3 +37,19 @@ class SqlCommitteeVoteRepository(SqlRepository):
             .order_by(CommitteeVoteRow.voted_at, CommitteeVoteRow.id)
         )
         return [vote_from_row(r) for r in rows]
+
+    async def acted_on(self, plan_id: int, nip: str) -> Collection[int]:
+        """Ids of the proposals of PLAN_ID that NIP voted on or decided a stage of."""
+        in_plan = select(TransferProposalRow.id).where(TransferProposalRow.plan_id == plan_id)
+        voted = await self._all(
+            select(CommitteeVoteRow.proposal_id).where(
+                CommitteeVoteRow.member_nip == nip, CommitteeVoteRow.proposal_id.in_(in_plan)
+            )
+        )
+        decided = await self._all(
+            select(ApprovalDecisionRow.proposal_id).where(
+                ApprovalDecisionRow.approver_nip == nip,
+                ApprovalDecisionRow.proposal_id.in_(in_plan),
+            )
+        )
+        return {*voted, *decided}

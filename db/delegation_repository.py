@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
 from core.domain import Delegation
 from db.mapping import column_values, from_row
@@ -29,13 +29,8 @@ class SqlDelegationRepository(SqlRepository):
 
     async def update(self, delegation: Delegation) -> None:
         """Store an early end (the only change a delegation has)."""
-        if delegation.id is None:
-            raise ValueError("cannot update a delegation without an id")
-        await self.session.execute(
-            update(DelegationRow)
-            .where(DelegationRow.id == delegation.id)
-            .values(ended_at=delegation.ended_at)
-            .execution_options(synchronize_session=False)
+        await self._update_by_id(
+            DelegationRow, delegation.id, "delegation", ended_at=delegation.ended_at
         )
 
     async def list_for(self, nip: str) -> Sequence[Delegation]:

@@ -1,8 +1,9 @@
 """Rows <-> domain values where a domain dataclass's field names are its table's column names.
 
-`column_values` gives the values to insert (enums stored by their value); `from_row` reads the
-dataclass back. A field without a column of the same name raises AttributeError at once (the
-repository round-trip tests read and write every field on SQLite and PostgreSQL).
+`column_values` gives the values to insert (enums stored by their value, tuples as lists for
+JSON columns); `from_row` reads the dataclass back. A field without a column of the same name
+raises AttributeError at once (the repository round-trip tests read and write every field on
+SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def column_values(value: Any, *, skip: Collection[str] = ("id",)) -> dict[str, Any]:
-    """The fields of the dataclass VALUE (except SKIP) as column values, enums by value."""
-    return {
-        f.name: _stored(getattr(value, f.name))
-        for f in dataclasses.fields(value)
-        if f.name not in skip
+def column_values(
+    value: Any, *, skip: Collection[str] = ("id",), **stored: Any
+) -> dict[str, Any]:
+    """The fields of the dataclass VALUE (except SKIP) as column values, enums by value and
+    tuples as lists, or from STORED (fields stored another way, e.g. encoded as JSON); STORED
+    may also name columns that are not fields."""
+    values = {
+        name: _stored(getattr(value, name))
+        for name in _field_names(type(value))
+        if name not in skip and name not in stored
     }
+    values.update(stored)
+    return values
 
 
 def from_row(kind: type[T], row: object, **read: Any) -> T:
@@ -42,4 +49,6 @@ def _field_names(kind: type) -> tuple[str, ...]:
 
 
 def _stored(value: object) -> object:
-    return value.value if isinstance(value, enum.Enum) else value
+    if isinstance(value, enum.Enum):
+        return value.value
+    return list(value) if isinstance(value, tuple) else value

@@ -11,7 +11,7 @@ from sqlalchemy import Row, func, or_, select
 
 from core.domain import Activity, Employee, Unit
 from core.domain.eligibility import JENIS, JabatanInfo, Jenis, catalogue_key
-from db.mapping import from_row
+from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
 from db.rows import ActivityRow, EmployeeRow, JabatanRow, UnitRow
 from db.statements import upsert_rows
@@ -70,21 +70,9 @@ class SqlUnitRepository(SqlRepository):
     async def upsert_many(self, units: Sequence[Unit]) -> None:
         """Insert each unit or replace the stored one with its code (codes unique in UNITS)."""
         await upsert_rows(
-            self.session, UnitRow.__table__, [_unit_values(u) for u in units], ("code",)
+            self.session, UnitRow.__table__, [column_values(u, skip=()) for u in units], ("code",)
         )
 
-
-def _unit_values(unit: Unit) -> dict[str, Any]:
-    return {
-        "code": unit.code,
-        "name": unit.name,
-        "opd": unit.opd,
-        "lat": unit.lat,
-        "lon": unit.lon,
-        "skills_needed": list(unit.skills_needed),
-        "daerah_khusus": unit.daerah_khusus,
-        "head_nip": unit.head_nip,
-    }
 
 
 def _escape_like(text: str) -> str:
@@ -166,33 +154,10 @@ class SqlEmployeeRepository(SqlRepository):
         await upsert_rows(
             self.session,
             EmployeeRow.__table__,
-            [_employee_values(e) for e in employees],
+            [column_values(e, skip=()) for e in employees],
             ("nip",),
         )
 
-
-def _employee_values(employee: Employee) -> dict[str, Any]:
-    return {
-        "nip": employee.nip,
-        "name": employee.name,
-        "status": employee.status,
-        "unit_code": employee.unit_code,
-        "jabatan": employee.jabatan,
-        "golongan": employee.golongan,
-        "tmt_unit": employee.tmt_unit,
-        "retirement_age": employee.retirement_age,
-        "skills": list(employee.skills),
-        "home_lat": employee.home_lat,
-        "home_lon": employee.home_lon,
-        "spouse_nip": employee.spouse_nip,
-        "lock_reason": employee.lock_reason,
-        "lock_kind": employee.lock_kind,
-        "lock_until": employee.lock_until,
-        "contract_end": employee.contract_end,
-        "skp_1": employee.skp_1,
-        "skp_2": employee.skp_2,
-        "mapel": employee.mapel,
-    }
 
 
 # ------------------------------------------------------------------------ activities
@@ -200,15 +165,7 @@ def _employee_values(employee: Employee) -> dict[str, Any]:
 
 def activity_from_row(row: ActivityRow | Row[Any]) -> Activity:
     """The domain value of an ABK activity row."""
-    return Activity(
-        unit_code=row.unit_code,
-        jabatan=row.jabatan,
-        name=row.name,
-        output_unit=row.output_unit,
-        minutes_per_output=row.minutes_per_output,
-        annual_volume=row.annual_volume,
-        mapel=row.mapel,
-    )
+    return from_row(Activity, row)
 
 
 class SqlActivityRepository(SqlRepository):
@@ -241,21 +198,10 @@ class SqlActivityRepository(SqlRepository):
         await upsert_rows(
             self.session,
             ActivityRow.__table__,
-            [_activity_values(a) for a in activities],
+            [column_values(a) for a in activities],
             ("unit_code", "jabatan", "name"),
         )
 
-
-def _activity_values(activity: Activity) -> dict[str, Any]:
-    return {
-        "unit_code": activity.unit_code,
-        "jabatan": activity.jabatan,
-        "name": activity.name,
-        "output_unit": activity.output_unit,
-        "minutes_per_output": activity.minutes_per_output,
-        "annual_volume": activity.annual_volume,
-        "mapel": activity.mapel,
-    }
 
 
 # ------------------------------------------------------------------- jabatan catalogue

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select, update
 from core.domain import OutboxMessage, OutboxStatus
 from core.domain.errors import Conflict
 from core.usecases.outbox import KIND_PRIORITY, PRIORITY_NOTICE
-from db.mapping import from_row
+from db.mapping import column_values, from_row
 from db.outbox_codec import decode, encode
 from db.repositories import SqlRepository
 from db.rows import OutboxMessageRow
@@ -43,17 +43,7 @@ class SqlOutboxRepository(SqlRepository):
         message_id = await insert_returning_id_unless_taken(
             self.session,
             OutboxMessageRow,
-            {
-                "chat_id": message.chat_id,
-                "kind": message.kind,
-                "payload": encode(message.payload),
-                "created_at": message.created_at,
-                "status": message.status.value,
-                "attempts": message.attempts,
-                "next_attempt_at": message.next_attempt_at,
-                "telegram_message_id": message.telegram_message_id,
-                "dedupe_key": message.dedupe_key,
-            },
+            column_values(message, kind=message.kind, payload=encode(message.payload)),
         )
         if message_id is None:
             raise Conflict("message already queued", dedupe_key=message.dedupe_key)
@@ -191,13 +181,8 @@ class SqlOutboxRepository(SqlRepository):
 
     async def update(self, message: OutboxMessage) -> None:
         """Store the delivery state (status, attempts, next attempt, Telegram message id)."""
-        if message.id is None:
-            raise ValueError("cannot update a message without an id")
-        await self.session.execute(
-            update(OutboxMessageRow)
-            .where(OutboxMessageRow.id == message.id)
-            .values(**_delivery_fields(message))
-            .execution_options(synchronize_session=False)
+        await self._update_by_id(
+            OutboxMessageRow, message.id, "message", **_delivery_fields(message)
         )
 
 

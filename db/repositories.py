@@ -11,7 +11,7 @@ import builtins
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select
+from sqlalchemy import Row, Select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 RowT = TypeVar("RowT")
@@ -34,6 +34,20 @@ class SqlRepository:
     async def _one_or_none(self, statement: Select[tuple[RowT]]) -> RowT | None:
         result = await self.session.scalars(statement.execution_options(populate_existing=True))
         return result.first()
+
+    async def _update_by_id(
+        self, table: Any, value_id: int | None, what: str, **values: object
+    ) -> None:
+        """Set VALUES on the row of TABLE (a mapped class) with id VALUE_ID; ValueError when the
+        domain value (a WHAT) has no id, i.e. was never stored."""
+        if value_id is None:
+            raise ValueError(f"cannot update a {what} without an id")
+        await self.session.execute(
+            update(table)
+            .where(table.id == value_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
     async def _records(self, statement: Select[Any]) -> Sequence[Row[Any]]:
         """Plain result rows, without ORM objects: for reads of whole tables (~3x cheaper)."""

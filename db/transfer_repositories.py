@@ -21,7 +21,7 @@ from core.domain import (
 )
 from core.domain.errors import Conflict
 from core.rebalance.model import Explanation
-from db.mapping import from_row
+from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
 from db.rows import ApprovalDecisionRow, EvaluationRow, PlanRow, TransferProposalRow
 from db.statements import (
@@ -46,16 +46,7 @@ class SqlPlanRepository(SqlRepository):
         plan_id = await insert_returning_id_unless_taken(
             self.session,
             PlanRow,
-            {
-                "plan_date": plan.plan_date,
-                "created_at": plan.created_at,
-                "status": plan.status,
-                "objective": plan.objective,
-                "status_quo_objective": plan.status_quo_objective,
-                "bound": plan.bound,
-                "solution": plan.solution,
-                "dry_run": plan.dry_run,
-            },
+            column_values(plan),
         )
         if plan_id is None:
             raise Conflict("a plan already exists for this date", plan_date=plan.plan_date)
@@ -87,20 +78,8 @@ class SqlPlanRepository(SqlRepository):
 
     async def update(self, plan: Plan) -> None:
         """Store the plan's status, numbers and solution (date and dry-run are fixed)."""
-        if plan.id is None:
-            raise ValueError("cannot update a plan without an id")
-        await self.session.execute(
-            update(PlanRow)
-            .where(PlanRow.id == plan.id)
-            .values(
-                status=plan.status,
-                objective=plan.objective,
-                status_quo_objective=plan.status_quo_objective,
-                bound=plan.bound,
-                solution=plan.solution,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        fixed = ("id", "plan_date", "created_at", "dry_run")
+        await self._update_by_id(PlanRow, plan.id, "plan", **column_values(plan, skip=fixed))
 
 
 # ------------------------------------------------------------------------- proposals
@@ -136,14 +115,7 @@ class SqlProposalRepository(SqlRepository):
         proposal_id = await insert_returning_id_unless_taken(
             self.session,
             TransferProposalRow,
-            {
-                "plan_id": proposal.plan_id,
-                "nip": proposal.nip,
-                "from_unit": proposal.from_unit,
-                "to_unit": proposal.to_unit,
-                **_mutable_fields(proposal),
-                "butuh_sip": proposal.butuh_sip,
-            },
+            _proposal_values(proposal),
         )
         if proposal_id is None:
             raise Conflict("employee already has a pending transfer", nip=proposal.nip)
@@ -159,17 +131,7 @@ class SqlProposalRepository(SqlRepository):
         keys = [(p.plan_id, p.nip) for p in proposals]
         if len(set(keys)) != len(keys):
             raise ValueError("a plan proposes at most one move per employee")
-        rows = [
-            {
-                "plan_id": p.plan_id,
-                "nip": p.nip,
-                "from_unit": p.from_unit,
-                "to_unit": p.to_unit,
-                **_mutable_fields(p),
-                "butuh_sip": p.butuh_sip,
-            }
-            for p in proposals
-        ]
+        rows = [_proposal_values(p) for p in proposals]
         try:
             returned = await insert_rows_returning(
                 self.session, TransferProposalRow.__table__, rows, ("plan_id", "nip", "id")
@@ -303,6 +265,10 @@ class SqlProposalRepository(SqlRepository):
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _proposal_values(proposal: TransferProposal) -> dict[str, object]:
+    return column_values(proposal, explanation=proposal.explanation.to_dict())
+
+
 def _mutable_fields(proposal: TransferProposal) -> dict[str, object]:
     return {
         "state": proposal.state.value,
@@ -335,14 +301,7 @@ class SqlDecisionRepository(SqlRepository):
         inserted = await insert_unless_taken(
             self.session,
             ApprovalDecisionRow,
-            {
-                "proposal_id": decision.proposal_id,
-                "stage": decision.stage,
-                "approver_nip": decision.approver_nip,
-                "approved": decision.approved,
-                "reason": decision.reason,
-                "decided_at": decision.decided_at,
-            },
+            column_values(decision),
         )
         if not inserted:
             raise Conflict(
@@ -377,13 +336,7 @@ class SqlEvaluationRepository(SqlRepository):
         inserted = await insert_unless_taken(
             self.session,
             EvaluationRow,
-            {
-                "proposal_id": evaluation.proposal_id,
-                "rater_nip": evaluation.rater_nip,
-                "kind": evaluation.kind,
-                "score": evaluation.score,
-                "rated_at": evaluation.rated_at,
-            },
+            column_values(evaluation),
         )
         if not inserted:
             raise Conflict("already rated", proposal_id=evaluation.proposal_id)

@@ -7,28 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.ports import (
-    AccountRepository,
-    ActivityRepository,
-    AspirationRepository,
-    AuditRepository,
-    CommitteeVoteRepository,
-    DecisionRepository,
-    DelegationRepository,
-    EmployeeRepository,
-    EvaluationRepository,
-    InboxRepository,
-    InvitationAttemptRepository,
-    InvitationRepository,
-    JabatanRepository,
-    OutboxRepository,
-    PlanRepository,
-    ProposalRepository,
-    RoleRepository,
-    UnitOfWorkFactory,
-    UnitRepository,
-    WorkloadReportRepository,
-)
+from core.ports import UnitOfWork, UnitOfWorkFactory
 from db.access_repositories import (
     SqlAccountRepository,
     SqlInvitationRepository,
@@ -60,29 +39,11 @@ from db.transfer_repositories import (
 from db.workload_repository import SqlWorkloadReportRepository
 
 
-class SqlUnitOfWork:
-    """core.ports.UnitOfWork over one AsyncSession; leaving without `commit` rolls back."""
+class SqlUnitOfWork(UnitOfWork):
+    """core.ports.UnitOfWork over one AsyncSession; leaving without `commit` rolls back.
 
-    # Typed as the ports (attributes of a Protocol are invariant).
-    units: UnitRepository
-    employees: EmployeeRepository
-    activities: ActivityRepository
-    jabatan: JabatanRepository
-    roles: RoleRepository
-    accounts: AccountRepository
-    invitations: InvitationRepository
-    aspirations: AspirationRepository
-    workload_reports: WorkloadReportRepository
-    plans: PlanRepository
-    proposals: ProposalRepository
-    decisions: DecisionRepository
-    outbox: OutboxRepository
-    evaluations: EvaluationRepository
-    audit: AuditRepository
-    delegations: DelegationRepository
-    committee_votes: CommitteeVoteRepository
-    inbox: InboxRepository
-    invitation_attempts: InvitationAttemptRepository
+    It subclasses the port, so its repository attributes are the ones the port declares (typed
+    as the ports: attributes of a Protocol are invariant), set when it is entered."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 
 from core.domain import WorkloadReport
+from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
 from db.rows import WorkloadReportRow, WorkloadVolumeRow
 
@@ -18,17 +19,7 @@ class SqlWorkloadReportRepository(SqlRepository):
 
     async def add(self, report: WorkloadReport) -> WorkloadReport:
         """Store a report with its volumes; returns it with its id."""
-        row = WorkloadReportRow(
-            unit_code=report.unit_code,
-            jabatan=report.jabatan,
-            month=report.month,
-            reported_by=report.reported_by,
-            reported_at=report.reported_at,
-            required_fte=report.required_fte,
-            previous_fte=report.previous_fte,
-            large_change=report.large_change,
-            replaces_id=report.replaces_id,
-        )
+        row = WorkloadReportRow(**column_values(report, skip=("id", "volumes")))
         self.session.add(row)
         await self.session.flush()
         self.session.add_all(
@@ -141,19 +132,4 @@ class SqlWorkloadReportRepository(SqlRepository):
             )
             for volume in found:
                 volumes[volume.report_id][volume.activity_name] = volume.volume
-        return [
-            WorkloadReport(
-                id=row.id,
-                unit_code=row.unit_code,
-                jabatan=row.jabatan,
-                month=row.month,
-                volumes=volumes[row.id],
-                reported_by=row.reported_by,
-                reported_at=row.reported_at,
-                required_fte=row.required_fte,
-                previous_fte=row.previous_fte,
-                large_change=row.large_change,
-                replaces_id=row.replaces_id,
-            )
-            for row in rows
-        ]
+        return [from_row(WorkloadReport, row, volumes=volumes[row.id]) for row in rows]

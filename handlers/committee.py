@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from html import escape
 
 from telegram import InlineKeyboardMarkup
 
 from core.domain import ProposalState, Role, TransferProposal
-from core.domain.errors import NotFound
-from core.domain.messages import ApprovalCard, CardOutcome, CommitteeFacts
-from core.usecases.approval.cards import content_of
+from core.domain.errors import MessageValue, NotFound
+from core.domain.messages import ApprovalCard, CardOutcome, CommitteeFacts, CommitteeTally
+from core.usecases.approval.cards import card_payload, content_of, record_card_copy
 from core.usecases.approval.decisions import AlreadyDecided
 from core.usecases.committee import (
     AlreadyVoted,
     Committee,
+    GroupVote,
     Tally,
     VoteOutcome,
     check_may_vote,
@@ -29,8 +31,11 @@ from core.usecases.committee import (
     minutes_for,
     tally_of,
     vote,
+    vote_many,
+    votes_at,
 )
 from core.usecases.dialogue import DialogueState, DissentAnswers
+from core.usecases.digest import DigestEntry, DigestGroup, DigestView
 from handlers.access import Turn, handler
 from handlers.approval import (
     ask_reason,
@@ -42,7 +47,7 @@ from handlers.approval import (
     typed_reason,
 )
 from handlers.i18n import Translator
-from handlers.keyboards import button, keyboard
+from handlers.keyboards import CallbackId, button, keyboard
 
 FEATURE = "kom"
 DISSENT_FLOW = DissentAnswers.FLOW
@@ -98,6 +103,37 @@ def render_committee_card(t: Translator, card: ApprovalCard) -> tuple[str, Inlin
     lines = card_text(t, card).split("\n")
     lines.insert(1, committee_line(t, card.committee))
     return "\n".join(lines), committee_keyboard(t, card.proposal_id, card.stage)
+
+
+def render_committee_tally(
+    t: Translator, edit: CommitteeTally
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A member's card edited after a vote (outbox kind committee_tally): the card, this
+    member's own vote once cast, and the votes so far; the vote buttons stay until the member
+    votes, then only ℹ️ Rincian remains."""
+    card = edit.card
+    lines = card_text(t, card).split("\n")
+    lines.insert(1, committee_line(t, card.committee))
+    lines.append("")
+    if edit.voted is not None:
+        lines.append(own_vote_line(t, edit.voted, edit.reason))
+    facts = card.committee
+    members = facts.members if facts else edit.yes + edit.no + edit.open
+    lines.append(
+        tally_line(
+            t,
+            Tally(
+                members=members,
+                quorum=facts.quorum if facts else members,
+                yes=edit.yes,
+                no=edit.no,
+                open=edit.open,
+            ),
+        )
+    )
+    return "\n".join(lines), committee_keyboard(
+        t, card.proposal_id, card.stage, voting=edit.voted is None
+    )
 
 
 def _when(t: Translator, moment: dt.datetime, zone: dt.tzinfo) -> str:
@@ -233,17 +269,24 @@ async def _after_vote(
     the stage's outcome once decided; only ℹ️ Rincian remains."""
     proposal_id = outcome.proposal.id or 0
     _proposal, card = await _card_payload(turn, proposal_id)
-    card = dataclasses.replace(card, stage=stage)
     rules = turn.context.rules.approval
     committee = rules.committee
-    lines = [card_text(turn.t, card)]
-    lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else None))
-    lines += [
-        "",
-        own_vote_line(turn.t, outcome.approved, reason),
-        tally_line(turn.t, outcome.tally),
-    ]
-    text = "\n".join(lines)
+    card = dataclasses.replace(
+        card, stage=stage, committee=committee.card_facts() if committee else None
+    )
+    # The same text the other copies get (core.usecases.committee.enqueue_tally_edits).
+    text, _markup = render_committee_tally(
+        turn.t,
+        CommitteeTally(
+            edit_of=None,
+            card=card,
+            yes=outcome.tally.yes,
+            no=outcome.tally.no,
+            open=outcome.tally.open,
+            voted=outcome.approved,
+            reason=reason,
+        ),
+    )
     if outcome.settled is not None:
         settled = CardOutcome(
             edit_of=None,
@@ -326,3 +369,185 @@ async def _details(turn: Turn, proposal_id: int, stage: int, *, expanded: bool) 
             )
     markup = committee_keyboard(turn.t, proposal_id, stage, voting=voting, expanded=expanded)
     await turn.replace("\n".join(lines), markup)
+
+
+# --- the members' digest (handlers.digest) and /usulan ---------------------------------------
+
+
+def is_member(turn: Turn) -> bool:
+    """Whether the caller is a member of the committee (who may open the digest and vote)."""
+    committee = turn.context.rules.approval.committee
+    return committee is not None and turn.me.nip in committee.members
+
+
+def digest_counts(t: Translator, view: DigestView) -> list[str]:
+    """The digest's counting lines: what waits for the viewer's decision and, for a member,
+    what waits for their vote and how the stage is decided."""
+    if view.committee is None:
+        return [t("digest.counts", waiting=view.waiting, total=view.total)]
+    votes = sum(1 for g in view.groups for e in g.entries if e.vote)
+    decisions = view.waiting - votes
+    lines = [t("digest.counts", waiting=decisions, total=view.total)] if decisions else []
+    lines.append(
+        t(
+            "digest.counts_votes",
+            votes=votes,
+            total=view.total,
+            name=escape(view.committee.name),
+            quorum=view.committee.quorum,
+            members=len(view.committee.members),
+        )
+    )
+    if not decisions:
+        lines.append(t("digest.pick_group"))
+    return lines
+
+
+def votes_only(view: DigestView, group: DigestGroup) -> bool:
+    """Whether everything the viewer may act on in GROUP is a vote (a member who does not
+    approve any of it): the page then speaks of votes, not decisions."""
+    return view.committee is not None and not any(e.mine and not e.vote for e in group.entries)
+
+
+async def vote_notes(
+    turn: Turn, view: DigestView, entries: Sequence[DigestEntry]
+) -> dict[int, str]:
+    """For the shown ENTRIES at the committee stage that the viewer already voted on: their
+    vote and the votes so far ("suara Anda: setuju; 2 dari 3 setuju"), by proposal id."""
+    committee = view.committee
+    if committee is None:
+        return {}
+    rules = turn.context.rules.approval
+    notes: dict[int, str] = {}
+    async with turn.context.uow() as uow:
+        for entry in entries:
+            line = entry.proposal
+            if entry.mine or not rules.stage_at(line.stage).committee:
+                continue
+            if line.state != ProposalState.PENDING:
+                continue
+            votes = await votes_at(uow, line.id, line.stage)
+            mine = next((v for v in votes if v.member_nip == turn.me.nip), None)
+            if mine is None:
+                continue
+            notes[line.id] = turn.t(
+                "digest.vote_status",
+                vote=turn.t("committee.word_yes" if mine.approved else "committee.word_no"),
+                yes=sum(1 for v in votes if v.approved),
+                members=len(committee.members),
+            )
+    return notes
+
+
+def vote_confirmation(
+    t: Translator, view: DigestView, unit: str, votes: int, decisions: int, names: str
+) -> str:
+    """The confirmation of a group or selection holding VOTES of the member (and DECISIONS
+    of theirs as an approver): how many, which, and that each agreeing vote counts once."""
+    committee = view.committee
+    assert committee is not None
+    facts: dict[str, MessageValue] = {
+        "name": escape(committee.name),
+        "quorum": committee.quorum,
+        "members": len(committee.members),
+    }
+    if not decisions:
+        return t("digest.confirm_votes", count=votes, unit=escape(unit), names=names, **facts)
+    return "\n".join(
+        [
+            t("digest.confirm", count=votes + decisions, unit=escape(unit), names=names),
+            t("digest.confirm_mixed", count=votes, **facts),
+        ]
+    )
+
+
+def group_vote_result(t: Translator, result: GroupVote) -> str:
+    """What a group vote did: votes recorded, moves that passed the stage, moves skipped."""
+    parts = [t("digest.votes_done", count=result.voted)]
+    if result.passed:
+        parts.append(t("digest.votes_passed", count=result.passed))
+    if result.skipped:
+        parts.append(t("digest.votes_skipped", count=result.skipped))
+    return " ".join(parts)
+
+
+async def cast_group_vote(turn: Turn, entries: Sequence[DigestEntry]) -> GroupVote:
+    """The caller's agreeing vote on each of ENTRIES (core.usecases.committee.vote_many)."""
+    return await turn.run_use_case(
+        vote_many,
+        ballots=[(e.proposal.id, e.proposal.stage) for e in entries],
+        member_nip=turn.me.nip,
+    )
+
+
+async def open_member_card(turn: Turn, proposal_id: int) -> bool:
+    """A member opens one move's card from the digest: at the committee stage, the card with
+    the votes so far (and the vote buttons until they voted), remembered as a copy so that
+    later votes and the decision edit it too; elsewhere the card without buttons and where
+    the move stands. False (nothing sent) when the caller is not a member, or the move is
+    not at the committee stage and the caller approves (the approver's card is theirs)."""
+    if not is_member(turn):
+        return False
+    rules = turn.context.rules.approval
+    async with turn.context.uow() as uow:
+        proposal = await uow.proposals.get(proposal_id)
+        if proposal is None:
+            raise NotFound()
+        at_stage = (
+            proposal.state == ProposalState.PENDING and rules.stage_at(proposal.stage).committee
+        )
+        if not at_stage and turn.me.has_role(Role.APPROVER):
+            return False
+        card = card_payload(
+            proposal, rules, await content_of(uow, proposal, rules, turn.context.now())
+        )
+        committee = committee_at(rules, proposal.stage)
+        tally = await tally_of(uow, committee, proposal_id, proposal.stage) if committee else None
+        mine = next(
+            (
+                v
+                for v in await votes_at(uow, proposal_id, proposal.stage)
+                if v.member_nip == turn.me.nip
+            ),
+            None,
+        )
+    if not at_stage or tally is None:
+        text = card_text(turn.t, card)
+        state = (
+            turn.t("digest.waiting_stage", stage=proposal.stage + 1, stages=len(rules.stages))
+            if proposal.state == ProposalState.PENDING
+            else state_word(turn.t, proposal.state.value)
+        )
+        await turn.say(text + "\n\n" + turn.t("card.state", state=state))
+        return True
+    text, markup = render_committee_tally(
+        turn.t,
+        CommitteeTally(
+            edit_of=None,
+            card=card,
+            yes=tally.yes,
+            no=tally.no,
+            open=tally.open,
+            voted=None if mine is None else mine.approved,
+            reason=None if mine is None else mine.reason,
+        ),
+    )
+    sent = await turn.say(text, markup)
+    async with turn.context.uow() as uow:
+        await record_card_copy(
+            uow, proposal, turn.chat_id, rules, turn.context.now(), sent.message_id
+        )
+        await uow.commit()
+    return True
+
+
+async def member_press(turn: Turn) -> tuple[CallbackId, int] | None:
+    """A member's press on the digest and the number it carries first; None when the caller
+    is not a member (the approvers' check follows). Raises NotFound without a number."""
+    press = turn.press
+    if press is None or not is_member(turn):
+        return None
+    target = press.int_arg(0)
+    if target is None:
+        raise NotFound()
+    return press, target

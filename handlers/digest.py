@@ -26,6 +26,7 @@ from core.usecases.approval.chain import ApprovalRules
 from core.usecases.approval.groups import approve_many
 from core.usecases.delegation import principals_of
 from core.usecases.digest import DigestEntry, DigestGroup, DigestView, digest_view
+from handlers import committee
 from handlers.access import Turn, handler, show
 from handlers.approval import (
     approver_press,
@@ -50,10 +51,7 @@ SELECTION_KEY = "digest_selection"
 def overview(t: Translator, view: DigestView, page: int) -> tuple[str, InlineKeyboardMarkup]:
     """The digest's first page: counts, then the groups (OPD › origin unit) as buttons."""
     shown = page_of(len(view.groups), page, GROUPS_PER_PAGE)
-    lines = [
-        t("digest.title", plan=view.plan_id),
-        t("digest.counts", waiting=view.waiting, total=view.total),
-    ]
+    lines = [t("digest.title", plan=view.plan_id), *committee.digest_counts(t, view)]
     rows: list[list[InlineKeyboardButton]] = []
     opd = None
     for index in range(shown.start, shown.stop):
@@ -139,13 +137,16 @@ def group_page(
     people: dict[str, Employee],
     units: dict[str, Unit],
     explanations: Mapping[int, Explanation],
+    notes: Mapping[int, str] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One page of a group: numbered entries with their reason and state; pick, card, decide.
-    EXPLANATIONS: the engine's explanation of each shown entry, by proposal id."""
+    EXPLANATIONS: the engine's explanation of each shown entry, by proposal id; NOTES: a
+    state to show instead of the usual one (a member's vote so far), by proposal id."""
     shown = page_of(len(group.entries), page, ENTRIES_PER_PAGE)
+    votes_only = committee.votes_only(view, group)
     lines = [
         t(
-            "digest.group_title",
+            "digest.group_title_votes" if votes_only else "digest.group_title",
             opd=escape(group.opd or "-"),
             unit=escape(group.unit_name),
             waiting=len(group.waiting),
@@ -164,7 +165,7 @@ def group_page(
             status = ""
         else:
             mark = "•"
-            status = " — " + _status(t, view, entry)
+            status = " — " + ((notes or {}).get(proposal.id) or _status(t, view, entry))
         lines.append(
             t(
                 "digest.entry",
@@ -201,7 +202,10 @@ def group_page(
     if group.waiting:
         decide_row.append(
             button(
-                t("digest.approve_group", count=len(group.waiting)),
+                t(
+                    "digest.vote_group" if votes_only else "digest.approve_group",
+                    count=len(group.waiting),
+                ),
                 FEATURE,
                 "ag",
                 view.plan_id,
@@ -211,7 +215,10 @@ def group_page(
     if picked:
         decide_row.append(
             button(
-                t("digest.approve_selected", count=len(picked)),
+                t(
+                    "digest.vote_selected" if votes_only else "digest.approve_selected",
+                    count=len(picked),
+                ),
                 FEATURE,
                 "as",
                 view.plan_id,
@@ -277,8 +284,9 @@ async def show_group(turn: Turn, plan_id: int, index: int, page: int) -> None:
         units = {u.code: u for u in await uow.units.list()}
     selected = _selection(turn, plan_id, index)
     selected &= {e.proposal.id for e in group.waiting if e.proposal.id is not None}
+    notes = await committee.vote_notes(turn, view, group.entries[shown.start : shown.stop])
     text, markup = group_page(
-        turn.t, view, index, group, page, selected, people, units, explanations
+        turn.t, view, index, group, page, selected, people, units, explanations, notes
     )
     await show(turn, text, markup)
 
@@ -291,7 +299,7 @@ async def open_digest(turn: Turn, plan_id: int, page: int = 0) -> None:
 
 
 async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
-    group, chosen = await _chosen(turn, plan_id, index, selected_only)
+    view, group, chosen = await _chosen(turn, plan_id, index, selected_only)
     if not chosen:
         await show(turn, turn.t("usulan.none"), _back(turn.t, plan_id, index))
         return
@@ -305,16 +313,23 @@ async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
     listed = ", ".join(names)
     if len(chosen) > NAMED_IN_CONFIRMATION:
         listed += " " + turn.t("usulan.more", count=len(chosen) - NAMED_IN_CONFIRMATION)
-    text = turn.t(
-        "digest.confirm",
-        count=len(chosen),
-        unit=escape(group.unit_name),
-        names=listed,
-    )
+    votes = sum(1 for e in chosen if e.vote)
+    if votes:
+        text = committee.vote_confirmation(
+            turn.t, view, group.unit_name, votes, len(chosen) - votes, listed
+        )
+    else:
+        text = turn.t(
+            "digest.confirm",
+            count=len(chosen),
+            unit=escape(group.unit_name),
+            names=listed,
+        )
     yes = "ys" if selected_only else "yg"
+    yes_key = "digest.confirm_votes_yes" if votes == len(chosen) else "digest.confirm_yes"
     markup = keyboard(
         [
-            button(turn.t("digest.confirm_yes", count=len(chosen)), FEATURE, yes, plan_id, index),
+            button(turn.t(yes_key, count=len(chosen)), FEATURE, yes, plan_id, index),
             button(turn.t("summary.confirm_no"), FEATURE, "g", plan_id, index, 0),
         ]
     )
@@ -323,15 +338,17 @@ async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
 
 async def _chosen(
     turn: Turn, plan_id: int, index: int, selected_only: bool
-) -> tuple[DigestGroup, list[DigestEntry]]:
-    """Group INDEX of the plan's digest and its waiting moves: all, or the selected ones."""
-    group = (await load_view(turn, plan_id)).group(index)
+) -> tuple[DigestView, DigestGroup, list[DigestEntry]]:
+    """The plan's digest, its group INDEX and the group's waiting moves: all, or the
+    selected ones."""
+    view = await load_view(turn, plan_id)
+    group = view.group(index)
     if group is None:
         raise NotFound()
     if not selected_only:
-        return group, list(group.waiting)
+        return view, group, list(group.waiting)
     selected = _selection(turn, plan_id, index)
-    return group, [e for e in group.waiting if e.proposal.id in selected]
+    return view, group, [e for e in group.waiting if e.proposal.id in selected]
 
 
 def _back(t: Translator, plan_id: int, index: int) -> InlineKeyboardMarkup:
@@ -339,23 +356,29 @@ def _back(t: Translator, plan_id: int, index: int) -> InlineKeyboardMarkup:
 
 
 async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
-    _, chosen = await _chosen(turn, plan_id, index, selected_only)
-    ids = [e.proposal.id for e in chosen if e.proposal.id is not None]
-    result = await turn.run_use_case(
-        approve_many,
-        proposal_ids=ids,
-        approver_nip=turn.me.nip,
-    )
+    _, _, chosen = await _chosen(turn, plan_id, index, selected_only)
+    ids = [e.proposal.id for e in chosen if e.proposal.id is not None and not e.vote]
+    said = []
+    if ids:
+        result = await turn.run_use_case(
+            approve_many,
+            proposal_ids=ids,
+            approver_nip=turn.me.nip,
+        )
+        said.append(
+            turn.t("summary.all_done", count=result.approved)
+            + (" " + turn.t("summary.all_skipped", count=result.skipped) if result.skipped else "")
+        )
+    if any(e.vote for e in chosen):
+        voted = await committee.cast_group_vote(turn, [e for e in chosen if e.vote])
+        said.append(committee.group_vote_result(turn.t, voted))
     _selection(turn, plan_id, index).clear()
-    await show(
-        turn,
-        turn.t("summary.all_done", count=result.approved)
-        + (" " + turn.t("summary.all_skipped", count=result.skipped) if result.skipped else ""),
-        _back(turn.t, plan_id, index),
-    )
+    await show(turn, "\n".join(said), _back(turn.t, plan_id, index))
 
 
 async def _open_card(turn: Turn, proposal_id: int) -> None:
+    if await committee.open_member_card(turn, proposal_id):
+        return
     rules: ApprovalRules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         proposal = await uow.proposals.get(proposal_id)
@@ -387,8 +410,8 @@ async def _open_card(turn: Turn, proposal_id: int) -> None:
 
 @handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
-    """Every press on a digest (approvers and their deputies)."""
-    pressed = await approver_press(turn)
+    """Every press on a digest (approvers, their deputies, and the committee's members)."""
+    pressed = await committee.member_press(turn) or await approver_press(turn)
     if pressed is None:
         return
     press, first = pressed

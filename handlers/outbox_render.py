@@ -19,6 +19,7 @@ from core.domain.messages import TextPayload
 from handlers import (
     approval,
     arrival,
+    committee,
     delegation,
     evaluation,
     notice,
@@ -38,6 +39,8 @@ def render_text(t: Translator, payload: TextPayload) -> Rendered:
             return approval.render_card(t, payload)
         case m.CardOutcome():
             return approval.render_card_outcome(t, payload)
+        case m.CommitteeTally():
+            return committee.render_committee_tally(t, payload)
         case m.Reminder():
             return approval.render_reminder(t, payload)
         case m.ReminderDigest():

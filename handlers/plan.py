@@ -16,7 +16,6 @@ from core.domain import Role
 from core.domain.errors import DomainError, NotAllowed
 from core.domain.messages import (
     AdminAlert,
-    ApprovalCard,
     LeftOutPair,
     PlanReport,
     PlanSummary,
@@ -25,7 +24,8 @@ from core.domain.messages import (
 )
 from core.domain.notices import transfer_content
 from core.ports import UnitOfWork
-from core.usecases.approval.cards import record_card_copy
+from core.usecases.approval.cards import card_payload, record_card_copy
+from core.usecases.committee import awaiting_votes
 from core.usecases.evaluations import PlanEvaluationSummary, plan_evaluations
 from core.usecases.planning import (
     DeliveredTo,
@@ -37,6 +37,7 @@ from core.usecases.planning import (
 from core.views.plan_report import plan_report
 from core.views.plan_summary import left_out_pairs_of, plan_summary
 from core.views.proposals import awaiting
+from handlers import committee
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
 from handlers.approval import (
@@ -238,14 +239,18 @@ def _require_any(turn: Turn, *roles: Role) -> None:
 @handler(role=Role.ASN)
 async def show_awaiting(turn: Turn) -> None:
     """/usulan: the cards waiting for the caller's decision when they are few, else the digest
-    of the plan holding the oldest of them (one message, paged in place). Approvers and their
-    deputies (/wakil) only."""
-    if not await acts_as_approver(turn):
+    of the plan holding the oldest of them (one message, paged in place). Approvers, their
+    deputies (/wakil) and the committee's members (the moves waiting for their vote)."""
+    member = committee.is_member(turn)
+    if not member and not await acts_as_approver(turn):
         await refuse_non_approver(turn)
         return
     rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
         pending = await awaiting(uow, turn.me.nip, rules, turn.context.today())
+        if member:
+            votes = await awaiting_votes(uow, rules, turn.me.nip)
+            pending = sorted([*pending, *votes], key=lambda p: p.id or 0)
         units = {u.code: u for u in await uow.units.list()}
         contents = [
             (
@@ -272,15 +277,7 @@ async def show_awaiting(turn: Turn) -> None:
     await turn.say_key("usulan.header", count=len(pending))
     for proposal, content in contents:
         assert proposal.id is not None
-        text, markup = render_card(
-            turn.t,
-            ApprovalCard(
-                proposal_id=proposal.id,
-                content=content,
-                stage=proposal.stage,
-                stage_count=len(rules.stages),
-            ),
-        )
+        text, markup = render_card(turn.t, card_payload(proposal, rules, content))
         sent = await turn.say(text, markup)
         async with turn.context.uow() as uow:
             await record_card_copy(

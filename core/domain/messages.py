@@ -80,6 +80,22 @@ class CardOutcome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CommitteeTally:
+    """Edits a sent committee card (`edit_of`) after a member's vote: the card as sent, the
+    votes so far (`yes`, `no`, `open`: members who may still vote), and this copy's member's
+    own vote (`voted`: None while they have not voted; the dissent's `reason`)."""
+
+    KIND: ClassVar[Literal["committee_tally"]] = "committee_tally"
+    edit_of: str | None
+    card: ApprovalCard
+    yes: int
+    no: int
+    open: int
+    voted: bool | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reminder:
     """A reminder of a card still undecided after `waited_days` working days."""
 
@@ -455,6 +471,7 @@ class CorrectionRequest:
 TextPayload = (
     ApprovalCard
     | CardOutcome
+    | CommitteeTally
     | Reminder
     | ReminderDigest
     | EscalationDigest
@@ -483,7 +500,7 @@ LiveDigest = ApprovalDigest | DigestRefresh
 OutboxPayload = TextPayload | LiveDigest | PlanSummary
 
 #: Payloads that edit an earlier message, named by its dedupe key in `edit_of`.
-EditPayload = CardOutcome | NoticeOutcome | ObjectionCardOutcome | DigestRefresh
+EditPayload = CardOutcome | CommitteeTally | NoticeOutcome | ObjectionCardOutcome | DigestRefresh
 
 #: Kind -> class, from the union above (the one list of kinds).
 KIND_TYPES: dict[str, type[OutboxPayload]] = {cls.KIND: cls for cls in get_args(OutboxPayload)}

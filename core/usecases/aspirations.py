@@ -52,26 +52,14 @@ class NotYourAspiration(NotFound):
 
 
 @dataclass(frozen=True, slots=True)
-class EligibilityPolicy:
-    """The settings that decide whether a person may be moved at all."""
+class EligibilityPolicy(RuleSettings):
+    """The settings that decide whether a person may be moved at all: the rules' own
+    (core.domain.eligibility.RuleSettings, which this is), how long an aspiration lasts, and
+    how far ahead a plan's TMT falls (months; working days an approval may take)."""
 
-    min_tenure_months: int = 24
-    retirement_guard_months: int = 12
     aspiration_months: int = 12
-    teacher_min_tenure_months: int = 48
-    skp_gate: bool = True
     tmt_months_ahead: int = 2
     expiry_working_days: int = 10
-
-    @property
-    def rules(self) -> RuleSettings:
-        """The settings core.domain.eligibility reads."""
-        return RuleSettings(
-            min_tenure_months=self.min_tenure_months,
-            teacher_min_tenure_months=self.teacher_min_tenure_months,
-            retirement_guard_months=self.retirement_guard_months,
-            skp_gate=self.skp_gate,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +128,10 @@ def personal_eligibility(
         is_head=ctx.is_head,
     )
     problems: list[EligibilityProblem] = []
-    for code in person_blocks(facts, today, tmt, policy.rules):
+    for code in person_blocks(facts, today, tmt, policy):
         if code in (TENURE, TEACHER_TENURE):
             _, needed = tenure_rule(
-                info.jenis, info.min_tenure_months, ctx.daerah_khusus, policy.rules
+                info.jenis, info.min_tenure_months, ctx.daerah_khusus, policy
             )
             minimum = int(needed)
             values: dict[str, MessageValue] = {

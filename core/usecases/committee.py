@@ -27,19 +27,28 @@ back with `minutes_for` for the plan workbook and the SK draft.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.domain import AuditEvent, CommitteeVote, JsonValue, ProposalState, TransferProposal
+from core.domain import (
+    AuditEvent,
+    CommitteeVote,
+    JsonValue,
+    ProposalLine,
+    ProposalState,
+    TransferProposal,
+)
 from core.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
-from core.domain.messages import CommitteeFacts
+from core.domain.messages import ApprovalCard, CommitteeFacts, CommitteeTally
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.usecases.approval.chain import ApprovalRules, ApprovalStage
 from core.usecases.approval.decisions import DecisionOutcome, settle_stage, stale_refusal
-from core.usecases.outbox import chats_of
+from core.usecases.approval.groups import DECISION_CHUNK, DECISION_PAUSE_SECONDS
+from core.usecases.outbox import chats_of, enqueue
 
 if TYPE_CHECKING:  # digest builds on approval, as this module does
     from core.usecases.digest import Recipients
@@ -334,6 +343,8 @@ async def vote(
         except (Conflict, StaleAction):
             settled = None  # decided meanwhile: this vote came too late and is not kept
         else:
+            if settled is None:
+                await enqueue_tally_edits(uow, rules, proposal, stage, now)
             await uow.commit()
     if settled is None and not await _kept(uow_factory, proposal_id, stage, member_nip):
         async with uow_factory() as uow:
@@ -347,6 +358,9 @@ async def vote(
             current = await uow.proposals.get(proposal_id)
             assert current is not None
             settled = await settle_if_due(uow, rules, current, now)
+            if settled is None:
+                # A vote committed meanwhile changed the numbers: the copies show them.
+                await enqueue_tally_edits(uow, rules, current, stage, now)
             await uow.commit()
     async with uow_factory() as uow:
         current = await uow.proposals.get(proposal_id)
@@ -371,6 +385,183 @@ async def _voted_meanwhile(
     return AlreadyVoted(
         approved=mine[0].approved if mine else None, at=mine[0].voted_at if mine else None
     )
+
+
+# --- every member's copy shows the votes so far ---------------------------------------------
+
+
+def tally_key(copy_key: str, tally: Tally) -> str:
+    """The outbox dedupe key of the edit showing TALLY on the card copy COPY_KEY: one edit per
+    copy and tally, so the same numbers are never queued twice."""
+    return f"card-tally:{copy_key.removeprefix('card:')}:{tally.yes}:{tally.no}"
+
+
+async def enqueue_tally_edits(
+    uow: UnitOfWork,
+    rules: ApprovalRules,
+    proposal: TransferProposal,
+    stage: int,
+    now: dt.datetime,
+) -> int:
+    """Edit every copy of PROPOSAL's card at the committee STAGE to show the votes so far
+    ("Suara sejauh ini: 2 setuju, 0 tidak setuju"): a member who voted sees their vote and no
+    vote buttons, the others keep theirs. Nothing when the stage is no longer open (its
+    decision edits the copies instead). Returns how many edits were queued."""
+    committee = committee_at(rules, stage)
+    if (
+        committee is None
+        or proposal.id is None
+        or proposal.state != ProposalState.PENDING
+        or proposal.stage != stage
+    ):
+        return 0
+    copies = [
+        m
+        for m in await uow.outbox.list_by_dedupe_prefix(f"card:{proposal.id}:{stage}:")
+        if isinstance(m.payload, ApprovalCard) and m.dedupe_key
+    ]
+    if not copies:
+        return 0
+    tally = await tally_of(uow, committee, proposal.id, stage)
+    votes = {v.member_nip: v for v in await votes_at(uow, proposal.id, stage)}
+    member_of_chat: dict[int, str] = {}
+    for nip in committee.members:
+        for chat_id, _language in await chats_of(uow, nip):
+            member_of_chat.setdefault(chat_id, nip)
+    queued = 0
+    for copy in copies:
+        assert copy.dedupe_key is not None and isinstance(copy.payload, ApprovalCard)
+        key = tally_key(copy.dedupe_key, tally)
+        if await uow.outbox.get_by_dedupe_key(key) is not None:
+            continue
+        mine = votes.get(member_of_chat.get(copy.chat_id, ""))
+        try:
+            await enqueue(
+                uow,
+                copy.chat_id,
+                CommitteeTally(
+                    edit_of=copy.dedupe_key,
+                    card=copy.payload,
+                    yes=tally.yes,
+                    no=tally.no,
+                    open=tally.open,
+                    voted=None if mine is None else mine.approved,
+                    reason=None if mine is None else mine.reason,
+                ),
+                now=now,
+                dedupe_key=key,
+            )
+        except Conflict:
+            continue  # a vote cast at the same moment queued these very numbers
+        queued += 1
+    return queued
+
+
+# --- the digest: a member's group vote ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    """What MEMBER_NIP may vote on in one plan: every proposal pending at the committee stage
+    except those the member already acted on (`acted`: voted on, or decided an earlier stage
+    of — separation of duties)."""
+
+    committee: Committee
+    member_nip: str
+    acted: frozenset[int]
+
+    def may_vote(self, line: ProposalLine, rules: ApprovalRules) -> bool:
+        """Whether the member's vote on LINE is awaited now."""
+        return (
+            line.state == ProposalState.PENDING
+            and rules.stage_at(line.stage).committee
+            and line.id not in self.acted
+        )
+
+
+async def ballot_of(
+    uow: UnitOfWork, rules: ApprovalRules, plan_id: int, nip: str
+) -> Ballot | None:
+    """NIP's ballot in PLAN_ID (two queries whatever the plan's size), or None when NIP is not
+    a member of the committee (or the chain has none)."""
+    committee = rules.committee
+    if committee is None or nip not in committee.members:
+        return None
+    return Ballot(committee, nip, frozenset(await uow.committee_votes.acted_on(plan_id, nip)))
+
+
+async def awaiting_votes(
+    uow: UnitOfWork, rules: ApprovalRules, nip: str
+) -> list[TransferProposal]:
+    """The proposals waiting for NIP's vote now (for /usulan), by id; empty for anyone who is
+    not a member."""
+    committee = rules.committee
+    if committee is None or nip not in committee.members:
+        return []
+    pending = [
+        p
+        for p in await uow.proposals.list_by_state(ProposalState.PENDING.value)
+        if rules.stage_at(p.stage).committee and p.id is not None
+    ]
+    acted: dict[int, set[int]] = {}
+    for plan_id in {p.plan_id for p in pending}:
+        acted[plan_id] = set(await uow.committee_votes.acted_on(plan_id, nip))
+    return sorted((p for p in pending if p.id not in acted[p.plan_id]), key=lambda p: p.id or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupVote:
+    """What a member's group vote did: VOTED votes recorded (each agreeing), PASSED of those
+    moves whose stage passed with it, SKIPPED moves not voted on (already voted, decided
+    meanwhile, or no longer at the committee stage)."""
+
+    voted: int
+    passed: int
+    skipped: int
+
+
+#: What a group vote skips instead of failing: the move changed, or the member may not vote.
+_SKIPPED = (StaleAction, NotAllowed, NotFound, Conflict)
+
+
+async def vote_many(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    rules: ApprovalRules,
+    *,
+    ballots: Sequence[tuple[int, int]],
+    member_nip: str,
+) -> GroupVote:
+    """MEMBER_NIP agrees to each (proposal id, stage) of BALLOTS: each is one vote exactly as
+    `vote` records it (its own transaction, audited, the stage settled when the votes reach
+    the quorum, every copy of the card edited), so two members voting on the same group at
+    once, or one member pressing twice, count each vote once. A move the member may not vote
+    on now is skipped and counted. After every DECISION_CHUNK votes the database is left to
+    others for a moment (as a group decision does, core.usecases.approval.groups).
+
+    Raises NotACommitteeMember when MEMBER_NIP is not a member (nothing recorded)."""
+    if rules.committee is None or member_nip not in rules.committee.members:
+        raise NotACommitteeMember()
+    voted = passed = 0
+    for index, (proposal_id, stage) in enumerate(ballots):
+        if index and index % DECISION_CHUNK == 0:
+            await asyncio.sleep(DECISION_PAUSE_SECONDS)
+        try:
+            outcome = await vote(
+                uow_factory,
+                clock,
+                rules,
+                proposal_id=proposal_id,
+                stage=stage,
+                member_nip=member_nip,
+                approve=True,
+            )
+        except _SKIPPED:
+            continue
+        voted += 1
+        if outcome.settled is not None and outcome.settled.approved:
+            passed += 1
+    return GroupVote(voted, passed, len(ballots) - voted)
 
 
 # --- the minutes (berita acara) ----------------------------------------------------------------

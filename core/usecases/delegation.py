@@ -201,10 +201,7 @@ async def _announce(
     )
     for role, nip in people:
         for chat_id, _language in await chats_of(uow, nip):
-            key = f"delegation:{delegation.id}:{event}:{chat_id}"
-            if await uow.outbox.get_by_dedupe_key(key) is not None:
-                continue
-            await enqueue(
+            message = await enqueue(
                 uow,
                 chat_id,
                 DelegationNotice(
@@ -216,9 +213,10 @@ async def _announce(
                     last_day=delegation.last_day,
                 ),
                 now=now,
-                dedupe_key=key,
+                dedupe_key=f"delegation:{delegation.id}:{event}:{chat_id}",
+                once=True,
             )
-            queued += 1
+            queued += message is not None
     return queued
 
 

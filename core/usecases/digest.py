@@ -33,6 +33,7 @@ from core.domain.messages import AdminAlert, ApprovalDigest, DigestRefresh, Unre
 from core.ports import UnitOfWork
 from core.usecases.approval.cards import enqueue_card
 from core.usecases.approval.chain import ApprovalRules, grant_decides
+from core.usecases.committee import Committee, ballot_of, reach_members
 from core.usecases.outbox import chats_with_role, enqueue
 
 
@@ -42,6 +43,8 @@ class DigestEntry:
 
     proposal: ProposalLine
     mine: bool
+    #: `mine` as a committee member's vote (core.usecases.committee), not an approver's decision.
+    vote: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,8 @@ class DigestView:
     plan_id: int
     stage_count: int
     groups: tuple[DigestGroup, ...]
+    #: The committee whose member is viewing (their entries at its stage are votes), if any.
+    committee: Committee | None = None
 
     @property
     def total(self) -> int:
@@ -120,18 +125,22 @@ async def digest_view(
     page of the digest reads the explanations of the entries it shows."""
     grants = await viewer_grants(uow, viewer_nips)
     units = {u.code: u for u in await uow.units.list()}
+    # A committee member sees the whole plan (a member votes in person: not for a principal).
+    ballot = await ballot_of(uow, rules, plan_id, viewer_nips[0]) if viewer_nips else None
+    scope = None if ballot is not None else scope_units(grants, units)
     groups: dict[tuple[str, str], list[DigestEntry]] = {}
-    for proposal in await uow.proposals.lines_for_plan(plan_id, scope_units(grants, units)):
+    for proposal in await uow.proposals.lines_for_plan(plan_id, scope):
         touched = [units.get(proposal.from_unit), units.get(proposal.to_unit)]
-        mine = _decides_now(grants, proposal, touched, rules)
-        visible = mine or any(
+        vote = ballot is not None and ballot.may_vote(proposal, rules)
+        mine = vote or _decides_now(grants, proposal, touched, rules)
+        visible = (mine or ballot is not None) or any(
             grant_covers_unit(g, u) for g in grants for u in touched if u is not None
         )
         if not visible:
             continue
         origin = units.get(proposal.from_unit)
         key = (origin.opd if origin else "", proposal.from_unit)
-        groups.setdefault(key, []).append(DigestEntry(proposal, mine))
+        groups.setdefault(key, []).append(DigestEntry(proposal, mine, vote))
     ordered = sorted(
         groups.items(),
         key=lambda item: (
@@ -152,6 +161,7 @@ async def digest_view(
             )
             for (opd, code), entries in ordered
         ),
+        ballot.committee if ballot is not None else None,
     )
 
 
@@ -188,8 +198,6 @@ async def recipients_at(
         assert proposal.id is not None
         stage = stage_of.get(proposal.id, proposal.stage)
         if rules.stage_at(stage).committee:
-            from core.usecases.committee import reach_members  # committee builds on this module
-
             await reach_members(uow, rules, proposal, found)
             continue
         touched = [units.get(proposal.from_unit), units.get(proposal.to_unit)]
@@ -244,8 +252,7 @@ async def enqueue_stage_messages(
                         uow, arrived, {p.id: stage for p in arrived if p.id}, rules, today
                     )
                 before = len(earlier[(plan_id, stage)].by_chat.get(chat_id, []))
-            # A committee member votes on each card (a digest has no votes): always cards.
-            if rules.stage_at(stage).committee or before + len(at_stage) <= rules.cards_max:
+            if before + len(at_stage) <= rules.cards_max:
                 for proposal in at_stage:
                     await enqueue_card(uow, proposal, chat_id, rules, now, not_before)
                 continue

@@ -25,7 +25,7 @@ from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.usecases.approval.cards import alert_admins, transfer_facts
 from core.usecases.approval.chain import ApprovalRules, ApprovalStage, supervisors_of
 from core.usecases.committee import DEFAULT_NAME, Committee, ProposalMinutes, minutes_for
-from core.usecases.outbox import chats_of, enqueue
+from core.usecases.outbox import enqueue, enqueue_to_person
 from core.views.plan_report import proposal_number
 
 #: States whose transfer takes effect once its gates open (an open objection waits for its ruling).
@@ -156,20 +156,20 @@ async def _apply(
             dataclasses.replace(employee, unit_code=proposal.to_unit, tmt_unit=proposal.tmt)
         )
     destination = await uow.units.get(proposal.to_unit)
-    for chat_id, _lang in await chats_of(uow, proposal.nip):
-        await enqueue(
-            uow,
-            chat_id,
-            TransferEffective(
-                proposal_id=proposal.id,
-                to_unit=proposal.to_unit,
-                to_name=destination.name if destination else proposal.to_unit,
-                tmt=proposal.tmt,
-            ),
-            now=now,
-            dedupe_key=f"effective:{proposal.id}:{chat_id}",
-            not_before=working_time.next_open(now),
-        )
+    effective = TransferEffective(
+        proposal_id=proposal.id,
+        to_unit=proposal.to_unit,
+        to_name=destination.name if destination else proposal.to_unit,
+        tmt=proposal.tmt,
+    )
+    await enqueue_to_person(
+        uow,
+        proposal.nip,
+        effective,
+        key=f"effective:{proposal.id}",
+        now=now,
+        opening=working_time.next_open(now),
+    )
     await uow.audit.add(
         AuditEvent(
             "system",
@@ -197,21 +197,21 @@ async def _ask_for_arrival(
     round_ = waited // rules.reminder_working_days
     facts = await transfer_facts(uow, proposal)
     for _nip, chat_id, _lang in heads:
-        first = f"arrival:{proposal.id}:{chat_id}"
-        key = first if round_ == 0 else f"arrival-reminder:{proposal.id}:{round_}:{chat_id}"
-        if await uow.outbox.get_by_dedupe_key(first) is not None and key == first:
-            continue
-        if await uow.outbox.get_by_dedupe_key(key) is not None:
-            continue
-        await enqueue(
+        key = (
+            f"arrival:{proposal.id}:{chat_id}"
+            if round_ == 0
+            else f"arrival-reminder:{proposal.id}:{round_}:{chat_id}"
+        )
+        message = await enqueue(
             uow,
             chat_id,
             ArrivalRequest.of(facts, reminder=round_ > 0, waited_days=waited),
             now=now,
             dedupe_key=key,
             not_before=opening,
+            once=True,
         )
-        queued += 1
+        queued += message is not None
     if not heads:
         queued += await alert_admins(uow, "arrival_no_head", proposal, now, opening)
     elif waited >= rules.expiry_working_days:

@@ -48,10 +48,7 @@ async def request_due_evaluations(
             targets += [(chat, ASN_KINDS) for chat, _lang in await chats_of(uow, proposal.nip)]
             for chat_id, kinds in targets:
                 for kind in kinds:
-                    key = f"evaluation:{proposal.id}:{kind}:{chat_id}"
-                    if await uow.outbox.get_by_dedupe_key(key) is not None:
-                        continue
-                    await enqueue(
+                    queued = await enqueue(
                         uow,
                         chat_id,
                         EvaluationRequest(
@@ -63,10 +60,11 @@ async def request_due_evaluations(
                             to_name=unit.name if unit else proposal.to_unit,
                         ),
                         now=now,
-                        dedupe_key=key,
+                        dedupe_key=f"evaluation:{proposal.id}:{kind}:{chat_id}",
                         not_before=working_time.next_open(now),
+                        once=True,
                     )
-                    asked += 1
+                    asked += queued is not None
         await uow.commit()
     return asked
 

@@ -35,19 +35,6 @@ def previous_month(today: dt.date) -> str:
     return f"{first.year:04d}-{first.month:02d}"
 
 
-async def _queue_once(
-    uow: UnitOfWork,
-    chat_id: int,
-    payload: AspirationRenew | WorkloadReminder,
-    key: str,
-    now: dt.datetime,
-) -> bool:
-    if await uow.outbox.get_by_dedupe_key(key) is not None:
-        return False
-    await enqueue(uow, chat_id, payload, now=now, dedupe_key=key)
-    return True
-
-
 async def queue_flow_reminders(
     uow: UnitOfWork, *, now: dt.datetime, today: dt.date, policy: FlowReminderPolicy
 ) -> FlowReminders:
@@ -60,7 +47,8 @@ async def queue_flow_reminders(
         for chat_id, _ in await chats_of(uow, aspiration.nip):
             renew = AspirationRenew(expires_at=aspiration.expires_at)
             key = f"aspiration-renew:{aspiration.id}:{chat_id}"
-            renewals += await _queue_once(uow, chat_id, renew, key, now)
+            queued = await enqueue(uow, chat_id, renew, now=now, dedupe_key=key, once=True)
+            renewals += queued is not None
     workload = 0
     if today.day >= policy.workload_due_day:
         month = previous_month(today)
@@ -79,6 +67,7 @@ async def queue_flow_reminders(
             for chat_id, _ in await chats_of(uow, nip):
                 remind = WorkloadReminder(month=month, units=tuple(sorted(names)))
                 key = f"workload-remind:{month}:{chat_id}"
-                workload += await _queue_once(uow, chat_id, remind, key, now)
+                queued = await enqueue(uow, chat_id, remind, now=now, dedupe_key=key, once=True)
+                workload += queued is not None
     await uow.commit()
     return FlowReminders(renewals, workload)

@@ -14,7 +14,14 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from core.domain import ApprovalDecision, AuditEvent, ProposalState, Role, TransferProposal
+from core.domain import (
+    ApprovalDecision,
+    AuditEvent,
+    JsonValue,
+    ProposalState,
+    Role,
+    TransferProposal,
+)
 from core.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.domain.messages import (
     Direction,
@@ -34,7 +41,7 @@ from core.usecases.approval.chain import (
     stage_approvers,
     supervisors_of,
 )
-from core.usecases.outbox import chats_of, chats_with_role, enqueue
+from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_chats, enqueue_to_person
 
 #: Decisions on objections are recorded with this stage number (one per proposal).
 OBJECTION_STAGE = 99
@@ -96,8 +103,7 @@ async def _edit_notice(
 ) -> None:
     assert proposal.id is not None
     for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal.id}:"):
-        key = f"notice-outcome:{proposal.id}:{outcome}:{message.chat_id}"
-        if await uow.outbox.get_by_dedupe_key(key) is None and isinstance(message.payload, Notice):
+        if isinstance(message.payload, Notice):
             await enqueue(
                 uow,
                 message.chat_id,
@@ -109,7 +115,8 @@ async def _edit_notice(
                     objection_days=message.payload.objection_days,
                 ),
                 now=now,
-                dedupe_key=key,
+                dedupe_key=f"notice-outcome:{proposal.id}:{outcome}:{message.chat_id}",
+                once=True,
             )
 
 
@@ -163,17 +170,7 @@ async def accept_transfer(
         updated = dataclasses.replace(proposal, state=ProposalState.ACCEPTED)
         if not await uow.proposals.transition(proposal, updated):
             raise TransferNotOpen(state="changed")
-        await _edit_notice(uow, proposal, "accepted", now)
-        await uow.audit.add(
-            AuditEvent(
-                nip,
-                "proposal.accept",
-                f"proposal:{proposal_id}",
-                now,
-                {"state": "approved"},
-                {"state": "accepted"},
-            )
-        )
+        await _answered(uow, proposal, nip, "accept", "accepted", now)
         await uow.commit()
     return ObjectionOutcome(updated)
 
@@ -214,19 +211,28 @@ async def object_transfer(
                 now=now,
                 dedupe_key=f"objection:{proposal_id}:{chat_id}",
             )
-        await _edit_notice(uow, proposal, "objected", now)
-        await uow.audit.add(
-            AuditEvent(
-                nip,
-                "proposal.object",
-                f"proposal:{proposal_id}",
-                now,
-                {"state": "approved"},
-                {"state": "objected", "reason": reason.strip()},
-            )
-        )
+        await _answered(uow, proposal, nip, "object", "objected", now, reason=reason.strip())
         await uow.commit()
     return ObjectionOutcome(updated)
+
+
+async def _answered(
+    uow: UnitOfWork,
+    proposal: TransferProposal,
+    nip: str,
+    verb: str,
+    state: str,
+    now: dt.datetime,
+    **details: str,
+) -> None:
+    """The ASN NIP's answer to the notice (VERB accept or object, the proposal now in STATE):
+    the sent notice shows it and the audit records `proposal.VERB` with DETAILS."""
+    await _edit_notice(uow, proposal, state, now)
+    before: dict[str, JsonValue] = {"state": "approved"}
+    after: dict[str, JsonValue] = {"state": state, **details}
+    await uow.audit.add(
+        AuditEvent(nip, f"proposal.{verb}", f"proposal:{proposal.id}", now, before, after)
+    )
 
 
 def waited_working_days(proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime) -> int:
@@ -316,36 +322,30 @@ async def _rule(
         raise TransferNotOpen(state="changed")
     units = await _move_units(uow, proposal)
     opening = rules.working_time.next_open(now)
-    for chat_id, _lang in await chats_of(uow, proposal.nip):
-        await enqueue(
-            uow,
-            chat_id,
-            ObjectionRuling(
-                proposal_id=proposal_id,
-                outcome=outcome,
-                reason=reason,
-                from_unit=proposal.from_unit,
-                to_unit=proposal.to_unit,
-            ),
-            now=now,
-            dedupe_key=f"objection-outcome:{proposal_id}:{chat_id}",
-            not_before=opening,
-        )
+    ruling = ObjectionRuling(
+        proposal_id=proposal_id,
+        outcome=outcome,
+        reason=reason,
+        from_unit=proposal.from_unit,
+        to_unit=proposal.to_unit,
+    )
+    await enqueue_to_person(
+        uow, proposal.nip, ruling, key=f"objection-outcome:{proposal_id}", now=now, opening=opening
+    )
     if cancel:
         sides: tuple[tuple[Direction, str], ...] = (
             ("out", proposal.from_unit),
             ("in", proposal.to_unit),
         )
         for side, unit in sides:
-            for _n, chat_id, _lang in await supervisors_of(uow, unit):
-                await enqueue(
-                    uow,
-                    chat_id,
-                    SupervisorCancelled.of(units, direction=side),
-                    now=now,
-                    dedupe_key=f"supervisor-cancel:{proposal_id}:{chat_id}",
-                    not_before=opening,
-                )
+            await enqueue_to_chats(
+                uow,
+                [chat_id for _n, chat_id, _lang in await supervisors_of(uow, unit)],
+                SupervisorCancelled.of(units, direction=side),
+                key=f"supervisor-cancel:{proposal_id}",
+                now=now,
+                opening=opening,
+            )
     for message in await uow.outbox.list_by_dedupe_prefix(f"objection:{proposal_id}:"):
         if not isinstance(message.payload, ObjectionCard):
             continue
@@ -428,36 +428,32 @@ async def chase_objections(
                 else:
                     card = await _card_for_admins(uow, current, rules, now)
                     if waited >= rules.objection_escalation_working_days:
-                        for _n, chat_id, _l in await chats_with_role(uow, Role.ADMIN):
-                            key = f"objection:{pid}:esc:{chat_id}"
-                            if await uow.outbox.get_by_dedupe_key(key) is None:
-                                await enqueue(
-                                    uow,
-                                    chat_id,
-                                    dataclasses.replace(card, escalated=True),
-                                    now=now,
-                                    dedupe_key=key,
-                                    not_before=opening,
-                                )
-                                raised += 1
+                        raised += await enqueue_to_chats(
+                            uow,
+                            [
+                                chat_id
+                                for _n, chat_id, _l in await chats_with_role(uow, Role.ADMIN)
+                            ],
+                            dataclasses.replace(card, escalated=True),
+                            key=f"objection:{pid}:esc",
+                            now=now,
+                            opening=opening,
+                            once=True,
+                        )
                     if waited >= rules.reminder_working_days:
                         last = len(rules.stages) - 1
-                        for _n, chat_id, _l in await stage_approvers(uow, current, last, rules):
-                            key = f"objection-reminder:{pid}:{chat_id}"
-                            if await uow.outbox.get_by_dedupe_key(key) is None:
-                                await enqueue(
-                                    uow,
-                                    chat_id,
-                                    ObjectionReminder(
-                                        proposal_id=pid,
-                                        waited_days=waited,
-                                        deadline=card.deadline,
-                                    ),
-                                    now=now,
-                                    dedupe_key=key,
-                                    not_before=opening,
-                                )
-                                reminded += 1
+                        approvers = await stage_approvers(uow, current, last, rules)
+                        reminded += await enqueue_to_chats(
+                            uow,
+                            [chat_id for _n, chat_id, _l in approvers],
+                            ObjectionReminder(
+                                proposal_id=pid, waited_days=waited, deadline=card.deadline
+                            ),
+                            key=f"objection-reminder:{pid}",
+                            now=now,
+                            opening=opening,
+                            once=True,
+                        )
                 await uow.commit()
         except Conflict:
             continue  # ruled on by a person meanwhile

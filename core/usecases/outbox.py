@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -16,13 +16,16 @@ from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 SendStatus = Literal["sent", "retry", "blocked", "gone"]
 
 #: Kinds that answer a person's own action or edit an existing card: they skip working hours.
-IMMEDIATE_KINDS = frozenset({"card_outcome", "summary_outcome", "admin_alert", "plan_ready"})
+IMMEDIATE_KINDS = frozenset(
+    {"card_outcome", "committee_tally", "summary_outcome", "admin_alert", "plan_ready"}
+)
 
 #: Send order when several messages are due (lower first): replies to a person's own action,
 #: then plan summaries and digests, then notices, then reminders. Unknown kinds count as notices.
 PRIORITY_REPLY, PRIORITY_DIGEST, PRIORITY_NOTICE, PRIORITY_REMINDER = 0, 1, 2, 3
 KIND_PRIORITY: dict[str, int] = {
     "card_outcome": PRIORITY_REPLY,
+    "committee_tally": PRIORITY_REPLY,
     "summary_outcome": PRIORITY_REPLY,
     "notice_outcome": PRIORITY_REPLY,
     "objection_card_outcome": PRIORITY_REPLY,
@@ -178,27 +181,6 @@ def backoff_delay(attempts: int, policy: DispatchPolicy) -> dt.timedelta:
     return min(delay, policy.max_backoff)
 
 
-def new_message(
-    chat_id: int,
-    payload: OutboxPayload,
-    *,
-    now: dt.datetime,
-    dedupe_key: str,
-    not_before: dt.datetime | None = None,
-) -> OutboxMessage:
-    """An outbox row to add inside the caller's unit of work (its kind is PAYLOAD's)."""
-    return OutboxMessage(
-        id=None,
-        chat_id=chat_id,
-        payload=payload,
-        created_at=now,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=not_before or now,
-        dedupe_key=dedupe_key,
-    )
-
-
 async def chats_of(uow: UnitOfWork, nip: str) -> list[tuple[int, str]]:
     """(chat id, language) of every reachable Telegram account bound to `nip`."""
     found: list[tuple[int, str]] = []
@@ -229,10 +211,24 @@ async def enqueue(
     now: dt.datetime,
     dedupe_key: str,
     not_before: dt.datetime | None = None,
-) -> OutboxMessage:
-    """Add one notification to the caller's transaction (no commit here)."""
+    once: bool = False,
+) -> OutboxMessage | None:
+    """Add one notification (its kind is PAYLOAD's) to the caller's transaction (no commit
+    here), due at NOT_BEFORE or NOW. Conflict if DEDUPE_KEY is already queued; with ONCE,
+    nothing is added then and the answer is None."""
+    if once and await uow.outbox.get_by_dedupe_key(dedupe_key) is not None:
+        return None
     return await uow.outbox.add(
-        new_message(chat_id, payload, now=now, dedupe_key=dedupe_key, not_before=not_before)
+        OutboxMessage(
+            id=None,
+            chat_id=chat_id,
+            payload=payload,
+            created_at=now,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=not_before or now,
+            dedupe_key=dedupe_key,
+        )
     )
 
 
@@ -492,3 +488,45 @@ def pending_kinds(messages: Sequence[OutboxMessage]) -> dict[str, int]:
     for message in messages:
         counts[message.kind] = counts.get(message.kind, 0) + 1
     return counts
+
+
+async def enqueue_to_chats(
+    uow: UnitOfWork,
+    chat_ids: Iterable[int],
+    payload: OutboxPayload,
+    *,
+    key: str,
+    now: dt.datetime,
+    opening: dt.datetime,
+    once: bool = False,
+) -> int:
+    """PAYLOAD to each of CHAT_IDS, each with the dedupe key `KEY:<chat id>`, held until
+    OPENING (the next working hour); with ONCE, chats that already have it are skipped.
+    Returns how many were queued."""
+    queued = 0
+    for chat_id in chat_ids:
+        message = await enqueue(
+            uow,
+            chat_id,
+            payload,
+            now=now,
+            dedupe_key=f"{key}:{chat_id}",
+            not_before=opening,
+            once=once,
+        )
+        queued += message is not None
+    return queued
+
+
+async def enqueue_to_person(
+    uow: UnitOfWork,
+    nip: str,
+    payload: OutboxPayload,
+    *,
+    key: str,
+    now: dt.datetime,
+    opening: dt.datetime,
+) -> None:
+    """PAYLOAD to every reachable chat of the employee NIP (`chats_of`): `enqueue_to_chats`."""
+    chats = [chat_id for chat_id, _language in await chats_of(uow, nip)]
+    await enqueue_to_chats(uow, chats, payload, key=key, now=now, opening=opening)

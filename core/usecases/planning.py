@@ -30,10 +30,11 @@ from core.domain import (
 from core.domain.abk import (
     DEFAULT_AVERAGE_MONTHS,
     accepted_activities,
+    canonical_jabatan,
     engine_families,
     staffing_by_family,
 )
-from core.domain.consistency import Finding, canonical_names, check_consistency, left_out_pairs
+from core.domain.consistency import Finding, check_consistency, left_out_pairs
 from core.domain.eligibility import JabatanInfo, catalogue_by_key
 from core.domain.errors import Conflict
 from core.domain.messages import PlanReport
@@ -173,20 +174,16 @@ async def take_snapshot(
 
 
 def consistent_snapshot(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ...]]:
-    """SNAPSHOT with every jabatan written in its canonical spelling (names that differ only by
-    case, punctuation, spaces or abbreviation count as one jabatan; core.domain.consistency), and
-    the
+    """SNAPSHOT with every jabatan written in the spelling it is counted under
+    (core.domain.abk.canonical_jabatan: names that differ only by case, punctuation, spaces or
+    abbreviation are one jabatan), so proposals and notices name it as the ABK does, and the
     consistency findings of the data as stored."""
     findings = check_consistency(snapshot.employees, snapshot.activities)
-    names = canonical_names(snapshot.employees, snapshot.activities)
-    if all(spelling == chosen for spelling, chosen in names.items()):
+    canonical = canonical_jabatan(snapshot.employees, snapshot.activities)
+    employees = tuple(replace(e, jabatan=canonical(e.jabatan)) for e in snapshot.employees)
+    activities = tuple(replace(a, jabatan=canonical(a.jabatan)) for a in snapshot.activities)
+    if employees == snapshot.employees and activities == snapshot.activities:
         return snapshot, findings
-    employees = tuple(
-        replace(e, jabatan=names.get(e.jabatan, e.jabatan)) for e in snapshot.employees
-    )
-    activities = tuple(
-        replace(a, jabatan=names.get(a.jabatan, a.jabatan)) for a in snapshot.activities
-    )
     return replace(snapshot, employees=employees, activities=activities), findings
 
 
@@ -267,23 +264,24 @@ async def propose_plan(
     moving = {m.employee for m in solution.moves}
     movers = {e.nip: e for e in snapshot.employees if e.nip in moving}
     people = {nip: e.name for nip, e in movers.items()}
+    outcome = PlanOutcome(
+        None,
+        solution,
+        (),
+        False,
+        dry_run,
+        bars,
+        len(snapshot.busy_nips),
+        names,
+        people,
+        units,
+        movers,
+        phase_seconds=laps.seconds,
+        left_out=left_out,
+        workload_flags=snapshot.workload_flags,
+    )
     if dry_run:
-        return PlanOutcome(
-            None,
-            solution,
-            (),
-            False,
-            True,
-            bars,
-            len(snapshot.busy_nips),
-            names,
-            people,
-            units,
-            movers,
-            phase_seconds=laps.seconds,
-            left_out=left_out,
-            workload_flags=snapshot.workload_flags,
-        )
+        return outcome
     document = plan_document(
         solution, left_out, bars, workload_flags_payload(snapshot.workload_flags, names)
     )
@@ -297,23 +295,7 @@ async def propose_plan(
             existing = await uow.plans.get_for_date(plan_date)
         assert existing is not None
         return await _existing(uow_factory, existing)
-    return PlanOutcome(
-        stored,
-        solution,
-        proposals,
-        True,
-        False,
-        bars,
-        len(snapshot.busy_nips),
-        names,
-        people,
-        units,
-        movers,
-        delivery,
-        laps.seconds,
-        left_out,
-        snapshot.workload_flags,
-    )
+    return replace(outcome, plan=stored, proposals=proposals, created=True, delivery=delivery)
 
 
 async def _existing(uow_factory: UnitOfWorkFactory, plan: Plan) -> PlanOutcome:

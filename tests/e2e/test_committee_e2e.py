@@ -63,6 +63,18 @@ async def test_the_team_votes_on_its_cards_and_the_stage_passes_at_its_quorum(
             timeout=10,
         )
         assert voted.button_texts == ["ℹ️ Rincian"]
+        # Every other member's copy is edited with the tally and keeps its vote buttons.
+        for nip in (SUP_B, CLERK):
+            tallied = await users[nip].wait_for_message(
+                lambda m, n=nip: (
+                    m.message_id == cards[n].message_id  # type: ignore[misc]
+                    and "Suara sejauh ini: 1 setuju, 0 tidak setuju" in m.body
+                ),
+                timeout=15,
+                after=0,
+            )
+            assert "Suara Anda" not in tallied.body
+            assert tallied.button_texts == ["✅ Setuju", "❌ Tidak setuju", "ℹ️ Rincian"]
         again = await first.press_data(cards[SUP_A].message_id, f"kom:no:{pid}:1")
         refused = await first.wait_for_callback_answer(again, timeout=20)
         assert "sudah memberi suara" in (refused.text or "")
@@ -72,6 +84,16 @@ async def test_the_team_votes_on_its_cards_and_the_stage_passes_at_its_quorum(
         await second.wait_for_message(contains="mengapa Anda tidak setuju", timeout=10)
         await second.send_text("Unit asal kehilangan perawat IGD")
         await second.wait_for_message(contains="tercatat", timeout=10)
+        # The third member's copy now shows both votes, still with the buttons.
+        await users[CLERK].wait_for_message(
+            lambda m: (
+                m.message_id == cards[CLERK].message_id
+                and "Suara sejauh ini: 1 setuju, 1 tidak setuju" in m.body
+                and "✅ Setuju" in m.button_texts
+            ),
+            timeout=15,
+            after=0,
+        )
 
         third = users[CLERK]
         query = await third.press("✅ Setuju", cards[CLERK])

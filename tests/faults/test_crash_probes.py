@@ -119,6 +119,7 @@ async def test_kills_while_sending_lose_nothing_and_repeat_at_most_one_per_kill(
                     now=now,
                     dedupe_key=f"probe:{token}",
                 )
+                assert row is not None  # queued (not `once`): a taken key would raise
                 ids[token] = row.id or 0
         await uow.commit()
     tally = Tally("sending", world["backend"], items=len(ids))

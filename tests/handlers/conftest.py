@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from db.dialogue_store import SqlDialogueStore
 from db.engine import create_engine, session_factory
 from db.uow import uow_factory as make_uow_factory
 from tests.handlers.fake_telegram import RecordedCall, RecordingRequest, UpdateFactory
+from tests.support.agency import Agency
 from tests.support.clock import FakeClock
 from tests.support.handler_agency import HANDLER_AGENCY, START
 
@@ -78,19 +80,24 @@ class Harness:
         await self.command(user_id, f"/start {code}", language)
 
 
-@pytest.fixture
-async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
-    """The whole bot with the sample agency and the fake Bot API, on SQLite and PostgreSQL."""
-    engine = create_engine(migrated_database_url)
+@asynccontextmanager
+async def running_harness(
+    database_url: str, agency: Agency = HANDLER_AGENCY, **settings: Any
+) -> AsyncIterator[Harness]:
+    """The whole bot over DATABASE_URL holding AGENCY, with the fake Bot API; SETTINGS are
+    the bot's settings by field name (e.g. approval_chain)."""
+    engine = create_engine(database_url)
     sessions = session_factory(engine)
     uows = make_uow_factory(sessions)
     async with uows() as uow:
-        await HANDLER_AGENCY.write(uow)
+        await agency.write(uow)
     clock = FakeClock(START)
     request = RecordingRequest()
-    settings = Settings(bot_token=SecretStr("123:TEST"), _env_file=None)  # type: ignore[call-arg]
+    bot_settings = Settings(  # type: ignore[call-arg]
+        bot_token=SecretStr("123:TEST"), _env_file=None, **settings
+    )
     app = build_application(
-        settings,
+        bot_settings,
         uows,
         clock,
         dialogues=SqlDialogueStore(sessions),
@@ -103,3 +110,10 @@ async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
     finally:
         await app.shutdown()
         await engine.dispose()
+
+
+@pytest.fixture
+async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
+    """The whole bot with the sample agency and the fake Bot API, on SQLite and PostgreSQL."""
+    async with running_harness(migrated_database_url) as harness:
+        yield harness

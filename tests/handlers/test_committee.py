@@ -4,60 +4,35 @@ shows the vote and the tally, a second tap or a late tap gets a toast, outsiders
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-from bot.app import build_application
-from bot.settings import Settings
 from core.usecases.approval.cards import card_payload, content_of
-from db.dialogue_store import SqlDialogueStore
-from db.engine import create_engine, session_factory
-from db.uow import uow_factory as make_uow_factory
 from handlers.approval import render_card
 from handlers.i18n import translator
-from tests.handlers.conftest import Harness
-from tests.handlers.fake_telegram import RecordingRequest, UpdateFactory
+from tests.handlers.conftest import Harness, running_harness
 from tests.handlers.test_phone import seed_move
-from tests.support.clock import FakeClock
-from tests.support.handler_agency import DEWI, HANDLER_AGENCY, KEPALA, RINA, SITI, START
+from tests.support.handler_agency import DEWI, KEPALA, RINA, SITI
 
 SITI_ID, DEWI_ID, KEPALA_ID, RINA_ID = 601, 602, 603, 604
 MEMBERS = (KEPALA.nip, RINA.nip, DEWI.nip)
 
 
+#: A chain `tpk,ppk` whose first stage is a committee of three (two agree).
+TEAM: dict[str, Any] = {
+    "approval_chain": "tpk,ppk",
+    "committee_stage": "tpk",
+    "committee_members": ",".join(MEMBERS),
+    "committee_quorum": 2,
+}
+
+
 @pytest.fixture
 async def h(migrated_database_url: str) -> AsyncIterator[Harness]:
-    """The whole bot with a chain `tpk,ppk` whose first stage is a committee of three (2 agree)."""
-    engine = create_engine(migrated_database_url)
-    sessions = session_factory(engine)
-    uows = make_uow_factory(sessions)
-    async with uows() as uow:
-        await HANDLER_AGENCY.write(uow)
-    clock = FakeClock(START)
-    request = RecordingRequest()
-    settings = Settings(  # type: ignore[call-arg]
-        bot_token=SecretStr("123:TEST"),
-        _env_file=None,
-        approval_chain="tpk,ppk",
-        committee_stage="tpk",
-        committee_members=",".join(MEMBERS),
-        committee_quorum=2,
-    )
-    app = build_application(
-        settings,
-        uows,
-        clock,
-        dialogues=SqlDialogueStore(sessions),
-        request=request,
-        get_updates_request=request,
-    )
-    await app.initialize()
-    try:
-        yield Harness(app, request, UpdateFactory(app.bot), uows, clock)
-    finally:
-        await app.shutdown()
-        await engine.dispose()
+    """The whole bot with the TEAM's chain."""
+    async with running_harness(migrated_database_url, **TEAM) as harness:
+        yield harness
 
 
 async def test_members_vote_on_the_card_until_the_quorum_agrees(h: Harness) -> None:

@@ -12,7 +12,7 @@ from core.domain.messages import AdminAlert
 from core.ports import UnitOfWorkFactory
 from core.usecases.approval.decisions import AlreadyDecided, decide
 from core.usecases.objections import decide_objection, object_transfer
-from core.usecases.outbox import DispatchPolicy, dispatch_due, new_message
+from core.usecases.outbox import DispatchPolicy, dispatch_due, enqueue
 from core.usecases.planning import propose_plan
 from tests.support.clock import FakeClock
 from tests.support.fakes import RecordingSender, stored_id
@@ -141,13 +141,12 @@ async def test_two_dispatchers_racing_send_each_message_once(agency: UnitOfWorkF
     clock = FakeClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=JAKARTA))
     async with agency() as uow:
         for i in range(40):
-            await uow.outbox.add(
-                new_message(
-                    1000 + i % 5,
-                    AdminAlert(alert="failed", nips=(str(i),)),
-                    now=clock.now(),
-                    dedupe_key=f"race:{i}",
-                )
+            await enqueue(
+                uow,
+                1000 + i % 5,
+                AdminAlert(alert="failed", nips=(str(i),)),
+                now=clock.now(),
+                dedupe_key=f"race:{i}",
             )
         await uow.commit()
     first, second = RecordingSender(), RecordingSender()

@@ -395,6 +395,12 @@ class CommitteeVotes(_Repo):
     async def list_for(self, proposal_id: int) -> Sequence[CommitteeVote]:
         return [v for v in self.s.committee_votes if v.proposal_id == proposal_id]
 
+    async def acted_on(self, plan_id: int, nip: str) -> Collection[int]:
+        in_plan = {i for i, p in self.s.proposals.items() if p.plan_id == plan_id}
+        voted = {v.proposal_id for v in self.s.committee_votes if v.member_nip == nip}
+        decided = {d.proposal_id for d in self.s.decisions if d.approver_nip == nip}
+        return (voted | decided) & in_plan
+
 
 class Outbox(_Repo):
     async def add(self, message: OutboxMessage) -> OutboxMessage:

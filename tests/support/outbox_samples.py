@@ -60,6 +60,21 @@ FACTS = m.TransferFacts(
 
 SAMPLES: dict[type[OutboxPayload], OutboxPayload] = {
     m.ApprovalCard: m.ApprovalCard(proposal_id=7, content=CONTENT, stage=0, stage_count=2),
+    m.CommitteeTally: m.CommitteeTally(
+        edit_of="card:7:1:301",
+        card=m.ApprovalCard(
+            proposal_id=7,
+            content=CONTENT,
+            stage=1,
+            stage_count=3,
+            committee=m.CommitteeFacts(name="Tim Penilai Kinerja", members=3, quorum=2),
+        ),
+        yes=1,
+        no=1,
+        open=1,
+        voted=False,
+        reason="Formasi unit tujuan sudah penuh",
+    ),
     m.CardOutcome: m.CardOutcome(
         edit_of=None,
         proposal_id=7,

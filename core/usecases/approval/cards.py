@@ -20,7 +20,7 @@ from core.domain.messages import (
 from core.domain.notices import TransferContent, transfer_content
 from core.ports import UnitOfWork
 from core.usecases.approval.chain import ApprovalRules, stage_approvers, supervisors_of
-from core.usecases.outbox import chats_of, chats_with_role, enqueue
+from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_chats, enqueue_to_person
 
 
 def card_key(proposal_id: int, stage: int, chat_id: int) -> str:
@@ -138,9 +138,6 @@ async def enqueue_card_outcome(
             chat_id = message.chat_id
             copy = (message.dedupe_key or "").removeprefix("card:")
             kind = "card-outcome" if card_stage == stage else f"card-final:{stage}"
-            key = f"{kind}:{copy}"
-            if await uow.outbox.get_by_dedupe_key(key) is not None:
-                continue
             await enqueue(
                 uow,
                 chat_id,
@@ -162,7 +159,8 @@ async def enqueue_card_outcome(
                     next_stage_name=next_stage_name,
                 ),
                 now=now,
-                dedupe_key=key,
+                dedupe_key=f"{kind}:{copy}",
+                once=True,
             )
 
 
@@ -173,19 +171,10 @@ async def enqueue_notice(
     assert proposal.id is not None
     content = await content_of(uow, proposal, rules, now)
     opening = rules.working_time.next_open(now)
-    for chat_id, _language in await chats_of(uow, proposal.nip):
-        await enqueue(
-            uow,
-            chat_id,
-            Notice(
-                proposal_id=proposal.id,
-                content=content,
-                objection_days=rules.objection_days,
-            ),
-            now=now,
-            dedupe_key=f"notice:{proposal.id}:{chat_id}",
-            not_before=opening,
-        )
+    notice = Notice(proposal_id=proposal.id, content=content, objection_days=rules.objection_days)
+    await enqueue_to_person(
+        uow, proposal.nip, notice, key=f"notice:{proposal.id}", now=now, opening=opening
+    )
     sides: tuple[tuple[Direction, str], ...] = (
         ("out", proposal.from_unit),
         ("in", proposal.to_unit),
@@ -228,21 +217,20 @@ async def transfer_facts(uow: UnitOfWork, proposal: TransferProposal) -> Transfe
 async def alert_admins(
     uow: UnitOfWork, alert: str, proposal: TransferProposal, now: dt.datetime, opening: dt.datetime
 ) -> int:
-    sent = 0
-    for _nip, chat_id, _lang in await chats_with_role(uow, Role.ADMIN):
-        key = f"{alert}:{proposal.id}:{chat_id}"
-        if await uow.outbox.get_by_dedupe_key(key) is not None:
-            continue
-        await enqueue(
-            uow,
-            chat_id,
-            TransferAlert.of(await transfer_facts(uow, proposal), alert=alert),
-            now=now,
-            dedupe_key=key,
-            not_before=opening,
-        )
-        sent += 1
-    return sent
+    """TransferAlert ALERT about PROPOSAL to every admin once; returns how many were queued."""
+    admins = [chat_id for _nip, chat_id, _lang in await chats_with_role(uow, Role.ADMIN)]
+    if not admins:
+        return 0
+    facts = await transfer_facts(uow, proposal)
+    return await enqueue_to_chats(
+        uow,
+        admins,
+        TransferAlert.of(facts, alert=alert),
+        key=f"{alert}:{proposal.id}",
+        now=now,
+        opening=opening,
+        once=True,
+    )
 
 
 async def record_card_copy(
@@ -265,6 +253,7 @@ async def record_card_copy(
         now=now,
         dedupe_key=key,
     )
+    assert stored is not None  # without `once`, a taken key raises Conflict
     await uow.outbox.update(
         dataclasses.replace(
             stored, status=OutboxStatus.SENT, telegram_message_id=telegram_message_id

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.domain import AuditEvent, ProposalState, Role, TransferProposal
-from core.domain.messages import EscalationDigest, OutboxPayload, Reminder, ReminderDigest
+from core.domain.messages import EscalationDigest, Reminder, ReminderDigest
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.usecases.approval.cards import enqueue_card, enqueue_card_outcome
 from core.usecases.approval.chain import (
@@ -120,7 +120,7 @@ async def remind_and_expire(
                         not_before=opening,
                     )
             else:
-                await _enqueue_once(
+                await enqueue(
                     uow,
                     chat_id,
                     ReminderDigest(
@@ -128,27 +128,16 @@ async def remind_and_expire(
                         ids=tuple(sorted(i.proposal_id for i in due)),
                         expires_in=min(i.expires_in for i in due),
                     ),
-                    now,
-                    f"reminders:{chat_id}:{today.isoformat()}",
-                    opening,
+                    now=now,
+                    dedupe_key=f"reminders:{chat_id}:{today.isoformat()}",
+                    not_before=opening,
+                    once=True,
                 )
             reminded += len(due)
         for chat_id, proposals in raised.items():
             await _raise(uow, chat_id, proposals, rules, now, opening)
         await uow.commit()
     return ReminderReport(reminded, expired, escalated)
-
-
-async def _enqueue_once(
-    uow: UnitOfWork,
-    chat_id: int,
-    payload: OutboxPayload,
-    now: dt.datetime,
-    key: str,
-    not_before: dt.datetime,
-) -> None:
-    if await uow.outbox.get_by_dedupe_key(key) is None:
-        await enqueue(uow, chat_id, payload, now=now, dedupe_key=key, not_before=not_before)
 
 
 async def waited_working_days(
@@ -200,7 +189,7 @@ async def _raise(
             )
         return
     today = rules.working_time.local(now).date()
-    await _enqueue_once(
+    await enqueue(
         uow,
         chat_id,
         EscalationDigest(
@@ -208,7 +197,8 @@ async def _raise(
             ids=tuple(sorted(p.id for p in proposals if p.id is not None)),
             days=rules.escalation_working_days,
         ),
-        now,
-        f"escalation:{chat_id}:{today.isoformat()}",
-        opening,
+        now=now,
+        dedupe_key=f"escalation:{chat_id}:{today.isoformat()}",
+        not_before=opening,
+        once=True,
     )

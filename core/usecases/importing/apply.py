@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from core.domain import Activity, AuditEvent, Employee, Unit
@@ -35,32 +36,19 @@ K = TypeVar("K")
 
 
 def _normalised_unit(unit: Unit) -> Unit:
-    return Unit(
-        unit.code, unit.name, unit.opd, unit.lat, unit.lon,
-        tuple(sorted(set(unit.skills_needed))), unit.daerah_khusus, unit.head_nip or None,
-    )  # fmt: skip
+    """UNIT as it is stored: skills sorted and once each, no head as None (not '')."""
+    return replace(
+        unit, skills_needed=tuple(sorted(set(unit.skills_needed))), head_nip=unit.head_nip or None
+    )
 
 
 def _normalised_employee(employee: Employee) -> Employee:
-    return Employee(
-        nip=employee.nip,
-        name=employee.name,
-        status=employee.status,
-        unit_code=employee.unit_code,
-        jabatan=employee.jabatan,
-        golongan=employee.golongan,
-        tmt_unit=employee.tmt_unit,
-        retirement_age=employee.retirement_age,
+    """EMPLOYEE as it is stored: skills sorted and once each, empty optional texts as None."""
+    return replace(
+        employee,
         skills=tuple(sorted(set(employee.skills))),
-        home_lat=employee.home_lat,
-        home_lon=employee.home_lon,
         spouse_nip=employee.spouse_nip or None,
         lock_reason=employee.lock_reason or None,
-        lock_kind=employee.lock_kind,
-        lock_until=employee.lock_until,
-        contract_end=employee.contract_end,
-        skp_1=employee.skp_1,
-        skp_2=employee.skp_2,
         mapel=employee.mapel or None,
     )
 
