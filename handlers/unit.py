@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
-from core.domain import Role, Unit
-from core.domain.abk import staffing_by_family, workload_figures
-from core.domain.access import OutOfScope, units_in_scope
-from core.usecases.workload import accepted_workload
+from core.domain import Role
+from core.views.unit_status import UnitStatus, read_unit_statuses
 from handlers.access import Turn, handler, show
 from handlers.formatting import figures_text
+from handlers.i18n import Translator
 from handlers.keyboards import button, keyboard
 
 FEATURE = "unit"
@@ -18,28 +17,18 @@ PER_PAGE = 5
 PAGE_BUDGET = 3800
 
 
-async def _unit_blocks(turn: Turn, units: list[Unit]) -> list[str]:
-    wke = turn.context.rules.workload.wke_minutes
-    async with turn.context.uow() as uow:
-        activities = await accepted_workload(uow, turn.context.rules.workload.average_months)
-        employees = await uow.employees.list()
-    table = staffing_by_family(employees, activities, wke)
-    blocks: list[str] = []
-    for unit in units:
-        lines = [f"<b>{escape(unit.name)}</b> ({escape(unit.code)})"]
-        jabatan = sorted({a.jabatan for a in activities if a.unit_code == unit.code})
-        for j in jabatan:
-            family = table[(unit.code, j)]
-            figures = workload_figures(family.minutes, family.staff, wke)
-            line = f"• {escape(j)}: {figures_text(turn.t, figures)}"
-            if len(lines) > 1 and sum(len(x) + 1 for x in lines) + len(line) > PAGE_BUDGET:
-                lines.append("…")  # a unit too big for one message: the rest is cut
-                break
-            lines.append(line)
-        if not jabatan:
-            lines.append(turn.t("unit.no_activities"))
-        blocks.append("\n".join(lines))
-    return blocks
+def _unit_block(t: Translator, status: UnitStatus) -> str:
+    unit = status.unit
+    lines = [f"<b>{escape(unit.name)}</b> ({escape(unit.code)})"]
+    for line in status.jabatan:
+        text = f"• {escape(line.jabatan)}: {figures_text(t, line.figures)}"
+        if len(lines) > 1 and sum(len(x) + 1 for x in lines) + len(text) > PAGE_BUDGET:
+            lines.append("…")  # a unit too big for one message: the rest is cut
+            break
+        lines.append(text)
+    if not status.jabatan:
+        lines.append(t("unit.no_activities"))
+    return "\n".join(lines)
 
 
 def _pages(blocks: list[str]) -> list[list[str]]:
@@ -56,11 +45,14 @@ def _pages(blocks: list[str]) -> list[list[str]]:
 
 
 async def _render(turn: Turn, page: int) -> None:
-    async with turn.context.uow() as uow:
-        units = units_in_scope(turn.me, Role.SUPERVISOR, await uow.units.list())
-    if not units:
-        raise OutOfScope()
-    pages = _pages(await _unit_blocks(turn, units))
+    rules = turn.context.rules.workload
+    statuses = await read_unit_statuses(
+        turn.context.uow,
+        turn.me,
+        wke_minutes=rules.wke_minutes,
+        workload_months=rules.average_months,
+    )
+    pages = _pages([_unit_block(turn.t, status) for status in statuses])
     number = min(max(page, 0), len(pages) - 1)
     header = turn.t("unit.header", page=number + 1, pages=len(pages))
     text = header + "\n\n" + "\n\n".join(pages[number])

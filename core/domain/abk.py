@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from core.domain import Activity, Employee, WorkloadReport
+from core.domain.consistency import canonical_names
 from core.domain.eligibility import JabatanInfo, catalogue_by_key, jabatan_info
 
 DEFAULT_WKE_MINUTES = 75_000.0
@@ -144,6 +145,29 @@ def engine_families(catalogue: Iterable[JabatanInfo] = ()) -> FamilyOf:
     return family
 
 
+def canonical_jabatan(
+    employees: Iterable[Employee], activities: Iterable[Activity]
+) -> Callable[[str], str]:
+    """The spelling a jabatan is counted under: names that differ only by case, punctuation,
+    spaces or a common abbreviation are one jabatan, written as most ABK rows write it (else as
+    most staff hold it; core.domain.consistency.canonical_names). A name not in the records is
+    returned as written."""
+    names = canonical_names(employees, activities)
+    return lambda jabatan: names.get(jabatan, jabatan)
+
+
+def canonical_families(
+    employees: Iterable[Employee],
+    activities: Iterable[Activity],
+    family: FamilyOf = by_jabatan,
+) -> FamilyOf:
+    """FAMILY read on the canonical spelling of the jabatan (`canonical_jabatan` over these
+    records): the family function every count of staff or workload uses, so "perawat
+    terampil" and "Perawat Terampil" never split a headcount."""
+    canonical = canonical_jabatan(employees, activities)
+    return lambda jabatan, mapel: family(canonical(jabatan), mapel)
+
+
 @dataclass(frozen=True, slots=True)
 class FamilyStaffing:
     """The ABK figures of one (unit, family): workload minutes, FTE need (minutes / WKE) and
@@ -169,18 +193,22 @@ def staffing_by_family(
 ) -> dict[FamilyKey, FamilyStaffing]:
     """The one ABK aggregation: per (unit code, family) of every pair that has staff or ABK
     activities, the workload minutes (Σ annual volume × norma waktu), the FTE need (minutes /
-    WKE, PermenPANRB 1/2020) and the headcount. FAMILY groups jabatan (`by_jabatan`, or
-    `engine_families` for the rebalancing engine's subject families). The engine's snapshot,
-    the plan's chart and the staffing-gap report all read their numbers here.
+    WKE, PermenPANRB 1/2020) and the headcount. Jabatan written differently count as one,
+    under their canonical spelling (`canonical_families`); FAMILY then groups them
+    (`by_jabatan`, or `engine_families` for the rebalancing engine's subject families). The
+    engine's snapshot, the plan's chart, the staffing-gap report, /unit and the workload
+    preview all read their numbers here.
 
     Raises ValueError when WKE is not positive.
     """
     if wke_minutes <= 0:
         raise ValueError("WKE must be positive")
-    minutes = minutes_by_family(replace(a, jabatan=family(a.jabatan, a.mapel)) for a in activities)
+    employees, activities = list(employees), list(activities)
+    of = canonical_families(employees, activities, family)
+    minutes = minutes_by_family(replace(a, jabatan=of(a.jabatan, a.mapel)) for a in activities)
     staff: dict[FamilyKey, int] = defaultdict(int)
     for e in employees:
-        staff[(e.unit_code, family(e.jabatan, e.mapel))] += 1
+        staff[(e.unit_code, of(e.jabatan, e.mapel))] += 1
     return {
         key: FamilyStaffing(
             minutes=minutes.get(key, 0.0),

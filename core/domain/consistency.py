@@ -86,10 +86,11 @@ def canonical_names(
     rows use, else the one most staff hold; ties go to the alphabetically first."""
     abk: dict[str, Counter[str]] = defaultdict(Counter)
     staff: dict[str, Counter[str]] = defaultdict(Counter)
-    for activity in activities:
-        abk[jabatan_key(activity.jabatan)][activity.jabatan] += 1
-    for employee in employees:
-        staff[jabatan_key(employee.jabatan)][employee.jabatan] += 1
+    # Each distinct spelling is keyed once: an agency has many people but few spellings.
+    for spelling, rows in Counter(activity.jabatan for activity in activities).items():
+        abk[jabatan_key(spelling)][spelling] += rows
+    for spelling, people in Counter(employee.jabatan for employee in employees).items():
+        staff[jabatan_key(spelling)][spelling] += people
     names: dict[str, str] = {}
     for key in set(abk) | set(staff):
         source = abk[key] if abk.get(key) else staff[key]

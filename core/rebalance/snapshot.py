@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from core.domain import Activity, Aspiration, Employee, Unit
 from core.domain.abk import (
     DEFAULT_WKE_MINUTES,
+    canonical_families,
     demand_by_family,
     engine_families,
     staffing_by_family,
@@ -38,7 +39,9 @@ def build_instance(
     unit_heads: Mapping[str, Iterable[str]] | None = None,
     tmt: dt.date | None = None,
 ) -> Instance:
-    """The instance for today: family = jabatan, demand = ABK minutes / WKE per (unit, jabatan).
+    """The instance for today: family = jabatan, demand = ABK minutes / WKE per (unit, jabatan);
+    jabatan written differently (case, punctuation, abbreviation) are one family
+    (core.domain.abk.canonical_families).
 
     A teacher's family is (jabatan, mapel) when the employee has a `mapel`, and an ABK activity
     with a `mapel` counts for that subject only: a teacher fills only their subject's need.
@@ -62,9 +65,11 @@ def build_instance(
 
     lookup = catalogue_by_key(catalogue)
     heads_of = unit_heads or {}
-    family = engine_families(catalogue)
+    act_list = list(activities)
+    # Jabatan written differently count as one, for the demand and the people alike.
+    family = canonical_families(emp_list, act_list, engine_families(catalogue))
     demand: dict[str, dict[str, float]] = defaultdict(dict)
-    table = staffing_by_family(emp_list, activities, wke_minutes, family)
+    table = staffing_by_family(emp_list, act_list, wke_minutes, family)
     for (code, jabatan), need in demand_by_family(table).items():
         demand[code][jabatan] = need
 

@@ -30,10 +30,11 @@ from core.domain import (
 from core.domain.abk import (
     DEFAULT_AVERAGE_MONTHS,
     accepted_activities,
+    canonical_jabatan,
     engine_families,
     staffing_by_family,
 )
-from core.domain.consistency import Finding, canonical_names, check_consistency, left_out_pairs
+from core.domain.consistency import Finding, check_consistency, left_out_pairs
 from core.domain.eligibility import JabatanInfo, catalogue_by_key
 from core.domain.errors import Conflict
 from core.domain.messages import PlanReport
@@ -173,20 +174,16 @@ async def take_snapshot(
 
 
 def consistent_snapshot(snapshot: Snapshot) -> tuple[Snapshot, tuple[Finding, ...]]:
-    """SNAPSHOT with every jabatan written in its canonical spelling (names that differ only by
-    case, punctuation, spaces or abbreviation count as one jabatan; core.domain.consistency), and
-    the
+    """SNAPSHOT with every jabatan written in the spelling it is counted under
+    (core.domain.abk.canonical_jabatan: names that differ only by case, punctuation, spaces or
+    abbreviation are one jabatan), so proposals and notices name it as the ABK does, and the
     consistency findings of the data as stored."""
     findings = check_consistency(snapshot.employees, snapshot.activities)
-    names = canonical_names(snapshot.employees, snapshot.activities)
-    if all(spelling == chosen for spelling, chosen in names.items()):
+    canonical = canonical_jabatan(snapshot.employees, snapshot.activities)
+    employees = tuple(replace(e, jabatan=canonical(e.jabatan)) for e in snapshot.employees)
+    activities = tuple(replace(a, jabatan=canonical(a.jabatan)) for a in snapshot.activities)
+    if employees == snapshot.employees and activities == snapshot.activities:
         return snapshot, findings
-    employees = tuple(
-        replace(e, jabatan=names.get(e.jabatan, e.jabatan)) for e in snapshot.employees
-    )
-    activities = tuple(
-        replace(a, jabatan=names.get(a.jabatan, a.jabatan)) for a in snapshot.activities
-    )
     return replace(snapshot, employees=employees, activities=activities), findings
 
 

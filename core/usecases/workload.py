@@ -15,13 +15,14 @@ from core.domain.abk import (
     WorkloadFigures,
     accepted_activities,
     annualise_monthly,
+    canonical_jabatan,
     is_large_change,
     minutes_by_family,
     report_minutes,
+    staffing_by_family,
     workload_figures,
 )
 from core.domain.access import Caller, require_unit_scope
-from core.domain.consistency import jabatan_key
 from core.domain.errors import InvalidInput, NotFound
 from core.domain.values import AmbiguousNumber, UnreadableValue, read_number
 from core.ports import UnitOfWork
@@ -218,12 +219,14 @@ async def preview_workload(
     lines = tuple(ActivityLine(a, float(volumes.get(a.name, 0.0))) for a in activities)
     monthly = {line.activity.name: line.monthly_volume for line in lines}
     minutes = report_minutes(activities, monthly)
-    # Staff whose jabatan is written differently (case, punctuation, abbreviation) count too.
-    key = jabatan_key(jabatan)
-    staff = sum(
-        1 for e in await uow.employees.list_by_unit(unit_code) if jabatan_key(e.jabatan) == key
-    )
-    figures = workload_figures(minutes, staff, policy.wke_minutes, policy.thresholds)
+    # The headcount and the document's need from the one ABK aggregation: staff whose jabatan
+    # is written differently (case, punctuation, abbreviation) count too.
+    staff_of_unit = await uow.employees.list_by_unit(unit_code)
+    counted = canonical_jabatan(staff_of_unit, activities)(jabatan)
+    family = staffing_by_family(staff_of_unit, activities, policy.wke_minutes)[
+        (unit_code, counted)
+    ]
+    figures = workload_figures(minutes, family.staff, policy.wke_minutes, policy.thresholds)
     replaces = await uow.workload_reports.for_month(unit_code, jabatan, month)
     last = replaces or await uow.workload_reports.latest_for(unit_code, jabatan)
     if last is not None:
@@ -231,8 +234,7 @@ async def preview_workload(
             report_minutes(activities, last.volumes) / policy.wke_minutes, last.month, last.id
         )
     else:
-        document = minutes_by_family(activities).get((unit_code, jabatan), 0.0)
-        previous = PreviousFigure(document / policy.wke_minutes, None, None)
+        previous = PreviousFigure(family.required_fte, None, None)
     large = is_large_change(previous.required_fte, figures.required_fte, policy.change_percent)
     accepted_fte = await _accepted_fte_with(uow, activities, monthly, month, policy)
     return WorkloadPreview(

@@ -14,7 +14,6 @@ from core.domain.abk import (
     staffing_by_family,
     workload_figures,
 )
-from core.domain.consistency import canonical_names
 from core.ports import UnitOfWorkFactory
 from core.usecases.workload import accepted_workload
 
@@ -68,15 +67,8 @@ def staffing_summary(
 ) -> StaffingSummary:
     """Compare staff in post with the ABK need for every (unit, jabatan) that has either."""
     unit_by_code = {unit.code: unit for unit in units}
-    # Jabatan written differently (case, punctuation, abbreviation) count as one:
-    # core.domain.consistency
-    employees, activities = list(employees), list(activities)
-    names = canonical_names(employees, activities)
-
-    def canonical(jabatan: str, mapel: str | None) -> str:
-        return names.get(jabatan, jabatan)
-
-    table = staffing_by_family(employees, activities, wke_minutes, canonical)
+    # Jabatan written differently (case, punctuation, abbreviation) count as one jabatan.
+    table = staffing_by_family(employees, activities, wke_minutes)
     gaps: list[StaffingGap] = []
     for key in sorted(table):
         unit_code, jabatan = key

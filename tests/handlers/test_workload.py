@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from core.domain import Activity, Role, RoleGrant, ScopeKind
 from tests.handlers.conftest import Harness
 from tests.handlers.fake_telegram import data_of
+from tests.support.agency import person
 from tests.support.handler_agency import CARE, KEPALA, NURSE, OUTREACH, SITI
 
 KEPALA_ID = 701
@@ -168,6 +169,30 @@ async def test_unit_pages_stay_within_telegrams_message_limit_for_many_jabatan(
     codes = [c for text in shown for c in ("PKM-A", "PKM-V08", "RSUD") if f"({c})" in text]
     assert sorted(codes) == ["PKM-A", "PKM-V08", "RSUD"]  # first, last and others all shown
     assert sum(text.count("</b> (PKM-") + text.count("</b> (RSUD)") for text in shown) == 12
+
+
+async def test_unit_and_the_report_preview_count_a_jabatan_written_differently_as_one(
+    h: Harness,
+) -> None:
+    # Two more nurses at PKM-A, their jabatan written as the employees file had it: /unit shows
+    # one nurse line with all four, and the /bebankerja preview counts the same four.
+    async with h.uows() as uow:
+        for nip, name, written in (
+            ("198801012012012005", "Ani Susanti", "perawat terampil"),
+            ("198902022013032006", "Budi Santoso", "PERAWAT TRAMPIL"),
+        ):
+            await uow.employees.upsert(person(nip, name, "PKM-A", written, dt.date(2020, 1, 1)))
+        await uow.commit()
+    await h.register(KEPALA_ID, KEPALA.nip)
+    reply = await h.command(KEPALA_ID, "/unit")
+    assert reply.text.count("• ") == 1
+    assert f"• {NURSE}: " in reply.text
+    assert "kebutuhan 1,02 pegawai (dibulatkan 1); pegawai ada 4. EJ 0,25" in reply.text
+    months = await h.command(KEPALA_ID, "/bebankerja")
+    await h.press(KEPALA_ID, data_of(months, "Oktober 2026"))
+    await h.command(KEPALA_ID, "100")
+    preview = await h.command(KEPALA_ID, "7")
+    assert "kebutuhan 1,02 pegawai (dibulatkan 1); pegawai ada 4. EJ 0,25" in preview.text
 
 
 # --- issue 9: figures people can trust -------------------------------------------------------
