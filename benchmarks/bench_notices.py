@@ -10,7 +10,10 @@ each OPD's approver opens their digest in the chat and approves every group in i
 confirmation, "Ya, setujui" — the same presses a person makes), and the notices to the ASN and
 the words to both supervisors go out, while the other users keep sending `/status`. It reports
 the messages each approver received, whether each got the summary before the digest, flood
-refusals (429), the other users' reply latency, and where the event loop was blocked.
+refusals (429), the other users' reply latency, where the event loop was blocked and how long
+the full garbage collections took, and the machine's load average at the start and the end.
+The bot sets its start-up heap aside from full collections once started, as `mutasi serve`
+does (`bot.serve.settle_heap`).
 
     .venv/bin/python -m benchmarks.bench_notices --plan-moves 1330 --others 10
 
@@ -25,6 +28,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -41,7 +45,7 @@ from benchmarks.loop_stalls import watching_loop
 from bot.app import build_application
 from bot.composition import approval_rules_of
 from bot.jobs import NIGHTLY, install_cycle
-from bot.serve import running_bot
+from bot.serve import running_bot, settle_heap
 from bot.settings import Settings
 from core.domain import (
     Employee,
@@ -351,6 +355,7 @@ async def run(
             ),
         )
         async with running_bot(app, poll_timeout=1), watching_loop() as stalls:
+            settle_heap()  # as `mutasi serve` does once started
             began = time.monotonic()
             async with others_talking(b.emulator, others, pause, command) as latencies:
                 await b.drained()
@@ -521,6 +526,7 @@ async def run_plan(
         app = b.application()
         install_cycle(app, solve_snapshot=solver, dispatch_interval=0.5)
         async with running_bot(app, poll_timeout=1), watching_loop() as stalls:
+            settle_heap()  # as `mutasi serve` does once started
             async with others_talking(b.emulator, others, pause, command) as latencies:
                 # First the other users alone: this machine's reply times without a plan.
                 await asyncio.sleep(quiet)
@@ -592,6 +598,7 @@ def main() -> None:
         "--quiet", type=float, default=20.0, help="seconds of other users alone before the plan"
     )
     args = parser.parse_args()
+    load_before = os.getloadavg()
     if args.plan_moves:
         result = asyncio.run(
             run_plan(args.plan_moves, args.others, args.pause, args.command, args.quiet)
@@ -602,6 +609,10 @@ def main() -> None:
             run(args.notices, args.others, args.concurrency, args.rate, args.pause, args.command)
         )
         ok = result["rows_sent"] == args.notices and result["duplicates"] == 0
+    # The machine's load (1, 5 and 15 minute averages) when the run began and ended: on a
+    # shared machine the reply times follow it.
+    result["load_average_start"] = [round(x, 2) for x in load_before]
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     text_out = json.dumps(result, indent=2)
     print(text_out)
     if args.out:

@@ -3,7 +3,7 @@ loop is late, and counts the late time per line of the project's own code.
 
     async with watching_loop(threshold=0.1) as stalls:
         ...                      # the workload, on this event loop
-    print(stalls.report())       # {"stalled_seconds": ..., "worst_sites": [...]}
+    print(stalls.report())       # {"stalled_seconds": ..., "worst_sites": [...], full GCs}
 
 A "stall" is a time span in which a callback scheduled every `interval` seconds ran more than
 `threshold` seconds late: the loop thread was busy in one callback (or starved of the CPU) for
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 import threading
 import time
@@ -74,6 +75,9 @@ class LoopStalls:
         self._thread: threading.Thread | None = None
         self._heart: asyncio.Task[None] | None = None
         self._loop_thread = threading.get_ident()
+        #: Seconds each full garbage collection held the interpreter (every thread waits).
+        self.full_collections: list[float] = []
+        self._collecting_since: float | None = None
 
     async def _heartbeat(self) -> None:
         while True:
@@ -97,8 +101,19 @@ class LoopStalls:
             frame = sys._current_frames().get(self._loop_thread)
             self.samples[site_of(frame)] += 1
 
+    def _collected(self, phase: str, info: dict[str, Any]) -> None:
+        """gc.callbacks hook: times every full (generation 2) collection."""
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._collecting_since = time.perf_counter()
+        elif self._collecting_since is not None:
+            self.full_collections.append(time.perf_counter() - self._collecting_since)
+            self._collecting_since = None
+
     def start(self) -> None:
         """Start watching the running loop (call from a coroutine on it)."""
+        gc.callbacks.append(self._collected)
         self._loop_thread = threading.get_ident()
         self._beat = time.monotonic()
         self._heart = asyncio.create_task(self._heartbeat())
@@ -108,6 +123,8 @@ class LoopStalls:
     def stop(self) -> None:
         """Stop watching."""
         self._stop.set()
+        if self._collected in gc.callbacks:
+            gc.callbacks.remove(self._collected)
         if self._thread is not None:
             self._thread.join()
         if self._heart is not None:
@@ -121,6 +138,8 @@ class LoopStalls:
             "stall_threshold_seconds": self.threshold,
             "stalled_seconds": round(self.stalled_seconds, 1),
             "longest_stall_seconds": round(self.longest, 2),
+            "full_gc_collections": len(self.full_collections),
+            "longest_full_gc_seconds": round(max(self.full_collections, default=0.0), 3),
             "worst_sites": [
                 {"site": site, "share": round(count / total, 3)}
                 for site, count in self.samples.most_common(top)

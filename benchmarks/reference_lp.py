@@ -19,6 +19,7 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from core.rebalance.compiled import compile_instance
 from core.rebalance.formulation import Formulation, Segments, build_formulation, build_segments
 from core.rebalance.master import new_highs
 from core.rebalance.model import Instance
+
+if TYPE_CHECKING:
+    import highspy
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +60,7 @@ def unit_step_segments(segs: Segments) -> Segments:
     )
 
 
-def highs_lp(form: Formulation) -> object:
+def highs_lp(form: Formulation) -> highspy.HighsLp:
     """The formulation as a `highspy.HighsLp` (column-wise matrix)."""
     import highspy
 

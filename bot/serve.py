@@ -7,6 +7,7 @@ end-to-end tests (which point MUTASI_BOT_API_URL at the emulator).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 import secrets
@@ -160,6 +161,18 @@ async def health_probe(
     return report.ok, report.as_json(t)
 
 
+def settle_heap() -> int:
+    """Once the bot has started: what exists now (the modules, the application, its caches)
+    lives as long as the process, so it is collected once more and then left out of the garbage
+    collector's generations (`gc.freeze`). A full collection otherwise walks all of it, some
+    170,000 objects taking 0.1-0.4 s during which no reply to anyone goes out; afterwards it
+    walks only what the bot allocated since. Returns how many objects were set aside. Call it
+    once per process (`mutasi serve`), not per test."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 async def serve_until_signalled(
     application: Application[Any, Any, Any, Any, Any, Any], webhook: WebhookConfig | None
 ) -> None:
@@ -169,5 +182,6 @@ async def serve_until_signalled(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with running_bot(application, webhook=webhook):
+        settle_heap()
         await stop.wait()
     log.info("stopped")

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import Pool
 
 #: How long a SQLite writer waits for another writer's transaction before giving up.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
@@ -28,24 +29,33 @@ def is_sqlite(url: str) -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, poolclass: type[Pool] | None = None
+) -> AsyncEngine:
     """An async engine for `url`, configured for the backend (FKs, WAL, pool). Statement
-    parameters never appear in its errors or logs (they hold people's data)."""
-    options.setdefault("hide_parameters", True)
+    parameters never appear in its errors or logs (they hold people's data). `poolclass`
+    replaces SQLAlchemy's default pool (`NullPool` for one-shot commands such as migrations).
+    Raises ValueError for a backend other than SQLite or PostgreSQL."""
+    pool = {} if poolclass is None else {"poolclass": poolclass}
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(
-            url, in_memory=parsed.database in (None, "", ":memory:"), echo=echo, **options
+            url, in_memory=parsed.database in (None, "", ":memory:"), echo=echo, **pool
         )
     if parsed.get_backend_name() == "postgresql":
         parsed, libpq_args = asyncpg_connect_args(parsed)
-        settings: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
-        if "poolclass" not in options:
-            settings.update(pool_size=10, max_overflow=20)
-        connect_args = {**libpq_args, **dict(options.pop("connect_args", {}))}
-        settings.update(options)
-        return _create_async_engine(parsed, echo=echo, connect_args=connect_args, **settings)
+        sizes = {"pool_size": 10, "max_overflow": 20} if poolclass is None else {}
+        return _create_async_engine(
+            parsed,
+            echo=echo,
+            connect_args=dict(libpq_args),
+            hide_parameters=True,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            **sizes,
+            **pool,
+        )
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)}")
 
 
@@ -156,11 +166,18 @@ def where(url: str) -> str:
     return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
 
 
-def _sqlite_engine(url: str, *, in_memory: bool, echo: bool, **options: Any) -> AsyncEngine:
+def _sqlite_engine(
+    url: str, *, in_memory: bool, echo: bool, poolclass: type[Pool] | None = None
+) -> AsyncEngine:
     """SQLite with foreign keys enforced, WAL for readers beside the writer, a busy timeout."""
-    connect_args = dict(options.pop("connect_args", {}))
-    connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
-    engine = _create_async_engine(url, echo=echo, connect_args=connect_args, **options)
+    pool = {} if poolclass is None else {"poolclass": poolclass}
+    engine = _create_async_engine(
+        url,
+        echo=echo,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        hide_parameters=True,
+        **pool,
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure_connection(dbapi_connection: Any, _record: Any) -> None:

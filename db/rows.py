@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from core.domain import JsonValue
 from core.domain.plan_document import PlanDocument
 from core.rebalance.documents import ExplanationDocument
 
@@ -81,7 +81,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
         dt.datetime: UtcDateTime(),
-        dict[str, Any]: JsonDocument,
         list[str]: JsonDocument,
     }
 
@@ -311,7 +310,7 @@ class OutboxMessageRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, JsonValue]] = mapped_column(JsonDocument)
     created_at: Mapped[dt.datetime]
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer)
@@ -330,7 +329,7 @@ class InboxUpdateRow(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     # The update as Telegram sent it; emptied once handled (it holds people's messages).
-    payload: Mapped[dict[str, Any] | None]
+    payload: Mapped[dict[str, JsonValue] | None] = mapped_column(JsonDocument)
     received_at: Mapped[dt.datetime]
     handled_at: Mapped[dt.datetime | None]
 
@@ -369,8 +368,8 @@ class AuditEventRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(NAME, index=True)
     at: Mapped[dt.datetime] = mapped_column(index=True)
-    before: Mapped[dict[str, Any] | None]
-    after: Mapped[dict[str, Any] | None]
+    before: Mapped[dict[str, JsonValue] | None] = mapped_column(JsonDocument)
+    after: Mapped[dict[str, JsonValue] | None] = mapped_column(JsonDocument)
 
 
 class DialogueRow(Base):
@@ -381,7 +380,7 @@ class DialogueRow(Base):
     )
     flow: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]]
+    data: Mapped[dict[str, JsonValue]] = mapped_column(JsonDocument)
     updated_at: Mapped[dt.datetime | None]
 
 

@@ -69,6 +69,32 @@ class SqlPlanRepository(SqlRepository):
         )
         return plan_from_row(row) if row else None
 
+    async def latest_id(self) -> int | None:
+        """The id of the newest real (not dry-run) plan; its solution is not read."""
+        result = await self.session.scalars(
+            select(PlanRow.id)
+            .where(PlanRow.dry_run.is_(False))
+            .order_by(PlanRow.plan_date.desc(), PlanRow.id.desc())
+            .limit(1)
+        )
+        return result.first()
+
+    async def not_granted_for(self, plan_id: int, nip: str) -> list[tuple[str, str]]:
+        """(aspiration unit code, reason code) of each entry of plan PLAN_ID's `not_granted`
+        list about NIP, in stored order. Only that list is read out of the solution document
+        (a JSON path in SQL), not its moves."""
+        result = await self.session.scalars(
+            select(PlanRow.solution["not_granted"]).where(PlanRow.id == plan_id)
+        )
+        entries = result.first()
+        if not isinstance(entries, list):
+            return []
+        return [
+            (str(e["aspiration"]), str(e["reason"]))
+            for e in entries
+            if isinstance(e, dict) and e.get("employee") == nip
+        ]
+
     async def get_for_date(self, plan_date: dt.date) -> Plan | None:
         """The real (not dry-run) plan of that night, if any."""
         row = await self._one_or_none(

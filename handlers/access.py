@@ -27,7 +27,7 @@ from telegram.error import BadRequest, TelegramError
 
 from core.domain import Role
 from core.domain.access import Caller, load_caller
-from core.domain.errors import DomainError, StaleAction
+from core.domain.errors import DomainError, MessageValue, StaleAction
 from core.domain.values import Reading, format_reading
 from core.ports import Clock, UnitOfWorkFactory
 from core.usecases.approval.chain import ApprovalRules
@@ -96,7 +96,7 @@ class Turn:
             self.chat_id, text, parse_mode="HTML", reply_markup=keyboard
         )
 
-    async def say_key(self, key: str, /, **values: Any) -> Message:
+    async def say_key(self, key: str, /, **values: MessageValue) -> Message:
         """Send the translation of KEY."""
         return await self.say(self.t(key, **values))
 

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from core.domain import ApprovalDecision, ProposalState, Role, TransferProposal
-from core.domain.errors import NotFound
+from core.domain.errors import MessageValue, NotFound
 from core.domain.messages import (
     ApprovalCard,
     CardOutcome,
@@ -113,7 +113,7 @@ def outcome_line(t: Translator, outcome: CardOutcome) -> str:
     ("tahap 1/2 disetujui oleh …, diteruskan ke tahap 2")."""
     stages = outcome.stage_count
     decided = outcome.decided_stage if outcome.decided_stage is not None else outcome.stage
-    values = {
+    values: dict[str, MessageValue] = {
         "by": escape(outcome.by_name or ""),
         "reason": escape(outcome.reason or ""),
         "stage": decided + 1,
@@ -261,21 +261,17 @@ async def _show_state(turn: Turn, proposal_id: int) -> None:
 
 def stale_text(t: Translator, error: AlreadyDecided, proposal_id: int) -> str:
     """The answer to a stale tap: what was decided (which stage, by whom) and who decides now."""
-    values = error.values
-    state = str(values.get("state"))
-    stages = int(values.get("stage_count") or 1)
-    decided_stage = values.get("decided_stage")
-    decided_by = values.get("decided_by")
-    if stages > 1 and decided_stage is not None and decided_by:
+    card = error.card
+    state = card.state
+    stages = card.stage_count or 1
+    if stages > 1 and card.decided_stage is not None and card.decided_by:
         head = t(
             "approval.already_stage",
             id=proposal_id,
-            stage=int(decided_stage) + 1,
+            stage=card.decided_stage + 1,
             stages=stages,
-            verdict=t(
-                "approval.verdict_ok" if values.get("decided_approved") else "approval.verdict_no"
-            ),
-            by=escape(str(decided_by)),
+            verdict=t("approval.verdict_ok" if card.decided_approved else "approval.verdict_no"),
+            by=escape(card.decided_by),
         )
         if state == "pending":
             return (
@@ -283,10 +279,10 @@ def stale_text(t: Translator, error: AlreadyDecided, proposal_id: int) -> str:
                 + " "
                 + t(
                     "approval.now_deciding",
-                    stage=int(values.get("stage") or 0) + 1,
+                    stage=card.stage + 1,
                     stages=stages,
-                    name=escape(str(values.get("now_stage_name") or "")),
-                    who=escape(str(values.get("now_deciders") or "-")),
+                    name=escape(card.now_stage_name),
+                    who=escape(card.now_deciders or "-"),
                 )
             )
         return head + " " + t("approval.now_state", state=state_word(t, state))

@@ -11,7 +11,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from core.domain import Role
-from core.domain.errors import NotFound
+from core.domain.errors import MessageValue, NotFound
 from core.domain.messages import ArrivalRequest, TransferAlert, TransferFacts
 from core.usecases.effect import confirm_arrival
 from handlers.access import Turn, handler
@@ -80,7 +80,7 @@ async def on_press(turn: Turn) -> None:
     async with turn.context.uow() as uow:
         employee = await uow.employees.get(proposal.nip)
         destination = await uow.units.get(proposal.to_unit)
-    names = {
+    names: dict[str, MessageValue] = {
         "id": target,
         "name": escape(employee.name if employee else proposal.nip),
         "destination": escape(destination.name if destination else proposal.to_unit),

@@ -16,7 +16,7 @@ from html import escape
 from telegram import InlineKeyboardMarkup
 
 from core.domain import ProposalState, Role, TransferProposal
-from core.domain.errors import NotFound
+from core.domain.errors import MessageValue, NotFound
 from core.domain.messages import ApprovalCard, CardOutcome, CommitteeFacts, CommitteeTally
 from core.usecases.approval.cards import card_payload, content_of, record_card_copy
 from core.usecases.approval.decisions import AlreadyDecided
@@ -446,7 +446,7 @@ def vote_confirmation(
     of theirs as an approver): how many, which, and that each agreeing vote counts once."""
     committee = view.committee
     assert committee is not None
-    facts = {
+    facts: dict[str, MessageValue] = {
         "name": escape(committee.name),
         "quorum": committee.quorum,
         "members": len(committee.members),

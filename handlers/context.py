@@ -149,7 +149,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     def __init__(
         self,
-        application: Application[Any, Any, Any, Any, Any, Any],
+        application: AnyApplication,
         chat_id: int | None = None,
         user_id: int | None = None,
     ) -> None:

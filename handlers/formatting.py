@@ -7,7 +7,8 @@ from html import escape
 
 from core.domain import Aspiration, Role, Unit
 from core.domain.abk import WorkloadFigures
-from core.domain.eligibility import Months
+from core.domain.errors import MessageValue
+from core.domain.values import Months
 from core.usecases.aspirations import EligibilityProblem
 from core.usecases.workload import WorkloadPreview
 from handlers.context import CommandSpec
@@ -48,7 +49,7 @@ def duration_text(t: Translator, span: Months) -> str:
     return years if span.years else months
 
 
-def _value(t: Translator, value: object) -> object:
+def _value(t: Translator, value: MessageValue) -> MessageValue:
     if isinstance(value, str):
         return escape(value)
     if isinstance(value, Months):

@@ -15,12 +15,13 @@ import io
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
 
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+
+from core.domain.errors import MessageValue
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -98,7 +99,7 @@ class Translator:
 
     language: str
 
-    def __call__(self, key: str, /, **values: Any) -> str:
+    def __call__(self, key: str, /, **values: MessageValue) -> str:
         """The translation of KEY with VALUES filled in (numbers and dates localised).
 
         A message with plural forms (gettext `msgid_plural`) picks its form by the int value
@@ -115,7 +116,7 @@ class Translator:
             return template
         return template.format(**{name: self._render(v) for name, v in values.items()})
 
-    def _render(self, value: Any) -> Any:
+    def _render(self, value: MessageValue) -> MessageValue:
         """A value as this language writes it (floats, dates); others unchanged."""
         if isinstance(value, int):  # bools are ints too
             return value

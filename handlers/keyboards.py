@@ -42,7 +42,7 @@ class CallbackId:
         return int(raw)
 
 
-def callback_id(feature: str, action: str, *args: object) -> str:
+def callback_id(feature: str, action: str, *args: str | int) -> str:
     """Encode a press as `feature:action:args`; raises ValueError if too long or ambiguous."""
     parts = [feature, action, *(str(a) for a in args)]
     if any(not p or SEPARATOR in p for p in parts[:2]):
@@ -68,7 +68,7 @@ def pattern_for(feature: str) -> str:
     return rf"^{feature}{SEPARATOR}"
 
 
-def button(label: str, feature: str, action: str, *args: object) -> InlineKeyboardButton:
+def button(label: str, feature: str, action: str, *args: str | int) -> InlineKeyboardButton:
     """One inline button carrying `callback_id(feature, action, *args)`."""
     return InlineKeyboardButton(label, callback_data=callback_id(feature, action, *args))
 

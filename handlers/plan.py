@@ -293,7 +293,8 @@ async def _latest_summary(
     plan = await uow.plans.latest()
     if plan is None or plan.id is None:
         return None
-    proposals = await uow.proposals.list_for_plan(plan.id)
+    # Light lines: the summary counts moves per state, no explanation is decoded.
+    proposals = await uow.proposals.lines_for_plan(plan.id, None)
     mine = await awaiting(uow, nip, turn.context.rules.approval, turn.context.today())
     mine_ids = {p.id for p in mine}
     states: dict[str, int] = {}

@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -51,13 +51,17 @@ DATE = "dd-mm-yyyy"
 HEADER_ROW = 3
 
 
+#: What a cell of the plan's sheet holds: text, a number, a day or a moment, or nothing.
+CellValue: TypeAlias = str | int | float | dt.date | None
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of an OPD sheet: catalog key of its header, width in characters, format."""
 
     key: str
     width: float
-    value: Callable[[ProposalLine, Translator], Any]
+    value: Callable[[ProposalLine, Translator], CellValue]
     number_format: str | None = None
 
 
@@ -109,7 +113,7 @@ def _decision_text(
     return text
 
 
-def _decisions(zone: dt.tzinfo) -> Callable[[ProposalLine, Translator], Any]:
+def _decisions(zone: dt.tzinfo) -> Callable[[ProposalLine, Translator], CellValue]:
     def value(line: ProposalLine, t: Translator) -> str:
         if not line.decisions:
             return t("export.plan.no_decision")
@@ -118,7 +122,7 @@ def _decisions(zone: dt.tzinfo) -> Callable[[ProposalLine, Translator], Any]:
     return value
 
 
-def _last_decided(zone: dt.tzinfo) -> Callable[[ProposalLine, Translator], Any]:
+def _last_decided(zone: dt.tzinfo) -> Callable[[ProposalLine, Translator], CellValue]:
     def value(line: ProposalLine, _t: Translator) -> dt.date | None:
         last = line.last_decided_at
         return last.astimezone(zone).date() if last else None

@@ -14,8 +14,8 @@ from html import escape
 
 from core.domain import ReasonCategory
 from core.domain.abk import round_half_up
-from core.domain.eligibility import Months
 from core.domain.notices import ROTATION_DUE_MONTHS, SideFigures, TransferContent
+from core.domain.values import Months
 from handlers.formatting import duration_text
 from handlers.i18n import Translator
 

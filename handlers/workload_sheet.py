@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from core.domain import Activity
-from core.domain.errors import InvalidInput
+from core.domain.errors import InvalidInput, MessageValue
 from core.usecases.safe_files import MB, FileBudget, keep_text_cells
 from core.usecases.workload import MAX_MONTHLY_VOLUME, AmbiguousVolume, NotANumber, parse_volume
 
@@ -39,7 +39,7 @@ class SheetProblem(InvalidInput):
 
     key = "error.sheet"
 
-    def __init__(self, detail: str, **values: object) -> None:
+    def __init__(self, detail: str, **values: MessageValue) -> None:
         super().__init__(detail, **values)
         self.key = f"error.sheet_{detail}"
 

@@ -190,23 +190,6 @@ def latest_plan_tmt(day: dt.date, months_ahead: int, expiry_working_days: int) -
     return first_of_month_after(last_decision, months_ahead)
 
 
-@dataclass(frozen=True, slots=True)
-class Months:
-    """A duration in whole months, for messages ("2 tahun 5 bulan")."""
-
-    total: int
-
-    @property
-    def years(self) -> int:
-        """Whole years."""
-        return self.total // 12
-
-    @property
-    def months(self) -> int:
-        """Months beyond the whole years."""
-        return self.total % 12
-
-
 # ------------------------------------------------------------------------------------------
 # The rules
 

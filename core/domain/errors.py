@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Mapping
+from typing import TypeAlias
+
+from core.domain.values import Months
+
+#: A formatting argument of a catalog message (the catalogs' `{unit}`, `{date}`, `{at}`, ...):
+#: a name or number as it is (a bool is an int), a day or a moment, or a span of whole months
+#: said as "2 tahun 5 bulan".
+MessageValue: TypeAlias = str | int | float | dt.date | Months | None
 
 
 class DomainError(Exception):
@@ -10,9 +19,9 @@ class DomainError(Exception):
 
     key: str = "error.domain"
 
-    def __init__(self, message: str = "", **values: Any) -> None:
+    def __init__(self, message: str = "", **values: MessageValue) -> None:
         super().__init__(message or self.key)
-        self.values = values
+        self.values: Mapping[str, MessageValue] = values
 
 
 class NotFound(DomainError):

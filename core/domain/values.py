@@ -41,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from dataclasses import dataclass
 
 __all__ = [
     "AmbiguousNumber",
@@ -255,3 +256,20 @@ def _serial(number: float, text: str) -> dt.date:
     if not number.is_integer() or not low <= number <= high:
         raise _not_a_date(text)
     return _EXCEL_EPOCH + dt.timedelta(days=int(number))
+
+
+@dataclass(frozen=True, slots=True)
+class Months:
+    """A duration in whole months, for messages ("2 tahun 5 bulan")."""
+
+    total: int
+
+    @property
+    def years(self) -> int:
+        """Whole years."""
+        return self.total // 12
+
+    @property
+    def months(self) -> int:
+        """Months beyond the whole years."""
+        return self.total % 12

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from core.domain import JsonValue
-
 
 class SideDocument(TypedDict):
     """One side (origin or destination) of a move: the unit and family, the FTE need
@@ -73,6 +71,36 @@ class NotGrantedDocument(TypedDict):
     cost_to_force: NotRequired[float | None]
 
 
+class SolveStats(TypedDict, total=False):
+    """The solver's report on one solve (`Solution.stats`, the solution document's `stats`):
+    what it did and how long it took. Every key is optional: a greedy or older solution writes
+    fewer, and a benchmark reads each with `.get`. Seconds are wall-clock; objectives are in
+    objective units."""
+
+    seconds: float  # the whole solve
+    method: str  # how the plan was found: "lp-highs+cp-sat", "descent", ...
+    phase_seconds: dict[str, float]  # per phase: "lp", "integer_plan", "validation", ...
+    peak_rss_mib: float  # the process's peak resident memory, MiB
+    columns_allowed: int | None  # allowed moves listed (None under implicit pricing)
+    moves_potential: int  # allowed moves before any listing
+    implicit_pricing: bool
+    columns_used: int
+    lp_rounds: int
+    lp_priced_out: bool
+    variables: int  # of the LP
+    rows: int  # of the LP
+    rounded_objective: float
+    dive: bool  # whether the LP dive found an integer plan
+    dive_objective: float
+    cpsat_status: str
+    cpsat_free_employees: int
+    cpsat_full_status: str
+    flow_bound: float
+    flow_bound_iterations: int
+    flow_bound_arcs: int
+    gap_tolerance: float  # the stopping rule's share of the achievable improvement
+
+
 class SolutionDocument(TypedDict):
     """A `mutasi-solution/1` or `/2` document: status, objective, proven bound, the status quo's
     objective (all in objective units), the moves and the wishes not granted; `stats` is the
@@ -85,4 +113,88 @@ class SolutionDocument(TypedDict):
     status_quo_objective: float
     moves: NotRequired[list[MoveDocument]]
     not_granted: NotRequired[list[NotGrantedDocument]]
-    stats: NotRequired[dict[str, JsonValue]]
+    stats: NotRequired[SolveStats]
+
+
+class WeightsDocument(TypedDict):
+    """The objective's weights in an instance document (`Weights`; objective units per
+    FTE, move, km or wish rank)."""
+
+    over: float
+    under: float
+    steep_factor: float
+    tolerance_fraction: float
+    move: float
+    aspiration: list[float]
+    skill: float
+    distance_per_km: float
+    very_willing: float
+    long_tenure: float
+
+
+class PolicyDocument(TypedDict):
+    """Who may move and how far, and the plan-wide caps (`Policy`; months, km, fractions)."""
+
+    min_tenure_months: float
+    retirement_guard_months: float
+    max_home_distance_km: float
+    spouse_max_distance_km: float
+    arrivals_fraction: float
+    departures_fraction: float
+    min_moves_cap: int
+    max_total_moves: int | None
+    voluntary_only: bool
+    teacher_min_tenure_months: float
+    max_tenure_months: float
+    skp_gate: bool
+    weights: WeightsDocument
+
+
+class UnitDocument(TypedDict):
+    """A work unit (`Unit`): position in degrees, FTE demand per family, head employee ids."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    skills_needed: list[str]
+    demand: dict[str, float]
+    daerah_khusus: bool
+    heads: list[str]
+
+
+class EmployeeDocument(TypedDict):
+    """An employee as the optimiser sees them (`Employee`; months, degrees, ISO days)."""
+
+    id: str
+    unit: str
+    family: str
+    skills: list[str]
+    home_lat: float
+    home_lon: float
+    tenure_months: float
+    months_to_retirement: float
+    locked: bool
+    aspirations: list[str]
+    spouse: str | None
+    status: str
+    jenis: str
+    min_tenure_months: float | None
+    lock_until: str | None
+    contract_end: str | None
+    skp: list[str | None]
+    willingness: int | None
+    aspiration_reason: str | None
+
+
+class InstanceDocument(TypedDict):
+    """A `mutasi-instance/2` document as `Instance.to_dict` writes it (ISO days). Reading one
+    (`Instance.from_dict`) takes any decoded JSON and checks every value, since a document
+    from a file may hold anything."""
+
+    format: str
+    date: str | None
+    tmt: str | None
+    policy: PolicyDocument
+    units: list[UnitDocument]
+    employees: list[EmployeeDocument]

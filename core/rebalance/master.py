@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,11 +27,14 @@ from core.rebalance.candidates import Columns, column_codes
 from core.rebalance.compiled import CompiledInstance, FloatArray, IntArray
 from core.rebalance.formulation import Segments, SpouseRows, couples_both_movable
 
+if TYPE_CHECKING:
+    import highspy
+
 _BANNER = threading.Lock()
 _banner_shown = False
 
 
-def new_highs() -> Any:
+def new_highs() -> highspy.Highs:
     """A silent `highspy.Highs`. HiGHS prints a banner on standard output when the first one
     is made in a process; it is sent to /dev/null so that `mutasi solve` keeps stdout for
     the solution."""

@@ -15,14 +15,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from core.domain import JsonValue
 from core.domain.errors import InvalidInput
 from core.rebalance.documents import (
     AlternativeDocument,
     ExplanationDocument,
+    InstanceDocument,
     MoveDocument,
     NotGrantedDocument,
     SideDocument,
     SolutionDocument,
+    SolveStats,
 )
 
 INSTANCE_FORMAT = "mutasi-instance/2"
@@ -46,7 +49,7 @@ class InstanceError(InvalidInput):
         self.problems = tuple(problems)
         shown = "; ".join(self.problems[:20])
         more = f" (and {len(self.problems) - 20} more)" if len(self.problems) > 20 else ""
-        super().__init__(f"malformed instance: {shown}{more}", problems=self.problems)
+        super().__init__(f"malformed instance: {shown}{more}", problems=shown + more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +156,7 @@ class Instance:
         return Instance.from_dict(raw)
 
     @staticmethod
-    def from_dict(raw: Any) -> Instance:
+    def from_dict(raw: InstanceDocument | JsonValue) -> Instance:
         """Build and check an instance from decoded JSON; raise InstanceError when malformed."""
         problems: list[str] = []
         instance = _parse_instance(raw, problems)
@@ -163,7 +166,7 @@ class Instance:
             raise InstanceError(problems or ["instance could not be read"])
         return instance
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> InstanceDocument:
         """The instance as `mutasi-instance/2` JSON data."""
         w = self.policy.weights
         return {
@@ -772,7 +775,7 @@ class Solution:
     status_quo_objective: float
     moves: tuple[Move, ...]
     not_granted: tuple[NotGranted, ...]
-    stats: Mapping[str, Any] = field(default_factory=dict)
+    stats: SolveStats = field(default_factory=lambda: SolveStats())
 
     @property
     def share_unrealised(self) -> float:
@@ -790,7 +793,7 @@ class Solution:
             "status_quo_objective": self.status_quo_objective,
             "moves": [m.to_dict() for m in self.moves],
             "not_granted": [n.to_dict() for n in self.not_granted],
-            "stats": dict(self.stats),
+            "stats": self.stats.copy(),
         }
 
     def to_json(self, indent: int | None = None) -> str:
@@ -811,7 +814,7 @@ class Solution:
             status_quo_objective=float(raw["status_quo_objective"]),
             moves=tuple(Move.from_dict(m) for m in raw.get("moves", ())),
             not_granted=tuple(NotGranted.from_dict(n) for n in raw.get("not_granted", ())),
-            stats=dict(raw.get("stats", {})),
+            stats=raw.get("stats", SolveStats()).copy(),
         )
 
     @staticmethod

@@ -29,6 +29,7 @@ from core.rebalance.candidates import (
     potential_moves,
 )
 from core.rebalance.compiled import CompiledInstance, FloatArray, IntArray, compile_instance
+from core.rebalance.documents import SolveStats
 from core.rebalance.explain import ALTERNATIVES_RANKED, explain_moves, not_granted
 from core.rebalance.flow_bound import FlowBound, flow_bound
 from core.rebalance.formulation import Segments, build_formulation, build_segments
@@ -254,7 +255,7 @@ def integer_plan(
     until: float,
     workers: int,
     seed: int,
-    stats: dict[str, object],
+    stats: SolveStats,
     all_moves_listed: bool = True,
     stop_at: float = -np.inf,
 ) -> tuple[IntArray, str, float]:
@@ -443,7 +444,7 @@ def solve(
             if np.isfinite(flow.bound):
                 known_bound = max(known_bound, flow.bound)
         lap("lp")  # bounding is the LP phase's work (the benchmark's phases stay the same)
-    stats: dict[str, object] = {
+    stats: SolveStats = {
         "columns_allowed": cols.size if index is None else None,
         "moves_potential": potential,
         "implicit_pricing": index is not None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeAlias
 
 from core.domain import (
     Aspiration,
@@ -27,7 +26,6 @@ from core.domain.eligibility import (
     TEACHER_TENURE,
     TENURE,
     JabatanInfo,
-    Months,
     PersonFacts,
     RuleSettings,
     add_months,
@@ -39,16 +37,12 @@ from core.domain.eligibility import (
     retirement_date,
     tenure_rule,
 )
-from core.domain.errors import InvalidInput, NotFound
+from core.domain.errors import InvalidInput, MessageValue, NotFound
+from core.domain.values import Months
 from core.ports import UnitOfWork
 
 MAX_CHOICES = 3
 WILLINGNESS_LEVELS = (1, 2, 3)  # 1: only to my choices, 2: willing, 3: very willing
-
-
-#: A formatting argument of an eligibility message (the catalogs' `{unit}`, `{date}`, ...): a
-#: name or number as it is, a day, or a span of whole months said as "2 tahun 5 bulan".
-MessageValue: TypeAlias = str | int | float | dt.date | Months | None
 
 
 class NotYourAspiration(NotFound):

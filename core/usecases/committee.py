@@ -34,7 +34,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.domain import AuditEvent, CommitteeVote, ProposalLine, ProposalState, TransferProposal
+from core.domain import (
+    AuditEvent,
+    CommitteeVote,
+    JsonValue,
+    ProposalLine,
+    ProposalState,
+    TransferProposal,
+)
 from core.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.domain.messages import ApprovalCard, CommitteeFacts, CommitteeTally
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -146,7 +153,7 @@ class Tally:
         """The stage is decided one way or the other."""
         return self.passed or self.failed
 
-    def to_payload(self) -> dict[str, int]:
+    def to_payload(self) -> dict[str, JsonValue]:
         """The tally as card data."""
         return {
             "members": self.members,

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, TypeVarTuple
 from xml.etree.ElementTree import ParseError, iterparse
 
-from core.domain.errors import InvalidInput
+from core.domain.errors import InvalidInput, MessageValue
 
 MB = 1_000_000
 _CHUNK = 1 << 16
@@ -58,7 +58,7 @@ class UnsafeFile(InvalidInput):
 
     key = "error.file_unsafe"
 
-    def __init__(self, detail: str = "unsafe", **values: Any) -> None:
+    def __init__(self, detail: str = "unsafe", **values: MessageValue) -> None:
         super().__init__(detail, **values)
         self.key = f"error.file_{detail}"
 

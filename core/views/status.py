@@ -16,6 +16,7 @@ from core.domain.eligibility import months_between
 from core.ports import UnitOfWork
 from core.usecases.approval.chain import ApprovalRules
 from core.usecases.aspirations import EligibilityPolicy, EligibilityProblem, person_problems
+from core.usecases.read_once import read_once
 
 #: How many of the person's most recent transfers /status lists.
 TRANSFERS_SHOWN = 5
@@ -102,15 +103,17 @@ async def transfers_view(
         )
         for p in proposals[-TRANSFERS_SHOWN:]
     )
-    plan = await uow.plans.latest()
-    if plan is None:
+    # Only what concerns NIP is read of the latest plan: its not-granted entries about NIP and
+    # NIP's own proposal in it (every move of a plan is stored as a proposal), never the whole
+    # solution document, which at L holds every move with its explanation.
+    plan_id = await uow.plans.latest_id()
+    if plan_id is None:
         return TransfersView(lines, ())
     not_granted = tuple(
-        NotGranted(names.get(entry["aspiration"], entry["aspiration"]), entry["reason"])
-        for entry in plan.solution.get("not_granted", [])
-        if entry.get("employee") == nip
+        NotGranted(names.get(aspiration, aspiration), reason)
+        for aspiration, reason in await uow.plans.not_granted_for(plan_id, nip)
     )
-    moved = {m["employee"]: m["to"] for m in plan.solution.get("moves", [])}
+    moved = {p.nip: p.to_unit for p in proposals if p.plan_id == plan_id}
     if not_granted or nip not in moved:
         return TransfersView(lines, not_granted)
     # Only a move to one of the person's own choices is "your aspiration"; a move the person
@@ -130,6 +133,7 @@ async def status_view(
     """The /status of ME (the caller's own employee record) as of NOW; today is NOW's date in
     the agency's time zone (`rules.working_time`)."""
     today = rules.working_time.local(now).date()
+    uow = read_once(uow)  # the units and grants are read once for the whole view
     names = await _unit_names(uow)
     aspiration = await uow.aspirations.current_for(me.nip)
     return StatusView(

@@ -14,7 +14,7 @@ import pytest
 from bot.handler_table import HANDLERS
 from core.domain import ReasonCategory, Role
 from core.domain.abk import efficiency_category
-from core.domain.errors import DomainError
+from core.domain.errors import DomainError, MessageValue
 from core.usecases.aspirations import WILLINGNESS_LEVELS
 from handlers.context import Command
 from handlers.i18n import LANGUAGES, catalog_messages, translator
@@ -119,7 +119,7 @@ def test_english_and_indonesian_differ_where_people_read_them() -> None:
 # --- issue 11: every message rendered as a person reads it --------------------------------------
 
 #: Realistic, long sample values by field name (an agency's longest names).
-SAMPLES: dict[str, object] = {
+SAMPLES: dict[str, MessageValue] = {
     "name": "Dr. Raden Ayu Siti Nurhaliza Kusumawardhani, S.Kep.",
     "unit": "UPT Puskesmas Wonosari II Kecamatan Wonosari",
     "origin": "UPT Puskesmas Wonosari II Kecamatan Wonosari",
@@ -290,7 +290,7 @@ def test_one_word_per_concept(language: str) -> None:
 def test_durations_count_years_and_months_with_plural_forms(
     months: int, english: str, indonesian: str
 ) -> None:
-    from core.domain.eligibility import Months
+    from core.domain.values import Months
     from handlers.formatting import duration_text
 
     assert duration_text(translator("en"), Months(months)) == english

@@ -11,12 +11,9 @@ import asyncio
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import db.organisation_repositories
@@ -28,6 +25,7 @@ from core.usecases.planning import propose_plan
 from tests.integration.sample_data import SAMPLE, nurse_move, real_plan
 from tests.support.clock import FakeClock
 from tests.support.loop_agency import LOOP_AGENCY, NIGHT, ScriptedEngine, move, rules
+from tests.support.sql_count import sql_calls
 
 
 def pending(plan_id: int, nip: str, to_unit: str = "PKM-B") -> TransferProposal:
@@ -100,33 +98,24 @@ def nurses(count: int, offset: int) -> list[Employee]:
     ]
 
 
-@contextmanager
-def counted(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The SQL statements sent to the database inside the block."""
-    seen: list[str] = []
-
-    def before(*args: Any) -> None:
-        seen.append(str(args[2]).split(None, 1)[0].upper())
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
-
-
-async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
-    engine: AsyncEngine, uow_factory: UnitOfWorkFactory
-) -> None:
+async def agency_with_nurses(uow_factory: UnitOfWorkFactory) -> tuple[list[Employee], ...]:
+    """The loop's tiny agency and 20 + 60 more nurses in Puskesmas A (stored, committed)."""
     await LOOP_AGENCY.write_to(uow_factory)
     few, many = nurses(20, 0), nurses(60, 100)
     async with uow_factory() as uow:
         await uow.employees.upsert_many([*few, *many])
         await uow.commit()
+    return few, many
+
+
+async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
+    engine: AsyncEngine, uow_factory: UnitOfWorkFactory
+) -> None:
+    few, many = await agency_with_nurses(uow_factory)
     counts: list[int] = []
     for day, people in ((0, few), (1, many)):
         clock = FakeClock((NIGHT + dt.timedelta(days=day)).astimezone(dt.UTC))
-        with counted(engine) as statements:
+        with sql_calls(engine) as statements:
             solver = ScriptedEngine([move(p.nip) for p in people])
             outcome = await propose_plan(uow_factory, clock, rules(), solver)
         assert outcome.created and len(outcome.proposals) == len(people)

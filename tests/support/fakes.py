@@ -299,6 +299,15 @@ class Plans(_Repo):
         real = [p for p in self.s.plans.values() if not p.dry_run]
         return max(real, key=lambda p: (p.plan_date, p.id or 0)) if real else None
 
+    async def latest_id(self) -> int | None:
+        plan = await self.latest()
+        return plan.id if plan is not None else None
+
+    async def not_granted_for(self, plan_id: int, nip: str) -> list[tuple[str, str]]:
+        plan = self.s.plans.get(plan_id)
+        entries = plan.solution.get("not_granted") if plan is not None else None
+        return [(e["aspiration"], e["reason"]) for e in entries or [] if e["employee"] == nip]
+
     async def get_for_date(self, plan_date: dt.date) -> Plan | None:
         for plan in self.s.plans.values():
             if plan.plan_date == plan_date and not plan.dry_run:

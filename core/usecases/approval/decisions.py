@@ -6,9 +6,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from core.domain import ApprovalDecision, AuditEvent, ProposalState, TransferProposal
+from core.domain import (
+    ApprovalDecision,
+    AuditEvent,
+    JsonValue,
+    ProposalState,
+    TransferProposal,
+)
 from core.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.domain.working_time import first_of_month_after
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -23,10 +28,36 @@ from core.usecases.approval.chain import (
 from core.usecases.delegation import principals_of
 
 
+@dataclass(frozen=True, slots=True)
+class StaleCard:
+    """What a stale tap is told: the proposal's STATE (a `ProposalState` value) and current
+    STAGE (0-based) against the EXPECTED_STAGE the tap was for, of STAGE_COUNT; the earliest
+    stage decided since (DECIDED_STAGE, by DECIDED_BY, approving or not: DECIDED_APPROVED;
+    None when no decision is recorded) and who decides now (the stage's name, the deciders'
+    names joined)."""
+
+    state: str
+    stage: int
+    expected_stage: int
+    stage_count: int
+    decided_stage: int | None
+    decided_by: str | None
+    decided_approved: bool | None
+    now_stage_name: str
+    now_deciders: str
+
+
 class AlreadyDecided(StaleAction):
-    """The card was already decided (or moved on); the values say what happened."""
+    """The card was already decided (or moved on); `card` says what happened (its fields are
+    also the `values` of the generic message)."""
 
     key = "error.already_decided"
+
+    def __init__(self, card: StaleCard) -> None:
+        super().__init__(
+            "already decided", **{f.name: getattr(card, f.name) for f in dataclasses.fields(card)}
+        )
+        self.card = card
 
 
 class NotYourStage(NotAllowed):
@@ -86,16 +117,17 @@ async def stale_refusal(
             if name not in deciders:
                 deciders.append(name)
     return AlreadyDecided(
-        "already decided",
-        state=proposal.state.value,
-        stage=proposal.stage,
-        expected_stage=expected_stage,
-        stage_count=len(rules.stages),
-        decided_stage=first.stage if first else None,
-        decided_by=await _decider_of(uow, first, rules) if first else None,
-        decided_approved=first.approved if first else None,
-        now_stage_name=rules.stage_at(proposal.stage).name,
-        now_deciders=", ".join(deciders),
+        StaleCard(
+            state=proposal.state.value,
+            stage=proposal.stage,
+            expected_stage=expected_stage,
+            stage_count=len(rules.stages),
+            decided_stage=first.stage if first else None,
+            decided_by=await _decider_of(uow, first, rules) if first else None,
+            decided_approved=first.approved if first else None,
+            now_stage_name=rules.stage_at(proposal.stage).name,
+            now_deciders=", ".join(deciders),
+        )
     )
 
 
@@ -231,7 +263,7 @@ async def settle_stage(
     reason: str | None,
     now: dt.datetime,
     by_name: str | None = None,
-    audit_extra: dict[str, Any] | None = None,
+    audit_extra: dict[str, JsonValue] | None = None,
 ) -> DecisionOutcome:
     """Record STAGE's decision on PROPOSAL inside UOW (the caller commits): the decision in
     DECIDING_NIP's name, the proposal moved on (next stage, approved with its TMT, or
@@ -278,7 +310,7 @@ async def settle_stage(
         await enqueue_stage_messages(uow, [updated], rules, now)
     if approve and final:
         await enqueue_notice(uow, updated, rules, now)
-    after: dict[str, Any] = {
+    after: dict[str, JsonValue] = {
         "state": updated.state.value,
         "stage": updated.stage,
         "reason": reason,

@@ -127,8 +127,9 @@ async def approve_all(
 ) -> BulkOutcome:
     """Approve every pending proposal of the plan the caller decides at its current stage."""
     async with uow_factory() as uow:
-        proposals = await uow.proposals.list_for_plan(plan_id)
-    pending = [p.id for p in proposals if p.state == ProposalState.PENDING and p.id is not None]
+        # Light lines (no explanation decoded): only the ids of the pending moves are needed.
+        lines = await uow.proposals.lines_for_plan(plan_id, None)
+    pending = [p.id for p in lines if p.state == ProposalState.PENDING and p.id is not None]
     outcome = await approve_many(
         uow_factory, clock, rules, proposal_ids=pending, approver_nip=approver_nip
     )

@@ -34,7 +34,7 @@ V2_ONLY = {
 
 def v1_document(instance: Instance) -> str:
     """The instance as a mutasi-instance/1 file: the /1 keys only, as files of that time."""
-    doc: dict[str, Any] = instance.to_dict()
+    doc: dict[str, Any] = json.loads(instance.to_json())  # raw JSON, edited down to /1
     doc["format"] = "mutasi-instance/1"
     for key in V2_ONLY[""]:
         del doc[key]
