@@ -24,8 +24,8 @@ from core.domain.messages import (
 from core.ports import Clock, UnitOfWorkFactory
 from core.usecases.approval.chain import ApprovalRules
 from core.usecases.delegation import principals_of
-from core.usecases.digest import digest_view
 from core.usecases.outbox import SendResult
+from core.views.digest import digest_view
 from handlers import digest, plan
 from handlers.i18n import Translator, translator
 from handlers.outbox_render import Rendered, render_text

@@ -35,7 +35,7 @@ from core.usecases.committee import (
     votes_at,
 )
 from core.usecases.dialogue import DialogueState, DissentAnswers
-from core.usecases.digest import DigestEntry, DigestGroup, DigestView
+from core.views.digest import DigestEntry, DigestGroup, DigestView
 from handlers.access import Turn, handler
 from handlers.approval import (
     ask_reason,

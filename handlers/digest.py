@@ -25,7 +25,7 @@ from core.usecases.approval.cards import card_payload, content_of, record_card_c
 from core.usecases.approval.chain import ApprovalRules
 from core.usecases.approval.groups import approve_many
 from core.usecases.delegation import principals_of
-from core.usecases.digest import DigestEntry, DigestGroup, DigestView, digest_view
+from core.views.digest import DigestEntry, DigestGroup, DigestView, digest_view
 from handlers import committee
 from handlers.access import Turn, handler, show
 from handlers.approval import (

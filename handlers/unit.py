@@ -50,6 +50,7 @@ async def _render(turn: Turn, page: int) -> None:
         turn.context.uow,
         turn.me,
         wke_minutes=rules.wke_minutes,
+        thresholds=rules.thresholds,
         workload_months=rules.average_months,
     )
     pages = _pages([_unit_block(turn.t, status) for status in statuses])

@@ -16,6 +16,7 @@ from core.domain import Activity, Employee, Role, Unit
 from core.domain.abk import (
     DEFAULT_AVERAGE_MONTHS,
     DEFAULT_WKE_MINUTES,
+    CategoryThresholds,
     WorkloadFigures,
     staffing_by_family,
     workload_figures,
@@ -48,18 +49,21 @@ def unit_statuses(
     employees: Iterable[Employee],
     activities: Iterable[Activity],
     wke_minutes: float = DEFAULT_WKE_MINUTES,
+    thresholds: CategoryThresholds | None = None,
 ) -> tuple[UnitStatus, ...]:
     """The status of each of UNITS (in the order given) from the records: per (unit, jabatan)
     with ABK activities, workload minutes, FTE need (minutes / WKE_MINUTES), staff in post and
-    the EJ category (default category bounds). Raises ValueError when WKE is not positive."""
+    the EJ category within THRESHOLDS (the agency's bounds, as /bebankerja uses them). Raises
+    ValueError when WKE is not positive."""
     table = staffing_by_family(employees, activities, wke_minutes)
+    bounds = thresholds or CategoryThresholds()
     return tuple(
         UnitStatus(
             unit,
             tuple(
                 JabatanStatus(
                     jabatan,
-                    workload_figures(family.minutes, family.staff, wke_minutes),
+                    workload_figures(family.minutes, family.staff, wke_minutes, bounds),
                 )
                 for (code, jabatan), family in sorted(table.items())
                 if code == unit.code and family.has_abk
@@ -74,6 +78,7 @@ async def read_unit_statuses(
     caller: Caller,
     *,
     wke_minutes: float = DEFAULT_WKE_MINUTES,
+    thresholds: CategoryThresholds | None = None,
     workload_months: int = DEFAULT_AVERAGE_MONTHS,
 ) -> tuple[UnitStatus, ...]:
     """The status of the units CALLER supervises, sorted by name (reads only), with the need
@@ -85,4 +90,4 @@ async def read_unit_statuses(
             raise OutOfScope()
         activities = await accepted_workload(uow, workload_months)
         employees = await uow.employees.list()
-    return unit_statuses(units, employees, activities, wke_minutes)
+    return unit_statuses(units, employees, activities, wke_minutes, thresholds)

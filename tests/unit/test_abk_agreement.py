@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from core.domain import Activity, Employee, Unit
-from core.domain.abk import engine_families, staffing_by_family
+from core.domain.abk import CategoryThresholds, engine_families, staffing_by_family
 from core.domain.notices import unit_bars
 from core.ports import UnitOfWorkFactory
 from core.rebalance.model import Move, Policy
@@ -234,3 +234,18 @@ async def test_every_reader_counts_variant_spellings_as_one_jabatan(
     }
     assert chart[("SMP-1", f"{TEACHER} · Matematika")].before == 2
     assert report[("SMP-1", TEACHER)].staff_in_post == shown[("SMP-1", TEACHER)].staff_in_post == 3
+
+
+def test_unit_status_uses_the_agencys_category_bounds_like_the_report_preview() -> None:
+    # An agency that moves the bounds (MUTASI_ABK_CATEGORY_*) sees the same category in /unit
+    # as in /bebankerja: EJ 0.8 is C by default and B when B starts at 0.75.
+    policy = WorkloadPolicy(wke_minutes=WKE, thresholds=CategoryThresholds(b_from=0.75))
+    unit = UNITS[0]
+    staff = [e for e in VARIANT_EMPLOYEES if e.unit_code == unit.code][:1]
+    assert staff
+    activity = Activity(unit.code, staff[0].jabatan, "Pelayanan", "kegiatan", 60, 1000)
+    default = unit_statuses([unit], staff, [activity], WKE)
+    configured = unit_statuses([unit], staff, [activity], WKE, policy.thresholds)
+    [[default_line], [configured_line]] = [s.jabatan for s in (*default, *configured)]
+    assert default_line.figures.efficiency == pytest.approx(0.8)
+    assert (default_line.figures.category, configured_line.figures.category) == ("C", "B")

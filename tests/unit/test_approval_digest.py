@@ -27,8 +27,8 @@ from core.domain.messages import (
 from core.rebalance.documents import MoveDocument
 from core.usecases.approval.decisions import AlreadyDecided, decide
 from core.usecases.approval.groups import approve_many
-from core.usecases.digest import digest_view
 from core.usecases.planning import propose_plan
+from core.views.digest import digest_view
 from handlers.approval import render_card_outcome, stale_text
 from handlers.i18n import translator
 from handlers.plan import render_admin_alert, render_plan_report

@@ -17,8 +17,8 @@ from core.usecases.committee import (
     vote_many,
     with_committee,
 )
-from core.usecases.digest import digest_view
 from core.usecases.planning import PlanningRules, propose_plan
+from core.views.digest import digest_view
 from handlers.committee import render_committee_tally
 from handlers.i18n import translator
 from tests.support.clock import FakeClock

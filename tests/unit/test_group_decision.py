@@ -12,8 +12,8 @@ from core.domain.messages import SupervisorInfo
 from core.rebalance.documents import MoveDocument
 from core.usecases.approval.decisions import decide
 from core.usecases.approval.groups import DECISION_CHUNK, approve_many
-from core.usecases.digest import digest_view
 from core.usecases.planning import propose_plan
+from core.views.digest import digest_view
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUnitOfWork, FakeUowFactory
 from tests.support.loop_agency import APPROVER, APPROVER_2, ScriptedEngine, employee, move, rules
