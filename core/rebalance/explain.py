@@ -87,6 +87,19 @@ def _chains(
     return chains
 
 
+def _side(
+    ci: CompiledInstance, state: PlanState, unit: int, pair: int, family: str
+) -> StaffingSide:
+    """Unit UNIT's staffing of FAMILY (its PAIR): required, before and after the plan."""
+    return StaffingSide(
+        ci.unit_ids[unit],
+        family,
+        float(ci.pair_req[pair]),
+        int(ci.pair_base[pair]),
+        int(state.staff[pair]),
+    )
+
+
 def _next_best(state: PlanState, e: int) -> Alternative | None:
     """The feasible other destination of e that raises the objective least (exact delta)."""
     ci, cols = state.ci, state.cols
@@ -133,20 +146,8 @@ def explain_moves(ci: CompiledInstance, cols: Columns, assignment: IntArray) -> 
                 from_unit=ci.unit_ids[o],
                 to_unit=ci.unit_ids[u],
                 explanation=Explanation(
-                    origin=StaffingSide(
-                        ci.unit_ids[o],
-                        fam,
-                        float(ci.pair_req[p_o]),
-                        int(ci.pair_base[p_o]),
-                        int(state.staff[p_o]),
-                    ),
-                    destination=StaffingSide(
-                        ci.unit_ids[u],
-                        fam,
-                        float(ci.pair_req[p_u]),
-                        int(ci.pair_base[p_u]),
-                        int(state.staff[p_u]),
-                    ),
+                    origin=_side(ci, state, o, p_o, fam),
+                    destination=_side(ci, state, u, p_u, fam),
                     aspiration_rank=rank,
                     skills_matched=tuple(s for s in emp.skills if s in needed),
                     distance_before_km=_round(float(ci.home_to_origin_km[e]), 3),

@@ -195,6 +195,18 @@ def _row_duals(form: ModelRows, duals: FloatArray) -> FloatArray:
     return y
 
 
+def _gap_closed(
+    objective: float, best_bound: float, status_quo: float, gap_tolerance: float
+) -> bool:
+    """True when the LP OBJECTIVE is proven (within PROVEN_GAP of BEST_BOUND, relative) or
+    within GAP_TOLERANCE of the improvement the bound still allows over STATUS_QUO: the column
+    generation stops (docs/optimisation.md, stopping rule)."""
+    return objective - best_bound <= max(
+        PROVEN_GAP * max(1.0, abs(objective)),
+        gap_tolerance * max(0.0, status_quo - best_bound),
+    )
+
+
 def _per_row(row_of: IntArray, y: FloatArray) -> FloatArray:
     return (
         np.where(row_of >= 0, y[np.maximum(row_of, 0)], 0.0)
@@ -329,12 +341,16 @@ def top_per_employee(cols: Columns, mask: BoolArray, score: FloatArray, k: int) 
     if idx.shape[0] == 0:
         return idx
     order = idx[np.lexsort((score[idx], cols.emp[idx]))]
-    emp = cols.emp[order]
-    first = np.ones(order.shape[0], dtype=bool)
-    first[1:] = emp[1:] != emp[:-1]
-    group_start = np.maximum.accumulate(np.where(first, np.arange(order.shape[0]), 0))
-    rank = np.arange(order.shape[0]) - group_start
-    return order[rank < k]
+    return order[rank_within(cols.emp[order]) < k]
+
+
+def rank_within(groups: IntArray) -> IntArray:
+    """Each entry's position (0, 1, 2 ...) within its run of equal GROUPS (sorted by group)."""
+    first = np.ones(groups.shape[0], dtype=bool)
+    first[1:] = groups[1:] != groups[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(groups.shape[0]), 0))
+    result: IntArray = np.arange(groups.shape[0]) - group_start
+    return result
 
 
 def initial_columns(ci: CompiledInstance, cols: Columns) -> BoolArray:
@@ -354,11 +370,7 @@ def initial_columns(ci: CompiledInstance, cols: Columns) -> BoolArray:
     if idx.shape[0]:
         order = idx[np.lexsort((est[idx], cols.dest_pair[idx]))]
         dest = cols.dest_pair[order]
-        first = np.ones(order.shape[0], dtype=bool)
-        first[1:] = dest[1:] != dest[:-1]
-        group_start = np.maximum.accumulate(np.where(first, np.arange(order.shape[0]), 0))
-        rank = np.arange(order.shape[0]) - group_start
-        active[order[rank < want[dest]]] = True
+        active[order[rank_within(dest) < want[dest]]] = True
     return active
 
 
@@ -495,11 +507,7 @@ def solve_relaxation(
         if not negative.any() and (outside is None or outside.negative == 0):
             priced_out = True
             break
-        gap = result.objective - best_bound
-        if gap <= max(
-            PROVEN_GAP * max(1.0, abs(result.objective)),
-            gap_tolerance * max(0.0, status_quo - best_bound),
-        ):
+        if _gap_closed(result.objective, best_bound, status_quo, gap_tolerance):
             break
         if outside is not None:
             cols = merge_columns(ci, cols, outside.new)
@@ -650,11 +658,7 @@ def _solve_implicit(
         if outside.negative == 0 and at_master:  # the LP over all moves is solved
             priced_out = True
             break
-        gap = sol.objective - best_bound
-        if gap <= max(
-            PROVEN_GAP * max(1.0, abs(sol.objective)),
-            gap_tolerance * max(0.0, status_quo - best_bound),
-        ):
+        if _gap_closed(sol.objective, best_bound, status_quo, gap_tolerance):
             break
         cols = merge_columns(ci, cols, outside.new)
         master.add_columns(cols, outside.new)
