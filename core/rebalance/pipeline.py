@@ -66,7 +66,7 @@ FLOW_BOUND_MIN_SECONDS = 0.5  # less time than this left for it: no flow bound
 # generation), the integer phase (rounding, descent, CP-SAT) once the plan is within it of the
 # best proven bound. The targets are 0.1 % (M), 0.5 % (L), 1 % (XL). Smaller
 # instances are solved to proven optimality (OPTIMALITY_TOL) within their limit.
-IMPROVEMENT_LEFT_STOP = 5e-4
+IMPROVEMENT_LEFT_STOP = 1e-3
 
 
 def peak_rss_mib() -> float:
