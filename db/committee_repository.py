@@ -12,10 +12,7 @@ from db.rows import ApprovalDecisionRow, CommitteeVoteRow, TransferProposalRow
 
 
 class SqlCommitteeVoteRepository(
-    ProposalRecords[CommitteeVote],
-    row=CommitteeVoteRow,
-    value=CommitteeVote,
-    order=("voted_at", "id"),
+    ProposalRecords[CommitteeVote], row=CommitteeVoteRow, order=("voted_at", "id")
 ):
     """core.ports.CommitteeVoteRepository over `committee_votes` (one per member and stage;
     `list_for` gives them in the order they were cast)."""

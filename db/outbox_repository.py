@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 
 from core.domain import OutboxMessage, OutboxStatus
 from core.domain.errors import Conflict
+from core.ports import OutboxTake
 from core.usecases.outbox import KIND_PRIORITY, PRIORITY_NOTICE
 from db.mapping import column_values, from_row
 from db.outbox_codec import decode, encode
@@ -88,16 +89,10 @@ class SqlOutboxRepository(SqlRepository):
             outbox_from_row, OutboxMessageRow, and_(*conditions), OutboxMessageRow.id
         )
 
-    async def due(
-        self,
-        now: dt.datetime,
-        limit: int,
-        *,
-        per_chat: int | None = None,
-        skip_chats: Collection[int] = (),
-    ) -> Sequence[OutboxMessage]:
+    async def due(self, now: dt.datetime, take: OutboxTake) -> Sequence[OutboxMessage]:
         """Pending messages whose next attempt is due at `now`, in send order (priority of the
-        kind, then id); at most PER_CHAT of one chat, none of SKIP_CHATS."""
+        kind, then id), as much as TAKE allows."""
+        limit, per_chat, skip_chats = take.limit, take.per_chat, take.skip_chats
         order = (_priority(), OutboxMessageRow.id)
         conditions = [
             OutboxMessageRow.status == OutboxStatus.PENDING.value,

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
 
 from sqlalchemy import ColumnElement, Row, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.mapping import column_values, from_row
+from db.rows import Base
 from db.statements import insert_returning_id_unless_taken, insert_unless_taken
 
 RowT = TypeVar("RowT")
@@ -104,19 +105,23 @@ class SqlRepository:
 
 class ProposalRecords(SqlRepository, Generic[ValueT]):
     """Base of the repositories of what is recorded about one transfer proposal (approval
-    decisions, committee votes, evaluations). A subclass names, as class keywords, ROW: the
-    mapped table, whose columns are the fields of VALUE, the domain dataclass (db.mapping);
-    and ORDER: the column names `list_for` sorts by. The table's unique key says when a record
-    is a repeat (`_add_once`)."""
+    decisions, committee votes, evaluations). A subclass gives the domain dataclass as its type
+    argument and, as class keywords, ROW: the mapped table whose columns are that dataclass's
+    fields (db.mapping), and ORDER: the column names `list_for` sorts by. The table's unique key
+    says when a record is a repeat (`_add_once`)."""
 
-    _row: ClassVar[Any]
+    _row: ClassVar[type[Base]]
     _value: ClassVar[type[Any]]
     _order: ClassVar[tuple[str, ...]]
 
-    def __init_subclass__(
-        cls, *, row: Any, value: type[Any], order: tuple[str, ...], **kwargs: Any
-    ) -> None:
-        super().__init_subclass__(**kwargs)
+    def __init_subclass__(cls, *, row: type[Base], order: tuple[str, ...]) -> None:
+        super().__init_subclass__()
+        # VALUE is the subclass's type argument: `ProposalRecords[ApprovalDecision]`.
+        (value,) = [
+            get_args(base)[0]
+            for base in cls.__dict__.get("__orig_bases__", ())
+            if get_origin(base) is ProposalRecords
+        ]
         cls._row, cls._value, cls._order = row, value, order
 
     async def _add_once(self, record: ValueT) -> bool:
@@ -125,14 +130,14 @@ class ProposalRecords(SqlRepository, Generic[ValueT]):
 
     async def list_for(self, proposal_id: int) -> Sequence[ValueT]:
         """The records about one proposal, sorted by the subclass's ORDER."""
-        order = [getattr(self._row, name) for name in self._order]
+        columns = self._row.__table__.c
+        order = [columns[name] for name in self._order]
         return await self._list_where(
-            self._from_row, self._row, self._row.proposal_id == proposal_id, *order
+            self._from_row, self._row, columns.proposal_id == proposal_id, *order
         )
 
-    def _from_row(self, row: Any) -> ValueT:
-        value: ValueT = from_row(self._value, row)
-        return value
+    def _from_row(self, row: Base) -> ValueT:
+        return cast(ValueT, from_row(self._value, row))
 
 
 def _same_row(row: Row[Any]) -> Row[Any]:

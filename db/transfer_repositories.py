@@ -287,10 +287,7 @@ def _mutable_fields(proposal: TransferProposal) -> dict[str, object]:
 
 
 class SqlDecisionRepository(
-    ProposalRecords[ApprovalDecision],
-    row=ApprovalDecisionRow,
-    value=ApprovalDecision,
-    order=("stage",),
+    ProposalRecords[ApprovalDecision], row=ApprovalDecisionRow, order=("stage",)
 ):
     """core.ports.DecisionRepository over `approval_decisions` (one per proposal and stage;
     `list_for` gives them by stage)."""
@@ -309,7 +306,7 @@ class SqlDecisionRepository(
 
 
 class SqlEvaluationRepository(
-    ProposalRecords[Evaluation], row=EvaluationRow, value=Evaluation, order=("rated_at", "id")
+    ProposalRecords[Evaluation], row=EvaluationRow, order=("rated_at", "id")
 ):
     """core.ports.EvaluationRepository over `evaluations` (one per proposal, rater and kind;
     `list_for` gives them oldest first)."""
