@@ -394,7 +394,8 @@ class WorkloadFlag:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanSummary:
     """An approver's plan summary: the numbers, the chart's bars, "Setujui semua" when the
-    chat has cards of its own (`your_cards`)."""
+    chat has cards of its own (`your_cards`). Of those, `your_votes` wait for the reader's
+    vote as a member of the committee, not for their decision."""
 
     KIND: ClassVar[Literal["plan_summary"]] = "plan_summary"
     plan_id: int
@@ -408,6 +409,7 @@ class PlanSummary:
     left_out: tuple[LeftOutPair, ...] = ()
     bars: tuple[UnitBar, ...] = ()
     workload_flags: tuple[WorkloadFlag, ...] = ()
+    your_votes: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
