@@ -18,6 +18,7 @@ from core.domain import (
     ApprovalDecision,
     AuditEvent,
     JsonValue,
+    OutboxMessage,
     ProposalState,
     Role,
     TransferProposal,
@@ -41,7 +42,13 @@ from core.usecases.approval.chain import (
     stage_approvers,
     supervisors_of,
 )
-from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_chats, enqueue_to_person
+from core.usecases.outbox import (
+    chats_with_role,
+    enqueue,
+    enqueue_edits,
+    enqueue_to_chats,
+    enqueue_to_person,
+)
 
 #: Decisions on objections are recorded with this stage number (one per proposal).
 OBJECTION_STAGE = 99
@@ -102,22 +109,21 @@ async def _edit_notice(
     uow: UnitOfWork, proposal: TransferProposal, outcome: str, now: dt.datetime
 ) -> None:
     assert proposal.id is not None
-    for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal.id}:"):
-        if isinstance(message.payload, Notice):
-            await enqueue(
-                uow,
-                message.chat_id,
-                NoticeOutcome(
-                    edit_of=message.dedupe_key,
-                    proposal_id=proposal.id,
-                    outcome=outcome,
-                    content=message.payload.content,
-                    objection_days=message.payload.objection_days,
-                ),
-                now=now,
-                dedupe_key=f"notice-outcome:{proposal.id}:{outcome}:{message.chat_id}",
-                once=True,
-            )
+    proposal_id = proposal.id
+
+    def edit(message: OutboxMessage) -> tuple[NoticeOutcome, str] | None:
+        if not isinstance(message.payload, Notice):
+            return None
+        answered = NoticeOutcome(
+            edit_of=message.dedupe_key,
+            proposal_id=proposal_id,
+            outcome=outcome,
+            content=message.payload.content,
+            objection_days=message.payload.objection_days,
+        )
+        return answered, f"notice-outcome:{proposal_id}:{outcome}:{message.chat_id}"
+
+    await enqueue_edits(uow, f"notice:{proposal_id}:", edit, now=now, once=True)
 
 
 async def _objection_card(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from functools import partial
 
-from core.domain import OutboxStatus, Role, TransferProposal
+from core.domain import OutboxMessage, OutboxStatus, Role, TransferProposal
 from core.domain.messages import (
     ApprovalCard,
     CardOutcome,
@@ -20,7 +21,13 @@ from core.domain.messages import (
 from core.domain.notices import TransferContent, transfer_content
 from core.ports import UnitOfWork
 from core.usecases.approval.chain import ApprovalRules, stage_approvers, supervisors_of
-from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_chats, enqueue_to_person
+from core.usecases.outbox import (
+    chats_with_role,
+    enqueue,
+    enqueue_edits,
+    enqueue_to_chats,
+    enqueue_to_person,
+)
 
 
 def card_key(proposal_id: int, stage: int, chat_id: int) -> str:
@@ -133,35 +140,37 @@ async def enqueue_card_outcome(
     next_stage = stage + 1 if forwarded else 0
     next_stage_name = rules.stage_at(stage + 1).name if rules is not None and forwarded else None
     stages = [stage] if outcome == "forwarded" else list(range(stage + 1))
+    decided = CardOutcome(
+        edit_of=None,
+        proposal_id=proposal.id,
+        outcome=outcome,
+        by_name=by_name,
+        reason=reason,
+        decided_stage=stage,
+        stage_count=stage_count,
+        next_stage=next_stage,
+        next_stage_name=next_stage_name,
+    )
     for card_stage in stages:
-        for message in await uow.outbox.list_by_dedupe_prefix(f"card:{proposal.id}:{card_stage}:"):
-            chat_id = message.chat_id
-            copy = (message.dedupe_key or "").removeprefix("card:")
-            kind = "card-outcome" if card_stage == stage else f"card-final:{stage}"
-            await enqueue(
-                uow,
-                chat_id,
-                CardOutcome(
-                    edit_of=message.dedupe_key,
-                    proposal_id=proposal.id,
-                    outcome=outcome,
-                    by_name=by_name,
-                    reason=reason,
-                    content=(
-                        message.payload.content
-                        if isinstance(message.payload, ApprovalCard)
-                        else None
-                    ),
-                    stage=card_stage,
-                    decided_stage=stage,
-                    stage_count=stage_count,
-                    next_stage=next_stage,
-                    next_stage_name=next_stage_name,
-                ),
-                now=now,
-                dedupe_key=f"{kind}:{copy}",
-                once=True,
-            )
+        kind = "card-outcome" if card_stage == stage else f"card-final:{stage}"
+        await enqueue_edits(
+            uow,
+            f"card:{proposal.id}:{card_stage}:",
+            partial(_copy_outcome, dataclasses.replace(decided, stage=card_stage), kind),
+            now=now,
+            once=True,
+        )
+
+
+def _copy_outcome(
+    decided: CardOutcome, kind: str, message: OutboxMessage
+) -> tuple[CardOutcome, str]:
+    """DECIDED as the edit of MESSAGE, one copy of the card (whose content it keeps), and the
+    edit's dedupe key `KIND:<the copy's key without "card:">`."""
+    content = message.payload.content if isinstance(message.payload, ApprovalCard) else None
+    copy = (message.dedupe_key or "").removeprefix("card:")
+    edit = dataclasses.replace(decided, edit_of=message.dedupe_key, content=content)
+    return edit, f"{kind}:{copy}"
 
 
 async def enqueue_notice(
