@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from functools import partial
+from typing import Literal
 
 from core.domain import OutboxMessage, OutboxStatus, Role, TransferProposal
 from core.domain.messages import (
@@ -30,9 +31,13 @@ from core.usecases.outbox import (
 )
 
 
-def card_key(proposal_id: int, stage: int, chat_id: int) -> str:
-    """The outbox dedupe key of one approver's card (edits refer to it)."""
-    return f"card:{proposal_id}:{stage}:{chat_id}"
+def approver_key(
+    kind: Literal["card", "digest"], subject_id: int, stage: int, chat_id: int | None = None
+) -> str:
+    """The outbox dedupe key of what one approver chat gets at STAGE: a card (KIND "card",
+    SUBJECT_ID the proposal; its edits refer to it) or a digest ("digest", the plan). Without
+    CHAT_ID: the prefix every chat's key of that card or digest starts with."""
+    return f"{kind}:{subject_id}:{stage}:{'' if chat_id is None else chat_id}"
 
 
 async def content_of(
@@ -90,7 +95,7 @@ async def enqueue_card(
     """One approval card of PROPOSAL's current stage to CHAT_ID (ESCALATED: see
     `card_payload`); False if it was queued before."""
     assert proposal.id is not None
-    key = card_key(proposal.id, proposal.stage, chat_id)
+    key = approver_key("card", proposal.id, proposal.stage, chat_id)
     if await uow.outbox.get_by_dedupe_key(key) is not None:
         return False
     content = await content_of(uow, proposal, rules, now)
@@ -155,7 +160,7 @@ async def enqueue_card_outcome(
         kind = "card-outcome" if card_stage == stage else f"card-final:{stage}"
         await enqueue_edits(
             uow,
-            f"card:{proposal.id}:{card_stage}:",
+            approver_key("card", proposal.id, card_stage),
             partial(_copy_outcome, dataclasses.replace(decided, stage=card_stage), kind),
             now=now,
             once=True,
@@ -254,7 +259,7 @@ async def record_card_copy(
     sent outbox row, so that its decision edits this copy like every other."""
     assert proposal.id is not None
     content = await content_of(uow, proposal, rules, now)
-    key = f"{card_key(proposal.id, proposal.stage, chat_id)}:m{telegram_message_id}"
+    key = f"{approver_key('card', proposal.id, proposal.stage, chat_id)}:m{telegram_message_id}"
     stored = await enqueue(
         uow,
         chat_id,
