@@ -173,12 +173,8 @@ async def accept_transfer(
     now = clock.now()
     async with uow_factory() as uow:
         proposal = await _own_open_proposal(uow, proposal_id, nip)
-        updated = dataclasses.replace(proposal, state=ProposalState.ACCEPTED)
-        if not await uow.proposals.transition(proposal, updated):
-            raise TransferNotOpen(state="changed")
-        await _answered(uow, proposal, nip, "accept", "accepted", now)
-        await uow.commit()
-    return ObjectionOutcome(updated)
+        accepted = dataclasses.replace(proposal, state=ProposalState.ACCEPTED)
+        return await _answered(uow, await _store(uow, proposal, accepted), "accept", now)
 
 
 async def object_transfer(
@@ -205,8 +201,7 @@ async def object_transfer(
         deadline = rules.working_time.add_working_days(
             rules.working_time.local(now).date(), rules.objection_decision_working_days
         )
-        if not await uow.proposals.transition(proposal, updated):
-            raise TransferNotOpen(state="changed")
+        await _store(uow, proposal, updated)
         card = await _objection_card(uow, proposal, reason.strip(), deadline)
         last = len(rules.stages) - 1
         for _n, chat_id, _lang in await stage_approvers(uow, proposal, last, rules):
@@ -217,28 +212,34 @@ async def object_transfer(
                 now=now,
                 dedupe_key=f"objection:{proposal_id}:{chat_id}",
             )
-        await _answered(uow, proposal, nip, "object", "objected", now, reason=reason.strip())
-        await uow.commit()
-    return ObjectionOutcome(updated)
+        return await _answered(uow, updated, "object", now, reason=reason.strip())
+
+
+async def _store(
+    uow: UnitOfWork, proposal: TransferProposal, updated: TransferProposal
+) -> TransferProposal:
+    """UPDATED stored in place of PROPOSAL while that is still as it was read; else
+    TransferNotOpen (state "changed": someone else changed it meanwhile)."""
+    if not await uow.proposals.transition(proposal, updated):
+        raise TransferNotOpen(state="changed")
+    return updated
 
 
 async def _answered(
-    uow: UnitOfWork,
-    proposal: TransferProposal,
-    nip: str,
-    verb: str,
-    state: str,
-    now: dt.datetime,
-    **details: str,
-) -> None:
-    """The ASN NIP's answer to the notice (VERB accept or object, the proposal now in STATE):
-    the sent notice shows it and the audit records `proposal.VERB` with DETAILS."""
-    await _edit_notice(uow, proposal, state, now)
+    uow: UnitOfWork, answered: TransferProposal, verb: str, now: dt.datetime, **details: str
+) -> ObjectionOutcome:
+    """The ASN's answer to the notice (VERB accept or object; ANSWERED, the proposal in its
+    new state, already stored): the sent notice shows it, the audit records `proposal.VERB`
+    with DETAILS, and all of it is committed."""
+    state = answered.state.value
+    await _edit_notice(uow, answered, state, now)
     before: dict[str, JsonValue] = {"state": "approved"}
     after: dict[str, JsonValue] = {"state": state, **details}
     await uow.audit.add(
-        AuditEvent(nip, f"proposal.{verb}", f"proposal:{proposal.id}", now, before, after)
+        AuditEvent(answered.nip, f"proposal.{verb}", f"proposal:{answered.id}", now, before, after)
     )
+    await uow.commit()
+    return ObjectionOutcome(answered)
 
 
 def waited_working_days(proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime) -> int:
@@ -323,9 +324,7 @@ async def _rule(
         ApprovalDecision(proposal_id, OBJECTION_STAGE, actor, not cancel, reason, now)
     )
     state = ProposalState.CANCELLED if cancel else ProposalState.APPROVED
-    updated = dataclasses.replace(proposal, state=state)
-    if not await uow.proposals.transition(proposal, updated):
-        raise TransferNotOpen(state="changed")
+    updated = await _store(uow, proposal, dataclasses.replace(proposal, state=state))
     units = await _move_units(uow, proposal)
     opening = rules.working_time.next_open(now)
     ruling = ObjectionRuling(
