@@ -5,7 +5,6 @@ the stage per move), and every vote edits every member's copy of a card with the
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 from core.domain import OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
 from core.domain.messages import ApprovalCard, CommitteeTally, PlanSummary
@@ -38,7 +37,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
-from tests.support.outbox_samples import payload_of
+from tests.support.outbox_samples import payload_of, sample_of
 
 #: The team decides the first stage; the PPK (an all-scope approver) the second.
 CHAIN = "tpk,ppk"
@@ -242,15 +241,7 @@ async def test_a_members_plan_summary_asks_for_their_vote_not_their_decision() -
 
 
 def test_a_summary_names_decisions_and_votes_apart_when_a_reader_has_both() -> None:
-    summary = PlanSummary(
-        plan_id=1,
-        plan_date=dt.date(2026, 11, 24),
-        moves=12,
-        your_cards=5,
-        your_votes=1,
-        objective=10.0,
-        status_quo_objective=20.0,
-    )
+    summary = dataclasses.replace(sample_of(PlanSummary), moves=12, your_cards=5, your_votes=1)
     caption, markup, _png = render_summary(translator("id"), summary)
     assert "4 menunggu keputusan Anda. 1 menunggu suara Anda sebagai anggota tim." in caption
     assert markup is not None  # the four decisions can still be approved at once
