@@ -29,7 +29,7 @@ from core.usecases.approval.groups import approve_all
 from core.usecases.delegation import principals_of
 from core.usecases.dialogue import DialogueState, DissentAnswers, RejectAnswers
 from core.usecases.objections import TransferNotOpen, decide_objection
-from core.views.proposals import proposal_details
+from core.views.proposals import decided_by, proposal_details
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
 from handlers.keyboards import CallbackId, button, keyboard
@@ -418,21 +418,17 @@ async def _outcome_edit(
 
 async def _decider_name(turn: Turn, proposal_id: int) -> str:
     """Who decided, as the other copies of the card say it: a deputy "X a.n. Y" (/wakil)."""
-    me = turn.me.employee.name
     async with turn.context.uow() as uow:
-        events = [
-            e
-            for e in await uow.audit.list(f"proposal:{proposal_id}")
-            if e.action in ("proposal.approve", "proposal.reject") and e.actor == turn.me.nip
-        ]
-        if not events:
-            return me
-        last = max(events, key=lambda e: (e.at, e.id or 0))
-        principal_nip = (last.after or {}).get("on_behalf_of")
-        if not principal_nip:
-            return me
-        principal = await uow.employees.get(str(principal_nip))
-    return f"{me} a.n. {principal.name if principal else principal_nip}"
+        signed = await decided_by(
+            uow,
+            turn.context.rules.approval,
+            proposal_id=proposal_id,
+            viewer=turn.me.employee,
+            now=turn.context.now(),
+        )
+    if signed.on_behalf_of is None:
+        return signed.name
+    return f"{signed.name} a.n. {signed.on_behalf_of}"
 
 
 async def _approve(turn: Turn, proposal_id: int, stage: int) -> None:

@@ -17,15 +17,15 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.domain import Employee, ProposalState, Role, Unit
-from core.domain.access import OutOfScope, grant_covers_unit
 from core.domain.errors import NotFound
 from core.ports import UnitOfWork
 from core.rebalance.model import Explanation
-from core.usecases.approval.cards import card_payload, content_of, record_card_copy
+from core.usecases.approval.cards import card_payload, record_card_copy
 from core.usecases.approval.chain import ApprovalRules
 from core.usecases.approval.groups import approve_many
 from core.usecases.delegation import principals_of
 from core.views.digest import DigestEntry, DigestGroup, DigestView, digest_view
+from core.views.proposals import proposal_details
 from handlers import committee
 from handlers.access import Turn, handler, show
 from handlers.approval import (
@@ -381,19 +381,13 @@ async def _open_card(turn: Turn, proposal_id: int) -> None:
         return
     rules: ApprovalRules = turn.context.rules.approval
     async with turn.context.uow() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound()
-        units = [await uow.units.get(proposal.from_unit), await uow.units.get(proposal.to_unit)]
-        principals = await viewer_nips(uow, turn)
-        grants = [g for nip in principals for g in await uow.roles.list_for(nip)]
-        if not any(
-            g.role == Role.APPROVER and grant_covers_unit(g, u) for g in grants for u in units if u
-        ):
-            raise OutOfScope(proposal=proposal_id)
-        card = card_payload(
-            proposal, rules, await content_of(uow, proposal, rules, turn.context.now())
+        # core.views.proposals refuses an approver whose scope (or their principals', /wakil)
+        # covers neither unit of the move.
+        details = await proposal_details(
+            uow, rules, proposal_id=proposal_id, viewer_nip=turn.me.nip, now=turn.context.now()
         )
+    proposal = details.proposal
+    card = card_payload(proposal, rules, details.content)
     text, markup = render_card(turn.t, card)
     if proposal.state != ProposalState.PENDING:
         await turn.say(

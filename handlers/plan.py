@@ -8,12 +8,11 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile
 
 from core.domain import Role
-from core.domain.errors import DomainError, NotAllowed
+from core.domain.errors import DomainError
 from core.domain.messages import (
     AdminAlert,
     LeftOutPair,
@@ -23,10 +22,8 @@ from core.domain.messages import (
     WorkloadFlag,
 )
 from core.domain.notices import transfer_content
-from core.ports import UnitOfWork
 from core.usecases.approval.cards import card_payload, record_card_copy
 from core.usecases.committee import awaiting_votes
-from core.usecases.evaluations import PlanEvaluationSummary, plan_evaluations
 from core.usecases.planning import (
     DeliveredTo,
     PlanDelivery,
@@ -34,8 +31,8 @@ from core.usecases.planning import (
     SolveSnapshot,
     propose_plan,
 )
-from core.views.plan_report import plan_report
-from core.views.plan_summary import left_out_pairs_of, plan_summary
+from core.views.plan_overview import plan_overview, plan_workbook_view
+from core.views.plan_summary import left_out_pairs_of
 from core.views.proposals import awaiting
 from handlers import committee
 from handlers.access import StaleButton, Turn, handler
@@ -92,7 +89,7 @@ def summary_caption(t: Translator, summary: PlanSummary) -> str:
         "summary.caption",
         date=t.date(summary.plan_date),
         count=summary.moves,
-        mine=t("summary.mine", count=summary.your_cards) if summary.your_cards is not None else "",
+        mine=waiting_for_you(t, summary),
         before=t.fixed(before, 0),
         after=t.fixed(after, 0),
         pct=t.fixed(improvement_percent(before, after), 1),
@@ -101,6 +98,18 @@ def summary_caption(t: Translator, summary: PlanSummary) -> str:
     text = "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
     flags = workload_flag_lines(t, summary.workload_flags)
     return "\n".join([text, *flags])
+
+
+def waiting_for_you(t: Translator, summary: PlanSummary) -> str:
+    """What of the plan waits for the reader: their decisions, and a committee member's votes
+    ("menunggu suara Anda"); "" when the summary does not say (no reader)."""
+    if summary.your_cards is None:
+        return ""
+    decisions = summary.your_cards - summary.your_votes
+    if not summary.your_votes:
+        return t("summary.mine", count=decisions)
+    votes = t("summary.mine_votes", count=summary.your_votes)
+    return t("summary.mine", count=decisions) + " " + votes if decisions else votes
 
 
 def workload_flag_lines(
@@ -160,7 +169,7 @@ def render_summary(
     day = t.date(summary.plan_date)
     png = render_plan_chart(bars, chart_labels(t, day)) if bars else None
     markup = None
-    if (summary.your_cards or 0) > 0:
+    if (summary.your_cards or 0) - summary.your_votes > 0:  # votes are cast in the digest
         markup = keyboard([button(t("summary.approve_all"), APPROVAL, "all", summary.plan_id)])
     caption = summary_caption(t, summary)
     left_out = left_out_text(t, summary.left_out, left_out_listed)
@@ -231,11 +240,6 @@ def render_admin_alert(t: Translator, alert: AdminAlert) -> tuple[str, None]:
     ), None
 
 
-def _require_any(turn: Turn, *roles: Role) -> None:
-    if not any(turn.me.has_role(r) for r in roles):
-        raise NotAllowed()
-
-
 @handler(role=Role.ASN)
 async def show_awaiting(turn: Turn) -> None:
     """/usulan: the cards waiting for the caller's decision when they are few, else the digest
@@ -286,42 +290,24 @@ async def show_awaiting(turn: Turn) -> None:
             await uow.commit()
 
 
-async def _latest_summary(
-    uow: UnitOfWork, nip: str, turn: Turn
-) -> tuple[PlanSummary, dict[str, int], PlanEvaluationSummary] | None:
-    """The latest plan's summary for NIP, its proposals per state and its evaluations."""
-    plan = await uow.plans.latest()
-    if plan is None or plan.id is None:
-        return None
-    # Light lines: the summary counts moves per state, no explanation is decoded.
-    proposals = await uow.proposals.lines_for_plan(plan.id, None)
-    mine = await awaiting(uow, nip, turn.context.rules.approval, turn.context.today())
-    mine_ids = {p.id for p in mine}
-    states: dict[str, int] = {}
-    for proposal in proposals:
-        states[proposal.state.value] = states.get(proposal.state.value, 0) + 1
-    summary = plan_summary(
-        plan, moves=len(proposals), your_cards=sum(1 for p in proposals if p.id in mine_ids)
-    )
-    return summary, states, await plan_evaluations(uow, plan.id)
-
-
 @handler(role=Role.ASN)
 async def show_plan(turn: Turn) -> None:
-    """/rencana: the latest plan's summary, its states and the chart."""
-    _require_any(turn, Role.APPROVER, Role.ADMIN)
+    """/rencana: the latest plan's summary, its states and the chart (approvers and admins;
+    core.views.plan_overview refuses anyone else)."""
     async with turn.context.uow() as uow:
-        latest = await _latest_summary(uow, turn.me.nip, turn)
-    if latest is None:
+        overview = await plan_overview(
+            uow, turn.me, turn.context.rules.approval, turn.context.today()
+        )
+    if overview is None:
         await turn.say_key("rencana.none")
         return
-    summary, by_state, evaluations = latest
+    summary, evaluations = overview.summary, overview.evaluations
     # Drawing the chart takes a CPU for a while: off the event loop, like the summary's in
     # bot.outbox_sender, so replies to other people go on meanwhile.
     caption, markup, png = await asyncio.to_thread(
         render_summary, turn.t, summary, LEFT_OUT_LISTED
     )
-    states = ", ".join(f"{state_word(turn.t, s)}: {n}" for s, n in sorted(by_state.items()))
+    states = ", ".join(f"{state_word(turn.t, s)}: {n}" for s, n in overview.states)
     text = caption + ("\n" + turn.t("rencana.states", states=states) if states else "")
     if evaluations.rated_transfers:
         scores = ", ".join(
@@ -357,22 +343,13 @@ async def send_plan_workbook(turn: Turn) -> None:
     An admin or an approver over everything gets every proposal; an approver scoped to OPDs or
     units gets the proposals leaving or entering their scope.
     """
-    _require_any(turn, Role.APPROVER, Role.ADMIN)
     press = turn.press
     plan_id = press.int_arg(0) if press is not None and press.action == "xlsx" else None
     if plan_id is None:
         raise StaleButton()
-    me = turn.me
-    visible = None if me.has_role(Role.ADMIN) else _approver_scope(turn)
-    stages = tuple(stage.name for stage in turn.context.rules.approval.stages)
     async with turn.context.uow() as uow:
-        report = await plan_report(
-            uow,
-            plan_id,
-            stage_names=stages,
-            today=turn.context.today(),
-            visible=visible,
-            committee=turn.context.rules.approval.committee,
+        report = await plan_workbook_view(
+            uow, turn.me, plan_id, turn.context.rules.approval, turn.context.today()
         )
     data = build_plan_workbook(report, turn.t, turn.context.rules.zone)
     date = report.plan.plan_date.isoformat()
@@ -381,15 +358,6 @@ async def send_plan_workbook(turn: Turn) -> None:
         f"rencana-mutasi-{date}.xlsx",
         caption=turn.t("export.plan.caption", date=date, count=len(report.lines)),
     )
-
-
-def _approver_scope(turn: Turn) -> Any:
-    me = turn.me
-
-    def visible(unit: Any) -> bool:
-        return me.may_act_on_unit(Role.APPROVER, unit)
-
-    return visible
 
 
 def _solver(context: BotContext) -> SolveSnapshot:

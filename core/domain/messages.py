@@ -11,6 +11,11 @@ The classes hold plain values (str, int, float, bool, dates, tuples and the froz
 `core.domain.notices`); JSON exists only at the database edge (`db.outbox_codec`), which writes the
 same
 keys as the field names. Fields added later get defaults, so rows stored before still read.
+
+A fact several kinds carry (an edit's `edit_of`, a proposal's outcome, the move a card shows, the
+list of undecided proposals, which digest) is a base class without a `KIND` that those kinds
+inherit: its fields stay flat in each kind, so the stored keys are the same as before they shared
+it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,23 @@ Direction = Literal["out", "in"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Edit:
+    """A message that edits one sent before, named by that message's dedupe key (`edit_of`; None:
+    it is sent as a new message). Not a kind of its own: the kinds of `EditPayload` carry it."""
+
+    edit_of: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProposalOutcome(Edit):
+    """An edit that shows what became of proposal `proposal_id` (`outcome`, a word each kind
+    names). Not a kind of its own: the card, objection card and notice outcomes carry it."""
+
+    proposal_id: int
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommitteeFacts:
     """What a card shows of the committee deciding its stage: its name, how many members,
     how many must agree."""
@@ -39,12 +61,19 @@ class CommitteeFacts:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ApprovalCard:
+class MoveShown:
+    """A proposal (`proposal_id`) and its move as the messages show it (`content`). Not a kind of
+    its own: the approval card, the notice and the word to supervisors carry these fields."""
+
+    proposal_id: int
+    content: TransferContent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalCard(MoveShown):
     """An approval card of one proposal at one stage (✅ Setujui · ❌ Tolak · ℹ️ Rincian)."""
 
     KIND: ClassVar[Literal["approval_card"]] = "approval_card"
-    proposal_id: int
-    content: TransferContent
     #: The stage (0-based) this card decides, of `stage_count`.
     stage: int = 0
     stage_name: str = ""
@@ -57,16 +86,13 @@ class ApprovalCard:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CardOutcome:
+class CardOutcome(ProposalOutcome):
     """Edits a sent approval card (`edit_of`, its dedupe key) to show what a stage decided.
 
     `outcome`: approved, rejected, expired, cancelled or forwarded (approved at a stage that is
     not the last; `next_stage` is then the stage it goes to)."""
 
     KIND: ClassVar[Literal["card_outcome"]] = "card_outcome"
-    edit_of: str | None
-    proposal_id: int
-    outcome: str
     by_name: str | None = None
     reason: str | None = None
     #: The card's content (None on rows stored before cards carried it: outcome line only).
@@ -80,13 +106,12 @@ class CardOutcome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommitteeTally:
+class CommitteeTally(Edit):
     """Edits a sent committee card (`edit_of`) after a member's vote: the card as sent, the
     votes so far (`yes`, `no`, `open`: members who may still vote), and this copy's member's
     own vote (`voted`: None while they have not voted; the dissent's `reason`)."""
 
     KIND: ClassVar[Literal["committee_tally"]] = "committee_tally"
-    edit_of: str | None
     card: ApprovalCard
     yes: int
     no: int
@@ -108,31 +133,35 @@ class Reminder:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ReminderDigest:
-    """One reminder listing many undecided proposals (instead of one message each)."""
+class Undecided:
+    """Many undecided proposals in one message instead of one message each: how many, and their
+    ids (not a kind of its own: the reminder and escalation digests carry these fields)."""
 
-    KIND: ClassVar[Literal["reminder_digest"]] = "reminder_digest"
     count: int
     ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReminderDigest(Undecided):
+    """One reminder of them all; the first of them expires in `expires_in` working days."""
+
+    KIND: ClassVar[Literal["reminder_digest"]] = "reminder_digest"
     expires_in: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class EscalationDigest:
-    """Many undecided proposals raised to one chat at once, after `days` working days."""
+class EscalationDigest(Undecided):
+    """Raised to one chat at once, after `days` working days."""
 
     KIND: ClassVar[Literal["escalation_digest"]] = "escalation_digest"
-    count: int
-    ids: tuple[int, ...]
     days: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ApprovalDigest:
-    """One digest of a plan's moves at one stage for approver `nip` (rendered from the
-    database when sent, so it shows the numbers of that moment)."""
+class DigestOf:
+    """Which digest: of plan `plan_id`'s `count` moves at `stage`, for approver `nip` (not a kind
+    of its own: the digest and its refresh carry these fields)."""
 
-    KIND: ClassVar[Literal["approval_digest"]] = "approval_digest"
     plan_id: int
     stage: int
     nip: str
@@ -140,15 +169,19 @@ class ApprovalDigest:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DigestRefresh:
+class ApprovalDigest(DigestOf):
+    """One digest (rendered from the database when sent, so it shows the numbers of that
+    moment)."""
+
+    KIND: ClassVar[Literal["approval_digest"]] = "approval_digest"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestRefresh(DigestOf):
     """Edits a sent digest (`edit_of`) to its current numbers."""
 
     KIND: ClassVar[Literal["digest_refresh"]] = "digest_refresh"
     edit_of: str | None
-    plan_id: int
-    stage: int
-    nip: str
-    count: int
 
 
 # --- objections and notices (flow 6) ---------------------------------------------------------
@@ -187,13 +220,10 @@ class ObjectionCard(MoveUnits):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ObjectionCardOutcome:
+class ObjectionCardOutcome(ProposalOutcome):
     """Edits a sent objection card (`edit_of`) to show the ruling (`outcome`) and by whom."""
 
     KIND: ClassVar[Literal["objection_card_outcome"]] = "objection_card_outcome"
-    edit_of: str | None
-    proposal_id: int
-    outcome: str
     by_name: str | None
     objection: ObjectionCard
 
@@ -209,36 +239,29 @@ class ObjectionReminder:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Notice:
+class Notice(MoveShown):
     """The transfer notice to the ASN (✅ Terima · 📝 Ajukan keberatan · ℹ️ Rincian); the
     objection window is `objection_days` days from its delivery."""
 
     KIND: ClassVar[Literal["notice"]] = "notice"
-    proposal_id: int
-    content: TransferContent
     objection_days: int = 7
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class NoticeOutcome:
+class NoticeOutcome(ProposalOutcome):
     """Edits the sent notice (`edit_of`) after the ASN's answer (`outcome`)."""
 
     KIND: ClassVar[Literal["notice_outcome"]] = "notice_outcome"
-    edit_of: str | None
-    proposal_id: int
-    outcome: str
     content: TransferContent | None = None
     objection_days: int = 7
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SupervisorInfo:
+class SupervisorInfo(MoveShown):
     """To a unit's supervisor: someone leaves (`out`) or joins (`in`) the unit."""
 
     KIND: ClassVar[Literal["supervisor_info"]] = "supervisor_info"
-    proposal_id: int
     direction: Direction
-    content: TransferContent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -371,7 +394,8 @@ class WorkloadFlag:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanSummary:
     """An approver's plan summary: the numbers, the chart's bars, "Setujui semua" when the
-    chat has cards of its own (`your_cards`)."""
+    chat has cards of its own (`your_cards`). Of those, `your_votes` wait for the reader's
+    vote as a member of the committee, not for their decision."""
 
     KIND: ClassVar[Literal["plan_summary"]] = "plan_summary"
     plan_id: int
@@ -385,6 +409,7 @@ class PlanSummary:
     left_out: tuple[LeftOutPair, ...] = ()
     bars: tuple[UnitBar, ...] = ()
     workload_flags: tuple[WorkloadFlag, ...] = ()
+    your_votes: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -401,7 +401,12 @@ async def _store(
             await enqueue(
                 uow,
                 chat_id,
-                plan_summary(plan, moves=len(moves), your_cards=len(theirs)),
+                plan_summary(
+                    plan,
+                    moves=len(moves),
+                    your_cards=len(theirs),
+                    your_votes=sum(1 for p in theirs if rules.stage_at(p.stage).committee),
+                ),
                 now=now,
                 dedupe_key=f"summary:{plan.id}:{chat_id}",
                 not_before=opening - dt.timedelta(seconds=1),

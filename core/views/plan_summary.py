@@ -12,9 +12,12 @@ from core.domain.notices import UnitBar
 from core.domain.plan_document import PlanDocument, WorkloadFlagDocument
 
 
-def plan_summary(plan: Plan, *, moves: int, your_cards: int | None) -> PlanSummary:
-    """The summary of PLAN with MOVES proposals, YOUR_CARDS of which the reader decides now
-    (None: not said, e.g. outside a chat). Reads the stored solution's `chart`, `not_granted`,
+def plan_summary(
+    plan: Plan, *, moves: int, your_cards: int | None, your_votes: int = 0
+) -> PlanSummary:
+    """The summary of PLAN with MOVES proposals, YOUR_CARDS of which wait for the reader now
+    (None: not said, e.g. outside a chat), YOUR_VOTES of those for their vote as a member of
+    the committee rather than their decision. Reads the stored solution's `chart`, `not_granted`,
     `left_out` and `workload_flags`."""
     assert plan.id is not None
     solution = plan.solution
@@ -23,6 +26,7 @@ def plan_summary(plan: Plan, *, moves: int, your_cards: int | None) -> PlanSumma
         plan_date=plan.plan_date,
         moves=moves,
         your_cards=your_cards,
+        your_votes=your_votes,
         objective=plan.objective,
         status_quo_objective=plan.status_quo_objective,
         bound=plan.bound,

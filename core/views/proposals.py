@@ -6,7 +6,9 @@ every stage decision so far.
 Authorisation: only an approver whose own grants, or those of an approver who delegated to
 them for today (/wakil, `core.usecases.delegation.principals_of`), cover the origin or the
 destination
-unit may open a proposal; anyone else gets `OutOfScope`, an unknown number `NotFound`.
+unit may open a proposal; anyone else gets `OutOfScope`, an unknown number `NotFound`. The
+same holds for `decided_by`, who decided a proposal as its card says it, read from the
+viewer's own audit lines.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core.domain import ApprovalDecision, ProposalState, Role, TransferProposal
+from core.domain import ApprovalDecision, Employee, ProposalState, Role, TransferProposal
 from core.domain.access import OutOfScope, grant_covers_unit
 from core.domain.errors import NotFound
 from core.domain.notices import TransferContent
@@ -46,6 +48,55 @@ async def proposal_details(
 ) -> ProposalDetails:
     """PROPOSAL_ID as VIEWER_NIP may see it at NOW; raises NotFound (no such proposal) or
     OutOfScope (the viewer approves neither of its units, in their own name or a principal's)."""
+    proposal = await _in_scope(uow, rules, proposal_id, viewer_nip, now)
+    content = await content_of(uow, proposal, rules, now)
+    decisions = sorted(await uow.decisions.list_for(proposal_id), key=lambda d: d.stage)
+    return ProposalDetails(proposal, len(rules.stages), content, tuple(decisions))
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedBy:
+    """Who decided a proposal, as the other copies of its card say it: NAME, and for a deputy
+    (/wakil) ON_BEHALF_OF, the approver they decided for (their name, or their NIP when the
+    employee record is gone); None when they decided in their own name."""
+
+    name: str
+    on_behalf_of: str | None = None
+
+
+async def decided_by(
+    uow: UnitOfWork,
+    rules: ApprovalRules,
+    *,
+    proposal_id: int,
+    viewer: Employee,
+    now: dt.datetime,
+) -> DecidedBy:
+    """VIEWER's latest decision on PROPOSAL_ID as signed: read from VIEWER's own audit lines
+    of the proposal (an approval or a rejection; another person's lines are never read), in
+    their own name when they hold none. Raises NotFound or OutOfScope like
+    `proposal_details`."""
+    await _in_scope(uow, rules, proposal_id, viewer.nip, now)
+    events = [
+        e
+        for e in await uow.audit.list(f"proposal:{proposal_id}")
+        if e.action in ("proposal.approve", "proposal.reject") and e.actor == viewer.nip
+    ]
+    if not events:
+        return DecidedBy(viewer.name)
+    last = max(events, key=lambda e: (e.at, e.id or 0))
+    principal_nip = (last.after or {}).get("on_behalf_of")
+    if not principal_nip:
+        return DecidedBy(viewer.name)
+    principal = await uow.employees.get(str(principal_nip))
+    return DecidedBy(viewer.name, principal.name if principal else str(principal_nip))
+
+
+async def _in_scope(
+    uow: UnitOfWork, rules: ApprovalRules, proposal_id: int, viewer_nip: str, now: dt.datetime
+) -> TransferProposal:
+    """PROPOSAL_ID when VIEWER_NIP, in their own name or a principal's on NOW's agency date,
+    approves its origin or its destination unit; raises NotFound or OutOfScope."""
     proposal = await uow.proposals.get(proposal_id)
     if proposal is None:
         raise NotFound()
@@ -59,9 +110,7 @@ async def proposal_details(
     ]
     if not any(grant_covers_unit(g, u) for g in grants for u in touched if u is not None):
         raise OutOfScope(proposal=proposal_id)
-    content = await content_of(uow, proposal, rules, now)
-    decisions = sorted(await uow.decisions.list_for(proposal_id), key=lambda d: d.stage)
-    return ProposalDetails(proposal, len(rules.stages), content, tuple(decisions))
+    return proposal
 
 
 async def awaiting(

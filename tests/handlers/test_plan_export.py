@@ -140,3 +140,12 @@ async def test_the_rencana_chart_is_drawn_off_the_event_loop(
     assert f"rencana:xlsx:{plan_id}" in str(photo.params.get("reply_markup"))
     assert slow_chart.drawn_off_the_loop()
     assert ticker.ticks >= 10  # the loop went on while the chart was drawn
+
+
+async def test_rencana_refuses_someone_without_approver_or_admin_role(h: Harness) -> None:
+    await store_plan(h)
+    await h.register(KEPALA_ID, KEPALA.nip)  # a supervisor only
+    reply = await h.command(KEPALA_ID, "/rencana")
+    assert "tidak berwenang" in reply.text
+    assert all(c.method != "sendPhoto" for c in h.request.calls)
+    assert "Rencana mutasi" not in reply.text

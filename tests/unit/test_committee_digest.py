@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 from core.domain import OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
-from core.domain.messages import ApprovalCard, CommitteeTally
+from core.domain.messages import ApprovalCard, CommitteeTally, PlanSummary
 from core.usecases.approval.chain import ApprovalRules, parse_chain
 from core.usecases.committee import (
     Committee,
@@ -21,6 +21,7 @@ from core.usecases.planning import PlanningRules, propose_plan
 from core.views.digest import digest_view
 from handlers.committee import render_committee_tally
 from handlers.i18n import translator
+from handlers.plan import render_summary
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeUowFactory
 from tests.support.loop_agency import (
@@ -36,7 +37,7 @@ from tests.support.loop_agency import (
     rules,
     world,
 )
-from tests.support.outbox_samples import payload_of
+from tests.support.outbox_samples import payload_of, sample_of
 
 #: The team decides the first stage; the PPK (an all-scope approver) the second.
 CHAIN = "tpk,ppk"
@@ -221,3 +222,28 @@ async def test_each_vote_edits_every_members_copy_with_the_tally() -> None:
     ]
     assert len(outcomes) == 3
     assert isinstance(cards[CHAT[SUP_A]].payload, ApprovalCard)
+
+
+async def test_a_members_plan_summary_asks_for_their_vote_not_their_decision() -> None:
+    factory, _clock, _approval, _ids = await big_plan(300)
+    for member in MEMBERS:
+        [message] = [m for m in to_chat(factory, CHAT[member]) if m.kind == "plan_summary"]
+        summary = payload_of(message, PlanSummary)
+        assert (summary.your_cards, summary.your_votes) == (300, 300)
+        caption, markup, _png = render_summary(translator("id"), summary)
+        assert "300 menunggu suara Anda sebagai anggota tim." in caption
+        assert "keputusan" not in caption
+        # Votes are cast in the digest: no "✅ Setujui semua" a member could not use.
+        assert markup is None
+        caption_en, _, _ = render_summary(translator("en"), summary)
+        assert "300 await your vote as a member of the team." in caption_en
+        assert "decision" not in caption_en
+
+
+def test_a_summary_names_decisions_and_votes_apart_when_a_reader_has_both() -> None:
+    summary = dataclasses.replace(sample_of(PlanSummary), moves=12, your_cards=5, your_votes=1)
+    caption, markup, _png = render_summary(translator("id"), summary)
+    assert "4 menunggu keputusan Anda. 1 menunggu suara Anda sebagai anggota tim." in caption
+    assert markup is not None  # the four decisions can still be approved at once
+    caption_en, _, _ = render_summary(translator("en"), summary)
+    assert "4 await your decision. 1 awaits your vote as a member of the team." in caption_en

@@ -120,3 +120,55 @@ def test_flow_reminders_render_in_both_languages() -> None:
     assert translator("id")("reminder.workload_button") != translator("en")(
         "reminder.workload_button"
     )
+
+
+#: The keys each kind was stored with before the kinds shared their common facts (an edit's
+#: `edit_of`, a proposal's outcome, the move shown, the undecided list, which digest) through
+#: base classes; rows stored then must still read, so the stored keys stay flat and the same.
+KEYS_STORED_BEFORE_SHARED_BASES: dict[str, set[str]] = {
+    "approval_card": {
+        "proposal_id",
+        "content",
+        "stage",
+        "stage_name",
+        "stage_count",
+        "escalated",
+        "waited_limit",
+        "committee",
+    },
+    "card_outcome": {
+        "edit_of",
+        "proposal_id",
+        "outcome",
+        "by_name",
+        "reason",
+        "content",
+        "stage",
+        "decided_stage",
+        "stage_count",
+        "next_stage",
+        "next_stage_name",
+    },
+    "committee_tally": {"edit_of", "card", "yes", "no", "open", "voted", "reason"},
+    "reminder_digest": {"count", "ids", "expires_in"},
+    "escalation_digest": {"count", "ids", "days"},
+    "approval_digest": {"plan_id", "stage", "nip", "count"},
+    "digest_refresh": {"edit_of", "plan_id", "stage", "nip", "count"},
+    "objection_card_outcome": {"edit_of", "proposal_id", "outcome", "by_name", "objection"},
+    "notice": {"proposal_id", "content", "objection_days"},
+    "notice_outcome": {"edit_of", "proposal_id", "outcome", "content", "objection_days"},
+    "supervisor_info": {"proposal_id", "direction", "content"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KEYS_STORED_BEFORE_SHARED_BASES))
+def test_kinds_sharing_a_fact_store_the_keys_they_stored_before(kind: str) -> None:
+    stored = encode(SAMPLES[KIND_TYPES[kind]])
+    assert set(stored) == KEYS_STORED_BEFORE_SHARED_BASES[kind]
+
+
+def test_a_digest_refresh_stored_before_the_shared_bases_still_reads() -> None:
+    stored = {"edit_of": "digest:4:0:1990", "plan_id": 4, "stage": 0, "nip": "1990", "count": 12}
+    assert decode("digest_refresh", stored) == DigestRefresh(
+        edit_of="digest:4:0:1990", plan_id=4, stage=0, nip="1990", count=12
+    )
