@@ -495,13 +495,9 @@ def _pair_couples(
     for index, other in partner.items():
         first = min(index, other)
         home_lat, home_lon = people[first].home_lat, people[first].home_lon
-        person = people[index]
-        paired[index] = Employee(
-            nip=person.nip, name=person.name, status=person.status, unit_code=person.unit_code,
-            jabatan=person.jabatan, golongan=person.golongan, tmt_unit=person.tmt_unit,
-            retirement_age=person.retirement_age, skills=person.skills, home_lat=home_lat,
-            home_lon=home_lon, spouse_nip=people[other].nip, lock_reason=person.lock_reason,
-        )  # fmt: skip
+        paired[index] = replace(
+            people[index], home_lat=home_lat, home_lon=home_lon, spouse_nip=people[other].nip
+        )
     return paired
 
 
