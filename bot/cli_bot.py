@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli_text import echo, examples, fail, fail_text, t
+from bot.cli_options import EmployeeNip, RoleName
+from bot.cli_text import command, echo, fail, fail_text, t
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -107,11 +108,11 @@ def _now() -> Any:
 def register(app: typer.Typer) -> None:
     """Add serve, invite, role and account commands."""
 
-    @app.command(
+    @command(
+        app,
         "serve",
-        epilog=examples(
-            "mutasi serve", "mutasi serve --webhook https://bot.example.go.id/telegram/rahasia"
-        ),
+        "mutasi serve",
+        "mutasi serve --webhook https://bot.example.go.id/telegram/rahasia",
     )
     def serve(
         webhook: str | None = typer.Option(
@@ -162,13 +163,12 @@ def register(app: typer.Typer) -> None:
                 t(error.key, **error.values), 1 if error.key == "serve.api_unreachable" else 2
             )
 
-    @app.command(
+    @command(
+        app,
         "invite",
-        epilog=examples(
-            "mutasi invite --nip 198001012005011001",
-            "mutasi invite --unit PKM-WONOSARI-1 --out tautan-pkm.csv",
-            "mutasi invite --all --out links.csv",
-        ),
+        "mutasi invite --nip 198001012005011001",
+        "mutasi invite --unit PKM-WONOSARI-1 --out tautan-pkm.csv",
+        "mutasi invite --all --out links.csv",
     )
     def invite(
         nip: str | None = typer.Option(
@@ -313,18 +313,17 @@ def register(app: typer.Typer) -> None:
                 scope=shown_scope,
             )
 
-    @role_app.command(
+    @command(
+        role_app,
         "grant",
-        epilog=examples(
-            "mutasi role grant 198001012005011001 admin --scope all",
-            "mutasi role grant 197505052000031002 approver --scope all",
-            "mutasi role grant 197505052000031002 approver --scope opd:Dinas Kesehatan",
-            "mutasi role grant 198203032006042003 supervisor --scope PKM-WONOSARI-1",
-        ),
+        "mutasi role grant 198001012005011001 admin --scope all",
+        "mutasi role grant 197505052000031002 approver --scope all",
+        "mutasi role grant 197505052000031002 approver --scope opd:Dinas Kesehatan",
+        "mutasi role grant 198203032006042003 supervisor --scope PKM-WONOSARI-1",
     )
     def grant(
-        nip: str = typer.Argument(..., help="NIP pegawai. / The employee's NIP."),
-        role: str = typer.Argument(..., help="supervisor, approver, admin"),
+        nip: EmployeeNip,
+        role: RoleName,
         scope: str | None = typer.Option(
             None,
             "--scope",
@@ -336,13 +335,14 @@ def register(app: typer.Typer) -> None:
         """Beri NIP peran ROLE atas suatu cakupan. / Give NIP the ROLE over a scope."""
         _change(nip, role, scope, True)
 
-    @role_app.command(
+    @command(
+        role_app,
         "revoke",
-        epilog=examples("mutasi role revoke 198203032006042003 supervisor --scope PKM-WONOSARI-1"),
+        "mutasi role revoke 198203032006042003 supervisor --scope PKM-WONOSARI-1",
     )
     def revoke(
-        nip: str = typer.Argument(..., help="NIP pegawai. / The employee's NIP."),
-        role: str = typer.Argument(..., help="supervisor, approver, admin"),
+        nip: EmployeeNip,
+        role: RoleName,
         scope: str | None = typer.Option(
             None, "--scope", help="Cakupan yang dicabut (bawaan all). / The scope (default all)."
         ),
@@ -357,11 +357,8 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
     )
 
-    @account_app.command(
-        "unbind",
-        epilog=examples("mutasi account unbind 198001012005011001"),
-    )
-    def unbind(nip: str = typer.Argument(..., help="NIP pegawai. / The employee's NIP.")) -> None:
+    @command(account_app, "unbind", "mutasi account unbind 198001012005011001")
+    def unbind(nip: EmployeeNip) -> None:
         """Lepas akun Telegram NIP (ganti HP), lalu buat undangan baru dengan `mutasi invite
         --nip`. / Unbind NIP's Telegram account(s) so a new invitation can bind another."""
         from bot.app import SystemClock

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli_text import echo, examples, fail, language, t
+from bot.cli_options import AdminNip
+from bot.cli_text import command, echo, fail, language, t
 
 if TYPE_CHECKING:  # the CLI starts fast: Telegram and the engine load only when used
     from bot.settings import Settings
@@ -262,12 +263,11 @@ def _output_language(lang: str | None) -> str:
 def register(app: typer.Typer) -> None:
     """Add `rebalance`, `chart`, `export sk`, `export plan`, `spmt` and `surat-menteri`."""
 
-    @app.command(
+    @command(
+        app,
         "chart",
-        epilog=examples(
-            "mutasi chart --plan 1 --out grafik.png",
-            "mutasi chart --plan 1 --out chart.png --lang en",
-        ),
+        "mutasi chart --plan 1 --out grafik.png",
+        "mutasi chart --plan 1 --out chart.png --lang en",
     )
     def chart(
         plan: PlanId,
@@ -287,20 +287,17 @@ def register(app: typer.Typer) -> None:
         typer.echo(plain(caption))
         echo("cli.chart_written", path=str(out))
 
-    @app.command(
+    @command(
+        app,
         "spmt",
-        epilog=examples(
-            "mutasi spmt 12 --admin 198001012005011001",
-            "mutasi spmt 12 --admin 198001012005011001 --sip",
-        ),
+        "mutasi spmt 12 --admin 198001012005011001",
+        "mutasi spmt 12 --admin 198001012005011001 --sip",
     )
     def spmt(
         proposal: Annotated[
             int, typer.Argument(help="Nomor usulan (seperti di kartu: #12). / Proposal id.")
         ],
-        admin: Annotated[
-            str, typer.Option("--admin", help="NIP Anda (admin). / Your NIP (an admin).")
-        ],
+        admin: AdminNip,
         sip: Annotated[
             bool,
             typer.Option(
@@ -325,12 +322,11 @@ def register(app: typer.Typer) -> None:
             gates = "; ".join(t(f"cli.gate.{gate}") for gate in outcome.waiting)
             echo("cli.spmt_waiting", proposal=proposal, waiting=gates)
 
-    @app.command(
+    @command(
+        app,
         "surat-menteri",
-        epilog=examples(
-            "mutasi surat-menteri 12 13 --nomor 800/123/OTDA --tanggal 2026-12-01"
-            " --admin 198001012005011001"
-        ),
+        "mutasi surat-menteri 12 13 --nomor 800/123/OTDA --tanggal 2026-12-01"
+        " --admin 198001012005011001",
     )
     def minister_letter(
         proposals: Annotated[
@@ -340,9 +336,7 @@ def register(app: typer.Typer) -> None:
         tanggal: Annotated[
             str, typer.Option("--tanggal", help="Tanggal surat, YYYY-MM-DD. / The letter's date.")
         ],
-        admin: Annotated[
-            str, typer.Option("--admin", help="NIP Anda (admin). / Your NIP (an admin).")
-        ],
+        admin: AdminNip,
     ) -> None:
         """Catat persetujuan tertulis Menteri untuk mutasi dalam masa larangan (diaudit).
         / Record the Minister's written approval for moves in a freeze window (audited)."""
@@ -375,10 +369,7 @@ def register(app: typer.Typer) -> None:
             applied=", ".join(map(str, applied)) or "-",
         )
 
-    @app.command(
-        "rebalance",
-        epilog=examples("mutasi rebalance --dry-run", "mutasi rebalance --time-limit 30"),
-    )
+    @command(app, "rebalance", "mutasi rebalance --dry-run", "mutasi rebalance --time-limit 30")
     def rebalance(
         dry_run: Annotated[
             bool,
@@ -407,10 +398,7 @@ def register(app: typer.Typer) -> None:
         help="Ekspor untuk instansi. / Exports for the agency.", no_args_is_help=True
     )
 
-    @export_app.command(
-        "sk",
-        epilog=examples("mutasi export sk --plan 12 --out sk-desember.xlsx"),
-    )
+    @command(export_app, "sk", "mutasi export sk --plan 12 --out sk-desember.xlsx")
     def export_sk(
         plan: PlanId,
         out: Annotated[
@@ -429,12 +417,11 @@ def register(app: typer.Typer) -> None:
         count = asyncio.run(_export_sk(settings, plan, out))
         echo("cli.export_written", count=count, path=str(out))
 
-    @export_app.command(
+    @command(
+        export_app,
         "plan",
-        epilog=examples(
-            "mutasi export plan --plan 12 --out rencana-12.xlsx",
-            "mutasi export plan --plan 12 --out plan-12.xlsx --lang en",
-        ),
+        "mutasi export plan --plan 12 --out rencana-12.xlsx",
+        "mutasi export plan --plan 12 --out plan-12.xlsx --lang en",
     )
     def export_plan(
         plan: PlanId,

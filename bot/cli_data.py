@@ -16,17 +16,19 @@ import asyncio
 import datetime as dt
 import getpass
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+# At run time: Typer reads the commands' choices from these Literal types.
+from bot.cli_options import SampleSeed
+from core.usecases.importing.columns import ImportKind
+
 if TYPE_CHECKING:
     from bot.sample_agency import SampleAgency
     from bot.settings import Settings
     from core.ports import UnitOfWorkFactory
-    from core.usecases.importing.columns import ImportKind
     from core.usecases.importing.sheets import ImportOutcome, ImportReport, Sheet
     from core.views.staffing_gaps import StaffingGap, StaffingSummary
 
@@ -36,35 +38,11 @@ Language = Literal["id", "en"]
 DEMO_DATABASE_URL = "sqlite:///mutasi-demo.sqlite3"
 
 
-class ImportKindChoice(StrEnum):
-    """The files an agency imports."""
-
-    UNITS = "units"
-    EMPLOYEES = "employees"
-    ACTIVITIES = "activities"
-    JABATAN = "jabatan"
-
-
-class LanguageChoice(StrEnum):
-    """Language of the messages."""
-
-    ID = "id"
-    EN = "en"
-
-
-class SizeChoice(StrEnum):
-    """Sample agency sizes: about 600, 5,000 and 20,000 ASN."""
-
-    S = "S"
-    M = "M"
-    L = "L"
-
-
-class FileFormatChoice(StrEnum):
-    """Which file type the demo writes."""
-
-    CSV = "csv"
-    XLSX = "xlsx"
+#: The sizes `mutasi demo` builds (bot.sample_agency.SAMPLE_SIZES without the benchmark's XL):
+#: about 600, 5,000 and 20,000 ASN.
+DemoSize = Literal["S", "M", "L"]
+#: The file type the demo writes.
+DemoFileFormat = Literal["csv", "xlsx"]
 
 
 class CommandFailed(Exception):
@@ -431,26 +409,25 @@ def run_demo(
 
 def register(app: typer.Typer) -> None:
     """Add the `import` and `demo` commands."""
-    from bot.cli_text import examples
+    from bot.cli_text import command
     from bot.cli_text import language as cli_language
 
-    @app.command(
+    @command(
+        app,
         "import",
-        epilog=examples(
-            "mutasi import units unit.xlsx",
-            "mutasi import employees pegawai.csv",
-            "mutasi import activities abk.xlsx",
-            "mutasi import jabatan jabatan.xlsx",
-            "mutasi import employees pegawai.csv --strict",
-        ),
+        "mutasi import units unit.xlsx",
+        "mutasi import employees pegawai.csv",
+        "mutasi import activities abk.xlsx",
+        "mutasi import jabatan jabatan.xlsx",
+        "mutasi import employees pegawai.csv --strict",
     )
     def import_command(
         kind: Annotated[
-            ImportKindChoice, typer.Argument(help="units, employees, activities or jabatan")
+            ImportKind, typer.Argument(help="units, employees, activities or jabatan")
         ],
         file: Annotated[Path, typer.Argument(help="a .csv (UTF-8, header row) or .xlsx file")],
         lang: Annotated[
-            LanguageChoice | None,
+            Language | None,
             typer.Option("--lang", help="message language (default: MUTASI_LANGUAGE, i.e. id)"),
         ] = None,
         strict: Annotated[
@@ -476,7 +453,7 @@ def register(app: typer.Typer) -> None:
         settings = load_settings()
         language: Language = "en" if (lang or cli_language()) == "en" else "id"
         try:
-            report = run_import(kind.value, file, settings.database_url, language, strict)
+            report = run_import(kind, file, settings.database_url, language, strict)
         except CommandFailed as error:
             typer.echo(str(error), err=True)
             raise typer.Exit(error.exit_code) from None
@@ -485,28 +462,25 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         typer.echo(describe_report(report, language))
 
-    @app.command(
+    @command(
+        app,
         "demo",
-        epilog=examples(
-            "mutasi demo",
-            "mutasi demo --size M --seed 3",
-            "mutasi demo --database sqlite:///coba.sqlite3 --lang en",
-        ),
+        "mutasi demo",
+        "mutasi demo --size M --seed 3",
+        "mutasi demo --database sqlite:///coba.sqlite3 --lang en",
     )
     def demo_command(
         size: Annotated[
-            SizeChoice, typer.Option("--size", help="S ~600, M 5,000, L 20,000 ASN")
-        ] = SizeChoice.S,
-        seed: Annotated[
-            int, typer.Option("--seed", help="the same seed builds the same kabupaten")
-        ] = 7,
+            DemoSize, typer.Option("--size", help="S ~600, M 5,000, L 20,000 ASN")
+        ] = "S",
+        seed: SampleSeed = 7,
         data_dir: Annotated[
             Path, typer.Option("--data-dir", help="where the demo's files are written")
         ] = Path("demo-data"),
         file_format: Annotated[
-            FileFormatChoice, typer.Option("--format", help="csv or xlsx")
-        ] = FileFormatChoice.CSV,
-        lang: Annotated[LanguageChoice | None, typer.Option("--lang", help="id or en")] = None,
+            DemoFileFormat, typer.Option("--format", help="csv or xlsx")
+        ] = "csv",
+        lang: Annotated[Language | None, typer.Option("--lang", help="id or en")] = None,
         database: Annotated[
             str,
             typer.Option(
@@ -524,7 +498,7 @@ def register(app: typer.Typer) -> None:
         settings = load_settings(database_url=normalise_url(database))
         language: Language = "en" if (lang or cli_language()) == "en" else "id"
         try:
-            report = run_demo(settings, size.value, seed, data_dir, file_format.value, language)
+            report = run_demo(settings, size, seed, data_dir, file_format, language)
         except CommandFailed as error:
             typer.echo(str(error), err=True)
             raise typer.Exit(error.exit_code) from None

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_text import echo, examples, fail, fail_text, t
+from bot.cli_text import command, echo, fail, fail_text, t
 
 
 def _confirm(question: str, yes: bool) -> None:
@@ -46,10 +46,7 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
     )
 
-    @db_app.command(
-        "upgrade",
-        epilog=examples("mutasi db upgrade", "mutasi db upgrade 0001"),
-    )
+    @command(db_app, "upgrade", "mutasi db upgrade", "mutasi db upgrade 0001")
     def upgrade(revision: str = typer.Argument("head")) -> None:
         """Naikkan skema ke REVISION (bawaan: terbaru). / Bring the schema up to REVISION."""
         from bot.settings import load_settings
@@ -59,10 +56,7 @@ def register(app: typer.Typer) -> None:
         run_upgrade(settings.database_url, revision)
         echo("cli.schema_at", revision=revision)
 
-    @db_app.command(
-        "downgrade",
-        epilog=examples("mutasi db downgrade 0001", "mutasi db downgrade base --yes"),
-    )
+    @command(db_app, "downgrade", "mutasi db downgrade 0001", "mutasi db downgrade base --yes")
     def downgrade(
         revision: Annotated[
             str,
@@ -88,10 +82,7 @@ def register(app: typer.Typer) -> None:
         run_downgrade(settings.database_url, revision)
         echo("cli.schema_at", revision=revision)
 
-    @db_app.command(
-        "backup",
-        epilog=examples("mutasi db backup /var/backups/mutasi/2026-11-30.dump"),
-    )
+    @command(db_app, "backup", "mutasi db backup /var/backups/mutasi/2026-11-30.dump")
     def backup_command(
         file: Annotated[
             Path,
@@ -112,10 +103,7 @@ def register(app: typer.Typer) -> None:
             fail_text(str(error))
         echo("cli.backup_written", path=str(file))
 
-    @db_app.command(
-        "restore",
-        epilog=examples("mutasi db restore /var/backups/mutasi/2026-11-30.dump"),
-    )
+    @command(db_app, "restore", "mutasi db restore /var/backups/mutasi/2026-11-30.dump")
     def restore_command(
         file: Annotated[
             Path, typer.Argument(help="Cadangan dari `mutasi db backup`. / A `db backup` file.")

@@ -9,18 +9,18 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_text import examples, fail, fail_text, t
+from bot.cli_options import SampleSeed
+from bot.cli_text import command, fail, fail_text, t
 
 
 def register(app: typer.Typer) -> None:
     """Add the `solve` and `bench` commands."""
 
-    @app.command(
+    @command(
+        app,
         "solve",
-        epilog=examples(
-            "mutasi solve instance.json --out solution.json",
-            "mutasi solve instance.json --time-limit 10",
-        ),
+        "mutasi solve instance.json --out solution.json",
+        "mutasi solve instance.json --time-limit 10",
     )
     def solve_command(
         instance: Annotated[
@@ -73,22 +73,19 @@ def register(app: typer.Typer) -> None:
             file=sys.stderr,
         )
 
-    @app.command(
+    @command(
+        app,
         "bench",
-        epilog=examples(
-            "mutasi bench --sizes S,M --out results.json",
-            "mutasi bench --sizes S,M,L,XL --readme README.md --out results.json",
-            "mutasi bench --sizes L --postgres-url postgresql://bench@localhost/bench",
-            "mutasi bench --from-json results.json --readme README.md",
-        ),
+        "mutasi bench --sizes S,M --out results.json",
+        "mutasi bench --sizes S,M,L,XL --readme README.md --out results.json",
+        "mutasi bench --sizes L --postgres-url postgresql://bench@localhost/bench",
+        "mutasi bench --from-json results.json --readme README.md",
     )
     def bench_command(
         sizes: Annotated[
             str, typer.Option("--sizes", help="Ukuran dipisah koma / comma-separated: S,M,L,XL.")
         ] = "S,M,L",
-        seed: Annotated[
-            int, typer.Option("--seed", help="Benih agensi contoh. / Sample agency seed.")
-        ] = 1,
+        seed: SampleSeed = 1,
         time_limit: Annotated[
             float,
             typer.Option("--time-limit", help="Batas waktu solver (detik). / Solver seconds."),

@@ -9,16 +9,13 @@ import json
 
 import typer
 
-from bot.cli_text import examples, language
+from bot.cli_text import command, language
 
 
 def register(app: typer.Typer) -> None:
     """Add the `health` command."""
 
-    @app.command(
-        "health",
-        epilog=examples("mutasi health", "mutasi health --json", "mutasi --lang en health"),
-    )
+    @command(app, "health", "mutasi health", "mutasi health --json", "mutasi --lang en health")
     def health(
         as_json: bool = typer.Option(
             False, "--json", help="Laporan sebagai JSON (seperti /healthz). / Report as JSON."

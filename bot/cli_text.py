@@ -7,13 +7,16 @@ Nothing here loads pydantic or Telegram, so `mutasi --help` stays fast.
 from __future__ import annotations
 
 import os
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import typer
 
 from handlers.i18n import LANGUAGES, translator
 
 _chosen: dict[str, str] = {}
+
+CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 
 
 def choose_language(language: str | None) -> str:
@@ -59,3 +62,11 @@ def examples(*commands: str) -> str:
     """A command's `--help` epilog: "Contoh / examples:" and COMMANDS, one a line (\b keeps
     click from re-wrapping them)."""
     return "\b\nContoh / examples:\n" + "\n".join(f"  {command}" for command in commands)
+
+
+def command(
+    app: typer.Typer, name: str, *example_commands: str
+) -> Callable[[CommandFunction], CommandFunction]:
+    """Register the decorated function as APP's command NAME; its `--help` ends with
+    EXAMPLE_COMMANDS (`examples`). Every command of the CLI is declared this way."""
+    return app.command(name, epilog=examples(*example_commands))

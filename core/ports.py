@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -166,16 +167,20 @@ class CommitteeVoteRepository(Protocol):
     async def acted_on(self, plan_id: int, nip: str) -> Collection[int]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxTake:
+    """What one send pass takes of the due outbox: at most LIMIT messages, at most PER_CHAT of
+    one chat (None: no such limit) and none of SKIP_CHATS (chats paced out for now)."""
+
+    limit: int
+    per_chat: int | None = None
+    skip_chats: Collection[int] = ()
+
+
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> OutboxMessage: ...
-    async def due(
-        self,
-        now: dt.datetime,
-        limit: int,
-        *,
-        per_chat: int | None = None,
-        skip_chats: Collection[int] = (),
-    ) -> Sequence[OutboxMessage]: ...
+    # The pending messages due at NOW, in send order (priority of the kind, then id).
+    async def due(self, now: dt.datetime, take: OutboxTake) -> Sequence[OutboxMessage]: ...
     async def update(self, message: OutboxMessage) -> None: ...
     async def get(self, message_id: int) -> OutboxMessage | None: ...
     async def mark_sent(self, message_id: int, telegram_message_id: int | None) -> bool:

@@ -35,17 +35,15 @@ class SqlRoleRepository(SqlRepository):
 
     async def list_for(self, nip: str) -> Sequence[RoleGrant]:
         """Every grant an employee holds."""
-        rows = await self._all(
-            select(RoleGrantRow).where(RoleGrantRow.nip == nip).order_by(RoleGrantRow.id)
+        return await self._list_where(
+            grant_from_row, RoleGrantRow, RoleGrantRow.nip == nip, RoleGrantRow.id
         )
-        return [grant_from_row(r) for r in rows]
 
     async def list_by_role(self, role: str) -> Sequence[RoleGrant]:
         """Every grant of one role."""
-        rows = await self._all(
-            select(RoleGrantRow).where(RoleGrantRow.role == str(role)).order_by(RoleGrantRow.id)
+        return await self._list_where(
+            grant_from_row, RoleGrantRow, RoleGrantRow.role == str(role), RoleGrantRow.id
         )
-        return [grant_from_row(r) for r in rows]
 
     async def grant(self, grant: RoleGrant) -> bool:
         """Store the grant; False if it was already held."""
@@ -91,21 +89,20 @@ class SqlAccountRepository(SqlRepository):
 
     async def get_by_telegram(self, telegram_user_id: int) -> TelegramAccount | None:
         """The account of one Telegram user."""
-        row = await self._one_or_none(
-            select(TelegramAccountRow).where(
-                TelegramAccountRow.telegram_user_id == telegram_user_id
-            )
+        return await self._first_where(
+            account_from_row,
+            TelegramAccountRow,
+            TelegramAccountRow.telegram_user_id == telegram_user_id,
         )
-        return account_from_row(row) if row else None
 
     async def list_for_nip(self, nip: str) -> Sequence[TelegramAccount]:
         """The Telegram accounts bound to one employee."""
-        rows = await self._all(
-            select(TelegramAccountRow)
-            .where(TelegramAccountRow.nip == nip)
-            .order_by(TelegramAccountRow.telegram_user_id)
+        return await self._list_where(
+            account_from_row,
+            TelegramAccountRow,
+            TelegramAccountRow.nip == nip,
+            TelegramAccountRow.telegram_user_id,
         )
-        return [account_from_row(r) for r in rows]
 
     async def list_for_chat(self, chat_id: int) -> Sequence[TelegramAccount]:
         """Accounts reached through `chat_id` (their chat id, or their user id if none)."""
@@ -147,10 +144,9 @@ class SqlInvitationRepository(SqlRepository):
 
     async def get(self, code_hash: str) -> Invitation | None:
         """The invitation with this code hash."""
-        row = await self._one_or_none(
-            select(InvitationRow).where(InvitationRow.code_hash == code_hash)
+        return await self._first_where(
+            invitation_from_row, InvitationRow, InvitationRow.code_hash == code_hash
         )
-        return invitation_from_row(row) if row else None
 
     async def add(self, invitation: Invitation) -> None:
         """Store a new invitation; Conflict if the code hash is already taken."""

@@ -35,12 +35,12 @@ class SqlDelegationRepository(SqlRepository):
 
     async def list_for(self, nip: str) -> Sequence[Delegation]:
         """Delegations NIP gave or received, oldest first."""
-        rows = await self._all(
-            select(DelegationRow)
-            .where(or_(DelegationRow.approver_nip == nip, DelegationRow.delegate_nip == nip))
-            .order_by(DelegationRow.id)
+        return await self._list_where(
+            delegation_from_row,
+            DelegationRow,
+            or_(DelegationRow.approver_nip == nip, DelegationRow.delegate_nip == nip),
+            DelegationRow.id,
         )
-        return [delegation_from_row(r) for r in rows]
 
     async def list_all(self) -> Sequence[Delegation]:
         """Every delegation, oldest first."""

@@ -7,7 +7,7 @@ import builtins
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 
 from core.domain import Activity, Employee, Unit
 from core.domain.eligibility import JENIS, JabatanInfo, Jenis, catalogue_key
@@ -35,8 +35,7 @@ class SqlUnitRepository(SqlRepository):
 
     async def get(self, code: str) -> Unit | None:
         """The unit with this code."""
-        row = await self._one_or_none(select(UnitRow).where(UnitRow.code == code))
-        return unit_from_row(row) if row else None
+        return await self._first_where(unit_from_row, UnitRow, UnitRow.code == code)
 
     async def list(self) -> Sequence[Unit]:
         """Every unit, by code."""
@@ -44,8 +43,7 @@ class SqlUnitRepository(SqlRepository):
 
     async def list_by_opd(self, opd: str) -> Sequence[Unit]:
         """The units of one OPD, by code."""
-        rows = await self._all(select(UnitRow).where(UnitRow.opd == opd).order_by(UnitRow.code))
-        return [unit_from_row(r) for r in rows]
+        return await self._list_where(unit_from_row, UnitRow, UnitRow.opd == opd, UnitRow.code)
 
     async def search(self, text: str, limit: int = 20) -> Sequence[Unit]:
         """Units whose name or code contains `text` (case-insensitive), by name."""
@@ -116,8 +114,7 @@ class SqlEmployeeRepository(SqlRepository):
 
     async def get(self, nip: str) -> Employee | None:
         """The employee with this NIP."""
-        row = await self._one_or_none(select(EmployeeRow).where(EmployeeRow.nip == nip))
-        return employee_from_row(row) if row else None
+        return await self._first_where(employee_from_row, EmployeeRow, EmployeeRow.nip == nip)
 
     async def list(self) -> Sequence[Employee]:
         """Every employee, by NIP."""
@@ -127,10 +124,9 @@ class SqlEmployeeRepository(SqlRepository):
 
     async def list_by_unit(self, unit_code: str) -> Sequence[Employee]:
         """The employees in one unit, by NIP."""
-        rows = await self._all(
-            select(EmployeeRow).where(EmployeeRow.unit_code == unit_code).order_by(EmployeeRow.nip)
+        return await self._list_where(
+            employee_from_row, EmployeeRow, EmployeeRow.unit_code == unit_code, EmployeeRow.nip
         )
-        return [employee_from_row(r) for r in rows]
 
     async def get_many(self, nips: Collection[str]) -> dict[str, Employee]:
         """The stored employees among NIPS, by NIP (unknown NIPs are simply absent)."""
@@ -181,12 +177,12 @@ class SqlActivityRepository(SqlRepository):
 
     async def list_for(self, unit_code: str, jabatan: str) -> Sequence[Activity]:
         """The activities of one (unit, jabatan), in insertion order."""
-        rows = await self._all(
-            select(ActivityRow)
-            .where(ActivityRow.unit_code == unit_code, ActivityRow.jabatan == jabatan)
-            .order_by(ActivityRow.id)
+        return await self._list_where(
+            activity_from_row,
+            ActivityRow,
+            and_(ActivityRow.unit_code == unit_code, ActivityRow.jabatan == jabatan),
+            ActivityRow.id,
         )
-        return [activity_from_row(r) for r in rows]
 
     async def upsert(self, activity: Activity) -> None:
         """Insert the activity or replace the one with the same (unit, jabatan, name)."""

@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 
 from core.domain import OutboxMessage, OutboxStatus
 from core.domain.errors import Conflict
+from core.ports import OutboxTake
 from core.usecases.outbox import KIND_PRIORITY, PRIORITY_NOTICE
 from db.mapping import column_values, from_row
 from db.outbox_codec import decode, encode
@@ -64,17 +65,15 @@ class SqlOutboxRepository(SqlRepository):
 
     async def get(self, message_id: int) -> OutboxMessage | None:
         """The message with this id."""
-        row = await self._one_or_none(
-            select(OutboxMessageRow).where(OutboxMessageRow.id == message_id)
+        return await self._first_where(
+            outbox_from_row, OutboxMessageRow, OutboxMessageRow.id == message_id
         )
-        return outbox_from_row(row) if row else None
 
     async def get_by_dedupe_key(self, dedupe_key: str) -> OutboxMessage | None:
         """The message queued under this dedupe key."""
-        row = await self._one_or_none(
-            select(OutboxMessageRow).where(OutboxMessageRow.dedupe_key == dedupe_key)
+        return await self._first_where(
+            outbox_from_row, OutboxMessageRow, OutboxMessageRow.dedupe_key == dedupe_key
         )
-        return outbox_from_row(row) if row else None
 
     async def list_by_dedupe_prefix(self, prefix: str) -> Sequence[OutboxMessage]:
         """Messages whose dedupe key starts with `prefix` (e.g. every copy of one card)."""
@@ -86,21 +85,14 @@ class SqlOutboxRepository(SqlRepository):
             # call read the whole outbox, once per decided move. Keys starting with PREFIX are
             # exactly those from PREFIX up to PREFIX with its last character raised by one.
             conditions += [key >= prefix, key < prefix[:-1] + chr(ord(prefix[-1]) + 1)]
-        rows = await self._all(
-            select(OutboxMessageRow).where(*conditions).order_by(OutboxMessageRow.id)
+        return await self._list_where(
+            outbox_from_row, OutboxMessageRow, and_(*conditions), OutboxMessageRow.id
         )
-        return [outbox_from_row(r) for r in rows]
 
-    async def due(
-        self,
-        now: dt.datetime,
-        limit: int,
-        *,
-        per_chat: int | None = None,
-        skip_chats: Collection[int] = (),
-    ) -> Sequence[OutboxMessage]:
+    async def due(self, now: dt.datetime, take: OutboxTake) -> Sequence[OutboxMessage]:
         """Pending messages whose next attempt is due at `now`, in send order (priority of the
-        kind, then id); at most PER_CHAT of one chat, none of SKIP_CHATS."""
+        kind, then id), as much as TAKE allows."""
+        limit, per_chat, skip_chats = take.limit, take.per_chat, take.skip_chats
         order = (_priority(), OutboxMessageRow.id)
         conditions = [
             OutboxMessageRow.status == OutboxStatus.PENDING.value,
@@ -208,11 +200,9 @@ def _priority() -> ColumnElement[int]:
     return case(KIND_PRIORITY, value=OutboxMessageRow.kind, else_=PRIORITY_NOTICE)
 
 
+#: The columns of a message that never change once it is queued.
+_FIXED_AT_QUEUEING = ("id", "chat_id", "payload", "created_at", "dedupe_key")
+
+
 def _delivery_fields(message: OutboxMessage) -> dict[str, object]:
-    return {
-        "status": message.status.value,
-        "attempts": message.attempts,
-        "next_attempt_at": message.next_attempt_at,
-        "telegram_message_id": message.telegram_message_id,
-        "claimed_by": message.claimed_by,
-    }
+    return column_values(message, skip=_FIXED_AT_QUEUEING)

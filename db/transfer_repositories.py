@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, Update, or_, select, update
+from sqlalchemy import ColumnElement, Row, Update, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.domain import (
@@ -22,13 +22,9 @@ from core.domain import (
 from core.domain.errors import Conflict
 from core.rebalance.model import Explanation
 from db.mapping import column_values, from_row
-from db.repositories import SqlRepository
+from db.repositories import ProposalRecords, SqlRepository
 from db.rows import ApprovalDecisionRow, EvaluationRow, PlanRow, TransferProposalRow
-from db.statements import (
-    insert_returning_id_unless_taken,
-    insert_rows_returning,
-    insert_unless_taken,
-)
+from db.statements import insert_rows_returning
 
 # ----------------------------------------------------------------------------- plans
 
@@ -43,21 +39,14 @@ class SqlPlanRepository(SqlRepository):
 
     async def add(self, plan: Plan) -> Plan:
         """Store a plan; Conflict if a real plan already exists for its date."""
-        plan_id = await insert_returning_id_unless_taken(
-            self.session,
-            PlanRow,
-            column_values(plan),
-        )
-        if plan_id is None:
+        stored = await self._add_unless_taken(plan_from_row, PlanRow, column_values(plan))
+        if stored is None:
             raise Conflict("a plan already exists for this date", plan_date=plan.plan_date)
-        stored = await self.get(plan_id)
-        assert stored is not None
         return stored
 
     async def get(self, plan_id: int) -> Plan | None:
         """The plan with this id."""
-        row = await self._one_or_none(select(PlanRow).where(PlanRow.id == plan_id))
-        return plan_from_row(row) if row else None
+        return await self._first_where(plan_from_row, PlanRow, PlanRow.id == plan_id)
 
     async def latest(self) -> Plan | None:
         """The newest real (not dry-run) plan."""
@@ -97,10 +86,9 @@ class SqlPlanRepository(SqlRepository):
 
     async def get_for_date(self, plan_date: dt.date) -> Plan | None:
         """The real (not dry-run) plan of that night, if any."""
-        row = await self._one_or_none(
-            select(PlanRow).where(PlanRow.plan_date == plan_date, PlanRow.dry_run.is_(False))
+        return await self._first_where(
+            plan_from_row, PlanRow, PlanRow.plan_date == plan_date, PlanRow.dry_run.is_(False)
         )
-        return plan_from_row(row) if row else None
 
     async def update(self, plan: Plan) -> None:
         """Store the plan's status, numbers and solution (date and dry-run are fixed)."""
@@ -138,15 +126,11 @@ class SqlProposalRepository(SqlRepository):
 
     async def add(self, proposal: TransferProposal) -> TransferProposal:
         """Store a proposal; Conflict if the employee already has a pending one."""
-        proposal_id = await insert_returning_id_unless_taken(
-            self.session,
-            TransferProposalRow,
-            _proposal_values(proposal),
+        stored = await self._add_unless_taken(
+            proposal_from_row, TransferProposalRow, _proposal_values(proposal)
         )
-        if proposal_id is None:
+        if stored is None:
             raise Conflict("employee already has a pending transfer", nip=proposal.nip)
-        stored = await self.get(proposal_id)
-        assert stored is not None
         return stored
 
     async def add_many(self, proposals: Sequence[TransferProposal]) -> list[TransferProposal]:
@@ -169,19 +153,13 @@ class SqlProposalRepository(SqlRepository):
 
     async def get(self, proposal_id: int) -> TransferProposal | None:
         """The proposal with this id."""
-        row = await self._one_or_none(
-            select(TransferProposalRow).where(TransferProposalRow.id == proposal_id)
+        return await self._first_where(
+            proposal_from_row, TransferProposalRow, TransferProposalRow.id == proposal_id
         )
-        return proposal_from_row(row) if row else None
 
     async def list_for_plan(self, plan_id: int) -> Sequence[TransferProposal]:
         """The proposals of one plan, in creation order."""
-        rows = await self._all(
-            select(TransferProposalRow)
-            .where(TransferProposalRow.plan_id == plan_id)
-            .order_by(TransferProposalRow.id)
-        )
-        return [proposal_from_row(r) for r in rows]
+        return await self._in_creation_order(TransferProposalRow.plan_id == plan_id)
 
     async def lines_for_plan(
         self, plan_id: int, unit_codes: Collection[str] | None
@@ -218,12 +196,12 @@ class SqlProposalRepository(SqlRepository):
 
     async def list_for_nip(self, nip: str) -> Sequence[TransferProposal]:
         """Every proposal ever made for one employee, in creation order."""
-        rows = await self._all(
-            select(TransferProposalRow)
-            .where(TransferProposalRow.nip == nip)
-            .order_by(TransferProposalRow.id)
+        return await self._in_creation_order(TransferProposalRow.nip == nip)
+
+    async def _in_creation_order(self, where: ColumnElement[bool]) -> list[TransferProposal]:
+        return await self._list_where(
+            proposal_from_row, TransferProposalRow, where, TransferProposalRow.id
         )
-        return [proposal_from_row(r) for r in rows]
 
     async def list_pending_nips(self) -> Sequence[str]:
         """NIPs with a proposal awaiting a decision."""
@@ -291,87 +269,49 @@ class SqlProposalRepository(SqlRepository):
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _proposal_values(proposal: TransferProposal) -> dict[str, object]:
-    return column_values(proposal, explanation=proposal.explanation.to_dict())
+#: The columns of a proposal that never change once it is stored.
+_FIXED_AT_CREATION = ("id", "plan_id", "nip", "from_unit", "to_unit", "butuh_sip")
+
+
+def _proposal_values(
+    proposal: TransferProposal, skip: Collection[str] = ("id",)
+) -> dict[str, object]:
+    return column_values(proposal, skip=skip, explanation=proposal.explanation.to_dict())
 
 
 def _mutable_fields(proposal: TransferProposal) -> dict[str, object]:
-    return {
-        "state": proposal.state.value,
-        "stage": proposal.stage,
-        "tmt": proposal.tmt,
-        "decided_at": proposal.decided_at,
-        "explanation": proposal.explanation.to_dict(),
-        "notice_delivered_at": proposal.notice_delivered_at,
-        "objected_at": proposal.objected_at,
-        "arrival_confirmed_at": proposal.arrival_confirmed_at,
-        "arrival_confirmed_by": proposal.arrival_confirmed_by,
-        "minister_letter_number": proposal.minister_letter_number,
-        "minister_letter_date": proposal.minister_letter_date,
-    }
+    return _proposal_values(proposal, skip=_FIXED_AT_CREATION)
 
 
 # ------------------------------------------------------------------------- decisions
 
 
-def decision_from_row(row: ApprovalDecisionRow) -> ApprovalDecision:
-    """The domain value of an approval decision row."""
-    return from_row(ApprovalDecision, row)
-
-
-class SqlDecisionRepository(SqlRepository):
-    """core.ports.DecisionRepository over `approval_decisions` (one per proposal and stage)."""
+class SqlDecisionRepository(
+    ProposalRecords[ApprovalDecision], row=ApprovalDecisionRow, order=("stage",)
+):
+    """core.ports.DecisionRepository over `approval_decisions` (one per proposal and stage;
+    `list_for` gives them by stage)."""
 
     async def add(self, decision: ApprovalDecision) -> None:
         """Record a stage's decision; Conflict if that stage was already decided."""
-        inserted = await insert_unless_taken(
-            self.session,
-            ApprovalDecisionRow,
-            column_values(decision),
-        )
-        if not inserted:
+        if not await self._add_once(decision):
             raise Conflict(
                 "this stage is already decided",
                 proposal_id=decision.proposal_id,
                 stage=decision.stage,
             )
 
-    async def list_for(self, proposal_id: int) -> Sequence[ApprovalDecision]:
-        """The decisions on one proposal, by stage."""
-        rows = await self._all(
-            select(ApprovalDecisionRow)
-            .where(ApprovalDecisionRow.proposal_id == proposal_id)
-            .order_by(ApprovalDecisionRow.stage)
-        )
-        return [decision_from_row(r) for r in rows]
-
 
 # ----------------------------------------------------------------------- evaluations
 
 
-def evaluation_from_row(row: EvaluationRow) -> Evaluation:
-    """The domain value of an evaluation row."""
-    return from_row(Evaluation, row)
-
-
-class SqlEvaluationRepository(SqlRepository):
-    """core.ports.EvaluationRepository over `evaluations` (one per proposal, rater, kind)."""
+class SqlEvaluationRepository(
+    ProposalRecords[Evaluation], row=EvaluationRow, order=("rated_at", "id")
+):
+    """core.ports.EvaluationRepository over `evaluations` (one per proposal, rater and kind;
+    `list_for` gives them oldest first)."""
 
     async def add(self, evaluation: Evaluation) -> None:
         """Record a rating; Conflict if this rater already gave this kind of rating."""
-        inserted = await insert_unless_taken(
-            self.session,
-            EvaluationRow,
-            column_values(evaluation),
-        )
-        if not inserted:
+        if not await self._add_once(evaluation):
             raise Conflict("already rated", proposal_id=evaluation.proposal_id)
-
-    async def list_for(self, proposal_id: int) -> Sequence[Evaluation]:
-        """The ratings of one transfer, oldest first."""
-        rows = await self._all(
-            select(EvaluationRow)
-            .where(EvaluationRow.proposal_id == proposal_id)
-            .order_by(EvaluationRow.rated_at, EvaluationRow.id)
-        )
-        return [evaluation_from_row(r) for r in rows]

@@ -621,7 +621,7 @@ async def rule_objection(turn: Turn, proposal_id: int, *, cancel: bool) -> None:
         )
         await turn.replace(message.text_html + "\n\n" + line)
     key = "objection.ruled_cancelled" if cancel else "objection.ruled_upheld"
-    await turn.notify(turn.t(key, id=outcome.proposal.id))
+    await turn.notify(turn.t(key, id=outcome.id))
 
 
 async def _drop_buttons(turn: Turn) -> None:

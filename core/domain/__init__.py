@@ -258,9 +258,15 @@ class ProposalLine:
     stage: int = 0
 
 
+#: The stage number an objection's ruling is recorded with (one per proposal; approval stages
+#: are numbered from 0 and never reach it). For a ruling, `approved` means the transfer stands.
+OBJECTION_STAGE = 99
+
+
 @dataclass(frozen=True, slots=True)
 class ApprovalDecision:
-    """One stage's decision on one proposal, by whom and when."""
+    """One stage's decision on one proposal, by whom and when (`stage` OBJECTION_STAGE: the
+    ruling on the employee's objection)."""
 
     proposal_id: int
     stage: int
@@ -268,6 +274,11 @@ class ApprovalDecision:
     approved: bool
     reason: str | None
     decided_at: dt.datetime
+
+    @property
+    def is_objection_ruling(self) -> bool:
+        """Whether this is the ruling on the employee's objection, not an approval stage."""
+        return self.stage == OBJECTION_STAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -471,7 +471,7 @@ async def sk_rows(
         approvals = [
             d
             for d in await uow.decisions.list_for(proposal.id or 0)
-            if d.approved and d.stage < 99
+            if d.approved and not d.is_objection_ruling
         ]
         minutes = await minutes_for(uow, proposal)
         approvers: list[str] = []

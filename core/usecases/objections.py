@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core.domain import (
+    OBJECTION_STAGE,
     ApprovalDecision,
     AuditEvent,
     JsonValue,
@@ -43,9 +44,6 @@ from core.usecases.approval.chain import (
 )
 from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_chats, enqueue_to_person
 
-#: Decisions on objections are recorded with this stage number (one per proposal).
-OBJECTION_STAGE = 99
-
 
 class NotYourTransfer(NotAllowed):
     """Only the person being moved may accept or object."""
@@ -63,13 +61,6 @@ class TransferNotOpen(StaleAction):
     """The transfer is not awaiting the ASN's answer (values say its state)."""
 
     key = "error.transfer_not_open"
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectionOutcome:
-    """A proposal after an ASN's answer or an approver's ruling."""
-
-    proposal: TransferProposal
 
 
 async def _own_open_proposal(uow: UnitOfWork, proposal_id: int, nip: str) -> TransferProposal:
@@ -162,8 +153,8 @@ def window_closed(proposal: TransferProposal, now: dt.datetime, window_days: int
 
 async def accept_transfer(
     uow_factory: UnitOfWorkFactory, clock: Clock, *, proposal_id: int, nip: str
-) -> ObjectionOutcome:
-    """The ASN taps ✅ Terima."""
+) -> TransferProposal:
+    """The ASN taps ✅ Terima; returns the proposal as it is now (accepted)."""
     now = clock.now()
     async with uow_factory() as uow:
         proposal = await _own_open_proposal(uow, proposal_id, nip)
@@ -172,7 +163,7 @@ async def accept_transfer(
             raise TransferNotOpen(state="changed")
         await _answered(uow, proposal, nip, "accept", "accepted", now)
         await uow.commit()
-    return ObjectionOutcome(updated)
+    return updated
 
 
 async def object_transfer(
@@ -184,8 +175,9 @@ async def object_transfer(
     nip: str,
     reason: str,
     window_days: int = 7,
-) -> ObjectionOutcome:
-    """The ASN objects, with a reason, within the window; the approvers are asked to rule."""
+) -> TransferProposal:
+    """The ASN objects, with a reason, within the window; the approvers are asked to rule.
+    Returns the proposal as it is now (objected)."""
     if not reason.strip():
         raise InvalidInput("an objection needs a reason")
     now = clock.now()
@@ -193,7 +185,7 @@ async def object_transfer(
         proposal = await _own_open_proposal(uow, proposal_id, nip)
         if window_closed(proposal, now, window_days):
             raise ObjectionWindowClosed(days=window_days)
-        if any(d.stage == OBJECTION_STAGE for d in await uow.decisions.list_for(proposal_id)):
+        if any(d.is_objection_ruling for d in await uow.decisions.list_for(proposal_id)):
             raise TransferNotOpen(state="objection_decided")
         updated = dataclasses.replace(proposal, state=ProposalState.OBJECTED, objected_at=now)
         deadline = rules.working_time.add_working_days(
@@ -213,7 +205,7 @@ async def object_transfer(
             )
         await _answered(uow, proposal, nip, "object", "objected", now, reason=reason.strip())
         await uow.commit()
-    return ObjectionOutcome(updated)
+    return updated
 
 
 async def _answered(
@@ -259,9 +251,10 @@ async def decide_objection(
     approver_nip: str,
     cancel: bool,
     reason: str | None = None,
-) -> ObjectionOutcome:
+) -> TransferProposal:
     """An approver of the last stage (or, once the objection is escalated, an admin) upholds
-    the transfer (it stands) or cancels it; one ruling per proposal."""
+    the transfer (it stands) or cancels it; one ruling per proposal. Returns the proposal as it
+    is now (approved or cancelled)."""
     now = clock.now()
     try:
         async with uow_factory() as uow:
@@ -295,7 +288,7 @@ async def decide_objection(
             await uow.commit()
     except Conflict:
         raise TransferNotOpen(state="objection_decided") from None
-    return ObjectionOutcome(updated)
+    return updated
 
 
 async def _rule(

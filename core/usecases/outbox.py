@@ -11,7 +11,7 @@ from typing import Literal, Protocol
 
 from core.domain import AuditEvent, OutboxMessage, OutboxStatus, Role
 from core.domain.messages import AdminAlert, Notice, OutboxPayload, edit_of
-from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.ports import Clock, OutboxTake, UnitOfWork, UnitOfWorkFactory
 
 SendStatus = Literal["sent", "retry", "blocked", "gone"]
 
@@ -462,7 +462,7 @@ async def _due(
     async with uow_factory() as uow:
         return sorted(
             await uow.outbox.due(
-                now, policy.batch, per_chat=policy.per_chat(), skip_chats=skip_chats
+                now, OutboxTake(policy.batch, per_chat=policy.per_chat(), skip_chats=skip_chats)
             ),
             key=send_order,
         )

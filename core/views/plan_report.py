@@ -15,26 +15,16 @@ from core.domain.messages import WorkloadFlag
 from core.domain.notices import TransferContent, transfer_content
 from core.ports import UnitOfWork
 from core.usecases.committee import DEFAULT_NAME, Committee, ProposalMinutes, minutes_for
-from core.usecases.objections import OBJECTION_STAGE
 from core.views.plan_summary import workload_flags_of
 
 
 @dataclass(frozen=True, slots=True)
-class DecisionEntry:
-    """One decision on a proposal: an approval stage, or the ruling on an objection."""
+class DecisionEntry(ApprovalDecision):
+    """One decision on a proposal (an approval stage, or the ruling on an objection), with the
+    names the report shows: the stage's (`objection` for a ruling) and the approver's."""
 
-    stage: int  # 0-based approval stage; OBJECTION_STAGE for an objection ruling
     stage_name: str
-    approver_nip: str
     approver_name: str
-    approved: bool  # for an objection ruling: True = the transfer stands
-    reason: str | None
-    decided_at: dt.datetime
-
-    @property
-    def is_objection_ruling(self) -> bool:
-        """Whether this is the ruling on the employee's objection, not an approval stage."""
-        return self.stage == OBJECTION_STAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,18 +158,19 @@ async def _entry(
     if d.approver_nip not in names:
         person = await uow.employees.get(d.approver_nip)
         names[d.approver_nip] = person.name if person else d.approver_nip
-    if d.stage == OBJECTION_STAGE:
+    if d.is_objection_ruling:
         stage_name = "objection"
     elif stage_names:
         stage_name = stage_names[min(d.stage, len(stage_names) - 1)]
     else:
         stage_name = str(d.stage + 1)
     return DecisionEntry(
+        d.proposal_id,
         d.stage,
-        stage_name,
         d.approver_nip,
-        names[d.approver_nip],
         d.approved,
         d.reason,
         d.decided_at,
+        stage_name=stage_name,
+        approver_name=names[d.approver_nip],
     )

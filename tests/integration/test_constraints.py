@@ -23,7 +23,7 @@ from core.domain import (
     TransferProposal,
 )
 from core.domain.errors import Conflict
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import OutboxTake, UnitOfWork, UnitOfWorkFactory
 from tests.integration.sample_data import (
     APPROVER,
     NOW,
@@ -212,7 +212,7 @@ async def test_two_dispatchers_claim_a_message_once(uow_factory: UnitOfWorkFacto
         await uow.commit()
 
     async def claim(uow: UnitOfWork, barrier: asyncio.Barrier, _: int) -> Outcome:
-        (due,) = await uow.outbox.due(NOW, 10)
+        (due,) = await uow.outbox.due(NOW, OutboxTake(10))
         await barrier.wait()
         leased = dataclasses.replace(
             due, attempts=due.attempts + 1, next_attempt_at=NOW + dt.timedelta(minutes=2)
@@ -223,8 +223,8 @@ async def test_two_dispatchers_claim_a_message_once(uow_factory: UnitOfWorkFacto
     async with uow_factory() as uow:
         stored = await uow.outbox.get(queued.id or 0)
         assert stored is not None and stored.attempts == 1
-        assert await uow.outbox.due(NOW + dt.timedelta(minutes=1), 10) == []
-        assert await uow.outbox.due(NOW + dt.timedelta(minutes=2), 10) == [stored]
+        assert await uow.outbox.due(NOW + dt.timedelta(minutes=1), OutboxTake(10)) == []
+        assert await uow.outbox.due(NOW + dt.timedelta(minutes=2), OutboxTake(10)) == [stored]
 
 
 async def test_outbox_message_goes_from_pending_to_sent_once(
@@ -243,7 +243,7 @@ async def test_outbox_message_goes_from_pending_to_sent_once(
         assert sent == dataclasses.replace(
             queued, status=OutboxStatus.SENT, telegram_message_id=9_876_543_210
         )
-        assert await uow.outbox.due(NOW + dt.timedelta(days=1), 10) == []
+        assert await uow.outbox.due(NOW + dt.timedelta(days=1), OutboxTake(10)) == []
         undeliverable = dataclasses.replace(sent, status=OutboxStatus.UNDELIVERABLE)
         await uow.outbox.update(undeliverable)
         assert await uow.outbox.list(OutboxStatus.UNDELIVERABLE) == [undeliverable]

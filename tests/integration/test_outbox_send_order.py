@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.domain import OutboxMessage
-from core.ports import UnitOfWorkFactory
+from core.ports import OutboxTake, UnitOfWorkFactory
 from tests.support.outbox_samples import sample
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
@@ -33,9 +33,9 @@ async def test_due_messages_come_by_priority_a_few_per_chat_without_paced_chats(
             )
         await uow.commit()
     async with uow_factory() as uow:
-        everything = await uow.outbox.due(NOW, 100)
-        paced = await uow.outbox.due(NOW, 100, per_chat=2, skip_chats=[15])
-        first = await uow.outbox.due(NOW, 3, per_chat=2)
+        everything = await uow.outbox.due(NOW, OutboxTake(100))
+        paced = await uow.outbox.due(NOW, OutboxTake(100, per_chat=2, skip_chats=[15]))
+        first = await uow.outbox.due(NOW, OutboxTake(3, per_chat=2))
     assert [m.dedupe_key for m in everything] == [
         "o-14",
         "s-13",

@@ -20,7 +20,7 @@ import db.organisation_repositories
 import db.repositories
 from core.domain import Employee, OutboxStatus, ProposalState, TransferProposal
 from core.domain.errors import Conflict
-from core.ports import UnitOfWorkFactory
+from core.ports import OutboxTake, UnitOfWorkFactory
 from core.usecases.planning import propose_plan
 from tests.integration.sample_data import SAMPLE, nurse_move, real_plan
 from tests.support.clock import FakeClock
@@ -128,7 +128,7 @@ async def test_storing_a_plan_takes_as_many_statements_for_60_moves_as_for_20(
         stored = await uow.proposals.list_for_plan(plan.id)
         assert sorted(p.nip for p in stored) == sorted(p.nip for p in many)
         assert all(p.explanation.origin.unit == "PKM-A" for p in stored)
-        queued = await uow.outbox.due(NIGHT + dt.timedelta(days=30), 1_000)
+        queued = await uow.outbox.due(NIGHT + dt.timedelta(days=30), OutboxTake(1_000))
         kinds = {m.kind for m in queued if m.status == OutboxStatus.PENDING}
         assert {"plan_summary", "approval_digest"} <= kinds
 

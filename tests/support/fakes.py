@@ -49,6 +49,7 @@ from core.ports import (
     InvitationRepository,
     JabatanRepository,
     OutboxRepository,
+    OutboxTake,
     PlanRepository,
     ProposalRepository,
     RoleRepository,
@@ -421,14 +422,8 @@ class Outbox(_Repo):
         self.s.outbox[stored_id(stored)] = stored
         return stored
 
-    async def due(
-        self,
-        now: dt.datetime,
-        limit: int,
-        *,
-        per_chat: int | None = None,
-        skip_chats: Collection[int] = (),
-    ) -> Sequence[OutboxMessage]:
+    async def due(self, now: dt.datetime, take: OutboxTake) -> Sequence[OutboxMessage]:
+        limit, per_chat, skip_chats = take.limit, take.per_chat, take.skip_chats
         due = sorted(
             (
                 m

@@ -397,8 +397,8 @@ async def test_the_objection_window_starts_when_the_notice_is_delivered() -> Non
     result = await object_transfer(
         factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="orang tua sakit"
     )
-    assert result.proposal.state == ProposalState.OBJECTED
-    assert result.proposal.objected_at == clock.current
+    assert result.state == ProposalState.OBJECTED
+    assert result.objected_at == clock.current
 
 
 async def test_an_undelivered_notice_leaves_the_window_open() -> None:
@@ -407,7 +407,7 @@ async def test_an_undelivered_notice_leaves_the_window_open() -> None:
     result = await object_transfer(
         factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="baru tahu"
     )
-    assert result.proposal.state == ProposalState.OBJECTED
+    assert result.state == ProposalState.OBJECTED
 
 
 async def objected() -> tuple[FakeUowFactory, FakeClock, int, ApprovalRules]:
@@ -465,7 +465,7 @@ async def test_an_escalated_objection_may_be_ruled_by_an_admin() -> None:
     result = await decide_objection(
         factory, clock, approval, proposal_id=pid, approver_nip=ADMIN, cancel=False
     )
-    assert result.proposal.state == ProposalState.APPROVED
+    assert result.state == ProposalState.APPROVED
     clock.current = at(dt.date(2026, 12, 9))
     assert (await chase_objections(factory, clock, approval)).lapsed == ()
 

@@ -28,7 +28,7 @@ async def test_the_approver_may_still_rule_on_the_deadline_day_the_card_names() 
     ruled = await decide_objection(
         factory, clock, approval, proposal_id=pid, approver_nip=APPROVER, cancel=False
     )
-    assert ruled.proposal.state == ProposalState.APPROVED
+    assert ruled.state == ProposalState.APPROVED
 
 
 async def test_an_objection_lapses_on_the_first_working_day_after_the_deadline() -> None:
@@ -98,7 +98,7 @@ async def test_a_notice_to_a_chat_that_blocked_the_bot_does_not_start_the_window
     objected = await object_transfer(
         factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="baru tahu hari ini"
     )
-    assert objected.proposal.state == ProposalState.OBJECTED
+    assert objected.state == ProposalState.OBJECTED
 
 
 async def test_a_person_already_imported_into_the_destination_is_not_left_in_limbo() -> None:

@@ -251,7 +251,7 @@ async def test_asn_accepts_own_transfer_only() -> None:
     with pytest.raises(NotYourTransfer):
         await accept_transfer(factory, clock, proposal_id=pid, nip=NURSE_B)
     result = await accept_transfer(factory, clock, proposal_id=pid, nip=NURSE_A)
-    assert result.proposal.state == ProposalState.ACCEPTED
+    assert result.state == ProposalState.ACCEPTED
 
 
 async def test_objection_goes_to_approvers_who_cancel_the_transfer() -> None:
@@ -274,7 +274,7 @@ async def test_objection_goes_to_approvers_who_cancel_the_transfer() -> None:
         cancel=True,
         reason="alasan diterima",
     )
-    assert result.proposal.state == ProposalState.CANCELLED
+    assert result.state == ProposalState.CANCELLED
     assert "objection_outcome" in kinds(factory, CHAT[NURSE_A])
     assert "supervisor_cancelled" in kinds(factory, CHAT[SUP_B])
 
@@ -315,6 +315,20 @@ async def test_after_the_tmt_and_the_spmt_the_employee_moves_and_sk_is_ready() -
         "2027-01-01",
     )
     assert row.disetujui_oleh == "Kepala Dinkes" and row.nomor_usulan.startswith("MUT-20261124")
+
+
+async def test_the_sk_names_the_approvers_of_the_stages_not_who_ruled_on_the_objection() -> None:
+    factory, clock, outcome = await planned()
+    pid = await approved(factory, clock, outcome)
+    approval = rules().approval
+    await object_transfer(factory, clock, approval, proposal_id=pid, nip=NURSE_A, reason="jauh")
+    ruled = await decide_objection(
+        factory, clock, approval, proposal_id=pid, approver_nip=APPROVER_2, cancel=False
+    )
+    assert ruled.state == ProposalState.APPROVED
+    async with factory() as uow:
+        [row] = await sk_rows(uow, stored_id(outcome.plan), JAKARTA)
+    assert row.disetujui_oleh == "Kepala Dinkes"
 
 
 async def test_after_ninety_days_the_new_supervisor_and_the_asn_are_asked_once() -> None:

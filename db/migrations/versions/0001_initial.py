@@ -6,17 +6,24 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from db.migrations.columns import (
+    CODE,
+    JSON_DOC,
+    NAME,
+    NIP,
+    UTC_TIME,
+    create_id_table,
+    create_stage_verdicts,
+    create_unique_index_where,
+    foreign_key,
+    proposal_id,
+    unique,
+    unit_and_jabatan,
+)
 
 revision: str = "0001"
 down_revision: str | None = None
-
-# Written out here (not imported from db.rows) so this revision never changes after release.
-UTC_TIME = sa.DateTime(timezone=True)
-JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-NIP = sa.String(32)
-CODE = sa.String(64)
-NAME = sa.String(255)
 
 TABLES_IN_CREATION_ORDER = (
     "units",
@@ -57,8 +64,7 @@ def upgrade() -> None:
         sa.Column("nip", NIP, nullable=False),
         sa.Column("name", NAME, nullable=False),
         sa.Column("status", sa.String(8), nullable=False),
-        sa.Column("unit_code", CODE, nullable=False),
-        sa.Column("jabatan", NAME, nullable=False),
+        *unit_and_jabatan("employees"),
         sa.Column("golongan", sa.String(16), nullable=False),
         sa.Column("tmt_unit", sa.Date(), nullable=False),
         sa.Column("retirement_age", sa.Integer(), nullable=False),
@@ -67,49 +73,28 @@ def upgrade() -> None:
         sa.Column("home_lon", sa.Float(), nullable=True),
         sa.Column("spouse_nip", NIP, nullable=True),
         sa.Column("lock_reason", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["unit_code"], ["units.code"], name="fk_employees_unit_code_units"
-        ),
         sa.PrimaryKeyConstraint("nip", name="pk_employees"),
     )
     op.create_index("ix_employees_unit_code", "employees", ["unit_code"])
 
-    op.create_table(
+    create_id_table(
         "activities",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("unit_code", CODE, nullable=False),
-        sa.Column("jabatan", NAME, nullable=False),
+        *unit_and_jabatan("activities"),
         sa.Column("name", sa.String(500), nullable=False),
         sa.Column("output_unit", NAME, nullable=False),
         sa.Column("minutes_per_output", sa.Float(), nullable=False),
         sa.Column("annual_volume", sa.Float(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["unit_code"], ["units.code"], name="fk_activities_unit_code_units"
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_activities"),
-        sa.UniqueConstraint(
-            "unit_code", "jabatan", "name", name="uq_activities_unit_code_jabatan_name"
-        ),
+        unique("activities", "unit_code", "jabatan", "name"),
     )
 
-    op.create_table(
+    create_id_table(
         "role_grants",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("nip", NIP, nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("scope_kind", sa.String(8), nullable=False),
         sa.Column("scope_value", NAME, server_default="", nullable=False),
-        sa.ForeignKeyConstraint(
-            ["nip"], ["employees.nip"], name="fk_role_grants_nip_employees", ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_role_grants"),
-        sa.UniqueConstraint(
-            "nip",
-            "role",
-            "scope_kind",
-            "scope_value",
-            name="uq_role_grants_nip_role_scope_kind_scope_value",
-        ),
+        foreign_key("role_grants", "nip", "employees.nip", ondelete="CASCADE"),
+        unique("role_grants", "nip", "role", "scope_kind", "scope_value"),
     )
     op.create_index("ix_role_grants_nip", "role_grants", ["nip"])
     op.create_index("ix_role_grants_role", "role_grants", ["role"])
@@ -121,17 +106,14 @@ def upgrade() -> None:
         sa.Column("language", sa.String(8), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=True),
         sa.Column("blocked", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["nip"], ["employees.nip"], name="fk_telegram_accounts_nip_employees"
-        ),
+        foreign_key("telegram_accounts", "nip", "employees.nip"),
         sa.PrimaryKeyConstraint("telegram_user_id", name="pk_telegram_accounts"),
     )
     op.create_index("ix_telegram_accounts_nip", "telegram_accounts", ["nip"])
     op.create_index("ix_telegram_accounts_chat_id", "telegram_accounts", ["chat_id"])
 
-    op.create_table(
+    create_id_table(
         "invitations",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code_hash", sa.String(128), nullable=False),
         sa.Column("nip", NIP, nullable=False),
         sa.Column("created_at", UTC_TIME, nullable=False),
@@ -139,15 +121,13 @@ def upgrade() -> None:
         sa.Column("created_by", NIP, nullable=True),
         sa.Column("used_at", UTC_TIME, nullable=True),
         sa.Column("used_by_telegram_id", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(["nip"], ["employees.nip"], name="fk_invitations_nip_employees"),
-        sa.PrimaryKeyConstraint("id", name="pk_invitations"),
-        sa.UniqueConstraint("code_hash", name="uq_invitations_code_hash"),
+        foreign_key("invitations", "nip", "employees.nip"),
+        unique("invitations", "code_hash"),
     )
     op.create_index("ix_invitations_nip", "invitations", ["nip"])
 
-    op.create_table(
+    create_id_table(
         "aspirations",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("nip", NIP, nullable=False),
         sa.Column("choices", JSON_DOC, nullable=False),
         sa.Column("work_wished", sa.Text(), nullable=False),
@@ -157,23 +137,16 @@ def upgrade() -> None:
         sa.Column("created_at", UTC_TIME, nullable=False),
         sa.Column("expires_at", UTC_TIME, nullable=False),
         sa.Column("withdrawn_at", UTC_TIME, nullable=True),
-        sa.ForeignKeyConstraint(["nip"], ["employees.nip"], name="fk_aspirations_nip_employees"),
-        sa.PrimaryKeyConstraint("id", name="pk_aspirations"),
+        foreign_key("aspirations", "nip", "employees.nip"),
     )
     op.create_index("ix_aspirations_nip", "aspirations", ["nip"])
 
-    op.create_table(
+    create_id_table(
         "workload_reports",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("unit_code", CODE, nullable=False),
-        sa.Column("jabatan", NAME, nullable=False),
+        *unit_and_jabatan("workload_reports"),
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("reported_by", NIP, nullable=False),
         sa.Column("reported_at", UTC_TIME, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["unit_code"], ["units.code"], name="fk_workload_reports_unit_code_units"
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_workload_reports"),
     )
     op.create_index(
         "ix_workload_reports_unit_code_jabatan_month",
@@ -186,18 +159,14 @@ def upgrade() -> None:
         sa.Column("report_id", sa.Integer(), nullable=False),
         sa.Column("activity_name", sa.String(500), nullable=False),
         sa.Column("volume", sa.Float(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["report_id"],
-            ["workload_reports.id"],
-            name="fk_workload_report_volumes_report_id_workload_reports",
-            ondelete="CASCADE",
+        foreign_key(
+            "workload_report_volumes", "report_id", "workload_reports.id", ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("report_id", "activity_name", name="pk_workload_report_volumes"),
     )
 
-    op.create_table(
+    create_id_table(
         "plans",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("plan_date", sa.Date(), nullable=False),
         sa.Column("created_at", UTC_TIME, nullable=False),
         sa.Column("status", sa.String(32), nullable=False),
@@ -206,22 +175,15 @@ def upgrade() -> None:
         sa.Column("bound", sa.Float(), nullable=False),
         sa.Column("solution", JSON_DOC, nullable=False),
         sa.Column("dry_run", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_plans"),
     )
     op.create_index("ix_plans_plan_date", "plans", ["plan_date"])
     # One real plan per night: the second of two racing nightly runs fails on insert.
-    op.create_index(
-        "uq_plans_plan_date_real",
-        "plans",
-        ["plan_date"],
-        unique=True,
-        sqlite_where=sa.text("dry_run = 0"),
-        postgresql_where=sa.text("NOT dry_run"),
+    create_unique_index_where(
+        "plans", "plan_date", "real", "dry_run = 0", postgresql_where="NOT dry_run"
     )
 
-    op.create_table(
+    create_id_table(
         "transfer_proposals",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("nip", NIP, nullable=False),
         sa.Column("from_unit", CODE, nullable=False),
@@ -231,57 +193,24 @@ def upgrade() -> None:
         sa.Column("stage", sa.Integer(), nullable=False),
         sa.Column("tmt", sa.Date(), nullable=True),
         sa.Column("decided_at", UTC_TIME, nullable=True),
-        sa.ForeignKeyConstraint(
-            ["plan_id"], ["plans.id"], name="fk_transfer_proposals_plan_id_plans"
-        ),
-        sa.ForeignKeyConstraint(
-            ["nip"], ["employees.nip"], name="fk_transfer_proposals_nip_employees"
-        ),
-        sa.ForeignKeyConstraint(
-            ["from_unit"], ["units.code"], name="fk_transfer_proposals_from_unit_units"
-        ),
-        sa.ForeignKeyConstraint(
-            ["to_unit"], ["units.code"], name="fk_transfer_proposals_to_unit_units"
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_transfer_proposals"),
+        foreign_key("transfer_proposals", "plan_id", "plans.id"),
+        foreign_key("transfer_proposals", "nip", "employees.nip"),
+        foreign_key("transfer_proposals", "from_unit", "units.code"),
+        foreign_key("transfer_proposals", "to_unit", "units.code"),
     )
     op.create_index("ix_transfer_proposals_plan_id", "transfer_proposals", ["plan_id"])
     op.create_index("ix_transfer_proposals_nip", "transfer_proposals", ["nip"])
     op.create_index("ix_transfer_proposals_state", "transfer_proposals", ["state"])
     # At most one pending proposal per employee.
-    op.create_index(
-        "uq_transfer_proposals_nip_pending",
-        "transfer_proposals",
-        ["nip"],
-        unique=True,
-        sqlite_where=sa.text("state = 'pending'"),
-        postgresql_where=sa.text("state = 'pending'"),
+    create_unique_index_where("transfer_proposals", "nip", "pending", "state = 'pending'")
+
+    # One decision per stage: two approvers tapping at once record one.
+    create_stage_verdicts(
+        "approval_decisions", "approver_nip", "decided_at", "proposal_id", "stage"
     )
 
-    op.create_table(
-        "approval_decisions",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("proposal_id", sa.Integer(), nullable=False),
-        sa.Column("stage", sa.Integer(), nullable=False),
-        sa.Column("approver_nip", NIP, nullable=False),
-        sa.Column("approved", sa.Boolean(), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("decided_at", UTC_TIME, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["proposal_id"],
-            ["transfer_proposals.id"],
-            name="fk_approval_decisions_proposal_id_transfer_proposals",
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_approval_decisions"),
-        # One decision per stage: two approvers tapping at once record one.
-        sa.UniqueConstraint(
-            "proposal_id", "stage", name="uq_approval_decisions_proposal_id_stage"
-        ),
-    )
-
-    op.create_table(
+    create_id_table(
         "outbox_messages",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("kind", sa.String(64), nullable=False),
         sa.Column("payload", JSON_DOC, nullable=False),
@@ -291,8 +220,7 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", UTC_TIME, nullable=True),
         sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
         sa.Column("dedupe_key", sa.String(255), nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_outbox_messages"),
-        sa.UniqueConstraint("dedupe_key", name="uq_outbox_messages_dedupe_key"),
+        unique("outbox_messages", "dedupe_key"),
     )
     op.create_index(
         "ix_outbox_messages_status_next_attempt_at",
@@ -300,37 +228,27 @@ def upgrade() -> None:
         ["status", "next_attempt_at"],
     )
 
-    op.create_table(
+    create_id_table(
         "evaluations",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        proposal_id(),
         sa.Column("rater_nip", NIP, nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("score", sa.Integer(), nullable=False),
         sa.Column("rated_at", UTC_TIME, nullable=False),
         sa.CheckConstraint("score BETWEEN 1 AND 5", name="ck_evaluations_score_range"),
-        sa.ForeignKeyConstraint(
-            ["proposal_id"],
-            ["transfer_proposals.id"],
-            name="fk_evaluations_proposal_id_transfer_proposals",
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_evaluations"),
-        sa.UniqueConstraint(
-            "proposal_id", "rater_nip", "kind", name="uq_evaluations_proposal_id_rater_nip_kind"
-        ),
+        foreign_key("evaluations", "proposal_id", "transfer_proposals.id"),
+        unique("evaluations", "proposal_id", "rater_nip", "kind"),
     )
     op.create_index("ix_evaluations_proposal_id", "evaluations", ["proposal_id"])
 
-    op.create_table(
+    create_id_table(
         "audit_events",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("action", sa.String(64), nullable=False),
         sa.Column("subject", NAME, nullable=False),
         sa.Column("at", UTC_TIME, nullable=False),
         sa.Column("before", JSON_DOC, nullable=True),
         sa.Column("after", JSON_DOC, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_audit_events"),
     )
     op.create_index("ix_audit_events_subject", "audit_events", ["subject"])
     op.create_index("ix_audit_events_at", "audit_events", ["at"])
