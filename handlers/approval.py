@@ -348,15 +348,13 @@ async def _ask_reject_reason(turn: Turn, press: CallbackId, proposal_id: int) ->
     """❌ Tolak: refuse an outsider or a stale card first, then ask for the reason."""
     stage = press.int_arg(1) or 0
     try:
-        async with turn.context.uow() as uow:
-            await check_may_decide(
-                uow,
-                turn.context.rules.approval,
-                proposal_id=proposal_id,
-                stage=stage,
-                approver_nip=turn.me.nip,
-                now=turn.context.now(),
-            )
+        await turn.run_check(
+            check_may_decide,
+            proposal_id=proposal_id,
+            stage=stage,
+            approver_nip=turn.me.nip,
+            now=turn.context.now(),
+        )
     except AlreadyDecided as error:
         await _stale(turn, error, proposal_id)
         return

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,6 +65,12 @@ class FlowBound:
     iterations: int  # flows solved (one per multiplier vector tried)
     arrivals_price: FloatArray  # per unit, lambda >= 0 of the best bound
     departures_price: FloatArray  # per unit, mu >= 0 of the best bound
+    # to resume the subgradient steps later (`flow_bound(resume=...)`): the network, the step
+    # factor reached and the seconds the last flow took
+    network: FlowNetwork | None = None
+    theta: float = 1.0
+    flow_seconds: float = 0.0
+    next_prices: tuple[FloatArray, FloatArray] | None = None  # None: nothing left to improve
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -79,6 +85,44 @@ class FlowNetwork:
     out_of_unit: IntArray  # per arc: the unit a move along it leaves, -1 if none
     supplies: IntArray  # per node
     constant: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ImbalanceSteps:
+    """Each pair's imbalance as unit staff steps above the staff that cannot move."""
+
+    pair: IntArray  # per finite step, sorted by pair
+    cost: FloatArray  # imbalance(k + 1) - imbalance(k) of that step
+    tail_cost: FloatArray  # per pair: the constant step cost beyond its last finite step
+    constant: float  # everyone's cost when staying plus each pair's imbalance at its fixed staff
+
+
+def imbalance_steps(ci: CompiledInstance) -> ImbalanceSteps:
+    """Unit steps k -> k + 1 of every pair's imbalance from the staff that cannot move (the
+    pair's staff minus its movable employees), up to a level beyond which the step cost is
+    constant (over the tolerance: w_over x steep_factor).
+
+    Shapes: about sum over pairs of (required + tolerance - fixed staff) steps; §3's imbalance
+    is convex, so the steps' costs never decrease within a pair.
+    """
+    w = ci.instance.policy.weights
+    leaving = np.bincount(ci.emp_pair[ci.movable], minlength=ci.n_pairs)
+    fixed = ci.pair_base - leaving
+    tol = np.maximum(1.0, w.tolerance_fraction * ci.pair_req)
+    top = np.maximum(fixed, np.ceil(ci.pair_req + tol).astype(np.int64) + 1)
+    steps = top - fixed
+    pair_rep = np.repeat(np.arange(ci.n_pairs), steps)
+    first = np.repeat(np.cumsum(steps) - steps, steps)
+    level = fixed[pair_rep] + (np.arange(pair_rep.shape[0]) - first)
+    step_cost = ci.pair_imbalance(pair_rep, level + 1) - ci.pair_imbalance(pair_rep, level)
+    all_pairs = np.arange(ci.n_pairs)
+    tail_cost = ci.pair_imbalance(all_pairs, top + 1) - ci.pair_imbalance(all_pairs, top)
+    return ImbalanceSteps(
+        pair=pair_rep.astype(np.int64),
+        cost=np.asarray(step_cost, dtype=np.float64),
+        tail_cost=np.asarray(tail_cost, dtype=np.float64),
+        constant=float(ci.stay_cost.sum() + ci.pair_imbalance(all_pairs, fixed).sum()),
+    )
 
 
 def _popcount_and(a: np.ndarray, b: np.ndarray) -> IntArray:
@@ -224,19 +268,10 @@ def build_network(
                 units[j],
             )
     # pair -> sink: unit steps of the imbalance above the staff that cannot move
-    leaving = np.bincount(ci.emp_pair[movable], minlength=ci.n_pairs)
-    fixed = ci.pair_base - leaving
-    tol = np.maximum(1.0, w.tolerance_fraction * ci.pair_req)
-    top = np.maximum(fixed, np.ceil(ci.pair_req + tol).astype(np.int64) + 1)
-    steps = top - fixed
-    pair_rep = np.repeat(np.arange(ci.n_pairs), steps)
-    first = np.repeat(np.cumsum(steps) - steps, steps)
-    level = fixed[pair_rep] + (np.arange(pair_rep.shape[0]) - first)
-    step_cost = ci.pair_imbalance(pair_rep, level + 1) - ci.pair_imbalance(pair_rep, level)
-    arcs(pair0 + pair_rep, np.full(pair_rep.shape[0], sink), 1, step_cost)
+    steps = imbalance_steps(ci)
+    arcs(pair0 + steps.pair, np.full(steps.pair.shape[0], sink), 1, steps.cost)
     all_pairs = np.arange(ci.n_pairs)
-    tail_cost = ci.pair_imbalance(all_pairs, top + 1) - ci.pair_imbalance(all_pairs, top)
-    arcs(pair0 + all_pairs, np.full(ci.n_pairs, sink), max(n_mov, 1), tail_cost)
+    arcs(pair0 + all_pairs, np.full(ci.n_pairs, sink), max(n_mov, 1), steps.tail_cost)
 
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[:n_mov] = 1
@@ -249,7 +284,7 @@ def build_network(
         into_unit=np.concatenate([p[4] for p in parts]),
         out_of_unit=np.concatenate([p[5] for p in parts]),
         supplies=supplies,
-        constant=float(ci.stay_cost.sum() + ci.pair_imbalance(all_pairs, fixed).sum()),
+        constant=steps.constant,
     )
 
 
@@ -273,6 +308,7 @@ def flow_bound(
     upper: float | None = None,
     max_iterations: int = 30,
     start: tuple[FloatArray, FloatArray] | None = None,
+    resume: FlowBound | None = None,
 ) -> FlowBound:
     """A lower bound on the §3 objective of every valid plan (module docstring).
 
@@ -285,22 +321,34 @@ def flow_bound(
     `upper`, the objective of a known plan) until `deadline` (perf_counter seconds) or
     `max_iterations`; the best bound is kept. Bound -inf when no flow was solved. `start`:
     the arrival and departure prices to begin with (per unit, negatives taken as 0; e.g. the
-    LP's cap duals), else zero.
+    LP's cap duals), else zero. `resume`: an earlier answer to go on from (its network, its
+    best prices and bound, its step factor); `start` is then ignored.
     """
     built_at = time.perf_counter()
-    net = build_network(ci)
-    # before the first flow is timed, assume it takes about as long as building the network
-    last_seconds = time.perf_counter() - built_at
     n_units = len(ci.unit_ids)
-    lam = np.zeros(n_units) if start is None else np.maximum(0.0, start[0])
-    mu = np.zeros(n_units) if start is None else np.maximum(0.0, start[1])
-    best = (-math.inf, lam.copy(), mu.copy())
+    theta = 1.0
+    best: tuple[float, FloatArray, FloatArray]
+    if resume is not None and resume.network is not None:
+        net = resume.network
+        last_seconds = resume.flow_seconds
+        theta = resume.theta
+        best = (resume.bound, resume.arrivals_price, resume.departures_price)
+        if resume.next_prices is None:
+            return replace(resume, iterations=0)
+        lam, mu = resume.next_prices[0].copy(), resume.next_prices[1].copy()
+    else:
+        net = build_network(ci)
+        # before the first flow is timed, assume it takes about as long as building the network
+        last_seconds = time.perf_counter() - built_at
+        lam = np.zeros(n_units) if start is None else np.maximum(0.0, start[0])
+        mu = np.zeros(n_units) if start is None else np.maximum(0.0, start[1])
+        best = (-math.inf, lam.copy(), mu.copy())
     cap_in = ci.arrivals_cap.astype(np.float64)
     cap_out = ci.departures_cap.astype(np.float64)
     has_in = net.into_unit >= 0
     has_out = net.out_of_unit >= 0
-    theta = 1.0
     iterations = 0
+    going: bool = True
     while iterations < max_iterations:
         if deadline is not None and time.perf_counter() + last_seconds > deadline:
             break
@@ -311,6 +359,7 @@ def flow_bound(
         out = _solve(net, cost)
         iterations += 1
         if out is None:
+            going = False
             break
         flow_cost, flows = out
         value = net.constant + flow_cost - float(lam @ cap_in + mu @ cap_out)
@@ -330,11 +379,21 @@ def flow_bound(
         norm = float(g_in @ g_in + g_out @ g_out)
         last_seconds = time.perf_counter() - started
         if norm == 0.0:
+            going = False
             break  # the flow keeps every cap with complementary slackness: optimal prices
         gap = (upper - value) if upper is not None else abs(value) * 0.05 + 1.0
         step = theta * max(gap, 1e-9) / norm
         lam = np.maximum(0.0, lam + step * g_in)
         mu = np.maximum(0.0, mu + step * g_out)
     return FlowBound(
-        best[0], int(net.supplies.shape[0]), int(net.tail.shape[0]), iterations, best[1], best[2]
+        best[0],
+        int(net.supplies.shape[0]),
+        int(net.tail.shape[0]),
+        iterations,
+        best[1],
+        best[2],
+        network=net,
+        theta=theta,
+        flow_seconds=last_seconds,
+        next_prices=(lam, mu) if going else None,
     )

@@ -72,3 +72,22 @@ def test_a_solve_with_implicit_pricing_carries_the_flow_bound(
     assert result.ok, result.violations
     assert isinstance(solution.stats["flow_bound_iterations"], int)
     assert solution.stats["flow_bound_iterations"] >= 1
+
+
+def test_resumed_subgradient_steps_keep_the_bound_proven_and_never_lose_it() -> None:
+    inst = generate_instance(900, 30, seed=2)
+    ci = compile_instance(inst)
+    cols = build_columns(ci)
+    rel = solve_relaxation(ci, cols, build_segments(ci, cols), time.perf_counter() + 120)
+    assert rel.priced_out
+    status_quo = ci.objective(ci.emp_unit)
+    first = flow_bound(ci, upper=status_quo, max_iterations=3)
+    assert first.network is not None and first.iterations == 3
+    more = flow_bound(ci, upper=status_quo, max_iterations=20, resume=first)
+    # the network is reused, the best bound so far is kept, and it stays below the LP
+    assert more.network is first.network
+    assert more.bound >= first.bound
+    assert more.bound <= rel.lp_objective + TOL * abs(rel.lp_objective)
+    # going on where it stopped: as good as the same number of steps in one go
+    whole = flow_bound(ci, upper=status_quo, max_iterations=3 + more.iterations)
+    assert more.bound == pytest.approx(whole.bound, rel=1e-9)
