@@ -29,7 +29,7 @@ from core.domain import Role
 from core.domain.access import Caller, load_caller
 from core.domain.errors import DomainError, MessageValue, StaleAction
 from core.domain.values import Reading, format_reading
-from core.ports import Clock, UnitOfWorkFactory
+from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.usecases.approval.chain import ApprovalRules
 from core.usecases.dialogue import Answers, DialogueState
 from handlers.context import BotContext
@@ -196,6 +196,18 @@ class Turn:
         return await use_case(
             context.services.uow_factory, context.clock, context.rules.approval, *args, **kwargs
         )
+
+    async def run_check(
+        self,
+        check: Callable[Concatenate[UnitOfWork, ApprovalRules, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run, in a unit of work of its own, one of the cycle's checks that take a unit of
+        work and the approval rules first and write nothing (whether the caller may still
+        decide or vote: `check_may_decide`, `check_may_vote`); their errors pass through."""
+        async with self.context.uow() as uow:
+            return await check(uow, self.context.rules.approval, *args, **kwargs)
 
     def pressed_option(self, options: Sequence[T]) -> T:
         """The one of OPTIONS the pressed button names by its index (its first argument);

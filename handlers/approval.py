@@ -345,15 +345,13 @@ async def on_press(turn: Turn) -> None:
     elif press.action == "no":
         stage = press.int_arg(1) or 0
         try:  # refuse an outsider or a stale card before asking anyone to type a reason
-            async with turn.context.uow() as uow:
-                await check_may_decide(
-                    uow,
-                    turn.context.rules.approval,
-                    proposal_id=target,
-                    stage=stage,
-                    approver_nip=turn.me.nip,
-                    now=turn.context.now(),
-                )
+            await turn.run_check(
+                check_may_decide,
+                proposal_id=target,
+                stage=stage,
+                approver_nip=turn.me.nip,
+                now=turn.context.now(),
+            )
         except AlreadyDecided as error:
             await _stale(turn, error, target)
             return

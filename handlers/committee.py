@@ -312,14 +312,9 @@ async def _after_vote(
 async def _ask_reason(turn: Turn, proposal_id: int, stage: int) -> None:
     """❌ Tidak setuju: refuse a stale or second tap first, then ask for the reason."""
     try:
-        async with turn.context.uow() as uow:
-            await check_may_vote(
-                uow,
-                turn.context.rules.approval,
-                proposal_id=proposal_id,
-                stage=stage,
-                member_nip=turn.me.nip,
-            )
+        await turn.run_check(
+            check_may_vote, proposal_id=proposal_id, stage=stage, member_nip=turn.me.nip
+        )
     except (AlreadyDecided, AlreadyVoted) as error:
         await _refused(turn, error, proposal_id)
         return

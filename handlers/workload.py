@@ -15,6 +15,7 @@ from core.usecases.dialogue import DialogueState, WorkloadAnswers
 from core.usecases.safe_files import parse_with_budget
 from core.usecases.workload import (
     FiguresChanged,
+    MonthlyVolumes,
     WorkloadPreview,
     parse_volume,
     preview_workload,
@@ -104,6 +105,11 @@ def _answers(state: DialogueState) -> WorkloadAnswers:
     return state.answers_as(WorkloadAnswers)
 
 
+def _entered(answers: WorkloadAnswers) -> MonthlyVolumes:
+    """The volumes entered so far in the dialogue, for the preview and for saving."""
+    return MonthlyVolumes(answers.unit, answers.jabatan, answers.month, dict(answers.volumes))
+
+
 async def _activities(turn: Turn, state: DialogueState) -> list[Activity]:
     answers = _answers(state)
     async with turn.context.uow() as uow:
@@ -137,12 +143,7 @@ async def _show_preview(turn: Turn, state: DialogueState, note: str = "") -> Non
     answers = _answers(state)
     async with turn.context.uow() as uow:
         preview = await preview_workload(
-            uow,
-            unit_code=answers.unit,
-            jabatan=answers.jabatan,
-            month=answers.month,
-            volumes=dict(answers.volumes),
-            policy=turn.context.rules.workload,
+            uow, _entered(answers), policy=turn.context.rules.workload
         )
     # Saving checks that the figures are still those shown (see
     # core.usecases.workload.FiguresChanged).
@@ -241,10 +242,7 @@ async def _save(turn: Turn, state: DialogueState, *, confirmed: bool) -> None:
             preview = await record_workload_report(
                 uow,
                 caller=turn.me,
-                unit_code=answers.unit,
-                jabatan=answers.jabatan,
-                month=answers.month,
-                volumes=dict(answers.volumes),
+                entered=_entered(answers),
                 now=turn.context.now(),
                 policy=turn.context.rules.workload,
                 confirmed_large_change=confirmed,

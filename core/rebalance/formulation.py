@@ -10,7 +10,6 @@ and CP-SAT are both built from the same `Formulation`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
@@ -124,61 +123,41 @@ class SpouseRows:
     row: IntArray  # the row's index in the model
 
 
-class ModelRows(Protocol):
-    """Where each constraint of the model sits among a model's rows (-1: no such row); what
-    pricing and the Lagrangian bound need from a Formulation or an incremental master LP."""
-
-    @property
-    def segments(self) -> Segments: ...
-    @property
-    def row_lb(self) -> FloatArray: ...
-    @property
-    def row_ub(self) -> FloatArray: ...
-    @property
-    def assign_row(self) -> IntArray: ...
-    @property
-    def balance_row(self) -> IntArray: ...
-    @property
-    def arrivals_row(self) -> IntArray: ...
-    @property
-    def departures_row(self) -> IntArray: ...
-    @property
-    def total_row(self) -> int: ...
-    @property
-    def spouse(self) -> SpouseRows: ...
-    @property
-    def constant(self) -> float: ...
-    @property
-    def n_rows(self) -> int: ...
-
-
 @dataclass(frozen=True, slots=True, eq=False)
-class Formulation:
-    """Sparse rows (COO) and variables of the model over the active columns."""
+class ModelRows:
+    """Where each constraint of the model sits among a model's rows (-1: no such row); what
+    pricing and the Lagrangian bound need, from a Formulation or from the incremental master LP
+    at one moment (`master.MasterLP.rows`)."""
 
-    active: IntArray  # column index of each move variable (variable i is active[i])
     segments: Segments
-    n_vars: int
-    var_cost: FloatArray
-    var_ub: FloatArray
     row_lb: FloatArray
     row_ub: FloatArray
-    coo_row: IntArray
-    coo_var: IntArray
-    coo_coef: FloatArray
     assign_row: IntArray  # per employee, -1 when no active column
     balance_row: IntArray  # per pair, -1 when the pair cannot change
     arrivals_row: IntArray  # per unit, -1 when the cap cannot bind
     departures_row: IntArray  # per unit, -1 when the cap cannot bind
     total_row: int
     spouse: SpouseRows
-    spouse_row_start: int
     constant: float  # objective of the status quo
 
     @property
     def n_rows(self) -> int:
         """Number of rows."""
         return int(self.row_lb.shape[0])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Formulation(ModelRows):
+    """Sparse rows (COO) and variables of the model over the active columns."""
+
+    active: IntArray  # column index of each move variable (variable i is active[i])
+    n_vars: int
+    var_cost: FloatArray
+    var_ub: FloatArray
+    coo_row: IntArray
+    coo_var: IntArray
+    coo_coef: FloatArray
+    spouse_row_start: int
 
     @property
     def n_moves(self) -> int:

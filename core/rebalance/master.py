@@ -25,7 +25,7 @@ import numpy as np
 
 from core.rebalance.candidates import Columns, column_codes
 from core.rebalance.compiled import CompiledInstance, FloatArray, IntArray
-from core.rebalance.formulation import Segments, SpouseRows, couples_both_movable
+from core.rebalance.formulation import ModelRows, Segments, SpouseRows, couples_both_movable
 
 if TYPE_CHECKING:
     import highspy
@@ -67,27 +67,6 @@ def _group(keys: IntArray) -> dict[int, IntArray]:
     sorted_keys = keys[order]
     cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
     return {int(keys[b[0]]): b for b in np.split(order, cuts) if b.shape[0]}
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class MasterRows:
-    """Row positions of the master LP at one moment (satisfies formulation.ModelRows)."""
-
-    segments: Segments
-    row_lb: FloatArray
-    row_ub: FloatArray
-    assign_row: IntArray
-    balance_row: IntArray
-    arrivals_row: IntArray
-    departures_row: IntArray
-    total_row: int
-    spouse: SpouseRows
-    constant: float
-
-    @property
-    def n_rows(self) -> int:
-        """Number of rows."""
-        return int(self.row_lb.shape[0])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -323,12 +302,12 @@ class MasterLP:
             self._append_rows([-np.inf] * done, rhs.tolist())
         self.cols = cols
 
-    def rows(self) -> MasterRows:
+    def rows(self) -> ModelRows:
         """The row positions now, with spouse rows pointing at columns of the current pool."""
         assert self.cols is not None
         codes = column_codes(self.ci, self.cols)
         sp_codes = np.array(self.sp_code, dtype=np.int64)
-        return MasterRows(
+        return ModelRows(
             segments=self.segs,
             row_lb=self.row_lb,
             row_ub=self.row_ub,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from core.domain import JsonValue
 from core.domain.errors import InvalidInput
@@ -36,6 +36,7 @@ MAX_ASPIRATIONS = 3
 STATUSES = ("PNS", "PPPK", "CPNS")
 JENIS_VALUES = ("guru", "kesehatan", "umum")
 SKP_VALUES = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang")
+_Entry = TypeVar("_Entry")  # a parsed entry of an instance's list (Unit or Employee)
 #: Weights a /2 document gets when it leaves them out (a /1 document: 0, they did not exist).
 V2_WEIGHT_DEFAULTS = {"very_willing": 10.0, "long_tenure": 10.0}
 
@@ -360,16 +361,33 @@ def _parse_policy(raw: Any, problems: list[str], version: int = 2) -> Policy:
     return replace(base, **values)
 
 
-def _parse_unit(raw: Any, i: int, problems: list[str], version: int = 2) -> Unit | None:
-    where = f"units[{i}]"
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: expected an object, got {raw!r}")
-        return None
-    uid = raw.get("id")
-    if not isinstance(uid, str) or not uid:
-        problems.append(f"{where}.id: expected a non-empty string, got {uid!r}")
-        return None
-    where = f"units[{i}] ({uid})"
+def _parse_entries(
+    raw: list[Any],
+    name: str,
+    parse: Callable[[dict[str, Any], str, str, list[str], int], _Entry],
+    problems: list[str],
+    version: int,
+) -> list[_Entry]:
+    """The entries of the list `name` ("units" or "employees"), each parsed by
+    `parse(entry, id, where, problems, version)`; an entry that is not an object or has no
+    non-empty string id is left out with a problem appended."""
+    out: list[_Entry] = []
+    for i, entry in enumerate(raw):
+        where = f"{name}[{i}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: expected an object, got {entry!r}")
+            continue
+        eid = entry.get("id")
+        if not isinstance(eid, str) or not eid:
+            problems.append(f"{where}.id: expected a non-empty string, got {eid!r}")
+            continue
+        out.append(parse(entry, eid, f"{where} ({eid})", problems, version))
+    return out
+
+
+def _parse_unit(
+    raw: dict[str, Any], uid: str, where: str, problems: list[str], version: int
+) -> Unit:
     demand_raw = raw.get("demand", {})
     demand: dict[str, float] = {}
     if not isinstance(demand_raw, dict):
@@ -430,16 +448,9 @@ def _parse_employee_v2(raw: dict[str, Any], where: str, problems: list[str]) -> 
     return out
 
 
-def _parse_employee(raw: Any, i: int, problems: list[str], version: int = 2) -> Employee | None:
-    where = f"employees[{i}]"
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: expected an object, got {raw!r}")
-        return None
-    eid = raw.get("id")
-    if not isinstance(eid, str) or not eid:
-        problems.append(f"{where}.id: expected a non-empty string, got {eid!r}")
-        return None
-    where = f"employees[{i}] ({eid})"
+def _parse_employee(
+    raw: dict[str, Any], eid: str, where: str, problems: list[str], version: int
+) -> Employee:
     unit, family, spouse, locked = (
         raw.get("unit"),
         raw.get("family"),
@@ -495,10 +506,8 @@ def _parse_instance(raw: Any, problems: list[str]) -> Instance | None:
     if not isinstance(employees_raw, list):
         problems.append(f"employees: expected a list, got {employees_raw!r}")
         employees_raw = []
-    units = [u for i, r in enumerate(units_raw) if (u := _parse_unit(r, i, problems, version))]
-    employees = [
-        e for i, r in enumerate(employees_raw) if (e := _parse_employee(r, i, problems, version))
-    ]
+    units = _parse_entries(units_raw, "units", _parse_unit, problems, version)
+    employees = _parse_entries(employees_raw, "employees", _parse_employee, problems, version)
     day = _date(raw.get("date"), "date", problems) if version == 2 else None
     tmt = _date(raw.get("tmt"), "tmt", problems) if version == 2 else None
     return Instance(policy, tuple(units), tuple(employees), day, tmt)

@@ -45,6 +45,7 @@ from core.domain import (
 from core.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, StaleAction
 from core.domain.messages import ApprovalCard, CommitteeFacts, CommitteeTally
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from core.usecases.approval.cards import approver_key
 from core.usecases.approval.chain import ApprovalRules, ApprovalStage
 from core.usecases.approval.decisions import DecisionOutcome, settle_stage, stale_refusal
 from core.usecases.approval.groups import DECISION_CHUNK, DECISION_PAUSE_SECONDS
@@ -417,7 +418,7 @@ async def enqueue_tally_edits(
         return 0
     copies = [
         m
-        for m in await uow.outbox.list_by_dedupe_prefix(f"card:{proposal.id}:{stage}:")
+        for m in await uow.outbox.list_by_dedupe_prefix(approver_key("card", proposal.id, stage))
         if isinstance(m.payload, ApprovalCard) and m.dedupe_key
     ]
     if not copies:

@@ -25,15 +25,10 @@ from core.domain import (
 )
 from core.domain.messages import AdminAlert, ApprovalDigest, DigestRefresh, UnreachedMove
 from core.ports import UnitOfWork
-from core.usecases.approval.cards import enqueue_card
+from core.usecases.approval.cards import approver_key, enqueue_card
 from core.usecases.approval.chain import ApprovalRules, grant_decides
 from core.usecases.committee import reach_members
 from core.usecases.outbox import chats_with_role, enqueue
-
-
-def digest_key(plan_id: int, stage: int, chat_id: int) -> str:
-    """The outbox dedupe key of one approver chat's digest for one plan and stage."""
-    return f"digest:{plan_id}:{stage}:{chat_id}"
 
 
 @dataclass(slots=True)
@@ -101,7 +96,7 @@ async def enqueue_stage_messages(
         for stage in sorted({p.stage for p in mine}):
             at_stage = [p for p in mine if p.stage == stage]
             plan_id = at_stage[0].plan_id
-            key = digest_key(plan_id, stage, chat_id)
+            key = approver_key("digest", plan_id, stage, chat_id)
             digest = await uow.outbox.get_by_dedupe_key(key)
             if digest is not None:
                 await _refresh(uow, digest, now)

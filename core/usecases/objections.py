@@ -19,6 +19,7 @@ from core.domain import (
     ApprovalDecision,
     AuditEvent,
     JsonValue,
+    OutboxMessage,
     ProposalState,
     Role,
     TransferProposal,
@@ -42,7 +43,13 @@ from core.usecases.approval.chain import (
     stage_approvers,
     supervisors_of,
 )
-from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_chats, enqueue_to_person
+from core.usecases.outbox import (
+    chats_with_role,
+    enqueue,
+    enqueue_edits,
+    enqueue_to_chats,
+    enqueue_to_person,
+)
 
 
 class NotYourTransfer(NotAllowed):
@@ -93,22 +100,21 @@ async def _edit_notice(
     uow: UnitOfWork, proposal: TransferProposal, outcome: str, now: dt.datetime
 ) -> None:
     assert proposal.id is not None
-    for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal.id}:"):
-        if isinstance(message.payload, Notice):
-            await enqueue(
-                uow,
-                message.chat_id,
-                NoticeOutcome(
-                    edit_of=message.dedupe_key,
-                    proposal_id=proposal.id,
-                    outcome=outcome,
-                    content=message.payload.content,
-                    objection_days=message.payload.objection_days,
-                ),
-                now=now,
-                dedupe_key=f"notice-outcome:{proposal.id}:{outcome}:{message.chat_id}",
-                once=True,
-            )
+    proposal_id = proposal.id
+
+    def edit(message: OutboxMessage) -> tuple[NoticeOutcome, str] | None:
+        if not isinstance(message.payload, Notice):
+            return None
+        answered = NoticeOutcome(
+            edit_of=message.dedupe_key,
+            proposal_id=proposal_id,
+            outcome=outcome,
+            content=message.payload.content,
+            objection_days=message.payload.objection_days,
+        )
+        return answered, f"notice-outcome:{proposal_id}:{outcome}:{message.chat_id}"
+
+    await enqueue_edits(uow, f"notice:{proposal_id}:", edit, now=now, once=True)
 
 
 async def _objection_card(
@@ -158,12 +164,8 @@ async def accept_transfer(
     now = clock.now()
     async with uow_factory() as uow:
         proposal = await _own_open_proposal(uow, proposal_id, nip)
-        updated = dataclasses.replace(proposal, state=ProposalState.ACCEPTED)
-        if not await uow.proposals.transition(proposal, updated):
-            raise TransferNotOpen(state="changed")
-        await _answered(uow, proposal, nip, "accept", "accepted", now)
-        await uow.commit()
-    return updated
+        accepted = dataclasses.replace(proposal, state=ProposalState.ACCEPTED)
+        return await _answered(uow, await _store(uow, proposal, accepted), "accept", now)
 
 
 async def object_transfer(
@@ -191,8 +193,7 @@ async def object_transfer(
         deadline = rules.working_time.add_working_days(
             rules.working_time.local(now).date(), rules.objection_decision_working_days
         )
-        if not await uow.proposals.transition(proposal, updated):
-            raise TransferNotOpen(state="changed")
+        await _store(uow, proposal, updated)
         card = await _objection_card(uow, proposal, reason.strip(), deadline)
         last = len(rules.stages) - 1
         for _n, chat_id, _lang in await stage_approvers(uow, proposal, last, rules):
@@ -203,28 +204,34 @@ async def object_transfer(
                 now=now,
                 dedupe_key=f"objection:{proposal_id}:{chat_id}",
             )
-        await _answered(uow, proposal, nip, "object", "objected", now, reason=reason.strip())
-        await uow.commit()
+        return await _answered(uow, updated, "object", now, reason=reason.strip())
+
+
+async def _store(
+    uow: UnitOfWork, proposal: TransferProposal, updated: TransferProposal
+) -> TransferProposal:
+    """UPDATED stored in place of PROPOSAL while that is still as it was read; else
+    TransferNotOpen (state "changed": someone else changed it meanwhile)."""
+    if not await uow.proposals.transition(proposal, updated):
+        raise TransferNotOpen(state="changed")
     return updated
 
 
 async def _answered(
-    uow: UnitOfWork,
-    proposal: TransferProposal,
-    nip: str,
-    verb: str,
-    state: str,
-    now: dt.datetime,
-    **details: str,
-) -> None:
-    """The ASN NIP's answer to the notice (VERB accept or object, the proposal now in STATE):
-    the sent notice shows it and the audit records `proposal.VERB` with DETAILS."""
-    await _edit_notice(uow, proposal, state, now)
+    uow: UnitOfWork, answered: TransferProposal, verb: str, now: dt.datetime, **details: str
+) -> TransferProposal:
+    """The ASN's answer to the notice (VERB accept or object; ANSWERED, the proposal in its
+    new state, already stored): the sent notice shows it, the audit records `proposal.VERB`
+    with DETAILS, and all of it is committed. Returns ANSWERED."""
+    state = answered.state.value
+    await _edit_notice(uow, answered, state, now)
     before: dict[str, JsonValue] = {"state": "approved"}
     after: dict[str, JsonValue] = {"state": state, **details}
     await uow.audit.add(
-        AuditEvent(nip, f"proposal.{verb}", f"proposal:{proposal.id}", now, before, after)
+        AuditEvent(answered.nip, f"proposal.{verb}", f"proposal:{answered.id}", now, before, after)
     )
+    await uow.commit()
+    return answered
 
 
 def waited_working_days(proposal: TransferProposal, rules: ApprovalRules, now: dt.datetime) -> int:
@@ -310,9 +317,7 @@ async def _rule(
         ApprovalDecision(proposal_id, OBJECTION_STAGE, actor, not cancel, reason, now)
     )
     state = ProposalState.CANCELLED if cancel else ProposalState.APPROVED
-    updated = dataclasses.replace(proposal, state=state)
-    if not await uow.proposals.transition(proposal, updated):
-        raise TransferNotOpen(state="changed")
+    updated = await _store(uow, proposal, dataclasses.replace(proposal, state=state))
     units = await _move_units(uow, proposal)
     opening = rules.working_time.next_open(now)
     ruling = ObjectionRuling(

@@ -232,6 +232,25 @@ async def enqueue(
     )
 
 
+async def enqueue_edits(
+    uow: UnitOfWork,
+    prefix: str,
+    edit: Callable[[OutboxMessage], tuple[OutboxPayload, str] | None],
+    *,
+    now: dt.datetime,
+    once: bool = False,
+) -> None:
+    """Edit the sent copies of one notification: for every queued message whose dedupe key
+    starts with PREFIX, EDIT gives the edit (a payload whose `edit_of` names that message) and
+    the edit's own dedupe key, queued to that message's chat; None leaves that message as it
+    is. ONCE as for `enqueue`."""
+    for message in await uow.outbox.list_by_dedupe_prefix(prefix):
+        made = edit(message)
+        if made is not None:
+            payload, key = made
+            await enqueue(uow, message.chat_id, payload, now=now, dedupe_key=key, once=once)
+
+
 async def release_claims(uow_factory: UnitOfWorkFactory, owner: str) -> int:
     """At start: rows left "sending" by a process that is gone go back to pending, their
     attempt count unchanged (a crash is not a delivery attempt). Returns how many."""

@@ -70,6 +70,17 @@ class WorkloadPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class MonthlyVolumes:
+    """What a supervisor enters for one month of one (unit, jabatan): activity name -> count
+    (previewed by `preview_workload`, stored by `record_workload_report`)."""
+
+    unit_code: str
+    jabatan: str
+    month: str  # YYYY-MM
+    volumes: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
 class ReportMonth:
     """A month a supervisor may report (`YYYY-MM`); `running` when it has not ended yet."""
 
@@ -198,15 +209,11 @@ async def reportable_jabatan(uow: UnitOfWork, unit_code: str) -> list[str]:
 
 
 async def preview_workload(
-    uow: UnitOfWork,
-    *,
-    unit_code: str,
-    jabatan: str,
-    month: str,
-    volumes: Mapping[str, float],
-    policy: WorkloadPolicy,
+    uow: UnitOfWork, entered: MonthlyVolumes, *, policy: WorkloadPolicy
 ) -> WorkloadPreview:
-    """FTE and EJ the month's VOLUMES (activity name -> count) would give; writes nothing."""
+    """FTE and EJ the month's volumes ENTERED would give; writes nothing."""
+    unit_code, jabatan, month = entered.unit_code, entered.jabatan, entered.month
+    volumes = entered.volumes
     activities: Sequence[Activity] = await uow.activities.list_for(unit_code, jabatan)
     if not activities:
         raise NotFound(unit=unit_code, jabatan=jabatan)
@@ -274,16 +281,13 @@ async def record_workload_report(
     uow: UnitOfWork,
     *,
     caller: Caller,
-    unit_code: str,
-    jabatan: str,
-    month: str,
-    volumes: Mapping[str, float],
+    entered: MonthlyVolumes,
     now: dt.datetime,
     policy: WorkloadPolicy,
     confirmed_large_change: bool = False,
     seen: str | None = None,
 ) -> WorkloadPreview:
-    """Store the report as the month's accepted one; commits, audited.
+    """Store the volumes ENTERED as the month's accepted report; commits, audited.
 
     The ABK document's volumes stay as imported: the need is computed from the latest accepted
     months (`accepted_workload`). A report of a month already reported is stored next to the
@@ -293,13 +297,11 @@ async def record_workload_report(
     written) when SEEN, the `WorkloadPreview.basis` the person confirmed, is no longer the
     basis (a report of the same (unit, jabatan) arrived meanwhile); NotFound, OutOfScope.
     """
-    unit = await uow.units.get(unit_code)
+    unit = await uow.units.get(entered.unit_code)
     if unit is None:
-        raise NotFound(unit=unit_code)
+        raise NotFound(unit=entered.unit_code)
     require_unit_scope(caller, Role.SUPERVISOR, unit)
-    preview = await preview_workload(
-        uow, unit_code=unit_code, jabatan=jabatan, month=month, volumes=volumes, policy=policy
-    )
+    preview = await preview_workload(uow, entered, policy=policy)
     if seen is not None and preview.basis != seen:
         raise FiguresChanged()
     if preview.large_change and not confirmed_large_change:
@@ -308,9 +310,9 @@ async def record_workload_report(
     replaced = preview.replaces
     report = await uow.workload_reports.add(
         WorkloadReport(
-            unit_code=unit_code,
-            jabatan=jabatan,
-            month=month,
+            unit_code=entered.unit_code,
+            jabatan=entered.jabatan,
+            month=entered.month,
             volumes={line.activity.name: line.monthly_volume for line in preview.lines},
             reported_by=caller.nip,
             reported_at=now,
@@ -334,12 +336,12 @@ async def record_workload_report(
         AuditEvent(
             caller.nip,
             "workload.rereport" if replaced else "workload.report",
-            f"unit:{unit_code}/{jabatan}",
+            f"unit:{entered.unit_code}/{entered.jabatan}",
             now,
             before,
             {
                 "report_id": report.id,
-                "month": month,
+                "month": entered.month,
                 "volumes": dict(report.volumes),
                 "required_fte": round(preview.figures.required_fte, 4),
                 "previous_fte": round(previous.required_fte, 4) if previous else None,

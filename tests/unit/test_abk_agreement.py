@@ -17,7 +17,12 @@ from core.rebalance.model import Move, Policy
 from core.rebalance.snapshot import build_instance
 from core.usecases.engine_adapter import instance_from_snapshot
 from core.usecases.planning import Snapshot, consistent_snapshot
-from core.usecases.workload import WorkloadPolicy, WorkloadPreview, preview_workload
+from core.usecases.workload import (
+    MonthlyVolumes,
+    WorkloadPolicy,
+    WorkloadPreview,
+    preview_workload,
+)
 from core.views.staffing_gaps import staffing_summary
 from core.views.unit_status import unit_statuses
 from tests.support.outbox_samples import explanation
@@ -205,10 +210,7 @@ async def test_every_reader_counts_variant_spellings_as_one_jabatan(
             }
             previews[(code, counted)] = await preview_workload(
                 uow,
-                unit_code=code,
-                jabatan=jabatan,
-                month="2026-10",
-                volumes=volumes,
+                MonthlyVolumes(code, jabatan, "2026-10", volumes),
                 policy=WorkloadPolicy(wke_minutes=WKE),
             )
 

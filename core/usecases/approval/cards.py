@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from functools import partial
+from typing import Literal
 
-from core.domain import OutboxStatus, Role, TransferProposal
+from core.domain import OutboxMessage, OutboxStatus, Role, TransferProposal
 from core.domain.messages import (
     ApprovalCard,
     CardOutcome,
@@ -20,12 +22,22 @@ from core.domain.messages import (
 from core.domain.notices import TransferContent, transfer_content
 from core.ports import UnitOfWork
 from core.usecases.approval.chain import ApprovalRules, stage_approvers, supervisors_of
-from core.usecases.outbox import chats_with_role, enqueue, enqueue_to_chats, enqueue_to_person
+from core.usecases.outbox import (
+    chats_with_role,
+    enqueue,
+    enqueue_edits,
+    enqueue_to_chats,
+    enqueue_to_person,
+)
 
 
-def card_key(proposal_id: int, stage: int, chat_id: int) -> str:
-    """The outbox dedupe key of one approver's card (edits refer to it)."""
-    return f"card:{proposal_id}:{stage}:{chat_id}"
+def approver_key(
+    kind: Literal["card", "digest"], subject_id: int, stage: int, chat_id: int | None = None
+) -> str:
+    """The outbox dedupe key of what one approver chat gets at STAGE: a card (KIND "card",
+    SUBJECT_ID the proposal; its edits refer to it) or a digest ("digest", the plan). Without
+    CHAT_ID: the prefix every chat's key of that card or digest starts with."""
+    return f"{kind}:{subject_id}:{stage}:{'' if chat_id is None else chat_id}"
 
 
 async def content_of(
@@ -83,7 +95,7 @@ async def enqueue_card(
     """One approval card of PROPOSAL's current stage to CHAT_ID (ESCALATED: see
     `card_payload`); False if it was queued before."""
     assert proposal.id is not None
-    key = card_key(proposal.id, proposal.stage, chat_id)
+    key = approver_key("card", proposal.id, proposal.stage, chat_id)
     if await uow.outbox.get_by_dedupe_key(key) is not None:
         return False
     content = await content_of(uow, proposal, rules, now)
@@ -133,35 +145,37 @@ async def enqueue_card_outcome(
     next_stage = stage + 1 if forwarded else 0
     next_stage_name = rules.stage_at(stage + 1).name if rules is not None and forwarded else None
     stages = [stage] if outcome == "forwarded" else list(range(stage + 1))
+    decided = CardOutcome(
+        edit_of=None,
+        proposal_id=proposal.id,
+        outcome=outcome,
+        by_name=by_name,
+        reason=reason,
+        decided_stage=stage,
+        stage_count=stage_count,
+        next_stage=next_stage,
+        next_stage_name=next_stage_name,
+    )
     for card_stage in stages:
-        for message in await uow.outbox.list_by_dedupe_prefix(f"card:{proposal.id}:{card_stage}:"):
-            chat_id = message.chat_id
-            copy = (message.dedupe_key or "").removeprefix("card:")
-            kind = "card-outcome" if card_stage == stage else f"card-final:{stage}"
-            await enqueue(
-                uow,
-                chat_id,
-                CardOutcome(
-                    edit_of=message.dedupe_key,
-                    proposal_id=proposal.id,
-                    outcome=outcome,
-                    by_name=by_name,
-                    reason=reason,
-                    content=(
-                        message.payload.content
-                        if isinstance(message.payload, ApprovalCard)
-                        else None
-                    ),
-                    stage=card_stage,
-                    decided_stage=stage,
-                    stage_count=stage_count,
-                    next_stage=next_stage,
-                    next_stage_name=next_stage_name,
-                ),
-                now=now,
-                dedupe_key=f"{kind}:{copy}",
-                once=True,
-            )
+        kind = "card-outcome" if card_stage == stage else f"card-final:{stage}"
+        await enqueue_edits(
+            uow,
+            approver_key("card", proposal.id, card_stage),
+            partial(_copy_outcome, dataclasses.replace(decided, stage=card_stage), kind),
+            now=now,
+            once=True,
+        )
+
+
+def _copy_outcome(
+    decided: CardOutcome, kind: str, message: OutboxMessage
+) -> tuple[CardOutcome, str]:
+    """DECIDED as the edit of MESSAGE, one copy of the card (whose content it keeps), and the
+    edit's dedupe key `KIND:<the copy's key without "card:">`."""
+    content = message.payload.content if isinstance(message.payload, ApprovalCard) else None
+    copy = (message.dedupe_key or "").removeprefix("card:")
+    edit = dataclasses.replace(decided, edit_of=message.dedupe_key, content=content)
+    return edit, f"{kind}:{copy}"
 
 
 async def enqueue_notice(
@@ -245,7 +259,7 @@ async def record_card_copy(
     sent outbox row, so that its decision edits this copy like every other."""
     assert proposal.id is not None
     content = await content_of(uow, proposal, rules, now)
-    key = f"{card_key(proposal.id, proposal.stage, chat_id)}:m{telegram_message_id}"
+    key = f"{approver_key('card', proposal.id, proposal.stage, chat_id)}:m{telegram_message_id}"
     stored = await enqueue(
         uow,
         chat_id,

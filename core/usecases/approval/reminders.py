@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from core.domain import AuditEvent, ProposalState, Role, TransferProposal
-from core.domain.messages import EscalationDigest, Reminder, ReminderDigest
+from core.domain.messages import EscalationDigest, OutboxPayload, Reminder, ReminderDigest
 from core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from core.usecases.approval.cards import enqueue_card, enqueue_card_outcome
 from core.usecases.approval.chain import (
@@ -109,9 +110,12 @@ async def remind_and_expire(
                         )
                     )
         for chat_id, due in reminders.items():
-            if len(due) <= rules.cards_max:
-                for item in due:
-                    await enqueue(
+            await _each_or_digest(
+                uow,
+                chat_id,
+                [
+                    partial(
+                        enqueue,
                         uow,
                         chat_id,
                         item,
@@ -119,20 +123,18 @@ async def remind_and_expire(
                         dedupe_key=f"reminder:{item.proposal_id}:{item.stage}:{chat_id}",
                         not_before=opening,
                     )
-            else:
-                await enqueue(
-                    uow,
-                    chat_id,
-                    ReminderDigest(
-                        count=len(due),
-                        ids=tuple(sorted(i.proposal_id for i in due)),
-                        expires_in=min(i.expires_in for i in due),
-                    ),
-                    now=now,
-                    dedupe_key=f"reminders:{chat_id}:{today.isoformat()}",
-                    not_before=opening,
-                    once=True,
-                )
+                    for item in due
+                ],
+                ReminderDigest(
+                    count=len(due),
+                    ids=tuple(sorted(i.proposal_id for i in due)),
+                    expires_in=min(i.expires_in for i in due),
+                ),
+                "reminders",
+                rules,
+                now,
+                opening,
+            )
             reminded += len(due)
         for chat_id, proposals in raised.items():
             await _raise(uow, chat_id, proposals, rules, now, opening)
@@ -176,29 +178,49 @@ async def _raise(
     opening: dt.datetime,
 ) -> None:
     """The raised cards (same buttons) to one chat, or one list when there are many."""
-    if len(proposals) <= rules.cards_max:
-        for proposal in proposals:
-            await enqueue_card(
-                uow,
-                proposal,
-                chat_id,
-                rules,
-                now,
-                opening,
-                escalated=True,
-            )
-        return
-    today = rules.working_time.local(now).date()
-    await enqueue(
+    await _each_or_digest(
         uow,
         chat_id,
+        [
+            partial(enqueue_card, uow, proposal, chat_id, rules, now, opening, escalated=True)
+            for proposal in proposals
+        ],
         EscalationDigest(
             count=len(proposals),
             ids=tuple(sorted(p.id for p in proposals if p.id is not None)),
             days=rules.escalation_working_days,
         ),
+        "escalation",
+        rules,
+        now,
+        opening,
+    )
+
+
+async def _each_or_digest(
+    uow: UnitOfWork,
+    chat_id: int,
+    each: Sequence[Callable[[], Awaitable[object]]],
+    digest: OutboxPayload,
+    digest_kind: str,
+    rules: ApprovalRules,
+    now: dt.datetime,
+    opening: dt.datetime,
+) -> None:
+    """What is due to one approver chat: each message of EACH (each enqueues one) while there
+    are at most `rules.cards_max`, else the one DIGEST listing them, once that day (dedupe key
+    `DIGEST_KIND:<chat>:<day>`), sent from OPENING on (no flood)."""
+    if len(each) <= rules.cards_max:
+        for enqueue_one in each:
+            await enqueue_one()
+        return
+    today = rules.working_time.local(now).date()
+    await enqueue(
+        uow,
+        chat_id,
+        digest,
         now=now,
-        dedupe_key=f"escalation:{chat_id}:{today.isoformat()}",
+        dedupe_key=f"{digest_kind}:{chat_id}:{today.isoformat()}",
         not_before=opening,
         once=True,
     )
