@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from bot.sample_catalogue import PNS_GRADES, SampleJabatan, load_jabatan_catalogue
 from core.domain import (
     Activity,
     Aspiration,
@@ -85,7 +86,8 @@ class SampleAgency:
 
 
 # --------------------------------------------------------------------------------------------
-# The vocabulary: places, jabatan, activities, skills, names
+# The vocabulary: places, units, names (the jabatan, their ABK activities and skills are data:
+# bot/sample_jabatan.toml, read by bot.sample_catalogue)
 
 
 KECAMATAN_NAMES: tuple[str, ...] = (
@@ -95,170 +97,6 @@ KECAMATAN_NAMES: tuple[str, ...] = (
     "Margoyoso", "Kembangsari", "Randusari", "Ngampel", "Pringapus", "Gedangan",
     "Bulusari", "Sendangrejo", "Mojoagung", "Tawangsari", "Selomerto", "Rejosari",
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class _Task:
-    name: str
-    output_unit: str
-    minutes: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Jabatan:
-    name: str
-    tasks: tuple[_Task, ...]
-    skills: tuple[str, ...]  # the first is everyone's when `core_skill` is set
-    core_skill: bool
-    title: str  # academic title appended to the name ("" for none; "dr." is a prefix)
-    pns_grades: tuple[int, int]  # first and last index into PNS_GRADES for this jabatan
-    pppk_grade: str | None  # None: this jabatan is not filled by PPPK in the sample
-    retirement_age: int = 58
-
-
-PNS_GRADES: tuple[str, ...] = tuple(
-    f"{group}/{letter}"
-    for group, letters in (("I", "abcd"), ("II", "abcd"), ("III", "abcd"), ("IV", "abcde"))
-    for letter in letters
-)
-
-
-def _grade(name: str) -> int:
-    return PNS_GRADES.index(name)
-
-
-_TEACHING_SKILLS = (
-    "matematika", "bahasa indonesia", "ipa", "ips", "bahasa inggris", "pjok", "seni budaya",
-    "kelas rendah", "bimbingan konseling",
-)  # fmt: skip
-_ADMIN_SKILLS = (
-    "tata naskah dinas", "arsip", "kepegawaian", "aplikasi siasn", "pengadaan", "keuangan",
-)  # fmt: skip
-_POLICY_SKILLS = ("kebijakan publik", "statistik", "gis", "penganggaran", "penulisan laporan")
-
-_GURU_TASKS = (
-    _Task("Menyusun rencana pelaksanaan pembelajaran", "dokumen", 90),
-    _Task("Melaksanakan pembelajaran tatap muka", "jam pelajaran", 40),
-    _Task("Menilai dan mengevaluasi hasil belajar", "lembar penilaian", 8),
-    _Task("Membimbing kegiatan ekstrakurikuler", "kegiatan", 60),
-)
-_ADMIN_TASKS = (
-    _Task("Mengagendakan surat masuk dan keluar", "surat", 5),
-    _Task("Menata dan menyimpan arsip", "berkas", 15),
-    _Task("Menyiapkan bahan rapat", "kegiatan", 90),
-    _Task("Melayani informasi dan tamu", "layanan", 10),
-)
-_POLICY_TASKS = (
-    _Task("Mengumpulkan dan mengolah data kebijakan", "dokumen", 480),
-    _Task("Menyusun kajian kebijakan", "kajian", 2400),
-    _Task("Menyusun bahan rapat koordinasi", "bahan", 240),
-    _Task("Menyusun telaahan staf", "telaahan", 300),
-)
-
-JABATAN: dict[str, _Jabatan] = {
-    j.name: j
-    for j in (
-        _Jabatan("Guru Ahli Pertama", _GURU_TASKS, _TEACHING_SKILLS, False, "S.Pd.",
-                 (_grade("III/a"), _grade("III/b")), "IX", 60),
-        _Jabatan("Guru Ahli Muda",
-                 (*_GURU_TASKS, _Task("Membimbing guru pemula", "laporan", 240)),
-                 _TEACHING_SKILLS, False, "S.Pd.", (_grade("III/c"), _grade("III/d")), None, 60),
-        _Jabatan("Perawat Terampil",
-                 (_Task("Melakukan pengkajian keperawatan", "pasien", 20),
-                  _Task("Melaksanakan tindakan keperawatan", "tindakan", 30),
-                  _Task("Mendokumentasikan asuhan keperawatan", "dokumen", 10),
-                  _Task("Memberikan penyuluhan kesehatan", "kegiatan", 60)),
-                 ("keperawatan", "gawat darurat", "keperawatan anak", "perawatan luka"), True,
-                 "A.Md.Kep.", (_grade("II/c"), _grade("III/b")), "VII"),
-        _Jabatan("Perawat Ahli Pertama",
-                 (_Task("Menyusun rencana asuhan keperawatan", "dokumen", 45),
-                  _Task("Melaksanakan tindakan keperawatan kompleks", "tindakan", 40),
-                  _Task("Mengevaluasi asuhan keperawatan", "pasien", 20)),
-                 ("keperawatan", "gawat darurat", "icu", "keperawatan jiwa"), True,
-                 "S.Kep., Ns.", (_grade("III/a"), _grade("III/b")), "IX"),
-        _Jabatan("Bidan Terampil",
-                 (_Task("Memberikan pelayanan antenatal", "kunjungan", 30),
-                  _Task("Menolong persalinan normal", "persalinan", 240),
-                  _Task("Memberikan pelayanan keluarga berencana", "akseptor", 20),
-                  _Task("Melakukan kunjungan nifas", "kunjungan", 45)),
-                 ("kebidanan", "persalinan", "imunisasi", "keluarga berencana"), True,
-                 "A.Md.Keb.", (_grade("II/c"), _grade("III/b")), "VII"),
-        _Jabatan("Dokter Ahli Pertama",
-                 (_Task("Memeriksa pasien rawat jalan", "pasien", 15),
-                  _Task("Melakukan tindakan medis", "tindakan", 45),
-                  _Task("Membuat surat keterangan medis", "surat", 10)),
-                 ("pelayanan medis", "gawat darurat", "usg"), True, "dr.",
-                 (_grade("III/b"), _grade("III/c")), None, 60),
-        _Jabatan("Asisten Apoteker Terampil",
-                 (_Task("Menyiapkan dan menyerahkan obat", "resep", 8),
-                  _Task("Mengelola persediaan obat", "laporan", 120),
-                  _Task("Memberikan informasi obat", "pasien", 15)),
-                 ("farmasi", "gudang obat"), True, "A.Md.Farm.",
-                 (_grade("II/c"), _grade("III/b")), "VII"),
-        _Jabatan("Nutrisionis Terampil",
-                 (_Task("Melakukan konseling gizi", "klien", 30),
-                  _Task("Memantau status gizi balita", "balita", 10),
-                  _Task("Menyusun laporan gizi", "laporan", 180)),
-                 ("gizi", "posyandu"), True, "A.Md.Gz.", (_grade("II/c"), _grade("III/b")), "VII"),
-        _Jabatan("Pranata Laboratorium Kesehatan Terampil",
-                 (_Task("Melakukan pemeriksaan laboratorium", "sampel", 20),
-                  _Task("Mengambil spesimen", "spesimen", 10),
-                  _Task("Memelihara alat laboratorium", "kegiatan", 60)),
-                 ("laboratorium", "hematologi"), True, "A.Md.AK.",
-                 (_grade("II/c"), _grade("III/b")), "VII"),
-        _Jabatan("Radiografer Terampil",
-                 (_Task("Melakukan pemeriksaan radiografi", "pemeriksaan", 30),
-                  _Task("Mengolah citra radiografi", "citra", 10)),
-                 ("radiologi",), True, "A.Md.Rad.", (_grade("II/c"), _grade("III/b")), None),
-        _Jabatan("Pengadministrasi Umum", _ADMIN_TASKS, _ADMIN_SKILLS, False, "",
-                 (_grade("II/a"), _grade("III/b")), "V"),
-        _Jabatan("Pengelola Keuangan",
-                 (_Task("Memverifikasi dokumen pembayaran", "dokumen", 30),
-                  _Task("Mencatat transaksi keuangan", "transaksi", 10),
-                  _Task("Menyusun laporan keuangan bulanan", "laporan", 600)),
-                 ("keuangan", "akuntansi", "aplikasi sipd"), True, "S.E.",
-                 (_grade("II/b"), _grade("III/c")), None),
-        _Jabatan("Analis Kebijakan Ahli Pertama", _POLICY_TASKS, _POLICY_SKILLS, False, "S.IP.",
-                 (_grade("III/a"), _grade("III/b")), None),
-        _Jabatan("Analis Kebijakan Ahli Muda",
-                 (*_POLICY_TASKS, _Task("Merumuskan rekomendasi kebijakan", "rekomendasi", 1800)),
-                 _POLICY_SKILLS, False, "S.IP.", (_grade("III/c"), _grade("III/d")), None),
-        _Jabatan("Pranata Komputer Ahli Pertama",
-                 (_Task("Memelihara sistem informasi", "laporan", 240),
-                  _Task("Menangani gangguan perangkat", "tiket", 45),
-                  _Task("Mengelola basis data", "kegiatan", 180)),
-                 ("jaringan", "basis data", "pemrograman"), False, "S.Kom.",
-                 (_grade("III/a"), _grade("III/b")), None),
-        _Jabatan("Analis SDM Aparatur Ahli Pertama",
-                 (_Task("Memproses usulan kenaikan pangkat", "berkas", 60),
-                  _Task("Memproses usulan mutasi", "berkas", 90),
-                  _Task("Memutakhirkan data kepegawaian", "data", 15)),
-                 ("kepegawaian", "aplikasi siasn", "analisis beban kerja"), True, "S.Psi.",
-                 (_grade("III/a"), _grade("III/b")), None),
-        _Jabatan("Perencana Ahli Pertama",
-                 (_Task("Menyusun dokumen rencana kerja", "dokumen", 1200),
-                  _Task("Menganalisis data pembangunan", "laporan", 600),
-                  _Task("Memantau pelaksanaan program", "laporan", 300)),
-                 ("perencanaan", "statistik", "gis"), True, "S.E.",
-                 (_grade("III/a"), _grade("III/b")), None),
-        _Jabatan("Teknik Jalan dan Jembatan Ahli Pertama",
-                 (_Task("Melakukan survei kondisi jalan", "ruas", 480),
-                  _Task("Menyusun desain teknis", "gambar", 600),
-                  _Task("Mengawasi pekerjaan konstruksi", "laporan", 360)),
-                 ("teknik sipil", "gis", "autocad"), True, "S.T.",
-                 (_grade("III/a"), _grade("III/b")), None),
-        _Jabatan("Epidemiolog Kesehatan Ahli Pertama",
-                 (_Task("Melakukan penyelidikan epidemiologi", "kasus", 480),
-                  _Task("Mengolah data surveilans", "laporan", 240)),
-                 ("epidemiologi", "statistik"), True, "S.KM.",
-                 (_grade("III/a"), _grade("III/b")), None),
-        _Jabatan("Pekerja Sosial Ahli Pertama",
-                 (_Task("Melakukan asesmen klien", "klien", 120),
-                  _Task("Melakukan pendampingan sosial", "kunjungan", 90)),
-                 ("pekerjaan sosial", "konseling"), True, "S.Sos.",
-                 (_grade("III/a"), _grade("III/b")), None),
-    )
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,7 +241,7 @@ def _unit_skills(
 ) -> tuple[str, ...]:
     pool: list[str] = []
     for jabatan, _, _ in staffing:
-        for skill in JABATAN[jabatan].skills:
+        for skill in load_jabatan_catalogue()[jabatan].skills:
             if skill not in pool:
                 pool.append(skill)
     return tuple(sorted(rng.sample(pool, k=min(len(pool), rng.randint(1, 3)))))
@@ -511,21 +349,14 @@ def _activities(
     """ABK activities whose yearly minutes add up to each family's need (in FTE x WKE)."""
     activities = []
     for family in families:
-        tasks = JABATAN[family.jabatan].tasks
+        tasks = load_jabatan_catalogue()[family.jabatan].activities
         weights = [rng.uniform(1.0, 3.0) for _ in tasks]
         total = sum(weights)
         minutes = family.need_fte * wke_minutes
         for task, weight in zip(tasks, weights, strict=True):
-            volume = max(1, round(minutes * weight / total / task.minutes))
+            volume = max(1, round(minutes * weight / total / task.minutes_per_output))
             activities.append(
-                Activity(
-                    family.unit.code,
-                    family.jabatan,
-                    task.name,
-                    task.output_unit,
-                    float(task.minutes),
-                    float(volume),
-                )
+                replace(task, unit_code=family.unit.code, annual_volume=float(volume))
             )
     return activities
 
@@ -556,7 +387,7 @@ class _NipMaker:
                 return nip
 
 
-def _person_name(rng: random.Random, gender: int, jabatan: _Jabatan) -> str:
+def _person_name(rng: random.Random, gender: int, jabatan: SampleJabatan) -> str:
     if gender == 1:
         name = f"{rng.choice(_MALE_NAMES)} {rng.choice(_SURNAMES_ANY)}"
     else:
@@ -578,7 +409,7 @@ def _employees(
     lock_names = [name for name, _ in LOCK_REASONS]
     lock_weights = [weight for _, weight in LOCK_REASONS]
     for family in families:
-        jabatan = JABATAN[family.jabatan]
+        jabatan = load_jabatan_catalogue()[family.jabatan]
         unit_place = _Place(family.unit.name, family.unit.lat, family.unit.lon)
         for _ in range(family.staff):
             gender = rng.choice((1, 2))
@@ -818,7 +649,7 @@ def generate_sample_agency(
         tuple(activities),
         tuple(aspirations),
         tuple(grants),
-        tuple(default_jabatan_info(name) for name in JABATAN),
+        tuple(default_jabatan_info(name) for name in load_jabatan_catalogue()),
     )
 
 

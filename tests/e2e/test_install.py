@@ -32,6 +32,7 @@ import pytest
 
 from bot.cli_data import write_agency_files
 from bot.sample_agency import generate_sample_agency
+from bot.sample_catalogue import load_jabatan_catalogue
 from devtools.emulator import BotApiEmulator
 from tests.conftest import PostgresServer
 
@@ -119,6 +120,13 @@ async def test_the_documented_production_install_starts_and_serves(
     assert any(name.startswith("mutasi_bot-") and name.endswith(".dist-info") for name in own)
     assert not [n for n in own if n.startswith(DEV_TOOLS)], own
     assert not [n for n in own if n.startswith("__editable__")], "installed, not editable"
+    # The sample agency's jabatan catalogue is package data: the installed program reads its own.
+    read = "from bot.sample_catalogue import load_jabatan_catalogue as c; print(len(c()))"
+    catalogue = subprocess.run(
+        [str(prefix / "bin/python"), "-c", read], capture_output=True, text=True, cwd=state
+    )
+    assert catalogue.returncode == 0, catalogue.stderr
+    assert int(catalogue.stdout) == len(load_jabatan_catalogue())
 
     database = postgres_server.create_database()
     try:
