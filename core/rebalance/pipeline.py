@@ -478,7 +478,8 @@ def solve(
         and deadline - reserve - time.perf_counter() > FLOW_BOUND_MIN_SECONDS
     ):
         # the time the integer phase left (CP-SAT's share when it ends early) goes on
-        # improving the flow bound's prices from where they were
+        # improving the flow bound's prices from where they were, aiming at the plan now
+        upper = min(upper, ci.objective(plan))
         flow = flow_bound(ci, deadline=deadline - reserve, upper=upper, resume=flow)
         flow_iterations += flow.iterations
         if np.isfinite(flow.bound):
