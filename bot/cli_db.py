@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_options import AssumeYes
 from bot.cli_text import command, echo, fail, fail_text, t
 
 
@@ -66,9 +67,7 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ],
-        yes: Annotated[
-            bool, typer.Option("--yes", help="Jangan bertanya (untuk skrip). / Do not ask.")
-        ] = False,
+        yes: AssumeYes = False,
     ) -> None:
         """Turunkan skema ke REVISION, setelah konfirmasi dan pencadangan.
         / Take the schema down to REVISION, after a confirmation and a backup."""
@@ -108,9 +107,7 @@ def register(app: typer.Typer) -> None:
         file: Annotated[
             Path, typer.Argument(help="Cadangan dari `mutasi db backup`. / A `db backup` file.")
         ],
-        yes: Annotated[
-            bool, typer.Option("--yes", help="Jangan bertanya (untuk skrip). / Do not ask.")
-        ] = False,
+        yes: AssumeYes = False,
     ) -> None:
         """Ganti isi database dengan FILE, setelah konfirmasi dan pencadangan isi sekarang;
         hentikan bot dulu. / Replace the database with FILE (after a confirmation and a backup

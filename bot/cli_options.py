@@ -22,3 +22,8 @@ EmployeeNip = Annotated[str, typer.Argument(help="NIP pegawai. / The employee's 
 RoleName = Annotated[str, typer.Argument(help="supervisor, approver, admin")]
 #: `--admin` of the commands an admin runs on someone's behalf (`spmt`, `surat-menteri`).
 AdminNip = Annotated[str, typer.Option("--admin", help="NIP Anda (admin). / Your NIP (an admin).")]
+#: `--yes` of the commands that ask before they change or replace the database (`db downgrade`,
+#: `db restore`).
+AssumeYes = Annotated[
+    bool, typer.Option("--yes", help="Jangan bertanya (untuk skrip). / Do not ask.")
+]
