@@ -216,8 +216,13 @@ async def _post_init(application: BotApplication) -> None:
     await publish_profile(application.bot, rules.name, rules.language)
     if services.publish_menus:
         await publish_default_menus(application.bot, services.commands, rules.language)
+        committee = rules.approval.committee
         count = await publish_role_menus(
-            application.bot, services.commands, services.uow_factory, rules.language
+            application.bot,
+            services.commands,
+            services.uow_factory,
+            rules.language,
+            committee.members if committee is not None else (),
         )
         log.info("command menus published (%d per-chat menus)", count)
 

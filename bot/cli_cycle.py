@@ -102,6 +102,7 @@ async def _rebalance(settings: Settings, dry_run: bool, time_limit: float | None
 
 
 async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
+    from bot.composition import committee_of
     from core.usecases.effect import SK_COLUMNS, sk_rows
     from db.engine import create_engine, session_factory
     from db.spreadsheets import write_sheet
@@ -112,7 +113,7 @@ async def _export_sk(settings: Settings, plan_id: int, out: Path) -> int:
         async with uow_factory(session_factory(engine))() as uow:
             if await uow.plans.get(plan_id) is None:
                 fail("cli.no_plan", 2, plan=plan_id)
-            rows = await sk_rows(uow, plan_id, settings.zone, settings.committee_rules())
+            rows = await sk_rows(uow, plan_id, settings.zone, committee_of(settings))
     finally:
         await engine.dispose()
     # The SK draft is read by people in a spreadsheet: no cell may run as a formula.
@@ -156,7 +157,8 @@ async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple
     from handlers.plan_workbook import build_plan_workbook
 
     engine = create_engine(settings.database_url)
-    stages = tuple(s.name for s in approval_rules_of(settings).stages)
+    approval = approval_rules_of(settings)
+    stages = tuple(s.name for s in approval.stages)
     try:
         async with uow_factory(session_factory(engine))() as uow:
             try:
@@ -165,7 +167,7 @@ async def _export_plan(settings: Settings, plan_id: int, language: str) -> tuple
                     plan_id,
                     stage_names=stages,
                     today=_today(settings),
-                    committee=settings.committee_rules(),
+                    committee=approval.committee,
                 )
             except NotFound:
                 fail("cli.no_plan", 2, plan=plan_id)

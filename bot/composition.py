@@ -13,9 +13,9 @@ from bot.settings import Settings
 from core.domain.abk import CategoryThresholds
 from core.domain.working_time import WorkingTime, parse_work_days
 from core.rebalance.model import Policy, Weights
-from core.usecases.approval.chain import ApprovalRules, parse_chain
+from core.usecases.approval.chain import ApprovalRules, ApprovalStage, parse_chain
 from core.usecases.aspirations import EligibilityPolicy
-from core.usecases.committee import with_committee
+from core.usecases.committee import Committee, majority, with_committee
 from core.usecases.outbox import DispatchPolicy
 from core.usecases.planning import PlanningRules, SolveSnapshot
 from core.usecases.rules import AgencyRules
@@ -67,13 +67,36 @@ def working_time_of(settings: Settings) -> WorkingTime:
     )
 
 
+def committee_of(settings: Settings) -> Committee | None:
+    """The committee deciding the stage MUTASI_COMMITTEE_STAGE of the approval chain
+    (core.usecases.committee): the members MUTASI_COMMITTEE_MEMBERS (NIPs in the agency's
+    order), the quorum MUTASI_COMMITTEE_QUORUM (a majority of them when unset) and its name;
+    None when no stage is a committee. Raises core.domain.errors.InvalidInput."""
+    if settings.committee_stage is None:
+        return None
+    members = tuple(n for n in settings.committee_members.split(",") if n)
+    return Committee(
+        settings.committee_stage,
+        members,
+        settings.committee_quorum or majority(len(members)),
+        settings.committee_name,
+    )
+
+
+def stages_of(settings: Settings, committee: Committee | None) -> tuple[ApprovalStage, ...]:
+    """The stages of MUTASI_APPROVAL_CHAIN, COMMITTEE's stage marked as the committee's.
+    Raises core.domain.errors.InvalidInput when the chain has no such stage or it is the
+    last one."""
+    return with_committee(parse_chain(settings.approval_chain), committee)
+
+
 def approval_rules_of(settings: Settings) -> ApprovalRules:
     """The approval chain and its timings."""
-    committee = settings.committee_rules()
+    committee = committee_of(settings)
     return same_named(
         ApprovalRules,
         settings,
-        stages=with_committee(parse_chain(settings.approval_chain), committee),
+        stages=stages_of(settings, committee),
         committee=committee,
         working_time=working_time_of(settings),
         freeze_window=settings.freeze_dates,

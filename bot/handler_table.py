@@ -70,7 +70,8 @@ HANDLERS: tuple[Row, ...] = (
     Flow(privacy.CORRECTION_FLOW, DialogueRoute(ASN, privacy.on_correction_text)),
     Command(("batal", "cancel"), cancel.cancel, "cmd.batal"),
     # the cycle (docs/architecture.md): plan, approval, notice, effect, evaluation
-    Command(("usulan",), plan.show_awaiting, "cmd.usulan", (APPROVER,)),
+    # /usulan: the committee's members too (membership is a setting, not a role)
+    Command(("usulan",), plan.show_awaiting, "cmd.usulan", (APPROVER,), members=True),
     Command(("rencana",), plan.show_plan, "cmd.rencana", (APPROVER, ADMIN)),
     Command(("jalankan",), plan.run_plan, "cmd.jalankan", (ADMIN,)),
     Command(("simulasi",), plan.simulate_plan, "cmd.simulasi", (ADMIN,)),

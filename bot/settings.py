@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import (
     Field,
@@ -18,9 +18,6 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import SettingsError
-
-if TYPE_CHECKING:
-    from core.usecases.committee import Committee
 
 __all__ = [
     "ENV_PREFIX",
@@ -210,6 +207,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _committee_fits_chain(self) -> Settings:
+        # The committee is built in one place, bot.composition; here it is only checked.
+        from bot.composition import committee_of, stages_of
         from core.domain.errors import InvalidInput
 
         if self.committee_stage is None:
@@ -225,7 +224,7 @@ class Settings(BaseSettings):
                 "members' NIPs separated by commas"
             )
         try:
-            self.committee_rules()
+            stages_of(self, committee_of(self))
         except InvalidInput as error:
             name = "QUORUM" if "quorum" in str(error) else "STAGE"
             raise ValueError(f"{ENV_PREFIX}COMMITTEE_{name}: {error}") from None
@@ -305,25 +304,6 @@ class Settings(BaseSettings):
     def approval_stages(self) -> tuple[str, ...]:
         """The approval chain, in order."""
         return tuple(s.strip() for s in self.approval_chain.split(",") if s.strip())
-
-    def committee_rules(self) -> Committee | None:
-        """The committee stage's members and quorum (core.usecases.committee), checked against the
-        approval chain; None when no stage is a committee. Raises
-        core.domain.errors.InvalidInput."""
-        from core.usecases.approval.chain import parse_chain
-        from core.usecases.committee import Committee, majority, with_committee
-
-        if self.committee_stage is None:
-            return None
-        members = tuple(n for n in self.committee_members.split(",") if n)
-        committee = Committee(
-            self.committee_stage,
-            members,
-            self.committee_quorum or majority(len(members)),
-            self.committee_name,
-        )
-        with_committee(parse_chain(self.approval_chain), committee)
-        return committee
 
     def require_token(self) -> str:
         """The bot token, or a SettingsError naming the variable."""

@@ -324,3 +324,44 @@ async def show(turn: Turn, text: str, keyboard: InlineKeyboardMarkup | None = No
             await turn.say(text, keyboard)
             return
         raise
+
+
+#: What one button does: the turn, the press, and the number the press carries first.
+PressAction = Callable[[Turn, CallbackId, int], Awaitable[None]]
+
+
+class PressRouter:
+    """A feature's buttons: the function of each action, registered with `on`, and `route`
+    to run the one a press names."""
+
+    def __init__(self) -> None:
+        self._actions: dict[str, PressAction] = {}
+
+    def on(self, *actions: str) -> Callable[[PressAction], PressAction]:
+        """Register the decorated function for ACTIONS (each at most once per router)."""
+
+        def register(action: PressAction) -> PressAction:
+            for name in actions:
+                if name in self._actions:
+                    raise ValueError(f"press action {name!r} registered twice")
+                self._actions[name] = action
+            return action
+
+        return register
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """The actions registered."""
+        return frozenset(self._actions)
+
+    async def route(self, turn: Turn, pressed: tuple[CallbackId, int] | None) -> None:
+        """Run the function of the action PRESSED (a press and its first number, as a
+        feature's check returns it) names; nothing when PRESSED is None (no press, or a
+        refusal already said) or names no registered action (a button of an older version
+        of the bot)."""
+        if pressed is None:
+            return
+        press, target = pressed
+        action = self._actions.get(press.action)
+        if action is not None:
+            await action(turn, press, target)

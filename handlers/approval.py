@@ -30,7 +30,7 @@ from core.usecases.delegation import principals_of
 from core.usecases.dialogue import DialogueState, DissentAnswers, RejectAnswers
 from core.usecases.objections import TransferNotOpen, decide_objection
 from core.views.proposals import decided_by, proposal_details
-from handlers.access import Turn, handler
+from handlers.access import PressRouter, Turn, handler
 from handlers.i18n import Translator
 from handlers.keyboards import CallbackId, button, keyboard
 from handlers.transfer_text import detail_lines, headline_lines
@@ -333,58 +333,79 @@ async def approver_press(
     return press, target
 
 
+#: The buttons of a card (`ok`, `no`, `info`/`less`), of a plan summary (`all`, then `allyes`
+#: or `allno`) and of an objection card (`keep`, `drop`).
+PRESSES = PressRouter()
+
+
+@PRESSES.on("ok")
+async def _press_approve(turn: Turn, press: CallbackId, proposal_id: int) -> None:
+    await _approve(turn, proposal_id, press.int_arg(1) or 0)
+
+
+@PRESSES.on("no")
+async def _ask_reject_reason(turn: Turn, press: CallbackId, proposal_id: int) -> None:
+    """❌ Tolak: refuse an outsider or a stale card first, then ask for the reason."""
+    stage = press.int_arg(1) or 0
+    try:
+        await turn.run_check(
+            check_may_decide,
+            proposal_id=proposal_id,
+            stage=stage,
+            approver_nip=turn.me.nip,
+            now=turn.context.now(),
+        )
+    except AlreadyDecided as error:
+        await _stale(turn, error, proposal_id)
+        return
+    await ask_reason(turn, RejectAnswers, "approval.ask_reason", proposal_id, stage)
+
+
+@PRESSES.on("info", "less")
+async def _press_details(turn: Turn, press: CallbackId, proposal_id: int) -> None:
+    await _details(turn, proposal_id, expanded=press.action == "info")
+
+
+@PRESSES.on("all")
+async def _ask_approve_all(turn: Turn, press: CallbackId, plan_id: int) -> None:
+    """Ask before approving every card of a plan summary ("Setujui semua")."""
+    await turn.say(
+        turn.t("summary.confirm_all"),
+        keyboard(
+            [
+                button(turn.t("summary.confirm_yes"), FEATURE, "allyes", plan_id),
+                button(turn.t("summary.confirm_no"), FEATURE, "allno", plan_id),
+            ]
+        ),
+    )
+
+
+@PRESSES.on("allyes")
+async def _approve_all(turn: Turn, press: CallbackId, plan_id: int) -> None:
+    result = await turn.run_use_case(approve_all, plan_id=plan_id, approver_nip=turn.me.nip)
+    if result.approved == result.skipped == 0:
+        await turn.replace(turn.t("usulan.none"))
+        return
+    text = turn.t("summary.all_done", count=result.approved)
+    if result.skipped:
+        text += " " + turn.t("summary.all_skipped", count=result.skipped)
+    await turn.replace(text)
+
+
+@PRESSES.on("allno")
+async def _cancel_all(turn: Turn, press: CallbackId, plan_id: int) -> None:
+    await turn.replace(turn.t("summary.all_cancelled"))
+
+
+@PRESSES.on("keep", "drop")
+async def _press_ruling(turn: Turn, press: CallbackId, proposal_id: int) -> None:
+    await rule_objection(turn, proposal_id, cancel=press.action == "drop")
+
+
 @handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
     """Every press on a card, summary or objection card; each edits the message it came from."""
-    pressed = await approver_press(turn, admin_actions=RAISED_ACTIONS)
-    if pressed is None:
-        return
-    press, target = pressed
-    if press.action == "ok":
-        await _approve(turn, target, press.int_arg(1) or 0)
-    elif press.action == "no":
-        stage = press.int_arg(1) or 0
-        try:  # refuse an outsider or a stale card before asking anyone to type a reason
-            await turn.run_check(
-                check_may_decide,
-                proposal_id=target,
-                stage=stage,
-                approver_nip=turn.me.nip,
-                now=turn.context.now(),
-            )
-        except AlreadyDecided as error:
-            await _stale(turn, error, target)
-            return
-        await ask_reason(turn, RejectAnswers, "approval.ask_reason", target, stage)
-    elif press.action in ("info", "less"):
-        await _details(turn, target, expanded=press.action == "info")
-    elif press.action == "all":
-        await turn.say(
-            turn.t("summary.confirm_all"),
-            keyboard(
-                [
-                    button(turn.t("summary.confirm_yes"), FEATURE, "allyes", target),
-                    button(turn.t("summary.confirm_no"), FEATURE, "allno", target),
-                ]
-            ),
-        )
-    elif press.action == "allyes":
-        result = await turn.run_use_case(
-            approve_all,
-            plan_id=target,
-            approver_nip=turn.me.nip,
-        )
-        if result.approved == result.skipped == 0:
-            await turn.replace(turn.t("usulan.none"))
-        else:
-            text = turn.t("summary.all_done", count=result.approved)
-            if result.skipped:
-                text += " " + turn.t("summary.all_skipped", count=result.skipped)
-            await turn.replace(text)
-    elif press.action == "allno":
-        await turn.replace(turn.t("summary.all_cancelled"))
-    elif press.action in ("keep", "drop"):
-        await rule_objection(turn, target, cancel=press.action == "drop")
+    await PRESSES.route(turn, await approver_press(turn, admin_actions=RAISED_ACTIONS))
 
 
 async def _outcome_edit(

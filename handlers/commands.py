@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
@@ -20,15 +20,14 @@ PUBLIC_ROLES = frozenset({Role.ASN})
 
 
 def menu_for(
-    specs: Iterable[CommandSpec], roles: frozenset[Role], t: Translator
+    specs: Iterable[CommandSpec], roles: frozenset[Role], t: Translator, member: bool = False
 ) -> list[BotCommand]:
-    """The menu entries a person with ROLES sees (everyone's commands plus their roles')."""
+    """The menu entries a person with ROLES sees (everyone's commands plus their roles', and
+    the committee's when they are a MEMBER)."""
     seen: set[str] = set()
     menu: list[BotCommand] = []
     for spec in specs:
-        if not spec.in_menu or spec.name in seen:
-            continue
-        if spec.role is None or spec.role in roles:
+        if spec.name not in seen and spec.shown_to(roles, member):
             seen.add(spec.name)
             menu.append(BotCommand(spec.name, t(spec.description_key)))
     return menu
@@ -43,11 +42,17 @@ async def publish_default_menus(bot: Bot, specs: Sequence[CommandSpec], default:
 
 
 async def publish_menu_for(
-    bot: Bot, specs: Sequence[CommandSpec], caller: Caller, chat_id: int | None = None
+    bot: Bot,
+    specs: Sequence[CommandSpec],
+    caller: Caller,
+    chat_id: int | None = None,
+    *,
+    member: bool = False,
 ) -> None:
-    """The menu of one registered person's chat, in their language and for their roles."""
+    """The menu of one registered person's chat, in their language and for their roles
+    (MEMBER: they sit on the committee)."""
     target = chat_id or caller.account.chat_id or caller.account.telegram_user_id
-    commands = menu_for(specs, caller.roles, translator(caller.account.language))
+    commands = menu_for(specs, caller.roles, translator(caller.account.language), member)
     try:
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(target))
     except TelegramError as error:  # a chat that blocked the bot must not stop the others
@@ -55,13 +60,18 @@ async def publish_menu_for(
 
 
 async def publish_role_menus(
-    bot: Bot, specs: Sequence[CommandSpec], uow_factory: UnitOfWorkFactory, default: str
+    bot: Bot,
+    specs: Sequence[CommandSpec],
+    uow_factory: UnitOfWorkFactory,
+    default: str,
+    members: Collection[str] = (),
 ) -> int:
-    """Per-chat menus for everyone holding a role beyond `asn` or another language; a count."""
+    """Per-chat menus for everyone holding a role beyond `asn`, and for the committee's
+    MEMBERS (NIPs); a count."""
     from core.domain.access import load_caller
 
     async with uow_factory() as uow:
-        nips: set[str] = set()
+        nips: set[str] = set(members)
         for role in (Role.SUPERVISOR, Role.APPROVER, Role.ADMIN):
             nips.update(g.nip for g in await uow.roles.list_by_role(role.value))
         callers: list[Caller] = []
@@ -71,7 +81,7 @@ async def publish_role_menus(
                 if caller is not None:
                     callers.append(caller)
     for caller in callers:
-        await publish_menu_for(bot, specs, caller)
+        await publish_menu_for(bot, specs, caller, member=caller.nip in members)
     return len(callers)
 
 

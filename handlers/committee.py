@@ -29,6 +29,7 @@ from core.usecases.committee import (
     check_may_vote,
     committee_at,
     minutes_for,
+    sits_on_committee,
     tally_of,
     vote,
     vote_many,
@@ -371,8 +372,7 @@ async def _details(turn: Turn, proposal_id: int, stage: int, *, expanded: bool) 
 
 def is_member(turn: Turn) -> bool:
     """Whether the caller is a member of the committee (who may open the digest and vote)."""
-    committee = turn.context.rules.approval.committee
-    return committee is not None and turn.me.nip in committee.members
+    return sits_on_committee(turn.context.rules.approval, turn.me.nip)
 
 
 def digest_counts(t: Translator, view: DigestView) -> list[str]:

@@ -24,12 +24,25 @@ if TYPE_CHECKING:  # avoids an import cycle with handlers.access
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
-    """A command as it appears in Telegram's menu: name, description key, who sees it."""
+    """A command as it appears in Telegram's menu: name, description key, who sees it
+    (MEMBERS: the committee's members too, whatever their roles)."""
 
     name: str
     description_key: str
     role: Role | None  # None: everyone, registered or not
     in_menu: bool = True
+    members: bool = False
+
+    def shown_to(self, roles: frozenset[Role] | None, member: bool = False) -> bool:
+        """Whether the menu of someone with ROLES (None: a guest) lists this entry; MEMBER:
+        they sit on the committee."""
+        if not self.in_menu:
+            return False
+        return (
+            self.role is None
+            or (roles is not None and self.role in roles)
+            or (member and self.members)
+        )
 
 
 #: The Application type feature modules receive in `register(application, services)`.
@@ -60,21 +73,24 @@ Callback = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
 class Command:
     """`/name` -> callback; the other names are aliases that answer too but are never shown.
     With a catalog key `menu`, the command is in the menus of `roles` (None: everyone,
-    registered or not)."""
+    registered or not) and, with `members`, of the committee's members."""
 
     names: tuple[str, ...]
     callback: Callback
     menu: str | None = None
     roles: tuple[Role | None, ...] = (None,)
+    members: bool = False
 
     def specs(self) -> tuple[CommandSpec, ...]:
         """The command as Telegram's menus list it: the name per role, then the aliases."""
         if self.menu is None:
             return ()
         name, *aliases = self.names
-        shown = tuple(CommandSpec(name, self.menu, role) for role in self.roles)
+        shown = tuple(
+            CommandSpec(name, self.menu, role, members=self.members) for role in self.roles
+        )
         hidden = tuple(
-            CommandSpec(alias, self.menu, role, in_menu=False)
+            CommandSpec(alias, self.menu, role, in_menu=False, members=self.members)
             for alias in aliases
             for role in self.roles
         )

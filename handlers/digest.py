@@ -27,14 +27,14 @@ from core.usecases.delegation import principals_of
 from core.views.digest import DigestEntry, DigestGroup, DigestView, digest_view
 from core.views.proposals import proposal_details
 from handlers import committee
-from handlers.access import Turn, handler, show
+from handlers.access import PressRouter, Turn, handler, show
 from handlers.approval import (
     approver_press,
     render_card,
     state_word,
 )
 from handlers.i18n import Translator
-from handlers.keyboards import button, keyboard, page_of
+from handlers.keyboards import CallbackId, button, keyboard, page_of
 
 FEATURE = "dg"
 #: Groups listed on one overview page, entries on one group page (both keep a page short).
@@ -402,27 +402,48 @@ async def _open_card(turn: Turn, proposal_id: int) -> None:
         await uow.commit()
 
 
+#: The digest's buttons: `v` overview page, `g` group page, `t` pick an entry, `ag`/`as` ask to
+#: decide the group or the picked entries, `yg`/`ys` decide them, `c` one move's card.
+PRESSES = PressRouter()
+
+
+@PRESSES.on("t")
+async def _toggle(turn: Turn, press: CallbackId, plan_id: int) -> None:
+    """Pick or unpick one entry of a group page, and show the page again."""
+    index, page, proposal_id = (press.int_arg(i) for i in (1, 2, 3))
+    if index is None or proposal_id is None:
+        raise NotFound()
+    selected = _selection(turn, plan_id, index)
+    selected ^= {proposal_id}
+    await show_group(turn, plan_id, index, page or 0)
+
+
+@PRESSES.on("v")
+async def _open_overview(turn: Turn, press: CallbackId, plan_id: int) -> None:
+    await open_digest(turn, plan_id, press.int_arg(1) or 0)
+
+
+@PRESSES.on("g")
+async def _open_group(turn: Turn, press: CallbackId, plan_id: int) -> None:
+    await show_group(turn, plan_id, press.int_arg(1) or 0, press.int_arg(2) or 0)
+
+
+@PRESSES.on("ag", "as")
+async def _confirm_group(turn: Turn, press: CallbackId, plan_id: int) -> None:
+    await _confirm(turn, plan_id, press.int_arg(1) or 0, selected_only=press.action == "as")
+
+
+@PRESSES.on("yg", "ys")
+async def _approve_group(turn: Turn, press: CallbackId, plan_id: int) -> None:
+    await _approve(turn, plan_id, press.int_arg(1) or 0, selected_only=press.action == "ys")
+
+
+@PRESSES.on("c")
+async def _card(turn: Turn, press: CallbackId, proposal_id: int) -> None:
+    await _open_card(turn, proposal_id)
+
+
 @handler(role=Role.ASN)
 async def on_press(turn: Turn) -> None:
     """Every press on a digest (approvers, their deputies, and the committee's members)."""
-    pressed = await committee.member_press(turn) or await approver_press(turn)
-    if pressed is None:
-        return
-    press, first = pressed
-    if press.action == "v":
-        await open_digest(turn, first, press.int_arg(1) or 0)
-    elif press.action == "g":
-        await show_group(turn, first, press.int_arg(1) or 0, press.int_arg(2) or 0)
-    elif press.action == "t":
-        index, page, proposal_id = (press.int_arg(i) for i in (1, 2, 3))
-        if index is None or proposal_id is None:
-            raise NotFound()
-        selected = _selection(turn, first, index)
-        selected ^= {proposal_id}
-        await show_group(turn, first, index, page or 0)
-    elif press.action in ("ag", "as"):
-        await _confirm(turn, first, press.int_arg(1) or 0, selected_only=press.action == "as")
-    elif press.action in ("yg", "ys"):
-        await _approve(turn, first, press.int_arg(1) or 0, selected_only=press.action == "ys")
-    elif press.action == "c":
-        await _open_card(turn, first)
+    await PRESSES.route(turn, await committee.member_press(turn) or await approver_press(turn))

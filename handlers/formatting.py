@@ -15,14 +15,18 @@ from handlers.context import CommandSpec
 from handlers.i18n import Translator
 
 
-def menu_text(t: Translator, roles: frozenset[Role] | None, specs: Iterable[CommandSpec]) -> str:
-    """The lines `/command — what it does` for the commands available to ROLES (None: guest)."""
+def menu_text(
+    t: Translator,
+    roles: frozenset[Role] | None,
+    specs: Iterable[CommandSpec],
+    member: bool = False,
+) -> str:
+    """The lines `/command — what it does` for the commands available to ROLES (None: guest)
+    and, for a MEMBER of the committee, to the committee."""
     lines: list[str] = []
     seen: set[str] = set()
     for spec in specs:
-        if spec.name in seen or not spec.in_menu:
-            continue
-        if spec.role is None or (roles is not None and spec.role in roles):
+        if spec.name not in seen and spec.shown_to(roles, member):
             seen.add(spec.name)
             lines.append(f"/{spec.name} — {escape(t(spec.description_key))}")
     return "\n\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.domain.access import load_caller
+from core.usecases.committee import sits_on_committee
 from core.usecases.registration import set_language
 from handlers.access import StaleButton, Turn, handler
 from handlers.commands import publish_menu_for
@@ -40,4 +41,9 @@ async def choose_language(turn: Turn) -> None:
         caller = await load_caller(uow, turn.user_id)
     await turn.say(t("language.saved"))
     if caller is not None:
-        await publish_menu_for(turn.context.bot, turn.context.services.commands, caller)
+        await publish_menu_for(
+            turn.context.bot,
+            turn.context.services.commands,
+            caller,
+            member=sits_on_committee(turn.context.rules.approval, caller.nip),
+        )

@@ -20,9 +20,9 @@ from core.domain.messages import (
     TransferEffective,
 )
 from core.domain.text import MAX_REASON
-from core.usecases.approval.cards import content_of
 from core.usecases.dialogue import DialogueState, ObjectionAnswers
 from core.usecases.objections import accept_transfer, object_transfer
+from core.views.own_notice import OwnNotice, own_notice
 from handlers.access import Turn, handler
 from handlers.approval import edit_best_effort
 from handlers.i18n import Translator
@@ -163,21 +163,17 @@ def answered(notice: Notice, outcome: str) -> NoticeOutcome:
     )
 
 
-async def _notice_payload(turn: Turn, proposal_id: int) -> Notice:
-    """The caller's own notice as the outbox built it (its content), else rebuilt now."""
+async def _own_notice(turn: Turn, proposal_id: int) -> OwnNotice:
+    """The caller's own notice and where it stands (core.views.own_notice refuses anyone
+    else's with NotFound)."""
     async with turn.context.uow() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None or proposal.nip != turn.me.nip:
-            raise NotFound()
-        for message in await uow.outbox.list_by_dedupe_prefix(f"notice:{proposal_id}:"):
-            if isinstance(message.payload, Notice):
-                return message.payload
-        content = await content_of(uow, proposal, turn.context.rules.approval, turn.context.now())
-    return Notice(
-        proposal_id=proposal_id,
-        content=content,
-        objection_days=turn.context.rules.approval.objection_days,
-    )
+        return await own_notice(
+            uow,
+            turn.context.rules.approval,
+            proposal_id=proposal_id,
+            viewer_nip=turn.me.nip,
+            now=turn.context.now(),
+        )
 
 
 @handler(role=Role.ASN)
@@ -194,12 +190,12 @@ async def on_press(turn: Turn) -> None:
             proposal_id=target,
             nip=turn.me.nip,
         )
-        payload = await _notice_payload(turn, target)
+        payload = (await _own_notice(turn, target)).notice
         text, markup = render_notice_outcome(turn.t, answered(payload, "accepted"))
         await turn.replace(text, markup)
         await turn.notify(turn.t("notice.accepted"))
     elif press.action == "object":
-        payload = await _notice_payload(turn, target)
+        payload = (await _own_notice(turn, target)).notice
         message = turn.update.effective_message
         await turn.start_dialogue(
             ObjectionAnswers(
@@ -210,15 +206,13 @@ async def on_press(turn: Turn) -> None:
         )
         await turn.say_key("notice.ask_reason")
     elif press.action in ("info", "less"):
-        payload = await _notice_payload(turn, target)
-        async with turn.context.uow() as uow:
-            proposal = await uow.proposals.get(target)
-        state = proposal.state if proposal is not None else None
+        opened = await _own_notice(turn, target)
+        payload, state = opened.notice, opened.state
         open_ = state == ProposalState.APPROVED
         outcome = None
         if state in (ProposalState.ACCEPTED, ProposalState.OBJECTED):
             outcome = turn.t(f"notice.outcome.{state.value}")
-        elif state is not None and not open_:
+        elif not open_:
             outcome = turn.t("card.state", state=turn.t(f"proposal.state.{state.value}"))
         expanded = press.action == "info"
         await turn.replace(
@@ -246,7 +240,7 @@ async def on_objection_reason(turn: Turn, state: DialogueState, text: str) -> No
         window_days=turn.context.rules.approval.objection_days,
     )
     if answers.notice_message is not None:
-        payload = await _notice_payload(turn, answers.proposal_id)
+        payload = (await _own_notice(turn, answers.proposal_id)).notice
         text, markup = render_notice_outcome(turn.t, answered(payload, "objected"))
         await edit_best_effort(turn, answers.notice_message, text, markup)
     await turn.say(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from core.domain.access import load_caller
+from core.usecases.committee import sits_on_committee
 from core.usecases.registration import note_invitation_attempt, register_with_invitation
 from handlers.access import Turn, handler
 from handlers.commands import publish_menu_for
@@ -54,5 +55,8 @@ async def start(turn: Turn) -> None:
         if registration.newly_bound
         else t("start.already_registered", name=name)
     )
-    await turn.say(greeting + "\n\n" + menu_text(t, caller.roles, services.commands))
-    await publish_menu_for(turn.context.bot, services.commands, caller, turn.chat_id)
+    member = sits_on_committee(services.rules.approval, caller.nip)
+    await turn.say(greeting + "\n\n" + menu_text(t, caller.roles, services.commands, member))
+    await publish_menu_for(
+        turn.context.bot, services.commands, caller, turn.chat_id, member=member
+    )

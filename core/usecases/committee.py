@@ -124,6 +124,12 @@ def with_committee(
     return tuple(dataclasses.replace(s, committee=s.name == committee.stage_name) for s in stages)
 
 
+def sits_on_committee(rules: ApprovalRules, nip: str) -> bool:
+    """Whether NIP is a member of the agency's committee (membership is a setting, not a
+    role: it opens the digest and /usulan to vote)."""
+    return rules.committee is not None and nip in rules.committee.members
+
+
 def committee_at(rules: ApprovalRules, stage: int) -> Committee | None:
     """The committee deciding STAGE, or None when an approver decides it."""
     return rules.committee if rules.stage_at(stage).committee else None
@@ -496,8 +502,7 @@ async def awaiting_votes(
 ) -> list[TransferProposal]:
     """The proposals waiting for NIP's vote now (for /usulan), by id; empty for anyone who is
     not a member."""
-    committee = rules.committee
-    if committee is None or nip not in committee.members:
+    if not sits_on_committee(rules, nip):
         return []
     pending = [
         p

@@ -3,6 +3,7 @@ shows the vote and the tally, a second tap or a late tap gets a toast, outsiders
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from core.usecases.approval.cards import card_payload, content_of
 from handlers.approval import render_card
+from handlers.commands import publish_role_menus
 from handlers.i18n import translator
 from tests.handlers.conftest import Harness, running_harness
 from tests.handlers.test_phone import seed_move
@@ -109,3 +111,46 @@ async def test_members_vote_on_the_card_until_the_quorum_agrees(h: Harness) -> N
     assert "✅ Dr. Bambang Hartono setuju" in details.text
     assert "❌ Rina Kartika tidak setuju" in details.text
     assert "Formasi unit tujuan sudah penuh" in details.text
+
+
+def published_menu(h: Harness, chat_id: int) -> list[str]:
+    """The commands of the last menu the bot set for CHAT_ID (setMyCommands, chat scope)."""
+    menus = [
+        c.params
+        for c in h.request.calls
+        if c.method == "setMyCommands"
+        and c.params.get("scope") == {"type": "chat", "chat_id": chat_id}
+    ]
+    assert menus, f"no menu was set for chat {chat_id}"
+    commands = menus[-1]["commands"]
+    return [
+        c["command"] for c in (json.loads(commands) if isinstance(commands, str) else commands)
+    ]
+
+
+async def test_a_member_with_no_other_role_finds_usulan_in_their_menu(h: Harness) -> None:
+    await h.register(RINA_ID, RINA.nip)  # a nurse and a member of the team, nothing else
+    await h.register(SITI_ID, SITI.nip)  # a nurse, not a member
+    rina = published_menu(h, RINA_ID)
+    assert "usulan" in rina
+    assert "rencana" not in rina and "wakil" not in rina  # the approvers' own commands
+    assert "usulan" not in published_menu(h, SITI_ID)
+    helped = await h.command(RINA_ID, "/bantuan")
+    assert "/usulan" in helped.text
+    assert "/usulan" not in (await h.command(SITI_ID, "/bantuan")).text
+    # Her language changes: the menu published again keeps /usulan.
+    h.request.forget()
+    await h.press(RINA_ID, "lang:set:en")
+    assert "usulan" in published_menu(h, RINA_ID)
+
+
+async def test_the_menus_published_at_start_include_the_members(h: Harness) -> None:
+    await h.register(DEWI_ID, DEWI.nip)  # a member with no role
+    h.request.forget()
+    services = h.app.bot_data.services
+    assert services is not None
+    committee = services.rules.approval.committee
+    assert committee is not None
+    count = await publish_role_menus(h.app.bot, services.commands, h.uows, "id", committee.members)
+    assert count >= 1
+    assert "usulan" in published_menu(h, DEWI_ID)

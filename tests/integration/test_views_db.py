@@ -1,7 +1,8 @@
 """The read side's views that the handlers only render, on SQLite and PostgreSQL: /rencana's
 latest plan and its workbook (core.views.plan_overview), a card opened from the digest
-(core.views.proposals.proposal_details) and who signed a decision (decided_by), each with its
-authorisation: someone out of scope is refused with the domain's access error."""
+(core.views.proposals.proposal_details), who signed a decision (decided_by) and an ASN's own
+notice (core.views.own_notice), each with its authorisation: someone out of scope is refused
+with the domain's access error."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import pytest
 from core.domain import ProposalState
 from core.domain.access import Caller, OutOfScope, load_caller
 from core.domain.errors import NotAllowed, NotFound
-from core.domain.messages import PlanSummary
+from core.domain.messages import Notice, PlanSummary
 from core.ports import UnitOfWorkFactory
 from core.usecases.approval.chain import parse_chain
 from core.usecases.approval.decisions import decide
 from core.usecases.committee import Committee, with_committee
 from core.usecases.delegation import create_delegation
 from core.usecases.planning import PlanningRules, propose_plan
+from core.views.own_notice import own_notice
 from core.views.plan_overview import plan_overview, plan_workbook_view
 from core.views.proposals import decided_by, proposal_details
 from tests.support import loop_agency as tiny
@@ -233,3 +235,30 @@ async def test_a_deputys_decision_is_signed_on_behalf_of_the_approver(
     assert (signed.name, signed.on_behalf_of) == ("Kapus Wonosari", "Kepala Dinkes")
     assert (own.name, own.on_behalf_of) == ("Sekretaris Dinkes", None)
     assert (none_of_hers.name, none_of_hers.on_behalf_of) == ("Sekretaris Dinkes", None)
+
+
+async def test_an_asn_opens_only_their_own_notice(agency: UnitOfWorkFactory) -> None:
+    clock, ids = await planned(agency)
+    approval = tiny.rules().approval
+    await approve(agency, clock, ids[0], tiny.APPROVER)  # Siti's move: her notice is queued
+    async with agency() as uow:
+        sent = await own_notice(
+            uow, approval, proposal_id=ids[0], viewer_nip=tiny.NURSE_A, now=clock.now()
+        )
+        # Budi's move waits for its approver: no notice was sent, it is built as of now.
+        rebuilt = await own_notice(
+            uow, approval, proposal_id=ids[1], viewer_nip=tiny.NURSE_B, now=clock.now()
+        )
+        for nip, pid in ((tiny.NURSE_B, ids[0]), (tiny.APPROVER, ids[0]), (tiny.NURSE_A, 999)):
+            with pytest.raises(NotFound):  # someone else's notice, or no such number
+                await own_notice(uow, approval, proposal_id=pid, viewer_nip=nip, now=clock.now())
+        queued = [
+            m.payload
+            for m in await uow.outbox.list()
+            if m.chat_id == tiny.CHAT[tiny.NURSE_A] and isinstance(m.payload, Notice)
+        ]
+    assert queued == [sent.notice]
+    assert (sent.notice.content.name, sent.state) == ("Siti Aminah", ProposalState.APPROVED)
+    assert (rebuilt.notice.proposal_id, rebuilt.state) == (ids[1], ProposalState.PENDING)
+    assert rebuilt.notice.content.name == "Budi Santoso"
+    assert rebuilt.notice.objection_days == approval.objection_days

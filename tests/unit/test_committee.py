@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from bot.composition import committee_of
 from bot.settings import SettingsError, load_settings
 from core.domain import CommitteeVote, OutboxMessage, ProposalState, Role, RoleGrant, ScopeKind
 from core.domain.errors import InvalidInput
@@ -315,7 +316,7 @@ async def test_votes_left_unsettled_by_a_crash_are_settled_by_the_reminder_pass(
 
 def test_the_committee_settings_are_checked_at_start_naming_the_variable() -> None:
     chain = {"approval_chain": CHAIN, "committee_members": ",".join(MEMBERS)}
-    assert load_settings(**chain, committee_stage="tpk").committee_rules() == Committee(
+    assert committee_of(load_settings(**chain, committee_stage="tpk")) == Committee(
         "tpk", MEMBERS, 2
     )
     for overrides, name in (

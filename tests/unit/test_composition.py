@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.composition import rules_of, same_named
+from bot.composition import committee_of, rules_of, same_named
 from bot.settings import Settings
 from core.usecases.aspirations import EligibilityPolicy
+from core.usecases.committee import Committee
 
 #: The rule fields that take the setting of the same name (a setting renamed away fails here).
 SAME_NAMED = {
@@ -115,3 +116,27 @@ def test_named_otherwise_wins_over_a_same_named_setting() -> None:
     policy = same_named(EligibilityPolicy, agency(), min_tenure_months=12)
     assert policy.min_tenure_months == 12
     assert policy.aspiration_months == 13
+
+
+def test_the_committee_is_built_here_into_the_approval_rules() -> None:
+    members = ("197504042003041004", "197605052004052005", "198803032010011003")
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        approval_chain="tpk,ppk",
+        committee_stage="tpk",
+        committee_members=" , ".join(members),
+        committee_name="Tim  Penilai   Mutasi",
+    )
+    rules = rules_of(settings)
+    # No quorum set: a majority of the three; the name as the agency wrote it, spaces tidied.
+    assert rules.approval.committee == Committee("tpk", members, 2, "Tim Penilai Mutasi")
+    assert committee_of(settings) == rules.approval.committee
+    assert [(s.name, s.committee) for s in rules.approval.stages] == [
+        ("tpk", True),
+        ("ppk", False),
+    ]
+    assert rules.planning.approval.committee == rules.approval.committee
+    plain = Settings(_env_file=None, approval_chain="tpk,ppk")  # type: ignore[call-arg]
+    without = rules_of(plain)
+    assert without.approval.committee is None and committee_of(plain) is None
+    assert not any(s.committee for s in without.approval.stages)
