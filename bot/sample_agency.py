@@ -197,13 +197,6 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class _Place:
-    name: str
-    lat: float
-    lon: float
-
-
-@dataclass(frozen=True, slots=True)
 class _Family:
     unit: Unit
     kecamatan: int
@@ -212,8 +205,9 @@ class _Family:
     staff: int
 
 
-def _kecamatan_places(rng: random.Random, count: int) -> list[_Place]:
-    """Kecamatan centres on a jittered grid filling the kabupaten's box; the first is central."""
+def _kecamatan_centres(rng: random.Random, count: int) -> list[tuple[float, float]]:
+    """(lat, lon) of the first COUNT of KECAMATAN_NAMES, on a jittered grid filling the
+    kabupaten's box; the first is central."""
     columns = math.ceil(math.sqrt(count * 1.2))
     rows = math.ceil(count / columns)
     cells = [(r, c) for r in range(rows) for c in range(columns)]
@@ -223,17 +217,20 @@ def _kecamatan_places(rng: random.Random, count: int) -> list[_Place]:
     rng.shuffle(cells)
     chosen = [centre, *cells[: count - 1]]
     (lat0, lat1), (lon0, lon1) = LAT_RANGE, LON_RANGE
-    places = []
-    for index, (r, c) in enumerate(chosen):
+    centres = []
+    for r, c in chosen:
         lat = lat0 + (r + 0.5 + rng.uniform(-0.25, 0.25)) * (lat1 - lat0) / rows
         lon = lon0 + (c + 0.5 + rng.uniform(-0.25, 0.25)) * (lon1 - lon0) / columns
-        places.append(_Place(KECAMATAN_NAMES[index], round(lat, 6), round(lon, 6)))
-    return places
+        centres.append((round(lat, 6), round(lon, 6)))
+    return centres
 
 
-def _near(rng: random.Random, place: _Place, spread_deg: float) -> tuple[float, float]:
-    lat = min(max(place.lat + rng.gauss(0, spread_deg), LAT_RANGE[0]), LAT_RANGE[1])
-    lon = min(max(place.lon + rng.gauss(0, spread_deg), LON_RANGE[0]), LON_RANGE[1])
+def _near(
+    rng: random.Random, point: tuple[float, float], spread_deg: float
+) -> tuple[float, float]:
+    """A (lat, lon) scattered around POINT (lat, lon), inside the kabupaten's box."""
+    lat = min(max(point[0] + rng.gauss(0, spread_deg), LAT_RANGE[0]), LAT_RANGE[1])
+    lon = min(max(point[1] + rng.gauss(0, spread_deg), LON_RANGE[0]), LON_RANGE[1])
     return round(lat, 6), round(lon, 6)
 
 
@@ -249,7 +246,7 @@ def _unit_skills(
 
 
 def _units(
-    rng: random.Random, profile: SizeProfile, places: Sequence[_Place]
+    rng: random.Random, profile: SizeProfile, centres: Sequence[tuple[float, float]]
 ) -> list[tuple[Unit, int, tuple[tuple[str, float, float], ...]]]:
     """Units with their kecamatan index and base staffing ranges."""
     made: list[tuple[Unit, int, tuple[tuple[str, float, float], ...]]] = []
@@ -262,22 +259,22 @@ def _units(
         staffing: tuple[tuple[str, float, float], ...],
         spread: float = 0.012,
     ) -> None:
-        lat, lon = _near(rng, places[kecamatan], spread)
+        lat, lon = _near(rng, centres[kecamatan], spread)
         made.append(
             (Unit(code, name, opd, lat, lon, _unit_skills(rng, staffing)), kecamatan, staffing)
         )
 
-    capital = places[0].name
+    capital = KECAMATAN_NAMES[0]
     for code, name, extra in CENTRAL_OFFICES[: profile.central_offices]:
         special = {jabatan for jabatan, _, _ in extra}
         core = tuple(row for row in _OFFICE_CORE if row[0] not in special)
         add(code, f"{name} {KABUPATEN}", name, 0, (*core, *extra), 0.006)
     add("RSUD", f"RSUD {capital}", "RSUD", 0, UNIT_KINDS["RSUD"].staffing, 0.006)
-    for index, place in enumerate(places):
-        slug = place.name.upper()
+    for index, place in enumerate(KECAMATAN_NAMES[: len(centres)]):
+        slug = place.upper()
         add(
             f"KEC-{slug}",
-            f"Kantor Kecamatan {place.name}",
+            f"Kantor Kecamatan {place}",
             "Kecamatan",
             index,
             UNIT_KINDS["KEC"].staffing,
@@ -288,7 +285,7 @@ def _units(
             code = f"PKM-{slug}" + ("" if profile.puskesmas_per_kecamatan == 1 else f"-{number}")
             add(
                 code,
-                f"Puskesmas {place.name}{suffix}",
+                f"Puskesmas {place}{suffix}",
                 "Dinas Kesehatan",
                 index,
                 UNIT_KINDS["PKM"].staffing,
@@ -296,7 +293,7 @@ def _units(
         for number in range(1, profile.smp_per_kecamatan + 1):
             add(
                 f"SMP-{slug}-{number}",
-                f"SMP Negeri {number} {place.name}",
+                f"SMP Negeri {number} {place}",
                 "Dinas Pendidikan",
                 index,
                 UNIT_KINDS["SMP"].staffing,
@@ -304,7 +301,7 @@ def _units(
         for number in range(1, profile.sd_per_kecamatan + 1):
             add(
                 f"SD-{slug}-{number}",
-                f"SD Negeri {number} {place.name}",
+                f"SD Negeri {number} {place}",
                 "Dinas Pendidikan",
                 index,
                 UNIT_KINDS["SD"].staffing,
@@ -402,7 +399,7 @@ def _person_name(rng: random.Random, gender: int, jabatan: SampleJabatan) -> str
 def _employees(
     rng: random.Random,
     families: Sequence[_Family],
-    places: Sequence[_Place],
+    centres: Sequence[tuple[float, float]],
     today: dt.date,
 ) -> list[Employee]:
     nips = _NipMaker(rng)
@@ -411,7 +408,6 @@ def _employees(
     lock_weights = [weight for _, weight in LOCK_REASONS]
     for family in families:
         jabatan = load_jabatan_catalogue()[family.jabatan]
-        unit_place = _Place(family.unit.name, family.unit.lat, family.unit.lon)
         for _ in range(family.staff):
             gender = rng.choice((1, 2))
             retirement_age = jabatan.retirement_age
@@ -443,9 +439,9 @@ def _employees(
             )
             tmt_unit = max(appointed, _years_before(today, years_in_unit))
             home = (
-                _near(rng, rng.choice(places), 0.02)
+                _near(rng, rng.choice(centres), 0.02)
                 if rng.random() < 0.12
-                else _near(rng, unit_place, 0.03)
+                else _near(rng, (family.unit.lat, family.unit.lon), 0.03)
             )
             if jabatan.core_skill:
                 others = rng.sample(
@@ -500,13 +496,9 @@ def _pair_couples(
     for index, other in partner.items():
         first = min(index, other)
         home_lat, home_lon = people[first].home_lat, people[first].home_lon
-        person = people[index]
-        paired[index] = Employee(
-            nip=person.nip, name=person.name, status=person.status, unit_code=person.unit_code,
-            jabatan=person.jabatan, golongan=person.golongan, tmt_unit=person.tmt_unit,
-            retirement_age=person.retirement_age, skills=person.skills, home_lat=home_lat,
-            home_lon=home_lon, spouse_nip=people[other].nip, lock_reason=person.lock_reason,
-        )  # fmt: skip
+        paired[index] = replace(
+            people[index], home_lat=home_lat, home_lon=home_lon, spouse_nip=people[other].nip
+        )
     return paired
 
 
@@ -630,13 +622,13 @@ def generate_sample_agency(
         raise ValueError(f"unknown size {size!r}: use one of {', '.join(SAMPLE_SIZES)}")
     profile = SIZE_PROFILES[size]
     rng = random.Random(f"mutasi-sample/{size}/{seed}")
-    places = _kecamatan_places(rng, profile.kecamatan)
-    unit_specs = _units(rng, profile, places)
+    centres = _kecamatan_centres(rng, profile.kecamatan)
+    unit_specs = _units(rng, profile, centres)
     units = [unit for unit, _, _ in unit_specs]
     kecamatan_of_unit = {unit.code: kecamatan for unit, kecamatan, _ in unit_specs}
     families = _families(rng, profile, unit_specs)
     activities = _activities(rng, families, wke_minutes)
-    people = _employees(rng, families, places, today)
+    people = _employees(rng, families, centres, today)
     people = _pair_couples(rng, people, kecamatan_of_unit)
     aspirations = _aspirations(rng, people, units, families, today)
     grants = _role_grants(people, units)
