@@ -24,6 +24,7 @@ from bot.sample_catalogue import PNS_GRADES, SampleJabatan, load_jabatan_catalog
 from core.domain import (
     Activity,
     Aspiration,
+    AspirationWish,
     AuditEvent,
     Employee,
     EmployeeStatus,
@@ -571,11 +572,13 @@ def _aspirations(
         aspirations.append(
             Aspiration(
                 nip=person.nip,
-                choices=choices,
-                work_wished=person.jabatan,
-                reason=reason,
-                reason_text=text,
-                willingness=rng.choice((1, 2, 2, 3, 3)),
+                wish=AspirationWish(
+                    choices=choices,
+                    work_wished=person.jabatan,
+                    reason=reason,
+                    reason_text=text,
+                    willingness=rng.choice((1, 2, 2, 3, 3)),
+                ),
                 created_at=created,
                 expires_at=created + dt.timedelta(days=365),
             )
@@ -781,8 +784,7 @@ async def store_sample_people(
 
 def _same_wish(current: Aspiration | None, aspiration: Aspiration) -> bool:
     """Whether CURRENT (a live aspiration, or None) already says what ASPIRATION says."""
-    return current is not None and (current.choices, current.reason, current.reason_text) == (
-        aspiration.choices,
-        aspiration.reason,
-        aspiration.reason_text,
-    )
+    if current is None:
+        return False
+    old, new = current.wish, aspiration.wish
+    return (old.choices, old.reason, old.reason_text) == (new.choices, new.reason, new.reason_text)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row, select, update
 
-from core.domain import Aspiration, ReasonCategory
+from core.domain import Aspiration, AspirationWish, ReasonCategory
 from db.mapping import column_values, from_row
 from db.repositories import SqlRepository
 from db.rows import AspirationRow
@@ -18,8 +18,16 @@ from db.statements import insert_rows
 
 
 def aspiration_from_row(row: AspirationRow | Row[Any]) -> Aspiration:
-    """The domain value of an aspiration row."""
-    return from_row(Aspiration, row, choices=tuple(row.choices), reason=ReasonCategory(row.reason))
+    """The domain value of an aspiration row (the wish's fields are columns of the row)."""
+    wish = from_row(
+        AspirationWish, row, choices=tuple(row.choices), reason=ReasonCategory(row.reason)
+    )
+    return from_row(Aspiration, row, wish=wish)
+
+
+def _columns(aspiration: Aspiration) -> dict[str, Any]:
+    """The column values of an aspiration (its wish flattened into the row)."""
+    return column_values(aspiration, skip=("id", "wish"), **column_values(aspiration.wish))
 
 
 class SqlAspirationRepository(SqlRepository):
@@ -52,14 +60,14 @@ class SqlAspirationRepository(SqlRepository):
 
     async def add(self, aspiration: Aspiration) -> Aspiration:
         """Store an aspiration; returns it with its id."""
-        row = AspirationRow(**column_values(aspiration))
+        row = AspirationRow(**_columns(aspiration))
         self.session.add(row)
         await self.session.flush()
         return aspiration_from_row(row)
 
     async def add_many(self, aspirations: Sequence[Aspiration]) -> None:
         """Store many aspirations at once, in order (their ids are not read back)."""
-        rows = [column_values(aspiration) for aspiration in aspirations]
+        rows = [_columns(aspiration) for aspiration in aspirations]
         await insert_rows(self.session, AspirationRow.__table__, rows)
 
     async def withdraw(self, nip: str, at: dt.datetime) -> bool:

@@ -8,12 +8,11 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from core.domain import ReasonCategory, Role, Unit
+from core.domain import AspirationWish, ReasonCategory, Role, Unit
 from core.domain.errors import InvalidInput
 from core.usecases.aspirations import (
     MAX_CHOICES,
     WILLINGNESS_LEVELS,
-    AspirationDraft,
     choice_problems,
     person_problems,
     submit_aspiration,
@@ -273,7 +272,7 @@ async def _send(turn: Turn) -> None:
     answers = _answers(state)
     if answers.reason is None or answers.willingness is None:
         raise StaleButton()
-    draft = AspirationDraft(
+    draft = AspirationWish(
         choices=answers.choices,
         work_wished=answers.work,
         reason=ReasonCategory(answers.reason),

@@ -70,15 +70,15 @@ def aspiration_text(t: Translator, aspiration: Aspiration, unit_names: Mapping[s
     """An aspiration summarised: ranked choices, work, reason, willingness, expiry."""
     choices = "\n".join(
         t("aspiration.choice_line", rank=i + 1, unit=escape(unit_names.get(c, c)))
-        for i, c in enumerate(aspiration.choices)
+        for i, c in enumerate(aspiration.wish.choices)
     )
     return t(
         "aspiration.summary",
         choices=choices,
-        work=escape(aspiration.work_wished or "—"),
-        reason=t(f"reason.{aspiration.reason.value}"),
-        reason_text=escape(aspiration.reason_text or "—"),
-        willingness=t(f"willingness.{aspiration.willingness}"),
+        work=escape(aspiration.wish.work_wished or "—"),
+        reason=t(f"reason.{aspiration.wish.reason.value}"),
+        reason_text=escape(aspiration.wish.reason_text or "—"),
+        willingness=t(f"willingness.{aspiration.wish.willingness}"),
         expires=aspiration.expires_at,
     )
 

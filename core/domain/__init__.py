@@ -167,15 +167,26 @@ class Invitation:
 
 
 @dataclass(frozen=True, slots=True)
-class Aspiration:
-    """Where and what an ASN would like to work, ranked (flow 2)."""
+class AspirationWish:
+    """What an ASN wishes (flow 2): up to three destination unit codes, ranked; the work wished;
+    why (a category and free text); and how willing they are to move (1: only to my choices,
+    2: willing, 3: very willing). The /aspirasi dialogue's draft, and the part of a stored
+    `Aspiration` the ASN chose."""
 
-    nip: str
     choices: tuple[str, ...]
     work_wished: str
     reason: ReasonCategory
     reason_text: str
     willingness: int
+
+
+@dataclass(frozen=True, slots=True)
+class Aspiration:
+    """An ASN's wish (`AspirationWish`) as stored: whose, when it was made and until when it
+    counts, and when it was withdrawn."""
+
+    nip: str
+    wish: AspirationWish
     created_at: dt.datetime
     expires_at: dt.datetime
     id: int | None = None

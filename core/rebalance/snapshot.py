@@ -105,7 +105,8 @@ def build_instance(
             problems.append(f"employee {e.nip}: NIP has no valid birth date")
             continue
         choices: list[str] = []
-        wish = live.get(e.nip)
+        aspiration = live.get(e.nip)
+        wish = aspiration.wish if aspiration else None
         for code in wish.choices if wish else ():
             if code in known_units and code != e.unit_code and code not in choices:
                 choices.append(code)

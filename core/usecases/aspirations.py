@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from core.domain import (
     Aspiration,
+    AspirationWish,
     AuditEvent,
     Employee,
     JsonValue,
-    ReasonCategory,
     Role,
     ScopeKind,
     Unit,
@@ -80,17 +80,6 @@ class EligibilityProblem:
     key: str
     values: Mapping[str, MessageValue] = field(default_factory=dict)
     unit_code: str | None = None  # None: about the person, not one choice
-
-
-@dataclass(frozen=True, slots=True)
-class AspirationDraft:
-    """What the ASN has chosen so far in the dialogue."""
-
-    choices: tuple[str, ...]
-    work_wished: str
-    reason: ReasonCategory
-    reason_text: str
-    willingness: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +233,7 @@ async def choice_problems(
     return []
 
 
-def validate_draft(draft: AspirationDraft) -> None:
+def validate_draft(draft: AspirationWish) -> None:
     """Raise InvalidInput when the draft breaks the shape rules (1-3 distinct choices, ...)."""
     if not 1 <= len(draft.choices) <= MAX_CHOICES:
         raise InvalidInput(field="choices")
@@ -259,25 +248,18 @@ def validate_draft(draft: AspirationDraft) -> None:
 def validate_aspiration(aspiration: Aspiration) -> None:
     """The same shape rules as `validate_draft`, for aspirations written in bulk (demo, import):
     every write path goes through them. Raises InvalidInput."""
-    validate_draft(
-        AspirationDraft(
-            aspiration.choices,
-            aspiration.work_wished,
-            aspiration.reason,
-            aspiration.reason_text,
-            aspiration.willingness,
-        )
-    )
+    validate_draft(aspiration.wish)
 
 
 def aspiration_record(aspiration: Aspiration) -> dict[str, JsonValue]:
     """The audit form of an aspiration."""
+    wish = aspiration.wish
     return {
         "id": aspiration.id,
-        "choices": list(aspiration.choices),
-        "work_wished": aspiration.work_wished,
-        "reason": aspiration.reason.value,
-        "willingness": aspiration.willingness,
+        "choices": list(wish.choices),
+        "work_wished": wish.work_wished,
+        "reason": wish.reason.value,
+        "willingness": wish.willingness,
         "expires_at": aspiration.expires_at.isoformat(),
     }
 
@@ -286,7 +268,7 @@ async def submit_aspiration(
     uow: UnitOfWork,
     *,
     nip: str,
-    draft: AspirationDraft,
+    draft: AspirationWish,
     now: dt.datetime,
     today: dt.date,
     policy: EligibilityPolicy,
@@ -308,11 +290,7 @@ async def submit_aspiration(
     stored = await uow.aspirations.add(
         Aspiration(
             nip=nip,
-            choices=draft.choices,
-            work_wished=draft.work_wished,
-            reason=draft.reason,
-            reason_text=draft.reason_text,
-            willingness=draft.willingness,
+            wish=draft,
             created_at=now,
             expires_at=add_months_dt(now, policy.aspiration_months),
         )

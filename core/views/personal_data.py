@@ -121,11 +121,11 @@ async def personal_data(uow: UnitOfWork, nip: str) -> list[DataTable]:
             (
                 "berlaku",
                 _naive(current.created_at),
-                ", ".join(current.choices),
-                current.work_wished,
-                current.reason.value,
-                current.reason_text,
-                current.willingness,
+                ", ".join(current.wish.choices),
+                current.wish.work_wished,
+                current.wish.reason.value,
+                current.wish.reason_text,
+                current.wish.willingness,
                 _naive(current.expires_at),
             )
         )

@@ -119,7 +119,7 @@ async def transfers_view(
     # Only a move to one of the person's own choices is "your aspiration"; a move the person
     # did not ask for is said as such (no aspiration, or another unit).
     aspiration = await uow.aspirations.current_for(nip)
-    asked = aspiration is not None and moved[nip] in aspiration.choices
+    asked = aspiration is not None and moved[nip] in aspiration.wish.choices
     return TransfersView(lines, (), names.get(moved[nip], moved[nip]), asked)
 
 

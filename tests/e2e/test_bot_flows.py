@@ -88,8 +88,8 @@ async def test_invited_asn_builds_an_aspiration_across_a_bot_restart(runtime: E2
 
     async with runtime.uows() as uow:
         wish = await uow.aspirations.current_for(SITI.nip)
-    assert wish is not None and wish.choices == ("PKM-B", "RSUD", "PKM-C")
-    assert wish.reason_text == "Rumah saya di Playen."
+    assert wish is not None and wish.wish.choices == ("PKM-B", "RSUD", "PKM-C")
+    assert wish.wish.reason_text == "Rumah saya di Playen."
 
 
 async def test_supervisor_reports_a_month_and_sees_fte_and_ej_category(

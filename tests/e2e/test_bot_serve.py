@@ -176,7 +176,7 @@ async def test_a_dialogue_survives_killing_the_serve_process(runtime: E2E) -> No
     assert second.returncode == 0
     async with runtime.uows() as uow:
         wish = await uow.aspirations.current_for(SITI.nip)
-    assert wish is not None and wish.choices == ("PKM-C",)
+    assert wish is not None and wish.wish.choices == ("PKM-C",)
 
 
 async def test_webhook_mode_serves_the_health_report_at_healthz(runtime: E2E) -> None:

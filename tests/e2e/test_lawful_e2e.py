@@ -69,7 +69,7 @@ async def test_only_my_choices_keeps_the_nurse_out_of_a_plan_for_another_unit(
             await siti.wait_for_message(contains=answer)
         async with loop.uows() as uow:
             wish = await uow.aspirations.current_for(NURSE_A)
-        assert wish is not None and (wish.choices, wish.willingness) == (("PKM-C",), 1)
+        assert wish is not None and (wish.wish.choices, wish.wish.willingness) == (("PKM-C",), 1)
 
         await admin.send_command("/jalankan")
         await admin.wait_for_message(contains="dibuat", timeout=20)

@@ -39,9 +39,9 @@ async def test_asn_builds_a_three_choice_aspiration_with_buttons_and_search(h: H
         stored = await uow.aspirations.current_for(SITI.nip)
         events = [e.action for e in await uow.audit.list(f"employee:{SITI.nip}")]
     assert stored is not None
-    assert stored.choices == ("PKM-B", "RSUD", "PKM-C")
-    assert stored.reason == ReasonCategory.HOME and stored.willingness == 2
-    assert stored.work_wished == SITI.jabatan
+    assert stored.wish.choices == ("PKM-B", "RSUD", "PKM-C")
+    assert stored.wish.reason == ReasonCategory.HOME and stored.wish.willingness == 2
+    assert stored.wish.work_wished == SITI.jabatan
     assert "aspiration.submit" in events
 
 

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from core.domain import (
     Aspiration,
+    AspirationWish,
     Plan,
     ProposalState,
     ReasonCategory,
@@ -441,11 +442,7 @@ async def test_status_with_the_granted_aspiration_says_so(h: Harness) -> None:
         await uow.aspirations.add(
             Aspiration(
                 RINA.nip,
-                ("PKM-B",),
-                "Perawat Terampil",
-                ReasonCategory.HOME,
-                "",
-                2,
+                AspirationWish(("PKM-B",), "Perawat Terampil", ReasonCategory.HOME, "", 2),
                 START,
                 START + dt.timedelta(days=365),
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.domain import Aspiration, ReasonCategory, WorkloadReport
+from core.domain import Aspiration, AspirationWish, ReasonCategory, WorkloadReport
 from core.domain.messages import AspirationRenew, WorkloadReminder
 from core.usecases.flow_reminders import FlowReminderPolicy, FlowReminders, queue_flow_reminders
 from handlers.i18n import translator
@@ -28,11 +28,7 @@ async def test_an_aspiration_ending_within_a_month_is_reminded_once(h: Harness) 
         await uow.aspirations.add(
             Aspiration(
                 SITI.nip,
-                ("PKM-B",),
-                "",
-                ReasonCategory.HOME,
-                "",
-                2,
+                AspirationWish(("PKM-B",), "", ReasonCategory.HOME, "", 2),
                 dt.datetime(2025, 12, 1, tzinfo=dt.UTC),
                 dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
             )

@@ -15,6 +15,7 @@ from bot.sample_agency import SampleAgency, generate_sample_agency, store_sample
 from core.domain import (
     Activity,
     Aspiration,
+    AspirationWish,
     Employee,
     ReasonCategory,
     Role,
@@ -196,11 +197,13 @@ async def test_add_many_stores_aspirations_that_count_as_current(
     wishes = [
         Aspiration(
             nip=p.nip,
-            choices=(offices[(i + 1) % 3].code,),
-            work_wished=p.jabatan,
-            reason=ReasonCategory.HOME,
-            reason_text=f"Jarak rumah {i} km.",
-            willingness=4,
+            wish=AspirationWish(
+                choices=(offices[(i + 1) % 3].code,),
+                work_wished=p.jabatan,
+                reason=ReasonCategory.HOME,
+                reason_text=f"Jarak rumah {i} km.",
+                willingness=4,
+            ),
             created_at=NOW - dt.timedelta(days=i),
             expires_at=NOW + dt.timedelta(days=365 - i),
         )

@@ -11,6 +11,7 @@ from core.domain import (
     Activity,
     ApprovalDecision,
     Aspiration,
+    AspirationWish,
     AuditEvent,
     Delegation,
     Evaluation,
@@ -178,11 +179,13 @@ async def test_aspirations_keep_history_and_the_newest_live_one_counts(
 ) -> None:
     first = Aspiration(
         nip=NURSE.nip,
-        choices=("PKM-B", "SDN-1"),
-        work_wished="Perawat IGD",
-        reason=ReasonCategory.FAMILY,
-        reason_text="Ikut suami",
-        willingness=4,
+        wish=AspirationWish(
+            choices=("PKM-B", "SDN-1"),
+            work_wished="Perawat IGD",
+            reason=ReasonCategory.FAMILY,
+            reason_text="Ikut suami",
+            willingness=4,
+        ),
         created_at=NOW,
         expires_at=NOW + dt.timedelta(days=365),
     )
@@ -192,11 +195,18 @@ async def test_aspirations_keep_history_and_the_newest_live_one_counts(
         assert stored == dataclasses.replace(first, id=stored.id)
         assert await uow.aspirations.withdraw(NURSE.nip, NOW + dt.timedelta(days=1)) is True
         second = await uow.aspirations.add(
-            dataclasses.replace(first, choices=("PKM-B",), created_at=NOW + dt.timedelta(days=2))
+            dataclasses.replace(
+                first,
+                wish=dataclasses.replace(first.wish, choices=("PKM-B",)),
+                created_at=NOW + dt.timedelta(days=2),
+            )
         )
         expired = await uow.aspirations.add(
             dataclasses.replace(
-                first, nip=TEACHER.nip, expires_at=NOW - dt.timedelta(days=1), choices=()
+                first,
+                nip=TEACHER.nip,
+                expires_at=NOW - dt.timedelta(days=1),
+                wish=dataclasses.replace(first.wish, choices=()),
             )
         )
         await uow.commit()
@@ -358,6 +368,41 @@ async def test_dialogue_state_survives_between_calls(sessions: object) -> None:
     moved = state.at("reason", NOW, dataclasses.replace(answers, reason="family"), list_message=42)
     await store.save(moved)
     assert (await store.get(7_000_000_001)) == moved
+
+
+async def test_an_aspiration_draft_stored_in_the_dialogue_before_the_wish_type_still_reads(
+    sessions: object,
+) -> None:
+    """The /aspirasi answers as the bot wrote them before `AspirationWish` gave the wish's
+    fields one home (flat JSON keys, the reason by its value) read back unchanged."""
+    async with sessions() as session, session.begin():  # type: ignore[operator]
+        session.add(
+            DialogueRow(
+                telegram_user_id=7_000_000_003,
+                flow="asp",
+                step="confirm",
+                data={
+                    "choices": ["PKM-B", "SD-1"],
+                    "results": [],
+                    "page": 0,
+                    "work": "Perawat IGD",
+                    "reason": "home",
+                    "reason_text": "Dekat rumah",
+                    "willingness": 2,
+                    "list_message": 41,
+                },
+                updated_at=NOW,
+            )
+        )
+    state = await SqlDialogueStore(sessions).get(7_000_000_003)  # type: ignore[arg-type]
+    assert state is not None and (state.step, state.list_message) == ("confirm", 41)
+    assert state.answers_as(AspirationAnswers) == AspirationAnswers(
+        choices=("PKM-B", "SD-1"),
+        work="Perawat IGD",
+        reason="home",
+        reason_text="Dekat rumah",
+        willingness=2,
+    )
 
 
 async def test_a_stored_dialogue_that_no_longer_reads_is_dropped_not_a_crash(

@@ -132,13 +132,13 @@ def test_aspirations_rank_up_to_three_units_that_employ_the_jabatan_mostly_nearb
     first_choice_km, any_unit_km = [], []
     for aspiration in generated.aspirations:
         person = people[aspiration.nip]
-        assert 1 <= len(aspiration.choices) <= 3
-        assert len(set(aspiration.choices)) == len(aspiration.choices)
-        assert person.unit_code not in aspiration.choices
-        assert all((code, person.jabatan) in employing for code in aspiration.choices)
+        assert 1 <= len(aspiration.wish.choices) <= 3
+        assert len(set(aspiration.wish.choices)) == len(aspiration.wish.choices)
+        assert person.unit_code not in aspiration.wish.choices
+        assert all((code, person.jabatan) in employing for code in aspiration.wish.choices)
         assert aspiration.expires_at > dt.datetime.combine(TODAY, dt.time(), tzinfo=dt.UTC)
         assert person.home_lat is not None and person.home_lon is not None
-        first = units[aspiration.choices[0]]
+        first = units[aspiration.wish.choices[0]]
         first_choice_km.append(distance_km(person.home_lat, person.home_lon, first.lat, first.lon))
         some = units[sorted(units)[len(first_choice_km) % len(units)]]
         any_unit_km.append(distance_km(person.home_lat, person.home_lon, some.lat, some.lon))
@@ -196,12 +196,15 @@ def test_sample_aspirations_pass_the_chat_rules_and_a_level_4_is_refused() -> No
     from core.usecases.aspirations import validate_aspiration
 
     agency = generate_sample_agency("S", 7, dt.date(2026, 1, 1))
-    levels = {a.willingness for a in agency.aspirations}
+    levels = {a.wish.willingness for a in agency.aspirations}
     assert levels == {1, 2, 3}
     for aspiration in agency.aspirations:
         validate_aspiration(aspiration)
     with pytest.raises(InvalidInput):
-        validate_aspiration(dataclasses.replace(agency.aspirations[0], willingness=4))
+        first = agency.aspirations[0]
+        validate_aspiration(
+            dataclasses.replace(first, wish=dataclasses.replace(first.wish, willingness=4))
+        )
 
 
 def test_the_sample_has_every_lawful_detail_and_its_plan_respects_them() -> None:

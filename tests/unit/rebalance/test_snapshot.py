@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from core.domain import Activity, Aspiration, Employee, ReasonCategory, Unit
+from core.domain import Activity, Aspiration, AspirationWish, Employee, ReasonCategory, Unit
 from core.rebalance.model import InstanceError
 from core.rebalance.snapshot import build_instance
 
@@ -29,19 +29,22 @@ def staff(nip: str, unit: str, **fields: object) -> Employee:
     return Employee(**base)  # type: ignore[arg-type]
 
 
-def wish(nip: str, choices: tuple[str, ...], **fields: object) -> Aspiration:
-    base: dict[str, object] = dict(
-        nip=nip,
-        choices=choices,
-        work_wished="",
-        reason=ReasonCategory.HOME,
-        reason_text="",
-        willingness=3,
-        created_at=NOW,
-        expires_at=NOW + dt.timedelta(days=180),
+def wish(
+    nip: str,
+    choices: tuple[str, ...],
+    *,
+    willingness: int = 3,
+    reason: ReasonCategory = ReasonCategory.HOME,
+    expires_at: dt.datetime = NOW + dt.timedelta(days=180),
+    withdrawn_at: dt.datetime | None = None,
+) -> Aspiration:
+    return Aspiration(
+        nip,
+        AspirationWish(choices, "", reason, "", willingness),
+        NOW,
+        expires_at,
+        withdrawn_at=withdrawn_at,
     )
-    base.update(fields)
-    return Aspiration(**base)  # type: ignore[arg-type]
 
 
 UNITS = [
