@@ -310,8 +310,9 @@ async def refuse_non_approver(turn: Turn) -> None:
 
 
 #: Card presses an admin may make too: a card raised to the admins at the last stage
-#: (escalation); `decide` checks who may decide every single press.
-RAISED_ACTIONS = frozenset({"ok", "no"})
+#: (escalation); `decide` checks who may decide every single press, and
+#: `core.views.proposals` who may open its details (the same `raised_to` rule).
+RAISED_ACTIONS = frozenset({"ok", "no", "info", "less"})
 
 
 async def approver_press(

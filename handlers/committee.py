@@ -37,6 +37,7 @@ from core.usecases.committee import (
 )
 from core.usecases.dialogue import DialogueState, DissentAnswers
 from core.views.digest import DigestEntry, DigestGroup, DigestView
+from core.views.proposals import may_view
 from handlers.access import Turn, handler
 from handlers.approval import (
     ask_reason,
@@ -480,7 +481,8 @@ async def open_member_card(turn: Turn, proposal_id: int) -> bool:
     the votes so far (and the vote buttons until they voted), remembered as a copy so that
     later votes and the decision edit it too; elsewhere the card without buttons and where
     the move stands. False (nothing sent) when the caller is not a member, or the move is
-    not at the committee stage and the caller approves (the approver's card is theirs)."""
+    not at the committee stage and the caller may open it as an approver
+    (`core.views.proposals.may_view`: the approver's card, with its buttons, is theirs)."""
     if not is_member(turn):
         return False
     rules = turn.context.rules.approval
@@ -491,7 +493,17 @@ async def open_member_card(turn: Turn, proposal_id: int) -> bool:
         at_stage = (
             proposal.state == ProposalState.PENDING and rules.stage_at(proposal.stage).committee
         )
-        if not at_stage and turn.me.has_role(Role.APPROVER):
+        if (
+            not at_stage
+            and turn.me.has_role(Role.APPROVER)
+            and await may_view(
+                uow,
+                rules,
+                proposal_id=proposal_id,
+                viewer_nip=turn.me.nip,
+                now=turn.context.now(),
+            )
+        ):
             return False
         card = card_payload(
             proposal, rules, await content_of(uow, proposal, rules, turn.context.now())

@@ -6,13 +6,15 @@ every stage decision so far.
 Authorisation: only an approver whose own grants, or those of an approver who delegated to
 them for today (/wakil, `core.usecases.delegation.principals_of`), cover the origin or the
 destination
-unit may open a proposal; anyone else gets `OutOfScope`, an unknown number `NotFound`. The
+unit may open a proposal, and so may whom a raised card let decide it (`raised_to`: the admins
+for a card raised to the admins); anyone else gets `OutOfScope`, an unknown number `NotFound`. The
 same holds for `decided_by`, who decided a proposal as its card says it, read from the
 viewer's own audit lines.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -22,7 +24,12 @@ from core.domain.errors import NotFound
 from core.domain.notices import TransferContent
 from core.ports import UnitOfWork
 from core.usecases.approval.cards import content_of
-from core.usecases.approval.chain import ApprovalRules, grant_decides
+from core.usecases.approval.chain import (
+    ApprovalRules,
+    escalated_stages,
+    grant_decides,
+    raised_to,
+)
 from core.usecases.approval.decisions import decided_earlier
 from core.usecases.delegation import principals_of
 
@@ -96,7 +103,9 @@ async def _in_scope(
     uow: UnitOfWork, rules: ApprovalRules, proposal_id: int, viewer_nip: str, now: dt.datetime
 ) -> TransferProposal:
     """PROPOSAL_ID when VIEWER_NIP, in their own name or a principal's on NOW's agency date,
-    approves its origin or its destination unit; raises NotFound or OutOfScope."""
+    approves its origin or its destination unit, or was let decide it when it was raised
+    (`core.usecases.approval.chain.raised_to`: an admin for a card raised to the admins);
+    raises NotFound or OutOfScope."""
     proposal = await uow.proposals.get(proposal_id)
     if proposal is None:
         raise NotFound()
@@ -108,9 +117,27 @@ async def _in_scope(
         for grant in await uow.roles.list_for(nip)
         if grant.role == Role.APPROVER
     ]
-    if not any(grant_covers_unit(g, u) for g in grants for u in touched if u is not None):
-        raise OutOfScope(proposal=proposal_id)
-    return proposal
+    if any(grant_covers_unit(g, u) for g in grants for u in touched if u is not None):
+        return proposal
+    # A card raised (escalation) at some stage lets whom `raised_to` names decide that stage
+    # (the admins at the last stage): they see it as its deciders do.
+    for stage in sorted(await escalated_stages(uow, proposal_id)):
+        at_stage = dataclasses.replace(proposal, stage=stage)
+        if await raised_to(uow, viewer_nip, at_stage, rules, touched, today) is not None:
+            return proposal
+    raise OutOfScope(proposal=proposal_id)
+
+
+async def may_view(
+    uow: UnitOfWork, rules: ApprovalRules, *, proposal_id: int, viewer_nip: str, now: dt.datetime
+) -> bool:
+    """Whether VIEWER_NIP may open PROPOSAL_ID at NOW as an approver (`proposal_details` would
+    not raise OutOfScope); raises NotFound for an unknown number."""
+    try:
+        await _in_scope(uow, rules, proposal_id, viewer_nip, now)
+    except OutOfScope:
+        return False
+    return True
 
 
 async def awaiting(

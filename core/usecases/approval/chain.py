@@ -208,10 +208,17 @@ async def raised_to(
 
 async def escalated_at(uow: UnitOfWork, proposal_id: int, stage: int) -> bool:
     """Whether PROPOSAL_ID was raised past STAGE (escalation) already."""
-    return any(
-        e.action == "proposal.escalate" and (e.before or {}).get("stage") == stage
+    return stage in await escalated_stages(uow, proposal_id)
+
+
+async def escalated_stages(uow: UnitOfWork, proposal_id: int) -> set[int]:
+    """The stages (0-based) at which PROPOSAL_ID was raised (escalation), read from its audit."""
+    return {
+        int(stage)
         for e in await uow.audit.list(f"proposal:{proposal_id}")
-    )
+        if e.action == "proposal.escalate"
+        and isinstance(stage := (e.before or {}).get("stage"), int)
+    }
 
 
 def raised_to_next_stage(proposal: TransferProposal, rules: ApprovalRules) -> bool:
