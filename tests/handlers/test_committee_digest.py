@@ -200,7 +200,9 @@ async def test_a_group_vote_records_only_the_votes_its_confirmation_named(h: Har
     assert "Kelompok ini berubah sejak konfirmasi ditampilkan" in refused.text
     assert "suara setuju Anda tercatat" not in refused.text
     async with h.uows() as uow:
-        assert [v for i in [*cempaka, joined.id] for v in await uow.committee_votes.list_for(i)] == []
+        assert [
+            v for i in [*cempaka, joined.id] for v in await uow.committee_votes.list_for(i)
+        ] == []
     assert labels(refused)[0] == "Ya, setuju 11" and f"#{cempaka[0]} " in refused.text
 
     done = await h.press(RINA_ID, refused.buttons[0][1])
