@@ -357,11 +357,12 @@ class PressRouter:
     async def route(self, turn: Turn, pressed: tuple[CallbackId, int] | None) -> None:
         """Run the function of the action PRESSED (a press and its first number, as a
         feature's check returns it) names; nothing when PRESSED is None (no press, or a
-        refusal already said) or names no registered action (a button of an older version
-        of the bot)."""
+        refusal already said); raises StaleButton when it names no registered action (a
+        button of an older version of the bot)."""
         if pressed is None:
             return
         press, target = pressed
         action = self._actions.get(press.action)
-        if action is not None:
-            await action(turn, press, target)
+        if action is None:
+            raise StaleButton()
+        await action(turn, press, target)

@@ -10,7 +10,8 @@ decision: after a restart the approver picks again).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -298,10 +299,22 @@ async def open_digest(turn: Turn, plan_id: int, page: int = 0) -> None:
     await show(turn, text, markup)
 
 
-async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
+def fingerprint(entries: Sequence[DigestEntry]) -> str:
+    """A short mark of exactly which moves ENTRIES are: the first 8 hex characters of the
+    SHA-256 of their sorted proposal ids. The group yes-button carries it (Telegram's callback
+    data holds at most 64 bytes), so the press decides only the moves its confirmation named."""
+    ids = sorted(e.proposal.id for e in entries if e.proposal.id is not None)
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:8]
+
+
+async def _confirm(
+    turn: Turn, plan_id: int, index: int, *, selected_only: bool, notice: str = ""
+) -> None:
+    """Ask before deciding group INDEX (or its picked entries); NOTICE goes above the question."""
     view, group, chosen = await _chosen(turn, plan_id, index, selected_only)
+    lead = notice + "\n\n" if notice else ""
     if not chosen:
-        await show(turn, turn.t("usulan.none"), _back(turn.t, plan_id, index))
+        await show(turn, lead + turn.t("usulan.none"), _back(turn.t, plan_id, index))
         return
     async with turn.context.uow() as uow:
         names = []
@@ -326,14 +339,16 @@ async def _confirm(turn: Turn, plan_id: int, index: int, *, selected_only: bool)
             names=listed,
         )
     yes = "ys" if selected_only else "yg"
+    # The ticked entries bound "ys" already; the whole group's yes names its moves' fingerprint.
+    named = () if selected_only else (fingerprint(chosen),)
     yes_key = "digest.confirm_votes_yes" if votes == len(chosen) else "digest.confirm_yes"
     markup = keyboard(
         [
-            button(turn.t(yes_key, count=len(chosen)), FEATURE, yes, plan_id, index),
+            button(turn.t(yes_key, count=len(chosen)), FEATURE, yes, plan_id, index, *named),
             button(turn.t("summary.confirm_no"), FEATURE, "g", plan_id, index, 0),
         ]
     )
-    await show(turn, text, markup)
+    await show(turn, lead + text, markup)
 
 
 async def _chosen(
@@ -355,8 +370,18 @@ def _back(t: Translator, plan_id: int, index: int) -> InlineKeyboardMarkup:
     return keyboard([button(t("digest.back"), FEATURE, "g", plan_id, index, 0)])
 
 
-async def _approve(turn: Turn, plan_id: int, index: int, *, selected_only: bool) -> None:
+async def _approve(
+    turn: Turn, plan_id: int, index: int, *, selected_only: bool, named: str | None = None
+) -> None:
+    """Decide the moves the confirmation named: the picked entries, or (NAMED, the yes-button's
+    fingerprint) the whole group as it was shown. When the group no longer has exactly those
+    moves (one joined, or the index now points at another unit), decide nothing and ask again."""
     _, _, chosen = await _chosen(turn, plan_id, index, selected_only)
+    if not selected_only and named != fingerprint(chosen):
+        await _confirm(
+            turn, plan_id, index, selected_only=False, notice=turn.t("digest.group_changed")
+        )
+        return
     ids = [e.proposal.id for e in chosen if e.proposal.id is not None and not e.vote]
     said = []
     if ids:
@@ -435,7 +460,13 @@ async def _confirm_group(turn: Turn, press: CallbackId, plan_id: int) -> None:
 
 @PRESSES.on("yg", "ys")
 async def _approve_group(turn: Turn, press: CallbackId, plan_id: int) -> None:
-    await _approve(turn, plan_id, press.int_arg(1) or 0, selected_only=press.action == "ys")
+    await _approve(
+        turn,
+        plan_id,
+        press.int_arg(1) or 0,
+        selected_only=press.action == "ys",
+        named=press.arg(2),
+    )
 
 
 @PRESSES.on("c")

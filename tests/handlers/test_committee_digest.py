@@ -134,7 +134,8 @@ async def test_a_member_votes_on_a_whole_group_from_the_digest(h: Harness) -> No
     async with h.uows() as uow:
         assert [v for i in cempaka for v in await uow.committee_votes.list_for(i)] == []
 
-    done = await h.press(RINA_ID, f"dg:yg:{plan_id}:0")
+    yes_data = confirm.buttons[0][1]
+    done = await h.press(RINA_ID, yes_data)
     assert "🗳 10 suara setuju Anda tercatat." in done.text
     async with h.uows() as uow:
         votes = {i: await uow.committee_votes.list_for(i) for i in [*cempaka, *sukajaya]}
@@ -150,7 +151,7 @@ async def test_a_member_votes_on_a_whole_group_from_the_digest(h: Harness) -> No
     assert not [label for label in labels(again) if label.startswith("✅")]
 
     # Someone else pressing the same confirmation is refused; nothing is recorded.
-    await h.press(SITI_ID, f"dg:yg:{plan_id}:0")
+    await h.press(SITI_ID, yes_data)
     async with h.uows() as uow:
         assert len(await uow.committee_votes.list_for(cempaka[0])) == 1
 
@@ -158,7 +159,7 @@ async def test_a_member_votes_on_a_whole_group_from_the_digest(h: Harness) -> No
     await h.press(DEWI_ID, f"dg:g:{plan_id}:0:0")
     confirm_en = await h.press(DEWI_ID, f"dg:ag:{plan_id}:0")
     assert "Vote <b>agree</b> on 10 proposals from Puskesmas Cempaka" in confirm_en.text
-    passed = await h.press(DEWI_ID, f"dg:yg:{plan_id}:0")
+    passed = await h.press(DEWI_ID, confirm_en.buttons[0][1])
     assert "🗳 10 agreeing votes of yours recorded." in passed.text
     assert "10 proposals reached the quorum and went on to the next stage." in passed.text
     async with h.uows() as uow:
@@ -179,3 +180,33 @@ async def test_a_member_votes_on_a_whole_group_from_the_digest(h: Harness) -> No
     sent = h.request.sent(KEPALA_ID)
     assert "2 usulan menunggu keputusan Anda" in sent[0].text
     assert [labels(c) for c in sent[1:]] == [["✅ Setuju", "❌ Tidak setuju", "ℹ️ Rincian"]] * 2
+
+
+async def test_a_group_vote_records_only_the_votes_its_confirmation_named(h: Harness) -> None:
+    # Review: a move joining the group between the confirmation and "Ya, setuju" got a vote the
+    # member never saw named. Now the press records nothing and shows the fresh confirmation.
+    plan_id, cempaka, _ = await seed_plan(h)
+    await h.register(RINA_ID, RINA.nip)
+    confirm = await h.press(RINA_ID, f"dg:ag:{plan_id}:0")
+    assert labels(confirm)[0] == "Ya, setuju 10"
+    async with h.uows() as uow:
+        first = await uow.proposals.get(cempaka[0])
+        assert first is not None
+        joined = await uow.proposals.add(dataclasses.replace(first, id=None, nip=KEPALA.nip))
+        await uow.commit()
+    assert joined.id is not None
+
+    refused = await h.press(RINA_ID, confirm.buttons[0][1])
+    assert "Kelompok ini berubah sejak konfirmasi ditampilkan" in refused.text
+    assert "suara setuju Anda tercatat" not in refused.text
+    async with h.uows() as uow:
+        assert [
+            v for i in [*cempaka, joined.id] for v in await uow.committee_votes.list_for(i)
+        ] == []
+    assert labels(refused)[0] == "Ya, setuju 11" and f"#{cempaka[0]} " in refused.text
+
+    done = await h.press(RINA_ID, refused.buttons[0][1])
+    assert "🗳 11 suara setuju Anda tercatat." in done.text
+    async with h.uows() as uow:
+        voted = {i for i in [*cempaka, joined.id] if await uow.committee_votes.list_for(i)}
+    assert voted == {*cempaka, joined.id}
