@@ -39,6 +39,13 @@ async def _raised_to_the_admins(h: Harness) -> int:
     return pid
 
 
+async def _state(h: Harness, pid: int) -> ProposalState | None:
+    """The stored state of proposal PID (None when there is no such proposal)."""
+    async with h.uows() as uow:
+        proposal = await uow.proposals.get(pid)
+    return None if proposal is None else proposal.state
+
+
 async def test_an_admin_approving_a_card_raised_to_the_admins_sees_it_decided(
     h: Harness,
 ) -> None:
@@ -59,9 +66,7 @@ async def test_an_admin_approving_a_card_raised_to_the_admins_sees_it_decided(
         if c.method == "editMessageText" and int(c.params["chat_id"]) == ADMIN_ID
     ]
     assert "Disetujui oleh Andi Operator" in edit.text and edit.buttons == []
-    async with h.uows() as uow:
-        proposal = await uow.proposals.get(pid)
-    assert proposal is not None and proposal.state == ProposalState.APPROVED
+    assert await _state(h, pid) == ProposalState.APPROVED
 
 
 async def test_an_admin_rejecting_a_card_raised_to_the_admins_sees_it_rejected(
@@ -80,9 +85,7 @@ async def test_an_admin_rejecting_a_card_raised_to_the_admins_sees_it_rejected(
     ]
     assert int(edit.params["message_id"]) == 999
     assert "Ditolak oleh Andi Operator" in edit.text and "masih kekurangan perawat" in edit.text
-    async with h.uows() as uow:
-        proposal = await uow.proposals.get(pid)
-    assert proposal is not None and proposal.state == ProposalState.REJECTED
+    assert await _state(h, pid) == ProposalState.REJECTED
 
 
 async def test_an_admin_opens_no_card_that_was_not_raised_to_them(h: Harness) -> None:
