@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import html
 
-from core.domain import ProposalState
+from core.domain import ProposalState, TransferProposal
 from tests.handlers.conftest import Harness
 from tests.handlers.test_phone import seed_move
 from tests.support.handler_agency import ADMIN, RINA
@@ -14,12 +14,18 @@ from tests.support.handler_agency import ADMIN, RINA
 ADMIN_ID = 701
 
 
-async def test_group_yes_decides_only_the_moves_its_confirmation_named(h: Harness) -> None:
-    first_id = await seed_move(h)  # Siti, PKM-A -> PKM-B; ADMIN approves everywhere
+async def one_move_for_the_admin(h: Harness) -> tuple[int, TransferProposal]:
+    """Siti's move PKM-A -> PKM-B (its id and itself), waiting for ADMIN, who is registered."""
+    first_id = await seed_move(h)
     async with h.uows() as uow:
         first = await uow.proposals.get(first_id)
     assert first is not None
     await h.register(ADMIN_ID, ADMIN.nip)
+    return first_id, first
+
+
+async def test_group_yes_decides_only_the_moves_its_confirmation_named(h: Harness) -> None:
+    first_id, first = await one_move_for_the_admin(h)
     confirm = await h.press(ADMIN_ID, f"dg:ag:{first.plan_id}:0")
     assert "Setujui 1 usulan" in html.unescape(confirm.text).replace("<b>", "")
     (yes_label, yes_data), _ = confirm.buttons
@@ -55,11 +61,7 @@ async def test_group_yes_decides_only_the_moves_its_confirmation_named(h: Harnes
 
 async def test_group_yes_without_its_fingerprint_decides_nothing(h: Harness) -> None:
     # A yes-button of an older bot (no fingerprint) cannot say what it named: ask again.
-    first_id = await seed_move(h)
-    async with h.uows() as uow:
-        first = await uow.proposals.get(first_id)
-    assert first is not None
-    await h.register(ADMIN_ID, ADMIN.nip)
+    first_id, first = await one_move_for_the_admin(h)
     again = await h.press(ADMIN_ID, f"dg:yg:{first.plan_id}:0")
     assert "Kelompok ini berubah" in again.text
     async with h.uows() as uow:
@@ -68,11 +70,7 @@ async def test_group_yes_without_its_fingerprint_decides_nothing(h: Harness) -> 
 
 
 async def test_a_press_naming_an_unknown_digest_action_is_a_stale_button(h: Harness) -> None:
-    first_id = await seed_move(h)
-    async with h.uows() as uow:
-        first = await uow.proposals.get(first_id)
-    assert first is not None
-    await h.register(ADMIN_ID, ADMIN.nip)
+    first_id, first = await one_move_for_the_admin(h)
     h.request.forget()
     answer = await h.press(ADMIN_ID, f"dg:zz:{first.plan_id}:0")
     assert answer.text == "Tombol ini sudah tidak berlaku. Mulai lagi dari perintahnya."
