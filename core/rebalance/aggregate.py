@@ -257,7 +257,10 @@ def aggregate_plan(ci: CompiledInstance, agg: AggregateLP, aspirations: Columns)
     from core.rebalance.candidates import allowed_pairs, columns_from_pairs, move_rules
 
     rules = move_rules(ci)
-    asp = agg.aspiration_taken >= 0.5
+    # aspiration moves at 0.5 or more, the larger first: one per employee
+    asp = np.nonzero(agg.aspiration_taken >= 0.5)[0]
+    asp = asp[np.argsort(-agg.aspiration_taken[asp], kind="stable")]
+    asp = asp[np.unique(aspirations.emp[asp], return_index=True)[1]]
     emp_parts = [aspirations.emp[asp]]
     unit_parts = [aspirations.unit[asp]]
     taken = np.zeros(ci.n_employees, dtype=bool)
