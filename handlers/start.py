@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from html import escape
 
-from core.domain.access import load_caller
 from core.usecases.committee import sits_on_committee
 from core.usecases.registration import note_invitation_attempt, register_with_invitation
 from handlers.access import Turn, handler
@@ -45,11 +44,9 @@ async def start(turn: Turn) -> None:
             language=language,
             now=turn.context.now(),
         )
-        caller = await load_caller(uow, turn.user_id)
-    if caller is None:  # pragma: no cover - just bound
-        return
+    caller = registration.caller
     t = translator(caller.account.language)
-    name = escape(registration.employee.name)
+    name = escape(caller.employee.name)
     greeting = (
         t("start.registered", name=name)
         if registration.newly_bound

@@ -89,6 +89,12 @@ async def load_caller(uow: UnitOfWork, telegram_user_id: int) -> Caller | None:
     account = await uow.accounts.get_by_telegram(telegram_user_id)
     if account is None or account.blocked:
         return None
+    return await caller_of(uow, account)
+
+
+async def caller_of(uow: UnitOfWork, account: TelegramAccount) -> Caller | None:
+    """The person acting through ACCOUNT (blocked or not), with their grants; None when the
+    employee record it is bound to is gone."""
     employee = await uow.employees.get(account.nip)
     if employee is None:
         return None

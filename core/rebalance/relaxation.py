@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -545,30 +545,19 @@ def solve_relaxation(
             chosen = chosen[np.argsort(rc_full[chosen])[:MAX_ADDED_PER_ROUND]]
         active = active.copy()
         active[chosen] = True
-    lp_obj = float("nan")
-    form_out: Formulation | None = None
-    if last is not None:
-        form_out, result, cols = last
+    if last is None:
         x = np.zeros(cols.size)
-        x[form_out.active] = np.clip(result.values[: form_out.n_moves], 0.0, 1.0)
-        lp_obj = result.objective
-        if priced_out:
-            best_bound = max(best_bound, lp_obj)
-    else:
-        x = np.zeros(cols.size)
-    return Relaxation(
-        solved=last is not None,
-        priced_out=priced_out,
-        x=x,
-        lp_objective=lp_obj,
-        bound=float(best_bound),
-        active=active if form_out is None else _mask(cols.size, form_out.active),
+        nothing = _relaxation(False, cols, x, float("nan"), best_bound, priced_out, rounds, start)
+        return replace(nothing, active=active)
+    form_out, result, cols = last
+    x = np.zeros(cols.size)
+    x[form_out.active] = np.clip(result.values[: form_out.n_moves], 0.0, 1.0)
+    return replace(
+        _relaxation(True, cols, x, result.objective, best_bound, priced_out, rounds, start),
+        active=_mask(cols.size, form_out.active),
         formulation=form_out,
-        rounds=rounds,
-        seconds=time.perf_counter() - start,
-        columns=cols,
-        n_vars=form_out.n_vars if form_out else 0,
-        n_rows=form_out.n_rows if form_out else 0,
+        n_vars=form_out.n_vars,
+        n_rows=form_out.n_rows,
     )
 
 
@@ -597,17 +586,8 @@ def _solve_implicit(
         ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
     )
     if deadline - time.perf_counter() <= 0.05:
-        return Relaxation(
-            solved=False,
-            priced_out=False,
-            x=np.zeros(cols.size),
-            lp_objective=float("nan"),
-            bound=-np.inf,
-            active=np.ones(cols.size, dtype=bool),
-            formulation=None,
-            rounds=0,
-            seconds=time.perf_counter() - start,
-            columns=cols,
+        return _relaxation(
+            False, cols, np.zeros(cols.size), float("nan"), -np.inf, False, 0, start
         )
     master = MasterLP(ci, segs) if warm is None else warm.master
     master.add_columns(cols, cols)
@@ -698,23 +678,40 @@ def _solve_implicit(
         # pool at 0, as they are in the master: the pool matches the master's columns
         x[np.searchsorted(column_codes(ci, cols), column_codes(ci, solved_cols))] = sol.x
         lp_obj = sol.objective
-        if priced_out:
-            best_bound = max(best_bound, lp_obj)
+    return replace(
+        _relaxation(last is not None, cols, x, lp_obj, best_bound, priced_out, rounds, start),
+        n_vars=master.n_vars,
+        n_rows=n_rows,
+        cap_prices=cap_prices,
+        master=master if last is not None else None,
+    )
+
+
+def _relaxation(
+    solved: bool,
+    cols: Columns,
+    x: FloatArray,
+    lp_objective: float,
+    best_bound: float,
+    priced_out: bool,
+    rounds: int,
+    start: float,
+) -> Relaxation:
+    """How a column-generation run ended, with every column of `cols` active and no
+    formulation (a caller replaces what its path adds). The bound is `best_bound`, the best
+    Lagrangian bound, or the LP objective when pricing came out clean, as the LP is then optimal
+    over every allowed move; `seconds` counts from `start` (time.perf_counter)."""
     return Relaxation(
-        solved=last is not None,
+        solved=solved,
         priced_out=priced_out,
         x=x,
-        lp_objective=lp_obj,
-        bound=float(best_bound),
+        lp_objective=lp_objective,
+        bound=float(max(best_bound, lp_objective) if priced_out else best_bound),
         active=np.ones(cols.size, dtype=bool),
         formulation=None,
         rounds=rounds,
         seconds=time.perf_counter() - start,
         columns=cols,
-        n_vars=master.n_vars,
-        n_rows=n_rows,
-        cap_prices=cap_prices,
-        master=master if last is not None else None,
     )
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from core.domain import AuditEvent, Employee, TelegramAccount
+from core.domain import AuditEvent, TelegramAccount
+from core.domain.access import Caller, caller_of
 from core.domain.errors import DomainError, StaleAction
 from core.ports import UnitOfWork
 from core.usecases.invitations import hash_invitation_code
@@ -50,10 +51,11 @@ class AlreadyRegisteredElsewhere(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Registration:
-    """The outcome of opening an invitation."""
+    """The outcome of opening an invitation: the person now acting through the account (their
+    account, employee record and grants), and whether this call bound it (False: it was already
+    bound to them)."""
 
-    account: TelegramAccount
-    employee: Employee
+    caller: Caller
     newly_bound: bool
 
 
@@ -87,7 +89,8 @@ async def register_with_invitation(
     language: str,
     now: dt.datetime,
 ) -> Registration:
-    """Bind TELEGRAM_USER_ID to the invited employee, spending the code; commits."""
+    """Bind TELEGRAM_USER_ID to the invited employee, spending the code; commits. Returns the
+    registrant as a `Caller` (with their grants, read after the commit)."""
     invitation = await uow.invitations.get(hash_invitation_code(code))
     if invitation is None:
         raise InvitationUnknown()
@@ -95,10 +98,7 @@ async def register_with_invitation(
     if existing is not None and not existing.blocked:
         if existing.nip != invitation.nip:
             raise AlreadyRegisteredElsewhere()
-        employee = await uow.employees.get(existing.nip)
-        if employee is None:
-            raise InvitationUnknown()
-        return Registration(existing, employee, newly_bound=False)
+        return Registration(await _acting_through(uow, existing), newly_bound=False)
     if invitation.used_at is not None:
         raise InvitationUsed(used_at=invitation.used_at)
     if now >= invitation.expires_at:
@@ -126,7 +126,16 @@ async def register_with_invitation(
         )
     )
     await uow.commit()
-    return Registration(account, employee, newly_bound=True)
+    return Registration(await _acting_through(uow, account), newly_bound=True)
+
+
+async def _acting_through(uow: UnitOfWork, account: TelegramAccount) -> Caller:
+    """The registrant acting through ACCOUNT; InvitationUnknown when their employee record is
+    gone."""
+    caller = await caller_of(uow, account)
+    if caller is None:
+        raise InvitationUnknown()
+    return caller
 
 
 async def unbind_accounts(uow: UnitOfWork, *, nip: str, actor: str, now: dt.datetime) -> int:

@@ -73,7 +73,7 @@ async def test_a_reissued_link_ends_the_unused_old_one_and_only_the_new_one_bind
             language="id",
             now=later + dt.timedelta(minutes=6),
         )
-    assert done.account.nip == NURSE.nip
+    assert done.caller.account.nip == NURSE.nip and done.newly_bound
     async with uow_factory() as uow:
         assert [a.telegram_user_id for a in await uow.accounts.list_for_nip(NURSE.nip)] == [502]
         # A used code is history, not a live code: issuing again leaves it as it was.
