@@ -283,9 +283,11 @@ def register(app: typer.Typer) -> None:
         if out.suffix.lower() != ".png":
             fail("cli.chart_png", 2, path=str(out))
         chart_language = _output_language(lang)
+        _check_out(out)
         settings = load_settings()
+        _require_database_file(settings)
         png, caption = asyncio.run(_render_chart(settings, plan, chart_language))
-        out.write_bytes(png)
+        _write_out(out, png)
         typer.echo(plain(caption))
         echo("cli.chart_written", path=str(out))
 

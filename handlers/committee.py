@@ -15,10 +15,10 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from core.domain import ProposalState, Role, TransferProposal
+from core.domain import ProposalState, Role
 from core.domain.errors import MessageValue, NotFound
 from core.domain.messages import ApprovalCard, CardOutcome, CommitteeFacts, CommitteeTally
-from core.usecases.approval.cards import card_payload, content_of, record_card_copy
+from core.usecases.approval.cards import card_payload, record_card_copy
 from core.usecases.approval.decisions import AlreadyDecided
 from core.usecases.committee import (
     AlreadyVoted,
@@ -28,16 +28,18 @@ from core.usecases.committee import (
     VoteOutcome,
     check_may_vote,
     committee_at,
-    minutes_for,
     sits_on_committee,
-    tally_of,
     vote,
     vote_many,
-    votes_at,
 )
 from core.usecases.dialogue import DialogueState, DissentAnswers
+from core.views.committee_card import (
+    MemberCard,
+    member_card,
+    member_card_from_digest,
+    vote_standings,
+)
 from core.views.digest import DigestEntry, DigestGroup, DigestView
-from core.views.proposals import may_view
 from handlers.access import Turn, handler
 from handlers.approval import (
     ask_reason,
@@ -153,21 +155,29 @@ def own_vote_line(t: Translator, approved: bool, reason: str | None) -> str:
 # --- presses -----------------------------------------------------------------------------------
 
 
-async def _card_payload(turn: Turn, proposal_id: int) -> tuple[TransferProposal, ApprovalCard]:
-    """The proposal and its card as of now (members only: anyone else is refused)."""
+async def _member_card(
+    turn: Turn, proposal_id: int, stage: int | None = None, *, with_minutes: bool = False
+) -> tuple[MemberCard, ApprovalCard]:
+    """The caller's card of PROPOSAL_ID as of now (core.views.committee_card refuses anyone
+    but a member) and its first screen at the proposal's stage now."""
     rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound()
-        content = await content_of(uow, proposal, rules, turn.context.now())
+        view = await member_card(
+            uow,
+            rules,
+            proposal_id=proposal_id,
+            member_nip=turn.me.nip,
+            now=turn.context.now(),
+            stage=stage,
+            with_minutes=with_minutes,
+        )
     card = ApprovalCard(
         proposal_id=proposal_id,
-        content=content,
-        stage=proposal.stage,
+        content=view.content,
+        stage=view.proposal.stage,
         stage_count=len(rules.stages),
     )
-    return proposal, card
+    return view, card
 
 
 def _committee(turn: Turn, stage: int) -> Committee | None:
@@ -270,7 +280,7 @@ async def _after_vote(
     """The pressed card after the vote: its first screen, the member's vote, the tally, or
     the stage's outcome once decided; only ℹ️ Rincian remains."""
     proposal_id = outcome.proposal.id or 0
-    _proposal, card = await _card_payload(turn, proposal_id)
+    _view, card = await _member_card(turn, proposal_id)
     rules = turn.context.rules.approval
     committee = rules.committee
     card = dataclasses.replace(
@@ -341,14 +351,12 @@ async def on_dissent_reason(turn: Turn, state: DialogueState, text: str) -> None
 
 async def _details(turn: Turn, proposal_id: int, stage: int, *, expanded: bool) -> None:
     """ℹ️ Rincian / 🔼 Ringkas: the card with the second layer and every vote so far."""
-    proposal, card = await _card_payload(turn, proposal_id)
+    view, card = await _member_card(turn, proposal_id, stage, with_minutes=True)
+    proposal, minutes, tally = view.proposal, view.minutes, view.tally
     rules = turn.context.rules.approval
     committee = rules.committee
     lines = card_text(turn.t, card, expanded=expanded).split("\n")
     lines.insert(1, committee_line(turn.t, committee.card_facts() if committee else None))
-    async with turn.context.uow() as uow:
-        minutes = await minutes_for(uow, proposal)
-        tally = await tally_of(uow, committee, proposal_id, stage) if committee else None
     mine = minutes is not None and any(v.member_nip == turn.me.nip for v in minutes.votes)
     voting = proposal.state == ProposalState.PENDING and proposal.stage == stage and not mine
     if expanded:
@@ -413,26 +421,19 @@ async def vote_notes(
     committee = view.committee
     if committee is None:
         return {}
-    rules = turn.context.rules.approval
-    notes: dict[int, str] = {}
     async with turn.context.uow() as uow:
-        for entry in entries:
-            line = entry.proposal
-            if entry.mine or not rules.stage_at(line.stage).committee:
-                continue
-            if line.state != ProposalState.PENDING:
-                continue
-            votes = await votes_at(uow, line.id, line.stage)
-            mine = next((v for v in votes if v.member_nip == turn.me.nip), None)
-            if mine is None:
-                continue
-            notes[line.id] = turn.t(
-                "digest.vote_status",
-                vote=turn.t("committee.word_yes" if mine.approved else "committee.word_no"),
-                yes=sum(1 for v in votes if v.approved),
-                members=len(committee.members),
-            )
-    return notes
+        standings = await vote_standings(
+            uow, turn.context.rules.approval, member_nip=turn.me.nip, entries=entries
+        )
+    return {
+        standing.proposal_id: turn.t(
+            "digest.vote_status",
+            vote=turn.t("committee.word_yes" if standing.approved else "committee.word_no"),
+            yes=standing.yes,
+            members=len(committee.members),
+        )
+        for standing in standings
+    }
 
 
 def vote_confirmation(
@@ -482,43 +483,20 @@ async def open_member_card(turn: Turn, proposal_id: int) -> bool:
     later votes and the decision edit it too; elsewhere the card without buttons and where
     the move stands. False (nothing sent) when the caller is not a member, or the move is
     not at the committee stage and the caller may open it as an approver
-    (`core.views.proposals.may_view`: the approver's card, with its buttons, is theirs)."""
+    (`core.views.committee_card.member_card_from_digest`: the approver's card, with its
+    buttons, is theirs)."""
     if not is_member(turn):
         return False
     rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
-        proposal = await uow.proposals.get(proposal_id)
-        if proposal is None:
-            raise NotFound()
-        at_stage = (
-            proposal.state == ProposalState.PENDING and rules.stage_at(proposal.stage).committee
+        view = await member_card_from_digest(
+            uow, rules, turn.me, proposal_id=proposal_id, now=turn.context.now()
         )
-        if (
-            not at_stage
-            and turn.me.has_role(Role.APPROVER)
-            and await may_view(
-                uow,
-                rules,
-                proposal_id=proposal_id,
-                viewer_nip=turn.me.nip,
-                now=turn.context.now(),
-            )
-        ):
-            return False
-        card = card_payload(
-            proposal, rules, await content_of(uow, proposal, rules, turn.context.now())
-        )
-        committee = committee_at(rules, proposal.stage)
-        tally = await tally_of(uow, committee, proposal_id, proposal.stage) if committee else None
-        mine = next(
-            (
-                v
-                for v in await votes_at(uow, proposal_id, proposal.stage)
-                if v.member_nip == turn.me.nip
-            ),
-            None,
-        )
-    if not at_stage or tally is None:
+    if view is None:
+        return False
+    proposal, tally, mine = view.proposal, view.tally, view.own_vote
+    card = card_payload(proposal, rules, view.content)
+    if not view.at_committee_stage or tally is None:
         text = card_text(turn.t, card)
         state = (
             turn.t("digest.waiting_stage", stage=proposal.stage + 1, stages=len(rules.stages))

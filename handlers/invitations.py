@@ -7,9 +7,10 @@ from html import escape
 from telegram import InlineKeyboardMarkup
 
 from core.domain import Role, ScopeKind, Unit
-from core.domain.access import OutOfScope, units_in_scope
+from core.domain.access import OutOfScope
 from core.usecases.dialogue import DialogueState, InvitationAnswers
 from core.usecases.invitations import invitations_csv, issue_invitations
+from core.views.scopes import units_in_role
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.keyboards import button, unit_keyboard
 
@@ -21,9 +22,11 @@ def _admin_everywhere(turn: Turn) -> bool:
     return any(g.role == Role.ADMIN and g.scope_kind == ScopeKind.ALL for g in turn.me.grants)
 
 
-async def _units(turn: Turn) -> list[Unit]:
+async def _units(turn: Turn, matching: str = "") -> list[Unit]:
+    """The units the caller may invite into (core.views.scopes), those MATCHING a typed text
+    when given."""
     async with turn.context.uow() as uow:
-        return units_in_scope(turn.me, Role.ADMIN, await uow.units.list())
+        return list(await units_in_role(uow, turn.me, Role.ADMIN, matching=matching))
 
 
 def _keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
@@ -109,7 +112,7 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
 async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
     """Typed part of a unit's name: the matching units of the admin's scope."""
     needle = text.strip().lower()
-    units = [u for u in await _units(turn) if needle in u.name.lower() or needle in u.code.lower()]
+    units = await _units(turn, needle)
     if not needle or not units:
         await turn.say_key("aspiration.no_match", text=escape(text.strip()[:60]))
         return

@@ -9,8 +9,7 @@ from html import escape
 from telegram import Document, InlineKeyboardMarkup
 
 from core.domain import Activity, Role, Unit
-from core.domain.access import OutOfScope, units_in_scope
-from core.domain.errors import NotFound
+from core.domain.access import OutOfScope
 from core.usecases.dialogue import DialogueState, WorkloadAnswers
 from core.usecases.safe_files import parse_with_budget
 from core.usecases.workload import (
@@ -23,6 +22,7 @@ from core.usecases.workload import (
     report_months,
     reportable_jabatan,
 )
+from core.views.scopes import activities_to_report, units_in_role
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.formatting import figures_text, preview_text
 from handlers.keyboards import button, keyboard, unit_keyboard
@@ -32,10 +32,11 @@ FEATURE = WorkloadAnswers.FLOW
 PER_PAGE = 8
 
 
-async def _scoped_units(turn: Turn) -> list[Unit]:
+async def _scoped_units(turn: Turn, matching: str = "") -> list[Unit]:
+    """The units the caller reports for (core.views.scopes), those MATCHING a typed text
+    when given."""
     async with turn.context.uow() as uow:
-        units = await uow.units.list()
-    return units_in_scope(turn.me, Role.SUPERVISOR, units)
+        return list(await units_in_role(uow, turn.me, Role.SUPERVISOR, matching=matching))
 
 
 @handler(role=Role.SUPERVISOR)
@@ -111,12 +112,11 @@ def _entered(answers: WorkloadAnswers) -> MonthlyVolumes:
 
 
 async def _activities(turn: Turn, state: DialogueState) -> list[Activity]:
+    """The activities of the dialogue's unit and jabatan (core.views.scopes: the caller must
+    still supervise the unit)."""
     answers = _answers(state)
     async with turn.context.uow() as uow:
-        found = await uow.activities.list_for(answers.unit, answers.jabatan)
-    if not found:
-        raise NotFound(unit=answers.unit)
-    return list(found)
+        return list(await activities_to_report(uow, turn.me, answers.unit, answers.jabatan))
 
 
 async def _ask_volume(turn: Turn, state: DialogueState) -> None:
@@ -214,9 +214,9 @@ async def on_press(turn: Turn) -> None:
 
 
 async def _units_from(turn: Turn, codes: Sequence[str]) -> list[Unit]:
-    async with turn.context.uow() as uow:
-        found = [await uow.units.get(c) for c in codes]
-    return [u for u in found if u is not None and turn.me.may_act_on_unit(Role.SUPERVISOR, u)]
+    """Those of CODES, in their order, that the caller still reports for."""
+    scoped = {u.code: u for u in await _scoped_units(turn)}
+    return [scoped[c] for c in codes if c in scoped]
 
 
 def _info(state: DialogueState) -> TemplateInfo:
@@ -276,12 +276,7 @@ def _need_line(turn: Turn, preview: WorkloadPreview) -> str:
 async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
     """A typed volume (step `volume`), or a unit search (step `unit`)."""
     if state.step == "unit":
-        needle = text.strip().lower()
-        units = [
-            u
-            for u in await _scoped_units(turn)
-            if needle in u.name.lower() or needle in u.code.lower()
-        ]
+        units = await _scoped_units(turn, text)
         if not units:
             await turn.say_key("aspiration.no_match", text=escape(text.strip()[:60]))
             return

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -66,6 +66,16 @@ TRACE = False  # print one line per round to stderr (profiling aid)
 # With implicit pricing, at most this many rounds (None: until pricing is clean, the gap is
 # closed or time runs out); tests lower it to stop column generation short of its bound.
 MAX_ROUNDS: int | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StartDuals:
+    """Where implicit column generation starts: the master (rows laid out, no columns yet),
+    duals in its row layout with the signs of `_row_duals`, and their proven bound."""
+
+    master: MasterLP
+    duals: FloatArray
+    bound: float
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -443,8 +453,14 @@ def solve_relaxation(
     gap_tolerance: float = 0.0,
     index: PricingIndex | None = None,
     pricing_estimate: float = 0.0,
+    warm: StartDuals | None = None,
 ) -> Relaxation:
     """Column generation until pricing is clean, the gap is closed, or the deadline passes.
+
+    `warm` (implicit pricing only): the master to grow (its rows laid out, no columns yet)
+    and duals in its row layout with their proven Lagrangian bound (e.g. the aggregate LP's,
+    aggregate.py): the best bound starts there, and the flow bound's cap prices come from
+    them unless a round finds a better bound.
 
     `pricing_estimate` (seconds, implicit pricing only): how long one pricing pass over every
     employee is expected to take before one was measured; each LP solve stops early enough to
@@ -458,7 +474,9 @@ def solve_relaxation(
     it are priced implicitly (`price_outside`); the pool grows by the moves pricing adds.
     """
     if index is not None:
-        return _solve_implicit(ci, cols, segs, deadline, gap_tolerance, index, pricing_estimate)
+        return _solve_implicit(
+            ci, cols, segs, deadline, gap_tolerance, index, pricing_estimate, warm
+        )
     start = time.perf_counter()
     status_quo = float(
         ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
@@ -527,30 +545,19 @@ def solve_relaxation(
             chosen = chosen[np.argsort(rc_full[chosen])[:MAX_ADDED_PER_ROUND]]
         active = active.copy()
         active[chosen] = True
-    lp_obj = float("nan")
-    form_out: Formulation | None = None
-    if last is not None:
-        form_out, result, cols = last
+    if last is None:
         x = np.zeros(cols.size)
-        x[form_out.active] = np.clip(result.values[: form_out.n_moves], 0.0, 1.0)
-        lp_obj = result.objective
-        if priced_out:
-            best_bound = max(best_bound, lp_obj)
-    else:
-        x = np.zeros(cols.size)
-    return Relaxation(
-        solved=last is not None,
-        priced_out=priced_out,
-        x=x,
-        lp_objective=lp_obj,
-        bound=float(best_bound),
-        active=active if form_out is None else _mask(cols.size, form_out.active),
+        nothing = _relaxation(False, cols, x, float("nan"), best_bound, priced_out, rounds, start)
+        return replace(nothing, active=active)
+    form_out, result, cols = last
+    x = np.zeros(cols.size)
+    x[form_out.active] = np.clip(result.values[: form_out.n_moves], 0.0, 1.0)
+    return replace(
+        _relaxation(True, cols, x, result.objective, best_bound, priced_out, rounds, start),
+        active=_mask(cols.size, form_out.active),
         formulation=form_out,
-        rounds=rounds,
-        seconds=time.perf_counter() - start,
-        columns=cols,
-        n_vars=form_out.n_vars if form_out else 0,
-        n_rows=form_out.n_rows if form_out else 0,
+        n_vars=form_out.n_vars,
+        n_rows=form_out.n_rows,
     )
 
 
@@ -562,6 +569,7 @@ def _solve_implicit(
     gap_tolerance: float,
     index: PricingIndex,
     pricing_estimate: float = 0.0,
+    warm: StartDuals | None = None,
 ) -> Relaxation:
     """Column generation with the moves outside the pool priced implicitly and the master LP
     re-optimised from its last basis (master.py).
@@ -578,22 +586,15 @@ def _solve_implicit(
         ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
     )
     if deadline - time.perf_counter() <= 0.05:
-        return Relaxation(
-            solved=False,
-            priced_out=False,
-            x=np.zeros(cols.size),
-            lp_objective=float("nan"),
-            bound=-np.inf,
-            active=np.ones(cols.size, dtype=bool),
-            formulation=None,
-            rounds=0,
-            seconds=time.perf_counter() - start,
-            columns=cols,
+        return _relaxation(
+            False, cols, np.zeros(cols.size), float("nan"), -np.inf, False, 0, start
         )
-    master = MasterLP(ci, segs)
+    master = MasterLP(ci, segs) if warm is None else warm.master
     master.add_columns(cols, cols)
     center: FloatArray | None = None  # the duals of the best bound so far
     best_bound = -np.inf
+    if warm is not None and np.isfinite(warm.bound):
+        center, best_bound = warm.duals, warm.bound
     last: tuple[MasterSolution, Columns, int] | None = None
     priced_out = False
     rounds = 0
@@ -677,19 +678,8 @@ def _solve_implicit(
         # pool at 0, as they are in the master: the pool matches the master's columns
         x[np.searchsorted(column_codes(ci, cols), column_codes(ci, solved_cols))] = sol.x
         lp_obj = sol.objective
-        if priced_out:
-            best_bound = max(best_bound, lp_obj)
-    return Relaxation(
-        solved=last is not None,
-        priced_out=priced_out,
-        x=x,
-        lp_objective=lp_obj,
-        bound=float(best_bound),
-        active=np.ones(cols.size, dtype=bool),
-        formulation=None,
-        rounds=rounds,
-        seconds=time.perf_counter() - start,
-        columns=cols,
+    return replace(
+        _relaxation(last is not None, cols, x, lp_obj, best_bound, priced_out, rounds, start),
         n_vars=master.n_vars,
         n_rows=n_rows,
         cap_prices=cap_prices,
@@ -697,7 +687,55 @@ def _solve_implicit(
     )
 
 
+def _relaxation(
+    solved: bool,
+    cols: Columns,
+    x: FloatArray,
+    lp_objective: float,
+    best_bound: float,
+    priced_out: bool,
+    rounds: int,
+    start: float,
+) -> Relaxation:
+    """How a column-generation run ended, with every column of `cols` active and no
+    formulation (a caller replaces what its path adds). The bound is `best_bound`, the best
+    Lagrangian bound, or the LP objective when pricing came out clean, as the LP is then optimal
+    over every allowed move; `seconds` counts from `start` (time.perf_counter)."""
+    return Relaxation(
+        solved=solved,
+        priced_out=priced_out,
+        x=x,
+        lp_objective=lp_objective,
+        bound=float(max(best_bound, lp_objective) if priced_out else best_bound),
+        active=np.ones(cols.size, dtype=bool),
+        formulation=None,
+        rounds=rounds,
+        seconds=time.perf_counter() - start,
+        columns=cols,
+    )
+
+
 def _mask(size: int, idx: IntArray) -> BoolArray:
     out = np.zeros(size, dtype=bool)
     out[idx] = True
     return out
+
+
+def priced_at(
+    ci: CompiledInstance,
+    index: PricingIndex,
+    pool: Columns,
+    rows: ModelRows,
+    duals: FloatArray,
+    near_zero: float,
+    per_employee: int,
+) -> tuple[FloatArray, float, Columns]:
+    """Duals from outside column generation (e.g. the aggregate LP's, in the layout of
+    `rows`) made valid (`_row_duals`), their Lagrangian bound over every allowed move (the
+    `pool` priced directly, the moves outside it by `price_outside`), and the moves outside
+    the pool that `price_outside` would add at them (below `near_zero`, up to `per_employee`
+    per employee)."""
+    y = _row_duals(rows, duals)
+    outside = price_outside(ci, index, pool, rows, y, near_zero, per_employee)
+    rc = reduced_costs_without_assign(ci, pool, rows, y)
+    return y, lagrangian_bound(ci, pool, rows, y, rc, outside.min_rc), outside.new

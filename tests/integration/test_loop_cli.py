@@ -121,3 +121,28 @@ def test_chart_renders_the_stored_plan_for_a_phone_and_prints_its_caption(
         env={"MUTASI_DATABASE_URL": database},
     )
     assert result.exit_code == 2 and "tidak ada rencana nomor 99" in result.output
+
+
+def test_chart_refuses_a_missing_folder_or_database_file_before_any_work(
+    database: str, tmp_path: Path
+) -> None:
+    mutasi(database, "rebalance", "--time-limit", "5")
+    nowhere = tmp_path / "tidak-ada" / "grafik.png"
+    result = CliRunner().invoke(
+        build_app(),
+        ["chart", "--plan", "1", "--out", str(nowhere)],
+        env={"MUTASI_DATABASE_URL": database},
+    )
+    assert result.exit_code == 2, result.output
+    assert f"folder {nowhere.parent} tidak ada" in result.output
+    assert "Traceback" not in result.output and not nowhere.parent.exists()
+
+    missing = tmp_path / "belum-ada.sqlite3"
+    result = CliRunner().invoke(
+        build_app(),
+        ["chart", "--plan", "1", "--out", str(tmp_path / "grafik.png")],
+        env={"MUTASI_DATABASE_URL": f"sqlite+aiosqlite:///{missing}"},
+    )
+    assert result.exit_code == 2, result.output
+    assert f"berkas database {missing} belum ada" in result.output
+    assert not missing.exists() and not (tmp_path / "grafik.png").exists()

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from core.domain.eligibility import RuleSettings
 from core.rebalance import check_plan, solve
-from core.rebalance.model import Instance, Solution
+from core.rebalance.compiled import rule_settings
+from core.rebalance.model import Instance, Policy, Solution
 from tests.unit.rebalance.builders import instance, person, unit
 
 DAY = dt.date(2026, 12, 1)
@@ -238,3 +240,23 @@ def test_a_contract_end_without_a_tmt_is_refused() -> None:
     doc["tmt"] = None
     with pytest.raises(InstanceError, match="no tmt"):
         Instance.from_dict(doc)
+
+
+def test_the_policy_hands_every_rule_setting_to_the_rules() -> None:
+    """Every RuleSettings field is read from the policy field of its name, and a default policy
+    gives the rules' own defaults (the two classes spell the defaults each)."""
+    assert rule_settings(Policy()) == RuleSettings()
+    custom = Policy(
+        min_tenure_months=7,
+        teacher_min_tenure_months=9,
+        retirement_guard_months=3,
+        max_tenure_months=30,
+        skp_gate=False,
+    )
+    assert rule_settings(custom) == RuleSettings(
+        min_tenure_months=7,
+        teacher_min_tenure_months=9,
+        retirement_guard_months=3,
+        max_tenure_months=30,
+        skp_gate=False,
+    )
