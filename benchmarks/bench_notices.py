@@ -324,7 +324,7 @@ async def seed_notices(b: Bench, notices: int, others: int) -> None:
                 nip,
                 origin,
                 destination,
-                Explanation.from_dict(explanation(origin, destination)),
+                explanation=Explanation.from_dict(explanation(origin, destination)),
                 state=ProposalState.APPROVED,
                 tmt=dt.date(2027, 1, 1),
                 decided_at=now,

@@ -61,7 +61,9 @@ def _as_proposal(move: Move, proposal: TransferProposal | None) -> TransferPropo
         return proposal
     from core.domain import TransferProposal
 
-    return TransferProposal(0, 0, move.employee, move.from_unit, move.to_unit, move.explanation)
+    return TransferProposal(
+        0, 0, move.employee, move.from_unit, move.to_unit, explanation=move.explanation
+    )
 
 
 async def preview_plan_text(

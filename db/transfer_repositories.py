@@ -110,15 +110,7 @@ def proposal_from_row(row: TransferProposalRow | Row[Any]) -> TransferProposal:
 
 
 def _line_from_row(row: Row[Any]) -> ProposalLine:
-    return ProposalLine(
-        row.id,
-        row.plan_id,
-        row.nip,
-        row.from_unit,
-        row.to_unit,
-        ProposalState(row.state),
-        row.stage,
-    )
+    return from_row(ProposalLine, row, state=ProposalState(row.state))
 
 
 class SqlProposalRepository(SqlRepository):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -227,17 +227,26 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
-class TransferProposal:
-    """One proposed move of one employee, with the engine's explanation."""
+class ProposalHead:
+    """What every read of a transfer proposal shows: who (`nip`) moves from `from_unit` to
+    `to_unit` in plan `plan_id`, and where the proposal stands (its state and approval stage);
+    `id` is None until it is stored. A `TransferProposal` is a head with the engine's
+    explanation and the dates of its life; a `ProposalLine` is the head of a stored one."""
 
     id: int | None
     plan_id: int
     nip: str
     from_unit: str
     to_unit: str
-    explanation: Explanation
     state: ProposalState = ProposalState.PENDING
     stage: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TransferProposal(ProposalHead):
+    """One proposed move of one employee (its `ProposalHead`), with the engine's explanation."""
+
+    explanation: Explanation = field(kw_only=True)
     tmt: dt.date | None = None
     decided_at: dt.datetime | None = None
     #: The jabatan needs a practice licence (SIP) tied to one facility: a new one before the TMT.
@@ -255,18 +264,11 @@ class TransferProposal:
 
 
 @dataclass(frozen=True, slots=True)
-class ProposalLine:
-    """A proposal as one line of a list (the approval digest): who moves from where to where,
-    its state and stage; without the engine's explanation (read it with
-    `ProposalRepository.get` for the few lines shown)."""
+class ProposalLine(ProposalHead):
+    """A stored proposal as one line of a list (the approval digest): its head alone, without
+    the engine's explanation (read it with `ProposalRepository.get` for the few lines shown)."""
 
     id: int
-    plan_id: int
-    nip: str
-    from_unit: str
-    to_unit: str
-    state: ProposalState = ProposalState.PENDING
-    stage: int = 0
 
 
 #: The stage number an objection's ruling is recorded with (one per proposal; approval stages

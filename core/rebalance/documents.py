@@ -99,6 +99,9 @@ class SolveStats(TypedDict, total=False):
     flow_bound_iterations: int
     flow_bound_arcs: int
     gap_tolerance: float  # the stopping rule's share of the achievable improvement
+    first_pool: str  # implicit pricing: "aggregate" (aggregate.py's duals) or "status-quo"
+    aggregate_bound: float  # the Lagrangian bound at the aggregate LP's duals
+    aggregate_plan_objective: float  # the plan carrying out the aggregate LP's counts
 
 
 class SolutionDocument(TypedDict):

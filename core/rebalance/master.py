@@ -303,9 +303,13 @@ class MasterLP:
         self.cols = cols
 
     def rows(self) -> ModelRows:
-        """The row positions now, with spouse rows pointing at columns of the current pool."""
-        assert self.cols is not None
-        codes = column_codes(self.ci, self.cols)
+        """The row positions now, with spouse rows pointing at columns of the current pool
+        (before any column: the balance, cap and total rows alone)."""
+        codes = (
+            column_codes(self.ci, self.cols)
+            if self.cols is not None
+            else np.zeros(0, dtype=np.int64)
+        )
         sp_codes = np.array(self.sp_code, dtype=np.int64)
         return ModelRows(
             segments=self.segs,

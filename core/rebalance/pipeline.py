@@ -36,7 +36,7 @@ from core.rebalance.formulation import Segments, build_formulation, build_segmen
 from core.rebalance.greedy import greedy_descent
 from core.rebalance.model import Instance, Solution
 from core.rebalance.pricing import PricingIndex, build_index, price_moves
-from core.rebalance.relaxation import Relaxation, solve_relaxation
+from core.rebalance.relaxation import Relaxation, StartDuals, priced_at, solve_relaxation
 from core.rebalance.validator import PlanRejected, validate_plan
 
 DEFAULT_TIME_LIMIT = 60.0
@@ -48,6 +48,13 @@ OPTIMALITY_TOL = 1e-6  # relative: objective within this of the bound counts as 
 # priced implicitly (pricing.py), so memory and time stop growing with employees x units.
 FULL_ENUMERATION_MAX = 400_000
 INITIAL_PER_EMPLOYEE = 6  # best moves per employee at status-quo marginal costs, to start
+# With the aggregate LP's duals (aggregate.py): the first pool takes up to this many moves per
+# employee priced below AGGREGATE_NEAR_ZERO points, and the aggregate LP at most this share of
+# the time limit (else the status quo's marginal costs price the first pool).
+AGGREGATE_PER_EMPLOYEE = 6
+AGGREGATE_NEAR_ZERO = 1.0
+AGGREGATE_SHARE = 0.15
+USE_AGGREGATE = True
 # The first plan (descent over the starting columns) gets at most this share of the limit.
 FIRST_PLAN_SHARE = 0.15
 # Validation and explanations take about this many times the candidates phase (both grow with
@@ -136,6 +143,53 @@ def starting_columns(ci: CompiledInstance, index: PricingIndex) -> Columns:
     quo's marginal imbalance costs."""
     pool = aspiration_columns(ci, index.rules)
     return merge_columns(ci, pool, marginal_columns(ci, index, ci.pair_base, INITIAL_PER_EMPLOYEE))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AggregateStart:
+    """The first pool priced at the aggregate LP's duals, and where column generation starts."""
+
+    columns: Columns  # the first pool (the plan's moves included)
+    start: StartDuals
+    plan: IntArray  # employee -> unit: the aggregate LP's counts carried out (aggregate_plan)
+    objective: float  # of the aggregate LP (an estimate)
+    lp_seconds: float  # building and solving the aggregate LP
+    pricing_seconds: float  # the pricing pass over every employee at those duals
+
+
+def aggregate_start(
+    ci: CompiledInstance, index: PricingIndex, segs: Segments, time_limit: float
+) -> AggregateStart | None:
+    """Solve the aggregate LP (aggregate.py) and price every allowed move at its duals: the
+    first pool is every allowed aspiration move plus each employee's AGGREGATE_PER_EMPLOYEE
+    cheapest moves below AGGREGATE_NEAR_ZERO, and the Lagrangian bound at those duals is a
+    bound over every allowed move; the moves of `aggregate_plan` join the pool and make a
+    plan. None when HiGHS does not solve it within `time_limit`."""
+    from core.rebalance.aggregate import aggregate_plan, solve_aggregate
+    from core.rebalance.master import MasterLP
+
+    master = MasterLP(ci, segs)
+    rows = master.rows()
+    pool = aspiration_columns(ci, index.rules)
+    agg = solve_aggregate(ci, rows, pool, time_limit)
+    if agg.status != "OPTIMAL":
+        return None
+    pricing_start = time.perf_counter()
+    y, bound, new = priced_at(
+        ci, index, pool, rows, agg.duals, AGGREGATE_NEAR_ZERO, AGGREGATE_PER_EMPLOYEE
+    )
+    pricing_seconds = time.perf_counter() - pricing_start
+    moves = aggregate_plan(ci, agg, pool)
+    plan = ci.emp_unit.copy()
+    plan[moves.emp] = moves.unit
+    return AggregateStart(
+        add_new(ci, merge_columns(ci, pool, new), moves),
+        StartDuals(master, y, bound),
+        plan,
+        agg.objective,
+        agg.seconds,
+        pricing_seconds,
+    )
 
 
 def alternative_columns(ci: CompiledInstance, index: PricingIndex, plan: IntArray) -> Columns:
@@ -371,10 +425,18 @@ def solve(
     if gap_tolerance is None:
         gap_tolerance = default_gap_tolerance(potential)
     index: PricingIndex | None = None
+    start: AggregateStart | None = None
     if potential > full_enumeration_max:
         index = build_index(ci, move_rules(ci))
-        cols = starting_columns(ci, index)
         segs = build_segments(ci, None)
+        if USE_AGGREGATE:
+            start = aggregate_start(ci, index, segs, AGGREGATE_SHARE * time_limit)
+        cols = starting_columns(ci, index) if start is None else start.columns
+        if start is not None:
+            # the aggregate LP is LP work: timed in the lp phase
+            lap("candidates")
+            phases["candidates"] = round(phases["candidates"] - start.lp_seconds, 3)
+            phases["lp"] = round(start.lp_seconds, 3)
     else:
         cols = build_columns(ci)
         segs = build_segments(ci, cols)
@@ -390,10 +452,15 @@ def solve(
     cpsat_share = min(8.0, 0.08 * time_limit)
     # a plan within the first seconds, whatever happens to the LP
     first_until = min(time.perf_counter() + FIRST_PLAN_SHARE * time_limit, deadline - reserve)
-    first_plan = greedy_descent(ci, cols, first_until, min_sweeps=1)
+    first_plan = greedy_descent(
+        ci, cols, first_until, start=None if start is None else start.plan, min_sweeps=1
+    )
     lap("integer_plan")
     pricing_estimate = 0.0
-    if index is not None:
+    if start is not None:
+        # the pool priced at the aggregate duals already points where the LP will go
+        pricing_estimate = PRICING_PER_MARGINAL_PASS * start.pricing_seconds
+    elif index is not None:
         # the first plan's staffing prices moves closer to the LP's duals than the status quo
         staff = ci.staff_of(first_plan)
         priced_at = time.perf_counter()
@@ -404,7 +471,10 @@ def solve(
     lap("candidates")
     # the candidates phase is now measured whole (the explanations' pricing pass is like its
     # second one): the reserve follows it
-    reserve = max(reserve, RESERVE_PER_CANDIDATE_SECOND * phases["candidates"])
+    # (with the aggregate LP counted in: the pricing pass it saves was part of that measure,
+    # and under load it keeps the solve inside its limit)
+    measured = phases["candidates"] + (0.0 if start is None else start.lp_seconds)
+    reserve = max(reserve, RESERVE_PER_CANDIDATE_SECOND * measured)
     # with implicit pricing, time is kept after the LP for a min-cost-flow bound, in case the
     # LP does not get close enough to its own bound (the largest instances)
     flow_share = FLOW_BOUND_SHARE * time_limit if index is not None else 0.0
@@ -420,12 +490,15 @@ def solve(
         gap_tolerance=gap_tolerance / 2.0,
         index=index,
         pricing_estimate=pricing_estimate,
+        warm=None if start is None else start.start,
     )
     cols = rel.columns
     lap("lp")
     status_quo_objective = ci.objective(ci.emp_unit)
     first_objective = ci.objective(first_plan)
     known_bound = max(rel.bound, trivial_bound(ci, cols, index))
+    if start is not None:
+        known_bound = max(known_bound, start.start.bound)
     lp_close = rel.solved and rel.lp_objective <= stop_objective(
         known_bound, status_quo_objective, gap_tolerance / 2.0
     ) + OPTIMALITY_TOL * max(1.0, abs(rel.lp_objective))
@@ -457,6 +530,11 @@ def solve(
         "variables": rel.n_vars,
         "rows": rel.n_rows,
     }
+    if index is not None:
+        stats["first_pool"] = "status-quo" if start is None else "aggregate"
+    if start is not None:
+        stats["aggregate_bound"] = round(start.start.bound, 3)
+        stats["aggregate_plan_objective"] = round(ci.objective(start.plan), 3)
     plan, method, cpsat_bound = integer_plan(
         ci,
         cols,

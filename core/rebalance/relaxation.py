@@ -69,6 +69,16 @@ MAX_ROUNDS: int | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class StartDuals:
+    """Where implicit column generation starts: the master (rows laid out, no columns yet),
+    duals in its row layout with the signs of `_row_duals`, and their proven bound."""
+
+    master: MasterLP
+    duals: FloatArray
+    bound: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class LPResult:
     """Outcome of one LP solve: solver status, values, duals."""
 
@@ -443,8 +453,14 @@ def solve_relaxation(
     gap_tolerance: float = 0.0,
     index: PricingIndex | None = None,
     pricing_estimate: float = 0.0,
+    warm: StartDuals | None = None,
 ) -> Relaxation:
     """Column generation until pricing is clean, the gap is closed, or the deadline passes.
+
+    `warm` (implicit pricing only): the master to grow (its rows laid out, no columns yet)
+    and duals in its row layout with their proven Lagrangian bound (e.g. the aggregate LP's,
+    aggregate.py): the best bound starts there, and the flow bound's cap prices come from
+    them unless a round finds a better bound.
 
     `pricing_estimate` (seconds, implicit pricing only): how long one pricing pass over every
     employee is expected to take before one was measured; each LP solve stops early enough to
@@ -458,7 +474,9 @@ def solve_relaxation(
     it are priced implicitly (`price_outside`); the pool grows by the moves pricing adds.
     """
     if index is not None:
-        return _solve_implicit(ci, cols, segs, deadline, gap_tolerance, index, pricing_estimate)
+        return _solve_implicit(
+            ci, cols, segs, deadline, gap_tolerance, index, pricing_estimate, warm
+        )
     start = time.perf_counter()
     status_quo = float(
         ci.stay_cost.sum() + ci.pair_imbalance(np.arange(ci.n_pairs), ci.pair_base).sum()
@@ -551,6 +569,7 @@ def _solve_implicit(
     gap_tolerance: float,
     index: PricingIndex,
     pricing_estimate: float = 0.0,
+    warm: StartDuals | None = None,
 ) -> Relaxation:
     """Column generation with the moves outside the pool priced implicitly and the master LP
     re-optimised from its last basis (master.py).
@@ -570,10 +589,12 @@ def _solve_implicit(
         return _relaxation(
             False, cols, np.zeros(cols.size), float("nan"), -np.inf, False, 0, start
         )
-    master = MasterLP(ci, segs)
+    master = MasterLP(ci, segs) if warm is None else warm.master
     master.add_columns(cols, cols)
     center: FloatArray | None = None  # the duals of the best bound so far
     best_bound = -np.inf
+    if warm is not None and np.isfinite(warm.bound):
+        center, best_bound = warm.duals, warm.bound
     last: tuple[MasterSolution, Columns, int] | None = None
     priced_out = False
     rounds = 0
@@ -698,3 +719,23 @@ def _mask(size: int, idx: IntArray) -> BoolArray:
     out = np.zeros(size, dtype=bool)
     out[idx] = True
     return out
+
+
+def priced_at(
+    ci: CompiledInstance,
+    index: PricingIndex,
+    pool: Columns,
+    rows: ModelRows,
+    duals: FloatArray,
+    near_zero: float,
+    per_employee: int,
+) -> tuple[FloatArray, float, Columns]:
+    """Duals from outside column generation (e.g. the aggregate LP's, in the layout of
+    `rows`) made valid (`_row_duals`), their Lagrangian bound over every allowed move (the
+    `pool` priced directly, the moves outside it by `price_outside`), and the moves outside
+    the pool that `price_outside` would add at them (below `near_zero`, up to `per_employee`
+    per employee)."""
+    y = _row_duals(rows, duals)
+    outside = price_outside(ci, index, pool, rows, y, near_zero, per_employee)
+    rc = reduced_costs_without_assign(ci, pool, rows, y)
+    return y, lagrangian_bound(ci, pool, rows, y, rc, outside.min_rc), outside.new

@@ -85,7 +85,7 @@ async def test_the_rencana_button_sends_the_plan_workbook(runtime: E2E) -> None:
                 SITI.nip,
                 "PKM-A",
                 "PKM-B",
-                explanation(),
+                explanation=explanation(),
             )
         )
         await uow.commit()

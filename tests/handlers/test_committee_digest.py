@@ -76,7 +76,7 @@ async def seed_plan(h: Harness) -> tuple[int, list[int], list[int]]:
                     nurse.nip,
                     nurse.unit_code,
                     "PKM-A",
-                    Explanation.from_dict(EXPLANATION),
+                    explanation=Explanation.from_dict(EXPLANATION),
                     tmt=dt.date(2027, 1, 1),
                 )
             )

@@ -118,7 +118,7 @@ async def seed_move_in(
                 nip,
                 "PKM-A",
                 "PKM-B",
-                Explanation.from_dict(EXPLANATION),
+                explanation=Explanation.from_dict(EXPLANATION),
                 state=state,
                 tmt=dt.date(2027, 1, 1),
                 decided_at=START if state != ProposalState.PENDING else None,

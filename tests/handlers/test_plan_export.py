@@ -46,12 +46,22 @@ async def store_plan(h: Harness) -> int:
         assert plan.id is not None
         await uow.proposals.add(
             TransferProposal(
-                None, plan.id, SITI.nip, "PKM-A", "PKM-B", explanation("PKM-A", "PKM-B")
+                None,
+                plan.id,
+                SITI.nip,
+                "PKM-A",
+                "PKM-B",
+                explanation=explanation("PKM-A", "PKM-B"),
             )
         )
         await uow.proposals.add(
             TransferProposal(
-                None, plan.id, RINA.nip, "PKM-A", "SDN-1", explanation("PKM-A", "SDN-1")
+                None,
+                plan.id,
+                RINA.nip,
+                "PKM-A",
+                "SDN-1",
+                explanation=explanation("PKM-A", "SDN-1"),
             )
         )
         await uow.commit()

@@ -82,7 +82,11 @@ async def test_a_plans_lines_are_the_moves_touching_the_given_units_in_creation_
         assert first is not None
         plan_id = first.plan_id
         [school] = await uow.proposals.add_many(
-            [TransferProposal(None, plan_id, CLERK, "SD-1", "SD-2", explained("SD-1", "SD-2"))]
+            [
+                TransferProposal(
+                    None, plan_id, CLERK, "SD-1", "SD-2", explanation=explained("SD-1", "SD-2")
+                )
+            ]
         )
         await uow.commit()
     async with uow_factory() as uow:

@@ -305,7 +305,9 @@ async def test_the_digest_reads_only_the_moves_in_the_viewers_scope_without_expl
     async with factory() as uow:  # one Dindik move, between two schools
         await uow.units.upsert(Unit("SD-2", "SD Negeri 2 Wonosari", "Dindik", -7.98, 110.62))
         teacher = await uow.proposals.add(
-            TransferProposal(None, plan_id, NURSE_B, "SD-1", "SD-2", explained("SD-1", "SD-2"))
+            TransferProposal(
+                None, plan_id, NURSE_B, "SD-1", "SD-2", explanation=explained("SD-1", "SD-2")
+            )
         )
         await uow.commit()
     read: list[ProposalLine] = []

@@ -64,7 +64,7 @@ EXPLANATION: ExplanationDocument = {
 def proposal() -> TransferProposal:
     explanation = Explanation.from_dict(EXPLANATION)
     return TransferProposal(
-        7, 1, NURSE.nip, "PKM-A", "PKM-B", explanation, tmt=dt.date(2027, 1, 1)
+        7, 1, NURSE.nip, "PKM-A", "PKM-B", explanation=explanation, tmt=dt.date(2027, 1, 1)
     )
 
 
@@ -128,7 +128,9 @@ def test_the_card_names_the_next_best_unit_by_name_without_a_score() -> None:
         "alternative": {"unit": "PKM-A", "objective_delta": 42.25},
     }
     content = transfer_content(
-        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", Explanation.from_dict(explained)),
+        TransferProposal(
+            7, 1, NURSE.nip, "PKM-A", "PKM-B", explanation=Explanation.from_dict(explained)
+        ),
         NURSE,
         UNITS,
     )
@@ -166,7 +168,9 @@ def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_
         "aspiration_reason": "family",
     }
     content = transfer_content(
-        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", Explanation.from_dict(flagged)),
+        TransferProposal(
+            7, 1, NURSE.nip, "PKM-A", "PKM-B", explanation=Explanation.from_dict(flagged)
+        ),
         NURSE, UNITS,
         today=seven_years,
     )  # fmt: skip
@@ -179,7 +183,9 @@ def test_the_engine_flag_decides_the_rotation_line_and_the_aspiration_reason_is_
     ]
     unflagged: ExplanationDocument = {**EXPLANATION, "long_tenure": False}
     quiet = transfer_content(
-        TransferProposal(7, 1, NURSE.nip, "PKM-A", "PKM-B", Explanation.from_dict(unflagged)),
+        TransferProposal(
+            7, 1, NURSE.nip, "PKM-A", "PKM-B", explanation=Explanation.from_dict(unflagged)
+        ),
         NURSE, UNITS,
         today=seven_years,
     )  # fmt: skip
