@@ -11,7 +11,7 @@ import pytest
 
 from core.rebalance import check_plan, solve
 from core.rebalance.candidates import build_columns
-from core.rebalance.compiled import compile_instance
+from core.rebalance.compiled import CompiledInstance, compile_instance
 from core.rebalance.flow_bound import (
     COST_SCALE,
     _cut,
@@ -28,16 +28,22 @@ from core.rebalance.relaxation import solve_relaxation
 TOL = 1e-6
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_flow_bound_is_never_above_the_lp_over_every_allowed_move(seed: int) -> None:
-    inst = generate_instance(900, 30, seed=seed)
-    ci = compile_instance(inst)
+def _full_lp(seed: int) -> tuple[CompiledInstance, float, float]:
+    """A small generated instance, the LP over every allowed move (all listed and priced
+    out) and the status quo's objective."""
+    ci = compile_instance(generate_instance(900, 30, seed=seed))
     cols = build_columns(ci)  # every allowed move listed: the full LP is solvable here
     rel = solve_relaxation(ci, cols, build_segments(ci, cols), time.perf_counter() + 120)
     assert rel.priced_out
-    status_quo = ci.objective(ci.emp_unit)
+    return ci, rel.lp_objective, ci.objective(ci.emp_unit)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_flow_bound_is_never_above_the_lp_over_every_allowed_move(seed: int) -> None:
+    ci, lp, status_quo = _full_lp(seed)
+    cols = build_columns(ci)
     fb = flow_bound(ci, upper=status_quo, max_iterations=40)
-    assert fb.bound <= rel.lp_objective + TOL * abs(rel.lp_objective)
+    assert fb.bound <= lp + TOL * abs(lp)
     # the caps' prices do work: far above the bound with every person at their best move
     assert fb.bound > trivial_bound(ci, cols)
     assert (fb.arrivals_price >= 0).all() and (fb.departures_price >= 0).all()
@@ -81,20 +87,15 @@ def test_a_solve_with_implicit_pricing_carries_the_flow_bound(
     assert solution.stats["flow_bound_iterations"] >= 1
 
 
-def test_resumed_subgradient_steps_keep_the_bound_proven_and_never_lose_it() -> None:
-    inst = generate_instance(900, 30, seed=2)
-    ci = compile_instance(inst)
-    cols = build_columns(ci)
-    rel = solve_relaxation(ci, cols, build_segments(ci, cols), time.perf_counter() + 120)
-    assert rel.priced_out
-    status_quo = ci.objective(ci.emp_unit)
+def test_resumed_steps_keep_the_bound_proven_and_never_lose_it() -> None:
+    ci, lp, status_quo = _full_lp(2)
     first = flow_bound(ci, upper=status_quo, max_iterations=3)
     assert first.network is not None and first.iterations == 3
     more = flow_bound(ci, upper=status_quo, max_iterations=20, resume=first)
     # the network is reused, the best bound so far is kept, and it stays below the LP
     assert more.network is first.network
     assert more.bound >= first.bound
-    assert more.bound <= rel.lp_objective + TOL * abs(rel.lp_objective)
+    assert more.bound <= lp + TOL * abs(lp)
     # going on where it stopped: as good as the same number of steps in one go
     whole = flow_bound(ci, upper=status_quo, max_iterations=3 + more.iterations)
     assert more.bound == pytest.approx(whole.bound, rel=1e-9)
@@ -112,12 +113,7 @@ def test_the_bound_reported_is_the_lagrangian_value_at_the_prices_reported() -> 
 
 
 def test_flow_by_flow_the_best_bound_never_falls_and_stays_below_the_full_lp() -> None:
-    inst = generate_instance(900, 30, seed=0)
-    ci = compile_instance(inst)
-    cols = build_columns(ci)
-    rel = solve_relaxation(ci, cols, build_segments(ci, cols), time.perf_counter() + 120)
-    assert rel.priced_out
-    status_quo = ci.objective(ci.emp_unit)
+    ci, lp, status_quo = _full_lp(0)
     fb = flow_bound(ci, upper=status_quo, max_iterations=1)
     bounds = [fb.bound]
     for _ in range(25):
@@ -129,7 +125,7 @@ def test_flow_by_flow_the_best_bound_never_falls_and_stays_below_the_full_lp() -
         assert (fb.state.prices >= 0).all()
     assert all(b >= a for a, b in zip(bounds, bounds[1:], strict=False))
     assert bounds[-1] > bounds[0]  # the steps do raise it
-    assert bounds[-1] <= rel.lp_objective + TOL * abs(rel.lp_objective)
+    assert bounds[-1] <= lp + TOL * abs(lp)
 
 
 def test_each_familys_cut_lies_above_its_flow_cost_at_other_prices() -> None:
