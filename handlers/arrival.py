@@ -14,6 +14,7 @@ from core.domain import Role
 from core.domain.errors import MessageValue, NotFound
 from core.domain.messages import ArrivalRequest, TransferAlert, TransferFacts
 from core.usecases.effect import confirm_arrival
+from core.views.arrival import arrival_to_confirm
 from handlers.access import Turn, handler
 from handlers.approval import rule_objection
 from handlers.i18n import Translator
@@ -67,23 +68,19 @@ async def on_press(turn: Turn) -> None:
     if press is None or target is None or press.action != "ok":
         raise NotFound()
     async with turn.context.uow() as uow:
-        proposal = await uow.proposals.get(target)
-    if proposal is None:
-        raise NotFound()
+        # core.views.arrival refuses anyone but the head of the destination unit.
+        arrival = await arrival_to_confirm(uow, turn.me, target)
     outcome = await turn.run_use_case(
         confirm_arrival,
         proposal_id=target,
         nip=turn.me.nip,
         # The button a butuh_sip request carries says the new SIP is held.
-        sip_held=proposal.butuh_sip,
+        sip_held=arrival.proposal.butuh_sip,
     )
-    async with turn.context.uow() as uow:
-        employee = await uow.employees.get(proposal.nip)
-        destination = await uow.units.get(proposal.to_unit)
     names: dict[str, MessageValue] = {
         "id": target,
-        "name": escape(employee.name if employee else proposal.nip),
-        "destination": escape(destination.name if destination else proposal.to_unit),
+        "name": escape(arrival.name),
+        "destination": escape(arrival.destination),
     }
     if outcome.applied:
         key = "arrival.done"

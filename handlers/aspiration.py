@@ -19,6 +19,12 @@ from core.usecases.aspirations import (
     withdraw_aspiration,
 )
 from core.usecases.dialogue import AspirationAnswers, DialogueState
+from core.views.aspiration_units import (
+    current_aspiration,
+    unit_names,
+    units_by_code,
+    units_to_wish,
+)
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.formatting import aspiration_text, problems_block, unit_label
 from handlers.keyboards import button, keyboard, unit_keyboard
@@ -32,14 +38,17 @@ MAX_TEXT = 1000
 async def start_aspiration(turn: Turn) -> None:
     """Show the current aspiration (change / withdraw), or start a new one."""
     async with turn.context.uow() as uow:
-        current = await uow.aspirations.current_for(turn.me.nip)
-        names = {u.code: u.name for u in await uow.units.list()} if current else {}
-    if current is not None and current.id is not None:
+        current = await current_aspiration(uow, turn.me.nip)
+    if current is not None:
+        aspiration = current.aspiration
+        assert aspiration.id is not None  # a stored aspiration (core.views.aspiration_units)
         await turn.say(
-            turn.t("aspiration.current") + "\n\n" + aspiration_text(turn.t, current, names),
+            turn.t("aspiration.current")
+            + "\n\n"
+            + aspiration_text(turn.t, aspiration, current.unit_names),
             keyboard(
                 [button(turn.t("aspiration.change"), FEATURE, "new")],
-                [button(turn.t("aspiration.withdraw"), FEATURE, "wd", current.id)],
+                [button(turn.t("aspiration.withdraw"), FEATURE, "wd", aspiration.id)],
             ),
         )
         return
@@ -60,12 +69,10 @@ async def _begin(turn: Turn) -> None:
 
 
 async def _candidates(turn: Turn, state: DialogueState, query: str | None) -> list[Unit]:
-    chosen = set(_answers(state).choices)
     async with turn.context.uow() as uow:
-        units = await uow.units.search(query, limit=50) if query else await uow.units.list()
-    own = turn.me.employee.unit_code
-    found = [u for u in units if u.code != own and u.code not in chosen]
-    return found if query else sorted(found, key=lambda u: (u.name, u.code))
+        return list(
+            await units_to_wish(uow, turn.me.employee, query=query, chosen=_answers(state).choices)
+        )
 
 
 async def _list_units(turn: Turn, state: DialogueState, query: str | None) -> None:
@@ -99,8 +106,7 @@ def _answers(state: DialogueState) -> AspirationAnswers:
 
 async def _units_by_code(turn: Turn, codes: Sequence[str]) -> list[Unit]:
     async with turn.context.uow() as uow:
-        known = {u.code: u for u in await uow.units.list()}
-    return [known[c] for c in codes if c in known]
+        return list(await units_by_code(uow, codes))
 
 
 @handler(role=Role.ASN)
@@ -168,7 +174,7 @@ async def _pick(turn: Turn, index: int | None) -> None:
         raise StaleButton()
     async with turn.context.uow() as uow:
         problems = await choice_problems(uow, turn.me.employee, code)
-        unit = await uow.units.get(code)
+        unit = next(iter(await units_by_code(uow, [code])), None)
     if problems or unit is None:
         await turn.say(
             turn.t("aspiration.choice_refused") + "\n" + problems_block(turn.t, problems)
@@ -288,7 +294,7 @@ async def _send(turn: Turn) -> None:
             today=turn.context.today(),
             policy=turn.context.rules.eligibility,
         )
-        names = {u.code: u.name for u in await uow.units.list()}
+        names = await unit_names(uow, result.aspiration.wish.choices)
     await turn.end_dialogue()
     text = turn.t("aspiration.saved") + "\n\n" + aspiration_text(turn.t, result.aspiration, names)
     if result.problems:

@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from core.domain import Role
 from core.domain.access import Caller
 from core.ports import UnitOfWorkFactory
+from core.views.menus import menu_holders
 from handlers.context import CommandSpec
 from handlers.i18n import LANGUAGES, Translator, translator
 
@@ -68,18 +69,8 @@ async def publish_role_menus(
 ) -> int:
     """Per-chat menus for everyone holding a role beyond `asn`, and for the committee's
     MEMBERS (NIPs); a count."""
-    from core.domain.access import load_caller
-
     async with uow_factory() as uow:
-        nips: set[str] = set(members)
-        for role in (Role.SUPERVISOR, Role.APPROVER, Role.ADMIN):
-            nips.update(g.nip for g in await uow.roles.list_by_role(role.value))
-        callers: list[Caller] = []
-        for nip in sorted(nips):
-            for account in await uow.accounts.list_for_nip(nip):
-                caller = await load_caller(uow, account.telegram_user_id)
-                if caller is not None:
-                    callers.append(caller)
+        callers = await menu_holders(uow, members)
     for caller in callers:
         await publish_menu_for(bot, specs, caller, member=caller.nip in members)
     return len(callers)

@@ -14,9 +14,10 @@ import datetime as dt
 import re
 from html import escape
 
-from core.domain import Delegation, Role
+from core.domain import Role
 from core.domain.messages import DelegationNotice
 from core.usecases.delegation import create_delegation, end_delegation
+from core.views.delegations import DelegationLine, delegation_named, delegations_of
 from handlers.access import Turn, handler
 from handlers.i18n import Translator
 
@@ -39,13 +40,13 @@ def parse_day(text: str) -> dt.date | None:
         return None
 
 
-def _line(t: Translator, delegation: Delegation, names: dict[str, str], mine: bool) -> str:
+def _line(t: Translator, line: DelegationLine, mine: bool) -> str:
     key = "wakil.line_given" if mine else "wakil.line_received"
     return t(
         key,
-        who=escape(names.get(delegation.delegate_nip if mine else delegation.approver_nip, "?")),
-        first=delegation.first_day,
-        last=delegation.last_day,
+        who=escape(line.delegate if mine else line.approver),
+        first=line.delegation.first_day,
+        last=line.delegation.last_day,
     )
 
 
@@ -85,25 +86,19 @@ async def wakil(turn: Turn) -> None:
         last_day=last,
     )
     async with turn.context.uow() as uow:
-        person = await uow.employees.get(created.delegate_nip)
+        named = await delegation_named(uow, turn.me.nip, created)
     await turn.say_key(
         "wakil.created",
-        who=escape(person.name if person else created.delegate_nip),
+        who=escape(named.delegate),
         first=created.first_day,
         last=created.last_day,
     )
 
 
 async def _show(turn: Turn) -> None:
-    today = turn.context.today()
     async with turn.context.uow() as uow:
-        mine = [d for d in await uow.delegations.list_for(turn.me.nip) if not d.over_by(today)]
-        names = {}
-        for d in mine:
-            for nip in (d.approver_nip, d.delegate_nip):
-                person = await uow.employees.get(nip)
-                names[nip] = person.name if person else nip
-    lines = [_line(turn.t, d, names, d.approver_nip == turn.me.nip) for d in mine]
+        mine = await delegations_of(uow, turn.me.nip, turn.context.today())
+    lines = [_line(turn.t, d, d.delegation.approver_nip == turn.me.nip) for d in mine]
     if not lines:
         lines.append(turn.t("wakil.none"))
     lines.append("")

@@ -26,6 +26,7 @@ from core.usecases.approval.chain import ApprovalRules
 from core.usecases.approval.groups import approve_many
 from core.usecases.delegation import principals_of
 from core.views.digest import DigestEntry, DigestGroup, DigestView, digest_view
+from core.views.digest_page import entry_details
 from core.views.proposals import proposal_details
 from handlers import committee
 from handlers.access import PressRouter, Turn, handler, show
@@ -135,8 +136,8 @@ def group_page(
     group: DigestGroup,
     page: int,
     selected: set[int],
-    people: dict[str, Employee],
-    units: dict[str, Unit],
+    people: Mapping[str, Employee],
+    units: Mapping[str, Unit],
     explanations: Mapping[int, Explanation],
     notes: Mapping[int, str] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -272,22 +273,24 @@ async def show_group(turn: Turn, plan_id: int, index: int, page: int) -> None:
     if group is None:
         raise NotFound()
     shown = page_of(len(group.entries), page, ENTRIES_PER_PAGE)
+    entries = group.entries[shown.start : shown.stop]
     async with turn.context.uow() as uow:
-        people: dict[str, Employee] = {}
-        explanations: dict[int, Explanation] = {}
-        for entry in group.entries[shown.start : shown.stop]:
-            person = await uow.employees.get(entry.proposal.nip)
-            if person is not None:
-                people[person.nip] = person
-            full = await uow.proposals.get(entry.proposal.id)
-            if full is not None:
-                explanations[entry.proposal.id] = full.explanation
-        units = {u.code: u for u in await uow.units.list()}
+        # core.views.digest_page reads only moves of the caller's own digest view.
+        details = await entry_details(uow, view, [e.proposal.id for e in entries])
     selected = _selection(turn, plan_id, index)
     selected &= {e.proposal.id for e in group.waiting if e.proposal.id is not None}
-    notes = await committee.vote_notes(turn, view, group.entries[shown.start : shown.stop])
+    notes = await committee.vote_notes(turn, view, entries)
     text, markup = group_page(
-        turn.t, view, index, group, page, selected, people, units, explanations, notes
+        turn.t,
+        view,
+        index,
+        group,
+        page,
+        selected,
+        details.people,
+        details.units,
+        details.explanations,
+        notes,
     )
     await show(turn, text, markup)
 
@@ -316,13 +319,17 @@ async def _confirm(
     if not chosen:
         await show(turn, lead + turn.t("usulan.none"), _back(turn.t, plan_id, index))
         return
+    named_entries = chosen[:NAMED_IN_CONFIRMATION]
     async with turn.context.uow() as uow:
-        names = []
-        for entry in chosen[:NAMED_IN_CONFIRMATION]:
-            person = await uow.employees.get(entry.proposal.nip)
-            names.append(
-                f"#{entry.proposal.id} {escape(person.name if person else entry.proposal.nip)}"
-            )
+        people = (
+            await entry_details(uow, view, [e.proposal.id for e in named_entries], explained=False)
+        ).people
+    names = []
+    for entry in named_entries:
+        person = people.get(entry.proposal.nip)
+        names.append(
+            f"#{entry.proposal.id} {escape(person.name if person else entry.proposal.nip)}"
+        )
     listed = ", ".join(names)
     if len(chosen) > NAMED_IN_CONFIRMATION:
         listed += " " + turn.t("usulan.more", count=len(chosen) - NAMED_IN_CONFIRMATION)

@@ -21,9 +21,7 @@ from core.domain.messages import (
     UnreachedMove,
     WorkloadFlag,
 )
-from core.domain.notices import transfer_content
 from core.usecases.approval.cards import card_payload, record_card_copy
-from core.usecases.committee import awaiting_votes
 from core.usecases.planning import (
     DeliveredTo,
     PlanDelivery,
@@ -31,15 +29,12 @@ from core.usecases.planning import (
     SolveSnapshot,
     propose_plan,
 )
+from core.views.awaiting_cards import awaiting_cards
 from core.views.plan_overview import plan_overview, plan_workbook_view
 from core.views.plan_summary import left_out_pairs_of
-from core.views.proposals import awaiting
-from handlers import committee
 from handlers.access import StaleButton, Turn, handler
 from handlers.approval import FEATURE as APPROVAL
 from handlers.approval import (
-    acts_as_approver,
-    refuse_non_approver,
     render_card,
     state_word,
 )
@@ -245,30 +240,14 @@ async def show_awaiting(turn: Turn) -> None:
     """/usulan: the cards waiting for the caller's decision when they are few, else the digest
     of the plan holding the oldest of them (one message, paged in place). Approvers, their
     deputies (/wakil) and the committee's members (the moves waiting for their vote)."""
-    member = committee.is_member(turn)
-    if not member and not await acts_as_approver(turn):
-        await refuse_non_approver(turn)
-        return
     rules = turn.context.rules.approval
     async with turn.context.uow() as uow:
-        pending = await awaiting(uow, turn.me.nip, rules, turn.context.today())
-        if member:
-            votes = await awaiting_votes(uow, rules, turn.me.nip)
-            pending = sorted([*pending, *votes], key=lambda p: p.id or 0)
-        units = {u.code: u for u in await uow.units.list()}
-        contents = [
-            (
-                p,
-                transfer_content(
-                    p,
-                    await uow.employees.get(p.nip),
-                    units,
-                    freeze=rules.frozen_on(turn.context.now()),
-                    today=turn.context.today(),
-                ),
-            )
-            for p in (pending if len(pending) <= rules.cards_max else [])
-        ]
+        # core.views.awaiting_cards refuses anyone who neither approves, stands in for an
+        # approver today, nor sits on the committee.
+        waiting = await awaiting_cards(
+            uow, rules, turn.me, now=turn.context.now(), today=turn.context.today()
+        )
+    pending = waiting.pending
     if not pending:
         await turn.say_key("usulan.none")
         return
@@ -279,7 +258,7 @@ async def show_awaiting(turn: Turn) -> None:
             await turn.say_key("digest.other_plans", count=len(plans) - 1)
         return
     await turn.say_key("usulan.header", count=len(pending))
-    for proposal, content in contents:
+    for proposal, content in waiting.cards:
         assert proposal.id is not None
         text, markup = render_card(turn.t, card_payload(proposal, rules, content))
         sent = await turn.say(text, markup)

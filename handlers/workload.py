@@ -20,9 +20,8 @@ from core.usecases.workload import (
     preview_workload,
     record_workload_report,
     report_months,
-    reportable_jabatan,
 )
-from core.views.scopes import activities_to_report, units_in_role
+from core.views.scopes import activities_to_report, jabatan_to_report, units_in_role
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.formatting import figures_text, preview_text
 from handlers.keyboards import button, keyboard, unit_keyboard
@@ -63,10 +62,9 @@ def _units_keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardM
 
 
 async def _unit_chosen(turn: Turn, state: DialogueState, unit: Unit) -> None:
-    if not turn.me.may_act_on_unit(Role.SUPERVISOR, unit):
-        raise OutOfScope(unit=unit.code)
     async with turn.context.uow() as uow:
-        jabatan = await reportable_jabatan(uow, unit.code)
+        # core.views.scopes refuses a unit the caller does not supervise (OutOfScope).
+        jabatan = await jabatan_to_report(uow, turn.me, unit.code)
     if not jabatan:
         await turn.end_dialogue()
         await turn.say_key("workload.no_activities", unit=escape(unit.name))

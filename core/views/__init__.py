@@ -9,4 +9,8 @@ view.
   their transfers and why an aspiration was not granted.
 - `core.views.proposals`: a proposal's details as an approver opens them (the card's second
   layer: state, stage decisions), only for approvers whose scope covers one of its units.
+
+The rest (a committee member's card, the units of a role's scope, /usulan, a digest page's
+details, an arrival, /wakil, /aspirasi, the per-chat menus, ...) are listed with their
+refusals in docs/architecture.md, "Rooms". No handler reads a repository itself.
 """

@@ -1,6 +1,6 @@
 """What a caller acts on in one of their roles: the units an admin may invite into (/undang),
-the units a supervisor reports the workload of (/bebankerja) and the activities of one of
-them.
+the units a supervisor reports the workload of (/bebankerja), and the jabatan and activities
+of one of them.
 
 Authorisation: a caller without the role is refused with `RoleRequired`; a unit outside the
 caller's scope in that role with `OutOfScope`. An admin's or a supervisor's scope is their
@@ -13,6 +13,7 @@ from core.domain import Activity, Role, Unit
 from core.domain.access import Caller, OutOfScope, require_role, units_in_scope
 from core.domain.errors import NotFound
 from core.ports import UnitOfWork
+from core.usecases.workload import reportable_jabatan
 
 
 async def units_in_role(
@@ -30,16 +31,28 @@ async def units_in_role(
     )
 
 
+async def _require_supervised(uow: UnitOfWork, caller: Caller, unit_code: str) -> None:
+    require_role(caller, Role.SUPERVISOR)
+    unit = await uow.units.get(unit_code)
+    if unit is None or not caller.may_act_on_unit(Role.SUPERVISOR, unit):
+        raise OutOfScope(unit=unit_code)
+
+
+async def jabatan_to_report(uow: UnitOfWork, caller: Caller, unit_code: str) -> tuple[str, ...]:
+    """The jabatan of UNIT_CODE that have ABK activities, sorted, for CALLER to pick one to
+    report. Raises RoleRequired (not a supervisor) and OutOfScope (a unit outside CALLER's
+    supervision, or no such unit)."""
+    await _require_supervised(uow, caller, unit_code)
+    return tuple(await reportable_jabatan(uow, unit_code))
+
+
 async def activities_to_report(
     uow: UnitOfWork, caller: Caller, unit_code: str, jabatan: str
 ) -> tuple[Activity, ...]:
     """The ABK activities of JABATAN in UNIT_CODE, whose monthly volumes CALLER reports, in
     their stored order. Raises RoleRequired (not a supervisor), OutOfScope (a unit outside
     CALLER's supervision, or no such unit) and NotFound (no activity listed)."""
-    require_role(caller, Role.SUPERVISOR)
-    unit = await uow.units.get(unit_code)
-    if unit is None or not caller.may_act_on_unit(Role.SUPERVISOR, unit):
-        raise OutOfScope(unit=unit_code)
+    await _require_supervised(uow, caller, unit_code)
     found = await uow.activities.list_for(unit_code, jabatan)
     if not found:
         raise NotFound(unit=unit_code)

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from core.domain import ProposalState
+from core.domain import Delegation, ProposalState
 from core.domain.access import Caller, OutOfScope, load_caller
 from core.domain.errors import NotAllowed, NotFound
 from core.domain.messages import Notice, PlanSummary
@@ -66,6 +66,25 @@ async def approve(factory: UnitOfWorkFactory, clock: FakeClock, pid: int, nip: s
         stage=0,
         approver_nip=nip,
         approve=True,
+    )
+
+
+async def delegate(
+    factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    approver: str,
+    deputy: str,
+    first_day: dt.date = TUESDAY,
+) -> Delegation:
+    """APPROVER names DEPUTY (/wakil) from FIRST_DAY for four days."""
+    return await create_delegation(
+        factory,
+        clock,
+        tiny.JAKARTA,
+        approver_nip=approver,
+        delegate_nip=deputy,
+        first_day=first_day,
+        last_day=first_day + dt.timedelta(days=3),
     )
 
 
@@ -196,15 +215,7 @@ async def test_a_deputys_decision_is_signed_on_behalf_of_the_approver(
 ) -> None:
     clock, ids = await planned(agency)
     approval = tiny.rules().approval
-    await create_delegation(
-        agency,
-        clock,
-        tiny.JAKARTA,
-        approver_nip=tiny.APPROVER,
-        delegate_nip=tiny.SUP_A,
-        first_day=TUESDAY,
-        last_day=TUESDAY + dt.timedelta(days=3),
-    )
+    await delegate(agency, clock, tiny.APPROVER, tiny.SUP_A)
     await approve(agency, clock, ids[0], tiny.SUP_A)
     await approve(agency, clock, ids[1], tiny.APPROVER_2)
     deputy = await caller(agency, tiny.SUP_A)
