@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -53,6 +53,14 @@ COST_SCALE = 1000.0  # flow costs are floor(cost x COST_SCALE) in int64
 HUB_BLOCK = 256  # hubs whose distances to a family's units are computed at once
 GRID_KM = 10.0  # side of the grid cells hubs are keyed by (bigger: fewer arcs, weaker bound)
 MAX_HUB_ARCS = 1_000_000  # the grid doubles until hubs x their family's units fit this
+# the proximal bundle method (flow_bound)
+SERIOUS_SHARE = 0.1  # a flow gaining this share of the predicted increase moves the centre
+GOOD_SHARE = 0.5  # ... and this share lengthens the proximity
+T_GROW = 2.0
+T_SHRINK = 0.5  # after a null step
+RECENT_FLOWS = 2  # unused cuts of older flows are dropped
+MASTER_ITERATIONS = 100
+MASTER_GAP = 1e-3  # the master stops within this share of its predicted increase
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -65,12 +73,27 @@ class FlowBound:
     iterations: int  # flows solved (one per multiplier vector tried)
     arrivals_price: FloatArray  # per unit, lambda >= 0 of the best bound
     departures_price: FloatArray  # per unit, mu >= 0 of the best bound
-    # to resume the subgradient steps later (`flow_bound(resume=...)`): the network, the step
-    # factor reached and the seconds the last flow took
+    # to resume the steps later (`flow_bound(resume=...)`): the network, the seconds the last
+    # flow took and the dual method's state (None: nothing left to improve)
     network: FlowNetwork | None = None
-    theta: float = 1.0
     flow_seconds: float = 0.0
-    next_prices: tuple[FloatArray, FloatArray] | None = None  # None: nothing left to improve
+    state: DualState | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DualState:
+    """Where the bundle method stands (`flow_bound`): the prices of the next flow (arrivals
+    then departures, per unit), the centre and its value (None before the first flow), the
+    families' cuts and their weights in the last master, the proximity t and the increase
+    over the centre the cuts predict at the next prices."""
+
+    prices: FloatArray
+    center: FloatArray | None = None
+    center_value: float = -math.inf
+    cuts: Cuts = field(default_factory=lambda: _no_cuts())
+    alpha: FloatArray = field(default_factory=lambda: np.zeros(0))
+    t: float = 1.0
+    predicted: float = math.inf
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -85,6 +108,8 @@ class FlowNetwork:
     out_of_unit: IntArray  # per arc: the unit a move along it leaves, -1 if none
     supplies: IntArray  # per node
     constant: float
+    family: IntArray  # per arc: the family of the employees it carries (families never mix)
+    n_families: int
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -276,8 +301,10 @@ def build_network(
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[:n_mov] = 1
     supplies[sink] = -n_mov
+    node_family = np.concatenate([ci.emp_family[movable], hub_family, ci.pair_family, [-1]])
+    tail = np.concatenate([p[0] for p in parts])
     return FlowNetwork(
-        tail=np.concatenate([p[0] for p in parts]),
+        tail=tail,
         head=np.concatenate([p[1] for p in parts]),
         capacity=np.concatenate([p[2] for p in parts]),
         cost=np.concatenate([p[3] for p in parts]),
@@ -285,6 +312,8 @@ def build_network(
         out_of_unit=np.concatenate([p[5] for p in parts]),
         supplies=supplies,
         constant=steps.constant,
+        family=np.asarray(node_family[tail], dtype=np.int64),
+        n_families=int(ci.has_family.shape[1]),
     )
 
 
@@ -317,25 +346,38 @@ def flow_bound(
     Management Science 27, 1981): for any prices lambda_u, mu_u >= 0, adding lambda_u to every
     move into u and mu_u to every move out of u, and subtracting sum lambda_u cap_in(u) +
     mu_u cap_out(u), gives a lower bound (every valid plan respects the caps, so the added
-    terms are <= 0 on it). Prices are improved by subgradient steps (Polyak's step towards
-    `upper`, the objective of a known plan) until `deadline` (perf_counter seconds) or
-    `max_iterations`; the best bound is kept. Bound -inf when no flow was solved. `start`:
-    the arrival and departure prices to begin with (per unit, negatives taken as 0; e.g. the
-    LP's cap duals), else zero. `resume`: an earlier answer to go on from (its network, its
-    best prices and bound, its step factor); `start` is then ignored.
+    terms are <= 0 on it). Every price vector tried is nonnegative, so the value of every
+    flow solved is such a bound; the best one is reported. Nothing else is: the cuts below
+    only choose the prices to try.
+
+    Prices are chosen by a disaggregated proximal bundle method (Kiwiel, "Proximity control
+    in bundle methods for convex nondifferentiable minimization", Mathematical Programming
+    46, 1990; one model per family as in Frangioni, "Generalized bundle methods", SIAM J.
+    Optimization 13, 2002): the network never mixes families, so for fixed prices the flow is
+    one independent flow per family, and each flow gives one cut per family (that family's
+    cost at these prices plus its cap usage times the change of prices: an upper estimate of
+    its cost at other prices). The next prices maximise the sum of the families' least cuts
+    minus the priced caps minus a proximity term |p - centre|^2 / (2 t) (`_master`); the
+    centre moves there when the flow's value gains at least `SERIOUS_SHARE` of what the cuts
+    predicted (serious step, t doubled when it gains `GOOD_SHARE`), else the cuts are kept
+    and t halved (null step). The first t makes the first step Polyak's towards `upper` (the
+    objective of a known plan). Until `deadline` (perf_counter seconds) or `max_iterations`
+    flows. Bound -inf when no flow was solved. `start`: the arrival and departure prices to
+    begin with (per unit, negatives taken as 0; e.g. the LP's cap duals), else zero.
+    `resume`: an earlier answer to go on from (its network, best prices and bound, and the
+    method's state); `start` is then ignored, and resuming equals running the flows in one go.
     """
     built_at = time.perf_counter()
     n_units = len(ci.unit_ids)
-    theta = 1.0
     best: tuple[float, FloatArray, FloatArray]
+    state: DualState
     if resume is not None and resume.network is not None:
         net = resume.network
         last_seconds = resume.flow_seconds
-        theta = resume.theta
         best = (resume.bound, resume.arrivals_price, resume.departures_price)
-        if resume.next_prices is None:
+        if resume.state is None:
             return replace(resume, iterations=0)
-        lam, mu = resume.next_prices[0].copy(), resume.next_prices[1].copy()
+        state = resume.state
     else:
         net = build_network(ci)
         # before the first flow is timed, assume it takes about as long as building the network
@@ -343,8 +385,10 @@ def flow_bound(
         lam = np.zeros(n_units) if start is None else np.maximum(0.0, start[0])
         mu = np.zeros(n_units) if start is None else np.maximum(0.0, start[1])
         best = (-math.inf, lam.copy(), mu.copy())
-    cap_in = ci.arrivals_cap.astype(np.float64)
-    cap_out = ci.departures_cap.astype(np.float64)
+        state = DualState(prices=np.concatenate([lam, mu]))
+    cap = np.concatenate(
+        [ci.arrivals_cap.astype(np.float64), ci.departures_cap.astype(np.float64)]
+    )
     has_in = net.into_unit >= 0
     has_out = net.out_of_unit >= 0
     iterations = 0
@@ -353,6 +397,8 @@ def flow_bound(
         if deadline is not None and time.perf_counter() + last_seconds > deadline:
             break
         started = time.perf_counter()
+        prices = state.prices
+        lam, mu = prices[:n_units], prices[n_units:]
         cost = net.cost.copy()
         cost[has_in] += lam[net.into_unit[has_in]]
         cost[has_out] += mu[net.out_of_unit[has_out]]
@@ -362,29 +408,21 @@ def flow_bound(
             going = False
             break
         flow_cost, flows = out
-        value = net.constant + flow_cost - float(lam @ cap_in + mu @ cap_out)
+        value = net.constant + flow_cost - float(prices @ cap)
         if value > best[0]:
             best = (value, lam.copy(), mu.copy())
-        else:
-            theta *= 0.5
-        arrivals = np.bincount(net.into_unit[has_in], weights=flows[has_in], minlength=n_units)
-        departures = np.bincount(
-            net.out_of_unit[has_out], weights=flows[has_out], minlength=n_units
-        )
-        g_in = arrivals - cap_in
-        g_out = departures - cap_out
+        cut = _cut(net, cost, flows, prices, n_units)
+        g = cut.usage_total(2 * n_units) - cap  # a supergradient of the Lagrangian function
         # only the directions that can move a price (a price at 0 cannot go lower)
-        g_in = np.where((lam > 0) | (g_in > 0), g_in, 0.0)
-        g_out = np.where((mu > 0) | (g_out > 0), g_out, 0.0)
-        norm = float(g_in @ g_in + g_out @ g_out)
+        g_free = np.where((prices > 0) | (g > 0), g, 0.0)
+        if float(g_free @ g_free) == 0.0:
+            going = False  # the flow keeps every cap with complementary slackness: optimal
+            break
+        state = _bundle_step(state, net, cap, value, cut, g_free, upper)
         last_seconds = time.perf_counter() - started
-        if norm == 0.0:
-            going = False
-            break  # the flow keeps every cap with complementary slackness: optimal prices
-        gap = (upper - value) if upper is not None else abs(value) * 0.05 + 1.0
-        step = theta * max(gap, 1e-9) / norm
-        lam = np.maximum(0.0, lam + step * g_in)
-        mu = np.maximum(0.0, mu + step * g_out)
+        if state.predicted <= 0.0:
+            going = False  # the cuts prove the centre optimal
+            break
     return FlowBound(
         best[0],
         int(net.supplies.shape[0]),
@@ -393,7 +431,240 @@ def flow_bound(
         best[1],
         best[2],
         network=net,
-        theta=theta,
         flow_seconds=last_seconds,
-        next_prices=(lam, mu) if going else None,
+        state=state if going else None,
     )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Cuts:
+    """Cuts of the families' flow costs as functions of the prices p (arrivals then
+    departures, 2 x units): cut j says family[j]'s cost is at most const[j] + sum over its
+    entries (row r, value v) of v p[r] (up to the rounding of costs to 1/COST_SCALE);
+    entries as coordinates (cut, row, value). Cuts only choose prices, never a bound."""
+
+    family: IntArray
+    const: FloatArray
+    entry_cut: IntArray
+    entry_row: IntArray
+    entry_value: FloatArray
+
+    def usage_total(self, n: int) -> FloatArray:
+        """The cap usage of all the cuts together (one flow's cuts: that flow's usage)."""
+        return np.asarray(
+            np.bincount(self.entry_row, weights=self.entry_value, minlength=n), dtype=np.float64
+        )
+
+    def at(self, p: FloatArray) -> FloatArray:
+        """Each cut's value at prices p."""
+        return self.const + np.bincount(
+            self.entry_cut, weights=self.entry_value * p[self.entry_row], minlength=self.size
+        )
+
+    def combine(self, weights: FloatArray, n: int) -> FloatArray:
+        """sum_j weights[j] x cut j's usage (a vector over the prices)."""
+        return np.asarray(
+            np.bincount(
+                self.entry_row, weights=self.entry_value * weights[self.entry_cut], minlength=n
+            ),
+            dtype=np.float64,
+        )
+
+    @property
+    def size(self) -> int:
+        """Number of cuts."""
+        return int(self.const.shape[0])
+
+    def keep(self, mask: np.ndarray) -> Cuts:
+        """The cuts where mask (bool, one per cut) is true, renumbered in order."""
+        renumber = np.cumsum(mask) - 1
+        on = mask[self.entry_cut]
+        return Cuts(
+            self.family[mask],
+            self.const[mask],
+            renumber[self.entry_cut[on]],
+            self.entry_row[on],
+            self.entry_value[on],
+        )
+
+    def append(self, other: Cuts) -> Cuts:
+        """These cuts followed by other's."""
+        return Cuts(
+            np.concatenate([self.family, other.family]),
+            np.concatenate([self.const, other.const]),
+            np.concatenate([self.entry_cut, other.entry_cut + self.size]),
+            np.concatenate([self.entry_row, other.entry_row]),
+            np.concatenate([self.entry_value, other.entry_value]),
+        )
+
+
+def _no_cuts() -> Cuts:
+    empty_int = np.zeros(0, dtype=np.int64)
+    return Cuts(empty_int, np.zeros(0), empty_int, empty_int, np.zeros(0))
+
+
+def _cut(
+    net: FlowNetwork, cost: FloatArray, flows: IntArray, prices: FloatArray, n_units: int
+) -> Cuts:
+    """One cut per family from the flow at `prices` (arc costs `cost`, prices included):
+    the family's cost there and its cap usage."""
+    used = np.nonzero(flows)[0]
+    fam = net.family[used]
+    amount = flows[used].astype(np.float64)
+    family_cost = (
+        np.bincount(
+            fam, weights=np.floor(cost[used] * COST_SCALE) * amount, minlength=net.n_families
+        )
+        / COST_SCALE
+    )
+    rows = np.concatenate([net.into_unit[used], n_units + net.out_of_unit[used]])
+    ok = np.concatenate([net.into_unit[used] >= 0, net.out_of_unit[used] >= 0])
+    keys = np.concatenate([fam, fam])[ok] * (2 * n_units) + rows[ok]
+    uniq, where = np.unique(keys, return_inverse=True)
+    cut_of_family = uniq // (2 * n_units)
+    row = uniq % (2 * n_units)
+    # the flow on the family's arcs into (out of) each unit: its usage of that unit's cap
+    weights = np.concatenate([amount, amount])[ok]
+    value = np.bincount(where.reshape(-1), weights=weights, minlength=uniq.shape[0])
+    const = family_cost - np.bincount(
+        cut_of_family, weights=value * prices[row], minlength=net.n_families
+    )
+    return Cuts(
+        np.arange(net.n_families, dtype=np.int64),
+        np.asarray(const, dtype=np.float64),
+        cut_of_family.astype(np.int64),
+        row.astype(np.int64),
+        np.asarray(value, dtype=np.float64),
+    )
+
+
+def _bundle_step(
+    state: DualState,
+    net: FlowNetwork,
+    cap: FloatArray,
+    value: float,
+    cut: Cuts,
+    g_free: FloatArray,
+    upper: float | None,
+) -> DualState:
+    """The bundle method's step after the flow at `state.prices` (its value and its cuts):
+    serious or null step, proximity, the next prices (`flow_bound`)."""
+    prices = state.prices
+    cuts = state.cuts.append(cut)
+    alpha = np.concatenate([state.alpha, np.zeros(cut.size)])
+    t = state.t
+    if state.center is None:
+        # the first step as long as Polyak's towards upper
+        gap = (upper - value) if upper is not None else abs(value) * 0.05 + 1.0
+        t = max(gap, 1e-9) / float(g_free @ g_free)
+        center, center_value = prices, value
+        alpha = np.ones(cut.size)
+    elif value >= state.center_value + SERIOUS_SHARE * state.predicted:
+        if value >= state.center_value + GOOD_SHARE * state.predicted:
+            t *= T_GROW
+        center, center_value = prices, value
+    else:
+        t *= T_SHRINK
+        center, center_value = state.center, state.center_value
+    # the cuts the last master used and those of the last `RECENT_FLOWS` flows stay
+    keep = alpha > 0
+    keep[max(0, cuts.size - RECENT_FLOWS * cut.size) :] = True
+    if not keep.all():
+        cuts, alpha = cuts.keep(keep), alpha[keep]
+    nxt, model, alpha = _master(cuts, alpha, center, t, cap, net.n_families)
+    return DualState(
+        prices=nxt,
+        center=center,
+        center_value=center_value,
+        cuts=cuts,
+        alpha=alpha,
+        t=t,
+        predicted=net.constant + model - center_value,
+    )
+
+
+def _master(
+    cuts: Cuts,
+    alpha0: FloatArray,
+    center: FloatArray,
+    t: float,
+    cap: FloatArray,
+    n_families: int,
+) -> tuple[FloatArray, float, FloatArray]:
+    """max over prices p >= 0 of M(p) - |p - center|^2 / (2 t), M(p) = sum over families of
+    their least cut at p, minus cap . p: the prices, M there, and the cut weights.
+
+    Solved through its dual over one simplex of cut weights a per family: min_a sum_j a_j
+    const_j + max_p>=0 (U a - cap) . p - |p - center|^2 / (2 t) (U: the cuts' usages), whose
+    inner maximum is p(a) = max(0, center + t (U a - cap)), by accelerated projected
+    gradient (Beck and Teboulle, "A fast iterative shrinkage-thresholding algorithm", SIAM
+    J. Imaging Sciences 2, 2009) from the last weights, until the duality gap is a small
+    share of the predicted increase. Any p >= 0 is a valid point to try: only the step's
+    quality depends on the accuracy.
+    """
+    n = center.shape[0]
+
+    def p_of(a: FloatArray) -> FloatArray:
+        return np.maximum(0.0, center + t * (cuts.combine(a, n) - cap))
+
+    # the gradient's Lipschitz constant t ||U||^2 by power iteration (slightly raised)
+    x = np.ones(cuts.size)
+    for _ in range(30):
+        y = cuts.combine(x, n)
+        x_new = np.bincount(
+            cuts.entry_cut, weights=cuts.entry_value * y[cuts.entry_row], minlength=cuts.size
+        )
+        norm = float(np.linalg.norm(x_new))
+        if norm == 0.0:
+            break
+        x = x_new / norm
+    lipschitz = max(t * 1.2 * float(np.linalg.norm(x_new)) if norm > 0 else 0.0, 1e-12)
+    alpha = _project_blocks(alpha0, cuts.family)
+    y, s = alpha.copy(), 1.0
+    center_model = float(_least_cuts(cuts, center, n_families) - cap @ center)
+    for it in range(MASTER_ITERATIONS):
+        grad = cuts.at(p_of(y))
+        a_new = _project_blocks(y - grad / lipschitz, cuts.family)
+        s_new = (1.0 + math.sqrt(1.0 + 4.0 * s * s)) / 2.0
+        y = a_new + ((s - 1.0) / s_new) * (a_new - alpha)
+        alpha, s = a_new, s_new
+        if it % 10 == 9:
+            p = p_of(alpha)
+            values = cuts.at(p)
+            prox = float((p - center) @ (p - center)) / (2.0 * t)
+            dual = float(alpha @ values) - float(cap @ p) - prox
+            primal = _least_cuts(cuts, p, n_families) - float(cap @ p) - prox
+            if dual - primal <= MASTER_GAP * max(primal - center_model, 1e-12):
+                break
+    p = p_of(alpha)
+    return p, _least_cuts(cuts, p, n_families) - float(cap @ p), alpha
+
+
+def _least_cuts(cuts: Cuts, p: FloatArray, n_families: int) -> float:
+    """sum over families of their least cut at p (families without cuts: 0)."""
+    least = np.full(n_families, np.inf)
+    np.minimum.at(least, cuts.family, cuts.at(p))
+    return float(least[np.isfinite(least)].sum())
+
+
+def _project_blocks(v: FloatArray, block: IntArray) -> FloatArray:
+    """The nearest point of the product of unit simplices, one per block (Held, Wolfe and
+    Crowder 1974's sort-based projection, every block at once)."""
+    if v.shape[0] == 0:
+        return v.copy()
+    order = np.lexsort((-v, block))
+    u = v[order]
+    b = block[order]
+    starts = np.nonzero(np.r_[True, b[1:] != b[:-1]])[0]
+    start_of = np.repeat(starts, np.diff(np.r_[starts, b.shape[0]]))
+    cs = np.cumsum(u)
+    before = np.r_[0.0, cs][start_of]
+    within = cs - before - 1.0
+    k = np.arange(b.shape[0]) - start_of + 1
+    positive = u - within / k > 0
+    count = np.bincount(start_of, weights=positive, minlength=b.shape[0])[starts].astype(np.int64)
+    last = starts + np.maximum(count, 1) - 1
+    theta = within[last] / (last - starts + 1)
+    out = np.empty_like(v)
+    out[order] = np.maximum(u - np.repeat(theta, np.diff(np.r_[starts, b.shape[0]])), 0.0)
+    return out
