@@ -217,6 +217,7 @@ def register(app: typer.Typer) -> None:
                         uow,
                         unit_code=unit,
                         nip=nip,
+                        caller=None,  # the operator, who already holds the database
                         actor=_actor(),
                         now=SystemClock().now(),
                         valid_days=settings.invitation_days,

@@ -86,6 +86,7 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
         issued = await issue_invitations(
             uow,
             unit_code=unit.code if unit else None,
+            caller=turn.me,
             actor=turn.me.nip,
             now=turn.context.now(),
             valid_days=services.rules.invitation_days,

@@ -10,7 +10,8 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from core.domain import AuditEvent, Employee, Invitation
+from core.domain import AuditEvent, Employee, Invitation, Role, ScopeKind
+from core.domain.access import Caller, OutOfScope, require_role
 from core.domain.errors import InvalidInput, NotFound
 from core.ports import UnitOfWork
 
@@ -55,14 +56,22 @@ async def issue_invitations(
     uow: UnitOfWork,
     *,
     unit_code: str | None,
+    caller: Caller | None,
     actor: str,
     now: dt.datetime,
     valid_days: int,
     make_code: Callable[[], str] = new_invitation_code,
 ) -> list[IssuedInvitation]:
-    """Issue one code per employee of UNIT_CODE (or of every unit when None); commits."""
+    """Issue one code per employee of UNIT_CODE (or of every unit when None) on behalf of
+    CALLER (None: the operator); commits. Raises like `issue_invitation_batch`."""
     batch = await issue_invitation_batch(
-        uow, unit_code=unit_code, actor=actor, now=now, valid_days=valid_days, make_code=make_code
+        uow,
+        unit_code=unit_code,
+        caller=caller,
+        actor=actor,
+        now=now,
+        valid_days=valid_days,
+        make_code=make_code,
     )
     return batch.issued
 
@@ -72,6 +81,7 @@ async def issue_invitation_batch(
     *,
     unit_code: str | None = None,
     nip: str | None = None,
+    caller: Caller | None,
     actor: str,
     now: dt.datetime,
     valid_days: int,
@@ -80,20 +90,34 @@ async def issue_invitation_batch(
     """Issue one code for NIP, or per employee of UNIT_CODE, or of every unit when both are
     None; unused older links of the same people end as replaced. Commits.
 
-    Raises NotFound(nip=…) or NotFound(unit=…) for an unknown person or unit, and
-    InvalidInput(field="valid_days") when VALID_DAYS < 1.
+    CALLER is the admin asking through Telegram, or None for the operator of the server (the
+    `mutasi invite` command: whoever runs it already holds the database). A caller is refused,
+    before anything is issued or stored, with RoleRequired when they are no admin, and with
+    OutOfScope for a unit, or a NIP working in a unit, outside their admin grants (an unknown
+    unit or NIP too: they learn nothing of it), and for every unit unless a grant covers all.
+
+    Raises, for the operator, NotFound(nip=…) or NotFound(unit=…) for an unknown person or
+    unit; and InvalidInput(field="valid_days") when VALID_DAYS < 1.
     """
     if valid_days < 1:
         raise InvalidInput(field="valid_days")
+    if caller is not None:
+        require_role(caller, Role.ADMIN)
     employees: Sequence[Employee]
     if nip is not None:
         person = await uow.employees.get(nip)
+        if caller is not None:
+            await _require_admin_over(uow, caller, person.unit_code if person else None, nip=nip)
         if person is None:
             raise NotFound(nip=nip)
         employees = [person]
     elif unit_code is None:
+        if caller is not None and not admin_everywhere(caller):
+            raise OutOfScope()
         employees = await uow.employees.list()
     else:
+        if caller is not None:
+            await _require_admin_over(uow, caller, unit_code, unit=unit_code)
         if await uow.units.get(unit_code) is None:
             raise NotFound(unit=unit_code)
         employees = await uow.employees.list_by_unit(unit_code)
@@ -127,6 +151,21 @@ async def issue_invitation_batch(
     )
     await uow.commit()
     return InvitationBatch(issued, list(replaced))
+
+
+def admin_everywhere(caller: Caller) -> bool:
+    """Whether one of CALLER's admin grants covers every unit (the "every unit" button)."""
+    return any(g.role == Role.ADMIN and g.scope_kind == ScopeKind.ALL for g in caller.grants)
+
+
+async def _require_admin_over(
+    uow: UnitOfWork, caller: Caller, unit_code: str | None, **refused: str
+) -> None:
+    """Raise OutOfScope(**REFUSED) unless CALLER is admin over UNIT_CODE (an unknown unit, or
+    None, is outside every scope)."""
+    unit = await uow.units.get(unit_code) if unit_code is not None else None
+    if unit is None or not caller.may_act_on_unit(Role.ADMIN, unit):
+        raise OutOfScope(**refused)
 
 
 INVITATION_CSV_HEADER = ("nip", "nama", "kode_unit", "tautan", "berlaku_sampai")

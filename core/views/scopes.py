@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.domain import Activity, Role, ScopeKind, Unit
+from core.domain import Activity, Role, Unit
 from core.domain.access import Caller, OutOfScope, require_role, units_in_scope
 from core.domain.errors import NotFound
 from core.ports import UnitOfWork
+from core.usecases.invitations import admin_everywhere
 from core.usecases.workload import reportable_jabatan
 
 
@@ -48,8 +49,7 @@ async def invitation_scope(
     """CALLER's invitation scope, its units those MATCHING a typed text when given
     (`units_in_role`). Raises RoleRequired when CALLER is no admin."""
     units = await units_in_role(uow, caller, Role.ADMIN, matching=matching)
-    everywhere = any(g.role == Role.ADMIN and g.scope_kind == ScopeKind.ALL for g in caller.grants)
-    return InvitationScope(units, everywhere)
+    return InvitationScope(units, admin_everywhere(caller))
 
 
 async def _require_supervised(uow: UnitOfWork, caller: Caller, unit_code: str) -> None:

@@ -95,6 +95,21 @@ async def test_a_unit_admin_cannot_press_the_all_units_button(h: Harness) -> Non
         assert len(await uow.audit.list()) == audit_before
 
 
+async def test_a_unit_admin_naming_another_unit_in_undang_is_refused(h: Harness) -> None:
+    async with h.uows() as uow:
+        await uow.roles.grant(RoleGrant(DEWI.nip, Role.ADMIN, ScopeKind.UNIT, "PKM-B"))
+        await uow.commit()
+    await h.register(DEWI_ID, DEWI.nip)
+    async with h.uows() as uow:
+        audit_before = len(await uow.audit.list())
+    refused = await h.command(DEWI_ID, "/undang PKM-A")
+    assert refused.method == "sendMessage" and "di luar kewenangan" in refused.text
+    async with h.uows() as uow:
+        assert len(await uow.audit.list()) == audit_before
+    own = await h.command(DEWI_ID, "/undang pkm-b")
+    assert own.method == "sendDocument"
+
+
 async def test_a_supervisor_whose_role_is_revoked_mid_dialogue_is_stopped(h: Harness) -> None:
     await h.register(KEPALA_ID, KEPALA.nip)
     await h.command(KEPALA_ID, "/bebankerja")

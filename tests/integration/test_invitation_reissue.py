@@ -32,6 +32,7 @@ async def test_a_reissued_link_ends_the_unused_old_one_and_only_the_new_one_bind
         first = await issue_invitations(
             uow,
             unit_code="PKM-A",
+            caller=None,
             actor="admin",
             now=NOW,
             valid_days=14,
@@ -44,6 +45,7 @@ async def test_a_reissued_link_ends_the_unused_old_one_and_only_the_new_one_bind
         second = await issue_invitations(
             uow,
             unit_code="PKM-A",
+            caller=None,
             actor="admin",
             now=later,
             valid_days=14,
@@ -93,7 +95,7 @@ async def test_a_link_that_ran_out_says_expired_and_a_replaced_one_says_replaced
     first_codes = codes("runout-1", "runout-2", "runout-3", "runout-4")
     async with uow_factory() as uow:
         first = await issue_invitations(
-            uow, unit_code="PKM-A", actor="admin", now=NOW, valid_days=1,
+            uow, unit_code="PKM-A", caller=None, actor="admin", now=NOW, valid_days=1,
             make_code=lambda: next(first_codes),
         )  # fmt: skip
     old = next(i.code for i in first if i.nip == NURSE.nip)

@@ -19,7 +19,7 @@ async def test_the_registrant_comes_back_with_their_grants_once_bound_and_again(
         await uow.commit()
     async with uow_factory() as uow:
         issued = await issue_invitations(
-            uow, unit_code="PKM-A", actor="admin", now=NOW, valid_days=14
+            uow, unit_code="PKM-A", caller=None, actor="admin", now=NOW, valid_days=14
         )
     code = next(i.code for i in issued if i.nip == NURSE.nip)
 
