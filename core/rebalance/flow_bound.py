@@ -338,16 +338,19 @@ def family_parts(net: FlowNetwork) -> tuple[FamilyPart, ...]:
     arc's tail is an employee, a hub or a pair of one family, and its head one of the same
     family or the sink), so each family's employees reach the sink through that family's
     arcs only and the network's min-cost flow is the sum of the parts' (the sink split into
-    one per family, each taking its family's supply)."""
+    one per family, each taking its family's supply). Empty if some node other than the sink
+    lay in two families' parts (never, by construction): the network is then solved whole."""
     sink = net.supplies.shape[0] - 1
     order = np.argsort(net.family, kind="stable")
     bounds = np.searchsorted(net.family[order], np.arange(net.n_families + 1))
     parts: list[FamilyPart] = []
+    seen = np.zeros(net.supplies.shape[0], dtype=np.int64)
     for f in range(net.n_families):
         arcs = order[bounds[f] : bounds[f + 1]]
         if arcs.shape[0] == 0:
             continue
         nodes = np.unique(np.concatenate([net.tail[arcs], net.head[arcs]]))
+        seen[nodes] += 1
         supplies = net.supplies[nodes].copy()
         at_sink = nodes == sink
         supplies[at_sink] = 0
@@ -360,6 +363,9 @@ def family_parts(net: FlowNetwork) -> tuple[FamilyPart, ...]:
                 supplies.astype(np.int64),
             )
         )
+    seen[sink] = 0
+    if int(seen.max(initial=0)) > 1:
+        return ()  # a node shared by two families: the network is solved whole
     return tuple(parts)
 
 
