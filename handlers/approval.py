@@ -26,10 +26,9 @@ from core.domain.messages import (
 from core.domain.text import MAX_REASON
 from core.usecases.approval.decisions import AlreadyDecided, check_may_decide, decide
 from core.usecases.approval.groups import approve_all
-from core.usecases.delegation import principals_of
 from core.usecases.dialogue import DialogueState, DissentAnswers, RejectAnswers
 from core.usecases.objections import TransferNotOpen, decide_objection
-from core.views.proposals import decided_by, proposal_details
+from core.views.proposals import decided_by, proposal_details, require_approver
 from handlers.access import PressRouter, Turn, handler
 from handlers.i18n import Translator
 from handlers.keyboards import CallbackId, button, keyboard
@@ -296,19 +295,6 @@ async def _stale(turn: Turn, error: AlreadyDecided, proposal_id: int) -> None:
         await _show_state(turn, proposal_id)
 
 
-async def acts_as_approver(turn: Turn) -> bool:
-    """Whether the caller holds the approver role or stands in for an approver today (/wakil)."""
-    if turn.me.has_role(Role.APPROVER):
-        return True
-    async with turn.context.uow() as uow:
-        return len(await principals_of(uow, turn.me.nip, turn.context.today())) > 1
-
-
-async def refuse_non_approver(turn: Turn) -> None:
-    """The polite refusal for someone who neither approves nor stands in for an approver."""
-    await turn.notify(turn.t("error.role_required", role=turn.t(f"role.{Role.APPROVER.value}")))
-
-
 #: Card presses an admin may make too: a card raised to the admins at the last stage
 #: (escalation); `decide` checks who may decide every single press, and
 #: `core.views.proposals` who may open its details (the same `raised_to` rule).
@@ -319,15 +305,17 @@ async def approver_press(
     turn: Turn, *, admin_actions: frozenset[str] = frozenset()
 ) -> tuple[CallbackId, int] | None:
     """An approver's (or their deputy's) press and the number it carries first; an admin may
-    make ADMIN_ACTIONS too. None when there is nothing to do: no press, or a refusal (said).
-    Raises NotFound when the press carries no number."""
+    make ADMIN_ACTIONS too; None when there is no press. Raises RoleRequired for someone who
+    neither approves nor stands in for an approver today (`core.views.proposals`), NotFound
+    when the press carries no number."""
     press = turn.press
     if press is None:
         return None
-    admin = press.action in admin_actions and turn.me.has_role(Role.ADMIN)
-    if not admin and not await acts_as_approver(turn):
-        await refuse_non_approver(turn)
-        return None
+    if not (press.action in admin_actions and turn.me.has_role(Role.ADMIN)):
+        async with turn.context.uow() as uow:
+            # core.views.proposals refuses anyone who neither approves nor stands in for an
+            # approver today (RoleRequired).
+            await require_approver(uow, turn.me, turn.context.today())
     target = press.int_arg(0)
     if target is None:
         raise NotFound()

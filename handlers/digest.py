@@ -19,14 +19,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.domain import Employee, ProposalState, Role, Unit
 from core.domain.errors import NotFound
-from core.ports import UnitOfWork
 from core.rebalance.model import Explanation
 from core.usecases.approval.cards import card_payload, record_card_copy
 from core.usecases.approval.chain import ApprovalRules
 from core.usecases.approval.groups import approve_many
-from core.usecases.delegation import principals_of
-from core.views.digest import DigestEntry, DigestGroup, DigestView, digest_view
-from core.views.digest_page import entry_details
+from core.views.digest import DigestEntry, DigestGroup, DigestView
+from core.views.digest_page import entry_details, reader_digest
 from core.views.proposals import proposal_details
 from handlers import committee
 from handlers.access import PressRouter, Turn, handler, show
@@ -247,16 +245,11 @@ def render_digest_payload(t: Translator, view: DigestView) -> tuple[str, InlineK
 # --- presses -----------------------------------------------------------------------------------
 
 
-async def viewer_nips(uow: UnitOfWork, turn: Turn) -> list[str]:
-    """The caller and everyone whose delegation to the caller runs today."""
-    return await principals_of(uow, turn.me.nip, turn.context.today())
-
-
 async def load_view(turn: Turn, plan_id: int) -> DigestView:
-    """The caller's digest of PLAN_ID as of now."""
+    """The caller's digest of PLAN_ID as of now (with whom they stand in for today)."""
     async with turn.context.uow() as uow:
-        return await digest_view(
-            uow, plan_id, await viewer_nips(uow, turn), turn.context.rules.approval
+        return await reader_digest(
+            uow, turn.context.rules.approval, turn.me.nip, plan_id, turn.context.today()
         )
 
 

@@ -6,11 +6,11 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from core.domain import Role, ScopeKind, Unit
+from core.domain import Role, Unit
 from core.domain.access import OutOfScope
 from core.usecases.dialogue import DialogueState, InvitationAnswers
 from core.usecases.invitations import invitations_csv, issue_invitations
-from core.views.scopes import units_in_role
+from core.views.scopes import InvitationScope, invitation_scope
 from handlers.access import StaleButton, Turn, handler, show
 from handlers.keyboards import button, unit_keyboard
 
@@ -18,30 +18,25 @@ FEATURE = InvitationAnswers.FLOW
 PER_PAGE = 8
 
 
-def _admin_everywhere(turn: Turn) -> bool:
-    return any(g.role == Role.ADMIN and g.scope_kind == ScopeKind.ALL for g in turn.me.grants)
-
-
-async def _units(turn: Turn, matching: str = "") -> list[Unit]:
-    """The units the caller may invite into (core.views.scopes), those MATCHING a typed text
-    when given."""
+async def _scope(turn: Turn, matching: str = "") -> InvitationScope:
+    """Where the caller may invite (core.views.scopes), the units MATCHING a typed text when
+    given."""
     async with turn.context.uow() as uow:
-        return list(await units_in_role(uow, turn.me, Role.ADMIN, matching=matching))
+        return await invitation_scope(uow, turn.me, matching=matching)
 
 
-def _keyboard(turn: Turn, units: list[Unit], page: int) -> InlineKeyboardMarkup:
-    extra = (
-        [[button(turn.t("invite.all_units"), FEATURE, "all")]] if _admin_everywhere(turn) else []
-    )
+def _keyboard(turn: Turn, scope: InvitationScope, page: int) -> InlineKeyboardMarkup:
+    extra = [[button(turn.t("invite.all_units"), FEATURE, "all")]] if scope.everywhere else []
     return unit_keyboard(
-        turn.t, units, feature=FEATURE, page=page, per_page=PER_PAGE, extra_rows=extra
+        turn.t, list(scope.units), feature=FEATURE, page=page, per_page=PER_PAGE, extra_rows=extra
     )
 
 
 @handler(role=Role.ADMIN)
 async def start_invite(turn: Turn) -> None:
     """`/undang CODE` issues at once; plain `/undang` lists the admin's units (paged)."""
-    units = await _units(turn)
+    scope = await _scope(turn)
+    units = scope.units
     if turn.command_args:
         code = turn.command_args[0].strip()
         match = [u for u in units if u.code.lower() == code.lower()]
@@ -54,7 +49,7 @@ async def start_invite(turn: Turn) -> None:
     state = await turn.start_dialogue(
         InvitationAnswers(results=tuple(u.code for u in units)), "unit"
     )
-    await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
+    await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, scope, 0))
 
 
 @handler(role=Role.ADMIN)
@@ -64,12 +59,12 @@ async def on_press(turn: Turn) -> None:
     state = await turn.dialogue_in(FEATURE, "unit")
     if press is None:
         raise StaleButton()
-    units = await _units(turn)
+    scope = await _scope(turn)
     if press.action == "page":
-        await show(turn, turn.t("invite.ask_unit"), _keyboard(turn, units, press.int_arg(0) or 0))
+        await show(turn, turn.t("invite.ask_unit"), _keyboard(turn, scope, press.int_arg(0) or 0))
         return
     if press.action == "all":
-        if not _admin_everywhere(turn):
+        if not scope.everywhere:
             raise OutOfScope()
         await turn.end_dialogue()
         await _issue(turn, None)
@@ -78,7 +73,7 @@ async def on_press(turn: Turn) -> None:
     index = press.int_arg(0)
     if press.action != "unit" or index is None or index >= len(codes):
         raise StaleButton()
-    chosen = [u for u in units if u.code == codes[index]]
+    chosen = [u for u in scope.units if u.code == codes[index]]
     if not chosen:
         raise OutOfScope(unit=codes[index])
     await turn.end_dialogue()
@@ -112,11 +107,11 @@ async def _issue(turn: Turn, unit: Unit | None) -> None:
 async def on_text(turn: Turn, state: DialogueState, text: str) -> None:
     """Typed part of a unit's name: the matching units of the admin's scope."""
     needle = text.strip().lower()
-    units = await _units(turn, needle)
-    if not needle or not units:
+    scope = await _scope(turn, needle)
+    if not needle or not scope.units:
         await turn.say_key("aspiration.no_match", text=escape(text.strip()[:60]))
         return
     state = await turn.advance(
-        state, "unit", InvitationAnswers(results=tuple(u.code for u in units))
+        state, "unit", InvitationAnswers(results=tuple(u.code for u in scope.units))
     )
-    await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, units, 0))
+    await turn.show_list(state, turn.t("invite.ask_unit"), _keyboard(turn, scope, 0))

@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core.domain import Role, TransferProposal
-from core.domain.access import Caller, RoleRequired
+from core.domain import TransferProposal
+from core.domain.access import Caller
 from core.domain.notices import TransferContent, transfer_content
 from core.ports import UnitOfWork
 from core.usecases.approval.chain import ApprovalRules
 from core.usecases.committee import awaiting_votes, sits_on_committee
-from core.usecases.delegation import principals_of
-from core.views.proposals import awaiting
+from core.views.proposals import awaiting, require_approver
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +40,8 @@ async def awaiting_cards(
     RoleRequired when CALLER neither approves, stands in for an approver today, nor sits on
     the committee."""
     member = sits_on_committee(rules, caller.nip)
-    deputy = len(await principals_of(uow, caller.nip, today)) > 1
-    if not (member or deputy or caller.has_role(Role.APPROVER)):
-        raise RoleRequired(role=Role.APPROVER.value)
+    if not member:
+        await require_approver(uow, caller, today)
     pending = await awaiting(uow, caller.nip, rules, today)
     if member:
         votes = await awaiting_votes(uow, rules, caller.nip)

@@ -1,4 +1,5 @@
-"""What a page of the digest shows of the moves on it, beyond their light lines
+"""The digest as a reader opens it on a day (`reader_digest`: their own scope and that of whom
+they stand in for), and what a page of it shows of the moves on it beyond their light lines
 (`core.views.digest`): the people moved, the units, and the engine's explanation of each move
 (its reason line); and the names a confirmation lists.
 
@@ -9,6 +10,7 @@ reader's scope.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,7 +18,19 @@ from core.domain import Employee, ProposalLine, Unit
 from core.domain.access import OutOfScope
 from core.ports import UnitOfWork
 from core.rebalance.model import Explanation
-from core.views.digest import DigestView
+from core.usecases.approval.chain import ApprovalRules
+from core.usecases.delegation import principals_of
+from core.views.digest import DigestView, digest_view
+
+
+async def reader_digest(
+    uow: UnitOfWork, rules: ApprovalRules, reader_nip: str, plan_id: int, today: dt.date
+) -> DigestView:
+    """PLAN_ID's digest as READER_NIP reads it on TODAY (an agency date): the moves in their
+    own approver scope and in that of every approver whose delegation to them runs that day
+    (`core.usecases.delegation.principals_of`), or, for a committee member, the whole plan
+    (`core.views.digest.digest_view`). Empty for a reader who neither approves nor votes."""
+    return await digest_view(uow, plan_id, await principals_of(uow, reader_nip, today), rules)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core.domain import ApprovalDecision, Employee, ProposalState, Role, TransferProposal
-from core.domain.access import OutOfScope, grant_covers_unit
+from core.domain.access import Caller, OutOfScope, RoleRequired, grant_covers_unit
 from core.domain.errors import NotFound
 from core.domain.notices import TransferContent
 from core.ports import UnitOfWork
@@ -162,3 +162,15 @@ async def awaiting(
         if not already:
             found.append(proposal)
     return sorted(found, key=lambda p: p.id or 0)
+
+
+async def require_approver(uow: UnitOfWork, caller: Caller, today: dt.date) -> None:
+    """Raise RoleRequired (the approver's role) unless CALLER approves, or stands in on TODAY
+    (an agency date) for an approver whose delegation to them runs that day (/wakil): who may
+    press an approver's buttons. Each decision checks its own scope again
+    (`core.usecases.approval.decisions`)."""
+    if caller.has_role(Role.APPROVER):
+        return
+    if len(await principals_of(uow, caller.nip, today)) > 1:
+        return
+    raise RoleRequired(role=Role.APPROVER.value)

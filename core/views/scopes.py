@@ -9,7 +9,9 @@ grants (a unit, an OPD, or everything; `core.domain.access`).
 
 from __future__ import annotations
 
-from core.domain import Activity, Role, Unit
+from dataclasses import dataclass
+
+from core.domain import Activity, Role, ScopeKind, Unit
 from core.domain.access import Caller, OutOfScope, require_role, units_in_scope
 from core.domain.errors import NotFound
 from core.ports import UnitOfWork
@@ -29,6 +31,25 @@ async def units_in_role(
         for u in units_in_scope(caller, role, await uow.units.list())
         if needle in u.name.lower() or needle in u.code.lower()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationScope:
+    """Where an admin may invite (/undang): UNITS of their scope (sorted by name then code), and
+    EVERYWHERE when a grant covers every unit (the "every unit" button)."""
+
+    units: tuple[Unit, ...]
+    everywhere: bool
+
+
+async def invitation_scope(
+    uow: UnitOfWork, caller: Caller, *, matching: str = ""
+) -> InvitationScope:
+    """CALLER's invitation scope, its units those MATCHING a typed text when given
+    (`units_in_role`). Raises RoleRequired when CALLER is no admin."""
+    units = await units_in_role(uow, caller, Role.ADMIN, matching=matching)
+    everywhere = any(g.role == Role.ADMIN and g.scope_kind == ScopeKind.ALL for g in caller.grants)
+    return InvitationScope(units, everywhere)
 
 
 async def _require_supervised(uow: UnitOfWork, caller: Caller, unit_code: str) -> None:

@@ -28,10 +28,16 @@ from core.views.committee_card import (
     vote_standings,
 )
 from core.views.delegations import delegation_named, delegations_of
-from core.views.digest import DigestView, digest_view
-from core.views.digest_page import entry_details
+from core.views.digest import DigestView
+from core.views.digest_page import entry_details, reader_digest
 from core.views.menus import menu_holders
-from core.views.scopes import activities_to_report, jabatan_to_report, units_in_role
+from core.views.proposals import require_approver
+from core.views.scopes import (
+    activities_to_report,
+    invitation_scope,
+    jabatan_to_report,
+    units_in_role,
+)
 from tests.integration.test_views_db import TUESDAY, agency, caller, delegate, planned, team
 from tests.support import loop_agency as tiny
 from tests.support.clock import FakeClock
@@ -47,11 +53,13 @@ async def team_plan(factory: UnitOfWorkFactory) -> tuple[ApprovalRules, FakeCloc
     return planning.approval, clock, ids
 
 
-async def digest_of(uow: UnitOfWork, nip: str, approval: ApprovalRules) -> DigestView:
-    """NIP's digest of the latest plan."""
+async def digest_of(
+    uow: UnitOfWork, nip: str, approval: ApprovalRules, today: dt.date = TUESDAY
+) -> DigestView:
+    """NIP's digest of the latest plan on TODAY (core.views.digest_page.reader_digest)."""
     plan_id = await uow.plans.latest_id()
     assert plan_id is not None
-    return await digest_view(uow, plan_id, [nip], approval)
+    return await reader_digest(uow, approval, nip, plan_id, today)
 
 
 async def opened(
@@ -198,15 +206,19 @@ async def test_an_admin_invites_into_the_units_of_their_scope(agency: UnitOfWork
         admin, grants=(RoleGrant(tiny.ADMIN, Role.ADMIN, ScopeKind.OPD, "Dinkes"),)
     )
     async with agency() as uow:
-        everywhere = await units_in_role(uow, admin, Role.ADMIN)
-        dinkes = await units_in_role(uow, scoped, Role.ADMIN)
+        everywhere = await invitation_scope(uow, admin)
+        dinkes = await invitation_scope(uow, scoped)
         typed = await units_in_role(uow, admin, Role.ADMIN, matching="  PLAYEN ")
         by_code = await units_in_role(uow, admin, Role.ADMIN, matching="sd-")
         with pytest.raises(RoleRequired):  # a supervisor invites nobody
-            await units_in_role(uow, await caller(agency, tiny.SUP_A), Role.ADMIN)
-    # Sorted by name: the puskesmas before the school.
-    assert [u.code for u in everywhere] == ["PKM-B", "PKM-A", "SD-1"]
-    assert [u.code for u in dinkes] == ["PKM-B", "PKM-A"]
+            await invitation_scope(uow, await caller(agency, tiny.SUP_A))
+    # Sorted by name: the puskesmas before the school. Only an admin over everything gets
+    # the "every unit" button.
+    assert ([u.code for u in everywhere.units], everywhere.everywhere) == (
+        ["PKM-B", "PKM-A", "SD-1"],
+        True,
+    )
+    assert ([u.code for u in dinkes.units], dinkes.everywhere) == (["PKM-B", "PKM-A"], False)
     assert [u.code for u in typed] == ["PKM-B"]
     assert [u.code for u in by_code] == ["SD-1"]
 
@@ -413,3 +425,33 @@ async def test_the_per_chat_menus_go_to_role_holders_and_members(
     assert [c.nip for c in holders] == sorted([*expected, tiny.CLERK])
     # The ASN who is not a member gets no menu of her own.
     assert tiny.NURSE_A not in {c.nip for c in holders}
+
+
+async def test_an_approvers_press_is_for_approvers_and_their_deputies_today(
+    agency: UnitOfWorkFactory,
+) -> None:
+    clock, _ids = await planned(agency)
+    await delegate(agency, clock, tiny.APPROVER, tiny.SUP_B)
+    async with agency() as uow:
+        await require_approver(uow, await caller(agency, tiny.APPROVER), TUESDAY)
+        await require_approver(uow, await caller(agency, tiny.SUP_B), TUESDAY)  # the deputy
+        later = TUESDAY + dt.timedelta(days=4)
+        for nip, day in ((tiny.SUP_B, later), (tiny.SUP_A, TUESDAY), (tiny.ADMIN, TUESDAY)):
+            with pytest.raises(RoleRequired):
+                await require_approver(uow, await caller(agency, nip), day)
+
+
+async def test_a_deputy_reads_the_digest_of_whom_they_stand_in_for(
+    agency: UnitOfWorkFactory,
+) -> None:
+    clock, ids = await planned(agency)
+    await delegate(agency, clock, tiny.OUTSIDER, tiny.ADMIN)
+    approval = tiny.rules().approval
+    async with agency() as uow:
+        deputy = await digest_of(uow, tiny.ADMIN, approval)
+        after = await digest_of(uow, tiny.ADMIN, approval, TUESDAY + dt.timedelta(days=4))
+        nurse = await digest_of(uow, tiny.NURSE_A, approval)
+    # Operator BKPSDM stands in for Kepala Dindik: the move out of the school, waiting for him.
+    assert [(e.proposal.id, e.mine) for g in deputy.groups for e in g.entries] == [(ids[2], True)]
+    # Once the delegation is over, and for an ASN, the digest holds nothing.
+    assert (after.groups, nurse.groups) == ((), ())
