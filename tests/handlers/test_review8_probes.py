@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.domain import ProposalState, Role, RoleGrant, ScopeKind
-from tests.handlers.conftest import Harness
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.domain import Plan, ProposalState, Role, RoleGrant, ScopeKind, TransferProposal
+from core.rebalance.model import Explanation
+from db.engine import create_engine
+from tests.handlers import conftest
+from tests.handlers.conftest import Harness, running_harness
 from tests.handlers.fake_telegram import data_of
-from tests.handlers.test_phone import seed_move
+from tests.handlers.test_phone import EXPLANATION, seed_move
 from tests.support.agency import person
-from tests.support.handler_agency import ADMIN, DEWI, KEPALA, SITI
+from tests.support.handler_agency import ADMIN, DEWI, KEPALA, NURSE, SITI, START
+from tests.support.plan_documents import plan_document
+from tests.support.sql_count import sql_calls
 
 TEACHER = person(
     "199101012016012001", "Ani Guru", "SDN-1", "Guru Ahli Pertama", dt.date(2016, 1, 1)
@@ -242,3 +250,116 @@ async def test_start_twice_greets_the_registered_person_with_their_menu(h: Harne
     async with h.uows() as uow:
         account = await uow.accounts.get_by_telegram(KEPALA_ID)
     assert account is not None and account.nip == KEPALA.nip
+
+
+# --- a big digest: a page reads as much for 60 moves as for 12 -----------------------------------
+
+
+async def _plan_of(h: Harness, count: int) -> int:
+    """A plan moving COUNT nurses of PKM-A to PKM-B, all pending; ADMIN approves everywhere."""
+    nurses = [
+        person(
+            f"1990{count:02d}01201501{i:04d}",
+            f"Perawat {i:03d}",
+            "PKM-A",
+            NURSE,
+            dt.date(2015, 1, 1),
+        )
+        for i in range(count)
+    ]
+    async with h.uows() as uow:
+        for nurse in nurses:
+            await uow.employees.upsert(nurse)
+        plan = await uow.plans.add(
+            Plan(
+                None,
+                START.date() + dt.timedelta(days=count),
+                START,
+                "optimal",
+                10.0,
+                20.0,
+                9.0,
+                solution=plan_document(
+                    [
+                        {
+                            "employee": n.nip,
+                            "from": "PKM-A",
+                            "to": "PKM-B",
+                            "explanation": EXPLANATION,
+                        }
+                        for n in nurses
+                    ],
+                    objective=10.0,
+                    bound=9.0,
+                    status_quo_objective=20.0,
+                ),
+            )
+        )
+        assert plan.id is not None
+        for n in nurses:
+            await uow.proposals.add(
+                TransferProposal(
+                    None,
+                    plan.id,
+                    n.nip,
+                    "PKM-A",
+                    "PKM-B",
+                    explanation=Explanation.from_dict(EXPLANATION),
+                    tmt=dt.date(2027, 1, 1),
+                )
+            )
+        await uow.roles.grant(RoleGrant(ADMIN.nip, Role.APPROVER, ScopeKind.ALL, None))
+        await uow.commit()
+    return plan.id
+
+
+async def test_a_digest_page_and_its_confirmation_read_as_much_for_60_moves_as_for_12(
+    migrated_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engines: list[AsyncEngine] = []
+
+    def capturing(url: str) -> AsyncEngine:
+        engine = create_engine(url)
+        engines.append(engine)
+        return engine
+
+    monkeypatch.setattr(conftest, "create_engine", capturing)
+    reads: list[tuple[int, int, int]] = []
+    for count in (12, 60):
+        async with running_harness(migrated_database_url) as h:
+            plan_id = await _plan_of(h, count)
+            if not reads:  # the same database: bound once
+                await h.register(ADMIN_ID, ADMIN.nip)
+            with sql_calls(engines[-1]) as page:
+                shown = await h.press(ADMIN_ID, f"dg:g:{plan_id}:0:0")
+            assert "Perawat 000" in shown.text
+            with sql_calls(engines[-1]) as confirm:
+                asked = await h.press(ADMIN_ID, f"dg:ag:{plan_id}:0")
+            assert "Perawat 000" in asked.text and str(count) in asked.text
+            with sql_calls(engines[-1]) as usulan:
+                await h.command(ADMIN_ID, "/usulan")
+            reads.append((len(page), len(confirm), len(usulan)))
+    assert reads[0] == reads[1], reads
+
+
+# --- a deputy standing in (/wakil) --------------------------------------------------------------
+
+
+async def test_a_deputy_presses_during_the_delegation_and_is_refused_after_it(h: Harness) -> None:
+    pid = await seed_move(h)  # ADMIN approves everywhere
+    await h.register(ADMIN_ID, ADMIN.nip)
+    await h.register(SITI_ID, SITI.nip)
+    made = await h.command(ADMIN_ID, f"/wakil {SITI.nip} 2026-11-02 2026-11-03")
+    assert "Siti Rahmawati" in made.text
+    listed = await h.command(ADMIN_ID, "/wakil")
+    assert "Siti Rahmawati" in listed.text
+    cards = await h.command(SITI_ID, "/usulan")
+    assert ROLE_APPROVER not in cards.text
+    details = await h.press(SITI_ID, f"apv:info:{pid}:0")
+    assert details.method == "editMessageText" or "Dasar hukum" in details.text, details.text
+    h.clock.advance(dt.timedelta(days=3))  # 5 November: the delegation has ended
+    refused = await h.press(SITI_ID, f"apv:ok:{pid}:0")
+    assert refused.method == "answerCallbackQuery" and refused.text == ROLE_APPROVER
+    assert (await h.command(SITI_ID, "/usulan")).text == ROLE_APPROVER
+    state, _ = await _state(h, pid)
+    assert state == ProposalState.PENDING
