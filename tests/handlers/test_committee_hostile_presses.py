@@ -1,5 +1,5 @@
-"""Review probes (issue 8): a committee member's presses after core.views.committee_card took
-over the reads: forged stages and numbers, and people outside the committee."""
+"""A committee member's presses read through core.views.committee_card: forged stages and
+numbers, and people outside the committee."""
 
 from __future__ import annotations
 

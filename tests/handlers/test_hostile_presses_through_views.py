@@ -1,6 +1,5 @@
-"""Review probes (issue 8, views9/fixD/dupsG): hostile presses and commands through the real
-handlers after the read side moved into core.views; each asserts what a person sees and that
-nothing changed where they were refused."""
+"""Hostile presses and commands through the real handlers, whose reads are core.views: each
+asserts what a person sees and that nothing changed where they were refused."""
 
 from __future__ import annotations
 
