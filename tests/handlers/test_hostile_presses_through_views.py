@@ -8,16 +8,14 @@ import datetime as dt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.domain import Plan, ProposalState, Role, RoleGrant, ScopeKind, TransferProposal
-from core.rebalance.model import Explanation
+from core.domain import ProposalState, Role, RoleGrant, ScopeKind
 from db.engine import create_engine
 from tests.handlers import conftest
 from tests.handlers.conftest import Harness, running_harness
 from tests.handlers.fake_telegram import data_of
-from tests.handlers.test_phone import EXPLANATION, seed_move
+from tests.handlers.test_phone import seed_move, seed_moves_in
 from tests.support.agency import person
 from tests.support.handler_agency import ADMIN, DEWI, KEPALA, NURSE, SITI, START
-from tests.support.plan_documents import plan_document
 from tests.support.sql_count import sql_calls
 
 TEACHER = person(
@@ -269,47 +267,10 @@ async def _plan_of(h: Harness, count: int) -> int:
     async with h.uows() as uow:
         for nurse in nurses:
             await uow.employees.upsert(nurse)
-        plan = await uow.plans.add(
-            Plan(
-                None,
-                START.date() + dt.timedelta(days=count),
-                START,
-                "optimal",
-                10.0,
-                20.0,
-                9.0,
-                solution=plan_document(
-                    [
-                        {
-                            "employee": n.nip,
-                            "from": "PKM-A",
-                            "to": "PKM-B",
-                            "explanation": EXPLANATION,
-                        }
-                        for n in nurses
-                    ],
-                    objective=10.0,
-                    bound=9.0,
-                    status_quo_objective=20.0,
-                ),
-            )
-        )
-        assert plan.id is not None
-        for n in nurses:
-            await uow.proposals.add(
-                TransferProposal(
-                    None,
-                    plan.id,
-                    n.nip,
-                    "PKM-A",
-                    "PKM-B",
-                    explanation=Explanation.from_dict(EXPLANATION),
-                    tmt=dt.date(2027, 1, 1),
-                )
-            )
-        await uow.roles.grant(RoleGrant(ADMIN.nip, Role.APPROVER, ScopeKind.ALL, None))
         await uow.commit()
-    return plan.id
+    plan_day = START.date() + dt.timedelta(days=count)
+    plan_id, _ = await seed_moves_in(h.uows, [n.nip for n in nurses], plan_day=plan_day)
+    return plan_id
 
 
 async def test_a_digest_page_and_its_confirmation_read_as_much_for_60_moves_as_for_12(

@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import io
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import load_workbook
@@ -85,11 +86,25 @@ async def seed_move_in(
     uows: UnitOfWorkFactory, nip: str = SITI.nip, *, state: ProposalState = ProposalState.PENDING
 ) -> int:
     """`seed_move` over any unit-of-work factory (the e2e runtime's too)."""
+    _, [proposal_id] = await seed_moves_in(uows, [nip], state=state)
+    return proposal_id
+
+
+async def seed_moves_in(
+    uows: UnitOfWorkFactory,
+    nips: Sequence[str],
+    *,
+    state: ProposalState = ProposalState.PENDING,
+    plan_day: dt.date | None = None,
+) -> tuple[int, list[int]]:
+    """A plan of PLAN_DAY (default START's day) moving each of NIPS from PKM-A to PKM-B, every
+    move in STATE; ADMIN approves everywhere. Returns the plan id and the proposal ids, in the
+    order of NIPS."""
     async with uows() as uow:
         plan = await uow.plans.add(
             Plan(
                 None,
-                START.date(),
+                START.date() if plan_day is None else plan_day,
                 START,
                 "optimal",
                 10.0,
@@ -103,6 +118,7 @@ async def seed_move_in(
                             "to": "PKM-B",
                             "explanation": EXPLANATION,
                         }
+                        for nip in nips
                     ],
                     objective=10.0,
                     bound=9.0,
@@ -111,23 +127,26 @@ async def seed_move_in(
             )
         )
         assert plan.id is not None
-        proposal = await uow.proposals.add(
-            TransferProposal(
-                None,
-                plan.id,
-                nip,
-                "PKM-A",
-                "PKM-B",
-                explanation=Explanation.from_dict(EXPLANATION),
-                state=state,
-                tmt=dt.date(2027, 1, 1),
-                decided_at=START if state != ProposalState.PENDING else None,
+        ids: list[int] = []
+        for nip in nips:
+            proposal = await uow.proposals.add(
+                TransferProposal(
+                    None,
+                    plan.id,
+                    nip,
+                    "PKM-A",
+                    "PKM-B",
+                    explanation=Explanation.from_dict(EXPLANATION),
+                    state=state,
+                    tmt=dt.date(2027, 1, 1),
+                    decided_at=START if state != ProposalState.PENDING else None,
+                )
             )
-        )
+            assert proposal.id is not None
+            ids.append(proposal.id)
         await uow.roles.grant(RoleGrant(ADMIN.nip, Role.APPROVER, ScopeKind.ALL, None))
         await uow.commit()
-    assert proposal.id is not None
-    return proposal.id
+    return plan.id, ids
 
 
 async def content_payload(h: Harness, proposal_id: int) -> TransferContent:
