@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -25,9 +25,15 @@ IMMOVABLE_REASONS = (
 
 
 def rule_settings(policy: Policy) -> RuleSettings:
-    """The eligibility settings an instance's policy carries: every field RuleSettings names,
-    read from the policy field of the same name (a Policy lacking one raises AttributeError)."""
-    return RuleSettings(**{f.name: getattr(policy, f.name) for f in fields(RuleSettings)})
+    """The eligibility settings an instance's policy carries (field by field, so mypy checks
+    each name and type)."""
+    return RuleSettings(
+        min_tenure_months=policy.min_tenure_months,
+        teacher_min_tenure_months=policy.teacher_min_tenure_months,
+        retirement_guard_months=policy.retirement_guard_months,
+        max_tenure_months=policy.max_tenure_months,
+        skp_gate=policy.skp_gate,
+    )
 
 
 def immovable_codes(instance: Instance) -> list[str]:
